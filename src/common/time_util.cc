@@ -1,0 +1,138 @@
+#include "common/time_util.h"
+
+#include <cstdio>
+
+namespace readside {
+namespace {
+
+bool Digits(std::string_view t, size_t pos, size_t n, int64_t* out) {
+  if (pos + n > t.size()) return false;
+  int64_t v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (t[i] < '0' || t[i] > '9') return false;
+    v = v * 10 + (t[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+bool ParseDatePart(std::string_view t, int64_t* days) {
+  int64_t y, m, d;
+  if (!Digits(t, 0, 4, &y) || t.size() < 10 || t[4] != '-' || !Digits(t, 5, 2, &m) ||
+      t[7] != '-' || !Digits(t, 8, 2, &d)) {
+    return false;
+  }
+  if (!IsValidDate(y, static_cast<unsigned>(m), static_cast<unsigned>(d))) return false;
+  *days = DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+  return true;
+}
+
+}  // namespace
+
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+bool IsValidDate(int64_t y, unsigned m, unsigned d) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  unsigned max = kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  return d <= max;
+}
+
+bool ParseIsoDate(std::string_view t, int64_t* unix_micros) {
+  int64_t days;
+  if (t.size() != 10 || !ParseDatePart(t, &days)) return false;
+  *unix_micros = days * kMicrosPerDay;
+  return true;
+}
+
+bool ParseRfc3339(std::string_view t, int64_t* unix_micros) {
+  int64_t days, hh, mm, ss;
+  if (t.size() < 20 || !ParseDatePart(t, &days)) return false;
+  if (t[10] != 'T' && t[10] != 't') return false;
+  if (!Digits(t, 11, 2, &hh) || t[13] != ':' || !Digits(t, 14, 2, &mm) || t[16] != ':' ||
+      !Digits(t, 17, 2, &ss)) {
+    return false;
+  }
+  if (hh > 23 || mm > 59 || ss > 60) return false;
+  size_t i = 19;
+  int64_t micros = 0;
+  if (t[i] == '.') {
+    ++i;
+    size_t start = i;
+    int64_t scale = 100000;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+      micros += (t[i] - '0') * scale;
+      scale /= 10;
+      ++i;
+    }
+    if (i == start) return false;
+  }
+  if (i >= t.size()) return false;
+  int64_t offset_minutes = 0;
+  if (t[i] == 'Z' || t[i] == 'z') {
+    ++i;
+  } else if (t[i] == '+' || t[i] == '-') {
+    int64_t oh, om;
+    if (!Digits(t, i + 1, 2, &oh) || i + 3 >= t.size() || t[i + 3] != ':' ||
+        !Digits(t, i + 4, 2, &om) || oh > 23 || om > 59) {
+      return false;
+    }
+    offset_minutes = (oh * 60 + om) * (t[i] == '-' ? -1 : 1);
+    i += 6;
+  } else {
+    return false;
+  }
+  if (i != t.size()) return false;
+  if (ss == 60) {  // leap second: the last representable instant of that minute
+    ss = 59;
+    micros = 999999;
+  }
+  int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_minutes * 60;
+  *unix_micros = secs * kMicrosPerSecond + micros;
+  return true;
+}
+
+std::string FormatRfc3339(int64_t unix_micros) {
+  int64_t days = unix_micros >= 0 ? unix_micros / kMicrosPerDay
+                                  : -((-unix_micros + kMicrosPerDay - 1) / kMicrosPerDay);
+  int64_t rem = unix_micros - days * kMicrosPerDay;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  int64_t secs = rem / kMicrosPerSecond, micros = rem % kMicrosPerSecond;
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+                        static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
+                        static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+  if (micros != 0) {
+    if (micros % 1000 == 0) {
+      n += std::snprintf(buf + n, sizeof buf - n, ".%03lld", static_cast<long long>(micros / 1000));
+    } else {
+      n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(micros));
+    }
+  }
+  buf[n++] = 'Z';
+  return std::string(buf, n);
+}
+
+}  // namespace readside

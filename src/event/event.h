@@ -1,0 +1,69 @@
+#pragma once
+// One validated event: the envelope, the typed payload values the projections read, and the
+// normalized JSON text that the store keeps (minified, with every field the producer sent,
+// including unknown ones, plus a server-assigned event_id when the producer gave none).
+// Thread-safety: plain value type.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/money.h"
+#include "event/catalog.h"
+
+namespace readside::event {
+
+struct FieldValue {
+  bool present = false;
+  std::string text;      // kString (also the raw text of kDateTime / kDateOrDateTime)
+  Money money;           // kMoney
+  double number = 0;     // kNumber
+  int64_t integer = 0;   // kInteger; unix micros for kDateTime / kDateOrDateTime
+  bool boolean = false;  // kBool
+  bool is_date = false;  // kDateOrDateTime given as "YYYY-MM-DD"
+};
+
+struct LedgerLine {
+  std::string account_code;
+  Money debit;
+  Money credit;
+};
+
+struct OrderLine {
+  std::string product_id;
+  int64_t quantity = 0;
+  Money unit_price;
+};
+
+struct Event {
+  std::string event_id;
+  bool event_id_assigned = false;  // the server made event_id up (the producer sent none)
+  EventType type = EventType::kUnknown;
+  std::string event_type;  // as sent; for kUnknown the only record of the type
+  std::string organization_id;
+  int64_t timestamp_micros = 0;
+  std::string source_service;
+  std::string entity_id;
+  std::string entity_type;
+  std::string action;
+  std::string currency;  // payload.currency, empty when absent (the tenant's currency applies)
+
+  // Payload values in the order of the type's FieldSpec table (catalog.h).
+  std::array<FieldValue, kMaxPayloadFields> fields;
+  std::vector<LedgerLine> ledger_lines;
+  std::vector<OrderLine> order_lines;
+
+  // Normalized, minified JSON of the whole event as stored.
+  std::string json;
+
+  const FieldValue& field(int index) const { return fields[static_cast<size_t>(index)]; }
+};
+
+// A rejection reason: the JSON path of the field ("data.payload.amount") and the rule broken.
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
+}  // namespace readside::event

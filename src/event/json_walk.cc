@@ -1,0 +1,175 @@
+#include "event/json_walk.h"
+
+#include "common/json_writer.h"
+
+namespace readside::event::internal {
+
+bool WalkContext::Fail(simdjson::error_code e, std::string_view path) {
+  if (e == simdjson::STRING_ERROR || e == simdjson::UTF8_ERROR) {
+    // Bad escapes, lone surrogates: a property of this value, not of the document structure.
+    Error(std::string(path), "must be a valid JSON string (bad escape or lone surrogate)");
+  } else if (fatal == simdjson::SUCCESS) {
+    fatal = e;
+  }
+  return false;
+}
+
+bool KeySet::Insert(std::string_view key) {
+  for (const std::string& k : keys_) {
+    if (k == key) return false;
+  }
+  keys_.emplace_back(key);
+  return true;
+}
+
+std::string Path(std::string_view parent, std::string_view child) {
+  std::string p;
+  p.reserve(parent.size() + child.size() + 1);
+  if (!parent.empty()) {
+    p.append(parent);
+    p.push_back('.');
+  }
+  p.append(child);
+  return p;
+}
+
+std::string IndexPath(std::string_view parent, size_t index) {
+  return std::string(parent) + "[" + std::to_string(index) + "]";
+}
+
+bool IsJsonNumber(std::string_view t) {
+  size_t i = 0, n = t.size();
+  if (i < n && t[i] == '-') ++i;
+  if (i >= n) return false;
+  if (t[i] == '0') {
+    ++i;
+  } else if (t[i] >= '1' && t[i] <= '9') {
+    while (i < n && t[i] >= '0' && t[i] <= '9') ++i;
+  } else {
+    return false;
+  }
+  if (i < n && t[i] == '.') {
+    size_t s = ++i;
+    while (i < n && t[i] >= '0' && t[i] <= '9') ++i;
+    if (i == s) return false;
+  }
+  if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
+    size_t s = i;
+    while (i < n && t[i] >= '0' && t[i] <= '9') ++i;
+    if (i == s) return false;
+  }
+  return i == n;
+}
+
+std::string_view TrimmedToken(od::value& v) {
+  std::string_view raw = v.raw_json_token();
+  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
+                          raw.back() == '\t')) {
+    raw.remove_suffix(1);
+  }
+  return raw;
+}
+
+namespace {
+
+bool WriteObject(od::object obj, int depth, std::string_view path, WalkContext& ctx) {
+  std::string& out = *ctx.out;
+  out.push_back('{');
+  KeySet keys;
+  bool first = true, ok = true;
+  for (auto field_result : obj) {
+    od::field field;
+    if (auto e = std::move(field_result).get(field)) return ctx.Fail(e, path);
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return ctx.Fail(e, path);
+    std::string child = Path(path, key);
+    if (!keys.Insert(key)) {
+      ctx.Error(child, "duplicate key");
+      ok = false;
+    }
+    if (!first) out.push_back(',');
+    first = false;
+    AppendJsonString(&out, key);
+    out.push_back(':');
+    if (!WriteAny(field.value(), depth + 1, child, ctx)) {
+      if (ctx.fatal) return false;
+      ok = false;
+    }
+  }
+  out.push_back('}');
+  return ok;
+}
+
+bool WriteArray(od::array arr, int depth, std::string_view path, WalkContext& ctx) {
+  std::string& out = *ctx.out;
+  out.push_back('[');
+  bool ok = true;
+  size_t index = 0;
+  for (auto element : arr) {
+    od::value v;
+    if (auto e = std::move(element).get(v)) return ctx.Fail(e, path);
+    if (index > 0) out.push_back(',');
+    if (!WriteAny(v, depth + 1, IndexPath(path, index), ctx)) {
+      if (ctx.fatal) return false;
+      ok = false;
+    }
+    ++index;
+  }
+  out.push_back(']');
+  return ok;
+}
+
+}  // namespace
+
+bool WriteAny(od::value v, int depth, std::string_view path, WalkContext& ctx) {
+  od::json_type type;
+  if (auto e = v.type().get(type)) return ctx.Fail(e, path);
+  switch (type) {
+    case od::json_type::object: {
+      if (depth >= ctx.max_depth) {
+        ctx.Error(std::string(path), "nesting deeper than " + std::to_string(ctx.max_depth));
+        return false;  // not descended: On-Demand skips the value when iteration moves on
+      }
+      od::object obj;
+      if (auto e = v.get_object().get(obj)) return ctx.Fail(e, path);
+      return WriteObject(obj, depth, path, ctx);
+    }
+    case od::json_type::array: {
+      if (depth >= ctx.max_depth) {
+        ctx.Error(std::string(path), "nesting deeper than " + std::to_string(ctx.max_depth));
+        return false;
+      }
+      od::array arr;
+      if (auto e = v.get_array().get(arr)) return ctx.Fail(e, path);
+      return WriteArray(arr, depth, path, ctx);
+    }
+    case od::json_type::string: {
+      std::string_view s;
+      if (auto e = v.get_string().get(s)) return ctx.Fail(e, path);
+      AppendJsonString(ctx.out, s);
+      return true;
+    }
+    case od::json_type::number: {
+      std::string_view raw = TrimmedToken(v);
+      if (!IsJsonNumber(raw)) return ctx.Fail(simdjson::NUMBER_ERROR, path);
+      ctx.out->append(raw);
+      return true;
+    }
+    case od::json_type::boolean: {
+      bool b;
+      if (auto e = v.get_bool().get(b)) return ctx.Fail(e, path);
+      ctx.out->append(b ? "true" : "false");
+      return true;
+    }
+    case od::json_type::null: {
+      if (TrimmedToken(v) != "null") return ctx.Fail(simdjson::N_ATOM_ERROR, path);
+      ctx.out->append("null");
+      return true;
+    }
+  }
+  return ctx.Fail(simdjson::TAPE_ERROR, path);
+}
+
+}  // namespace readside::event::internal

@@ -1,0 +1,527 @@
+#include "event/parser.h"
+
+#include <random>
+
+#include "common/json_writer.h"
+#include "common/time_util.h"
+#include "event/json_walk.h"
+#include "event/payload.h"
+
+namespace readside::event {
+
+namespace od = internal::od;
+using internal::WalkContext;
+
+namespace {
+
+bool IsOrganizationId(std::string_view s) {
+  // ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$
+  if (s.empty() || s.size() > 64 || s.front() == '-' || s.back() == '-') return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+bool IsVersion(std::string_view s) {  // "MAJOR.MINOR" with MAJOR == 1
+  size_t dot = s.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == s.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i != dot && (s[i] < '0' || s[i] > '9')) return false;
+  }
+  std::string_view major = s.substr(0, dot);
+  while (major.size() > 1 && major.front() == '0') major.remove_prefix(1);
+  return major == "1";
+}
+
+bool HasControlChars(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) return true;
+  }
+  return false;
+}
+
+// event_type: dot-separated segments of [a-z0-9_], at least two, ≤ 128 chars.
+bool IsEventTypeName(std::string_view s) {
+  if (s.empty() || s.size() > 128 || s.front() == '.' || s.back() == '.') return false;
+  int dots = 0;
+  char prev = 0;
+  for (char c : s) {
+    if (c == '.') {
+      if (prev == '.') return false;
+      ++dots;
+    } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+    prev = c;
+  }
+  return dots >= 1;
+}
+
+enum EnvelopeField : uint32_t {
+  kEventId = 1 << 0, kEventType = 1 << 1, kOrg = 1 << 2, kTimestamp = 1 << 3,
+  kVersion = 1 << 4, kSource = 1 << 5, kData = 1 << 6,
+  kEntityId = 1 << 7, kEntityType = 1 << 8, kAction = 1 << 9, kPayload = 1 << 10,
+};
+
+// Reads a string-valued known field. Returns false (with an error) on a wrong type.
+bool ReadString(od::value v, const std::string& path, std::string* dst, WalkContext& ctx) {
+  od::json_type type;
+  if (auto e = v.type().get(type)) return ctx.Fail(e, path);
+  if (type != od::json_type::string) {
+    ctx.Error(path, "must be a string");
+    return false;
+  }
+  std::string_view s;
+  if (auto e = v.get_string().get(s)) return ctx.Fail(e, path);
+  AppendJsonString(ctx.out, s);
+  dst->assign(s);
+  return true;
+}
+
+class EnvelopeReader {
+ public:
+  EnvelopeReader(Event* ev, WalkContext& ctx, const TypeSpec* type)
+      : ev_(ev), ctx_(ctx), type_(type) {}
+
+  // Reads the whole event object. Returns false if rejected or broken (ctx.fatal).
+  bool Read(od::object obj) {
+    if (!ReadObject(obj, "", /*data=*/false)) ok_ = false;
+    if (ctx_.fatal) return false;
+    CheckRequired();
+    return ok_ && ctx_.errors->empty();
+  }
+
+ private:
+  bool ReadObject(od::object obj, std::string_view path, bool data) {
+    std::string& out = *ctx_.out;
+    out.push_back('{');
+    internal::KeySet keys;
+    bool first = true;
+    for (auto field_result : obj) {
+      od::field field;
+      if (auto e = std::move(field_result).get(field)) return ctx_.Fail(e, path);
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return ctx_.Fail(e, path);
+      std::string child = internal::Path(path, key);
+      if (!keys.Insert(key)) {
+        ctx_.Error(child, "duplicate key");
+        ok_ = false;
+      }
+      if (!first) out.push_back(',');
+      first = false;
+      AppendJsonString(&out, key);
+      out.push_back(':');
+      bool field_ok = data ? ReadDataField(key, field.value(), child)
+                           : ReadTopField(key, field.value(), child);
+      if (!field_ok) {
+        if (ctx_.fatal) return false;
+        ok_ = false;
+      }
+    }
+    out.push_back('}');
+    return true;
+  }
+
+  bool ReadTopField(std::string_view key, od::value v, const std::string& path) {
+    if (key == "event_id") {
+      seen_ |= kEventId;
+      if (!ReadString(v, path, &ev_->event_id, ctx_)) return false;
+      if (ev_->event_id.empty() || ev_->event_id.size() > 128 || HasControlChars(ev_->event_id)) {
+        ctx_.Error(path, "must be 1 to 128 characters without control characters");
+        return false;
+      }
+      return true;
+    }
+    if (key == "event_type") {
+      seen_ |= kEventType;
+      if (!ReadString(v, path, &ev_->event_type, ctx_)) return false;
+      if (!IsEventTypeName(ev_->event_type)) {
+        ctx_.Error(path, "must be dot-separated lower-case segments such as crm.lead.created");
+        return false;
+      }
+      const TypeSpec* spec = FindType(ev_->event_type);
+      ev_->type = spec ? spec->type : EventType::kUnknown;
+      return true;
+    }
+    if (key == "organization_id") {
+      seen_ |= kOrg;
+      if (!ReadString(v, path, &ev_->organization_id, ctx_)) return false;
+      if (!IsOrganizationId(ev_->organization_id)) {
+        ctx_.Error(path, "must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$");
+        return false;
+      }
+      return true;
+    }
+    if (key == "timestamp") {
+      seen_ |= kTimestamp;
+      std::string text;
+      if (!ReadString(v, path, &text, ctx_)) return false;
+      if (!ParseRfc3339(text, &ev_->timestamp_micros)) {
+        ctx_.Error(path, "must be an RFC 3339 date-time with Z or an offset");
+        return false;
+      }
+      return true;
+    }
+    if (key == "version") {
+      seen_ |= kVersion;
+      std::string text;
+      if (!ReadString(v, path, &text, ctx_)) return false;
+      if (!IsVersion(text)) {
+        ctx_.Error(path, "must be \"MAJOR.MINOR\" with MAJOR 1");
+        return false;
+      }
+      return true;
+    }
+    if (key == "source_service") {
+      seen_ |= kSource;
+      if (!ReadString(v, path, &ev_->source_service, ctx_)) return false;
+      if (ev_->source_service.empty()) {
+        ctx_.Error(path, "must not be empty");
+        return false;
+      }
+      return true;
+    }
+    if (key == "correlation_id" || key == "causation_id") {
+      od::json_type type;
+      if (auto e = v.type().get(type)) return ctx_.Fail(e, path);
+      if (type == od::json_type::null) {
+        ctx_.out->append("null");
+        return true;
+      }
+      std::string ignored;
+      return ReadString(v, path, &ignored, ctx_);
+    }
+    if (key == "data") {
+      seen_ |= kData;
+      od::json_type type;
+      if (auto e = v.type().get(type)) return ctx_.Fail(e, path);
+      od::object obj;
+      if (type != od::json_type::object) {
+        ctx_.Error(path, "must be an object");
+        return false;
+      }
+      if (auto e = v.get_object().get(obj)) return ctx_.Fail(e, path);
+      return ReadObject(obj, path, /*data=*/true);
+    }
+    return internal::WriteAny(v, 1, path, ctx_);
+  }
+
+  bool ReadDataField(std::string_view key, od::value v, const std::string& path) {
+    if (key == "entity_id") {
+      seen_ |= kEntityId;
+      if (!ReadString(v, path, &ev_->entity_id, ctx_)) return false;
+      if (ev_->entity_id.empty() || ev_->entity_id.size() > 128 ||
+          HasControlChars(ev_->entity_id)) {
+        ctx_.Error(path, "must be 1 to 128 characters without control characters");
+        return false;
+      }
+      return true;
+    }
+    if (key == "entity_type" || key == "action") {
+      seen_ |= key == "action" ? kAction : kEntityType;
+      std::string* dst = key == "action" ? &ev_->action : &ev_->entity_type;
+      if (!ReadString(v, path, dst, ctx_)) return false;
+      if (dst->empty()) {
+        ctx_.Error(path, "must not be empty");
+        return false;
+      }
+      return true;
+    }
+    if (key == "payload") {
+      seen_ |= kPayload;
+      od::json_type type;
+      if (auto e = v.type().get(type)) return ctx_.Fail(e, path);
+      if (type != od::json_type::object) {
+        ctx_.Error(path, "must be an object");
+        return false;
+      }
+      od::object obj;
+      if (auto e = v.get_object().get(obj)) return ctx_.Fail(e, path);
+      if (type_ != nullptr) {
+        payload_typed_ = true;
+        return internal::ReadPayload(obj, *type_, 3, ev_, ctx_);
+      }
+      return internal::ReadUnknownPayload(obj, 3, ev_, ctx_);
+    }
+    if (key == "metadata") {
+      od::json_type type;
+      if (auto e = v.type().get(type)) return ctx_.Fail(e, path);
+      if (type != od::json_type::object && type != od::json_type::null) {
+        ctx_.Error(path, "must be an object");
+        return false;
+      }
+    }
+    return internal::WriteAny(v, 2, path, ctx_);
+  }
+
+  void CheckRequired() {
+    static constexpr std::pair<uint32_t, std::string_view> kRequired[] = {
+        {kEventType, "event_type"}, {kOrg, "organization_id"}, {kTimestamp, "timestamp"},
+        {kVersion, "version"}, {kSource, "source_service"}, {kData, "data"}};
+    for (auto [bit, name] : kRequired) {
+      if ((seen_ & bit) == 0) ctx_.Error(std::string(name), "is required");
+    }
+    if ((seen_ & kData) != 0) {
+      static constexpr std::pair<uint32_t, std::string_view> kDataRequired[] = {
+          {kEntityId, "data.entity_id"}, {kEntityType, "data.entity_type"},
+          {kAction, "data.action"}, {kPayload, "data.payload"}};
+      for (auto [bit, name] : kDataRequired) {
+        if ((seen_ & bit) == 0) ctx_.Error(std::string(name), "is required");
+      }
+    }
+    if (ev_->type != EventType::kUnknown && (seen_ & kPayload) != 0 && !payload_typed_) {
+      // Only when the key was spelled with escapes, so the peek did not find it.
+      ctx_.Error("event_type", "key must be written without escape sequences");
+    }
+  }
+
+  Event* ev_;
+  WalkContext& ctx_;
+  const TypeSpec* type_;  // from the peek at event_type; nullptr when unknown
+  uint32_t seen_ = 0;
+  bool ok_ = true;
+  bool payload_typed_ = false;
+};
+
+void ResetEvent(Event* ev) {
+  ev->event_id.clear();
+  ev->event_id_assigned = false;
+  ev->type = EventType::kUnknown;
+  ev->event_type.clear();
+  ev->organization_id.clear();
+  ev->timestamp_micros = 0;
+  ev->source_service.clear();
+  ev->entity_id.clear();
+  ev->entity_type.clear();
+  ev->action.clear();
+  ev->currency.clear();
+  for (FieldValue& f : ev->fields) {
+    f.present = false;
+    f.is_date = false;
+  }
+  ev->ledger_lines.clear();
+  ev->order_lines.clear();
+  ev->json.clear();
+}
+
+}  // namespace
+
+struct EventParser::Impl {
+  od::parser parser;
+  simdjson::padded_string buffer;  // a padded copy of the input, reused
+  std::string scratch;
+
+  simdjson::padded_string_view Pad(std::string_view in) {
+    if (buffer.size() < in.size()) buffer = simdjson::padded_string(in.size() + in.size() / 2);
+    std::memcpy(buffer.data(), in.data(), in.size());
+    return simdjson::padded_string_view(buffer.data(), in.size(), buffer.size() + simdjson::SIMDJSON_PADDING);
+  }
+};
+
+EventParser::EventParser(ParserOptions options)
+    : options_(options), impl_(std::make_unique<Impl>()) {}
+EventParser::~EventParser() = default;
+
+namespace {
+
+// Reads one event object; on success finishes event->json (event_id, size limit).
+bool ReadEvent(od::object obj, const ParserOptions& options, Event* ev,
+               std::vector<FieldError>* errors, simdjson::error_code* fatal) {
+  ResetEvent(ev);
+  WalkContext ctx{&ev->json, errors, options.max_depth};
+  // The payload's rules depend on event_type, which may come after data: peek at it first,
+  // then rewind (cheap: producers put it near the front).
+  std::string_view peeked_type;
+  {
+    od::value tv;
+    if (obj.find_field_unordered("event_type").get(tv) == simdjson::SUCCESS) {
+      if (tv.get_string().get(peeked_type) != simdjson::SUCCESS) peeked_type = {};
+    }
+    if (auto e = obj.reset().error()) {
+      *fatal = e;
+      return false;
+    }
+  }
+  const TypeSpec* peeked = FindType(peeked_type);
+  EnvelopeReader reader(ev, ctx, peeked);
+  bool ok = reader.Read(obj);
+  *fatal = ctx.fatal;
+  if (!ok || ctx.fatal) {
+    if (errors->empty()) errors->push_back({"", "is not valid JSON"});
+    return false;
+  }
+  if (ev->event_id.empty() && options.assign_missing_event_id) {
+    ev->event_id = NewUuid();
+    ev->event_id_assigned = true;
+    std::string prefix = "\"event_id\":";
+    AppendJsonString(&prefix, ev->event_id);
+    prefix.push_back(',');
+    ev->json.insert(1, prefix);
+  }
+  if (ev->json.size() > options.max_event_bytes) {
+    errors->push_back({"", "event is " + std::to_string(ev->json.size()) +
+                               " bytes, more than the limit of " +
+                               std::to_string(options.max_event_bytes)});
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool EventParser::ParseOne(std::string_view json, Event* event, std::vector<FieldError>* errors) {
+  errors->clear();
+  od::document doc;
+  if (auto e = impl_->parser.iterate(impl_->Pad(json)).get(doc)) {
+    errors->push_back({"", std::string("is not valid JSON: ") + simdjson::error_message(e)});
+    return false;
+  }
+  od::object obj;
+  if (auto e = doc.get_object().get(obj)) {
+    errors->push_back({"", e == simdjson::INCORRECT_TYPE
+                               ? std::string("must be a JSON object")
+                               : std::string("is not valid JSON: ") + simdjson::error_message(e)});
+    return false;
+  }
+  simdjson::error_code fatal;
+  if (!ReadEvent(obj, options_, event, errors, &fatal)) {
+    if (fatal) {
+      errors->clear();
+      errors->push_back({"", std::string("is not valid JSON: ") + simdjson::error_message(fatal)});
+    }
+    return false;
+  }
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+    errors->push_back({"", "is not valid JSON: unexpected content after the event"});
+    return false;
+  }
+  return true;
+}
+
+}  // namespace readside::event
+
+namespace readside::event {
+namespace {
+
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
+                        s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
+                        s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+void FillResult(bool ok, const Event& ev, std::vector<FieldError>* errors, ItemResult* r) {
+  r->ok = ok;
+  r->errors.clear();
+  if (!ok) r->errors.swap(*errors);
+  r->event_id = ev.event_id;
+  r->organization_id = IsOrganizationId(ev.organization_id) ? ev.organization_id : "";
+}
+
+}  // namespace
+
+std::string EventParser::ParseBody(
+    std::string_view body, BodyFormat format,
+    const std::function<void(size_t, Event&, const ItemResult&)>& on_event) {
+  Event ev;
+  std::vector<FieldError> errors;
+  ItemResult result;
+  const std::string too_many =
+      "the batch holds more than " + std::to_string(options_.max_batch_events) + " events";
+  if (format == BodyFormat::kNdjson) {
+    size_t index = 0, pos = 0;
+    while (pos < body.size()) {
+      size_t nl = body.find('\n', pos);
+      if (nl == std::string_view::npos) nl = body.size();
+      std::string_view line = TrimSpace(body.substr(pos, nl - pos));
+      pos = nl + 1;
+      if (line.empty()) continue;
+      if (index >= options_.max_batch_events) return too_many;
+      bool ok = ParseOne(line, &ev, &errors);
+      FillResult(ok, ev, &errors, &result);
+      on_event(index++, ev, result);
+    }
+    return index == 0 ? "the body holds no events" : "";
+  }
+  std::string_view trimmed = TrimSpace(body);
+  if (trimmed.empty()) return "the body is empty";
+  if (trimmed.front() == '{') {
+    bool ok = ParseOne(trimmed, &ev, &errors);
+    if (!ok && errors.size() == 1 && errors[0].field.empty() &&
+        errors[0].message.starts_with("is not valid JSON")) {
+      return "the body " + errors[0].message;
+    }
+    FillResult(ok, ev, &errors, &result);
+    on_event(0, ev, result);
+    return "";
+  }
+  if (trimmed.front() != '[') {
+    return "the body must be a JSON object or an array of objects (or NDJSON sent as "
+           "application/x-ndjson)";
+  }
+  od::document doc;
+  od::array arr;
+  if (auto e = impl_->parser.iterate(impl_->Pad(trimmed)).get(doc)) {
+    return std::string("the body is not valid JSON: ") + simdjson::error_message(e);
+  }
+  if (auto e = doc.get_array().get(arr)) {
+    return std::string("the body is not valid JSON: ") + simdjson::error_message(e);
+  }
+  size_t index = 0;
+  for (auto element : arr) {
+    od::value v;
+    if (auto e = std::move(element).get(v)) {
+      return std::string("the body is not valid JSON: ") + simdjson::error_message(e);
+    }
+    if (index >= options_.max_batch_events) return too_many;
+    od::json_type type;
+    if (auto e = v.type().get(type)) {
+      return std::string("the body is not valid JSON: ") + simdjson::error_message(e);
+    }
+    bool ok = false;
+    errors.clear();
+    if (type != od::json_type::object) {
+      ResetEvent(&ev);
+      errors.push_back({"", "must be a JSON object"});
+    } else {
+      od::object obj;
+      simdjson::error_code fatal = v.get_object().get(obj);
+      if (!fatal) ok = ReadEvent(obj, options_, &ev, &errors, &fatal);
+      if (fatal) {
+        return std::string("the body is not valid JSON: ") + simdjson::error_message(fatal) +
+               " (in event " + std::to_string(index) + ")";
+      }
+    }
+    FillResult(ok, ev, &errors, &result);
+    on_event(index++, ev, result);
+  }
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+    return "the body is not valid JSON: unexpected content after the array";
+  }
+  return index == 0 ? "the body holds no events" : "";
+}
+
+std::string NewUuid() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(36, '-');
+  int pos = 0;
+  for (int i = 0; i < 32; ++i) {
+    if (i == 8 || i == 12 || i == 16 || i == 20) ++pos;
+    uint64_t word = i < 16 ? hi : lo;
+    int shift = 60 - 4 * (i % 16);
+    s[static_cast<size_t>(pos++)] = kHex[(word >> shift) & 15];
+  }
+  return s;
+}
+
+}  // namespace readside::event

@@ -1,0 +1,81 @@
+#pragma once
+// Parses and validates events against ../shared/spec/events.md with simdjson On-Demand, in one
+// pass that also writes the normalized JSON the store keeps. Every rejection names the field
+// and the rule; nothing about a rejected event is half-filled in a way callers may use.
+//
+// Bodies: a single event, a JSON array of events, or NDJSON (one event per line). An event
+// that breaks the contract is rejected on its own; a body whose JSON structure is broken
+// beyond the event boundaries (an array with a syntax error) is rejected whole.
+//
+// Thread-safety: an EventParser is NOT thread-safe (it owns simdjson's reusable buffers);
+// use one per thread.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event/event.h"
+
+namespace readside::event {
+
+struct ParserOptions {
+  // Largest accepted event, measured on its normalized (minified) JSON. Spec default 64 KiB.
+  size_t max_event_bytes = 64 * 1024;
+  // Deepest nesting of objects/arrays inside one event (the envelope itself is depth 1).
+  int max_depth = 64;
+  // Give events without event_id a fresh random UUID (ingest). Off when re-reading the store.
+  bool assign_missing_event_id = true;
+  // Largest accepted batch in events (spec default 10,000).
+  size_t max_batch_events = 10'000;
+};
+
+// The outcome of one event of a batch.
+struct ItemResult {
+  bool ok = false;
+  std::vector<FieldError> errors;  // when !ok
+  // Best-effort envelope values of a rejected event, for reporting and per-tenant counts.
+  std::string event_id;
+  std::string organization_id;
+};
+
+enum class BodyFormat { kJson, kNdjson };
+
+class EventParser {
+ public:
+  explicit EventParser(ParserOptions options = {});
+  ~EventParser();
+  EventParser(const EventParser&) = delete;
+  EventParser& operator=(const EventParser&) = delete;
+
+  // Parses one event from `json`. On success fills *event and returns true; otherwise fills
+  // *errors (at least one) and returns false.
+  bool ParseOne(std::string_view json, Event* event, std::vector<FieldError>* errors);
+
+  // Parses a request body. For each event, in order, calls `on_event(index, event, result)`;
+  // `event` is valid only when result.ok. Returns an empty string on success, or a message
+  // describing why the body as a whole is unusable (syntax error between events, too many
+  // events, empty body); in that case callers must discard every event already reported.
+  // `body` must stay alive during the call.
+  std::string ParseBody(std::string_view body, BodyFormat format,
+                        const std::function<void(size_t, Event&, const ItemResult&)>& on_event);
+
+  const ParserOptions& options() const { return options_; }
+
+ private:
+  struct Impl;
+  ParserOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// True when two JSON texts denote the same value: object key order and white space do not
+// matter, numbers compare by value when they fit a double exactly and by text otherwise.
+// Used for the duplicate-vs-conflict decision on idempotency keys.
+bool JsonValueEqual(std::string_view a, std::string_view b);
+
+// A fresh random RFC 4122 version-4 UUID string.
+std::string NewUuid();
+
+}  // namespace readside::event
