@@ -1,0 +1,83 @@
+#include "store/codec.h"
+
+#include <cstring>
+
+namespace readside::store::codec {
+namespace {
+
+void PutLE64(std::string* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint64_t GetLE64(std::string_view s) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[static_cast<size_t>(i)]);
+  return v;
+}
+void PutShort(std::string* out, std::string_view s) {
+  out->push_back(static_cast<char>(s.size()));
+  out->append(s);
+}
+bool GetShort(std::string_view* in, std::string* out) {
+  if (in->empty()) return false;
+  size_t n = static_cast<unsigned char>(in->front());
+  if (in->size() < n + 1) return false;
+  out->assign(in->substr(1, n));
+  in->remove_prefix(n + 1);
+  return true;
+}
+
+}  // namespace
+
+void EncodeRecord(const EventToStore& e, std::string* out) {
+  out->clear();
+  out->reserve(e.json.size() + e.organization_id.size() + e.entity_id.size() +
+               e.event_type.size() + 12);
+  out->push_back(1);
+  PutLE64(out, static_cast<uint64_t>(e.timestamp_micros));
+  PutShort(out, e.organization_id);
+  PutShort(out, e.entity_id);
+  PutShort(out, e.event_type);
+  out->append(e.json);
+}
+
+bool DecodeRecord(uint64_t position, std::string_view v, StoredEvent* out) {
+  if (v.size() < 9 || v[0] != 1) return false;
+  out->position = position;
+  out->timestamp_micros = static_cast<int64_t>(GetLE64(v.substr(1)));
+  v.remove_prefix(9);
+  if (!GetShort(&v, &out->organization_id) || !GetShort(&v, &out->entity_id) ||
+      !GetShort(&v, &out->event_type)) {
+    return false;
+  }
+  out->json.assign(v);
+  return true;
+}
+
+void EncodeDeadLetter(const DeadLetter& d, std::string* out) {
+  out->clear();
+  PutLE64(out, static_cast<uint64_t>(d.received_micros));
+  PutLE64(out, d.source.size());
+  out->append(d.source);
+  PutLE64(out, d.reason.size());
+  out->append(d.reason);
+  out->append(d.raw);
+}
+
+bool DecodeDeadLetter(uint64_t id, std::string_view v, DeadLetter* out) {
+  if (v.size() < 16) return false;
+  out->id = id;
+  out->received_micros = static_cast<int64_t>(GetLE64(v));
+  uint64_t n = GetLE64(v.substr(8));
+  v.remove_prefix(16);
+  if (v.size() < n + 8) return false;
+  out->source.assign(v.substr(0, n));
+  v.remove_prefix(n);
+  uint64_t m = GetLE64(v);
+  v.remove_prefix(8);
+  if (v.size() < m) return false;
+  out->reason.assign(v.substr(0, m));
+  out->raw.assign(v.substr(m));
+  return true;
+}
+
+}  // namespace readside::store::codec

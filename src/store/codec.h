@@ -1,0 +1,61 @@
+#pragma once
+// Internal to the store: the byte layout of keys and values in RocksDB.
+//
+//   log          BE64(position)                          → record (below)
+//   by_org       org \0 BE64(position)                   → ""
+//   by_aggregate org \0 u8(len) entity_id BE64(position) → ""
+//   idempotency  org \0 event_id                         → BE64(position)
+//   dead_letter  BE64(id)                                → dead-letter record
+//   meta         "rejected/" org                         → BE64(count)
+//
+// record = u8(version=1) i64LE(timestamp) u8(len) org u8(len) entity_id u8(len) event_type json
+// Big-endian positions make RocksDB's byte order the numeric order. entity_id is length-
+// prefixed because it may contain any byte, which would make a separator ambiguous.
+// Thread-safety: pure functions.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "store/event_store.h"
+
+namespace readside::store::codec {
+
+inline void PutBE64(std::string* out, uint64_t v) {
+  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+inline uint64_t GetBE64(std::string_view s) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(s[static_cast<size_t>(i)]);
+  return v;
+}
+inline std::string PositionKey(uint64_t p) {
+  std::string k;
+  PutBE64(&k, p);
+  return k;
+}
+inline std::string OrgPrefix(std::string_view org) {
+  std::string k(org);
+  k.push_back('\0');
+  return k;
+}
+inline std::string AggregatePrefix(std::string_view org, std::string_view entity) {
+  std::string k = OrgPrefix(org);
+  k.push_back(static_cast<char>(entity.size()));  // ≤ 128 by the contract
+  k.append(entity);
+  return k;
+}
+inline std::string IdempotencyKey(std::string_view org, std::string_view event_id) {
+  std::string k = OrgPrefix(org);
+  k.append(event_id);
+  return k;
+}
+
+void EncodeRecord(const EventToStore& e, std::string* out);
+// Returns false on a corrupt record.
+bool DecodeRecord(uint64_t position, std::string_view value, StoredEvent* out);
+
+void EncodeDeadLetter(const DeadLetter& d, std::string* out);
+bool DecodeDeadLetter(uint64_t id, std::string_view value, DeadLetter* out);
+
+}  // namespace readside::store::codec

@@ -1,0 +1,383 @@
+// RocksDB adapter for EventStore: the only file that includes RocksDB headers.
+
+#include "store/event_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "common/clock.h"
+#include "event/parser.h"
+#include "store/codec.h"
+
+namespace readside::store {
+namespace {
+
+enum Cf { kLog, kByOrg, kByAggregate, kIdempotency, kDeadLetter, kMeta, kCfCount };
+constexpr const char* kCfNames[kCfCount] = {"log", "by_org", "by_aggregate",
+                                            "idempotency", "dead_letter", "meta"};
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsIOError() || s.IsNoSpace()) return absl::UnavailableError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  return absl::InternalError(msg);
+}
+
+std::string RejectedKey(std::string_view org) { return "rejected/" + std::string(org); }
+
+}  // namespace
+
+struct EventStore::Impl {
+  StoreOptions options;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> cf;
+
+  std::atomic<uint64_t> last_position{0};
+  std::atomic<uint64_t> last_dead_letter{0};
+  mutable std::mutex commit_mu;
+  mutable std::condition_variable commit_cv;
+  std::vector<std::function<void(uint64_t)>> listeners;
+
+  struct Pending {
+    AppendRequest request;
+    AppendCallback done;
+  };
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<Pending> queue;
+  bool stopping = false;
+  std::thread writer;
+
+  ~Impl() {
+    {
+      std::lock_guard lk(queue_mu);
+      stopping = true;
+    }
+    queue_cv.notify_all();
+    if (writer.joinable()) writer.join();
+    for (auto* h : cf) db->DestroyColumnFamilyHandle(h);
+    if (db) db->Close();
+  }
+
+  void WriterLoop();
+  void Commit(std::deque<Pending>& group);
+  // Decides the outcome of one event against stored and in-group events.
+  struct InGroup {
+    uint64_t position;
+    const std::string* json;
+  };
+  absl::StatusOr<AppendOutcome> Decide(const EventToStore& e, const std::string& key,
+                                       const absl::flat_hash_map<std::string, InGroup>& group);
+};
+
+void EventStore::Impl::WriterLoop() {
+  std::deque<Pending> group;
+  for (;;) {
+    {
+      std::unique_lock lk(queue_mu);
+      queue_cv.wait(lk, [&] { return !queue.empty() || stopping; });
+      if (queue.empty()) return;  // stopping and drained
+      size_t events = 0;
+      while (!queue.empty() &&
+             (group.empty() || events + queue.front().request.events.size() <=
+                                   options.max_group_events)) {
+        events += queue.front().request.events.size();
+        group.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+    }
+    Commit(group);
+    group.clear();
+  }
+}
+
+absl::StatusOr<AppendOutcome> EventStore::Impl::Decide(
+    const EventToStore& e, const std::string& key,
+    const absl::flat_hash_map<std::string, InGroup>& group) {
+  const std::string* original = nullptr;
+  uint64_t position = 0;
+  std::string stored_json;
+  if (auto it = group.find(key); it != group.end()) {
+    original = it->second.json;
+    position = it->second.position;
+  } else if (!e.event_id_assigned) {
+    std::string value;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kIdempotency], key, &value);
+    if (s.IsNotFound()) return AppendOutcome{Outcome::kAccepted, 0};
+    if (!s.ok()) return FromRocks(s, "idempotency lookup");
+    position = codec::GetBE64(value);
+    std::string record;
+    s = db->Get(rocksdb::ReadOptions(), cf[kLog], codec::PositionKey(position), &record);
+    StoredEvent stored;
+    if (!s.ok() || !codec::DecodeRecord(position, record, &stored)) {
+      return absl::DataLossError("event at position " + std::to_string(position) +
+                                 " is missing or corrupt");
+    }
+    stored_json = std::move(stored.json);
+    original = &stored_json;
+  } else {
+    return AppendOutcome{Outcome::kAccepted, 0};
+  }
+  bool same = *original == e.json || event::JsonValueEqual(*original, e.json);
+  return AppendOutcome{same ? Outcome::kDuplicate : Outcome::kConflict, position};
+}
+
+void EventStore::Impl::Commit(std::deque<Pending>& group) {
+  rocksdb::WriteBatch batch;
+  uint64_t next = last_position.load(std::memory_order_relaxed) + 1;
+  absl::flat_hash_map<std::string, InGroup> in_group;
+  absl::flat_hash_map<std::string, uint64_t> rejected;
+  std::vector<std::vector<AppendOutcome>> outcomes(group.size());
+  absl::Status failure;
+  std::string key, value;
+  for (size_t r = 0; r < group.size() && failure.ok(); ++r) {
+    const AppendRequest& req = group[r].request;
+    outcomes[r].reserve(req.events.size());
+    for (const EventToStore& e : req.events) {
+      key = codec::IdempotencyKey(e.organization_id, e.event_id);
+      absl::StatusOr<AppendOutcome> decided = Decide(e, key, in_group);
+      if (!decided.ok()) {
+        failure = decided.status();
+        break;
+      }
+      if (decided->outcome == Outcome::kAccepted) {
+        uint64_t pos = next++;
+        decided->position = pos;
+        std::string pos_key = codec::PositionKey(pos);
+        codec::EncodeRecord(e, &value);
+        batch.Put(cf[kLog], pos_key, value);
+        batch.Put(cf[kByOrg], codec::OrgPrefix(e.organization_id) + pos_key, "");
+        batch.Put(cf[kByAggregate], codec::AggregatePrefix(e.organization_id, e.entity_id) + pos_key,
+                  "");
+        batch.Put(cf[kIdempotency], key, pos_key);
+        in_group.emplace(key, InGroup{pos, &e.json});
+      }
+      outcomes[r].push_back(*decided);
+    }
+    for (const auto& [org, n] : req.rejected_by_org) rejected[org] += n;
+  }
+  for (const auto& [org, n] : rejected) {
+    if (!failure.ok()) break;
+    std::string current;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kMeta], RejectedKey(org), &current);
+    uint64_t count = s.ok() && current.size() == 8 ? codec::GetBE64(current) : 0;
+    batch.Put(cf[kMeta], RejectedKey(org), codec::PositionKey(count + n));
+  }
+  if (failure.ok() && batch.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = options.sync;
+    failure = FromRocks(db->Write(wo, &batch), "event log write");
+  }
+  if (failure.ok()) {
+    uint64_t last = next - 1;
+    {
+      std::lock_guard lk(commit_mu);
+      last_position.store(last, std::memory_order_release);
+    }
+    commit_cv.notify_all();
+    for (auto& l : listeners) l(last);
+    for (size_t r = 0; r < group.size(); ++r) group[r].done(std::move(outcomes[r]));
+  } else {
+    for (Pending& p : group) p.done(failure);
+  }
+}
+
+EventStore::EventStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EventStore::~EventStore() = default;
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.max_total_wal_size = 256 << 20;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (int i = 0; i < kCfCount; ++i) {
+    rocksdb::ColumnFamilyOptions cf_options;
+    cf_options.write_buffer_size = (i == kLog ? 64 : 16) << 20;
+    cf_options.compression = rocksdb::kLZ4Compression;
+    rocksdb::BlockBasedTableOptions table;
+    if (i == kIdempotency) {
+      // Nearly every lookup misses (new events): a Bloom filter answers those from memory.
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      table.whole_key_filtering = true;
+    }
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    descriptors.emplace_back(kCfNames[i], cf_options);
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  if (!s.ok()) {
+    return absl::UnavailableError("cannot open the event store at " + options.path + ": " +
+                                  s.ToString());
+  }
+  impl->db.reset(raw);
+  db_options.create_if_missing = false;
+  // handles[0] is the default family, unused; keep ours in Cf order.
+  raw->DestroyColumnFamilyHandle(handles[0]);
+  impl->cf.assign(handles.begin() + 1, handles.end());
+
+  auto last_key = [&](Cf family) -> uint64_t {
+    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), impl->cf[family]));
+    it->SeekToLast();
+    return it->Valid() && it->key().size() == 8 ? codec::GetBE64(it->key().ToStringView()) : 0;
+  };
+  impl->last_position = last_key(kLog);
+  impl->last_dead_letter = last_key(kDeadLetter);
+  Impl* p = impl.get();
+  impl->writer = std::thread([p] { p->WriterLoop(); });
+  return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
+}
+
+void EventStore::AppendAsync(AppendRequest request, AppendCallback done) {
+  {
+    std::lock_guard lk(impl_->queue_mu);
+    impl_->queue.push_back({std::move(request), std::move(done)});
+  }
+  impl_->queue_cv.notify_one();
+}
+
+absl::StatusOr<std::vector<AppendOutcome>> EventStore::Append(AppendRequest request) {
+  std::promise<absl::StatusOr<std::vector<AppendOutcome>>> promise;
+  auto future = promise.get_future();
+  AppendAsync(std::move(request), [&promise](absl::StatusOr<std::vector<AppendOutcome>> r) {
+    promise.set_value(std::move(r));
+  });
+  return future.get();
+}
+
+uint64_t EventStore::LastPosition() const {
+  return impl_->last_position.load(std::memory_order_acquire);
+}
+
+bool EventStore::WaitForPosition(uint64_t position, std::chrono::milliseconds timeout) const {
+  std::unique_lock lk(impl_->commit_mu);
+  return impl_->commit_cv.wait_for(lk, timeout, [&] { return LastPosition() >= position; });
+}
+
+void EventStore::AddCommitListener(std::function<void(uint64_t)> listener) {
+  impl_->listeners.push_back(std::move(listener));
+}
+
+absl::Status EventStore::ReadRange(uint64_t after, uint64_t until,
+                                   const std::function<bool(const StoredEvent&)>& fn) const {
+  rocksdb::ReadOptions ro;
+  std::string upper = codec::PositionKey(until == UINT64_MAX ? until : until + 1);
+  rocksdb::Slice upper_slice(upper);
+  if (until != UINT64_MAX) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kLog]));
+  StoredEvent ev;
+  for (it->Seek(codec::PositionKey(after + 1)); it->Valid(); it->Next()) {
+    uint64_t pos = codec::GetBE64(it->key().ToStringView());
+    if (pos > until) break;
+    if (!codec::DecodeRecord(pos, it->value().ToStringView(), &ev)) {
+      return absl::DataLossError("corrupt event record at position " + std::to_string(pos));
+    }
+    if (!fn(ev)) break;
+  }
+  return FromRocks(it->status(), "event log read");
+}
+
+absl::StatusOr<QueryPage> EventStore::Query(const EventQuery& q) const {
+  QueryPage page;
+  bool by_aggregate = !q.aggregate_id.empty();
+  std::string prefix = by_aggregate ? codec::AggregatePrefix(q.organization_id, q.aggregate_id)
+                                    : codec::OrgPrefix(q.organization_id);
+  rocksdb::ReadOptions ro;
+  const rocksdb::Snapshot* snapshot = impl_->db->GetSnapshot();
+  ro.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(ro, impl_->cf[by_aggregate ? kByAggregate : kByOrg]));
+  size_t scanned = 0;
+  std::string record;
+  StoredEvent ev;
+  absl::Status status;
+  for (it->Seek(prefix + codec::PositionKey(q.after_position + 1)); it->Valid(); it->Next()) {
+    std::string_view key = it->key().ToStringView();
+    if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) break;
+    uint64_t pos = codec::GetBE64(key.substr(prefix.size()));
+    if (++scanned > impl_->options.max_query_scan) {  // bound the work of one request
+      page.next = pos - 1;
+      break;
+    }
+    rocksdb::Status s = impl_->db->Get(ro, impl_->cf[kLog], codec::PositionKey(pos), &record);
+    if (!s.ok() || !codec::DecodeRecord(pos, record, &ev)) {
+      status = absl::DataLossError("indexed event " + std::to_string(pos) + " is unreadable");
+      break;
+    }
+    if (!q.event_type.empty() && ev.event_type != q.event_type) continue;
+    if (ev.timestamp_micros < q.from_micros || ev.timestamp_micros >= q.to_micros) continue;
+    if (page.events.size() == q.limit) {  // one more match exists: there is a next page
+      page.next = page.events.back().position;
+      break;
+    }
+    page.events.push_back(ev);
+  }
+  if (status.ok()) status = FromRocks(it->status(), "event query");
+  it.reset();
+  impl_->db->ReleaseSnapshot(snapshot);
+  if (!status.ok()) return status;
+  return page;
+}
+
+uint64_t EventStore::RejectedCount(std::string_view org) const {
+  std::string value;
+  rocksdb::Status s =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->cf[kMeta], RejectedKey(org), &value);
+  return s.ok() && value.size() == 8 ? codec::GetBE64(value) : 0;
+}
+
+absl::StatusOr<uint64_t> EventStore::AddDeadLetter(DeadLetter letter) {
+  letter.id = impl_->last_dead_letter.fetch_add(1) + 1;
+  std::string value;
+  codec::EncodeDeadLetter(letter, &value);
+  rocksdb::WriteOptions wo;
+  wo.sync = impl_->options.sync;
+  absl::Status s = FromRocks(
+      impl_->db->Put(wo, impl_->cf[kDeadLetter], codec::PositionKey(letter.id), value),
+      "dead-letter write");
+  if (!s.ok()) return s;
+  return letter.id;
+}
+
+absl::StatusOr<std::vector<DeadLetter>> EventStore::ListDeadLetters(uint64_t after_id,
+                                                                    size_t limit) const {
+  std::vector<DeadLetter> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[kDeadLetter]));
+  for (it->Seek(codec::PositionKey(after_id + 1)); it->Valid() && out.size() < limit; it->Next()) {
+    DeadLetter d;
+    uint64_t id = codec::GetBE64(it->key().ToStringView());
+    if (!codec::DecodeDeadLetter(id, it->value().ToStringView(), &d)) {
+      return absl::DataLossError("corrupt dead letter " + std::to_string(id));
+    }
+    out.push_back(std::move(d));
+  }
+  absl::Status s = FromRocks(it->status(), "dead-letter read");
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::Status EventStore::DeleteDeadLetter(uint64_t id) {
+  rocksdb::WriteOptions wo;
+  wo.sync = impl_->options.sync;
+  return FromRocks(impl_->db->Delete(wo, impl_->cf[kDeadLetter], codec::PositionKey(id)),
+                   "dead-letter delete");
+}
+
+}  // namespace readside::store

@@ -1,0 +1,140 @@
+#pragma once
+// The durable event log: an append-only sequence of events with a global, gap-free position
+// (starting at 1), indexed by (organization, position) and (organization, aggregate), with an
+// idempotency index on (organization_id, event_id) and a dead-letter store for input that was
+// rejected where no caller could be told (Kafka).
+//
+// Durability: AppendAsync's callback runs only after the group's write-ahead-log fsync, so an
+// acknowledged event survives kill -9 and power loss. One writer thread owns all writes and
+// batches every request waiting for it into one RocksDB WriteBatch with one fsync (group
+// commit); readers use RocksDB snapshots and never block it.
+//
+// Thread-safety: every method is safe to call from any thread.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace readside::store {
+
+struct StoreOptions {
+  std::string path;  // directory; created if missing
+  // fsync the WAL before acknowledging. Only tests of non-durability paths turn it off.
+  bool sync = true;
+  // Upper bound of events in one group commit (bounds memory and latency of one fsync).
+  size_t max_group_events = 64 * 1024;
+  // Largest index scan one Query may do before it returns a short page with `next` set.
+  size_t max_query_scan = 100'000;
+};
+
+// One validated event ready to be stored (built by ingest from event::Event).
+struct EventToStore {
+  std::string organization_id;
+  std::string event_id;
+  bool event_id_assigned = false;  // server-made UUID: no earlier event can share it
+  std::string entity_id;
+  std::string event_type;
+  int64_t timestamp_micros = 0;
+  std::string json;  // normalized event JSON (includes event_id)
+};
+
+struct AppendRequest {
+  std::vector<EventToStore> events;
+  // Rejections attributable to a tenant, counted durably with the accepted events.
+  std::vector<std::pair<std::string, uint64_t>> rejected_by_org;
+};
+
+enum class Outcome : uint8_t { kAccepted, kDuplicate, kConflict };
+struct AppendOutcome {
+  Outcome outcome;
+  uint64_t position;  // kAccepted: the new position; otherwise the original event's position
+};
+
+struct StoredEvent {
+  uint64_t position = 0;
+  std::string organization_id;
+  std::string entity_id;
+  std::string event_type;
+  int64_t timestamp_micros = 0;
+  std::string json;
+};
+
+struct EventQuery {
+  std::string organization_id;  // required
+  std::string aggregate_id;     // optional: only events of this data.entity_id
+  std::string event_type;       // optional
+  int64_t from_micros = std::numeric_limits<int64_t>::min();  // inclusive
+  int64_t to_micros = std::numeric_limits<int64_t>::max();    // exclusive
+  uint64_t after_position = 0;
+  size_t limit = 100;
+};
+
+struct QueryPage {
+  std::vector<StoredEvent> events;
+  // The after_position of the following page; nullopt on the last page.
+  std::optional<uint64_t> next;
+};
+
+struct DeadLetter {
+  uint64_t id = 0;
+  int64_t received_micros = 0;
+  std::string source;  // "kafka:topic/partition/offset", "file:…"
+  std::string reason;
+  std::string raw;     // the bytes as received (may be invalid UTF-8)
+};
+
+class EventStore {
+ public:
+  using AppendCallback = std::function<void(absl::StatusOr<std::vector<AppendOutcome>>)>;
+
+  // Opens (creating if needed) the store at options.path and starts the writer thread.
+  // On failure returns a status naming the path and the cause.
+  static absl::StatusOr<std::unique_ptr<EventStore>> Open(const StoreOptions& options);
+  ~EventStore();  // finishes queued appends, then closes
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Queues the request for the writer. `done` runs exactly once, on the writer thread, after
+  // the group holding the request is durable (outcomes in request order) or failed (an error
+  // status; then nothing of the request was stored). `done` must be quick and must not call
+  // Append (hand the result to another thread).
+  void AppendAsync(AppendRequest request, AppendCallback done);
+  // Blocking convenience wrapper around AppendAsync.
+  absl::StatusOr<std::vector<AppendOutcome>> Append(AppendRequest request);
+
+  // The position of the last durable event (0 when empty).
+  uint64_t LastPosition() const;
+  // Blocks until LastPosition() >= position or the timeout passes; returns whether reached.
+  bool WaitForPosition(uint64_t position, std::chrono::milliseconds timeout) const;
+  // Registers a function the writer calls after every durable group with the new last
+  // position. Call before appending; listeners must be quick.
+  void AddCommitListener(std::function<void(uint64_t)> listener);
+
+  // Calls fn for each event with after < position <= until, in position order, streaming (no
+  // full materialization); stops early when fn returns false.
+  absl::Status ReadRange(uint64_t after, uint64_t until,
+                         const std::function<bool(const StoredEvent&)>& fn) const;
+  absl::StatusOr<QueryPage> Query(const EventQuery& query) const;
+  // Durable count of rejected events attributed to `org`.
+  uint64_t RejectedCount(std::string_view org) const;
+
+  absl::StatusOr<uint64_t> AddDeadLetter(DeadLetter letter);
+  absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(uint64_t after_id, size_t limit) const;
+  absl::Status DeleteDeadLetter(uint64_t id);
+
+ private:
+  struct Impl;
+  explicit EventStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace readside::store

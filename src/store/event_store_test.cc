@@ -1,0 +1,203 @@
+#include "store/event_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+namespace readside::store {
+namespace {
+
+class EventStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rs-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    auto s = EventStore::Open({.path = dir_.string()});
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+  }
+  static EventToStore Ev(std::string org, std::string id, std::string entity = "e1",
+                         std::string json = "", int64_t ts = 1000) {
+    if (json.empty()) json = R"({"event_id":")" + id + R"(","v":1})";
+    return {org, id, false, entity, "crm.contact.created", ts, json};
+  }
+  std::vector<AppendOutcome> Append(std::vector<EventToStore> events) {
+    auto r = store_->Append({std::move(events), {}});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : std::vector<AppendOutcome>{};
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<EventStore> store_;
+};
+
+TEST_F(EventStoreTest, PositionsAreGapFreeFromOne) {
+  auto out = Append({Ev("a", "1"), Ev("a", "2"), Ev("b", "1")});
+  ASSERT_EQ(out.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(out[i].outcome, Outcome::kAccepted);
+    EXPECT_EQ(out[i].position, i + 1);
+  }
+  EXPECT_EQ(store_->LastPosition(), 3u);
+}
+
+TEST_F(EventStoreTest, DuplicateIdIsIdempotentAndConflictKeepsFirst) {
+  Append({Ev("a", "1", "e1", R"({"event_id":"1","x":1,"y":2})")});
+  auto out = Append({Ev("a", "1", "e1", R"({"y":2, "event_id":"1","x":1})"),
+                     Ev("a", "1", "e1", R"({"event_id":"1","x":9})")});
+  EXPECT_EQ(out[0].outcome, Outcome::kDuplicate);
+  EXPECT_EQ(out[0].position, 1u);
+  EXPECT_EQ(out[1].outcome, Outcome::kConflict);
+  EXPECT_EQ(store_->LastPosition(), 1u);
+  std::string stored;
+  ASSERT_TRUE(store_->ReadRange(0, 10, [&](const StoredEvent& e) {
+    stored = e.json;
+    return true;
+  }).ok());
+  EXPECT_EQ(stored, R"({"event_id":"1","x":1,"y":2})");
+}
+
+TEST_F(EventStoreTest, DuplicatesWithinOneBatchAndAcrossTenants) {
+  auto out = Append({Ev("a", "1"), Ev("a", "1"), Ev("b", "1")});
+  EXPECT_EQ(out[0].outcome, Outcome::kAccepted);
+  EXPECT_EQ(out[1].outcome, Outcome::kDuplicate);
+  EXPECT_EQ(out[1].position, 1u);
+  EXPECT_EQ(out[2].outcome, Outcome::kAccepted);
+  EXPECT_EQ(out[2].position, 2u);
+}
+
+TEST_F(EventStoreTest, SurvivesReopenWithIndexes) {
+  Append({Ev("a", "1", "x"), Ev("a", "2", "y"), Ev("b", "3", "x")});
+  store_->Append({{}, {{"a", 2}, {"b", 1}}}).IgnoreError();
+  Reopen();
+  EXPECT_EQ(store_->LastPosition(), 3u);
+  EXPECT_EQ(store_->RejectedCount("a"), 2u);
+  auto out = Append({Ev("a", "1", "x"), Ev("a", "4", "x")});
+  EXPECT_EQ(out[0].outcome, Outcome::kDuplicate);
+  EXPECT_EQ(out[1].position, 4u);
+  auto page = store_->Query({.organization_id = "a", .aggregate_id = "x"});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->events.size(), 2u);
+  EXPECT_EQ(page->events[0].position, 1u);
+  EXPECT_EQ(page->events[1].position, 4u);
+}
+
+TEST_F(EventStoreTest, QueryFiltersAndPages) {
+  std::vector<EventToStore> evs;
+  for (int i = 0; i < 25; ++i) {
+    auto e = Ev(i % 2 ? "a" : "b", std::to_string(i), "e" + std::to_string(i % 3), "", i * 10);
+    if (i % 5 == 0) e.event_type = "crm.lead.created";
+    evs.push_back(e);
+  }
+  Append(evs);
+  std::vector<uint64_t> seen;
+  EventQuery q{.organization_id = "a", .limit = 5};
+  for (;;) {
+    auto page = store_->Query(q);
+    ASSERT_TRUE(page.ok());
+    for (auto& e : page->events) {
+      EXPECT_EQ(e.organization_id, "a");
+      seen.push_back(e.position);
+    }
+    if (!page->next) break;
+    q.after_position = *page->next;
+  }
+  EXPECT_EQ(seen.size(), 12u);  // odd i
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  auto typed = store_->Query({.organization_id = "a", .event_type = "crm.lead.created"});
+  ASSERT_TRUE(typed.ok());
+  EXPECT_EQ(typed->events.size(), 2u);  // i = 5, 15
+  auto timed = store_->Query({.organization_id = "b", .from_micros = 40, .to_micros = 100});
+  ASSERT_TRUE(timed.ok());
+  EXPECT_EQ(timed->events.size(), 3u);  // i = 4, 6, 8
+  EXPECT_FALSE(timed->next.has_value());
+  auto none = store_->Query({.organization_id = "zzz"});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->events.empty());
+}
+
+TEST_F(EventStoreTest, AggregateIdsThatArePrefixesDoNotMix) {
+  Append({Ev("a", "1", "x"), Ev("a", "2", std::string("x\0y", 3)), Ev("a", "3", "xy")});
+  auto page = store_->Query({.organization_id = "a", .aggregate_id = "x"});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->events.size(), 1u);
+  EXPECT_EQ(page->events[0].position, 1u);
+}
+
+TEST_F(EventStoreTest, ConcurrentAppendsShareGroupsAndStayGapFree) {
+  constexpr int kThreads = 8, kBatches = 30, kPerBatch = 50;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<uint64_t> positions;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<EventToStore> evs;
+        for (int i = 0; i < kPerBatch; ++i) {
+          evs.push_back(Ev("org" + std::to_string(t % 3),
+                           std::to_string(t) + "-" + std::to_string(b) + "-" + std::to_string(i)));
+        }
+        auto r = store_->Append({std::move(evs), {}});
+        ASSERT_TRUE(r.ok());
+        std::lock_guard lk(mu);
+        for (auto& o : *r) EXPECT_TRUE(positions.insert(o.position).second);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  uint64_t n = kThreads * kBatches * kPerBatch;
+  EXPECT_EQ(positions.size(), n);
+  EXPECT_EQ(*positions.begin(), 1u);
+  EXPECT_EQ(*positions.rbegin(), n);
+  uint64_t expect = 1;
+  ASSERT_TRUE(store_->ReadRange(0, UINT64_MAX, [&](const StoredEvent& e) {
+    EXPECT_EQ(e.position, expect++);
+    return true;
+  }).ok());
+  EXPECT_EQ(expect, n + 1);
+}
+
+TEST_F(EventStoreTest, WaitForPositionAndListeners) {
+  std::atomic<uint64_t> heard{0};
+  store_->AddCommitListener([&](uint64_t p) { heard = p; });
+  EXPECT_FALSE(store_->WaitForPosition(1, std::chrono::milliseconds(1)));
+  Append({Ev("a", "1")});
+  EXPECT_TRUE(store_->WaitForPosition(1, std::chrono::milliseconds(1)));
+  EXPECT_EQ(heard.load(), 1u);
+}
+
+TEST_F(EventStoreTest, DeadLettersKeepRawBytes) {
+  std::string raw("{\xff bad", 7);
+  auto id = store_->AddDeadLetter({.source = "kafka:t/0/5", .reason = "not JSON", .raw = raw});
+  ASSERT_TRUE(id.ok());
+  Reopen();
+  auto list = store_->ListDeadLetters(0, 10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].raw, raw);
+  EXPECT_EQ((*list)[0].reason, "not JSON");
+  ASSERT_TRUE(store_->DeleteDeadLetter(*id).ok());
+  EXPECT_TRUE(store_->ListDeadLetters(0, 10)->empty());
+  auto id2 = store_->AddDeadLetter({.source = "x", .reason = "y", .raw = "z"});
+  EXPECT_GT(*id2, *id);
+}
+
+TEST_F(EventStoreTest, OpenFailsWithActionableMessage) {
+  auto s = EventStore::Open({.path = "/proc/readside-cannot-be-here"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("/proc/readside-cannot-be-here"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace readside::store
