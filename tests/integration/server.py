@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 import urllib.parse
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -415,15 +416,16 @@ class ReadsideServer:
             if not isinstance(page, list):
                 raise AssertionError("no events list: %s" % r.describe())
             out.extend(page)
-            nxt = r.json.get("next", "missing")
-            if nxt == "missing":
+            if len(page) > limit:
+                raise AssertionError("page of %d events longer than limit %d"
+                                     % (len(page), limit))
+            if "next" not in r.json:
                 raise AssertionError("response has no 'next' field: %s" % r.describe())
+            nxt = r.json["next"]
             if nxt is None:
                 return out
-            if after is not None and nxt <= after:
-                raise AssertionError("next did not advance (%s -> %s)" % (after, nxt))
-            if len(page) > limit:
-                raise AssertionError("page longer than limit %d" % limit)
+            if not isinstance(nxt, int) or (after is not None and nxt <= after):
+                raise AssertionError("bad next %r after %r" % (nxt, after))
             after = nxt
         raise AssertionError("paging did not terminate")
 
@@ -494,3 +496,76 @@ def strip_position(stored):
     d = dict(stored)
     d.pop("position", None)
     return d
+
+
+class ServerTestCase(unittest.TestCase):
+    """Base class: start_server() registers cleanup; assertion helpers for API shapes."""
+
+    maxDiff = 4000
+
+    def start_server(self, data_dir=None, **kw):
+        srv = ReadsideServer(data_dir=data_dir, **kw)
+        self.addCleanup(srv.close)
+        srv.start()
+        return srv
+
+    def assertProblem(self, resp, status, msg=""):
+        ctx = "%s\n%s" % (msg, resp.describe())
+        self.assertEqual(resp.status, status, ctx)
+        ctype = resp.headers.get("content-type", "")
+        self.assertTrue(ctype.startswith("application/problem+json"),
+                        "content-type %r is not application/problem+json\n%s" % (ctype, ctx))
+        body = resp.json
+        self.assertIsInstance(body, dict, ctx)
+        for key in ("type", "title", "status", "detail", "instance"):
+            self.assertIn(key, body, "problem body lacks %r\n%s" % (key, ctx))
+        for key in ("type", "title", "detail", "instance"):
+            self.assertIsInstance(body[key], str, "problem %r not a string\n%s" % (key, ctx))
+        self.assertEqual(body["status"], status, ctx)
+
+    def assertBatch(self, resp, accepted, duplicates=0, conflicts=(), rejected=(),
+                    position=None, msg=""):
+        """conflicts: [(index, event_id)]; rejected: [index] (order as in the batch)."""
+        ctx = "%s\n%s" % (msg, resp.describe())
+        self.assertEqual(resp.status, 200, ctx)
+        self.assertTrue(resp.headers.get("content-type", "").startswith("application/json"),
+                        ctx)
+        body = resp.json
+        self.assertIsInstance(body, dict, ctx)
+        for key in ("accepted", "duplicates", "conflicts", "rejected", "position"):
+            self.assertIn(key, body, "ingest result lacks %r\n%s" % (key, ctx))
+        self.assertEqual(body["accepted"], accepted, "accepted\n" + ctx)
+        self.assertEqual(body["duplicates"], duplicates, "duplicates\n" + ctx)
+        got_conf = [(c.get("index"), c.get("event_id")) for c in body["conflicts"]]
+        self.assertEqual(sorted(got_conf), sorted(conflicts), "conflicts\n" + ctx)
+        got_rej = [r.get("index") for r in body["rejected"]]
+        self.assertEqual(sorted(got_rej), sorted(rejected), "rejected\n" + ctx)
+        for item in body["rejected"]:
+            self.assertIsInstance(item.get("errors"), list, ctx)
+            self.assertTrue(item["errors"], "rejection without errors\n" + ctx)
+            for e in item["errors"]:
+                self.assertIsInstance(e.get("field"), str, ctx)
+                self.assertIsInstance(e.get("message"), str, ctx)
+                self.assertTrue(e["message"], "empty error message\n" + ctx)
+        if position is not None:
+            self.assertEqual(body["position"], position, "position\n" + ctx)
+        return body
+
+    def all_stored(self, srv, orgs):
+        """{org: [stored events]} for the given orgs, paging through everything."""
+        return {org: srv.all_events(org) for org in orgs}
+
+    def assertGapFree(self, srv, orgs, expected_total=None):
+        """Union of positions over orgs is exactly 1..N (no gap, no repeat); returns N."""
+        positions = []
+        for org in orgs:
+            evs = srv.all_events(org)
+            ps = [e.get("position") for e in evs]
+            self.assertEqual(ps, sorted(ps), "events of %s not oldest first" % org)
+            positions.extend(ps)
+        n = len(positions)
+        self.assertEqual(sorted(positions), list(range(1, n + 1)),
+                         "positions are not exactly 1..%d" % n)
+        if expected_total is not None:
+            self.assertEqual(n, expected_total)
+        return n

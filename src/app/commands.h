@@ -1,0 +1,37 @@
+#pragma once
+// The subcommands of the readside binary, apart from their command-line parsing (main.cc).
+// Each returns the process exit code.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "app/readside_server.h"
+#include "ingest/ingest_client.h"
+#include "sim/generator.h"
+
+namespace readside::app {
+
+int RunServe(const ServeOptions& options);
+
+struct DemoOptions {
+  ServeOptions serve;
+  std::vector<std::string> tenants = {"acme-corp", "beta-inc", "gamma-llc"};
+  int history_days = 90;           // simulated history loaded at start
+  uint64_t history_events = 60'000;
+  double live_events_per_second = 20;
+  uint64_t seed = 42;
+};
+int RunDemo(const DemoOptions& options);
+
+struct GenerateOptions {
+  sim::GeneratorOptions generator;
+  std::string start = "2024-01-01T00:00:00Z";
+  double days = 90;
+  std::string out = "-";
+};
+int RunGenerate(GenerateOptions options);
+
+int RunIngest(const ingest::IngestCommandOptions& options);
+
+}  // namespace readside::app

@@ -1,0 +1,113 @@
+// The readside binary: command-line parsing only (CLI11 is included nowhere else).
+// Every serve/demo flag also reads READSIDE_<FLAG> from the environment and the key of the same
+// name from the file given with --config (TOML or INI, keys under [serve] / [demo]).
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+
+namespace {
+
+using readside::app::ServeOptions;
+
+// Adds the flags shared by serve and demo. `env` names follow the flag: --data-dir →
+// READSIDE_DATA_DIR.
+void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
+  auto opt = [&](const std::string& name, auto* target, const std::string& help) {
+    std::string env = "READSIDE_";
+    for (char c : name.substr(2)) env.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+    return cmd->add_option(name, *target, help)->envname(env)->capture_default_str();
+  };
+  opt("--data-dir", &o->data_dir, "directory of the embedded store (created if missing)");
+  opt("--listen", &o->listen, "HOST:PORT to listen on (port 0: any free port)");
+  opt("--jwt-secret-file", &o->jwt_secret_file, "HS256 secret for bearer tokens");
+  opt("--threads", &o->http.threads, "HTTP worker threads (0: one per core)");
+  opt("--max-body-bytes", &o->http.max_body_bytes, "largest request body (413 above)");
+  opt("--max-header-bytes", &o->http.max_header_bytes, "largest request header (431 above)");
+  opt("--max-connections", &o->http.max_connections, "concurrent connections accepted");
+  opt("--max-event-bytes", &o->parser.max_event_bytes, "largest event, minified");
+  opt("--max-batch-events", &o->parser.max_batch_events, "most events in one POST");
+  auto ms = [&](const std::string& name, std::chrono::milliseconds* target, const std::string& help) {
+    cmd->add_option_function<int64_t>(name, [target](int64_t v) { *target = std::chrono::milliseconds(v); }, help)
+        ->envname("READSIDE_" + [&] {
+          std::string e;
+          for (char c : name.substr(2)) e.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+          return e;
+        }())
+        ->default_str(std::to_string(target->count()));
+  };
+  ms("--request-timeout-ms", &o->http.request_timeout, "time to receive one request");
+  ms("--idle-timeout-ms", &o->http.idle_timeout, "keep-alive idle time before closing");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"readside: the read side of a multi-tenant ERP (CQRS)"};
+  app.set_config("--config", "", "TOML/INI file with flag values ([serve], [demo] sections)");
+  app.require_subcommand(1);
+
+  ServeOptions serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "run the server on embedded storage");
+  AddServeFlags(serve_cmd, &serve);
+
+  readside::app::DemoOptions demo;
+  demo.serve.data_dir = "./readside-demo-data";
+  CLI::App* demo_cmd =
+      app.add_subcommand("demo", "serve plus a simulated ERP streaming events for a few tenants");
+  AddServeFlags(demo_cmd, &demo.serve);
+  demo_cmd->add_option("--tenants", demo.tenants, "organizations to simulate")->delimiter(',')
+      ->capture_default_str();
+  demo_cmd->add_option("--history-days", demo.history_days, "days of history loaded at start")
+      ->capture_default_str();
+  demo_cmd->add_option("--history-events", demo.history_events, "events in that history")
+      ->capture_default_str();
+  demo_cmd->add_option("--rate", demo.live_events_per_second, "live events per second")
+      ->capture_default_str();
+  demo_cmd->add_option("--seed", demo.seed, "simulator seed")->capture_default_str();
+
+  readside::app::GenerateOptions gen;
+  CLI::App* gen_cmd = app.add_subcommand("generate", "write simulated ERP events as NDJSON");
+  gen_cmd->add_option("--seed", gen.generator.seed, "random seed (same seed, same bytes)")
+      ->capture_default_str();
+  gen_cmd->add_option("--tenants", gen.generator.tenants, "organization ids")->delimiter(',')
+      ->capture_default_str();
+  gen_cmd->add_option("--start", gen.start, "first simulated instant (RFC 3339)")
+      ->capture_default_str();
+  gen_cmd->add_option("--days", gen.days, "simulated span when --count is not given")
+      ->capture_default_str();
+  gen_cmd->add_option("--count", gen.generator.total_events, "number of lines (0: by --days)")
+      ->capture_default_str();
+  gen_cmd->add_option("--rate", gen.generator.events_per_second,
+                      "simulated events per second (density)")->capture_default_str();
+  gen_cmd->add_option("--out-of-order", gen.generator.out_of_order_fraction,
+                      "fraction of events delivered late")->check(CLI::Range(0.0, 1.0));
+  gen_cmd->add_option("--duplicates", gen.generator.duplicate_fraction,
+                      "fraction of exact re-sends")->check(CLI::Range(0.0, 1.0));
+  gen_cmd->add_option("--malformed", gen.generator.malformed_fraction,
+                      "fraction of invalid lines")->check(CLI::Range(0.0, 1.0));
+  gen_cmd->add_option("--out", gen.out, "output file ('-': stdout)")->capture_default_str();
+
+  readside::ingest::IngestCommandOptions ing;
+  CLI::App* ing_cmd = app.add_subcommand("ingest", "post an NDJSON file to a running server");
+  ing_cmd->add_option("input", ing.input, "NDJSON file, or - for stdin")->required();
+  ing_cmd->add_option("--url", ing.url, "server base URL")->envname("READSIDE_URL")
+      ->capture_default_str();
+  ing_cmd->add_option("--token", ing.token, "bearer token")->envname("READSIDE_TOKEN");
+  ing_cmd->add_option("--batch", ing.batch, "events per request")->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  ing_cmd->add_option("--retries", ing.max_retries, "attempts per batch on 429/5xx/network errors")
+      ->capture_default_str();
+  bool no_progress = false;
+  ing_cmd->add_flag("--no-progress", no_progress, "no progress bar on stderr");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*serve_cmd) return readside::app::RunServe(serve);
+  if (*demo_cmd) return readside::app::RunDemo(demo);
+  if (*gen_cmd) return readside::app::RunGenerate(gen);
+  if (*ing_cmd) {
+    ing.progress = !no_progress;
+    return readside::app::RunIngest(ing);
+  }
+  return 0;
+}

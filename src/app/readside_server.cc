@@ -1,0 +1,92 @@
+#include "app/readside_server.h"
+
+#include <charconv>
+
+#include "common/metrics.h"
+#include "http/auth.h"
+#include "http/probe.h"
+#include "http/routes.h"
+#include "ingest/ingest_service.h"
+#include "store/event_store.h"
+
+namespace readside::app {
+
+absl::Status ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) {
+    return absl::InvalidArgumentError("--listen must be HOST:PORT, got '" + listen + "'");
+  }
+  *host = listen.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  unsigned p = 0;
+  auto r = std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), p);
+  if (r.ec != std::errc() || r.ptr != listen.data() + listen.size() || p > 65535) {
+    return absl::InvalidArgumentError("--listen port must be 0..65535, got '" + listen + "'");
+  }
+  *port = static_cast<uint16_t>(p);
+  return absl::OkStatus();
+}
+
+struct ReadsideServer::Impl {
+  ServeOptions options;
+  std::unique_ptr<store::EventStore> store;
+  std::unique_ptr<ingest::IngestService> ingest;
+  http::OpenAccess access;
+  MetricsRegistry metrics;
+  http::HttpProbe probe;
+  http::Router router;
+  std::unique_ptr<http::Server> server;
+};
+
+ReadsideServer::ReadsideServer(ServeOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+ReadsideServer::~ReadsideServer() {
+  // The server goes first (no handler may run), then ingest, then the store flushes.
+  if (impl_) impl_->server.reset();
+}
+
+absl::Status ReadsideServer::Start() {
+  Impl& m = *impl_;
+  http::ServerOptions http_options = m.options.http;
+  if (absl::Status s = ParseListen(m.options.listen, &http_options.host, &http_options.port);
+      !s.ok()) {
+    return s;
+  }
+  auto store = store::EventStore::Open({.path = m.options.data_dir + "/events"});
+  if (!store.ok()) return store.status();
+  m.store = std::move(*store);
+  m.ingest = std::make_unique<ingest::IngestService>(m.store.get(), m.options.parser);
+  m.ingest->RegisterMetrics(&m.metrics);
+  m.probe.Register(&m.metrics);
+  store::EventStore* st = m.store.get();
+  http::Services services{.store = st,
+                          .ingest = m.ingest.get(),
+                          .access = &m.access,
+                          .metrics = &m.metrics,
+                          .applied_position = [st] { return st->LastPosition(); }};
+  http::AddEventRoutes(&m.router, services);
+  http::AddOpsRoutes(&m.router, services);
+  m.server = std::make_unique<http::Server>(
+      http_options, &m.router, [this](const http::Request& req, int status, uint64_t micros) {
+        impl_->probe.Record(impl_->router.RouteOf(req), status, micros);
+      });
+  return m.server->Start();
+}
+
+uint16_t ReadsideServer::port() const { return impl_->server->port(); }
+std::string ReadsideServer::address() const {
+  std::string host;
+  uint16_t ignored;
+  ParseListen(impl_->options.listen, &host, &ignored).IgnoreError();
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port());
+}
+void ReadsideServer::Run() { impl_->server->Run(); }
+void ReadsideServer::Shutdown() { impl_->server->Shutdown(); }
+ingest::IngestService* ReadsideServer::ingest() { return impl_->ingest.get(); }
+store::EventStore* ReadsideServer::store() { return impl_->store.get(); }
+
+}  // namespace readside::app

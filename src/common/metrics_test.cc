@@ -1,0 +1,33 @@
+#include "common/metrics.h"
+
+#include <gtest/gtest.h>
+
+namespace readside {
+namespace {
+
+TEST(HistogramTest, QuantilesComeFromBucketBounds) {
+  Histogram h;
+  for (int i = 0; i < 99; ++i) h.Observe(3);  // bucket (2, 4]
+  h.Observe(1000);                            // bucket (512, 1024]
+  EXPECT_EQ(h.count(), 100u);
+  EXPECT_EQ(h.Quantile(0.5), 4.0);
+  EXPECT_EQ(h.Quantile(0.99), 4.0);
+  EXPECT_EQ(h.Quantile(1.0), 1024.0);
+}
+
+TEST(MetricsRegistryTest, RendersPrometheusText) {
+  MetricsRegistry r;
+  Counter c;
+  c.Add(3);
+  r.Add([&](std::string* out) { RenderCounter("readside_x_total", "x things", c.value(), out); });
+  Histogram h;
+  h.Observe(1);
+  r.Add([&](std::string* out) { h.Render("readside_h_seconds", "route=\"a\"", out); });
+  std::string text = r.Render();
+  EXPECT_NE(text.find("# TYPE readside_x_total counter\nreadside_x_total 3\n"), std::string::npos);
+  EXPECT_NE(text.find("readside_h_seconds_bucket{route=\"a\",le=\"+Inf\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("readside_h_seconds_count{route=\"a\"} 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace readside

@@ -1,0 +1,50 @@
+#pragma once
+// Transport-neutral request and response types: handlers and their tests never see Beast.
+// Thread-safety: value types.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <map>
+#include "common/problem.h"
+
+namespace readside::http {
+
+struct Request {
+  std::string method;  // "GET", "POST", …
+  std::string path;    // decoded path without the query
+  std::map<std::string, std::string, std::less<>> query;    // decoded
+  std::map<std::string, std::string, std::less<>> headers;  // names lower-case
+  std::map<std::string, std::string, std::less<>> params;   // from the route pattern
+  std::string body;
+  std::string request_id;
+
+  std::string_view Header(std::string_view name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string_view() : std::string_view(it->second);
+  }
+  const std::string* Query(std::string_view name) const {
+    auto it = query.find(name);
+    return it == query.end() ? nullptr : &it->second;
+  }
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Handlers answer through a Responder exactly once, from any thread.
+using Responder = std::function<void(Response)>;
+using Handler = std::function<void(Request&, Responder)>;
+
+// application/problem+json for a Problem; `instance` is the request path.
+Response ProblemResponse(const Problem& problem, std::string_view instance);
+Response JsonResponse(std::string body, int status = 200);
+
+}  // namespace readside::http

@@ -1,0 +1,114 @@
+#include "http/router.h"
+
+#include "common/json_writer.h"
+
+namespace readside::http {
+namespace {
+
+std::vector<std::string> Split(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+}  // namespace
+
+Response ProblemResponse(const Problem& p, std::string_view instance) {
+  JsonBuilder b;
+  b.BeginObject().Key("type").String("about:blank").Key("title").String(p.title);
+  b.Key("status").Int(p.status).Key("detail").String(p.detail);
+  b.Key("instance").String(instance);
+  if (!p.errors.empty()) {
+    b.Key("errors").BeginArray();
+    for (const auto& e : p.errors) {
+      b.BeginObject().Key("field").String(e.field).Key("message").String(e.message).EndObject();
+    }
+    b.EndArray();
+  }
+  b.EndObject();
+  Response r{p.status, "application/problem+json", b.Take(), {}};
+  if (p.retry_after_seconds > 0) {
+    r.headers.emplace_back("Retry-After", std::to_string(p.retry_after_seconds));
+  }
+  return r;
+}
+
+Response JsonResponse(std::string body, int status) {
+  return Response{status, "application/json", std::move(body), {}};
+}
+
+void Router::Add(std::string method, std::string pattern, Handler handler) {
+  std::vector<std::string> segments = Split(pattern);
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments),
+                     std::move(handler)});
+}
+
+const Router::Route* Router::Match(const Request& req, bool* path_matched) const {
+  std::vector<std::string> segs = Split(req.path);
+  *path_matched = false;
+  for (const Route& r : routes_) {
+    if (r.segments.size() != segs.size()) continue;
+    bool ok = true;
+    for (size_t i = 0; i < segs.size() && ok; ++i) {
+      const std::string& p = r.segments[i];
+      bool param = p.size() > 2 && p.front() == '{' && p.back() == '}';
+      ok = param ? !segs[i].empty() : p == segs[i];
+    }
+    if (!ok) continue;
+    *path_matched = true;
+    if (r.method == req.method || (req.method == "HEAD" && r.method == "GET")) return &r;
+  }
+  return nullptr;
+}
+
+std::string Router::RouteOf(const Request& req) const {
+  bool path_matched;
+  const Route* r = Match(req, &path_matched);
+  return r ? r->pattern : "unmatched";
+}
+
+void Router::Dispatch(Request& req, Responder respond) const {
+  bool path_matched;
+  const Route* r = Match(req, &path_matched);
+  if (r == nullptr) {
+    if (path_matched) {
+      std::string allow;
+      std::vector<std::string> segs = Split(req.path);
+      for (const Route& other : routes_) {
+        Request probe;
+        probe.path = req.path;
+        probe.method = other.method;
+        bool m;
+        if (Match(probe, &m) == &other) allow += (allow.empty() ? "" : ", ") + other.method;
+      }
+      Response resp = ProblemResponse({.status = 405, .title = "Method not allowed",
+                                       .detail = req.method + " is not allowed on " + req.path},
+                                      req.path);
+      resp.headers.emplace_back("Allow", allow);
+      respond(std::move(resp));
+      return;
+    }
+    respond(ProblemResponse({.status = 404, .title = "Not found",
+                             .detail = "no route for " + req.path},
+                            req.path));
+    return;
+  }
+  std::vector<std::string> segs = Split(req.path);
+  for (size_t i = 0; i < segs.size(); ++i) {
+    const std::string& p = r->segments[i];
+    if (p.size() > 2 && p.front() == '{') req.params[p.substr(1, p.size() - 2)] = segs[i];
+  }
+  r->handler(req, std::move(respond));
+}
+
+}  // namespace readside::http

@@ -1,0 +1,46 @@
+#include "http/router.h"
+
+#include <gtest/gtest.h>
+
+namespace readside::http {
+namespace {
+
+Response Call(const Router& r, std::string method, std::string path) {
+  Request req;
+  req.method = std::move(method);
+  req.path = std::move(path);
+  Response out;
+  r.Dispatch(req, [&](Response resp) { out = std::move(resp); });
+  return out;
+}
+
+TEST(RouterTest, MatchesParamsAndAnswers404And405) {
+  Router r;
+  r.Add("GET", "/events/{org}", [](Request& req, Responder respond) {
+    respond(JsonResponse("\"" + req.params["org"] + "\""));
+  });
+  r.Add("POST", "/events", [](Request&, Responder respond) { respond(JsonResponse("1")); });
+  EXPECT_EQ(Call(r, "GET", "/events/acme").body, "\"acme\"");
+  EXPECT_EQ(Call(r, "HEAD", "/events/acme").status, 200);
+  EXPECT_EQ(Call(r, "POST", "/events").body, "1");
+  Response nf = Call(r, "GET", "/nope");
+  EXPECT_EQ(nf.status, 404);
+  EXPECT_EQ(nf.content_type, "application/problem+json");
+  Response na = Call(r, "DELETE", "/events/acme");
+  EXPECT_EQ(na.status, 405);
+  ASSERT_EQ(na.headers.size(), 1u);
+  EXPECT_EQ(na.headers[0].second, "GET");
+  EXPECT_EQ(Call(r, "GET", "/events/acme/extra").status, 404);
+}
+
+TEST(RouterTest, ProblemResponseCarriesFieldsAndRetryAfter) {
+  Response p = ProblemResponse({.status = 429, .title = "Too many requests", .detail = "slow down",
+                                .errors = {{"limit", "too big"}}, .retry_after_seconds = 2},
+                               "/x");
+  EXPECT_EQ(p.body,
+            R"({"type":"about:blank","title":"Too many requests","status":429,"detail":"slow down","instance":"/x","errors":[{"field":"limit","message":"too big"}]})");
+  EXPECT_EQ(p.headers[0].first, "Retry-After");
+}
+
+}  // namespace
+}  // namespace readside::http

@@ -1,0 +1,30 @@
+#pragma once
+// Registers readside's HTTP routes on a Router. Each group lives in its own file
+// (routes_events.cc, routes_ops.cc) and reaches the rest of the system only through Services.
+// Thread-safety: the handlers are safe for concurrent requests.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/metrics.h"
+#include "http/auth.h"
+#include "http/router.h"
+#include "ingest/ingest_service.h"
+#include "store/event_store.h"
+
+namespace readside::http {
+
+struct Services {
+  store::EventStore* store = nullptr;
+  ingest::IngestService* ingest = nullptr;
+  const AccessPolicy* access = nullptr;
+  MetricsRegistry* metrics = nullptr;
+  // Position the read models have applied (until projections exist: the store's head).
+  std::function<uint64_t()> applied_position;
+};
+
+void AddEventRoutes(Router* router, const Services& services);
+void AddOpsRoutes(Router* router, const Services& services);
+
+}  // namespace readside::http

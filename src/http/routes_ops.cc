@@ -1,0 +1,46 @@
+// Operational routes: health, Prometheus metrics, the OpenAPI document.
+
+#include "common/json_writer.h"
+#include "http/openapi.h"
+#include "http/routes.h"
+
+namespace readside::http {
+namespace {
+
+std::string HealthBody(std::string_view status, uint64_t applied, uint64_t stored) {
+  JsonBuilder b;
+  b.BeginObject().Key("status").String(status);
+  b.Key("applied_position").Int(static_cast<int64_t>(applied));
+  b.Key("stored_position").Int(static_cast<int64_t>(stored)).EndObject();
+  return b.Take();
+}
+
+}  // namespace
+
+void AddOpsRoutes(Router* router, const Services& s) {
+  router->Add("GET", "/health/live", [s](Request&, Responder respond) {
+    uint64_t stored = s.store->LastPosition();
+    respond(JsonResponse(HealthBody("live", s.applied_position(), stored)));
+  });
+  router->Add("GET", "/health/ready", [s](Request&, Responder respond) {
+    // Stored position first: a commit between the two reads can only make us look behind.
+    uint64_t stored = s.store->LastPosition();
+    uint64_t applied = s.applied_position();
+    bool ready = applied >= stored;
+    Response r = JsonResponse(HealthBody(ready ? "ready" : "catching_up", applied, stored),
+                              ready ? 200 : 503);
+    if (!ready) r.headers.emplace_back("Retry-After", "1");
+    respond(std::move(r));
+  });
+  router->Add("GET", "/metrics", [s](Request&, Responder respond) {
+    std::string text = s.metrics->Render();
+    RenderGauge("readside_store_position", "position of the last durable event",
+                static_cast<double>(s.store->LastPosition()), &text);
+    respond(Response{200, "text/plain; version=0.0.4; charset=utf-8", std::move(text), {}});
+  });
+  router->Add("GET", "/openapi.json", [](Request&, Responder respond) {
+    respond(JsonResponse(std::string(OpenApiDocument())));
+  });
+}
+
+}  // namespace readside::http

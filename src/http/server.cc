@@ -1,0 +1,292 @@
+// Boost.Beast adapter for the HTTP server.
+
+#include "http/server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace readside::http {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct Server::Impl {
+  ServerOptions options;
+  const Router* router;
+  RequestObserver observer;
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  net::signal_set signals{ioc};
+  std::atomic<bool> draining{false};
+  std::atomic<size_t> connections{0};
+  std::atomic<uint64_t> request_counter{0};
+  std::mutex sessions_mu;
+  std::set<std::shared_ptr<void>> sessions;  // live sessions, for closing idle ones on drain
+
+  void Accept();
+  void CheckDrained();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl* server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+  // Closes the connection if it is waiting for a request (draining).
+  void CloseIfIdle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) {
+        beast::error_code ec;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->stream_.close();
+      }
+    });
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(server_->options.max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(server_->options.max_header_bytes));
+    // The first request of a connection gets the request timeout; later ones wait idle first.
+    stream_.expires_after(first_ ? server_->options.request_timeout
+                                 : server_->options.idle_timeout);
+    first_ = false;
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ec) return OnReadError(ec);
+    busy_ = true;
+    stream_.expires_after(server_->options.request_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      return Fail(413, "Payload too large",
+                  "the body exceeds " + std::to_string(server_->options.max_body_bytes) + " bytes");
+    }
+    if (ec == bhttp::error::header_limit) {
+      return Fail(431, "Request header fields too large",
+                  "the header exceeds " + std::to_string(server_->options.max_header_bytes) +
+                      " bytes");
+    }
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::eof) {
+      return Close();
+    }
+    return Fail(400, "Bad request", "malformed HTTP request: " + ec.message());
+  }
+
+  // Answers an error that leaves the connection unusable, then closes it.
+  void Fail(int status, std::string title, std::string detail) {
+    busy_ = true;
+    keep_alive_ = false;
+    Request req;
+    req.path = "";
+    Send(req, ProblemResponse({.status = status, .title = std::move(title),
+                               .detail = std::move(detail)}, ""), 0);
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec) return OnReadError(ec);
+    auto msg = parser_->release();
+    auto req = std::make_shared<Request>();
+    req->method = std::string(msg.method_string());
+    std::string_view target = msg.target();
+    auto parsed = boost::urls::parse_origin_form(target);
+    if (!parsed) {
+      keep_alive_ = false;
+      Send(*req, ProblemResponse({.status = 400, .title = "Bad request",
+                                  .detail = "malformed request target"}, ""), 0);
+      return;
+    }
+    req->path = std::string(parsed->path());
+    for (auto param : parsed->params()) req->query[param.key] = param.value;
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req->headers[name] = std::string(field.value());
+    }
+    req->body = std::move(msg.body());
+    req->request_id = std::to_string(server_->request_counter.fetch_add(1) + 1);
+    keep_alive_ = msg.keep_alive() && !server_->draining.load();
+    stream_.expires_never();  // the handler's own time (durable ingest) is not the client's fault
+    auto start = std::chrono::steady_clock::now();
+    server_->router->Dispatch(*req, [self = shared_from_this(), req, start](Response resp) {
+      uint64_t micros = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::steady_clock::now() - start)
+                                                  .count());
+      net::dispatch(self->stream_.get_executor(),
+                    [self, req, resp = std::move(resp), micros]() mutable {
+                      self->Send(*req, std::move(resp), micros);
+                    });
+    });
+  }
+
+  void Send(const Request& req, Response resp, uint64_t micros) {
+    if (server_->observer && !req.method.empty()) server_->observer(req, resp.status, micros);
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(resp.status), 11);
+    res->set(bhttp::field::server, "readside");
+    res->set(bhttp::field::content_type, resp.content_type);
+    if (!req.request_id.empty()) res->set("X-Request-Id", req.request_id);
+    res->set("X-Content-Type-Options", "nosniff");
+    for (auto& [k, v] : resp.headers) res->set(k, v);
+    if (req.method != "HEAD") res->body() = std::move(resp.body);
+    res->keep_alive(keep_alive_ && !server_->draining.load());
+    res->prepare_payload();
+    if (req.method == "HEAD") res->content_length(resp.body.size());
+    stream_.expires_after(server_->options.request_timeout);
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                         self->busy_ = false;
+                         if (ec || !res->keep_alive()) return self->Close();
+                         self->Read();
+                       });
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+    busy_ = false;
+    Server::Impl* server = server_;
+    {
+      std::lock_guard lk(server->sessions_mu);
+      server->sessions.erase(shared_from_this());
+    }
+    server->connections.fetch_sub(1);
+    server->CheckDrained();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Server::Impl* server_;
+  bool busy_ = false;
+  bool first_ = true;
+  bool keep_alive_ = true;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+void Server::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      return Accept();  // e.g. EMFILE: keep serving the connections we have
+    }
+    if (connections.load() >= options.max_connections || draining.load()) {
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      connections.fetch_add(1);
+      auto session = std::make_shared<Session>(std::move(socket), this);
+      {
+        std::lock_guard lk(sessions_mu);
+        sessions.insert(session);
+      }
+      session->Start();
+    }
+    Accept();
+  });
+}
+
+void Server::Impl::CheckDrained() {
+  if (draining.load() && connections.load() == 0) ioc.stop();
+}
+
+Server::Server(ServerOptions options, const Router* router, RequestObserver observer)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->router = router;
+  impl_->observer = std::move(observer);
+}
+
+Server::~Server() = default;
+
+absl::Status Server::Start() {
+  beast::error_code ec;
+  auto address = net::ip::make_address(impl_->options.host, ec);
+  if (ec) return absl::InvalidArgumentError("invalid listen host " + impl_->options.host);
+  tcp::endpoint endpoint(address, impl_->options.port);
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError("cannot listen on " + impl_->options.host + ":" +
+                                  std::to_string(impl_->options.port) + ": " + ec.message());
+  }
+  if (impl_->options.handle_signals) {
+    impl_->signals.add(SIGTERM);
+    impl_->signals.add(SIGINT);
+    impl_->signals.async_wait([this](beast::error_code ec, int) {
+      if (!ec) Shutdown();
+    });
+  }
+  impl_->Accept();
+  return absl::OkStatus();
+}
+
+uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::Run() {
+  int n = impl_->options.threads > 0 ? impl_->options.threads
+                                      : static_cast<int>(std::thread::hardware_concurrency());
+  if (n < 1) n = 1;
+  auto guard = net::make_work_guard(impl_->ioc);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < n; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  // The guard keeps run() alive while idle; Shutdown stops the context when drained.
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::Shutdown() {
+  net::post(impl_->ioc, [impl = impl_.get()] {
+    if (impl->draining.exchange(true)) return;
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+    impl->signals.cancel(ec);
+    std::vector<std::shared_ptr<void>> live;
+    {
+      std::lock_guard lk(impl->sessions_mu);
+      live.assign(impl->sessions.begin(), impl->sessions.end());
+    }
+    for (auto& s : live) std::static_pointer_cast<Session>(s)->CloseIfIdle();
+    impl->CheckDrained();
+    // Requests that never finish (a stuck client) must not hold the process forever.
+    auto timer = std::make_shared<net::steady_timer>(impl->ioc, impl->options.drain_timeout);
+    timer->async_wait([impl, timer](beast::error_code) { impl->ioc.stop(); });
+  });
+}
+
+}  // namespace readside::http

@@ -1,0 +1,53 @@
+#pragma once
+// The HTTP/1.1 server: Boost.Beast on a pool of Asio threads, keep-alive, limits on header
+// size, body size (413), request and idle timeouts (slow clients are cut off), a connection
+// cap, and graceful shutdown (stop accepting, finish in-flight requests, then return from Run).
+// Only server.cc includes Beast/Asio.
+// Thread-safety: Start/Run from one thread; Shutdown from any thread (also from signals).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "http/router.h"
+
+namespace readside::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 = any free port (see Server::port())
+  int threads = 0;       // 0 = one per core
+  size_t max_body_bytes = 16 << 20;   // spec: one batch ≤ 16 MiB → 413 above
+  size_t max_header_bytes = 16 << 10;
+  std::chrono::milliseconds request_timeout{30'000};  // to receive one whole request
+  std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
+  size_t max_connections = 10'000;
+  bool handle_signals = true;  // SIGTERM/SIGINT → graceful Shutdown
+  std::chrono::milliseconds drain_timeout{10'000};
+};
+
+// Called after each response with the route pattern, status and handling time (µs).
+using RequestObserver = std::function<void(const Request&, int status, uint64_t micros)>;
+
+class Server {
+ public:
+  Server(ServerOptions options, const Router* router, RequestObserver observer = nullptr);
+  ~Server();
+
+  // Binds and listens. On failure names the address and the cause.
+  absl::Status Start();
+  uint16_t port() const;
+  // Serves until Shutdown completes; returns after every in-flight request got its answer.
+  void Run();
+  void Shutdown();
+
+  struct Impl;  // public so that server.cc's session type can name it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace readside::http

@@ -1,0 +1,140 @@
+#include "ingest/ingest_service.h"
+
+#include <map>
+#include <memory>
+
+#include "common/json_writer.h"
+
+namespace readside::ingest {
+namespace {
+
+struct Rejection {
+  size_t index;
+  std::string event_id;
+  std::vector<event::FieldError> errors;
+};
+
+// What the parse pass collected; shared with the commit callback.
+struct Batch {
+  std::vector<size_t> indexes;  // batch index of each stored event
+  std::vector<std::string> event_ids;
+  std::vector<Rejection> rejected;
+};
+
+std::string BuildAnswer(const Batch& batch, const std::vector<store::AppendOutcome>& outcomes,
+                        uint64_t last_position, IngestCounters* counters) {
+  uint64_t accepted = 0, duplicates = 0, position = 0;
+  JsonBuilder conflicts;
+  conflicts.BeginArray();
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    switch (outcomes[i].outcome) {
+      case store::Outcome::kAccepted:
+        ++accepted;
+        position = outcomes[i].position;
+        break;
+      case store::Outcome::kDuplicate: ++duplicates; break;
+      case store::Outcome::kConflict:
+        conflicts.BeginObject().Key("index").Int(static_cast<int64_t>(batch.indexes[i]));
+        conflicts.Key("event_id").String(batch.event_ids[i]).EndObject();
+        counters->conflicts.Add();
+        break;
+    }
+  }
+  conflicts.EndArray();
+  counters->accepted.Add(accepted);
+  counters->duplicates.Add(duplicates);
+  counters->rejected.Add(batch.rejected.size());
+  JsonBuilder b;
+  b.BeginObject().Key("accepted").Int(static_cast<int64_t>(accepted));
+  b.Key("duplicates").Int(static_cast<int64_t>(duplicates));
+  b.Key("conflicts").Raw(conflicts.str());
+  b.Key("rejected").BeginArray();
+  for (const Rejection& r : batch.rejected) {
+    b.BeginObject().Key("index").Int(static_cast<int64_t>(r.index));
+    if (!r.event_id.empty()) b.Key("event_id").String(r.event_id);
+    b.Key("errors").BeginArray();
+    for (const auto& e : r.errors) {
+      b.BeginObject().Key("field").String(e.field).Key("message").String(e.message).EndObject();
+    }
+    b.EndArray().EndObject();
+  }
+  b.EndArray();
+  // Without accepted events, the store's head: waiting for it still gives read-your-writes.
+  b.Key("position").Int(static_cast<int64_t>(accepted > 0 ? position : last_position));
+  b.EndObject();
+  return b.Take();
+}
+
+}  // namespace
+
+IngestService::IngestService(store::EventStore* store, event::ParserOptions options)
+    : store_(store), options_(options) {}
+
+void IngestService::Ingest(std::string_view body, event::BodyFormat format,
+                           std::function<void(IngestReply)> done) {
+  counters_.requests.Add();
+  thread_local std::unique_ptr<event::EventParser> parser;
+  thread_local const IngestService* parser_owner = nullptr;
+  if (!parser || parser_owner != this) {
+    parser = std::make_unique<event::EventParser>(options_);
+    parser_owner = this;
+  }
+  auto batch = std::make_shared<Batch>();
+  store::AppendRequest request;
+  std::map<std::string, uint64_t> rejected_by_org;
+  std::string body_error = parser->ParseBody(
+      body, format, [&](size_t index, event::Event& ev, const event::ItemResult& r) {
+        if (!r.ok) {
+          batch->rejected.push_back({index, r.event_id, r.errors});
+          if (!r.organization_id.empty()) ++rejected_by_org[r.organization_id];
+          return;
+        }
+        batch->indexes.push_back(index);
+        batch->event_ids.push_back(ev.event_id);
+        request.events.push_back({std::move(ev.organization_id), std::move(ev.event_id),
+                                  ev.event_id_assigned, std::move(ev.entity_id),
+                                  std::move(ev.event_type), ev.timestamp_micros,
+                                  std::move(ev.json)});
+      });
+  if (!body_error.empty()) {
+    bool too_many = body_error.find("more than") != std::string::npos;
+    done(Problem{.status = too_many ? 413 : 400,
+                 .title = too_many ? "Batch too large" : "Malformed request body",
+                 .detail = body_error});
+    return;
+  }
+  request.rejected_by_org.assign(rejected_by_org.begin(), rejected_by_org.end());
+  store::EventStore* store = store_;
+  IngestCounters* counters = &counters_;
+  store_->AppendAsync(
+      std::move(request),
+      [batch, store, counters, done = std::move(done)](
+          absl::StatusOr<std::vector<store::AppendOutcome>> result) {
+        if (!result.ok()) {
+          done(Problem{.status = 503,
+                       .title = "Event store unavailable",
+                       .detail = std::string(result.status().message()),
+                       .retry_after_seconds = 1});
+          return;
+        }
+        done(BuildAnswer(*batch, *result, store->LastPosition(), counters));
+      });
+}
+
+void IngestService::RegisterMetrics(MetricsRegistry* registry) const {
+  registry->Add([this](std::string* out) {
+    RenderCounter("readside_ingest_requests_total", "POST /events requests parsed",
+                  counters_.requests.value(), out);
+    RenderCounter("readside_ingest_events_accepted_total", "events stored",
+                  counters_.accepted.value(), out);
+    RenderCounter("readside_ingest_events_duplicate_total", "events acknowledged as duplicates",
+                  counters_.duplicates.value(), out);
+    RenderCounter("readside_ingest_events_conflict_total",
+                  "events whose idempotency key exists with other content",
+                  counters_.conflicts.value(), out);
+    RenderCounter("readside_ingest_events_rejected_total", "events that broke the contract",
+                  counters_.rejected.value(), out);
+  });
+}
+
+}  // namespace readside::ingest

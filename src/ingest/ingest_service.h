@@ -1,0 +1,46 @@
+#pragma once
+// Ingest: turns a request body (one event, a JSON array, or NDJSON) into durable events and
+// the per-event answer of ../shared/spec/api.md (accepted, duplicates, conflicts, rejected,
+// position). Parsing happens on the calling thread; the answer is produced after the store's
+// group commit made the accepted events durable.
+// Thread-safety: Ingest may be called concurrently from any number of threads.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "common/metrics.h"
+#include "common/problem.h"
+#include "event/parser.h"
+#include "store/event_store.h"
+
+namespace readside::ingest {
+
+// The JSON answer of POST /events, or why the request as a whole failed.
+using IngestReply = std::variant<std::string, Problem>;
+
+struct IngestCounters {
+  Counter requests, accepted, duplicates, conflicts, rejected;
+};
+
+class IngestService {
+ public:
+  IngestService(store::EventStore* store, event::ParserOptions options);
+
+  // Parses and validates `body`, stores its valid events and calls `done` exactly once with
+  // the answer (possibly on the store's writer thread: `done` must hand off quickly).
+  // `body` is only read during this call.
+  void Ingest(std::string_view body, event::BodyFormat format,
+              std::function<void(IngestReply)> done);
+
+  const IngestCounters& counters() const { return counters_; }
+  void RegisterMetrics(MetricsRegistry* registry) const;
+
+ private:
+  store::EventStore* store_;
+  event::ParserOptions options_;
+  IngestCounters counters_;
+};
+
+}  // namespace readside::ingest

@@ -1,0 +1,67 @@
+#include "ingest/ingest_service.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+
+namespace readside::ingest {
+namespace {
+
+std::string Event(std::string_view id, std::string_view amount = "10") {
+  return std::string(R"({"event_id":")") + std::string(id) +
+         R"(","event_type":"finance.payment.received","organization_id":"acme","timestamp":"2024-01-15T10:00:00Z","version":"1.0","source_service":"s","data":{"entity_id":"p1","entity_type":"payment","action":"received","payload":{"invoice_id":"i1","amount":)" +
+         std::string(amount) + "}}}";
+}
+
+class IngestServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("rs-ingest-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    store_ = std::move(*store::EventStore::Open({.path = dir_.string()}));
+    service_ = std::make_unique<IngestService>(store_.get(), event::ParserOptions{});
+  }
+  void TearDown() override {
+    service_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  IngestReply Run(const std::string& body, event::BodyFormat f = event::BodyFormat::kJson) {
+    std::promise<IngestReply> p;
+    service_->Ingest(body, f, [&](IngestReply r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<store::EventStore> store_;
+  std::unique_ptr<IngestService> service_;
+};
+
+TEST_F(IngestServiceTest, AnswersPerEventOutcomes) {
+  std::string body = "[" + Event("a") + "," + Event("b", "-1") + "," + Event("a") + "," +
+                     Event("a", "11") + "," + Event("c") + "]";
+  IngestReply r = Run(body);
+  ASSERT_TRUE(std::holds_alternative<std::string>(r));
+  EXPECT_EQ(std::get<std::string>(r),
+            R"({"accepted":2,"duplicates":1,"conflicts":[{"index":3,"event_id":"a"}],)"
+            R"("rejected":[{"index":1,"event_id":"b","errors":[{"field":"data.payload.amount","message":"must be > 0"}]}],"position":2})");
+  EXPECT_EQ(store_->RejectedCount("acme"), 1u);
+  EXPECT_EQ(service_->counters().accepted.value(), 2u);
+}
+
+TEST_F(IngestServiceTest, OnlyDuplicatesAnswerTheStoreHead) {
+  Run(Event("a"));
+  IngestReply r = Run(Event("a") + "\n" + Event("a") + "\n", event::BodyFormat::kNdjson);
+  EXPECT_NE(std::get<std::string>(r).find(R"("accepted":0,"duplicates":2)"), std::string::npos);
+  EXPECT_NE(std::get<std::string>(r).find(R"("position":1})"), std::string::npos);
+}
+
+TEST_F(IngestServiceTest, MalformedBodyIsAProblemAndStoresNothing) {
+  IngestReply r = Run("[" + Event("a") + ", {\"x\": ]");
+  ASSERT_TRUE(std::holds_alternative<Problem>(r));
+  EXPECT_EQ(std::get<Problem>(r).status, 400);
+  EXPECT_EQ(store_->LastPosition(), 0u);
+}
+
+}  // namespace
+}  // namespace readside::ingest
