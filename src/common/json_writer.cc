@@ -2,14 +2,53 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace readside {
 
+namespace {
+
+// True if any byte of the 8 in `v` is < 0x20, '"' or '\\' (SWAR: "has zero byte" tricks).
+inline bool NeedsEscape8(uint64_t v) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto has_zero = [](uint64_t x) { return ((x - kOnes) & ~x & kHigh) != 0; };
+  bool control = ((v - 0x2020202020202020ULL) & ~v & kHigh) != 0;
+  return control || has_zero(v ^ (kOnes * '"')) || has_zero(v ^ (kOnes * '\\'));
+}
+
+}  // namespace
+
 void AppendJsonString(std::string* out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  // Most strings need no escaping: test 8 bytes at a time (the tail padded with 'a') and copy
+  // the whole string at once.
+  size_t i = 0;
+  bool clean = true;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t v;
+    std::memcpy(&v, s.data() + i, 8);
+    if (NeedsEscape8(v)) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean && i < s.size()) {
+    uint64_t v = 0x6161616161616161ULL;
+    std::memcpy(&v, s.data() + i, s.size() - i);
+    clean = !NeedsEscape8(v);
+  }
+  if (clean) {
+    size_t old = out->size();
+    out->resize(old + s.size() + 2);
+    char* p = out->data() + old;
+    p[0] = '"';
+    std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+    return;
+  }
   out->push_back('"');
   size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
+  for (i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(s.data() + run, i - run);

@@ -4,10 +4,26 @@
 
 namespace readside::event::internal {
 
-bool WalkContext::Fail(simdjson::error_code e, std::string_view path) {
+std::string PathNode::Render() const {
+  std::vector<const PathNode*> chain;
+  for (const PathNode* n = this; n != nullptr; n = n->parent) chain.push_back(n);
+  std::string out;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const PathNode* n = *it;
+    if (n->is_index) {
+      out += "[" + std::to_string(n->index) + "]";
+    } else if (!n->key.empty()) {
+      if (!out.empty()) out.push_back('.');
+      out.append(n->key);
+    }
+  }
+  return out;
+}
+
+bool WalkContext::Fail(simdjson::error_code e, const PathNode& path) {
   if (e == simdjson::STRING_ERROR || e == simdjson::UTF8_ERROR) {
     // Bad escapes, lone surrogates: a property of this value, not of the document structure.
-    Error(std::string(path), "must be a valid JSON string (bad escape or lone surrogate)");
+    Error(path, "must be a valid JSON string (bad escape or lone surrogate)");
   } else if (fatal == simdjson::SUCCESS) {
     fatal = e;
   }
@@ -15,26 +31,19 @@ bool WalkContext::Fail(simdjson::error_code e, std::string_view path) {
 }
 
 bool KeySet::Insert(std::string_view key) {
-  for (const std::string& k : keys_) {
+  for (size_t i = 0; i < size_ && i < kInline; ++i) {
+    if (inline_[i] == key) return false;
+  }
+  for (std::string_view k : more_) {
     if (k == key) return false;
   }
-  keys_.emplace_back(key);
-  return true;
-}
-
-std::string Path(std::string_view parent, std::string_view child) {
-  std::string p;
-  p.reserve(parent.size() + child.size() + 1);
-  if (!parent.empty()) {
-    p.append(parent);
-    p.push_back('.');
+  if (size_ < kInline) {
+    inline_[size_] = key;
+  } else {
+    more_.push_back(key);
   }
-  p.append(child);
-  return p;
-}
-
-std::string IndexPath(std::string_view parent, size_t index) {
-  return std::string(parent) + "[" + std::to_string(index) + "]";
+  ++size_;
+  return true;
 }
 
 bool IsJsonNumber(std::string_view t) {
@@ -74,7 +83,7 @@ std::string_view TrimmedToken(od::value& v) {
 
 namespace {
 
-bool WriteObject(od::object obj, int depth, std::string_view path, WalkContext& ctx) {
+bool WriteObject(od::object obj, int depth, const PathNode& path, WalkContext& ctx) {
   std::string& out = *ctx.out;
   out.push_back('{');
   KeySet keys;
@@ -84,7 +93,7 @@ bool WriteObject(od::object obj, int depth, std::string_view path, WalkContext& 
     if (auto e = std::move(field_result).get(field)) return ctx.Fail(e, path);
     std::string_view key;
     if (auto e = field.unescaped_key().get(key)) return ctx.Fail(e, path);
-    std::string child = Path(path, key);
+    PathNode child = path.Child(key);
     if (!keys.Insert(key)) {
       ctx.Error(child, "duplicate key");
       ok = false;
@@ -102,7 +111,7 @@ bool WriteObject(od::object obj, int depth, std::string_view path, WalkContext& 
   return ok;
 }
 
-bool WriteArray(od::array arr, int depth, std::string_view path, WalkContext& ctx) {
+bool WriteArray(od::array arr, int depth, const PathNode& path, WalkContext& ctx) {
   std::string& out = *ctx.out;
   out.push_back('[');
   bool ok = true;
@@ -111,7 +120,7 @@ bool WriteArray(od::array arr, int depth, std::string_view path, WalkContext& ct
     od::value v;
     if (auto e = std::move(element).get(v)) return ctx.Fail(e, path);
     if (index > 0) out.push_back(',');
-    if (!WriteAny(v, depth + 1, IndexPath(path, index), ctx)) {
+    if (!WriteAny(v, depth + 1, path.Element(index), ctx)) {
       if (ctx.fatal) return false;
       ok = false;
     }
@@ -123,13 +132,13 @@ bool WriteArray(od::array arr, int depth, std::string_view path, WalkContext& ct
 
 }  // namespace
 
-bool WriteAny(od::value v, int depth, std::string_view path, WalkContext& ctx) {
+bool WriteAny(od::value v, int depth, const PathNode& path, WalkContext& ctx) {
   od::json_type type;
   if (auto e = v.type().get(type)) return ctx.Fail(e, path);
   switch (type) {
     case od::json_type::object: {
       if (depth >= ctx.max_depth) {
-        ctx.Error(std::string(path), "nesting deeper than " + std::to_string(ctx.max_depth));
+        ctx.Error(path, "nesting deeper than " + std::to_string(ctx.max_depth));
         return false;  // not descended: On-Demand skips the value when iteration moves on
       }
       od::object obj;
@@ -138,7 +147,7 @@ bool WriteAny(od::value v, int depth, std::string_view path, WalkContext& ctx) {
     }
     case od::json_type::array: {
       if (depth >= ctx.max_depth) {
-        ctx.Error(std::string(path), "nesting deeper than " + std::to_string(ctx.max_depth));
+        ctx.Error(path, "nesting deeper than " + std::to_string(ctx.max_depth));
         return false;
       }
       od::array arr;

@@ -15,6 +15,19 @@ namespace readside::event::internal {
 
 namespace od = simdjson::ondemand;
 
+// A JSON path built on the stack while walking and rendered ("data.payload.lines[0].debit")
+// only when an error needs it, so valid events pay nothing for paths.
+struct PathNode {
+  const PathNode* parent = nullptr;
+  std::string_view key;  // empty for an array element or the root
+  size_t index = 0;
+  bool is_index = false;
+
+  PathNode Child(std::string_view k) const { return PathNode{this, k, 0, false}; }
+  PathNode Element(size_t i) const { return PathNode{this, {}, i, true}; }
+  std::string Render() const;
+};
+
 struct WalkContext {
   std::string* out;                  // normalized JSON being written
   std::vector<FieldError>* errors;   // validation errors of the current event
@@ -22,27 +35,27 @@ struct WalkContext {
   // A structural JSON error: the iteration cannot continue past it.
   simdjson::error_code fatal = simdjson::SUCCESS;
 
-  void Error(std::string field, std::string message) {
-    if (errors->size() < 32) errors->push_back({std::move(field), std::move(message)});
+  void Error(const PathNode& field, std::string message) {
+    if (errors->size() < 32) errors->push_back({field.Render(), std::move(message)});
   }
   // Records a simdjson error; returns false so callers can `return ctx.Fail(e, path)`.
-  bool Fail(simdjson::error_code e, std::string_view path);
+  bool Fail(simdjson::error_code e, const PathNode& path);
 };
 
 // Remembers the keys of one object to reject duplicates (JSON value equality, the basis of
-// conflict detection, is undefined for objects with repeated keys).
+// conflict detection, is undefined for objects with repeated keys). Keys are views into the
+// parser's string buffer, valid for the whole document.
 class KeySet {
  public:
   // True if `key` was new; false if it was seen before in this object.
   bool Insert(std::string_view key);
 
  private:
-  std::vector<std::string> keys_;
+  static constexpr size_t kInline = 16;
+  std::string_view inline_[kInline];
+  size_t size_ = 0;
+  std::vector<std::string_view> more_;
 };
-
-// Joins a path: Path("data", "payload") == "data.payload"; Path("", "x") == "x".
-std::string Path(std::string_view parent, std::string_view child);
-std::string IndexPath(std::string_view parent, size_t index);
 
 // True if `t` follows the JSON number grammar exactly.
 bool IsJsonNumber(std::string_view t);
@@ -51,6 +64,6 @@ std::string_view TrimmedToken(od::value& v);
 
 // Validates and writes any JSON value (objects, arrays and scalars, recursively) to ctx.out.
 // Returns false after a validation error (recorded) or a structural one (ctx.fatal).
-bool WriteAny(od::value v, int depth, std::string_view path, WalkContext& ctx);
+bool WriteAny(od::value v, int depth, const PathNode& path, WalkContext& ctx);
 
 }  // namespace readside::event::internal

@@ -10,6 +10,7 @@
 namespace readside::event {
 
 namespace od = internal::od;
+using internal::PathNode;
 using internal::WalkContext;
 
 namespace {
@@ -65,7 +66,7 @@ enum EnvelopeField : uint32_t {
 };
 
 // Reads a string-valued known field. Returns false (with an error) on a wrong type.
-bool ReadString(od::value v, const std::string& path, std::string* dst, WalkContext& ctx) {
+bool ReadString(od::value v, const PathNode& path, std::string* dst, WalkContext& ctx) {
   od::json_type type;
   if (auto e = v.type().get(type)) return ctx.Fail(e, path);
   if (type != od::json_type::string) {
@@ -86,14 +87,15 @@ class EnvelopeReader {
 
   // Reads the whole event object. Returns false if rejected or broken (ctx.fatal).
   bool Read(od::object obj) {
-    if (!ReadObject(obj, "", /*data=*/false)) ok_ = false;
+    PathNode root;
+    if (!ReadObject(obj, root, /*data=*/false)) ok_ = false;
     if (ctx_.fatal) return false;
     CheckRequired();
     return ok_ && ctx_.errors->empty();
   }
 
  private:
-  bool ReadObject(od::object obj, std::string_view path, bool data) {
+  bool ReadObject(od::object obj, const PathNode& path, bool data) {
     std::string& out = *ctx_.out;
     out.push_back('{');
     internal::KeySet keys;
@@ -103,7 +105,7 @@ class EnvelopeReader {
       if (auto e = std::move(field_result).get(field)) return ctx_.Fail(e, path);
       std::string_view key;
       if (auto e = field.unescaped_key().get(key)) return ctx_.Fail(e, path);
-      std::string child = internal::Path(path, key);
+      PathNode child = path.Child(key);
       if (!keys.Insert(key)) {
         ctx_.Error(child, "duplicate key");
         ok_ = false;
@@ -123,7 +125,7 @@ class EnvelopeReader {
     return true;
   }
 
-  bool ReadTopField(std::string_view key, od::value v, const std::string& path) {
+  bool ReadTopField(std::string_view key, od::value v, const PathNode& path) {
     if (key == "event_id") {
       seen_ |= kEventId;
       if (!ReadString(v, path, &ev_->event_id, ctx_)) return false;
@@ -207,7 +209,7 @@ class EnvelopeReader {
     return internal::WriteAny(v, 1, path, ctx_);
   }
 
-  bool ReadDataField(std::string_view key, od::value v, const std::string& path) {
+  bool ReadDataField(std::string_view key, od::value v, const PathNode& path) {
     if (key == "entity_id") {
       seen_ |= kEntityId;
       if (!ReadString(v, path, &ev_->entity_id, ctx_)) return false;
@@ -240,9 +242,9 @@ class EnvelopeReader {
       if (auto e = v.get_object().get(obj)) return ctx_.Fail(e, path);
       if (type_ != nullptr) {
         payload_typed_ = true;
-        return internal::ReadPayload(obj, *type_, 3, ev_, ctx_);
+        return internal::ReadPayload(obj, *type_, path, 3, ev_, ctx_);
       }
-      return internal::ReadUnknownPayload(obj, 3, ev_, ctx_);
+      return internal::ReadUnknownPayload(obj, path, 3, ev_, ctx_);
     }
     if (key == "metadata") {
       od::json_type type;
@@ -260,19 +262,19 @@ class EnvelopeReader {
         {kEventType, "event_type"}, {kOrg, "organization_id"}, {kTimestamp, "timestamp"},
         {kVersion, "version"}, {kSource, "source_service"}, {kData, "data"}};
     for (auto [bit, name] : kRequired) {
-      if ((seen_ & bit) == 0) ctx_.Error(std::string(name), "is required");
+      if ((seen_ & bit) == 0) ctx_.errors->push_back({std::string(name), "is required"});
     }
     if ((seen_ & kData) != 0) {
       static constexpr std::pair<uint32_t, std::string_view> kDataRequired[] = {
           {kEntityId, "data.entity_id"}, {kEntityType, "data.entity_type"},
           {kAction, "data.action"}, {kPayload, "data.payload"}};
       for (auto [bit, name] : kDataRequired) {
-        if ((seen_ & bit) == 0) ctx_.Error(std::string(name), "is required");
+        if ((seen_ & bit) == 0) ctx_.errors->push_back({std::string(name), "is required"});
       }
     }
     if (ev_->type != EventType::kUnknown && (seen_ & kPayload) != 0 && !payload_typed_) {
       // Only when the key was spelled with escapes, so the peek did not find it.
-      ctx_.Error("event_type", "key must be written without escape sequences");
+      ctx_.errors->push_back({"event_type", "key must be written without escape sequences"});
     }
   }
 
@@ -329,6 +331,7 @@ namespace {
 bool ReadEvent(od::object obj, const ParserOptions& options, Event* ev,
                std::vector<FieldError>* errors, simdjson::error_code* fatal) {
   ResetEvent(ev);
+  ev->json.reserve(512);
   WalkContext ctx{&ev->json, errors, options.max_depth};
   // The payload's rules depend on event_type, which may come after data: peek at it first,
   // then rewind (cheap: producers put it near the front).

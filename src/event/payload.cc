@@ -8,7 +8,6 @@
 namespace readside::event::internal {
 namespace {
 
-constexpr std::string_view kPayloadPath = "data.payload";
 
 std::string_view JsonTypeName(od::json_type t) {
   switch (t) {
@@ -22,7 +21,7 @@ std::string_view JsonTypeName(od::json_type t) {
   return "unknown";
 }
 
-bool CheckBound(Bound bound, double v, const std::string& path, WalkContext& ctx) {
+bool CheckBound(Bound bound, double v, const PathNode& path, WalkContext& ctx) {
   switch (bound) {
     case Bound::kNone: return true;
     case Bound::kNonNegative:
@@ -41,7 +40,7 @@ bool CheckBound(Bound bound, double v, const std::string& path, WalkContext& ctx
   return true;
 }
 
-bool CheckMoneyBound(Bound bound, Money m, const std::string& path, WalkContext& ctx) {
+bool CheckMoneyBound(Bound bound, Money m, const PathNode& path, WalkContext& ctx) {
   // Compare in units so no value passes through a double.
   int64_t u = m.units();
   if (bound == Bound::kNonNegative && u < 0) {
@@ -55,13 +54,13 @@ bool CheckMoneyBound(Bound bound, Money m, const std::string& path, WalkContext&
   return true;
 }
 
-bool WrongType(od::json_type got, std::string_view want, const std::string& path,
+bool WrongType(od::json_type got, std::string_view want, const PathNode& path,
                WalkContext& ctx) {
   ctx.Error(path, "must be " + std::string(want) + ", not " + std::string(JsonTypeName(got)));
   return false;
 }
 
-bool ReadMoney(od::value v, od::json_type type, const std::string& path, Money* out,
+bool ReadMoney(od::value v, od::json_type type, const PathNode& path, Money* out,
                WalkContext& ctx) {
   MoneyParseError err;
   if (type == od::json_type::number) {
@@ -85,7 +84,7 @@ bool ReadMoney(od::value v, od::json_type type, const std::string& path, Money* 
 }
 
 // Reads one field of kind String/Money/Number/Integer/Bool/DateTime/DateOrDateTime.
-bool ReadScalar(od::value v, od::json_type type, const FieldSpec& spec, const std::string& path,
+bool ReadScalar(od::value v, od::json_type type, const FieldSpec& spec, const PathNode& path,
                 FieldValue* fv, WalkContext& ctx) {
   switch (spec.kind) {
     case FieldKind::kString:
@@ -173,10 +172,10 @@ constexpr FieldSpec kOrderLineFields[] = {
 
 // Reads an object whose known fields are `specs` into `values`; unknown fields are written
 // through. Shared by the payload itself and by ledger/order lines.
-bool ReadFields(od::object obj, std::span<const FieldSpec> specs, std::string_view path,
-                int depth, FieldValue* values, Event* event, WalkContext& ctx);
+bool ReadFields(od::object obj, std::span<const FieldSpec> specs, const PathNode& path,
+                bool is_payload, int depth, FieldValue* values, Event* event, WalkContext& ctx);
 
-bool ReadLines(od::value v, od::json_type type, const FieldSpec& spec, const std::string& path,
+bool ReadLines(od::value v, od::json_type type, const FieldSpec& spec, const PathNode& path,
                int depth, Event* event, WalkContext& ctx) {
   if (type != od::json_type::array) return WrongType(type, "an array", path, ctx);
   bool ledger = spec.kind == FieldKind::kLedgerLines;
@@ -191,7 +190,7 @@ bool ReadLines(od::value v, od::json_type type, const FieldSpec& spec, const std
   for (auto element : arr) {
     od::value ev;
     if (auto e = std::move(element).get(ev)) return ctx.Fail(e, path);
-    std::string line_path = IndexPath(path, index);
+    PathNode line_path = path.Element(index);
     if (index++ > 0) ctx.out->push_back(',');
     od::json_type et;
     if (auto e = ev.type().get(et)) return ctx.Fail(e, line_path);
@@ -202,7 +201,7 @@ bool ReadLines(od::value v, od::json_type type, const FieldSpec& spec, const std
     }
     if (auto e = ev.get_object().get(line_obj)) return ctx.Fail(e, line_path);
     FieldValue vals[3];
-    if (!ReadFields(line_obj, line_specs, line_path, depth + 1, vals, event, ctx)) {
+    if (!ReadFields(line_obj, line_specs, line_path, false, depth + 1, vals, event, ctx)) {
       if (ctx.fatal) return false;
       ok = false;
       continue;
@@ -233,7 +232,7 @@ bool ReadLines(od::value v, od::json_type type, const FieldSpec& spec, const std
   return true;
 }
 
-bool ReadCurrency(od::value v, od::json_type type, const std::string& path, Event* event,
+bool ReadCurrency(od::value v, od::json_type type, const PathNode& path, Event* event,
                   WalkContext& ctx) {
   if (type != od::json_type::string) return WrongType(type, "a string", path, ctx);
   std::string_view s;
@@ -249,20 +248,19 @@ bool ReadCurrency(od::value v, od::json_type type, const std::string& path, Even
   return true;
 }
 
-bool ReadFields(od::object obj, std::span<const FieldSpec> specs, std::string_view path,
-                int depth, FieldValue* values, Event* event, WalkContext& ctx) {
+bool ReadFields(od::object obj, std::span<const FieldSpec> specs, const PathNode& path,
+                bool is_payload, int depth, FieldValue* values, Event* event, WalkContext& ctx) {
   std::string& out = *ctx.out;
   out.push_back('{');
   KeySet keys;
   uint32_t seen_mask = 0;  // known fields present (null counts as absent)
   bool first = true, ok = true;
-  const bool is_payload = path == kPayloadPath;
   for (auto field_result : obj) {
     od::field field;
     if (auto e = std::move(field_result).get(field)) return ctx.Fail(e, path);
     std::string_view key;
     if (auto e = field.unescaped_key().get(key)) return ctx.Fail(e, path);
-    std::string child = Path(path, key);
+    PathNode child = path.Child(key);
     if (!keys.Insert(key)) {
       ctx.Error(child, "duplicate key");
       ok = false;
@@ -306,7 +304,7 @@ bool ReadFields(od::object obj, std::span<const FieldSpec> specs, std::string_vi
   out.push_back('}');
   for (size_t i = 0; i < specs.size(); ++i) {
     if (specs[i].required && (seen_mask & (1u << i)) == 0) {
-      ctx.Error(Path(path, specs[i].name), "is required");
+      ctx.Error(path.Child(specs[i].name), "is required");
       ok = false;
     }
   }
@@ -315,13 +313,14 @@ bool ReadFields(od::object obj, std::span<const FieldSpec> specs, std::string_vi
 
 }  // namespace
 
-bool ReadPayload(od::object payload, const TypeSpec& spec, int depth, Event* event,
-                 WalkContext& ctx) {
-  return ReadFields(payload, spec.fields, kPayloadPath, depth, event->fields.data(), event, ctx);
+bool ReadPayload(od::object payload, const TypeSpec& spec, const PathNode& path, int depth,
+                 Event* event, WalkContext& ctx) {
+  return ReadFields(payload, spec.fields, path, true, depth, event->fields.data(), event, ctx);
 }
 
-bool ReadUnknownPayload(od::object payload, int depth, Event* event, WalkContext& ctx) {
-  return ReadFields(payload, {}, kPayloadPath, depth, event->fields.data(), event, ctx);
+bool ReadUnknownPayload(od::object payload, const PathNode& path, int depth, Event* event,
+                        WalkContext& ctx) {
+  return ReadFields(payload, {}, path, true, depth, event->fields.data(), event, ctx);
 }
 
 }  // namespace readside::event::internal

@@ -9,10 +9,11 @@ namespace readside::event::internal {
 
 // REQUIRES: spec matches event->type. Returns false if the payload was rejected (errors in
 // ctx) or the structure is broken (ctx.fatal).
-bool ReadPayload(od::object payload, const TypeSpec& spec, int depth, Event* event,
-                 WalkContext& ctx);
+bool ReadPayload(od::object payload, const TypeSpec& spec, const PathNode& path, int depth,
+                 Event* event, WalkContext& ctx);
 
 // Writes an unknown type's payload generically, still picking up `currency`.
-bool ReadUnknownPayload(od::object payload, int depth, Event* event, WalkContext& ctx);
+bool ReadUnknownPayload(od::object payload, const PathNode& path, int depth, Event* event,
+                        WalkContext& ctx);
 
 }  // namespace readside::event::internal

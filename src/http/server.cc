@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <pthread.h>
 #include <random>
 #include <set>
 #include <thread>
@@ -264,7 +265,12 @@ void Server::Run() {
   if (n < 1) n = 1;
   auto guard = net::make_work_guard(impl_->ioc);
   std::vector<std::thread> threads;
-  for (int i = 1; i < n; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  for (int i = 1; i < n; ++i) {
+    threads.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "rs-http");
+      impl_->ioc.run();
+    });
+  }
   // The guard keeps run() alive while idle; Shutdown stops the context when drained.
   impl_->ioc.run();
   for (auto& t : threads) t.join();

@@ -4,14 +4,19 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <mutex>
+#include <pthread.h>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -35,6 +40,29 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 }
 
 std::string RejectedKey(std::string_view org) { return "rejected/" + std::string(org); }
+
+// "org\0…" → "org\0": the organization part of by_org keys.
+class OrgPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "readside.OrgPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const char* nul = static_cast<const char*>(std::memchr(key.data(), 0, key.size()));
+    return rocksdb::Slice(key.data(), static_cast<size_t>(nul - key.data()) + 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return std::memchr(key.data(), 0, key.size()) != nullptr;
+  }
+};
+
+// "org\0 len entity BE64(position)" → "org\0 len entity": one aggregate's keys share a prefix.
+class AggregatePrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "readside.AggregatePrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), key.size() - 8);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() > 8; }
+};
 
 }  // namespace
 
@@ -77,8 +105,13 @@ struct EventStore::Impl {
     uint64_t position;
     const std::string* json;
   };
+  // `stored` is the idempotency index's value for the key (nullopt: not stored).
   absl::StatusOr<AppendOutcome> Decide(const EventToStore& e, const std::string& key,
+                                       const std::optional<uint64_t>& stored,
                                        const absl::flat_hash_map<std::string, InGroup>& group);
+  // Looks up every producer-given idempotency key of the group in one MultiGet.
+  absl::Status Lookup(const std::deque<Pending>& group, std::vector<std::string>* keys,
+                      std::vector<std::optional<uint64_t>>* stored);
 };
 
 void EventStore::Impl::WriterLoop() {
@@ -102,8 +135,44 @@ void EventStore::Impl::WriterLoop() {
   }
 }
 
+absl::Status EventStore::Impl::Lookup(const std::deque<Pending>& group,
+                                      std::vector<std::string>* keys,
+                                      std::vector<std::optional<uint64_t>>* stored) {
+  for (const Pending& p : group) {
+    for (const EventToStore& e : p.request.events) {
+      keys->push_back(codec::IdempotencyKey(e.organization_id, e.event_id));
+    }
+  }
+  stored->assign(keys->size(), std::nullopt);
+  std::vector<rocksdb::Slice> slices;
+  std::vector<size_t> which;
+  size_t k = 0;
+  for (const Pending& p : group) {
+    for (const EventToStore& e : p.request.events) {
+      if (!e.event_id_assigned) {  // a fresh server UUID cannot be stored already
+        slices.emplace_back((*keys)[k]);
+        which.push_back(k);
+      }
+      ++k;
+    }
+  }
+  if (slices.empty()) return absl::OkStatus();
+  std::vector<rocksdb::PinnableSlice> values(slices.size());
+  std::vector<rocksdb::Status> statuses(slices.size());
+  db->MultiGet(rocksdb::ReadOptions(), cf[kIdempotency], slices.size(), slices.data(),
+               values.data(), statuses.data());
+  for (size_t i = 0; i < slices.size(); ++i) {
+    if (statuses[i].ok()) {
+      (*stored)[which[i]] = codec::GetBE64(values[i].ToStringView());
+    } else if (!statuses[i].IsNotFound()) {
+      return FromRocks(statuses[i], "idempotency lookup");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<AppendOutcome> EventStore::Impl::Decide(
-    const EventToStore& e, const std::string& key,
+    const EventToStore& e, const std::string& key, const std::optional<uint64_t>& stored,
     const absl::flat_hash_map<std::string, InGroup>& group) {
   const std::string* original = nullptr;
   uint64_t position = 0;
@@ -111,20 +180,17 @@ absl::StatusOr<AppendOutcome> EventStore::Impl::Decide(
   if (auto it = group.find(key); it != group.end()) {
     original = it->second.json;
     position = it->second.position;
-  } else if (!e.event_id_assigned) {
-    std::string value;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kIdempotency], key, &value);
-    if (s.IsNotFound()) return AppendOutcome{Outcome::kAccepted, 0};
-    if (!s.ok()) return FromRocks(s, "idempotency lookup");
-    position = codec::GetBE64(value);
+  } else if (stored.has_value()) {
+    position = *stored;
     std::string record;
-    s = db->Get(rocksdb::ReadOptions(), cf[kLog], codec::PositionKey(position), &record);
-    StoredEvent stored;
-    if (!s.ok() || !codec::DecodeRecord(position, record, &stored)) {
+    rocksdb::Status s =
+        db->Get(rocksdb::ReadOptions(), cf[kLog], codec::PositionKey(position), &record);
+    StoredEvent stored_event;
+    if (!s.ok() || !codec::DecodeRecord(position, record, &stored_event)) {
       return absl::DataLossError("event at position " + std::to_string(position) +
                                  " is missing or corrupt");
     }
-    stored_json = std::move(stored.json);
+    stored_json = std::move(stored_event.json);
     original = &stored_json;
   } else {
     return AppendOutcome{Outcome::kAccepted, 0};
@@ -139,14 +205,18 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
   absl::flat_hash_map<std::string, InGroup> in_group;
   absl::flat_hash_map<std::string, uint64_t> rejected;
   std::vector<std::vector<AppendOutcome>> outcomes(group.size());
-  absl::Status failure;
-  std::string key, value;
+  std::vector<std::string> keys;
+  std::vector<std::optional<uint64_t>> stored;
+  absl::Status failure = Lookup(group, &keys, &stored);
+  std::string value;
+  size_t k = 0;
   for (size_t r = 0; r < group.size() && failure.ok(); ++r) {
     const AppendRequest& req = group[r].request;
     outcomes[r].reserve(req.events.size());
     for (const EventToStore& e : req.events) {
-      key = codec::IdempotencyKey(e.organization_id, e.event_id);
-      absl::StatusOr<AppendOutcome> decided = Decide(e, key, in_group);
+      const std::string& key = keys[k];
+      absl::StatusOr<AppendOutcome> decided = Decide(e, key, stored[k], in_group);
+      ++k;
       if (!decided.ok()) {
         failure = decided.status();
         break;
@@ -199,11 +269,20 @@ EventStore::~EventStore() = default;
 absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) {
+    return absl::UnavailableError("cannot create the event store directory " + options.path +
+                                  ": " + ec.message());
+  }
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.max_total_wal_size = 256 << 20;
+  // One writer thread: sequential memtable inserts can use insert hints (below), which
+  // concurrent memtable writes would ignore.
+  db_options.allow_concurrent_memtable_write = false;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (int i = 0; i < kCfCount; ++i) {
@@ -211,7 +290,24 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
     cf_options.write_buffer_size = (i == kLog ? 64 : 16) << 20;
     cf_options.compression = rocksdb::kLZ4Compression;
     rocksdb::BlockBasedTableOptions table;
+    // Keys of the log and of the organization index arrive in increasing order per prefix:
+    // an insert hint per prefix makes each memtable insert O(1) instead of a skip-list search.
+    if (i == kLog) {
+      cf_options.memtable_insert_with_hint_prefix_extractor.reset(
+          rocksdb::NewFixedPrefixTransform(4));
+    } else if (i == kByOrg) {
+      cf_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<OrgPrefix>();
+    } else if (i == kByAggregate) {
+      cf_options.prefix_extractor = std::make_shared<AggregatePrefix>();
+      cf_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 18));
+    }
+    // The idempotency index is only ever read by exact key, and each aggregate's index only
+    // within its prefix: hash-based memtables make their (random-order) inserts O(1).
     if (i == kIdempotency) {
+      cf_options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(512));
+      cf_options.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(1 << 18));
+      cf_options.memtable_prefix_bloom_size_ratio = 0.05;
+      cf_options.memtable_whole_key_filtering = true;
       // Nearly every lookup misses (new events): a Bloom filter answers those from memory.
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
       table.whole_key_filtering = true;
@@ -240,7 +336,10 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   impl->last_position = last_key(kLog);
   impl->last_dead_letter = last_key(kDeadLetter);
   Impl* p = impl.get();
-  impl->writer = std::thread([p] { p->WriterLoop(); });
+  impl->writer = std::thread([p] {
+    pthread_setname_np(pthread_self(), "rs-store-writer");
+    p->WriterLoop();
+  });
   return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
 }
 
@@ -301,8 +400,10 @@ absl::StatusOr<QueryPage> EventStore::Query(const EventQuery& q) const {
   rocksdb::ReadOptions ro;
   const rocksdb::Snapshot* snapshot = impl_->db->GetSnapshot();
   ro.snapshot = snapshot;
+  rocksdb::ReadOptions index_ro = ro;
+  index_ro.prefix_same_as_start = by_aggregate;  // the aggregate index is prefix-organized
   std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(ro, impl_->cf[by_aggregate ? kByAggregate : kByOrg]));
+      impl_->db->NewIterator(index_ro, impl_->cf[by_aggregate ? kByAggregate : kByOrg]));
   size_t scanned = 0;
   std::string record;
   StoredEvent ev;

@@ -197,7 +197,11 @@ class CrashTest(ServerTestCase):
                 keys = [(e["organization_id"], e["event_id"]) for e in batch]
                 there = sum(1 for k in keys if k in present)
                 survivors += there
-                r = srv.post_events(batch)
+                try:
+                    r = srv.post_events(batch)
+                except OSError as e:
+                    self.fail("%s: re-sending an in-flight batch after restart: %r; server "
+                              "exit code %s\n%s" % (ctx, e, srv.proc.poll(), srv.logs()))
                 self.assertBatch(r, accepted=len(batch) - there, duplicates=there,
                                  position=(n + len(batch) - there) if there < len(batch)
                                  else None, msg="%s: re-sending an in-flight batch" % ctx)

@@ -1,0 +1,52 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
+# Each target installs missing Debian packages first (scripts/install-deps, idempotent).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+DEMO_ARGS  ?=
+
+.PHONY: all deps build run test check bench fuzz clean format
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS)
+
+# The demo: server on embedded storage + a simulated ERP streaming events for a few tenants.
+run: build
+	$(BUILD)/readside demo $(DEMO_ARGS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build running the same tests, then a short
+# libFuzzer run of the event parser.
+$(ASAN_BUILD)/build.ninja: | deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREADSIDE_SANITIZE=ON \
+	  -DCMAKE_CXX_FLAGS="-O1" $(CMAKE_ARGS)
+
+check: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 900
+	$(MAKE) fuzz
+
+fuzz: deps
+	fuzz/run.sh 60
+
+bench: build
+	bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'bench/*.cc' 'fuzz/*.cc')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
