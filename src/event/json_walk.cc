@@ -1,5 +1,7 @@
 #include "event/json_walk.h"
 
+#include <cstring>
+
 #include "common/json_writer.h"
 
 namespace readside::event::internal {
@@ -32,17 +34,36 @@ bool WalkContext::Fail(simdjson::error_code e, const PathNode& path) {
 
 bool KeySet::Insert(std::string_view key) {
   for (size_t i = 0; i < size_ && i < kInline; ++i) {
-    if (inline_[i] == key) return false;
+    if (length_[i] == key.size() && std::memcmp(data_[i], key.data(), key.size()) == 0) {
+      return false;
+    }
   }
   for (std::string_view k : more_) {
     if (k == key) return false;
   }
   if (size_ < kInline) {
-    inline_[size_] = key;
+    data_[size_] = key.data();
+    length_[size_] = key.size();
   } else {
     more_.push_back(key);
   }
   ++size_;
+  return true;
+}
+
+bool PlainKey(od::field& field, const PathNode& path, std::string_view* key, WalkContext& ctx) {
+  const char* start = field.key().raw();  // just after the opening quote
+  // Validated input: the key ends at the first quote unless a backslash comes before it.
+  const char* end = start;
+  while (*end != '"' && *end != '\\') ++end;
+  *key = std::string_view(start, static_cast<size_t>(end - start));
+  if (*end == '\\') {
+    const char* close = end;
+    while (*close != '"') close += *close == '\\' ? 2 : 1;
+    *key = std::string_view(start, static_cast<size_t>(close - start));
+    ctx.Error(path.Child(*key), "keys must not contain escape sequences");
+    return false;
+  }
   return true;
 }
 
@@ -84,49 +105,41 @@ std::string_view TrimmedToken(od::value& v) {
 namespace {
 
 bool WriteObject(od::object obj, int depth, const PathNode& path, WalkContext& ctx) {
-  std::string& out = *ctx.out;
-  out.push_back('{');
   KeySet keys;
-  bool first = true, ok = true;
+  bool ok = true;
   for (auto field_result : obj) {
     od::field field;
     if (auto e = std::move(field_result).get(field)) return ctx.Fail(e, path);
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return ctx.Fail(e, path);
+    if (!PlainKey(field, path, &key, ctx)) {
+      ok = false;
+      continue;
+    }
     PathNode child = path.Child(key);
     if (!keys.Insert(key)) {
       ctx.Error(child, "duplicate key");
       ok = false;
     }
-    if (!first) out.push_back(',');
-    first = false;
-    AppendJsonString(&out, key);
-    out.push_back(':');
     if (!WriteAny(field.value(), depth + 1, child, ctx)) {
       if (ctx.fatal) return false;
       ok = false;
     }
   }
-  out.push_back('}');
   return ok;
 }
 
 bool WriteArray(od::array arr, int depth, const PathNode& path, WalkContext& ctx) {
-  std::string& out = *ctx.out;
-  out.push_back('[');
   bool ok = true;
   size_t index = 0;
   for (auto element : arr) {
     od::value v;
     if (auto e = std::move(element).get(v)) return ctx.Fail(e, path);
-    if (index > 0) out.push_back(',');
     if (!WriteAny(v, depth + 1, path.Element(index), ctx)) {
       if (ctx.fatal) return false;
       ok = false;
     }
     ++index;
   }
-  out.push_back(']');
   return ok;
 }
 
@@ -157,24 +170,20 @@ bool WriteAny(od::value v, int depth, const PathNode& path, WalkContext& ctx) {
     case od::json_type::string: {
       std::string_view s;
       if (auto e = v.get_string().get(s)) return ctx.Fail(e, path);
-      AppendJsonString(ctx.out, s);
       return true;
     }
     case od::json_type::number: {
       std::string_view raw = TrimmedToken(v);
       if (!IsJsonNumber(raw)) return ctx.Fail(simdjson::NUMBER_ERROR, path);
-      ctx.out->append(raw);
       return true;
     }
     case od::json_type::boolean: {
       bool b;
       if (auto e = v.get_bool().get(b)) return ctx.Fail(e, path);
-      ctx.out->append(b ? "true" : "false");
       return true;
     }
     case od::json_type::null: {
       if (TrimmedToken(v) != "null") return ctx.Fail(simdjson::N_ATOM_ERROR, path);
-      ctx.out->append("null");
       return true;
     }
   }

@@ -29,7 +29,6 @@ struct PathNode {
 };
 
 struct WalkContext {
-  std::string* out;                  // normalized JSON being written
   std::vector<FieldError>* errors;   // validation errors of the current event
   int max_depth = 64;
   // A structural JSON error: the iteration cannot continue past it.
@@ -52,17 +51,25 @@ class KeySet {
 
  private:
   static constexpr size_t kInline = 16;
-  std::string_view inline_[kInline];
+  // Deliberately uninitialized (only [0, size_) is read): this object lives on the stack of
+  // every object walk, and zeroing it showed up in profiles.
+  const char* data_[kInline];
+  size_t length_[kInline];
   size_t size_ = 0;
   std::vector<std::string_view> more_;
 };
+
+// The key of `field` as written (a view into the input, without quotes). Keys with escape
+// sequences are rejected (recorded in ctx, returns false): no producer needs them, and taking
+// keys verbatim spares copying every key (they are compared and stored as written).
+bool PlainKey(od::field& field, const PathNode& path, std::string_view* key, WalkContext& ctx);
 
 // True if `t` follows the JSON number grammar exactly.
 bool IsJsonNumber(std::string_view t);
 // The raw text of a scalar token without trailing white space.
 std::string_view TrimmedToken(od::value& v);
 
-// Validates and writes any JSON value (objects, arrays and scalars, recursively) to ctx.out.
+// Validates any JSON value (objects, arrays and scalars, recursively).
 // Returns false after a validation error (recorded) or a structural one (ctx.fatal).
 bool WriteAny(od::value v, int depth, const PathNode& path, WalkContext& ctx);
 

@@ -5,6 +5,7 @@
 #include "common/json_writer.h"
 #include "common/time_util.h"
 #include "event/json_walk.h"
+#include "event/minify.h"
 #include "event/payload.h"
 
 namespace readside::event {
@@ -75,7 +76,6 @@ bool ReadString(od::value v, const PathNode& path, std::string* dst, WalkContext
   }
   std::string_view s;
   if (auto e = v.get_string().get(s)) return ctx.Fail(e, path);
-  AppendJsonString(ctx.out, s);
   dst->assign(s);
   return true;
 }
@@ -96,24 +96,20 @@ class EnvelopeReader {
 
  private:
   bool ReadObject(od::object obj, const PathNode& path, bool data) {
-    std::string& out = *ctx_.out;
-    out.push_back('{');
     internal::KeySet keys;
-    bool first = true;
     for (auto field_result : obj) {
       od::field field;
       if (auto e = std::move(field_result).get(field)) return ctx_.Fail(e, path);
       std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return ctx_.Fail(e, path);
+      if (!internal::PlainKey(field, path, &key, ctx_)) {
+        ok_ = false;
+        continue;
+      }
       PathNode child = path.Child(key);
       if (!keys.Insert(key)) {
         ctx_.Error(child, "duplicate key");
         ok_ = false;
       }
-      if (!first) out.push_back(',');
-      first = false;
-      AppendJsonString(&out, key);
-      out.push_back(':');
       bool field_ok = data ? ReadDataField(key, field.value(), child)
                            : ReadTopField(key, field.value(), child);
       if (!field_ok) {
@@ -121,7 +117,6 @@ class EnvelopeReader {
         ok_ = false;
       }
     }
-    out.push_back('}');
     return true;
   }
 
@@ -188,7 +183,6 @@ class EnvelopeReader {
       od::json_type type;
       if (auto e = v.type().get(type)) return ctx_.Fail(e, path);
       if (type == od::json_type::null) {
-        ctx_.out->append("null");
         return true;
       }
       std::string ignored;
@@ -272,10 +266,6 @@ class EnvelopeReader {
         if ((seen_ & bit) == 0) ctx_.errors->push_back({std::string(name), "is required"});
       }
     }
-    if (ev_->type != EventType::kUnknown && (seen_ & kPayload) != 0 && !payload_typed_) {
-      // Only when the key was spelled with escapes, so the peek did not find it.
-      ctx_.errors->push_back({"event_type", "key must be written without escape sequences"});
-    }
   }
 
   Event* ev_;
@@ -328,11 +318,14 @@ EventParser::~EventParser() = default;
 namespace {
 
 // Reads one event object; on success finishes event->json (event_id, size limit).
-bool ReadEvent(od::object obj, const ParserOptions& options, Event* ev,
-               std::vector<FieldError>* errors, simdjson::error_code* fatal) {
+// Reads one event object; on success stores its minified text (from `raw_start` to the end
+// of the object) in event->json, with event_id added when missing, and checks the size limit.
+// `end_of` gives the first byte after the object once it has been read.
+bool ReadEvent(od::object obj, const char* raw_start, const std::function<const char*()>& end_of,
+               const ParserOptions& options, Event* ev, std::vector<FieldError>* errors,
+               simdjson::error_code* fatal) {
   ResetEvent(ev);
-  ev->json.reserve(512);
-  WalkContext ctx{&ev->json, errors, options.max_depth};
+  WalkContext ctx{errors, options.max_depth};
   // The payload's rules depend on event_type, which may come after data: peek at it first,
   // then rewind (cheap: producers put it near the front).
   std::string_view peeked_type;
@@ -354,6 +347,16 @@ bool ReadEvent(od::object obj, const ParserOptions& options, Event* ev,
     if (errors->empty()) errors->push_back({"", "is not valid JSON"});
     return false;
   }
+  // The event was validated: store the producer's own text, minified (unknown fields and
+  // key order kept).
+  const char* raw_end = end_of();
+  if (raw_end == nullptr || raw_end <= raw_start) {
+    errors->push_back({"", "is not valid JSON"});
+    return false;
+  }
+  std::string_view raw(raw_start, static_cast<size_t>(raw_end - raw_start));
+  while (!raw.empty() && raw.back() != '}') raw.remove_suffix(1);
+  MinifyValidated(raw, &ev->json);
   if (ev->event_id.empty() && options.assign_missing_event_id) {
     ev->event_id = NewUuid();
     ev->event_id_assigned = true;
@@ -376,11 +379,15 @@ bool ReadEvent(od::object obj, const ParserOptions& options, Event* ev,
 bool EventParser::ParseOne(std::string_view json, Event* event, std::vector<FieldError>* errors) {
   errors->clear();
   od::document doc;
-  if (auto e = impl_->parser.iterate(impl_->Pad(json)).get(doc)) {
+  simdjson::padded_string_view padded = impl_->Pad(json);
+  if (auto e = impl_->parser.iterate(padded).get(doc)) {
     errors->push_back({"", std::string("is not valid JSON: ") + simdjson::error_message(e)});
     return false;
   }
   od::object obj;
+  const char* start = padded.data();
+  while (start < padded.data() + json.size() && *start != '{') ++start;
+  const char* end = padded.data() + json.size();
   if (auto e = doc.get_object().get(obj)) {
     errors->push_back({"", e == simdjson::INCORRECT_TYPE
                                ? std::string("must be a JSON object")
@@ -388,7 +395,7 @@ bool EventParser::ParseOne(std::string_view json, Event* event, std::vector<Fiel
     return false;
   }
   simdjson::error_code fatal;
-  if (!ReadEvent(obj, options_, event, errors, &fatal)) {
+  if (!ReadEvent(obj, start, [end] { return end; }, options_, event, errors, &fatal)) {
     if (fatal) {
       errors->clear();
       errors->push_back({"", std::string("is not valid JSON: ") + simdjson::error_message(fatal)});
@@ -494,8 +501,14 @@ std::string EventParser::ParseBody(
       errors.push_back({"", "must be a JSON object"});
     } else {
       od::object obj;
+      const char* start = v.raw_json_token().data();
       simdjson::error_code fatal = v.get_object().get(obj);
-      if (!fatal) ok = ReadEvent(obj, options_, &ev, &errors, &fatal);
+      // After the object, the iterator stands on the next ',' or ']'.
+      auto end_of = [&doc]() -> const char* {
+        const char* loc = nullptr;
+        return doc.current_location().get(loc) == simdjson::SUCCESS ? loc : nullptr;
+      };
+      if (!fatal) ok = ReadEvent(obj, start, end_of, options_, &ev, &errors, &fatal);
       if (fatal) {
         return std::string("the body is not valid JSON: ") + simdjson::error_message(fatal) +
                " (in event " + std::to_string(index) + ")";

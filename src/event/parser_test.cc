@@ -271,6 +271,9 @@ TEST_F(ParserTest, HostileInputIsRejectedNotCrashing) {
                  "duplicate key");
   ExpectRejected(Envelope("crm.contact.deleted", "{}", R"("x":{"k":1,"k":2},)"), "x.k",
                  "duplicate key");
+  // Keys are taken as written: escape sequences in keys are refused.
+  ExpectRejected(Envelope("crm.contact.deleted", "{}", R"("\u0078":1,)"), "\\u0078",
+                 "escape sequences");
   // Trailing garbage, empty input, not an object.
   EXPECT_FALSE(Parse(Envelope("crm.contact.deleted", "{}") + " x"));
   EXPECT_FALSE(Parse(Envelope("crm.contact.deleted", "{}") + "{}"));

@@ -67,12 +67,10 @@ bool ReadMoney(od::value v, od::json_type type, const PathNode& path, Money* out
     std::string_view raw = TrimmedToken(v);
     if (!IsJsonNumber(raw)) return ctx.Fail(simdjson::NUMBER_ERROR, path);
     err = ParseMoney(raw, /*allow_exponent=*/true, out);
-    ctx.out->append(raw);
   } else if (type == od::json_type::string) {
     std::string_view s;
     if (auto e = v.get_string().get(s)) return ctx.Fail(e, path);
     err = ParseMoney(s, /*allow_exponent=*/false, out);
-    AppendJsonString(ctx.out, s);
   } else {
     return WrongType(type, "a money amount (number or decimal string)", path, ctx);
   }
@@ -93,7 +91,6 @@ bool ReadScalar(od::value v, od::json_type type, const FieldSpec& spec, const Pa
       if (type != od::json_type::string) return WrongType(type, "a string", path, ctx);
       std::string_view s;
       if (auto e = v.get_string().get(s)) return ctx.Fail(e, path);
-      AppendJsonString(ctx.out, s);
       fv->text.assign(s);
       if (spec.kind == FieldKind::kDateOrDateTime && s.size() == 10) {
         fv->is_date = true;
@@ -125,7 +122,6 @@ bool ReadScalar(od::value v, od::json_type type, const FieldSpec& spec, const Pa
       if (type != od::json_type::number) return WrongType(type, "a number", path, ctx);
       std::string_view raw = TrimmedToken(v);
       if (!IsJsonNumber(raw)) return ctx.Fail(simdjson::NUMBER_ERROR, path);
-      ctx.out->append(raw);
       double d;
       if (v.get_double().get(d) || !std::isfinite(d)) {
         ctx.Error(path, "must be a finite number within double range");
@@ -138,7 +134,6 @@ bool ReadScalar(od::value v, od::json_type type, const FieldSpec& spec, const Pa
       if (type != od::json_type::number) return WrongType(type, "an integer", path, ctx);
       std::string_view raw = TrimmedToken(v);
       if (!IsJsonNumber(raw)) return ctx.Fail(simdjson::NUMBER_ERROR, path);
-      ctx.out->append(raw);
       if (raw.find_first_of(".eE") != std::string_view::npos) {
         ctx.Error(path, "must be an integer");
         return false;
@@ -152,7 +147,6 @@ bool ReadScalar(od::value v, od::json_type type, const FieldSpec& spec, const Pa
     case FieldKind::kBool: {
       if (type != od::json_type::boolean) return WrongType(type, "a boolean", path, ctx);
       if (auto e = v.get_bool().get(fv->boolean)) return ctx.Fail(e, path);
-      ctx.out->append(fv->boolean ? "true" : "false");
       return true;
     }
     default:
@@ -183,7 +177,6 @@ bool ReadLines(od::value v, od::json_type type, const FieldSpec& spec, const Pat
       ledger ? std::span<const FieldSpec>(kLedgerLineFields) : kOrderLineFields;
   od::array arr;
   if (auto e = v.get_array().get(arr)) return ctx.Fail(e, path);
-  ctx.out->push_back('[');
   bool ok = true;
   size_t index = 0;
   Money debit_sum, credit_sum;
@@ -191,7 +184,7 @@ bool ReadLines(od::value v, od::json_type type, const FieldSpec& spec, const Pat
     od::value ev;
     if (auto e = std::move(element).get(ev)) return ctx.Fail(e, path);
     PathNode line_path = path.Element(index);
-    if (index++ > 0) ctx.out->push_back(',');
+    ++index;
     od::json_type et;
     if (auto e = ev.type().get(et)) return ctx.Fail(e, line_path);
     od::object line_obj;
@@ -214,7 +207,6 @@ bool ReadLines(od::value v, od::json_type type, const FieldSpec& spec, const Pat
       event->order_lines.push_back({std::move(vals[0].text), vals[1].integer, vals[2].money});
     }
   }
-  ctx.out->push_back(']');
   if (!ok) return false;
   if (ledger && index < 2) {
     ctx.Error(path, "must have at least 2 lines");
@@ -237,7 +229,6 @@ bool ReadCurrency(od::value v, od::json_type type, const PathNode& path, Event* 
   if (type != od::json_type::string) return WrongType(type, "a string", path, ctx);
   std::string_view s;
   if (auto e = v.get_string().get(s)) return ctx.Fail(e, path);
-  AppendJsonString(ctx.out, s);
   bool ok = s.size() == 3;
   for (char c : s) ok = ok && c >= 'A' && c <= 'Z';
   if (!ok) {
@@ -250,25 +241,22 @@ bool ReadCurrency(od::value v, od::json_type type, const PathNode& path, Event* 
 
 bool ReadFields(od::object obj, std::span<const FieldSpec> specs, const PathNode& path,
                 bool is_payload, int depth, FieldValue* values, Event* event, WalkContext& ctx) {
-  std::string& out = *ctx.out;
-  out.push_back('{');
   KeySet keys;
   uint32_t seen_mask = 0;  // known fields present (null counts as absent)
-  bool first = true, ok = true;
+  bool ok = true;
   for (auto field_result : obj) {
     od::field field;
     if (auto e = std::move(field_result).get(field)) return ctx.Fail(e, path);
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return ctx.Fail(e, path);
+    if (!PlainKey(field, path, &key, ctx)) {
+      ok = false;
+      continue;
+    }
     PathNode child = path.Child(key);
     if (!keys.Insert(key)) {
       ctx.Error(child, "duplicate key");
       ok = false;
     }
-    if (!first) out.push_back(',');
-    first = false;
-    AppendJsonString(&out, key);
-    out.push_back(':');
     od::value v = field.value();
     int index = -1;
     for (size_t i = 0; i < specs.size(); ++i) {
@@ -282,7 +270,7 @@ bool ReadFields(od::object obj, std::span<const FieldSpec> specs, const PathNode
       if (auto e = v.type().get(type)) return ctx.Fail(e, child);
       const FieldSpec* spec = index >= 0 ? &specs[static_cast<size_t>(index)] : nullptr;
       if (type == od::json_type::null && (spec == nullptr || !spec->required)) {
-        out.append("null");  // an optional field sent as null counts as absent
+        // an optional field sent as null counts as absent
         continue;
       }
       if (spec != nullptr) seen_mask |= 1u << index;
@@ -301,7 +289,6 @@ bool ReadFields(od::object obj, std::span<const FieldSpec> specs, const PathNode
       ok = false;
     }
   }
-  out.push_back('}');
   for (size_t i = 0; i < specs.size(); ++i) {
     if (specs[i].required && (seen_mask & (1u << i)) == 0) {
       ctx.Error(path.Child(specs[i].name), "is required");

@@ -1,7 +1,6 @@
 #pragma once
 // Internal to the event component: reads a known event type's payload into Event::fields,
-// Event::ledger_lines / order_lines and Event::currency, validating every rule of the catalog,
-// while writing the payload's normalized JSON.
+// Event::ledger_lines / order_lines and Event::currency, validating every rule of the catalog.
 
 #include "event/json_walk.h"
 
