@@ -53,6 +53,89 @@ bool DecodeRecord(uint64_t position, std::string_view v, StoredEvent* out) {
   return true;
 }
 
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+bool GetVarint(std::string_view* in, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift <= 63 && !in->empty(); shift += 7) {
+    uint64_t byte = static_cast<unsigned char>(in->front());
+    in->remove_prefix(1);
+    result |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool BlockReader::Reset(uint64_t first_position, std::string_view block) {
+  first_ = first_position;
+  storage_.assign(block);
+  records_.clear();
+  std::string_view in = storage_;
+  uint64_t count;
+  if (in.empty() || in[0] != 2) return false;
+  in.remove_prefix(1);
+  if (!GetVarint(&in, &count)) return false;
+  records_.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t len;
+    if (!GetVarint(&in, &len) || in.size() < len) return false;
+    records_.push_back(in.substr(0, len));
+    in.remove_prefix(len);
+  }
+  return in.empty();
+}
+
+bool BlockReader::Get(uint64_t position, StoredEvent* out) const {
+  return DecodeRecord(position, records_[position - first_], out);
+}
+
+void AppendToBlock(const EventToStore& e, std::string* record_scratch, std::string* body) {
+  EncodeRecord(e, record_scratch);
+  PutVarint(body, record_scratch->size());
+  body->append(*record_scratch);
+}
+
+std::string FinishBlock(uint64_t count, const std::string& body) {
+  std::string block;
+  block.reserve(body.size() + 11);
+  block.push_back(2);
+  PutVarint(&block, count);
+  block.append(body);
+  return block;
+}
+
+void EncodePositions(const std::vector<uint64_t>& positions, std::string* out) {
+  out->clear();
+  PutVarint(out, positions.size());
+  uint64_t prev = 0;
+  for (uint64_t p : positions) {
+    PutVarint(out, p - prev);
+    prev = p;
+  }
+}
+
+bool DecodePositions(std::string_view in, std::vector<uint64_t>* positions) {
+  positions->clear();
+  uint64_t count, prev = 0;
+  if (!GetVarint(&in, &count)) return false;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t delta;
+    if (!GetVarint(&in, &delta)) return false;
+    prev += delta;
+    positions->push_back(prev);
+  }
+  return in.empty();
+}
+
 void EncodeDeadLetter(const DeadLetter& d, std::string* out) {
   out->clear();
   PutLE64(out, static_cast<uint64_t>(d.received_micros));

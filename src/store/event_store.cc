@@ -5,10 +5,12 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/memtablerep.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <condition_variable>
@@ -109,6 +111,10 @@ struct EventStore::Impl {
   absl::StatusOr<AppendOutcome> Decide(const EventToStore& e, const std::string& key,
                                        const std::optional<uint64_t>& stored,
                                        const absl::flat_hash_map<std::string, InGroup>& group);
+  // Reads the event at `position` through `log_it` (an iterator over the log family),
+  // reusing `block` when it already holds the position.
+  absl::Status ReadAt(uint64_t position, rocksdb::Iterator* log_it, codec::BlockReader* block,
+                      StoredEvent* out) const;
   // Looks up every producer-given idempotency key of the group in one MultiGet.
   absl::Status Lookup(const std::deque<Pending>& group, std::vector<std::string>* keys,
                       std::vector<std::optional<uint64_t>>* stored);
@@ -133,6 +139,26 @@ void EventStore::Impl::WriterLoop() {
     Commit(group);
     group.clear();
   }
+}
+
+absl::Status EventStore::Impl::ReadAt(uint64_t position, rocksdb::Iterator* log_it,
+                                      codec::BlockReader* block, StoredEvent* out) const {
+  if (!block->Contains(position)) {
+    log_it->SeekForPrev(codec::PositionKey(position));
+    if (!log_it->Valid() || log_it->key().size() != 8 ||
+        !block->Reset(codec::GetBE64(log_it->key().ToStringView()),
+                      log_it->value().ToStringView()) ||
+        !block->Contains(position)) {
+      absl::Status s = FromRocks(log_it->status(), "event log read");
+      return s.ok() ? absl::DataLossError("event at position " + std::to_string(position) +
+                                          " is missing or corrupt")
+                    : s;
+    }
+  }
+  if (!block->Get(position, out)) {
+    return absl::DataLossError("corrupt event record at position " + std::to_string(position));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status EventStore::Impl::Lookup(const std::deque<Pending>& group,
@@ -182,14 +208,10 @@ absl::StatusOr<AppendOutcome> EventStore::Impl::Decide(
     position = it->second.position;
   } else if (stored.has_value()) {
     position = *stored;
-    std::string record;
-    rocksdb::Status s =
-        db->Get(rocksdb::ReadOptions(), cf[kLog], codec::PositionKey(position), &record);
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kLog]));
+    codec::BlockReader block;
     StoredEvent stored_event;
-    if (!s.ok() || !codec::DecodeRecord(position, record, &stored_event)) {
-      return absl::DataLossError("event at position " + std::to_string(position) +
-                                 " is missing or corrupt");
-    }
+    if (absl::Status s = ReadAt(position, it.get(), &block, &stored_event); !s.ok()) return s;
     stored_json = std::move(stored_event.json);
     original = &stored_json;
   } else {
@@ -208,8 +230,21 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
   std::vector<std::string> keys;
   std::vector<std::optional<uint64_t>> stored;
   absl::Status failure = Lookup(group, &keys, &stored);
-  std::string value;
   size_t k = 0;
+  // Accepted events become log blocks of at most kBlockEvents records, and one by_org entry
+  // per organization (see codec.h).
+  constexpr uint64_t kBlockEvents = 1024;
+  constexpr size_t kBlockBytes = 1 << 20;
+  std::string block_body, record;
+  uint64_t block_first = next, block_count = 0;
+  auto flush_block = [&] {
+    if (block_count == 0) return;
+    batch.Put(cf[kLog], codec::PositionKey(block_first), codec::FinishBlock(block_count, block_body));
+    block_body.clear();
+    block_first += block_count;
+    block_count = 0;
+  };
+  absl::flat_hash_map<std::string, std::vector<uint64_t>> org_positions;
   for (size_t r = 0; r < group.size() && failure.ok(); ++r) {
     const AppendRequest& req = group[r].request;
     outcomes[r].reserve(req.events.size());
@@ -225,9 +260,9 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
         uint64_t pos = next++;
         decided->position = pos;
         std::string pos_key = codec::PositionKey(pos);
-        codec::EncodeRecord(e, &value);
-        batch.Put(cf[kLog], pos_key, value);
-        batch.Put(cf[kByOrg], codec::OrgPrefix(e.organization_id) + pos_key, "");
+        codec::AppendToBlock(e, &record, &block_body);
+        if (++block_count == kBlockEvents || block_body.size() >= kBlockBytes) flush_block();
+        org_positions[e.organization_id].push_back(pos);
         batch.Put(cf[kByAggregate], codec::AggregatePrefix(e.organization_id, e.entity_id) + pos_key,
                   "");
         batch.Put(cf[kIdempotency], key, pos_key);
@@ -236,6 +271,11 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
       outcomes[r].push_back(*decided);
     }
     for (const auto& [org, n] : req.rejected_by_org) rejected[org] += n;
+  }
+  flush_block();
+  for (const auto& [org, positions] : org_positions) {
+    codec::EncodePositions(positions, &record);
+    batch.Put(cf[kByOrg], codec::OrgPrefix(org) + codec::PositionKey(positions.front()), record);
   }
   for (const auto& [org, n] : rejected) {
     if (!failure.ok()) break;
@@ -299,13 +339,10 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
       cf_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<OrgPrefix>();
     } else if (i == kByAggregate) {
       cf_options.prefix_extractor = std::make_shared<AggregatePrefix>();
-      cf_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 18));
     }
     // The idempotency index is only ever read by exact key, and each aggregate's index only
     // within its prefix: hash-based memtables make their (random-order) inserts O(1).
     if (i == kIdempotency) {
-      cf_options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(512));
-      cf_options.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(1 << 18));
       cf_options.memtable_prefix_bloom_size_ratio = 0.05;
       cf_options.memtable_whole_key_filtering = true;
       // Nearly every lookup misses (new events): a Bloom filter answers those from memory.
@@ -333,11 +370,24 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
     it->SeekToLast();
     return it->Valid() && it->key().size() == 8 ? codec::GetBE64(it->key().ToStringView()) : 0;
   };
-  impl->last_position = last_key(kLog);
+  {
+    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), impl->cf[kLog]));
+    it->SeekToLast();
+    codec::BlockReader block;
+    if (it->Valid()) {
+      if (it->key().size() != 8 ||
+          !block.Reset(codec::GetBE64(it->key().ToStringView()), it->value().ToStringView())) {
+        return absl::DataLossError("the last block of the event log at " + options.path +
+                                   " is corrupt");
+      }
+      impl->last_position = block.first() + block.count() - 1;
+    }
+  }
   impl->last_dead_letter = last_key(kDeadLetter);
   Impl* p = impl.get();
   impl->writer = std::thread([p] {
     pthread_setname_np(pthread_self(), "rs-store-writer");
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);  // no per-operation counters
     p->WriterLoop();
   });
   return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
@@ -375,62 +425,93 @@ void EventStore::AddCommitListener(std::function<void(uint64_t)> listener) {
 
 absl::Status EventStore::ReadRange(uint64_t after, uint64_t until,
                                    const std::function<bool(const StoredEvent&)>& fn) const {
-  rocksdb::ReadOptions ro;
-  std::string upper = codec::PositionKey(until == UINT64_MAX ? until : until + 1);
-  rocksdb::Slice upper_slice(upper);
-  if (until != UINT64_MAX) ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kLog]));
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[kLog]));
+  // The block holding after + 1 may start before it.
+  it->SeekForPrev(codec::PositionKey(after + 1));
+  if (!it->Valid()) it->SeekToFirst();
+  codec::BlockReader block;
   StoredEvent ev;
-  for (it->Seek(codec::PositionKey(after + 1)); it->Valid(); it->Next()) {
-    uint64_t pos = codec::GetBE64(it->key().ToStringView());
-    if (pos > until) break;
-    if (!codec::DecodeRecord(pos, it->value().ToStringView(), &ev)) {
-      return absl::DataLossError("corrupt event record at position " + std::to_string(pos));
+  for (; it->Valid(); it->Next()) {
+    if (it->key().size() != 8 ||
+        !block.Reset(codec::GetBE64(it->key().ToStringView()), it->value().ToStringView())) {
+      return absl::DataLossError("corrupt event log block");
     }
-    if (!fn(ev)) break;
+    for (uint64_t pos = std::max(block.first(), after + 1);
+         pos < block.first() + block.count(); ++pos) {
+      if (pos > until) return absl::OkStatus();
+      if (!block.Get(pos, &ev)) {
+        return absl::DataLossError("corrupt event record at position " + std::to_string(pos));
+      }
+      if (!fn(ev)) return absl::OkStatus();
+    }
   }
   return FromRocks(it->status(), "event log read");
 }
 
 absl::StatusOr<QueryPage> EventStore::Query(const EventQuery& q) const {
   QueryPage page;
-  bool by_aggregate = !q.aggregate_id.empty();
-  std::string prefix = by_aggregate ? codec::AggregatePrefix(q.organization_id, q.aggregate_id)
-                                    : codec::OrgPrefix(q.organization_id);
   rocksdb::ReadOptions ro;
   const rocksdb::Snapshot* snapshot = impl_->db->GetSnapshot();
   ro.snapshot = snapshot;
-  rocksdb::ReadOptions index_ro = ro;
-  index_ro.prefix_same_as_start = by_aggregate;  // the aggregate index is prefix-organized
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(index_ro, impl_->cf[by_aggregate ? kByAggregate : kByOrg]));
-  size_t scanned = 0;
-  std::string record;
+  std::unique_ptr<rocksdb::Iterator> log_it(impl_->db->NewIterator(ro, impl_->cf[kLog]));
+  codec::BlockReader block;
   StoredEvent ev;
+  size_t scanned = 0;
   absl::Status status;
-  for (it->Seek(prefix + codec::PositionKey(q.after_position + 1)); it->Valid(); it->Next()) {
-    std::string_view key = it->key().ToStringView();
-    if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) break;
-    uint64_t pos = codec::GetBE64(key.substr(prefix.size()));
+  // Visits one candidate position; returns false to stop.
+  auto visit = [&](uint64_t pos) {
     if (++scanned > impl_->options.max_query_scan) {  // bound the work of one request
       page.next = pos - 1;
-      break;
+      return false;
     }
-    rocksdb::Status s = impl_->db->Get(ro, impl_->cf[kLog], codec::PositionKey(pos), &record);
-    if (!s.ok() || !codec::DecodeRecord(pos, record, &ev)) {
-      status = absl::DataLossError("indexed event " + std::to_string(pos) + " is unreadable");
-      break;
-    }
-    if (!q.event_type.empty() && ev.event_type != q.event_type) continue;
-    if (ev.timestamp_micros < q.from_micros || ev.timestamp_micros >= q.to_micros) continue;
+    status = impl_->ReadAt(pos, log_it.get(), &block, &ev);
+    if (!status.ok()) return false;
+    if (!q.event_type.empty() && ev.event_type != q.event_type) return true;
+    if (ev.timestamp_micros < q.from_micros || ev.timestamp_micros >= q.to_micros) return true;
     if (page.events.size() == q.limit) {  // one more match exists: there is a next page
       page.next = page.events.back().position;
-      break;
+      return false;
     }
     page.events.push_back(ev);
+    return true;
+  };
+  const std::string start_pos = codec::PositionKey(q.after_position + 1);
+  if (!q.aggregate_id.empty()) {
+    std::string prefix = codec::AggregatePrefix(q.organization_id, q.aggregate_id);
+    rocksdb::ReadOptions index_ro = ro;
+    index_ro.prefix_same_as_start = true;  // the aggregate index is prefix-organized
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(index_ro, impl_->cf[kByAggregate]));
+    for (it->Seek(prefix + start_pos); it->Valid(); it->Next()) {
+      std::string_view key = it->key().ToStringView();
+      if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) break;
+      if (!visit(codec::GetBE64(key.substr(prefix.size())))) break;
+    }
+    if (status.ok()) status = FromRocks(it->status(), "event query");
+  } else {
+    // by_org entries are keyed by their first position: the one holding after + 1 may start
+    // before it.
+    std::string prefix = codec::OrgPrefix(q.organization_id);
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kByOrg]));
+    it->SeekForPrev(prefix + start_pos);
+    if (!it->Valid() || !it->key().ToStringView().starts_with(prefix)) it->Seek(prefix + start_pos);
+    std::vector<uint64_t> positions;
+    bool more = true;
+    for (; more && it->Valid(); it->Next()) {
+      std::string_view key = it->key().ToStringView();
+      if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) break;
+      if (!codec::DecodePositions(it->value().ToStringView(), &positions)) {
+        status = absl::DataLossError("corrupt organization index entry");
+        break;
+      }
+      for (uint64_t pos : positions) {
+        if (pos <= q.after_position) continue;
+        if (!(more = visit(pos))) break;
+      }
+    }
+    if (status.ok()) status = FromRocks(it->status(), "event query");
   }
-  if (status.ok()) status = FromRocks(it->status(), "event query");
-  it.reset();
+  log_it.reset();
   impl_->db->ReleaseSnapshot(snapshot);
   if (!status.ok()) return status;
   return page;

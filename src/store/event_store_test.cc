@@ -168,6 +168,47 @@ TEST_F(EventStoreTest, ConcurrentAppendsShareGroupsAndStayGapFree) {
   EXPECT_EQ(expect, n + 1);
 }
 
+TEST_F(EventStoreTest, LargeGroupsSpanBlocksAndReadsStartMidBlock) {
+  std::vector<EventToStore> evs;
+  for (int i = 0; i < 2500; ++i) evs.push_back(Ev(i % 3 ? "a" : "b", std::to_string(i)));
+  Append(evs);  // one group: three log blocks, one index entry per organization
+  Append({Ev("a", "x1"), Ev("b", "x2")});
+  Reopen();
+  EXPECT_EQ(store_->LastPosition(), 2502u);
+  for (uint64_t after : {0u, 1u, 1023u, 1024u, 1025u, 2047u, 2499u, 2500u, 2501u}) {
+    uint64_t expect = after + 1;
+    ASSERT_TRUE(store_->ReadRange(after, after + 700, [&](const StoredEvent& e) {
+      EXPECT_EQ(e.position, expect++);
+      return true;
+    }).ok());
+    EXPECT_EQ(expect, std::min<uint64_t>(after + 700, 2502) + 1) << after;
+  }
+  // Paging through one organization from the middle of its index entries.
+  std::vector<uint64_t> seen;
+  EventQuery q{.organization_id = "b", .after_position = 1500, .limit = 100};
+  for (;;) {
+    auto page = store_->Query(q);
+    ASSERT_TRUE(page.ok());
+    for (auto& e : page->events) {
+      EXPECT_EQ(e.organization_id, "b");
+      seen.push_back(e.position);
+    }
+    if (!page->next) break;
+    q.after_position = *page->next;
+  }
+  // b holds i % 3 == 0 → positions 1, 4, 7, …; those above 1500, plus x2 at 2502.
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.front(), 1501u);
+  EXPECT_EQ(seen.back(), 2502u);
+  size_t expected = 1;  // x2
+  for (int i = 0; i < 2500; ++i) expected += (i % 3 == 0 && i + 1 > 1500);
+  EXPECT_EQ(seen.size(), expected);
+  // A duplicate of an event deep in a block is found and compared.
+  auto out = Append({Ev("a", "2000")});
+  EXPECT_EQ(out[0].outcome, Outcome::kDuplicate);
+  EXPECT_EQ(out[0].position, 2001u);
+}
+
 TEST_F(EventStoreTest, WaitForPositionAndListeners) {
   std::atomic<uint64_t> heard{0};
   store_->AddCommitListener([&](uint64_t p) { heard = p; });
