@@ -5,6 +5,7 @@
 // Thread-safety: not thread-safe; owned by one TenantSim.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -12,31 +13,32 @@ namespace readside::sim {
 
 enum class Task : uint8_t {
   // CRM
-  kConvertLeadContact,   // a = opportunity slot
-  kCreateOpportunity,    // a = opportunity slot
-  kMarkLeadConverted,    // a = opportunity slot
-  kAdvanceOpportunity,   // a = opportunity slot
-  kLogDealActivity,      // a = opportunity slot
+  kConvertLeadContact,  // a = opportunity slot
+  kCreateOpportunity,   // a = opportunity slot
+  kMarkLeadConverted,   // a = opportunity slot
+  kAdvanceOpportunity,  // a = opportunity slot
+  kLogDealActivity,     // a = opportunity slot
   // HRM
   kPlanWorkday,
-  kCheckIn,              // a = employee, c = planned check-in instant
-  kApproveLeave,         // a = leave num, b = employee, c = days in halves
-  kRunPayroll,           // c = local day of the first day of the month being paid
-  kTerminate,            // first (notice-period) termination after go-live
+  kCheckIn,       // a = employee, c = planned check-in instant
+  kApproveLeave,  // a = leave num, b = employee, c = start day * 1024 + days in halves
+  kRunPayroll,    // c = local day of the first day of the month being paid
+  kTerminate,     // first (notice-period) termination after go-live
   // Finance
-  kCreateInvoice,        // a = pending invoice slot
-  kSendInvoice,          // a = invoice slot
-  kReceivePayment,       // a = invoice slot, c = amount in cents
-  kPost,                 // a = posting slot
-  kBillRecurring,        // a = contract slot
-  kMonthlyExpenses,      // c = local day of the first of the month
-  kRepayLoan,            // a = loan slot
+  kCreateInvoice,    // a = pending invoice slot
+  kSendInvoice,      // a = invoice slot
+  kReceivePayment,   // a = invoice slot, c = amount in cents
+  kPost,             // a = posting slot
+  kBillRecurring,    // a = contract slot
+  kMonthlyExpenses,  // c = local day of the first of the month
+  kRepayLoan,        // a = loan slot
   // Inventory
-  kFulfilOrder,          // a = order slot
-  kMoveStock,            // a = stock move slot
-  kCheckReorder,         // a = product
-  kReceiveStock,         // a = product, b = warehouse, c = quantity
+  kFulfilOrder,   // a = order slot
+  kMoveStock,     // a = stock move slot
+  kCheckReorder,  // a = product
+  kReceiveStock,  // a = product, b = warehouse, c = quantity
   // Projects
+  kCreateClientProject,  // a = project request slot
   kCreateProjectTasks,   // a = project, b = how many
   kCompleteTask,         // a = project, b = task num
   kCloseProject,         // a = project

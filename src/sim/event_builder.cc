@@ -12,6 +12,14 @@ constexpr std::string_view kUserAgents[] = {
     "ERP-Mobile/2.7 (Android 14)",
 };
 
+// The JSON string contents of s (escaped, without quotes).
+std::string Escaped(const std::string& s) {
+  std::string quoted;
+  JsonWriter writer(&quoted);
+  writer.String(s);
+  return quoted.substr(1, quoted.size() - 2);
+}
+
 }  // namespace
 
 EventBuilder::EventBuilder(const std::vector<std::string>& tenant_names, Rng* rng) : rng_(rng) {
@@ -19,7 +27,8 @@ EventBuilder::EventBuilder(const std::vector<std::string>& tenant_names, Rng* rn
     for (int t = 0; t < kEventTypeCount; ++t) {
       const EventTypeInfo& info = InfoOf(static_cast<EventType>(t));
       type_org_fragments_.push_back("\",\"event_type\":\"" + std::string(info.event_type) +
-                                    "\",\"organization_id\":\"" + org + "\",\"timestamp\":\"");
+                                    "\",\"organization_id\":\"" + Escaped(org) +
+                                    "\",\"timestamp\":\"");
     }
   }
   for (int t = 0; t < kEventTypeCount; ++t) {
@@ -27,8 +36,7 @@ EventBuilder::EventBuilder(const std::vector<std::string>& tenant_names, Rng* rn
     service_fragments_.push_back("\",\"version\":\"1.0\",\"source_service\":\"" +
                                  std::string(info.source_service) + "\"");
     entity_fragments_.push_back("\",\"entity_type\":\"" + std::string(info.entity_type) +
-                                "\",\"action\":\"" + std::string(info.action) +
-                                "\",\"payload\":{");
+                                "\",\"action\":\"" + std::string(info.action) + "\",\"payload\":{");
   }
 }
 

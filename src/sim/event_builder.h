@@ -21,8 +21,8 @@ inline constexpr int kMaxRefs = 8;
 inline constexpr int64_t kSystemUser = -1;
 
 struct SimEvent {
-  int64_t timestamp = 0;    // envelope timestamp in Unix micros, a whole millisecond
-  uint64_t entity_key = 0;  // EntityKey of data.entity_id
+  int64_t timestamp = 0;         // envelope timestamp in Unix micros, a whole millisecond
+  uint64_t entity_key = 0;       // EntityKey of data.entity_id
   uint64_t refs[kMaxRefs] = {};  // EntityKeys of entities named in the payload
   int n_refs = 0;
   std::string line;  // the NDJSON line, no newline
@@ -43,14 +43,14 @@ class EventBuilder {
   void RefField(std::string_view key, EntityKind kind, uint64_t num);
   // Writes just the id string value (e.g. inside an array) and records the reference.
   void RefValue(EntityKind kind, uint64_t num);
+  // Records a reference written in another form (account codes).
+  void AddRef(EntityKind kind, uint64_t num);
 
   // Closes the payload, writes metadata (user_id = "emp-N", or "system" for kSystemUser)
   // and closes the event.
   void End(int64_t user_employee);
 
  private:
-  void AddRef(EntityKind kind, uint64_t num);
-
   Rng* rng_;
   SimEvent* ev_ = nullptr;
   int tenant_ = 0;

@@ -48,7 +48,7 @@ constexpr EventTypeInfo kInfos[kEventTypeCount] = {
 };
 
 constexpr std::string_view kPrefixes[kEntityKindCount] = {
-    "con-", "lead-", "opp-", "act-", "emp-",  "leave-", "att-",  "payroll-", "acct-", "txn-",
+    "con-", "lead-", "opp-",  "act-", "emp-", "leave-", "att-",  "payroll-", "acct-", "txn-",
     "inv-", "pay-",  "prod-", "stk-", "ord-", "ro-",    "proj-", "task-",    "tlog-",
 };
 

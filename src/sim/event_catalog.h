@@ -56,13 +56,13 @@ enum class EntityKind : uint8_t {
   kEmployee,
   kLeave,
   kAttendance,
-  kPayroll,      // num = year * 100 + month
-  kAccount,      // num = account code
+  kPayroll,  // num = year * 100 + month
+  kAccount,  // num = account code
   kTransaction,
   kInvoice,
   kPayment,
   kProduct,
-  kStock,        // num = product * kMaxWarehouses + warehouse index
+  kStock,  // num = product * kMaxWarehouses + warehouse index
   kOrder,
   kReorder,
   kProject,

@@ -104,10 +104,17 @@ void JsonWriter::QuarterHours(int64_t quarters) {
   Separate();
   AppendInt(quarters / 4, out_);
   switch (quarters % 4) {
-    case 1: out_->append(".25", 3); break;
-    case 2: out_->append(".5", 2); break;
-    case 3: out_->append(".75", 3); break;
-    default: break;
+    case 1:
+      out_->append(".25", 3);
+      break;
+    case 2:
+      out_->append(".5", 2);
+      break;
+    case 3:
+      out_->append(".75", 3);
+      break;
+    default:
+      break;
   }
 }
 

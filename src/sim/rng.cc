@@ -64,9 +64,9 @@ uint64_t Exp2FracQ30(uint64_t f) {
   return p;
 }
 
-constexpr uint64_t kLn2Q32 = 2977044472ULL;   // ln 2 * 2^32
-constexpr int64_t kInvLn2Q16 = 94548;         // 2^16 / ln 2
-constexpr int64_t kSqrt3Q16 = 113512;         // sqrt(3) * 2^16
+constexpr uint64_t kLn2Q32 = 2977044472ULL;  // ln 2 * 2^32
+constexpr int64_t kInvLn2Q16 = 94548;        // 2^16 / ln 2
+constexpr int64_t kSqrt3Q16 = 113512;        // sqrt(3) * 2^16
 constexpr char kHex[] = "0123456789abcdef";
 
 void AppendHex(uint64_t v, int digits, std::string* out) {
@@ -74,7 +74,7 @@ void AppendHex(uint64_t v, int digits, std::string* out) {
 }
 
 void AppendUuidBits(uint64_t a, uint64_t b, std::string* out) {
-  a = (a & ~0xf000ULL) | 0x4000ULL;                        // version 4
+  a = (a & ~0xf000ULL) | 0x4000ULL;                         // version 4
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
   AppendHex(a >> 32, 8, out);
   out->push_back('-');

@@ -5,6 +5,9 @@
 // libm results may differ in the last bit), so a seed gives byte-identical output on every
 // platform and compiler.
 //
+// Determinism also needs callers to draw at most once per expression: C++ leaves the order
+// of `rng.A() + rng.B()` or f(rng.A(), rng.B()) unspecified, and compilers differ.
+//
 // Thread-safety: not thread-safe; each Generator owns its instances.
 #pragma once
 
