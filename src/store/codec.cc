@@ -31,12 +31,13 @@ bool GetShort(std::string_view* in, std::string* out) {
 void EncodeRecord(const EventToStore& e, std::string* out) {
   out->clear();
   out->reserve(e.json.size() + e.organization_id.size() + e.entity_id.size() +
-               e.event_type.size() + 12);
+               e.event_type.size() + e.event_id.size() + 13);
   out->push_back(1);
   PutLE64(out, static_cast<uint64_t>(e.timestamp_micros));
   PutShort(out, e.organization_id);
   PutShort(out, e.entity_id);
   PutShort(out, e.event_type);
+  PutShort(out, e.event_id);
   out->append(e.json);
 }
 
@@ -46,7 +47,7 @@ bool DecodeRecord(uint64_t position, std::string_view v, StoredEvent* out) {
   out->timestamp_micros = static_cast<int64_t>(GetLE64(v.substr(1)));
   v.remove_prefix(9);
   if (!GetShort(&v, &out->organization_id) || !GetShort(&v, &out->entity_id) ||
-      !GetShort(&v, &out->event_type)) {
+      !GetShort(&v, &out->event_type) || !GetShort(&v, &out->event_id)) {
     return false;
   }
   out->json.assign(v);

@@ -8,7 +8,8 @@
 //   dead_letter  BE64(id)                                → dead-letter record
 //   meta         "rejected/" org                         → BE64(count)
 //
-// record = u8(version=1) i64LE(timestamp) u8(len) org u8(len) entity_id u8(len) event_type json
+// record = u8(version=1) i64LE(timestamp) u8(len) org u8(len) entity_id u8(len) event_type
+//          u8(len) event_id json
 // block  = u8(version=2) varint(count) { varint(len) record }*count
 //
 // One group commit writes its events as a few blocks and, per organization, one by_org entry:

@@ -25,21 +25,14 @@
 #include "common/clock.h"
 #include "event/parser.h"
 #include "store/codec.h"
+#include "store/index_writer.h"
+#include "store/rocks.h"
 
 namespace readside::store {
 namespace {
 
-enum Cf { kLog, kByOrg, kByAggregate, kIdempotency, kDeadLetter, kMeta, kCfCount };
 constexpr const char* kCfNames[kCfCount] = {"log", "by_org", "by_aggregate",
                                             "idempotency", "dead_letter", "meta"};
-
-absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  std::string msg = std::string(what) + ": " + s.ToString();
-  if (s.IsIOError() || s.IsNoSpace()) return absl::UnavailableError(msg);
-  if (s.IsCorruption()) return absl::DataLossError(msg);
-  return absl::InternalError(msg);
-}
 
 std::string RejectedKey(std::string_view org) { return "rejected/" + std::string(org); }
 
@@ -70,8 +63,10 @@ class AggregatePrefix final : public rocksdb::SliceTransform {
 
 struct EventStore::Impl {
   StoreOptions options;
-  std::unique_ptr<rocksdb::DB> db;
-  std::vector<rocksdb::ColumnFamilyHandle*> cf;
+  Rocks rocks;
+  rocksdb::DB* db = nullptr;                    // == rocks.db.get()
+  std::vector<rocksdb::ColumnFamilyHandle*> cf;  // == rocks.cf
+  std::unique_ptr<IndexWriter> indexer;
 
   std::atomic<uint64_t> last_position{0};
   std::atomic<uint64_t> last_dead_letter{0};
@@ -96,6 +91,7 @@ struct EventStore::Impl {
     }
     queue_cv.notify_all();
     if (writer.joinable()) writer.join();
+    indexer.reset();  // indexes what the writer queued, then stops
     for (auto* h : cf) db->DestroyColumnFamilyHandle(h);
     if (db) db->Close();
   }
@@ -115,6 +111,8 @@ struct EventStore::Impl {
   // reusing `block` when it already holds the position.
   absl::Status ReadAt(uint64_t position, rocksdb::Iterator* log_it, codec::BlockReader* block,
                       StoredEvent* out) const;
+  absl::Status ReadRangeImpl(uint64_t after, uint64_t until,
+                             const std::function<bool(const StoredEvent&)>& fn) const;
   // Looks up every producer-given idempotency key of the group in one MultiGet.
   absl::Status Lookup(const std::deque<Pending>& group, std::vector<std::string>* keys,
                       std::vector<std::optional<uint64_t>>* stored);
@@ -173,11 +171,16 @@ absl::Status EventStore::Impl::Lookup(const std::deque<Pending>& group,
   std::vector<rocksdb::Slice> slices;
   std::vector<size_t> which;
   size_t k = 0;
+  // Durable but not yet indexed keys first: a key leaves that set only after its index entry
+  // is written, so a miss there followed by the MultiGet below cannot miss a stored key.
   for (const Pending& p : group) {
     for (const EventToStore& e : p.request.events) {
       if (!e.event_id_assigned) {  // a fresh server UUID cannot be stored already
-        slices.emplace_back((*keys)[k]);
-        which.push_back(k);
+        (*stored)[k] = indexer->FindPending((*keys)[k]);
+        if (!(*stored)[k]) {
+          slices.emplace_back((*keys)[k]);
+          which.push_back(k);
+        }
       }
       ++k;
     }
@@ -244,7 +247,7 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
     block_first += block_count;
     block_count = 0;
   };
-  absl::flat_hash_map<std::string, std::vector<uint64_t>> org_positions;
+  std::vector<IndexEntry> index_entries;
   for (size_t r = 0; r < group.size() && failure.ok(); ++r) {
     const AppendRequest& req = group[r].request;
     outcomes[r].reserve(req.events.size());
@@ -259,13 +262,9 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
       if (decided->outcome == Outcome::kAccepted) {
         uint64_t pos = next++;
         decided->position = pos;
-        std::string pos_key = codec::PositionKey(pos);
         codec::AppendToBlock(e, &record, &block_body);
         if (++block_count == kBlockEvents || block_body.size() >= kBlockBytes) flush_block();
-        org_positions[e.organization_id].push_back(pos);
-        batch.Put(cf[kByAggregate], codec::AggregatePrefix(e.organization_id, e.entity_id) + pos_key,
-                  "");
-        batch.Put(cf[kIdempotency], key, pos_key);
+        index_entries.push_back({e.organization_id, e.entity_id, key, pos});
         in_group.emplace(key, InGroup{pos, &e.json});
       }
       outcomes[r].push_back(*decided);
@@ -273,10 +272,6 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
     for (const auto& [org, n] : req.rejected_by_org) rejected[org] += n;
   }
   flush_block();
-  for (const auto& [org, positions] : org_positions) {
-    codec::EncodePositions(positions, &record);
-    batch.Put(cf[kByOrg], codec::OrgPrefix(org) + codec::PositionKey(positions.front()), record);
-  }
   for (const auto& [org, n] : rejected) {
     if (!failure.ok()) break;
     std::string current;
@@ -291,6 +286,7 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
   }
   if (failure.ok()) {
     uint64_t last = next - 1;
+    indexer->Enqueue(std::move(index_entries));
     {
       std::lock_guard lk(commit_mu);
       last_position.store(last, std::memory_order_release);
@@ -327,7 +323,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (int i = 0; i < kCfCount; ++i) {
     rocksdb::ColumnFamilyOptions cf_options;
-    cf_options.write_buffer_size = (i == kLog ? 64 : 16) << 20;
+    // Index families take random-order inserts: small memtables stay in the CPU caches.
+    cf_options.write_buffer_size = (i == kLog ? 64 : 4) << 20;
     cf_options.compression = rocksdb::kLZ4Compression;
     rocksdb::BlockBasedTableOptions table;
     // Keys of the log and of the organization index arrive in increasing order per prefix:
@@ -359,11 +356,12 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
     return absl::UnavailableError("cannot open the event store at " + options.path + ": " +
                                   s.ToString());
   }
-  impl->db.reset(raw);
-  db_options.create_if_missing = false;
+  impl->rocks.db.reset(raw);
+  impl->db = raw;
   // handles[0] is the default family, unused; keep ours in Cf order.
   raw->DestroyColumnFamilyHandle(handles[0]);
-  impl->cf.assign(handles.begin() + 1, handles.end());
+  impl->rocks.cf.assign(handles.begin() + 1, handles.end());
+  impl->cf = impl->rocks.cf;
 
   auto last_key = [&](Cf family) -> uint64_t {
     std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), impl->cf[family]));
@@ -385,6 +383,13 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   }
   impl->last_dead_letter = last_key(kDeadLetter);
   Impl* p = impl.get();
+  impl->indexer = std::make_unique<IndexWriter>(&impl->rocks, options.testing_skip_index_writes);
+  absl::Status indexed = impl->indexer->Start(
+      impl->last_position.load(),
+      [p](uint64_t after, uint64_t until, const std::function<bool(const StoredEvent&)>& fn) {
+        return p->ReadRangeImpl(after, until, fn);
+      });
+  if (!indexed.ok()) return indexed;
   impl->writer = std::thread([p] {
     pthread_setname_np(pthread_self(), "rs-store-writer");
     rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);  // no per-operation counters
@@ -425,8 +430,12 @@ void EventStore::AddCommitListener(std::function<void(uint64_t)> listener) {
 
 absl::Status EventStore::ReadRange(uint64_t after, uint64_t until,
                                    const std::function<bool(const StoredEvent&)>& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[kLog]));
+  return impl_->ReadRangeImpl(after, until, fn);
+}
+
+absl::Status EventStore::Impl::ReadRangeImpl(
+    uint64_t after, uint64_t until, const std::function<bool(const StoredEvent&)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kLog]));
   // The block holding after + 1 may start before it.
   it->SeekForPrev(codec::PositionKey(after + 1));
   if (!it->Valid()) it->SeekToFirst();
@@ -450,6 +459,12 @@ absl::Status EventStore::ReadRange(uint64_t after, uint64_t until,
 }
 
 absl::StatusOr<QueryPage> EventStore::Query(const EventQuery& q) const {
+  // Indexes trail the log by a group or two: answer only once they cover every event that
+  // was durable when the query arrived (read-your-writes for GET /events).
+  if (!impl_->indexer->WaitIndexed(LastPosition(), std::chrono::seconds(5))) {
+    absl::Status s = impl_->indexer->status();
+    return s.ok() ? absl::UnavailableError("the event indexes are behind; retry") : s;
+  }
   QueryPage page;
   rocksdb::ReadOptions ro;
   const rocksdb::Snapshot* snapshot = impl_->db->GetSnapshot();

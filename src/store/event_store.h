@@ -34,6 +34,9 @@ struct StoreOptions {
   size_t max_group_events = 64 * 1024;
   // Largest index scan one Query may do before it returns a short page with `next` set.
   size_t max_query_scan = 100'000;
+  // Tests only: never write secondary indexes, as if the process always died before the
+  // index thread got to them (exercises in-memory duplicate detection and re-indexing on open).
+  bool testing_skip_index_writes = false;
 };
 
 // One validated event ready to be stored (built by ingest from event::Event).
@@ -62,6 +65,7 @@ struct AppendOutcome {
 struct StoredEvent {
   uint64_t position = 0;
   std::string organization_id;
+  std::string event_id;
   std::string entity_id;
   std::string event_type;
   int64_t timestamp_micros = 0;

@@ -209,6 +209,33 @@ TEST_F(EventStoreTest, LargeGroupsSpanBlocksAndReadsStartMidBlock) {
   EXPECT_EQ(out[0].position, 2001u);
 }
 
+TEST_F(EventStoreTest, UnindexedTailStillDedupesAndIsReindexedOnOpen) {
+  store_.reset();
+  {
+    auto s = EventStore::Open({.path = dir_.string(), .testing_skip_index_writes = true});
+    ASSERT_TRUE(s.ok());
+    store_ = std::move(*s);
+  }
+  Append({Ev("a", "1", "x"), Ev("b", "2", "y")});
+  // Not indexed, yet a re-send in a later group is a duplicate.
+  auto out = Append({Ev("a", "1", "x"), Ev("a", "3", "x")});
+  EXPECT_EQ(out[0].outcome, Outcome::kDuplicate);
+  EXPECT_EQ(out[0].position, 1u);
+  EXPECT_EQ(out[1].position, 3u);
+  Reopen();  // indexes the tail from the log
+  auto page = store_->Query({.organization_id = "a", .aggregate_id = "x"});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->events.size(), 2u);
+  EXPECT_EQ(page->events[1].position, 3u);
+  EXPECT_EQ(page->events[1].event_id, "3");
+  auto org_b = store_->Query({.organization_id = "b"});
+  ASSERT_TRUE(org_b.ok());
+  ASSERT_EQ(org_b->events.size(), 1u);
+  out = Append({Ev("b", "2", "y"), Ev("a", "3", "x", R"({"event_id":"3","v":2})")});
+  EXPECT_EQ(out[0].outcome, Outcome::kDuplicate);
+  EXPECT_EQ(out[1].outcome, Outcome::kConflict);
+}
+
 TEST_F(EventStoreTest, WaitForPositionAndListeners) {
   std::atomic<uint64_t> heard{0};
   store_->AddCommitListener([&](uint64_t p) { heard = p; });

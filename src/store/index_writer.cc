@@ -1,0 +1,146 @@
+#include "store/index_writer.h"
+
+#include <pthread.h>
+#include <rocksdb/perf_level.h>
+#include <rocksdb/write_batch.h>
+
+#include "store/codec.h"
+
+namespace readside::store {
+namespace {
+
+constexpr char kIndexedKey[] = "indexed_through";
+
+}  // namespace
+
+IndexWriter::IndexWriter(Rocks* rocks, bool skip_writes) : rocks_(rocks), skip_writes_(skip_writes) {}
+
+IndexWriter::~IndexWriter() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status IndexWriter::Start(
+    uint64_t last_position,
+    const std::function<absl::Status(uint64_t, uint64_t,
+                                     const std::function<bool(const StoredEvent&)>&)>& read) {
+  std::string value;
+  rocksdb::Status s = rocks_->db->Get(rocksdb::ReadOptions(), rocks_->cf[kMeta], kIndexedKey, &value);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "index watermark read");
+  uint64_t watermark = s.ok() && value.size() == 8 ? codec::GetBE64(value) : 0;
+  indexed_ = watermark;
+  // Re-index the tail in chunks (normally a few groups: what the index thread had not
+  // written when the process died).
+  std::vector<IndexEntry> chunk;
+  absl::Status status;
+  auto flush = [&] {
+    if (chunk.empty() || !status.ok()) return;
+    status = Write(chunk);
+    chunk.clear();
+  };
+  absl::Status r = read(watermark, last_position, [&](const StoredEvent& e) {
+    chunk.push_back({e.organization_id, e.entity_id, codec::IdempotencyKey(e.organization_id, e.event_id),
+                     e.position});
+    if (chunk.size() == 100'000) flush();
+    return status.ok();
+  });
+  flush();
+  if (!r.ok()) return r;
+  if (!status.ok()) return status;
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "rs-store-index");
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    Loop();
+  });
+  return absl::OkStatus();
+}
+
+void IndexWriter::Enqueue(std::vector<IndexEntry> entries) {
+  if (entries.empty()) return;
+  {
+    std::lock_guard lk(mu_);
+    for (const IndexEntry& e : entries) pending_[e.idempotency_key] = e.position;
+    queue_.push_back(std::move(entries));
+  }
+  queue_cv_.notify_one();
+}
+
+std::optional<uint64_t> IndexWriter::FindPending(const std::string& key) const {
+  std::lock_guard lk(mu_);
+  auto it = pending_.find(key);
+  if (it == pending_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool IndexWriter::WaitIndexed(uint64_t position, std::chrono::milliseconds timeout) const {
+  std::unique_lock lk(mu_);
+  return indexed_cv_.wait_for(lk, timeout, [&] { return indexed() >= position; });
+}
+
+absl::Status IndexWriter::status() const {
+  std::lock_guard lk(mu_);
+  return status_;
+}
+
+absl::Status IndexWriter::Write(const std::vector<IndexEntry>& entries) {
+  rocksdb::WriteBatch batch;
+  absl::flat_hash_map<std::string, std::vector<uint64_t>> by_org;
+  std::string value;
+  for (const IndexEntry& e : entries) {
+    std::string pos_key = codec::PositionKey(e.position);
+    by_org[e.organization_id].push_back(e.position);
+    batch.Put(rocks_->cf[kByAggregate],
+              codec::AggregatePrefix(e.organization_id, e.entity_id) + pos_key, "");
+    batch.Put(rocks_->cf[kIdempotency], e.idempotency_key, pos_key);
+  }
+  for (const auto& [org, positions] : by_org) {
+    codec::EncodePositions(positions, &value);
+    batch.Put(rocks_->cf[kByOrg], codec::OrgPrefix(org) + codec::PositionKey(positions.front()),
+              value);
+  }
+  uint64_t through = entries.back().position;
+  batch.Put(rocks_->cf[kMeta], kIndexedKey, codec::PositionKey(through));
+  // No fsync: the log is durable, and a lost index batch is rebuilt from it on open.
+  absl::Status s = FromRocks(rocks_->db->Write(rocksdb::WriteOptions(), &batch), "index write");
+  if (!s.ok()) return s;
+  {
+    std::lock_guard lk(mu_);
+    indexed_.store(through, std::memory_order_release);
+  }
+  indexed_cv_.notify_all();
+  return absl::OkStatus();
+}
+
+void IndexWriter::Loop() {
+  for (;;) {
+    std::vector<IndexEntry> work;
+    {
+      std::unique_lock lk(mu_);
+      queue_cv_.wait(lk, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;
+      while (!queue_.empty() && work.size() < 200'000) {
+        auto& front = queue_.front();
+        work.insert(work.end(), std::make_move_iterator(front.begin()),
+                    std::make_move_iterator(front.end()));
+        queue_.pop_front();
+      }
+    }
+    if (skip_writes_) continue;
+    absl::Status s = Write(work);
+    std::lock_guard lk(mu_);
+    if (!s.ok()) {
+      if (status_.ok()) status_ = s;
+      continue;  // keys stay pending: duplicates are still detected
+    }
+    for (const IndexEntry& e : work) {
+      auto it = pending_.find(e.idempotency_key);
+      if (it != pending_.end() && it->second == e.position) pending_.erase(it);
+    }
+  }
+}
+
+}  // namespace readside::store

@@ -1,0 +1,78 @@
+#pragma once
+// Internal to the store: maintains the secondary indexes (by_org, by_aggregate, idempotency)
+// off the append path. The writer thread makes events durable in the log (the source of
+// truth) and hands their index entries here; a second thread writes them, with a watermark
+// ("indexed through position p") in the same atomic batch. Until an event is indexed its
+// idempotency key is kept in memory, so duplicate detection never misses it. After a crash the
+// log tail past the watermark is indexed again on open (puts are idempotent).
+//
+// Why: index inserts are random-order skip-list inserts and were half of the writer thread's
+// time; on separate threads the two cores share the work.
+//
+// Thread-safety: Enqueue from the writer thread only; FindPending, WaitIndexed, indexed()
+// from any thread.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "store/event_store.h"
+#include "store/rocks.h"
+
+namespace readside::store {
+
+struct IndexEntry {
+  std::string organization_id;
+  std::string entity_id;
+  std::string idempotency_key;
+  uint64_t position;
+};
+
+class IndexWriter {
+ public:
+  IndexWriter(Rocks* rocks, bool skip_writes);
+  ~IndexWriter();  // indexes everything queued, then stops
+
+  // Indexes the log tail after the durable watermark up to `last_position` (after a crash),
+  // then starts the index thread. `read` streams the log like EventStore::ReadRange.
+  absl::Status Start(uint64_t last_position,
+                     const std::function<absl::Status(
+                         uint64_t, uint64_t, const std::function<bool(const StoredEvent&)>&)>& read);
+
+  // Queues the entries of one durable group (positions increasing). Their idempotency keys are
+  // visible to FindPending immediately.
+  void Enqueue(std::vector<IndexEntry> entries);
+  // The position of a durable but not yet indexed idempotency key.
+  std::optional<uint64_t> FindPending(const std::string& key) const;
+  bool WaitIndexed(uint64_t position, std::chrono::milliseconds timeout) const;
+  uint64_t indexed() const { return indexed_.load(std::memory_order_acquire); }
+  // The first error of the index thread (indexes are then stale; the log is unaffected).
+  absl::Status status() const;
+
+ private:
+  void Loop();
+  absl::Status Write(const std::vector<IndexEntry>& entries);
+
+  Rocks* rocks_;
+  bool skip_writes_;
+  std::atomic<uint64_t> indexed_{0};
+  mutable std::mutex mu_;
+  mutable std::condition_variable queue_cv_;    // work arrived or stopping
+  mutable std::condition_variable indexed_cv_;  // indexed_ advanced
+  std::deque<std::vector<IndexEntry>> queue_;
+  absl::flat_hash_map<std::string, uint64_t> pending_;
+  absl::Status status_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace readside::store
