@@ -88,12 +88,13 @@ int RunIngest(const ingest::IngestCommandOptions& options) {
 
 namespace {
 
-// Feeds NDJSON batches into the running server's ingest service and waits for durability.
+// Feeds NDJSON batches into the running server and waits for durability. The simulator is a
+// source with no caller to answer: its malformed lines land in the dead-letter store.
 bool Feed(ingest::IngestService* ingest, const std::string& body) {
-  std::promise<ingest::IngestReply> done;
-  ingest->Ingest(body, event::BodyFormat::kNdjson,
-                 [&done](ingest::IngestReply r) { done.set_value(std::move(r)); });
-  return std::holds_alternative<std::string>(done.get_future().get());
+  std::promise<absl::StatusOr<size_t>> done;
+  ingest->IngestUnattended(body, "demo-simulator",
+                           [&done](absl::StatusOr<size_t> r) { done.set_value(std::move(r)); });
+  return done.get_future().get().ok();
 }
 
 void StreamDemoEvents(ReadsideServer* server, const DemoOptions& o, std::atomic<bool>* stop) {
@@ -159,11 +160,13 @@ int RunDemo(const DemoOptions& options) {
       "    curl -s '%s/events/%s?limit=3'\n"
       "    curl -s '%s/events/%s?event_type=crm.opportunity.won&limit=5'\n"
       "    curl -s %s/metrics | grep readside_ingest\n"
+      "    curl -s '%s/admin/dead-letters?limit=2'   (the simulator's malformed lines)\n"
       "  (no token needed yet: authentication arrives with the security work)\n"
       "  Ctrl-C stops.\n",
       addr.c_str(), options.serve.data_dir.c_str(), options.history_days,
       options.tenants.size(), options.live_events_per_second, addr.c_str(), addr.c_str(),
-      options.tenants[0].c_str(), addr.c_str(), options.tenants[0].c_str(), addr.c_str());
+      options.tenants[0].c_str(), addr.c_str(), options.tenants[0].c_str(), addr.c_str(),
+      addr.c_str());
   std::fflush(stdout);
   std::atomic<bool> stop{false};
   std::thread feeder([&] { StreamDemoEvents(&server, options, &stop); });

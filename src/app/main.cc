@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   CLI::App app{"readside: the read side of a multi-tenant ERP (CQRS)"};
   app.set_config("--config", "", "TOML/INI file with flag values ([serve], [demo] sections)");
   app.require_subcommand(1);
+  app.fallthrough();  // `readside serve --config FILE` works as well as `readside --config FILE serve`
 
   ServeOptions serve;
   CLI::App* serve_cmd = app.add_subcommand("serve", "run the server on embedded storage");
@@ -98,6 +99,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   ing_cmd->add_option("--retries", ing.max_retries, "attempts per batch on 429/5xx/network errors")
       ->capture_default_str();
+  ing_cmd->add_option("--rejects", ing.rejects_file,
+                      "write rejected lines (with line number and errors) to this NDJSON file");
   bool no_progress = false;
   ing_cmd->add_flag("--no-progress", no_progress, "no progress bar on stderr");
 

@@ -69,6 +69,7 @@ absl::Status ReadsideServer::Start() {
                           .applied_position = [st] { return st->LastPosition(); }};
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
+  http::AddAdminRoutes(&m.router, services);
   m.server = std::make_unique<http::Server>(
       http_options, &m.router, [this](const http::Request& req, int status, uint64_t micros) {
         impl_->probe.Record(impl_->router.RouteOf(req), status, micros);

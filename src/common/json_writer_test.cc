@@ -1,3 +1,4 @@
+#include "common/base64.h"
 #include "common/json_writer.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,15 @@ TEST(JsonWriterTest, BuilderPlacesCommas) {
   b.BeginObject().Key("a").Int(1).Key("b").BeginArray().Double(1.5).Null().Bool(true).EndArray();
   b.Key("c").Raw("{\"x\":1}").EndObject();
   EXPECT_EQ(b.str(), R"({"a":1,"b":[1.5,null,true],"c":{"x":1}})");
+}
+
+TEST(Base64Test, EncodesRfc4648Vectors) {
+  EXPECT_EQ(Base64Encode(""), "");
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64Encode(std::string_view("\xff\x00", 2)), "/wA=");
 }
 
 }  // namespace

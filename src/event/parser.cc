@@ -16,14 +16,17 @@ using internal::WalkContext;
 
 namespace {
 
-bool IsOrganizationId(std::string_view s) {
-  // ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$
+}  // namespace
+
+bool IsValidOrganizationId(std::string_view s) {
   if (s.empty() || s.size() > 64 || s.front() == '-' || s.back() == '-') return false;
   for (char c : s) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
   }
   return true;
 }
+
+namespace {
 
 bool IsVersion(std::string_view s) {  // "MAJOR.MINOR" with MAJOR == 1
   size_t dot = s.find('.');
@@ -144,7 +147,7 @@ class EnvelopeReader {
     if (key == "organization_id") {
       seen_ |= kOrg;
       if (!ReadString(v, path, &ev_->organization_id, ctx_)) return false;
-      if (!IsOrganizationId(ev_->organization_id)) {
+      if (!IsValidOrganizationId(ev_->organization_id)) {
         ctx_.Error(path, "must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$");
         return false;
       }
@@ -431,7 +434,7 @@ void FillResult(bool ok, const Event& ev, std::vector<FieldError>* errors, ItemR
   r->errors.clear();
   if (!ok) r->errors.swap(*errors);
   r->event_id = ev.event_id;
-  r->organization_id = IsOrganizationId(ev.organization_id) ? ev.organization_id : "";
+  r->organization_id = IsValidOrganizationId(ev.organization_id) ? ev.organization_id : "";
 }
 
 }  // namespace

@@ -75,6 +75,9 @@ class EventParser {
 // Used for the duplicate-vs-conflict decision on idempotency keys.
 bool JsonValueEqual(std::string_view a, std::string_view b);
 
+// ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$ — the contract's organization_id.
+bool IsValidOrganizationId(std::string_view s);
+
 // A fresh random RFC 4122 version-4 UUID string.
 std::string NewUuid();
 

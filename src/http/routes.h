@@ -26,5 +26,6 @@ struct Services {
 
 void AddEventRoutes(Router* router, const Services& services);
 void AddOpsRoutes(Router* router, const Services& services);
+void AddAdminRoutes(Router* router, const Services& services);
 
 }  // namespace readside::http

@@ -148,8 +148,15 @@ void PrintProgress(std::ostream& err, const IngestSummary& s, uint64_t bytes_don
   err << line << std::flush;
 }
 
+// Where each line of the batch came from, to report rejections by input line.
+struct BatchLines {
+  std::vector<uint64_t> line_numbers;
+  std::vector<std::string> raw;
+};
+
 absl::Status PostBatch(HttpClient& client, const std::string& body,
-                       const IngestCommandOptions& options, IngestSummary* summary) {
+                       const IngestCommandOptions& options, const BatchLines& lines,
+                       std::ostream* rejects, IngestSummary* summary) {
   std::chrono::milliseconds backoff(100);
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<HttpResult> r = client.Request("POST", "/events", "application/x-ndjson", body);
@@ -167,6 +174,17 @@ absl::Status PostBatch(HttpClient& client, const std::string& body,
       summary->duplicates += o["duplicates"].to_number<uint64_t>();
       summary->conflicts += o["conflicts"].as_array().size();
       summary->rejected += o["rejected"].as_array().size();
+      if (rejects != nullptr) {
+        for (const auto& r : o["rejected"].as_array()) {
+          size_t index = r.at("index").to_number<size_t>();
+          if (index >= lines.raw.size()) continue;
+          boost::json::object out;
+          out["line"] = lines.line_numbers[index];
+          out["errors"] = r.at("errors");
+          out["raw"] = lines.raw[index];
+          *rejects << boost::json::serialize(out) << '\n';
+        }
+      }
       summary->last_position = o["position"].to_number<uint64_t>();
       return absl::OkStatus();
     }
@@ -198,6 +216,14 @@ absl::StatusOr<IngestSummary> RunIngest(const IngestCommandOptions& options, std
   }
   auto client = HttpClient::Create(options.url, options.token);
   if (!client.ok()) return client.status();
+  std::ofstream rejects_out;
+  if (!options.rejects_file.empty()) {
+    rejects_out.open(options.rejects_file, std::ios::binary | std::ios::trunc);
+    if (!rejects_out) return absl::NotFoundError("cannot write " + options.rejects_file);
+  }
+  std::ostream* rejects = options.rejects_file.empty() ? nullptr : &rejects_out;
+  BatchLines lines;
+  uint64_t line_number = 0;
   IngestSummary summary;
   auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
@@ -208,16 +234,23 @@ absl::StatusOr<IngestSummary> RunIngest(const IngestCommandOptions& options, std
   uint64_t bytes_done = 0;
   auto flush = [&]() -> absl::Status {
     if (in_batch == 0) return absl::OkStatus();
-    absl::Status s = PostBatch(**client, body, options, &summary);
+    absl::Status s = PostBatch(**client, body, options, lines, rejects, &summary);
     summary.sent += in_batch;
     body.clear();
+    lines.line_numbers.clear();
+    lines.raw.clear();
     in_batch = 0;
     if (options.progress) PrintProgress(err, summary, bytes_done, bytes_total, elapsed());
     return s;
   };
   while (std::getline(*in, line)) {
     bytes_done += line.size() + 1;
+    ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (rejects != nullptr) {
+      lines.line_numbers.push_back(line_number);
+      lines.raw.push_back(line);
+    }
     body += EnsureEventId(std::move(line));
     body.push_back('\n');
     if (++in_batch == options.batch) {

@@ -43,6 +43,9 @@ struct IngestCommandOptions {
   size_t batch = 1000;   // events per POST
   int max_retries = 8;   // per batch, with exponential backoff (idempotent thanks to event_id)
   bool progress = true;  // progress bar on stderr
+  // When set, every rejected line is appended here as one JSON object per line:
+  // {"line": n, "errors": [{field, message}…], "raw": "<the line>"} — to fix and re-send.
+  std::string rejects_file;
 };
 
 struct IngestSummary {

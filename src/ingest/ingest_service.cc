@@ -67,18 +67,14 @@ std::string BuildAnswer(const Batch& batch, const std::vector<store::AppendOutco
 
 }  // namespace
 
-IngestService::IngestService(store::EventStore* store, event::ParserOptions options)
-    : store_(store), options_(options) {}
+IngestService::IngestService(store::EventStore* store, event::ParserOptions options,
+                             const Clock* clock)
+    : store_(store), options_(options), clock_(clock) {}
 
 void IngestService::Ingest(std::string_view body, event::BodyFormat format,
                            std::function<void(IngestReply)> done) {
   counters_.requests.Add();
-  thread_local std::unique_ptr<event::EventParser> parser;
-  thread_local const IngestService* parser_owner = nullptr;
-  if (!parser || parser_owner != this) {
-    parser = std::make_unique<event::EventParser>(options_);
-    parser_owner = this;
-  }
+  event::EventParser* parser = &Parser();
   auto batch = std::make_shared<Batch>();
   store::AppendRequest request;
   std::map<std::string, uint64_t> rejected_by_org;
@@ -119,6 +115,69 @@ void IngestService::Ingest(std::string_view body, event::BodyFormat format,
         }
         done(BuildAnswer(*batch, *result, store->LastPosition(), counters));
       });
+}
+
+event::EventParser& IngestService::Parser() {
+  thread_local std::unique_ptr<event::EventParser> parser;
+  thread_local const IngestService* parser_owner = nullptr;
+  if (!parser || parser_owner != this) {
+    parser = std::make_unique<event::EventParser>(options_);
+    parser_owner = this;
+  }
+  return *parser;
+}
+
+void IngestService::IngestUnattended(std::string_view ndjson, std::string source,
+                                     std::function<void(absl::StatusOr<size_t>)> done) {
+  event::EventParser& parser = Parser();
+  event::Event ev;
+  std::vector<event::FieldError> errors;
+  store::AppendRequest request;
+  std::map<std::string, uint64_t> rejected_by_org;
+  size_t dead = 0, line_no = 0, pos = 0;
+  while (pos < ndjson.size()) {
+    size_t nl = ndjson.find('\n', pos);
+    if (nl == std::string_view::npos) nl = ndjson.size();
+    std::string_view line = ndjson.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    if (parser.ParseOne(line, &ev, &errors)) {
+      request.events.push_back({std::move(ev.organization_id), std::move(ev.event_id),
+                                ev.event_id_assigned, std::move(ev.entity_id),
+                                std::move(ev.event_type), ev.timestamp_micros,
+                                std::move(ev.json)});
+      continue;
+    }
+    std::string reason;
+    for (const auto& e : errors) {
+      if (!reason.empty()) reason += "; ";
+      reason += (e.field.empty() ? "event" : e.field) + ": " + e.message;
+    }
+    absl::StatusOr<uint64_t> id = store_->AddDeadLetter(
+        {.received_micros = clock_->NowMicros(),
+         .source = source + "#" + std::to_string(line_no),
+         .reason = reason,
+         .raw = std::string(line)});
+    if (!id.ok()) return done(id.status());
+    ++dead;
+    counters_.rejected.Add();
+    if (event::IsValidOrganizationId(ev.organization_id)) {
+      ++rejected_by_org[ev.organization_id];
+    }
+  }
+  request.rejected_by_org.assign(rejected_by_org.begin(), rejected_by_org.end());
+  IngestCounters* counters = &counters_;
+  store_->AppendAsync(std::move(request), [dead, counters, done = std::move(done)](
+                                              absl::StatusOr<std::vector<store::AppendOutcome>> r) {
+    if (!r.ok()) return done(r.status());
+    for (const auto& o : *r) {
+      if (o.outcome == store::Outcome::kAccepted) counters->accepted.Add();
+      if (o.outcome == store::Outcome::kDuplicate) counters->duplicates.Add();
+      if (o.outcome == store::Outcome::kConflict) counters->conflicts.Add();
+    }
+    done(dead);
+  });
 }
 
 void IngestService::RegisterMetrics(MetricsRegistry* registry) const {

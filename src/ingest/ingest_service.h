@@ -10,6 +10,7 @@
 #include <string_view>
 #include <variant>
 
+#include "common/clock.h"
 #include "common/metrics.h"
 #include "common/problem.h"
 #include "event/parser.h"
@@ -26,7 +27,8 @@ struct IngestCounters {
 
 class IngestService {
  public:
-  IngestService(store::EventStore* store, event::ParserOptions options);
+  IngestService(store::EventStore* store, event::ParserOptions options,
+                const Clock* clock = &SystemClock::Get());
 
   // Parses and validates `body`, stores its valid events and calls `done` exactly once with
   // the answer (possibly on the store's writer thread: `done` must hand off quickly).
@@ -34,12 +36,22 @@ class IngestService {
   void Ingest(std::string_view body, event::BodyFormat format,
               std::function<void(IngestReply)> done);
 
+  // For sources with no caller to answer (the demo's simulator, later Kafka): each NDJSON
+  // line stands alone, and a rejected line goes to the dead-letter store with its raw bytes,
+  // the source and the reason, where it can be listed and re-submitted. `done` gets the
+  // number of lines stored as dead letters, or the store's error.
+  void IngestUnattended(std::string_view ndjson, std::string source,
+                        std::function<void(absl::StatusOr<size_t>)> done);
+
   const IngestCounters& counters() const { return counters_; }
   void RegisterMetrics(MetricsRegistry* registry) const;
 
  private:
   store::EventStore* store_;
   event::ParserOptions options_;
+  const Clock* clock_;
+  event::EventParser& Parser();
+
   IngestCounters counters_;
 };
 

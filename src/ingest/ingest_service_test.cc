@@ -63,5 +63,25 @@ TEST_F(IngestServiceTest, MalformedBodyIsAProblemAndStoresNothing) {
   EXPECT_EQ(store_->LastPosition(), 0u);
 }
 
+TEST_F(IngestServiceTest, UnattendedSourcesSendRejectsToDeadLetters) {
+  ManualClock clock(1'700'000'000'000'000);
+  IngestService service(store_.get(), {}, &clock);
+  std::string body = Event("a") + "\n{not json\n" + Event("b", "0") + "\n\n" + Event("c") + "\n";
+  std::promise<absl::StatusOr<size_t>> p;
+  service.IngestUnattended(body, "kafka:erp/0", [&](absl::StatusOr<size_t> r) { p.set_value(r); });
+  absl::StatusOr<size_t> dead = p.get_future().get();
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(*dead, 2u);
+  EXPECT_EQ(store_->LastPosition(), 2u);
+  auto letters = store_->ListDeadLetters(0, 10);
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 2u);
+  EXPECT_EQ((*letters)[0].raw, "{not json");
+  EXPECT_EQ((*letters)[0].source, "kafka:erp/0#2");
+  EXPECT_EQ((*letters)[0].received_micros, 1'700'000'000'000'000);
+  EXPECT_NE((*letters)[1].reason.find("data.payload.amount: must be > 0"), std::string::npos);
+  EXPECT_EQ(store_->RejectedCount("acme"), 1u);  // the unparseable line names no tenant
+}
+
 }  // namespace
 }  // namespace readside::ingest

@@ -221,8 +221,9 @@ def _dechunk(body):
 class ReadsideServer:
     """One `readside serve` process; restartable on the same data directory."""
 
-    def __init__(self, data_dir=None, binary=None, extra_args=(), env=None):
+    def __init__(self, data_dir=None, binary=None, extra_args=(), env=None, command="serve"):
         self.binary = binary or readside_bin()
+        self.command = command
         self._own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="readside-it-data-")
         self._log_dir = tempfile.mkdtemp(prefix="readside-it-log-")
@@ -248,7 +249,7 @@ class ReadsideServer:
         env = dict(os.environ)
         if self.env:
             env.update(self.env)
-        cmd = [self.binary, "serve", "--data-dir", self.data_dir,
+        cmd = [self.binary, self.command, "--data-dir", self.data_dir,
                "--listen", "127.0.0.1:0"] + self.extra_args
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=self._stderr_file, env=env)

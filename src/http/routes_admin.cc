@@ -1,0 +1,102 @@
+// Operator routes for the dead-letter store (../shared/spec/events.md: rejected input from a
+// source with no caller "can be listed and re-submitted").
+//   GET  /admin/dead-letters?after=&limit=   → {"dead_letters": [...], "next": id|null}
+//   POST /admin/dead-letters/{id}/resubmit   → the ingest answer; the letter is removed when
+//                                              its event was stored (accepted or duplicate)
+
+#include <charconv>
+
+#include "common/base64.h"
+#include "common/json_writer.h"
+#include "common/time_util.h"
+#include "http/routes.h"
+
+namespace readside::http {
+namespace {
+
+bool ParseUint(const std::string& s, uint64_t* out) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+Response BadParam(const Request& req, std::string field, std::string message) {
+  Problem p{.status = 400, .title = "Invalid query parameter", .detail = field + " " + message};
+  p.errors.push_back({std::move(field), std::move(message)});
+  return ProblemResponse(p, req.path);
+}
+
+void ListDeadLetters(const Services& s, Request& req, Responder respond) {
+  if (auto denied = s.access->Authorize(req, Action::kAdmin, "")) {
+    return respond(ProblemResponse(*denied, req.path));
+  }
+  uint64_t after = 0, limit = 100;
+  if (const std::string* v = req.Query("after"); v && !ParseUint(*v, &after)) {
+    return respond(BadParam(req, "after", "must be a non-negative integer"));
+  }
+  if (const std::string* v = req.Query("limit"); v && (!ParseUint(*v, &limit) || limit < 1 || limit > 1000)) {
+    return respond(BadParam(req, "limit", "must be an integer from 1 to 1000"));
+  }
+  auto letters = s.store->ListDeadLetters(after, limit + 1);
+  if (!letters.ok()) {
+    return respond(ProblemResponse({.status = 503, .title = "Event store unavailable",
+                                    .detail = std::string(letters.status().message()),
+                                    .retry_after_seconds = 1},
+                                   req.path));
+  }
+  JsonBuilder b;
+  b.BeginObject().Key("dead_letters").BeginArray();
+  for (size_t i = 0; i < letters->size() && i < limit; ++i) {
+    const store::DeadLetter& d = (*letters)[i];
+    b.BeginObject().Key("id").Int(static_cast<int64_t>(d.id));
+    b.Key("received_at").String(FormatRfc3339(d.received_micros));
+    b.Key("source").String(d.source).Key("reason").String(d.reason);
+    b.Key("raw_base64").String(Base64Encode(d.raw)).EndObject();
+  }
+  b.EndArray().Key("next");
+  if (letters->size() > limit) {
+    b.Int(static_cast<int64_t>((*letters)[limit - 1].id));
+  } else {
+    b.Null();
+  }
+  b.EndObject();
+  respond(JsonResponse(b.Take()));
+}
+
+void Resubmit(const Services& s, Request& req, Responder respond) {
+  if (auto denied = s.access->Authorize(req, Action::kAdmin, "")) {
+    return respond(ProblemResponse(*denied, req.path));
+  }
+  uint64_t id;
+  if (!ParseUint(req.params["id"], &id)) {
+    return respond(ProblemResponse({.status = 404, .title = "Not found",
+                                    .detail = "no dead letter " + req.params["id"]}, req.path));
+  }
+  auto letters = s.store->ListDeadLetters(id - 1, 1);
+  if (!letters.ok() || letters->empty() || (*letters)[0].id != id) {
+    return respond(ProblemResponse({.status = 404, .title = "Not found",
+                                    .detail = "no dead letter " + std::to_string(id)}, req.path));
+  }
+  // An operator may have fixed the producer; the raw bytes are re-judged as they are.
+  std::string raw = std::move((*letters)[0].raw);
+  store::EventStore* store = s.store;
+  std::string path = req.path;
+  s.ingest->Ingest(raw, event::BodyFormat::kJson, [store, id, path, respond](ingest::IngestReply r) {
+    if (auto* problem = std::get_if<Problem>(&r)) return respond(ProblemResponse(*problem, path));
+    const std::string& answer = std::get<std::string>(r);
+    bool stored = answer.find("\"accepted\":1") != std::string::npos ||
+                  answer.find("\"duplicates\":1") != std::string::npos;
+    if (stored) store->DeleteDeadLetter(id).IgnoreError();
+    respond(JsonResponse(answer, stored ? 200 : 422));
+  });
+}
+
+}  // namespace
+
+void AddAdminRoutes(Router* router, const Services& services) {
+  router->Add("GET", "/admin/dead-letters",
+              [services](Request& req, Responder r) { ListDeadLetters(services, req, std::move(r)); });
+  router->Add("POST", "/admin/dead-letters/{id}/resubmit",
+              [services](Request& req, Responder r) { Resubmit(services, req, std::move(r)); });
+}
+
+}  // namespace readside::http
