@@ -10,14 +10,15 @@ using K = FieldKind;
 using B = Bound;
 constexpr bool kReq = true, kOpt = false;
 
-constexpr std::string_view kAccountTypes[] = {"asset", "liability", "equity", "revenue",
-                                              "expense"};
+constexpr std::string_view kAccountTypes[] = {"asset", "liability", "equity", "revenue", "expense"};
 constexpr std::string_view kProjectStatuses[] = {"active", "on_hold", "completed", "cancelled"};
 
-constexpr FieldSpec kContactCreated[] = {{"name", K::kString, kReq}, {"email", K::kString, kOpt},
+constexpr FieldSpec kContactCreated[] = {{"name", K::kString, kReq},
+                                         {"email", K::kString, kOpt},
                                          {"company", K::kString, kOpt},
                                          {"owner_id", K::kString, kOpt}};
-constexpr FieldSpec kContactUpdated[] = {{"name", K::kString, kOpt}, {"email", K::kString, kOpt},
+constexpr FieldSpec kContactUpdated[] = {{"name", K::kString, kOpt},
+                                         {"email", K::kString, kOpt},
                                          {"company", K::kString, kOpt},
                                          {"owner_id", K::kString, kOpt}};
 constexpr FieldSpec kLeadCreated[] = {{"source", K::kString, kReq},
@@ -43,9 +44,8 @@ constexpr FieldSpec kEmployeeCreated[] = {{"name", K::kString, kReq},
                                           {"department", K::kString, kReq},
                                           {"role", K::kString, kReq},
                                           {"employment_type", K::kString, kOpt}};
-constexpr FieldSpec kEmployeeUpdated[] = {{"name", K::kString, kOpt},
-                                          {"department", K::kString, kOpt},
-                                          {"role", K::kString, kOpt}};
+constexpr FieldSpec kEmployeeUpdated[] = {
+    {"name", K::kString, kOpt}, {"department", K::kString, kOpt}, {"role", K::kString, kOpt}};
 constexpr FieldSpec kEmployeeTerminated[] = {{"reason", K::kString, kOpt}};
 constexpr FieldSpec kLeaveRequested[] = {{"employee_id", K::kString, kReq},
                                          {"leave_type", K::kString, kReq},
@@ -82,19 +82,17 @@ constexpr FieldSpec kStockUpdated[] = {{"product_id", K::kString, kReq},
                                        {"reason", K::kString, kReq}};
 constexpr FieldSpec kOrderCreated[] = {{"lines", K::kOrderLines, kReq},
                                        {"customer_id", K::kString, kOpt}};
-constexpr FieldSpec kReorderTriggered[] = {
-    {"product_id", K::kString, kReq},
-    {"quantity_on_hand", K::kInteger, kReq},
-    {"reorder_point", K::kInteger, kReq},
-    {"reorder_quantity", K::kInteger, kReq, B::kPositive}};
+constexpr FieldSpec kReorderTriggered[] = {{"product_id", K::kString, kReq},
+                                           {"quantity_on_hand", K::kInteger, kReq},
+                                           {"reorder_point", K::kInteger, kReq},
+                                           {"reorder_quantity", K::kInteger, kReq, B::kPositive}};
 constexpr FieldSpec kProjectCreatedF[] = {{"name", K::kString, kReq},
                                           {"budget_hours", K::kNumber, kOpt, B::kNonNegative},
                                           {"budget_amount", K::kMoney, kOpt, B::kNonNegative},
                                           {"manager_id", K::kString, kOpt}};
-constexpr FieldSpec kProjectUpdatedF[] = {
-    {"status", K::kString, kOpt, B::kNone, kProjectStatuses},
-    {"name", K::kString, kOpt},
-    {"budget_hours", K::kNumber, kOpt, B::kNonNegative}};
+constexpr FieldSpec kProjectUpdatedF[] = {{"status", K::kString, kOpt, B::kNone, kProjectStatuses},
+                                          {"name", K::kString, kOpt},
+                                          {"budget_hours", K::kNumber, kOpt, B::kNonNegative}};
 constexpr FieldSpec kTaskCreated[] = {{"project_id", K::kString, kReq},
                                       {"estimate_hours", K::kNumber, kOpt, B::kNonNegative},
                                       {"assignee_id", K::kString, kOpt},
@@ -158,12 +156,18 @@ static_assert(TablesAreConsistent(), "kTypes must list EventType values in order
 
 std::string_view DomainName(Domain d) {
   switch (d) {
-    case Domain::kCrm: return "crm";
-    case Domain::kHrm: return "hrm";
-    case Domain::kFinance: return "finance";
-    case Domain::kInventory: return "inventory";
-    case Domain::kProjects: return "projects";
-    case Domain::kNone: return "none";
+    case Domain::kCrm:
+      return "crm";
+    case Domain::kHrm:
+      return "hrm";
+    case Domain::kFinance:
+      return "finance";
+    case Domain::kInventory:
+      return "inventory";
+    case Domain::kProjects:
+      return "projects";
+    case Domain::kNone:
+      return "none";
   }
   return "none";
 }

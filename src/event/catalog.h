@@ -16,26 +16,46 @@ std::string_view DomainName(Domain d);
 
 enum class EventType : uint8_t {
   kUnknown = 0,
-  kCrmContactCreated, kCrmContactUpdated, kCrmContactDeleted,
-  kCrmLeadCreated, kCrmLeadConverted,
-  kCrmOpportunityCreated, kCrmOpportunityStageChanged, kCrmOpportunityWon, kCrmOpportunityLost,
+  kCrmContactCreated,
+  kCrmContactUpdated,
+  kCrmContactDeleted,
+  kCrmLeadCreated,
+  kCrmLeadConverted,
+  kCrmOpportunityCreated,
+  kCrmOpportunityStageChanged,
+  kCrmOpportunityWon,
+  kCrmOpportunityLost,
   kCrmActivityLogged,
-  kHrmEmployeeCreated, kHrmEmployeeUpdated, kHrmEmployeeTerminated,
-  kHrmLeaveRequested, kHrmLeaveApproved, kHrmAttendanceCheckedIn, kHrmPayrollProcessed,
-  kFinanceInvoiceCreated, kFinanceInvoiceSent, kFinancePaymentReceived,
-  kFinanceAccountCreated, kFinanceTransactionPosted,
-  kInventoryProductCreated, kInventoryStockUpdated, kInventoryOrderCreated,
-  kInventoryOrderFulfilled, kInventoryReorderTriggered,
-  kProjectCreated, kProjectUpdated, kProjectTaskCreated, kProjectTaskCompleted,
+  kHrmEmployeeCreated,
+  kHrmEmployeeUpdated,
+  kHrmEmployeeTerminated,
+  kHrmLeaveRequested,
+  kHrmLeaveApproved,
+  kHrmAttendanceCheckedIn,
+  kHrmPayrollProcessed,
+  kFinanceInvoiceCreated,
+  kFinanceInvoiceSent,
+  kFinancePaymentReceived,
+  kFinanceAccountCreated,
+  kFinanceTransactionPosted,
+  kInventoryProductCreated,
+  kInventoryStockUpdated,
+  kInventoryOrderCreated,
+  kInventoryOrderFulfilled,
+  kInventoryReorderTriggered,
+  kProjectCreated,
+  kProjectUpdated,
+  kProjectTaskCreated,
+  kProjectTaskCompleted,
   kProjectTimeLogged,
   kCount,
 };
 
 enum class FieldKind : uint8_t {
   kString,
-  kMoney,           // JSON number or decimal string, ≤ 4 decimals, |v| < 1e13 → Money
-  kNumber,          // finite JSON number → double
-  kInteger,         // JSON integer fitting int64
+  kMoney,    // JSON number or decimal string, ≤ 4 decimals, |v| < 1e13 → Money
+  kNumber,   // finite JSON number → double
+  kInteger,  // JSON integer fitting int64
   kBool,
   kDateTime,        // RFC 3339 string → unix micros
   kDateOrDateTime,  // "YYYY-MM-DD" (end of day is the caller's business) or RFC 3339

@@ -86,14 +86,17 @@ bool Canonical(od::value v, int depth, std::string* out) {
       AppendJsonString(out, s);
       return true;
     }
-    case od::json_type::number: return CanonicalNumber(v, out);
+    case od::json_type::number:
+      return CanonicalNumber(v, out);
     case od::json_type::boolean: {
       bool b;
       if (v.get_bool().get(b)) return false;
       out->append(b ? "true" : "false");
       return true;
     }
-    case od::json_type::null: out->append("null"); return true;
+    case od::json_type::null:
+      out->append("null");
+      return true;
   }
   return false;
 }

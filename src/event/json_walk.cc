@@ -95,8 +95,8 @@ bool IsJsonNumber(std::string_view t) {
 
 std::string_view TrimmedToken(od::value& v) {
   std::string_view raw = v.raw_json_token();
-  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
-                          raw.back() == '\t')) {
+  while (!raw.empty() &&
+         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
     raw.remove_suffix(1);
   }
   return raw;
@@ -105,27 +105,9 @@ std::string_view TrimmedToken(od::value& v) {
 namespace {
 
 bool WriteObject(od::object obj, int depth, const PathNode& path, WalkContext& ctx) {
-  KeySet keys;
-  bool ok = true;
-  for (auto field_result : obj) {
-    od::field field;
-    if (auto e = std::move(field_result).get(field)) return ctx.Fail(e, path);
-    std::string_view key;
-    if (!PlainKey(field, path, &key, ctx)) {
-      ok = false;
-      continue;
-    }
-    PathNode child = path.Child(key);
-    if (!keys.Insert(key)) {
-      ctx.Error(child, "duplicate key");
-      ok = false;
-    }
-    if (!WriteAny(field.value(), depth + 1, child, ctx)) {
-      if (ctx.fatal) return false;
-      ok = false;
-    }
-  }
-  return ok;
+  return ForEachField(obj, path, ctx, [&](std::string_view, od::value v, const PathNode& child) {
+    return WriteAny(v, depth + 1, child, ctx);
+  });
 }
 
 bool WriteArray(od::array arr, int depth, const PathNode& path, WalkContext& ctx) {

@@ -29,7 +29,7 @@ struct PathNode {
 };
 
 struct WalkContext {
-  std::vector<FieldError>* errors;   // validation errors of the current event
+  std::vector<FieldError>* errors;  // validation errors of the current event
   int max_depth = 64;
   // A structural JSON error: the iteration cannot continue past it.
   simdjson::error_code fatal = simdjson::SUCCESS;
@@ -63,6 +63,35 @@ class KeySet {
 // sequences are rejected (recorded in ctx, returns false): no producer needs them, and taking
 // keys verbatim spares copying every key (they are compared and stored as written).
 bool PlainKey(od::field& field, const PathNode& path, std::string_view* key, WalkContext& ctx);
+
+// Iterates the fields of `obj`: takes each key as written (PlainKey), rejects duplicate keys,
+// and calls fn(key, value, child_path), which returns false when it rejected the field.
+// Returns false if any field was rejected or the JSON structure broke (then ctx.fatal is set
+// and iteration stopped).
+template <typename Fn>
+bool ForEachField(od::object obj, const PathNode& path, WalkContext& ctx, Fn&& fn) {
+  KeySet keys;
+  bool ok = true;
+  for (auto field_result : obj) {
+    od::field field;
+    if (auto e = std::move(field_result).get(field)) return ctx.Fail(e, path);
+    std::string_view key;
+    if (!PlainKey(field, path, &key, ctx)) {
+      ok = false;
+      continue;
+    }
+    PathNode child = path.Child(key);
+    if (!keys.Insert(key)) {
+      ctx.Error(child, "duplicate key");
+      ok = false;
+    }
+    if (!fn(key, field.value(), child)) {
+      if (ctx.fatal) return false;
+      ok = false;
+    }
+  }
+  return ok;
+}
 
 // True if `t` follows the JSON number grammar exactly.
 bool IsJsonNumber(std::string_view t);

@@ -73,8 +73,8 @@ bool IsCompact(std::string_view json) {
       continue;
     }
     uint64_t quote = Eq64(lo, hi, '"');
-    uint64_t space = Eq64(lo, hi, ' ') | Eq64(lo, hi, '\n') | Eq64(lo, hi, '\r') |
-                     Eq64(lo, hi, '\t');
+    uint64_t space =
+        Eq64(lo, hi, ' ') | Eq64(lo, hi, '\n') | Eq64(lo, hi, '\r') | Eq64(lo, hi, '\t');
     uint64_t in_string = PrefixXor(quote) ^ (st.in_string ? ~uint64_t{0} : 0);
     if ((space & ~in_string) != 0) return false;
     st.in_string = (in_string >> 63) != 0;

@@ -16,7 +16,8 @@ std::string Minify(std::string_view s) {
 TEST(MinifyTest, KeepsCompactJsonAndStringsIntact) {
   EXPECT_EQ(Minify(R"({"a":"x y","b":[1,2]})"), R"({"a":"x y","b":[1,2]})");
   EXPECT_EQ(Minify("{ \"a\" : \"x y\" ,\n\t\"b\" : [ 1 , 2 ] }"), R"({"a":"x y","b":[1,2]})");
-  EXPECT_EQ(Minify(R"({"a":"q\" still in string ","b" : 1})"), R"({"a":"q\" still in string ","b":1})");
+  EXPECT_EQ(Minify(R"({"a":"q\" still in string ","b" : 1})"),
+            R"({"a":"q\" still in string ","b":1})");
   EXPECT_EQ(Minify(R"({"a":"\\", "b":"c"})"), R"({"a":"\\","b":"c"})");
 }
 
@@ -24,8 +25,20 @@ TEST(MinifyTest, KeepsCompactJsonAndStringsIntact) {
 // boundaries must give the same result as the byte-by-byte definition.
 TEST(MinifyTest, BlockPathAgreesWithScalarDefinitionOnRandomJson) {
   std::mt19937 rng(7);
-  const char* pieces[] = {"\"k\":", "\"a b\"", "\"x\\\"y \"", "\"\\\\\"", " ", "\n", "1", ",", "{", "}",
-                          "[", "]", "\"long string with spaces inside it\"", "\t"};
+  const char* pieces[] = {"\"k\":",
+                          "\"a b\"",
+                          "\"x\\\"y \"",
+                          "\"\\\\\"",
+                          " ",
+                          "\n",
+                          "1",
+                          ",",
+                          "{",
+                          "}",
+                          "[",
+                          "]",
+                          "\"long string with spaces inside it\"",
+                          "\t"};
   for (int round = 0; round < 2000; ++round) {
     std::string s;
     int n = static_cast<int>(rng() % 80);
@@ -36,8 +49,10 @@ TEST(MinifyTest, BlockPathAgreesWithScalarDefinitionOnRandomJson) {
       char c = s[i];
       if (in_string) {
         expect.push_back(c);
-        if (c == '\\') expect.push_back(s[++i]);
-        else if (c == '"') in_string = false;
+        if (c == '\\')
+          expect.push_back(s[++i]);
+        else if (c == '"')
+          in_string = false;
       } else if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
         expect.push_back(c);
         if (c == '"') in_string = true;

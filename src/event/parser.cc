@@ -14,9 +14,7 @@ namespace od = internal::od;
 using internal::PathNode;
 using internal::WalkContext;
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 bool IsValidOrganizationId(std::string_view s) {
   if (s.empty() || s.size() > 64 || s.front() == '-' || s.back() == '-') return false;
@@ -64,9 +62,17 @@ bool IsEventTypeName(std::string_view s) {
 }
 
 enum EnvelopeField : uint32_t {
-  kEventId = 1 << 0, kEventType = 1 << 1, kOrg = 1 << 2, kTimestamp = 1 << 3,
-  kVersion = 1 << 4, kSource = 1 << 5, kData = 1 << 6,
-  kEntityId = 1 << 7, kEntityType = 1 << 8, kAction = 1 << 9, kPayload = 1 << 10,
+  kEventId = 1 << 0,
+  kEventType = 1 << 1,
+  kOrg = 1 << 2,
+  kTimestamp = 1 << 3,
+  kVersion = 1 << 4,
+  kSource = 1 << 5,
+  kData = 1 << 6,
+  kEntityId = 1 << 7,
+  kEntityType = 1 << 8,
+  kAction = 1 << 9,
+  kPayload = 1 << 10,
 };
 
 // Reads a string-valued known field. Returns false (with an error) on a wrong type.
@@ -98,29 +104,14 @@ class EnvelopeReader {
   }
 
  private:
+  // Returns false only when the JSON structure broke (ctx_.fatal); rejected fields clear ok_.
   bool ReadObject(od::object obj, const PathNode& path, bool data) {
-    internal::KeySet keys;
-    for (auto field_result : obj) {
-      od::field field;
-      if (auto e = std::move(field_result).get(field)) return ctx_.Fail(e, path);
-      std::string_view key;
-      if (!internal::PlainKey(field, path, &key, ctx_)) {
-        ok_ = false;
-        continue;
-      }
-      PathNode child = path.Child(key);
-      if (!keys.Insert(key)) {
-        ctx_.Error(child, "duplicate key");
-        ok_ = false;
-      }
-      bool field_ok = data ? ReadDataField(key, field.value(), child)
-                           : ReadTopField(key, field.value(), child);
-      if (!field_ok) {
-        if (ctx_.fatal) return false;
-        ok_ = false;
-      }
-    }
-    return true;
+    bool fields_ok = internal::ForEachField(
+        obj, path, ctx_, [&](std::string_view key, od::value v, const PathNode& child) {
+          return data ? ReadDataField(key, v, child) : ReadTopField(key, v, child);
+        });
+    if (!fields_ok) ok_ = false;
+    return !ctx_.fatal;
   }
 
   bool ReadTopField(std::string_view key, od::value v, const PathNode& path) {
@@ -256,15 +247,17 @@ class EnvelopeReader {
 
   void CheckRequired() {
     static constexpr std::pair<uint32_t, std::string_view> kRequired[] = {
-        {kEventType, "event_type"}, {kOrg, "organization_id"}, {kTimestamp, "timestamp"},
-        {kVersion, "version"}, {kSource, "source_service"}, {kData, "data"}};
+        {kEventType, "event_type"}, {kOrg, "organization_id"},   {kTimestamp, "timestamp"},
+        {kVersion, "version"},      {kSource, "source_service"}, {kData, "data"}};
     for (auto [bit, name] : kRequired) {
       if ((seen_ & bit) == 0) ctx_.errors->push_back({std::string(name), "is required"});
     }
     if ((seen_ & kData) != 0) {
       static constexpr std::pair<uint32_t, std::string_view> kDataRequired[] = {
-          {kEntityId, "data.entity_id"}, {kEntityType, "data.entity_type"},
-          {kAction, "data.action"}, {kPayload, "data.payload"}};
+          {kEntityId, "data.entity_id"},
+          {kEntityType, "data.entity_type"},
+          {kAction, "data.action"},
+          {kPayload, "data.payload"}};
       for (auto [bit, name] : kDataRequired) {
         if ((seen_ & bit) == 0) ctx_.errors->push_back({std::string(name), "is required"});
       }
@@ -310,7 +303,8 @@ struct EventParser::Impl {
   simdjson::padded_string_view Pad(std::string_view in) {
     if (buffer.size() < in.size()) buffer = simdjson::padded_string(in.size() + in.size() / 2);
     std::memcpy(buffer.data(), in.data(), in.size());
-    return simdjson::padded_string_view(buffer.data(), in.size(), buffer.size() + simdjson::SIMDJSON_PADDING);
+    return simdjson::padded_string_view(buffer.data(), in.size(),
+                                        buffer.size() + simdjson::SIMDJSON_PADDING);
   }
 };
 
@@ -398,7 +392,8 @@ bool EventParser::ParseOne(std::string_view json, Event* event, std::vector<Fiel
     return false;
   }
   simdjson::error_code fatal;
-  if (!ReadEvent(obj, start, [end] { return end; }, options_, event, errors, &fatal)) {
+  if (!ReadEvent(
+          obj, start, [end] { return end; }, options_, event, errors, &fatal)) {
     if (fatal) {
       errors->clear();
       errors->push_back({"", std::string("is not valid JSON: ") + simdjson::error_message(fatal)});
@@ -418,12 +413,12 @@ namespace readside::event {
 namespace {
 
 std::string_view TrimSpace(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
-                        s.front() == '\n')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
     s.remove_suffix(1);
   }
   return s;

@@ -7,8 +7,7 @@
 namespace readside::event {
 namespace {
 
-std::string Envelope(std::string_view type, std::string_view payload,
-                     std::string_view extra = "") {
+std::string Envelope(std::string_view type, std::string_view payload, std::string_view extra = "") {
   std::string s = R"({"event_id":"e-1","event_type":")";
   s += type;
   s += R"(","organization_id":"acme-corp","timestamp":"2024-01-15T10:00:00Z","version":"1.0",)";
@@ -43,8 +42,9 @@ class ParserTest : public ::testing::Test {
 };
 
 TEST_F(ParserTest, AcceptsValidEventAndReadsTypedPayload) {
-  ASSERT_TRUE(Parse(Envelope("crm.opportunity.created",
-                             R"({"stage":"proposal","amount":"1250.10","owner_id":"u1","x":[1,{"y":null}]})")))
+  ASSERT_TRUE(Parse(
+      Envelope("crm.opportunity.created",
+               R"({"stage":"proposal","amount":"1250.10","owner_id":"u1","x":[1,{"y":null}]})")))
       << errors_[0].field << errors_[0].message;
   EXPECT_EQ(ev_.type, EventType::kCrmOpportunityCreated);
   EXPECT_EQ(ev_.organization_id, "acme-corp");
@@ -57,10 +57,11 @@ TEST_F(ParserTest, AcceptsValidEventAndReadsTypedPayload) {
 }
 
 TEST_F(ParserTest, NormalizedJsonIsMinifiedAndReparsesIdentically) {
-  std::string spaced = "{ \"event_type\" : \"crm.contact.deleted\",\n \"organization_id\": \"a\", "
-                       "\"timestamp\":\"2024-01-15T10:00:00+02:00\", \"version\":\"1.7\", "
-                       "\"source_service\":\"s\", \"data\": {\"entity_id\":\"c\", "
-                       "\"entity_type\":\"contact\",\"action\":\"deleted\",\"payload\":{} } }";
+  std::string spaced =
+      "{ \"event_type\" : \"crm.contact.deleted\",\n \"organization_id\": \"a\", "
+      "\"timestamp\":\"2024-01-15T10:00:00+02:00\", \"version\":\"1.7\", "
+      "\"source_service\":\"s\", \"data\": {\"entity_id\":\"c\", "
+      "\"entity_type\":\"contact\",\"action\":\"deleted\",\"payload\":{} } }";
   ASSERT_TRUE(Parse(spaced));
   EXPECT_TRUE(ev_.event_id_assigned);
   EXPECT_EQ(ev_.event_id.size(), 36u);
@@ -79,10 +80,11 @@ TEST_F(ParserTest, UnknownTypeIsAcceptedWithoutPayloadRules) {
 }
 
 TEST_F(ParserTest, EventTypeAfterDataStillGetsPayloadRules) {
-  std::string j = R"({"organization_id":"a","timestamp":"2024-01-15T10:00:00Z","version":"1.0",)"
-                  R"("source_service":"s","data":{"entity_id":"i","entity_type":"invoice",)"
-                  R"("action":"created","payload":{"customer_id":"c","amount":-5,"due_date":"2024-02-01"}},)"
-                  R"("event_type":"finance.invoice.created"})";
+  std::string j =
+      R"({"organization_id":"a","timestamp":"2024-01-15T10:00:00Z","version":"1.0",)"
+      R"("source_service":"s","data":{"entity_id":"i","entity_type":"invoice",)"
+      R"("action":"created","payload":{"customer_id":"c","amount":-5,"due_date":"2024-02-01"}},)"
+      R"("event_type":"finance.invoice.created"})";
   ExpectRejected(j, "data.payload.amount", "> 0");
 }
 
@@ -124,10 +126,12 @@ TEST_F(ParserTest, EnvelopeRules) {
   ExpectRejected(j, "data.entity_id", "1 to 128");
   ExpectRejected(Envelope("Crm.Contact", "{}"), "event_type", "dot-separated");
   ExpectRejected(Envelope("crm.contact.deleted", "[]"), "data.payload", "must be an object");
-  ExpectRejected(R"({"event_type":"crm.contact.deleted","organization_id":"a","timestamp":"2024-01-15T10:00:00Z","version":"1.0","source_service":"s","data":{"entity_id":"x","action":"a","payload":{}}})",
-                 "data.entity_type", "is required");
-  ExpectRejected(R"({"event_type":"crm.contact.deleted","organization_id":"a","timestamp":"2024-01-15T10:00:00Z","version":"1.0","source_service":"s","data":5})",
-                 "data", "must be an object");
+  ExpectRejected(
+      R"({"event_type":"crm.contact.deleted","organization_id":"a","timestamp":"2024-01-15T10:00:00Z","version":"1.0","source_service":"s","data":{"entity_id":"x","action":"a","payload":{}}})",
+      "data.entity_type", "is required");
+  ExpectRejected(
+      R"({"event_type":"crm.contact.deleted","organization_id":"a","timestamp":"2024-01-15T10:00:00Z","version":"1.0","source_service":"s","data":5})",
+      "data", "must be an object");
   ExpectRejected(Envelope("crm.contact.deleted", "{}", R"("correlation_id":7,)"), "correlation_id",
                  "must be a string");
 }
@@ -142,12 +146,12 @@ TEST_F(ParserTest, PayloadRequiredFieldsAndTypes) {
   EXPECT_FALSE(ev_.field(1).present);
   ExpectRejected(Envelope("crm.lead.created", R"({"source":"web"})"), "data.payload.owner_id",
                  "is required");
-  ExpectRejected(Envelope("hrm.payroll.processed",
-                          R"({"gross_total":1,"net_total":1,"employee_count":2.5})"),
-                 "data.payload.employee_count", "must be an integer");
-  ExpectRejected(Envelope("hrm.payroll.processed",
-                          R"({"gross_total":1,"net_total":1,"employee_count":-1})"),
-                 "data.payload.employee_count", ">= 0");
+  ExpectRejected(
+      Envelope("hrm.payroll.processed", R"({"gross_total":1,"net_total":1,"employee_count":2.5})"),
+      "data.payload.employee_count", "must be an integer");
+  ExpectRejected(
+      Envelope("hrm.payroll.processed", R"({"gross_total":1,"net_total":1,"employee_count":-1})"),
+      "data.payload.employee_count", ">= 0");
   ExpectRejected(Envelope("project.time.logged",
                           R"({"project_id":"p","employee_id":"e","hours":8,"billable":"yes"})"),
                  "data.payload.billable", "must be a boolean");
@@ -155,8 +159,9 @@ TEST_F(ParserTest, PayloadRequiredFieldsAndTypes) {
 
 TEST_F(ParserTest, MoneyRules) {
   auto opp = [](std::string_view amount) {
-    return Envelope("crm.opportunity.created",
-                    std::string(R"({"stage":"s","owner_id":"u","amount":)") + std::string(amount) + "}");
+    return Envelope(
+        "crm.opportunity.created",
+        std::string(R"({"stage":"s","owner_id":"u","amount":)") + std::string(amount) + "}");
   };
   EXPECT_TRUE(Parse(opp("0")));
   EXPECT_TRUE(Parse(opp("\"9999999999999.9999\"")));
@@ -169,37 +174,43 @@ TEST_F(ParserTest, MoneyRules) {
   ExpectRejected(opp("true"), "data.payload.amount", "money amount");
   ExpectRejected(Envelope("finance.payment.received", R"({"invoice_id":"i","amount":0})"),
                  "data.payload.amount", "> 0");
-  ExpectRejected(Envelope("finance.payment.received",
-                          R"({"invoice_id":"i","amount":5,"currency":"usd"})"),
-                 "data.payload.currency", "ISO 4217");
-  EXPECT_TRUE(Parse(Envelope("finance.payment.received",
-                             R"({"invoice_id":"i","amount":5,"currency":"EUR"})")));
+  ExpectRejected(
+      Envelope("finance.payment.received", R"({"invoice_id":"i","amount":5,"currency":"usd"})"),
+      "data.payload.currency", "ISO 4217");
+  EXPECT_TRUE(Parse(
+      Envelope("finance.payment.received", R"({"invoice_id":"i","amount":5,"currency":"EUR"})")));
   EXPECT_EQ(ev_.currency, "EUR");
 }
 
 TEST_F(ParserTest, TypeSpecificRules) {
-  ExpectRejected(Envelope("hrm.leave.requested", R"({"employee_id":"e","leave_type":"v","days":0})"),
-                 "data.payload.days", "> 0");
+  ExpectRejected(
+      Envelope("hrm.leave.requested", R"({"employee_id":"e","leave_type":"v","days":0})"),
+      "data.payload.days", "> 0");
   ExpectRejected(Envelope("project.time.logged",
                           R"({"project_id":"p","employee_id":"e","hours":24.5,"billable":true})"),
                  "data.payload.hours", "(0, 24]");
-  EXPECT_TRUE(Parse(Envelope("project.time.logged",
-                             R"({"project_id":"p","employee_id":"e","hours":24,"billable":true})")));
+  EXPECT_TRUE(
+      Parse(Envelope("project.time.logged",
+                     R"({"project_id":"p","employee_id":"e","hours":24,"billable":true})")));
   ExpectRejected(Envelope("finance.account.created", R"({"code":"1","name":"n","type":"cash"})"),
                  "data.payload.type", "one of");
   ExpectRejected(Envelope("project.updated", R"({"status":"done"})"), "data.payload.status",
                  "one of");
-  ExpectRejected(Envelope("inventory.reorder.triggered",
-                          R"({"product_id":"p","quantity_on_hand":1,"reorder_point":2,"reorder_quantity":0})"),
-                 "data.payload.reorder_quantity", "> 0");
-  ExpectRejected(Envelope("hrm.attendance.checked_in",
-                          R"({"employee_id":"e","scheduled_start":"2024-01-15","checked_in_at":"2024-01-15T09:00:00Z"})"),
-                 "data.payload.scheduled_start", "RFC 3339");
+  ExpectRejected(
+      Envelope("inventory.reorder.triggered",
+               R"({"product_id":"p","quantity_on_hand":1,"reorder_point":2,"reorder_quantity":0})"),
+      "data.payload.reorder_quantity", "> 0");
+  ExpectRejected(
+      Envelope(
+          "hrm.attendance.checked_in",
+          R"({"employee_id":"e","scheduled_start":"2024-01-15","checked_in_at":"2024-01-15T09:00:00Z"})"),
+      "data.payload.scheduled_start", "RFC 3339");
   EXPECT_TRUE(Parse(Envelope("finance.invoice.created",
                              R"({"customer_id":"c","amount":10,"due_date":"2024-02-29"})")));
   EXPECT_TRUE(ev_.field(2).is_date);
-  EXPECT_TRUE(Parse(Envelope("finance.invoice.created",
-                             R"({"customer_id":"c","amount":10,"due_date":"2024-02-29T12:00:00Z","recurring":true})")));
+  EXPECT_TRUE(Parse(Envelope(
+      "finance.invoice.created",
+      R"({"customer_id":"c","amount":10,"due_date":"2024-02-29T12:00:00Z","recurring":true})")));
   EXPECT_FALSE(ev_.field(2).is_date);
   EXPECT_TRUE(ev_.field(3).boolean);
   ExpectRejected(Envelope("finance.invoice.created",
@@ -209,19 +220,24 @@ TEST_F(ParserTest, TypeSpecificRules) {
 
 TEST_F(ParserTest, LedgerLinesMustBalanceExactly) {
   auto tx = [](std::string_view lines) {
-    return Envelope("finance.transaction.posted", std::string(R"({"lines":)") + std::string(lines) + "}");
+    return Envelope("finance.transaction.posted",
+                    std::string(R"({"lines":)") + std::string(lines) + "}");
   };
-  ASSERT_TRUE(Parse(tx(R"([{"account_code":"1000","debit":"0.1","credit":0},{"account_code":"1100","debit":0,"credit":0.05},{"account_code":"1200","debit":0,"credit":"0.05"}])")));
+  ASSERT_TRUE(Parse(tx(
+      R"([{"account_code":"1000","debit":"0.1","credit":0},{"account_code":"1100","debit":0,"credit":0.05},{"account_code":"1200","debit":0,"credit":"0.05"}])")));
   ASSERT_EQ(ev_.ledger_lines.size(), 3u);
   EXPECT_EQ(ev_.ledger_lines[0].debit.units(), 1000);
-  ExpectRejected(tx(R"([{"account_code":"1000","debit":1,"credit":0},{"account_code":"1100","debit":0,"credit":0.99}])"),
-                 "data.payload.lines", "must equal credits");
+  ExpectRejected(
+      tx(R"([{"account_code":"1000","debit":1,"credit":0},{"account_code":"1100","debit":0,"credit":0.99}])"),
+      "data.payload.lines", "must equal credits");
   ExpectRejected(tx(R"([{"account_code":"1000","debit":0,"credit":0}])"), "data.payload.lines",
                  "at least 2");
-  ExpectRejected(tx(R"([{"account_code":"1000","debit":1},{"account_code":"1100","debit":0,"credit":1}])"),
-                 "data.payload.lines[0].credit", "is required");
-  ExpectRejected(tx(R"([{"account_code":"1000","debit":-1,"credit":-1},{"account_code":"1100","debit":0,"credit":0}])"),
-                 "data.payload.lines[0].debit", ">= 0");
+  ExpectRejected(
+      tx(R"([{"account_code":"1000","debit":1},{"account_code":"1100","debit":0,"credit":1}])"),
+      "data.payload.lines[0].credit", "is required");
+  ExpectRejected(
+      tx(R"([{"account_code":"1000","debit":-1,"credit":-1},{"account_code":"1100","debit":0,"credit":0}])"),
+      "data.payload.lines[0].debit", ">= 0");
   ExpectRejected(tx(R"([5,{"account_code":"1100","debit":0,"credit":0}])"), "data.payload.lines[0]",
                  "must be an object");
   ExpectRejected(tx("{}"), "data.payload.lines", "must be an array");
@@ -229,7 +245,8 @@ TEST_F(ParserTest, LedgerLinesMustBalanceExactly) {
 
 TEST_F(ParserTest, OrderLines) {
   auto order = [](std::string_view lines) {
-    return Envelope("inventory.order.created", std::string(R"({"lines":)") + std::string(lines) + "}");
+    return Envelope("inventory.order.created",
+                    std::string(R"({"lines":)") + std::string(lines) + "}");
   };
   ASSERT_TRUE(Parse(order(R"([{"product_id":"p1","quantity":3,"unit_price":"9.99"}])")));
   ASSERT_EQ(ev_.order_lines.size(), 1u);
@@ -258,13 +275,17 @@ TEST_F(ParserTest, HostileInputIsRejectedNotCrashing) {
   EXPECT_TRUE(Parse(Envelope("crm.contact.created", R"({"name":"\ud83d\ude00"})")));
   EXPECT_EQ(ev_.field(0).text, "\xF0\x9F\x98\x80");
   // Numbers past int64 and double range.
-  ExpectRejected(Envelope("inventory.stock.updated",
-                          R"({"product_id":"p","warehouse_id":"w","reason":"r","quantity_delta":99999999999999999999})"),
-                 "data.payload.quantity_delta", "64-bit");
-  ExpectRejected(Envelope("hrm.leave.requested", R"({"employee_id":"e","leave_type":"v","days":1e400})"),
-                 "data.payload.days", "finite");
+  ExpectRejected(
+      Envelope(
+          "inventory.stock.updated",
+          R"({"product_id":"p","warehouse_id":"w","reason":"r","quantity_delta":99999999999999999999})"),
+      "data.payload.quantity_delta", "64-bit");
+  ExpectRejected(
+      Envelope("hrm.leave.requested", R"({"employee_id":"e","leave_type":"v","days":1e400})"),
+      "data.payload.days", "finite");
   // Big numbers in unknown fields are valid JSON and kept verbatim.
-  ASSERT_TRUE(Parse(Envelope("crm.contact.deleted", "{}", R"("big":123456789012345678901234567890,)")));
+  ASSERT_TRUE(
+      Parse(Envelope("crm.contact.deleted", "{}", R"("big":123456789012345678901234567890,)")));
   EXPECT_NE(ev_.json.find("123456789012345678901234567890"), std::string::npos);
   // Duplicate keys at any depth.
   ExpectRejected(Envelope("crm.contact.created", R"({"name":"a","name":"b"})"), "data.payload.name",
@@ -285,7 +306,8 @@ TEST_F(ParserTest, HostileInputIsRejectedNotCrashing) {
   EXPECT_FALSE(Parse(Envelope("crm.contact.deleted", "{}", R"("x":01,)")));
   EXPECT_FALSE(Parse(Envelope("crm.contact.deleted", "{}", R"("x":tru,)")));
   // A 10 MB string: too large for one event.
-  std::string huge = Envelope("crm.contact.created", "{\"name\":\"" + std::string(10 << 20, 'a') + "\"}");
+  std::string huge =
+      Envelope("crm.contact.created", "{\"name\":\"" + std::string(10 << 20, 'a') + "\"}");
   ExpectRejected(huge, "", "more than the limit");
 }
 
@@ -295,12 +317,12 @@ TEST_F(ParserTest, BodyArrayReportsEachEventOnItsOwn) {
                      Envelope("crm.contact.created", R"({"name":"n"})") + "]";
   std::vector<bool> oks;
   std::vector<std::string> first_error;
-  std::string err = parser_.ParseBody(body, BodyFormat::kJson,
-                                      [&](size_t i, Event& ev, const ItemResult& r) {
-                                        EXPECT_EQ(i, oks.size());
-                                        oks.push_back(r.ok);
-                                        first_error.push_back(r.ok ? "" : r.errors[0].field);
-                                      });
+  std::string err =
+      parser_.ParseBody(body, BodyFormat::kJson, [&](size_t i, Event& ev, const ItemResult& r) {
+        EXPECT_EQ(i, oks.size());
+        oks.push_back(r.ok);
+        first_error.push_back(r.ok ? "" : r.errors[0].field);
+      });
   EXPECT_EQ(err, "");
   EXPECT_EQ(oks, (std::vector<bool>{true, false, false, true}));
   EXPECT_EQ(first_error[2], "data.payload.name");
@@ -313,13 +335,16 @@ TEST_F(ParserTest, BodyErrorsAreWholeBody) {
   EXPECT_NE(parser_.ParseBody("[]", BodyFormat::kJson, noop), "");
   EXPECT_NE(parser_.ParseBody("\"x\"", BodyFormat::kJson, noop), "");
   EXPECT_NE(parser_.ParseBody("{\"a\":", BodyFormat::kJson, noop), "");
-  EXPECT_NE(parser_.ParseBody("[" + Envelope("crm.contact.deleted", "{}") + "] x", BodyFormat::kJson, noop), "");
+  EXPECT_NE(parser_.ParseBody("[" + Envelope("crm.contact.deleted", "{}") + "] x",
+                              BodyFormat::kJson, noop),
+            "");
   EXPECT_NE(parser_.ParseBody("\n\n", BodyFormat::kNdjson, noop), "");
   EventParser small({.max_batch_events = 2});
   std::string three = Envelope("crm.contact.deleted", "{}") + "\n" +
                       Envelope("crm.contact.deleted", "{}") + "\n" +
                       Envelope("crm.contact.deleted", "{}") + "\n";
-  EXPECT_NE(small.ParseBody(three, BodyFormat::kNdjson, noop).find("more than 2"), std::string::npos);
+  EXPECT_NE(small.ParseBody(three, BodyFormat::kNdjson, noop).find("more than 2"),
+            std::string::npos);
 }
 
 TEST_F(ParserTest, NdjsonLinesStandAlone) {
@@ -333,7 +358,8 @@ TEST_F(ParserTest, NdjsonLinesStandAlone) {
 }
 
 TEST(JsonValueEqualTest, IgnoresKeyOrderAndWhitespace) {
-  EXPECT_TRUE(JsonValueEqual(R"({"a":1,"b":[1,2,{"c":"x"}]})", R"({ "b" : [1, 2, {"c":"x"}], "a":1 })"));
+  EXPECT_TRUE(
+      JsonValueEqual(R"({"a":1,"b":[1,2,{"c":"x"}]})", R"({ "b" : [1, 2, {"c":"x"}], "a":1 })"));
   EXPECT_TRUE(JsonValueEqual(R"({"a":1.0})", R"({"a":1})"));
   EXPECT_TRUE(JsonValueEqual(R"({"a":"\u0041"})", R"({"a":"A"})"));
   EXPECT_FALSE(JsonValueEqual(R"({"a":1})", R"({"a":2})"));

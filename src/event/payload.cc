@@ -8,22 +8,28 @@
 namespace readside::event::internal {
 namespace {
 
-
 std::string_view JsonTypeName(od::json_type t) {
   switch (t) {
-    case od::json_type::object: return "an object";
-    case od::json_type::array: return "an array";
-    case od::json_type::string: return "a string";
-    case od::json_type::number: return "a number";
-    case od::json_type::boolean: return "a boolean";
-    case od::json_type::null: return "null";
+    case od::json_type::object:
+      return "an object";
+    case od::json_type::array:
+      return "an array";
+    case od::json_type::string:
+      return "a string";
+    case od::json_type::number:
+      return "a number";
+    case od::json_type::boolean:
+      return "a boolean";
+    case od::json_type::null:
+      return "null";
   }
   return "unknown";
 }
 
 bool CheckBound(Bound bound, double v, const PathNode& path, WalkContext& ctx) {
   switch (bound) {
-    case Bound::kNone: return true;
+    case Bound::kNone:
+      return true;
     case Bound::kNonNegative:
       if (v >= 0) return true;
       ctx.Error(path, "must be >= 0");
@@ -54,8 +60,7 @@ bool CheckMoneyBound(Bound bound, Money m, const PathNode& path, WalkContext& ct
   return true;
 }
 
-bool WrongType(od::json_type got, std::string_view want, const PathNode& path,
-               WalkContext& ctx) {
+bool WrongType(od::json_type got, std::string_view want, const PathNode& path, WalkContext& ctx) {
   ctx.Error(path, "must be " + std::string(want) + ", not " + std::string(JsonTypeName(got)));
   return false;
 }
@@ -241,54 +246,30 @@ bool ReadCurrency(od::value v, od::json_type type, const PathNode& path, Event* 
 
 bool ReadFields(od::object obj, std::span<const FieldSpec> specs, const PathNode& path,
                 bool is_payload, int depth, FieldValue* values, Event* event, WalkContext& ctx) {
-  KeySet keys;
   uint32_t seen_mask = 0;  // known fields present (null counts as absent)
-  bool ok = true;
-  for (auto field_result : obj) {
-    od::field field;
-    if (auto e = std::move(field_result).get(field)) return ctx.Fail(e, path);
-    std::string_view key;
-    if (!PlainKey(field, path, &key, ctx)) {
-      ok = false;
-      continue;
-    }
-    PathNode child = path.Child(key);
-    if (!keys.Insert(key)) {
-      ctx.Error(child, "duplicate key");
-      ok = false;
-    }
-    od::value v = field.value();
+  auto read_field = [&](std::string_view key, od::value v, const PathNode& child) -> bool {
     int index = -1;
     for (size_t i = 0; i < specs.size(); ++i) {
       if (specs[i].name == key) index = static_cast<int>(i);
     }
-    bool field_ok;
-    if (index < 0 && !(is_payload && key == "currency")) {
-      field_ok = WriteAny(v, depth + 1, child, ctx);
-    } else {
-      od::json_type type;
-      if (auto e = v.type().get(type)) return ctx.Fail(e, child);
-      const FieldSpec* spec = index >= 0 ? &specs[static_cast<size_t>(index)] : nullptr;
-      if (type == od::json_type::null && (spec == nullptr || !spec->required)) {
-        // an optional field sent as null counts as absent
-        continue;
-      }
-      if (spec != nullptr) seen_mask |= 1u << index;
-      if (spec == nullptr) {
-        field_ok = ReadCurrency(v, type, child, event, ctx);
-      } else if (spec->kind == FieldKind::kLedgerLines || spec->kind == FieldKind::kOrderLines) {
-        field_ok = ReadLines(v, type, *spec, child, depth + 1, event, ctx);
-        values[index].present = field_ok;
-      } else {
-        field_ok = ReadScalar(v, type, *spec, child, &values[index], ctx);
-        values[index].present = true;
-      }
+    if (index < 0 && !(is_payload && key == "currency")) return WriteAny(v, depth + 1, child, ctx);
+    od::json_type type;
+    if (auto e = v.type().get(type)) return ctx.Fail(e, child);
+    const FieldSpec* spec = index >= 0 ? &specs[static_cast<size_t>(index)] : nullptr;
+    if (type == od::json_type::null && (spec == nullptr || !spec->required)) {
+      return true;  // an optional field sent as null counts as absent
     }
-    if (!field_ok) {
-      if (ctx.fatal) return false;
-      ok = false;
+    if (spec == nullptr) return ReadCurrency(v, type, child, event, ctx);
+    seen_mask |= 1u << index;
+    FieldValue& value = values[index];
+    if (spec->kind == FieldKind::kLedgerLines || spec->kind == FieldKind::kOrderLines) {
+      return value.present = ReadLines(v, type, *spec, child, depth + 1, event, ctx);
     }
-  }
+    value.present = true;
+    return ReadScalar(v, type, *spec, child, &value, ctx);
+  };
+  bool ok = ForEachField(obj, path, ctx, read_field);
+  if (ctx.fatal) return false;
   for (size_t i = 0; i < specs.size(); ++i) {
     if (specs[i].required && (seen_mask & (1u << i)) == 0) {
       ctx.Error(path.Child(specs[i].name), "is required");

@@ -24,6 +24,14 @@ struct Services {
   std::function<uint64_t()> applied_position;
 };
 
+// Adapts a route function taking the services to a Router handler.
+using ServiceHandler = void (*)(const Services&, Request&, Responder);
+inline Handler Bind(const Services& services, ServiceHandler handler) {
+  return [services, handler](Request& req, Responder respond) {
+    handler(services, req, std::move(respond));
+  };
+}
+
 void AddEventRoutes(Router* router, const Services& services);
 void AddOpsRoutes(Router* router, const Services& services);
 void AddAdminRoutes(Router* router, const Services& services);

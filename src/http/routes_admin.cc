@@ -33,12 +33,14 @@ void ListDeadLetters(const Services& s, Request& req, Responder respond) {
   if (const std::string* v = req.Query("after"); v && !ParseUint(*v, &after)) {
     return respond(BadParam(req, "after", "must be a non-negative integer"));
   }
-  if (const std::string* v = req.Query("limit"); v && (!ParseUint(*v, &limit) || limit < 1 || limit > 1000)) {
+  if (const std::string* v = req.Query("limit");
+      v && (!ParseUint(*v, &limit) || limit < 1 || limit > 1000)) {
     return respond(BadParam(req, "limit", "must be an integer from 1 to 1000"));
   }
   auto letters = s.store->ListDeadLetters(after, limit + 1);
   if (!letters.ok()) {
-    return respond(ProblemResponse({.status = 503, .title = "Event store unavailable",
+    return respond(ProblemResponse({.status = 503,
+                                    .title = "Event store unavailable",
                                     .detail = std::string(letters.status().message()),
                                     .retry_after_seconds = 1},
                                    req.path));
@@ -68,35 +70,37 @@ void Resubmit(const Services& s, Request& req, Responder respond) {
   }
   uint64_t id;
   if (!ParseUint(req.params["id"], &id)) {
-    return respond(ProblemResponse({.status = 404, .title = "Not found",
-                                    .detail = "no dead letter " + req.params["id"]}, req.path));
+    return respond(ProblemResponse(
+        {.status = 404, .title = "Not found", .detail = "no dead letter " + req.params["id"]},
+        req.path));
   }
   auto letters = s.store->ListDeadLetters(id - 1, 1);
   if (!letters.ok() || letters->empty() || (*letters)[0].id != id) {
-    return respond(ProblemResponse({.status = 404, .title = "Not found",
-                                    .detail = "no dead letter " + std::to_string(id)}, req.path));
+    return respond(ProblemResponse(
+        {.status = 404, .title = "Not found", .detail = "no dead letter " + std::to_string(id)},
+        req.path));
   }
   // An operator may have fixed the producer; the raw bytes are re-judged as they are.
   std::string raw = std::move((*letters)[0].raw);
   store::EventStore* store = s.store;
   std::string path = req.path;
-  s.ingest->Ingest(raw, event::BodyFormat::kJson, [store, id, path, respond](ingest::IngestReply r) {
-    if (auto* problem = std::get_if<Problem>(&r)) return respond(ProblemResponse(*problem, path));
-    const std::string& answer = std::get<std::string>(r);
-    bool stored = answer.find("\"accepted\":1") != std::string::npos ||
-                  answer.find("\"duplicates\":1") != std::string::npos;
-    if (stored) store->DeleteDeadLetter(id).IgnoreError();
-    respond(JsonResponse(answer, stored ? 200 : 422));
-  });
+  s.ingest->Ingest(raw, event::BodyFormat::kJson,
+                   [store, id, path, respond](ingest::IngestReply r) {
+                     if (auto* problem = std::get_if<Problem>(&r))
+                       return respond(ProblemResponse(*problem, path));
+                     const std::string& answer = std::get<std::string>(r);
+                     bool stored = answer.find("\"accepted\":1") != std::string::npos ||
+                                   answer.find("\"duplicates\":1") != std::string::npos;
+                     if (stored) store->DeleteDeadLetter(id).IgnoreError();
+                     respond(JsonResponse(answer, stored ? 200 : 422));
+                   });
 }
 
 }  // namespace
 
 void AddAdminRoutes(Router* router, const Services& services) {
-  router->Add("GET", "/admin/dead-letters",
-              [services](Request& req, Responder r) { ListDeadLetters(services, req, std::move(r)); });
-  router->Add("POST", "/admin/dead-letters/{id}/resubmit",
-              [services](Request& req, Responder r) { Resubmit(services, req, std::move(r)); });
+  router->Add("GET", "/admin/dead-letters", Bind(services, ListDeadLetters));
+  router->Add("POST", "/admin/dead-letters/{id}/resubmit", Bind(services, Resubmit));
 }
 
 }  // namespace readside::http

@@ -18,7 +18,8 @@ std::string_view MediaType(std::string_view content_type) {
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
       return false;
     }
   }
@@ -37,7 +38,8 @@ void PostEvents(const Services& s, Request& req, Responder respond) {
     format = event::BodyFormat::kNdjson;
   } else {
     return respond(ProblemResponse(
-        {.status = 415, .title = "Unsupported media type",
+        {.status = 415,
+         .title = "Unsupported media type",
          .detail = "send application/json (an event or an array) or application/x-ndjson, not '" +
                    std::string(media) + "'"},
         req.path));
@@ -66,11 +68,13 @@ std::optional<Problem> ParseEventQuery(const Request& req, store::EventQuery* q)
   };
   if (const std::string* v = req.Query("limit")) {
     uint64_t n;
-    if (!parse_uint(*v, &n) || n < 1 || n > 1000) return bad("limit", "must be an integer from 1 to 1000");
+    if (!parse_uint(*v, &n) || n < 1 || n > 1000)
+      return bad("limit", "must be an integer from 1 to 1000");
     q->limit = n;
   }
   if (const std::string* v = req.Query("after_position")) {
-    if (!parse_uint(*v, &q->after_position)) return bad("after_position", "must be a non-negative integer");
+    if (!parse_uint(*v, &q->after_position))
+      return bad("after_position", "must be a non-negative integer");
   }
   if (const std::string* v = req.Query("from")) {
     if (!ParseRfc3339(*v, &q->from_micros)) return bad("from", "must be an RFC 3339 date-time");
@@ -102,7 +106,8 @@ void GetEvents(const Services& s, Request& req, Responder respond) {
   if (auto problem = ParseEventQuery(req, &q)) return respond(ProblemResponse(*problem, req.path));
   absl::StatusOr<store::QueryPage> page = s.store->Query(q);
   if (!page.ok()) {
-    return respond(ProblemResponse({.status = 503, .title = "Event store unavailable",
+    return respond(ProblemResponse({.status = 503,
+                                    .title = "Event store unavailable",
                                     .detail = std::string(page.status().message()),
                                     .retry_after_seconds = 1},
                                    req.path));
@@ -129,10 +134,8 @@ void GetEvents(const Services& s, Request& req, Responder respond) {
 }  // namespace
 
 void AddEventRoutes(Router* router, const Services& services) {
-  router->Add("POST", "/events",
-              [services](Request& req, Responder r) { PostEvents(services, req, std::move(r)); });
-  router->Add("GET", "/events/{org}",
-              [services](Request& req, Responder r) { GetEvents(services, req, std::move(r)); });
+  router->Add("POST", "/events", Bind(services, PostEvents));
+  router->Add("GET", "/events/{org}", Bind(services, GetEvents));
 }
 
 }  // namespace readside::http
