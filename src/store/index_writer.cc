@@ -1,6 +1,8 @@
 #include "store/index_writer.h"
 
 #include <pthread.h>
+
+#include <algorithm>
 #include <rocksdb/perf_level.h>
 #include <rocksdb/write_batch.h>
 
@@ -90,12 +92,22 @@ absl::Status IndexWriter::Write(const std::vector<IndexEntry>& entries) {
   rocksdb::WriteBatch batch;
   absl::flat_hash_map<std::string, std::vector<uint64_t>> by_org;
   std::string value;
+  // Keys are put in sorted order per family: the memtable's skip list then reuses most of
+  // its search path from one insert to the next instead of searching from the top each time
+  // (random-order inserts were the index thread's dominant cost).
+  std::vector<std::pair<std::string, std::string>> aggregate, idempotency;
+  aggregate.reserve(entries.size());
+  idempotency.reserve(entries.size());
   for (const IndexEntry& e : entries) {
     std::string pos_key = codec::PositionKey(e.position);
     by_org[e.organization_id].push_back(e.position);
-    batch.Put(rocks_->cf[kByAggregate],
-              codec::AggregatePrefix(e.organization_id, e.entity_id) + pos_key, "");
-    batch.Put(rocks_->cf[kIdempotency], e.idempotency_key, pos_key);
+    aggregate.emplace_back(codec::AggregatePrefix(e.organization_id, e.entity_id) + pos_key, "");
+    idempotency.emplace_back(e.idempotency_key, std::move(pos_key));
+  }
+  for (auto* family : {&aggregate, &idempotency}) {
+    std::sort(family->begin(), family->end());
+    Cf cf = family == &aggregate ? kByAggregate : kIdempotency;
+    for (const auto& [key, val] : *family) batch.Put(rocks_->cf[cf], key, val);
   }
   for (const auto& [org, positions] : by_org) {
     codec::EncodePositions(positions, &value);
