@@ -34,7 +34,8 @@ bool WalkContext::Fail(simdjson::error_code e, const PathNode& path) {
 
 bool KeySet::Insert(std::string_view key) {
   for (size_t i = 0; i < size_ && i < kInline; ++i) {
-    if (length_[i] == key.size() && std::memcmp(data_[i], key.data(), key.size()) == 0) {
+    if (length_[i] == key.size() && (key.empty() || data_[i][0] == key[0]) &&
+        std::memcmp(data_[i], key.data(), key.size()) == 0) {
       return false;
     }
   }
@@ -53,14 +54,14 @@ bool KeySet::Insert(std::string_view key) {
 
 bool PlainKey(od::field& field, const PathNode& path, std::string_view* key, WalkContext& ctx) {
   const char* start = field.key().raw();  // just after the opening quote
-  // Validated input: the key ends at the first quote unless a backslash comes before it.
-  const char* end = start;
-  while (*end != '"' && *end != '\\') ++end;
+  // The closing quote is the last '"' before the ':' that precedes the value: walk back from
+  // the value's first byte over white space (a few bytes) instead of scanning the key.
+  const char* end = field.value().raw_json_token().data() - 1;
+  while (*end != ':') --end;
+  --end;
+  while (*end != '"') --end;
   *key = std::string_view(start, static_cast<size_t>(end - start));
-  if (*end == '\\') {
-    const char* close = end;
-    while (*close != '"') close += *close == '\\' ? 2 : 1;
-    *key = std::string_view(start, static_cast<size_t>(close - start));
+  if (std::memchr(start, '\\', key->size()) != nullptr) {
     ctx.Error(path.Child(*key), "keys must not contain escape sequences");
     return false;
   }

@@ -79,6 +79,21 @@ bool IsCompact(std::string_view json) {
     if ((space & ~in_string) != 0) return false;
     st.in_string = (in_string >> 63) != 0;
   }
+  if (p < end && !st.escaped) {
+    // The tail: one more block, padded with a byte that is neither quote, backslash nor space.
+    alignas(32) char tail[64];
+    std::memset(tail, 'a', sizeof tail);
+    std::memcpy(tail, p, static_cast<size_t>(end - p));
+    __m256i lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(tail));
+    __m256i hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(tail + 32));
+    if (Eq64(lo, hi, '\\') == 0) {
+      uint64_t quote = Eq64(lo, hi, '"');
+      uint64_t space = Eq64(lo, hi, ' ') | Eq64(lo, hi, '\n') | Eq64(lo, hi, '\r') |
+                       Eq64(lo, hi, '\t');
+      uint64_t in_string = PrefixXor(quote) ^ (st.in_string ? ~uint64_t{0} : 0);
+      return (space & ~in_string) == 0;
+    }
+  }
 #endif
   return ScanScalar(p, end, &st);
 }
