@@ -44,8 +44,13 @@ ReadsideServer::ReadsideServer(ServeOptions options) : impl_(std::make_unique<Im
   impl_->options = std::move(options);
 }
 ReadsideServer::~ReadsideServer() {
-  // The server goes first (no handler may run), then ingest, then the store flushes.
-  if (impl_) impl_->server.reset();
+  // Run() has returned: the HTTP threads are stopped. The store goes first: its writer
+  // finishes every queued append and releases the callbacks, which hold HTTP sessions, while
+  // the HTTP server's io_context still exists; only then is the server destroyed.
+  if (!impl_) return;
+  impl_->ingest.reset();
+  impl_->store.reset();
+  impl_->server.reset();
 }
 
 absl::Status ReadsideServer::Start() {
