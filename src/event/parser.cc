@@ -91,8 +91,13 @@ bool ReadString(od::value v, const PathNode& path, std::string* dst, WalkContext
 
 class EnvelopeReader {
  public:
-  EnvelopeReader(Event* ev, WalkContext& ctx, const TypeSpec* type)
-      : ev_(ev), ctx_(ctx), type_(type) {}
+  EnvelopeReader(Event* ev, WalkContext& ctx) : ev_(ev), ctx_(ctx) {}
+
+  // True when a known event_type came only after data.payload: the payload was walked without
+  // its type's rules and must be read again (ReadEvent does, from the stored text).
+  bool payload_needs_typing() const {
+    return type_ != nullptr && !payload_typed_ && (seen_ & kPayload) != 0;
+  }
 
   // Reads the whole event object. Returns false if rejected or broken (ctx.fatal).
   bool Read(od::object obj) {
@@ -133,6 +138,7 @@ class EnvelopeReader {
       }
       const TypeSpec* spec = FindType(ev_->event_type);
       ev_->type = spec ? spec->type : EventType::kUnknown;
+      type_ = spec;
       return true;
     }
     if (key == "organization_id") {
@@ -266,7 +272,7 @@ class EnvelopeReader {
 
   Event* ev_;
   WalkContext& ctx_;
-  const TypeSpec* type_;  // from the peek at event_type; nullptr when unknown
+  const TypeSpec* type_ = nullptr;  // set when event_type is read; nullptr when unknown
   uint32_t seen_ = 0;
   bool ok_ = true;
   bool payload_typed_ = false;
@@ -297,8 +303,8 @@ void ResetEvent(Event* ev) {
 
 struct EventParser::Impl {
   od::parser parser;
+  od::parser retype;               // for the rare event whose event_type follows its data
   simdjson::padded_string buffer;  // a padded copy of the input, reused
-  std::string scratch;
 
   simdjson::padded_string_view Pad(std::string_view in) {
     if (buffer.size() < in.size()) buffer = simdjson::padded_string(in.size() + in.size() / 2);
@@ -318,26 +324,38 @@ namespace {
 // Reads one event object; on success stores its minified text (from `raw_start` to the end
 // of the object) in event->json, with event_id added when missing, and checks the size limit.
 // `end_of` gives the first byte after the object once it has been read.
+// Reads data.payload of `ev->json` again with the rules of `spec` (the rare event whose
+// event_type follows its data), using `parser` (not the one iterating the body).
+bool RetypePayload(od::parser* parser, const TypeSpec& spec, const ParserOptions& options,
+                   Event* ev, std::vector<FieldError>* errors) {
+  simdjson::padded_string padded(ev->json);
+  od::document doc;
+  od::object payload;
+  if (parser->iterate(padded).get(doc) ||
+      doc.find_field_unordered("data").find_field_unordered("payload").get_object().get(payload)) {
+    errors->push_back({"data.payload", "could not be read again"});
+    return false;
+  }
+  for (FieldValue& f : ev->fields) {
+    f.present = false;
+    f.is_date = false;
+  }
+  ev->ledger_lines.clear();
+  ev->order_lines.clear();
+  ev->currency.clear();
+  WalkContext ctx{errors, options.max_depth};
+  PathNode root;
+  PathNode data = root.Child("data");
+  PathNode path = data.Child("payload");
+  return internal::ReadPayload(payload, spec, path, 3, ev, ctx) && errors->empty();
+}
+
 bool ReadEvent(od::object obj, const char* raw_start, const std::function<const char*()>& end_of,
-               const ParserOptions& options, Event* ev, std::vector<FieldError>* errors,
-               simdjson::error_code* fatal) {
+               const ParserOptions& options, od::parser* retype_parser, Event* ev,
+               std::vector<FieldError>* errors, simdjson::error_code* fatal) {
   ResetEvent(ev);
   WalkContext ctx{errors, options.max_depth};
-  // The payload's rules depend on event_type, which may come after data: peek at it first,
-  // then rewind (cheap: producers put it near the front).
-  std::string_view peeked_type;
-  {
-    od::value tv;
-    if (obj.find_field_unordered("event_type").get(tv) == simdjson::SUCCESS) {
-      if (tv.get_string().get(peeked_type) != simdjson::SUCCESS) peeked_type = {};
-    }
-    if (auto e = obj.reset().error()) {
-      *fatal = e;
-      return false;
-    }
-  }
-  const TypeSpec* peeked = FindType(peeked_type);
-  EnvelopeReader reader(ev, ctx, peeked);
+  EnvelopeReader reader(ev, ctx);
   bool ok = reader.Read(obj);
   *fatal = ctx.fatal;
   if (!ok || ctx.fatal) {
@@ -354,6 +372,10 @@ bool ReadEvent(od::object obj, const char* raw_start, const std::function<const 
   std::string_view raw(raw_start, static_cast<size_t>(raw_end - raw_start));
   while (!raw.empty() && raw.back() != '}') raw.remove_suffix(1);
   MinifyValidated(raw, &ev->json);
+  if (reader.payload_needs_typing() &&
+      !RetypePayload(retype_parser, GetTypeSpec(ev->type), options, ev, errors)) {
+    return false;
+  }
   if (ev->event_id.empty() && options.assign_missing_event_id) {
     ev->event_id = NewUuid();
     ev->event_id_assigned = true;
@@ -393,7 +415,7 @@ bool EventParser::ParseOne(std::string_view json, Event* event, std::vector<Fiel
   }
   simdjson::error_code fatal;
   if (!ReadEvent(
-          obj, start, [end] { return end; }, options_, event, errors, &fatal)) {
+          obj, start, [end] { return end; }, options_, &impl_->retype, event, errors, &fatal)) {
     if (fatal) {
       errors->clear();
       errors->push_back({"", std::string("is not valid JSON: ") + simdjson::error_message(fatal)});
@@ -506,7 +528,9 @@ std::string EventParser::ParseBody(
         const char* loc = nullptr;
         return doc.current_location().get(loc) == simdjson::SUCCESS ? loc : nullptr;
       };
-      if (!fatal) ok = ReadEvent(obj, start, end_of, options_, &ev, &errors, &fatal);
+      if (!fatal) {
+        ok = ReadEvent(obj, start, end_of, options_, &impl_->retype, &ev, &errors, &fatal);
+      }
       if (fatal) {
         return std::string("the body is not valid JSON: ") + simdjson::error_message(fatal) +
                " (in event " + std::to_string(index) + ")";
