@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <iostream>
@@ -109,6 +110,12 @@ void StreamDemoEvents(ReadsideServer* server, const DemoOptions& o, std::atomic<
   g.out_of_order_fraction = 0.02;
   g.duplicate_fraction = 0.005;
   g.malformed_fraction = 0.002;
+  if (server->store()->LastPosition() > 0) {
+    // A store from an earlier demo: its history is there already; stream live only, with a
+    // seed of its own so that new events never reuse earlier event ids.
+    g.seed ^= static_cast<uint64_t>(now);
+    g.start_unix_micros = now;
+  }
   sim::Generator gen(g);
   std::string line, body;
   int64_t ts = 0;
@@ -142,9 +149,8 @@ void StreamDemoEvents(ReadsideServer* server, const DemoOptions& o, std::atomic<
   }
 }
 
-}  // namespace
-
-int RunDemo(const DemoOptions& options) {
+// Serves with the simulator feeding it until SIGTERM/SIGINT; the store is closed on return.
+int ServeDemo(const DemoOptions& options) {
   ReadsideServer server(options.serve);
   if (absl::Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "readside demo: %s\n", std::string(s.message()).c_str());
@@ -174,6 +180,28 @@ int RunDemo(const DemoOptions& options) {
   stop = true;
   feeder.join();
   return 0;
+}
+
+}  // namespace
+
+int RunDemo(DemoOptions options) {
+  bool temporary = options.serve.data_dir.empty();
+  if (temporary) {
+    // Each demo starts clean: the simulator's history is relative to now, so replaying it
+    // into an old store would only produce idempotency conflicts.
+    char dir[] = "/tmp/readside-demo-XXXXXX";
+    if (mkdtemp(dir) == nullptr) {
+      std::perror("readside demo: cannot create a temporary data directory");
+      return 1;
+    }
+    options.serve.data_dir = dir;
+  }
+  int code = ServeDemo(options);
+  if (temporary) {
+    std::error_code ec;
+    std::filesystem::remove_all(options.serve.data_dir, ec);  // the store is closed by now
+  }
+  return code;
 }
 
 }  // namespace readside::app

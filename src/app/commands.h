@@ -15,14 +15,14 @@ namespace readside::app {
 int RunServe(const ServeOptions& options);
 
 struct DemoOptions {
-  ServeOptions serve;
+  ServeOptions serve;  // serve.data_dir empty: a fresh temporary directory
   std::vector<std::string> tenants = {"acme-corp", "beta-inc", "gamma-llc"};
   int history_days = 90;           // simulated history loaded at start
   uint64_t history_events = 60'000;
   double live_events_per_second = 20;
   uint64_t seed = 42;
 };
-int RunDemo(const DemoOptions& options);
+int RunDemo(DemoOptions options);
 
 struct GenerateOptions {
   sim::GeneratorOptions generator;

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   AddServeFlags(serve_cmd, &serve);
 
   readside::app::DemoOptions demo;
-  demo.serve.data_dir = "./readside-demo-data";
+  demo.serve.data_dir = "";  // a fresh temporary directory per run (see RunDemo)
   CLI::App* demo_cmd =
       app.add_subcommand("demo", "serve plus a simulated ERP streaming events for a few tenants");
   AddServeFlags(demo_cmd, &demo.serve);
