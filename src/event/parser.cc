@@ -278,6 +278,16 @@ class EnvelopeReader {
   bool payload_typed_ = false;
 };
 
+void ResetPayload(Event* ev) {
+  ev->currency.clear();
+  for (FieldValue& f : ev->fields) {
+    f.present = false;
+    f.is_date = false;
+  }
+  ev->ledger_lines.clear();
+  ev->order_lines.clear();
+}
+
 void ResetEvent(Event* ev) {
   ev->event_id.clear();
   ev->event_id_assigned = false;
@@ -289,13 +299,7 @@ void ResetEvent(Event* ev) {
   ev->entity_id.clear();
   ev->entity_type.clear();
   ev->action.clear();
-  ev->currency.clear();
-  for (FieldValue& f : ev->fields) {
-    f.present = false;
-    f.is_date = false;
-  }
-  ev->ledger_lines.clear();
-  ev->order_lines.clear();
+  ResetPayload(ev);
   ev->json.clear();
 }
 
@@ -336,13 +340,7 @@ bool RetypePayload(od::parser* parser, const TypeSpec& spec, const ParserOptions
     errors->push_back({"data.payload", "could not be read again"});
     return false;
   }
-  for (FieldValue& f : ev->fields) {
-    f.present = false;
-    f.is_date = false;
-  }
-  ev->ledger_lines.clear();
-  ev->order_lines.clear();
-  ev->currency.clear();
+  ResetPayload(ev);
   WalkContext ctx{errors, options.max_depth};
   PathNode root;
   PathNode data = root.Child("data");
