@@ -46,7 +46,11 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Server::Impl* server)
-      : stream_(std::move(socket)), server_(server) {}
+      : stream_(std::move(socket)), server_(server) {
+    // Beast reads at most the buffer's spare capacity (and at least 512 bytes) per call: an
+    // empty buffer would read a 1 MB batch in thousands of small reads.
+    buffer_.reserve(64 * 1024);
+  }
 
   void Start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });

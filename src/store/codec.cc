@@ -1,5 +1,6 @@
 #include "store/codec.h"
 
+#include <cassert>
 #include <cstring>
 
 namespace readside::store::codec {
@@ -99,19 +100,28 @@ bool BlockReader::Get(uint64_t position, StoredEvent* out) const {
   return DecodeRecord(position, records_[position - first_], out);
 }
 
-void AppendToBlock(const EventToStore& e, std::string* record_scratch, std::string* body) {
-  EncodeRecord(e, record_scratch);
-  PutVarint(body, record_scratch->size());
-  body->append(*record_scratch);
+void AppendToBlock(const EventToStore& e, std::string* body) {
+  // The record is written in place after its length (no intermediate copy of the JSON).
+  size_t length = 1 + 8 + 4 + e.organization_id.size() + e.entity_id.size() +
+                  e.event_type.size() + e.event_id.size() + e.json.size();
+  PutVarint(body, length);
+  size_t before = body->size();
+  body->push_back(1);
+  PutLE64(body, static_cast<uint64_t>(e.timestamp_micros));
+  PutShort(body, e.organization_id);
+  PutShort(body, e.entity_id);
+  PutShort(body, e.event_type);
+  PutShort(body, e.event_id);
+  body->append(e.json);
+  assert(body->size() - before == length);
+  (void)before;
 }
 
-std::string FinishBlock(uint64_t count, const std::string& body) {
-  std::string block;
-  block.reserve(body.size() + 11);
-  block.push_back(2);
-  PutVarint(&block, count);
-  block.append(body);
-  return block;
+std::string BlockHeader(uint64_t count) {
+  std::string header;
+  header.push_back(2);
+  PutVarint(&header, count);
+  return header;
 }
 
 void EncodePositions(const std::vector<uint64_t>& positions, std::string* out) {

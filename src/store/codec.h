@@ -85,8 +85,10 @@ class BlockReader {
   std::vector<std::string_view> records_;
 };
 
-void AppendToBlock(const EventToStore& e, std::string* record_scratch, std::string* body);
-std::string FinishBlock(uint64_t count, const std::string& body);
+// A block is BlockHeader(count) followed by the records appended with AppendToBlock (written
+// as two slices, so the body is copied once, into the write batch).
+void AppendToBlock(const EventToStore& e, std::string* body);
+std::string BlockHeader(uint64_t count);
 
 void EncodePositions(const std::vector<uint64_t>& positions, std::string* out);
 bool DecodePositions(std::string_view in, std::vector<uint64_t>* positions);

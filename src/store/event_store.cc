@@ -238,11 +238,14 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
   // per organization (see codec.h).
   constexpr uint64_t kBlockEvents = 1024;
   constexpr size_t kBlockBytes = 1 << 20;
-  std::string block_body, record;
+  std::string block_body;
+  block_body.reserve(kBlockBytes + (64 << 10));
   uint64_t block_first = next, block_count = 0;
   auto flush_block = [&] {
     if (block_count == 0) return;
-    batch.Put(cf[kLog], codec::PositionKey(block_first), codec::FinishBlock(block_count, block_body));
+    std::string key = codec::PositionKey(block_first), header = codec::BlockHeader(block_count);
+    rocksdb::Slice key_slice(key), parts[2] = {header, block_body};
+    batch.Put(cf[kLog], rocksdb::SliceParts(&key_slice, 1), rocksdb::SliceParts(parts, 2));
     block_body.clear();
     block_first += block_count;
     block_count = 0;
@@ -262,7 +265,7 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
       if (decided->outcome == Outcome::kAccepted) {
         uint64_t pos = next++;
         decided->position = pos;
-        codec::AppendToBlock(e, &record, &block_body);
+        codec::AppendToBlock(e, &block_body);
         if (++block_count == kBlockEvents || block_body.size() >= kBlockBytes) flush_block();
         index_entries.push_back({e.organization_id, e.entity_id, key, pos});
         in_group.emplace(key, InGroup{pos, &e.json});
@@ -323,8 +326,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (int i = 0; i < kCfCount; ++i) {
     rocksdb::ColumnFamilyOptions cf_options;
-    // Index families take random-order inserts: small memtables stay in the CPU caches.
-    cf_options.write_buffer_size = (i == kLog ? 64 : 4) << 20;
+    // Large memtables: fewer flushes and level-0 compactions competing with ingest for the cores.
+    cf_options.write_buffer_size = (i == kLog ? 64 : 32) << 20;
     cf_options.compression = rocksdb::kLZ4Compression;
     rocksdb::BlockBasedTableOptions table;
     // Keys of the log and of the organization index arrive in increasing order per prefix:
