@@ -4,6 +4,7 @@
 
 #include "common/json_writer.h"
 #include "common/time_util.h"
+#include "event/parser.h"
 #include "http/routes.h"
 
 namespace readside::http {
@@ -101,6 +102,12 @@ void GetEvents(const Services& s, Request& req, Responder respond) {
   const std::string& org = req.params["org"];
   if (auto denied = s.access->Authorize(req, Action::kReadEvents, org)) {
     return respond(ProblemResponse(*denied, req.path));
+  }
+  if (!event::IsValidOrganizationId(org)) {
+    Problem p{.status = 400, .title = "Invalid path parameter",
+              .detail = "org must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"};
+    p.errors.push_back({"org", "must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"});
+    return respond(ProblemResponse(p, req.path));
   }
   store::EventQuery q{.organization_id = org};
   if (auto problem = ParseEventQuery(req, &q)) return respond(ProblemResponse(*problem, req.path));

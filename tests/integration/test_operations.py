@@ -71,6 +71,13 @@ class IngestRejectsFileTest(ServerTestCase):
         self.assertEqual(json.loads(rows[0]["raw"])["organization_id"], "Not Valid")
 
 
+class EventQueryPathTest(ServerTestCase):
+    def test_an_organization_id_that_breaks_the_contract_is_a_400(self):
+        srv = self.start_server()
+        self.assertProblem(srv.get("/events/Not_An_Org"), 400)
+        self.assertEqual(srv.get("/events/no-such-org").json, {"events": [], "next": None})
+
+
 class ConfigurationTest(ServerTestCase):
     def _three_events(self):
         return ndjson([make_event(), make_event(), make_event()])
