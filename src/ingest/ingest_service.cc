@@ -21,6 +21,13 @@ struct Batch {
   std::vector<Rejection> rejected;
 };
 
+// Moves what the store keeps out of a validated event.
+store::EventToStore TakeForStore(event::Event& ev) {
+  return {std::move(ev.organization_id), std::move(ev.event_id), ev.event_id_assigned,
+          std::move(ev.entity_id),       std::move(ev.event_type), ev.timestamp_micros,
+          std::move(ev.json)};
+}
+
 std::string BuildAnswer(const Batch& batch, const std::vector<store::AppendOutcome>& outcomes,
                         uint64_t last_position, IngestCounters* counters) {
   uint64_t accepted = 0, duplicates = 0, position = 0;
@@ -87,10 +94,7 @@ void IngestService::Ingest(std::string_view body, event::BodyFormat format,
         }
         batch->indexes.push_back(index);
         batch->event_ids.push_back(ev.event_id);
-        request.events.push_back({std::move(ev.organization_id), std::move(ev.event_id),
-                                  ev.event_id_assigned, std::move(ev.entity_id),
-                                  std::move(ev.event_type), ev.timestamp_micros,
-                                  std::move(ev.json)});
+        request.events.push_back(TakeForStore(ev));
       });
   if (!body_error.empty()) {
     bool too_many = body_error.find("more than") != std::string::npos;
@@ -143,10 +147,7 @@ void IngestService::IngestUnattended(std::string_view ndjson, std::string source
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     if (parser.ParseOne(line, &ev, &errors)) {
-      request.events.push_back({std::move(ev.organization_id), std::move(ev.event_id),
-                                ev.event_id_assigned, std::move(ev.entity_id),
-                                std::move(ev.event_type), ev.timestamp_micros,
-                                std::move(ev.json)});
+      request.events.push_back(TakeForStore(ev));
       continue;
     }
     std::string reason;

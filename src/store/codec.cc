@@ -1,6 +1,5 @@
 #include "store/codec.h"
 
-#include <cassert>
 #include <cstring>
 
 namespace readside::store::codec {
@@ -27,12 +26,12 @@ bool GetShort(std::string_view* in, std::string* out) {
   return true;
 }
 
-}  // namespace
+size_t RecordSize(const EventToStore& e) {
+  return 1 + 8 + 4 + e.organization_id.size() + e.entity_id.size() + e.event_type.size() +
+         e.event_id.size() + e.json.size();
+}
 
-void EncodeRecord(const EventToStore& e, std::string* out) {
-  out->clear();
-  out->reserve(e.json.size() + e.organization_id.size() + e.entity_id.size() +
-               e.event_type.size() + e.event_id.size() + 13);
+void AppendRecord(const EventToStore& e, std::string* out) {
   out->push_back(1);
   PutLE64(out, static_cast<uint64_t>(e.timestamp_micros));
   PutShort(out, e.organization_id);
@@ -41,6 +40,8 @@ void EncodeRecord(const EventToStore& e, std::string* out) {
   PutShort(out, e.event_id);
   out->append(e.json);
 }
+
+}  // namespace
 
 bool DecodeRecord(uint64_t position, std::string_view v, StoredEvent* out) {
   if (v.size() < 9 || v[0] != 1) return false;
@@ -102,19 +103,8 @@ bool BlockReader::Get(uint64_t position, StoredEvent* out) const {
 
 void AppendToBlock(const EventToStore& e, std::string* body) {
   // The record is written in place after its length (no intermediate copy of the JSON).
-  size_t length = 1 + 8 + 4 + e.organization_id.size() + e.entity_id.size() +
-                  e.event_type.size() + e.event_id.size() + e.json.size();
-  PutVarint(body, length);
-  size_t before = body->size();
-  body->push_back(1);
-  PutLE64(body, static_cast<uint64_t>(e.timestamp_micros));
-  PutShort(body, e.organization_id);
-  PutShort(body, e.entity_id);
-  PutShort(body, e.event_type);
-  PutShort(body, e.event_id);
-  body->append(e.json);
-  assert(body->size() - before == length);
-  (void)before;
+  PutVarint(body, RecordSize(e));
+  AppendRecord(e, body);
 }
 
 std::string BlockHeader(uint64_t count) {

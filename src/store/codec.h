@@ -58,7 +58,6 @@ inline std::string IdempotencyKey(std::string_view org, std::string_view event_i
   return k;
 }
 
-void EncodeRecord(const EventToStore& e, std::string* out);
 // Returns false on a corrupt record.
 bool DecodeRecord(uint64_t position, std::string_view value, StoredEvent* out);
 
