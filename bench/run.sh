@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs every benchmark with its peer in the same run and rewrites bench/RESULTS.md.
 #   bench/run.sh            (after `make build`; `make bench` does both)
-# Environment: EVENTS (default 400000), REPS (default 3).
+# Environment: EVENTS (default 400000), REPS (default 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 EVENTS=${EVENTS:-400000}
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 OUT=bench/out
 mkdir -p $OUT
 PGBIN=/usr/lib/postgresql/15/bin
