@@ -322,6 +322,9 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   // One writer thread: sequential memtable inserts can use insert hints (below), which
   // concurrent memtable writes would ignore.
   db_options.allow_concurrent_memtable_write = false;
+  // Index writes skip the WAL (see IndexWriter); flushing every family together keeps the
+  // index watermark and the index entries it covers consistent on disk.
+  db_options.atomic_flush = true;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (int i = 0; i < kCfCount; ++i) {
