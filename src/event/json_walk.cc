@@ -105,19 +105,19 @@ std::string_view TrimmedToken(od::value& v) {
 
 namespace {
 
-bool WriteObject(od::object obj, int depth, const PathNode& path, WalkContext& ctx) {
+bool ValidateObject(od::object obj, int depth, const PathNode& path, WalkContext& ctx) {
   return ForEachField(obj, path, ctx, [&](std::string_view, od::value v, const PathNode& child) {
-    return WriteAny(v, depth + 1, child, ctx);
+    return ValidateAny(v, depth + 1, child, ctx);
   });
 }
 
-bool WriteArray(od::array arr, int depth, const PathNode& path, WalkContext& ctx) {
+bool ValidateArray(od::array arr, int depth, const PathNode& path, WalkContext& ctx) {
   bool ok = true;
   size_t index = 0;
   for (auto element : arr) {
     od::value v;
     if (auto e = std::move(element).get(v)) return ctx.Fail(e, path);
-    if (!WriteAny(v, depth + 1, path.Element(index), ctx)) {
+    if (!ValidateAny(v, depth + 1, path.Element(index), ctx)) {
       if (ctx.fatal) return false;
       ok = false;
     }
@@ -128,7 +128,7 @@ bool WriteArray(od::array arr, int depth, const PathNode& path, WalkContext& ctx
 
 }  // namespace
 
-bool WriteAny(od::value v, int depth, const PathNode& path, WalkContext& ctx) {
+bool ValidateAny(od::value v, int depth, const PathNode& path, WalkContext& ctx) {
   od::json_type type;
   if (auto e = v.type().get(type)) return ctx.Fail(e, path);
   switch (type) {
@@ -139,7 +139,7 @@ bool WriteAny(od::value v, int depth, const PathNode& path, WalkContext& ctx) {
       }
       od::object obj;
       if (auto e = v.get_object().get(obj)) return ctx.Fail(e, path);
-      return WriteObject(obj, depth, path, ctx);
+      return ValidateObject(obj, depth, path, ctx);
     }
     case od::json_type::array: {
       if (depth >= ctx.max_depth) {
@@ -148,7 +148,7 @@ bool WriteAny(od::value v, int depth, const PathNode& path, WalkContext& ctx) {
       }
       od::array arr;
       if (auto e = v.get_array().get(arr)) return ctx.Fail(e, path);
-      return WriteArray(arr, depth, path, ctx);
+      return ValidateArray(arr, depth, path, ctx);
     }
     case od::json_type::string: {
       std::string_view s;

@@ -100,6 +100,6 @@ std::string_view TrimmedToken(od::value& v);
 
 // Validates any JSON value (objects, arrays and scalars, recursively).
 // Returns false after a validation error (recorded) or a structural one (ctx.fatal).
-bool WriteAny(od::value v, int depth, const PathNode& path, WalkContext& ctx);
+bool ValidateAny(od::value v, int depth, const PathNode& path, WalkContext& ctx);
 
 }  // namespace readside::event::internal

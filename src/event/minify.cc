@@ -88,8 +88,8 @@ bool IsCompact(std::string_view json) {
     __m256i hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(tail + 32));
     if (Eq64(lo, hi, '\\') == 0) {
       uint64_t quote = Eq64(lo, hi, '"');
-      uint64_t space = Eq64(lo, hi, ' ') | Eq64(lo, hi, '\n') | Eq64(lo, hi, '\r') |
-                       Eq64(lo, hi, '\t');
+      uint64_t space =
+          Eq64(lo, hi, ' ') | Eq64(lo, hi, '\n') | Eq64(lo, hi, '\r') | Eq64(lo, hi, '\t');
       uint64_t in_string = PrefixXor(quote) ^ (st.in_string ? ~uint64_t{0} : 0);
       return (space & ~in_string) == 0;
     }

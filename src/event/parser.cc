@@ -200,7 +200,7 @@ class EnvelopeReader {
       if (auto e = v.get_object().get(obj)) return ctx_.Fail(e, path);
       return ReadObject(obj, path, /*data=*/true);
     }
-    return internal::WriteAny(v, 1, path, ctx_);
+    return internal::ValidateAny(v, 1, path, ctx_);
   }
 
   bool ReadDataField(std::string_view key, od::value v, const PathNode& path) {
@@ -248,7 +248,7 @@ class EnvelopeReader {
         return false;
       }
     }
-    return internal::WriteAny(v, 2, path, ctx_);
+    return internal::ValidateAny(v, 2, path, ctx_);
   }
 
   void CheckRequired() {

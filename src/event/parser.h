@@ -1,6 +1,6 @@
 #pragma once
 // Parses and validates events against ../shared/spec/events.md with simdjson On-Demand, in one
-// pass that also writes the normalized JSON the store keeps. Every rejection names the field
+// pass, then keeps the producer's text minified for the store. Every rejection names the field
 // and the rule; nothing about a rejected event is half-filled in a way callers may use.
 //
 // Bodies: a single event, a JSON array of events, or NDJSON (one event per line). An event

@@ -252,7 +252,8 @@ bool ReadFields(od::object obj, std::span<const FieldSpec> specs, const PathNode
     for (size_t i = 0; i < specs.size(); ++i) {
       if (specs[i].name == key) index = static_cast<int>(i);
     }
-    if (index < 0 && !(is_payload && key == "currency")) return WriteAny(v, depth + 1, child, ctx);
+    if (index < 0 && !(is_payload && key == "currency"))
+      return ValidateAny(v, depth + 1, child, ctx);
     od::json_type type;
     if (auto e = v.type().get(type)) return ctx.Fail(e, child);
     const FieldSpec* spec = index >= 0 ? &specs[static_cast<size_t>(index)] : nullptr;
