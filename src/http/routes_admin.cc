@@ -88,11 +88,10 @@ void Resubmit(const Services& s, Request& req, Responder respond) {
                    [store, id, path, respond](ingest::IngestReply r) {
                      if (auto* problem = std::get_if<Problem>(&r))
                        return respond(ProblemResponse(*problem, path));
-                     const std::string& answer = std::get<std::string>(r);
-                     bool stored = answer.find("\"accepted\":1") != std::string::npos ||
-                                   answer.find("\"duplicates\":1") != std::string::npos;
+                     ingest::IngestAnswer& answer = std::get<ingest::IngestAnswer>(r);
+                     bool stored = answer.accepted + answer.duplicates == 1;
                      if (stored) store->DeleteDeadLetter(id).IgnoreError();
-                     respond(JsonResponse(answer, stored ? 200 : 422));
+                     respond(JsonResponse(std::move(answer.json), stored ? 200 : 422));
                    });
 }
 

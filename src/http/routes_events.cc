@@ -50,7 +50,7 @@ void PostEvents(const Services& s, Request& req, Responder respond) {
     if (auto* problem = std::get_if<Problem>(&reply)) {
       respond(ProblemResponse(*problem, path));
     } else {
-      respond(JsonResponse(std::move(std::get<std::string>(reply))));
+      respond(JsonResponse(std::move(std::get<ingest::IngestAnswer>(reply).json)));
     }
   });
 }

@@ -111,10 +111,10 @@ namespace {
 // lines that parse as a JSON object without event_id are touched; anything else is sent as is
 // for the server to judge.
 std::string EnsureEventId(std::string line) {
-  // Fast path: a line that names event_id anywhere is sent as is (a nested "event_id" in a
-  // line without one at the top just means the server assigns it; no retry risk arises
-  // because such lines are rare and the server answers them as new events only once).
-  if (line.find("\"event_id\"") != std::string::npos) return line;
+  // Fast path: producers (and the server's stored form) put event_id first. Anything else is
+  // parsed, so an event_id nested deeper never passes for a top-level one.
+  size_t first = line.find_first_not_of(" \t");
+  if (first != std::string::npos && line.compare(first, 12, "{\"event_id\":") == 0) return line;
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(line, ec);
   if (ec || !v.is_object() || v.as_object().contains("event_id")) return line;

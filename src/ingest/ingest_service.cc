@@ -28,8 +28,8 @@ store::EventToStore TakeForStore(event::Event& ev) {
           std::move(ev.json)};
 }
 
-std::string BuildAnswer(const Batch& batch, const std::vector<store::AppendOutcome>& outcomes,
-                        uint64_t last_position, IngestCounters* counters) {
+IngestAnswer BuildAnswer(const Batch& batch, const std::vector<store::AppendOutcome>& outcomes,
+                         uint64_t last_position, IngestCounters* counters) {
   uint64_t accepted = 0, duplicates = 0, position = 0;
   JsonBuilder conflicts;
   conflicts.BeginArray();
@@ -69,7 +69,7 @@ std::string BuildAnswer(const Batch& batch, const std::vector<store::AppendOutco
   // Without accepted events, the store's head: waiting for it still gives read-your-writes.
   b.Key("position").Int(static_cast<int64_t>(accepted > 0 ? position : last_position));
   b.EndObject();
-  return b.Take();
+  return IngestAnswer{b.Take(), accepted, duplicates};
 }
 
 }  // namespace

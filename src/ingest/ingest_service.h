@@ -18,8 +18,14 @@
 
 namespace readside::ingest {
 
-// The JSON answer of POST /events, or why the request as a whole failed.
-using IngestReply = std::variant<std::string, Problem>;
+// The answer of POST /events: its JSON and the counts callers act on.
+struct IngestAnswer {
+  std::string json;
+  uint64_t accepted = 0;
+  uint64_t duplicates = 0;
+};
+// The answer, or why the request as a whole failed.
+using IngestReply = std::variant<IngestAnswer, Problem>;
 
 struct IngestCounters {
   Counter requests, accepted, duplicates, conflicts, rejected;

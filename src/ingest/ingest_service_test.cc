@@ -41,19 +41,21 @@ TEST_F(IngestServiceTest, AnswersPerEventOutcomes) {
   std::string body = "[" + Event("a") + "," + Event("b", "-1") + "," + Event("a") + "," +
                      Event("a", "11") + "," + Event("c") + "]";
   IngestReply r = Run(body);
-  ASSERT_TRUE(std::holds_alternative<std::string>(r));
-  EXPECT_EQ(std::get<std::string>(r),
+  ASSERT_TRUE(std::holds_alternative<IngestAnswer>(r));
+  EXPECT_EQ(std::get<IngestAnswer>(r).json,
             R"({"accepted":2,"duplicates":1,"conflicts":[{"index":3,"event_id":"a"}],)"
             R"("rejected":[{"index":1,"event_id":"b","errors":[{"field":"data.payload.amount","message":"must be > 0"}]}],"position":2})");
   EXPECT_EQ(store_->RejectedCount("acme"), 1u);
   EXPECT_EQ(service_->counters().accepted.value(), 2u);
+  EXPECT_EQ(std::get<IngestAnswer>(r).accepted, 2u);
+  EXPECT_EQ(std::get<IngestAnswer>(r).duplicates, 1u);
 }
 
 TEST_F(IngestServiceTest, OnlyDuplicatesAnswerTheStoreHead) {
   Run(Event("a"));
   IngestReply r = Run(Event("a") + "\n" + Event("a") + "\n", event::BodyFormat::kNdjson);
-  EXPECT_NE(std::get<std::string>(r).find(R"("accepted":0,"duplicates":2)"), std::string::npos);
-  EXPECT_NE(std::get<std::string>(r).find(R"("position":1})"), std::string::npos);
+  EXPECT_NE(std::get<IngestAnswer>(r).json.find(R"("accepted":0,"duplicates":2)"), std::string::npos);
+  EXPECT_NE(std::get<IngestAnswer>(r).json.find(R"("position":1})"), std::string::npos);
 }
 
 TEST_F(IngestServiceTest, MalformedBodyIsAProblemAndStoresNothing) {
