@@ -36,19 +36,6 @@ constexpr const char* kCfNames[kCfCount] = {"log", "by_org", "by_aggregate",
 
 std::string RejectedKey(std::string_view org) { return "rejected/" + std::string(org); }
 
-// "org\0…" → "org\0": the organization part of by_org keys.
-class OrgPrefix final : public rocksdb::SliceTransform {
- public:
-  const char* Name() const override { return "readside.OrgPrefix"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    const char* nul = static_cast<const char*>(std::memchr(key.data(), 0, key.size()));
-    return rocksdb::Slice(key.data(), static_cast<size_t>(nul - key.data()) + 1);
-  }
-  bool InDomain(const rocksdb::Slice& key) const override {
-    return std::memchr(key.data(), 0, key.size()) != nullptr;
-  }
-};
-
 // "org\0 len entity BE64(position)" → "org\0 len entity": one aggregate's keys share a prefix.
 class AggregatePrefix final : public rocksdb::SliceTransform {
  public:
@@ -319,8 +306,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.max_total_wal_size = 256 << 20;
-  // One writer thread: sequential memtable inserts can use insert hints (below), which
-  // concurrent memtable writes would ignore.
+  // Each family has one writing thread: plain skip-list inserts, without the atomic
+  // compare-and-swap that concurrent memtable writes need.
   db_options.allow_concurrent_memtable_write = false;
   // Index writes skip the WAL (see IndexWriter); flushing every family together keeps the
   // index watermark and the index entries it covers consistent on disk.
@@ -333,14 +320,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
     cf_options.write_buffer_size = (i == kLog ? 64 : 32) << 20;
     cf_options.compression = rocksdb::kLZ4Compression;
     rocksdb::BlockBasedTableOptions table;
-    // Keys of the log and of the organization index arrive in increasing order per prefix:
-    // an insert hint per prefix makes each memtable insert O(1) instead of a skip-list search.
-    if (i == kLog) {
-      cf_options.memtable_insert_with_hint_prefix_extractor.reset(
-          rocksdb::NewFixedPrefixTransform(4));
-    } else if (i == kByOrg) {
-      cf_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<OrgPrefix>();
-    } else if (i == kByAggregate) {
+    if (i == kByAggregate) {
       cf_options.prefix_extractor = std::make_shared<AggregatePrefix>();
     }
     // The idempotency index is only ever read by exact key, and each aggregate's index only
