@@ -1,5 +1,7 @@
 #include "sim/json_writer.h"
 
+#include "common/json_writer.h"
+
 namespace readside::sim {
 namespace {
 
@@ -10,17 +12,7 @@ void AppendTwoDigits(int64_t v, std::string* out) {
 
 }  // namespace
 
-void AppendInt(int64_t v, std::string* out) {
-  char buf[24];
-  int n = 0;
-  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  do {
-    buf[n++] = static_cast<char>('0' + u % 10);
-    u /= 10;
-  } while (u != 0);
-  if (v < 0) out->push_back('-');
-  while (n > 0) out->push_back(buf[--n]);
-}
+void AppendInt(int64_t v, std::string* out) { AppendJsonInt(out, v); }
 
 void AppendMoneyNumber(int64_t cents, std::string* out) {
   if (cents < 0) {
@@ -60,21 +52,7 @@ void JsonWriter::Key(std::string_view name) {
 
 void JsonWriter::String(std::string_view value) {
   Separate();
-  out_->push_back('"');
-  for (char c : value) {
-    if (c == '"' || c == '\\') {
-      out_->push_back('\\');
-      out_->push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out_->append("\\u00", 4);
-      out_->push_back(kHex[(c >> 4) & 0xf]);
-      out_->push_back(kHex[c & 0xf]);
-    } else {
-      out_->push_back(c);
-    }
-  }
-  out_->push_back('"');
+  AppendJsonString(out_, value);
 }
 
 void JsonWriter::Int(int64_t value) {
