@@ -7,6 +7,7 @@
 #include "http/probe.h"
 #include "http/routes.h"
 #include "ingest/ingest_service.h"
+#include "projection/projector.h"
 #include "store/event_store.h"
 
 namespace readside::app {
@@ -33,6 +34,7 @@ struct ReadsideServer::Impl {
   ServeOptions options;
   std::unique_ptr<store::EventStore> store;
   std::unique_ptr<ingest::IngestService> ingest;
+  std::unique_ptr<projection::Projector> projector;
   http::OpenAccess access;
   MetricsRegistry metrics;
   http::HttpProbe probe;
@@ -49,6 +51,8 @@ ReadsideServer::~ReadsideServer() {
   // the HTTP server's io_context still exists; only then is the server destroyed.
   if (!impl_) return;
   impl_->ingest.reset();
+  if (impl_->projector) impl_->projector->Stop();  // answers pending min_position waits
+  impl_->projector.reset();
   impl_->store.reset();
   impl_->server.reset();
 }
@@ -66,15 +70,19 @@ absl::Status ReadsideServer::Start() {
   m.ingest = std::make_unique<ingest::IngestService>(m.store.get(), m.options.parser);
   m.ingest->RegisterMetrics(&m.metrics);
   m.probe.Register(&m.metrics);
-  store::EventStore* st = m.store.get();
-  http::Services services{.store = st,
+  m.projector = std::make_unique<projection::Projector>(m.store.get(), &SystemClock::Get());
+  m.projector->Start();
+  http::Services services{.store = m.store.get(),
                           .ingest = m.ingest.get(),
                           .access = &m.access,
                           .metrics = &m.metrics,
-                          .applied_position = [st] { return st->LastPosition(); }};
+                          .projector = m.projector.get(),
+                          .clock = &SystemClock::Get()};
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
   http::AddAdminRoutes(&m.router, services);
+  http::AddAnalyticsRoutes(&m.router, services);
+  http::AddTenantRoutes(&m.router, services);
   m.server = std::make_unique<http::Server>(
       http_options, &m.router, [this](const http::Request& req, int status, uint64_t micros) {
         impl_->probe.Record(impl_->router.RouteOf(req), status, micros);

@@ -136,6 +136,10 @@ class EnvelopeReader {
         ctx_.Error(path, "must be dot-separated lower-case segments such as crm.lead.created");
         return false;
       }
+      if (ev_->event_type.starts_with("readside.")) {
+        ctx_.Error(path, "must not start with readside. (reserved for readside's own events)");
+        return false;
+      }
       const TypeSpec* spec = FindType(ev_->event_type);
       ev_->type = spec ? spec->type : EventType::kUnknown;
       type_ = spec;

@@ -79,6 +79,12 @@ TEST_F(ParserTest, UnknownTypeIsAcceptedWithoutPayloadRules) {
   EXPECT_EQ(ev_.event_type, "crm.widget.frobbed");
 }
 
+TEST_F(ParserTest, ReadsideTypesAreReservedForTheServer) {
+  ExpectRejected(Envelope("readside.tenant.configured", R"({"timezone":"UTC"})"), "event_type",
+                 "reserved");
+  ASSERT_TRUE(Parse(Envelope("readsidex.tenant.configured", "{}")));
+}
+
 TEST_F(ParserTest, EventTypeAfterDataStillGetsPayloadRules) {
   std::string j =
       R"({"organization_id":"a","timestamp":"2024-01-15T10:00:00Z","version":"1.0",)"

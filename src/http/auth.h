@@ -13,7 +13,7 @@
 
 namespace readside::http {
 
-enum class Action { kIngest, kReadEvents, kAdmin };
+enum class Action { kIngest, kReadEvents, kReadAnalytics, kAdmin };
 
 class AccessPolicy {
  public:
@@ -22,6 +22,10 @@ class AccessPolicy {
   // event's organization through AuthorizeEventOrganization instead).
   virtual std::optional<Problem> Authorize(const Request& req, Action action,
                                            std::string_view organization_id) const = 0;
+  // Whether the (already authorized) caller may read a domain's metrics ("crm", "hrm",
+  // "finance", "inventory", "projects", "cross"): 403 on the domain's own routes, and the
+  // section is left out of composite responses.
+  virtual bool MayReadDomain(const Request& req, std::string_view domain) const { return true; }
 };
 
 class OpenAccess final : public AccessPolicy {

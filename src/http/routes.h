@@ -7,11 +7,14 @@
 #include <functional>
 #include <string>
 
+#include "common/clock.h"
 #include "common/metrics.h"
 #include "http/auth.h"
 #include "http/router.h"
 #include "ingest/ingest_service.h"
 #include "store/event_store.h"
+
+namespace readside::projection { class Projector; }
 
 namespace readside::http {
 
@@ -20,8 +23,8 @@ struct Services {
   ingest::IngestService* ingest = nullptr;
   const AccessPolicy* access = nullptr;
   MetricsRegistry* metrics = nullptr;
-  // Position the read models have applied (until projections exist: the store's head).
-  std::function<uint64_t()> applied_position;
+  projection::Projector* projector = nullptr;
+  const Clock* clock = nullptr;
 };
 
 // Adapts a route function taking the services to a Router handler.
@@ -35,5 +38,7 @@ inline Handler Bind(const Services& services, ServiceHandler handler) {
 void AddEventRoutes(Router* router, const Services& services);
 void AddOpsRoutes(Router* router, const Services& services);
 void AddAdminRoutes(Router* router, const Services& services);
+void AddAnalyticsRoutes(Router* router, const Services& services);
+void AddTenantRoutes(Router* router, const Services& services);
 
 }  // namespace readside::http

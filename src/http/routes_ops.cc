@@ -3,6 +3,7 @@
 #include "common/json_writer.h"
 #include "http/openapi.h"
 #include "http/routes.h"
+#include "projection/projector.h"
 
 namespace readside::http {
 namespace {
@@ -20,13 +21,13 @@ std::string HealthBody(std::string_view status, uint64_t applied, uint64_t store
 void AddOpsRoutes(Router* router, const Services& s) {
   router->Add("GET", "/health/live", [s](Request&, Responder respond) {
     uint64_t stored = s.store->LastPosition();
-    respond(JsonResponse(HealthBody("live", s.applied_position(), stored)));
+    respond(JsonResponse(HealthBody("live", s.projector->AppliedPosition(), stored)));
   });
   router->Add("GET", "/health/ready", [s](Request&, Responder respond) {
     // Stored position first: a commit between the two reads can only make us look behind.
     uint64_t stored = s.store->LastPosition();
-    uint64_t applied = s.applied_position();
-    bool ready = applied >= stored;
+    uint64_t applied = s.projector->AppliedPosition();
+    bool ready = s.projector->Ready();
     Response r = JsonResponse(HealthBody(ready ? "ready" : "catching_up", applied, stored),
                               ready ? 200 : 503);
     if (!ready) r.headers.emplace_back("Retry-After", "1");
@@ -36,6 +37,8 @@ void AddOpsRoutes(Router* router, const Services& s) {
     std::string text = s.metrics->Render();
     RenderGauge("readside_store_position", "position of the last durable event",
                 static_cast<double>(s.store->LastPosition()), &text);
+    RenderGauge("readside_applied_position", "position the read models have applied",
+                static_cast<double>(s.projector->AppliedPosition()), &text);
     respond(Response{200, "text/plain; version=0.0.4; charset=utf-8", std::move(text), {}});
   });
   router->Add("GET", "/openapi.json", [](Request&, Responder respond) {

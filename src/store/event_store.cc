@@ -34,7 +34,10 @@ namespace {
 constexpr const char* kCfNames[kCfCount] = {"log", "by_org", "by_aggregate",
                                             "idempotency", "dead_letter", "meta"};
 
-std::string RejectedKey(std::string_view org) { return "rejected/" + std::string(org); }
+std::string CountKey(std::string_view kind, std::string_view org) {
+  return std::string(kind) + "/" + std::string(org);
+}
+std::string RejectedKey(std::string_view org) { return CountKey("rejected", org); }
 
 // "org\0 len entity BE64(position)" → "org\0 len entity": one aggregate's keys share a prefix.
 class AggregatePrefix final : public rocksdb::SliceTransform {
@@ -257,17 +260,22 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
         index_entries.push_back({e.organization_id, e.entity_id, key, pos});
         in_group.emplace(key, InGroup{pos, &e.json});
       }
+      if (decided->outcome != Outcome::kAccepted) {
+        ++rejected[CountKey(decided->outcome == Outcome::kDuplicate ? "duplicates" : "conflicts",
+                            e.organization_id)];
+      }
       outcomes[r].push_back(*decided);
     }
-    for (const auto& [org, n] : req.rejected_by_org) rejected[org] += n;
+    for (const auto& [org, n] : req.rejected_by_org) rejected[RejectedKey(org)] += n;
   }
   flush_block();
-  for (const auto& [org, n] : rejected) {
+  // Per-tenant counts of rejected, duplicate and conflicting input (durable with the group).
+  for (const auto& [key, n] : rejected) {
     if (!failure.ok()) break;
     std::string current;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kMeta], RejectedKey(org), &current);
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kMeta], key, &current);
     uint64_t count = s.ok() && current.size() == 8 ? codec::GetBE64(current) : 0;
-    batch.Put(cf[kMeta], RejectedKey(org), codec::PositionKey(count + n));
+    batch.Put(cf[kMeta], key, codec::PositionKey(count + n));
   }
   if (failure.ok() && batch.Count() > 0) {
     rocksdb::WriteOptions wo;
@@ -519,10 +527,21 @@ absl::StatusOr<QueryPage> EventStore::Query(const EventQuery& q) const {
 }
 
 uint64_t EventStore::RejectedCount(std::string_view org) const {
-  std::string value;
-  rocksdb::Status s =
-      impl_->db->Get(rocksdb::ReadOptions(), impl_->cf[kMeta], RejectedKey(org), &value);
-  return s.ok() && value.size() == 8 ? codec::GetBE64(value) : 0;
+  return GetTenantCounts(org).rejected;
+}
+
+TenantCounts EventStore::GetTenantCounts(std::string_view org) const {
+  TenantCounts counts;
+  std::pair<const char*, uint64_t*> kinds[] = {{"rejected", &counts.rejected},
+                                               {"duplicates", &counts.duplicates},
+                                               {"conflicts", &counts.conflicts}};
+  for (auto& [kind, out] : kinds) {
+    std::string value;
+    rocksdb::Status s =
+        impl_->db->Get(rocksdb::ReadOptions(), impl_->cf[kMeta], CountKey(kind, org), &value);
+    *out = s.ok() && value.size() == 8 ? codec::GetBE64(value) : 0;
+  }
+  return counts;
 }
 
 absl::StatusOr<uint64_t> EventStore::AddDeadLetter(DeadLetter letter) {

@@ -88,6 +88,12 @@ struct QueryPage {
   std::optional<uint64_t> next;
 };
 
+struct TenantCounts {
+  uint64_t rejected = 0;
+  uint64_t duplicates = 0;
+  uint64_t conflicts = 0;
+};
+
 struct DeadLetter {
   uint64_t id = 0;
   int64_t received_micros = 0;
@@ -130,6 +136,8 @@ class EventStore {
   absl::StatusOr<QueryPage> Query(const EventQuery& query) const;
   // Durable count of rejected events attributed to `org`.
   uint64_t RejectedCount(std::string_view org) const;
+  // Durable counts of rejected, duplicate and conflicting input of `org`.
+  TenantCounts GetTenantCounts(std::string_view org) const;
 
   absl::StatusOr<uint64_t> AddDeadLetter(DeadLetter letter);
   absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(uint64_t after_id, size_t limit) const;

@@ -1,0 +1,201 @@
+// The Analytics API (../shared/spec/api.md "Analytics"): domain routes, the dashboard,
+// series, live activity and data quality, all read from the projector's published views.
+
+#include <array>
+#include <memory>
+
+#include "event/parser.h"
+#include "http/analytics_params.h"
+#include "http/routes.h"
+#include "projection/projector.h"
+#include "query/analytics.h"
+
+namespace readside::http {
+namespace {
+
+using query::Section;
+using ViewFn = std::function<Response(const projection::Projector::TenantRead&, const Request&,
+                                      int64_t now_micros)>;
+
+constexpr Section kAllSections[] = {Section::kCrm,       Section::kHrm,
+                                    Section::kFinance,   Section::kInventory,
+                                    Section::kProjects,  Section::kCross};
+
+Response Attach(Response r, uint64_t position) {
+  r.headers.emplace_back("X-Readside-Position", std::to_string(position));
+  return r;
+}
+
+// Authorizes, validates the organization and the common parameters, waits for min_position
+// (without holding a server thread), then answers with fn's response.
+void ServeView(const Services& s, Request& req, Responder respond,
+               std::initializer_list<std::string_view> params, ViewFn fn) {
+  const std::string& org = req.params["org"];
+  if (auto denied = s.access->Authorize(req, Action::kReadAnalytics, org)) {
+    return respond(ProblemResponse(*denied, req.path));
+  }
+  if (!event::IsValidOrganizationId(org)) {
+    Problem p{.status = 400, .title = "Invalid path parameter",
+              .detail = "org must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"};
+    p.errors.push_back({"org", "must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"});
+    return respond(ProblemResponse(p, req.path));
+  }
+  if (auto problem = CheckKnownParameters(req, params)) {
+    return respond(ProblemResponse(*problem, req.path));
+  }
+  ReadConsistency consistency;
+  if (auto problem = ParseConsistency(req, &consistency)) {
+    return respond(ProblemResponse(*problem, req.path));
+  }
+  auto shared = std::make_shared<Request>(std::move(req));
+  projection::Projector* projector = s.projector;
+  const Clock* clock = s.clock;
+  uint64_t wanted = consistency.min_position;
+  auto wait_ms = consistency.wait.count();
+  projector->WhenApplied(wanted, consistency.wait, [=](bool reached) {
+    if (!reached) {
+      return respond(ProblemResponse(
+          {.status = 503,
+           .title = "Read model behind",
+           .detail = "position " + std::to_string(wanted) + " was not applied within " +
+                     std::to_string(wait_ms) + " ms (applied: " +
+                     std::to_string(projector->AppliedPosition()) + ")",
+           .retry_after_seconds = 1},
+          shared->path));
+    }
+    projection::Projector::TenantRead read = projector->Read(shared->params.at("org"));
+    respond(Attach(fn(read, *shared, clock->NowMicros()), read.position));
+  });
+}
+
+std::vector<Section> Visible(const Services& s, const Request& req) {
+  std::vector<Section> out;
+  for (Section sec : kAllSections) {
+    if (s.access->MayReadDomain(req, query::SectionName(sec))) out.push_back(sec);
+  }
+  return out;
+}
+
+// GET /analytics/<domain>/<name>/{org}
+Handler SectionRoute(const Services& s, Section section) {
+  return [s, section](Request& req, Responder respond) {
+    if (!s.access->MayReadDomain(req, query::SectionName(section))) {
+      return respond(ProblemResponse(
+          {.status = 403, .title = "Forbidden",
+           .detail = "your roles do not include the " + std::string(query::SectionName(section)) +
+                     " domain"},
+          req.path));
+    }
+    auto params = {std::string_view("period"), std::string_view("as_of"),
+                   std::string_view("min_position"), std::string_view("wait_ms")};
+    ServeView(s, req, std::move(respond), params,
+              [s, section](const projection::Projector::TenantRead& read, const Request& r,
+                           int64_t now) {
+                projection::Period period;
+                int64_t as_of;
+                if (auto p = ParsePeriodParam(r, read.view->calendar, now, &period)) {
+                  return ProblemResponse(*p, r.path);
+                }
+                if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
+                return JsonResponse(query::SectionBody(
+                    section, {*read.view, period, as_of, s.projector->Stale()}));
+              });
+  };
+}
+
+void Dashboard(const Services& s, Request& req, Responder respond) {
+  std::vector<Section> sections = Visible(s, req);
+  bool quality = !sections.empty();
+  ServeView(s, req, std::move(respond), {"period", "as_of", "min_position", "wait_ms"},
+            [s, sections, quality](const projection::Projector::TenantRead& read,
+                                   const Request& r, int64_t now) {
+              projection::Period period;
+              int64_t as_of;
+              if (auto p = ParsePeriodParam(r, read.view->calendar, now, &period)) {
+                return ProblemResponse(*p, r.path);
+              }
+              if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
+              store::TenantCounts c = s.store->GetTenantCounts(read.view->settings.organization_id);
+              return JsonResponse(query::DashboardBody(
+                  {*read.view, period, as_of, s.projector->Stale()}, sections, quality,
+                  {c.duplicates, c.conflicts, c.rejected}));
+            });
+}
+
+Response SeriesResponse(const Services& s, const projection::Projector::TenantRead& read,
+                        const Request& r, int64_t now) {
+  Section section;
+  const std::string* domain = r.Query("domain");
+  if (domain == nullptr || !query::ParseSection(*domain, &section)) {
+    return ProblemResponse(
+        BadParameter("domain", "is required: one of crm, hrm, finance, inventory, projects, cross"),
+        r.path);
+  }
+  const std::string* metric_name = r.Query("metric");
+  const query::ScalarMetric* metric =
+      metric_name ? query::FindScalarMetric(section, *metric_name) : nullptr;
+  if (metric == nullptr) {
+    std::string names;
+    for (const query::ScalarMetric& m : query::ScalarMetrics()) {
+      if (m.section == section) names += (names.empty() ? "" : ", ") + std::string(m.name);
+    }
+    return ProblemResponse(
+        BadParameter("metric", "must be a numeric metric of " + *domain + ": " + names), r.path);
+  }
+  if (!s.access->MayReadDomain(r, *domain)) {
+    return ProblemResponse({.status = 403, .title = "Forbidden",
+                            .detail = "your roles do not include the " + *domain + " domain"},
+                           r.path);
+  }
+  std::vector<projection::Period> periods;
+  int64_t as_of;
+  if (auto p = ParseSeriesPeriods(r, read.view->calendar, now, &periods)) {
+    return ProblemResponse(*p, r.path);
+  }
+  if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
+  return JsonResponse(query::SeriesBody(*read.view, *metric, periods, as_of));
+}
+
+void Series(const Services& s, Request& req, Responder respond) {
+  ServeView(s, req, std::move(respond),
+            {"domain", "metric", "granularity", "from", "to", "as_of", "min_position", "wait_ms"},
+            [s](const projection::Projector::TenantRead& read, const Request& r, int64_t now) {
+              return SeriesResponse(s, read, r, now);
+            });
+}
+
+void Live(const Services& s, Request& req, Responder respond) {
+  std::vector<Section> sections = Visible(s, req);
+  ServeView(s, req, std::move(respond), {"min_position", "wait_ms"},
+            [s, sections](const projection::Projector::TenantRead& read, const Request&,
+                          int64_t now) {
+              return JsonResponse(query::LiveBody({*read.view, now, read.position,
+                                                   s.store->LastPosition(), sections}));
+            });
+}
+
+void Quality(const Services& s, Request& req, Responder respond) {
+  ServeView(s, req, std::move(respond), {"min_position", "wait_ms"},
+            [s](const projection::Projector::TenantRead& read, const Request&, int64_t) {
+              store::TenantCounts c = s.store->GetTenantCounts(read.view->settings.organization_id);
+              return JsonResponse(
+                  query::QualityBody(*read.view, {c.duplicates, c.conflicts, c.rejected}));
+            });
+}
+
+}  // namespace
+
+void AddAnalyticsRoutes(Router* router, const Services& s) {
+  router->Add("GET", "/analytics/dashboard/{org}", Bind(s, Dashboard));
+  router->Add("GET", "/analytics/crm/pipeline/{org}", SectionRoute(s, Section::kCrm));
+  router->Add("GET", "/analytics/hrm/headcount/{org}", SectionRoute(s, Section::kHrm));
+  router->Add("GET", "/analytics/finance/revenue/{org}", SectionRoute(s, Section::kFinance));
+  router->Add("GET", "/analytics/inventory/turnover/{org}", SectionRoute(s, Section::kInventory));
+  router->Add("GET", "/analytics/projects/utilization/{org}", SectionRoute(s, Section::kProjects));
+  router->Add("GET", "/analytics/cross/{org}", SectionRoute(s, Section::kCross));
+  router->Add("GET", "/analytics/series/{org}", Bind(s, Series));
+  router->Add("GET", "/analytics/metrics/live/{org}", Bind(s, Live));
+  router->Add("GET", "/analytics/data-quality/{org}", Bind(s, Quality));
+}
+
+}  // namespace readside::http

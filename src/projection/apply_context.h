@@ -1,0 +1,32 @@
+#pragma once
+// What a domain projection sees while applying one event: the event, its arrival sequence
+// (the store position: arrival order, and the tie-breaker of timestamp order), its local day,
+// and the tenant's model to add deltas to.
+// Thread-safety: used on the applier thread only.
+
+#include <cstdint>
+
+#include "event/event.h"
+#include "projection/model_builder.h"
+
+namespace readside::projection {
+
+struct ApplyContext {
+  const event::Event& e;
+  uint64_t seq;     // store position
+  DayNumber day;    // local day of e.timestamp_micros
+  ModelBuilder& m;
+
+  int64_t ts() const { return e.timestamp_micros; }
+  const event::FieldValue& f(int index) const { return e.field(index); }
+  void Orphan(int64_t n = 1) const { m.quality().orphans += n; }
+};
+
+// A point in the timestamp order of the spec: by timestamp, ties by arrival.
+struct When {
+  int64_t ts = 0;
+  uint64_t seq = 0;
+  auto operator<=>(const When&) const = default;
+};
+
+}  // namespace readside::projection

@@ -1,0 +1,107 @@
+#include "projection/crm_projection.h"
+
+namespace readside::projection {
+namespace {
+using E = event::EventType;
+
+// Payload field indexes (catalog.cc tables).
+constexpr int kOppStage = 0, kOppAmount = 1, kOppOwner = 2;
+constexpr int kStageChangedStage = 0, kStageChangedAmount = 1;
+constexpr int kWonAmount = 0, kWonOwner = 1;
+constexpr int kActivityType = 0;
+}  // namespace
+
+void CrmProjection::Close(const ApplyContext& c, Opportunity& o, bool won) {
+  o.open = false;
+  c.m.Add(S::kPipelineValue, c.day, -o.amount);
+  c.m.AddKeyed(K::kPipelineStages, o.stage, c.day, -1);
+  if (!won) {
+    c.m.Add(S::kOpportunitiesLost, c.day, 1);
+    return;
+  }
+  const event::FieldValue& amount = c.f(kWonAmount);
+  int64_t value = amount.present ? amount.money.units() : o.amount;
+  const event::FieldValue& owner = c.f(kWonOwner);
+  const std::string& user = owner.present ? owner.text : o.owner;
+  c.m.Add(S::kOpportunitiesWon, c.day, 1);
+  c.m.Add(S::kWonValue, c.day, value);
+  c.m.AddKeyed(K::kWonValueByUser, user, c.day, value);
+  c.m.AddKeyed(K::kDealsWonByUser, user, c.day, 1);
+}
+
+void CrmProjection::Apply(const ApplyContext& c) {
+  const std::string& id = c.e.entity_id;
+  switch (c.e.type) {
+    case E::kCrmContactCreated:
+      if (!contacts_.try_emplace(id, false).second) return c.Orphan();
+      c.m.Add(S::kContactsNew, c.day, 1);
+      c.m.Add(S::kContactsTotal, c.day, 1);
+      return;
+    case E::kCrmContactUpdated: {
+      auto it = contacts_.find(id);
+      if (it == contacts_.end() || it->second) c.Orphan();
+      return;
+    }
+    case E::kCrmContactDeleted: {
+      auto it = contacts_.find(id);
+      if (it == contacts_.end() || it->second) return c.Orphan();
+      it->second = true;
+      c.m.Add(S::kContactsTotal, c.day, -1);
+      return;
+    }
+    case E::kCrmLeadCreated:
+      if (!leads_.try_emplace(id, false).second) return c.Orphan();
+      c.m.Add(S::kLeadsNew, c.day, 1);
+      c.m.Add(S::kLeadsTotal, c.day, 1);
+      return;
+    case E::kCrmLeadConverted: {
+      auto it = leads_.find(id);
+      if (it == leads_.end() || it->second) return c.Orphan();
+      it->second = true;
+      c.m.Add(S::kLeadsConverted, c.day, 1);
+      return;
+    }
+    case E::kCrmOpportunityCreated: {
+      auto [it, fresh] = opportunities_.try_emplace(id);
+      if (!fresh) return c.Orphan();
+      Opportunity& o = it->second;
+      o.stage = c.f(kOppStage).text;
+      o.owner = c.f(kOppOwner).text;
+      o.amount = c.f(kOppAmount).money.units();
+      c.m.Add(S::kOpportunitiesNew, c.day, 1);
+      c.m.Add(S::kPipelineValue, c.day, o.amount);
+      c.m.AddKeyed(K::kPipelineStages, o.stage, c.day, 1);
+      return;
+    }
+    case E::kCrmOpportunityStageChanged: {
+      auto it = opportunities_.find(id);
+      if (it == opportunities_.end() || !it->second.open) return c.Orphan();
+      Opportunity& o = it->second;
+      const std::string& stage = c.f(kStageChangedStage).text;
+      if (stage != o.stage) {
+        c.m.AddKeyed(K::kPipelineStages, o.stage, c.day, -1);
+        c.m.AddKeyed(K::kPipelineStages, stage, c.day, 1);
+        o.stage = stage;
+      }
+      if (const event::FieldValue& amount = c.f(kStageChangedAmount); amount.present) {
+        c.m.Add(S::kPipelineValue, c.day, amount.money.units() - o.amount);
+        o.amount = amount.money.units();
+      }
+      return;
+    }
+    case E::kCrmOpportunityWon:
+    case E::kCrmOpportunityLost: {
+      auto it = opportunities_.find(id);
+      if (it == opportunities_.end() || !it->second.open) return c.Orphan();
+      return Close(c, it->second, c.e.type == E::kCrmOpportunityWon);
+    }
+    case E::kCrmActivityLogged:
+      c.m.Add(S::kActivitiesTotal, c.day, 1);
+      c.m.AddKeyed(K::kActivitiesByType, c.f(kActivityType).text, c.day, 1);
+      return;
+    default:
+      return;
+  }
+}
+
+}  // namespace readside::projection

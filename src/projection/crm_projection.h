@@ -1,0 +1,32 @@
+#pragma once
+// CRM read model (metrics.md "CRM"): contacts, leads, the opportunity pipeline, activities and
+// top performers. Every rule depends only on the event's own entity, so events apply in
+// arrival order and each counts on the day of its own timestamp.
+// Thread-safety: NOT thread-safe; one per tenant, on the applier thread.
+
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "projection/apply_context.h"
+
+namespace readside::projection {
+
+class CrmProjection {
+ public:
+  void Apply(const ApplyContext& c);
+
+ private:
+  struct Opportunity {
+    std::string stage;
+    std::string owner;
+    int64_t amount = 0;  // Money units
+    bool open = true;
+  };
+  void Close(const ApplyContext& c, Opportunity& o, bool won);
+
+  absl::flat_hash_map<std::string, bool> contacts_;  // id → deleted
+  absl::flat_hash_map<std::string, bool> leads_;     // id → converted
+  absl::flat_hash_map<std::string, Opportunity> opportunities_;
+};
+
+}  // namespace readside::projection

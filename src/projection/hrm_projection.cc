@@ -1,0 +1,87 @@
+#include "projection/hrm_projection.h"
+
+#include <cmath>
+
+namespace readside::projection {
+namespace {
+using E = event::EventType;
+
+constexpr int kEmpDepartment = 1, kEmpRole = 2;
+constexpr int kLeaveDays = 2;
+constexpr int kScheduledStart = 1, kCheckedInAt = 2;
+constexpr int kGross = 0, kNet = 1;
+}  // namespace
+
+int64_t ToMicroUnits(double value) { return std::llround(value * kMicroScale); }
+
+void HrmProjection::Apply(const ApplyContext& c) {
+  const std::string& id = c.e.entity_id;
+  switch (c.e.type) {
+    case E::kHrmEmployeeCreated: {
+      auto [it, fresh] = employees_.try_emplace(id);
+      if (!fresh) return c.Orphan();
+      it->second.department = c.f(kEmpDepartment).text;
+      it->second.role = c.f(kEmpRole).text;
+      c.m.Add(S::kNewHires, c.day, 1);
+      c.m.Add(S::kTotalEmployees, c.day, 1);
+      c.m.AddKeyed(K::kEmployeesByDepartment, it->second.department, c.day, 1);
+      c.m.AddKeyed(K::kEmployeesByRole, it->second.role, c.day, 1);
+      return;
+    }
+    case E::kHrmEmployeeUpdated: {
+      auto it = employees_.find(id);
+      if (it == employees_.end() || !it->second.active) return c.Orphan();
+      Employee& emp = it->second;
+      auto move = [&](K family, std::string& current, const event::FieldValue& v) {
+        if (!v.present || v.text == current) return;
+        c.m.AddKeyed(family, current, c.day, -1);
+        c.m.AddKeyed(family, v.text, c.day, 1);
+        current = v.text;
+      };
+      move(K::kEmployeesByDepartment, emp.department, c.f(kEmpDepartment));
+      move(K::kEmployeesByRole, emp.role, c.f(kEmpRole));
+      return;
+    }
+    case E::kHrmEmployeeTerminated: {
+      auto it = employees_.find(id);
+      if (it == employees_.end() || !it->second.active) return c.Orphan();
+      it->second.active = false;
+      c.m.Add(S::kTerminations, c.day, 1);
+      c.m.Add(S::kTotalEmployees, c.day, -1);
+      c.m.AddKeyed(K::kEmployeesByDepartment, it->second.department, c.day, -1);
+      c.m.AddKeyed(K::kEmployeesByRole, it->second.role, c.day, -1);
+      return;
+    }
+    case E::kHrmLeaveRequested: {
+      auto [it, fresh] = leaves_.try_emplace(id);
+      if (!fresh) return c.Orphan();
+      it->second.days = ToMicroUnits(c.f(kLeaveDays).number);
+      c.m.Add(S::kLeaveRequests, c.day, 1);
+      c.m.Add(S::kLeavePending, c.day, 1);
+      return;
+    }
+    case E::kHrmLeaveApproved: {
+      auto it = leaves_.find(id);
+      if (it == leaves_.end() || !it->second.pending) return c.Orphan();
+      it->second.pending = false;
+      c.m.Add(S::kLeaveApproved, c.day, 1);
+      c.m.Add(S::kLeavePending, c.day, -1);
+      c.m.Add(S::kLeaveDaysApproved, c.day, it->second.days);
+      return;
+    }
+    case E::kHrmAttendanceCheckedIn:
+      c.m.Add(S::kAttendanceCheckins, c.day, 1);
+      if (c.f(kCheckedInAt).integer > c.f(kScheduledStart).integer) {
+        c.m.Add(S::kLateArrivals, c.day, 1);
+      }
+      return;
+    case E::kHrmPayrollProcessed:
+      c.m.Add(S::kPayrollGross, c.day, c.f(kGross).money.units());
+      c.m.Add(S::kPayrollNet, c.day, c.f(kNet).money.units());
+      return;
+    default:
+      return;
+  }
+}
+
+}  // namespace readside::projection

@@ -1,0 +1,90 @@
+#include "projection/ledger_projection.h"
+
+#include <limits>
+
+namespace readside::projection {
+namespace {
+using E = event::EventType;
+
+constexpr int kCode = 0, kType = 2, kSubtype = 3;
+constexpr DayNumber kAllDaysFrom = std::numeric_limits<DayNumber>::min();
+constexpr DayNumber kAllDaysTo = std::numeric_limits<DayNumber>::max();
+}  // namespace
+
+void LedgerProjection::Classify(const Account& a, DayNumber day, int64_t debit, int64_t credit,
+                                ModelBuilder& m) {
+  if (a.cash) {
+    m.Add(S::kCashInflow, day, debit);
+    m.Add(S::kCashOutflow, day, credit);
+  }
+  switch (a.type) {
+    case Type::kAsset:
+      return m.Add(S::kAssets, day, debit - credit);
+    case Type::kLiability:
+      return m.Add(S::kLiabilities, day, credit - debit);
+    case Type::kEquity:
+      return m.Add(S::kEquity, day, credit - debit);
+    case Type::kRevenue:
+      return m.Add(S::kLedgerRevenue, day, credit - debit);
+    case Type::kExpense:
+      return m.Add(a.cogs ? S::kLedgerCogs : S::kOperatingExpenses, day, debit - credit);
+  }
+}
+
+void LedgerProjection::AccountCreated(const ApplyContext& c) {
+  const std::string& code = c.f(kCode).text;
+  auto [it, fresh] = accounts_.try_emplace(code);
+  if (!fresh) return c.Orphan();  // the chart keeps the first definition of a code
+  static constexpr std::pair<std::string_view, Type> kTypes[] = {
+      {"asset", Type::kAsset},     {"liability", Type::kLiability}, {"equity", Type::kEquity},
+      {"revenue", Type::kRevenue}, {"expense", Type::kExpense}};
+  Account& a = it->second;
+  for (const auto& [name, type] : kTypes) {
+    if (c.f(kType).text == name) a.type = type;
+  }
+  const event::FieldValue& subtype = c.f(kSubtype);
+  a.cash = subtype.present && subtype.text == "cash";
+  a.cogs = subtype.present && subtype.text == "cogs";
+
+  auto pending = unclassified_.find(code);
+  if (pending == unclassified_.end()) return;
+  Unclassified& u = pending->second;
+  u.debit.ForEachDay(kAllDaysFrom, kAllDaysTo, [&](DayNumber day, int64_t debit) {
+    Classify(a, day, debit, 0, c.m);
+    c.m.Add(S::kUnclassifiedDebit, day, -debit);
+  });
+  u.credit.ForEachDay(kAllDaysFrom, kAllDaysTo, [&](DayNumber day, int64_t credit) {
+    Classify(a, day, 0, credit, c.m);
+    c.m.Add(S::kUnclassifiedCredit, day, -credit);
+  });
+  u.lines.ForEachDay(kAllDaysFrom, kAllDaysTo, [&](DayNumber day, int64_t lines) {
+    c.m.Add(S::kUnclassifiedLines, day, -lines);
+  });
+  c.m.quality().unclassified_ledger_lines -= u.lines.Total();
+  unclassified_.erase(pending);
+}
+
+void LedgerProjection::Posted(const ApplyContext& c) {
+  for (const event::LedgerLine& line : c.e.ledger_lines) {
+    int64_t debit = line.debit.units(), credit = line.credit.units();
+    if (auto it = accounts_.find(line.account_code); it != accounts_.end()) {
+      Classify(it->second, c.day, debit, credit, c.m);
+      continue;
+    }
+    Unclassified& u = unclassified_[line.account_code];
+    u.debit.Add(c.day, debit);
+    u.credit.Add(c.day, credit);
+    u.lines.Add(c.day, 1);
+    c.m.Add(S::kUnclassifiedDebit, c.day, debit);
+    c.m.Add(S::kUnclassifiedCredit, c.day, credit);
+    c.m.Add(S::kUnclassifiedLines, c.day, 1);
+    ++c.m.quality().unclassified_ledger_lines;
+  }
+}
+
+void LedgerProjection::Apply(const ApplyContext& c) {
+  if (c.e.type == E::kFinanceAccountCreated) return AccountCreated(c);
+  if (c.e.type == E::kFinanceTransactionPosted) return Posted(c);
+}
+
+}  // namespace readside::projection

@@ -1,0 +1,88 @@
+#include "projection/model_builder.h"
+
+#include <algorithm>
+#include <atomic>
+
+namespace readside::projection {
+namespace {
+
+// True when no published view shares `p`. The acquire fence pairs with the release in the
+// readers' shared_ptr decrement, so their last reads happen before our writes.
+template <typename T>
+bool Exclusive(const std::shared_ptr<T>& p) {
+  if (p.use_count() != 1) return false;
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return true;
+}
+
+}  // namespace
+
+ModelBuilder::ModelBuilder(TenantSettings settings, LocalCalendar calendar)
+    : settings_(std::move(settings)), calendar_(std::move(calendar)) {
+  for (auto& s : series_) s = std::make_shared<DaySeries>();
+  for (auto& k : keyed_) k = std::make_shared<KeyedSeries>();
+}
+
+DaySeries& ModelBuilder::Mutable(S s) {
+  auto& p = series_[static_cast<size_t>(s)];
+  if (!Exclusive(p)) p = std::make_shared<DaySeries>(*p);
+  return *p;
+}
+
+KeyedSeries& ModelBuilder::MutableKeyed(K k) {
+  auto& p = keyed_[static_cast<size_t>(k)];
+  if (!Exclusive(p)) p = std::make_shared<KeyedSeries>(*p);
+  return *p;
+}
+
+void ModelBuilder::AddAt(S s, int64_t unix_micros, int64_t delta) {
+  if (delta != 0) Mutable(s).AddAt(calendar_.DayOf(unix_micros), unix_micros, delta);
+}
+
+void ModelBuilder::AddKeyed(K k, std::string_view key, DayNumber day, int64_t delta) {
+  if (delta == 0) return;
+  KeyedSeries& family = MutableKeyed(k);
+  auto it = family.find(key);
+  if (it == family.end()) {
+    it = family.emplace(std::string(key), std::make_shared<DaySeries>()).first;
+  } else if (!Exclusive(it->second)) {
+    it->second = std::make_shared<DaySeries>(*it->second);
+  }
+  it->second->Add(day, delta);
+}
+
+void ModelBuilder::Touch(event::Domain domain, std::string_view source, int64_t event_micros,
+                         int64_t now_micros) {
+  size_t d = static_cast<size_t>(domain);
+  if (d < kDomainCount) {
+    DomainInfo& info = domains_[d];
+    info.last_updated_micros = now_micros;
+    auto it = std::lower_bound(info.sources.begin(), info.sources.end(), source);
+    if (it == info.sources.end() || *it != source) info.sources.insert(it, std::string(source));
+  }
+  int64_t minute = event_micros >= 0 ? event_micros / 60'000'000 : -1;
+  if (minute < 0) return;
+  size_t slot = static_cast<size_t>(((minute % LiveActivity::kMinutes) + LiveActivity::kMinutes) %
+                                    LiveActivity::kMinutes);
+  if (live_.minute[slot] > minute) return;  // older than the hour this slot now holds
+  if (live_.minute[slot] != minute) {
+    live_.minute[slot] = minute;
+    live_.counts[slot].fill(0);
+  }
+  ++live_.counts[slot][std::min(d, kDomainCount)];
+}
+
+std::shared_ptr<const TenantView> ModelBuilder::Publish(uint64_t position) const {
+  auto view = std::make_shared<TenantView>();
+  view->settings = settings_;
+  view->calendar = calendar_;
+  view->position = position;
+  for (size_t i = 0; i < kSeriesCount; ++i) view->series[i] = series_[i];
+  for (size_t i = 0; i < kKeyedCount; ++i) view->keyed[i] = keyed_[i];
+  view->quality = quality_;
+  view->domains = domains_;
+  view->live = live_;
+  return view;
+}
+
+}  // namespace readside::projection

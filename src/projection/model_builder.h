@@ -1,0 +1,54 @@
+#pragma once
+// The applier's side of a tenant's read model: the mutable series the domain projections add
+// to, and Publish(), which freezes the current state into an immutable TenantView. Series
+// are shared with published views and cloned on the first write after a publication
+// (copy-on-write at series and at chunk level), so a publication costs O(#series) pointer
+// copies, not a copy of the data.
+// Thread-safety: NOT thread-safe; owned by the applier thread. Published views are immutable.
+
+#include <memory>
+#include <string_view>
+
+#include "projection/tenant_view.h"
+
+namespace readside::projection {
+
+class ModelBuilder {
+ public:
+  explicit ModelBuilder(TenantSettings settings, LocalCalendar calendar);
+
+  // The local day of an instant in the tenant's time zone.
+  DayNumber DayOf(int64_t unix_micros) { return calendar_.DayOf(unix_micros); }
+
+  void Add(S s, DayNumber day, int64_t delta) {
+    if (delta != 0) Mutable(s).Add(day, delta);
+  }
+  void AddAt(S s, int64_t unix_micros, int64_t delta);  // keeps the exact instant too
+  void AddKeyed(K k, std::string_view key, DayNumber day, int64_t delta);
+  const DaySeries& Get(S s) const { return *series_[static_cast<size_t>(s)]; }
+
+  QualityCounts& quality() { return quality_; }
+  // Records that `domain` applied an event from `source` at wall-clock `now_micros`, and
+  // counts the event in the live activity of the minute of its timestamp.
+  void Touch(event::Domain domain, std::string_view source, int64_t event_micros,
+             int64_t now_micros);
+
+  const TenantSettings& settings() const { return settings_; }
+  const LocalCalendar& calendar() const { return calendar_; }
+
+  std::shared_ptr<const TenantView> Publish(uint64_t position) const;
+
+ private:
+  DaySeries& Mutable(S s);
+  KeyedSeries& MutableKeyed(K k);
+
+  TenantSettings settings_;
+  LocalCalendar calendar_;
+  std::array<std::shared_ptr<DaySeries>, kSeriesCount> series_;
+  std::array<std::shared_ptr<KeyedSeries>, kKeyedCount> keyed_;
+  QualityCounts quality_;
+  std::array<DomainInfo, kDomainCount> domains_;
+  LiveActivity live_;
+};
+
+}  // namespace readside::projection

@@ -1,0 +1,131 @@
+#include "projection/projects_projection.h"
+
+#include <algorithm>
+
+#include "projection/hrm_projection.h"
+
+namespace readside::projection {
+namespace {
+using E = event::EventType;
+
+constexpr int kCreatedBudget = 1;
+constexpr int kUpdatedStatus = 0, kUpdatedBudget = 2;
+constexpr int kLogProject = 0, kLogHours = 2, kLogBillable = 3;
+
+bool Over(int64_t hours, int64_t budget) { return budget > 0 && hours > budget; }
+}  // namespace
+
+// The project's contributions times `sign`; also recomputes hours, budget and over.
+void ProjectsProjection::Emit(Project& p, int sign, ModelBuilder& m) {
+  int64_t orphans = 0;
+  for (const Point& pt : p.points) orphans += pt.is_log && (!p.created || pt.at < p.created_at);
+  m.quality().orphans += sign * orphans;
+  if (!p.created) return;
+  p.hours = 0;
+  p.budget = 0;
+  p.over = false;
+  for (const Point& pt : p.points) {
+    if (pt.at < p.created_at && pt.is_log) continue;
+    (pt.is_log ? p.hours : p.budget) = pt.is_log ? p.hours + pt.value : pt.value;
+    bool over = Over(p.hours, p.budget);
+    if (over != p.over) m.Add(S::kProjectsOverBudget, m.DayOf(pt.at.ts), over ? sign : -sign);
+    p.over = over;
+  }
+}
+
+// Adds a budget change or a log: O(1) when it comes after every point already there.
+void ProjectsProjection::AddPoint(Project& p, Point point, const ApplyContext& c) {
+  bool in_order = p.points.empty() || !(point.at < p.points.back().at);
+  if (in_order && p.created && p.created_at < point.at) {
+    p.points.push_back(point);
+    (point.is_log ? p.hours : p.budget) = point.is_log ? p.hours + point.value : point.value;
+    bool over = Over(p.hours, p.budget);
+    if (over != p.over) c.m.Add(S::kProjectsOverBudget, c.day, over ? 1 : -1);
+    p.over = over;
+    return;
+  }
+  Emit(p, -1, c.m);
+  auto at = std::upper_bound(p.points.begin(), p.points.end(), point.at,
+                             [](const When& w, const Point& q) { return w < q.at; });
+  p.points.insert(at, point);
+  Emit(p, 1, c.m);
+}
+
+void ProjectsProjection::Created(const ApplyContext& c) {
+  Project& p = projects_[c.e.entity_id];
+  if (p.created) return c.Orphan();
+  c.m.Add(S::kProjectsCreated, c.day, 1);
+  c.m.Add(S::kProjectsActive, c.day, 1);
+  Emit(p, -1, c.m);
+  p.created = true;
+  p.created_at = {c.ts(), c.seq};
+  p.status = "active";
+  const event::FieldValue& budget = c.f(kCreatedBudget);
+  Point point{p.created_at, budget.present ? ToMicroUnits(budget.number) : 0, false};
+  auto at = std::upper_bound(p.points.begin(), p.points.end(), point.at,
+                             [](const When& w, const Point& q) { return w < q.at; });
+  p.points.insert(at, point);
+  Emit(p, 1, c.m);
+}
+
+void ProjectsProjection::Updated(const ApplyContext& c) {
+  auto it = projects_.find(c.e.entity_id);
+  if (it == projects_.end() || !it->second.created) return c.Orphan();
+  Project& p = it->second;
+  if (const event::FieldValue& status = c.f(kUpdatedStatus); status.present) {
+    bool was_active = p.status == "active", now_active = status.text == "active";
+    if (was_active != now_active) c.m.Add(S::kProjectsActive, c.day, now_active ? 1 : -1);
+    if (status.text == "completed" && p.status != "completed") {
+      c.m.Add(S::kProjectsCompleted, c.day, 1);
+    }
+    p.status = status.text;
+  }
+  if (const event::FieldValue& budget = c.f(kUpdatedBudget); budget.present) {
+    AddPoint(p, {{c.ts(), c.seq}, ToMicroUnits(budget.number), false}, c);
+  }
+}
+
+void ProjectsProjection::TimeLogged(const ApplyContext& c) {
+  int64_t hours = ToMicroUnits(c.f(kLogHours).number);
+  c.m.Add(S::kHoursLogged, c.day, hours);
+  if (c.f(kLogBillable).boolean) c.m.Add(S::kBillableHours, c.day, hours);
+  const std::string& project_id = c.f(kLogProject).text;
+  c.m.AddKeyed(K::kHoursByProject, project_id, c.day, hours);
+  Project& p = projects_[project_id];
+  if (!p.created) {
+    c.Orphan();
+    auto at = std::upper_bound(p.points.begin(), p.points.end(), When{c.ts(), c.seq},
+                               [](const When& w, const Point& q) { return w < q.at; });
+    p.points.insert(at, {{c.ts(), c.seq}, hours, true});
+    return;
+  }
+  AddPoint(p, {{c.ts(), c.seq}, hours, true}, c);
+}
+
+void ProjectsProjection::Apply(const ApplyContext& c) {
+  switch (c.e.type) {
+    case E::kProjectCreated:
+      return Created(c);
+    case E::kProjectUpdated:
+      return Updated(c);
+    case E::kProjectTaskCreated:
+      if (!tasks_.try_emplace(c.e.entity_id, true).second) return c.Orphan();
+      c.m.Add(S::kTasksCreated, c.day, 1);
+      c.m.Add(S::kOpenTasks, c.day, 1);
+      return;
+    case E::kProjectTaskCompleted: {
+      auto it = tasks_.find(c.e.entity_id);
+      if (it == tasks_.end() || !it->second) return c.Orphan();
+      it->second = false;
+      c.m.Add(S::kTasksCompleted, c.day, 1);
+      c.m.Add(S::kOpenTasks, c.day, -1);
+      return;
+    }
+    case E::kProjectTimeLogged:
+      return TimeLogged(c);
+    default:
+      return;
+  }
+}
+
+}  // namespace readside::projection

@@ -1,0 +1,49 @@
+#pragma once
+// Projects read model (metrics.md "Projects"): projects, tasks, hours and over-budget projects.
+//
+// A time log refers to a project, another entity, so for projects_over_budget it applies in
+// timestamp order (a log stamped before its project's creation is an orphan; its hours still
+// count in the flow metrics). Each project with its budget changes and logs is a cluster
+// (see InvoiceProjection), updated in O(1) when events come in time order.
+// The budget at an instant is the value of the project's latest budget-setting event
+// (creation or update) before it, in timestamp order.
+// Thread-safety: NOT thread-safe; one per tenant, on the applier thread.
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "projection/apply_context.h"
+
+namespace readside::projection {
+
+class ProjectsProjection {
+ public:
+  void Apply(const ApplyContext& c);
+
+ private:
+  struct Point {  // a budget change (is_log = false) or a time log, in millionths of hours
+    When at;
+    int64_t value = 0;
+    bool is_log = false;
+  };
+  struct Project {
+    bool created = false;
+    When created_at;
+    std::string status;
+    std::vector<Point> points;  // sorted by `at`
+    int64_t hours = 0;          // of the logs after creation (valid when created)
+    int64_t budget = 0;
+    bool over = false;
+  };
+  static void Emit(Project& p, int sign, ModelBuilder& m);
+  static void AddPoint(Project& p, Point point, const ApplyContext& c);
+  void Created(const ApplyContext& c);
+  void Updated(const ApplyContext& c);
+  void TimeLogged(const ApplyContext& c);
+
+  absl::flat_hash_map<std::string, Project> projects_;
+  absl::flat_hash_map<std::string, bool> tasks_;  // id → open
+};
+
+}  // namespace readside::projection

@@ -1,0 +1,54 @@
+#pragma once
+// One tenant's read model on the applier side: routes each stored event of the tenant to its
+// domain projection (one file per domain), counts data quality, and publishes immutable
+// TenantViews.
+//
+// Events must be applied in store-position order (arrival order). Events whose currency
+// differs from the tenant's are left out entirely and counted as currency_mismatch; unknown
+// types are counted as unknown_type. Settings events (`readside.tenant.configured`) are not
+// applied here: a settings change rebuilds the tenant (see Projector), because time zone and
+// currency apply to the tenant's whole history.
+// Thread-safety: NOT thread-safe; owned by the applier thread.
+
+#include <memory>
+
+#include "event/event.h"
+#include "projection/crm_projection.h"
+#include "projection/hrm_projection.h"
+#include "projection/inventory_projection.h"
+#include "projection/invoice_projection.h"
+#include "projection/ledger_projection.h"
+#include "projection/model_builder.h"
+#include "projection/projects_projection.h"
+
+namespace readside::projection {
+
+// The event type of tenant settings, written by PUT /admin/tenants/{org}. Producers may not
+// send types under "readside." (ingest rejects them).
+inline constexpr std::string_view kTenantConfiguredType = "readside.tenant.configured";
+
+class TenantProjection {
+ public:
+  // `calendar` must be the calendar of settings.timezone.
+  TenantProjection(TenantSettings settings, LocalCalendar calendar);
+
+  // Applies one stored event of this tenant. `position` is its store position;
+  // `now_micros` the wall-clock time (for last_updated only).
+  void Apply(const event::Event& e, uint64_t position, int64_t now_micros);
+
+  std::shared_ptr<const TenantView> Publish(uint64_t position) const {
+    return model_.Publish(position);
+  }
+  const TenantSettings& settings() const { return model_.settings(); }
+
+ private:
+  ModelBuilder model_;
+  CrmProjection crm_;
+  HrmProjection hrm_;
+  InvoiceProjection invoices_;
+  LedgerProjection ledger_;
+  InventoryProjection inventory_;
+  ProjectsProjection projects_;
+};
+
+}  // namespace readside::projection

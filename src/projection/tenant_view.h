@@ -1,0 +1,67 @@
+#pragma once
+// The immutable, published read model of one tenant: what every analytics query reads.
+// The applier (TenantProjection) builds a new TenantView after each batch of events, sharing
+// every series it did not touch with the previous view (copy-on-write DaySeries chunks), and
+// publishes it by swapping a shared_ptr; readers hold their view for as long as they like
+// and never lock against the applier.
+// Thread-safety: a TenantView is never modified after publication; share it freely.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "event/catalog.h"
+#include "projection/period.h"
+#include "projection/series.h"
+
+namespace readside::projection {
+
+// Per-tenant settings, kept as `readside.tenant.configured` events so a replay rebuilds them.
+struct TenantSettings {
+  std::string organization_id;
+  std::string name;
+  std::string timezone = "UTC";
+  std::string currency = "USD";
+};
+
+// All-time data-quality counts derived from the stored events (store-side counts of
+// duplicates, conflicts and rejections are added by the query layer).
+struct QualityCounts {
+  int64_t events_total = 0;
+  int64_t unknown_type = 0;
+  int64_t orphans = 0;
+  int64_t currency_mismatch = 0;
+  int64_t unclassified_ledger_lines = 0;
+};
+
+inline constexpr size_t kDomainCount = 5;  // event::Domain kCrm..kProjects
+
+struct DomainInfo {
+  int64_t last_updated_micros = 0;   // wall-clock time the domain last applied an event
+  std::vector<std::string> sources;  // source_service values seen, sorted
+};
+
+// Events applied per wall-clock minute over the last hour, by domain (+1 slot: other).
+struct LiveActivity {
+  static constexpr int kMinutes = 60;
+  std::array<int64_t, kMinutes> minute{};  // unix minute each slot holds (slot = minute % 60)
+  std::array<std::array<int64_t, kDomainCount + 1>, kMinutes> counts{};
+};
+
+struct TenantView {
+  TenantSettings settings;
+  LocalCalendar calendar = LocalCalendar::Utc();  // copy before calling DayOf (it caches)
+  uint64_t position = 0;  // the global store position this view reflects
+  std::array<std::shared_ptr<const DaySeries>, kSeriesCount> series;
+  std::array<std::shared_ptr<const KeyedSeries>, kKeyedCount> keyed;
+  QualityCounts quality;
+  std::array<DomainInfo, kDomainCount> domains;
+  LiveActivity live;
+
+  const DaySeries& Get(S s) const { return *series[static_cast<size_t>(s)]; }
+  const KeyedSeries& Get(K k) const { return *keyed[static_cast<size_t>(k)]; }
+};
+
+}  // namespace readside::projection

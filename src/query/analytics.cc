@@ -1,0 +1,185 @@
+#include "query/analytics.h"
+
+#include <algorithm>
+
+#include "common/json_writer.h"
+#include "common/time_util.h"
+
+namespace readside::query {
+namespace {
+
+using projection::DomainInfo;
+using projection::TenantView;
+
+// The domains a section reads (cross reads four).
+std::span<const size_t> SourceDomains(Section s) {
+  static constexpr size_t kEach[] = {0, 1, 2, 3, 4};
+  static constexpr size_t kCross[] = {0, 1, 2, 4};
+  if (s == Section::kCross) return kCross;
+  return std::span<const size_t>(kEach + static_cast<size_t>(s), 1);
+}
+
+void WriteHeader(const AnalyticsRequest& r, JsonBuilder& out) {
+  projection::LocalCalendar calendar = r.view.calendar;
+  out.Key("organization_id").String(r.view.settings.organization_id);
+  out.Key("period").String(projection::FormatPeriod(r.period));
+  out.Key("period_start").String(calendar.FormatInstant(calendar.StartOf(r.period.first_day)));
+  out.Key("period_end").String(calendar.FormatInstant(calendar.StartOf(r.period.end_day)));
+}
+
+void WriteFreshness(Section s, const AnalyticsRequest& r, JsonBuilder& out) {
+  int64_t last = 0;
+  std::vector<std::string> sources;
+  for (size_t d : SourceDomains(s)) {
+    const DomainInfo& info = r.view.domains[d];
+    last = std::max(last, info.last_updated_micros);
+    sources.insert(sources.end(), info.sources.begin(), info.sources.end());
+  }
+  std::sort(sources.begin(), sources.end());
+  sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+  out.Key("last_updated");
+  if (last == 0) {
+    out.Null();
+  } else {
+    out.String(FormatRfc3339(last));
+  }
+  out.Key("data_sources").BeginArray();
+  for (const std::string& src : sources) out.String(src);
+  out.EndArray();
+  out.Key("stale").Bool(r.stale);
+}
+
+void WriteSection(Section s, const AnalyticsRequest& r, JsonBuilder& out) {
+  PeriodData data{r.view, r.period, r.as_of_micros};
+  out.BeginObject();
+  WriteHeader(r, out);
+  for (const ScalarMetric& m : ScalarMetrics()) {
+    if (m.section != s) continue;
+    out.Key(m.name);
+    m.compute(data).Write(out);
+  }
+  for (const BreakdownMetric& m : BreakdownMetrics()) {
+    if (m.section != s) continue;
+    out.Key(m.name);
+    m.write(data, out);
+  }
+  WriteFreshness(s, r, out);
+  out.EndObject();
+}
+
+void WriteQuality(const TenantView& view, const StoreCounts& counts, JsonBuilder& out) {
+  const projection::QualityCounts& q = view.quality;
+  out.BeginObject()
+      .Key("events_total").Int(q.events_total)
+      .Key("unknown_type").Int(q.unknown_type)
+      .Key("orphans").Int(q.orphans)
+      .Key("duplicates").Int(static_cast<int64_t>(counts.duplicates))
+      .Key("conflicts").Int(static_cast<int64_t>(counts.conflicts))
+      .Key("currency_mismatch").Int(q.currency_mismatch)
+      .Key("unclassified_ledger_lines").Int(q.unclassified_ledger_lines)
+      .Key("rejected").Int(static_cast<int64_t>(counts.rejected))
+      .EndObject();
+}
+
+}  // namespace
+
+std::string SectionBody(Section section, const AnalyticsRequest& request) {
+  JsonBuilder out;
+  out.str().reserve(2048);
+  WriteSection(section, request, out);
+  return out.Take();
+}
+
+std::string DashboardBody(const AnalyticsRequest& request, std::span<const Section> sections,
+                          bool with_quality, const StoreCounts& counts) {
+  JsonBuilder out;
+  out.str().reserve(8192);
+  out.BeginObject();
+  WriteHeader(request, out);
+  for (Section s : sections) {
+    out.Key(SectionName(s));
+    WriteSection(s, request, out);
+  }
+  if (with_quality) {
+    out.Key("data_quality");
+    WriteQuality(request.view, counts, out);
+  }
+  out.Key("stale").Bool(request.stale);
+  out.EndObject();
+  return out.Take();
+}
+
+std::string QualityBody(const TenantView& view, const StoreCounts& counts) {
+  JsonBuilder out;
+  WriteQuality(view, counts, out);
+  return out.Take();
+}
+
+std::string SeriesBody(const TenantView& view, const ScalarMetric& metric,
+                       std::span<const projection::Period> periods, int64_t as_of_micros) {
+  JsonBuilder out;
+  out.BeginObject();
+  out.Key("organization_id").String(view.settings.organization_id);
+  out.Key("domain").String(SectionName(metric.section));
+  out.Key("metric").String(metric.name);
+  if (!periods.empty()) {
+    out.Key("granularity").String(projection::GranularityName(periods.front().granularity));
+  }
+  out.Key("points").BeginArray();
+  for (const projection::Period& p : periods) {
+    out.BeginObject().Key("period").String(projection::FormatPeriod(p)).Key("value");
+    metric.compute(PeriodData{view, p, as_of_micros}).Write(out);
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("position").Int(static_cast<int64_t>(view.position));
+  out.EndObject();
+  return out.Take();
+}
+
+std::string LiveBody(const LiveRequest& r) {
+  constexpr std::string_view kDomains[] = {"crm", "hrm", "finance", "inventory", "projects",
+                                           "other"};
+  static constexpr std::pair<Section, std::string_view> kHeadlines[] = {
+      {Section::kCrm, "pipeline_value"},   {Section::kHrm, "total_employees"},
+      {Section::kFinance, "total_revenue"}, {Section::kFinance, "accounts_receivable"},
+      {Section::kInventory, "units_on_hand"}, {Section::kProjects, "open_tasks"}};
+  const projection::LiveActivity& live = r.view.live;
+  int64_t now_minute = r.now_micros / 60'000'000;
+  JsonBuilder out;
+  out.BeginObject();
+  out.Key("organization_id").String(r.view.settings.organization_id);
+  out.Key("generated_at").String(FormatRfc3339(r.now_micros));
+  out.Key("events_per_minute").BeginArray();
+  for (int64_t minute = now_minute - 59; minute <= now_minute; ++minute) {
+    size_t slot = static_cast<size_t>(((minute % 60) + 60) % 60);
+    bool have = live.minute[slot] == minute;
+    out.BeginObject().Key("minute").String(FormatRfc3339(minute * 60'000'000));
+    for (size_t d = 0; d < std::size(kDomains); ++d) {
+      out.Key(kDomains[d]).Int(have ? live.counts[slot][d] : 0);
+    }
+    out.EndObject();
+  }
+  out.EndArray();
+  projection::LocalCalendar calendar = r.view.calendar;
+  projection::Period month = projection::PeriodContaining(projection::Granularity::kMonth,
+                                                          calendar.DayOf(r.now_micros));
+  out.Key("period").String(projection::FormatPeriod(month));
+  out.Key("headline").BeginObject();
+  PeriodData data{r.view, month, r.now_micros};
+  for (const auto& [section, name] : kHeadlines) {
+    if (std::find(r.sections.begin(), r.sections.end(), section) == r.sections.end()) continue;
+    out.Key(std::string(SectionName(section)) + "." + std::string(name));
+    FindScalarMetric(section, name)->compute(data).Write(out);
+  }
+  out.EndObject();
+  out.Key("projection").BeginObject()
+      .Key("applied_position").Int(static_cast<int64_t>(r.applied_position))
+      .Key("stored_position").Int(static_cast<int64_t>(r.stored_position))
+      .Key("lag_events").Int(static_cast<int64_t>(r.stored_position - std::min(r.stored_position, r.applied_position)))
+      .EndObject();
+  out.EndObject();
+  return out.Take();
+}
+
+}  // namespace readside::query
