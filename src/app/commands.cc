@@ -163,6 +163,8 @@ int ServeDemo(const DemoOptions& options) {
       "  simulating %d days of ERP history for %zu tenants, then %.0f live events/s\n\n"
       "  try:\n"
       "    curl -s %s/health/ready\n"
+      "    curl -s '%s/analytics/dashboard/%s'\n"
+      "    curl -s '%s/analytics/series/%s?domain=finance&metric=total_revenue&granularity=week'\n"
       "    curl -s '%s/events/%s?limit=3'\n"
       "    curl -s '%s/events/%s?event_type=crm.opportunity.won&limit=5'\n"
       "    curl -s %s/metrics | grep readside_ingest\n"
@@ -171,6 +173,7 @@ int ServeDemo(const DemoOptions& options) {
       "  Ctrl-C stops.\n",
       addr.c_str(), options.serve.data_dir.c_str(), options.history_days,
       options.tenants.size(), options.live_events_per_second, addr.c_str(), addr.c_str(),
+      options.tenants[0].c_str(), addr.c_str(), options.tenants[0].c_str(), addr.c_str(),
       options.tenants[0].c_str(), addr.c_str(), options.tenants[0].c_str(), addr.c_str(),
       addr.c_str());
   std::fflush(stdout);

@@ -88,7 +88,8 @@ class DaySeries {
   size_t MutableChunkIndex(DayNumber start);
   // Inserts an empty chunk for `start` at `index` (the position that keeps starts_ sorted).
   size_t InsertChunk(size_t index, DayNumber start);
-  // Applies `delta` to `day` in chunk `index`; returns the chunk (writable).
+  // Adds `delta` (saturating) to day `offset` of chunk `index` and fixes the totals of that
+  // chunk, of later chunks and of the series; returns the chunk. REQUIRES: chunk not shared.
   Chunk& ApplyDelta(size_t index, int offset, int64_t delta);
 
   std::vector<DayNumber> starts_;               // ascending chunk starts (multiples of 64)
