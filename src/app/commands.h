@@ -34,4 +34,13 @@ int RunGenerate(GenerateOptions options);
 
 int RunIngest(const ingest::IngestCommandOptions& options);
 
+struct RebuildOptions {
+  std::string url = "http://127.0.0.1:8080";
+  std::string token;
+  std::string org;  // empty: every tenant
+};
+// Asks the server at options.url to rebuild its read models from the store (blue/green) and
+// prints progress until they are swapped in. Exit 0 when done.
+int RunRebuild(const RebuildOptions& options);
+
 }  // namespace readside::app

@@ -104,10 +104,19 @@ int main(int argc, char** argv) {
   bool no_progress = false;
   ing_cmd->add_flag("--no-progress", no_progress, "no progress bar on stderr");
 
+  readside::app::RebuildOptions reb;
+  CLI::App* reb_cmd = app.add_subcommand(
+      "rebuild", "rebuild a running server's read models from its store (blue/green)");
+  reb_cmd->add_option("--url", reb.url, "server base URL")->envname("READSIDE_URL")
+      ->capture_default_str();
+  reb_cmd->add_option("--token", reb.token, "bearer token (admin)")->envname("READSIDE_TOKEN");
+  reb_cmd->add_option("--org", reb.org, "only this organization (default: every tenant)");
+
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return readside::app::RunServe(serve);
   if (*demo_cmd) return readside::app::RunDemo(demo);
   if (*gen_cmd) return readside::app::RunGenerate(gen);
+  if (*reb_cmd) return readside::app::RunRebuild(reb);
   if (*ing_cmd) {
     ing.progress = !no_progress;
     return readside::app::RunIngest(ing);

@@ -70,7 +70,9 @@ absl::Status ReadsideServer::Start() {
   m.ingest = std::make_unique<ingest::IngestService>(m.store.get(), m.options.parser);
   m.ingest->RegisterMetrics(&m.metrics);
   m.probe.Register(&m.metrics);
-  m.projector = std::make_unique<projection::Projector>(m.store.get(), &SystemClock::Get());
+  m.projector = std::make_unique<projection::Projector>(
+      m.store.get(), &SystemClock::Get(),
+      projection::ProjectorOptions{.snapshot_dir = m.options.data_dir + "/snapshots"});
   m.projector->Start();
   http::Services services{.store = m.store.get(),
                           .ingest = m.ingest.get(),

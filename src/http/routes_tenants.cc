@@ -130,11 +130,54 @@ void PutTenant(const Services& s, Request& req, Responder respond) {
   });
 }
 
+std::string RebuildJson(const projection::RebuildStatus& r) {
+  JsonBuilder b;
+  b.BeginObject().Key("state").String(r.state).Key("scope").String(r.scope);
+  b.Key("target_position").Int(static_cast<int64_t>(r.target_position));
+  b.Key("events_read").Int(static_cast<int64_t>(r.events_read));
+  b.Key("started_at");
+  if (r.started_micros) b.String(FormatRfc3339(r.started_micros)); else b.Null();
+  b.Key("finished_at");
+  if (r.finished_micros) b.String(FormatRfc3339(r.finished_micros)); else b.Null();
+  if (!r.error.empty()) b.Key("error").String(r.error);
+  b.EndObject();
+  return b.Take();
+}
+
+// POST /admin/rebuild (every tenant) and /admin/rebuild/{org}: 202 and the status to poll.
+void StartRebuild(const Services& s, Request& req, Responder respond) {
+  auto it = req.params.find("org");
+  std::string org = it == req.params.end() ? std::string() : it->second;
+  if (!org.empty()) {
+    if (auto problem = CheckOrg(s, req, org)) return respond(ProblemResponse(*problem, req.path));
+  } else if (auto denied = s.access->Authorize(req, Action::kAdmin, "*")) {
+    return respond(ProblemResponse(*denied, req.path));
+  }
+  if (absl::Status st = s.projector->StartRebuild(org); !st.ok()) {
+    return respond(ProblemResponse(
+        {.status = 409, .title = "Rebuild already running", .detail = std::string(st.message())},
+        req.path));
+  }
+  Response r = JsonResponse(RebuildJson(s.projector->GetRebuildStatus()), 202);
+  r.headers.emplace_back("Location", "/admin/rebuild");
+  respond(std::move(r));
+}
+
+void GetRebuild(const Services& s, Request& req, Responder respond) {
+  if (auto denied = s.access->Authorize(req, Action::kAdmin, "*")) {
+    return respond(ProblemResponse(*denied, req.path));
+  }
+  respond(JsonResponse(RebuildJson(s.projector->GetRebuildStatus())));
+}
+
 }  // namespace
 
 void AddTenantRoutes(Router* router, const Services& services) {
   router->Add("PUT", "/admin/tenants/{org}", Bind(services, PutTenant));
   router->Add("GET", "/admin/tenants/{org}", Bind(services, GetTenant));
+  router->Add("POST", "/admin/rebuild", Bind(services, StartRebuild));
+  router->Add("POST", "/admin/rebuild/{org}", Bind(services, StartRebuild));
+  router->Add("GET", "/admin/rebuild", Bind(services, GetRebuild));
 }
 
 }  // namespace readside::http

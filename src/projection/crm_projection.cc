@@ -104,4 +104,40 @@ void CrmProjection::Apply(const ApplyContext& c) {
   }
 }
 
+
+void CrmProjection::Save(SnapshotWriter& w) const {
+  for (const auto* flags : {&contacts_, &leads_}) {
+    w.U64(flags->size());
+    for (const auto& [id, flag] : *flags) {
+      w.Str(id);
+      w.Bool(flag);
+    }
+  }
+  w.U64(opportunities_.size());
+  for (const auto& [id, o] : opportunities_) {
+    w.Str(id);
+    w.Str(o.stage);
+    w.Str(o.owner);
+    w.I64(o.amount);
+    w.Bool(o.open);
+  }
+}
+
+bool CrmProjection::Load(SnapshotReader& r) {
+  for (auto* flags : {&contacts_, &leads_}) {
+    for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+      std::string id = r.Str();
+      (*flags)[id] = r.Bool();
+    }
+  }
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Opportunity& o = opportunities_[r.Str()];
+    o.stage = r.Str();
+    o.owner = r.Str();
+    o.amount = r.I64();
+    o.open = r.Bool();
+  }
+  return r.ok();
+}
+
 }  // namespace readside::projection

@@ -1,5 +1,7 @@
 #include "projection/day_series.h"
 
+#include "projection/snapshot_codec.h"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -201,6 +203,70 @@ void DaySeries::ForEachDay(DayNumber from, DayNumber to,
       if (chunk.days[offset] != 0) fn(static_cast<DayNumber>(start + offset), chunk.days[offset]);
     }
   }
+}
+
+void DaySeries::Save(SnapshotWriter& w) const {
+  w.U64(chunks_.size());
+  for (size_t i = 0; i < chunks_.size(); ++i) {
+    const Chunk& c = *chunks_[i];
+    w.I64(starts_[i]);
+    uint64_t nonzero = 0;
+    for (int64_t v : c.days) nonzero += v != 0;
+    w.U64(nonzero);
+    for (int d = 0; d < kChunkDays; ++d) {
+      if (c.days[d] == 0) continue;
+      w.U64(static_cast<uint64_t>(d));
+      w.I64(c.days[d]);
+    }
+    w.Bool(c.has_large_day);
+    w.U64(c.instants.size());
+    for (const Chunk::Instant& in : c.instants) {
+      w.U64(static_cast<uint64_t>(in.offset));
+      w.I64(in.micros);
+      w.I64(static_cast<int64_t>(static_cast<uint64_t>(in.cum)));
+      w.I64(static_cast<int64_t>(in.cum >> 64));
+    }
+  }
+}
+
+bool DaySeries::Load(SnapshotReader& r) {
+  *this = DaySeries();
+  uint64_t n = r.Count();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    auto chunk = std::make_shared<Chunk>();
+    int64_t start = r.I64();
+    uint64_t nonzero = r.Count();
+    for (uint64_t k = 0; k < nonzero && r.ok(); ++k) {
+      uint64_t d = r.U64();
+      if (d >= static_cast<uint64_t>(kChunkDays)) return r.Fail(), *this = DaySeries(), false;
+      chunk->days[d] = r.I64();
+      chunk->total += chunk->days[d];
+    }
+    chunk->has_large_day = r.Bool();
+    uint64_t instants = r.Count();
+    for (uint64_t k = 0; k < instants && r.ok(); ++k) {
+      Chunk::Instant in;
+      in.offset = static_cast<int32_t>(r.U64());
+      in.micros = r.I64();
+      uint64_t low = static_cast<uint64_t>(r.I64());
+      Wide high = r.I64();
+      in.cum = (high << 64) | low;
+      if (in.offset < 0 || in.offset >= kChunkDays) return r.Fail(), *this = DaySeries(), false;
+      chunk->instants.push_back(in);
+    }
+    bool ordered = starts_.empty() || starts_.back() < start;
+    if (!r.ok() || !ordered || start % kChunkDays != 0 || start < INT32_MIN || start > INT32_MAX) {
+      r.Fail();
+      *this = DaySeries();
+      return false;
+    }
+    starts_.push_back(static_cast<DayNumber>(start));
+    before_.push_back(total_);
+    total_ += chunk->total;
+    chunks_.push_back(std::move(chunk));
+  }
+  if (!r.ok()) *this = DaySeries();
+  return r.ok();
 }
 
 }  // namespace readside::projection

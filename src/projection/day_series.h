@@ -25,6 +25,9 @@
 
 namespace readside::projection {
 
+class SnapshotReader;
+class SnapshotWriter;
+
 // Local civil date as days since 1970-01-01 (negative before it).
 using DayNumber = int32_t;
 
@@ -75,6 +78,11 @@ class DaySeries {
 
   // Number of 64-day chunks allocated (memory is about 600 bytes per chunk). O(1).
   size_t chunk_count() const { return chunks_.size(); }
+
+  // Snapshot encoding (snapshot_codec.h). Load replaces *this; false (and *this empty) on
+  // malformed input.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r);
 
  private:
   __extension__ typedef __int128 Wide;  // exact sums of up to 2^64 int64 values

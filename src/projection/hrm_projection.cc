@@ -84,4 +84,36 @@ void HrmProjection::Apply(const ApplyContext& c) {
   }
 }
 
+
+void HrmProjection::Save(SnapshotWriter& w) const {
+  w.U64(employees_.size());
+  for (const auto& [id, e] : employees_) {
+    w.Str(id);
+    w.Str(e.department);
+    w.Str(e.role);
+    w.Bool(e.active);
+  }
+  w.U64(leaves_.size());
+  for (const auto& [id, l] : leaves_) {
+    w.Str(id);
+    w.I64(l.days);
+    w.Bool(l.pending);
+  }
+}
+
+bool HrmProjection::Load(SnapshotReader& r) {
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Employee& e = employees_[r.Str()];
+    e.department = r.Str();
+    e.role = r.Str();
+    e.active = r.Bool();
+  }
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Leave& l = leaves_[r.Str()];
+    l.days = r.I64();
+    l.pending = r.Bool();
+  }
+  return r.ok();
+}
+
 }  // namespace readside::projection

@@ -7,12 +7,16 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "projection/apply_context.h"
+#include "projection/snapshot_codec.h"
 
 namespace readside::projection {
 
 class HrmProjection {
  public:
   void Apply(const ApplyContext& c);
+  // Snapshot encoding of the entity state (snapshot_codec.h); Load expects an empty object.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r);
 
  private:
   struct Employee {

@@ -129,4 +129,73 @@ void InventoryProjection::Apply(const ApplyContext& c) {
   }
 }
 
+
+void InventoryProjection::Save(SnapshotWriter& w) const {
+  w.U64(products_.size());
+  for (const auto& [id, p] : products_) {
+    w.Str(id);
+    w.Bool(p.created);
+    w.I64(p.created_at.ts);
+    w.U64(p.created_at.seq);
+    w.I64(p.unit_cost);
+    w.I64(p.reorder_point);
+    w.U64(p.moves.size());
+    for (const Move& mv : p.moves) {
+      w.I64(mv.at.ts);
+      w.U64(mv.at.seq);
+      w.I64(mv.delta);
+    }
+    w.I64(p.on_hand);
+    w.Bool(p.low);
+    w.U64(p.unpriced_sold.size());
+    for (const auto& [day, units] : p.unpriced_sold) {
+      w.I64(day);
+      w.I64(units);
+    }
+  }
+  w.U64(orders_.size());
+  for (const auto& [id, o] : orders_) {
+    w.Str(id);
+    w.I64(o.created_micros);
+    w.Bool(o.fulfilled);
+    w.U64(o.lines.size());
+    for (const auto& [product, quantity] : o.lines) {
+      w.Str(product);
+      w.I64(quantity);
+    }
+  }
+}
+
+bool InventoryProjection::Load(SnapshotReader& r) {
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Product& p = products_[r.Str()];
+    p.created = r.Bool();
+    p.created_at = {r.I64(), r.U64()};
+    p.unit_cost = r.I64();
+    p.reorder_point = r.I64();
+    for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
+      Move mv;
+      mv.at = {r.I64(), r.U64()};
+      mv.delta = r.I64();
+      p.moves.push_back(mv);
+    }
+    p.on_hand = r.I64();
+    p.low = r.Bool();
+    for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
+      DayNumber day = static_cast<DayNumber>(r.I64());
+      p.unpriced_sold.emplace_back(day, r.I64());
+    }
+  }
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Order& o = orders_[r.Str()];
+    o.created_micros = r.I64();
+    o.fulfilled = r.Bool();
+    for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
+      std::string product = r.Str();
+      o.lines.emplace_back(std::move(product), r.I64());
+    }
+  }
+  return r.ok();
+}
+
 }  // namespace readside::projection

@@ -92,4 +92,40 @@ void InvoiceProjection::Apply(const ApplyContext& c) {
   }
 }
 
+
+void InvoiceProjection::Save(SnapshotWriter& w) const {
+  w.U64(invoices_.size());
+  for (const auto& [id, inv] : invoices_) {
+    w.Str(id);
+    w.Bool(inv.created);
+    w.I64(inv.created_at.ts);
+    w.U64(inv.created_at.seq);
+    w.I64(inv.amount);
+    w.I64(inv.due_micros);
+    w.U64(inv.payments.size());
+    for (const Payment& p : inv.payments) {
+      w.I64(p.at.ts);
+      w.U64(p.at.seq);
+      w.I64(p.amount);
+    }
+  }
+}
+
+bool InvoiceProjection::Load(SnapshotReader& r) {
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Invoice& inv = invoices_[r.Str()];
+    inv.created = r.Bool();
+    inv.created_at = {r.I64(), r.U64()};
+    inv.amount = r.I64();
+    inv.due_micros = r.I64();
+    for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
+      Payment p;
+      p.at = {r.I64(), r.U64()};
+      p.amount = r.I64();
+      inv.payments.push_back(p);
+    }
+  }
+  return r.ok();
+}
+
 }  // namespace readside::projection

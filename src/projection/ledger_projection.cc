@@ -87,4 +87,38 @@ void LedgerProjection::Apply(const ApplyContext& c) {
   if (c.e.type == E::kFinanceTransactionPosted) return Posted(c);
 }
 
+
+void LedgerProjection::Save(SnapshotWriter& w) const {
+  w.U64(accounts_.size());
+  for (const auto& [code, a] : accounts_) {
+    w.Str(code);
+    w.U64(static_cast<uint64_t>(a.type));
+    w.Bool(a.cash);
+    w.Bool(a.cogs);
+  }
+  w.U64(unclassified_.size());
+  for (const auto& [code, u] : unclassified_) {
+    w.Str(code);
+    u.debit.Save(w);
+    u.credit.Save(w);
+    u.lines.Save(w);
+  }
+}
+
+bool LedgerProjection::Load(SnapshotReader& r) {
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Account& a = accounts_[r.Str()];
+    uint64_t type = r.U64();
+    if (type > static_cast<uint64_t>(Type::kExpense)) return r.Fail(), false;
+    a.type = static_cast<Type>(type);
+    a.cash = r.Bool();
+    a.cogs = r.Bool();
+  }
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Unclassified& u = unclassified_[r.Str()];
+    if (!u.debit.Load(r) || !u.credit.Load(r) || !u.lines.Load(r)) return false;
+  }
+  return r.ok();
+}
+
 }  // namespace readside::projection

@@ -12,12 +12,16 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "projection/apply_context.h"
+#include "projection/snapshot_codec.h"
 
 namespace readside::projection {
 
 class LedgerProjection {
  public:
   void Apply(const ApplyContext& c);
+  // Snapshot encoding of the entity state (snapshot_codec.h); Load expects an empty object.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r);
 
  private:
   enum class Type : uint8_t { kAsset, kLiability, kEquity, kRevenue, kExpense };

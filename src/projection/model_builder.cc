@@ -85,4 +85,62 @@ std::shared_ptr<const TenantView> ModelBuilder::Publish(uint64_t position) const
   return view;
 }
 
+void ModelBuilder::Save(SnapshotWriter& w) const {
+  w.U64(kSeriesCount);
+  for (const auto& series : series_) series->Save(w);
+  w.U64(kKeyedCount);
+  for (const auto& family : keyed_) {
+    w.U64(family->size());
+    for (const auto& [key, series] : *family) {
+      w.Str(key);
+      series->Save(w);
+    }
+  }
+  for (int64_t v : {quality_.events_total, quality_.unknown_type, quality_.orphans,
+                    quality_.currency_mismatch, quality_.unclassified_ledger_lines}) {
+    w.I64(v);
+  }
+  for (const DomainInfo& info : domains_) {
+    w.I64(info.last_updated_micros);
+    w.U64(info.sources.size());
+    for (const std::string& src : info.sources) w.Str(src);
+  }
+  for (size_t i = 0; i < LiveActivity::kMinutes; ++i) {
+    w.I64(live_.minute[i]);
+    for (int64_t n : live_.counts[i]) w.I64(n);
+  }
+}
+
+bool ModelBuilder::Load(SnapshotReader& r) {
+  if (r.U64() != kSeriesCount) return r.Fail(), false;
+  for (auto& series : series_) {
+    series = std::make_shared<DaySeries>();
+    if (!series->Load(r)) return false;
+  }
+  if (r.U64() != kKeyedCount) return r.Fail(), false;
+  for (auto& family : keyed_) {
+    family = std::make_shared<KeyedSeries>();
+    for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+      std::string key = r.Str();
+      auto series = std::make_shared<DaySeries>();
+      if (!series->Load(r)) return false;
+      family->emplace(std::move(key), std::move(series));
+    }
+  }
+  for (int64_t* v : {&quality_.events_total, &quality_.unknown_type, &quality_.orphans,
+                     &quality_.currency_mismatch, &quality_.unclassified_ledger_lines}) {
+    *v = r.I64();
+  }
+  for (DomainInfo& info : domains_) {
+    info.last_updated_micros = r.I64();
+    info.sources.clear();
+    for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) info.sources.push_back(r.Str());
+  }
+  for (size_t i = 0; i < LiveActivity::kMinutes; ++i) {
+    live_.minute[i] = r.I64();
+    for (int64_t& n : live_.counts[i]) n = r.I64();
+  }
+  return r.ok();
+}
+
 }  // namespace readside::projection

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string_view>
 
+#include "projection/snapshot_codec.h"
 #include "projection/tenant_view.h"
 
 namespace readside::projection {
@@ -37,6 +38,10 @@ class ModelBuilder {
   const LocalCalendar& calendar() const { return calendar_; }
 
   std::shared_ptr<const TenantView> Publish(uint64_t position) const;
+
+  // Snapshot encoding of everything but the settings (snapshot_codec.h).
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r);
 
  private:
   DaySeries& Mutable(S s);

@@ -1,46 +1,19 @@
 #include "projection/projector.h"
 
-#include <boost/json.hpp>
-
 #include "event/parser.h"
+#include "projection/snapshot_file.h"
 #include "projection/tenant_projection.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
 
 namespace readside::projection {
-namespace {
-
-// The settings carried by a readside.tenant.configured event (its payload holds them all).
-TenantSettings ParseSettings(const store::StoredEvent& stored) {
-  TenantSettings settings;
-  settings.organization_id = stored.organization_id;
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(stored.json, ec);
-  const boost::json::value* payload = ec ? nullptr : v.find_pointer("/data/payload", ec);
-  if (payload == nullptr || !payload->is_object()) return settings;
-  auto text = [&](std::string_view key, std::string* out) {
-    if (const boost::json::value* f = payload->as_object().if_contains(key); f && f->is_string()) {
-      *out = std::string(f->as_string());
-    }
-  };
-  text("name", &settings.name);
-  text("timezone", &settings.timezone);
-  text("currency", &settings.currency);
-  return settings;
-}
-
-LocalCalendar CalendarOf(const TenantSettings& settings) {
-  absl::StatusOr<LocalCalendar> calendar = LocalCalendar::Create(settings.timezone);
-  if (calendar.ok()) return *std::move(calendar);
-  spdlog::error("tenant {}: {}; using UTC", settings.organization_id,
-                std::string(calendar.status().message()));
-  return LocalCalendar::Utc();
-}
-
-}  // namespace
 
 Projector::Projector(store::EventStore* store, const Clock* clock, ProjectorOptions options)
-    : store_(store), clock_(clock), options_(options) {
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      parser_(std::make_unique<event::EventParser>(
+          event::ParserOptions{.assign_missing_event_id = false})) {
   current_.store(std::make_shared<const ModelSnapshot>());
 }
 
@@ -52,7 +25,6 @@ void Projector::Start() {
     std::lock_guard lk(mu_);
     stored_ = start_target_;
   }
-  if (start_target_ == 0) ready_.store(true, std::memory_order_release);
   store_->AddCommitListener([this](uint64_t last) {
     {
       std::lock_guard lk(mu_);
@@ -60,16 +32,25 @@ void Projector::Start() {
     }
     cv_.notify_all();
   });
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    LoadSnapshot();
+    Run();
+  });
 }
 
 void Projector::Stop() {
   {
     std::lock_guard lk(mu_);
+    if (stop_ && !thread_.joinable()) return;
     stop_ = true;
   }
+  cancel_rebuild_ = true;
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (rebuild_thread_.joinable()) rebuild_thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+    if (AppliedPosition() > last_snapshot_) WriteSnapshot();
+  }
   FireWaiters(true);
 }
 
@@ -84,6 +65,19 @@ Projector::TenantRead Projector::Read(const std::string& org) const {
   settings.organization_id = org;
   return {ModelBuilder(std::move(settings), LocalCalendar::Utc()).Publish(snapshot->position),
           snapshot->position};
+}
+
+bool Projector::Stale() const {
+  if (!Ready()) return true;
+  int64_t since = behind_since_nanos_.load(std::memory_order_relaxed);
+  return since != 0 && clock_->MonotonicNanos() - since >
+                           std::chrono::nanoseconds(options_.stale_after).count();
+}
+
+bool Projector::WaitForPosition(uint64_t position, std::chrono::milliseconds timeout) const {
+  std::unique_lock lk(mu_);
+  return cv_.wait_for(lk, timeout, [&] { return AppliedPosition() >= position || stop_; }) &&
+         AppliedPosition() >= position;
 }
 
 void Projector::WhenApplied(uint64_t position, std::chrono::milliseconds timeout,
@@ -116,25 +110,59 @@ void Projector::FireWaiters(bool stopping) {
   for (auto& [done, reached] : ready) done(reached);
 }
 
-bool Projector::Stale() const {
-  if (!Ready()) return true;
-  int64_t since = behind_since_nanos_.load(std::memory_order_relaxed);
-  return since != 0 && clock_->MonotonicNanos() - since >
-                           std::chrono::nanoseconds(options_.stale_after).count();
+void Projector::LoadSnapshot() {
+  if (options_.snapshot_dir.empty()) return;
+  int64_t begin = clock_->MonotonicNanos();
+  absl::StatusOr<LoadedModel> model = ReadModelSnapshot(options_.snapshot_dir);
+  if (!model.ok()) {
+    if (!absl::IsNotFound(model.status())) {
+      spdlog::warn("ignoring the read-model snapshot ({}); replaying the store",
+                   model.status().ToString());
+    }
+    return;
+  }
+  if (model->position > store_->LastPosition()) {
+    spdlog::warn("ignoring the read-model snapshot at position {}: the store ends at {}",
+                 model->position, store_->LastPosition());
+    return;
+  }
+  tenants_ = std::move(model->tenants);
+  last_snapshot_ = model->position;
+  loaded_snapshot_ = model->position;
+  {
+    std::lock_guard lk(mu_);
+    applied_.store(model->position, std::memory_order_release);
+  }
+  PublishAll();
+  spdlog::info("read models loaded from the snapshot at position {} ({} tenants) in {} ms",
+               model->position, tenants_.size(), (clock_->MonotonicNanos() - begin) / 1'000'000);
 }
 
-bool Projector::WaitForPosition(uint64_t position, std::chrono::milliseconds timeout) const {
-  std::unique_lock lk(mu_);
-  return cv_.wait_for(lk, timeout, [&] { return AppliedPosition() >= position || stop_; }) &&
-         AppliedPosition() >= position;
+void Projector::WriteSnapshot() {
+  if (options_.snapshot_dir.empty()) return;
+  uint64_t position = AppliedPosition();
+  absl::StatusOr<size_t> bytes = WriteModelSnapshot(options_.snapshot_dir, position, tenants_);
+  if (!bytes.ok()) {
+    spdlog::error("writing the read-model snapshot failed: {}", bytes.status().ToString());
+    return;
+  }
+  last_snapshot_ = position;
+}
+
+void Projector::PublishAll() {
+  auto next = std::make_shared<ModelSnapshot>();
+  next->position = AppliedPosition();
+  for (const auto& [org, tenant] : tenants_) next->tenants[org] = tenant->Publish(next->position);
+  current_.store(std::move(next));
 }
 
 void Projector::Run() {
+  if (AppliedPosition() >= start_target_) ready_.store(true, std::memory_order_release);
   while (true) {
     uint64_t target;
     {
       std::unique_lock lk(mu_);
-      auto work = [&] { return stop_ || stored_ > AppliedPosition(); };
+      auto work = [&] { return stop_ || stored_ > AppliedPosition() || rebuilt_; };
       while (!work()) {
         if (waiters_.empty()) {
           cv_.wait(lk);
@@ -147,51 +175,64 @@ void Projector::Run() {
       if (stop_) return;
       target = stored_;
     }
-    if (target <= AppliedPosition()) {  // woken for a waiter's deadline
+    AdoptRebuild();
+    if (target <= AppliedPosition()) {  // woken for a waiter's deadline or a rebuild
       FireWaiters(false);
       continue;
     }
     if (behind_since_nanos_.load(std::memory_order_relaxed) == 0) {
       behind_since_nanos_.store(clock_->MonotonicNanos(), std::memory_order_relaxed);
     }
-    uint64_t from = AppliedPosition();
-    ApplyBatch(std::min<uint64_t>(target, from + options_.batch_events));
+    ApplyBatch(std::min<uint64_t>(target, AppliedPosition() + options_.batch_events));
     if (AppliedPosition() >= target) {
       std::lock_guard lk(mu_);
       if (stored_ <= AppliedPosition()) behind_since_nanos_.store(0, std::memory_order_relaxed);
     }
+    if (AppliedPosition() - last_snapshot_ >= options_.snapshot_every_events) WriteSnapshot();
   }
 }
 
-void Projector::ApplyBatch(uint64_t until) {
-  event::EventParser parser({.assign_missing_event_id = false});
+void Projector::ApplyStored(const store::StoredEvent& stored, TenantMap& tenants, int64_t now) {
+  std::unique_ptr<TenantProjection>& tenant = tenants[stored.organization_id];
+  if (stored.event_type == kTenantConfiguredType) {
+    // New settings apply to the whole history: rebuild the tenant with them.
+    ReplayOptions o{.until = stored.position - 1,
+                    .organization_id = stored.organization_id,
+                    .settings = SettingsFromEvent(stored),
+                    .now_micros = now};
+    absl::StatusOr<TenantMap> rebuilt = ReplayTenants(*store_, o);
+    if (rebuilt.ok()) {
+      tenant = std::move((*rebuilt)[stored.organization_id]);
+    } else {
+      spdlog::error("re-bucketing tenant {} failed: {}", stored.organization_id,
+                    rebuilt.status().ToString());
+    }
+    return;
+  }
+  if (!tenant) {
+    TenantSettings settings;
+    settings.organization_id = stored.organization_id;
+    tenant = std::make_unique<TenantProjection>(settings, LocalCalendar::Utc());
+  }
   event::Event e;
   std::vector<event::FieldError> errors;
-  absl::flat_hash_map<std::string, TenantProjection*> touched;
+  if (!parser_->ParseOne(stored.json, &e, &errors)) {
+    spdlog::error("position {}: stored event no longer parses: {}", stored.position,
+                  errors.empty() ? std::string() : errors[0].field + " " + errors[0].message);
+    return;
+  }
+  tenant->Apply(e, stored.position, now);
+}
+
+void Projector::ApplyBatch(uint64_t until) {
+  absl::flat_hash_map<std::string, bool> touched;
   int64_t now = clock_->NowMicros();
   uint64_t applied = AppliedPosition(), count = 0;
   absl::Status s = store_->ReadRange(applied, until, [&](const store::StoredEvent& stored) {
     applied = stored.position;
     ++count;
-    auto& tenant = tenants_[stored.organization_id];
-    if (stored.event_type == kTenantConfiguredType) {
-      tenant = Rebuild(ParseSettings(stored), stored.position);
-    } else {
-      if (!tenant) {
-        TenantSettings settings;
-        settings.organization_id = stored.organization_id;
-        tenant = std::make_unique<TenantProjection>(settings, LocalCalendar::Utc());
-      }
-      errors.clear();
-      if (!parser.ParseOne(stored.json, &e, &errors)) {
-        spdlog::error("position {}: stored event no longer parses: {} {}", stored.position,
-                      errors.empty() ? "" : errors[0].field,
-                      errors.empty() ? "" : errors[0].message);
-        return true;
-      }
-      tenant->Apply(e, stored.position, now);
-    }
-    touched[stored.organization_id] = tenant.get();
+    ApplyStored(stored, tenants_, now);
+    touched[stored.organization_id] = true;
     return true;
   });
   if (!s.ok()) {
@@ -201,7 +242,7 @@ void Projector::ApplyBatch(uint64_t until) {
   }
   auto next = std::make_shared<ModelSnapshot>(*Current());
   next->position = applied;
-  for (const auto& [org, tenant] : touched) next->tenants[org] = tenant->Publish(applied);
+  for (const auto& [org, _] : touched) next->tenants[org] = tenants_[org]->Publish(applied);
   current_.store(std::move(next));
   events_applied_.fetch_add(count, std::memory_order_relaxed);
   {
@@ -213,31 +254,88 @@ void Projector::ApplyBatch(uint64_t until) {
   FireWaiters(false);
 }
 
-std::unique_ptr<TenantProjection> Projector::Rebuild(const TenantSettings& settings,
-                                                     uint64_t before) {
-  auto tenant = std::make_unique<TenantProjection>(settings, CalendarOf(settings));
-  event::EventParser parser({.assign_missing_event_id = false});
-  event::Event e;
-  std::vector<event::FieldError> errors;
-  int64_t now = clock_->NowMicros();
-  store::EventQuery q{.organization_id = settings.organization_id, .limit = 1000};
-  while (true) {
-    absl::StatusOr<store::QueryPage> page = store_->Query(q);
-    if (!page.ok()) {
-      spdlog::error("rebuilding tenant {}: {}", settings.organization_id,
-                    page.status().ToString());
-      break;
-    }
-    for (const store::StoredEvent& stored : page->events) {
-      if (stored.position >= before) return tenant;
-      if (stored.event_type == kTenantConfiguredType) continue;
-      errors.clear();
-      if (parser.ParseOne(stored.json, &e, &errors)) tenant->Apply(e, stored.position, now);
-    }
-    if (!page->next) break;
-    q.after_position = *page->next;
+absl::Status Projector::StartRebuild(const std::string& org) {
+  std::lock_guard lk(mu_);
+  if (stop_) return absl::FailedPreconditionError("the projector is stopping");
+  if (rebuild_status_.state == "running" || rebuild_status_.state == "catching_up") {
+    return absl::FailedPreconditionError("a rebuild of " + rebuild_status_.scope +
+                                         " is already running");
   }
-  return tenant;
+  if (rebuild_thread_.joinable()) rebuild_thread_.join();  // finished: its state says so
+  uint64_t target = AppliedPosition();
+  rebuild_status_ = RebuildStatus{.state = "running",
+                                  .scope = org.empty() ? "*" : org,
+                                  .target_position = target,
+                                  .started_micros = clock_->NowMicros()};
+  rebuild_events_ = 0;
+  rebuild_thread_ = std::thread([this, org, target] { RunRebuild(org, target); });
+  return absl::OkStatus();
+}
+
+RebuildStatus Projector::GetRebuildStatus() const {
+  std::lock_guard lk(mu_);
+  RebuildStatus status = rebuild_status_;
+  status.events_read = rebuild_events_.load(std::memory_order_relaxed);
+  return status;
+}
+
+// On the rebuild thread: the "green" models, up to `target`, while "blue" keeps serving.
+void Projector::RunRebuild(std::string org, uint64_t target) {
+  ReplayOptions o{.until = target,
+                  .organization_id = org,
+                  .events_read = &rebuild_events_,
+                  .cancel = &cancel_rebuild_,
+                  .now_micros = clock_->NowMicros()};
+  absl::StatusOr<TenantMap> tenants = ReplayTenants(*store_, o);
+  std::lock_guard lk(mu_);
+  if (!tenants.ok()) {
+    rebuild_status_.state = "failed";
+    rebuild_status_.error = tenants.status().ToString();
+    rebuild_status_.finished_micros = clock_->NowMicros();
+    return;
+  }
+  if (!org.empty() && !tenants->contains(org)) {
+    TenantSettings settings;
+    settings.organization_id = org;
+    (*tenants)[org] = std::make_unique<TenantProjection>(settings, LocalCalendar::Utc());
+  }
+  rebuilt_ = std::make_unique<TenantMap>(*std::move(tenants));
+  rebuild_status_.state = "catching_up";
+  cv_.notify_all();
+}
+
+// On the applier thread: catches the rebuilt models up with the events applied since the
+// rebuild's target and swaps them in.
+void Projector::AdoptRebuild() {
+  std::unique_ptr<TenantMap> rebuilt;
+  std::string scope;
+  uint64_t from;
+  {
+    std::lock_guard lk(mu_);
+    if (!rebuilt_) return;
+    rebuilt = std::move(rebuilt_);
+    scope = rebuild_status_.scope;
+    from = rebuild_status_.target_position;
+  }
+  int64_t now = clock_->NowMicros();
+  absl::Status s = store_->ReadRange(from, AppliedPosition(), [&](const store::StoredEvent& e) {
+    if (scope == "*" || e.organization_id == scope) ApplyStored(e, *rebuilt, now);
+    return true;
+  });
+  std::lock_guard lk(mu_);
+  rebuild_status_.finished_micros = clock_->NowMicros();
+  if (!s.ok()) {
+    rebuild_status_.state = "failed";
+    rebuild_status_.error = s.ToString();
+    return;
+  }
+  if (scope == "*") {
+    tenants_ = std::move(*rebuilt);
+  } else {
+    tenants_[scope] = std::move((*rebuilt)[scope]);
+  }
+  PublishAll();
+  rebuild_status_.state = "done";
 }
 
 }  // namespace readside::projection

@@ -7,6 +7,12 @@
 // Tenant settings (`readside.tenant.configured` events) apply to the tenant's whole history:
 // when one is applied, the tenant's model is rebuilt from the store with the new settings.
 //
+// Restart: the models are saved to a snapshot file (snapshot_file.h) every
+// `snapshot_every_events` and at Stop(); on start the applier loads it and replays only the
+// tail. Rebuild (blue/green): StartRebuild() replays the store into fresh models on another
+// thread while the current ones keep serving; the applier then catches them up with the
+// events applied meanwhile and swaps them in atomically.
+//
 // Thread-safety: all public methods are safe from any thread. One applier thread
 // (`rs-projector`) owns the mutable models.
 
@@ -24,13 +30,13 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "common/clock.h"
+#include "projection/replay.h"
 #include "projection/tenant_view.h"
 
 namespace readside::store { class EventStore; }
+namespace readside::event { class EventParser; }
 
 namespace readside::projection {
-
-class TenantProjection;
 
 struct ModelSnapshot {
   uint64_t position = 0;  // every event up to here is applied
@@ -43,6 +49,20 @@ struct ProjectorOptions {
   size_t batch_events = 8192;
   // A view is reported stale when the applier has been behind the store for this long.
   std::chrono::milliseconds stale_after{2000};
+  // Directory of the snapshot file; empty: no snapshots (every start replays the store).
+  std::string snapshot_dir;
+  // Write a snapshot after this many events applied since the last one (and at Stop()).
+  uint64_t snapshot_every_events = 1'000'000;
+};
+
+struct RebuildStatus {
+  std::string state = "idle";  // idle | running | catching_up | done | failed
+  std::string scope;           // an organization_id, or "*" for every tenant
+  uint64_t target_position = 0;  // the replay covers events up to here, then the tail
+  uint64_t events_read = 0;
+  int64_t started_micros = 0;
+  int64_t finished_micros = 0;
+  std::string error;
 };
 
 class Projector {
@@ -80,11 +100,24 @@ class Projector {
   // Events applied since start (for /metrics).
   uint64_t EventsApplied() const { return events_applied_.load(std::memory_order_relaxed); }
 
+  // Starts a blue/green rebuild of one tenant (`org`) or of all (empty). FailedPrecondition
+  // while another rebuild runs.
+  absl::Status StartRebuild(const std::string& org);
+  RebuildStatus GetRebuildStatus() const;
+  // Where the last start-up began: the snapshot position (0: replayed from the start).
+  uint64_t LoadedSnapshotPosition() const { return loaded_snapshot_.load(); }
+
  private:
   void Run();
+  void LoadSnapshot();
+  void WriteSnapshot();
   void FireWaiters(bool stopping);
   void ApplyBatch(uint64_t until);
-  std::unique_ptr<TenantProjection> Rebuild(const TenantSettings& settings, uint64_t before);
+  // Applies one stored event to `tenants` (creating or rebuilding the tenant as needed).
+  void ApplyStored(const store::StoredEvent& stored, TenantMap& tenants, int64_t now);
+  void RunRebuild(std::string org, uint64_t target);
+  void AdoptRebuild();
+  void PublishAll();
 
   store::EventStore* store_;
   const Clock* clock_;
@@ -97,7 +130,17 @@ class Projector {
   std::atomic<std::shared_ptr<const ModelSnapshot>> current_;
 
   // Applier-thread state.
-  absl::flat_hash_map<std::string, std::unique_ptr<TenantProjection>> tenants_;
+  TenantMap tenants_;
+  std::unique_ptr<event::EventParser> parser_;
+  uint64_t last_snapshot_ = 0;
+  std::atomic<uint64_t> loaded_snapshot_{0};
+
+  // Rebuild state.
+  std::thread rebuild_thread_;
+  std::atomic<bool> cancel_rebuild_{false};
+  std::atomic<uint64_t> rebuild_events_{0};
+  RebuildStatus rebuild_status_;            // guarded by mu_
+  std::unique_ptr<TenantMap> rebuilt_;      // guarded by mu_: waiting to be adopted
 
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;  // applied_ advanced, or new events, or stop

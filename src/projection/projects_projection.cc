@@ -128,4 +128,55 @@ void ProjectsProjection::Apply(const ApplyContext& c) {
   }
 }
 
+
+void ProjectsProjection::Save(SnapshotWriter& w) const {
+  w.U64(projects_.size());
+  for (const auto& [id, p] : projects_) {
+    w.Str(id);
+    w.Bool(p.created);
+    w.I64(p.created_at.ts);
+    w.U64(p.created_at.seq);
+    w.Str(p.status);
+    w.U64(p.points.size());
+    for (const Point& pt : p.points) {
+      w.I64(pt.at.ts);
+      w.U64(pt.at.seq);
+      w.I64(pt.value);
+      w.Bool(pt.is_log);
+    }
+    w.I64(p.hours);
+    w.I64(p.budget);
+    w.Bool(p.over);
+  }
+  w.U64(tasks_.size());
+  for (const auto& [id, open] : tasks_) {
+    w.Str(id);
+    w.Bool(open);
+  }
+}
+
+bool ProjectsProjection::Load(SnapshotReader& r) {
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Project& p = projects_[r.Str()];
+    p.created = r.Bool();
+    p.created_at = {r.I64(), r.U64()};
+    p.status = r.Str();
+    for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
+      Point pt;
+      pt.at = {r.I64(), r.U64()};
+      pt.value = r.I64();
+      pt.is_log = r.Bool();
+      p.points.push_back(pt);
+    }
+    p.hours = r.I64();
+    p.budget = r.I64();
+    p.over = r.Bool();
+  }
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    std::string id = r.Str();
+    tasks_[id] = r.Bool();
+  }
+  return r.ok();
+}
+
 }  // namespace readside::projection

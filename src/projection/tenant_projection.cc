@@ -43,4 +43,28 @@ void TenantProjection::Apply(const event::Event& e, uint64_t position, int64_t n
   }
 }
 
+void TenantProjection::Save(SnapshotWriter& w) const {
+  const TenantSettings& t = model_.settings();
+  for (const std::string* s : {&t.organization_id, &t.name, &t.timezone, &t.currency}) w.Str(*s);
+  model_.Save(w);
+  crm_.Save(w);
+  hrm_.Save(w);
+  invoices_.Save(w);
+  ledger_.Save(w);
+  inventory_.Save(w);
+  projects_.Save(w);
+}
+
+std::unique_ptr<TenantProjection> TenantProjection::Load(SnapshotReader& r) {
+  TenantSettings t;
+  for (std::string* s : {&t.organization_id, &t.name, &t.timezone, &t.currency}) *s = r.Str();
+  absl::StatusOr<LocalCalendar> calendar = LocalCalendar::Create(t.timezone);
+  if (!r.ok() || !calendar.ok()) return nullptr;
+  auto tenant = std::make_unique<TenantProjection>(std::move(t), *std::move(calendar));
+  bool ok = tenant->model_.Load(r) && tenant->crm_.Load(r) && tenant->hrm_.Load(r) &&
+            tenant->invoices_.Load(r) && tenant->ledger_.Load(r) &&
+            tenant->inventory_.Load(r) && tenant->projects_.Load(r);
+  return ok ? std::move(tenant) : nullptr;
+}
+
 }  // namespace readside::projection

@@ -41,6 +41,11 @@ class TenantProjection {
   }
   const TenantSettings& settings() const { return model_.settings(); }
 
+  // Snapshot encoding of the whole tenant (settings, series, entity state).
+  void Save(SnapshotWriter& w) const;
+  // A tenant restored from Save's bytes, or nullptr when they are malformed.
+  static std::unique_ptr<TenantProjection> Load(SnapshotReader& r);
+
  private:
   ModelBuilder model_;
   CrmProjection crm_;

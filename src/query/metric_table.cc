@@ -208,12 +208,16 @@ void WriteTopPerformers(D d, JsonBuilder& out) {
     int64_t value, deals;
   };
   std::vector<Row> rows;
-  const projection::KeyedSeries& deals = d.view.Get(K::kDealsWonByUser);
-  for (const auto& [user, series] : d.view.Get(K::kWonValueByUser)) {
-    auto it = deals.find(user);
-    int64_t n = it == deals.end() ? 0 : it->second->Range(d.period.first_day, d.period.end_day);
+  // Driven by deals won: a user whose won deals are all worth 0 has no won-value series
+  // (zero deltas are not recorded) but is still a performer with won_value 0.
+  const projection::KeyedSeries& values = d.view.Get(K::kWonValueByUser);
+  for (const auto& [user, series] : d.view.Get(K::kDealsWonByUser)) {
+    int64_t n = series->Range(d.period.first_day, d.period.end_day);
     if (n == 0) continue;
-    rows.push_back({&user, series->Range(d.period.first_day, d.period.end_day), n});
+    auto it = values.find(user);
+    int64_t value =
+        it == values.end() ? 0 : it->second->Range(d.period.first_day, d.period.end_day);
+    rows.push_back({&user, value, n});
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
     return a.value != b.value ? a.value > b.value : *a.user < *b.user;

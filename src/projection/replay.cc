@@ -1,0 +1,110 @@
+#include "projection/replay.h"
+
+#include <boost/json.hpp>
+
+#include "event/parser.h"
+#include "spdlog/spdlog.h"
+#include "store/event_store.h"
+
+namespace readside::projection {
+namespace {
+
+using Visit = std::function<bool(const store::StoredEvent&)>;
+
+// Visits the events to replay in position order: one tenant's through its index, or all.
+absl::Status ForEachStored(const store::EventStore& store, const ReplayOptions& o,
+                           const Visit& fn) {
+  if (o.organization_id.empty()) return store.ReadRange(0, o.until, fn);
+  store::EventQuery q{.organization_id = o.organization_id, .limit = 1000};
+  while (true) {
+    absl::StatusOr<store::QueryPage> page = store.Query(q);
+    if (!page.ok()) return page.status();
+    for (const store::StoredEvent& e : page->events) {
+      if (e.position > o.until || !fn(e)) return absl::OkStatus();
+    }
+    if (!page->next) return absl::OkStatus();
+    q.after_position = *page->next;
+  }
+}
+
+}  // namespace
+
+TenantSettings SettingsFromEvent(const store::StoredEvent& stored) {
+  TenantSettings settings;
+  settings.organization_id = stored.organization_id;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(stored.json, ec);
+  const boost::json::value* payload = ec ? nullptr : v.find_pointer("/data/payload", ec);
+  if (payload == nullptr || !payload->is_object()) return settings;
+  auto text = [&](std::string_view key, std::string* out) {
+    if (const boost::json::value* f = payload->as_object().if_contains(key); f && f->is_string()) {
+      *out = std::string(f->as_string());
+    }
+  };
+  text("name", &settings.name);
+  text("timezone", &settings.timezone);
+  text("currency", &settings.currency);
+  return settings;
+}
+
+LocalCalendar CalendarOf(const TenantSettings& settings) {
+  absl::StatusOr<LocalCalendar> calendar = LocalCalendar::Create(settings.timezone);
+  if (calendar.ok()) return *std::move(calendar);
+  spdlog::error("tenant {}: {}; using UTC", settings.organization_id,
+                std::string(calendar.status().message()));
+  return LocalCalendar::Utc();
+}
+
+absl::StatusOr<TenantMap> ReplayTenants(const store::EventStore& store,
+                                        const ReplayOptions& o) {
+  // Pass 1: each tenant's latest settings (event types only, no JSON parsing).
+  absl::flat_hash_map<std::string, TenantSettings> settings;
+  if (o.settings) {
+    settings[o.settings->organization_id] = *o.settings;
+  } else {
+    absl::Status s = ForEachStored(store, o, [&](const store::StoredEvent& e) {
+      if (e.event_type == kTenantConfiguredType) settings[e.organization_id] = SettingsFromEvent(e);
+      return true;
+    });
+    if (!s.ok()) return s;
+  }
+  // Pass 2: apply everything with those settings.
+  TenantMap tenants;
+  event::EventParser parser({.assign_missing_event_id = false});
+  event::Event e;
+  std::vector<event::FieldError> errors;
+  bool cancelled = false;
+  absl::Status s = ForEachStored(store, o, [&](const store::StoredEvent& stored) {
+    if (o.cancel && o.cancel->load(std::memory_order_relaxed)) return !(cancelled = true);
+    if (o.events_read) o.events_read->fetch_add(1, std::memory_order_relaxed);
+    std::unique_ptr<TenantProjection>& tenant = tenants[stored.organization_id];
+    if (!tenant) {
+      TenantSettings t;
+      if (auto it = settings.find(stored.organization_id); it != settings.end()) {
+        t = it->second;
+      } else {
+        t.organization_id = stored.organization_id;
+      }
+      LocalCalendar calendar = CalendarOf(t);
+      tenant = std::make_unique<TenantProjection>(std::move(t), std::move(calendar));
+    }
+    if (stored.event_type == kTenantConfiguredType) return true;
+    errors.clear();
+    if (parser.ParseOne(stored.json, &e, &errors)) {
+      tenant->Apply(e, stored.position, o.now_micros);
+    } else {
+      spdlog::error("position {}: stored event no longer parses: {}", stored.position,
+                    errors.empty() ? std::string() : errors[0].field + " " + errors[0].message);
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (cancelled) return absl::CancelledError("replay cancelled");
+  if (o.settings && !tenants.contains(o.settings->organization_id)) {
+    tenants[o.settings->organization_id] =
+        std::make_unique<TenantProjection>(*o.settings, CalendarOf(*o.settings));
+  }
+  return tenants;
+}
+
+}  // namespace readside::projection

@@ -1,0 +1,31 @@
+#pragma once
+// The read models on disk, for a fast restart: every tenant's projection with the store
+// position it reflects, in one file written atomically (temporary file, fsync, rename,
+// fsync of the directory). On start the projector loads it and replays only the events
+// after its position; a missing, damaged or outdated file just means a full replay.
+// Thread-safety: free functions; callers serialize writes to one directory.
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "projection/replay.h"
+
+namespace readside::projection {
+
+// Bump whenever what a projection keeps or computes changes: older snapshots are ignored.
+inline constexpr uint64_t kSnapshotFormatVersion = 1;
+
+struct LoadedModel {
+  uint64_t position = 0;
+  TenantMap tenants;
+};
+
+// Writes `tenants` at `position` to dir/model.snap (creating dir). Returns the bytes written.
+absl::StatusOr<size_t> WriteModelSnapshot(const std::string& dir, uint64_t position,
+                                          const TenantMap& tenants);
+// Reads dir/model.snap. NotFound when there is none; DataLoss when it is damaged or from
+// another format version.
+absl::StatusOr<LoadedModel> ReadModelSnapshot(const std::string& dir);
+
+}  // namespace readside::projection
