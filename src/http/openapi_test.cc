@@ -36,7 +36,8 @@ TEST(OpenApiTest, DocumentsTheAnalyticsAndTenantRoutes) {
         "/analytics/hrm/headcount/{org}", "/analytics/finance/revenue/{org}",
         "/analytics/inventory/turnover/{org}", "/analytics/projects/utilization/{org}",
         "/analytics/cross/{org}", "/analytics/series/{org}", "/analytics/metrics/live/{org}",
-        "/analytics/data-quality/{org}", "/admin/tenants/{org}"}) {
+        "/analytics/data-quality/{org}", "/admin/tenants/{org}", "/admin/rebuild",
+        "/admin/rebuild/{org}"}) {
     EXPECT_TRUE(paths.contains(path)) << path;
   }
   EXPECT_TRUE(paths.at("/admin/tenants/{org}").as_object().contains("put"));

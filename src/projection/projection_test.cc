@@ -1361,17 +1361,18 @@ TEST(ProjectsProjectionTest, LateBudgetChangeStampedBeforeALogAppliesFromItsInst
   EXPECT_EQ(t.Quality().orphans, 0);
 }
 
-// OPEN QUESTION (left as implemented, see projects_projection.h): a project.updated stamped
-// before its project's creation but arriving after it is not an orphan (own events apply in
-// arrival order), yet its budget is ordered by timestamp, so the creation's budget stays the
-// "latest value". Read literally, metrics.md ("latest value", own events in arrival order)
-// would make the update's 20 the budget and the project not over budget.
-TEST(ProjectsProjectionTest, BudgetUpdateStampedBeforeTheCreationIsOverriddenByIt) {
+// A project's own events apply in arrival order (metrics.md), so its budget is the value of
+// the latest-arrived budget-setting event stamped before the instant: an update that arrives
+// after the creation wins even when it is stamped earlier.
+TEST(ProjectsProjectionTest, BudgetUpdateArrivingAfterTheCreationWinsEvenIfStampedEarlier) {
   Tenant t;
   t.Project("pr1", "2024-01-10T00:00:00Z", "10");
   t.Add("project.updated", "pr1", "2024-01-05T00:00:00Z", R"({"budget_hours":20})");
   t.TimeLog("h1", "2024-01-20T00:00:00Z", "pr1", "15", true);
-  EXPECT_EQ(t.Count(kPrj, "projects_over_budget", "2024-01"), 1);  // budget 10 (creation)
+  EXPECT_EQ(t.Count(kPrj, "projects_over_budget", "2024-01"), 0);  // budget 20 (the update)
+  t.TimeLog("h2", "2024-01-21T00:00:00Z", "pr1", "6", true);
+  EXPECT_EQ(t.Count(kPrj, "projects_over_budget", "2024-01-20"), 0);
+  EXPECT_EQ(t.Count(kPrj, "projects_over_budget", "2024-01-21"), 1);  // 21 h > 20
   EXPECT_EQ(t.Quality().orphans, 0);
 }
 

@@ -24,9 +24,15 @@ void ProjectsProjection::Emit(Project& p, int sign, ModelBuilder& m) {
   p.hours = 0;
   p.budget = 0;
   p.over = false;
+  uint64_t budget_seq = 0;  // arrival of the budget in force: the latest-arrived one wins
   for (const Point& pt : p.points) {
-    if (pt.at < p.created_at && pt.is_log) continue;
-    (pt.is_log ? p.hours : p.budget) = pt.is_log ? p.hours + pt.value : pt.value;
+    if (pt.is_log) {
+      if (pt.at < p.created_at) continue;
+      p.hours += pt.value;
+    } else if (pt.at.seq >= budget_seq) {
+      p.budget = pt.value;
+      budget_seq = pt.at.seq;
+    }
     bool over = Over(p.hours, p.budget);
     if (over != p.over) m.Add(S::kProjectsOverBudget, m.DayOf(pt.at.ts), over ? sign : -sign);
     p.over = over;
@@ -37,8 +43,12 @@ void ProjectsProjection::Emit(Project& p, int sign, ModelBuilder& m) {
 void ProjectsProjection::AddPoint(Project& p, Point point, const ApplyContext& c) {
   bool in_order = p.points.empty() || !(point.at < p.points.back().at);
   if (in_order && p.created && p.created_at < point.at) {
-    p.points.push_back(point);
-    (point.is_log ? p.hours : p.budget) = point.is_log ? p.hours + point.value : point.value;
+    p.points.push_back(point);  // the latest in time and in arrival: it applies as is
+    if (point.is_log) {
+      p.hours += point.value;
+    } else {
+      p.budget = point.value;
+    }
     bool over = Over(p.hours, p.budget);
     if (over != p.over) c.m.Add(S::kProjectsOverBudget, c.day, over ? 1 : -1);
     p.over = over;

@@ -5,8 +5,8 @@
 // timestamp order (a log stamped before its project's creation is an orphan; its hours still
 // count in the flow metrics). Each project with its budget changes and logs is a cluster
 // (see InvoiceProjection), updated in O(1) when events come in time order.
-// The budget at an instant is the value of the project's latest budget-setting event
-// (creation or update) before it, in timestamp order.
+// The budget at an instant is the value of the latest-arrived budget-setting event (creation
+// or update: the project's own events, which apply in arrival order) stamped before it.
 // Thread-safety: NOT thread-safe; one per tenant, on the applier thread.
 
 #include <string>
