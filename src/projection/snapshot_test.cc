@@ -1,0 +1,141 @@
+// Snapshots: a tenant saved and loaded again is the same read model, and keeps being the
+// same as one that never stopped when the stream goes on; damaged files are refused.
+
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+
+#include "event/parser.h"
+#include "gtest/gtest.h"
+#include "projection/snapshot_file.h"
+#include "projection/tenant_projection.h"
+#include "sim/generator.h"
+
+namespace readside::projection {
+namespace {
+
+using DayValues = std::map<DayNumber, int64_t>;
+
+DayValues Days(const DaySeries& s) {
+  DayValues out;
+  s.ForEachDay(std::numeric_limits<DayNumber>::min(), std::numeric_limits<DayNumber>::max(),
+               [&](DayNumber d, int64_t v) { out[d] = v; });
+  return out;
+}
+
+// Everything a reader can observe of a view, except wall-clock last_updated.
+void ExpectSameView(const TenantView& a, const TenantView& b) {
+  for (size_t i = 0; i < kSeriesCount; ++i) {
+    EXPECT_EQ(Days(*a.series[i]), Days(*b.series[i])) << "series " << i;
+    // The exact instants of invoices_overdue: probe every hour of its days.
+    if (static_cast<S>(i) != S::kInvoicesOverdue) continue;
+    for (const auto& [day, _] : Days(*a.series[i])) {
+      for (int64_t h = 0; h < 24; ++h) {
+        int64_t t = (static_cast<int64_t>(day) * 24 + h) * 3'600'000'000;
+        EXPECT_EQ(a.series[i]->PrefixBeforeInstant(day, t), b.series[i]->PrefixBeforeInstant(day, t));
+      }
+    }
+  }
+  for (size_t k = 0; k < kKeyedCount; ++k) {
+    ASSERT_EQ(a.keyed[k]->size(), b.keyed[k]->size()) << "family " << k;
+    for (const auto& [key, series] : *a.keyed[k]) {
+      ASSERT_TRUE(b.keyed[k]->contains(key)) << key;
+      EXPECT_EQ(Days(*series), Days(*b.keyed[k]->at(key))) << key;
+    }
+  }
+  EXPECT_EQ(a.quality.events_total, b.quality.events_total);
+  EXPECT_EQ(a.quality.orphans, b.quality.orphans);
+  EXPECT_EQ(a.quality.unknown_type, b.quality.unknown_type);
+  EXPECT_EQ(a.quality.currency_mismatch, b.quality.currency_mismatch);
+  EXPECT_EQ(a.quality.unclassified_ledger_lines, b.quality.unclassified_ledger_lines);
+  EXPECT_EQ(a.settings.timezone, b.settings.timezone);
+  EXPECT_EQ(a.live.counts, b.live.counts);
+}
+
+std::vector<event::Event> Stream(size_t count) {
+  sim::Generator gen({.seed = 11, .tenants = {"acme-corp"}, .total_events = count,
+                      .events_per_second = 0.2, .out_of_order_fraction = 0.05});
+  event::EventParser parser;
+  std::vector<event::Event> events;
+  std::string line;
+  int64_t ts;
+  std::vector<event::FieldError> errors;
+  while (gen.Next(&line, &ts)) {
+    event::Event e;
+    if (parser.ParseOne(line, &e, &errors)) events.push_back(std::move(e));
+  }
+  return events;
+}
+
+TenantProjection Fresh() {
+  TenantSettings settings{.organization_id = "acme-corp", .timezone = "Europe/Berlin"};
+  return TenantProjection(settings, *LocalCalendar::Create("Europe/Berlin"));
+}
+
+TEST(SnapshotTest, SavedAndLoadedTenantIsTheSameAndStaysTheSame) {
+  std::vector<event::Event> events = Stream(30'000);
+  ASSERT_GT(events.size(), 25'000u);
+  TenantProjection original = Fresh();
+  size_t half = events.size() / 2;
+  for (size_t i = 0; i < half; ++i) original.Apply(events[i], i + 1, 0);
+
+  SnapshotWriter w;
+  original.Save(w);
+  SnapshotReader r(w.buffer());
+  std::unique_ptr<TenantProjection> loaded = TenantProjection::Load(r);
+  ASSERT_NE(loaded, nullptr);
+  EXPECT_TRUE(r.done());
+  ExpectSameView(*original.Publish(half), *loaded->Publish(half));
+
+  for (size_t i = half; i < events.size(); ++i) {
+    original.Apply(events[i], i + 1, 0);
+    loaded->Apply(events[i], i + 1, 0);
+  }
+  ExpectSameView(*original.Publish(events.size()), *loaded->Publish(events.size()));
+}
+
+TEST(SnapshotTest, EveryTruncationIsRefused) {
+  std::vector<event::Event> events = Stream(3'000);
+  TenantProjection tenant = Fresh();
+  for (size_t i = 0; i < events.size(); ++i) tenant.Apply(events[i], i + 1, 0);
+  SnapshotWriter w;
+  tenant.Save(w);
+  const std::string& bytes = w.buffer();
+  for (size_t cut = 0; cut < bytes.size(); cut += 1 + bytes.size() / 997) {
+    SnapshotReader r(std::string_view(bytes).substr(0, cut));
+    std::unique_ptr<TenantProjection> loaded = TenantProjection::Load(r);
+    EXPECT_TRUE(loaded == nullptr || !r.done() || !r.ok()) << "cut at " << cut;
+  }
+}
+
+TEST(SnapshotTest, FileRoundTripAndDamageDetection) {
+  std::string dir = ::testing::TempDir() + "/snapshot_test_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  EXPECT_TRUE(absl::IsNotFound(ReadModelSnapshot(dir).status()));
+
+  std::vector<event::Event> events = Stream(2'000);
+  TenantMap tenants;
+  tenants["acme-corp"] = std::make_unique<TenantProjection>(Fresh());
+  for (size_t i = 0; i < events.size(); ++i) tenants["acme-corp"]->Apply(events[i], i + 1, 0);
+  absl::StatusOr<size_t> written = WriteModelSnapshot(dir, events.size(), tenants);
+  ASSERT_TRUE(written.ok()) << written.status();
+  absl::StatusOr<LoadedModel> loaded = ReadModelSnapshot(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->position, events.size());
+  ASSERT_TRUE(loaded->tenants.contains("acme-corp"));
+  ExpectSameView(*tenants["acme-corp"]->Publish(1), *loaded->tenants["acme-corp"]->Publish(1));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/model.snap.tmp"));
+
+  {  // one flipped byte in the middle
+    std::fstream f(dir + "/model.snap", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(*written / 2));
+    f.put('\x5a');
+  }
+  absl::StatusOr<LoadedModel> damaged = ReadModelSnapshot(dir);
+  EXPECT_TRUE(absl::IsDataLoss(damaged.status())) << damaged.status();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace readside::projection
