@@ -373,6 +373,10 @@ bool ReadEvent(od::object obj, const char* raw_start, const std::function<const 
   }
   std::string_view raw(raw_start, static_cast<size_t>(raw_end - raw_start));
   while (!raw.empty() && raw.back() != '}') raw.remove_suffix(1);
+  if (!options.keep_json && !reader.payload_needs_typing()) {
+    ev->json.clear();  // a replay of stored (already normalized) text needs no copy
+    return true;
+  }
   MinifyValidated(raw, &ev->json);
   if (reader.payload_needs_typing() &&
       !RetypePayload(retype_parser, GetTypeSpec(ev->type), options, ev, errors)) {

@@ -28,6 +28,9 @@ struct ParserOptions {
   int max_depth = 64;
   // Give events without event_id a fresh random UUID (ingest). Off when re-reading the store.
   bool assign_missing_event_id = true;
+  // Fill Event::json with the normalized text (ingest stores it). Replays of stored events
+  // turn it off: the stored text is already normalized, and the size limit was checked.
+  bool keep_json = true;
   // Largest accepted batch in events (spec default 10,000).
   size_t max_batch_events = 10'000;
 };

@@ -23,9 +23,10 @@ ModelBuilder::ModelBuilder(TenantSettings settings, LocalCalendar calendar)
   for (auto& k : keyed_) k = std::make_shared<KeyedSeries>();
 }
 
-DaySeries& ModelBuilder::Mutable(S s) {
-  auto& p = series_[static_cast<size_t>(s)];
+DaySeries& ModelBuilder::Unshare(size_t i) {
+  auto& p = series_[i];
   if (!Exclusive(p)) p = std::make_shared<DaySeries>(*p);
+  exclusive_[i] = true;
   return *p;
 }
 
@@ -57,8 +58,11 @@ void ModelBuilder::Touch(event::Domain domain, std::string_view source, int64_t 
   if (d < kDomainCount) {
     DomainInfo& info = domains_[d];
     info.last_updated_micros = now_micros;
-    auto it = std::lower_bound(info.sources.begin(), info.sources.end(), source);
-    if (it == info.sources.end() || *it != source) info.sources.insert(it, std::string(source));
+    if (last_source_[d] != source) {  // a domain's events mostly come from one service
+      auto it = std::lower_bound(info.sources.begin(), info.sources.end(), source);
+      if (it == info.sources.end() || *it != source) info.sources.insert(it, std::string(source));
+      last_source_[d] = source;
+    }
   }
   int64_t minute = event_micros >= 0 ? event_micros / 60'000'000 : -1;
   if (minute < 0) return;
@@ -72,7 +76,8 @@ void ModelBuilder::Touch(event::Domain domain, std::string_view source, int64_t 
   ++live_.counts[slot][std::min(d, kDomainCount)];
 }
 
-std::shared_ptr<const TenantView> ModelBuilder::Publish(uint64_t position) const {
+std::shared_ptr<const TenantView> ModelBuilder::Publish(uint64_t position) {
+  exclusive_.reset();
   auto view = std::make_shared<TenantView>();
   view->settings = settings_;
   view->calendar = calendar_;
@@ -113,6 +118,7 @@ void ModelBuilder::Save(SnapshotWriter& w) const {
 
 bool ModelBuilder::Load(SnapshotReader& r) {
   if (r.U64() != kSeriesCount) return r.Fail(), false;
+  exclusive_.reset();
   for (auto& series : series_) {
     series = std::make_shared<DaySeries>();
     if (!series->Load(r)) return false;

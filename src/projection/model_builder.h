@@ -6,6 +6,7 @@
 // copies, not a copy of the data.
 // Thread-safety: NOT thread-safe; owned by the applier thread. Published views are immutable.
 
+#include <bitset>
 #include <memory>
 #include <string_view>
 
@@ -37,22 +38,29 @@ class ModelBuilder {
   const TenantSettings& settings() const { return settings_; }
   const LocalCalendar& calendar() const { return calendar_; }
 
-  std::shared_ptr<const TenantView> Publish(uint64_t position) const;
+  // Freezes the current state; every series is shared with the view until its next write.
+  std::shared_ptr<const TenantView> Publish(uint64_t position);
 
   // Snapshot encoding of everything but the settings (snapshot_codec.h).
   void Save(SnapshotWriter& w) const;
   bool Load(SnapshotReader& r);
 
  private:
-  DaySeries& Mutable(S s);
+  DaySeries& Mutable(S s) {
+    size_t i = static_cast<size_t>(s);
+    return exclusive_[i] ? *series_[i] : Unshare(i);
+  }
+  DaySeries& Unshare(size_t i);
   KeyedSeries& MutableKeyed(K k);
 
   TenantSettings settings_;
   LocalCalendar calendar_;
   std::array<std::shared_ptr<DaySeries>, kSeriesCount> series_;
+  std::bitset<kSeriesCount> exclusive_;  // series_[i] is not shared since the last Publish
   std::array<std::shared_ptr<KeyedSeries>, kKeyedCount> keyed_;
   QualityCounts quality_;
   std::array<DomainInfo, kDomainCount> domains_;
+  std::array<std::string, kDomainCount> last_source_;  // Touch's fast path
   LiveActivity live_;
 };
 

@@ -250,7 +250,7 @@ class Tenant {
     return out + "}";
   }
 
-  TenantProjection projection_;
+  mutable TenantProjection projection_;
   event::EventParser parser_{event::ParserOptions{.assign_missing_event_id = true}};
   uint64_t position_ = 0;
 };

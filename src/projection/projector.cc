@@ -8,12 +8,27 @@
 
 namespace readside::projection {
 
+// One batch of the parse stage: the stored events of positions (after, last], parsed.
+struct Projector::ParsedBatch {
+  struct Item {
+    uint64_t position = 0;
+    bool ok = false;
+    bool settings = false;
+    std::string organization_id;
+    event::Event event;
+    store::StoredEvent stored;  // only for settings events (their JSON is read again)
+  };
+  std::vector<Item> items;  // reused: strings keep their capacity between batches
+  size_t size = 0;
+  uint64_t last = 0;
+};
+
 Projector::Projector(store::EventStore* store, const Clock* clock, ProjectorOptions options)
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
       parser_(std::make_unique<event::EventParser>(
-          event::ParserOptions{.assign_missing_event_id = false})) {
+          event::ParserOptions{.assign_missing_event_id = false, .keep_json = false})) {
   current_.store(std::make_shared<const ModelSnapshot>());
 }
 
@@ -25,15 +40,25 @@ void Projector::Start() {
     std::lock_guard lk(mu_);
     stored_ = start_target_;
   }
-  store_->AddCommitListener([this](uint64_t last) {
-    {
-      std::lock_guard lk(mu_);
-      stored_ = last;
+  link_->target = this;
+  store_->AddCommitListener([link = link_](uint64_t last) {
+    std::lock_guard link_lock(link->mu);
+    if (Projector* p = link->target) {
+      {
+        std::lock_guard lk(p->mu_);
+        p->stored_ = last;
+      }
+      p->cv_.notify_all();
     }
-    cv_.notify_all();
   });
   thread_ = std::thread([this] {
     LoadSnapshot();
+    {
+      std::lock_guard lk(mu_);
+      if (stop_) return;
+      parser_started_ = true;
+    }
+    parse_thread_ = std::thread([this] { RunParser(); });
     Run();
   });
 }
@@ -44,11 +69,16 @@ void Projector::Stop() {
     if (stop_ && !thread_.joinable()) return;
     stop_ = true;
   }
+  {
+    std::lock_guard link_lock(link_->mu);
+    link_->target = nullptr;
+  }
   cancel_rebuild_ = true;
   cv_.notify_all();
   if (rebuild_thread_.joinable()) rebuild_thread_.join();
   if (thread_.joinable()) {
     thread_.join();
+    if (parse_thread_.joinable()) parse_thread_.join();
     if (AppliedPosition() > last_snapshot_) WriteSnapshot();
   }
   FireWaiters(true);
@@ -156,14 +186,79 @@ void Projector::PublishAll() {
   current_.store(std::move(next));
 }
 
+namespace {
+constexpr size_t kMaxParsedBatches = 4;  // bounds memory between the two stages
+}  // namespace
+
+void Projector::RunParser() {
+  event::EventParser parser({.assign_missing_event_id = false, .keep_json = false});
+  std::vector<event::FieldError> errors;
+  uint64_t through = AppliedPosition();
+  while (true) {
+    std::unique_ptr<ParsedBatch> batch;
+    uint64_t until;
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [&] {
+        return stop_ || (stored_ > through && parsed_.size() < kMaxParsedBatches);
+      });
+      if (stop_) return;
+      until = std::min<uint64_t>(stored_, through + options_.batch_events);
+      if (!spare_.empty()) {
+        batch = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    if (!batch) batch = std::make_unique<ParsedBatch>();
+    batch->size = 0;
+    absl::Status s = store_->ReadRange(through, until, [&](const store::StoredEvent& stored) {
+      if (batch->size == batch->items.size()) batch->items.emplace_back();
+      ParsedBatch::Item& item = batch->items[batch->size++];
+      item.position = stored.position;
+      item.organization_id = stored.organization_id;
+      item.settings = stored.event_type == kTenantConfiguredType;
+      if (item.settings) {
+        item.stored = stored;
+        item.ok = true;
+        return true;
+      }
+      errors.clear();
+      item.ok = parser.ParseOne(stored.json, &item.event, &errors);
+      if (!item.ok) {
+        spdlog::error("position {}: stored event no longer parses: {}", stored.position,
+                      errors.empty() ? std::string() : errors[0].field + " " + errors[0].message);
+      }
+      return true;
+    });
+    if (!s.ok()) {
+      spdlog::error("projector: reading the store failed: {}", s.ToString());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::lock_guard lk(mu_);
+      spare_.push_back(std::move(batch));
+      continue;
+    }
+    batch->last = until;
+    through = until;
+    {
+      std::lock_guard lk(mu_);
+      parsed_.push_back(std::move(batch));
+    }
+    cv_.notify_all();
+  }
+}
+
 void Projector::Run() {
   if (AppliedPosition() >= start_target_) ready_.store(true, std::memory_order_release);
   while (true) {
-    uint64_t target;
+    std::unique_ptr<ParsedBatch> batch;
     {
       std::unique_lock lk(mu_);
-      auto work = [&] { return stop_ || stored_ > AppliedPosition() || rebuilt_; };
+      auto work = [&] { return stop_ || !parsed_.empty() || rebuilt_; };
       while (!work()) {
+        if (stored_ > AppliedPosition() &&
+            behind_since_nanos_.load(std::memory_order_relaxed) == 0) {
+          behind_since_nanos_.store(clock_->MonotonicNanos(), std::memory_order_relaxed);
+        }
         if (waiters_.empty()) {
           cv_.wait(lk);
           continue;
@@ -173,23 +268,65 @@ void Projector::Run() {
         if (cv_.wait_until(lk, deadline) == std::cv_status::timeout) break;
       }
       if (stop_) return;
-      target = stored_;
+      if (!parsed_.empty()) {
+        batch = std::move(parsed_.front());
+        parsed_.pop_front();
+      }
     }
+    cv_.notify_all();  // room for the parser
     AdoptRebuild();
-    if (target <= AppliedPosition()) {  // woken for a waiter's deadline or a rebuild
+    if (!batch) {  // woken for a waiter's deadline or a rebuild
       FireWaiters(false);
       continue;
     }
     if (behind_since_nanos_.load(std::memory_order_relaxed) == 0) {
       behind_since_nanos_.store(clock_->MonotonicNanos(), std::memory_order_relaxed);
     }
-    ApplyBatch(std::min<uint64_t>(target, AppliedPosition() + options_.batch_events));
-    if (AppliedPosition() >= target) {
+    ApplyParsed(*batch);
+    {
       std::lock_guard lk(mu_);
+      spare_.push_back(std::move(batch));
       if (stored_ <= AppliedPosition()) behind_since_nanos_.store(0, std::memory_order_relaxed);
     }
     if (AppliedPosition() - last_snapshot_ >= options_.snapshot_every_events) WriteSnapshot();
   }
+}
+
+void Projector::ApplyParsed(ParsedBatch& batch) {
+  absl::flat_hash_map<std::string, bool> touched;
+  int64_t now = clock_->NowMicros();
+  for (size_t i = 0; i < batch.size; ++i) {
+    ParsedBatch::Item& item = batch.items[i];
+    if (item.settings) {
+      ApplyStored(item.stored, tenants_, now);
+    } else if (item.ok) {
+      std::unique_ptr<TenantProjection>& tenant = tenants_[item.organization_id];
+      if (!tenant) {
+        TenantSettings settings;
+        settings.organization_id = item.organization_id;
+        tenant = std::make_unique<TenantProjection>(settings, LocalCalendar::Utc());
+      }
+      tenant->Apply(item.event, item.position, now);
+    }
+    touched[item.organization_id] = true;
+  }
+  uint64_t applied = batch.last;
+  auto next = std::make_shared<ModelSnapshot>(*Current());
+  next->position = applied;
+  for (const auto& [org, _] : touched) {
+    if (auto it = tenants_.find(org); it != tenants_.end() && it->second) {
+      next->tenants[org] = it->second->Publish(applied);
+    }
+  }
+  current_.store(std::move(next));
+  events_applied_.fetch_add(batch.size, std::memory_order_relaxed);
+  {
+    std::lock_guard lk(mu_);
+    applied_.store(applied, std::memory_order_release);
+  }
+  if (applied >= start_target_) ready_.store(true, std::memory_order_release);
+  cv_.notify_all();
+  FireWaiters(false);
 }
 
 void Projector::ApplyStored(const store::StoredEvent& stored, TenantMap& tenants, int64_t now) {
@@ -222,36 +359,6 @@ void Projector::ApplyStored(const store::StoredEvent& stored, TenantMap& tenants
     return;
   }
   tenant->Apply(e, stored.position, now);
-}
-
-void Projector::ApplyBatch(uint64_t until) {
-  absl::flat_hash_map<std::string, bool> touched;
-  int64_t now = clock_->NowMicros();
-  uint64_t applied = AppliedPosition(), count = 0;
-  absl::Status s = store_->ReadRange(applied, until, [&](const store::StoredEvent& stored) {
-    applied = stored.position;
-    ++count;
-    ApplyStored(stored, tenants_, now);
-    touched[stored.organization_id] = true;
-    return true;
-  });
-  if (!s.ok()) {
-    spdlog::error("projector: reading the store failed: {}", s.ToString());
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    return;
-  }
-  auto next = std::make_shared<ModelSnapshot>(*Current());
-  next->position = applied;
-  for (const auto& [org, _] : touched) next->tenants[org] = tenants_[org]->Publish(applied);
-  current_.store(std::move(next));
-  events_applied_.fetch_add(count, std::memory_order_relaxed);
-  {
-    std::lock_guard lk(mu_);
-    applied_.store(applied, std::memory_order_release);
-  }
-  if (applied >= start_target_) ready_.store(true, std::memory_order_release);
-  cv_.notify_all();
-  FireWaiters(false);
 }
 
 absl::Status Projector::StartRebuild(const std::string& org) {

@@ -70,7 +70,7 @@ absl::StatusOr<TenantMap> ReplayTenants(const store::EventStore& store,
   }
   // Pass 2: apply everything with those settings.
   TenantMap tenants;
-  event::EventParser parser({.assign_missing_event_id = false});
+  event::EventParser parser({.assign_missing_event_id = false, .keep_json = false});
   event::Event e;
   std::vector<event::FieldError> errors;
   bool cancelled = false;

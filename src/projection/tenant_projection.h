@@ -36,7 +36,7 @@ class TenantProjection {
   // `now_micros` the wall-clock time (for last_updated only).
   void Apply(const event::Event& e, uint64_t position, int64_t now_micros);
 
-  std::shared_ptr<const TenantView> Publish(uint64_t position) const {
+  std::shared_ptr<const TenantView> Publish(uint64_t position) {
     return model_.Publish(position);
   }
   const TenantSettings& settings() const { return model_.settings(); }
