@@ -5,6 +5,7 @@
 #include "common/metrics.h"
 #include "http/auth.h"
 #include "http/probe.h"
+#include "http/response_cache.h"
 #include "http/routes.h"
 #include "ingest/ingest_service.h"
 #include "projection/projector.h"
@@ -35,6 +36,7 @@ struct ReadsideServer::Impl {
   std::unique_ptr<store::EventStore> store;
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<projection::Projector> projector;
+  http::ResponseCache cache;
   http::OpenAccess access;
   MetricsRegistry metrics;
   http::HttpProbe probe;
@@ -79,7 +81,8 @@ absl::Status ReadsideServer::Start() {
                           .access = &m.access,
                           .metrics = &m.metrics,
                           .projector = m.projector.get(),
-                          .clock = &SystemClock::Get()};
+                          .clock = &SystemClock::Get(),
+                          .cache = &m.cache};
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
   http::AddAdminRoutes(&m.router, services);

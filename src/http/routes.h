@@ -16,6 +16,8 @@
 
 namespace readside::projection { class Projector; }
 
+namespace readside::http { class ResponseCache; }
+
 namespace readside::http {
 
 struct Services {
@@ -25,6 +27,7 @@ struct Services {
   MetricsRegistry* metrics = nullptr;
   projection::Projector* projector = nullptr;
   const Clock* clock = nullptr;
+  ResponseCache* cache = nullptr;  // analytics answers (optional)
 };
 
 // Adapts a route function taking the services to a Router handler.

@@ -6,6 +6,7 @@
 
 #include "event/parser.h"
 #include "http/analytics_params.h"
+#include "http/response_cache.h"
 #include "http/routes.h"
 #include "projection/projector.h"
 #include "query/analytics.h"
@@ -47,10 +48,15 @@ void ServeView(const Services& s, Request& req, Responder respond,
   if (auto problem = ParseConsistency(req, &consistency)) {
     return respond(ProblemResponse(*problem, req.path));
   }
-  auto shared = std::make_shared<Request>(std::move(req));
   projection::Projector* projector = s.projector;
   const Clock* clock = s.clock;
   uint64_t wanted = consistency.min_position;
+  if (projector->AppliedPosition() >= wanted) {  // nothing to wait for: answer on this thread
+    projection::Projector::TenantRead read = projector->Read(org);
+    return respond(Attach(fn(read, req, clock->NowMicros()), read.position));
+  }
+  // The server still reads the request after the handler returns: work on a copy.
+  auto shared = std::make_shared<Request>(req);
   auto wait_ms = consistency.wait.count();
   projector->WhenApplied(wanted, consistency.wait, [=](bool reached) {
     if (!reached) {
@@ -76,6 +82,40 @@ std::vector<Section> Visible(const Services& s, const Request& req) {
   return out;
 }
 
+// The cached answer for `key`, or a fresh one from `build` (then cached until it may change).
+Response Cached(const Services& s, const projection::Projector::TenantRead& read,
+                std::string key, int64_t now, const std::function<std::string()>& build,
+                const std::function<int64_t()>& valid_until) {
+  uint64_t counts_version = s.store->CountsVersion();
+  if (s.cache) {
+    if (auto body = s.cache->Find(key, read.position, counts_version, now)) {
+      return JsonResponse(*body);
+    }
+  }
+  std::string body = build();
+  if (s.cache) {
+    s.cache->Put(key, {read.position, counts_version, valid_until(),
+                       std::make_shared<const std::string>(body)});
+  }
+  return JsonResponse(std::move(body));
+}
+
+std::string CacheKey(std::string_view route, const projection::Projector::TenantRead& read,
+                     const projection::Period& period, const Request& r, uint64_t extra,
+                     bool stale) {
+  std::string key(route);
+  key += '|';
+  key += read.view->settings.organization_id;
+  key += '|';
+  key += projection::FormatPeriod(period);
+  key += '|';
+  if (const std::string* as_of = r.Query("as_of")) key += *as_of;
+  key += '|';
+  key += std::to_string(extra);
+  key += stale ? "|s" : "|f";
+  return key;
+}
+
 // GET /analytics/<domain>/<name>/{org}
 Handler SectionRoute(const Services& s, Section section) {
   return [s, section](Request& req, Responder respond) {
@@ -97,8 +137,16 @@ Handler SectionRoute(const Services& s, Section section) {
                   return ProblemResponse(*p, r.path);
                 }
                 if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
-                return JsonResponse(query::SectionBody(
-                    section, {*read.view, period, as_of, s.projector->Stale()}));
+                bool stale = s.projector->Stale();
+                query::AnalyticsRequest q{*read.view, period, as_of, stale};
+                return Cached(
+                    s, read,
+                    CacheKey(query::SectionName(section), read, period, r, 0, stale), now,
+                    [&] { return query::SectionBody(section, q); },
+                    [&] {
+                      bool finance = section == Section::kFinance;
+                      return query::AnswerValidUntil(q, finance, r.Query("as_of"), now);
+                    });
               });
   };
 }
@@ -115,10 +163,23 @@ void Dashboard(const Services& s, Request& req, Responder respond) {
                 return ProblemResponse(*p, r.path);
               }
               if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
-              store::TenantCounts c = s.store->GetTenantCounts(read.view->settings.organization_id);
-              return JsonResponse(query::DashboardBody(
-                  {*read.view, period, as_of, s.projector->Stale()}, sections, quality,
-                  {c.duplicates, c.conflicts, c.rejected}));
+              bool stale = s.projector->Stale();
+              query::AnalyticsRequest q{*read.view, period, as_of, stale};
+              uint64_t mask = 0;
+              for (Section sec : sections) mask |= uint64_t{1} << static_cast<int>(sec);
+              return Cached(
+                  s, read, CacheKey("dashboard", read, period, r, mask, stale), now,
+                  [&] {
+                    store::TenantCounts c =
+                        s.store->GetTenantCounts(read.view->settings.organization_id);
+                    return query::DashboardBody(q, sections, quality,
+                                                {c.duplicates, c.conflicts, c.rejected});
+                  },
+                  [&] {
+                    bool finance = std::find(sections.begin(), sections.end(),
+                                             Section::kFinance) != sections.end();
+                    return query::AnswerValidUntil(q, finance, r.Query("as_of"), now);
+                  });
             });
 }
 

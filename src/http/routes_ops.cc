@@ -2,6 +2,7 @@
 
 #include "common/json_writer.h"
 #include "http/openapi.h"
+#include "http/response_cache.h"
 #include "http/routes.h"
 #include "projection/projector.h"
 
@@ -39,6 +40,14 @@ void AddOpsRoutes(Router* router, const Services& s) {
                 static_cast<double>(s.store->LastPosition()), &text);
     RenderGauge("readside_applied_position", "position the read models have applied",
                 static_cast<double>(s.projector->AppliedPosition()), &text);
+    RenderGauge("readside_projection_events_applied", "events applied since start",
+                static_cast<double>(s.projector->EventsApplied()), &text);
+    if (s.cache) {
+      RenderGauge("readside_response_cache_hits", "analytics answers served from the cache",
+                  static_cast<double>(s.cache->hits()), &text);
+      RenderGauge("readside_response_cache_misses", "analytics answers computed",
+                  static_cast<double>(s.cache->misses()), &text);
+    }
     respond(Response{200, "text/plain; version=0.0.4; charset=utf-8", std::move(text), {}});
   });
   router->Add("GET", "/openapi.json", [](Request&, Responder respond) {

@@ -205,6 +205,21 @@ void DaySeries::ForEachDay(DayNumber from, DayNumber to,
   }
 }
 
+int64_t DaySeries::NextInstantAfter(DayNumber day, int64_t unix_micros) const {
+  int64_t best = std::numeric_limits<int64_t>::max();
+  // The chunk before `day`'s too: a local day may begin before midnight UTC.
+  DayNumber from = day > std::numeric_limits<DayNumber>::min() + kChunkDays
+                       ? ChunkStart(day - kChunkDays) : std::numeric_limits<DayNumber>::min();
+  for (size_t i = LowerBound(ChunkStart(from)); i < chunks_.size(); ++i) {
+    for (const Chunk::Instant& in : chunks_[i]->instants) {
+      if (in.micros > unix_micros) best = std::min(best, in.micros);
+    }
+    // Instants of a later chunk are at least 64 days later than those of this one.
+    if (best != std::numeric_limits<int64_t>::max() && starts_[i] > ChunkStart(day)) break;
+  }
+  return best;
+}
+
 void DaySeries::Save(SnapshotWriter& w) const {
   w.U64(chunks_.size());
   for (size_t i = 0; i < chunks_.size(); ++i) {

@@ -63,6 +63,12 @@ class DaySeries {
   // O(log #chunks + 32 + log k) for the k instants recorded in the day's chunk.
   int64_t PrefixBeforeInstant(DayNumber day, int64_t unix_micros) const;
 
+  // The earliest AddAt instant later than `unix_micros` among the chunks from `day`'s on
+  // (INT64_MAX if none): until then, PrefixBeforeInstant of any later instant equals the
+  // one at `unix_micros`. Used to know how long an answer "as of now" stays true.
+  // O(instants scanned), meant for cache fills, not per-event work.
+  int64_t NextInstantAfter(DayNumber day, int64_t unix_micros) const;
+
   // Σ of all deltas. O(1).
   int64_t Total() const;
 

@@ -1,6 +1,7 @@
 #include "query/analytics.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "common/json_writer.h"
 #include "common/time_util.h"
@@ -113,6 +114,17 @@ std::string QualityBody(const TenantView& view, const StoreCounts& counts) {
   JsonBuilder out;
   WriteQuality(view, counts, out);
   return out.Take();
+}
+
+int64_t AnswerValidUntil(const AnalyticsRequest& r, bool includes_finance, bool as_of_given,
+                         int64_t now_micros) {
+  constexpr int64_t kForever = std::numeric_limits<int64_t>::max();
+  if (!includes_finance || as_of_given) return kForever;
+  projection::LocalCalendar calendar = r.view.calendar;
+  int64_t end = calendar.StartOf(r.period.end_day);
+  if (now_micros >= end) return kForever;  // evaluated at the period's end from now on
+  const projection::DaySeries& overdue = r.view.Get(projection::S::kInvoicesOverdue);
+  return std::min(end, overdue.NextInstantAfter(calendar.DayOf(now_micros), now_micros));
 }
 
 std::string SeriesBody(const TenantView& view, const ScalarMetric& metric,

@@ -37,6 +37,12 @@ std::string DashboardBody(const AnalyticsRequest& request, std::span<const Secti
                           bool with_quality, const StoreCounts& counts);
 std::string QualityBody(const projection::TenantView& view, const StoreCounts& counts);
 
+// The wall-clock instant until which an answer computed at `now_micros` stays exact while no
+// event is applied: only invoices_overdue evaluated "as of now" (no explicit as_of, period
+// not over) moves with time, at the next overdue/paid instant. INT64_MAX when nothing moves.
+int64_t AnswerValidUntil(const AnalyticsRequest& request, bool includes_finance,
+                         bool as_of_given, int64_t now_micros);
+
 // {organization_id, domain, metric, granularity, points: [{period, value}]}.
 // REQUIRES: metric is a scalar metric of its section; periods from PeriodsBetween.
 std::string SeriesBody(const projection::TenantView& view, const ScalarMetric& metric,

@@ -59,6 +59,7 @@ struct EventStore::Impl {
   std::unique_ptr<IndexWriter> indexer;
 
   std::atomic<uint64_t> last_position{0};
+  std::atomic<uint64_t> counts_version{0};  // bumped after a commit that changed counts
   std::atomic<uint64_t> last_dead_letter{0};
   mutable std::mutex commit_mu;
   mutable std::condition_variable commit_cv;
@@ -284,6 +285,7 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
   }
   if (failure.ok()) {
     uint64_t last = next - 1;
+    if (!rejected.empty()) counts_version.fetch_add(1, std::memory_order_release);
     indexer->Enqueue(std::move(index_entries));
     {
       std::lock_guard lk(commit_mu);
@@ -528,6 +530,10 @@ absl::StatusOr<QueryPage> EventStore::Query(const EventQuery& q) const {
 
 uint64_t EventStore::RejectedCount(std::string_view org) const {
   return GetTenantCounts(org).rejected;
+}
+
+uint64_t EventStore::CountsVersion() const {
+  return impl_->counts_version.load(std::memory_order_acquire);
 }
 
 TenantCounts EventStore::GetTenantCounts(std::string_view org) const {

@@ -138,6 +138,8 @@ class EventStore {
   uint64_t RejectedCount(std::string_view org) const;
   // Durable counts of rejected, duplicate and conflicting input of `org`.
   TenantCounts GetTenantCounts(std::string_view org) const;
+  // Changes whenever any tenant's counts change (for caches of answers that show them).
+  uint64_t CountsVersion() const;
 
   absl::StatusOr<uint64_t> AddDeadLetter(DeadLetter letter);
   absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(uint64_t after_id, size_t limit) const;

@@ -305,3 +305,39 @@ class RestartAndRebuild(ServerTestCase):
             time.sleep(0.05)
         self.assertEqual(srv.get("/admin/rebuild").json["scope"], "beta-inc")
         self.assertEqual(self.dashboards(srv, pos), before)
+
+
+class CachedAnswers(ServerTestCase):
+    def test_duplicates_and_rejections_show_without_a_new_position(self):
+        srv = self.start_server()
+        ev = invoice("acme-corp", "inv-1", 10, "2024-01-10T09:00:00Z")
+        pos = srv.post_events(ev).json["position"]
+        path = "/analytics/dashboard/acme-corp?period=2024-01&min_position=%d" % pos
+        first = srv.get(path).json
+        self.assertEqual(first["data_quality"]["duplicates"], 0)
+        self.assertEqual(srv.get(path).json, first)  # cached, same answer
+        self.assertEqual(srv.post_events(ev).json["duplicates"], 1)
+        bad = dict(ev, event_id="other", timestamp="not a time")
+        self.assertEqual(len(srv.post_events(bad).json["rejected"]), 1)
+        again = srv.get(path)
+        self.assertEqual(int(again.headers["x-readside-position"]), pos)
+        self.assertEqual(again.json["data_quality"]["duplicates"], 1)
+        self.assertEqual(again.json["data_quality"]["rejected"], 1)
+
+    def test_new_events_change_the_cached_answer(self):
+        srv = self.start_server()
+        path = "/analytics/finance/revenue/acme-corp?period=2024-01"
+        self.assertEqual(srv.get(path).json["total_revenue"], 0)
+        pos = srv.post_events(invoice("acme-corp", "inv-1", 10, "2024-01-10T09:00:00Z")).json["position"]
+        self.assertEqual(srv.get(path + "&min_position=%d" % pos).json["total_revenue"], 10)
+
+    def test_analytics_requests_are_measured_and_answer_head_without_a_body(self):
+        srv = self.start_server()
+        for _ in range(3):
+            srv.get("/analytics/dashboard/acme-corp?period=2024-01")
+        metrics = srv.get("/metrics").raw.decode()
+        self.assertIn('/analytics/dashboard/{org}', metrics)
+        r = srv.request("HEAD", "/analytics/dashboard/acme-corp?period=2024-01")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.raw, b"")
+        self.assertIn("x-request-id", srv.get("/analytics/dashboard/acme-corp").headers)

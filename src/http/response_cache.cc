@@ -1,0 +1,38 @@
+#include "http/response_cache.h"
+
+#include "absl/hash/hash.h"
+
+namespace readside::http {
+
+ResponseCache::Shard& ResponseCache::ShardOf(const std::string& key) {
+  return shards_[absl::HashOf(key) % kShards];
+}
+
+std::shared_ptr<const std::string> ResponseCache::Find(const std::string& key, uint64_t position,
+                                                       uint64_t counts_version,
+                                                       int64_t now_micros) {
+  Shard& shard = ShardOf(key);
+  {
+    std::lock_guard lk(shard.mu);
+    auto it = shard.entries.find(key);
+    if (it != shard.entries.end() && it->second.position == position &&
+        it->second.counts_version == counts_version &&
+        now_micros < it->second.valid_until_micros) {
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      return it->second.body;
+    }
+  }
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  return nullptr;
+}
+
+void ResponseCache::Put(const std::string& key, Entry entry) {
+  Shard& shard = ShardOf(key);
+  std::lock_guard lk(shard.mu);
+  if (shard.entries.size() >= kMaxEntriesPerShard && !shard.entries.contains(key)) {
+    shard.entries.clear();
+  }
+  shard.entries[key] = std::move(entry);
+}
+
+}  // namespace readside::http

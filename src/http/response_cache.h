@@ -1,0 +1,50 @@
+#pragma once
+// Answers of analytics GETs kept until they could change: an entry is reused only for the
+// same read-model position, the same store counts version (data_quality shows duplicates,
+// conflicts and rejections, which are not events) and before its valid-until instant (an
+// "as of now" invoices_overdue moves with time). A hit costs one hash lookup and a copy of
+// the body instead of computing every metric.
+// Thread-safety: safe for concurrent use (sharded mutexes; never held while computing).
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace readside::http {
+
+class ResponseCache {
+ public:
+  struct Entry {
+    uint64_t position = 0;
+    uint64_t counts_version = 0;
+    int64_t valid_until_micros = 0;
+    std::shared_ptr<const std::string> body;
+  };
+
+  // The cached body for `key` if it is still exact for this position, counts version and
+  // time; nullptr otherwise.
+  std::shared_ptr<const std::string> Find(const std::string& key, uint64_t position,
+                                          uint64_t counts_version, int64_t now_micros);
+  void Put(const std::string& key, Entry entry);
+
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
+ private:
+  static constexpr size_t kShards = 16;
+  static constexpr size_t kMaxEntriesPerShard = 4096;  // a full shard starts over
+  struct Shard {
+    std::mutex mu;
+    absl::flat_hash_map<std::string, Entry> entries;
+  };
+  Shard& ShardOf(const std::string& key);
+
+  std::array<Shard, kShards> shards_;
+  std::atomic<uint64_t> hits_{0}, misses_{0};
+};
+
+}  // namespace readside::http
