@@ -21,6 +21,7 @@ struct Request {
   std::map<std::string, std::string, std::less<>> params;   // from the route pattern
   std::string body;
   std::string request_id;
+  const std::string* route = nullptr;  // the matched route's pattern (set by Router::Dispatch)
 
   std::string_view Header(std::string_view name) const {
     auto it = headers.find(name);

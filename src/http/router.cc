@@ -5,8 +5,10 @@
 namespace readside::http {
 namespace {
 
-std::vector<std::string> Split(std::string_view path) {
-  std::vector<std::string> out;
+// The non-empty segments of a path (views into it).
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> out;
+  out.reserve(8);
   size_t i = 0;
   while (i < path.size()) {
     if (path[i] == '/') {
@@ -48,13 +50,14 @@ Response JsonResponse(std::string body, int status) {
 }
 
 void Router::Add(std::string method, std::string pattern, Handler handler) {
-  std::vector<std::string> segments = Split(pattern);
+  std::vector<std::string> segments;
+  for (std::string_view seg : Split(pattern)) segments.emplace_back(seg);
   routes_.push_back({std::move(method), std::move(pattern), std::move(segments),
                      std::move(handler)});
 }
 
 const Router::Route* Router::Match(const Request& req, bool* path_matched) const {
-  std::vector<std::string> segs = Split(req.path);
+  std::vector<std::string_view> segs = Split(req.path);
   *path_matched = false;
   for (const Route& r : routes_) {
     if (r.segments.size() != segs.size()) continue;
@@ -72,6 +75,7 @@ const Router::Route* Router::Match(const Request& req, bool* path_matched) const
 }
 
 std::string Router::RouteOf(const Request& req) const {
+  if (req.route != nullptr) return *req.route;
   bool path_matched;
   const Route* r = Match(req, &path_matched);
   return r ? r->pattern : "unmatched";
@@ -83,7 +87,7 @@ void Router::Dispatch(Request& req, Responder respond) const {
   if (r == nullptr) {
     if (path_matched) {
       std::string allow;
-      std::vector<std::string> segs = Split(req.path);
+      std::vector<std::string_view> segs = Split(req.path);
       for (const Route& other : routes_) {
         Request probe;
         probe.path = req.path;
@@ -103,11 +107,12 @@ void Router::Dispatch(Request& req, Responder respond) const {
                             req.path));
     return;
   }
-  std::vector<std::string> segs = Split(req.path);
+  std::vector<std::string_view> segs = Split(req.path);
   for (size_t i = 0; i < segs.size(); ++i) {
     const std::string& p = r->segments[i];
     if (p.size() > 2 && p.front() == '{') req.params[p.substr(1, p.size() - 2)] = segs[i];
   }
+  req.route = &r->pattern;
   r->handler(req, std::move(respond));
 }
 

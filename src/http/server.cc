@@ -82,6 +82,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
     busy_ = true;
+    if (parser_->is_done()) return OnRead({}, 0);  // no body (GET): no second read
     stream_.expires_after(server_->options.request_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
