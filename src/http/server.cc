@@ -28,7 +28,11 @@ struct Server::Impl {
   ServerOptions options;
   const Router* router;
   RequestObserver observer;
-  net::io_context ioc;
+  // The acceptor, signals and drain run on `ioc`; connections are spread over `workers`, one
+  // io_context per thread (no locks inside Asio, no cross-thread wake-ups per request).
+  net::io_context ioc{1};
+  std::vector<std::unique_ptr<net::io_context>> workers;
+  std::atomic<size_t> next_worker{0};
   tcp::acceptor acceptor{ioc};
   net::signal_set signals{ioc};
   std::atomic<bool> draining{false};
@@ -39,6 +43,7 @@ struct Server::Impl {
 
   void Accept();
   void CheckDrained();
+  void StopAll();
 };
 
 namespace {
@@ -203,7 +208,9 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void Server::Impl::Accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  net::io_context& worker =
+      workers.empty() ? ioc : *workers[next_worker.fetch_add(1) % workers.size()];
+  acceptor.async_accept(worker, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       return Accept();  // e.g. EMFILE: keep serving the connections we have
@@ -225,7 +232,12 @@ void Server::Impl::Accept() {
 }
 
 void Server::Impl::CheckDrained() {
-  if (draining.load() && connections.load() == 0) ioc.stop();
+  if (draining.load() && connections.load() == 0) StopAll();
+}
+
+void Server::Impl::StopAll() {
+  ioc.stop();
+  for (auto& w : workers) w->stop();
 }
 
 Server::Server(ServerOptions options, const Router* router, RequestObserver observer)
@@ -233,6 +245,11 @@ Server::Server(ServerOptions options, const Router* router, RequestObserver obse
   impl_->options = std::move(options);
   impl_->router = router;
   impl_->observer = std::move(observer);
+  int n = impl_->options.threads > 0 ? impl_->options.threads
+                                      : static_cast<int>(std::thread::hardware_concurrency());
+  for (int i = 0; i < std::max(n, 1); ++i) {
+    impl_->workers.push_back(std::make_unique<net::io_context>(1));
+  }
 }
 
 Server::~Server() = default;
@@ -265,19 +282,19 @@ absl::Status Server::Start() {
 uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
 
 void Server::Run() {
-  int n = impl_->options.threads > 0 ? impl_->options.threads
-                                      : static_cast<int>(std::thread::hardware_concurrency());
-  if (n < 1) n = 1;
+  // The guards keep run() alive while idle; Shutdown stops every context when drained.
   auto guard = net::make_work_guard(impl_->ioc);
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
   std::vector<std::thread> threads;
-  for (int i = 1; i < n; ++i) {
-    threads.emplace_back([this] {
+  for (auto& worker : impl_->workers) {
+    guards.push_back(net::make_work_guard(*worker));
+    threads.emplace_back([w = worker.get()] {
       pthread_setname_np(pthread_self(), "rs-http");
-      impl_->ioc.run();
+      w->run();
     });
   }
-  // The guard keeps run() alive while idle; Shutdown stops the context when drained.
   impl_->ioc.run();
+  impl_->StopAll();
   for (auto& t : threads) t.join();
 }
 
@@ -296,7 +313,7 @@ void Server::Shutdown() {
     impl->CheckDrained();
     // Requests that never finish (a stuck client) must not hold the process forever.
     auto timer = std::make_shared<net::steady_timer>(impl->ioc, impl->options.drain_timeout);
-    timer->async_wait([impl, timer](beast::error_code) { impl->ioc.stop(); });
+    timer->async_wait([impl, timer](beast::error_code) { impl->StopAll(); });
   });
 }
 
