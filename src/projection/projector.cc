@@ -1,5 +1,7 @@
 #include "projection/projector.h"
 
+#include <pthread.h>
+
 #include "event/parser.h"
 #include "projection/snapshot_file.h"
 #include "projection/tenant_projection.h"
@@ -57,8 +59,14 @@ void Projector::Start() {
       std::lock_guard lk(mu_);
       if (stop_) return;
       parser_started_ = true;
+      claimed_through_ = AppliedPosition();
     }
-    parse_thread_ = std::thread([this] { RunParser(); });
+    for (int i = 0; i < std::max(options_.parse_threads, 1); ++i) {
+      parse_threads_.emplace_back([this] {
+        pthread_setname_np(pthread_self(), "rs-proj-parse");
+        RunParser();
+      });
+    }
     Run();
   });
 }
@@ -78,7 +86,8 @@ void Projector::Stop() {
   if (rebuild_thread_.joinable()) rebuild_thread_.join();
   if (thread_.joinable()) {
     thread_.join();
-    if (parse_thread_.joinable()) parse_thread_.join();
+    for (std::thread& t : parse_threads_) t.join();
+    parse_threads_.clear();
     if (AppliedPosition() > last_snapshot_) WriteSnapshot();
   }
   FireWaiters(true);
@@ -193,55 +202,57 @@ constexpr size_t kMaxParsedBatches = 4;  // bounds memory between the two stages
 void Projector::RunParser() {
   event::EventParser parser({.assign_missing_event_id = false, .keep_json = false});
   std::vector<event::FieldError> errors;
-  uint64_t through = AppliedPosition();
   while (true) {
     std::unique_ptr<ParsedBatch> batch;
-    uint64_t until;
+    uint64_t seq, from, until;
     {
       std::unique_lock lk(mu_);
       cv_.wait(lk, [&] {
-        return stop_ || (stored_ > through && parsed_.size() < kMaxParsedBatches);
+        return stop_ ||
+               (stored_ > claimed_through_ && next_claim_ - next_apply_ < kMaxParsedBatches);
       });
       if (stop_) return;
-      until = std::min<uint64_t>(stored_, through + options_.batch_events);
+      seq = next_claim_++;
+      from = claimed_through_;
+      until = std::min<uint64_t>(stored_, from + options_.batch_events);
+      claimed_through_ = until;
       if (!spare_.empty()) {
         batch = std::move(spare_.back());
         spare_.pop_back();
       }
     }
     if (!batch) batch = std::make_unique<ParsedBatch>();
-    batch->size = 0;
-    absl::Status s = store_->ReadRange(through, until, [&](const store::StoredEvent& stored) {
-      if (batch->size == batch->items.size()) batch->items.emplace_back();
-      ParsedBatch::Item& item = batch->items[batch->size++];
-      item.position = stored.position;
-      item.organization_id = stored.organization_id;
-      item.settings = stored.event_type == kTenantConfiguredType;
-      if (item.settings) {
-        item.stored = stored;
-        item.ok = true;
+    while (true) {  // the claimed range must be delivered: retry until the store answers
+      batch->size = 0;
+      absl::Status s = store_->ReadRange(from, until, [&](const store::StoredEvent& stored) {
+        if (batch->size == batch->items.size()) batch->items.emplace_back();
+        ParsedBatch::Item& item = batch->items[batch->size++];
+        item.position = stored.position;
+        item.organization_id = stored.organization_id;
+        item.settings = stored.event_type == kTenantConfiguredType;
+        if (item.settings) {
+          item.stored = stored;
+          item.ok = true;
+          return true;
+        }
+        errors.clear();
+        item.ok = parser.ParseOne(stored.json, &item.event, &errors);
+        if (!item.ok) {
+          spdlog::error("position {}: stored event no longer parses: {}", stored.position,
+                        errors.empty() ? std::string() : errors[0].field + " " + errors[0].message);
+        }
         return true;
-      }
-      errors.clear();
-      item.ok = parser.ParseOne(stored.json, &item.event, &errors);
-      if (!item.ok) {
-        spdlog::error("position {}: stored event no longer parses: {}", stored.position,
-                      errors.empty() ? std::string() : errors[0].field + " " + errors[0].message);
-      }
-      return true;
-    });
-    if (!s.ok()) {
+      });
+      if (s.ok()) break;
       spdlog::error("projector: reading the store failed: {}", s.ToString());
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       std::lock_guard lk(mu_);
-      spare_.push_back(std::move(batch));
-      continue;
+      if (stop_) return;
     }
     batch->last = until;
-    through = until;
     {
       std::lock_guard lk(mu_);
-      parsed_.push_back(std::move(batch));
+      parsed_.emplace(seq, std::move(batch));
     }
     cv_.notify_all();
   }
@@ -253,7 +264,8 @@ void Projector::Run() {
     std::unique_ptr<ParsedBatch> batch;
     {
       std::unique_lock lk(mu_);
-      auto work = [&] { return stop_ || !parsed_.empty() || rebuilt_; };
+      auto next_ready = [&] { return !parsed_.empty() && parsed_.begin()->first == next_apply_; };
+      auto work = [&] { return stop_ || next_ready() || rebuilt_; };
       while (!work()) {
         if (stored_ > AppliedPosition() &&
             behind_since_nanos_.load(std::memory_order_relaxed) == 0) {
@@ -268,9 +280,10 @@ void Projector::Run() {
         if (cv_.wait_until(lk, deadline) == std::cv_status::timeout) break;
       }
       if (stop_) return;
-      if (!parsed_.empty()) {
-        batch = std::move(parsed_.front());
-        parsed_.pop_front();
+      if (next_ready()) {
+        batch = std::move(parsed_.begin()->second);
+        parsed_.erase(parsed_.begin());
+        ++next_apply_;
       }
     }
     cv_.notify_all();  // room for the parser

@@ -4,9 +4,8 @@
 // position they reflect) after each batch. Readers take the current snapshot with one atomic
 // load and never lock against the applier.
 //
-// Two threads form a pipeline: `rs-proj-parse` reads the log and parses batches of events,
-// `rs-projector` applies them (parsing costs about twice as much as applying, so on two cores
-// the pair runs at about the parser's speed). Batches keep position order.
+// A pipeline: parse workers (`rs-proj-parse`) read the log and parse consecutive batches of
+// events in parallel, the applier (`rs-projector`) applies the batches in position order.
 //
 // Tenant settings (`readside.tenant.configured` events) apply to the tenant's whole history:
 // when one is applied, the tenant's model is rebuilt from the store with the new settings.
@@ -24,7 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
+#include <map>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -58,6 +57,9 @@ struct ProjectorOptions {
   std::string snapshot_dir;
   // Write a snapshot after this many events applied since the last one (and at Stop()).
   uint64_t snapshot_every_events = 1'000'000;
+  // Threads reading and parsing the log ahead of the applier (parsing costs about three
+  // times what applying does).
+  int parse_threads = 2;
 };
 
 struct RebuildStatus {
@@ -162,10 +164,15 @@ class Projector {
   std::thread thread_;
 
   // The parse stage (guarded by mu_): batches parsed and waiting, and spare ones to refill.
-  std::deque<std::unique_ptr<ParsedBatch>> parsed_;
+  // Parse workers claim consecutive ranges (sequence numbers); the applier takes them back in
+  // sequence order, so events apply in position order whatever worker parsed them.
+  std::map<uint64_t, std::unique_ptr<ParsedBatch>> parsed_;
   std::vector<std::unique_ptr<ParsedBatch>> spare_;
+  uint64_t claimed_through_ = 0;  // the last position handed to a parse worker
+  uint64_t next_claim_ = 0;       // sequence number of the next range to claim
+  uint64_t next_apply_ = 0;       // sequence number the applier needs next
   bool parser_started_ = false;
-  std::thread parse_thread_;
+  std::vector<std::thread> parse_threads_;
   // The store's commit listener outlives us; it reaches us only through this link.
   struct Link {
     std::mutex mu;
