@@ -75,6 +75,46 @@ rm -rf "$pgdir"
 pg_eps=$(printf '%s\n' "${pg_runs[@]}" | median)
 echo "ingest runs: ${ingest_runs[*]}  pg runs: ${pg_runs[*]} (rows loaded: $rows of $EVENTS lines)"
 
+echo "== read models: apply rate (Google Benchmark)"
+$BUILD/bench/projection_bench --benchmark_repetitions=$REPS --benchmark_report_aggregates_only=true \
+  --benchmark_format=json > $OUT/projection.json
+apply_eps=$(python3 -c "
+import json; d=json.load(open('$OUT/projection.json'))
+print(int([b for b in d['benchmarks'] if b['name']=='BM_ApplyPreParsed_median'][0]['items_per_second']))")
+store_apply_eps=$(python3 -c "
+import json; d=json.load(open('$OUT/projection.json'))
+print(int([b for b in d['benchmarks'] if b['name'].startswith('BM_ApplyFromStoreIncludingParse') and b['name'].endswith('_median')][0]['items_per_second']))")
+
+echo "== restart with a snapshot vs full replay (RESTART_EVENTS=${RESTART_EVENTS:=10000000})"
+EVENTS=$RESTART_EVENTS REPS=3 BUILD=$BUILD bench/restart_bench.sh > $OUT/restart.json
+cat $OUT/restart.json
+read -r restart_s replay_s snap_mb < <(python3 -c "
+import json; d=json.load(open('$OUT/restart.json'))
+print(d['with_snapshot_s'], d['full_replay_s'], round(d['snapshot_bytes']/1e6))")
+
+echo "== dashboard: readside vs nginx (wrk), PostgreSQL direct query (pgbench), freshness"
+BUILD=$BUILD REPS=$REPS bench/dashboard_bench.sh > $OUT/dashboard.log 2>&1 || { tail -40 $OUT/dashboard.log; exit 1; }
+cp $OUT/dashboard_results.md bench/DASHBOARD.md
+eval "$(python3 - <<'PY'
+import json, statistics as st
+rows = [json.loads(l) for l in open('bench/out/dashboard_results.jsonl')]
+wrk = lambda t: [r for r in rows if r.get('kind') == 'wrk' and r['target'] == t]
+rs, ng = wrk('readside'), wrk('nginx')
+ratio = st.median(a['rps'] / b['rps'] for a, b in zip(rs, ng))
+hist = [r['server_hist'].get('p99_us') for r in rs if r.get('server_hist', {}).get('p99_us')]
+pg = max((r for r in rows if r.get('kind') == 'pgbench'), key=lambda r: r['tps'])
+fresh = {r['batch']: r for r in rows if r.get('kind') == 'freshness'}
+f = fresh.get(1000) or next(iter(fresh.values()))
+check = next((r for r in rows if r.get('kind') == 'sqlcheck'), {'rows': [], 'mismatches': '?'})
+print(f"dash_rps={st.median(r['rps'] for r in rs):.0f} nginx_rps={st.median(r['rps'] for r in ng):.0f}")
+print(f"dash_ratio={ratio:.2f} dash_p99={st.median(r['p99_ms'] for r in rs)} nginx_p99={st.median(r['p99_ms'] for r in ng)}")
+print(f"hist_p99={st.median(hist) if hist else 'n/a'} pg_tps={pg['tps']:.2f} pg_clients={pg['clients']}")
+print(f"pg_ratio={st.median(r['rps'] for r in rs) / pg['tps']:.0f} fresh_batch={f['batch']}")
+print(f"fresh_p50={f['ack_to_visible_ms']['p50']} fresh_p99={f['ack_to_visible_ms']['p99']} fresh_eps={f['achieved_events_per_second']}")
+print(f"sql_equal={len(check['rows']) - (check['mismatches'] if isinstance(check['mismatches'], int) else 0)} sql_total={len(check['rows'])}")
+PY
+)"
+
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 ratio=$(python3 -c "print(f'{$ingest_eps/$pg_eps:.2f}')")
 cat > bench/RESULTS.md <<MD
@@ -90,9 +130,18 @@ malformed lines or duplicates).
 |---|---|---|---|---|
 | parse + validate, one core (\`parse_bench\` BM_ParseAndValidate) | $parse_eps events/s | ≥ 1,000,000 | simdjson DOM parse only (no validation, no fields read): $dom_eps events/s | $(python3 -c "print(f'{$parse_eps/$dom_eps:.2f}')")× |
 | parse + validate NDJSON batches of 1000, one core (BM_ParseNdjsonBatch) | $batch_eps events/s | | | |
-| durable ingest over HTTP, 4 clients × batches of 1000 (\`ingest_load\`), fsync'd group commit | $ingest_eps events/s (median request p99 ${p99} ms) | ≥ 150,000 | PostgreSQL 15 \`COPY\` of the same file into a jsonb table with the same unique and aggregate indexes, fsync on: $pg_eps events/s | $ratio× |
+| durable ingest over HTTP, 4 clients × batches of 1000 (\`ingest_load\`), fsync'd group commit, read models applying alongside | $ingest_eps events/s (median request p99 ${p99} ms) | ≥ 150,000 | PostgreSQL 15 \`COPY\` of the same file into a jsonb table with the same unique and aggregate indexes, fsync on: $pg_eps events/s | $ratio× |
+| read models: apply pre-parsed events, one core (\`projection_bench\` BM_ApplyPreParsed, publishing every 8192) | $apply_eps events/s | ≥ 2,000,000 | | |
+| read models: replay from the store including parsing (BM_ApplyFromStoreIncludingParse, the real \`Projector\`: 2 parse workers + applier) | $store_apply_eps events/s | ≥ 700,000 | | |
+| restart to ready with a snapshot, $RESTART_EVENTS stored events (\`restart_bench.sh\`, snapshot ${snap_mb} MB) | ${restart_s} s | ≤ 2 s | full replay of the same store: ${replay_s} s | $(python3 -c "print(f'{$replay_s/$restart_s:.0f}')")× faster |
+| \`GET /analytics/dashboard/{org}\`, wrk 64 connections on loopback | $dash_rps req/s, wrk p99 ${dash_p99} ms | ≥ nginx, p99 ≤ 5 ms | nginx serving the same bytes as a static file: $nginx_rps req/s (p99 ${nginx_p99} ms) | ${dash_ratio}× |
+| server's own handling time p99 of the dashboard route (its histogram) | ${hist_p99} µs | ≤ 100 µs | | |
+| direct-query baseline: the dashboard numbers by SQL over the raw events | $dash_rps req/s | | PostgreSQL 15 + pgbench, best of 2/4/8 clients: $pg_tps tps ($pg_clients clients); $sql_equal of $sql_total numbers equal readside's | ${pg_ratio}× |
+| ingest-to-visible freshness at $fresh_eps events/s (batches of $fresh_batch), ack → visible | p50 ${fresh_p50} ms, p99 ${fresh_p99} ms | p99 ≤ 20 ms | | |
 
-See [README.md](README.md) for what each benchmark measures, the profile and what is left.
+See [README.md](README.md) for what each benchmark measures, the profile and what is left,
+and [DASHBOARD.md](DASHBOARD.md) for every run of the dashboard, PostgreSQL and freshness
+comparisons (written by \`bench/dashboard_bench.sh\`).
 
 Commands: \`$BUILD/bench/parse_bench --benchmark_repetitions=$REPS\`;
 \`readside serve --data-dir TMP --listen 127.0.0.1:0\` + \`$BUILD/bench/ingest_load URL events.ndjson --clients 4 --batch 1000\`

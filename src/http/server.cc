@@ -30,8 +30,10 @@ struct Server::Impl {
   RequestObserver observer;
   // The acceptor, signals and drain run on `ioc`; connections are spread over `workers`, one
   // io_context per thread (no locks inside Asio, no cross-thread wake-ups per request).
-  net::io_context ioc{1};
+  // `workers` is declared first so that it is destroyed last: a pending accept on `ioc` owns
+  // a socket of a worker context, released when `ioc` is destroyed.
   std::vector<std::unique_ptr<net::io_context>> workers;
+  net::io_context ioc{1};
   std::atomic<size_t> next_worker{0};
   tcp::acceptor acceptor{ioc};
   net::signal_set signals{ioc};
