@@ -1,7 +1,7 @@
 #pragma once
 // The HTTP layer's metrics: requests by route and status class, and handling time (from the
 // parsed request to the response being ready) per route.
-// Thread-safety: Record is lock-free after the first request of a route.
+// Thread-safety: safe from any thread; Record takes a short mutex to find the route's counters.
 
 #include <array>
 #include <map>
@@ -17,7 +17,7 @@ class HttpProbe {
  public:
   void Record(const std::string& route, int status, uint64_t micros);
   void Register(MetricsRegistry* registry);
-  // Handling-time quantile over all routes, in µs (bucket upper bound).
+  // Handling-time quantile of one route, in µs (bucket upper bound).
   double QuantileMicros(const std::string& route, double q);
 
  private:

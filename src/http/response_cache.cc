@@ -28,10 +28,18 @@ std::shared_ptr<const std::string> ResponseCache::Find(const std::string& key, u
 
 void ResponseCache::Put(const std::string& key, Entry entry) {
   Shard& shard = ShardOf(key);
+  size_t size = key.size() + (entry.body ? entry.body->size() : 0);
+  absl::flat_hash_map<std::string, Entry> dropped;  // freed after the lock is released
   std::lock_guard lk(shard.mu);
-  if (shard.entries.size() >= kMaxEntriesPerShard && !shard.entries.contains(key)) {
-    shard.entries.clear();
+  auto it = shard.entries.find(key);
+  if (it != shard.entries.end()) {
+    shard.bytes -= key.size() + (it->second.body ? it->second.body->size() : 0);
+  } else if (shard.entries.size() >= kMaxEntriesPerShard ||
+             shard.bytes + size > kMaxBytesPerShard) {
+    dropped.swap(shard.entries);
+    shard.bytes = 0;
   }
+  shard.bytes += size;
   shard.entries[key] = std::move(entry);
 }
 

@@ -7,6 +7,7 @@
 // Thread-safety: safe for concurrent use (sharded mutexes; never held while computing).
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -36,10 +37,13 @@ class ResponseCache {
 
  private:
   static constexpr size_t kShards = 16;
-  static constexpr size_t kMaxEntriesPerShard = 4096;  // a full shard starts over
+  // Bounds: a shard that would exceed either starts over (64 MiB of bodies in all).
+  static constexpr size_t kMaxEntriesPerShard = 4096;
+  static constexpr size_t kMaxBytesPerShard = 4 << 20;
   struct Shard {
     std::mutex mu;
     absl::flat_hash_map<std::string, Entry> entries;
+    size_t bytes = 0;
   };
   Shard& ShardOf(const std::string& key);
 

@@ -87,13 +87,15 @@ Response Cached(const Services& s, const projection::Projector::TenantRead& read
                 std::string key, int64_t now, const std::function<std::string()>& build,
                 const std::function<int64_t()>& valid_until) {
   uint64_t counts_version = s.store->CountsVersion();
-  if (s.cache) {
+  // An explicit as_of is the client's choice: caching it would let clients fill the cache.
+  bool cacheable = s.cache != nullptr && key.find("|@|") == std::string::npos;
+  if (cacheable) {
     if (auto body = s.cache->Find(key, read.position, counts_version, now)) {
       return JsonResponse(*body);
     }
   }
   std::string body = build();
-  if (s.cache) {
+  if (cacheable) {
     s.cache->Put(key, {read.position, counts_version, valid_until(),
                        std::make_shared<const std::string>(body)});
   }
@@ -109,7 +111,7 @@ std::string CacheKey(std::string_view route, const projection::Projector::Tenant
   key += '|';
   key += projection::FormatPeriod(period);
   key += '|';
-  if (const std::string* as_of = r.Query("as_of")) key += *as_of;
+  if (r.Query("as_of")) key += '@';
   key += '|';
   key += std::to_string(extra);
   key += stale ? "|s" : "|f";
