@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "common/clock.h"
@@ -37,6 +38,11 @@ inline Handler Bind(const Services& services, ServiceHandler handler) {
     handler(services, req, std::move(respond));
   };
 }
+
+// The checks every route about one organization starts with: the access policy, then the
+// {org} path parameter's syntax (400 naming it). nullopt: go on.
+std::optional<Problem> CheckOrganization(const Services& s, const Request& req, Action action,
+                                         const std::string& org);
 
 void AddEventRoutes(Router* router, const Services& services);
 void AddOpsRoutes(Router* router, const Services& services);

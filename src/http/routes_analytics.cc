@@ -4,7 +4,6 @@
 #include <array>
 #include <memory>
 
-#include "event/parser.h"
 #include "http/analytics_params.h"
 #include "http/response_cache.h"
 #include "http/routes.h"
@@ -32,14 +31,8 @@ Response Attach(Response r, uint64_t position) {
 void ServeView(const Services& s, Request& req, Responder respond,
                std::initializer_list<std::string_view> params, ViewFn fn) {
   const std::string& org = req.params["org"];
-  if (auto denied = s.access->Authorize(req, Action::kReadAnalytics, org)) {
-    return respond(ProblemResponse(*denied, req.path));
-  }
-  if (!event::IsValidOrganizationId(org)) {
-    Problem p{.status = 400, .title = "Invalid path parameter",
-              .detail = "org must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"};
-    p.errors.push_back({"org", "must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"});
-    return respond(ProblemResponse(p, req.path));
+  if (auto problem = CheckOrganization(s, req, Action::kReadAnalytics, org)) {
+    return respond(ProblemResponse(*problem, req.path));
   }
   if (auto problem = CheckKnownParameters(req, params)) {
     return respond(ProblemResponse(*problem, req.path));
@@ -118,37 +111,49 @@ std::string CacheKey(std::string_view route, const projection::Projector::Tenant
   return key;
 }
 
+// Answers a body over one period (`period`, `as_of` parameters) from the cache while it is
+// exact, else from `build`. `sections_mask` tells apart answers over different sections.
+Response PeriodAnswer(const Services& s, const projection::Projector::TenantRead& read,
+                      const Request& r, int64_t now, std::string_view route,
+                      uint64_t sections_mask, bool includes_finance,
+                      const std::function<std::string(const query::AnalyticsRequest&)>& build) {
+  projection::Period period;
+  int64_t as_of;
+  if (auto p = ParsePeriodParam(r, read.view->calendar, now, &period)) {
+    return ProblemResponse(*p, r.path);
+  }
+  if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
+  bool stale = s.projector->Stale();
+  query::AnalyticsRequest q{*read.view, period, as_of, stale};
+  return Cached(
+      s, read, CacheKey(route, read, period, r, sections_mask, stale), now,
+      [&] { return build(q); },
+      [&] { return query::AnswerValidUntil(q, includes_finance, r.Query("as_of"), now); });
+}
+
+Response Forbidden(std::string_view domain, const std::string& path) {
+  return ProblemResponse({.status = 403, .title = "Forbidden",
+                          .detail = "your roles do not include the " + std::string(domain) +
+                                    " domain"},
+                         path);
+}
+
 // GET /analytics/<domain>/<name>/{org}
 Handler SectionRoute(const Services& s, Section section) {
   return [s, section](Request& req, Responder respond) {
     if (!s.access->MayReadDomain(req, query::SectionName(section))) {
-      return respond(ProblemResponse(
-          {.status = 403, .title = "Forbidden",
-           .detail = "your roles do not include the " + std::string(query::SectionName(section)) +
-                     " domain"},
-          req.path));
+      return respond(Forbidden(query::SectionName(section), req.path));
     }
     auto params = {std::string_view("period"), std::string_view("as_of"),
                    std::string_view("min_position"), std::string_view("wait_ms")};
     ServeView(s, req, std::move(respond), params,
               [s, section](const projection::Projector::TenantRead& read, const Request& r,
                            int64_t now) {
-                projection::Period period;
-                int64_t as_of;
-                if (auto p = ParsePeriodParam(r, read.view->calendar, now, &period)) {
-                  return ProblemResponse(*p, r.path);
-                }
-                if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
-                bool stale = s.projector->Stale();
-                query::AnalyticsRequest q{*read.view, period, as_of, stale};
-                return Cached(
-                    s, read,
-                    CacheKey(query::SectionName(section), read, period, r, 0, stale), now,
-                    [&] { return query::SectionBody(section, q); },
-                    [&] {
-                      bool finance = section == Section::kFinance;
-                      return query::AnswerValidUntil(q, finance, r.Query("as_of"), now);
-                    });
+                return PeriodAnswer(s, read, r, now, query::SectionName(section), 0,
+                                    section == Section::kFinance,
+                                    [section](const query::AnalyticsRequest& q) {
+                                      return query::SectionBody(section, q);
+                                    });
               });
   };
 }
@@ -156,31 +161,19 @@ Handler SectionRoute(const Services& s, Section section) {
 void Dashboard(const Services& s, Request& req, Responder respond) {
   std::vector<Section> sections = Visible(s, req);
   bool quality = !sections.empty();
+  bool finance = std::find(sections.begin(), sections.end(), Section::kFinance) != sections.end();
+  uint64_t mask = 0;
+  for (Section sec : sections) mask |= uint64_t{1} << static_cast<int>(sec);
   ServeView(s, req, std::move(respond), {"period", "as_of", "min_position", "wait_ms"},
-            [s, sections, quality](const projection::Projector::TenantRead& read,
-                                   const Request& r, int64_t now) {
-              projection::Period period;
-              int64_t as_of;
-              if (auto p = ParsePeriodParam(r, read.view->calendar, now, &period)) {
-                return ProblemResponse(*p, r.path);
-              }
-              if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
-              bool stale = s.projector->Stale();
-              query::AnalyticsRequest q{*read.view, period, as_of, stale};
-              uint64_t mask = 0;
-              for (Section sec : sections) mask |= uint64_t{1} << static_cast<int>(sec);
-              return Cached(
-                  s, read, CacheKey("dashboard", read, period, r, mask, stale), now,
-                  [&] {
+            [s, sections, quality, finance, mask](const projection::Projector::TenantRead& read,
+                                                  const Request& r, int64_t now) {
+              return PeriodAnswer(
+                  s, read, r, now, "dashboard", mask, finance,
+                  [&](const query::AnalyticsRequest& q) {
                     store::TenantCounts c =
                         s.store->GetTenantCounts(read.view->settings.organization_id);
                     return query::DashboardBody(q, sections, quality,
                                                 {c.duplicates, c.conflicts, c.rejected});
-                  },
-                  [&] {
-                    bool finance = std::find(sections.begin(), sections.end(),
-                                             Section::kFinance) != sections.end();
-                    return query::AnswerValidUntil(q, finance, r.Query("as_of"), now);
                   });
             });
 }
@@ -205,11 +198,7 @@ Response SeriesResponse(const Services& s, const projection::Projector::TenantRe
     return ProblemResponse(
         BadParameter("metric", "must be a numeric metric of " + *domain + ": " + names), r.path);
   }
-  if (!s.access->MayReadDomain(r, *domain)) {
-    return ProblemResponse({.status = 403, .title = "Forbidden",
-                            .detail = "your roles do not include the " + *domain + " domain"},
-                           r.path);
-  }
+  if (!s.access->MayReadDomain(r, *domain)) return Forbidden(*domain, r.path);
   std::vector<projection::Period> periods;
   int64_t as_of;
   if (auto p = ParseSeriesPeriods(r, read.view->calendar, now, &periods)) {

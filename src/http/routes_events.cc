@@ -100,14 +100,8 @@ std::optional<Problem> ParseEventQuery(const Request& req, store::EventQuery* q)
 
 void GetEvents(const Services& s, Request& req, Responder respond) {
   const std::string& org = req.params["org"];
-  if (auto denied = s.access->Authorize(req, Action::kReadEvents, org)) {
-    return respond(ProblemResponse(*denied, req.path));
-  }
-  if (!event::IsValidOrganizationId(org)) {
-    Problem p{.status = 400, .title = "Invalid path parameter",
-              .detail = "org must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"};
-    p.errors.push_back({"org", "must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"});
-    return respond(ProblemResponse(p, req.path));
+  if (auto problem = CheckOrganization(s, req, Action::kReadEvents, org)) {
+    return respond(ProblemResponse(*problem, req.path));
   }
   store::EventQuery q{.organization_id = org};
   if (auto problem = ParseEventQuery(req, &q)) return respond(ProblemResponse(*problem, req.path));
@@ -139,6 +133,16 @@ void GetEvents(const Services& s, Request& req, Responder respond) {
 }
 
 }  // namespace
+
+std::optional<Problem> CheckOrganization(const Services& s, const Request& req, Action action,
+                                         const std::string& org) {
+  if (auto denied = s.access->Authorize(req, action, org)) return denied;
+  if (event::IsValidOrganizationId(org)) return std::nullopt;
+  constexpr std::string_view kRule = "must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$";
+  Problem p{.status = 400, .title = "Invalid path parameter", .detail = "org " + std::string(kRule)};
+  p.errors.push_back({"org", std::string(kRule)});
+  return p;
+}
 
 void AddEventRoutes(Router* router, const Services& services) {
   router->Add("POST", "/events", Bind(services, PostEvents));

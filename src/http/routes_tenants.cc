@@ -81,14 +81,7 @@ store::EventToStore SettingsEvent(const projection::TenantSettings& t, int64_t n
 }
 
 std::optional<Problem> CheckOrg(const Services& s, const Request& req, const std::string& org) {
-  if (auto denied = s.access->Authorize(req, Action::kAdmin, org)) return denied;
-  if (!event::IsValidOrganizationId(org)) {
-    Problem p{.status = 400, .title = "Invalid path parameter",
-              .detail = "org must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"};
-    p.errors.push_back({"org", "must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"});
-    return p;
-  }
-  return std::nullopt;
+  return CheckOrganization(s, req, Action::kAdmin, org);
 }
 
 void GetTenant(const Services& s, Request& req, Responder respond) {

@@ -100,10 +100,13 @@ Projector::TenantRead Projector::Read(const std::string& org) const {
   if (auto it = snapshot->tenants.find(org); it != snapshot->tenants.end()) {
     return {it->second, snapshot->position};
   }
-  TenantSettings settings;
-  settings.organization_id = org;
-  return {ModelBuilder(std::move(settings), LocalCalendar::Utc()).Publish(snapshot->position),
-          snapshot->position};
+  // A tenant without events: the empty model's (shared) series under its name.
+  static const std::shared_ptr<const TenantView> kEmpty =
+      ModelBuilder(TenantSettings{}, LocalCalendar::Utc()).Publish(0);
+  auto view = std::make_shared<TenantView>(*kEmpty);
+  view->settings.organization_id = org;
+  view->position = snapshot->position;
+  return {std::move(view), snapshot->position};
 }
 
 bool Projector::Stale() const {
@@ -314,11 +317,7 @@ void Projector::ApplyParsed(ParsedBatch& batch) {
       ApplyStored(item.stored, tenants_, now);
     } else if (item.ok) {
       std::unique_ptr<TenantProjection>& tenant = tenants_[item.organization_id];
-      if (!tenant) {
-        TenantSettings settings;
-        settings.organization_id = item.organization_id;
-        tenant = std::make_unique<TenantProjection>(settings, LocalCalendar::Utc());
-      }
+      if (!tenant) tenant = TenantProjection::WithDefaults(item.organization_id);
       tenant->Apply(item.event, item.position, now);
     }
     touched[item.organization_id] = true;
@@ -359,11 +358,7 @@ void Projector::ApplyStored(const store::StoredEvent& stored, TenantMap& tenants
     }
     return;
   }
-  if (!tenant) {
-    TenantSettings settings;
-    settings.organization_id = stored.organization_id;
-    tenant = std::make_unique<TenantProjection>(settings, LocalCalendar::Utc());
-  }
+  if (!tenant) tenant = TenantProjection::WithDefaults(stored.organization_id);
   event::Event e;
   std::vector<event::FieldError> errors;
   if (!parser_->ParseOne(stored.json, &e, &errors)) {
@@ -415,9 +410,7 @@ void Projector::RunRebuild(std::string org, uint64_t target) {
     return;
   }
   if (!org.empty() && !tenants->contains(org)) {
-    TenantSettings settings;
-    settings.organization_id = org;
-    (*tenants)[org] = std::make_unique<TenantProjection>(settings, LocalCalendar::Utc());
+    (*tenants)[org] = TenantProjection::WithDefaults(org);
   }
   rebuilt_ = std::make_unique<TenantMap>(*std::move(tenants));
   rebuild_status_.state = "catching_up";

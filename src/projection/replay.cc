@@ -79,14 +79,10 @@ absl::StatusOr<TenantMap> ReplayTenants(const store::EventStore& store,
     if (o.events_read) o.events_read->fetch_add(1, std::memory_order_relaxed);
     std::unique_ptr<TenantProjection>& tenant = tenants[stored.organization_id];
     if (!tenant) {
-      TenantSettings t;
-      if (auto it = settings.find(stored.organization_id); it != settings.end()) {
-        t = it->second;
-      } else {
-        t.organization_id = stored.organization_id;
-      }
-      LocalCalendar calendar = CalendarOf(t);
-      tenant = std::make_unique<TenantProjection>(std::move(t), std::move(calendar));
+      auto it = settings.find(stored.organization_id);
+      tenant = it == settings.end()
+                   ? TenantProjection::WithDefaults(stored.organization_id)
+                   : std::make_unique<TenantProjection>(it->second, CalendarOf(it->second));
     }
     if (stored.event_type == kTenantConfiguredType) return true;
     errors.clear();

@@ -8,6 +8,13 @@ using event::EventType;
 TenantProjection::TenantProjection(TenantSettings settings, LocalCalendar calendar)
     : model_(std::move(settings), std::move(calendar)) {}
 
+std::unique_ptr<TenantProjection> TenantProjection::WithDefaults(
+    const std::string& organization_id) {
+  TenantSettings settings;
+  settings.organization_id = organization_id;
+  return std::make_unique<TenantProjection>(std::move(settings), LocalCalendar::Utc());
+}
+
 void TenantProjection::Apply(const event::Event& e, uint64_t position, int64_t now_micros) {
   QualityCounts& quality = model_.quality();
   ++quality.events_total;

@@ -31,6 +31,8 @@ class TenantProjection {
  public:
   // `calendar` must be the calendar of settings.timezone.
   TenantProjection(TenantSettings settings, LocalCalendar calendar);
+  // A tenant that was never configured: UTC, USD.
+  static std::unique_ptr<TenantProjection> WithDefaults(const std::string& organization_id);
 
   // Applies one stored event of this tenant. `position` is its store position;
   // `now_micros` the wall-clock time (for last_updated only).
