@@ -4,6 +4,7 @@
 // and the tenant's model to add deltas to.
 // Thread-safety: used on the applier thread only.
 
+#include <algorithm>
 #include <cstdint>
 
 #include "event/event.h"
@@ -28,5 +29,14 @@ struct When {
   uint64_t seq = 0;
   auto operator<=>(const When&) const = default;
 };
+
+// Inserts `item` (anything with a When `at`) into `items`, kept sorted by `at`; equal points
+// keep their arrival order.
+template <typename Items, typename Item>
+void InsertByTime(Items& items, const Item& item) {
+  auto pos = std::upper_bound(items.begin(), items.end(), item.at,
+                              [](const When& w, const Item& other) { return w < other.at; });
+  items.insert(pos, item);
+}
 
 }  // namespace readside::projection

@@ -73,9 +73,7 @@ void InventoryProjection::StockUpdated(const ApplyContext& c) {
     return;
   }
   Emit(p, -1, c.m);
-  auto at = std::upper_bound(p.moves.begin(), p.moves.end(), mv.at,
-                             [](const When& w, const Move& m) { return w < m.at; });
-  p.moves.insert(at, mv);
+  InsertByTime(p.moves, mv);
   Emit(p, 1, c.m);
 }
 

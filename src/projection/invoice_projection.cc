@@ -69,9 +69,7 @@ void InvoiceProjection::Paid(const ApplyContext& c) {
   Invoice& inv = invoices_[c.f(kPaymentInvoice).text];
   Payment p{{c.ts(), c.seq}, amount};
   Emit(inv, -1, c.m);
-  auto at = std::upper_bound(inv.payments.begin(), inv.payments.end(), p.at,
-                             [](const When& w, const Payment& q) { return w < q.at; });
-  inv.payments.insert(at, p);
+  InsertByTime(inv.payments, p);
   Emit(inv, 1, c.m);
 }
 

@@ -55,9 +55,7 @@ void ProjectsProjection::AddPoint(Project& p, Point point, const ApplyContext& c
     return;
   }
   Emit(p, -1, c.m);
-  auto at = std::upper_bound(p.points.begin(), p.points.end(), point.at,
-                             [](const When& w, const Point& q) { return w < q.at; });
-  p.points.insert(at, point);
+  InsertByTime(p.points, point);
   Emit(p, 1, c.m);
 }
 
@@ -72,9 +70,7 @@ void ProjectsProjection::Created(const ApplyContext& c) {
   p.status = "active";
   const event::FieldValue& budget = c.f(kCreatedBudget);
   Point point{p.created_at, budget.present ? ToMicroUnits(budget.number) : 0, false};
-  auto at = std::upper_bound(p.points.begin(), p.points.end(), point.at,
-                             [](const When& w, const Point& q) { return w < q.at; });
-  p.points.insert(at, point);
+  InsertByTime(p.points, point);
   Emit(p, 1, c.m);
 }
 
@@ -104,9 +100,7 @@ void ProjectsProjection::TimeLogged(const ApplyContext& c) {
   Project& p = projects_[project_id];
   if (!p.created) {
     c.Orphan();
-    auto at = std::upper_bound(p.points.begin(), p.points.end(), When{c.ts(), c.seq},
-                               [](const When& w, const Point& q) { return w < q.at; });
-    p.points.insert(at, {{c.ts(), c.seq}, hours, true});
+    InsertByTime(p.points, Point{{c.ts(), c.seq}, hours, true});
     return;
   }
   AddPoint(p, {{c.ts(), c.seq}, hours, true}, c);
