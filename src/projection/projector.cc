@@ -58,7 +58,6 @@ void Projector::Start() {
     {
       std::lock_guard lk(mu_);
       if (stop_) return;
-      parser_started_ = true;
       claimed_through_ = AppliedPosition();
     }
     for (int i = 0; i < std::max(options_.parse_threads, 1); ++i) {
@@ -170,7 +169,6 @@ void Projector::LoadSnapshot() {
   }
   tenants_ = std::move(model->tenants);
   last_snapshot_ = model->position;
-  loaded_snapshot_ = model->position;
   {
     std::lock_guard lk(mu_);
     applied_.store(model->position, std::memory_order_release);

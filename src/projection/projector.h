@@ -111,8 +111,6 @@ class Projector {
   // while another rebuild runs.
   absl::Status StartRebuild(const std::string& org);
   RebuildStatus GetRebuildStatus() const;
-  // Where the last start-up began: the snapshot position (0: replayed from the start).
-  uint64_t LoadedSnapshotPosition() const { return loaded_snapshot_.load(); }
 
  private:
   struct ParsedBatch;
@@ -142,7 +140,6 @@ class Projector {
   TenantMap tenants_;
   std::unique_ptr<event::EventParser> parser_;
   uint64_t last_snapshot_ = 0;
-  std::atomic<uint64_t> loaded_snapshot_{0};
 
   // Rebuild state.
   std::thread rebuild_thread_;
@@ -171,7 +168,6 @@ class Projector {
   uint64_t claimed_through_ = 0;  // the last position handed to a parse worker
   uint64_t next_claim_ = 0;       // sequence number of the next range to claim
   uint64_t next_apply_ = 0;       // sequence number the applier needs next
-  bool parser_started_ = false;
   std::vector<std::thread> parse_threads_;
   // The store's commit listener outlives us; it reaches us only through this link.
   struct Link {
