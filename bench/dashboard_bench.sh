@@ -84,9 +84,17 @@ record() { echo "$1" >> "$RESULTS"; }
 COMMANDS=()
 cmdlog() { COMMANDS+=("$*"); }
 
+# Every route but /health and /metrics needs a token (the same header goes to nginx, so both
+# servers parse the same request bytes).
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$WORK/jwt-secret"
+READSIDE_TOKEN=$("$BUILD/readside" token --secret-file "$WORK/jwt-secret" --org '*' --roles admin --ttl 1d)
+export READSIDE_TOKEN
+AUTH="Authorization: Bearer $READSIDE_TOKEN"
+
 start_readside() {  # data dir → RS_PID, RS_URL
   : > "$WORK/serve.log"
-  "$BUILD/readside" serve --data-dir "$1" --listen 127.0.0.1:0 > "$WORK/serve.log" 2>&1 &
+  "$BUILD/readside" serve --data-dir "$1" --listen 127.0.0.1:0 --jwt-secret-file "$WORK/jwt-secret" \
+    --access-log off > "$WORK/serve.log" 2>&1 &
   RS_PID=$!
   for _ in $(seq 600); do
     grep -q "listening on" "$WORK/serve.log" && break
@@ -133,7 +141,7 @@ cmdlog "$SRC_BUILD/bench/ingest_load URL events.ndjson --clients 1 --batch 1000"
 wait_applied
 
 DASH_PATH="/analytics/dashboard/$ORG?period=$PERIOD"
-curl -s -f -D "$WORK/dash.headers" -o "$WORK/dash.json" "$RS_URL$DASH_PATH"
+curl -s -f -H "$AUTH" -D "$WORK/dash.headers" -o "$WORK/dash.json" "$RS_URL$DASH_PATH"
 curl -s -f -o "$WORK/live.json" "$RS_URL/health/live"
 POS=$(grep -i '^X-Readside-Position:' "$WORK/dash.headers" | tr -d '\r' | awk '{print $2}')
 DASH_BYTES=$(stat -c %s "$WORK/dash.json")
@@ -200,7 +208,7 @@ run_wrk() {  # target url rep pids...
   fi
   $UTIL cpusnap "$@" > "$WORK/cpu0"
   $UTIL runcpu "$WORK/wrkcpu" -- timeout $((WRK_SECONDS + 30)) \
-    wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s --timeout 5s --latency "${script[@]}" "$url" \
+    wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s --timeout 5s --latency -H "$AUTH" "${script[@]}" "$url" \
     > "$WORK/wrk.txt" 2>&1 \
     || { cat "$WORK/wrk.txt"; die "wrk failed"; }
   $UTIL cpusnap "$@" > "$WORK/cpu1"
@@ -239,7 +247,7 @@ if [ "${PROFILE:-1}" = 1 ] && command -v perf > /dev/null; then
   for target in readside readside-uncached; do
     script=()
     [ "$target" = readside-uncached ] && script=(-s bench/dashboard_uncached.lua)
-    wrk -t$WRK_THREADS -c$WRK_CONNS -d8s --timeout 5s "${script[@]}" "$RS_URL$DASH_PATH" \
+    wrk -t$WRK_THREADS -c$WRK_CONNS -d8s --timeout 5s -H "$AUTH" "${script[@]}" "$RS_URL$DASH_PATH" \
       > "$WORK/wrk-prof.txt" 2>&1 &
     wrk_pid=$!
     sleep 2

@@ -1,6 +1,7 @@
 // In-process handling time of GET /analytics/dashboard/{org}: opens a readside data directory
 // (the server must be stopped: RocksDB holds a lock), lets the projector catch up, then calls
-// the server's own Router::Dispatch in a loop and times each call exactly as the server's
+// the server's own Gate (token verification, as served) and Router in a loop with a bearer
+// token, and times each call exactly as the server's
 // readside_http_handling_seconds histogram would (from the parsed request to the response
 // being ready). Also times the parts: the store's per-tenant counts (3 RocksDB reads, done on
 // every dashboard request for data_quality) and GET /health/live, the cheapest route. The
@@ -19,11 +20,15 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/metrics.h"
-#include "http/auth.h"
+#include "auth/authenticator.h"
+#include "auth/jwt.h"
+#include "http/access_policy.h"
+#include "http/gate.h"
 #include "http/response_cache.h"
 #include "http/router.h"
 #include "http/routes.h"
@@ -129,7 +134,26 @@ int main(int argc, char** argv) {
   }
   double catch_up_s = std::chrono::duration<double>(Clk::now() - load0).count();
 
-  http::OpenAccess access;
+  // Authentication as `readside serve` does it: an HS256 secret file, a token for the tenant.
+  std::string secret = "dashboard-handler-bench-secret-0123456789";
+  std::string secret_file = "/tmp/readside-dashboard-handler-bench-" +
+                            std::to_string(::getpid()) + ".secret";
+  if (FILE* f = std::fopen(secret_file.c_str(), "w")) {
+    std::fputs(secret.c_str(), f);
+    std::fclose(f);
+  }
+  auto authenticator = auth::Authenticator::Create({.secret_file = secret_file}, {});
+  std::remove(secret_file.c_str());
+  if (!authenticator.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(authenticator.status().message()).c_str());
+    return 1;
+  }
+  int64_t now_s = SystemClock::Get().NowMicros() / 1'000'000;
+  std::string token = *auth::SignHs256({.subject = "bench", .organizations = {org},
+                                        .roles = {"admin"}, .issued_at = now_s,
+                                        .expires_at = now_s + 86400},
+                                       secret);
+  http::TokenAccess access(http::RateLimit{}, &SystemClock::Get());
   MetricsRegistry metrics;
   http::Services services{.store = store->get(), .ingest = nullptr, .access = &access,
                           .metrics = &metrics, .projector = &projector,
@@ -142,18 +166,21 @@ int main(int argc, char** argv) {
   cached_services.cache = &cache;
   http::Router cached_router;  // as the server is wired
   http::AddAnalyticsRoutes(&cached_router, cached_services);
+  http::Gate gate(&router, authenticator->get(), {}, &SystemClock::Get());
+  http::Gate cached_gate(&cached_router, authenticator->get(), {}, &SystemClock::Get());
 
   std::atomic<bool> failed{false};
   size_t body_bytes = 0;
-  auto dispatch_on = [&](const http::Router& r, const std::string& path, bool with_period) {
+  auto dispatch_on = [&](const http::Gate& r, const std::string& path, bool with_period) {
     http::Request req;  // built outside the measured interval in the server too (OnRead)
     req.method = "GET";
     req.path = path;
+    req.headers["authorization"] = "Bearer " + token;
     if (with_period) req.query["period"] = period;
     int status = 0;
     size_t bytes = 0;
     auto t0 = Clk::now();
-    r.Dispatch(req, [&](http::Response resp) {
+    r.Handle(req, [&](http::Response resp) {
       status = resp.status;
       bytes = resp.body.size();
     });
@@ -163,7 +190,7 @@ int main(int argc, char** argv) {
     return std::chrono::duration<double, std::micro>(t1 - t0).count();
   };
   auto dispatch = [&](const std::string& path, bool with_period) {
-    return dispatch_on(router, path, with_period);
+    return dispatch_on(gate, path, with_period);
   };
   std::string dash_path = "/analytics/dashboard/" + org;
   // Warm-up, then the measured loops. Loop() times the whole lambda; the lambdas below time
@@ -172,7 +199,7 @@ int main(int argc, char** argv) {
   if (expect_bytes != 0 && body_bytes != expect_bytes) {
     std::fprintf(stderr, "dashboard body is %zu bytes, expected %zu\n", body_bytes, expect_bytes);
   }
-  auto timed = [&](const http::Router& r, const std::string& path, bool with_period) {
+  auto timed = [&](const http::Gate& r, const std::string& path, bool with_period) {
     std::vector<std::vector<double>> per(static_cast<size_t>(threads));
     std::vector<std::thread> ts;
     auto end = Clk::now() + std::chrono::duration_cast<Clk::duration>(
@@ -189,15 +216,15 @@ int main(int argc, char** argv) {
     for (auto& p : per) all.insert(all.end(), p.begin(), p.end());
     return all;
   };
-  std::vector<double> dash = timed(router, dash_path, true);
+  std::vector<double> dash = timed(gate, dash_path, true);
   size_t dash_bytes = body_bytes;
-  dispatch_on(cached_router, dash_path, true);  // fills the cache
-  std::vector<double> hits = timed(cached_router, dash_path, true);
+  dispatch_on(cached_gate, dash_path, true);  // fills the cache
+  std::vector<double> hits = timed(cached_gate, dash_path, true);
   std::vector<double> counts = Loop(threads, seconds / 3, [&] {
     store::TenantCounts c = (*store)->GetTenantCounts(org);
     return c.rejected != ~uint64_t{0};
   }, &failed);
-  std::vector<double> live = timed(router, "/health/live", false);
+  std::vector<double> live = timed(gate, "/health/live", false);
   double wall = seconds;
   std::printf("{\"org\":\"%s\",\"period\":\"%s\",\"threads\":%d,\"events\":%llu,"
               "\"catch_up_seconds\":%.2f,\"dashboard_bytes\":%zu,"

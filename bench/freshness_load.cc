@@ -8,6 +8,7 @@
 //   freshness_load URL FILE [--rate 20000] [--batch 1000] [--seconds 30] [--warmup 3]
 //                  [--senders 4] [--watchers 8] [--wait-ms 1000]
 //                  [--probe /analytics/dashboard/ORG?period=P] [--samples FILE]
+// The bearer token comes from $READSIDE_TOKEN.
 
 #include <algorithm>
 #include <atomic>
@@ -59,6 +60,9 @@ class Connection {
       bhttp::request<bhttp::string_body> req{verb, target, 11};
       req.set(bhttp::field::host, host_);
       req.set(bhttp::field::user_agent, "readside-freshness");
+      if (const char* token = std::getenv("READSIDE_TOKEN")) {
+        req.set(bhttp::field::authorization, std::string("Bearer ") + token);
+      }
       if (body != nullptr) {
         req.set(bhttp::field::content_type, "application/x-ndjson");
         req.body() = *body;

@@ -1,11 +1,13 @@
 // HTTP ingest load generator: posts an NDJSON file to POST /events in batches with C concurrent
 // clients (keep-alive), and prints one JSON line with events/s and request latency quantiles.
 //   ingest_load URL FILE [--clients 4] [--batch 1000]
+// The bearer token comes from $READSIDE_TOKEN (as for `readside ingest`).
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -47,7 +49,8 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (size_t c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      auto client = readside::ingest::HttpClient::Create(url);
+      const char* token = std::getenv("READSIDE_TOKEN");
+      auto client = readside::ingest::HttpClient::Create(url, token ? token : "");
       if (!client.ok()) return failed.store(true);
       for (size_t i; (i = next.fetch_add(1)) < bodies.size();) {
         auto t0 = std::chrono::steady_clock::now();

@@ -19,7 +19,8 @@ trap cleanup EXIT
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 start() {
-  $BUILD/readside serve --data-dir "$dir/data" --listen 127.0.0.1:0 > "$dir/serve.log" 2>&1 &
+  $BUILD/readside serve --data-dir "$dir/data" --listen 127.0.0.1:0 \
+    --jwt-secret-file "$dir/jwt-secret" --access-log off > "$dir/serve.log" 2>&1 &
   pid=$!
   for _ in $(seq 600); do grep -q "listening on" "$dir/serve.log" && break; sleep 0.05; done
   url=$(grep -o "http://[0-9.:]*" "$dir/serve.log" | head -1)
@@ -37,6 +38,9 @@ import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['applied_position']==d[
   ready_s=$(python3 -c "print(round($t1 - $t0, 3))")
 }
 
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/jwt-secret"
+READSIDE_TOKEN=$($BUILD/readside token --secret-file "$dir/jwt-secret" --org '*' --roles admin)
+export READSIDE_TOKEN  # for `readside ingest`
 echo "== generating and ingesting $EVENTS events" >&2
 $BUILD/readside generate --seed 3 --count "$EVENTS" --tenants acme-corp,beta-inc,gamma-llc,delta-co \
   --out "$dir/events.ndjson"

@@ -32,11 +32,16 @@ import json; d=json.load(open('$OUT/parse.json'))
 print(int([b for b in d['benchmarks'] if b['name']=='BM_ParseNdjsonBatch_median'][0]['items_per_second']))")
 
 echo "== durable HTTP ingest: 4 clients x batches of 1000"
+# Every route but /health and /metrics needs a token: one HS256 secret for every server here.
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $OUT/jwt-secret
+READSIDE_TOKEN=$($BUILD/readside token --secret-file $OUT/jwt-secret --org '*' --roles admin --ttl 1d)
+export READSIDE_TOKEN
 ingest_runs=()
 p99_runs=()
 for r in $(seq "$REPS"); do
   dir=$(mktemp -d)
-  $BUILD/readside serve --data-dir "$dir" --listen 127.0.0.1:0 > $OUT/serve.log 2>&1 &
+  $BUILD/readside serve --data-dir "$dir" --listen 127.0.0.1:0 --jwt-secret-file $OUT/jwt-secret \
+    --access-log off > $OUT/serve.log 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q "listening on" $OUT/serve.log && break; sleep 0.1; done
   url=$(grep -o "http://[0-9.:]*" $OUT/serve.log | head -1)

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <random>
 #include <thread>
 
 #include "common/clock.h"
@@ -19,9 +20,6 @@ int RunServe(const ServeOptions& options) {
   if (absl::Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "readside serve: %s\n", std::string(s.message()).c_str());
     return 1;
-  }
-  if (!options.jwt_secret_file.empty()) {
-    std::fprintf(stderr, "readside serve: note: token verification is not enforced yet\n");
   }
   std::printf("listening on %s\n", server.address().c_str());
   std::fflush(stdout);
@@ -157,25 +155,36 @@ int ServeDemo(const DemoOptions& options) {
     return 1;
   }
   std::string addr = server.address();
+  std::string token = "<a token signed with your configured key>";
+  if (!options.serve.keys.secret_file.empty()) {
+    TokenOptions t{.organizations = options.tenants, .roles = {"admin"}, .ttl = "24h",
+                   .subject = "demo", .secret_file = options.serve.keys.secret_file,
+                   .kid = options.serve.keys.secret_kid};
+    if (auto minted = MintToken(t); minted.ok()) token = *minted;
+  }
+  const char* org = options.tenants[0].c_str();
   std::printf(
       "readside demo\n"
       "  listening on %s (data in %s)\n"
       "  simulating %d days of ERP history for %zu tenants, then %.0f live events/s\n\n"
+      "  an admin token for the demo tenants (24 h; mint others with `readside token`):\n"
+      "    export TOKEN=%s\n\n"
       "  try:\n"
       "    curl -s %s/health/ready\n"
-      "    curl -s '%s/analytics/dashboard/%s'\n"
-      "    curl -s '%s/analytics/series/%s?domain=finance&metric=total_revenue&granularity=week'\n"
-      "    curl -s '%s/events/%s?limit=3'\n"
-      "    curl -s '%s/events/%s?event_type=crm.opportunity.won&limit=5'\n"
+      "    curl -s -H \"Authorization: Bearer $TOKEN\" '%s/analytics/dashboard/%s'\n"
+      "    curl -s -H \"Authorization: Bearer $TOKEN\" "
+      "'%s/analytics/series/%s?domain=finance&metric=total_revenue&granularity=week'\n"
+      "    curl -s -H \"Authorization: Bearer $TOKEN\" '%s/events/%s?limit=3'\n"
+      "    curl -s -H \"Authorization: Bearer $TOKEN\" "
+      "'%s/events/%s?event_type=crm.opportunity.won&limit=5'\n"
       "    curl -s %s/metrics | grep readside_ingest\n"
-      "    curl -s '%s/admin/dead-letters?limit=2'   (the simulator's malformed lines)\n"
-      "  (no token needed yet: authentication arrives with the security work)\n"
+      "    curl -s -H \"Authorization: Bearer $(build/readside token --secret-file %s --org '*' "
+      "--roles admin)\" '%s/admin/dead-letters?limit=2'   (every tenant: an operator token)\n"
       "  Ctrl-C stops.\n",
       addr.c_str(), options.serve.data_dir.c_str(), options.history_days,
-      options.tenants.size(), options.live_events_per_second, addr.c_str(), addr.c_str(),
-      options.tenants[0].c_str(), addr.c_str(), options.tenants[0].c_str(), addr.c_str(),
-      options.tenants[0].c_str(), addr.c_str(), options.tenants[0].c_str(), addr.c_str(),
-      addr.c_str());
+      options.tenants.size(), options.live_events_per_second, token.c_str(), addr.c_str(),
+      addr.c_str(), org, addr.c_str(), org, addr.c_str(), org, addr.c_str(), org, addr.c_str(),
+      options.serve.keys.secret_file.c_str(), addr.c_str());
   std::fflush(stdout);
   std::atomic<bool> stop{false};
   std::thread feeder([&] { StreamDemoEvents(&server, options, &stop); });
@@ -198,6 +207,29 @@ int RunDemo(DemoOptions options) {
       return 1;
     }
     options.serve.data_dir = dir;
+  }
+  if (options.serve.keys.empty()) {
+    // The demo signs its own tokens: a random HS256 secret kept with its data.
+    std::filesystem::create_directories(options.serve.data_dir);
+    std::string path = options.serve.data_dir + "/jwt-secret";
+    if (!std::filesystem::exists(path)) {
+      std::random_device random;
+      std::string secret;
+      for (int i = 0; i < 32; ++i) {
+        char hex[3];
+        std::snprintf(hex, sizeof hex, "%02x", random() & 0xff);
+        secret += hex;
+      }
+      std::ofstream out(path, std::ios::binary);
+      out << secret << "\n";
+      if (!out) {
+        std::fprintf(stderr, "readside demo: cannot write %s\n", path.c_str());
+        return 1;
+      }
+      std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                             std::filesystem::perms::owner_write);
+    }
+    options.serve.keys.secret_file = path;
   }
   int code = ServeDemo(options);
   if (temporary) {

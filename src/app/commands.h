@@ -43,4 +43,20 @@ struct RebuildOptions {
 // prints progress until they are swapped in. Exit 0 when done.
 int RunRebuild(const RebuildOptions& options);
 
+struct TokenOptions {
+  std::vector<std::string> organizations;  // one → `org`; several or "*" → `orgs`
+  std::vector<std::string> roles;
+  std::string ttl = "1h";                  // 900, 15m, 1h, 7d
+  std::string subject = "dev";
+  std::string secret_file;       // HS256
+  std::string private_key_file;  // RS256 (RSA) or ES256 (EC P-256), PEM
+  std::string kid;
+  std::string issuer;
+  std::string audience;
+};
+// Prints a signed token; exit 2 on bad options.
+int RunToken(const TokenOptions& options);
+absl::StatusOr<std::string> MintToken(const TokenOptions& options);
+absl::StatusOr<int64_t> ParseTtl(std::string_view ttl);  // seconds
+
 }  // namespace readside::app

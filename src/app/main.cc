@@ -20,7 +20,23 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
   };
   opt("--data-dir", &o->data_dir, "directory of the embedded store (created if missing)");
   opt("--listen", &o->listen, "HOST:PORT to listen on (port 0: any free port)");
-  opt("--jwt-secret-file", &o->jwt_secret_file, "HS256 secret for bearer tokens");
+  opt("--jwt-secret-file", &o->keys.secret_file, "HS256 secret for bearer tokens (≥ 32 bytes)");
+  opt("--jwt-secret-kid", &o->keys.secret_kid, "kid of the HS256 secret (empty: none)");
+  opt("--jwt-public-key-file", &o->keys.public_key_files,
+      "PEM public key: RSA → RS256, EC P-256 → ES256 (repeatable)")->delimiter(',');
+  opt("--jwks-file", &o->keys.jwks_files, "JWK Set file of RS256/ES256/HS256 keys (repeatable)")
+      ->delimiter(',');
+  opt("--jwt-issuer", &o->verify.issuer, "required `iss` of tokens (empty: not checked)");
+  opt("--jwt-audience", &o->verify.audience, "required `aud` of tokens (empty: not checked)");
+  opt("--jwt-leeway-seconds", &o->verify.leeway_seconds, "clock skew allowed for exp/nbf/iat");
+  opt("--rate-limit-per-tenant", &o->rate_limit_per_tenant, "requests/s per organization (0: off)");
+  opt("--rate-limit-per-token", &o->rate_limit_per_token, "requests/s per bearer token (0: off)");
+  opt("--rate-limit-burst-seconds", &o->rate_limit_burst_seconds,
+      "bucket size in seconds of the rate (burst = rate × this, at least 1)");
+  opt("--cors-origins", &o->cors_origins, "origins allowed by CORS, comma-separated ('*': any)")
+      ->delimiter(',');
+  opt("--metrics-public", &o->metrics_public, "serve GET /metrics without a token");
+  opt("--access-log", &o->access_log, "JSON access log: '-' stderr, 'off', or a file");
   opt("--threads", &o->http.threads, "HTTP worker threads (0: one per core)");
   opt("--max-body-bytes", &o->http.max_body_bytes, "largest request body (413 above)");
   opt("--max-header-bytes", &o->http.max_header_bytes, "largest request header (431 above)");
@@ -112,7 +128,25 @@ int main(int argc, char** argv) {
   reb_cmd->add_option("--token", reb.token, "bearer token (admin)")->envname("READSIDE_TOKEN");
   reb_cmd->add_option("--org", reb.org, "only this organization (default: every tenant)");
 
+  readside::app::TokenOptions tok;
+  CLI::App* tok_cmd = app.add_subcommand("token", "mint a bearer token (development, demo, tests)");
+  tok_cmd->add_option("--org", tok.organizations, "organizations (comma-separated; '*': all)")
+      ->delimiter(',')->required();
+  tok_cmd->add_option("--roles", tok.roles,
+                      "roles: admin, analyst, sales, hr, finance, operations, project_manager, "
+                      "ingest")->delimiter(',')->required();
+  tok_cmd->add_option("--ttl", tok.ttl, "lifetime: seconds or 15m, 1h, 7d")->capture_default_str();
+  tok_cmd->add_option("--sub", tok.subject, "subject (user id)")->capture_default_str();
+  tok_cmd->add_option("--secret-file", tok.secret_file, "HS256 secret (as given to serve)")
+      ->envname("READSIDE_JWT_SECRET_FILE");
+  tok_cmd->add_option("--private-key-file", tok.private_key_file,
+                      "RSA (RS256) or EC P-256 (ES256) private key, PEM");
+  tok_cmd->add_option("--kid", tok.kid, "key id for the token header");
+  tok_cmd->add_option("--issuer", tok.issuer, "iss claim");
+  tok_cmd->add_option("--audience", tok.audience, "aud claim");
+
   CLI11_PARSE(app, argc, argv);
+  if (*tok_cmd) return readside::app::RunToken(tok);
   if (*serve_cmd) return readside::app::RunServe(serve);
   if (*demo_cmd) return readside::app::RunDemo(demo);
   if (*gen_cmd) return readside::app::RunGenerate(gen);

@@ -2,8 +2,12 @@
 
 #include <charconv>
 
+#include <cstdio>
+
+#include "auth/authenticator.h"
 #include "common/metrics.h"
-#include "http/auth.h"
+#include "http/access_log.h"
+#include "http/access_policy.h"
 #include "http/probe.h"
 #include "http/response_cache.h"
 #include "http/routes.h"
@@ -37,10 +41,13 @@ struct ReadsideServer::Impl {
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<projection::Projector> projector;
   http::ResponseCache cache;
-  http::OpenAccess access;
+  std::unique_ptr<auth::Authenticator> authenticator;
+  std::unique_ptr<http::TokenAccess> access;
+  std::unique_ptr<http::AccessLog> access_log;
   MetricsRegistry metrics;
   http::HttpProbe probe;
   http::Router router;
+  std::unique_ptr<http::Gate> gate;
   std::unique_ptr<http::Server> server;
 };
 
@@ -66,6 +73,20 @@ absl::Status ReadsideServer::Start() {
       !s.ok()) {
     return s;
   }
+  auto authenticator = auth::Authenticator::Create(m.options.keys, m.options.verify);
+  if (!authenticator.ok()) return authenticator.status();
+  m.authenticator = std::move(*authenticator);
+  const Clock* clock = &SystemClock::Get();
+  auto limit = [&](double rate) {
+    return http::RateLimit{rate, std::max(1.0, rate * m.options.rate_limit_burst_seconds)};
+  };
+  m.access = std::make_unique<http::TokenAccess>(limit(m.options.rate_limit_per_tenant), clock);
+  if (m.options.access_log != "off" && !m.options.access_log.empty()) {
+    auto log = http::AccessLog::Open(m.options.access_log, clock);
+    if (!log.ok()) return log.status();
+    m.access_log = std::move(*log);
+    m.access_log->RegisterMetrics(&m.metrics);
+  }
   auto store = store::EventStore::Open({.path = m.options.data_dir + "/events"});
   if (!store.ok()) return store.status();
   m.store = std::move(*store);
@@ -78,7 +99,7 @@ absl::Status ReadsideServer::Start() {
   m.projector->Start();
   http::Services services{.store = m.store.get(),
                           .ingest = m.ingest.get(),
-                          .access = &m.access,
+                          .access = m.access.get(),
                           .metrics = &m.metrics,
                           .projector = m.projector.get(),
                           .clock = &SystemClock::Get(),
@@ -88,9 +109,26 @@ absl::Status ReadsideServer::Start() {
   http::AddAdminRoutes(&m.router, services);
   http::AddAnalyticsRoutes(&m.router, services);
   http::AddTenantRoutes(&m.router, services);
+  m.gate = std::make_unique<http::Gate>(
+      &m.router, m.authenticator.get(),
+      http::GateOptions{.cors_origins = m.options.cors_origins,
+                        .metrics_public = m.options.metrics_public,
+                        .per_token = limit(m.options.rate_limit_per_token)},
+      clock);
+  http_options.on_reload = [this] {
+    absl::Status s = ReloadKeys();
+    std::fprintf(stderr, "readside: SIGHUP: %s\n",
+                 s.ok() ? "token keys reloaded" : std::string(s.message()).c_str());
+  };
   m.server = std::make_unique<http::Server>(
-      http_options, &m.router, [this](const http::Request& req, int status, uint64_t micros) {
-        impl_->probe.Record(impl_->router.RouteOf(req), status, micros);
+      http_options,
+      [gate = m.gate.get()](http::Request& req, http::Responder respond) {
+        gate->Handle(req, std::move(respond));
+      },
+      [this](const http::Request& req, int status, uint64_t micros) {
+        std::string route = impl_->router.RouteOf(req);
+        impl_->probe.Record(route, status, micros);
+        if (impl_->access_log) impl_->access_log->Record(req, route, status, micros);
       });
   return m.server->Start();
 }
@@ -105,6 +143,7 @@ std::string ReadsideServer::address() const {
 }
 void ReadsideServer::Run() { impl_->server->Run(); }
 void ReadsideServer::Shutdown() { impl_->server->Shutdown(); }
+absl::Status ReadsideServer::ReloadKeys() { return impl_->authenticator->Reload(); }
 ingest::IngestService* ReadsideServer::ingest() { return impl_->ingest.get(); }
 store::EventStore* ReadsideServer::store() { return impl_->store.get(); }
 

@@ -5,9 +5,12 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "auth/jwt.h"
 #include "event/parser.h"
+#include "http/gate.h"
 #include "http/server.h"
 
 namespace readside::store { class EventStore; }
@@ -18,7 +21,14 @@ namespace readside::app {
 struct ServeOptions {
   std::string data_dir = "./readside-data";
   std::string listen = "127.0.0.1:8080";
-  std::string jwt_secret_file;  // verified from issue 4 on
+  auth::KeySources keys;        // at least one source is required
+  auth::VerifyOptions verify;   // iss/aud checks, leeway
+  double rate_limit_per_tenant = 0;  // requests/s, 0 = off
+  double rate_limit_per_token = 0;
+  double rate_limit_burst_seconds = 1;  // bucket size = rate × this (at least 1 request)
+  std::vector<std::string> cors_origins;
+  bool metrics_public = true;
+  std::string access_log = "-";  // "-": stderr, "off", or a file
   http::ServerOptions http;
   event::ParserOptions parser;
 };
@@ -35,6 +45,8 @@ class ReadsideServer {
   void Shutdown();
   ingest::IngestService* ingest();
   store::EventStore* store();
+  // Re-reads the token keys (what SIGHUP does); on error the old keys stay.
+  absl::Status ReloadKeys();
 
  private:
   struct Impl;

@@ -1,8 +1,9 @@
 #pragma once
 // The one place where requests are authorized. Every route that touches tenant data asks the
-// AccessPolicy before doing anything; the policy answers with a Problem (401/403/404) or
-// nothing. JWT verification and the role matrix plug in here (issue 4); until then the
-// OpenAccess policy admits every request.
+// AccessPolicy before doing anything; the policy answers with a Problem (401/403/404/429) or
+// nothing. TokenAccess (access_policy.h) is the production policy: the caller is the
+// Principal of a verified bearer token (set on the Request by the Gate). OpenAccess admits
+// everything and is for tests of routes that are not about access.
 // Thread-safety: implementations must be safe for concurrent calls.
 
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "common/problem.h"
 #include "http/request.h"
+#include "query/section.h"
 
 namespace readside::http {
 
@@ -18,14 +20,19 @@ enum class Action { kIngest, kReadEvents, kReadAnalytics, kAdmin };
 class AccessPolicy {
  public:
   virtual ~AccessPolicy() = default;
-  // `organization_id` is empty for actions not bound to one tenant (POST /events checks each
-  // event's organization through AuthorizeEventOrganization instead).
+  // `organization_id` is the tenant the request is about; "*" for operations over every
+  // tenant; empty for actions bound to no tenant (POST /events checks each event's
+  // organization through MayWriteOrganization instead). Routes call this once per request
+  // (the per-tenant rate limit is charged here).
   virtual std::optional<Problem> Authorize(const Request& req, Action action,
                                            std::string_view organization_id) const = 0;
-  // Whether the (already authorized) caller may read a domain's metrics ("crm", "hrm",
-  // "finance", "inventory", "projects", "cross"): 403 on the domain's own routes, and the
-  // section is left out of composite responses.
-  virtual bool MayReadDomain(const Request& req, std::string_view domain) const { return true; }
+  // The domains whose metrics the (already authorized) caller may read: 403 on a domain's
+  // own routes, and left out of composite responses.
+  virtual query::DomainMask ReadableDomains(const Request& req) const { return query::kAllDomains; }
+  // Whether the caller may store events for `organization_id` (POST /events, per event).
+  virtual bool MayWriteOrganization(const Request& req, std::string_view organization_id) const {
+    return true;
+  }
 };
 
 class OpenAccess final : public AccessPolicy {

@@ -3,12 +3,15 @@
 // Thread-safety: value types.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include <map>
+
+#include "auth/jwt.h"
 #include "common/problem.h"
 
 namespace readside::http {
@@ -21,7 +24,9 @@ struct Request {
   std::map<std::string, std::string, std::less<>> params;   // from the route pattern
   std::string body;
   std::string request_id;
+  std::string remote;  // the peer's address (for the access log)
   const std::string* route = nullptr;  // the matched route's pattern (set by Router::Dispatch)
+  std::shared_ptr<const auth::Principal> principal;  // the verified caller (set by the Gate)
 
   std::string_view Header(std::string_view name) const {
     auto it = headers.find(name);

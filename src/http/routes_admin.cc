@@ -26,7 +26,7 @@ Response BadParam(const Request& req, std::string field, std::string message) {
 }
 
 void ListDeadLetters(const Services& s, Request& req, Responder respond) {
-  if (auto denied = s.access->Authorize(req, Action::kAdmin, "")) {
+  if (auto denied = s.access->Authorize(req, Action::kAdmin, "*")) {
     return respond(ProblemResponse(*denied, req.path));
   }
   uint64_t after = 0, limit = 100;
@@ -65,7 +65,7 @@ void ListDeadLetters(const Services& s, Request& req, Responder respond) {
 }
 
 void Resubmit(const Services& s, Request& req, Responder respond) {
-  if (auto denied = s.access->Authorize(req, Action::kAdmin, "")) {
+  if (auto denied = s.access->Authorize(req, Action::kAdmin, "*")) {
     return respond(ProblemResponse(*denied, req.path));
   }
   uint64_t id;

@@ -67,10 +67,10 @@ void ServeView(const Services& s, Request& req, Responder respond,
   });
 }
 
-std::vector<Section> Visible(const Services& s, const Request& req) {
+std::vector<Section> Visible(query::DomainMask readable) {
   std::vector<Section> out;
   for (Section sec : kAllSections) {
-    if (s.access->MayReadDomain(req, query::SectionName(sec))) out.push_back(sec);
+    if (query::SectionVisible(sec, readable)) out.push_back(sec);
   }
   return out;
 }
@@ -115,7 +115,7 @@ std::string CacheKey(std::string_view route, const projection::Projector::Tenant
 // exact, else from `build`. `sections_mask` tells apart answers over different sections.
 Response PeriodAnswer(const Services& s, const projection::Projector::TenantRead& read,
                       const Request& r, int64_t now, std::string_view route,
-                      uint64_t sections_mask, bool includes_finance,
+                      uint64_t sections_mask, query::DomainMask readable, bool includes_finance,
                       const std::function<std::string(const query::AnalyticsRequest&)>& build) {
   projection::Period period;
   int64_t as_of;
@@ -124,9 +124,9 @@ Response PeriodAnswer(const Services& s, const projection::Projector::TenantRead
   }
   if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
   bool stale = s.projector->Stale();
-  query::AnalyticsRequest q{*read.view, period, as_of, stale};
+  query::AnalyticsRequest q{*read.view, period, as_of, stale, readable};
   return Cached(
-      s, read, CacheKey(route, read, period, r, sections_mask, stale), now,
+      s, read, CacheKey(route, read, period, r, (sections_mask << 8) | readable, stale), now,
       [&] { return build(q); },
       [&] { return query::AnswerValidUntil(q, includes_finance, r.Query("as_of"), now); });
 }
@@ -141,15 +141,16 @@ Response Forbidden(std::string_view domain, const std::string& path) {
 // GET /analytics/<domain>/<name>/{org}
 Handler SectionRoute(const Services& s, Section section) {
   return [s, section](Request& req, Responder respond) {
-    if (!s.access->MayReadDomain(req, query::SectionName(section))) {
-      return respond(Forbidden(query::SectionName(section), req.path));
-    }
     auto params = {std::string_view("period"), std::string_view("as_of"),
                    std::string_view("min_position"), std::string_view("wait_ms")};
     ServeView(s, req, std::move(respond), params,
               [s, section](const projection::Projector::TenantRead& read, const Request& r,
                            int64_t now) {
-                return PeriodAnswer(s, read, r, now, query::SectionName(section), 0,
+                query::DomainMask readable = s.access->ReadableDomains(r);
+                if (!query::SectionVisible(section, readable)) {
+                  return Forbidden(query::SectionName(section), r.path);
+                }
+                return PeriodAnswer(s, read, r, now, query::SectionName(section), 0, readable,
                                     section == Section::kFinance,
                                     [section](const query::AnalyticsRequest& q) {
                                       return query::SectionBody(section, q);
@@ -159,16 +160,17 @@ Handler SectionRoute(const Services& s, Section section) {
 }
 
 void Dashboard(const Services& s, Request& req, Responder respond) {
-  std::vector<Section> sections = Visible(s, req);
+  query::DomainMask readable = s.access->ReadableDomains(req);
+  std::vector<Section> sections = Visible(readable);
   bool quality = !sections.empty();
   bool finance = std::find(sections.begin(), sections.end(), Section::kFinance) != sections.end();
   uint64_t mask = 0;
   for (Section sec : sections) mask |= uint64_t{1} << static_cast<int>(sec);
   ServeView(s, req, std::move(respond), {"period", "as_of", "min_position", "wait_ms"},
-            [s, sections, quality, finance, mask](const projection::Projector::TenantRead& read,
-                                                  const Request& r, int64_t now) {
+            [s, sections, quality, finance, mask, readable](
+                const projection::Projector::TenantRead& read, const Request& r, int64_t now) {
               return PeriodAnswer(
-                  s, read, r, now, "dashboard", mask, finance,
+                  s, read, r, now, "dashboard", mask, readable, finance,
                   [&](const query::AnalyticsRequest& q) {
                     store::TenantCounts c =
                         s.store->GetTenantCounts(read.view->settings.organization_id);
@@ -198,7 +200,9 @@ Response SeriesResponse(const Services& s, const projection::Projector::TenantRe
     return ProblemResponse(
         BadParameter("metric", "must be a numeric metric of " + *domain + ": " + names), r.path);
   }
-  if (!s.access->MayReadDomain(r, *domain)) return Forbidden(*domain, r.path);
+  if ((query::SourcesOf(*metric) & ~s.access->ReadableDomains(r)) != 0) {
+    return Forbidden(*domain, r.path);
+  }
   std::vector<projection::Period> periods;
   int64_t as_of;
   if (auto p = ParseSeriesPeriods(r, read.view->calendar, now, &periods)) {
@@ -217,7 +221,7 @@ void Series(const Services& s, Request& req, Responder respond) {
 }
 
 void Live(const Services& s, Request& req, Responder respond) {
-  std::vector<Section> sections = Visible(s, req);
+  std::vector<Section> sections = Visible(s.access->ReadableDomains(req));
   ServeView(s, req, std::move(respond), {"min_position", "wait_ms"},
             [s, sections](const projection::Projector::TenantRead& read, const Request&,
                           int64_t now) {

@@ -46,13 +46,17 @@ void PostEvents(const Services& s, Request& req, Responder respond) {
         req.path));
   }
   std::string path = req.path;
-  s.ingest->Ingest(req.body, format, [respond, path](ingest::IngestReply reply) {
-    if (auto* problem = std::get_if<Problem>(&reply)) {
-      respond(ProblemResponse(*problem, path));
-    } else {
-      respond(JsonResponse(std::move(std::get<ingest::IngestAnswer>(reply).json)));
-    }
-  });
+  const AccessPolicy* access = s.access;
+  s.ingest->Ingest(
+      req.body, format,
+      [respond, path](ingest::IngestReply reply) {
+        if (auto* problem = std::get_if<Problem>(&reply)) {
+          respond(ProblemResponse(*problem, path));
+        } else {
+          respond(JsonResponse(std::move(std::get<ingest::IngestAnswer>(reply).json)));
+        }
+      },
+      [access, &req](std::string_view org) { return access->MayWriteOrganization(req, org); });
 }
 
 // Parses the GET /events query; on error returns a Problem naming the parameter.

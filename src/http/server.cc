@@ -26,7 +26,7 @@ using tcp = net::ip::tcp;
 
 struct Server::Impl {
   ServerOptions options;
-  const Router* router;
+  Handler handler;
   RequestObserver observer;
   // The acceptor, signals and drain run on `ioc`; connections are spread over `workers`, one
   // io_context per thread (no locks inside Asio, no cross-thread wake-ups per request).
@@ -42,13 +42,31 @@ struct Server::Impl {
   std::atomic<uint64_t> request_counter{0};
   std::mutex sessions_mu;
   std::set<std::shared_ptr<void>> sessions;  // live sessions, for closing idle ones on drain
+  Server* server = nullptr;
 
   void Accept();
+  void WaitForSignal();
   void CheckDrained();
   void StopAll();
 };
 
 namespace {
+
+// Fills `out` from a parsed message; false when the target is not an origin-form URL.
+bool ToRequest(bhttp::request<bhttp::string_body>& msg, Request* out) {
+  out->method = std::string(msg.method_string());
+  auto parsed = boost::urls::parse_origin_form(msg.target());
+  if (!parsed) return false;
+  out->path = std::string(parsed->path());
+  for (auto param : parsed->params()) out->query[param.key] = param.value;
+  for (const auto& field : msg) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out->headers[name] = std::string(field.value());
+  }
+  out->body = std::move(msg.body());
+  return true;
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -57,6 +75,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // Beast reads at most the buffer's spare capacity (and at least 512 bytes) per call: an
     // empty buffer would read a 1 MB batch in thousands of small reads.
     buffer_.reserve(64 * 1024);
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = peer.address().to_string();
   }
 
   void Start() {
@@ -127,28 +148,18 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     auto msg = parser_->release();
     auto req = std::make_shared<Request>();
-    req->method = std::string(msg.method_string());
-    std::string_view target = msg.target();
-    auto parsed = boost::urls::parse_origin_form(target);
-    if (!parsed) {
+    if (!ToRequest(msg, req.get())) {
       keep_alive_ = false;
       Send(*req, ProblemResponse({.status = 400, .title = "Bad request",
                                   .detail = "malformed request target"}, ""), 0);
       return;
     }
-    req->path = std::string(parsed->path());
-    for (auto param : parsed->params()) req->query[param.key] = param.value;
-    for (const auto& field : msg) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req->headers[name] = std::string(field.value());
-    }
-    req->body = std::move(msg.body());
     req->request_id = std::to_string(server_->request_counter.fetch_add(1) + 1);
+    req->remote = remote_;
     keep_alive_ = msg.keep_alive() && !server_->draining.load();
     stream_.expires_never();  // the handler's own time (durable ingest) is not the client's fault
     auto start = std::chrono::steady_clock::now();
-    server_->router->Dispatch(*req, [self = shared_from_this(), req, start](Response resp) {
+    server_->handler(*req, [self = shared_from_this(), req, start](Response resp) {
       uint64_t micros = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                   std::chrono::steady_clock::now() - start)
                                                   .count());
@@ -166,7 +177,13 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(bhttp::field::server, "readside");
     res->set(bhttp::field::content_type, resp.content_type);
     if (!req.request_id.empty()) res->set("X-Request-Id", req.request_id);
+    // Security headers for an API that only serves JSON: no sniffing, no framing, no
+    // scripts, no caching of tenant data by shared caches, no referrer leaks.
     res->set("X-Content-Type-Options", "nosniff");
+    res->set("X-Frame-Options", "DENY");
+    res->set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    res->set("Referrer-Policy", "no-referrer");
+    res->set(bhttp::field::cache_control, "no-store");
     for (auto& [k, v] : resp.headers) res->set(k, v);
     if (req.method != "HEAD") res->body() = std::move(resp.body);
     res->keep_alive(keep_alive_ && !server_->draining.load());
@@ -205,9 +222,35 @@ class Session : public std::enable_shared_from_this<Session> {
   bool first_ = true;
   bool keep_alive_ = true;
   bool closed_ = false;
+  std::string remote_;
 };
 
 }  // namespace
+
+absl::StatusOr<Request> ParseHttpRequest(std::string_view bytes, const ServerOptions& options) {
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.eager(true);
+  parser.body_limit(options.max_body_bytes);
+  parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
+  beast::error_code ec;
+  net::const_buffer buffer(bytes.data(), bytes.size());
+  while (buffer.size() > 0 && !parser.is_done()) {
+    size_t used = parser.put(buffer, ec);
+    if (ec == bhttp::error::need_more) break;
+    if (ec) return absl::InvalidArgumentError(ec.message());
+    if (used == 0) break;
+    buffer += used;
+  }
+  if (!parser.is_done()) {
+    if (!parser.got_some()) return absl::InvalidArgumentError("empty request");
+    parser.put_eof(ec);
+    if (ec || !parser.is_done()) return absl::InvalidArgumentError("incomplete request");
+  }
+  auto msg = parser.release();
+  Request req;
+  if (!ToRequest(msg, &req)) return absl::InvalidArgumentError("malformed request target");
+  return req;
+}
 
 void Server::Impl::Accept() {
   net::io_context& worker =
@@ -233,6 +276,17 @@ void Server::Impl::Accept() {
   });
 }
 
+void Server::Impl::WaitForSignal() {
+  signals.async_wait([this](beast::error_code ec, int signo) {
+    if (ec) return;
+    if (signo == SIGHUP) {
+      options.on_reload();  // connections stay open; new requests see the new keys
+      return WaitForSignal();
+    }
+    server->Shutdown();
+  });
+}
+
 void Server::Impl::CheckDrained() {
   if (draining.load() && connections.load() == 0) StopAll();
 }
@@ -242,10 +296,10 @@ void Server::Impl::StopAll() {
   for (auto& w : workers) w->stop();
 }
 
-Server::Server(ServerOptions options, const Router* router, RequestObserver observer)
+Server::Server(ServerOptions options, Handler handler, RequestObserver observer)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  impl_->router = router;
+  impl_->handler = std::move(handler);
   impl_->observer = std::move(observer);
   int n = impl_->options.threads > 0 ? impl_->options.threads
                                       : static_cast<int>(std::thread::hardware_concurrency());
@@ -273,9 +327,9 @@ absl::Status Server::Start() {
   if (impl_->options.handle_signals) {
     impl_->signals.add(SIGTERM);
     impl_->signals.add(SIGINT);
-    impl_->signals.async_wait([this](beast::error_code ec, int) {
-      if (!ec) Shutdown();
-    });
+    if (impl_->options.on_reload) impl_->signals.add(SIGHUP);
+    impl_->server = this;
+    impl_->WaitForSignal();
   }
   impl_->Accept();
   return absl::OkStatus();

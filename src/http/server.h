@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "http/router.h"
 
 namespace readside::http {
@@ -26,15 +27,22 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
   size_t max_connections = 10'000;
   bool handle_signals = true;  // SIGTERM/SIGINT → graceful Shutdown
+  std::function<void()> on_reload;  // called on SIGHUP (handle_signals), e.g. to re-read keys
   std::chrono::milliseconds drain_timeout{10'000};
 };
 
-// Called after each response with the route pattern, status and handling time (µs).
+// Called after each response with the request (route pattern, params, principal), status
+// and handling time (µs).
 using RequestObserver = std::function<void(const Request&, int status, uint64_t micros)>;
+
+// Parses one HTTP/1.1 request from `bytes` the way a connection does (same parser, same
+// limits, same Request). For the request-handling fuzz target and tests.
+absl::StatusOr<Request> ParseHttpRequest(std::string_view bytes, const ServerOptions& options);
 
 class Server {
  public:
-  Server(ServerOptions options, const Router* router, RequestObserver observer = nullptr);
+  // `handler` answers every parsed request (the Gate in front of the Router).
+  Server(ServerOptions options, Handler handler, RequestObserver observer = nullptr);
   ~Server();
 
   // Binds and listens. On failure names the address and the cause.

@@ -72,6 +72,10 @@ IngestAnswer BuildAnswer(const Batch& batch, const std::vector<store::AppendOutc
   return IngestAnswer{b.Take(), accepted, duplicates};
 }
 
+event::FieldError NotYourOrganization() {
+  return {"organization_id", "is not an organization of this token"};
+}
+
 }  // namespace
 
 IngestService::IngestService(store::EventStore* store, event::ParserOptions options,
@@ -79,7 +83,8 @@ IngestService::IngestService(store::EventStore* store, event::ParserOptions opti
     : store_(store), options_(options), clock_(clock) {}
 
 void IngestService::Ingest(std::string_view body, event::BodyFormat format,
-                           std::function<void(IngestReply)> done) {
+                           std::function<void(IngestReply)> done,
+                           const std::function<bool(std::string_view)>& may_write) {
   counters_.requests.Add();
   event::EventParser* parser = &Parser();
   auto batch = std::make_shared<Batch>();
@@ -88,8 +93,16 @@ void IngestService::Ingest(std::string_view body, event::BodyFormat format,
   std::string body_error = parser->ParseBody(
       body, format, [&](size_t index, event::Event& ev, const event::ItemResult& r) {
         if (!r.ok) {
+          if (!r.organization_id.empty() && may_write && !may_write(r.organization_id)) {
+            batch->rejected.push_back({index, r.event_id, {NotYourOrganization()}});
+            return;
+          }
           batch->rejected.push_back({index, r.event_id, r.errors});
           if (!r.organization_id.empty()) ++rejected_by_org[r.organization_id];
+          return;
+        }
+        if (may_write && !may_write(ev.organization_id)) {
+          batch->rejected.push_back({index, ev.event_id, {NotYourOrganization()}});
           return;
         }
         batch->indexes.push_back(index);

@@ -38,9 +38,12 @@ class IngestService {
 
   // Parses and validates `body`, stores its valid events and calls `done` exactly once with
   // the answer (possibly on the store's writer thread: `done` must hand off quickly).
-  // `body` is only read during this call.
+  // `body` is only read during this call. When `may_write` is given, a valid event whose
+  // organization it refuses is rejected (field organization_id) and counted nowhere: the
+  // caller may not write, or learn anything about, that tenant.
   void Ingest(std::string_view body, event::BodyFormat format,
-              std::function<void(IngestReply)> done);
+              std::function<void(IngestReply)> done,
+              const std::function<bool(std::string_view organization_id)>& may_write = {});
 
   // For sources with no caller to answer (the demo's simulator, later Kafka): each NDJSON
   // line stands alone, and a rejected line goes to the dead-letter store with its raw bytes,

@@ -32,6 +32,7 @@ void WriteFreshness(Section s, const AnalyticsRequest& r, JsonBuilder& out) {
   int64_t last = 0;
   std::vector<std::string> sources;
   for (size_t d : SourceDomains(s)) {
+    if ((r.readable & DomainBit(static_cast<Section>(d))) == 0) continue;
     const DomainInfo& info = r.view.domains[d];
     last = std::max(last, info.last_updated_micros);
     sources.insert(sources.end(), info.sources.begin(), info.sources.end());
@@ -55,7 +56,7 @@ void WriteSection(Section s, const AnalyticsRequest& r, JsonBuilder& out) {
   out.BeginObject();
   WriteHeader(r, out);
   for (const ScalarMetric& m : ScalarMetrics()) {
-    if (m.section != s) continue;
+    if (m.section != s || (SourcesOf(m) & ~r.readable) != 0) continue;
     out.Key(m.name);
     m.compute(data).Write(out);
   }

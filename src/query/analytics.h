@@ -26,6 +26,7 @@ struct AnalyticsRequest {
   projection::Period period;
   int64_t as_of_micros;  // invoices_overdue is the state at min(period end, as_of)
   bool stale;            // the read model lags the store (reported, not hidden)
+  DomainMask readable = kAllDomains;  // metrics reading other domains are left out
 };
 
 // {organization_id, period, period_start, period_end, <metrics…>, last_updated,

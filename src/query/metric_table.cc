@@ -175,13 +175,16 @@ constexpr ScalarMetric kScalars[] = {
      [](D d) { return Count(d.End(S::kProjectsOverBudget)); }},
     // cross-service
     {Section::kCross, "revenue_per_employee",
-     [](D d) { return Ratio(MoneyToDouble(d.Flow(S::kTotalRevenue)), d.Average(S::kTotalEmployees)); }},
+     [](D d) { return Ratio(MoneyToDouble(d.Flow(S::kTotalRevenue)), d.Average(S::kTotalEmployees)); },
+     DomainBit(Section::kFinance) | DomainBit(Section::kHrm)},
     {Section::kCross, "revenue_per_billable_hour",
      [](D d) {
        return Ratio(MoneyToDouble(d.Flow(S::kTotalRevenue)), Micro(d.Flow(S::kBillableHours)));
-     }},
+     },
+     DomainBit(Section::kFinance) | DomainBit(Section::kProjects)},
     {Section::kCross, "pipeline_coverage",
-     [](D d) { return Ratio(MoneyToDouble(d.End(S::kPipelineValue)), MoneyToDouble(d.Flow(S::kTotalRevenue))); }},
+     [](D d) { return Ratio(MoneyToDouble(d.End(S::kPipelineValue)), MoneyToDouble(d.Flow(S::kTotalRevenue))); },
+     DomainBit(Section::kCrm) | DomainBit(Section::kFinance)},
 };
 
 // {key: value} of a keyed family, zeros omitted; `stock` selects the state at the period's
@@ -260,6 +263,26 @@ constexpr BreakdownMetric kBreakdowns[] = {
 }  // namespace
 
 std::string_view SectionName(Section s) { return kSectionNames[static_cast<size_t>(s)]; }
+
+DomainMask SectionSources(Section s) {
+  if (s == Section::kCross) {
+    return DomainBit(Section::kCrm) | DomainBit(Section::kHrm) | DomainBit(Section::kFinance) |
+           DomainBit(Section::kProjects);
+  }
+  return DomainBit(s);
+}
+
+DomainMask SourcesOf(const ScalarMetric& metric) {
+  return metric.sources != 0 ? metric.sources : DomainBit(metric.section);
+}
+
+bool SectionVisible(Section section, DomainMask readable) {
+  if (section != Section::kCross) return (readable & DomainBit(section)) != 0;
+  for (const ScalarMetric& m : ScalarMetrics()) {
+    if (m.section == Section::kCross && (SourcesOf(m) & ~readable) == 0) return true;
+  }
+  return false;
+}
 
 bool ParseSection(std::string_view name, Section* out) {
   for (size_t i = 0; i < std::size(kSectionNames); ++i) {

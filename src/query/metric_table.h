@@ -11,12 +11,10 @@
 
 #include "common/json_writer.h"
 #include "projection/tenant_view.h"
+#include "query/section.h"
 
 namespace readside::query {
 
-enum class Section : uint8_t { kCrm, kHrm, kFinance, kInventory, kProjects, kCross, kCount };
-std::string_view SectionName(Section s);
-bool ParseSection(std::string_view name, Section* out);
 
 // One period of one tenant's view, with the helpers the metric definitions use.
 struct PeriodData {
@@ -49,7 +47,14 @@ struct ScalarMetric {
   Section section;
   std::string_view name;
   Value (*compute)(const PeriodData&);
+  DomainMask sources = 0;  // the domains it reads; 0: its own section's domain
 };
+// The domains `metric` reads: a caller sees it only when it may read all of them
+// (api.md: "cross-service metrics need all their source domains").
+DomainMask SourcesOf(const ScalarMetric& metric);
+// Whether a caller that may read `readable` sees anything of `section`: its domain, or for
+// cross at least one cross metric.
+bool SectionVisible(Section section, DomainMask readable);
 struct BreakdownMetric {
   Section section;
   std::string_view name;

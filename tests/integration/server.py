@@ -11,6 +11,9 @@ directories above this file (tests/integration/server.py).
 """
 
 import atexit
+import base64
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -116,6 +119,38 @@ def encode_body(body):
     if isinstance(body, str):
         return body.encode("utf-8")
     return json.dumps(body).encode("utf-8")
+
+
+# -- tokens ------------------------------------------------------------------------------
+
+_SECRET = "integration-test-secret-0123456789abcdef"  # ≥ 32 bytes for HS256
+
+
+def _b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def make_token(orgs=("*",), roles=("admin",), ttl=3600, secret=_SECRET, sub="it-user",
+               header=None, claims=None, drop=()):
+    """An HS256 JWT as the server expects (api.md "Auth"). `orgs`: one → `org`, else `orgs`.
+    `header`/`claims` override or add fields; `drop` removes claims (e.g. ("exp",))."""
+    now = int(time.time())
+    body = {"sub": sub, "roles": list(roles), "iat": now, "exp": now + ttl}
+    orgs = list(orgs)
+    if len(orgs) == 1 and orgs[0] != "*":
+        body["org"] = orgs[0]
+    else:
+        body["orgs"] = orgs
+    body.update(claims or {})
+    for k in drop:
+        body.pop(k, None)
+    head = {"alg": "HS256", "typ": "JWT"}
+    head.update(header or {})
+    signing_input = (_b64url(json.dumps(head, separators=(",", ":")).encode()) + "." +
+                     _b64url(json.dumps(body, separators=(",", ":")).encode()))
+    key = secret.encode() if isinstance(secret, str) else secret
+    sig = hmac.new(key, signing_input.encode("ascii"), hashlib.sha256).digest()
+    return signing_input + "." + _b64url(sig)
 
 
 def ndjson(events):
@@ -236,6 +271,12 @@ class ReadsideServer:
         self._reader = None
         self._stderr_file = None
         self._starts = 0
+        # Every server verifies tokens; the helpers below send an admin token for every
+        # organization unless told otherwise (token=None: no Authorization header).
+        self.secret_file = os.path.join(self._log_dir, "jwt-secret")
+        with open(self.secret_file, "w") as f:
+            f.write(_SECRET + "\n")
+        self.token = make_token()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -250,7 +291,7 @@ class ReadsideServer:
         if self.env:
             env.update(self.env)
         cmd = [self.binary, self.command, "--data-dir", self.data_dir,
-               "--listen", "127.0.0.1:0"] + self.extra_args
+               "--listen", "127.0.0.1:0", "--jwt-secret-file", self.secret_file] + self.extra_args
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=self._stderr_file, env=env)
         _track(self.proc)
@@ -375,23 +416,39 @@ class ReadsideServer:
     def base_url(self):
         return "http://%s:%d" % (self.host, self.port)
 
-    def request(self, method, path, body=None, headers=None, timeout=HTTP_TIMEOUT):
-        return http_request(self.host, self.port, method, path, body, headers, timeout)
+    _DEFAULT = object()
 
-    def post_events(self, body, content_type="application/json", timeout=HTTP_TIMEOUT):
+    def auth_headers(self, headers=None, token=_DEFAULT):
+        """headers plus `Authorization: Bearer` (the server's admin token by default; None:
+        no header; a header given by the caller wins)."""
+        out = dict(headers or {})
+        if token is ReadsideServer._DEFAULT:
+            token = self.token
+        if token is not None and not any(k.lower() == "authorization" for k in out):
+            out["Authorization"] = "Bearer " + token
+        return out
+
+    def request(self, method, path, body=None, headers=None, timeout=HTTP_TIMEOUT,
+                token=_DEFAULT):
+        return http_request(self.host, self.port, method, path, body,
+                            self.auth_headers(headers, token), timeout)
+
+    def post_events(self, body, content_type="application/json", timeout=HTTP_TIMEOUT,
+                    token=_DEFAULT):
         headers = {}
         if content_type is not None:
             headers["Content-Type"] = content_type
-        return self.request("POST", "/events", encode_body(body), headers, timeout)
+        return self.request("POST", "/events", encode_body(body), headers, timeout, token)
 
-    def post_raw(self, body, content_type="application/json", timeout=HTTP_TIMEOUT):
+    def post_raw(self, body, content_type="application/json", timeout=HTTP_TIMEOUT,
+                 token=_DEFAULT):
         """POST /events via raw socket; tolerates an early answer (413) and closed socket."""
         headers = {"Content-Type": content_type} if content_type else {}
         return raw_request(self.host, self.port, "POST", "/events", encode_body(body),
-                           headers, timeout)
+                           self.auth_headers(headers, token), timeout)
 
-    def get(self, path, timeout=HTTP_TIMEOUT):
-        return self.request("GET", path, None, None, timeout)
+    def get(self, path, timeout=HTTP_TIMEOUT, token=_DEFAULT):
+        return self.request("GET", path, None, None, timeout, token)
 
     def events(self, org, limit=None, after_position=None, **filters):
         """One page of GET /events/{org}; returns the Response."""

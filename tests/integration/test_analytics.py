@@ -7,6 +7,7 @@ import urllib.parse
 
 from server import ServerTestCase, encode_body, make_event
 
+JSON = {"Content-Type": "application/json"}
 HEADER = ("organization_id", "period", "period_start", "period_end", "last_updated",
           "data_sources", "stale")
 ROUTES = {
@@ -166,7 +167,7 @@ class TenantSettings(ServerTestCase):
         utc = srv.get("/analytics/finance/revenue/acme-corp?period=2024-01&min_position=%d" % pos)
         self.assertEqual(utc.json["total_revenue"], 70)
         put = srv.request("PUT", "/admin/tenants/acme-corp",
-                          encode_body({"timezone": "Europe/Berlin", "name": "Acme"}))
+                          encode_body({"timezone": "Europe/Berlin", "name": "Acme"}), JSON)
         self.assertEqual(put.status, 200, put.describe())
         self.assertEqual(put.json["timezone"], "Europe/Berlin")
         self.assertEqual(put.json["currency"], "USD")
@@ -191,7 +192,7 @@ class TenantSettings(ServerTestCase):
         d = srv.get("/analytics/dashboard/beta-inc?period=2024-04&min_position=%d" % pos).json
         self.assertEqual(d["finance"]["total_revenue"], 0)
         self.assertEqual(d["data_quality"]["currency_mismatch"], 1)
-        put = srv.request("PUT", "/admin/tenants/beta-inc", encode_body({"currency": "EUR"}))
+        put = srv.request("PUT", "/admin/tenants/beta-inc", encode_body({"currency": "EUR"}), JSON)
         self.assertEqual(put.status, 200, put.describe())
         d = srv.get("/analytics/dashboard/beta-inc?period=2024-04").json
         self.assertEqual(d["finance"]["total_revenue"], 10)
@@ -204,10 +205,10 @@ class TenantSettings(ServerTestCase):
                             ({"currency": "eur"}, "currency"),
                             ({"colour": "red"}, "colour"),
                             ({"name": 5}, "name")]:
-            r = srv.request("PUT", "/admin/tenants/acme-corp", encode_body(body))
+            r = srv.request("PUT", "/admin/tenants/acme-corp", encode_body(body), JSON)
             self.assertProblem(r, 400, str(body))
             self.assertEqual(r.json["errors"][0]["field"], field)
-        self.assertProblem(srv.request("PUT", "/admin/tenants/acme-corp", b"[1]"), 400)
+        self.assertProblem(srv.request("PUT", "/admin/tenants/acme-corp", b"[1]", JSON), 400)
 
     def test_producers_cannot_send_settings_events(self):
         srv = self.start_server()
@@ -288,7 +289,8 @@ class RestartAndRebuild(ServerTestCase):
         srv = self.start_server()
         pos = self.load(srv)
         before = self.dashboards(srv, pos)
-        out = subprocess.run([readside_bin(), "rebuild", "--url", srv.base_url],
+        out = subprocess.run([readside_bin(), "rebuild", "--url", srv.base_url,
+                              "--token", srv.token],
                              capture_output=True, text=True, timeout=120)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("rebuilt *", out.stdout)

@@ -98,7 +98,7 @@ class Ingest(ServerTestCase):
         return path
 
     def ingest(self, srv, source, stdin=None, batch=100):
-        args = ["ingest", source, "--url", srv.base_url]
+        args = ["ingest", source, "--url", srv.base_url, "--token", srv.token]
         if batch is not None:
             args += ["--batch", str(batch)]
         p = run(args, stdin=stdin, timeout=180)

@@ -74,7 +74,7 @@ class Load:
                 conn = http.client.HTTPConnection(host, port, timeout=60)
                 try:
                     conn.request("POST", "/events", body,
-                                 {"Content-Type": "application/x-ndjson"})
+                                 self.srv.auth_headers({"Content-Type": "application/x-ndjson"}))
                     resp = conn.getresponse()
                     raw = resp.read()
                     status = resp.status

@@ -59,7 +59,7 @@ class IngestRejectsFileTest(ServerTestCase):
         with open(src, "w") as f:
             f.write(json.dumps(good) + "\n\n" + json.dumps(bad) + "\n")
         out = subprocess.run([readside_bin(), "ingest", src, "--url", srv.base_url,
-                              "--rejects", rej, "--no-progress"],
+                              "--token", srv.token, "--rejects", rej, "--no-progress"],
                              capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("rejected 1", out.stdout)

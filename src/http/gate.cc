@@ -1,0 +1,135 @@
+#include "http/gate.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace readside::http {
+namespace {
+
+constexpr std::string_view kAllowMethods = "GET, HEAD, POST, PUT, OPTIONS";
+constexpr std::string_view kAllowHeaders = "Authorization, Content-Type";
+constexpr std::string_view kExposeHeaders =
+    "X-Readside-Position, X-Request-Id, Retry-After, Location";
+
+bool IsPublic(const Request& req, bool metrics_public) {
+  if (req.path.starts_with("/health/")) return true;
+  return metrics_public && req.path == "/metrics";
+}
+
+std::string_view MediaType(std::string_view content_type) {
+  std::string_view t = content_type.substr(0, content_type.find(';'));
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  return t;
+}
+
+bool IsJsonMediaType(std::string_view content_type) {
+  std::string media(MediaType(content_type));
+  std::transform(media.begin(), media.end(), media.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return media == "application/json" || media == "application/x-ndjson" ||
+         (media.starts_with("application/") && media.ends_with("+json"));
+}
+
+// RFC 6750 §3: the challenge; error only when a token was presented.
+std::string Challenge(bool token_given, std::string_view reason) {
+  std::string c = "Bearer realm=\"readside\"";
+  if (token_given) {
+    c += ", error=\"invalid_token\", error_description=\"";
+    for (char ch : reason) c.push_back(ch == '"' || ch == '\\' ? '\'' : ch);
+    c += '"';
+  }
+  return c;
+}
+
+void AddCorsHeaders(Response& r, std::string_view origin) {
+  r.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  r.headers.emplace_back("Access-Control-Expose-Headers", std::string(kExposeHeaders));
+  r.headers.emplace_back("Vary", "Origin");
+}
+
+}  // namespace
+
+Gate::Gate(const Router* router, const auth::Authenticator* authenticator, GateOptions options,
+           const Clock* clock)
+    : router_(router),
+      authenticator_(authenticator),
+      options_(std::move(options)),
+      clock_(clock),
+      tokens_(options_.per_token) {}
+
+bool Gate::OriginAllowed(std::string_view origin) const {
+  if (origin.empty()) return false;
+  for (const std::string& o : options_.cors_origins) {
+    if (o == "*" || o == origin) return true;
+  }
+  return false;
+}
+
+Response Gate::Preflight(const Request& req, bool allowed) const {
+  if (!allowed) {
+    return ProblemResponse({.status = 403,
+                            .title = "Forbidden",
+                            .detail = "origin '" + std::string(req.Header("origin")) +
+                                      "' is not allowed (--cors-origins)"},
+                           req.path);
+  }
+  Response r{204, "text/plain", "", {}};
+  AddCorsHeaders(r, req.Header("origin"));
+  r.headers.emplace_back("Access-Control-Allow-Methods", std::string(kAllowMethods));
+  r.headers.emplace_back("Access-Control-Allow-Headers", std::string(kAllowHeaders));
+  r.headers.emplace_back("Access-Control-Max-Age", "600");
+  return r;
+}
+
+std::optional<Response> Gate::Admit(Request& req) const {
+  if (authenticator_ == nullptr || IsPublic(req, options_.metrics_public)) return std::nullopt;
+  std::string_view authorization = req.Header("authorization");
+  auto principal = authenticator_->Authenticate(authorization, clock_->NowMicros() / 1'000'000);
+  if (!principal.ok()) {
+    std::string reason(principal.status().message());
+    Response r =
+        ProblemResponse({.status = 401, .title = "Unauthorized", .detail = reason}, req.path);
+    r.headers.emplace_back("WWW-Authenticate", Challenge(!authorization.empty(), reason));
+    return r;
+  }
+  req.principal = std::move(*principal);
+  if (tokens_.enabled()) {
+    std::string key = std::to_string(std::hash<std::string_view>{}(authorization));
+    if (int64_t wait = tokens_.Take(key, clock_->MonotonicNanos())) {
+      return ProblemResponse({.status = 429,
+                              .title = "Too many requests",
+                              .detail = "this token is over its request rate; retry after " +
+                                        std::to_string(wait) + " s",
+                              .retry_after_seconds = static_cast<int>(wait)},
+                             req.path);
+    }
+  }
+  if (!req.body.empty() && !IsJsonMediaType(req.Header("content-type"))) {
+    return ProblemResponse(
+        {.status = 415,
+         .title = "Unsupported media type",
+         .detail = "request bodies must be application/json or application/x-ndjson, not '" +
+                   std::string(MediaType(req.Header("content-type"))) + "'"},
+        req.path);
+  }
+  return std::nullopt;
+}
+
+void Gate::Handle(Request& req, Responder respond) const {
+  std::string_view origin = req.Header("origin");
+  bool allowed = OriginAllowed(origin);
+  if (req.method == "OPTIONS" && !req.Header("access-control-request-method").empty()) {
+    return respond(Preflight(req, allowed));
+  }
+  if (std::optional<Response> refused = Admit(req)) {
+    if (allowed) AddCorsHeaders(*refused, origin);
+    return respond(std::move(*refused));
+  }
+  if (!allowed) return router_->Dispatch(req, std::move(respond));
+  router_->Dispatch(req, [origin = std::string(origin), respond = std::move(respond)](Response r) {
+    AddCorsHeaders(r, origin);
+    respond(std::move(r));
+  });
+}
+
+}  // namespace readside::http

@@ -1,0 +1,54 @@
+#pragma once
+// The Gate stands in front of the Router and applies what holds for every route
+// (../shared/spec/api.md "Auth"):
+//   - CORS: answers preflight requests (OPTIONS with Access-Control-Request-Method) for
+//     allow-listed origins without a token, and adds Access-Control-* headers to answers for
+//     them; other origins get no CORS headers (the browser then blocks the answer);
+//   - authentication: every route except the public ones (/health/*, and /metrics unless
+//     configured otherwise) needs `Authorization: Bearer <JWT>`; the verified Principal is
+//     put on the request for the routes' AccessPolicy; failures are 401 with
+//     WWW-Authenticate (RFC 6750);
+//   - the per-token rate limit (429 with Retry-After);
+//   - media types: a request body must be JSON (application/json, application/*+json or
+//     application/x-ndjson), else 415.
+// Tenant isolation, roles and the per-tenant limit are the routes' AccessPolicy's work, since
+// only the route knows which organization a request is about.
+// Thread-safety: Handle is safe from any thread.
+
+#include <string>
+#include <vector>
+
+#include "auth/authenticator.h"
+#include "common/clock.h"
+#include "http/rate_limiter.h"
+#include "http/router.h"
+
+namespace readside::http {
+
+struct GateOptions {
+  std::vector<std::string> cors_origins;  // exact origins ("https://erp.example.com"); "*": any
+  bool metrics_public = true;             // GET /metrics without a token
+  RateLimit per_token;                    // 0: off
+};
+
+class Gate {
+ public:
+  // `authenticator` may be null only in tests that are not about access: then every request
+  // passes unauthenticated.
+  Gate(const Router* router, const auth::Authenticator* authenticator, GateOptions options,
+       const Clock* clock);
+  void Handle(Request& req, Responder respond) const;
+
+ private:
+  bool OriginAllowed(std::string_view origin) const;
+  Response Preflight(const Request& req, bool allowed) const;
+  std::optional<Response> Admit(Request& req) const;  // nullopt: go on to the route
+
+  const Router* router_;
+  const auth::Authenticator* authenticator_;
+  GateOptions options_;
+  const Clock* clock_;
+  mutable RateLimiter tokens_;
+};
+
+}  // namespace readside::http
