@@ -374,6 +374,33 @@ class Limits(ServerTestCase):
         self.assertEqual(r.status, 431, r.describe())
         self.assertEqual(srv.get("/health/live").status, 200, "the server keeps serving")
 
+    def test_connection_cap(self):
+        import socket
+        srv = self.start_server(extra_args=["--max-connections", "4"])
+        held = [socket.create_connection((srv.host, srv.port), timeout=10) for _ in range(4)]
+        self.addCleanup(lambda: [s.close() for s in held])
+        for s in held:  # each is accepted and served (keep-alive: the connection stays)
+            s.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertIn(b"200", s.recv(4096).split(b"\r\n")[0])
+        extra = socket.create_connection((srv.host, srv.port), timeout=10)
+        try:
+            extra.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertEqual(extra.recv(4096), b"", "a connection over the cap is closed")
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+        finally:
+            extra.close()
+        held.pop().close()
+        deadline = time.monotonic() + 10
+        while True:  # the freed slot is usable again
+            try:
+                if srv.get("/health/live", timeout=5).status == 200:
+                    break
+            except OSError:
+                pass
+            self.assertLess(time.monotonic(), deadline, "a freed slot was not reused")
+            time.sleep(0.05)
+
     def test_slow_clients_are_cut_off_and_do_not_block_others(self):
         import socket
         srv = self.start_server(extra_args=["--request-timeout-ms", "500",
