@@ -169,6 +169,11 @@ std::string LiveBody(const LiveRequest& r) {
     bool have = live.minute[slot] == minute;
     out.BeginObject().Key("minute").String(FormatRfc3339(minute * 60'000'000));
     for (size_t d = 0; d < std::size(kDomains); ++d) {
+      if (d < static_cast<size_t>(Section::kCross) &&
+          std::find(r.sections.begin(), r.sections.end(), static_cast<Section>(d)) ==
+              r.sections.end()) {
+        continue;  // a domain the caller may not read: not even its activity
+      }
       out.Key(kDomains[d]).Int(have ? live.counts[slot][d] : 0);
     }
     out.EndObject();

@@ -57,7 +57,8 @@ struct LiveRequest {
   std::span<const Section> sections;  // sections the caller may see
 };
 // Events per minute by domain over the last 60 minutes (by event timestamp), headline
-// metrics of the current month, and the projection lag.
+// metrics of the current month, and the projection lag; domains outside `sections` are left
+// out of both.
 std::string LiveBody(const LiveRequest& request);
 
 }  // namespace readside::query

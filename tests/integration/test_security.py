@@ -205,6 +205,10 @@ class Isolation(ServerTestCase):
                              "role %s posting events: %s" % (role, r.describe()))
             r = self.srv.get("/analytics/metrics/live/%s" % org, token=token)
             self.assertEqual(r.status, 200 if doms else 403, r.describe())
+            if doms:  # activity and headlines of readable domains only
+                minute_keys = set(r.json["events_per_minute"][0]) - {"minute", "other"}
+                self.assertEqual(minute_keys, doms, "live activity of role %s" % role)
+                self.assertEqual({k.split(".")[0] for k in r.json["headline"]}, doms)
 
     def test_a_token_with_several_orgs_or_all_reaches_each(self):
         for orgs in ((ALPHA, BETA), ("*",)):
