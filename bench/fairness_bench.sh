@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Rate-limit fairness: does a noisy tenant far over its quota slow a quiet tenant down?
 #   1. quiet tenant alone: paced_get at $QUIET_RATE req/s (below the quota) → p99 alone;
-#   2. the same while the noisy tenant floods with wrk (closed loop, $NOISY_CONNS
-#      connections: many times its quota; almost every answer a 429) → p99 with the flood;
-#   3. for reference, 2. again on a server without rate limits.
+#   2. the same while the noisy tenant sends $NOISY_RATE req/s (default 10× its quota, open
+#      loop with paced_get; most answers are 429) → p99 with the noisy neighbour;
+#   3. for reference, 2. again on a server without rate limits;
+#   4. and the noisy tenant flooding as fast as wrk can (closed loop, $NOISY_CONNS
+#      connections), with limits.
 # Both tenants read their cached dashboard. Target (issue 4): the noisy tenant at ≥ 10× its
 # quota moves the quiet tenant's p99 by at most 2×. Prints one JSON line per phase and a
 # summary line (also written to bench/out/fairness.jsonl).
@@ -14,6 +16,7 @@ BUILD=${BUILD:-build}
 QUOTA=${QUOTA:-1000}
 QUIET_RATE=${QUIET_RATE:-200}
 SECS=${SECONDS_PER_PHASE:-10}
+NOISY_RATE=${NOISY_RATE:-$((QUOTA * 10))}
 NOISY_CONNS=${NOISY_CONNS:-32}
 OUT=bench/out
 mkdir -p $OUT
@@ -50,22 +53,32 @@ stop
 
 QUIET_PATH="/analytics/dashboard/quiet-org?period=2024-01"
 NOISY_PATH="/analytics/dashboard/noisy-org?period=2024-01"
-phase() {  # name, then: quiet alone (no flood) or with flood
+phase() {  # name, noisy tenant: no | paced | wrk
   local name=$1 flood=$2
   "$BUILD/bench/paced_get" "$url" "$QUIET_PATH" --rate "$QUIET_RATE" --seconds 2 --token "$QUIET" > /dev/null
-  if [ "$flood" = yes ]; then
+  if [ "$flood" = wrk ]; then
     wrk -t1 -c"$NOISY_CONNS" -d$((SECS + 2))s --timeout 5s -H "Authorization: Bearer $NOISY" \
       "$url$NOISY_PATH" > "$WORK/wrk.txt" 2>&1 &
+    local wrk_pid=$!
+    sleep 1
+  elif [ "$flood" = paced ]; then
+    "$BUILD/bench/paced_get" "$url" "$NOISY_PATH" --rate "$NOISY_RATE" --seconds $((SECS + 2)) \
+      --connections 16 --token "$NOISY" > "$WORK/noisy.json" &
     local wrk_pid=$!
     sleep 1
   fi
   "$BUILD/bench/paced_get" "$url" "$QUIET_PATH" --rate "$QUIET_RATE" --seconds "$SECS" \
     --token "$QUIET" > "$WORK/quiet.json"
   local noisy_rps=0 noisy_non2xx=0
-  if [ "$flood" = yes ]; then
+  if [ "$flood" = wrk ]; then
     wait "$wrk_pid"
     noisy_rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
     noisy_non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.txt")
+  elif [ "$flood" = paced ]; then
+    wait "$wrk_pid" || true
+    read -r noisy_rps noisy_non2xx < <(python3 -c "
+import json,sys; d=json.load(open(sys.argv[1])); n=d['requests']
+print(n / float(sys.argv[2]), n - d['statuses'].get('200', 0))" "$WORK/noisy.json" $((SECS + 2)))
   fi
   python3 -c "
 import json,sys
@@ -77,22 +90,24 @@ print(json.dumps(q))" "$WORK/quiet.json" "$name" "$noisy_rps" "${noisy_non2xx:-0
 : > $OUT/fairness.jsonl
 start --rate-limit-per-tenant "$QUOTA"
 phase alone no | tee -a $OUT/fairness.jsonl
-phase flood yes | tee -a $OUT/fairness.jsonl
+phase noisy paced | tee -a $OUT/fairness.jsonl
+phase flood wrk | tee -a $OUT/fairness.jsonl
 stop
 start
-phase flood_unlimited yes | tee -a $OUT/fairness.jsonl
+phase noisy_unlimited paced | tee -a $OUT/fairness.jsonl
 stop
 python3 - "$QUOTA" <<'PY' | tee -a $OUT/fairness.jsonl
 import json, sys
 quota = float(sys.argv[1])
 rows = {r["phase"]: r for r in map(json.loads, open("bench/out/fairness.jsonl"))}
-a, f, u = rows["alone"], rows["flood"], rows["flood_unlimited"]
+a, n, u, f = rows["alone"], rows["noisy"], rows["noisy_unlimited"], rows["flood"]
 print(json.dumps({
     "summary": True, "quota_per_tenant": quota,
-    "noisy_over_quota": round(f["noisy_rps"] / quota, 1),
-    "quiet_p99_alone_ms": a["p99_ms"], "quiet_p99_flood_ms": f["p99_ms"],
-    "quiet_p99_ratio": round(f["p99_ms"] / a["p99_ms"], 2),
-    "quiet_p99_flood_unlimited_ms": u["p99_ms"],
-    "quiet_non200_with_flood": sum(n for s, n in f["statuses"].items() if s != "200"),
+    "noisy_over_quota": round(n["noisy_rps"] / quota, 1),
+    "quiet_p99_alone_ms": a["p99_ms"], "quiet_p99_noisy_ms": n["p99_ms"],
+    "quiet_p99_ratio": round(n["p99_ms"] / a["p99_ms"], 2),
+    "quiet_p99_noisy_unlimited_ms": u["p99_ms"],
+    "flood_over_quota": round(f["noisy_rps"] / quota, 1), "quiet_p99_flood_ms": f["p99_ms"],
+    "quiet_non200": sum(c for r in (n, f) for s, c in r["statuses"].items() if s != "200"),
 }))
 PY

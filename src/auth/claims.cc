@@ -192,6 +192,9 @@ absl::Status ReadOrganizations(const RawClaims& c, Principal* principal) {
   if (c.org) {
     std::string_view s;
     if (c.org->get(s) != SUCCESS || s.empty()) return Reject("claim org is not a non-empty string");
+    // "*" (every organization) only counts inside `orgs` (api.md); as `org` it is refused
+    // rather than read as an organization id nobody can have.
+    if (s == "*") return Reject("claim org cannot be \"*\": use orgs: [\"*\"]");
     orgs.emplace_back(s);
   } else if (!ReadStrings(*c.orgs, &orgs) || orgs.empty()) {
     return Reject("claim orgs is not a non-empty array of non-empty strings");
@@ -290,7 +293,7 @@ absl::StatusOr<std::string> ClaimsJson(const TokenClaims& c) {
   if (absl::Status s = CheckClaimsToSign(c); !s.ok()) return s;
   JsonBuilder b;
   b.BeginObject().Key("sub").String(c.subject);
-  if (c.organizations.size() == 1) {
+  if (c.organizations.size() == 1 && c.organizations[0] != "*") {
     b.Key("org").String(c.organizations[0]);
   } else {
     b.Key("orgs").BeginArray();

@@ -156,7 +156,7 @@ TEST_F(JwtTest, SeveralOrganizationsAreWrittenAsOrgs) {
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_TRUE(p->all_organizations);
   std::vector<std::string> parts = absl::StrSplit(*token, '.');
-  EXPECT_THAT(*Base64UrlDecode(parts[1]), ::testing::HasSubstr(R"("org":"*")"));
+  EXPECT_THAT(*Base64UrlDecode(parts[1]), ::testing::HasSubstr(R"("orgs":["*"])"));
   token = SignHs256({.organizations = {"a", "b"}, .expires_at = kNow + 5}, kSecret);
   parts = absl::StrSplit(*token, '.');
   EXPECT_THAT(*Base64UrlDecode(parts[1]), ::testing::HasSubstr(R"("orgs":["a","b"])"));
@@ -331,6 +331,14 @@ TEST_F(JwtTest, TamperedPayloadWithOriginalSignatureRefused) {
   std::string tampered =
       absl::StrCat(parts[0], ".", Base64UrlEncode(ToJson(claims)), ".", parts[2]);
   EXPECT_TRUE(Refused(Verify(tampered, *keys), tampered, "signature does not verify"));
+}
+
+TEST_F(JwtTest, StarAsASingleOrgIsRefused) {
+  testkit::Members claims = BaseClaims();
+  claims.erase("orgs");
+  claims["org"] = R"("*")";
+  std::string token = MakeToken(Header("HS256"), ToJson(claims), HsSigner(kSecret));
+  EXPECT_TRUE(Refused(Verify(token, *SecretKeys()), token, "claim org cannot be"));
 }
 
 TEST_F(JwtTest, WrongKeyRefused) {

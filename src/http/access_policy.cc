@@ -91,7 +91,7 @@ std::optional<Problem> TokenAccess::Authorize(const Request& req, Action action,
                      .detail = "organization '" + std::string(tenant) +
                                "' is over its request rate; retry after " + std::to_string(wait) +
                                " s",
-                     .retry_after_seconds = static_cast<int>(wait)};
+                     .retry_after_seconds = static_cast<int>(std::min<int64_t>(wait, 86400))};
     }
   }
   return std::nullopt;

@@ -41,10 +41,13 @@ std::string Challenge(bool token_given, std::string_view reason) {
   return c;
 }
 
+// `origin` empty: the request's origin is not allowed (only Vary is added, since the answer
+// still depends on the Origin header).
 void AddCorsHeaders(Response& r, std::string_view origin) {
+  r.headers.emplace_back("Vary", "Origin");
+  if (origin.empty()) return;
   r.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
   r.headers.emplace_back("Access-Control-Expose-Headers", std::string(kExposeHeaders));
-  r.headers.emplace_back("Vary", "Origin");
 }
 
 }  // namespace
@@ -74,7 +77,7 @@ Response Gate::Preflight(const Request& req, bool allowed) const {
                            req.path);
   }
   Response r{204, "text/plain", "", {}};
-  AddCorsHeaders(r, req.Header("origin"));
+  AddCorsHeaders(r, req.Header("origin"));  // allowed: not empty
   r.headers.emplace_back("Access-Control-Allow-Methods", std::string(kAllowMethods));
   r.headers.emplace_back("Access-Control-Allow-Headers", std::string(kAllowHeaders));
   r.headers.emplace_back("Access-Control-Max-Age", "600");
@@ -94,13 +97,17 @@ std::optional<Response> Gate::Admit(Request& req) const {
   }
   req.principal = std::move(*principal);
   if (tokens_.enabled()) {
-    std::string key = std::to_string(std::hash<std::string_view>{}(authorization));
+    // Keyed by the signed part of the token (header.payload): spelling the scheme in another
+    // case or re-encoding an ECDSA signature must not open a fresh bucket.
+    std::string_view token = authorization.substr(std::min(authorization.find(' '), authorization.size()));
+    token = token.substr(0, token.rfind('.'));
+    std::string key = std::to_string(std::hash<std::string_view>{}(token));
     if (int64_t wait = tokens_.Take(key, clock_->MonotonicNanos())) {
       return ProblemResponse({.status = 429,
                               .title = "Too many requests",
                               .detail = "this token is over its request rate; retry after " +
                                         std::to_string(wait) + " s",
-                              .retry_after_seconds = static_cast<int>(wait)},
+                              .retry_after_seconds = static_cast<int>(std::min<int64_t>(wait, 86400))},
                              req.path);
     }
   }
@@ -121,11 +128,13 @@ void Gate::Handle(Request& req, Responder respond) const {
   if (req.method == "OPTIONS" && !req.Header("access-control-request-method").empty()) {
     return respond(Preflight(req, allowed));
   }
+  bool cors = !options_.cors_origins.empty();
+  if (!allowed) origin = {};
   if (std::optional<Response> refused = Admit(req)) {
-    if (allowed) AddCorsHeaders(*refused, origin);
+    if (cors) AddCorsHeaders(*refused, origin);
     return respond(std::move(*refused));
   }
-  if (!allowed) return router_->Dispatch(req, std::move(respond));
+  if (!cors) return router_->Dispatch(req, std::move(respond));
   router_->Dispatch(req, [origin = std::string(origin), respond = std::move(respond)](Response r) {
     AddCorsHeaders(r, origin);
     respond(std::move(r));

@@ -34,7 +34,14 @@ void AddOpsRoutes(Router* router, const Services& s) {
     if (!ready) r.headers.emplace_back("Retry-After", "1");
     respond(std::move(r));
   });
-  router->Add("GET", "/metrics", [s](Request&, Responder respond) {
+  router->Add("GET", "/metrics", [s](Request& req, Responder respond) {
+    // Public by default (Prometheus scrapes it; no tenant appears in it). When the Gate asks
+    // for a token here (--metrics-public=false), it is an operator's: admin for every tenant.
+    if (req.principal) {
+      if (auto denied = s.access->Authorize(req, Action::kAdmin, "*")) {
+        return respond(ProblemResponse(*denied, req.path));
+      }
+    }
     std::string text = s.metrics->Render();
     RenderGauge("readside_store_position", "position of the last durable event",
                 static_cast<double>(s.store->LastPosition()), &text);

@@ -146,12 +146,22 @@ void StartRebuild(const Services& s, Request& req, Responder respond) {
   } else if (auto denied = s.access->Authorize(req, Action::kAdmin, "*")) {
     return respond(ProblemResponse(*denied, req.path));
   }
+  std::string scope = org.empty() ? "*" : org;
   if (absl::Status st = s.projector->StartRebuild(org); !st.ok()) {
+    // One rebuild runs at a time. Which tenant's is running is not this caller's business
+    // unless its token covers every tenant.
+    bool global = req.principal == nullptr || req.principal->all_organizations;
     return respond(ProblemResponse(
-        {.status = 409, .title = "Rebuild already running", .detail = std::string(st.message())},
+        {.status = 409,
+         .title = "Rebuild already running",
+         .detail = global ? std::string(st.message())
+                          : "another rebuild is running; retry in a few seconds",
+         .retry_after_seconds = 5},
         req.path));
   }
-  Response r = JsonResponse(RebuildJson(s.projector->GetRebuildStatus()), 202);
+  projection::RebuildStatus status = s.projector->GetRebuildStatus();
+  if (status.scope != scope) status = {.state = "running", .scope = scope};  // ours already ended
+  Response r = JsonResponse(RebuildJson(status), 202);
   r.headers.emplace_back("Location", "/admin/rebuild");
   respond(std::move(r));
 }

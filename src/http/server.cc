@@ -13,6 +13,7 @@
 #include <chrono>
 #include <mutex>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <random>
 #include <set>
 #include <thread>
@@ -36,6 +37,7 @@ struct Server::Impl {
   net::io_context ioc{1};
   std::atomic<size_t> next_worker{0};
   tcp::acceptor acceptor{ioc};
+  net::steady_timer accept_retry{ioc};
   net::signal_set signals{ioc};
   std::atomic<bool> draining{false};
   std::atomic<size_t> connections{0};
@@ -134,14 +136,43 @@ class Session : public std::enable_shared_from_this<Session> {
     return Fail(400, "Bad request", "malformed HTTP request: " + ec.message());
   }
 
-  // Answers an error that leaves the connection unusable, then closes it.
+  // Answers an error that leaves the connection unusable, then closes it without a reset
+  // (Linger), so that the client reads the answer although it is still sending.
   void Fail(int status, std::string title, std::string detail) {
     busy_ = true;
     keep_alive_ = false;
+    linger_ = true;
     Request req;
-    req.path = "";
+    req.method = "-";  // logged and counted like any answer
+    req.remote = remote_;
+    req.request_id = std::to_string(server_->request_counter.fetch_add(1) + 1);
+    if (parser_ && parser_->is_header_done()) {
+      req.method = std::string(parser_->get().method_string());
+      std::string_view target = parser_->get().target();
+      req.path = std::string(target.substr(0, target.find('?')));
+    }
     Send(req, ProblemResponse({.status = status, .title = std::move(title),
-                               .detail = std::move(detail)}, ""), 0);
+                               .detail = std::move(detail)}, req.path), 0);
+  }
+
+  // Half-closes, then reads and discards what the client still sends (bounded in time and
+  // bytes) before closing: closing a socket with unread input sends a TCP reset, which can
+  // destroy the error answer before the client has read it.
+  void Linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    discard_ = std::make_unique<char[]>(kDiscardBytes);
+    DrainSome();
+  }
+  void DrainSome() {
+    stream_.async_read_some(
+        net::buffer(discard_.get(), kDiscardBytes),
+        [self = shared_from_this()](beast::error_code ec, size_t n) {
+          self->drained_ += n;
+          if (ec || self->drained_ > kMaxDrainBytes) return self->Close();
+          self->DrainSome();
+        });
   }
 
   void OnRead(beast::error_code ec, size_t) {
@@ -193,6 +224,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res](beast::error_code ec, size_t) {
                          self->busy_ = false;
+                         if (!ec && self->linger_) return self->Linger();
                          if (ec || !res->keep_alive()) return self->Close();
                          self->Read();
                        });
@@ -222,7 +254,12 @@ class Session : public std::enable_shared_from_this<Session> {
   bool first_ = true;
   bool keep_alive_ = true;
   bool closed_ = false;
+  bool linger_ = false;
   std::string remote_;
+  static constexpr size_t kDiscardBytes = 16 * 1024;
+  static constexpr size_t kMaxDrainBytes = 64 << 20;
+  std::unique_ptr<char[]> discard_;
+  size_t drained_ = 0;
 };
 
 }  // namespace
@@ -258,7 +295,12 @@ void Server::Impl::Accept() {
   acceptor.async_accept(worker, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-      return Accept();  // e.g. EMFILE: keep serving the connections we have
+      // e.g. EMFILE: keep serving the connections we have, and try again shortly rather
+      // than spinning on an accept that fails at once.
+      accept_retry.expires_after(std::chrono::milliseconds(50));
+      return accept_retry.async_wait([this](beast::error_code e) {
+        if (!e && acceptor.is_open()) Accept();
+      });
     }
     if (connections.load() >= options.max_connections || draining.load()) {
       beast::error_code ignored;
@@ -311,6 +353,20 @@ Server::Server(ServerOptions options, Handler handler, RequestObserver observer)
 Server::~Server() = default;
 
 absl::Status Server::Start() {
+  // Connections need file descriptors, and so does the store: raise the soft limit to the
+  // hard one and keep the connection cap below it.
+  if (rlimit lim; getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    if (lim.rlim_cur < lim.rlim_max) {
+      lim.rlim_cur = lim.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &lim);
+      getrlimit(RLIMIT_NOFILE, &lim);
+    }
+    constexpr rlim_t kReserved = 512;  // the store, logs, snapshots
+    if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur > kReserved &&
+        impl_->options.max_connections > lim.rlim_cur - kReserved) {
+      impl_->options.max_connections = lim.rlim_cur - kReserved;
+    }
+  }
   beast::error_code ec;
   auto address = net::ip::make_address(impl_->options.host, ec);
   if (ec) return absl::InvalidArgumentError("invalid listen host " + impl_->options.host);
@@ -359,6 +415,7 @@ void Server::Shutdown() {
     if (impl->draining.exchange(true)) return;
     beast::error_code ec;
     impl->acceptor.close(ec);
+    impl->accept_retry.cancel();
     impl->signals.cancel(ec);
     std::vector<std::shared_ptr<void>> live;
     {

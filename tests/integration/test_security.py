@@ -366,6 +366,10 @@ class Limits(ServerTestCase):
         b = make_token(orgs=("acme-corp",), roles=("analyst",), sub="b")
         codes = [srv.get("/analytics/crm/pipeline/acme-corp", token=a).status for _ in range(20)]
         self.assertIn(429, codes)
+        # The same token spelled with another scheme case shares the bucket.
+        r = srv.request("GET", "/analytics/crm/pipeline/acme-corp",
+                        headers={"Authorization": "bEARER " + a}, token=None)
+        self.assertProblem(r, 429)
         self.assertEqual(srv.get("/analytics/crm/pipeline/acme-corp", token=b).status, 200)
 
     def test_oversized_body_and_header(self):
@@ -374,6 +378,11 @@ class Limits(ServerTestCase):
         big = ndjson([make_event("acme-corp", payload={"name": "x" * 300}) for _ in range(20)])
         self.assertGreater(len(big), 2048)
         self.assertProblem(srv.post_raw(big, content_type="application/x-ndjson"), 413)
+        # A body far over the limit: the 413 arrives although the client is still sending
+        # (the server half-closes and drains instead of resetting the connection).
+        huge = b"[" + b" " * (8 << 20) + b"]"
+        for _ in range(3):
+            self.assertProblem(srv.post_raw(huge), 413)
         r = srv.request("GET", "/health/live", headers={"X-Filler": "y" * 8000}, token=None)
         self.assertEqual(r.status, 431, r.describe())
         self.assertEqual(srv.get("/health/live").status, 200, "the server keeps serving")
