@@ -120,6 +120,14 @@ print(f"sql_equal={len(check['rows']) - (check['mismatches'] if isinstance(check
 PY
 )"
 
+echo "== rate-limit fairness: a quiet tenant while a noisy one sends 10x its quota"
+BUILD=$BUILD bench/fairness_bench.sh > $OUT/fairness.log 2>&1 || { tail -20 $OUT/fairness.log; exit 1; }
+tail -1 $OUT/fairness.log
+read -r fair_quota fair_over fair_alone fair_noisy fair_ratio fair_unlimited fair_flood_over fair_flood < <(python3 -c "
+import json; d=[json.loads(l) for l in open('$OUT/fairness.jsonl')][-1]
+print(int(d['quota_per_tenant']), d['noisy_over_quota'], d['quiet_p99_alone_ms'], d['quiet_p99_noisy_ms'],
+      d['quiet_p99_ratio'], d['quiet_p99_noisy_unlimited_ms'], d['flood_over_quota'], d['quiet_p99_flood_ms'])")
+
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 ratio=$(python3 -c "print(f'{$ingest_eps/$pg_eps:.2f}')")
 cat > bench/RESULTS.md <<MD
@@ -143,6 +151,7 @@ malformed lines or duplicates).
 | server's own handling time p99 of the dashboard route (its histogram) | ${hist_p99} µs | ≤ 100 µs | | |
 | direct-query baseline: the dashboard numbers by SQL over the raw events | $dash_rps req/s | | PostgreSQL 15 + pgbench, best of 2/4/8 clients: $pg_tps tps ($pg_clients clients); $sql_equal of $sql_total numbers equal readside's | ${pg_ratio}× |
 | ingest-to-visible freshness at $fresh_eps events/s (batches of $fresh_batch), ack → visible | p50 ${fresh_p50} ms, p99 ${fresh_p99} ms | p99 ≤ 20 ms | | |
+| rate-limit fairness (\`fairness_bench.sh\`): a quiet tenant's dashboard p99 at 200 req/s (open loop) while a noisy tenant sends ${fair_over}× its quota of $fair_quota req/s (mostly 429s) | p99 ${fair_noisy} ms, against ${fair_alone} ms alone | ≤ 2× | the same noisy tenant without rate limits: p99 ${fair_unlimited} ms; noisy tenant flooding as fast as wrk can (${fair_flood_over}× quota, the 2 cores saturated): ${fair_flood} ms | ${fair_ratio}× |
 
 See [README.md](README.md) for what each benchmark measures, the profile and what is left,
 and [DASHBOARD.md](DASHBOARD.md) for every run of the dashboard, PostgreSQL and freshness
