@@ -438,8 +438,8 @@ def cmd_report(a):
     if h1:
         d = h1["dashboard_dispatch"]
         c = h1.get("dashboard_cached_dispatch")
-        w("| handler alone, in-process (`dashboard_handler_bench`, Router::Dispatch on the loaded "
-          "data, 1 thread): p50 / p99 | build (miss) %s / %s µs%s | | | |"
+        w("| handler alone, in-process (`dashboard_handler_bench`, the Gate with a bearer token "
+          "and Router::Dispatch on the loaded data, 1 thread): p50 / p99 | build (miss) %s / %s µs%s | | | |"
           % (fmt(d["p50_us"], 1), fmt(d["p99_us"], 1),
              ("; cache hit %s / %s µs" % (fmt(c["p50_us"], 2), fmt(c["p99_us"], 2))) if c else ""))
     if pg_best:
@@ -505,8 +505,8 @@ def cmd_report(a):
     if handler:
         w("### The handler alone (in-process, `dashboard_handler_bench`)")
         w("")
-        w("The server's own routes, called through `Router::Dispatch` on the loaded data "
-          "directory after the server stopped (same code, same data, no sockets), each call "
+        w("The server's own routes, called through its `Gate` (bearer-token check, as served) "
+          "and `Router::Dispatch` on the loaded data directory after the server stopped (same code, same data, no sockets), each call "
           "timed like the server's histogram times it (parsed request → response ready; exact "
           "values, not buckets). `build` has no response cache (every call computes the "
           "dashboard), `hit` is wired like `readside serve` (ResponseCache; every call after "
