@@ -71,9 +71,8 @@ void Print(const char* name, const Stats& s, bool last = false) {
               name, s.n, s.mean, s.p50, s.p90, s.p99, s.p999, s.max, last ? "" : ",");
 }
 
-// Runs fn repeatedly on `threads` threads for `seconds`, returning every call's duration in µs.
-std::vector<double> Loop(int threads, double seconds, const std::function<bool()>& fn,
-                         std::atomic<bool>* failed) {
+// Calls `sample` repeatedly on `threads` threads for `seconds`; returns every sample (µs).
+std::vector<double> Samples(int threads, double seconds, const std::function<double()>& sample) {
   std::vector<std::vector<double>> per(static_cast<size_t>(threads));
   std::vector<std::thread> ts;
   auto end = Clk::now() + std::chrono::duration_cast<Clk::duration>(
@@ -82,19 +81,25 @@ std::vector<double> Loop(int threads, double seconds, const std::function<bool()
     ts.emplace_back([&, t] {
       auto& out = per[static_cast<size_t>(t)];
       out.reserve(1 << 20);
-      while (Clk::now() < end) {
-        auto t0 = Clk::now();
-        bool ok = fn();
-        auto t1 = Clk::now();
-        if (!ok) failed->store(true);
-        out.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-      }
+      while (Clk::now() < end) out.push_back(sample());
     });
   }
   for (auto& t : ts) t.join();
   std::vector<double> all;
   for (auto& p : per) all.insert(all.end(), p.begin(), p.end());
   return all;
+}
+
+// Runs fn repeatedly on `threads` threads for `seconds`, returning every call's duration in µs.
+std::vector<double> Loop(int threads, double seconds, const std::function<bool()>& fn,
+                         std::atomic<bool>* failed) {
+  return Samples(threads, seconds, [&] {
+    auto t0 = Clk::now();
+    bool ok = fn();
+    auto t1 = Clk::now();
+    if (!ok) failed->store(true);
+    return std::chrono::duration<double, std::micro>(t1 - t0).count();
+  });
 }
 
 }  // namespace
@@ -200,21 +205,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "dashboard body is %zu bytes, expected %zu\n", body_bytes, expect_bytes);
   }
   auto timed = [&](const http::Gate& r, const std::string& path, bool with_period) {
-    std::vector<std::vector<double>> per(static_cast<size_t>(threads));
-    std::vector<std::thread> ts;
-    auto end = Clk::now() + std::chrono::duration_cast<Clk::duration>(
-                                std::chrono::duration<double>(seconds));
-    for (int t = 0; t < threads; ++t) {
-      ts.emplace_back([&, t] {
-        auto& out = per[static_cast<size_t>(t)];
-        out.reserve(1 << 20);
-        while (Clk::now() < end) out.push_back(dispatch_on(r, path, with_period));
-      });
-    }
-    for (auto& t : ts) t.join();
-    std::vector<double> all;
-    for (auto& p : per) all.insert(all.end(), p.begin(), p.end());
-    return all;
+    return Samples(threads, seconds, [&] { return dispatch_on(r, path, with_period); });
   };
   std::vector<double> dash = timed(gate, dash_path, true);
   size_t dash_bytes = body_bytes;

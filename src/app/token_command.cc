@@ -3,29 +3,14 @@
 // is configured to accept (the HS256 secret file, or an RSA/EC private key whose public half
 // the server has).
 
-#include <cerrno>
 #include <charconv>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "app/commands.h"
 #include "auth/jwt.h"
 #include "common/clock.h"
 
 namespace readside::app {
-namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
 
 absl::StatusOr<int64_t> ParseTtl(std::string_view ttl) {
   int64_t n = 0;
@@ -63,14 +48,11 @@ absl::StatusOr<std::string> MintToken(const TokenOptions& o) {
                            .issuer = o.issuer,
                            .audience = o.audience};
   if (!o.secret_file.empty()) {
-    absl::StatusOr<std::string> secret = ReadFile(o.secret_file);
+    absl::StatusOr<std::string> secret = auth::ReadSecretFile(o.secret_file);
     if (!secret.ok()) return secret.status();
-    while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) {
-      secret->pop_back();
-    }
     return auth::SignHs256(claims, *secret, o.kid);
   }
-  absl::StatusOr<std::string> pem = ReadFile(o.private_key_file);
+  absl::StatusOr<std::string> pem = auth::ReadKeyFile(o.private_key_file);
   if (!pem.ok()) return pem.status();
   return auth::SignWithPrivateKey(claims, *pem, o.kid);
 }

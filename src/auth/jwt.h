@@ -93,6 +93,12 @@ struct TokenClaims {
   std::string audience;
 };
 
+// A key file's text (≤ 1 MiB); errors name the file.
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path);
+// The HS256 secret of a secret file exactly as the server reads it (one trailing newline
+// dropped; a PEM block refused), so that tokens minted from the file verify.
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path);
+
 // HS256 with a secret.
 absl::StatusOr<std::string> SignHs256(const TokenClaims& claims, std::string_view secret,
                                       std::string_view kid = "");

@@ -256,7 +256,8 @@ absl::Status AddJwks(std::string_view text, KeyList* keys) {
   return absl::OkStatus();
 }
 
-absl::Status AddSecret(std::string_view text, KeyList* keys) {
+// The secret in a secret file's text.
+absl::StatusOr<std::string_view> SecretOfText(std::string_view text) {
   // A key file given as the secret would make its (public) bytes an HMAC key.
   if (absl::StrContains(View(text), "-----BEGIN ")) {
     return Invalid(
@@ -266,7 +267,13 @@ absl::Status AddSecret(std::string_view text, KeyList* keys) {
   // One trailing newline is the editor's, not the secret's.
   if (absl::EndsWith(View(text), "\n")) text.remove_suffix(1);
   if (absl::EndsWith(View(text), "\r")) text.remove_suffix(1);
-  absl::StatusOr<std::unique_ptr<Key>> key = SecretKey(std::string(text), "");
+  return text;
+}
+
+absl::Status AddSecret(std::string_view text, KeyList* keys) {
+  absl::StatusOr<std::string_view> secret = SecretOfText(text);
+  if (!secret.ok()) return secret.status();
+  absl::StatusOr<std::unique_ptr<Key>> key = SecretKey(std::string(*secret), "");
   if (!key.ok()) return key.status();
   keys->push_back(std::move(*key));
   return absl::OkStatus();
@@ -290,6 +297,24 @@ absl::Status AddFile(std::string_view what, const std::string& path,
   for (size_t i = first; i < keys->size(); ++i) (*keys)[i]->source = path;
   return absl::OkStatus();
 }
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return InFile("key file", path, text.status());
+  return text;
+}
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return InFile("JWT secret file", path, text.status());
+  absl::StatusOr<std::string_view> secret = SecretOfText(*text);
+  if (!secret.ok()) return InFile("JWT secret file", path, secret.status());
+  return std::string(*secret);
+}
+
+namespace {
 
 absl::Status CheckUniqueKids(const KeyList& keys) {
   absl::flat_hash_map<std::string_view, const Key*> seen;

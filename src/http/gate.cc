@@ -16,16 +16,8 @@ bool IsPublic(const Request& req, bool metrics_public) {
   return metrics_public && req.path == "/metrics";
 }
 
-std::string_view MediaType(std::string_view content_type) {
-  std::string_view t = content_type.substr(0, content_type.find(';'));
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-  return t;
-}
-
 bool IsJsonMediaType(std::string_view content_type) {
-  std::string media(MediaType(content_type));
-  std::transform(media.begin(), media.end(), media.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string media = MediaType(content_type);
   return media == "application/json" || media == "application/x-ndjson" ||
          (media.starts_with("application/") && media.ends_with("+json"));
 }
@@ -116,7 +108,7 @@ std::optional<Response> Gate::Admit(Request& req) const {
         {.status = 415,
          .title = "Unsupported media type",
          .detail = "request bodies must be application/json or application/x-ndjson, not '" +
-                   std::string(MediaType(req.Header("content-type"))) + "'"},
+                   MediaType(req.Header("content-type")) + "'"},
         req.path);
   }
   return std::nullopt;

@@ -49,6 +49,10 @@ struct Response {
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(Request&, Responder)>;
 
+// The media type of a Content-Type value: without parameters, lower-cased
+// ("Application/JSON; charset=utf-8" → "application/json").
+std::string MediaType(std::string_view content_type);
+
 // application/problem+json for a Problem; `instance` is the request path.
 Response ProblemResponse(const Problem& problem, std::string_view instance);
 Response JsonResponse(std::string body, int status = 200);

@@ -45,6 +45,15 @@ Response ProblemResponse(const Problem& p, std::string_view instance) {
   return r;
 }
 
+std::string MediaType(std::string_view content_type) {
+  std::string_view t = content_type.substr(0, content_type.find(';'));
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  std::string out(t);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 Response JsonResponse(std::string body, int status) {
   return Response{status, "application/json", std::move(body), {}};
 }

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 
 #include "http/analytics_params.h"
 #include "http/response_cache.h"
@@ -26,13 +27,25 @@ Response Attach(Response r, uint64_t position) {
   return r;
 }
 
-// Authorizes, validates the organization and the common parameters, waits for min_position
-// (without holding a server thread), then answers with fn's response.
+Response Forbidden(std::string_view domain, const std::string& path) {
+  return ProblemResponse({.status = 403, .title = "Forbidden",
+                          .detail = "your roles do not include the " + std::string(domain) +
+                                    " domain"},
+                         path);
+}
+
+// Authorizes (for `section`'s route: also that the caller sees that section), validates the
+// organization and the common parameters, waits for min_position (without holding a server
+// thread), then answers with fn's response.
 void ServeView(const Services& s, Request& req, Responder respond,
-               std::initializer_list<std::string_view> params, ViewFn fn) {
+               std::initializer_list<std::string_view> params, ViewFn fn,
+               std::optional<Section> section = std::nullopt) {
   const std::string& org = req.params["org"];
   if (auto problem = CheckOrganization(s, req, Action::kReadAnalytics, org)) {
     return respond(ProblemResponse(*problem, req.path));
+  }
+  if (section && !query::SectionVisible(*section, s.access->ReadableDomains(req))) {
+    return respond(Forbidden(query::SectionName(*section), req.path));
   }
   if (auto problem = CheckKnownParameters(req, params)) {
     return respond(ProblemResponse(*problem, req.path));
@@ -131,13 +144,6 @@ Response PeriodAnswer(const Services& s, const projection::Projector::TenantRead
       [&] { return query::AnswerValidUntil(q, includes_finance, r.Query("as_of"), now); });
 }
 
-Response Forbidden(std::string_view domain, const std::string& path) {
-  return ProblemResponse({.status = 403, .title = "Forbidden",
-                          .detail = "your roles do not include the " + std::string(domain) +
-                                    " domain"},
-                         path);
-}
-
 // GET /analytics/<domain>/<name>/{org}
 Handler SectionRoute(const Services& s, Section section) {
   return [s, section](Request& req, Responder respond) {
@@ -146,16 +152,14 @@ Handler SectionRoute(const Services& s, Section section) {
     ServeView(s, req, std::move(respond), params,
               [s, section](const projection::Projector::TenantRead& read, const Request& r,
                            int64_t now) {
-                query::DomainMask readable = s.access->ReadableDomains(r);
-                if (!query::SectionVisible(section, readable)) {
-                  return Forbidden(query::SectionName(section), r.path);
-                }
-                return PeriodAnswer(s, read, r, now, query::SectionName(section), 0, readable,
+                return PeriodAnswer(s, read, r, now, query::SectionName(section), 0,
+                                    s.access->ReadableDomains(r),
                                     section == Section::kFinance,
                                     [section](const query::AnalyticsRequest& q) {
                                       return query::SectionBody(section, q);
                                     });
-              });
+              },
+              section);
   };
 }
 

@@ -10,39 +10,22 @@
 namespace readside::http {
 namespace {
 
-std::string_view MediaType(std::string_view content_type) {
-  std::string_view t = content_type.substr(0, content_type.find(';'));
-  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-  return t;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 void PostEvents(const Services& s, Request& req, Responder respond) {
   if (auto denied = s.access->Authorize(req, Action::kIngest, "")) {
     return respond(ProblemResponse(*denied, req.path));
   }
-  std::string_view media = MediaType(req.Header("content-type"));
+  std::string media = MediaType(req.Header("content-type"));
   event::BodyFormat format;
-  if (EqualsIgnoreCase(media, "application/json")) {
+  if (media == "application/json") {
     format = event::BodyFormat::kJson;
-  } else if (EqualsIgnoreCase(media, "application/x-ndjson")) {
+  } else if (media == "application/x-ndjson") {
     format = event::BodyFormat::kNdjson;
   } else {
     return respond(ProblemResponse(
         {.status = 415,
          .title = "Unsupported media type",
          .detail = "send application/json (an event or an array) or application/x-ndjson, not '" +
-                   std::string(media) + "'"},
+                   media + "'"},
         req.path));
   }
   std::string path = req.path;

@@ -43,6 +43,7 @@ struct Server::Impl {
   std::atomic<bool> draining{false};
   std::atomic<size_t> connections{0};
   std::atomic<uint64_t> request_counter{0};
+  std::string NextRequestId() { return std::to_string(request_counter.fetch_add(1) + 1); }
   std::mutex sessions_mu;
   std::set<std::shared_ptr<void>> sessions;  // live sessions, for closing idle ones on drain
   Server* server = nullptr;
@@ -146,7 +147,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Request req;
     req.method = "-";  // logged and counted like any answer
     req.remote = remote_;
-    req.request_id = std::to_string(server_->request_counter.fetch_add(1) + 1);
+    req.request_id = server_->NextRequestId();
     if (parser_ && parser_->is_header_done()) {
       req.method = std::string(parser_->get().method_string());
       std::string_view target = parser_->get().target();
@@ -186,7 +187,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                   .detail = "malformed request target"}, ""), 0);
       return;
     }
-    req->request_id = std::to_string(server_->request_counter.fetch_add(1) + 1);
+    req->request_id = server_->NextRequestId();
     req->remote = remote_;
     keep_alive_ = msg.keep_alive() && !server_->draining.load();
     stream_.expires_never();  // the handler's own time (durable ingest) is not the client's fault

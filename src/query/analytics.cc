@@ -12,14 +12,6 @@ namespace {
 using projection::DomainInfo;
 using projection::TenantView;
 
-// The domains a section reads (cross reads four).
-std::span<const size_t> SourceDomains(Section s) {
-  static constexpr size_t kEach[] = {0, 1, 2, 3, 4};
-  static constexpr size_t kCross[] = {0, 1, 2, 4};
-  if (s == Section::kCross) return kCross;
-  return std::span<const size_t>(kEach + static_cast<size_t>(s), 1);
-}
-
 void WriteHeader(const AnalyticsRequest& r, JsonBuilder& out) {
   projection::LocalCalendar calendar = r.view.calendar;
   out.Key("organization_id").String(r.view.settings.organization_id);
@@ -31,8 +23,9 @@ void WriteHeader(const AnalyticsRequest& r, JsonBuilder& out) {
 void WriteFreshness(Section s, const AnalyticsRequest& r, JsonBuilder& out) {
   int64_t last = 0;
   std::vector<std::string> sources;
-  for (size_t d : SourceDomains(s)) {
-    if ((r.readable & DomainBit(static_cast<Section>(d))) == 0) continue;
+  DomainMask shown = SectionSources(s) & r.readable;
+  for (size_t d = 0; d < static_cast<size_t>(Section::kCross); ++d) {
+    if ((shown & DomainBit(static_cast<Section>(d))) == 0) continue;
     const DomainInfo& info = r.view.domains[d];
     last = std::max(last, info.last_updated_micros);
     sources.insert(sources.end(), info.sources.begin(), info.sources.end());

@@ -265,11 +265,12 @@ constexpr BreakdownMetric kBreakdowns[] = {
 std::string_view SectionName(Section s) { return kSectionNames[static_cast<size_t>(s)]; }
 
 DomainMask SectionSources(Section s) {
-  if (s == Section::kCross) {
-    return DomainBit(Section::kCrm) | DomainBit(Section::kHrm) | DomainBit(Section::kFinance) |
-           DomainBit(Section::kProjects);
+  if (s != Section::kCross) return DomainBit(s);
+  DomainMask all = 0;  // what the cross metrics read
+  for (const ScalarMetric& m : ScalarMetrics()) {
+    if (m.section == Section::kCross) all |= SourcesOf(m);
   }
-  return DomainBit(s);
+  return all;
 }
 
 DomainMask SourcesOf(const ScalarMetric& metric) {

@@ -19,7 +19,7 @@ constexpr DomainMask DomainBit(Section s) {
 }
 constexpr DomainMask kAllDomains = 0x1f;  // crm, hrm, finance, inventory, projects
 // The domains a section's numbers come from: its own, or for cross every domain a cross
-// metric reads (crm, hrm, finance, projects).
+// metric reads.
 DomainMask SectionSources(Section s);
 
 }  // namespace readside::query
