@@ -13,7 +13,9 @@ std::string PathNode::Render() const {
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     const PathNode* n = *it;
     if (n->is_index) {
-      out += "[" + std::to_string(n->index) + "]";
+      out.push_back('[');
+      out.append(std::to_string(n->index));
+      out.push_back(']');
     } else if (!n->key.empty()) {
       if (!out.empty()) out.push_back('.');
       out.append(n->key);
@@ -32,36 +34,32 @@ bool WalkContext::Fail(simdjson::error_code e, const PathNode& path) {
   return false;
 }
 
-bool KeySet::Insert(std::string_view key) {
+bool KeySet::Contains(std::string_view key) const {
   for (size_t i = 0; i < size_ && i < kInline; ++i) {
-    if (length_[i] == key.size() && (key.empty() || data_[i][0] == key[0]) &&
-        std::memcmp(data_[i], key.data(), key.size()) == 0) {
-      return false;
+    if (length_[i] == key.size() && std::memcmp(data_[i], key.data(), key.size()) == 0) {
+      return true;
     }
   }
   for (std::string_view k : more_) {
-    if (k == key) return false;
+    if (k == key) return true;
   }
-  if (size_ < kInline) {
-    data_[size_] = key.data();
-    length_[size_] = key.size();
-  } else {
-    more_.push_back(key);
-  }
-  ++size_;
-  return true;
+  return false;
 }
 
 bool PlainKey(od::field& field, const PathNode& path, std::string_view* key, WalkContext& ctx) {
+  // Stage 1 found the key's closing quote, so the scan ends within the document.
   const char* start = field.key().raw();  // just after the opening quote
-  // The closing quote is the last '"' before the ':' that precedes the value: walk back from
-  // the value's first byte over white space (a few bytes) instead of scanning the key.
-  const char* end = field.value().raw_json_token().data() - 1;
-  while (*end != ':') --end;
-  --end;
-  while (*end != '"') --end;
+  const char* end = start;
+  bool escaped = false;
+  while (*end != '"') {
+    if (*end == '\\') {
+      escaped = true;
+      ++end;
+    }
+    ++end;
+  }
   *key = std::string_view(start, static_cast<size_t>(end - start));
-  if (std::memchr(start, '\\', key->size()) != nullptr) {
+  if (escaped) {
     ctx.Error(path.Child(*key), "keys must not contain escape sequences");
     return false;
   }
@@ -103,74 +101,50 @@ std::string_view TrimmedToken(od::value& v) {
   return raw;
 }
 
-namespace {
-
-bool ValidateObject(od::object obj, int depth, const PathNode& path, WalkContext& ctx) {
-  return ForEachField(obj, path, ctx, [&](std::string_view, od::value v, const PathNode& child) {
-    return ValidateAny(v, depth + 1, child, ctx);
-  });
-}
-
-bool ValidateArray(od::array arr, int depth, const PathNode& path, WalkContext& ctx) {
-  bool ok = true;
-  size_t index = 0;
-  for (auto element : arr) {
-    od::value v;
-    if (auto e = std::move(element).get(v)) return ctx.Fail(e, path);
-    if (!ValidateAny(v, depth + 1, path.Element(index), ctx)) {
-      if (ctx.fatal) return false;
-      ok = false;
-    }
-    ++index;
+bool TapeDoc::NumberText(uint32_t i, std::string_view* out) {
+  if (i < scan_tape_) {  // out of order: count again from the start
+    scan_tape_ = 1;
+    tape_numbers_ = 0;
+    scan_text_ = text_;
+    text_numbers_ = 0;
   }
-  return ok;
-}
-
-}  // namespace
-
-bool ValidateAny(od::value v, int depth, const PathNode& path, WalkContext& ctx) {
-  od::json_type type;
-  if (auto e = v.type().get(type)) return ctx.Fail(e, path);
-  switch (type) {
-    case od::json_type::object: {
-      if (depth >= ctx.max_depth) {
-        ctx.Error(path, "nesting deeper than " + std::to_string(ctx.max_depth));
-        return false;  // not descended: On-Demand skips the value when iteration moves on
-      }
-      od::object obj;
-      if (auto e = v.get_object().get(obj)) return ctx.Fail(e, path);
-      return ValidateObject(obj, depth, path, ctx);
-    }
-    case od::json_type::array: {
-      if (depth >= ctx.max_depth) {
-        ctx.Error(path, "nesting deeper than " + std::to_string(ctx.max_depth));
-        return false;
-      }
-      od::array arr;
-      if (auto e = v.get_array().get(arr)) return ctx.Fail(e, path);
-      return ValidateArray(arr, depth, path, ctx);
-    }
-    case od::json_type::string: {
-      std::string_view s;
-      if (auto e = v.get_string().get(s)) return ctx.Fail(e, path);
-      return true;
-    }
-    case od::json_type::number: {
-      std::string_view raw = TrimmedToken(v);
-      if (!IsJsonNumber(raw)) return ctx.Fail(simdjson::NUMBER_ERROR, path);
-      return true;
-    }
-    case od::json_type::boolean: {
-      bool b;
-      if (auto e = v.get_bool().get(b)) return ctx.Fail(e, path);
-      return true;
-    }
-    case od::json_type::null: {
-      if (TrimmedToken(v) != "null") return ctx.Fail(simdjson::N_ATOM_ERROR, path);
-      return true;
+  for (uint32_t k = scan_tape_; k < i;) {
+    if (IsNumber(tag(k))) {
+      ++tape_numbers_;
+      k += 2;
+    } else {
+      ++k;
     }
   }
-  return ctx.Fail(simdjson::TAPE_ERROR, path);
+  scan_tape_ = i;
+  const uint32_t ordinal = tape_numbers_;  // numbers before this one
+  const char* p = scan_text_;
+  while (p < text_end_) {
+    char c = *p;
+    if (c == '"') {
+      const void* close = std::memchr(p + 1, '"', static_cast<size_t>(text_end_ - p - 1));
+      if (close == nullptr) return false;
+      p = static_cast<const char*>(close) + 1;
+      continue;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      const char* start = p;
+      while (p < text_end_ && ((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == '.' ||
+                               *p == 'e' || *p == 'E')) {
+        ++p;
+      }
+      if (text_numbers_++ == ordinal) {
+        *out = std::string_view(start, static_cast<size_t>(p - start));
+        scan_text_ = p;
+        scan_tape_ = i + 2;
+        tape_numbers_ = ordinal + 1;
+        return true;
+      }
+      continue;
+    }
+    ++p;
+  }
+  return false;
 }
 
 }  // namespace readside::event::internal

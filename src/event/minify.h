@@ -12,4 +12,15 @@ namespace readside::event {
 // REQUIRES: `json` is valid JSON (escapes are not re-checked).
 void MinifyValidated(std::string_view json, std::string* out);
 
+// What one pass over JSON text found: a backslash anywhere (then `compact` is not computed),
+// and whether there is white space outside strings.
+struct TextShape {
+  bool has_backslash = false;
+  bool compact = true;
+};
+TextShape ScanTextShape(std::string_view json);
+
+// MinifyValidated for text whose shape is known (REQUIRES: !shape.has_backslash).
+void MinifyValidated(std::string_view json, const TextShape& shape, std::string* out);
+
 }  // namespace readside::event

@@ -1,5 +1,8 @@
 #include "event/parser.h"
 
+#include <algorithm>
+#include <array>
+#include <cstring>
 #include <random>
 
 #include "common/json_writer.h"
@@ -16,12 +19,29 @@ using internal::WalkContext;
 
 namespace {}  // namespace
 
+namespace {
+
+// Character classes of the envelope's identifiers, one table lookup per byte.
+enum CharClass : uint8_t { kLowerOrDigit = 1, kHyphen = 2, kUnderscore = 4, kDot = 8 };
+constexpr std::array<uint8_t, 256> kCharClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = kLowerOrDigit;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = kLowerOrDigit;
+  t['-'] = kHyphen;
+  t['_'] = kUnderscore;
+  t['.'] = kDot;
+  return t;
+}();
+
+inline uint8_t ClassOf(char c) { return kCharClass[static_cast<unsigned char>(c)]; }
+
+}  // namespace
+
 bool IsValidOrganizationId(std::string_view s) {
   if (s.empty() || s.size() > 64 || s.front() == '-' || s.back() == '-') return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return true;
+  uint8_t all = kLowerOrDigit;
+  for (char c : s) all &= ClassOf(c) & (kLowerOrDigit | kHyphen) ? kLowerOrDigit : 0;
+  return all != 0;
 }
 
 namespace {
@@ -38,25 +58,33 @@ bool IsVersion(std::string_view s) {  // "MAJOR.MINOR" with MAJOR == 1
 }
 
 bool HasControlChars(std::string_view s) {
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20) return true;
+  // Eight bytes at a time: a byte b < 0x20 sets its high bit in (b - 0x20) & ~b.
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  uint64_t found = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    found |= (w - 0x20 * kOnes) & ~w & (0x80 * kOnes);
   }
-  return false;
+  for (; i < s.size(); ++i) found |= static_cast<unsigned char>(s[i]) < 0x20;
+  return found != 0;
 }
 
 // event_type: dot-separated segments of [a-z0-9_], at least two, ≤ 128 chars.
 bool IsEventTypeName(std::string_view s) {
   if (s.empty() || s.size() > 128 || s.front() == '.' || s.back() == '.') return false;
   int dots = 0;
-  char prev = 0;
+  uint8_t prev = 0;
   for (char c : s) {
-    if (c == '.') {
-      if (prev == '.') return false;
+    uint8_t cls = ClassOf(c);
+    if (cls == kDot) {
+      if (prev == kDot) return false;
       ++dots;
-    } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+    } else if ((cls & (kLowerOrDigit | kUnderscore)) == 0) {
       return false;
     }
-    prev = c;
+    prev = cls;
   }
   return dots >= 1;
 }
@@ -75,22 +103,35 @@ enum EnvelopeField : uint32_t {
   kPayload = 1 << 10,
 };
 
-// Reads a string-valued known field. Returns false (with an error) on a wrong type.
-bool ReadString(od::value v, const PathNode& path, std::string* dst, WalkContext& ctx) {
+// Reads a string-valued known field (a view valid for the document). Returns false (with an
+// error) on a wrong type.
+template <typename J>
+bool ReadString(typename J::Value& v, const PathNode& path, std::string_view* dst,
+                WalkContext& ctx) {
   od::json_type type;
-  if (auto e = v.type().get(type)) return ctx.Fail(e, path);
+  if (auto e = J::Type(v, &type)) return ctx.Fail(e, path);
   if (type != od::json_type::string) {
     ctx.Error(path, "must be a string");
     return false;
   }
+  if (auto e = J::String(v, dst)) return ctx.Fail(e, path);
+  return true;
+}
+
+template <typename J>
+bool ReadString(typename J::Value& v, const PathNode& path, std::string* dst, WalkContext& ctx) {
   std::string_view s;
-  if (auto e = v.get_string().get(s)) return ctx.Fail(e, path);
+  if (!ReadString<J>(v, path, &s, ctx)) return false;
   dst->assign(s);
   return true;
 }
 
+// Reads the envelope of one event with reader J (json_walk.h).
+template <typename J>
 class EnvelopeReader {
  public:
+  using Value = typename J::Value;
+
   EnvelopeReader(Event* ev, WalkContext& ctx) : ev_(ev), ctx_(ctx) {}
 
   // True when a known event_type came only after data.payload: the payload was walked without
@@ -100,7 +141,7 @@ class EnvelopeReader {
   }
 
   // Reads the whole event object. Returns false if rejected or broken (ctx.fatal).
-  bool Read(od::object obj) {
+  bool Read(Value obj) {
     PathNode root;
     if (!ReadObject(obj, root, /*data=*/false)) ok_ = false;
     if (ctx_.fatal) return false;
@@ -110,19 +151,19 @@ class EnvelopeReader {
 
  private:
   // Returns false only when the JSON structure broke (ctx_.fatal); rejected fields clear ok_.
-  bool ReadObject(od::object obj, const PathNode& path, bool data) {
-    bool fields_ok = internal::ForEachField(
-        obj, path, ctx_, [&](std::string_view key, od::value v, const PathNode& child) {
+  bool ReadObject(Value& obj, const PathNode& path, bool data) {
+    bool fields_ok =
+        J::Fields(obj, path, ctx_, [&](std::string_view key, Value v, const PathNode& child) {
           return data ? ReadDataField(key, v, child) : ReadTopField(key, v, child);
         });
     if (!fields_ok) ok_ = false;
     return !ctx_.fatal;
   }
 
-  bool ReadTopField(std::string_view key, od::value v, const PathNode& path) {
+  bool ReadTopField(std::string_view key, Value& v, const PathNode& path) {
     if (key == "event_id") {
       seen_ |= kEventId;
-      if (!ReadString(v, path, &ev_->event_id, ctx_)) return false;
+      if (!ReadString<J>(v, path, &ev_->event_id, ctx_)) return false;
       if (ev_->event_id.empty() || ev_->event_id.size() > 128 || HasControlChars(ev_->event_id)) {
         ctx_.Error(path, "must be 1 to 128 characters without control characters");
         return false;
@@ -131,7 +172,11 @@ class EnvelopeReader {
     }
     if (key == "event_type") {
       seen_ |= kEventType;
-      if (!ReadString(v, path, &ev_->event_type, ctx_)) return false;
+      if (!ReadString<J>(v, path, &ev_->event_type, ctx_)) return false;
+      const TypeSpec* spec = FindType(ev_->event_type);
+      ev_->type = spec ? spec->type : EventType::kUnknown;
+      type_ = spec;
+      if (spec != nullptr) return true;  // the catalog's names are well-formed
       if (!IsEventTypeName(ev_->event_type)) {
         ctx_.Error(path, "must be dot-separated lower-case segments such as crm.lead.created");
         return false;
@@ -140,14 +185,11 @@ class EnvelopeReader {
         ctx_.Error(path, "must not start with readside. (reserved for readside's own events)");
         return false;
       }
-      const TypeSpec* spec = FindType(ev_->event_type);
-      ev_->type = spec ? spec->type : EventType::kUnknown;
-      type_ = spec;
       return true;
     }
     if (key == "organization_id") {
       seen_ |= kOrg;
-      if (!ReadString(v, path, &ev_->organization_id, ctx_)) return false;
+      if (!ReadString<J>(v, path, &ev_->organization_id, ctx_)) return false;
       if (!IsValidOrganizationId(ev_->organization_id)) {
         ctx_.Error(path, "must match ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$");
         return false;
@@ -156,8 +198,8 @@ class EnvelopeReader {
     }
     if (key == "timestamp") {
       seen_ |= kTimestamp;
-      std::string text;
-      if (!ReadString(v, path, &text, ctx_)) return false;
+      std::string_view text;
+      if (!ReadString<J>(v, path, &text, ctx_)) return false;
       if (!ParseRfc3339(text, &ev_->timestamp_micros)) {
         ctx_.Error(path, "must be an RFC 3339 date-time with Z or an offset");
         return false;
@@ -166,8 +208,8 @@ class EnvelopeReader {
     }
     if (key == "version") {
       seen_ |= kVersion;
-      std::string text;
-      if (!ReadString(v, path, &text, ctx_)) return false;
+      std::string_view text;
+      if (!ReadString<J>(v, path, &text, ctx_)) return false;
       if (!IsVersion(text)) {
         ctx_.Error(path, "must be \"MAJOR.MINOR\" with MAJOR 1");
         return false;
@@ -176,7 +218,7 @@ class EnvelopeReader {
     }
     if (key == "source_service") {
       seen_ |= kSource;
-      if (!ReadString(v, path, &ev_->source_service, ctx_)) return false;
+      if (!ReadString<J>(v, path, &ev_->source_service, ctx_)) return false;
       if (ev_->source_service.empty()) {
         ctx_.Error(path, "must not be empty");
         return false;
@@ -185,32 +227,30 @@ class EnvelopeReader {
     }
     if (key == "correlation_id" || key == "causation_id") {
       od::json_type type;
-      if (auto e = v.type().get(type)) return ctx_.Fail(e, path);
+      if (auto e = J::Type(v, &type)) return ctx_.Fail(e, path);
       if (type == od::json_type::null) {
         return true;
       }
-      std::string ignored;
-      return ReadString(v, path, &ignored, ctx_);
+      std::string_view ignored;
+      return ReadString<J>(v, path, &ignored, ctx_);
     }
     if (key == "data") {
       seen_ |= kData;
       od::json_type type;
-      if (auto e = v.type().get(type)) return ctx_.Fail(e, path);
-      od::object obj;
+      if (auto e = J::Type(v, &type)) return ctx_.Fail(e, path);
       if (type != od::json_type::object) {
         ctx_.Error(path, "must be an object");
         return false;
       }
-      if (auto e = v.get_object().get(obj)) return ctx_.Fail(e, path);
-      return ReadObject(obj, path, /*data=*/true);
+      return ReadObject(v, path, /*data=*/true);
     }
-    return internal::ValidateAny(v, 1, path, ctx_);
+    return internal::ValidateAny<J>(v, 1, path, ctx_);
   }
 
-  bool ReadDataField(std::string_view key, od::value v, const PathNode& path) {
+  bool ReadDataField(std::string_view key, Value& v, const PathNode& path) {
     if (key == "entity_id") {
       seen_ |= kEntityId;
-      if (!ReadString(v, path, &ev_->entity_id, ctx_)) return false;
+      if (!ReadString<J>(v, path, &ev_->entity_id, ctx_)) return false;
       if (ev_->entity_id.empty() || ev_->entity_id.size() > 128 ||
           HasControlChars(ev_->entity_id)) {
         ctx_.Error(path, "must be 1 to 128 characters without control characters");
@@ -221,7 +261,7 @@ class EnvelopeReader {
     if (key == "entity_type" || key == "action") {
       seen_ |= key == "action" ? kAction : kEntityType;
       std::string* dst = key == "action" ? &ev_->action : &ev_->entity_type;
-      if (!ReadString(v, path, dst, ctx_)) return false;
+      if (!ReadString<J>(v, path, dst, ctx_)) return false;
       if (dst->empty()) {
         ctx_.Error(path, "must not be empty");
         return false;
@@ -231,28 +271,23 @@ class EnvelopeReader {
     if (key == "payload") {
       seen_ |= kPayload;
       od::json_type type;
-      if (auto e = v.type().get(type)) return ctx_.Fail(e, path);
+      if (auto e = J::Type(v, &type)) return ctx_.Fail(e, path);
       if (type != od::json_type::object) {
         ctx_.Error(path, "must be an object");
         return false;
       }
-      od::object obj;
-      if (auto e = v.get_object().get(obj)) return ctx_.Fail(e, path);
-      if (type_ != nullptr) {
-        payload_typed_ = true;
-        return internal::ReadPayload(obj, *type_, path, 3, ev_, ctx_);
-      }
-      return internal::ReadUnknownPayload(obj, path, 3, ev_, ctx_);
+      payload_typed_ = type_ != nullptr;
+      return internal::ReadPayload<J>(v, type_, path, 3, ev_, ctx_);
     }
     if (key == "metadata") {
       od::json_type type;
-      if (auto e = v.type().get(type)) return ctx_.Fail(e, path);
+      if (auto e = J::Type(v, &type)) return ctx_.Fail(e, path);
       if (type != od::json_type::object && type != od::json_type::null) {
         ctx_.Error(path, "must be an object");
         return false;
       }
     }
-    return internal::ValidateAny(v, 2, path, ctx_);
+    return internal::ValidateAny<J>(v, 2, path, ctx_);
   }
 
   void CheckRequired() {
@@ -311,14 +346,25 @@ void ResetEvent(Event* ev) {
 
 struct EventParser::Impl {
   od::parser parser;
-  od::parser retype;               // for the rare event whose event_type follows its data
-  simdjson::padded_string buffer;  // a padded copy of the input, reused
+  od::parser retype;                    // for the rare event whose event_type follows its data
+  od::parser body_parser;               // splits JSON array bodies into events
+  simdjson::dom::parser dom;            // the tape fast path
+  simdjson::padded_string buffer;       // a padded copy of the event, reused
+  simdjson::padded_string body_buffer;  // a padded copy of an array body, reused
 
-  simdjson::padded_string_view Pad(std::string_view in) {
-    if (buffer.size() < in.size()) buffer = simdjson::padded_string(in.size() + in.size() / 2);
-    std::memcpy(buffer.data(), in.data(), in.size());
-    return simdjson::padded_string_view(buffer.data(), in.size(),
-                                        buffer.size() + simdjson::SIMDJSON_PADDING);
+  simdjson::padded_string_view Pad(std::string_view in) { return PadInto(in, &buffer); }
+  simdjson::padded_string_view PadBody(std::string_view in) { return PadInto(in, &body_buffer); }
+
+  // The padding is zeroed each time: On-Demand may look at the byte after a broken document,
+  // and what an earlier input left there must not change the outcome.
+  static simdjson::padded_string_view PadInto(std::string_view in, simdjson::padded_string* buf) {
+    if (buf->data() == nullptr || buf->size() < in.size()) {
+      *buf = simdjson::padded_string(std::max<size_t>(64, in.size() + in.size() / 2));
+    }
+    std::memcpy(buf->data(), in.data(), in.size());
+    std::memset(buf->data() + in.size(), 0, simdjson::SIMDJSON_PADDING);
+    return simdjson::padded_string_view(buf->data(), in.size(),
+                                        buf->size() + simdjson::SIMDJSON_PADDING);
   }
 };
 
@@ -328,19 +374,18 @@ EventParser::~EventParser() = default;
 
 namespace {
 
-// Reads one event object; on success finishes event->json (event_id, size limit).
-// Reads one event object; on success stores its minified text (from `raw_start` to the end
-// of the object) in event->json, with event_id added when missing, and checks the size limit.
-// `end_of` gives the first byte after the object once it has been read.
+// Inputs up to this size try the tape first (its buffers grow to the largest input seen).
+constexpr size_t kTapeMaxBytes = 1 << 20;
+
 // Reads data.payload of `ev->json` again with the rules of `spec` (the rare event whose
 // event_type follows its data), using `parser` (not the one iterating the body).
 bool RetypePayload(od::parser* parser, const TypeSpec& spec, const ParserOptions& options,
                    Event* ev, std::vector<FieldError>* errors) {
   simdjson::padded_string padded(ev->json);
   od::document doc;
-  od::object payload;
+  od::value payload;
   if (parser->iterate(padded).get(doc) ||
-      doc.find_field_unordered("data").find_field_unordered("payload").get_object().get(payload)) {
+      doc.find_field_unordered("data").find_field_unordered("payload").get(payload)) {
     errors->push_back({"data.payload", "could not be read again"});
     return false;
   }
@@ -349,37 +394,46 @@ bool RetypePayload(od::parser* parser, const TypeSpec& spec, const ParserOptions
   PathNode root;
   PathNode data = root.Child("data");
   PathNode path = data.Child("payload");
-  return internal::ReadPayload(payload, spec, path, 3, ev, ctx) && errors->empty();
+  return internal::ReadPayload<internal::OdJson>(payload, &spec, path, 3, ev, ctx) &&
+         errors->empty();
 }
 
-bool ReadEvent(od::object obj, const char* raw_start, const std::function<const char*()>& end_of,
-               const ParserOptions& options, od::parser* retype_parser, Event* ev,
-               std::vector<FieldError>* errors, simdjson::error_code* fatal) {
+// Validates one event object with reader J. Returns false if it was rejected (errors filled)
+// or its JSON structure broke (*fatal set).
+template <typename J>
+bool ValidateEvent(typename J::Value obj, const ParserOptions& options, Event* ev,
+                   std::vector<FieldError>* errors, simdjson::error_code* fatal,
+                   bool* needs_typing) {
   ResetEvent(ev);
   WalkContext ctx{errors, options.max_depth};
-  EnvelopeReader reader(ev, ctx);
+  EnvelopeReader<J> reader(ev, ctx);
   bool ok = reader.Read(obj);
   *fatal = ctx.fatal;
+  *needs_typing = reader.payload_needs_typing();
   if (!ok || ctx.fatal) {
     if (errors->empty()) errors->push_back({"", "is not valid JSON"});
     return false;
   }
-  // The event was validated: store the producer's own text, minified (unknown fields and
-  // key order kept).
-  const char* raw_end = end_of();
-  if (raw_end == nullptr || raw_end <= raw_start) {
-    errors->push_back({"", "is not valid JSON"});
-    return false;
-  }
-  std::string_view raw(raw_start, static_cast<size_t>(raw_end - raw_start));
-  while (!raw.empty() && raw.back() != '}') raw.remove_suffix(1);
-  if (!options.keep_json && !reader.payload_needs_typing()) {
+  return true;
+}
+
+// Finishes a validated event: stores the producer's own text `raw` (the event object),
+// minified, with unknown fields and key order kept and event_id added when missing, and
+// checks the size limit.
+// `shape` is raw's when known (else nullptr).
+bool FinishEvent(std::string_view raw, const TextShape* shape, bool needs_typing,
+                 const ParserOptions& options, od::parser* retype_parser, Event* ev,
+                 std::vector<FieldError>* errors) {
+  if (!options.keep_json && !needs_typing) {
     ev->json.clear();  // a replay of stored (already normalized) text needs no copy
     return true;
   }
-  MinifyValidated(raw, &ev->json);
-  if (reader.payload_needs_typing() &&
-      !RetypePayload(retype_parser, GetTypeSpec(ev->type), options, ev, errors)) {
+  if (shape != nullptr) {
+    MinifyValidated(raw, *shape, &ev->json);
+  } else {
+    MinifyValidated(raw, &ev->json);
+  }
+  if (needs_typing && !RetypePayload(retype_parser, GetTypeSpec(ev->type), options, ev, errors)) {
     return false;
   }
   if (ev->event_id.empty() && options.assign_missing_event_id) {
@@ -399,40 +453,102 @@ bool ReadEvent(od::object obj, const char* raw_start, const std::function<const 
   return true;
 }
 
-}  // namespace
+// The event object's text: from the first '{' to the last '}'.
+std::string_view ObjectText(std::string_view json) {
+  size_t start = json.find('{');
+  size_t end = json.rfind('}');
+  if (start == std::string_view::npos || end == std::string_view::npos || end < start) return {};
+  return json.substr(start, end + 1 - start);
+}
 
-bool EventParser::ParseOne(std::string_view json, Event* event, std::vector<FieldError>* errors) {
-  errors->clear();
-  od::document doc;
-  simdjson::padded_string_view padded = impl_->Pad(json);
-  if (auto e = impl_->parser.iterate(padded).get(doc)) {
+// The tape fast path: true when it accepted the event (filled like the reference would);
+// false when the reference must decide (errors and event are then meaningless).
+bool ParseWithTape(simdjson::dom::parser* dom, simdjson::padded_string_view padded,
+                   const ParserOptions& options, Event* ev, std::vector<FieldError>* errors) {
+  std::string_view json(padded.data(), padded.length());
+  std::string_view raw = ObjectText(json);
+  if (json.size() > kTapeMaxBytes) return false;
+  TextShape shape = ScanTextShape(raw);
+  if (shape.has_backslash) return false;
+  if (dom->parse(reinterpret_cast<const uint8_t*>(json.data()), json.size(),
+                 /*realloc_if_needed=*/false)
+          .error()) {
+    return false;
+  }
+  internal::TapeDoc doc(*dom, json);
+  if (doc.tag(1) != '{') return false;
+  simdjson::error_code fatal;
+  bool needs_typing;
+  if (!ValidateEvent<internal::TapeJson>({&doc, 1}, options, ev, errors, &fatal, &needs_typing) ||
+      needs_typing) {
+    return false;
+  }
+  return FinishEvent(raw, &shape, false, options, nullptr, ev, errors);
+}
+
+// The reference: On-Demand over the whole input. On a broken JSON structure, the one error
+// says "is not valid JSON: …".
+bool ParseWithOnDemand(od::parser* parser, od::parser* retype, simdjson::padded_string_view padded,
+                       const ParserOptions& options, Event* ev, std::vector<FieldError>* errors) {
+  std::string_view json(padded.data(), padded.length());
+  auto not_json = [errors](simdjson::error_code e) {
+    errors->clear();
     errors->push_back({"", std::string("is not valid JSON: ") + simdjson::error_message(e)});
     return false;
-  }
-  od::object obj;
-  const char* start = padded.data();
-  while (start < padded.data() + json.size() && *start != '{') ++start;
-  const char* end = padded.data() + json.size();
-  if (auto e = doc.get_object().get(obj)) {
-    errors->push_back({"", e == simdjson::INCORRECT_TYPE
-                               ? std::string("must be a JSON object")
-                               : std::string("is not valid JSON: ") + simdjson::error_message(e)});
+  };
+  od::document doc;
+  if (auto e = parser->iterate(padded).get(doc)) return not_json(e);
+  od::json_type type;
+  if (auto e = doc.type().get(type)) return not_json(e);
+  if (type != od::json_type::object) {
+    errors->push_back({"", "must be a JSON object"});
     return false;
   }
+  od::value root;
+  if (auto e = doc.get_value().get(root)) return not_json(e);
   simdjson::error_code fatal;
-  if (!ReadEvent(
-          obj, start, [end] { return end; }, options_, &impl_->retype, event, errors, &fatal)) {
-    if (fatal) {
-      errors->clear();
-      errors->push_back({"", std::string("is not valid JSON: ") + simdjson::error_message(fatal)});
-    }
+  bool needs_typing;
+  if (!ValidateEvent<internal::OdJson>(root, options, ev, errors, &fatal, &needs_typing)) {
+    if (fatal) return not_json(fatal);
     return false;
   }
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
     errors->push_back({"", "is not valid JSON: unexpected content after the event"});
     return false;
   }
-  return true;
+  return FinishEvent(ObjectText(json), nullptr, needs_typing, options, retype, ev, errors);
+}
+
+}  // namespace
+
+bool EventParser::ParseOne(std::string_view json, Event* event, std::vector<FieldError>* errors) {
+  return Parse(json, 0, event, errors);
+}
+
+bool EventParser::Parse(std::string_view json, size_t readable_after, Event* event,
+                        std::vector<FieldError>* errors) {
+  errors->clear();
+  bool copied = false;
+  if (options_.tape) {
+    // The DOM parser reads, and ignores, up to SIMDJSON_PADDING bytes past the end.
+    simdjson::padded_string_view padded;
+    if (readable_after >= simdjson::SIMDJSON_PADDING) {
+      padded = simdjson::padded_string_view(json.data(), json.size(), json.size() + readable_after);
+    } else {
+      padded = impl_->Pad(json);
+      copied = true;
+    }
+    if (ParseWithTape(&impl_->dom, padded, options_, event, errors)) {
+      ++tape_accepted_;
+      return true;
+    }
+    errors->clear();
+  }
+  simdjson::padded_string_view padded =
+      copied ? simdjson::padded_string_view(impl_->buffer.data(), json.size(),
+                                            impl_->buffer.size() + simdjson::SIMDJSON_PADDING)
+             : impl_->Pad(json);
+  return ParseWithOnDemand(&impl_->parser, &impl_->retype, padded, options_, event, errors);
 }
 
 }  // namespace readside::event
@@ -450,6 +566,12 @@ std::string_view TrimSpace(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
+}
+
+// True when ParseOne rejected an event because its JSON text is broken (not for a rule).
+bool IsBrokenJson(const std::vector<FieldError>& errors) {
+  return errors.size() == 1 && errors[0].field.empty() &&
+         errors[0].message.starts_with("is not valid JSON");
 }
 
 void FillResult(bool ok, const Event& ev, std::vector<FieldError>* errors, ItemResult* r) {
@@ -479,7 +601,9 @@ std::string EventParser::ParseBody(
       pos = nl + 1;
       if (line.empty()) continue;
       if (index >= options_.max_batch_events) return too_many;
-      bool ok = ParseOne(line, &ev, &errors);
+      // The rest of the body after a line lets the tape path parse the line in place.
+      size_t after = static_cast<size_t>(body.data() + body.size() - (line.data() + line.size()));
+      bool ok = Parse(line, after, &ev, &errors);
       FillResult(ok, ev, &errors, &result);
       on_event(index++, ev, result);
     }
@@ -489,10 +613,7 @@ std::string EventParser::ParseBody(
   if (trimmed.empty()) return "the body is empty";
   if (trimmed.front() == '{') {
     bool ok = ParseOne(trimmed, &ev, &errors);
-    if (!ok && errors.size() == 1 && errors[0].field.empty() &&
-        errors[0].message.starts_with("is not valid JSON")) {
-      return "the body " + errors[0].message;
-    }
+    if (!ok && IsBrokenJson(errors)) return "the body " + errors[0].message;
     FillResult(ok, ev, &errors, &result);
     on_event(0, ev, result);
     return "";
@@ -501,25 +622,22 @@ std::string EventParser::ParseBody(
     return "the body must be a JSON object or an array of objects (or NDJSON sent as "
            "application/x-ndjson)";
   }
+  // The array is only split here (each element's extent); each element is then parsed on
+  // its own, as one event.
   od::document doc;
   od::array arr;
-  if (auto e = impl_->parser.iterate(impl_->Pad(trimmed)).get(doc)) {
+  auto broken = [](simdjson::error_code e) {
     return std::string("the body is not valid JSON: ") + simdjson::error_message(e);
-  }
-  if (auto e = doc.get_array().get(arr)) {
-    return std::string("the body is not valid JSON: ") + simdjson::error_message(e);
-  }
+  };
+  if (auto e = impl_->body_parser.iterate(impl_->PadBody(trimmed)).get(doc)) return broken(e);
+  if (auto e = doc.get_array().get(arr)) return broken(e);
   size_t index = 0;
   for (auto element : arr) {
     od::value v;
-    if (auto e = std::move(element).get(v)) {
-      return std::string("the body is not valid JSON: ") + simdjson::error_message(e);
-    }
+    if (auto e = std::move(element).get(v)) return broken(e);
     if (index >= options_.max_batch_events) return too_many;
     od::json_type type;
-    if (auto e = v.type().get(type)) {
-      return std::string("the body is not valid JSON: ") + simdjson::error_message(e);
-    }
+    if (auto e = v.type().get(type)) return broken(e);
     bool ok = false;
     errors.clear();
     if (type != od::json_type::object) {
@@ -527,19 +645,12 @@ std::string EventParser::ParseBody(
       errors.push_back({"", "must be a JSON object"});
     } else {
       od::object obj;
-      const char* start = v.raw_json_token().data();
-      simdjson::error_code fatal = v.get_object().get(obj);
-      // After the object, the iterator stands on the next ',' or ']'.
-      auto end_of = [&doc]() -> const char* {
-        const char* loc = nullptr;
-        return doc.current_location().get(loc) == simdjson::SUCCESS ? loc : nullptr;
-      };
-      if (!fatal) {
-        ok = ReadEvent(obj, start, end_of, options_, &impl_->retype, &ev, &errors, &fatal);
-      }
-      if (fatal) {
-        return std::string("the body is not valid JSON: ") + simdjson::error_message(fatal) +
-               " (in event " + std::to_string(index) + ")";
+      std::string_view raw;
+      if (auto e = v.get_object().get(obj)) return broken(e);
+      if (auto e = obj.raw_json().get(raw)) return broken(e);
+      ok = ParseOne(raw, &ev, &errors);
+      if (!ok && IsBrokenJson(errors)) {
+        return "the body " + errors[0].message + " (in event " + std::to_string(index) + ")";
       }
     }
     FillResult(ok, ev, &errors, &result);

@@ -1,6 +1,7 @@
 #pragma once
-// Parses and validates events against ../shared/spec/events.md with simdjson On-Demand, in one
-// pass, then keeps the producer's text minified for the store. Every rejection names the field
+// Parses and validates events against ../shared/spec/events.md in one pass over simdjson's DOM
+// tape, or with simdjson On-Demand (the reference, which names the field of every rejection),
+// then keeps the producer's text minified for the store. Every rejection names the field
 // and the rule; nothing about a rejected event is half-filled in a way callers may use.
 //
 // Bodies: a single event, a JSON array of events, or NDJSON (one event per line). An event
@@ -31,6 +32,9 @@ struct ParserOptions {
   // Fill Event::json with the normalized text (ingest stores it). Replays of stored events
   // turn it off: the stored text is already normalized, and the size limit was checked.
   bool keep_json = true;
+  // Try simdjson's DOM tape first (json_walk.h), falling back to On-Demand whenever the tape
+  // does not accept an event. Off only to test the reference path on its own.
+  bool tape = true;
   // Largest accepted batch in events (spec default 10,000).
   size_t max_batch_events = 10'000;
 };
@@ -67,10 +71,18 @@ class EventParser {
 
   const ParserOptions& options() const { return options_; }
 
+  // Events accepted by the tape fast path (the rest went to the On-Demand reference).
+  uint64_t tape_accepted() const { return tape_accepted_; }
+
  private:
   struct Impl;
+  // ParseOne of `json`, after which `readable_after` more bytes may be read.
+  bool Parse(std::string_view json, size_t readable_after, Event* event,
+             std::vector<FieldError>* errors);
+
   ParserOptions options_;
   std::unique_ptr<Impl> impl_;
+  uint64_t tape_accepted_ = 0;
 };
 
 // True when two JSON texts denote the same value: object key order and white space do not

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+
+#include "event/event_diff.h"
+#include "sim/generator.h"
 
 namespace readside::event {
 namespace {
@@ -21,7 +25,29 @@ std::string Envelope(std::string_view type, std::string_view payload, std::strin
 
 class ParserTest : public ::testing::Test {
  protected:
-  bool Parse(const std::string& json) { return parser_.ParseOne(json, &ev_, &errors_); }
+  // Parses with the tape fast path (falling back to On-Demand) and checks that the reference
+  // alone gives the same outcome: the same event, or the same errors.
+  bool Parse(const std::string& json) {
+    bool ok = parser_.ParseOne(json, &ev_, &errors_);
+    Event ref;
+    std::vector<FieldError> ref_errors;
+    bool ref_ok = reference_.ParseOne(json, &ref, &ref_errors);
+    EXPECT_EQ(ok, ref_ok) << json.substr(0, 200);
+    if (ok && ref_ok) {
+      if (ev_.event_id_assigned && ref.event_id_assigned) {  // two random UUIDs
+        ref.json.replace(ref.json.find(ref.event_id), ref.event_id.size(), ev_.event_id);
+        ref.event_id = ev_.event_id;
+      }
+      EXPECT_EQ(EventDiff(ev_, ref), "") << json.substr(0, 200);
+    } else if (!ok && !ref_ok) {
+      EXPECT_EQ(errors_.size(), ref_errors.size()) << json.substr(0, 200);
+      for (size_t i = 0; i < std::min(errors_.size(), ref_errors.size()); ++i) {
+        EXPECT_EQ(errors_[i].field, ref_errors[i].field);
+        EXPECT_EQ(errors_[i].message, ref_errors[i].message);
+      }
+    }
+    return ok;
+  }
   // Expects a rejection naming `field` with a message containing `rule`.
   // With `prefix`, the error's field need only start with `field` (deep paths).
   void ExpectRejected(const std::string& json, std::string_view field, std::string_view rule,
@@ -37,6 +63,7 @@ class ParserTest : public ::testing::Test {
     EXPECT_TRUE(found) << "wanted " << field << " / " << rule << ", got " << all;
   }
   EventParser parser_;
+  EventParser reference_{ParserOptions{.tape = false}};
   Event ev_;
   std::vector<FieldError> errors_;
 };
@@ -186,6 +213,68 @@ TEST_F(ParserTest, MoneyRules) {
   EXPECT_TRUE(Parse(
       Envelope("finance.payment.received", R"({"invoice_id":"i","amount":5,"currency":"EUR"})")));
   EXPECT_EQ(ev_.currency, "EUR");
+}
+
+// The tape fast path reads a money amount's decimal text from the input by counting number
+// tokens; numbers and digit-bearing strings anywhere before it must not throw the count off.
+TEST_F(ParserTest, TapePathReadsMoneyAsWritten) {
+  const uint64_t before = parser_.tape_accepted();
+  std::string extra =
+      R"("n":[1,-2.5e-3,{"k":"-9 dollars","9":[0.1,[1e2]]}],"s":"2024-01-15T10:00:00Z","z":-0,)";
+  ASSERT_TRUE(
+      Parse(Envelope("finance.transaction.posted",
+                     R"({"x":7,"lines":[{"account_code":"1000","debit":1234.5678,"credit":0},)"
+                     R"({"account_code":"4000","debit":0.0,"credit":123456.78e-2}],"y":[-1,"2"],)"
+                     R"("description":"12.50 of 3"})",
+                     extra)));
+  ASSERT_EQ(ev_.ledger_lines.size(), 2u);
+  EXPECT_EQ(ev_.ledger_lines[0].debit.units(), 12345678);
+  EXPECT_EQ(ev_.ledger_lines[1].credit.units(), 12345678);
+  // Integer literals (the tape keeps them exactly), decimals, exponents, the largest amount.
+  auto opp = [](std::string_view amount) {
+    return Envelope("crm.opportunity.created", std::string(R"({"stage":"s","n":[3,4],"amount":)") +
+                                                   std::string(amount) + R"(,"owner_id":"u"})");
+  };
+  for (auto [text, units] : std::initializer_list<std::pair<const char*, int64_t>>{
+           {"16600", 166000000},
+           {"9999999999999", 99999999999990000},
+           {"9999999999999.9999", 99999999999999999},
+           {"0.0001", 1},
+           {"12.5e1", 1250000},
+           {"1.50000", 15000}}) {
+    ASSERT_TRUE(Parse(opp(text))) << text;
+    EXPECT_EQ(ev_.field(1).money.units(), units) << text;
+  }
+  EXPECT_EQ(parser_.tape_accepted() - before, 7u);
+  // Past the range as an integer literal: rejected like the reference does.
+  ExpectRejected(opp("10000000000000"), "data.payload.amount", "1e13");
+  // A backslash anywhere sends the event to the reference, which still accepts it.
+  ASSERT_TRUE(Parse(Envelope("crm.contact.created", R"({"name":"O\"Brien \u00e9"})")));
+  EXPECT_EQ(ev_.field(0).text, "O\"Brien \xC3\xA9");
+  EXPECT_EQ(parser_.tape_accepted() - before, 7u);
+}
+
+// Every simulator event, valid and malformed ones alike (spec/events.md's whole catalog):
+// the tape path decides the valid ones, and every outcome equals the reference's.
+TEST_F(ParserTest, TapePathMatchesReferenceOnSimulatorEvents) {
+  sim::GeneratorOptions options;
+  options.seed = 11;
+  options.total_events = 30'000;
+  options.malformed_fraction = 0.05;
+  sim::Generator generator(options);
+  std::string line;
+  int64_t ts;
+  size_t n = 0, accepted = 0;
+  const uint64_t before = parser_.tape_accepted();
+  while (generator.Next(&line, &ts)) {
+    ++n;
+    accepted += Parse(line);
+    if (HasFailure()) break;
+  }
+  EXPECT_EQ(n, 30'000u);
+  EXPECT_GT(accepted, n * 9 / 10);
+  EXPECT_LT(accepted, n);
+  EXPECT_EQ(parser_.tape_accepted() - before, accepted);
 }
 
 TEST_F(ParserTest, TypeSpecificRules) {

@@ -65,16 +65,16 @@ bool WrongType(od::json_type got, std::string_view want, const PathNode& path, W
   return false;
 }
 
-bool ReadMoney(od::value v, od::json_type type, const PathNode& path, Money* out,
+template <typename J>
+bool ReadMoney(typename J::Value& v, od::json_type type, const PathNode& path, Money* out,
                WalkContext& ctx) {
   MoneyParseError err;
   if (type == od::json_type::number) {
-    std::string_view raw = TrimmedToken(v);
-    if (!IsJsonNumber(raw)) return ctx.Fail(simdjson::NUMBER_ERROR, path);
-    err = ParseMoney(raw, /*allow_exponent=*/true, out);
+    if (auto e = J::CheckNumber(v)) return ctx.Fail(e, path);
+    err = J::MoneyNumber(v, out);
   } else if (type == od::json_type::string) {
     std::string_view s;
-    if (auto e = v.get_string().get(s)) return ctx.Fail(e, path);
+    if (auto e = J::String(v, &s)) return ctx.Fail(e, path);
     err = ParseMoney(s, /*allow_exponent=*/false, out);
   } else {
     return WrongType(type, "a money amount (number or decimal string)", path, ctx);
@@ -87,15 +87,16 @@ bool ReadMoney(od::value v, od::json_type type, const PathNode& path, Money* out
 }
 
 // Reads one field of kind String/Money/Number/Integer/Bool/DateTime/DateOrDateTime.
-bool ReadScalar(od::value v, od::json_type type, const FieldSpec& spec, const PathNode& path,
-                FieldValue* fv, WalkContext& ctx) {
+template <typename J>
+bool ReadScalar(typename J::Value& v, od::json_type type, const FieldSpec& spec,
+                const PathNode& path, FieldValue* fv, WalkContext& ctx) {
   switch (spec.kind) {
     case FieldKind::kString:
     case FieldKind::kDateTime:
     case FieldKind::kDateOrDateTime: {
       if (type != od::json_type::string) return WrongType(type, "a string", path, ctx);
       std::string_view s;
-      if (auto e = v.get_string().get(s)) return ctx.Fail(e, path);
+      if (auto e = J::String(v, &s)) return ctx.Fail(e, path);
       fv->text.assign(s);
       if (spec.kind == FieldKind::kDateOrDateTime && s.size() == 10) {
         fv->is_date = true;
@@ -121,14 +122,13 @@ bool ReadScalar(od::value v, od::json_type type, const FieldSpec& spec, const Pa
       return true;
     }
     case FieldKind::kMoney:
-      return ReadMoney(v, type, path, &fv->money, ctx) &&
+      return ReadMoney<J>(v, type, path, &fv->money, ctx) &&
              CheckMoneyBound(spec.bound, fv->money, path, ctx);
     case FieldKind::kNumber: {
       if (type != od::json_type::number) return WrongType(type, "a number", path, ctx);
-      std::string_view raw = TrimmedToken(v);
-      if (!IsJsonNumber(raw)) return ctx.Fail(simdjson::NUMBER_ERROR, path);
+      if (auto e = J::CheckNumber(v)) return ctx.Fail(e, path);
       double d;
-      if (v.get_double().get(d) || !std::isfinite(d)) {
+      if (J::Double(v, &d) || !std::isfinite(d)) {
         ctx.Error(path, "must be a finite number within double range");
         return false;
       }
@@ -137,13 +137,12 @@ bool ReadScalar(od::value v, od::json_type type, const FieldSpec& spec, const Pa
     }
     case FieldKind::kInteger: {
       if (type != od::json_type::number) return WrongType(type, "an integer", path, ctx);
-      std::string_view raw = TrimmedToken(v);
-      if (!IsJsonNumber(raw)) return ctx.Fail(simdjson::NUMBER_ERROR, path);
-      if (raw.find_first_of(".eE") != std::string_view::npos) {
+      if (auto e = J::CheckNumber(v)) return ctx.Fail(e, path);
+      if (!J::IsIntegerLiteral(v)) {
         ctx.Error(path, "must be an integer");
         return false;
       }
-      if (v.get_int64().get(fv->integer)) {
+      if (J::Int64(v, &fv->integer)) {
         ctx.Error(path, "must be an integer within the 64-bit range");
         return false;
       }
@@ -151,7 +150,7 @@ bool ReadScalar(od::value v, od::json_type type, const FieldSpec& spec, const Pa
     }
     case FieldKind::kBool: {
       if (type != od::json_type::boolean) return WrongType(type, "a boolean", path, ctx);
-      if (auto e = v.get_bool().get(fv->boolean)) return ctx.Fail(e, path);
+      if (auto e = J::Bool(v, &fv->boolean)) return ctx.Fail(e, path);
       return true;
     }
     default:
@@ -171,48 +170,40 @@ constexpr FieldSpec kOrderLineFields[] = {
 
 // Reads an object whose known fields are `specs` into `values`; unknown fields are written
 // through. Shared by the payload itself and by ledger/order lines.
-bool ReadFields(od::object obj, std::span<const FieldSpec> specs, const PathNode& path,
+template <typename J>
+bool ReadFields(typename J::Value& obj, std::span<const FieldSpec> specs, const PathNode& path,
                 bool is_payload, int depth, FieldValue* values, Event* event, WalkContext& ctx);
 
-bool ReadLines(od::value v, od::json_type type, const FieldSpec& spec, const PathNode& path,
-               int depth, Event* event, WalkContext& ctx) {
+template <typename J>
+bool ReadLines(typename J::Value& v, od::json_type type, const FieldSpec& spec,
+               const PathNode& path, int depth, Event* event, WalkContext& ctx) {
   if (type != od::json_type::array) return WrongType(type, "an array", path, ctx);
   bool ledger = spec.kind == FieldKind::kLedgerLines;
   std::span<const FieldSpec> line_specs =
       ledger ? std::span<const FieldSpec>(kLedgerLineFields) : kOrderLineFields;
-  od::array arr;
-  if (auto e = v.get_array().get(arr)) return ctx.Fail(e, path);
-  bool ok = true;
-  size_t index = 0;
+  size_t count = 0;
   Money debit_sum, credit_sum;
-  for (auto element : arr) {
-    od::value ev;
-    if (auto e = std::move(element).get(ev)) return ctx.Fail(e, path);
-    PathNode line_path = path.Element(index);
-    ++index;
-    od::json_type et;
-    if (auto e = ev.type().get(et)) return ctx.Fail(e, line_path);
-    od::object line_obj;
-    if (et != od::json_type::object) {
-      ok = WrongType(et, "an object", line_path, ctx);
-      continue;
-    }
-    if (auto e = ev.get_object().get(line_obj)) return ctx.Fail(e, line_path);
-    FieldValue vals[3];
-    if (!ReadFields(line_obj, line_specs, line_path, false, depth + 1, vals, event, ctx)) {
-      if (ctx.fatal) return false;
-      ok = false;
-      continue;
-    }
-    if (ledger) {
-      event->ledger_lines.push_back({std::move(vals[0].text), vals[1].money, vals[2].money});
-      debit_sum += vals[1].money;
-      credit_sum += vals[2].money;
-    } else {
-      event->order_lines.push_back({std::move(vals[0].text), vals[1].integer, vals[2].money});
-    }
-  }
+  bool ok =
+      J::Elements(v, path, ctx, [&](size_t, typename J::Value line, const PathNode& line_path) {
+        ++count;
+        od::json_type et;
+        if (auto e = J::Type(line, &et)) return ctx.Fail(e, line_path);
+        if (et != od::json_type::object) return WrongType(et, "an object", line_path, ctx);
+        FieldValue vals[3];
+        if (!ReadFields<J>(line, line_specs, line_path, false, depth + 1, vals, event, ctx)) {
+          return false;
+        }
+        if (ledger) {
+          event->ledger_lines.push_back({std::move(vals[0].text), vals[1].money, vals[2].money});
+          debit_sum += vals[1].money;
+          credit_sum += vals[2].money;
+        } else {
+          event->order_lines.push_back({std::move(vals[0].text), vals[1].integer, vals[2].money});
+        }
+        return true;
+      });
   if (!ok) return false;
+  size_t index = count;
   if (ledger && index < 2) {
     ctx.Error(path, "must have at least 2 lines");
     return false;
@@ -229,11 +220,12 @@ bool ReadLines(od::value v, od::json_type type, const FieldSpec& spec, const Pat
   return true;
 }
 
-bool ReadCurrency(od::value v, od::json_type type, const PathNode& path, Event* event,
+template <typename J>
+bool ReadCurrency(typename J::Value& v, od::json_type type, const PathNode& path, Event* event,
                   WalkContext& ctx) {
   if (type != od::json_type::string) return WrongType(type, "a string", path, ctx);
   std::string_view s;
-  if (auto e = v.get_string().get(s)) return ctx.Fail(e, path);
+  if (auto e = J::String(v, &s)) return ctx.Fail(e, path);
   bool ok = s.size() == 3;
   for (char c : s) ok = ok && c >= 'A' && c <= 'Z';
   if (!ok) {
@@ -244,32 +236,33 @@ bool ReadCurrency(od::value v, od::json_type type, const PathNode& path, Event* 
   return true;
 }
 
-bool ReadFields(od::object obj, std::span<const FieldSpec> specs, const PathNode& path,
+template <typename J>
+bool ReadFields(typename J::Value& obj, std::span<const FieldSpec> specs, const PathNode& path,
                 bool is_payload, int depth, FieldValue* values, Event* event, WalkContext& ctx) {
   uint32_t seen_mask = 0;  // known fields present (null counts as absent)
-  auto read_field = [&](std::string_view key, od::value v, const PathNode& child) -> bool {
+  auto read_field = [&](std::string_view key, typename J::Value v, const PathNode& child) -> bool {
     int index = -1;
     for (size_t i = 0; i < specs.size(); ++i) {
       if (specs[i].name == key) index = static_cast<int>(i);
     }
     if (index < 0 && !(is_payload && key == "currency"))
-      return ValidateAny(v, depth + 1, child, ctx);
+      return ValidateAny<J>(v, depth + 1, child, ctx);
     od::json_type type;
-    if (auto e = v.type().get(type)) return ctx.Fail(e, child);
+    if (auto e = J::Type(v, &type)) return ctx.Fail(e, child);
     const FieldSpec* spec = index >= 0 ? &specs[static_cast<size_t>(index)] : nullptr;
     if (type == od::json_type::null && (spec == nullptr || !spec->required)) {
       return true;  // an optional field sent as null counts as absent
     }
-    if (spec == nullptr) return ReadCurrency(v, type, child, event, ctx);
+    if (spec == nullptr) return ReadCurrency<J>(v, type, child, event, ctx);
     seen_mask |= 1u << index;
     FieldValue& value = values[index];
     if (spec->kind == FieldKind::kLedgerLines || spec->kind == FieldKind::kOrderLines) {
-      return value.present = ReadLines(v, type, *spec, child, depth + 1, event, ctx);
+      return value.present = ReadLines<J>(v, type, *spec, child, depth + 1, event, ctx);
     }
     value.present = true;
-    return ReadScalar(v, type, *spec, child, &value, ctx);
+    return ReadScalar<J>(v, type, *spec, child, &value, ctx);
   };
-  bool ok = ForEachField(obj, path, ctx, read_field);
+  bool ok = J::Fields(obj, path, ctx, read_field);
   if (ctx.fatal) return false;
   for (size_t i = 0; i < specs.size(); ++i) {
     if (specs[i].required && (seen_mask & (1u << i)) == 0) {
@@ -282,14 +275,16 @@ bool ReadFields(od::object obj, std::span<const FieldSpec> specs, const PathNode
 
 }  // namespace
 
-bool ReadPayload(od::object payload, const TypeSpec& spec, const PathNode& path, int depth,
+template <typename J>
+bool ReadPayload(typename J::Value payload, const TypeSpec* spec, const PathNode& path, int depth,
                  Event* event, WalkContext& ctx) {
-  return ReadFields(payload, spec.fields, path, true, depth, event->fields.data(), event, ctx);
+  std::span<const FieldSpec> fields = spec != nullptr ? spec->fields : std::span<const FieldSpec>();
+  return ReadFields<J>(payload, fields, path, true, depth, event->fields.data(), event, ctx);
 }
 
-bool ReadUnknownPayload(od::object payload, const PathNode& path, int depth, Event* event,
-                        WalkContext& ctx) {
-  return ReadFields(payload, {}, path, true, depth, event->fields.data(), event, ctx);
-}
+template bool ReadPayload<OdJson>(OdJson::Value, const TypeSpec*, const PathNode&, int, Event*,
+                                  WalkContext&);
+template bool ReadPayload<TapeJson>(TapeJson::Value, const TypeSpec*, const PathNode&, int, Event*,
+                                    WalkContext&);
 
 }  // namespace readside::event::internal

@@ -6,13 +6,13 @@
 
 namespace readside::event::internal {
 
-// REQUIRES: spec matches event->type. Returns false if the payload was rejected (errors in
-// ctx) or the structure is broken (ctx.fatal).
-bool ReadPayload(od::object payload, const TypeSpec& spec, const PathNode& path, int depth,
+// Reads the payload object `payload` into Event::fields, Event::ledger_lines / order_lines and
+// Event::currency with the rules of `spec` (matching event->type), or, for an unknown type
+// (spec == nullptr), validates it generically, still picking up `currency`. Returns false if
+// the payload was rejected (errors in ctx) or the structure is broken (ctx.fatal).
+// Instantiated for OdJson and TapeJson (json_walk.h).
+template <typename J>
+bool ReadPayload(typename J::Value payload, const TypeSpec* spec, const PathNode& path, int depth,
                  Event* event, WalkContext& ctx);
-
-// Writes an unknown type's payload generically, still picking up `currency`.
-bool ReadUnknownPayload(od::object payload, const PathNode& path, int depth, Event* event,
-                        WalkContext& ctx);
 
 }  // namespace readside::event::internal
