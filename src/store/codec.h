@@ -52,6 +52,15 @@ inline std::string AggregatePrefix(std::string_view org, std::string_view entity
   k.append(entity);
   return k;
 }
+// AggregatePrefix(org, entity) + PositionKey(position), appended to *out.
+inline void AppendAggregateKey(std::string* out, std::string_view org, std::string_view entity,
+                               uint64_t position) {
+  out->append(org);
+  out->push_back('\0');
+  out->push_back(static_cast<char>(entity.size()));
+  out->append(entity);
+  PutBE64(out, position);
+}
 inline std::string IdempotencyKey(std::string_view org, std::string_view event_id) {
   std::string k = OrgPrefix(org);
   k.append(event_id);

@@ -2,6 +2,7 @@
 
 #include "store/event_store.h"
 
+#include <pthread.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/memtablerep.h>
@@ -12,13 +13,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <future>
 #include <mutex>
-#include <pthread.h>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -31,7 +31,7 @@
 namespace readside::store {
 namespace {
 
-constexpr const char* kCfNames[kCfCount] = {"log", "by_org", "by_aggregate",
+constexpr const char* kCfNames[kCfCount] = {"log",         "by_org",      "by_aggregate",
                                             "idempotency", "dead_letter", "meta"};
 
 std::string CountKey(std::string_view kind, std::string_view org) {
@@ -54,7 +54,7 @@ class AggregatePrefix final : public rocksdb::SliceTransform {
 struct EventStore::Impl {
   StoreOptions options;
   Rocks rocks;
-  rocksdb::DB* db = nullptr;                    // == rocks.db.get()
+  rocksdb::DB* db = nullptr;                     // == rocks.db.get()
   std::vector<rocksdb::ColumnFamilyHandle*> cf;  // == rocks.cf
   std::unique_ptr<IndexWriter> indexer;
 
@@ -95,9 +95,9 @@ struct EventStore::Impl {
     const std::string* json;
   };
   // `stored` is the idempotency index's value for the key (nullopt: not stored).
-  absl::StatusOr<AppendOutcome> Decide(const EventToStore& e, const std::string& key,
-                                       const std::optional<uint64_t>& stored,
-                                       const absl::flat_hash_map<std::string, InGroup>& group);
+  absl::StatusOr<AppendOutcome> Decide(
+      const EventToStore& e, const std::string& key, const std::optional<uint64_t>& stored,
+      const absl::flat_hash_map<absl::string_view, InGroup>& group);
   // Reads the event at `position` through `log_it` (an iterator over the log family),
   // reusing `block` when it already holds the position.
   absl::Status ReadAt(uint64_t position, rocksdb::Iterator* log_it, codec::BlockReader* block,
@@ -117,9 +117,8 @@ void EventStore::Impl::WriterLoop() {
       queue_cv.wait(lk, [&] { return !queue.empty() || stopping; });
       if (queue.empty()) return;  // stopping and drained
       size_t events = 0;
-      while (!queue.empty() &&
-             (group.empty() || events + queue.front().request.events.size() <=
-                                   options.max_group_events)) {
+      while (!queue.empty() && (group.empty() || events + queue.front().request.events.size() <=
+                                                     options.max_group_events)) {
         events += queue.front().request.events.size();
         group.push_back(std::move(queue.front()));
         queue.pop_front();
@@ -193,7 +192,7 @@ absl::Status EventStore::Impl::Lookup(const std::deque<Pending>& group,
 
 absl::StatusOr<AppendOutcome> EventStore::Impl::Decide(
     const EventToStore& e, const std::string& key, const std::optional<uint64_t>& stored,
-    const absl::flat_hash_map<std::string, InGroup>& group) {
+    const absl::flat_hash_map<absl::string_view, InGroup>& group) {
   const std::string* original = nullptr;
   uint64_t position = 0;
   std::string stored_json;
@@ -218,7 +217,8 @@ absl::StatusOr<AppendOutcome> EventStore::Impl::Decide(
 void EventStore::Impl::Commit(std::deque<Pending>& group) {
   rocksdb::WriteBatch batch;
   uint64_t next = last_position.load(std::memory_order_relaxed) + 1;
-  absl::flat_hash_map<std::string, InGroup> in_group;
+  // Keyed by views of `keys`, which outlive it.
+  absl::flat_hash_map<absl::string_view, InGroup> in_group;
   absl::flat_hash_map<std::string, uint64_t> rejected;
   std::vector<std::vector<AppendOutcome>> outcomes(group.size());
   std::vector<std::string> keys;
@@ -242,10 +242,11 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
     block_count = 0;
   };
   std::vector<IndexEntry> index_entries;
+  std::vector<size_t> index_keys;  // the index in `keys` of each index entry's key
   for (size_t r = 0; r < group.size() && failure.ok(); ++r) {
-    const AppendRequest& req = group[r].request;
+    AppendRequest& req = group[r].request;
     outcomes[r].reserve(req.events.size());
-    for (const EventToStore& e : req.events) {
+    for (EventToStore& e : req.events) {
       const std::string& key = keys[k];
       absl::StatusOr<AppendOutcome> decided = Decide(e, key, stored[k], in_group);
       ++k;
@@ -258,8 +259,10 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
         decided->position = pos;
         codec::AppendToBlock(e, &block_body);
         if (++block_count == kBlockEvents || block_body.size() >= kBlockBytes) flush_block();
-        index_entries.push_back({e.organization_id, e.entity_id, key, pos});
         in_group.emplace(key, InGroup{pos, &e.json});
+        // The request is not read again once decided: its strings move to the index.
+        index_entries.push_back({std::move(e.organization_id), std::move(e.entity_id), {}, pos});
+        index_keys.push_back(k - 1);
       }
       if (decided->outcome != Outcome::kAccepted) {
         ++rejected[CountKey(decided->outcome == Outcome::kDuplicate ? "duplicates" : "conflicts",
@@ -270,6 +273,10 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
     for (const auto& [org, n] : req.rejected_by_org) rejected[RejectedKey(org)] += n;
   }
   flush_block();
+  in_group.clear();  // its keys are views of `keys`, which now move to the index entries
+  for (size_t i = 0; i < index_entries.size(); ++i) {
+    index_entries[i].idempotency_key = std::move(keys[index_keys[i]]);
+  }
   // Per-tenant counts of rejected, duplicate and conflicting input (durable with the group).
   for (const auto& [key, n] : rejected) {
     if (!failure.ok()) break;
@@ -308,8 +315,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   std::error_code ec;
   std::filesystem::create_directories(options.path, ec);
   if (ec) {
-    return absl::UnavailableError("cannot create the event store directory " + options.path +
-                                  ": " + ec.message());
+    return absl::UnavailableError("cannot create the event store directory " + options.path + ": " +
+                                  ec.message());
   }
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
@@ -360,7 +367,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   impl->cf = impl->rocks.cf;
 
   auto last_key = [&](Cf family) -> uint64_t {
-    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), impl->cf[family]));
+    std::unique_ptr<rocksdb::Iterator> it(
+        raw->NewIterator(rocksdb::ReadOptions(), impl->cf[family]));
     it->SeekToLast();
     return it->Valid() && it->key().size() == 8 ? codec::GetBE64(it->key().ToStringView()) : 0;
   };
@@ -442,8 +450,8 @@ absl::Status EventStore::Impl::ReadRangeImpl(
         !block.Reset(codec::GetBE64(it->key().ToStringView()), it->value().ToStringView())) {
       return absl::DataLossError("corrupt event log block");
     }
-    for (uint64_t pos = std::max(block.first(), after + 1);
-         pos < block.first() + block.count(); ++pos) {
+    for (uint64_t pos = std::max(block.first(), after + 1); pos < block.first() + block.count();
+         ++pos) {
       if (pos > until) return absl::OkStatus();
       if (!block.Get(pos, &ev)) {
         return absl::DataLossError("corrupt event record at position " + std::to_string(pos));
@@ -492,7 +500,8 @@ absl::StatusOr<QueryPage> EventStore::Query(const EventQuery& q) const {
     std::string prefix = codec::AggregatePrefix(q.organization_id, q.aggregate_id);
     rocksdb::ReadOptions index_ro = ro;
     index_ro.prefix_same_as_start = true;  // the aggregate index is prefix-organized
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(index_ro, impl_->cf[kByAggregate]));
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl_->db->NewIterator(index_ro, impl_->cf[kByAggregate]));
     for (it->Seek(prefix + start_pos); it->Valid(); it->Next()) {
       std::string_view key = it->key().ToStringView();
       if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) break;
@@ -556,9 +565,9 @@ absl::StatusOr<uint64_t> EventStore::AddDeadLetter(DeadLetter letter) {
   codec::EncodeDeadLetter(letter, &value);
   rocksdb::WriteOptions wo;
   wo.sync = impl_->options.sync;
-  absl::Status s = FromRocks(
-      impl_->db->Put(wo, impl_->cf[kDeadLetter], codec::PositionKey(letter.id), value),
-      "dead-letter write");
+  absl::Status s =
+      FromRocks(impl_->db->Put(wo, impl_->cf[kDeadLetter], codec::PositionKey(letter.id), value),
+                "dead-letter write");
   if (!s.ok()) return s;
   return letter.id;
 }

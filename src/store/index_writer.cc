@@ -1,10 +1,10 @@
 #include "store/index_writer.h"
 
 #include <pthread.h>
-
-#include <algorithm>
 #include <rocksdb/perf_level.h>
 #include <rocksdb/write_batch.h>
+
+#include <algorithm>
 
 #include "store/codec.h"
 
@@ -15,7 +15,8 @@ constexpr char kIndexedKey[] = "indexed_through";
 
 }  // namespace
 
-IndexWriter::IndexWriter(Rocks* rocks, bool skip_writes) : rocks_(rocks), skip_writes_(skip_writes) {}
+IndexWriter::IndexWriter(Rocks* rocks, bool skip_writes)
+    : rocks_(rocks), skip_writes_(skip_writes) {}
 
 IndexWriter::~IndexWriter() {
   {
@@ -31,7 +32,8 @@ absl::Status IndexWriter::Start(
     const std::function<absl::Status(uint64_t, uint64_t,
                                      const std::function<bool(const StoredEvent&)>&)>& read) {
   std::string value;
-  rocksdb::Status s = rocks_->db->Get(rocksdb::ReadOptions(), rocks_->cf[kMeta], kIndexedKey, &value);
+  rocksdb::Status s =
+      rocks_->db->Get(rocksdb::ReadOptions(), rocks_->cf[kMeta], kIndexedKey, &value);
   if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "index watermark read");
   uint64_t watermark = s.ok() && value.size() == 8 ? codec::GetBE64(value) : 0;
   indexed_ = watermark;
@@ -45,8 +47,8 @@ absl::Status IndexWriter::Start(
     chunk.clear();
   };
   absl::Status r = read(watermark, last_position, [&](const StoredEvent& e) {
-    chunk.push_back({e.organization_id, e.entity_id, codec::IdempotencyKey(e.organization_id, e.event_id),
-                     e.position});
+    chunk.push_back({e.organization_id, e.entity_id,
+                     codec::IdempotencyKey(e.organization_id, e.event_id), e.position});
     if (chunk.size() == 100'000) flush();
     return status.ok();
   });
@@ -90,28 +92,51 @@ absl::Status IndexWriter::status() const {
 
 absl::Status IndexWriter::Write(const std::vector<IndexEntry>& entries) {
   rocksdb::WriteBatch batch;
-  absl::flat_hash_map<std::string, std::vector<uint64_t>> by_org;
-  std::string value;
-  // Keys are put in sorted order per family: the memtable's skip list then reuses most of
-  // its search path from one insert to the next instead of searching from the top each time
-  // (random-order inserts were the index thread's dominant cost).
-  std::vector<std::pair<std::string, std::string>> aggregate, idempotency;
+  // Every key and value of this write goes into one buffer (no allocation per entry); the
+  // entries of each family are put in sorted key order: the memtable's skip list then reuses
+  // most of its search path from one insert to the next instead of searching from the top
+  // each time (random-order inserts were the index thread's dominant cost).
+  std::string arena;
+  arena.reserve(entries.size() * 96);
+  struct Ref {
+    size_t key, key_size, value;  // offsets into arena; values are 8-byte positions or empty
+  };
+  std::vector<Ref> aggregate, idempotency;
   aggregate.reserve(entries.size());
   idempotency.reserve(entries.size());
+  absl::flat_hash_map<absl::string_view, std::vector<uint64_t>> by_org;
   for (const IndexEntry& e : entries) {
-    std::string pos_key = codec::PositionKey(e.position);
     by_org[e.organization_id].push_back(e.position);
-    aggregate.emplace_back(codec::AggregatePrefix(e.organization_id, e.entity_id) + pos_key, "");
-    idempotency.emplace_back(e.idempotency_key, std::move(pos_key));
+    size_t key = arena.size();
+    codec::AppendAggregateKey(&arena, e.organization_id, e.entity_id, e.position);
+    aggregate.push_back({key, arena.size() - key, std::string::npos});
+    key = arena.size();
+    arena.append(e.idempotency_key);
+    size_t value = arena.size();
+    codec::PutBE64(&arena, e.position);
+    idempotency.push_back({key, e.idempotency_key.size(), value});
   }
+  auto key_of = [&arena](const Ref& r) {
+    return std::string_view(arena).substr(r.key, r.key_size);
+  };
+  auto by_key = [&key_of](const Ref& a, const Ref& b) { return key_of(a) < key_of(b); };
   for (auto* family : {&aggregate, &idempotency}) {
-    std::sort(family->begin(), family->end());
+    std::sort(family->begin(), family->end(), by_key);
     Cf cf = family == &aggregate ? kByAggregate : kIdempotency;
-    for (const auto& [key, val] : *family) batch.Put(rocks_->cf[cf], key, val);
+    for (const Ref& r : *family) {
+      std::string_view k = key_of(r);
+      rocksdb::Slice value = r.value == std::string::npos
+                                 ? rocksdb::Slice()
+                                 : rocksdb::Slice(arena.data() + r.value, 8);
+      batch.Put(rocks_->cf[cf], rocksdb::Slice(k.data(), k.size()), value);
+    }
   }
+  std::string value;
   for (const auto& [org, positions] : by_org) {
     codec::EncodePositions(positions, &value);
-    batch.Put(rocks_->cf[kByOrg], codec::OrgPrefix(org) + codec::PositionKey(positions.front()),
+    batch.Put(rocks_->cf[kByOrg],
+              codec::OrgPrefix(std::string_view(org.data(), org.size())) +
+                  codec::PositionKey(positions.front()),
               value);
   }
   uint64_t through = entries.back().position;
