@@ -468,7 +468,13 @@ bool ParseWithTape(simdjson::dom::parser* dom, simdjson::padded_string_view padd
   std::string_view json(padded.data(), padded.length());
   std::string_view raw = ObjectText(json);
   if (json.size() > kTapeMaxBytes) return false;
-  TextShape shape = ScanTextShape(raw);
+  // Without a stored form to write (replays), only the backslash matters.
+  TextShape shape;
+  if (options.keep_json) {
+    shape = ScanTextShape(raw);
+  } else {
+    shape.has_backslash = std::memchr(raw.data(), '\\', raw.size()) != nullptr;
+  }
   if (shape.has_backslash) return false;
   if (dom->parse(reinterpret_cast<const uint8_t*>(json.data()), json.size(),
                  /*realloc_if_needed=*/false)

@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <ranges>
 
 #include "store/codec.h"
 
@@ -43,7 +44,7 @@ absl::Status IndexWriter::Start(
   absl::Status status;
   auto flush = [&] {
     if (chunk.empty() || !status.ok()) return;
-    status = Write(chunk);
+    status = Write({&chunk, 1});
     chunk.clear();
   };
   absl::Status r = read(watermark, last_position, [&](const StoredEvent& e) {
@@ -67,15 +68,15 @@ void IndexWriter::Enqueue(std::vector<IndexEntry> entries) {
   if (entries.empty()) return;
   {
     std::lock_guard lk(mu_);
-    for (const IndexEntry& e : entries) pending_[e.idempotency_key] = e.position;
     queue_.push_back(std::move(entries));
+    for (const IndexEntry& e : queue_.back()) pending_[e.idempotency_key] = e.position;
   }
   queue_cv_.notify_one();
 }
 
-std::optional<uint64_t> IndexWriter::FindPending(const std::string& key) const {
+std::optional<uint64_t> IndexWriter::FindPending(std::string_view key) const {
   std::lock_guard lk(mu_);
-  auto it = pending_.find(key);
+  auto it = pending_.find(absl::string_view(key.data(), key.size()));
   if (it == pending_.end()) return std::nullopt;
   return it->second;
 }
@@ -90,22 +91,24 @@ absl::Status IndexWriter::status() const {
   return status_;
 }
 
-absl::Status IndexWriter::Write(const std::vector<IndexEntry>& entries) {
+absl::Status IndexWriter::Write(std::span<const std::vector<IndexEntry>> groups) {
   rocksdb::WriteBatch batch;
   // Every key and value of this write goes into one buffer (no allocation per entry); the
   // entries of each family are put in sorted key order: the memtable's skip list then reuses
   // most of its search path from one insert to the next instead of searching from the top
   // each time (random-order inserts were the index thread's dominant cost).
   std::string arena;
-  arena.reserve(entries.size() * 96);
+  size_t count = 0;
+  for (const auto& g : groups) count += g.size();
+  arena.reserve(count * 96);
   struct Ref {
     size_t key, key_size, value;  // offsets into arena; values are 8-byte positions or empty
   };
   std::vector<Ref> aggregate, idempotency;
-  aggregate.reserve(entries.size());
-  idempotency.reserve(entries.size());
+  aggregate.reserve(count);
+  idempotency.reserve(count);
   absl::flat_hash_map<absl::string_view, std::vector<uint64_t>> by_org;
-  for (const IndexEntry& e : entries) {
+  for (const IndexEntry& e : std::views::join(groups)) {
     by_org[e.organization_id].push_back(e.position);
     size_t key = arena.size();
     codec::AppendAggregateKey(&arena, e.organization_id, e.entity_id, e.position);
@@ -139,7 +142,7 @@ absl::Status IndexWriter::Write(const std::vector<IndexEntry>& entries) {
                   codec::PositionKey(positions.front()),
               value);
   }
-  uint64_t through = entries.back().position;
+  uint64_t through = groups.back().back().position;
   batch.Put(rocks_->cf[kMeta], kIndexedKey, codec::PositionKey(through));
   // No WAL: the log is durable, and index entries lost with the memtable in a crash are
   // rebuilt from it on open (the watermark is lost with them: families flush atomically).
@@ -158,26 +161,31 @@ absl::Status IndexWriter::Write(const std::vector<IndexEntry>& entries) {
 
 void IndexWriter::Loop() {
   for (;;) {
-    std::vector<IndexEntry> work;
+    Groups work;
+    size_t count = 0;
     {
       std::unique_lock lk(mu_);
       queue_cv_.wait(lk, [&] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) return;
-      while (!queue_.empty() && work.size() < 200'000) {
-        auto& front = queue_.front();
-        work.insert(work.end(), std::make_move_iterator(front.begin()),
-                    std::make_move_iterator(front.end()));
+      while (!queue_.empty() && count < 200'000) {
+        count += queue_.front().size();
+        work.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    if (skip_writes_) continue;
+    if (skip_writes_) {
+      std::lock_guard lk(mu_);
+      for (auto& g : work) failed_.push_back(std::move(g));  // keys stay pending
+      continue;
+    }
     absl::Status s = Write(work);
     std::lock_guard lk(mu_);
     if (!s.ok()) {
       if (status_.ok()) status_ = s;
-      continue;  // keys stay pending: duplicates are still detected
+      for (auto& g : work) failed_.push_back(std::move(g));  // keys stay pending
+      continue;                                              // duplicates are still detected
     }
-    for (const IndexEntry& e : work) {
+    for (const IndexEntry& e : std::views::join(work)) {
       auto it = pending_.find(e.idempotency_key);
       if (it != pending_.end() && it->second == e.position) pending_.erase(it);
     }

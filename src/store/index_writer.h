@@ -20,7 +20,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -44,23 +46,25 @@ class IndexWriter {
 
   // Indexes the log tail after the durable watermark up to `last_position` (after a crash),
   // then starts the index thread. `read` streams the log like EventStore::ReadRange.
-  absl::Status Start(uint64_t last_position,
-                     const std::function<absl::Status(
-                         uint64_t, uint64_t, const std::function<bool(const StoredEvent&)>&)>& read);
+  absl::Status Start(
+      uint64_t last_position,
+      const std::function<absl::Status(uint64_t, uint64_t,
+                                       const std::function<bool(const StoredEvent&)>&)>& read);
 
   // Queues the entries of one durable group (positions increasing). Their idempotency keys are
   // visible to FindPending immediately.
   void Enqueue(std::vector<IndexEntry> entries);
   // The position of a durable but not yet indexed idempotency key.
-  std::optional<uint64_t> FindPending(const std::string& key) const;
+  std::optional<uint64_t> FindPending(std::string_view key) const;
   bool WaitIndexed(uint64_t position, std::chrono::milliseconds timeout) const;
   uint64_t indexed() const { return indexed_.load(std::memory_order_acquire); }
   // The first error of the index thread (indexes are then stale; the log is unaffected).
   absl::Status status() const;
 
  private:
+  using Groups = std::vector<std::vector<IndexEntry>>;
   void Loop();
-  absl::Status Write(const std::vector<IndexEntry>& entries);
+  absl::Status Write(std::span<const std::vector<IndexEntry>> groups);
 
   Rocks* rocks_;
   bool skip_writes_;
@@ -69,7 +73,10 @@ class IndexWriter {
   mutable std::condition_variable queue_cv_;    // work arrived or stopping
   mutable std::condition_variable indexed_cv_;  // indexed_ advanced
   std::deque<std::vector<IndexEntry>> queue_;
-  absl::flat_hash_map<std::string, uint64_t> pending_;
+  // Views of the keys of queued and in-flight entries: their vectors are moved whole (which
+  // keeps every element in place) until the entries are indexed and erased from here.
+  absl::flat_hash_map<absl::string_view, uint64_t> pending_;
+  Groups failed_;  // entries whose write failed: their keys stay pending
   absl::Status status_;
   bool stopping_ = false;
   std::thread thread_;
