@@ -5,7 +5,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <ranges>
 
 #include "store/codec.h"
 
@@ -108,17 +107,20 @@ absl::Status IndexWriter::Write(std::span<const std::vector<IndexEntry>> groups)
   aggregate.reserve(count);
   idempotency.reserve(count);
   absl::flat_hash_map<absl::string_view, std::vector<uint64_t>> by_org;
-  for (const IndexEntry& e : std::views::join(groups)) {
-    by_org[e.organization_id].push_back(e.position);
-    size_t key = arena.size();
-    codec::AppendAggregateKey(&arena, e.organization_id, e.entity_id, e.position);
-    aggregate.push_back({key, arena.size() - key, std::string::npos});
-    key = arena.size();
-    arena.append(e.idempotency_key);
-    size_t value = arena.size();
-    codec::PutBE64(&arena, e.position);
-    idempotency.push_back({key, e.idempotency_key.size(), value});
+  for (const std::vector<IndexEntry>& group : groups) {
+    for (const IndexEntry& e : group) {
+      by_org[e.organization_id].push_back(e.position);
+      size_t key = arena.size();
+      codec::AppendAggregateKey(&arena, e.organization_id, e.entity_id, e.position);
+      aggregate.push_back({key, arena.size() - key, std::string::npos});
+      key = arena.size();
+      arena.append(e.idempotency_key);
+      size_t value = arena.size();
+      codec::PutBE64(&arena, e.position);
+      idempotency.push_back({key, e.idempotency_key.size(), value});
+    }
   }
+
   auto key_of = [&arena](const Ref& r) {
     return std::string_view(arena).substr(r.key, r.key_size);
   };
@@ -185,9 +187,11 @@ void IndexWriter::Loop() {
       for (auto& g : work) failed_.push_back(std::move(g));  // keys stay pending
       continue;                                              // duplicates are still detected
     }
-    for (const IndexEntry& e : std::views::join(work)) {
-      auto it = pending_.find(e.idempotency_key);
-      if (it != pending_.end() && it->second == e.position) pending_.erase(it);
+    for (const std::vector<IndexEntry>& group : work) {
+      for (const IndexEntry& e : group) {
+        auto it = pending_.find(e.idempotency_key);
+        if (it != pending_.end() && it->second == e.position) pending_.erase(it);
+      }
     }
   }
 }
