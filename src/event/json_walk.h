@@ -111,7 +111,8 @@ bool PlainKey(od::field& field, const PathNode& path, std::string_view* key, Wal
 //
 // A reader J provides, for a J::Value v:
 //   Type(v, &json_type), String(v, &sv), Bool(v, &b), CheckNull(v), CheckNumber(v),
-//   Double(v, &d), IsIntegerLiteral(v), Int64(v, &i), MoneyNumber(v, &money) -> MoneyParseError,
+//   NumberText(v, &text), IsIntegerLiteral(v), Int64(v, &i),
+//   MoneyNumber(v, &money) -> MoneyParseError,
 //   Fields(v, path, ctx, fn(key, value, child_path)) over an object (keys as written,
 //   duplicates rejected), Elements(v, path, ctx, fn(index, value, child_path)) over an array.
 // The error-returning ones give simdjson::SUCCESS or the reason.
@@ -129,7 +130,11 @@ struct OdJson {
   static simdjson::error_code CheckNumber(Value& v) {
     return IsJsonNumber(TrimmedToken(v)) ? simdjson::SUCCESS : simdjson::NUMBER_ERROR;
   }
-  static simdjson::error_code Double(Value& v, double* d) { return v.get_double().get(*d); }
+  // The number's text as written. REQUIRES: CheckNumber(v) succeeded.
+  static bool NumberText(Value& v, std::string_view* text) {
+    *text = TrimmedToken(v);
+    return true;
+  }
   static bool IsIntegerLiteral(Value& v) {
     return TrimmedToken(v).find_first_of(".eE") == std::string_view::npos;
   }
@@ -295,24 +300,11 @@ struct TapeJson {
   static simdjson::error_code CheckNumber(Value& v) {
     return TapeDoc::IsNumber(v.tag()) ? simdjson::SUCCESS : simdjson::NUMBER_ERROR;
   }
-  static simdjson::error_code Double(Value& v, double* d) {
-    uint64_t bits = v.doc->next_word(v.index);
-    switch (v.tag()) {
-      case 'd':
-        std::memcpy(d, &bits, sizeof *d);
-        return simdjson::SUCCESS;
-      case 'l':
-        *d = static_cast<double>(static_cast<int64_t>(bits));
-        return simdjson::SUCCESS;
-      case 'u':
-        *d = static_cast<double>(bits);
-        return simdjson::SUCCESS;
-      default:
-        return simdjson::INCORRECT_TYPE;
-    }
+  static bool NumberText(Value& v, std::string_view* text) {
+    return v.doc->NumberText(v.index, text);
   }
-  // 'd' also holds integers past uint64 and -0; On-Demand decides those (the caller falls
-  // back to it on any rejection).
+  // 'd' also holds integers past uint64; On-Demand decides those (the caller falls back to
+  // it on any rejection).
   static bool IsIntegerLiteral(Value& v) { return v.tag() == 'l' || v.tag() == 'u'; }
   static simdjson::error_code Int64(Value& v, int64_t* i) {
     if (v.tag() != 'l') return simdjson::NUMBER_OUT_OF_RANGE;

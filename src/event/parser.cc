@@ -229,6 +229,7 @@ class EnvelopeReader {
       od::json_type type;
       if (auto e = J::Type(v, &type)) return ctx_.Fail(e, path);
       if (type == od::json_type::null) {
+        if (auto e = J::CheckNull(v)) return ctx_.Fail(e, path);  // type() peeks one letter
         return true;
       }
       std::string_view ignored;
@@ -669,7 +670,14 @@ std::string EventParser::ParseBody(
 }
 
 std::string NewUuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
+  // Seeded with 256 bits: one 32-bit seed per thread would make two threads (or processes)
+  // that drew the same seed produce the same ids.
+  thread_local std::mt19937_64 rng = [] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device(),
+                       device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
   uint64_t hi = rng(), lo = rng();
   hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "event/event_diff.h"
@@ -275,6 +276,37 @@ TEST_F(ParserTest, TapePathMatchesReferenceOnSimulatorEvents) {
   EXPECT_GT(accepted, n * 9 / 10);
   EXPECT_LT(accepted, n);
   EXPECT_EQ(parser_.tape_accepted() - before, accepted);
+}
+
+// Number fields are read from their text by one correctly rounded parser on both paths: -0
+// keeps its sign (the DOM tape writes it as the integer 0), long decimals and long exponents
+// are read exactly (simdjson 3.0.1's On-Demand misreads them).
+TEST_F(ParserTest, NumberFieldsAreReadFromTheirText) {
+  auto hours = [](std::string_view n) {
+    return Envelope("project.time.logged",
+                    std::string(R"({"project_id":"p","employee_id":"e","billable":true,"hours":)") +
+                        std::string(n) + "}");
+  };
+  ASSERT_TRUE(Parse(hours("0.1000000000000000055511151231257827")));
+  EXPECT_EQ(ev_.field(2).number, 0.1);
+  ASSERT_TRUE(Parse(hours("0.18446744073709551616")));
+  EXPECT_EQ(ev_.field(2).number, 0.18446744073709551616);
+  ASSERT_TRUE(Parse(hours("1e0000000000000000000001")));
+  EXPECT_EQ(ev_.field(2).number, 10.0);
+  ASSERT_TRUE(Parse(hours("2.5E-0000000000000000000000")));
+  EXPECT_EQ(ev_.field(2).number, 2.5);
+  ExpectRejected(hours("1e-400"), "data.payload.hours", "finite");
+  ASSERT_TRUE(Parse(Envelope("project.created", R"({"name":"n","budget_hours":-0})")));
+  EXPECT_TRUE(std::signbit(ev_.field(1).number));
+}
+
+// null is accepted only as the literal null (On-Demand's type() looks at the first letter).
+TEST_F(ParserTest, NullMustBeTheLiteral) {
+  EXPECT_FALSE(Parse(Envelope("crm.contact.deleted", "{}", R"("causation_id":nul,)")));
+  EXPECT_FALSE(Parse(Envelope("crm.contact.created", R"({"name":"n","email":nulx})")));
+  EXPECT_FALSE(Parse(
+      Envelope("finance.payment.received", R"({"invoice_id":"i","amount":5,"currency":nil})")));
+  EXPECT_TRUE(Parse(Envelope("crm.contact.created", R"({"name":"n","email":null})")));
 }
 
 TEST_F(ParserTest, TypeSpecificRules) {

@@ -68,7 +68,15 @@ void IndexWriter::Enqueue(std::vector<IndexEntry> entries) {
   {
     std::lock_guard lk(mu_);
     queue_.push_back(std::move(entries));
-    for (const IndexEntry& e : queue_.back()) pending_[e.idempotency_key] = e.position;
+    for (const IndexEntry& e : queue_.back()) {
+      // A key queued again (only a colliding server-made id could be) must view the newest
+      // entry: the older one's string is freed once its group is indexed.
+      auto [it, inserted] = pending_.try_emplace(e.idempotency_key, e.position);
+      if (!inserted) {
+        pending_.erase(it);
+        pending_.emplace(e.idempotency_key, e.position);
+      }
+    }
   }
   queue_cv_.notify_one();
 }
