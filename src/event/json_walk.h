@@ -206,7 +206,6 @@ class TapeDoc {
         text_end_(text.data() + text.size()),
         scan_text_(text.data()) {}
 
-  uint64_t word(uint32_t i) const { return tape_[i]; }
   uint8_t tag(uint32_t i) const { return static_cast<uint8_t>(tape_[i] >> 56); }
   uint64_t next_word(uint32_t i) const { return tape_[i + 1]; }
   std::string_view string(uint32_t i) const {

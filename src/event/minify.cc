@@ -1,5 +1,6 @@
 #include "event/minify.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -73,68 +74,57 @@ inline uint64_t PrefixXor(uint64_t x) {
   return x;
 #endif
 }
+
+struct Block {
+  __m256i lo, hi;
+};
+
+inline Block LoadBlock(const char* p) {
+  return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)),
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32))};
+}
+
+// The 64 bytes at p, or the n < 64 left padded with a byte that is neither quote, backslash
+// nor space.
+inline Block LoadUpTo64(const char* p, size_t n) {
+  if (n >= 64) return LoadBlock(p);
+  alignas(32) char tail[64];
+  std::memset(tail, 'a', sizeof tail);
+  std::memcpy(tail, p, n);
+  return LoadBlock(tail);
+}
+
+inline bool HasBackslash(const Block& b) { return Eq64(b.lo, b.hi, '\\') != 0; }
+
+// For a block without escapes: true when it holds white space outside strings (outside
+// strings, valid JSON holds no byte <= 0x20 but white space). Carries *in_string across blocks.
+inline bool SpaceOutsideStrings(const Block& b, bool* in_string) {
+  uint64_t inside = PrefixXor(Eq64(b.lo, b.hi, '"')) ^ (*in_string ? ~uint64_t{0} : 0);
+  *in_string = (inside >> 63) != 0;
+  return (AtMost64(b.lo, b.hi, 0x20) & ~inside) != 0;
+}
 #endif
 
-// True when `json` has no white space outside strings.
+// True when `json` (valid JSON) has no white space outside strings. Blocks with escapes are
+// scanned byte by byte, the others 64 bytes at a time.
 bool IsCompact(std::string_view json) {
   ScanState st;
-  const char* p = json.data();
-  const char* end = p + json.size();
 #ifdef __AVX2__
-  for (; p + 64 <= end; p += 64) {
-    __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-    uint64_t backslash = Eq64(lo, hi, '\\');
-    if (backslash != 0 || st.escaped) {  // escapes: let the scalar scan track them
-      if (!ScanScalar(p, p + 64, &st)) return false;
-      continue;
+  for (size_t i = 0; i < json.size(); i += 64) {
+    const char* p = json.data() + i;
+    size_t n = std::min<size_t>(64, json.size() - i);
+    Block b = LoadUpTo64(p, n);
+    if (st.escaped || HasBackslash(b)) {
+      if (!ScanScalar(p, p + n, &st)) return false;
+    } else if (SpaceOutsideStrings(b, &st.in_string)) {
+      return false;
     }
-    uint64_t quote = Eq64(lo, hi, '"');
-    uint64_t space =
-        Eq64(lo, hi, ' ') | Eq64(lo, hi, '\n') | Eq64(lo, hi, '\r') | Eq64(lo, hi, '\t');
-    uint64_t in_string = PrefixXor(quote) ^ (st.in_string ? ~uint64_t{0} : 0);
-    if ((space & ~in_string) != 0) return false;
-    st.in_string = (in_string >> 63) != 0;
-  }
-  if (p < end && !st.escaped) {
-    // The tail: one more block, padded with a byte that is neither quote, backslash nor space.
-    alignas(32) char tail[64];
-    std::memset(tail, 'a', sizeof tail);
-    std::memcpy(tail, p, static_cast<size_t>(end - p));
-    __m256i lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(tail));
-    __m256i hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(tail + 32));
-    if (Eq64(lo, hi, '\\') == 0) {
-      uint64_t quote = Eq64(lo, hi, '"');
-      uint64_t space =
-          Eq64(lo, hi, ' ') | Eq64(lo, hi, '\n') | Eq64(lo, hi, '\r') | Eq64(lo, hi, '\t');
-      uint64_t in_string = PrefixXor(quote) ^ (st.in_string ? ~uint64_t{0} : 0);
-      return (space & ~in_string) == 0;
-    }
-  }
-#endif
-  return ScanScalar(p, end, &st);
-}
-
-#ifdef __AVX2__
-// One 64-byte block of text without escapes: sets `shape` and carries `in_string`.
-inline bool ShapeBlock(const char* p, TextShape* shape, bool* in_string) {
-  __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-  if (Eq64(lo, hi, '\\') != 0) {
-    shape->has_backslash = true;
-    return false;
-  }
-  if (shape->compact) {
-    uint64_t quote = Eq64(lo, hi, '"');
-    // Outside strings, valid JSON holds no byte <= 0x20 but white space.
-    uint64_t space = AtMost64(lo, hi, 0x20);
-    uint64_t inside = PrefixXor(quote) ^ (*in_string ? ~uint64_t{0} : 0);
-    if ((space & ~inside) != 0) shape->compact = false;
-    *in_string = (inside >> 63) != 0;
   }
   return true;
-}
+#else
+  return ScanScalar(json.data(), json.data() + json.size(), &st);
 #endif
+}
 
 void CopyOrMinify(std::string_view json, bool compact, std::string* out);
 
@@ -142,22 +132,19 @@ void CopyOrMinify(std::string_view json, bool compact, std::string* out);
 
 TextShape ScanTextShape(std::string_view json) {
   TextShape shape;
-  const char* p = json.data();
-  const char* end = p + json.size();
 #ifdef __AVX2__
   bool in_string = false;
-  for (; p + 64 <= end; p += 64) {
-    if (!ShapeBlock(p, &shape, &in_string)) return shape;
-  }
-  if (p < end) {
-    alignas(32) char tail[64];
-    std::memset(tail, 'a', sizeof tail);  // neither quote, backslash nor space
-    std::memcpy(tail, p, static_cast<size_t>(end - p));
-    ShapeBlock(tail, &shape, &in_string);
+  for (size_t i = 0; i < json.size(); i += 64) {
+    Block b = LoadUpTo64(json.data() + i, json.size() - i);
+    if (HasBackslash(b)) {
+      shape.has_backslash = true;
+      return shape;
+    }
+    if (shape.compact && SpaceOutsideStrings(b, &in_string)) shape.compact = false;
   }
   return shape;
 #else
-  shape.has_backslash = std::memchr(p, '\\', json.size()) != nullptr;
+  shape.has_backslash = std::memchr(json.data(), '\\', json.size()) != nullptr;
   if (!shape.has_backslash) shape.compact = IsCompact(json);
   return shape;
 #endif

@@ -17,8 +17,6 @@ namespace od = internal::od;
 using internal::PathNode;
 using internal::WalkContext;
 
-namespace {}  // namespace
-
 namespace {
 
 // Character classes of the envelope's identifiers, one table lookup per byte.
@@ -39,9 +37,10 @@ inline uint8_t ClassOf(char c) { return kCharClass[static_cast<unsigned char>(c)
 
 bool IsValidOrganizationId(std::string_view s) {
   if (s.empty() || s.size() > 64 || s.front() == '-' || s.back() == '-') return false;
-  uint8_t all = kLowerOrDigit;
-  for (char c : s) all &= ClassOf(c) & (kLowerOrDigit | kHyphen) ? kLowerOrDigit : 0;
-  return all != 0;
+  for (char c : s) {
+    if ((ClassOf(c) & (kLowerOrDigit | kHyphen)) == 0) return false;
+  }
+  return true;
 }
 
 namespace {
@@ -467,8 +466,8 @@ std::string_view ObjectText(std::string_view json) {
 bool ParseWithTape(simdjson::dom::parser* dom, simdjson::padded_string_view padded,
                    const ParserOptions& options, Event* ev, std::vector<FieldError>* errors) {
   std::string_view json(padded.data(), padded.length());
-  std::string_view raw = ObjectText(json);
   if (json.size() > kTapeMaxBytes) return false;
+  std::string_view raw = ObjectText(json);
   // Without a stored form to write (replays), only the backslash matters.
   TextShape shape;
   if (options.keep_json) {
@@ -535,10 +534,10 @@ bool EventParser::ParseOne(std::string_view json, Event* event, std::vector<Fiel
 bool EventParser::Parse(std::string_view json, size_t readable_after, Event* event,
                         std::vector<FieldError>* errors) {
   errors->clear();
-  bool copied = false;
+  simdjson::padded_string_view padded;
+  bool copied = false;  // padded is our zero-padded copy
   if (options_.tape) {
     // The DOM parser reads, and ignores, up to SIMDJSON_PADDING bytes past the end.
-    simdjson::padded_string_view padded;
     if (readable_after >= simdjson::SIMDJSON_PADDING) {
       padded = simdjson::padded_string_view(json.data(), json.size(), json.size() + readable_after);
     } else {
@@ -551,10 +550,8 @@ bool EventParser::Parse(std::string_view json, size_t readable_after, Event* eve
     }
     errors->clear();
   }
-  simdjson::padded_string_view padded =
-      copied ? simdjson::padded_string_view(impl_->buffer.data(), json.size(),
-                                            impl_->buffer.size() + simdjson::SIMDJSON_PADDING)
-             : impl_->Pad(json);
+  // On-Demand always reads a zero-padded copy (see PadInto).
+  if (!copied) padded = impl_->Pad(json);
   return ParseWithOnDemand(&impl_->parser, &impl_->retype, padded, options_, event, errors);
 }
 
@@ -655,7 +652,12 @@ std::string EventParser::ParseBody(
       std::string_view raw;
       if (auto e = v.get_object().get(obj)) return broken(e);
       if (auto e = obj.raw_json().get(raw)) return broken(e);
-      ok = ParseOne(raw, &ev, &errors);
+      // The element lies in the padded copy of the body: the tape path reads it in place.
+      const char* body_end = impl_->body_buffer.data() + impl_->body_buffer.size();
+      ok = Parse(
+          raw,
+          static_cast<size_t>(body_end - (raw.data() + raw.size())) + simdjson::SIMDJSON_PADDING,
+          &ev, &errors);
       if (!ok && IsBrokenJson(errors)) {
         return "the body " + errors[0].message + " (in event " + std::to_string(index) + ")";
       }

@@ -444,6 +444,7 @@ TEST_F(ParserTest, BodyArrayReportsEachEventOnItsOwn) {
                      Envelope("crm.contact.created", R"({"name":"n"})") + "]";
   std::vector<bool> oks;
   std::vector<std::string> first_error;
+  const uint64_t before = parser_.tape_accepted();
   std::string err =
       parser_.ParseBody(body, BodyFormat::kJson, [&](size_t i, Event& ev, const ItemResult& r) {
         EXPECT_EQ(i, oks.size());
@@ -453,6 +454,7 @@ TEST_F(ParserTest, BodyArrayReportsEachEventOnItsOwn) {
   EXPECT_EQ(err, "");
   EXPECT_EQ(oks, (std::vector<bool>{true, false, false, true}));
   EXPECT_EQ(first_error[2], "data.payload.name");
+  EXPECT_EQ(parser_.tape_accepted() - before, 2u);  // the elements, read where they lie
 }
 
 TEST_F(ParserTest, BodyErrorsAreWholeBody) {

@@ -215,12 +215,11 @@ bool ReadLines(typename J::Value& v, od::json_type type, const FieldSpec& spec,
         return true;
       });
   if (!ok) return false;
-  size_t index = count;
-  if (ledger && index < 2) {
+  if (ledger && count < 2) {
     ctx.Error(path, "must have at least 2 lines");
     return false;
   }
-  if (!ledger && index < 1) {
+  if (!ledger && count < 1) {
     ctx.Error(path, "must have at least 1 line");
     return false;
   }

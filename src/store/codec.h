@@ -41,25 +41,24 @@ inline std::string PositionKey(uint64_t p) {
   PutBE64(&k, p);
   return k;
 }
-inline std::string OrgPrefix(std::string_view org) {
-  std::string k(org);
-  k.push_back('\0');
-  return k;
-}
-inline std::string AggregatePrefix(std::string_view org, std::string_view entity) {
-  std::string k = OrgPrefix(org);
-  k.push_back(static_cast<char>(entity.size()));  // ≤ 128 by the contract
-  k.append(entity);
-  return k;
-}
-// AggregatePrefix(org, entity) + PositionKey(position), appended to *out.
-inline void AppendAggregateKey(std::string* out, std::string_view org, std::string_view entity,
-                               uint64_t position) {
+inline void AppendOrgPrefix(std::string* out, std::string_view org) {
   out->append(org);
   out->push_back('\0');
-  out->push_back(static_cast<char>(entity.size()));
+}
+inline std::string OrgPrefix(std::string_view org) {
+  std::string k;
+  AppendOrgPrefix(&k, org);
+  return k;
+}
+inline void AppendAggregatePrefix(std::string* out, std::string_view org, std::string_view entity) {
+  AppendOrgPrefix(out, org);
+  out->push_back(static_cast<char>(entity.size()));  // ≤ 128 by the contract
   out->append(entity);
-  PutBE64(out, position);
+}
+inline std::string AggregatePrefix(std::string_view org, std::string_view entity) {
+  std::string k;
+  AppendAggregatePrefix(&k, org, entity);
+  return k;
 }
 inline std::string IdempotencyKey(std::string_view org, std::string_view event_id) {
   std::string k = OrgPrefix(org);

@@ -119,7 +119,8 @@ absl::Status IndexWriter::Write(std::span<const std::vector<IndexEntry>> groups)
     for (const IndexEntry& e : group) {
       by_org[e.organization_id].push_back(e.position);
       size_t key = arena.size();
-      codec::AppendAggregateKey(&arena, e.organization_id, e.entity_id, e.position);
+      codec::AppendAggregatePrefix(&arena, e.organization_id, e.entity_id);
+      codec::PutBE64(&arena, e.position);
       aggregate.push_back({key, arena.size() - key, std::string::npos});
       key = arena.size();
       arena.append(e.idempotency_key);
