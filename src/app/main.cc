@@ -41,6 +41,12 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
   opt("--max-body-bytes", &o->http.max_body_bytes, "largest request body (413 above)");
   opt("--max-header-bytes", &o->http.max_header_bytes, "largest request header (431 above)");
   opt("--max-connections", &o->http.max_connections, "concurrent connections accepted");
+  opt("--max-connections-per-ip", &o->http.max_connections_per_ip,
+      "concurrent connections from one client address (0: no limit; raise behind a proxy)");
+  opt("--min-free-disk-mb", &o->min_free_disk_mb,
+      "refuse appends (503) while the data disk has less free (0: no check)");
+  opt("--disk-reserve-mb", &o->disk_reserve_mb,
+      "space held in the data directory and released on start, for recovery on a full disk");
   opt("--max-event-bytes", &o->parser.max_event_bytes, "largest event, minified");
   opt("--max-batch-events", &o->parser.max_batch_events, "most events in one POST");
   auto ms = [&](const std::string& name, std::chrono::milliseconds* target, const std::string& help) {
@@ -52,6 +58,8 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
         }())
         ->default_str(std::to_string(target->count()));
   };
+  ms("--header-timeout-ms", &o->http.header_timeout,
+     "time for a new connection to send its first complete request header");
   ms("--request-timeout-ms", &o->http.request_timeout, "time to receive one request");
   ms("--idle-timeout-ms", &o->http.idle_timeout, "keep-alive idle time before closing");
 }

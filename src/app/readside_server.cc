@@ -87,7 +87,9 @@ absl::Status ReadsideServer::Start() {
     m.access_log = std::move(*log);
     m.access_log->RegisterMetrics(&m.metrics);
   }
-  auto store = store::EventStore::Open({.path = m.options.data_dir + "/events"});
+  auto store = store::EventStore::Open({.path = m.options.data_dir + "/events",
+                                        .min_free_bytes = m.options.min_free_disk_mb << 20,
+                                        .reserve_bytes = m.options.disk_reserve_mb << 20});
   if (!store.ok()) return store.status();
   m.store = std::move(*store);
   m.ingest = std::make_unique<ingest::IngestService>(m.store.get(), m.options.parser);
@@ -115,6 +117,9 @@ absl::Status ReadsideServer::Start() {
                         .metrics_public = m.options.metrics_public,
                         .per_token = limit(m.options.rate_limit_per_token)},
       clock);
+  // SIGTERM: reads waiting for min_position are answered at once (503 with Retry-After),
+  // so that draining does not wait for them.
+  http_options.on_drain = [projector = m.projector.get()] { projector->CancelWaits(); };
   http_options.on_reload = [this] {
     absl::Status s = ReloadKeys();
     std::fprintf(stderr, "readside: SIGHUP: %s\n",

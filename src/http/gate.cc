@@ -13,6 +13,9 @@ constexpr std::string_view kExposeHeaders =
 
 bool IsPublic(const Request& req, bool metrics_public) {
   if (req.path.starts_with("/health/")) return true;
+  // The API's description is public (api.md): clients and tools read it before they hold a
+  // token.
+  if (req.path == "/openapi.json" || req.path == "/docs") return true;
   return metrics_public && req.path == "/metrics";
 }
 

@@ -65,6 +65,16 @@ void ServeView(const Services& s, Request& req, Responder respond,
   auto shared = std::make_shared<Request>(req);
   auto wait_ms = consistency.wait.count();
   projector->WhenApplied(wanted, consistency.wait, [=](bool reached) {
+    if (!reached && projector->WaitsCancelled()) {
+      return respond(ProblemResponse({.status = 503,
+                                      .title = "Shutting down",
+                                      .detail = "the server is shutting down; position " +
+                                                std::to_string(wanted) +
+                                                " was not applied yet. Retry on another node "
+                                                "or after the restart",
+                                      .retry_after_seconds = 1},
+                                     shared->path));
+    }
     if (!reached) {
       return respond(ProblemResponse(
           {.status = 503,

@@ -1,6 +1,7 @@
 // Operational routes: health, Prometheus metrics, the OpenAPI document.
 
 #include "common/json_writer.h"
+#include "http/docs_page.h"
 #include "http/openapi.h"
 #include "http/response_cache.h"
 #include "http/routes.h"
@@ -9,11 +10,16 @@
 namespace readside::http {
 namespace {
 
-std::string HealthBody(std::string_view status, uint64_t applied, uint64_t stored) {
+// `writable`: the store's write status (OK, or why appends are refused).
+std::string HealthBody(std::string_view status, uint64_t applied, uint64_t stored,
+                       const absl::Status& writable) {
   JsonBuilder b;
   b.BeginObject().Key("status").String(status);
   b.Key("applied_position").Int(static_cast<int64_t>(applied));
-  b.Key("stored_position").Int(static_cast<int64_t>(stored)).EndObject();
+  b.Key("stored_position").Int(static_cast<int64_t>(stored));
+  b.Key("writable").Bool(writable.ok());
+  if (!writable.ok()) b.Key("reason").String(std::string(writable.message()));
+  b.EndObject();
   return b.Take();
 }
 
@@ -22,15 +28,19 @@ std::string HealthBody(std::string_view status, uint64_t applied, uint64_t store
 void AddOpsRoutes(Router* router, const Services& s) {
   router->Add("GET", "/health/live", [s](Request&, Responder respond) {
     uint64_t stored = s.store->LastPosition();
-    respond(JsonResponse(HealthBody("live", s.projector->AppliedPosition(), stored)));
+    respond(JsonResponse(
+        HealthBody("live", s.projector->AppliedPosition(), stored, s.store->WriteStatus())));
   });
   router->Add("GET", "/health/ready", [s](Request&, Responder respond) {
     // Stored position first: a commit between the two reads can only make us look behind.
     uint64_t stored = s.store->LastPosition();
     uint64_t applied = s.projector->AppliedPosition();
     bool ready = s.projector->Ready();
-    Response r = JsonResponse(HealthBody(ready ? "ready" : "catching_up", applied, stored),
-                              ready ? 200 : 503);
+    // Readiness is about reads (api.md): a store that refuses appends (a full disk) still
+    // serves every read, so the answer stays 200 and says why ingest is refused.
+    absl::Status writable = s.store->WriteStatus();
+    std::string_view status = !ready ? "catching_up" : writable.ok() ? "ready" : "read_only";
+    Response r = JsonResponse(HealthBody(status, applied, stored, writable), ready ? 200 : 503);
     if (!ready) r.headers.emplace_back("Retry-After", "1");
     respond(std::move(r));
   });
@@ -59,6 +69,12 @@ void AddOpsRoutes(Router* router, const Services& s) {
   });
   router->Add("GET", "/openapi.json", [](Request&, Responder respond) {
     respond(JsonResponse(std::string(OpenApiDocument())));
+  });
+  router->Add("GET", "/docs", [](Request&, Responder respond) {
+    static const std::string page = RenderDocsPage(OpenApiDocument());
+    Response r{200, "text/html; charset=utf-8", page, {}};
+    r.headers.emplace_back("Content-Security-Policy", std::string(kDocsPagePolicy));
+    respond(std::move(r));
   });
 }
 

@@ -19,6 +19,9 @@
 #include <set>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+
 namespace readside::http {
 
 namespace beast = boost::beast;
@@ -41,7 +44,11 @@ struct Server::Impl {
   net::steady_timer accept_retry{ioc};
   net::signal_set signals{ioc};
   std::atomic<bool> draining{false};
-  std::atomic<size_t> connections{0};
+  std::atomic<size_t> connections{0};  // every open connection, health-only ones included
+  std::atomic<size_t> health_reserved{0};  // accepted beyond a cap, for /health/* only
+  // Open connections per client address (the per-IP cap).
+  absl::Mutex ip_mu;
+  absl::flat_hash_map<std::string, size_t> per_ip ABSL_GUARDED_BY(ip_mu);
   std::atomic<uint64_t> request_counter{0};
   std::string NextRequestId() { return std::to_string(request_counter.fetch_add(1) + 1); }
   std::mutex sessions_mu;
@@ -49,6 +56,10 @@ struct Server::Impl {
   Server* server = nullptr;
 
   void Accept();
+  // Takes a slot for a new connection from `ip`: false when the total or the per-address cap
+  // is reached (then nothing is taken). ReleaseSlot gives it back.
+  bool TakeSlot(const std::string& ip);
+  void ReleaseSlot(const std::string& ip, bool health_only);
   void WaitForSignal();
   void CheckDrained();
   void StopAll();
@@ -56,32 +67,49 @@ struct Server::Impl {
 
 namespace {
 
-// Fills `out` from a parsed message; false when the target is not an origin-form URL.
-bool ToRequest(bhttp::request<bhttp::string_body>& msg, Request* out) {
+// Fills `out` from a parsed message; a 400 problem when the target is not an origin-form
+// URL, a query parameter is repeated (which one wins would be a guess), or an HTTP/1.1
+// request has no Host (RFC 9112 §3.2).
+std::optional<Problem> ToRequest(bhttp::request<bhttp::string_body>& msg, Request* out) {
   out->method = std::string(msg.method_string());
   auto parsed = boost::urls::parse_origin_form(msg.target());
-  if (!parsed) return false;
+  if (!parsed) return Problem{.status = 400, .title = "Bad request",
+                              .detail = "malformed request target"};
   out->path = std::string(parsed->path());
-  for (auto param : parsed->params()) out->query[param.key] = param.value;
+  if (msg.version() >= 11 && msg.find(bhttp::field::host) == msg.end()) {
+    return Problem{.status = 400, .title = "Bad request",
+                   .detail = "an HTTP/1.1 request needs a Host header (RFC 9112, section 3.2)",
+                   .errors = {{"Host", "required"}}};
+  }
+  for (auto param : parsed->params()) {
+    if (!out->query.emplace(param.key, param.value).second) {
+      return Problem{.status = 400, .title = "Bad request",
+                     .detail = "query parameter '" + std::string(param.key) +
+                               "' is given more than once",
+                     .errors = {{std::string(param.key), "must be given at most once"}}};
+    }
+  }
   for (const auto& field : msg) {
     std::string name(field.name_string());
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     out->headers[name] = std::string(field.value());
   }
   out->body = std::move(msg.body());
-  return true;
+  return std::nullopt;
 }
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl* server)
-      : stream_(std::move(socket)), server_(server) {
+  // `health_only`: accepted beyond a connection cap; answers /health/* once, then closes.
+  Session(tcp::socket socket, Server::Impl* server, std::string remote, bool health_only)
+      : stream_(std::move(socket)),
+        server_(server),
+        health_only_(health_only),
+        remote_(std::move(remote)) {
     // Beast reads at most the buffer's spare capacity (and at least 512 bytes) per call: an
-    // empty buffer would read a 1 MB batch in thousands of small reads.
-    buffer_.reserve(64 * 1024);
-    beast::error_code ec;
-    auto peer = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = peer.address().to_string();
+    // empty buffer would read a 1 MB batch in thousands of small reads. A health check
+    // needs little.
+    buffer_.reserve(health_only ? 1024 : 64 * 1024);
   }
 
   void Start() {
@@ -103,8 +131,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(server_->options.max_header_bytes));
-    // The first request of a connection gets the request timeout; later ones wait idle first.
-    stream_.expires_after(first_ ? server_->options.request_timeout
+    // A new connection must send its header soon; later requests may wait idle first.
+    stream_.expires_after(first_ ? std::min(server_->options.header_timeout,
+                                            server_->options.request_timeout)
                                  : server_->options.idle_timeout);
     first_ = false;
     bhttp::async_read_header(stream_, buffer_, *parser_,
@@ -114,6 +143,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
     busy_ = true;
+    if (health_only_ && !parser_->get().target().starts_with("/health/")) {
+      return Fail(503, "Service unavailable",
+                  "the server is at its connection limit (in total, or for your address); "
+                  "retry later",
+                  1);
+    }
     if (parser_->is_done()) return OnRead({}, 0);  // no body (GET): no second read
     stream_.expires_after(server_->options.request_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
@@ -140,7 +175,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Answers an error that leaves the connection unusable, then closes it without a reset
   // (Linger), so that the client reads the answer although it is still sending.
-  void Fail(int status, std::string title, std::string detail) {
+  void Fail(int status, std::string title, std::string detail, int retry_after_seconds = 0) {
     busy_ = true;
     keep_alive_ = false;
     linger_ = true;
@@ -154,7 +189,8 @@ class Session : public std::enable_shared_from_this<Session> {
       req.path = std::string(target.substr(0, target.find('?')));
     }
     Send(req, ProblemResponse({.status = status, .title = std::move(title),
-                               .detail = std::move(detail)}, req.path), 0);
+                               .detail = std::move(detail),
+                               .retry_after_seconds = retry_after_seconds}, req.path), 0);
   }
 
   // Half-closes, then reads and discards what the client still sends (bounded in time and
@@ -181,15 +217,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     auto msg = parser_->release();
     auto req = std::make_shared<Request>();
-    if (!ToRequest(msg, req.get())) {
-      keep_alive_ = false;
-      Send(*req, ProblemResponse({.status = 400, .title = "Bad request",
-                                  .detail = "malformed request target"}, ""), 0);
-      return;
-    }
     req->request_id = server_->NextRequestId();
     req->remote = remote_;
-    keep_alive_ = msg.keep_alive() && !server_->draining.load();
+    if (std::optional<Problem> bad = ToRequest(msg, req.get())) {
+      keep_alive_ = false;
+      Send(*req, ProblemResponse(*bad, req->path), 0);
+      return;
+    }
+    keep_alive_ = msg.keep_alive() && !server_->draining.load() && !health_only_;
     stream_.expires_never();  // the handler's own time (durable ingest) is not the client's fault
     auto start = std::chrono::steady_clock::now();
     server_->handler(*req, [self = shared_from_this(), req, start](Response resp) {
@@ -226,9 +261,12 @@ class Session : public std::enable_shared_from_this<Session> {
     // scripts, no caching of tenant data by shared caches, no referrer leaks.
     h += "X-Content-Type-Options: nosniff\r\n"
          "X-Frame-Options: DENY\r\n"
-         "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
          "Referrer-Policy: no-referrer\r\n"
          "Cache-Control: no-store\r\n";
+    // A page (GET /docs) may bring its own, still strict, policy.
+    bool own_policy = false;
+    for (const auto& header : resp.headers) own_policy |= header.first == "Content-Security-Policy";
+    if (!own_policy) h += "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n";
     for (const auto& [name, value] : resp.headers) AppendField(h, name, value);
     if (!no_content) AppendField(h, "Content-Length", std::to_string(resp.body.size()));
     if (!keep_alive) h += "Connection: close\r\n";
@@ -274,7 +312,7 @@ class Session : public std::enable_shared_from_this<Session> {
       std::lock_guard lk(server->sessions_mu);
       server->sessions.erase(shared_from_this());
     }
-    server->connections.fetch_sub(1);
+    server->ReleaseSlot(remote_, health_only_);
     server->CheckDrained();
   }
 
@@ -282,6 +320,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Server::Impl* server_;
+  const bool health_only_;
   bool busy_ = false;
   bool first_ = true;
   bool keep_alive_ = true;
@@ -317,7 +356,9 @@ absl::StatusOr<Request> ParseHttpRequest(std::string_view bytes, const ServerOpt
   }
   auto msg = parser.release();
   Request req;
-  if (!ToRequest(msg, &req)) return absl::InvalidArgumentError("malformed request target");
+  if (std::optional<Problem> bad = ToRequest(msg, &req)) {
+    return absl::InvalidArgumentError(bad->detail);
+  }
   return req;
 }
 
@@ -334,12 +375,27 @@ void Server::Impl::Accept() {
         if (!e && acceptor.is_open()) Accept();
       });
     }
-    if (connections.load() >= options.max_connections || draining.load()) {
+    beast::error_code peer_ec;
+    auto peer = socket.remote_endpoint(peer_ec);
+    std::string ip = peer_ec ? std::string() : peer.address().to_string();
+    bool health_only = false;
+    bool admitted = !draining.load() && !peer_ec;
+    if (admitted && !TakeSlot(ip)) {
+      // Over a cap: a few more connections may still ask for health, so that load balancers
+      // and orchestrators see the process alive while clients hold every slot.
+      admitted = health_reserved.fetch_add(1) < options.health_reserve;
+      if (admitted) {
+        connections.fetch_add(1);
+        health_only = true;
+      } else {
+        health_reserved.fetch_sub(1);
+      }
+    }
+    if (!admitted) {
       beast::error_code ignored;
       socket.close(ignored);
     } else {
-      connections.fetch_add(1);
-      auto session = std::make_shared<Session>(std::move(socket), this);
+      auto session = std::make_shared<Session>(std::move(socket), this, std::move(ip), health_only);
       {
         std::lock_guard lk(sessions_mu);
         sessions.insert(session);
@@ -348,6 +404,29 @@ void Server::Impl::Accept() {
     }
     Accept();
   });
+}
+
+bool Server::Impl::TakeSlot(const std::string& ip) {
+  if (connections.load() - health_reserved.load() >= options.max_connections) return false;
+  if (options.max_connections_per_ip > 0) {
+    absl::MutexLock lock(&ip_mu);
+    size_t& open = per_ip[ip];
+    if (open >= options.max_connections_per_ip) return false;
+    ++open;
+  }
+  connections.fetch_add(1);
+  return true;
+}
+
+void Server::Impl::ReleaseSlot(const std::string& ip, bool health_only) {
+  if (health_only) {
+    health_reserved.fetch_sub(1);
+  } else if (options.max_connections_per_ip > 0) {
+    absl::MutexLock lock(&ip_mu);
+    auto it = per_ip.find(ip);
+    if (it != per_ip.end() && --it->second == 0) per_ip.erase(it);
+  }
+  connections.fetch_sub(1);
 }
 
 void Server::Impl::WaitForSignal() {
@@ -445,6 +524,7 @@ void Server::Run() {
 void Server::Shutdown() {
   net::post(impl_->ioc, [impl = impl_.get()] {
     if (impl->draining.exchange(true)) return;
+    if (impl->options.on_drain) impl->options.on_drain();
     beast::error_code ec;
     impl->acceptor.close(ec);
     impl->accept_retry.cancel();

@@ -23,11 +23,23 @@ struct ServerOptions {
   int threads = 0;       // 0 = one per core
   size_t max_body_bytes = 16 << 20;   // spec: one batch ≤ 16 MiB → 413 above
   size_t max_header_bytes = 16 << 10;
+  // A new connection must send its first complete request header within this (and within
+  // request_timeout): an idle or trickling connection holds a slot only this long.
+  std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds request_timeout{30'000};  // to receive one whole request
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
   size_t max_connections = 10'000;
+  // Connections from one client address; 0: no limit. Behind a proxy every client has the
+  // proxy's address: raise it or turn it off there.
+  size_t max_connections_per_ip = 1'000;
+  // Connections accepted beyond either cap that may only ask /health/* (then close), so that
+  // health checks are answered while the caps are reached.
+  size_t health_reserve = 8;
   bool handle_signals = true;  // SIGTERM/SIGINT → graceful Shutdown
   std::function<void()> on_reload;  // called on SIGHUP (handle_signals), e.g. to re-read keys
+  // Called once when draining starts (SIGTERM or Shutdown), e.g. to answer requests that
+  // wait for something at once instead of holding the drain.
+  std::function<void()> on_drain;
   std::chrono::milliseconds drain_timeout{10'000};
 };
 

@@ -125,13 +125,18 @@ void Projector::WhenApplied(uint64_t position, std::chrono::milliseconds timeout
                             std::function<void(bool)> done) {
   {
     std::lock_guard lk(mu_);
-    if (AppliedPosition() < position && !stop_) {
+    if (AppliedPosition() < position && !stop_ && !waits_cancelled_.load()) {
       waiters_.push_back({position, std::chrono::steady_clock::now() + timeout, std::move(done)});
       cv_.notify_all();
       return;
     }
   }
   done(AppliedPosition() >= position);
+}
+
+void Projector::CancelWaits() {
+  waits_cancelled_.store(true);
+  FireWaiters(/*stopping=*/true);
 }
 
 // Answers the waiters whose position is applied or whose deadline passed.
@@ -154,7 +159,7 @@ void Projector::FireWaiters(bool stopping) {
 void Projector::LoadSnapshot() {
   if (options_.snapshot_dir.empty()) return;
   int64_t begin = clock_->MonotonicNanos();
-  absl::StatusOr<LoadedModel> model = ReadModelSnapshot(options_.snapshot_dir);
+  absl::StatusOr<LoadedModel> model = ReadModelSnapshot(options_.snapshot_dir, options_.env ? options_.env : Env::Default());
   if (!model.ok()) {
     if (!absl::IsNotFound(model.status())) {
       spdlog::warn("ignoring the read-model snapshot ({}); replaying the store",
@@ -181,7 +186,8 @@ void Projector::LoadSnapshot() {
 void Projector::WriteSnapshot() {
   if (options_.snapshot_dir.empty()) return;
   uint64_t position = AppliedPosition();
-  absl::StatusOr<size_t> bytes = WriteModelSnapshot(options_.snapshot_dir, position, tenants_);
+  absl::StatusOr<size_t> bytes = WriteModelSnapshot(options_.snapshot_dir, position, tenants_,
+                                                   options_.env ? options_.env : Env::Default());
   if (!bytes.ok()) {
     spdlog::error("writing the read-model snapshot failed: {}", bytes.status().ToString());
     return;

@@ -34,6 +34,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "common/clock.h"
+#include "common/env.h"
 #include "projection/replay.h"
 #include "projection/tenant_view.h"
 
@@ -55,6 +56,8 @@ struct ProjectorOptions {
   std::chrono::milliseconds stale_after{2000};
   // Directory of the snapshot file; empty: no snapshots (every start replays the store).
   std::string snapshot_dir;
+  // The filesystem for snapshots; nullptr is Env::Default().
+  Env* env = nullptr;
   // Write a snapshot after this many events applied since the last one (and at Stop()).
   uint64_t snapshot_every_events = 1'000'000;
   // Threads reading and parsing the log ahead of the applier (parsing costs about three
@@ -104,6 +107,10 @@ class Projector {
   // on the applier thread: it must be quick.
   void WhenApplied(uint64_t position, std::chrono::milliseconds timeout,
                    std::function<void(bool)> done);
+  // Answers every pending WhenApplied at once (done(false), unless reached) and every later
+  // one without waiting: the server is shutting down. Safe from any thread.
+  void CancelWaits();
+  bool WaitsCancelled() const { return waits_cancelled_.load(); }
   // Events applied since start (for /metrics).
   uint64_t EventsApplied() const { return events_applied_.load(std::memory_order_relaxed); }
 
@@ -158,6 +165,7 @@ class Projector {
     std::function<void(bool)> done;
   };
   std::vector<Waiter> waiters_;  // guarded by mu_
+  std::atomic<bool> waits_cancelled_{false};
   std::thread thread_;
 
   // The parse stage (guarded by mu_): batches parsed and waiting, and spare ones to refill.

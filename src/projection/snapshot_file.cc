@@ -1,14 +1,5 @@
 #include "projection/snapshot_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "projection/snapshot_codec.h"
 
 namespace readside::projection {
@@ -22,47 +13,11 @@ uint64_t Fnv1a(std::string_view data) {
   return h;
 }
 
-absl::Status Errno(const std::string& what, const std::string& path) {
-  return absl::UnavailableError(what + " " + path + ": " + std::strerror(errno));
-}
-
-absl::Status WriteAndSync(const std::string& path, std::string_view data) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("cannot create", path);
-  for (size_t done = 0; done < data.size();) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      absl::Status s = Errno("cannot write", path);
-      ::close(fd);
-      return s;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    absl::Status s = Errno("cannot fsync", path);
-    ::close(fd);
-    return s;
-  }
-  ::close(fd);
-  return absl::OkStatus();
-}
-
-absl::Status SyncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open", dir);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  return rc == 0 ? absl::OkStatus() : Errno("cannot fsync", dir);
-}
-
 }  // namespace
 
 absl::StatusOr<size_t> WriteModelSnapshot(const std::string& dir, uint64_t position,
-                                          const TenantMap& tenants) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return absl::UnavailableError("cannot create " + dir + ": " + ec.message());
+                                          const TenantMap& tenants, Env* env) {
+  if (absl::Status s = env->CreateDirs(dir); !s.ok()) return s;
   SnapshotWriter w;
   w.buffer().append(kMagic);
   w.U64(kSnapshotFormatVersion);
@@ -73,19 +28,28 @@ absl::StatusOr<size_t> WriteModelSnapshot(const std::string& dir, uint64_t posit
   uint64_t sum = Fnv1a(data);
   for (int i = 0; i < 8; ++i) data.push_back(static_cast<char>(sum >> (8 * i)));
   std::string path = dir + "/model.snap", tmp = path + ".tmp";
-  if (absl::Status s = WriteAndSync(tmp, data); !s.ok()) return s;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("cannot rename", tmp);
-  if (absl::Status s = SyncDirectory(dir); !s.ok()) return s;
+  // Temporary file, fsync, rename, fsync of the directory: a crash or a failed write at any
+  // point leaves either the old snapshot or the new one, whole.
+  absl::StatusOr<std::unique_ptr<WritableFile>> file = env->NewWritableFile(tmp);
+  if (!file.ok()) return file.status();
+  absl::Status s = (*file)->Append(data);
+  if (s.ok()) s = (*file)->Sync();
+  if (absl::Status closed = (*file)->Close(); s.ok()) s = closed;
+  if (s.ok()) s = env->RenameFile(tmp, path);
+  if (!s.ok()) {
+    env->RemoveFile(tmp).IgnoreError();
+    return s;
+  }
+  if (s = env->SyncDir(dir); !s.ok()) return s;
   return data.size();
 }
 
-absl::StatusOr<LoadedModel> ReadModelSnapshot(const std::string& dir) {
+absl::StatusOr<LoadedModel> ReadModelSnapshot(const std::string& dir, Env* env) {
   std::string path = dir + "/model.snap";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError("no snapshot at " + path);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  std::string data = std::move(buffer).str();
+  absl::StatusOr<std::string> read = env->ReadFile(path);
+  if (absl::IsNotFound(read.status())) return absl::NotFoundError("no snapshot at " + path);
+  if (!read.ok()) return read.status();
+  std::string data = std::move(*read);
   if (data.size() < kMagic.size() + 8 || !std::string_view(data).starts_with(kMagic)) {
     return absl::DataLossError(path + " is not a readside snapshot");
   }

@@ -3,12 +3,14 @@
 // position it reflects, in one file written atomically (temporary file, fsync, rename,
 // fsync of the directory). On start the projector loads it and replays only the events
 // after its position; a missing, damaged or outdated file just means a full replay.
+// Files are reached through an Env (common/env.h), so tests can fail or tear the writes.
 // Thread-safety: free functions; callers serialize writes to one directory.
 
 #include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/env.h"
 #include "projection/replay.h"
 
 namespace readside::projection {
@@ -21,11 +23,12 @@ struct LoadedModel {
   TenantMap tenants;
 };
 
-// Writes `tenants` at `position` to dir/model.snap (creating dir). Returns the bytes written.
+// Writes `tenants` at `position` to dir/model.snap (creating dir) through `env`. Returns the
+// bytes written. On failure (a full disk, a failed fsync) the previous snapshot stays whole.
 absl::StatusOr<size_t> WriteModelSnapshot(const std::string& dir, uint64_t position,
-                                          const TenantMap& tenants);
+                                          const TenantMap& tenants, Env* env = Env::Default());
 // Reads dir/model.snap. NotFound when there is none; DataLoss when it is damaged or from
 // another format version.
-absl::StatusOr<LoadedModel> ReadModelSnapshot(const std::string& dir);
+absl::StatusOr<LoadedModel> ReadModelSnapshot(const std::string& dir, Env* env = Env::Default());
 
 }  // namespace readside::projection

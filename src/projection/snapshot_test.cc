@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 
+#include "common/fault_env.h"
 #include "event/parser.h"
 #include "gtest/gtest.h"
 #include "projection/snapshot_file.h"
@@ -134,6 +135,39 @@ TEST(SnapshotTest, FileRoundTripAndDamageDetection) {
   }
   absl::StatusOr<LoadedModel> damaged = ReadModelSnapshot(dir);
   EXPECT_TRUE(absl::IsDataLoss(damaged.status())) << damaged.status();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SnapshotTest, FailedWriteKeepsThePreviousSnapshotWhole) {
+  std::string dir = ::testing::TempDir() + "/snapshot_fault_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::vector<event::Event> events = Stream(500);
+  TenantMap tenants;
+  tenants["acme-corp"] = std::make_unique<TenantProjection>(Fresh());
+  for (size_t i = 0; i < 200; ++i) tenants["acme-corp"]->Apply(events[i], i + 1, 0);
+  FaultInjectionEnv env;
+  ASSERT_TRUE(WriteModelSnapshot(dir, 200, tenants, &env).ok());
+  for (size_t i = 200; i < events.size(); ++i) tenants["acme-corp"]->Apply(events[i], i + 1, 0);
+  // A torn write, a failed fsync and a full disk: each fails the write and leaves the
+  // snapshot of position 200 as it was, with no temporary file behind.
+  for (int fault = 0; fault < 3; ++fault) {
+    env.SetTearWrites(fault == 0);
+    env.SetSyncFails(fault == 1);
+    env.SetFreeBytes(fault == 2 ? std::optional<uint64_t>(1000) : std::nullopt);
+    absl::StatusOr<size_t> failed = WriteModelSnapshot(dir, events.size(), tenants, &env);
+    EXPECT_FALSE(failed.ok()) << "fault " << fault;
+    if (fault == 2) EXPECT_TRUE(absl::IsResourceExhausted(failed.status())) << failed.status();
+    absl::StatusOr<LoadedModel> loaded = ReadModelSnapshot(dir, &env);
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    EXPECT_EQ(loaded->position, 200u);
+    EXPECT_FALSE(std::filesystem::exists(dir + "/model.snap.tmp"));
+  }
+  EXPECT_EQ(env.injected_failures(), 3u);
+  env.SetFreeBytes(std::nullopt);
+  env.SetTearWrites(false);
+  env.SetSyncFails(false);
+  ASSERT_TRUE(WriteModelSnapshot(dir, events.size(), tenants, &env).ok());
+  EXPECT_EQ(ReadModelSnapshot(dir, &env)->position, events.size());
   std::filesystem::remove_all(dir);
 }
 

@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/event_store.h"
+#include "store/types.h"
 
 namespace readside::store::codec {
 
@@ -52,7 +52,9 @@ inline std::string OrgPrefix(std::string_view org) {
 }
 inline void AppendAggregatePrefix(std::string* out, std::string_view org, std::string_view entity) {
   AppendOrgPrefix(out, org);
-  out->push_back(static_cast<char>(entity.size()));  // ≤ 128 by the contract
+  // The length mod 256 (ids are ≤ 128 characters, up to 512 bytes of UTF-8): readers also
+  // check the key's whole size, so two entities never share an entry.
+  out->push_back(static_cast<char>(entity.size()));
   out->append(entity);
 }
 inline std::string AggregatePrefix(std::string_view org, std::string_view entity) {
@@ -63,6 +65,14 @@ inline std::string AggregatePrefix(std::string_view org, std::string_view entity
 inline std::string IdempotencyKey(std::string_view org, std::string_view event_id) {
   std::string k = OrgPrefix(org);
   k.append(event_id);
+  return k;
+}
+
+// meta family: "kind/org" → BE64 count ("rejected", "duplicates", "conflicts").
+inline std::string CountKey(std::string_view kind, std::string_view org) {
+  std::string k(kind);
+  k.push_back('/');
+  k.append(org);
   return k;
 }
 

@@ -23,6 +23,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/env.h"
+#include "store/types.h"
 
 namespace readside::store {
 
@@ -37,69 +39,19 @@ struct StoreOptions {
   // Tests only: never write secondary indexes, as if the process always died before the
   // index thread got to them (exercises in-memory duplicate detection and re-indexing on open).
   bool testing_skip_index_writes = false;
-};
-
-// One validated event ready to be stored (built by ingest from event::Event).
-struct EventToStore {
-  std::string organization_id;
-  std::string event_id;
-  bool event_id_assigned = false;  // server-made UUID: no earlier event can share it
-  std::string entity_id;
-  std::string event_type;
-  int64_t timestamp_micros = 0;
-  std::string json;  // normalized event JSON (includes event_id)
-};
-
-struct AppendRequest {
-  std::vector<EventToStore> events;
-  // Rejections attributable to a tenant, counted durably with the accepted events.
-  std::vector<std::pair<std::string, uint64_t>> rejected_by_org;
-};
-
-enum class Outcome : uint8_t { kAccepted, kDuplicate, kConflict };
-struct AppendOutcome {
-  Outcome outcome;
-  uint64_t position;  // kAccepted: the new position; otherwise the original event's position
-};
-
-struct StoredEvent {
-  uint64_t position = 0;
-  std::string organization_id;
-  std::string event_id;
-  std::string entity_id;
-  std::string event_type;
-  int64_t timestamp_micros = 0;
-  std::string json;
-};
-
-struct EventQuery {
-  std::string organization_id;  // required
-  std::string aggregate_id;     // optional: only events of this data.entity_id
-  std::string event_type;       // optional
-  int64_t from_micros = std::numeric_limits<int64_t>::min();  // inclusive
-  int64_t to_micros = std::numeric_limits<int64_t>::max();    // exclusive
-  uint64_t after_position = 0;
-  size_t limit = 100;
-};
-
-struct QueryPage {
-  std::vector<StoredEvent> events;
-  // The after_position of the following page; nullopt on the last page.
-  std::optional<uint64_t> next;
-};
-
-struct TenantCounts {
-  uint64_t rejected = 0;
-  uint64_t duplicates = 0;
-  uint64_t conflicts = 0;
-};
-
-struct DeadLetter {
-  uint64_t id = 0;
-  int64_t received_micros = 0;
-  std::string source;  // "kafka:topic/partition/offset", "file:…"
-  std::string reason;
-  std::string raw;     // the bytes as received (may be invalid UTF-8)
+  // The filesystem; nullptr is Env::Default(). Tests pass a FaultInjectionEnv.
+  Env* env = nullptr;
+  // Appends are refused (ResourceExhausted, nothing written) while the disk holding the store
+  // has less than this free, so that RocksDB always has room to flush its memtables and
+  // never fails a write half-way; they resume by themselves once space returns. 0: off.
+  uint64_t min_free_bytes = 256ull << 20;
+  // A file of this size kept in the store directory while it is open, and released first
+  // on the next Open, so that a restart on a full disk has room to recover the write-ahead
+  // log. Recreated once the disk has room for it again. 0: none.
+  uint64_t reserve_bytes = 64ull << 20;
+  // How often the idle writer looks at the free space (and, while appends are refused,
+  // whether they may resume).
+  std::chrono::milliseconds recovery_interval{500};
 };
 
 class EventStore {
@@ -120,6 +72,12 @@ class EventStore {
   void AppendAsync(AppendRequest request, AppendCallback done);
   // Blocking convenience wrapper around AppendAsync.
   absl::StatusOr<std::vector<AppendOutcome>> Append(AppendRequest request);
+
+  // OK while appends are accepted; otherwise why they are refused (ResourceExhausted: the
+  // disk is full; Unavailable: a write or fsync failed). The store retries by itself.
+  absl::Status WriteStatus() const;
+  // Warnings of the last Open (e.g. write-ahead-log records dropped as a torn tail).
+  std::vector<std::string> OpenWarnings() const;
 
   // The position of the last durable event (0 when empty).
   uint64_t LastPosition() const;

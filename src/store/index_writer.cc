@@ -170,6 +170,19 @@ absl::Status IndexWriter::Write(std::span<const std::vector<IndexEntry>> groups)
   return absl::OkStatus();
 }
 
+void IndexWriter::Retry() {
+  {
+    std::lock_guard lk(mu_);
+    if (status_.ok() || skip_writes_) return;
+    for (auto it = failed_.rbegin(); it != failed_.rend(); ++it) {
+      queue_.push_front(std::move(*it));
+    }
+    failed_.clear();
+    status_ = absl::OkStatus();
+  }
+  queue_cv_.notify_one();
+}
+
 void IndexWriter::Loop() {
   for (;;) {
     Groups work;
@@ -189,7 +202,12 @@ void IndexWriter::Loop() {
       for (auto& g : work) failed_.push_back(std::move(g));  // keys stay pending
       continue;
     }
-    absl::Status s = Write(work);
+    absl::Status s;
+    {
+      std::lock_guard lk(mu_);
+      s = status_;  // after a failure, write nothing until Retry()
+    }
+    if (s.ok()) s = Write(work);
     std::lock_guard lk(mu_);
     if (!s.ok()) {
       if (status_.ok()) status_ = s;

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "store/event_store.h"
+#include "store/types.h"
 #include "store/rocks.h"
 
 namespace readside::store {
@@ -59,7 +59,12 @@ class IndexWriter {
   bool WaitIndexed(uint64_t position, std::chrono::milliseconds timeout) const;
   uint64_t indexed() const { return indexed_.load(std::memory_order_acquire); }
   // The first error of the index thread (indexes are then stale; the log is unaffected).
+  // After an error nothing more is written (so the watermark never passes an entry that
+  // failed) until Retry().
   absl::Status status() const;
+  // Queues every entry whose write failed again, in order, ahead of the rest, and clears
+  // the error (after the store recovered from a full or failing disk).
+  void Retry();
 
  private:
   using Groups = std::vector<std::vector<IndexEntry>>;

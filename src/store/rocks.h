@@ -23,7 +23,8 @@ struct Rocks {
 inline absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
   std::string msg = std::string(what) + ": " + s.ToString();
-  if (s.IsIOError() || s.IsNoSpace()) return absl::UnavailableError(msg);
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(msg);
+  if (s.IsIOError()) return absl::UnavailableError(msg);
   if (s.IsCorruption()) return absl::DataLossError(msg);
   return absl::InternalError(msg);
 }

@@ -1,0 +1,229 @@
+// The event store on a failing disk, through the Env seam (common/fault_env.h): a disk that
+// fills up, fsyncs that fail, a restart on a full disk. Nothing acknowledged is lost, nothing
+// is half-written, and appends resume by themselves once the disk allows.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "common/fault_env.h"
+#include "store/event_store.h"
+
+namespace readside::store {
+namespace {
+
+constexpr uint64_t kMiB = 1 << 20;
+
+class DiskFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rs-disk-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  absl::Status Open(bool skip_index_writes = false, uint64_t min_free_bytes = 4 * kMiB) {
+    store_.reset();
+    auto s = EventStore::Open({.path = dir_.string(),
+                               .testing_skip_index_writes = skip_index_writes,
+                               .env = &env_,
+                               .min_free_bytes = min_free_bytes,
+                               .reserve_bytes = 2 * kMiB,
+                               .recovery_interval = std::chrono::milliseconds(10)});
+    if (!s.ok()) return s.status();
+    store_ = std::move(*s);
+    return absl::OkStatus();
+  }
+  // One batch of `n` events with ids from `next_`.
+  AppendRequest Batch(int n) {
+    AppendRequest req;
+    for (int i = 0; i < n; ++i) {
+      std::string id = "ev-" + std::to_string(next_++);
+      req.events.push_back({"org", id, false, "e1", "crm.contact.created", 1000,
+                            R"({"event_id":")" + id + R"(","pad":")" + std::string(900, 'x') +
+                                R"("})"});
+    }
+    return req;
+  }
+  // Appends batches until one is refused; returns the count of acknowledged events.
+  uint64_t FillUntilRefused(absl::Status* refusal) {
+    uint64_t acked = 0;
+    for (int i = 0; i < 10'000; ++i) {
+      auto r = store_->Append(Batch(100));
+      if (!r.ok()) {
+        *refusal = r.status();
+        return acked;
+      }
+      acked += r->size();
+    }
+    ADD_FAILURE() << "the disk never filled";
+    return acked;
+  }
+  // Waits (bounded) until the store's write status is `ok`.
+  bool WaitWritable(bool ok) {
+    for (int i = 0; i < 500; ++i) {
+      if (store_->WriteStatus().ok() == ok) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  // Every acknowledged position 1..n reads back, in order, exactly once.
+  void ExpectAllReadable(uint64_t n) {
+    uint64_t expected = 1;
+    ASSERT_TRUE(store_->ReadRange(0, UINT64_MAX, [&](const StoredEvent& e) {
+                        EXPECT_EQ(e.position, expected);
+                        ++expected;
+                        return true;
+                      }).ok());
+    EXPECT_EQ(expected - 1, n);
+  }
+
+  FaultInjectionEnv env_;
+  std::filesystem::path dir_;
+  std::unique_ptr<EventStore> store_;
+  int next_ = 0;
+};
+
+TEST_F(DiskFaultTest, FullDiskRefusesAppendsCleanlyAndResumesWhenSpaceReturns) {
+  ASSERT_TRUE(Open().ok());
+  env_.SetFreeBytes(12 * kMiB);
+  absl::Status refusal;
+  uint64_t acked = FillUntilRefused(&refusal);
+  EXPECT_TRUE(absl::IsResourceExhausted(refusal)) << refusal;
+  EXPECT_NE(refusal.message().find("full"), std::string::npos) << refusal;
+  EXPECT_GT(acked, 0u);
+  // Refused means nothing of the batch was stored; everything acknowledged was.
+  EXPECT_EQ(store_->LastPosition(), acked);
+  EXPECT_TRUE(absl::IsResourceExhausted(store_->WriteStatus()));
+  // Reads keep working on a full disk.
+  ExpectAllReadable(acked);
+  auto page = store_->Query({.organization_id = "org", .limit = 5});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->events.size(), 5u);
+
+  env_.SetFreeBytes(std::nullopt);  // space returns: the writer notices without a request
+  ASSERT_TRUE(WaitWritable(true)) << store_->WriteStatus();
+  auto more = store_->Append(Batch(10));
+  ASSERT_TRUE(more.ok()) << more.status();
+  EXPECT_EQ(more->back().position, acked + 10);
+  ExpectAllReadable(acked + 10);
+}
+
+TEST_F(DiskFaultTest, FailedFsyncRefusesAppendsUntilRestart) {
+  ASSERT_TRUE(Open().ok());
+  auto first = store_->Append(Batch(50));
+  ASSERT_TRUE(first.ok()) << first.status();
+  env_.SetSyncFails(true);
+  auto failed = store_->Append(Batch(50));
+  EXPECT_FALSE(failed.ok());
+  EXPECT_GT(env_.injected_failures(), 0u);
+  EXPECT_EQ(store_->LastPosition(), 50u);
+  env_.SetSyncFails(false);
+  // RocksDB cannot tell whether the failed group reached the disk, and does not resume: the
+  // store keeps refusing (and says a restart recovers), reads keep working.
+  for (int i = 0; i < 500 && store_->WriteStatus().message().find("restart") ==
+                                 std::string_view::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(absl::IsUnavailable(store_->WriteStatus())) << store_->WriteStatus();
+  EXPECT_NE(store_->WriteStatus().message().find("restart"), std::string_view::npos);
+  EXPECT_FALSE(store_->Append(Batch(5)).ok());
+  ExpectAllReadable(50);
+  // A restart replays the log: every acknowledged event is there. The refused group may be
+  // there too (its bytes were written, only the fsync failed); a retry of it is a duplicate.
+  ASSERT_TRUE(Open().ok());
+  uint64_t last = store_->LastPosition();
+  EXPECT_TRUE(last == 50u || last == 100u) << last;
+  ExpectAllReadable(last);
+  next_ = 50;  // the producer retries the refused batch
+  auto retried = store_->Append(Batch(50));
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->front().outcome, last == 100u ? Outcome::kDuplicate : Outcome::kAccepted);
+  EXPECT_EQ(store_->LastPosition(), 100u);
+  EXPECT_TRUE(store_->WriteStatus().ok());
+}
+
+TEST_F(DiskFaultTest, DiskFillingInsideRocksDbIsNotAcknowledgedAndRecovers) {
+  // No free-space check: the disk fills under RocksDB's own write (as when another process
+  // takes the space between the check and the write).
+  ASSERT_TRUE(Open(false, /*min_free_bytes=*/0).ok());
+  auto first = store_->Append(Batch(50));
+  ASSERT_TRUE(first.ok()) << first.status();
+  env_.SetFreeBytes(200 * 1024);
+  absl::Status refusal;
+  uint64_t acked = 50 + FillUntilRefused(&refusal);
+  EXPECT_TRUE(absl::IsResourceExhausted(refusal)) << refusal;
+  EXPECT_EQ(store_->LastPosition(), acked);
+  EXPECT_FALSE(store_->Append(Batch(5)).ok());
+  EXPECT_EQ(store_->LastPosition(), acked);
+  env_.SetFreeBytes(std::nullopt);
+  ASSERT_TRUE(WaitWritable(true)) << store_->WriteStatus();
+  auto after = store_->Append(Batch(10));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->front().position, acked + 1);
+  auto page = store_->Query({.organization_id = "org", .limit = 1000});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->events.size(), acked + 10);
+  ASSERT_TRUE(Open().ok());
+  EXPECT_EQ(store_->LastPosition(), acked + 10);
+  ExpectAllReadable(acked + 10);
+}
+
+TEST_F(DiskFaultTest, RestartOnAFullDiskUsesTheReserve) {
+  ASSERT_TRUE(Open().ok());
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "readside.reserve"));
+  EXPECT_EQ(std::filesystem::file_size(dir_ / "readside.reserve"), 2 * kMiB);
+  env_.SetFreeBytes(10 * kMiB);
+  absl::Status refusal;
+  uint64_t acked = FillUntilRefused(&refusal);
+  ASSERT_TRUE(absl::IsResourceExhausted(refusal)) << refusal;
+  store_.reset();
+  // The disk is as full as it got. Opening releases the reserve (its 2 MiB come back) and
+  // recovers the log into tables with that room.
+  env_.SetFreeBytes(2 * kMiB);
+  ASSERT_TRUE(Open().ok());
+  EXPECT_EQ(store_->LastPosition(), acked);
+  ExpectAllReadable(acked);
+  EXPECT_FALSE(store_->Append(Batch(1)).ok());  // still full: refused, not crashed
+  env_.SetFreeBytes(std::nullopt);
+  ASSERT_TRUE(WaitWritable(true));
+  // The reserve is taken again once there is room for it.
+  for (int i = 0; i < 500 && !std::filesystem::exists(dir_ / "readside.reserve"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "readside.reserve"));
+}
+
+TEST_F(DiskFaultTest, TornWalTailIsDroppedWithAWarning) {
+  // Without index writes (which skip the WAL) closing does not flush: the events stay in the
+  // write-ahead log, as after a crash.
+  ASSERT_TRUE(Open(/*skip_index_writes=*/true).ok());
+  ASSERT_TRUE(store_->Append(Batch(20)).ok());
+  store_.reset();
+  // Tear the last write-ahead-log record, as a crash mid-write does.
+  std::filesystem::path wal;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    if (entry.path().extension() == ".log" &&
+        (wal.empty() || entry.path().filename() > wal.filename())) {
+      wal = entry.path();
+    }
+  }
+  ASSERT_FALSE(wal.empty());
+  uint64_t size = std::filesystem::file_size(wal);
+  ASSERT_GT(size, 100u);
+  std::filesystem::resize_file(wal, size - 50);
+  ASSERT_TRUE(Open().ok());
+  EXPECT_EQ(store_->LastPosition(), 0u);  // the one group was in the torn record
+  EXPECT_FALSE(store_->OpenWarnings().empty());
+  auto again = store_->Append(Batch(3));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->front().position, 1u);
+}
+
+}  // namespace
+}  // namespace readside::store

@@ -1,0 +1,232 @@
+// Opening the event store: RocksDB's options and column families, the reserve file that
+// lets a restart on a full disk recover, warnings about write-ahead-log records dropped on
+// recovery, and the writer and index threads.
+
+#include <pthread.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/perf_level.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+
+#include <cstdarg>
+#include <cstdio>
+
+#include "store/rocks_env.h"
+#include "store/store_impl.h"
+
+namespace readside::store {
+namespace {
+
+constexpr const char* kCfNames[kCfCount] = {"log",         "by_org",      "by_aggregate",
+                                            "idempotency", "dead_letter", "meta"};
+
+// "org\0 len entity BE64(position)" → "org\0 len entity": one aggregate's keys share a prefix.
+class AggregatePrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "readside.AggregatePrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), key.size() - 8);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() > 8; }
+};
+
+// RocksDB's info log (the LOG file, as by default), also keeping the lines that say recovery
+// dropped write-ahead-log records ("… dropping N bytes; Corruption: …"), so that Open can
+// warn about them: a torn tail is expected after a crash, but an operator should know.
+class RecoveryLogger final : public rocksdb::Logger {
+ public:
+  explicit RecoveryLogger(std::shared_ptr<rocksdb::Logger> target)
+      : rocksdb::Logger(target->GetInfoLogLevel()), target_(std::move(target)) {}
+
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    va_list copy;
+    va_copy(copy, ap);
+    if (capturing_.load() && std::strstr(format, "dropping") != nullptr) {
+      char line[512];
+      std::vsnprintf(line, sizeof line, format, copy);
+      if (std::strstr(line, "column family") == nullptr) {
+        std::lock_guard lock(mu_);
+        dropped_.emplace_back(line);
+      }
+    }
+    va_end(copy);
+    target_->Logv(level, format, ap);
+  }
+  void Flush() override { target_->Flush(); }
+  size_t GetLogFileSize() const override { return target_->GetLogFileSize(); }
+
+  // The dropped-record lines logged so far; stops collecting.
+  std::vector<std::string> TakeDropped() {
+    capturing_.store(false);
+    std::lock_guard lock(mu_);
+    return std::move(dropped_);
+  }
+
+ private:
+  rocksdb::Status CloseImpl() override { return target_->Close(); }
+
+  std::shared_ptr<rocksdb::Logger> target_;
+  std::atomic<bool> capturing_{true};
+  std::mutex mu_;
+  std::vector<std::string> dropped_;
+};
+
+rocksdb::Options DbOptions() {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.max_total_wal_size = 256 << 20;
+  // Each family has one writing thread: plain skip-list inserts, without the atomic
+  // compare-and-swap that concurrent memtable writes need.
+  db_options.allow_concurrent_memtable_write = false;
+  // Index writes skip the WAL (see IndexWriter); flushing every family together keeps the
+  // index watermark and the index entries it covers consistent on disk.
+  db_options.atomic_flush = true;
+  // Recovery replays the write-ahead log into memtables without flushing them to tables: a
+  // restart then needs almost no free space (the disk may be full), and is faster. The log
+  // files stay until the next regular flush.
+  db_options.avoid_flush_during_recovery = true;
+  return db_options;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies() {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (int i = 0; i < kCfCount; ++i) {
+    rocksdb::ColumnFamilyOptions cf_options;
+    // Large memtables: fewer flushes and level-0 compactions competing with ingest for the cores.
+    cf_options.write_buffer_size = (i == kLog ? 64 : 32) << 20;
+    cf_options.compression = rocksdb::kLZ4Compression;
+    rocksdb::BlockBasedTableOptions table;
+    if (i == kByAggregate) {
+      cf_options.prefix_extractor = std::make_shared<AggregatePrefix>();
+    }
+    // The idempotency index is only ever read by exact key, and each aggregate's index only
+    // within its prefix: hash-based memtables make their (random-order) inserts O(1).
+    if (i == kIdempotency) {
+      cf_options.memtable_prefix_bloom_size_ratio = 0.05;
+      cf_options.memtable_whole_key_filtering = true;
+      // Nearly every lookup misses (new events): a Bloom filter answers those from memory.
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      table.whole_key_filtering = true;
+    }
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    descriptors.emplace_back(kCfNames[i], cf_options);
+  }
+  return descriptors;
+}
+
+// The position of the last stored event (0 when the log is empty).
+absl::StatusOr<uint64_t> LastStoredPosition(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log,
+                                            const std::string& path) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), log));
+  it->SeekToLast();
+  if (!it->Valid()) return 0;
+  codec::BlockReader block;
+  if (it->key().size() != 8 ||
+      !block.Reset(codec::GetBE64(it->key().ToStringView()), it->value().ToStringView())) {
+    return absl::DataLossError("the last block of the event log at " + path + " is corrupt");
+  }
+  return block.first() + block.count() - 1;
+}
+
+uint64_t LastKey(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), family));
+  it->SeekToLast();
+  return it->Valid() && it->key().size() == 8 ? codec::GetBE64(it->key().ToStringView()) : 0;
+}
+
+}  // namespace
+
+EventStore::Impl::~Impl() {
+  {
+    std::lock_guard lk(queue_mu);
+    stopping = true;
+  }
+  queue_cv.notify_all();
+  if (writer.joinable()) writer.join();
+  indexer.reset();  // indexes what the writer queued, then stops
+  for (auto* h : cf) db->DestroyColumnFamilyHandle(h);
+  if (db) db->Close();
+}
+
+void EventStore::Impl::TryHoldReserve() {
+  if (options.reserve_bytes == 0 || reserve_held) return;
+  absl::StatusOr<uint64_t> free = env->FreeBytes(options.path);
+  if (!free.ok() || *free < options.reserve_bytes + options.min_free_bytes) return;
+  reserve_held = env->AllocateFile(reserve_path, options.reserve_bytes).ok();
+}
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->env = options.env != nullptr ? options.env : Env::Default();
+  Env* env = impl->env;
+  if (absl::Status s = env->CreateDirs(options.path); !s.ok()) {
+    return absl::UnavailableError("cannot create the event store directory: " +
+                                  std::string(s.message()));
+  }
+  // Release the reserve first: recovering the write-ahead log flushes memtables, which needs
+  // room even when the disk filled up before the restart.
+  impl->reserve_path = options.path + "/readside.reserve";
+  if (absl::Status s = env->RemoveFile(impl->reserve_path); !s.ok()) return s;
+
+  rocksdb::Options db_options = DbOptions();
+  impl->rocks_env = NewRocksEnv(env);
+  if (impl->rocks_env) db_options.env = impl->rocks_env.get();
+  std::shared_ptr<rocksdb::Logger> file_logger;
+  if (rocksdb::Status s = rocksdb::CreateLoggerFromOptions(options.path, db_options, &file_logger);
+      s.ok()) {
+    db_options.info_log = std::make_shared<RecoveryLogger>(std::move(file_logger));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, ColumnFamilies(), &handles, &raw);
+  if (auto* logger = dynamic_cast<RecoveryLogger*>(db_options.info_log.get())) {
+    impl->open_warnings = logger->TakeDropped();
+  }
+  if (!s.ok()) {
+    return FromRocks(s, "cannot open the event store at " + options.path);
+  }
+  for (const std::string& w : impl->open_warnings) {
+    std::fprintf(stderr,
+                 "readside: warning: recovering the event store dropped write-ahead-log "
+                 "records (a torn tail after a crash; they were never acknowledged): %s\n",
+                 w.c_str());
+  }
+  impl->rocks.db.reset(raw);
+  impl->db = raw;
+  // handles[0] is the default family, unused; keep ours in Cf order.
+  raw->DestroyColumnFamilyHandle(handles[0]);
+  impl->rocks.cf.assign(handles.begin() + 1, handles.end());
+  impl->cf = impl->rocks.cf;
+
+  absl::StatusOr<uint64_t> last = LastStoredPosition(raw, impl->cf[kLog], options.path);
+  if (!last.ok()) return last.status();
+  impl->last_position = *last;
+  impl->last_dead_letter = LastKey(raw, impl->cf[kDeadLetter]);
+  Impl* p = impl.get();
+  impl->indexer = std::make_unique<IndexWriter>(&impl->rocks, options.testing_skip_index_writes);
+  absl::Status indexed = impl->indexer->Start(
+      impl->last_position.load(),
+      [p](uint64_t after, uint64_t until, const std::function<bool(const StoredEvent&)>& fn) {
+        return p->ReadRangeImpl(after, until, fn);
+      });
+  if (!indexed.ok()) return indexed;
+  impl->TryHoldReserve();
+  if (absl::Status disk = impl->CheckDisk(0); !disk.ok()) impl->SetWriteStatus(disk);
+  impl->writer = std::thread([p] {
+    pthread_setname_np(pthread_self(), "rs-store-writer");
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);  // no per-operation counters
+    p->WriterLoop();
+  });
+  return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
+}
+
+}  // namespace readside::store
