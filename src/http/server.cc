@@ -12,7 +12,6 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <random>
@@ -51,8 +50,9 @@ struct Server::Impl {
   absl::flat_hash_map<std::string, size_t> per_ip ABSL_GUARDED_BY(ip_mu);
   std::atomic<uint64_t> request_counter{0};
   std::string NextRequestId() { return std::to_string(request_counter.fetch_add(1) + 1); }
-  std::mutex sessions_mu;
-  std::set<std::shared_ptr<void>> sessions;  // live sessions, for closing idle ones on drain
+  absl::Mutex sessions_mu;
+  // Live sessions, for closing idle ones on drain.
+  std::set<std::shared_ptr<void>> sessions ABSL_GUARDED_BY(sessions_mu);
   Server* server = nullptr;
 
   void Accept();
@@ -309,7 +309,7 @@ class Session : public std::enable_shared_from_this<Session> {
     busy_ = false;
     Server::Impl* server = server_;
     {
-      std::lock_guard lk(server->sessions_mu);
+      absl::MutexLock lk(&server->sessions_mu);
       server->sessions.erase(shared_from_this());
     }
     server->ReleaseSlot(remote_, health_only_);
@@ -397,7 +397,7 @@ void Server::Impl::Accept() {
     } else {
       auto session = std::make_shared<Session>(std::move(socket), this, std::move(ip), health_only);
       {
-        std::lock_guard lk(sessions_mu);
+        absl::MutexLock lk(&sessions_mu);
         sessions.insert(session);
       }
       session->Start();
@@ -531,7 +531,7 @@ void Server::Shutdown() {
     impl->signals.cancel(ec);
     std::vector<std::shared_ptr<void>> live;
     {
-      std::lock_guard lk(impl->sessions_mu);
+      absl::MutexLock lk(&impl->sessions_mu);
       live.assign(impl->sessions.begin(), impl->sessions.end());
     }
     for (auto& s : live) std::static_pointer_cast<Session>(s)->CloseIfIdle();

@@ -14,10 +14,9 @@ EventStore::~EventStore() = default;
 
 void EventStore::AppendAsync(AppendRequest request, AppendCallback done) {
   {
-    std::lock_guard lk(impl_->queue_mu);
+    absl::MutexLock lk(&impl_->queue_mu);
     impl_->queue.push_back({std::move(request), std::move(done)});
   }
-  impl_->queue_cv.notify_one();
 }
 
 absl::StatusOr<std::vector<AppendOutcome>> EventStore::Append(AppendRequest request) {
@@ -34,8 +33,9 @@ uint64_t EventStore::LastPosition() const {
 }
 
 bool EventStore::WaitForPosition(uint64_t position, std::chrono::milliseconds timeout) const {
-  std::unique_lock lk(impl_->commit_mu);
-  return impl_->commit_cv.wait_for(lk, timeout, [&] { return LastPosition() >= position; });
+  absl::MutexLock lk(&impl_->commit_mu);
+  auto reached = [&] { return LastPosition() >= position; };
+  return impl_->commit_mu.AwaitWithTimeout(absl::Condition(&reached), absl::FromChrono(timeout));
 }
 
 void EventStore::AddCommitListener(std::function<void(uint64_t)> listener) {

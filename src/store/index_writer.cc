@@ -20,10 +20,9 @@ IndexWriter::IndexWriter(Rocks* rocks, bool skip_writes)
 
 IndexWriter::~IndexWriter() {
   {
-    std::lock_guard lk(mu_);
+    absl::MutexLock lk(&mu_);
     stopping_ = true;
   }
-  queue_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -66,7 +65,7 @@ absl::Status IndexWriter::Start(
 void IndexWriter::Enqueue(std::vector<IndexEntry> entries) {
   if (entries.empty()) return;
   {
-    std::lock_guard lk(mu_);
+    absl::MutexLock lk(&mu_);
     queue_.push_back(std::move(entries));
     for (const IndexEntry& e : queue_.back()) {
       // A key queued again (only a colliding server-made id could be) must view the newest
@@ -78,23 +77,23 @@ void IndexWriter::Enqueue(std::vector<IndexEntry> entries) {
       }
     }
   }
-  queue_cv_.notify_one();
 }
 
 std::optional<uint64_t> IndexWriter::FindPending(std::string_view key) const {
-  std::lock_guard lk(mu_);
+  absl::MutexLock lk(&mu_);
   auto it = pending_.find(absl::string_view(key.data(), key.size()));
   if (it == pending_.end()) return std::nullopt;
   return it->second;
 }
 
 bool IndexWriter::WaitIndexed(uint64_t position, std::chrono::milliseconds timeout) const {
-  std::unique_lock lk(mu_);
-  return indexed_cv_.wait_for(lk, timeout, [&] { return indexed() >= position; });
+  absl::MutexLock lk(&mu_);
+  auto reached = [&] { return indexed() >= position; };
+  return mu_.AwaitWithTimeout(absl::Condition(&reached), absl::FromChrono(timeout));
 }
 
 absl::Status IndexWriter::status() const {
-  std::lock_guard lk(mu_);
+  absl::MutexLock lk(&mu_);
   return status_;
 }
 
@@ -163,16 +162,15 @@ absl::Status IndexWriter::Write(std::span<const std::vector<IndexEntry>> groups)
   absl::Status s = FromRocks(rocks_->db->Write(wo, &batch), "index write");
   if (!s.ok()) return s;
   {
-    std::lock_guard lk(mu_);
+    absl::MutexLock lk(&mu_);  // waiters in WaitIndexed look again when it is released
     indexed_.store(through, std::memory_order_release);
   }
-  indexed_cv_.notify_all();
   return absl::OkStatus();
 }
 
 void IndexWriter::Retry() {
   {
-    std::lock_guard lk(mu_);
+    absl::MutexLock lk(&mu_);
     if (status_.ok() || skip_writes_) return;
     for (auto it = failed_.rbegin(); it != failed_.rend(); ++it) {
       queue_.push_front(std::move(*it));
@@ -180,7 +178,6 @@ void IndexWriter::Retry() {
     failed_.clear();
     status_ = absl::OkStatus();
   }
-  queue_cv_.notify_one();
 }
 
 void IndexWriter::Loop() {
@@ -188,8 +185,11 @@ void IndexWriter::Loop() {
     Groups work;
     size_t count = 0;
     {
-      std::unique_lock lk(mu_);
-      queue_cv_.wait(lk, [&] { return !queue_.empty() || stopping_; });
+      absl::MutexLock lk(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !queue_.empty() || stopping_;
+      };
+      mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;
       while (!queue_.empty() && count < 200'000) {
         count += queue_.front().size();
@@ -198,17 +198,17 @@ void IndexWriter::Loop() {
       }
     }
     if (skip_writes_) {
-      std::lock_guard lk(mu_);
+      absl::MutexLock lk(&mu_);
       for (auto& g : work) failed_.push_back(std::move(g));  // keys stay pending
       continue;
     }
     absl::Status s;
     {
-      std::lock_guard lk(mu_);
+      absl::MutexLock lk(&mu_);
       s = status_;  // after a failure, write nothing until Retry()
     }
     if (s.ok()) s = Write(work);
-    std::lock_guard lk(mu_);
+    absl::MutexLock lk(&mu_);
     if (!s.ok()) {
       if (status_.ok()) status_ = s;
       for (auto& g : work) failed_.push_back(std::move(g));  // keys stay pending

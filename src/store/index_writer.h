@@ -14,11 +14,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,7 +24,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "store/types.h"
 #include "store/rocks.h"
 
@@ -74,16 +74,14 @@ class IndexWriter {
   Rocks* rocks_;
   bool skip_writes_;
   std::atomic<uint64_t> indexed_{0};
-  mutable std::mutex mu_;
-  mutable std::condition_variable queue_cv_;    // work arrived or stopping
-  mutable std::condition_variable indexed_cv_;  // indexed_ advanced
-  std::deque<std::vector<IndexEntry>> queue_;
+  mutable absl::Mutex mu_;
+  std::deque<std::vector<IndexEntry>> queue_ ABSL_GUARDED_BY(mu_);
   // Views of the keys of queued and in-flight entries: their vectors are moved whole (which
   // keeps every element in place) until the entries are indexed and erased from here.
-  absl::flat_hash_map<absl::string_view, uint64_t> pending_;
-  Groups failed_;  // entries whose write failed: their keys stay pending
-  absl::Status status_;
-  bool stopping_ = false;
+  absl::flat_hash_map<absl::string_view, uint64_t> pending_ ABSL_GUARDED_BY(mu_);
+  Groups failed_ ABSL_GUARDED_BY(mu_);  // entries whose write failed: their keys stay pending
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

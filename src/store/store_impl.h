@@ -8,11 +8,9 @@
 #include <rocksdb/env.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -42,8 +40,8 @@ struct EventStore::Impl {
   std::atomic<uint64_t> last_position{0};
   std::atomic<uint64_t> counts_version{0};  // bumped after a commit that changed counts
   std::atomic<uint64_t> last_dead_letter{0};
-  mutable std::mutex commit_mu;
-  mutable std::condition_variable commit_cv;
+  // Released after each durable group: WaitForPosition waiters look again then.
+  mutable absl::Mutex commit_mu;
   std::vector<std::function<void(uint64_t)>> listeners;
 
   // Why appends are refused (OK: they are accepted). Written by the writer thread.
@@ -60,10 +58,9 @@ struct EventStore::Impl {
     AppendRequest request;
     AppendCallback done;
   };
-  std::mutex queue_mu;
-  std::condition_variable queue_cv;
-  std::deque<Pending> queue;  // guarded by queue_mu
-  bool stopping = false;      // guarded by queue_mu
+  absl::Mutex queue_mu;
+  std::deque<Pending> queue ABSL_GUARDED_BY(queue_mu);
+  bool stopping ABSL_GUARDED_BY(queue_mu) = false;
   std::thread writer;
 
   ~Impl();

@@ -50,7 +50,7 @@ class RecoveryLogger final : public rocksdb::Logger {
       char line[512];
       std::vsnprintf(line, sizeof line, format, copy);
       if (std::strstr(line, "column family") == nullptr) {
-        std::lock_guard lock(mu_);
+        absl::MutexLock lock(&mu_);
         dropped_.emplace_back(line);
       }
     }
@@ -63,7 +63,7 @@ class RecoveryLogger final : public rocksdb::Logger {
   // The dropped-record lines logged so far; stops collecting.
   std::vector<std::string> TakeDropped() {
     capturing_.store(false);
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     return std::move(dropped_);
   }
 
@@ -72,8 +72,8 @@ class RecoveryLogger final : public rocksdb::Logger {
 
   std::shared_ptr<rocksdb::Logger> target_;
   std::atomic<bool> capturing_{true};
-  std::mutex mu_;
-  std::vector<std::string> dropped_;
+  absl::Mutex mu_;
+  std::vector<std::string> dropped_ ABSL_GUARDED_BY(mu_);
 };
 
 rocksdb::Options DbOptions() {
@@ -146,10 +146,9 @@ uint64_t LastKey(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
 
 EventStore::Impl::~Impl() {
   {
-    std::lock_guard lk(queue_mu);
+    absl::MutexLock lk(&queue_mu);
     stopping = true;
   }
-  queue_cv.notify_all();
   if (writer.joinable()) writer.join();
   indexer.reset();  // indexes what the writer queued, then stops
   for (auto* h : cf) db->DestroyColumnFamilyHandle(h);

@@ -14,11 +14,15 @@ void EventStore::Impl::WriterLoop() {
   std::deque<Pending> group;
   for (;;) {
     {
-      std::unique_lock lk(queue_mu);
+      absl::MutexLock lk(&queue_mu);
       // Idle, the writer still looks at the disk every interval, so that the write status
       // (and /health/ready) follows the disk, and ingest resumes without waiting for a
       // request.
-      queue_cv.wait_for(lk, options.recovery_interval, [&] { return !queue.empty() || stopping; });
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu) {
+        return !queue.empty() || stopping;
+      };
+      queue_mu.AwaitWithTimeout(absl::Condition(&ready),
+                                absl::FromChrono(options.recovery_interval));
       if (queue.empty() && stopping) return;  // stopping and drained
       size_t events = 0;
       while (!queue.empty() && (group.empty() || events + queue.front().request.events.size() <=
@@ -273,10 +277,9 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
     if (!rejected.empty()) counts_version.fetch_add(1, std::memory_order_release);
     indexer->Enqueue(std::move(index_entries));
     {
-      std::lock_guard lk(commit_mu);
+      absl::MutexLock lk(&commit_mu);  // WaitForPosition waiters look again on release
       last_position.store(last, std::memory_order_release);
     }
-    commit_cv.notify_all();
     for (auto& l : listeners) l(last);
     for (size_t r = 0; r < group.size(); ++r) group[r].done(std::move(outcomes[r]));
   } else {
