@@ -43,8 +43,9 @@ void PutTenant(const Services& s, Request& req, Responder respond) {
     if (const Problem* problem = std::get_if<Problem>(&reply)) {
       return respond(ProblemResponse(*problem, path));
     }
-    uint64_t position = std::get<own_state::TenantSettingsAt>(reply).position;
-    std::string body = SettingsJson(std::get<own_state::TenantSettingsAt>(reply).settings);
+    const own_state::TenantSettingsAt& stored = std::get<own_state::TenantSettingsAt>(reply);
+    uint64_t position = stored.position;
+    std::string body = SettingsJson(stored.settings);
     // Answer once the tenant is rebuilt with the new settings (read-your-writes). The
     // settings are durable either way; a slow rebuild answers 202.
     projector->WhenApplied(position, std::chrono::seconds(10), [=](bool applied) {
