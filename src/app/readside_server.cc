@@ -12,6 +12,7 @@
 #include "http/response_cache.h"
 #include "http/routes.h"
 #include "ingest/ingest_service.h"
+#include "own_state/tenant_settings_service.h"
 #include "projection/projector.h"
 #include "store/event_store.h"
 
@@ -40,6 +41,7 @@ struct ReadsideServer::Impl {
   std::unique_ptr<store::EventStore> store;
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<projection::Projector> projector;
+  std::unique_ptr<own_state::TenantSettingsService> tenant_settings;
   http::ResponseCache cache;
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<http::TokenAccess> access;
@@ -60,6 +62,7 @@ ReadsideServer::~ReadsideServer() {
   // the HTTP server's io_context still exists; only then is the server destroyed.
   if (!impl_) return;
   impl_->ingest.reset();
+  impl_->tenant_settings.reset();
   if (impl_->projector) impl_->projector->Stop();  // answers pending min_position waits
   impl_->projector.reset();
   impl_->store.reset();
@@ -99,13 +102,22 @@ absl::Status ReadsideServer::Start() {
       m.store.get(), &SystemClock::Get(),
       projection::ProjectorOptions{.snapshot_dir = m.options.data_dir + "/snapshots"});
   m.projector->Start();
+  // The settings in force are those of the tenant's published view.
+  m.tenant_settings = std::make_unique<own_state::TenantSettingsService>(
+      m.store.get(),
+      [projector = m.projector.get()](const std::string& org) {
+        projection::Projector::TenantRead read = projector->Read(org);
+        return own_state::TenantSettingsAt{read.view->settings, read.position};
+      },
+      clock);
   http::Services services{.store = m.store.get(),
                           .ingest = m.ingest.get(),
                           .access = m.access.get(),
                           .metrics = &m.metrics,
                           .projector = m.projector.get(),
                           .clock = &SystemClock::Get(),
-                          .cache = &m.cache};
+                          .cache = &m.cache,
+                          .tenant_settings = m.tenant_settings.get()};
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
   http::AddAdminRoutes(&m.router, services);

@@ -2,7 +2,8 @@
 // The event catalog of ../shared/spec/events.md as data: every known event type with its
 // domain and payload fields (kind, required, bound). The parser validates against these
 // tables and projections read payload values by the field's index in them, so adding a
-// field is one table row, not a new branch.
+// field is one table row, not a new branch. The tables themselves are constexpr data in
+// catalog_tables.h, where FieldIndexOf() checks such indexes at compile time.
 // Thread-safety: immutable tables, safe everywhere.
 
 #include <cstdint>

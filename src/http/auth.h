@@ -2,8 +2,7 @@
 // The one place where requests are authorized. Every route that touches tenant data asks the
 // AccessPolicy before doing anything; the policy answers with a Problem (401/403/404/429) or
 // nothing. TokenAccess (access_policy.h) is the production policy: the caller is the
-// Principal of a verified bearer token (set on the Request by the Gate). OpenAccess admits
-// everything and is for tests of routes that are not about access.
+// Principal of a verified bearer token (set on the Request by the Gate).
 // Thread-safety: implementations must be safe for concurrent calls.
 
 #include <optional>
@@ -32,13 +31,6 @@ class AccessPolicy {
   // Whether the caller may store events for `organization_id` (POST /events, per event).
   virtual bool MayWriteOrganization(const Request& req, std::string_view organization_id) const {
     return true;
-  }
-};
-
-class OpenAccess final : public AccessPolicy {
- public:
-  std::optional<Problem> Authorize(const Request&, Action, std::string_view) const override {
-    return std::nullopt;
   }
 };
 

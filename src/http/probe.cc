@@ -16,10 +16,6 @@ void HttpProbe::Record(const std::string& route, int status, uint64_t micros) {
   s->latency.Observe(micros);
 }
 
-double HttpProbe::QuantileMicros(const std::string& route, double q) {
-  return Stats(route)->latency.Quantile(q);
-}
-
 void HttpProbe::Register(MetricsRegistry* registry) {
   registry->Add([this](std::string* out) {
     std::lock_guard lk(mu_);

@@ -17,8 +17,6 @@ class HttpProbe {
  public:
   void Record(const std::string& route, int status, uint64_t micros);
   void Register(MetricsRegistry* registry);
-  // Handling-time quantile of one route, in µs (bucket upper bound).
-  double QuantileMicros(const std::string& route, double q);
 
  private:
   struct RouteStats {

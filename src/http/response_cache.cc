@@ -43,4 +43,17 @@ void ResponseCache::Put(const std::string& key, Entry entry) {
   shard.entries[key] = std::move(entry);
 }
 
+std::string ResponseCache::GetOrBuild(const Lookup& lookup,
+                                      const std::function<std::string()>& build,
+                                      const std::function<int64_t()>& valid_until) {
+  if (!lookup.cacheable) return build();
+  if (auto body = Find(lookup.key, lookup.position, lookup.counts_version, lookup.now_micros)) {
+    return *body;
+  }
+  std::string body = build();
+  Put(lookup.key, {lookup.position, lookup.counts_version, valid_until(),
+                   std::make_shared<const std::string>(body)});
+  return body;
+}
+
 }  // namespace readside::http

@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,6 +32,22 @@ class ResponseCache {
   std::shared_ptr<const std::string> Find(const std::string& key, uint64_t position,
                                           uint64_t counts_version, int64_t now_micros);
   void Put(const std::string& key, Entry entry);
+
+  // What an answer depends on, and whether it may be kept at all.
+  struct Lookup {
+    std::string key;
+    uint64_t position = 0;
+    uint64_t counts_version = 0;
+    int64_t now_micros = 0;
+    // The caller's decision. False for answers to parameters a client picks freely (an
+    // explicit as_of): keeping those would let clients fill the cache. Such answers are built
+    // every time, never looked up (no hit or miss is counted) and never kept.
+    bool cacheable = true;
+  };
+  // The cached body while it is exact (Find), else build()'s, kept when `lookup.cacheable`
+  // until valid_until() (called only then).
+  std::string GetOrBuild(const Lookup& lookup, const std::function<std::string()>& build,
+                         const std::function<int64_t()>& valid_until);
 
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }

@@ -23,6 +23,31 @@ TEST(ResponseCacheTest, HitsOnlyForTheSamePositionCountsVersionAndBeforeValidUnt
   EXPECT_EQ(cache.misses(), 4u);
 }
 
+TEST(ResponseCacheTest, GetOrBuildKeepsOnlyWhatTheCallerMarksCacheable) {
+  ResponseCache cache;
+  int builds = 0, validity_asks = 0;
+  auto build = [&] { return "answer " + std::to_string(++builds); };
+  auto valid_until = [&] { return ++validity_asks, int64_t{1000}; };
+  ResponseCache::Lookup fixed{.key = "k", .position = 5, .counts_version = 7, .now_micros = 0};
+  EXPECT_EQ(cache.GetOrBuild(fixed, build, valid_until), "answer 1");
+  EXPECT_EQ(cache.GetOrBuild(fixed, build, valid_until), "answer 1");  // kept
+  EXPECT_EQ(validity_asks, 1);
+
+  // The same key marked not cacheable (say, an explicit as_of): built every time, neither
+  // served from nor stored in the cache, and not counted as a hit or a miss.
+  ResponseCache::Lookup chosen = fixed;
+  chosen.key = "other";
+  chosen.cacheable = false;
+  EXPECT_EQ(cache.GetOrBuild(chosen, build, valid_until), "answer 2");
+  EXPECT_EQ(cache.GetOrBuild(chosen, build, valid_until), "answer 3");
+  EXPECT_EQ(validity_asks, 1);
+  EXPECT_EQ(cache.hits(), 1u);
+  EXPECT_EQ(cache.misses(), 1u);
+  EXPECT_EQ(cache.Find("other", 5, 7, 0), nullptr);
+  chosen.key = "k";  // a cached key is not served either
+  EXPECT_EQ(cache.GetOrBuild(chosen, build, valid_until), "answer 4");
+}
+
 TEST(ResponseCacheTest, ReplacingAnEntryKeepsTheLatest) {
   ResponseCache cache;
   cache.Put("k", Body(5, "old"));

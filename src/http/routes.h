@@ -16,6 +16,7 @@
 #include "store/event_store.h"
 
 namespace readside::projection { class Projector; }
+namespace readside::own_state { class TenantSettingsService; }
 
 namespace readside::http { class ResponseCache; }
 
@@ -29,6 +30,7 @@ struct Services {
   projection::Projector* projector = nullptr;
   const Clock* clock = nullptr;
   ResponseCache* cache = nullptr;  // analytics answers (optional)
+  own_state::TenantSettingsService* tenant_settings = nullptr;  // /admin/tenants routes
 };
 
 // Adapts a route function taking the services to a Router handler.

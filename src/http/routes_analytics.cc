@@ -98,36 +98,28 @@ std::vector<Section> Visible(query::DomainMask readable) {
   return out;
 }
 
-// The cached answer for `key`, or a fresh one from `build` (then cached until it may change).
+// The cached answer for `key`, or a fresh one from `build` (then cached until it may change,
+// when `cacheable`).
 Response Cached(const Services& s, const projection::Projector::TenantRead& read,
-                std::string key, int64_t now, const std::function<std::string()>& build,
+                std::string key, bool cacheable, int64_t now,
+                const std::function<std::string()>& build,
                 const std::function<int64_t()>& valid_until) {
-  uint64_t counts_version = s.store->CountsVersion();
-  // An explicit as_of is the client's choice: caching it would let clients fill the cache.
-  bool cacheable = s.cache != nullptr && key.find("|@|") == std::string::npos;
-  if (cacheable) {
-    if (auto body = s.cache->Find(key, read.position, counts_version, now)) {
-      return JsonResponse(*body);
-    }
-  }
-  std::string body = build();
-  if (cacheable) {
-    s.cache->Put(key, {read.position, counts_version, valid_until(),
-                       std::make_shared<const std::string>(body)});
-  }
-  return JsonResponse(std::move(body));
+  if (s.cache == nullptr) return JsonResponse(build());
+  ResponseCache::Lookup lookup{.key = std::move(key),
+                               .position = read.position,
+                               .counts_version = s.store->CountsVersion(),
+                               .now_micros = now,
+                               .cacheable = cacheable};
+  return JsonResponse(s.cache->GetOrBuild(lookup, build, valid_until));
 }
 
 std::string CacheKey(std::string_view route, const projection::Projector::TenantRead& read,
-                     const projection::Period& period, const Request& r, uint64_t extra,
-                     bool stale) {
+                     const projection::Period& period, uint64_t extra, bool stale) {
   std::string key(route);
   key += '|';
   key += read.view->settings.organization_id;
   key += '|';
   key += projection::FormatPeriod(period);
-  key += '|';
-  if (r.Query("as_of")) key += '@';
   key += '|';
   key += std::to_string(extra);
   key += stale ? "|s" : "|f";
@@ -148,9 +140,11 @@ Response PeriodAnswer(const Services& s, const projection::Projector::TenantRead
   if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
   bool stale = s.projector->Stale();
   query::AnalyticsRequest q{*read.view, period, as_of, stale, readable};
+  // An explicit as_of is the client's choice: caching it would let clients fill the cache.
+  bool cacheable = r.Query("as_of") == nullptr;
   return Cached(
-      s, read, CacheKey(route, read, period, r, (sections_mask << 8) | readable, stale), now,
-      [&] { return build(q); },
+      s, read, CacheKey(route, read, period, (sections_mask << 8) | readable, stale), cacheable,
+      now, [&] { return build(q); },
       [&] { return query::AnswerValidUntil(q, includes_finance, r.Query("as_of"), now); });
 }
 

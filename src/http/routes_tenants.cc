@@ -1,83 +1,24 @@
-// Tenant settings (../shared/spec/api.md "Tenants"): PUT and GET /admin/tenants/{org}.
-// Settings are stored as `readside.tenant.configured` events holding the complete settings,
-// so a replay rebuilds them; a change re-buckets the tenant (the projector rebuilds it) and
-// the PUT answers once that is applied, so the caller reads its own write.
+// Tenant settings (../shared/spec/api.md "Tenants"): PUT and GET /admin/tenants/{org}, served
+// by own_state::TenantSettingsService, which validates a change and stores it as a
+// `readside.tenant.configured` event. A change re-buckets the tenant (the projector rebuilds
+// it) and the PUT answers once that is applied, so the caller reads its own write.
+// Also the rebuild routes: POST /admin/rebuild[/{org}], GET /admin/rebuild.
 
-#include <boost/json.hpp>
-
-#include "common/currency.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
-#include "event/parser.h"
 #include "http/routes.h"
+#include "own_state/tenant_settings_service.h"
 #include "projection/projector.h"
-#include "projection/tenant_projection.h"
 
 namespace readside::http {
 namespace {
 
-Problem BadField(std::string_view field, std::string_view message) {
-  Problem p{.status = 400, .title = "Invalid tenant settings"};
-  p.detail = std::string(field) + " " + std::string(message);
-  p.errors.push_back({std::string(field), std::string(message)});
-  return p;
-}
-
-std::string SettingsJson(const projection::TenantSettings& t) {
+std::string SettingsJson(const own_state::TenantSettings& t) {
   JsonBuilder b;
   b.BeginObject().Key("organization_id").String(t.organization_id);
   b.Key("name").String(t.name).Key("timezone").String(t.timezone);
   b.Key("currency").String(t.currency).EndObject();
   return b.Take();
-}
-
-// Applies the PUT body onto `settings`; a Problem names the first bad field.
-std::optional<Problem> MergeSettings(std::string_view body, projection::TenantSettings* settings) {
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(body, ec);
-  if (ec || !v.is_object()) return BadField("body", "must be a JSON object");
-  for (const auto& [key, value] : v.as_object()) {
-    if (key != "timezone" && key != "currency" && key != "name") {
-      return BadField(key, "is not a tenant setting (timezone, currency, name)");
-    }
-    if (!value.is_string()) return BadField(key, "must be a string");
-    std::string text(value.as_string());
-    if (key == "timezone") {
-      if (!projection::LocalCalendar::Create(text).ok()) {
-        return BadField("timezone", "must be an IANA time zone such as Europe/Berlin");
-      }
-      settings->timezone = text;
-    } else if (key == "currency") {
-      if (!IsIso4217Currency(text)) {
-        return BadField("currency", "must be an ISO 4217 code such as EUR");
-      }
-      settings->currency = text;
-    } else {
-      if (text.size() > 200) return BadField("name", "must be at most 200 characters");
-      settings->name = text;
-    }
-  }
-  return std::nullopt;
-}
-
-store::EventToStore SettingsEvent(const projection::TenantSettings& t, int64_t now) {
-  store::EventToStore e{.organization_id = t.organization_id,
-                        .event_id = event::NewUuid(),
-                        .event_id_assigned = true,
-                        .entity_id = t.organization_id,
-                        .event_type = std::string(projection::kTenantConfiguredType),
-                        .timestamp_micros = now};
-  JsonBuilder b;
-  b.BeginObject().Key("event_id").String(e.event_id);
-  b.Key("event_type").String(e.event_type).Key("organization_id").String(t.organization_id);
-  b.Key("timestamp").String(FormatRfc3339(now)).Key("version").String("1.0");
-  b.Key("source_service").String("readside").Key("data").BeginObject();
-  b.Key("entity_id").String(t.organization_id).Key("entity_type").String("tenant");
-  b.Key("action").String("configured").Key("payload").BeginObject();
-  b.Key("name").String(t.name).Key("timezone").String(t.timezone);
-  b.Key("currency").String(t.currency).EndObject().EndObject().EndObject();
-  e.json = b.Take();
-  return e;
 }
 
 std::optional<Problem> CheckOrg(const Services& s, const Request& req, const std::string& org) {
@@ -87,32 +28,24 @@ std::optional<Problem> CheckOrg(const Services& s, const Request& req, const std
 void GetTenant(const Services& s, Request& req, Responder respond) {
   const std::string& org = req.params["org"];
   if (auto problem = CheckOrg(s, req, org)) return respond(ProblemResponse(*problem, req.path));
-  projection::Projector::TenantRead read = s.projector->Read(org);
-  Response r = JsonResponse(SettingsJson(read.view->settings));
-  r.headers.emplace_back("X-Readside-Position", std::to_string(read.position));
+  own_state::TenantSettingsAt current = s.tenant_settings->Get(org);
+  Response r = JsonResponse(SettingsJson(current.settings));
+  r.headers.emplace_back("X-Readside-Position", std::to_string(current.position));
   respond(std::move(r));
 }
 
 void PutTenant(const Services& s, Request& req, Responder respond) {
   const std::string& org = req.params["org"];
   if (auto problem = CheckOrg(s, req, org)) return respond(ProblemResponse(*problem, req.path));
-  projection::TenantSettings settings = s.projector->Read(org).view->settings;
-  if (auto problem = MergeSettings(req.body, &settings)) {
-    return respond(ProblemResponse(*problem, req.path));
-  }
-  store::AppendRequest append;
-  append.events.push_back(SettingsEvent(settings, s.clock->NowMicros()));
   projection::Projector* projector = s.projector;
-  std::string path = req.path, body = SettingsJson(settings);
-  s.store->AppendAsync(std::move(append), [=](absl::StatusOr<std::vector<store::AppendOutcome>>
-                                                  outcomes) {
-    if (!outcomes.ok()) {
-      return respond(ProblemResponse({.status = 503, .title = "Event store unavailable",
-                                      .detail = std::string(outcomes.status().message()),
-                                      .retry_after_seconds = 1},
-                                     path));
+  std::string path = req.path;
+  s.tenant_settings->Put(org, req.body, [=](own_state::TenantSettingsService::PutReply reply) {
+    if (const Problem* problem = std::get_if<Problem>(&reply)) {
+      return respond(ProblemResponse(*problem, path));
     }
-    uint64_t position = outcomes->front().position;
+    const own_state::TenantSettingsAt& stored = std::get<own_state::TenantSettingsAt>(reply);
+    uint64_t position = stored.position;
+    std::string body = SettingsJson(stored.settings);
     // Answer once the tenant is rebuilt with the new settings (read-your-writes). The
     // settings are durable either way; a slow rebuild answers 202.
     projector->WhenApplied(position, std::chrono::seconds(10), [=](bool applied) {

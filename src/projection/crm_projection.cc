@@ -1,14 +1,25 @@
 #include "projection/crm_projection.h"
 
+#include "event/catalog_tables.h"
+
 namespace readside::projection {
 namespace {
 using E = event::EventType;
 
-// Payload field indexes (catalog.cc tables).
+// Payload field indexes (event/catalog_tables.h).
 constexpr int kOppStage = 0, kOppAmount = 1, kOppOwner = 2;
 constexpr int kStageChangedStage = 0, kStageChangedAmount = 1;
 constexpr int kWonAmount = 0, kWonOwner = 1;
 constexpr int kActivityType = 0;
+// Each index names its field in the catalog (event/catalog_tables.h).
+static_assert(event::FieldIndexOf(E::kCrmOpportunityCreated, "stage") == kOppStage);
+static_assert(event::FieldIndexOf(E::kCrmOpportunityCreated, "amount") == kOppAmount);
+static_assert(event::FieldIndexOf(E::kCrmOpportunityCreated, "owner_id") == kOppOwner);
+static_assert(event::FieldIndexOf(E::kCrmOpportunityStageChanged, "stage") == kStageChangedStage);
+static_assert(event::FieldIndexOf(E::kCrmOpportunityStageChanged, "amount") == kStageChangedAmount);
+static_assert(event::FieldIndexOf(E::kCrmOpportunityWon, "amount") == kWonAmount);
+static_assert(event::FieldIndexOf(E::kCrmOpportunityWon, "owner_id") == kWonOwner);
+static_assert(event::FieldIndexOf(E::kCrmActivityLogged, "activity_type") == kActivityType);
 }  // namespace
 
 void CrmProjection::Close(const ApplyContext& c, Opportunity& o, bool won) {

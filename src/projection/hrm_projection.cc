@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "event/catalog_tables.h"
+
 namespace readside::projection {
 namespace {
 using E = event::EventType;
@@ -10,6 +12,17 @@ constexpr int kEmpDepartment = 1, kEmpRole = 2;
 constexpr int kLeaveDays = 2;
 constexpr int kScheduledStart = 1, kCheckedInAt = 2;
 constexpr int kGross = 0, kNet = 1;
+// Each index names its field in the catalog (event/catalog_tables.h).
+static_assert(event::FieldIndexOf(E::kHrmEmployeeCreated, "department") == kEmpDepartment);
+static_assert(event::FieldIndexOf(E::kHrmEmployeeCreated, "role") == kEmpRole);
+static_assert(event::FieldIndexOf(E::kHrmEmployeeUpdated, "department") == kEmpDepartment);
+static_assert(event::FieldIndexOf(E::kHrmEmployeeUpdated, "role") == kEmpRole);
+static_assert(event::FieldIndexOf(E::kHrmLeaveRequested, "days") == kLeaveDays);
+static_assert(event::FieldIndexOf(E::kHrmAttendanceCheckedIn, "scheduled_start") ==
+              kScheduledStart);
+static_assert(event::FieldIndexOf(E::kHrmAttendanceCheckedIn, "checked_in_at") == kCheckedInAt);
+static_assert(event::FieldIndexOf(E::kHrmPayrollProcessed, "gross_total") == kGross);
+static_assert(event::FieldIndexOf(E::kHrmPayrollProcessed, "net_total") == kNet);
 }  // namespace
 
 int64_t ToMicroUnits(double value) { return std::llround(value * kMicroScale); }
@@ -83,7 +96,6 @@ void HrmProjection::Apply(const ApplyContext& c) {
       return;
   }
 }
-
 
 void HrmProjection::Save(SnapshotWriter& w) const {
   w.U64(employees_.size());

@@ -3,12 +3,20 @@
 #include <algorithm>
 #include <limits>
 
+#include "event/catalog_tables.h"
+
 namespace readside::projection {
 namespace {
 using E = event::EventType;
 
 constexpr int kUnitCost = 3, kReorderPoint = 5;
 constexpr int kStockProduct = 0, kStockWarehouse = 1, kQuantityDelta = 2;
+// Each index names its field in the catalog (event/catalog_tables.h).
+static_assert(event::FieldIndexOf(E::kInventoryProductCreated, "unit_cost") == kUnitCost);
+static_assert(event::FieldIndexOf(E::kInventoryProductCreated, "reorder_point") == kReorderPoint);
+static_assert(event::FieldIndexOf(E::kInventoryStockUpdated, "product_id") == kStockProduct);
+static_assert(event::FieldIndexOf(E::kInventoryStockUpdated, "warehouse_id") == kStockWarehouse);
+static_assert(event::FieldIndexOf(E::kInventoryStockUpdated, "quantity_delta") == kQuantityDelta);
 }  // namespace
 
 int64_t MulSaturated(int64_t a, int64_t b) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/time_util.h"
+#include "event/catalog_tables.h"
 
 namespace readside::projection {
 namespace {
@@ -10,6 +11,12 @@ using E = event::EventType;
 
 constexpr int kInvoiceAmount = 1, kDueDate = 2, kRecurring = 3;
 constexpr int kPaymentInvoice = 0, kPaymentAmount = 1;
+// Each index names its field in the catalog (event/catalog_tables.h).
+static_assert(event::FieldIndexOf(E::kFinanceInvoiceCreated, "amount") == kInvoiceAmount);
+static_assert(event::FieldIndexOf(E::kFinanceInvoiceCreated, "due_date") == kDueDate);
+static_assert(event::FieldIndexOf(E::kFinanceInvoiceCreated, "recurring") == kRecurring);
+static_assert(event::FieldIndexOf(E::kFinancePaymentReceived, "invoice_id") == kPaymentInvoice);
+static_assert(event::FieldIndexOf(E::kFinancePaymentReceived, "amount") == kPaymentAmount);
 }  // namespace
 
 // The cluster's contributions, times `sign` (+1 add, -1 retract).

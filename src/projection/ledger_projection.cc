@@ -2,11 +2,17 @@
 
 #include <limits>
 
+#include "event/catalog_tables.h"
+
 namespace readside::projection {
 namespace {
 using E = event::EventType;
 
 constexpr int kCode = 0, kType = 2, kSubtype = 3;
+// Each index names its field in the catalog (event/catalog_tables.h).
+static_assert(event::FieldIndexOf(E::kFinanceAccountCreated, "code") == kCode);
+static_assert(event::FieldIndexOf(E::kFinanceAccountCreated, "type") == kType);
+static_assert(event::FieldIndexOf(E::kFinanceAccountCreated, "subtype") == kSubtype);
 constexpr DayNumber kAllDaysFrom = std::numeric_limits<DayNumber>::min();
 constexpr DayNumber kAllDaysTo = std::numeric_limits<DayNumber>::max();
 }  // namespace

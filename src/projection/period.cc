@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/time_zone.h"
 
 namespace readside::projection {
 namespace {
@@ -301,15 +302,9 @@ void CivilFromDayNumber(DayNumber d, int* year, int* month, int* day) {
 }
 
 absl::StatusOr<LocalCalendar> LocalCalendar::Create(std::string_view iana_name) {
-  absl::TimeZone tz;
-  // "localtime" would silently follow the host's configuration; tenants name real zones.
-  if (iana_name.empty() || iana_name == "localtime" ||
-      !absl::LoadTimeZone(std::string(iana_name), &tz)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown time zone \"", Escaped(iana_name),
-                     "\"; expected an IANA time zone name such as \"Europe/Berlin\" or \"UTC\""));
-  }
-  return LocalCalendar(tz, std::string(iana_name));
+  absl::StatusOr<absl::TimeZone> tz = LoadIanaTimeZone(iana_name);
+  if (!tz.ok()) return tz.status();
+  return LocalCalendar(*tz, std::string(iana_name));
 }
 
 LocalCalendar LocalCalendar::Utc() { return LocalCalendar(absl::UTCTimeZone(), "UTC"); }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "event/catalog_tables.h"
 #include "projection/hrm_projection.h"
 
 namespace readside::projection {
@@ -11,6 +12,13 @@ using E = event::EventType;
 constexpr int kCreatedBudget = 1;
 constexpr int kUpdatedStatus = 0, kUpdatedBudget = 2;
 constexpr int kLogProject = 0, kLogHours = 2, kLogBillable = 3;
+// Each index names its field in the catalog (event/catalog_tables.h).
+static_assert(event::FieldIndexOf(E::kProjectCreated, "budget_hours") == kCreatedBudget);
+static_assert(event::FieldIndexOf(E::kProjectUpdated, "status") == kUpdatedStatus);
+static_assert(event::FieldIndexOf(E::kProjectUpdated, "budget_hours") == kUpdatedBudget);
+static_assert(event::FieldIndexOf(E::kProjectTimeLogged, "project_id") == kLogProject);
+static_assert(event::FieldIndexOf(E::kProjectTimeLogged, "hours") == kLogHours);
+static_assert(event::FieldIndexOf(E::kProjectTimeLogged, "billable") == kLogBillable);
 
 bool Over(int64_t hours, int64_t budget) { return budget > 0 && hours > budget; }
 }  // namespace

@@ -1,8 +1,7 @@
 #include "projection/replay.h"
 
-#include <boost/json.hpp>
-
 #include "event/parser.h"
+#include "own_state/tenant_settings_codec.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
 
@@ -30,21 +29,14 @@ absl::Status ForEachStored(const store::EventStore& store, const ReplayOptions& 
 }  // namespace
 
 TenantSettings SettingsFromEvent(const store::StoredEvent& stored) {
-  TenantSettings settings;
-  settings.organization_id = stored.organization_id;
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(stored.json, ec);
-  const boost::json::value* payload = ec ? nullptr : v.find_pointer("/data/payload", ec);
-  if (payload == nullptr || !payload->is_object()) return settings;
-  auto text = [&](std::string_view key, std::string* out) {
-    if (const boost::json::value* f = payload->as_object().if_contains(key); f && f->is_string()) {
-      *out = std::string(f->as_string());
-    }
-  };
-  text("name", &settings.name);
-  text("timezone", &settings.timezone);
-  text("currency", &settings.currency);
-  return settings;
+  absl::StatusOr<TenantSettings> settings = own_state::DecodeTenantConfigured(stored.json);
+  if (!settings.ok()) {
+    spdlog::error("position {}: {}; tenant {} keeps the default settings", stored.position,
+                  std::string(settings.status().message()), stored.organization_id);
+    settings = TenantSettings{};
+  }
+  settings->organization_id = stored.organization_id;  // the store's record is authoritative
+  return *std::move(settings);
 }
 
 LocalCalendar CalendarOf(const TenantSettings& settings) {

@@ -38,7 +38,8 @@ struct ReplayOptions {
 absl::StatusOr<TenantMap> ReplayTenants(const store::EventStore& store,
                                         const ReplayOptions& options);
 
-// The settings a readside.tenant.configured event carries.
+// The settings a readside.tenant.configured event carries (the defaults, logged, when the
+// event cannot be decoded).
 TenantSettings SettingsFromEvent(const store::StoredEvent& stored);
 // The calendar of the settings' time zone (UTC, logged, if the zone is unknown).
 LocalCalendar CalendarOf(const TenantSettings& settings);

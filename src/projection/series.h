@@ -4,6 +4,12 @@
 // days; a stock: the prefix sum up to the period's end), a keyed family of them, or a ratio
 // of them computed at query time (src/query). Units: counts; money in 1/10,000 (Money units);
 // hours and leave days in millionths; durations in milliseconds.
+//
+// Each group below is written by exactly one domain projection, named in its comment (the
+// only code that writes series); the lines, and the metrics reading each series, are in the
+// table "Where each metric comes from" of docs/read-models.md (tools/metric_map.py).
+// The enumerators' order is the snapshot format's (ModelBuilder::Save writes the series in
+// it): changing it needs a new kSnapshotFormatVersion.
 // Thread-safety: constants only.
 
 #include <cstdint>
@@ -16,39 +22,40 @@
 namespace readside::projection {
 
 enum class S : uint8_t {
-  // crm
+  // crm: written by CrmProjection (crm_projection.cc)
   kContactsNew, kContactsTotal, kLeadsNew, kLeadsConverted, kLeadsTotal, kOpportunitiesNew,
   kOpportunitiesWon, kOpportunitiesLost, kWonValue, kPipelineValue, kActivitiesTotal,
-  // hrm
+  // hrm: written by HrmProjection (hrm_projection.cc)
   kNewHires, kTerminations, kTotalEmployees, kLeaveRequests, kLeaveApproved, kLeavePending,
   kLeaveDaysApproved, kAttendanceCheckins, kLateArrivals, kPayrollGross, kPayrollNet,
-  // finance: invoices and payments
+  // finance, invoices and payments: written by InvoiceProjection (invoice_projection.cc)
   kTotalRevenue, kRecurringRevenue, kOneTimeRevenue, kInvoicesCreated, kInvoicesSent,
   kInvoicesPaid, kPaymentTimeMillis, kPaymentsReceived, kAccountsReceivable,
   kInvoicesOverdue,  // recorded with exact instants (DaySeries::AddAt)
-  // finance: ledger
+  // finance, ledger: written by LedgerProjection (ledger_projection.cc)
   kCashInflow, kCashOutflow, kLedgerRevenue, kLedgerCogs, kOperatingExpenses, kAssets,
   kLiabilities, kEquity, kUnclassifiedDebit, kUnclassifiedCredit, kUnclassifiedLines,
-  // inventory
+  // inventory: written by InventoryProjection (inventory_projection.cc)
   kProductsTotal, kUnitsOnHand, kStockValue, kOrdersCreated, kOrdersFulfilled, kOrderValue,
   kUnitsSold, kInventoryCogs, kFulfillmentMillis, kReordersTriggered, kLowStockProducts,
-  // projects
+  // projects: written by ProjectsProjection (projects_projection.cc)
   kProjectsCreated, kProjectsActive, kProjectsCompleted, kTasksCreated, kTasksCompleted,
   kOpenTasks, kHoursLogged, kBillableHours, kProjectsOverBudget,
   kCount,
 };
 inline constexpr size_t kSeriesCount = static_cast<size_t>(S::kCount);
 
-// Families of series keyed by a value taken from the events (stage, department, user, …).
+// Families of series keyed by a value taken from the events (stage, department, user, …),
+// each written by the projection named beside it.
 enum class K : uint8_t {
-  kPipelineStages,       // stock, open opportunities per stage
-  kActivitiesByType,     // flow
-  kWonValueByUser,       // flow, money units
-  kDealsWonByUser,       // flow
-  kEmployeesByDepartment,
-  kEmployeesByRole,
-  kStockByWarehouse,
-  kHoursByProject,       // flow, millionths of hours
+  kPipelineStages,         // CrmProjection; stock, open opportunities per stage
+  kActivitiesByType,       // CrmProjection; flow
+  kWonValueByUser,         // CrmProjection; flow, money units
+  kDealsWonByUser,         // CrmProjection; flow
+  kEmployeesByDepartment,  // HrmProjection; stock
+  kEmployeesByRole,        // HrmProjection; stock
+  kStockByWarehouse,       // InventoryProjection; stock, units
+  kHoursByProject,         // ProjectsProjection; flow, millionths of hours
   kCount,
 };
 inline constexpr size_t kKeyedCount = static_cast<size_t>(K::kCount);

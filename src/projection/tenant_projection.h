@@ -23,9 +23,9 @@
 
 namespace readside::projection {
 
-// The event type of tenant settings, written by PUT /admin/tenants/{org}. Producers may not
-// send types under "readside." (ingest rejects them).
-inline constexpr std::string_view kTenantConfiguredType = "readside.tenant.configured";
+// The event type of tenant settings (own_state/tenant_settings.h), written by
+// PUT /admin/tenants/{org}.
+using own_state::kTenantConfiguredType;
 
 class TenantProjection {
  public:

@@ -13,18 +13,15 @@
 #include <vector>
 
 #include "event/catalog.h"
+#include "own_state/tenant_settings.h"
 #include "projection/period.h"
 #include "projection/series.h"
 
 namespace readside::projection {
 
-// Per-tenant settings, kept as `readside.tenant.configured` events so a replay rebuilds them.
-struct TenantSettings {
-  std::string organization_id;
-  std::string name;
-  std::string timezone = "UTC";
-  std::string currency = "USD";
-};
+// Per-tenant settings, kept as `readside.tenant.configured` events so a replay rebuilds them
+// (own_state/tenant_settings_codec.h).
+using own_state::TenantSettings;
 
 // All-time data-quality counts derived from the stored events (store-side counts of
 // duplicates, conflicts and rejections are added by the query layer).

@@ -295,20 +295,6 @@ bool ParseSection(std::string_view name, Section* out) {
   return false;
 }
 
-double Value::AsDouble() const {
-  switch (kind) {
-    case kCount:
-      return static_cast<double>(units);
-    case kMoney:
-      return MoneyToDouble(units);
-    case kNumber:
-      return number;
-    case kNull:
-      break;
-  }
-  return 0;
-}
-
 void Value::Write(JsonBuilder& out) const {
   switch (kind) {
     case kCount:

@@ -39,7 +39,6 @@ struct Value {
   enum Kind : uint8_t { kCount, kMoney, kNumber, kNull } kind = kNull;
   int64_t units = 0;  // kCount, kMoney (Money units)
   double number = 0;  // kNumber
-  double AsDouble() const;
   void Write(JsonBuilder& out) const;
 };
 

@@ -110,8 +110,6 @@ class FinanceSim {
   // After go-live: starts the monthly rent/software cycle.
   void StartSchedules();
 
-  int64_t cash_cents() const { return cash_cents_; }
-
  private:
   struct Invoice {
     uint64_t num;
