@@ -18,7 +18,10 @@
 #include <string_view>
 #include <vector>
 
+#include "event/envelope_rules.h"  // IsValidOrganizationId, for callers of the parser
 #include "event/event.h"
+#include "event/json_equal.h"  // JsonValueEqual, for callers of the parser
+#include "event/uuid.h"        // NewUuid, for callers of the parser
 
 namespace readside::event {
 
@@ -84,16 +87,5 @@ class EventParser {
   std::unique_ptr<Impl> impl_;
   uint64_t tape_accepted_ = 0;
 };
-
-// True when two JSON texts denote the same value: object key order and white space do not
-// matter, numbers compare by value when they fit a double exactly and by text otherwise.
-// Used for the duplicate-vs-conflict decision on idempotency keys.
-bool JsonValueEqual(std::string_view a, std::string_view b);
-
-// ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$ — the contract's organization_id.
-bool IsValidOrganizationId(std::string_view s);
-
-// A fresh random RFC 4122 version-4 UUID string.
-std::string NewUuid();
 
 }  // namespace readside::event
