@@ -1,6 +1,7 @@
 #include "event/envelope_rules.h"
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -74,6 +75,27 @@ bool IsVersion(std::string_view s) {
   return major == "1";
 }
 
-bool IsValidId(std::string_view s) { return !s.empty() && s.size() <= 128 && !HasControlChars(s); }
+size_t CountCodePoints(std::string_view s) {
+  // Eight bytes at a time: a continuation byte is one whose top two bits are 10.
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  size_t continuation = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    continuation += static_cast<size_t>(std::popcount(w & ~(w << 1) & kHigh));
+  }
+  for (; i < s.size(); ++i) continuation += (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80;
+  return s.size() - continuation;
+}
+
+bool IsValidId(std::string_view s) {
+  constexpr size_t kMaxChars = 128;
+  // UTF-8 takes 1 to 4 bytes a character: up to 128 bytes needs no counting, and past 512
+  // bytes there are more than 128 characters.
+  if (s.empty() || s.size() > 4 * kMaxChars) return false;
+  if (s.size() > kMaxChars && CountCodePoints(s) > kMaxChars) return false;
+  return !HasControlChars(s);
+}
 
 }  // namespace readside::event
