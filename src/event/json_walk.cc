@@ -34,6 +34,12 @@ bool WalkContext::Fail(simdjson::error_code e, const PathNode& path) {
   return false;
 }
 
+std::string_view MoneyRuleBroken(MoneyParseError err, const WalkContext& ctx) {
+  if (err == MoneyParseError::kOk) return {};
+  if (err == MoneyParseError::kTrailingZeroDecimals && ctx.stored_input) return {};
+  return MoneyParseErrorText(err);
+}
+
 bool KeySet::Contains(std::string_view key) const {
   for (size_t i = 0; i < size_ && i < kInline; ++i) {
     if (length_[i] == key.size() && std::memcmp(data_[i], key.data(), key.size()) == 0) {

@@ -45,7 +45,7 @@ bool RetypePayload(od::parser* parser, const TypeSpec& spec, const ParserOptions
     return false;
   }
   internal::ResetPayload(ev);
-  WalkContext ctx{errors, options.max_depth};
+  WalkContext ctx{errors, options.max_depth, options.stored_input};
   PathNode root;
   PathNode data = root.Child("data");
   PathNode path = data.Child("payload");
@@ -60,7 +60,7 @@ bool ValidateEvent(typename J::Value obj, const ParserOptions& options, Event* e
                    std::vector<FieldError>* errors, simdjson::error_code* fatal,
                    bool* needs_typing) {
   internal::ResetEvent(ev);
-  WalkContext ctx{errors, options.max_depth};
+  WalkContext ctx{errors, options.max_depth, options.stored_input};
   bool ok = internal::ReadEnvelope<J>(obj, ev, ctx, needs_typing);
   *fatal = ctx.fatal;
   if (!ok || ctx.fatal) {

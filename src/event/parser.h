@@ -40,6 +40,11 @@ struct ParserOptions {
   bool tape = true;
   // Largest accepted batch in events (spec default 10,000).
   size_t max_batch_events = 10'000;
+  // The input is events the store already holds (replays, projections): also accept what
+  // earlier versions accepted before a rule was tightened — money with more than 4 decimals
+  // when the extra ones are zeros ("1.50000") — so an acknowledged event keeps its place in
+  // the read models. Ingest leaves it off.
+  bool stored_input = false;
 };
 
 // The outcome of one event of a batch.

@@ -185,7 +185,7 @@ TEST_F(ParserTest, TapePathReadsMoneyAsWritten) {
            {"9999999999999.9999", 99999999999999999},
            {"0.0001", 1},
            {"12.5e1", 1250000},
-           {"1.50000", 15000}}) {
+           {"1.5000", 15000}}) {
     ASSERT_TRUE(Parse(opp(text))) << text;
     EXPECT_EQ(ev_.field(1).money.units(), units) << text;
   }

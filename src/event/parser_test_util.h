@@ -32,6 +32,14 @@ inline std::string Envelope(std::string_view type, std::string_view payload,
 
 class ParserTest : public ::testing::Test {
  protected:
+  ParserTest() : ParserTest(ParserOptions{}) {}
+  // Both parsers with `options` (the reference without the tape).
+  explicit ParserTest(ParserOptions options) : parser_(options), reference_(Reference(options)) {}
+  static ParserOptions Reference(ParserOptions options) {
+    options.tape = false;
+    return options;
+  }
+
   // Parses with the tape fast path (falling back to On-Demand) and checks that the reference
   // alone gives the same outcome: the same event, or the same errors.
   bool Parse(const std::string& json) {
@@ -70,7 +78,7 @@ class ParserTest : public ::testing::Test {
     EXPECT_TRUE(found) << "wanted " << field << " / " << rule << ", got " << all;
   }
   EventParser parser_;
-  EventParser reference_{ParserOptions{.tape = false}};
+  EventParser reference_;
   Event ev_;
   std::vector<FieldError> errors_;
 };

@@ -87,8 +87,9 @@ bool ReadMoney(typename J::Value& v, od::json_type type, const PathNode& path, M
   } else {
     return WrongType(type, "a money amount (number or decimal string)", path, ctx);
   }
-  if (err != MoneyParseError::kOk) {
-    ctx.Error(path, std::string(MoneyParseErrorText(err)));
+  std::string_view broken = MoneyRuleBroken(err, ctx);
+  if (!broken.empty()) {
+    ctx.Error(path, std::string(broken));
     return false;
   }
   return true;

@@ -209,6 +209,10 @@ class PerEventResults(ServerTestCase):
             ("opportunity 5 decimals", opp(payload={"stage": "s", "owner_id": "u",
                                                     "amount": "12.34567"}),
              "data.payload.amount"),
+            ("opportunity 5 decimals, trailing zeros", opp(payload={
+                "stage": "s", "owner_id": "u", "amount": "12.50000"}), "data.payload.amount"),
+            ("opportunity 5 decimals number", opp(payload={
+                "stage": "s", "owner_id": "u", "amount": 12.34567}), "data.payload.amount"),
             ("opportunity negative", opp(payload={"stage": "s", "owner_id": "u",
                                                   "amount": -1}), "data.payload.amount"),
             ("opportunity 1e13", opp(payload={"stage": "s", "owner_id": "u",
