@@ -5,7 +5,6 @@
 #include <string_view>
 #include <utility>
 
-#include "common/time_util.h"
 #include "event/envelope_rules.h"
 #include "event/payload.h"
 
@@ -123,11 +122,8 @@ class EnvelopeReader {
       seen_ |= kTimestamp;
       std::string_view text;
       if (!ReadString<J>(v, path, &text, ctx_)) return false;
-      if (!ParseRfc3339(text, &ev_->timestamp_micros)) {
-        ctx_.Error(path, "must be an RFC 3339 date-time with Z or an offset");
-        return false;
-      }
-      return true;
+      return ReadDateTime(text, path, "must be an RFC 3339 date-time with Z or an offset",
+                          &ev_->timestamp_micros, ctx_);
     }
     if (key == "version") {
       seen_ |= kVersion;

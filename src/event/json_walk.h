@@ -88,6 +88,12 @@ class KeySet {
   std::vector<std::string_view> more_;
 };
 
+// Reads an RFC 3339 date-time field's text into *micros (ParseRfc3339Detailed). On failure
+// records `syntax_rule`, or the leap-second rule, at `path` and returns false. With
+// ctx.stored_input, second 60 is accepted at any minute, as before that rule.
+bool ReadDateTime(std::string_view text, const PathNode& path, std::string_view syntax_rule,
+                  int64_t* micros, WalkContext& ctx);
+
 // The rule a money amount broke (MoneyParseErrorText), or "" when `err` accepts it: kOk, and
 // with ctx.stored_input kTrailingZeroDecimals, which earlier versions accepted.
 std::string_view MoneyRuleBroken(MoneyParseError err, const WalkContext& ctx);

@@ -42,8 +42,8 @@ struct ParserOptions {
   size_t max_batch_events = 10'000;
   // The input is events the store already holds (replays, projections): also accept what
   // earlier versions accepted before a rule was tightened — money with more than 4 decimals
-  // when the extra ones are zeros ("1.50000") — so an acknowledged event keeps its place in
-  // the read models. Ingest leaves it off.
+  // when the extra ones are zeros ("1.50000"), second 60 at any minute — so an acknowledged
+  // event keeps its place in the read models. Ingest leaves it off.
   bool stored_input = false;
 };
 

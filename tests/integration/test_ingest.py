@@ -213,6 +213,9 @@ class PerEventResults(ServerTestCase):
                 "stage": "s", "owner_id": "u", "amount": "12.50000"}), "data.payload.amount"),
             ("opportunity 5 decimals number", opp(payload={
                 "stage": "s", "owner_id": "u", "amount": 12.34567}), "data.payload.amount"),
+            ("timestamp leap second ok", make_event(timestamp="2016-12-31T23:59:60Z"), None),
+            ("timestamp second 60 on a day without one",
+             make_event(timestamp="2024-01-15T23:59:60Z"), "timestamp"),
             ("opportunity negative", opp(payload={"stage": "s", "owner_id": "u",
                                                   "amount": -1}), "data.payload.amount"),
             ("opportunity 1e13", opp(payload={"stage": "s", "owner_id": "u",
