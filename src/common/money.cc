@@ -88,6 +88,9 @@ MoneyParseError ParseMoney(std::string_view t, bool allow_exponent, Money* out) 
   }
   if (units >= Money::kMaxAbsUnits) return MoneyParseError::kOutOfRange;
   *out = Money::FromUnits(neg ? -static_cast<int64_t>(units) : static_cast<int64_t>(units));
+  // Decimal places as written: the fraction's digits shifted by the exponent. Zeros carry no
+  // value, but "1.00000" claims a precision the contract does not have.
+  if (static_cast<int64_t>(frac_len) - exponent > 4) return MoneyParseError::kTrailingZeroDecimals;
   return MoneyParseError::kOk;
 }
 
@@ -96,6 +99,8 @@ std::string_view MoneyParseErrorText(MoneyParseError e) {
     case MoneyParseError::kOk: return "ok";
     case MoneyParseError::kSyntax: return "must be a decimal number";
     case MoneyParseError::kTooManyDecimals: return "must have at most 4 decimal places";
+    case MoneyParseError::kTrailingZeroDecimals:
+      return "must have at most 4 decimal places (trailing zeros count)";
     case MoneyParseError::kOutOfRange: return "must be less than 1e13 in absolute value";
   }
   return "invalid";

@@ -34,11 +34,20 @@ class Money {
   int64_t units_ = 0;
 };
 
-enum class MoneyParseError { kOk, kSyntax, kTooManyDecimals, kOutOfRange };
+enum class MoneyParseError {
+  kOk,
+  kSyntax,
+  kTooManyDecimals,  // a non-zero digit past the fourth decimal place
+  // More than 4 decimal places, all past the fourth zero ("1.50000"): rejected like
+  // kTooManyDecimals, but *out holds the value, for re-reading text stored before that rule.
+  kTrailingZeroDecimals,
+  kOutOfRange,
+};
 
 // Parses decimal text into exact fixed point. `allow_exponent` admits the JSON number form
-// "1.25e3" (JSON numbers); decimal strings must be plain "-?digits(.digits)?".
-// Trailing zero decimals beyond the fourth are accepted ("1.50000"); other digits are not.
+// "1.25e3" (JSON numbers); decimal strings must be plain "-?digits(.digits)?". At most 4
+// decimal places as written, trailing zeros included: those of the plain decimal form, so
+// "1.5e-3" (0.0015) has 4 and "1.50000" or "1e-5" more.
 MoneyParseError ParseMoney(std::string_view text, bool allow_exponent, Money* out);
 std::string_view MoneyParseErrorText(MoneyParseError e);
 

@@ -17,7 +17,6 @@ TEST(MoneyTest, ParsesDecimalsExactly) {
   EXPECT_EQ(Units("-0.0001"), -1);
   EXPECT_EQ(Units("9999999999999.9999"), 99999999999999999LL);  // beyond double's 2^53
   EXPECT_EQ(Units("0.1"), 1000);
-  EXPECT_EQ(Units("1.50000"), 15000);  // trailing zero decimals carry no value
   EXPECT_EQ(Units("1.25e3"), 12500000);
   EXPECT_EQ(Units("125E-2"), 12500);
 }
@@ -37,6 +36,31 @@ TEST(MoneyTest, RejectsBadText) {
   EXPECT_EQ(ParseMoney("10000000000000", true, &m), MoneyParseError::kOutOfRange);
   EXPECT_EQ(ParseMoney("1e400", true, &m), MoneyParseError::kOutOfRange);
   EXPECT_EQ(ParseMoney("123456789012345678901234567890", true, &m), MoneyParseError::kOutOfRange);
+}
+
+// At most 4 decimal places as written, trailing zeros included, in strings as in numbers;
+// an exponent shifts them.
+TEST(MoneyTest, AtMostFourDecimalPlacesAsWritten) {
+  EXPECT_EQ(Units("1.0000", false), 10000);
+  EXPECT_EQ(Units("1.5e-3"), 15);
+  EXPECT_EQ(Units("123456.78e-2"), 12345678);
+  EXPECT_EQ(Units("1.00000e1"), 100000);
+  for (bool exp : {false, true}) {
+    Money m;
+    EXPECT_EQ(ParseMoney("1.00000", exp, &m), MoneyParseError::kTrailingZeroDecimals);
+    EXPECT_EQ(m.units(), 10000);  // the value, for re-reading text stored before the rule
+    EXPECT_EQ(ParseMoney("-1.50000", exp, &m), MoneyParseError::kTrailingZeroDecimals);
+    EXPECT_EQ(m.units(), -15000);
+    EXPECT_EQ(ParseMoney("1.00001", exp, &m), MoneyParseError::kTooManyDecimals);
+    EXPECT_EQ(ParseMoney("10000000000000.00000", exp, &m), MoneyParseError::kOutOfRange);
+  }
+  Money m;
+  EXPECT_EQ(ParseMoney("1.0e-4", true, &m), MoneyParseError::kTrailingZeroDecimals);
+  EXPECT_EQ(ParseMoney("100e-6", true, &m), MoneyParseError::kTrailingZeroDecimals);
+  EXPECT_EQ(m.units(), 1);
+  EXPECT_EQ(ParseMoney("0e-5", true, &m), MoneyParseError::kTrailingZeroDecimals);
+  EXPECT_EQ(MoneyParseErrorText(MoneyParseError::kTrailingZeroDecimals),
+            "must have at most 4 decimal places (trailing zeros count)");
 }
 
 TEST(MoneyTest, FormatsShortestExactText) {

@@ -1,5 +1,6 @@
 #include "common/time_util.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace readside {
@@ -26,6 +27,13 @@ bool ParseDatePart(std::string_view t, int64_t* days) {
   *days = DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
   return true;
 }
+
+// The months (YYYYMM) whose last day ended with a leap second, from the IERS list
+// (https://hpiers.obspm.fr/iers/bul/bulc/Leap_Second.dat). All were positive.
+constexpr int kLeapSecondMonths[] = {197206, 197212, 197312, 197412, 197512, 197612, 197712,
+                                     197812, 197912, 198106, 198206, 198306, 198506, 198712,
+                                     198912, 199012, 199206, 199306, 199406, 199512, 199706,
+                                     199812, 200512, 200812, 201206, 201506, 201612};
 
 }  // namespace
 
@@ -65,15 +73,29 @@ bool ParseIsoDate(std::string_view t, int64_t* unix_micros) {
   return true;
 }
 
-bool ParseRfc3339(std::string_view t, int64_t* unix_micros) {
+bool IsLeapSecondDay(int64_t days) {
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  if (!((m == 6 && d == 30) || (m == 12 && d == 31))) return false;
+  return std::binary_search(std::begin(kLeapSecondMonths), std::end(kLeapSecondMonths),
+                            static_cast<int>(y * 100 + m));
+}
+
+bool ParseRfc3339(std::string_view text, int64_t* unix_micros) {
+  return ParseRfc3339Detailed(text, unix_micros) == Rfc3339Error::kOk;
+}
+
+Rfc3339Error ParseRfc3339Detailed(std::string_view t, int64_t* unix_micros) {
+  constexpr Rfc3339Error kSyntax = Rfc3339Error::kSyntax;
   int64_t days, hh, mm, ss;
-  if (t.size() < 20 || !ParseDatePart(t, &days)) return false;
-  if (t[10] != 'T' && t[10] != 't') return false;
+  if (t.size() < 20 || !ParseDatePart(t, &days)) return kSyntax;
+  if (t[10] != 'T' && t[10] != 't') return kSyntax;
   if (!Digits(t, 11, 2, &hh) || t[13] != ':' || !Digits(t, 14, 2, &mm) || t[16] != ':' ||
       !Digits(t, 17, 2, &ss)) {
-    return false;
+    return kSyntax;
   }
-  if (hh > 23 || mm > 59 || ss > 60) return false;
+  if (hh > 23 || mm > 59 || ss > 60) return kSyntax;
   size_t i = 19;
   int64_t micros = 0;
   if (t[i] == '.') {
@@ -85,9 +107,9 @@ bool ParseRfc3339(std::string_view t, int64_t* unix_micros) {
       scale /= 10;
       ++i;
     }
-    if (i == start) return false;
+    if (i == start) return kSyntax;
   }
-  if (i >= t.size()) return false;
+  if (i >= t.size()) return kSyntax;
   int64_t offset_minutes = 0;
   if (t[i] == 'Z' || t[i] == 'z') {
     ++i;
@@ -95,21 +117,26 @@ bool ParseRfc3339(std::string_view t, int64_t* unix_micros) {
     int64_t oh, om;
     if (!Digits(t, i + 1, 2, &oh) || i + 3 >= t.size() || t[i + 3] != ':' ||
         !Digits(t, i + 4, 2, &om) || oh > 23 || om > 59) {
-      return false;
+      return kSyntax;
     }
     offset_minutes = (oh * 60 + om) * (t[i] == '-' ? -1 : 1);
     i += 6;
   } else {
-    return false;
+    return kSyntax;
   }
-  if (i != t.size()) return false;
-  if (ss == 60) {  // leap second: the last representable instant of that minute
+  if (i != t.size()) return kSyntax;
+  const bool second_60 = ss == 60;
+  if (second_60) {  // a leap second: the last representable instant of its minute
     ss = 59;
     micros = 999999;
   }
   int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_minutes * 60;
   *unix_micros = secs * kMicrosPerSecond + micros;
-  return true;
+  // It happened only when that minute's :59 is 23:59:59 UTC of a leap-second day.
+  if (second_60 && (secs < 0 || secs % 86400 != 86399 || !IsLeapSecondDay(secs / 86400))) {
+    return Rfc3339Error::kNotALeapSecond;
+  }
+  return Rfc3339Error::kOk;
 }
 
 std::string FormatRfc3339(int64_t unix_micros) {

@@ -14,10 +14,31 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
 void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d);
 bool IsValidDate(int64_t y, unsigned m, unsigned d);
 
+// Why RFC 3339 text was refused.
+enum class Rfc3339Error {
+  kOk,
+  kSyntax,  // not the grammar below, or a field out of its range
+  // Second 60 where no leap second was: anything but 23:59:60 UTC at the end of a day of
+  // IsLeapSecondDay. *unix_micros is still set (as for a leap second), for re-reading text
+  // stored before that rule.
+  kNotALeapSecond,
+};
+
 // "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)"; 'T'/'Z' may be lower case (RFC 3339 §5.6).
-// Fractions beyond microseconds are truncated; a leap second (:60) is accepted as :59.999999.
-// Returns false on any deviation.
+// Fractions beyond microseconds are truncated. Second 60 is accepted only for a leap second
+// that happened: 23:59:60 UTC of a day of IsLeapSecondDay, in any offset
+// (2017-01-01T00:59:60+01:00 is 2016-12-31T23:59:60Z). Unix time has no leap seconds, so it
+// maps to 23:59:59.999999 UTC, the last microsecond before the next day (its fraction is
+// ignored), and sorts between the seconds around it.
+Rfc3339Error ParseRfc3339Detailed(std::string_view text, int64_t* unix_micros);
+// ParseRfc3339Detailed(text, unix_micros) == Rfc3339Error::kOk.
 bool ParseRfc3339(std::string_view text, int64_t* unix_micros);
+
+// True for the 27 UTC days that ended with a leap second (days since 1970-01-01): from
+// 1972-06-30 to 2016-12-31, per the IERS list (Bulletin C). None has been announced since;
+// a new one is one line in time_util.cc.
+bool IsLeapSecondDay(int64_t days);
+
 // "YYYY-MM-DD" → midnight UTC of that day.
 bool ParseIsoDate(std::string_view text, int64_t* unix_micros);
 

@@ -32,6 +32,45 @@ TEST(TimeUtilTest, RejectsMalformedTimestamps) {
   }
 }
 
+// Second 60 is accepted only for the leap seconds that happened (23:59:60 UTC at the end of
+// the 27 IERS days), in any offset, as the last microsecond before the next day.
+TEST(TimeUtilTest, SecondSixtyOnlyForRealLeapSeconds) {
+  const int64_t end_2016 = Ts("2017-01-01T00:00:00Z") - 1;
+  for (const char* s :
+       {"2016-12-31T23:59:60Z", "2017-01-01T00:59:60+01:00", "2016-12-31T18:59:60-05:00",
+        "2017-01-01T05:29:60+05:30", "2016-12-31T23:59:60.5Z", "2016-12-31t23:59:60z"}) {
+    int64_t v = 0;
+    EXPECT_EQ(ParseRfc3339Detailed(s, &v), Rfc3339Error::kOk) << s;
+    EXPECT_EQ(v, end_2016) << s;
+  }
+  EXPECT_EQ(Ts("1972-06-30T23:59:60Z"), Ts("1972-07-01T00:00:00Z") - 1);
+  EXPECT_EQ(Ts("2015-06-30T23:59:60Z"), Ts("2015-07-01T00:00:00Z") - 1);
+  for (const char* s : {
+           "2024-01-15T10:00:60Z",       // not the last minute of a day
+           "2016-12-31T23:58:60Z",       // the day's leap second is at 23:59
+           "2017-12-31T23:59:60Z",       // no leap second that year
+           "2016-06-30T23:59:60Z",       // 2016's was in December
+           "2016-12-31T23:59:60+01:00",  // 22:59:60 UTC
+           "2017-01-01T00:59:60-01:00",  // 01:59:60 UTC
+           "1971-12-31T23:59:60Z",       // before the first (1972-06-30)
+           "2025-12-31T23:59:60Z",       // none since 2016
+       }) {
+    int64_t v = 0, plain = 0;
+    EXPECT_EQ(ParseRfc3339Detailed(s, &v), Rfc3339Error::kNotALeapSecond) << s;
+    EXPECT_FALSE(ParseRfc3339(s, &plain)) << s;
+    std::string at_59(s);
+    at_59.replace(17, 2, "59");
+    EXPECT_EQ(v, Ts(at_59) + 999999) << s;  // still set, as before this rule
+  }
+  int64_t v;
+  EXPECT_EQ(ParseRfc3339Detailed("2016-12-31T23:59:61Z", &v), Rfc3339Error::kSyntax);
+  int leap_days = 0;
+  for (int64_t day = DaysFromCivil(1960, 1, 1); day < DaysFromCivil(2100, 1, 1); ++day) {
+    leap_days += IsLeapSecondDay(day);
+  }
+  EXPECT_EQ(leap_days, 27);
+}
+
 TEST(TimeUtilTest, ParsesDatesAtMidnightUtc) {
   int64_t v;
   ASSERT_TRUE(ParseIsoDate("2024-03-01", &v));

@@ -1,14 +1,18 @@
 // JSON value equality for idempotency conflicts: both texts are rewritten in a canonical form
 // (object keys sorted, numbers normalized, strings re-escaped) and compared. Runs only when an
 // idempotency key repeats with different bytes, so clarity beats speed here.
+// Thread-safety: pure function (each call uses its own simdjson parser).
+
+#include "event/json_equal.h"
 
 #include <algorithm>
 #include <charconv>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "common/json_writer.h"
 #include "event/json_walk.h"
-#include "event/parser.h"
 
 namespace readside::event {
 namespace {

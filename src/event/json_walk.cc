@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/json_writer.h"
+#include "common/time_util.h"
 
 namespace readside::event::internal {
 
@@ -32,6 +33,30 @@ bool WalkContext::Fail(simdjson::error_code e, const PathNode& path) {
     fatal = e;
   }
   return false;
+}
+
+bool ReadDateTime(std::string_view text, const PathNode& path, std::string_view syntax_rule,
+                  int64_t* micros, WalkContext& ctx) {
+  switch (ParseRfc3339Detailed(text, micros)) {
+    case Rfc3339Error::kOk:
+      return true;
+    case Rfc3339Error::kNotALeapSecond:
+      if (ctx.stored_input) return true;
+      ctx.Error(path,
+                "must not have second 60 except for a leap second (23:59:60 UTC at the end of a "
+                "day that had one; the last was 2016-12-31)");
+      return false;
+    case Rfc3339Error::kSyntax:
+      break;
+  }
+  ctx.Error(path, std::string(syntax_rule));
+  return false;
+}
+
+std::string_view MoneyRuleBroken(MoneyParseError err, const WalkContext& ctx) {
+  if (err == MoneyParseError::kOk) return {};
+  if (err == MoneyParseError::kTrailingZeroDecimals && ctx.stored_input) return {};
+  return MoneyParseErrorText(err);
 }
 
 bool KeySet::Contains(std::string_view key) const {

@@ -34,6 +34,7 @@ struct PathNode {
 struct WalkContext {
   std::vector<FieldError>* errors;  // validation errors of the current event
   int max_depth = 64;
+  bool stored_input = false;  // ParserOptions::stored_input
   // A structural JSON error: the iteration cannot continue past it.
   simdjson::error_code fatal = simdjson::SUCCESS;
 
@@ -86,6 +87,16 @@ class KeySet {
   size_t size_ = 0;
   std::vector<std::string_view> more_;
 };
+
+// Reads an RFC 3339 date-time field's text into *micros (ParseRfc3339Detailed). On failure
+// records `syntax_rule`, or the leap-second rule, at `path` and returns false. With
+// ctx.stored_input, second 60 is accepted at any minute, as before that rule.
+bool ReadDateTime(std::string_view text, const PathNode& path, std::string_view syntax_rule,
+                  int64_t* micros, WalkContext& ctx);
+
+// The rule a money amount broke (MoneyParseErrorText), or "" when `err` accepts it: kOk, and
+// with ctx.stored_input kTrailingZeroDecimals, which earlier versions accepted.
+std::string_view MoneyRuleBroken(MoneyParseError err, const WalkContext& ctx);
 
 // True if `t` follows the JSON number grammar exactly.
 bool IsJsonNumber(std::string_view t);

@@ -18,7 +18,10 @@
 #include <string_view>
 #include <vector>
 
+#include "event/envelope_rules.h"  // IsValidOrganizationId, for callers of the parser
 #include "event/event.h"
+#include "event/json_equal.h"  // JsonValueEqual, for callers of the parser
+#include "event/uuid.h"        // NewUuid, for callers of the parser
 
 namespace readside::event {
 
@@ -37,6 +40,11 @@ struct ParserOptions {
   bool tape = true;
   // Largest accepted batch in events (spec default 10,000).
   size_t max_batch_events = 10'000;
+  // The input is events the store already holds (replays, projections): also accept what
+  // earlier versions accepted before a rule was tightened — money with more than 4 decimals
+  // when the extra ones are zeros ("1.50000"), second 60 at any minute — so an acknowledged
+  // event keeps its place in the read models. Ingest leaves it off.
+  bool stored_input = false;
 };
 
 // The outcome of one event of a batch.
@@ -84,16 +92,5 @@ class EventParser {
   std::unique_ptr<Impl> impl_;
   uint64_t tape_accepted_ = 0;
 };
-
-// True when two JSON texts denote the same value: object key order and white space do not
-// matter, numbers compare by value when they fit a double exactly and by text otherwise.
-// Used for the duplicate-vs-conflict decision on idempotency keys.
-bool JsonValueEqual(std::string_view a, std::string_view b);
-
-// ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$ — the contract's organization_id.
-bool IsValidOrganizationId(std::string_view s);
-
-// A fresh random RFC 4122 version-4 UUID string.
-std::string NewUuid();
 
 }  // namespace readside::event

@@ -6,68 +6,11 @@
 #include <cmath>
 #include <string>
 
-#include "event/event_diff.h"
+#include "event/parser_test_util.h"
 #include "sim/generator.h"
 
 namespace readside::event {
 namespace {
-
-std::string Envelope(std::string_view type, std::string_view payload, std::string_view extra = "") {
-  std::string s = R"({"event_id":"e-1","event_type":")";
-  s += type;
-  s += R"(","organization_id":"acme-corp","timestamp":"2024-01-15T10:00:00Z","version":"1.0",)";
-  s += R"("source_service":"erp-test",)";
-  s += extra;
-  s += R"("data":{"entity_id":"x-1","entity_type":"thing","action":"did","payload":)";
-  s += payload;
-  s += "}}";
-  return s;
-}
-
-class ParserTest : public ::testing::Test {
- protected:
-  // Parses with the tape fast path (falling back to On-Demand) and checks that the reference
-  // alone gives the same outcome: the same event, or the same errors.
-  bool Parse(const std::string& json) {
-    bool ok = parser_.ParseOne(json, &ev_, &errors_);
-    Event ref;
-    std::vector<FieldError> ref_errors;
-    bool ref_ok = reference_.ParseOne(json, &ref, &ref_errors);
-    EXPECT_EQ(ok, ref_ok) << json.substr(0, 200);
-    if (ok && ref_ok) {
-      if (ev_.event_id_assigned && ref.event_id_assigned) {  // two random UUIDs
-        ref.json.replace(ref.json.find(ref.event_id), ref.event_id.size(), ev_.event_id);
-        ref.event_id = ev_.event_id;
-      }
-      EXPECT_EQ(EventDiff(ev_, ref), "") << json.substr(0, 200);
-    } else if (!ok && !ref_ok) {
-      EXPECT_EQ(errors_.size(), ref_errors.size()) << json.substr(0, 200);
-      for (size_t i = 0; i < std::min(errors_.size(), ref_errors.size()); ++i) {
-        EXPECT_EQ(errors_[i].field, ref_errors[i].field);
-        EXPECT_EQ(errors_[i].message, ref_errors[i].message);
-      }
-    }
-    return ok;
-  }
-  // Expects a rejection naming `field` with a message containing `rule`.
-  // With `prefix`, the error's field need only start with `field` (deep paths).
-  void ExpectRejected(const std::string& json, std::string_view field, std::string_view rule,
-                      bool prefix = false) {
-    ASSERT_FALSE(Parse(json)) << json.substr(0, 200);
-    bool found = false;
-    std::string all;
-    for (const FieldError& e : errors_) {
-      all += e.field.substr(0, 40) + ": " + e.message + "; ";
-      bool field_matches = prefix ? e.field.starts_with(field) : e.field == field;
-      if (field_matches && e.message.find(rule) != std::string::npos) found = true;
-    }
-    EXPECT_TRUE(found) << "wanted " << field << " / " << rule << ", got " << all;
-  }
-  EventParser parser_;
-  EventParser reference_{ParserOptions{.tape = false}};
-  Event ev_;
-  std::vector<FieldError> errors_;
-};
 
 TEST_F(ParserTest, AcceptsValidEventAndReadsTypedPayload) {
   ASSERT_TRUE(Parse(
@@ -242,7 +185,7 @@ TEST_F(ParserTest, TapePathReadsMoneyAsWritten) {
            {"9999999999999.9999", 99999999999999999},
            {"0.0001", 1},
            {"12.5e1", 1250000},
-           {"1.50000", 15000}}) {
+           {"1.5000", 15000}}) {
     ASSERT_TRUE(Parse(opp(text))) << text;
     EXPECT_EQ(ev_.field(1).money.units(), units) << text;
   }
@@ -484,24 +427,6 @@ TEST_F(ParserTest, NdjsonLinesStandAlone) {
                               [&](size_t, Event&, const ItemResult& r) { oks.push_back(r.ok); }),
             "");
   EXPECT_EQ(oks, (std::vector<bool>{true, false, true}));
-}
-
-TEST(JsonValueEqualTest, IgnoresKeyOrderAndWhitespace) {
-  EXPECT_TRUE(
-      JsonValueEqual(R"({"a":1,"b":[1,2,{"c":"x"}]})", R"({ "b" : [1, 2, {"c":"x"}], "a":1 })"));
-  EXPECT_TRUE(JsonValueEqual(R"({"a":1.0})", R"({"a":1})"));
-  EXPECT_TRUE(JsonValueEqual(R"({"a":"\u0041"})", R"({"a":"A"})"));
-  EXPECT_FALSE(JsonValueEqual(R"({"a":1})", R"({"a":2})"));
-  EXPECT_FALSE(JsonValueEqual(R"({"a":[1,2]})", R"({"a":[2,1]})"));
-  EXPECT_FALSE(JsonValueEqual(R"({"a":"1"})", R"({"a":1})"));
-}
-
-TEST(UuidTest, VersionFourAndUnique) {
-  std::string a = NewUuid(), b = NewUuid();
-  EXPECT_NE(a, b);
-  ASSERT_EQ(a.size(), 36u);
-  EXPECT_EQ(a[14], '4');
-  EXPECT_TRUE(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b');
 }
 
 }  // namespace

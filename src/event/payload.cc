@@ -87,8 +87,9 @@ bool ReadMoney(typename J::Value& v, od::json_type type, const PathNode& path, M
   } else {
     return WrongType(type, "a money amount (number or decimal string)", path, ctx);
   }
-  if (err != MoneyParseError::kOk) {
-    ctx.Error(path, std::string(MoneyParseErrorText(err)));
+  std::string_view broken = MoneyRuleBroken(err, ctx);
+  if (!broken.empty()) {
+    ctx.Error(path, std::string(broken));
     return false;
   }
   return true;
@@ -112,10 +113,12 @@ bool ReadScalar(typename J::Value& v, od::json_type type, const FieldSpec& spec,
         ctx.Error(path, "must be a date YYYY-MM-DD or an RFC 3339 date-time");
         return false;
       }
-      if (spec.kind != FieldKind::kString && !ParseRfc3339(s, &fv->integer)) {
-        ctx.Error(path, spec.kind == FieldKind::kDateTime
+      if (spec.kind != FieldKind::kString &&
+          !ReadDateTime(s, path,
+                        spec.kind == FieldKind::kDateTime
                             ? "must be an RFC 3339 date-time with Z or an offset"
-                            : "must be a date YYYY-MM-DD or an RFC 3339 date-time");
+                            : "must be a date YYYY-MM-DD or an RFC 3339 date-time",
+                        &fv->integer, ctx)) {
         return false;
       }
       if (!spec.allowed.empty()) {

@@ -72,7 +72,10 @@ std::optional<Problem> ParseEventQuery(const Request& req, store::EventQuery* q)
   }
   if (q->from_micros > q->to_micros) return bad("from", "must not be after to");
   if (const std::string* v = req.Query("aggregate_id")) {
-    if (v->empty() || v->size() > 128) return bad("aggregate_id", "must be 1 to 128 characters");
+    // The entity_id rule, so every stored entity can be asked for (128 characters, not bytes).
+    if (!event::IsValidId(*v)) {
+      return bad("aggregate_id", "must be 1 to 128 characters without control characters");
+    }
     q->aggregate_id = *v;
   }
   if (const std::string* v = req.Query("event_type")) q->event_type = *v;

@@ -29,8 +29,8 @@ Projector::Projector(store::EventStore* store, const Clock* clock, ProjectorOpti
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
-      parser_(std::make_unique<event::EventParser>(
-          event::ParserOptions{.assign_missing_event_id = false, .keep_json = false})) {
+      parser_(std::make_unique<event::EventParser>(event::ParserOptions{
+          .assign_missing_event_id = false, .keep_json = false, .stored_input = true})) {
   current_.store(std::make_shared<const ModelSnapshot>());
 }
 
@@ -207,7 +207,8 @@ constexpr size_t kMaxParsedBatches = 4;  // bounds memory between the two stages
 }  // namespace
 
 void Projector::RunParser() {
-  event::EventParser parser({.assign_missing_event_id = false, .keep_json = false});
+  event::EventParser parser(
+      {.assign_missing_event_id = false, .keep_json = false, .stored_input = true});
   std::vector<event::FieldError> errors;
   while (true) {
     std::unique_ptr<ParsedBatch> batch;

@@ -62,7 +62,8 @@ absl::StatusOr<TenantMap> ReplayTenants(const store::EventStore& store,
   }
   // Pass 2: apply everything with those settings.
   TenantMap tenants;
-  event::EventParser parser({.assign_missing_event_id = false, .keep_json = false});
+  event::EventParser parser(
+      {.assign_missing_event_id = false, .keep_json = false, .stored_input = true});
   event::Event e;
   std::vector<event::FieldError> errors;
   bool cancelled = false;

@@ -14,21 +14,22 @@ uint64_t GetLE64(std::string_view s) {
   return v;
 }
 void PutShort(std::string* out, std::string_view s) {
-  out->push_back(static_cast<char>(s.size()));
+  PutLength(out, s.size());
   out->append(s);
 }
 bool GetShort(std::string_view* in, std::string* out) {
-  if (in->empty()) return false;
-  size_t n = static_cast<unsigned char>(in->front());
-  if (in->size() < n + 1) return false;
-  out->assign(in->substr(1, n));
-  in->remove_prefix(n + 1);
+  size_t n;
+  if (!GetLength(in, &n) || in->size() < n) return false;
+  out->assign(in->substr(0, n));
+  in->remove_prefix(n);
   return true;
 }
 
+// The exact size AppendRecord writes (the block stores it before the record).
 size_t RecordSize(const EventToStore& e) {
-  return 1 + 8 + 4 + e.organization_id.size() + e.entity_id.size() + e.event_type.size() +
-         e.event_id.size() + e.json.size();
+  auto short_size = [](std::string_view s) { return (s.size() < 0xff ? 1 : 3) + s.size(); };
+  return 1 + 8 + short_size(e.organization_id) + short_size(e.entity_id) +
+         short_size(e.event_type) + short_size(e.event_id) + e.json.size();
 }
 
 void AppendRecord(const EventToStore& e, std::string* out) {

@@ -3,13 +3,14 @@
 //
 //   log          BE64(first position)                    → block of consecutive records
 //   by_org       org \0 BE64(first position)             → positions (varint count, deltas)
-//   by_aggregate org \0 u8(len) entity_id BE64(position) → ""
+//   by_aggregate org \0 len entity_id BE64(position)     → ""
 //   idempotency  org \0 event_id                         → BE64(position)
 //   dead_letter  BE64(id)                                → dead-letter record
 //   meta         "rejected/" org                         → BE64(count)
 //
-// record = u8(version=1) i64LE(timestamp) u8(len) org u8(len) entity_id u8(len) event_type
-//          u8(len) event_id json
+// record = u8(version=1) i64LE(timestamp) len org len entity_id len event_type len event_id json
+// len    = u8(n) when n < 255, else u8(255) BE16(n): ids are up to 128 characters, which is up to
+//          512 bytes of UTF-8; lengths up to 128 (all that earlier versions wrote) read the same.
 // block  = u8(version=2) varint(count) { varint(len) record }*count
 //
 // One group commit writes its events as a few blocks and, per organization, one by_org entry:
@@ -50,11 +51,34 @@ inline std::string OrgPrefix(std::string_view org) {
   AppendOrgPrefix(&k, org);
   return k;
 }
+// Appends `len` (see the layout above). REQUIRES: n < 65536 (the parser bounds ids to 512 bytes).
+inline void PutLength(std::string* out, size_t n) {
+  if (n < 0xff) {
+    out->push_back(static_cast<char>(n));
+    return;
+  }
+  out->push_back(static_cast<char>(0xff));
+  out->push_back(static_cast<char>((n >> 8) & 0xff));
+  out->push_back(static_cast<char>(n & 0xff));
+}
+// Reads a `len` from the front of *in. Returns false on truncated input.
+inline bool GetLength(std::string_view* in, size_t* n) {
+  if (in->empty()) return false;
+  size_t first = static_cast<unsigned char>(in->front());
+  if (first < 0xff) {
+    *n = first;
+    in->remove_prefix(1);
+    return true;
+  }
+  if (in->size() < 3) return false;
+  *n = static_cast<size_t>(static_cast<unsigned char>((*in)[1])) << 8 |
+       static_cast<unsigned char>((*in)[2]);
+  in->remove_prefix(3);
+  return true;
+}
 inline void AppendAggregatePrefix(std::string* out, std::string_view org, std::string_view entity) {
   AppendOrgPrefix(out, org);
-  // The length mod 256 (ids are ≤ 128 characters, up to 512 bytes of UTF-8): readers also
-  // check the key's whole size, so two entities never share an entry.
-  out->push_back(static_cast<char>(entity.size()));
+  PutLength(out, entity.size());
   out->append(entity);
 }
 inline std::string AggregatePrefix(std::string_view org, std::string_view entity) {

@@ -135,6 +135,38 @@ TEST_F(EventStoreTest, AggregateIdsThatArePrefixesDoNotMix) {
   EXPECT_EQ(page->events[0].position, 1u);
 }
 
+// Ids are up to 128 characters, up to 512 bytes of UTF-8: lengths past one byte's range
+// must survive the record and the aggregate index, and ids of 255 bytes and more must not mix
+// with shorter ones that share their start.
+TEST_F(EventStoreTest, IdsOfUpTo512BytesRoundTrip) {
+  std::string emoji;
+  for (int i = 0; i < 128; ++i) emoji += "\xF0\x9F\x98\x80";  // 128 characters, 512 bytes
+  const std::string e254(254, 'e'), e255(255, 'e'), e256(256, 'e');
+  Append({Ev("a", emoji, emoji), Ev("a", "2", e255), Ev("a", e254, e254), Ev("a", e256, e256)});
+  Reopen();
+  std::vector<StoredEvent> all;
+  absl::Status read = store_->ReadRange(0, 4, [&](const StoredEvent& e) {
+    all.push_back(e);
+    return true;
+  });
+  ASSERT_TRUE(read.ok()) << read;
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].event_id, emoji);
+  EXPECT_EQ(all[0].entity_id, emoji);
+  EXPECT_EQ(all[0].json, R"({"event_id":")" + emoji + R"(","v":1})");
+  EXPECT_EQ(all[1].entity_id, e255);
+  EXPECT_EQ(all[2].event_id, e254);
+  EXPECT_EQ(all[3].entity_id, e256);
+  for (const auto& [entity, position] :
+       {std::pair{emoji, 1u}, {e255, 2u}, {e254, 3u}, {e256, 4u}}) {
+    auto page = store_->Query({.organization_id = "a", .aggregate_id = entity});
+    ASSERT_TRUE(page.ok());
+    ASSERT_EQ(page->events.size(), 1u) << entity.size();
+    EXPECT_EQ(page->events[0].position, position);
+  }
+  EXPECT_EQ(Append({Ev("a", emoji, "x")})[0].outcome, Outcome::kDuplicate);
+}
+
 TEST_F(EventStoreTest, ConcurrentAppendsShareGroupsAndStayGapFree) {
   constexpr int kThreads = 8, kBatches = 30, kPerBatch = 50;
   std::vector<std::thread> threads;

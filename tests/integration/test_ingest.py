@@ -201,12 +201,21 @@ class PerEventResults(ServerTestCase):
             ("event_id 129 chars", make_event(event_id="i" * 129), "event_id"),
             ("event_id number", make_event(event_id=5), "event_id"),
             ("event_id 128 chars ok", make_event(event_id=long_id), None),
+            ("event_id 128 four-byte chars ok", make_event(event_id="\U0001F600" * 128), None),
+            ("event_id 129 two-byte chars", make_event(event_id="\u00e9" * 129), "event_id"),
             ("contact name wrong type", make_event(payload={"name": 42}), "data.payload.name"),
             ("contact name missing", make_event(payload={"email": "a@b.c"}),
              "data.payload.name"),
             ("opportunity 5 decimals", opp(payload={"stage": "s", "owner_id": "u",
                                                     "amount": "12.34567"}),
              "data.payload.amount"),
+            ("opportunity 5 decimals, trailing zeros", opp(payload={
+                "stage": "s", "owner_id": "u", "amount": "12.50000"}), "data.payload.amount"),
+            ("opportunity 5 decimals number", opp(payload={
+                "stage": "s", "owner_id": "u", "amount": 12.34567}), "data.payload.amount"),
+            ("timestamp leap second ok", make_event(timestamp="2016-12-31T23:59:60Z"), None),
+            ("timestamp second 60 on a day without one",
+             make_event(timestamp="2024-01-15T23:59:60Z"), "timestamp"),
             ("opportunity negative", opp(payload={"stage": "s", "owner_id": "u",
                                                   "amount": -1}), "data.payload.amount"),
             ("opportunity 1e13", opp(payload={"stage": "s", "owner_id": "u",
@@ -496,6 +505,21 @@ class Queries(ServerTestCase):
         self.assertIsNone(r.json["next"])
         for e in self.srv.events("acme-corp", aggregate_id="agg-3").json["events"]:
             self.assertIn("position", e)
+
+    def test_ids_of_128_multibyte_characters(self):
+        """Ids are limited to 128 characters, not bytes: ids of 128 characters of 2, 3 and 4
+        bytes (up to 512 bytes), sent as raw UTF-8, are stored whole and found by
+        aggregate_id."""
+        evs = [make_event("acme-corp", event_id=c * 128, entity_id=c * 128)
+               for c in ("\u00e9", "\u20ac", "\U0001F600")]
+        r = self.srv.post_events(json.dumps(evs, ensure_ascii=False))
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertEqual(r.json["accepted"], 3, r.describe())
+        for e in evs:
+            r = self.srv.events("acme-corp", aggregate_id=e["data"]["entity_id"])
+            self.assertEqual(self.ids(r), [e["event_id"]])
+        r = self.srv.events("acme-corp", aggregate_id="\u00e9" * 129)
+        self.assertEqual(r.status, 400, r.describe())
 
     def test_filter_by_time_range(self):
         ts = {
