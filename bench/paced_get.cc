@@ -15,10 +15,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace {
 
@@ -35,10 +37,10 @@ struct Options {
 };
 
 struct Totals {
-  std::mutex mu;
-  std::vector<double> latency_ms;
-  std::map<int, uint64_t> statuses;
-  uint64_t errors = 0;
+  absl::Mutex mu;
+  std::vector<double> latency_ms ABSL_GUARDED_BY(mu);
+  std::map<int, uint64_t> statuses ABSL_GUARDED_BY(mu);
+  uint64_t errors ABSL_GUARDED_BY(mu) = 0;
 };
 
 void Worker(const Options& o, int index, Clk::time_point start, Totals* totals) {
@@ -48,7 +50,7 @@ void Worker(const Options& o, int index, Clk::time_point start, Totals* totals) 
   beast::error_code ec;
   stream.connect(resolver.resolve(o.host, o.port), ec);
   if (ec) {
-    std::lock_guard lock(totals->mu);
+    absl::MutexLock lock(&totals->mu);
     ++totals->errors;
     return;
   }
@@ -80,7 +82,7 @@ void Worker(const Options& o, int index, Clk::time_point start, Totals* totals) 
     lat.push_back(std::chrono::duration<double, std::milli>(Clk::now() - due).count());
     ++statuses[static_cast<int>(res.result_int())];
   }
-  std::lock_guard lock(totals->mu);
+  absl::MutexLock lock(&totals->mu);
   totals->latency_ms.insert(totals->latency_ms.end(), lat.begin(), lat.end());
   for (auto [s, n] : statuses) totals->statuses[s] += n;
   totals->errors += errors;
@@ -125,20 +127,28 @@ int main(int argc, char** argv) {
     threads.emplace_back(Worker, std::cref(o), i, start, &totals);
   }
   for (auto& t : threads) t.join();
-  std::vector<double>& v = totals.latency_ms;
+  std::vector<double> v;
+  std::map<int, uint64_t> by_status;
+  uint64_t errors;
+  {
+    absl::MutexLock lock(&totals.mu);
+    v = std::move(totals.latency_ms);
+    by_status = std::move(totals.statuses);
+    errors = totals.errors;
+  }
   std::sort(v.begin(), v.end());
   auto at = [&](double q) {
     return v.empty() ? 0.0 : v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
   };
   std::string statuses;
-  for (auto [s, n] : totals.statuses) {
+  for (auto [s, n] : by_status) {
     statuses +=
         (statuses.empty() ? "" : ",") + ("\"" + std::to_string(s) + "\":" + std::to_string(n));
   }
   std::printf(
       "{\"requests\":%zu,\"errors\":%llu,\"statuses\":{%s},\"p50_ms\":%.3f,"
       "\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
-      v.size(), static_cast<unsigned long long>(totals.errors), statuses.c_str(), at(0.5), at(0.99),
+      v.size(), static_cast<unsigned long long>(errors), statuses.c_str(), at(0.5), at(0.99),
       v.empty() ? 0.0 : v.back());
-  return totals.errors == 0 ? 0 : 1;
+  return errors == 0 ? 0 : 1;
 }

@@ -44,12 +44,12 @@ void Histogram::Render(const std::string& name, const std::string& labels,
 }
 
 void MetricsRegistry::Add(std::function<void(std::string*)> render) {
-  std::lock_guard lk(mu_);
+  absl::MutexLock lock(&mu_);
   renderers_.push_back(std::move(render));
 }
 
 std::string MetricsRegistry::Render() const {
-  std::lock_guard lk(mu_);
+  absl::MutexLock lock(&mu_);
   std::string out;
   for (const auto& r : renderers_) r(&out);
   return out;

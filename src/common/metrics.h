@@ -10,9 +10,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace readside {
 
@@ -48,8 +50,8 @@ class MetricsRegistry {
   std::string Render() const;
 
  private:
-  mutable std::mutex mu_;
-  std::vector<std::function<void(std::string*)>> renderers_;
+  mutable absl::Mutex mu_;
+  std::vector<std::function<void(std::string*)>> renderers_ ABSL_GUARDED_BY(mu_);
 };
 
 // Helpers for renderers.

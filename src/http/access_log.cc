@@ -31,10 +31,10 @@ AccessLog::AccessLog(FILE* out, bool owned, const Clock* clock, size_t max_buffe
 
 AccessLog::~AccessLog() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     stop_ = true;
   }
-  wake_.notify_one();
+  wake_.Signal();
   writer_.join();
   if (owned_) std::fclose(out_);
 }
@@ -58,7 +58,7 @@ void AccessLog::Record(const Request& req, const std::string& route, int status,
   b.Key("status").Int(status).Key("latency_us").Int(static_cast<int64_t>(micros)).EndObject();
   std::string line = b.Take();
   line.push_back('\n');
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (buffer_.size() + line.size() > max_buffer_bytes_) {
     dropped_.Add();
     return;
@@ -66,31 +66,32 @@ void AccessLog::Record(const Request& req, const std::string& route, int status,
   bool was_empty = buffer_.empty();
   buffer_ += line;
   ++appended_;
-  if (was_empty) wake_.notify_one();
+  if (was_empty) wake_.Signal();
 }
 
 void AccessLog::WriterLoop() {
   std::string batch;
-  std::unique_lock lock(mu_);
+  mu_.Lock();
   while (true) {
-    wake_.wait(lock, [&] { return stop_ || !buffer_.empty(); });
+    while (!stop_ && buffer_.empty()) wake_.Wait(&mu_);
     if (buffer_.empty() && stop_) break;
     batch.swap(buffer_);
     uint64_t lines = appended_;
-    lock.unlock();
+    mu_.Unlock();
     std::fwrite(batch.data(), 1, batch.size(), out_);
     std::fflush(out_);
     batch.clear();
-    lock.lock();
+    mu_.Lock();
     flushed_ = lines;
-    written_.notify_all();
+    written_.SignalAll();
   }
+  mu_.Unlock();
 }
 
 void AccessLog::Flush() {
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   uint64_t target = appended_;
-  written_.wait(lock, [&] { return flushed_ >= target; });
+  while (flushed_ < target) written_.Wait(&mu_);
 }
 
 void AccessLog::RegisterMetrics(MetricsRegistry* registry) const {

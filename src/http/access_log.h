@@ -7,15 +7,15 @@
 // behind, lines are dropped and counted (readside_access_log_dropped_total).
 // Thread-safety: Record is safe from any thread.
 
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "http/request.h"
@@ -42,11 +42,13 @@ class AccessLog {
   bool owned_;
   const Clock* clock_;
   size_t max_buffer_bytes_;
-  std::mutex mu_;
-  std::condition_variable wake_, written_;
-  std::string buffer_;
-  uint64_t appended_ = 0, flushed_ = 0;  // lines
-  bool stop_ = false;
+  absl::Mutex mu_;
+  absl::CondVar wake_;     // buffer_ filled, or stop_
+  absl::CondVar written_;  // flushed_ advanced
+  std::string buffer_ ABSL_GUARDED_BY(mu_);
+  uint64_t appended_ ABSL_GUARDED_BY(mu_) = 0;  // lines
+  uint64_t flushed_ ABSL_GUARDED_BY(mu_) = 0;   // lines
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
   Counter dropped_;
   std::thread writer_;
 };

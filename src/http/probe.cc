@@ -3,7 +3,7 @@
 namespace readside::http {
 
 HttpProbe::RouteStats* HttpProbe::Stats(const std::string& route) {
-  std::lock_guard lk(mu_);
+  absl::MutexLock lock(&mu_);
   auto& slot = routes_[route];
   if (!slot) slot = std::make_unique<RouteStats>();
   return slot.get();
@@ -18,7 +18,7 @@ void HttpProbe::Record(const std::string& route, int status, uint64_t micros) {
 
 void HttpProbe::Register(MetricsRegistry* registry) {
   registry->Add([this](std::string* out) {
-    std::lock_guard lk(mu_);
+    absl::MutexLock lock(&mu_);
     out->append("# HELP readside_http_requests_total HTTP requests answered\n"
                 "# TYPE readside_http_requests_total counter\n");
     for (auto& [route, s] : routes_) {

@@ -6,9 +6,10 @@
 #include <array>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/metrics.h"
 
 namespace readside::http {
@@ -24,8 +25,10 @@ class HttpProbe {
     Histogram latency;
   };
   RouteStats* Stats(const std::string& route);
-  std::mutex mu_;
-  std::map<std::string, std::unique_ptr<RouteStats>> routes_;
+  absl::Mutex mu_;
+  // Entries are never removed: a RouteStats* stays valid, and its atomics are updated
+  // without the lock.
+  std::map<std::string, std::unique_ptr<RouteStats>> routes_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace readside::http

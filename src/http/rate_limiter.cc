@@ -14,7 +14,7 @@ RateLimiter::RateLimiter(RateLimit limit, size_t max_keys_per_shard)
 int64_t RateLimiter::Take(std::string_view key, int64_t now_nanos) {
   if (limit_.rate <= 0) return 0;
   Shard& shard = shards_[std::hash<std::string_view>{}(key) % shards_.size()];
-  std::lock_guard lock(shard.mu);
+  absl::MutexLock lock(&shard.mu);
   auto it = shard.buckets.find(absl::string_view(key.data(), key.size()));
   if (it == shard.buckets.end()) {
     if (shard.buckets.size() >= max_keys_) Trim(shard, now_nanos);

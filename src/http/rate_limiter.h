@@ -8,11 +8,12 @@
 
 #include <array>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 
 namespace readside::http {
 
@@ -36,10 +37,10 @@ class RateLimiter {
     int64_t updated_nanos;
   };
   struct Shard {
-    std::mutex mu;
-    absl::flat_hash_map<std::string, Bucket> buckets;
+    absl::Mutex mu;
+    absl::flat_hash_map<std::string, Bucket> buckets ABSL_GUARDED_BY(mu);
   };
-  void Trim(Shard& shard, int64_t now_nanos);
+  void Trim(Shard& shard, int64_t now_nanos) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
 
   RateLimit limit_;
   size_t max_keys_;

@@ -13,7 +13,7 @@ std::shared_ptr<const std::string> ResponseCache::Find(const std::string& key, u
                                                        int64_t now_micros) {
   Shard& shard = ShardOf(key);
   {
-    std::lock_guard lk(shard.mu);
+    absl::MutexLock lock(&shard.mu);
     auto it = shard.entries.find(key);
     if (it != shard.entries.end() && it->second.position == position &&
         it->second.counts_version == counts_version &&
@@ -30,7 +30,7 @@ void ResponseCache::Put(const std::string& key, Entry entry) {
   Shard& shard = ShardOf(key);
   size_t size = key.size() + (entry.body ? entry.body->size() : 0);
   absl::flat_hash_map<std::string, Entry> dropped;  // freed after the lock is released
-  std::lock_guard lk(shard.mu);
+  absl::MutexLock lock(&shard.mu);
   auto it = shard.entries.find(key);
   if (it != shard.entries.end()) {
     shard.bytes -= key.size() + (it->second.body ? it->second.body->size() : 0);

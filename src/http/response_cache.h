@@ -11,10 +11,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 
 namespace readside::http {
 
@@ -58,9 +59,9 @@ class ResponseCache {
   static constexpr size_t kMaxEntriesPerShard = 4096;
   static constexpr size_t kMaxBytesPerShard = 4 << 20;
   struct Shard {
-    std::mutex mu;
-    absl::flat_hash_map<std::string, Entry> entries;
-    size_t bytes = 0;
+    absl::Mutex mu;
+    absl::flat_hash_map<std::string, Entry> entries ABSL_GUARDED_BY(mu);
+    size_t bytes ABSL_GUARDED_BY(mu) = 0;
   };
   Shard& ShardOf(const std::string& key);
 

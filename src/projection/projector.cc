@@ -39,24 +39,27 @@ Projector::~Projector() { Stop(); }
 void Projector::Start() {
   start_target_ = store_->LastPosition();
   {
-    std::lock_guard lk(mu_);
+    absl::MutexLock lock(&mu_);
     stored_ = start_target_;
   }
-  link_->target = this;
+  {
+    absl::MutexLock link_lock(&link_->mu);
+    link_->target = this;
+  }
   store_->AddCommitListener([link = link_](uint64_t last) {
-    std::lock_guard link_lock(link->mu);
+    absl::MutexLock link_lock(&link->mu);
     if (Projector* p = link->target) {
       {
-        std::lock_guard lk(p->mu_);
+        absl::MutexLock lock(&p->mu_);
         p->stored_ = last;
       }
-      p->cv_.notify_all();
+      p->cv_.SignalAll();
     }
   });
   thread_ = std::thread([this] {
     LoadSnapshot();
     {
-      std::lock_guard lk(mu_);
+      absl::MutexLock lock(&mu_);
       if (stop_) return;
       claimed_through_ = AppliedPosition();
     }
@@ -71,18 +74,20 @@ void Projector::Start() {
 }
 
 void Projector::Stop() {
+  std::thread rebuild;
   {
-    std::lock_guard lk(mu_);
+    absl::MutexLock lock(&mu_);
     if (stop_ && !thread_.joinable()) return;
     stop_ = true;
+    rebuild = std::move(rebuild_thread_);  // no rebuild starts once stop_ is set
   }
   {
-    std::lock_guard link_lock(link_->mu);
+    absl::MutexLock link_lock(&link_->mu);
     link_->target = nullptr;
   }
   cancel_rebuild_ = true;
-  cv_.notify_all();
-  if (rebuild_thread_.joinable()) rebuild_thread_.join();
+  cv_.SignalAll();
+  if (rebuild.joinable()) rebuild.join();
   if (thread_.joinable()) {
     thread_.join();
     for (std::thread& t : parse_threads_) t.join();
@@ -116,18 +121,23 @@ bool Projector::Stale() const {
 }
 
 bool Projector::WaitForPosition(uint64_t position, std::chrono::milliseconds timeout) const {
-  std::unique_lock lk(mu_);
-  return cv_.wait_for(lk, timeout, [&] { return AppliedPosition() >= position || stop_; }) &&
-         AppliedPosition() >= position;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  absl::MutexLock lock(&mu_);
+  while (AppliedPosition() < position && !stop_) {
+    auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= left.zero()) break;
+    cv_.WaitWithTimeout(&mu_, absl::FromChrono(left));
+  }
+  return AppliedPosition() >= position;
 }
 
 void Projector::WhenApplied(uint64_t position, std::chrono::milliseconds timeout,
                             std::function<void(bool)> done) {
   {
-    std::lock_guard lk(mu_);
+    absl::MutexLock lock(&mu_);
     if (AppliedPosition() < position && !stop_ && !waits_cancelled_.load()) {
       waiters_.push_back({position, std::chrono::steady_clock::now() + timeout, std::move(done)});
-      cv_.notify_all();
+      cv_.SignalAll();
       return;
     }
   }
@@ -143,7 +153,7 @@ void Projector::CancelWaits() {
 void Projector::FireWaiters(bool stopping) {
   std::vector<std::pair<std::function<void(bool)>, bool>> ready;
   {
-    std::lock_guard lk(mu_);
+    absl::MutexLock lock(&mu_);
     auto now = std::chrono::steady_clock::now();
     uint64_t applied = AppliedPosition();
     std::erase_if(waiters_, [&](Waiter& w) {
@@ -175,7 +185,7 @@ void Projector::LoadSnapshot() {
   tenants_ = std::move(model->tenants);
   last_snapshot_ = model->position;
   {
-    std::lock_guard lk(mu_);
+    absl::MutexLock lock(&mu_);
     applied_.store(model->position, std::memory_order_release);
   }
   PublishAll();
@@ -206,6 +216,16 @@ namespace {
 constexpr size_t kMaxParsedBatches = 4;  // bounds memory between the two stages
 }  // namespace
 
+bool Projector::ParserHasWork() const {
+  return stored_ > claimed_through_ && next_claim_ - next_apply_ < kMaxParsedBatches;
+}
+
+bool Projector::NextBatchParsed() const {
+  return !parsed_.empty() && parsed_.begin()->first == next_apply_;
+}
+
+bool Projector::ApplierHasWork() const { return stop_ || NextBatchParsed() || rebuilt_; }
+
 void Projector::RunParser() {
   event::EventParser parser(
       {.assign_missing_event_id = false, .keep_json = false, .stored_input = true});
@@ -214,11 +234,8 @@ void Projector::RunParser() {
     std::unique_ptr<ParsedBatch> batch;
     uint64_t seq, from, until;
     {
-      std::unique_lock lk(mu_);
-      cv_.wait(lk, [&] {
-        return stop_ ||
-               (stored_ > claimed_through_ && next_claim_ - next_apply_ < kMaxParsedBatches);
-      });
+      absl::MutexLock lock(&mu_);
+      while (!stop_ && !ParserHasWork()) cv_.Wait(&mu_);
       if (stop_) return;
       seq = next_claim_++;
       from = claimed_through_;
@@ -254,15 +271,15 @@ void Projector::RunParser() {
       if (s.ok()) break;
       spdlog::error("projector: reading the store failed: {}", s.ToString());
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      std::lock_guard lk(mu_);
+      absl::MutexLock lock(&mu_);
       if (stop_) return;
     }
     batch->last = until;
     {
-      std::lock_guard lk(mu_);
+      absl::MutexLock lock(&mu_);
       parsed_.emplace(seq, std::move(batch));
     }
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 }
 
@@ -271,30 +288,31 @@ void Projector::Run() {
   while (true) {
     std::unique_ptr<ParsedBatch> batch;
     {
-      std::unique_lock lk(mu_);
-      auto next_ready = [&] { return !parsed_.empty() && parsed_.begin()->first == next_apply_; };
-      auto work = [&] { return stop_ || next_ready() || rebuilt_; };
-      while (!work()) {
+      absl::MutexLock lock(&mu_);
+      while (!ApplierHasWork()) {
         if (stored_ > AppliedPosition() &&
             behind_since_nanos_.load(std::memory_order_relaxed) == 0) {
           behind_since_nanos_.store(clock_->MonotonicNanos(), std::memory_order_relaxed);
         }
         if (waiters_.empty()) {
-          cv_.wait(lk);
+          cv_.Wait(&mu_);
           continue;
         }
         auto deadline = waiters_.front().deadline;
         for (const Waiter& w : waiters_) deadline = std::min(deadline, w.deadline);
-        if (cv_.wait_until(lk, deadline) == std::cv_status::timeout) break;
+        if (cv_.WaitWithTimeout(&mu_,
+                                absl::FromChrono(deadline - std::chrono::steady_clock::now()))) {
+          break;  // a waiter's deadline passed
+        }
       }
       if (stop_) return;
-      if (next_ready()) {
+      if (NextBatchParsed()) {
         batch = std::move(parsed_.begin()->second);
         parsed_.erase(parsed_.begin());
         ++next_apply_;
       }
     }
-    cv_.notify_all();  // room for the parser
+    cv_.SignalAll();  // room for the parser
     AdoptRebuild();
     if (!batch) {  // woken for a waiter's deadline or a rebuild
       FireWaiters(false);
@@ -305,7 +323,7 @@ void Projector::Run() {
     }
     ApplyParsed(*batch);
     {
-      std::lock_guard lk(mu_);
+      absl::MutexLock lock(&mu_);
       spare_.push_back(std::move(batch));
       if (stored_ <= AppliedPosition()) behind_since_nanos_.store(0, std::memory_order_relaxed);
     }
@@ -338,11 +356,11 @@ void Projector::ApplyParsed(ParsedBatch& batch) {
   current_.store(std::move(next));
   events_applied_.fetch_add(batch.size, std::memory_order_relaxed);
   {
-    std::lock_guard lk(mu_);
+    absl::MutexLock lock(&mu_);
     applied_.store(applied, std::memory_order_release);
   }
   if (applied >= start_target_) ready_.store(true, std::memory_order_release);
-  cv_.notify_all();
+  cv_.SignalAll();
   FireWaiters(false);
 }
 
@@ -375,7 +393,7 @@ void Projector::ApplyStored(const store::StoredEvent& stored, TenantMap& tenants
 }
 
 absl::Status Projector::StartRebuild(const std::string& org) {
-  std::lock_guard lk(mu_);
+  absl::MutexLock lock(&mu_);
   if (stop_) return absl::FailedPreconditionError("the projector is stopping");
   if (rebuild_status_.state == "running" || rebuild_status_.state == "catching_up") {
     return absl::FailedPreconditionError("a rebuild of " + rebuild_status_.scope +
@@ -393,7 +411,7 @@ absl::Status Projector::StartRebuild(const std::string& org) {
 }
 
 RebuildStatus Projector::GetRebuildStatus() const {
-  std::lock_guard lk(mu_);
+  absl::MutexLock lock(&mu_);
   RebuildStatus status = rebuild_status_;
   status.events_read = rebuild_events_.load(std::memory_order_relaxed);
   return status;
@@ -407,7 +425,7 @@ void Projector::RunRebuild(std::string org, uint64_t target) {
                   .cancel = &cancel_rebuild_,
                   .now_micros = clock_->NowMicros()};
   absl::StatusOr<TenantMap> tenants = ReplayTenants(*store_, o);
-  std::lock_guard lk(mu_);
+  absl::MutexLock lock(&mu_);
   if (!tenants.ok()) {
     rebuild_status_.state = "failed";
     rebuild_status_.error = tenants.status().ToString();
@@ -419,7 +437,7 @@ void Projector::RunRebuild(std::string org, uint64_t target) {
   }
   rebuilt_ = std::make_unique<TenantMap>(*std::move(tenants));
   rebuild_status_.state = "catching_up";
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 // On the applier thread: catches the rebuilt models up with the events applied since the
@@ -429,7 +447,7 @@ void Projector::AdoptRebuild() {
   std::string scope;
   uint64_t from;
   {
-    std::lock_guard lk(mu_);
+    absl::MutexLock lock(&mu_);
     if (!rebuilt_) return;
     rebuilt = std::move(rebuilt_);
     scope = rebuild_status_.scope;
@@ -440,7 +458,7 @@ void Projector::AdoptRebuild() {
     if (scope == "*" || e.organization_id == scope) ApplyStored(e, *rebuilt, now);
     return true;
   });
-  std::lock_guard lk(mu_);
+  absl::MutexLock lock(&mu_);
   rebuild_status_.finished_micros = clock_->NowMicros();
   if (!s.ok()) {
     rebuild_status_.state = "failed";

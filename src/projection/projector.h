@@ -21,18 +21,18 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/env.h"
 #include "projection/replay.h"
@@ -132,6 +132,11 @@ class Projector {
   void RunRebuild(std::string org, uint64_t target);
   void AdoptRebuild();
   void PublishAll();
+  // The applier's wake-up conditions.
+  bool NextBatchParsed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool ApplierHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A parse worker's: a range to claim and room for its batch.
+  bool ParserHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   store::EventStore* store_;
   const Clock* clock_;
@@ -148,39 +153,41 @@ class Projector {
   std::unique_ptr<event::EventParser> parser_;
   uint64_t last_snapshot_ = 0;
 
+  mutable absl::Mutex mu_;
+  mutable absl::CondVar cv_;  // applied_ advanced, or new events, or stop
+
   // Rebuild state.
-  std::thread rebuild_thread_;
+  std::thread rebuild_thread_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> cancel_rebuild_{false};
   std::atomic<uint64_t> rebuild_events_{0};
-  RebuildStatus rebuild_status_;            // guarded by mu_
-  std::unique_ptr<TenantMap> rebuilt_;      // guarded by mu_: waiting to be adopted
+  RebuildStatus rebuild_status_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<TenantMap> rebuilt_ ABSL_GUARDED_BY(mu_);  // waiting to be adopted
 
-  mutable std::mutex mu_;
-  mutable std::condition_variable cv_;  // applied_ advanced, or new events, or stop
-  uint64_t stored_ = 0;                 // guarded by mu_
-  bool stop_ = false;                   // guarded by mu_
+  uint64_t stored_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
   struct Waiter {
     uint64_t position;
     std::chrono::steady_clock::time_point deadline;
     std::function<void(bool)> done;
   };
-  std::vector<Waiter> waiters_;  // guarded by mu_
+  std::vector<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> waits_cancelled_{false};
   std::thread thread_;
 
-  // The parse stage (guarded by mu_): batches parsed and waiting, and spare ones to refill.
-  // Parse workers claim consecutive ranges (sequence numbers); the applier takes them back in
-  // sequence order, so events apply in position order whatever worker parsed them.
-  std::map<uint64_t, std::unique_ptr<ParsedBatch>> parsed_;
-  std::vector<std::unique_ptr<ParsedBatch>> spare_;
-  uint64_t claimed_through_ = 0;  // the last position handed to a parse worker
-  uint64_t next_claim_ = 0;       // sequence number of the next range to claim
-  uint64_t next_apply_ = 0;       // sequence number the applier needs next
-  std::vector<std::thread> parse_threads_;
+  // The parse stage: batches parsed and waiting, and spare ones to refill. Parse workers
+  // claim consecutive ranges (sequence numbers); the applier takes them back in sequence
+  // order, so events apply in position order whatever worker parsed them.
+  std::map<uint64_t, std::unique_ptr<ParsedBatch>> parsed_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<ParsedBatch>> spare_ ABSL_GUARDED_BY(mu_);
+  // The last position handed to a parse worker.
+  uint64_t claimed_through_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t next_claim_ ABSL_GUARDED_BY(mu_) = 0;  // sequence number of the next range to claim
+  uint64_t next_apply_ ABSL_GUARDED_BY(mu_) = 0;  // sequence number the applier needs next
+  std::vector<std::thread> parse_threads_;        // started by thread_, joined by Stop after it
   // The store's commit listener outlives us; it reaches us only through this link.
   struct Link {
-    std::mutex mu;
-    Projector* target = nullptr;
+    absl::Mutex mu;
+    Projector* target ABSL_GUARDED_BY(mu) = nullptr;
   };
   std::shared_ptr<Link> link_ = std::make_shared<Link>();
 };

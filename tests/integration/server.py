@@ -270,6 +270,7 @@ class ReadsideServer:
         self._stdout_lines = []
         self._reader = None
         self._stderr_file = None
+        self._stderr_path = None
         self._starts = 0
         # Every server verifies tokens; the helpers below send an admin token for every
         # organization unless told otherwise (token=None: no Authorization header).
@@ -286,6 +287,7 @@ class ReadsideServer:
         self._starts += 1
         self._stdout_lines = []
         err_path = os.path.join(self._log_dir, "stderr-%d.log" % self._starts)
+        self._stderr_path = err_path
         self._stderr_file = open(err_path, "wb")
         env = dict(os.environ)
         if self.env:
@@ -409,6 +411,30 @@ class ReadsideServer:
         except OSError:
             pass
         return "--- stdout ---\n%s\n%s" % (out[-tail:], err[-tail:])
+
+    def stderr_text(self):
+        """Everything the current (or last) process wrote to stderr so far."""
+        if self._stderr_path is None:
+            return ""
+        try:
+            with open(self._stderr_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def wait_for_stderr(self, text, count=1, timeout=10):
+        """Polls stderr until `text` occurs at least `count` times (the evidence that something
+        happened, instead of a sleep); fails with the logs after `timeout` s. Returns the
+        stderr text."""
+        deadline = time.monotonic() + timeout
+        while True:
+            err = self.stderr_text()
+            if err.count(text) >= count:
+                return err
+            if time.monotonic() >= deadline:
+                raise AssertionError("%r did not appear %d time(s) on stderr within %ss\n%s"
+                                     % (text, count, timeout, self.logs()))
+            time.sleep(0.02)
 
     # -- HTTP ------------------------------------------------------------------------------
 

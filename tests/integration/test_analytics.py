@@ -300,13 +300,31 @@ class RestartAndRebuild(ServerTestCase):
         self.assertEqual(self.dashboards(srv, pos), before)
         r = srv.request("POST", "/admin/rebuild/beta-inc")
         self.assertEqual(r.status, 202, r.describe())
-        for _ in range(100):
-            if srv.get("/admin/rebuild").json["state"] == "done":
-                break
-            import time
-            time.sleep(0.05)
-        self.assertEqual(srv.get("/admin/rebuild").json["scope"], "beta-inc")
+        self.assertEqual(r.json["scope"], "beta-inc")
+        status = self.wait_rebuild_done(srv, "beta-inc")
+        self.assertEqual(status["target_position"], pos)
+        # A tenant rebuild replays that tenant's events only.
+        self.assertEqual(status["events_read"], len(srv.all_events("beta-inc")))
+        self.assertIsNotNone(status["finished_at"])
         self.assertEqual(self.dashboards(srv, pos), before)
+
+    def wait_rebuild_done(self, srv, scope, timeout=60):
+        """Polls GET /admin/rebuild until the rebuild of `scope` is done (fails at once if it
+        failed, or after `timeout` s); returns the final status."""
+        import time
+        deadline = time.monotonic() + timeout
+        while True:
+            r = srv.get("/admin/rebuild")
+            self.assertEqual(r.status, 200, r.describe())
+            status = r.json
+            self.assertEqual(status["scope"], scope, status)
+            self.assertNotEqual(status["state"], "failed", status)
+            if status["state"] == "done":
+                return status
+            self.assertLess(time.monotonic(), deadline,
+                            "the rebuild of %s did not finish within %d s: %s"
+                            % (scope, timeout, status))
+            time.sleep(0.05)
 
 
 class CachedAnswers(ServerTestCase):

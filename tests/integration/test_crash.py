@@ -32,7 +32,7 @@ class Load:
         self.sent = sent          # shared dict (org, event_id) -> event; filled before posting
         self.seed = seed
         self.tag = tag
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()  # guards the lists below; notified per batch
         self.acked = []           # keys acknowledged by a 200
         self.inflight = []        # batches without a 200 (sent or maybe not)
         self.failures = []        # protocol violations seen by clients
@@ -51,6 +51,14 @@ class Load:
         for t in self.threads:
             t.join(max(0.1, deadline - time.monotonic()))
         return not any(t.is_alive() for t in self.threads)
+
+    def wait_batches(self, n, timeout=60):
+        """Waits until n batches are acknowledged: the evidence that the load is running.
+        Returns False when a client stopped first (the server went away) or on timeout."""
+        with self.lock:
+            return self.lock.wait_for(
+                lambda: self.batches_ok >= n or self.inflight or self.failures, timeout
+            ) and self.batches_ok >= n
 
     def _run(self, tid):
         rng = random.Random("%s-%s-%d" % (self.seed, self.tag, tid))
@@ -104,6 +112,7 @@ class Load:
                                          % (raw[:500],))
                 self.acked.extend(keys)
                 self.batches_ok += 1
+                self.lock.notify_all()
 
 
 def scan(srv, after=None):
@@ -177,8 +186,12 @@ class CrashTest(ServerTestCase):
         for rnd in range(ROUNDS):
             ctx = "round %d (seed %d)" % (rnd, self.seed)
             load = Load(srv, sent, self.seed, "r%d" % rnd).start()
-            delay = rng.uniform(0.2, 1.5)
-            time.sleep(delay)
+            # The crash point: after a random number of acknowledged batches, while the other
+            # client threads are in the middle of theirs.
+            kill_after = rng.randint(1, 60)
+            self.assertTrue(load.wait_batches(kill_after),
+                            "%s: the load did not get %d batches acknowledged: %s\n%s"
+                            % (ctx, kill_after, load.failures, srv.logs()))
             srv.kill9()
             self.assertTrue(load.join(), "%s: client threads hang after kill -9" % ctx)
             self.assertEqual(load.failures, [], ctx)
@@ -216,7 +229,7 @@ class CrashTest(ServerTestCase):
                           for batch in load.inflight for e in batch}
                 self.assertEqual(sorted(resent - keys2)[:10], [],
                                  ctx + ": re-sent events missing")
-            stats.append((round(delay, 2), load.batches_ok, len(load.inflight), survivors))
+            stats.append((kill_after, load.batches_ok, len(load.inflight), survivors))
         # Final restart (graceful this time) and full verification.
         self.assertEqual(srv.stop(signal.SIGTERM), 0, "SIGTERM exit code\n" + srv.logs())
         srv.start()
@@ -237,8 +250,8 @@ class CrashTest(ServerTestCase):
         # Positions continue right after the last one.
         r = srv.post_events([make_event("crash-a") for _ in range(3)])
         self.assertBatch(r, accepted=3, position=n + 3)
-        sys.stderr.write("[crash test: %d events, %.1fs; rounds (delay, ok batches, in flight, "
-                         "in-flight events found after restart): %s]\n"
+        sys.stderr.write("[crash test: %d events, %.1fs; rounds (killed after batch, ok "
+                         "batches, in flight, in-flight events found after restart): %s]\n"
                          % (n, time.monotonic() - t_start, stats))
 
     def test_sigterm_under_concurrent_load(self):
@@ -247,7 +260,9 @@ class CrashTest(ServerTestCase):
         srv.start()
         sent = {}
         load = Load(srv, sent, self.seed, "term").start()
-        time.sleep(0.7)
+        # Under load: every client thread has had a batch acknowledged and is sending more.
+        self.assertTrue(load.wait_batches(2 * THREADS),
+                        "the load did not get going: %s\n%s" % (load.failures, srv.logs()))
         code = srv.stop(signal.SIGTERM)
         self.assertTrue(load.join(), "client threads hang after SIGTERM")
         self.assertEqual(code, 0, "SIGTERM under load must exit 0\n" + srv.logs())

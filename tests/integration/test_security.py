@@ -317,7 +317,10 @@ class Keys(ServerTestCase):
         with open(srv.secret_file, "w") as f:
             f.write("short\n")
         srv.proc.send_signal(signal.SIGHUP)
-        time.sleep(0.3)
+        # The evidence that the second SIGHUP was handled: its line on stderr.
+        err = srv.wait_for_stderr("readside: SIGHUP: ", count=2)
+        second = err.split("readside: SIGHUP: ")[2].splitlines()[0]
+        self.assertIn("HS256 needs at least 32", second, "a broken key file must not load")
         self.assertEqual(get(new), 200)
         self.assertTrue(srv.running())
 

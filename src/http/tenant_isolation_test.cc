@@ -1,0 +1,360 @@
+// Tenant isolation and roles through the whole request path as the server runs it: Gate →
+// Router → every route → TokenAccess, over a real store and projector (docs/security.md
+// "Threat model"). A token for one tenant must learn nothing about another: every {org}
+// route of the OpenAPI document answers 404, byte for byte the same whether the other tenant
+// has data or does not exist. Tokens are verified by the real Authenticator; time is a
+// ManualClock.
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "auth/test_keys.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "http/access_policy.h"
+#include "http/gate.h"
+#include "http/openapi.h"
+#include "http/response_cache.h"
+#include "http/routes.h"
+#include "http/test_tokens.h"
+#include "ingest/ingest_service.h"
+#include "projection/projector.h"
+#include "store/event_store.h"
+
+namespace readside::http {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::kNowMicros;
+using ::testing::Not;
+using testing::TestTokens;
+using testing::TokenSpec;
+
+constexpr char kMarker[] = "BETA-SECRET-7f3a";
+
+std::string Event(const std::string& org, const std::string& id, const std::string& type,
+                  const std::string& payload) {
+  return R"({"event_id":")" + id + R"(","event_type":")" + type + R"(","organization_id":")" + org +
+         R"(","timestamp":"2024-01-10T10:00:00Z","version":"1.0","source_service":"erp-test",)"
+         R"("data":{"entity_id":")" +
+         id +
+         R"(-entity","entity_type":"thing","action":"created",)"
+         R"("payload":)" +
+         payload + "}}\n";
+}
+
+std::string TenantEvents(const std::string& org, const std::string& name) {
+  return Event(org, org + "-c1", "crm.customer.created",
+               R"({"name":")" + name + R"(","email":"x@example.com"})") +
+         Event(org, org + "-i1", "finance.invoice.created",
+               R"({"customer_id":"c-1","amount":125,"due_date":"2024-02-15"})");
+}
+
+// Status, media type, headers and body: what a client could compare.
+std::string Bytes(const Response& r) {
+  std::string out = std::to_string(r.status) + " " + r.content_type + "\n";
+  for (const auto& [name, value] : r.headers) out += name + ": " + value + "\n";
+  return out + "\n" + r.body;
+}
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+class TenantIsolationTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start({}); }
+
+  // (Re)builds the stack with a per-tenant limit.
+  void Start(RateLimit per_tenant) {
+    gate_.reset();
+    router_ = std::make_unique<Router>();
+    projector_.reset();
+    ingest_.reset();
+    store_.reset();
+    auto store = store::EventStore::Open({.path = dir_.path() + "/events", .sync = false});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    ingest_ =
+        std::make_unique<ingest::IngestService>(store_.get(), event::ParserOptions{}, &clock_);
+    projector_ = std::make_unique<projection::Projector>(store_.get(), &clock_);
+    projector_->Start();
+    access_ = std::make_unique<TokenAccess>(per_tenant, &clock_);
+    Services s{.store = store_.get(),
+               .ingest = ingest_.get(),
+               .access = access_.get(),
+               .metrics = &metrics_,
+               .projector = projector_.get(),
+               .clock = &clock_,
+               .cache = &cache_};
+    AddEventRoutes(router_.get(), s);
+    AddOpsRoutes(router_.get(), s);
+    AddAdminRoutes(router_.get(), s);
+    AddAnalyticsRoutes(router_.get(), s);
+    AddTenantRoutes(router_.get(), s);
+    gate_ = std::make_unique<Gate>(router_.get(), tokens_.authenticator(), GateOptions{}, &clock_);
+  }
+
+  Response Call(Request req) {
+    std::promise<Response> answered;
+    std::future<Response> answer = answered.get_future();
+    gate_->Handle(req, [&answered](Response r) { answered.set_value(std::move(r)); });
+    EXPECT_EQ(answer.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    return answer.get();
+  }
+  Response Send(std::string method, std::string path, const TokenSpec& as, std::string body = "",
+                std::map<std::string, std::string, std::less<>> query = {}) {
+    Request req{.method = std::move(method), .path = std::move(path), .query = std::move(query)};
+    req.headers["authorization"] = tokens_.Bearer(as);
+    if (!body.empty()) {
+      req.headers["content-type"] = "application/x-ndjson";
+      req.body = std::move(body);
+    }
+    return Call(std::move(req));
+  }
+  Response Get(std::string path, const TokenSpec& as) { return Send("GET", std::move(path), as); }
+  // Stores `ndjson` as an operator and waits until the read models have applied it.
+  void Store(const std::string& ndjson) {
+    Response r = Send("POST", "/events", {.orgs = {"*"}, .roles = {"admin"}}, ndjson);
+    ASSERT_EQ(r.status, 200) << r.body;
+    boost::json::object answer = boost::json::parse(r.body).as_object();
+    ASSERT_TRUE(answer.at("rejected").as_array().empty()) << r.body;
+    uint64_t position = answer.at("position").to_number<uint64_t>();
+    ASSERT_TRUE(projector_->WaitForPosition(position, std::chrono::seconds(10)));
+  }
+
+  // Every operation of the OpenAPI document with {org} in its path.
+  static std::vector<std::pair<std::string, std::string>> OrgOperations() {
+    std::vector<std::pair<std::string, std::string>> out;
+    boost::json::value doc = boost::json::parse(OpenApiDocument());  // outlives the loop
+    for (const auto& [path, item] : doc.at("paths").as_object()) {
+      if (path.find("{org}") == std::string::npos) continue;
+      for (const auto& [method, op] : item.as_object()) {
+        if (method == "get" || method == "post" || method == "put") {
+          std::string m(method);
+          for (char& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          out.emplace_back(m, std::string(path));
+        }
+      }
+    }
+    return out;
+  }
+  // The answers to every {org} operation about `org` for an admin of alpha.
+  std::map<std::string, std::string> AnswersAbout(const std::string& org) {
+    std::map<std::string, std::string> out;
+    for (const auto& [method, templ] : OrgOperations()) {
+      std::string path = Replace(templ, "{org}", org);
+      std::string body = method == "GET" ? "" : "{}";
+      Request req{.method = method, .path = path};
+      req.headers["authorization"] = tokens_.Bearer(kAlphaAdmin);
+      if (!body.empty()) {
+        req.headers["content-type"] = "application/json";
+        req.body = body;
+      }
+      Response r = Call(std::move(req));
+      EXPECT_EQ(r.status, 404) << method << " " << path << ": " << r.body;
+      EXPECT_EQ(r.content_type, "application/problem+json") << method << " " << path;
+      EXPECT_THAT(r.body, Not(HasSubstr(kMarker)));
+      out[method + " " + templ] = Bytes(r);
+    }
+    return out;
+  }
+
+  const TokenSpec kAlphaAdmin{.orgs = {"alpha"}, .roles = {"admin"}};
+  auth::testkit::TempDir dir_;
+  ManualClock clock_{kNowMicros};
+  TestTokens tokens_;
+  MetricsRegistry metrics_;
+  ResponseCache cache_;
+  std::unique_ptr<store::EventStore> store_;
+  std::unique_ptr<ingest::IngestService> ingest_;
+  std::unique_ptr<projection::Projector> projector_;
+  std::unique_ptr<TokenAccess> access_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<Gate> gate_;
+};
+
+TEST_F(TenantIsolationTest, AnotherTenantIs404ByteForByteAsAnUnknownOne) {
+  Store(TenantEvents("alpha", "Alpha Customer"));
+  ASSERT_GE(OrgOperations().size(), 12u) << "the OpenAPI document lists the {org} routes";
+  // Before beta exists, while it has data, and for a tenant that never exists: the same bytes.
+  std::map<std::string, std::string> before = AnswersAbout("beta");
+  Store(TenantEvents("beta", kMarker));
+  ASSERT_EQ(Get("/analytics/crm/pipeline/beta", {.orgs = {"beta"}, .roles = {"sales"}}).status,
+            200);
+  std::map<std::string, std::string> after = AnswersAbout("beta");
+  EXPECT_EQ(after, before);
+  std::map<std::string, std::string> nobody = AnswersAbout("nobo");  // same length as "beta"
+  for (auto& [op, bytes] : nobody) bytes = Replace(bytes, "nobo", "beta");
+  EXPECT_EQ(nobody, after);
+  // The token works for its own tenant.
+  EXPECT_EQ(Get("/analytics/dashboard/alpha", kAlphaAdmin).status, 200);
+  EXPECT_EQ(Get("/events/alpha", kAlphaAdmin).status, 200);
+}
+
+TEST_F(TenantIsolationTest, EventsForAnotherTenantAreRejectedAndNotStored) {
+  Response r = Send("POST", "/events", {.orgs = {"alpha"}, .roles = {"ingest"}},
+                    TenantEvents("alpha", "A") + Event("beta", "beta-x", "crm.customer.created",
+                                                       R"({"name":"B","email":"b@example.com"})"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  boost::json::object answer = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(answer.at("accepted").as_int64(), 2);
+  const boost::json::array& rejected = answer.at("rejected").as_array();
+  ASSERT_EQ(rejected.size(), 1u) << r.body;
+  EXPECT_EQ(rejected[0].at("index").as_int64(), 2);
+  EXPECT_EQ(rejected[0].at("errors").at(0).at("field").as_string(), "organization_id");
+  Response beta = Get("/events/beta", {.orgs = {"*"}, .roles = {"admin"}});
+  EXPECT_EQ(beta.body, R"({"events":[],"next":null})");
+}
+
+TEST_F(TenantIsolationTest, AllOrganizationsTokenReachesEveryTenant) {
+  Store(TenantEvents("alpha", "A") + TenantEvents("beta", "B"));
+  TokenSpec all{.orgs = {"*"}, .roles = {"analyst"}};
+  for (const char* org : {"alpha", "beta", "nobody"}) {
+    Response r = Get(std::string("/analytics/crm/pipeline/") + org, all);
+    EXPECT_EQ(r.status, 200) << org << ": " << r.body;
+    EXPECT_THAT(r.body, HasSubstr(std::string("\"organization_id\":\"") + org + "\""));
+  }
+  TokenSpec two{.orgs = {"alpha", "beta"}, .roles = {"analyst"}};
+  EXPECT_EQ(Get("/analytics/crm/pipeline/alpha", two).status, 200);
+  EXPECT_EQ(Get("/analytics/crm/pipeline/beta", two).status, 200);
+  EXPECT_EQ(Get("/analytics/crm/pipeline/gamma", two).status, 404);
+}
+
+// api.md "Auth": every role × every domain route, and what composite answers leave out.
+TEST_F(TenantIsolationTest, RoleDomainTableOnTheRoutes) {
+  const std::map<std::string, std::set<std::string>> kDomains = {
+      {"admin", {"crm", "hrm", "finance", "inventory", "projects"}},
+      {"analyst", {"crm", "finance", "inventory", "projects"}},
+      {"sales", {"crm"}},
+      {"hr", {"hrm"}},
+      {"finance", {"finance"}},
+      {"operations", {"inventory"}},
+      {"project_manager", {"projects"}},
+      {"ingest", {}},
+  };
+  const std::map<std::string, std::string> kRoutes = {
+      {"crm", "/analytics/crm/pipeline/alpha"},
+      {"hrm", "/analytics/hrm/headcount/alpha"},
+      {"finance", "/analytics/finance/revenue/alpha"},
+      {"inventory", "/analytics/inventory/turnover/alpha"},
+      {"projects", "/analytics/projects/utilization/alpha"},
+  };
+  const std::map<std::string, std::set<std::string>> kCross = {
+      {"admin", {"revenue_per_employee", "revenue_per_billable_hour", "pipeline_coverage"}},
+      {"analyst", {"revenue_per_billable_hour", "pipeline_coverage"}},
+  };
+  const std::set<std::string> kCrossMetrics = {"revenue_per_employee", "revenue_per_billable_hour",
+                                               "pipeline_coverage"};
+  for (const auto& [role, domains] : kDomains) {
+    TokenSpec as{.orgs = {"alpha"}, .roles = {role}};
+    for (const auto& [domain, path] : kRoutes) {
+      EXPECT_EQ(Get(path, as).status, domains.contains(domain) ? 200 : 403)
+          << role << " on " << domain;
+    }
+    std::set<std::string> cross_expected =
+        kCross.contains(role) ? kCross.at(role) : std::set<std::string>{};
+    Response cross = Get("/analytics/cross/alpha", as);
+    ASSERT_EQ(cross.status, cross_expected.empty() ? 403 : 200) << role << ": " << cross.body;
+    if (cross.status == 200) {
+      std::set<std::string> shown;
+      boost::json::value body = boost::json::parse(cross.body);
+      for (const auto& [key, value] : body.as_object()) {
+        if (kCrossMetrics.contains(std::string(key))) shown.insert(std::string(key));
+      }
+      EXPECT_EQ(shown, cross_expected) << role;
+    }
+    Response dashboard = Get("/analytics/dashboard/alpha", as);
+    ASSERT_EQ(dashboard.status, domains.empty() ? 403 : 200) << role;
+    if (dashboard.status == 200) {
+      std::set<std::string> sections;
+      boost::json::value body = boost::json::parse(dashboard.body);
+      for (const auto& [key, value] : body.as_object()) {
+        if (kRoutes.contains(std::string(key)) || key == "cross") {
+          sections.insert(std::string(key));
+        }
+      }
+      std::set<std::string> expected = domains;
+      if (!cross_expected.empty()) expected.insert("cross");
+      EXPECT_EQ(sections, expected) << role;
+    }
+    // Series of a cross metric need all its sources.
+    Response series = Send("GET", "/analytics/series/alpha", as, "",
+                           {{"domain", "cross"},
+                            {"metric", "pipeline_coverage"},
+                            {"from", "2024-01"},
+                            {"to", "2024-03"},
+                            {"granularity", "month"}});
+    bool sees = domains.contains("crm") && domains.contains("finance");
+    EXPECT_EQ(series.status, sees ? 200 : 403) << role << ": " << series.body;
+  }
+}
+
+TEST_F(TenantIsolationTest, IngestRoleOnlyStoresEvents) {
+  TokenSpec ingest{.orgs = {"alpha"}, .roles = {"ingest"}};
+  EXPECT_EQ(Send("POST", "/events", ingest, TenantEvents("alpha", "A")).status, 200);
+  EXPECT_EQ(Get("/events/alpha", ingest).status, 403);
+  EXPECT_EQ(Get("/analytics/dashboard/alpha", ingest).status, 403);
+  EXPECT_EQ(Get("/admin/tenants/alpha", ingest).status, 403);
+  // Storing events needs ingest or admin.
+  EXPECT_EQ(
+      Send("POST", "/events", {.orgs = {"alpha"}, .roles = {"analyst"}}, TenantEvents("alpha", "A"))
+          .status,
+      403);
+  EXPECT_EQ(Send("POST", "/events", kAlphaAdmin, TenantEvents("alpha", "A")).status, 200);
+}
+
+TEST_F(TenantIsolationTest, OperatorRoutesNeedAdminWithEveryOrganization) {
+  const std::vector<std::pair<std::string, std::string>> kOperator = {
+      {"GET", "/admin/rebuild"},
+      {"POST", "/admin/rebuild"},
+      {"GET", "/admin/dead-letters"},
+      {"POST", "/admin/dead-letters/1/resubmit"},
+  };
+  for (const TokenSpec& as : {kAlphaAdmin, TokenSpec{.orgs = {"alpha", "beta"}, .roles = {"admin"}},
+                              TokenSpec{.orgs = {"*"}, .roles = {"analyst"}}}) {
+    for (const auto& [method, path] : kOperator) {
+      Response r = Send(method, path, as);
+      EXPECT_EQ(r.status, 403) << method << " " << path << ": " << r.body;
+    }
+  }
+  TokenSpec op{.orgs = {"*"}, .roles = {"admin"}};
+  EXPECT_EQ(Get("/admin/rebuild", op).status, 200);
+  EXPECT_EQ(Get("/admin/dead-letters", op).status, 200);
+  // A tenant's own admin may rebuild that tenant and read its settings.
+  EXPECT_EQ(Get("/admin/tenants/alpha", kAlphaAdmin).status, 200);
+}
+
+TEST_F(TenantIsolationTest, PerTenantLimitIs429ButNeverForAnotherTenant) {
+  Start({.rate = 1, .burst = 2});
+  TokenSpec alpha{.orgs = {"alpha"}, .roles = {"analyst"}};
+  EXPECT_EQ(Get("/analytics/crm/pipeline/alpha", alpha).status, 200);
+  EXPECT_EQ(Get("/analytics/finance/revenue/alpha", alpha).status, 200);
+  Response r = Get("/analytics/crm/pipeline/alpha", alpha);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.content_type, "application/problem+json");
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].first, "Retry-After");
+  EXPECT_EQ(r.headers[0].second, "1");
+  // The budget is the tenant's, shared by its tokens; other tenants keep theirs; a request
+  // about another tenant is 404 whatever the budget.
+  EXPECT_EQ(Get("/analytics/crm/pipeline/alpha", {.orgs = {"alpha"}, .roles = {"sales"}}).status,
+            429);
+  EXPECT_EQ(Get("/analytics/crm/pipeline/beta", {.orgs = {"beta"}, .roles = {"sales"}}).status,
+            200);
+  EXPECT_EQ(Get("/analytics/crm/pipeline/beta", alpha).status, 404);
+  clock_.Advance(1'000'000);
+  EXPECT_EQ(Get("/analytics/crm/pipeline/alpha", alpha).status, 200);
+}
+
+}  // namespace
+}  // namespace readside::http
