@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -145,7 +146,10 @@ std::unique_ptr<AccessLog> AccessLog::ForFd(int fd, bool owned, const Clock* clo
 
 AccessLog::AccessLog(int fd, bool owned, const Clock* clock, AccessLogOptions options)
     : fd_(fd), owned_(owned), clock_(clock), options_(options), id_(next_log_id.fetch_add(1)) {
-  writer_ = std::thread([this] { WriterLoop(); });
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "rs-access-log");
+    WriterLoop();
+  });
 }
 
 AccessLog::~AccessLog() {
