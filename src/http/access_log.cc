@@ -244,7 +244,8 @@ void AccessLog::Flush() {
 void AccessLog::RegisterMetrics(MetricsRegistry* registry) const {
   registry->Add([this](std::string* out) {
     RenderCounter("readside_access_log_dropped_total",
-                  "access log lines dropped because the writer fell behind", dropped_.value(), out);
+                  "access log lines dropped because the writer fell behind or a write failed",
+                  dropped_.value(), out);
   });
 }
 
