@@ -347,15 +347,66 @@ def fmt(x, digits=0, unit=""):
     return "{:,.{}f}{}".format(x, digits, unit)
 
 
+LOG_TARGETS = ("readside-log", "nginx-log", "nginx-log-buf")
+
+
+def access_log_section(w, wrk_log, by, paired, col, logcheck, rounds):
+    w("### The same pair with the access log on for both servers")
+    w("")
+    w("After the rounds above readside restarts on the same data with `--access-log FILE` "
+      "(`readside-log`); nginx serves the same bytes from two more `server` blocks that log "
+      "every request to a file with a JSON `log_format` of readside's fields (`escape=json`; "
+      "`$time_iso8601`, `$request_id`, `$remote_addr:$remote_port`, `$request_method`, "
+      "`$uri`, `$status`, `$request_time`): `nginx-log` writes as nginx does by default (one "
+      "write per request), `nginx-log-buf` with `buffer=64k flush=1s` (batched, as readside's "
+      "writer thread does every 10 ms). %d interleaved rounds, same wrk command." % rounds)
+    w("")
+    w("| round | target | req/s | wrk p99 ms | histogram p50 / p99 µs | server CPU µs/req | server cores | other cores |")
+    w("|---|---|---|---|---|---|---|---|")
+    order = {t: i for i, t in enumerate(LOG_TARGETS)}
+    for r in sorted(wrk_log, key=lambda r: (r["rep"], order[r["target"]])):
+        h = r.get("server_hist")
+        hs = ("%s / %s" % (fmt(h["p50_us"]), fmt(h["p99_us"]))) if h and h.get("count") else "—"
+        w("| %s | %s | %s | %s | %s | %s | %s | %s |"
+          % (r["rep"], r["target"], fmt(r.get("rps")), fmt(r.get("p99_ms"), 2), hs,
+             fmt(r.get("server_cpu_us_per_req"), 1), fmt(r.get("server_cpu_cores"), 2),
+             fmt(r.get("foreign_cpu_cores"), 2)))
+    w("")
+    w("Medians: " + "; ".join(
+        "%s %s req/s (%s CPU-µs/req)" % (t, fmt(med(col(t, "rps"))),
+                                         fmt(med(col(t, "server_cpu_us_per_req")), 1))
+        for t in LOG_TARGETS if by.get(t)) +
+      ". Median of per-round ratios: readside-log / nginx-log %s×, readside-log / "
+      "nginx-log-buf %s×; without logs (above) readside / nginx %s×."
+      % (fmt(paired("readside-log", "nginx-log"), 2), fmt(paired("readside-log", "nginx-log-buf"), 2),
+         fmt(paired("readside", "nginx"), 2)))
+    w("")
+    if logcheck:
+        complete = (logcheck.get("readside_dashboard_lines") == logcheck.get("readside_dashboard_requests")
+                    and not logcheck.get("readside_bad_lines"))
+        w("Log check after readside stopped: %s dashboard lines in its log for %s dashboard "
+          "requests counted by its histogram, %s lines that are not JSON, %s dropped "
+          "(`readside_access_log_dropped_total`), %s MB written%s. nginx wrote %s and %s lines."
+          % (fmt(logcheck.get("readside_dashboard_lines")),
+             fmt(logcheck.get("readside_dashboard_requests")), logcheck.get("readside_bad_lines"),
+             logcheck.get("readside_dropped"), fmt(logcheck.get("readside_log_bytes", 0) / 1e6),
+             "" if complete else " — **the log is not complete**",
+             fmt(logcheck.get("nginx_lines")), fmt(logcheck.get("nginx_buf_lines"))))
+        w("")
+
+
 def cmd_report(a):
     recs = [json.loads(l) for l in open(a.results, encoding="utf-8") if l.strip()]
     meta = {}
     for r in recs:
         if r.get("kind") == "meta":
             meta.update(r)
-    wrk = [r for r in recs if r.get("kind") == "wrk"]
+    wrk_all = [r for r in recs if r.get("kind") == "wrk"]
+    wrk = [r for r in wrk_all if r["target"] not in LOG_TARGETS]  # section 1: logs off
+    wrk_log = [r for r in wrk_all if r["target"] in LOG_TARGETS]
+    logcheck = next((r for r in recs if r.get("kind") == "logcheck"), None)
     by = {}
-    for r in wrk:
+    for r in wrk_all:
         by.setdefault(r["target"], []).append(r)
 
     def col(target, key):
@@ -420,6 +471,15 @@ def cmd_report(a):
          fmt(paired("readside", "nginx"), 2)))
     w("| wrk p99 latency (median of runs) | %s ms | ≤ 5 ms | nginx: %s ms | |"
       % (fmt(med(col("readside", "p99_ms")), 2), fmt(med(col("nginx", "p99_ms")), 2)))
+    if by.get("readside-log") and by.get("nginx-log"):
+        w("| the same with the access log on for both servers (readside `--access-log FILE`; "
+          "nginx `access_log FILE`, one write per request as by default), median of %d runs "
+          "| %s req/s | ≥ nginx | nginx logging: %s req/s; with `buffer=64k flush=1s`: %s "
+          "req/s | **%s×** (against the buffered nginx log: %s×) |"
+          % (len(by["readside-log"]), fmt(med(col("readside-log", "rps"))),
+             fmt(med(col("nginx-log", "rps"))), fmt(med(col("nginx-log-buf", "rps"))),
+             fmt(paired("readside-log", "nginx-log"), 2),
+             fmt(paired("readside-log", "nginx-log-buf"), 2)))
     if recorded:
         w("| server handling time from its own histogram (`readside_http_handling_seconds`, "
           "bucket upper bounds, median of runs): p50 / p90 / p99 | %s / %s / %s µs | p99 ≤ 100 µs "
@@ -502,6 +562,8 @@ def cmd_report(a):
             w("| %s | %s | %s | %s |" % (t, fmt(med(col(t, "rps"))), fmt(med(col(t, "p99_ms")), 2),
                                          fmt(med(col(t, "server_cpu_us_per_req")), 1)))
     w("")
+    if wrk_log:
+        access_log_section(w, wrk_log, by, paired, col, logcheck, len(reps))
     if handler:
         w("### The handler alone (in-process, `dashboard_handler_bench`)")
         w("")

@@ -9,11 +9,17 @@
 #      (bench/dashboard_direct.sql.in) under pgbench — the "direct query" baseline — with a
 #      check that its numbers equal readside's;
 #   3. ingest-to-visible freshness at a steady 20,000 events/s (freshness_load).
+# With ACCESS_LOG_PAIR=1 (the default) the wrk pair of 1. runs again with the access log on
+# for both servers: readside `--access-log FILE`, nginx `access_log FILE` with a JSON
+# log_format, once as nginx does by default (one write per request, `nginx-log`) and once
+# buffered like readside's (`buffer=64k flush=1s`, `nginx-log-buf`); afterwards the log's lines
+# are counted against the requests readside answered.
 # Usage: bench/dashboard_bench.sh   (after `ninja -C build`; needs root for PostgreSQL's
 # initdb as user postgres, like bench/run.sh). Peers come from scripts/install-deps.
 # Environment (defaults): BUILD=build EVENTS=400000 ORG=acme-corp PERIOD=(picked from the data)
 #   REPS=5 WRK_SECONDS=10 PG_CLIENTS="2 4 8" PG_SECONDS=10 FRESH_RATE=20000 FRESH_SECONDS=30
 #   FRESH_BATCHES="1000 100" QUIET_WAIT=60 PROFILE=1 (perf profile of readside under wrk)
+#   ACCESS_LOG_PAIR=1 (the pair with the access log on for both servers; 0 skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -31,6 +37,7 @@ FRESH_RATE=${FRESH_RATE:-20000}
 FRESH_SECONDS=${FRESH_SECONDS:-30}
 FRESH_WARMUP=3
 FRESH_BATCHES=${FRESH_BATCHES:-"1000 100"}
+ACCESS_LOG_PAIR=${ACCESS_LOG_PAIR:-1}
 QUIET_WAIT=${QUIET_WAIT:-60}   # seconds to wait for an idle VM before each measured phase
 IDLE=""
 OUT=bench/out
@@ -91,10 +98,10 @@ READSIDE_TOKEN=$("$BUILD/readside" token --secret-file "$WORK/jwt-secret" --org 
 export READSIDE_TOKEN
 AUTH="Authorization: Bearer $READSIDE_TOKEN"
 
-start_readside() {  # data dir → RS_PID, RS_URL
+start_readside() {  # data dir [access log file] → RS_PID, RS_URL
   : > "$WORK/serve.log"
   "$BUILD/readside" serve --data-dir "$1" --listen 127.0.0.1:0 --jwt-secret-file "$WORK/jwt-secret" \
-    --access-log off > "$WORK/serve.log" 2>&1 &
+    --access-log "${2:-off}" > "$WORK/serve.log" 2>&1 &
   RS_PID=$!
   for _ in $(seq 600); do
     grep -q "listening on" "$WORK/serve.log" && break
@@ -153,6 +160,8 @@ LIVECHK=$($UTIL headcheck "$RS_URL" "/health/live")
 
 # ------------------------------------------------------------------------------ nginx
 NPORT=$($UTIL freeport)
+NPORT_LOG=$($UTIL freeport)
+NPORT_LOG_BUF=$($UTIL freeport)
 mkdir -p "$WORK/www/analytics/dashboard" "$WORK/www/health" "$WORK/nginx-tmp"
 cp "$WORK/dash.json" "$WORK/www/analytics/dashboard/$ORG"
 cp "$WORK/live.json" "$WORK/www/health/live"
@@ -179,9 +188,31 @@ http {
   scgi_temp_path $WORK/nginx-tmp/scgi;
   types { }
   default_type application/json;
+  # The access-log pair: readside's fields, as far as nginx has them.
+  log_format rs_json escape=json '{"ts":"\$time_iso8601","request_id":"\$request_id",'
+    '"remote":"\$remote_addr:\$remote_port","method":"\$request_method","path":"\$uri",'
+    '"route":"\$uri","tenant":null,"sub":null,"status":\$status,"latency_us":\$request_time}';
   server {
     listen 127.0.0.1:$NPORT;
     root $WORK/www;
+    location /analytics/dashboard/ {
+      add_header X-Content-Type-Options nosniff;
+      add_header X-Readside-Position $POS;
+    }
+  }
+  server {
+    listen 127.0.0.1:$NPORT_LOG;
+    root $WORK/www;
+    access_log $WORK/nginx-access.log rs_json;
+    location /analytics/dashboard/ {
+      add_header X-Content-Type-Options nosniff;
+      add_header X-Readside-Position $POS;
+    }
+  }
+  server {
+    listen 127.0.0.1:$NPORT_LOG_BUF;
+    root $WORK/www;
+    access_log $WORK/nginx-access-buf.log rs_json buffer=64k flush=1s;
     location /analytics/dashboard/ {
       add_header X-Content-Type-Options nosniff;
       add_header X-Readside-Position $POS;
@@ -203,7 +234,7 @@ run_wrk() {  # target url rep pids...
   local target=$1 url=$2 rep=$3; shift 3
   local m0="" m1="" script=()
   [ "$target" = readside-uncached ] && script=(-s bench/dashboard_uncached.lua)
-  if [ "$target" = readside ] || [ "$target" = readside-uncached ]; then
+  if [ "$target" = readside ] || [ "$target" = readside-uncached ] || [ "$target" = readside-log ]; then
     curl -s -f -o "$WORK/m0" "$RS_URL/metrics"; m0=$WORK/m0
   fi
   $UTIL cpusnap "$@" > "$WORK/cpu0"
@@ -268,8 +299,57 @@ if [ "${PROFILE:-1}" = 1 ] && command -v perf > /dev/null; then
 fi
 curl -s -f -o "$WORK/metrics.final" "$RS_URL/metrics"
 DASH_REQS=$(grep -c 'route="/analytics/dashboard/{org}"' "$WORK/metrics.final" || true)
-stop_pid "$NGINX_PID" 10; NGINX_PID=""
 stop_readside
+
+# ------------------------------------------------------------------------------ access log on
+if [ "$ACCESS_LOG_PAIR" = 1 ]; then
+  NG_LOG_URL="http://127.0.0.1:$NPORT_LOG"
+  NG_LOG_BUF_URL="http://127.0.0.1:$NPORT_LOG_BUF"
+  RS_LOG=$WORK/readside-access.log
+  start_readside "$DATA" "$RS_LOG"
+  wait_applied
+  for u in "$NG_LOG_URL" "$NG_LOG_BUF_URL" "$RS_URL"; do
+    curl -s -f -H "$AUTH" -o "$WORK/check.json" "$u$DASH_PATH" && cmp -s "$WORK/dash.json" "$WORK/check.json" \
+      || die "$u does not serve the same bytes"
+  done
+  echo "== wrk with the access log on for both servers: $REPS interleaved rounds (load $(loadavg))"
+  for r in $(seq "$REPS"); do
+    IDLE=$($UTIL quiet --max-wait "$QUIET_WAIT" --idle 0.8)
+    echo "   round $r (idle before: $IDLE)"
+    run_wrk readside-log "$RS_URL$DASH_PATH" "$r" "$RS_PID"
+    run_wrk nginx-log "$NG_LOG_URL$DASH_PATH" "$r" $(nginx_pids)
+    run_wrk nginx-log-buf "$NG_LOG_BUF_URL$DASH_PATH" "$r" $(nginx_pids)
+  done
+  curl -s -f -o "$WORK/metrics.log" "$RS_URL/metrics"
+  stop_readside  # writes what the log holds
+  # Complete? Every dashboard request the server counted has its line, none was dropped.
+  record "$(python3 - "$WORK/metrics.log" "$RS_LOG" "$WORK/nginx-access.log" "$WORK/nginx-access-buf.log" <<'PY'
+import json, re, sys
+metrics = open(sys.argv[1]).read()
+count = re.search(r'^readside_http_handling_seconds_count\{route="/analytics/dashboard/\{org\}"\}\s+(\S+)$',
+                  metrics, re.M)
+dropped = re.search(r"^readside_access_log_dropped_total\s+(\S+)$", metrics, re.M)
+lines = bad = 0
+with open(sys.argv[2], "rb") as f:
+    for line in f:
+        try:
+            if json.loads(line)["route"] == "/analytics/dashboard/{org}":
+                lines += 1
+        except (ValueError, KeyError):
+            bad += 1
+nginx = [sum(1 for _ in open(p, "rb")) for p in sys.argv[3:]]
+import os
+print(json.dumps({"kind": "logcheck", "readside_dashboard_lines": lines, "readside_bad_lines": bad,
+                  "readside_dashboard_requests": int(float(count.group(1))) if count else None,
+                  "readside_dropped": int(float(dropped.group(1))) if dropped else None,
+                  "readside_log_bytes": os.path.getsize(sys.argv[2]),
+                  "nginx_lines": nginx[0], "nginx_buf_lines": nginx[1]}))
+PY
+)"
+  tail -1 "$RESULTS"
+  cmdlog "readside serve --access-log FILE; nginx: access_log FILE rs_json (nginx-log) and access_log FILE rs_json buffer=64k flush=1s (nginx-log-buf), log_format rs_json escape=json with readside's fields; wrk as above on the dashboard, interleaved, $REPS rounds"
+fi
+stop_pid "$NGINX_PID" 10; NGINX_PID=""
 
 $UTIL quiet --max-wait "$QUIET_WAIT" --idle 0.8 > /dev/null
 echo "== handler timed in-process on the loaded data (dashboard_handler_bench)"

@@ -113,6 +113,15 @@ f = fresh.get(1000) or next(iter(fresh.values()))
 check = next((r for r in rows if r.get('kind') == 'sqlcheck'), {'rows': [], 'mismatches': '?'})
 print(f"dash_rps={st.median(r['rps'] for r in rs):.0f} nginx_rps={st.median(r['rps'] for r in ng):.0f}")
 print(f"dash_ratio={ratio:.2f} dash_p99={st.median(r['p99_ms'] for r in rs)} nginx_p99={st.median(r['p99_ms'] for r in ng)}")
+# The same pair with the access log on for both servers (ACCESS_LOG_PAIR in dashboard_bench.sh).
+rl, nl, nb = wrk('readside-log'), wrk('nginx-log'), wrk('nginx-log-buf')
+if rl and nl:
+    print(f"dash_log_rps={st.median(r['rps'] for r in rl):.0f} nginx_log_rps={st.median(r['rps'] for r in nl):.0f}")
+    print(f"nginx_logbuf_rps={st.median(r['rps'] for r in nb):.0f}" if nb else "nginx_logbuf_rps=n/a")
+    print(f"dash_log_ratio={st.median(a['rps'] / b['rps'] for a, b in zip(rl, nl)):.2f}")
+    print(f"dash_logbuf_ratio={st.median(a['rps'] / b['rps'] for a, b in zip(rl, nb)):.2f}" if nb else "dash_logbuf_ratio=n/a")
+else:
+    print("dash_log_rps=n/a nginx_log_rps=n/a nginx_logbuf_rps=n/a dash_log_ratio=n/a dash_logbuf_ratio=n/a")
 print(f"hist_p99={st.median(hist) if hist else 'n/a'} pg_tps={pg['tps']:.2f} pg_clients={pg['clients']}")
 print(f"pg_ratio={st.median(r['rps'] for r in rs) / pg['tps']:.0f} fresh_batch={f['batch']}")
 print(f"fresh_p50={f['ack_to_visible_ms']['p50']} fresh_p99={f['ack_to_visible_ms']['p99']} fresh_eps={f['achieved_events_per_second']}")
@@ -148,6 +157,7 @@ malformed lines or duplicates).
 | read models: replay from the store including parsing (BM_ApplyFromStoreIncludingParse, the real \`Projector\`: 2 parse workers + applier) | $store_apply_eps events/s | ≥ 700,000 | | |
 | restart to ready with a snapshot, $RESTART_EVENTS stored events (\`restart_bench.sh\`, snapshot ${snap_mb} MB) | ${restart_s} s | ≤ 2 s | full replay of the same store: ${replay_s} s | $(python3 -c "print(f'{$replay_s/$restart_s:.0f}')")× faster |
 | \`GET /analytics/dashboard/{org}\`, wrk 64 connections on loopback | $dash_rps req/s, wrk p99 ${dash_p99} ms | ≥ nginx, p99 ≤ 5 ms | nginx serving the same bytes as a static file: $nginx_rps req/s (p99 ${nginx_p99} ms) | ${dash_ratio}× |
+| the same with the access log on for both servers (readside \`--access-log FILE\`; nginx \`access_log FILE\`, JSON \`log_format\`, one write per request as by default) | $dash_log_rps req/s | ≥ nginx | nginx logging to a file: $nginx_log_rps req/s (with \`buffer=64k flush=1s\`: $nginx_logbuf_rps req/s, ${dash_logbuf_ratio}×) | ${dash_log_ratio}× |
 | server's own handling time p99 of the dashboard route (its histogram) | ${hist_p99} µs | ≤ 100 µs | | |
 | direct-query baseline: the dashboard numbers by SQL over the raw events | $dash_rps req/s | | PostgreSQL 15 + pgbench, best of 2/4/8 clients: $pg_tps tps ($pg_clients clients); $sql_equal of $sql_total numbers equal readside's | ${pg_ratio}× |
 | ingest-to-visible freshness at $fresh_eps events/s (batches of $fresh_batch), ack → visible | p50 ${fresh_p50} ms, p99 ${fresh_p99} ms | p99 ≤ 20 ms | | |
