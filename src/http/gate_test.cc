@@ -59,6 +59,8 @@ class GateTest : public ::testing::Test {
     router_.Add("OPTIONS", "/data/{org}", echo);
     router_.Add("GET", "/health/live", echo);
     router_.Add("GET", "/metrics", echo);
+    router_.Add("GET", "/openapi.json", echo);
+    router_.Add("GET", "/docs", echo);
   }
 
   std::unique_ptr<Gate> MakeGate(GateOptions options = {}) {
@@ -169,6 +171,14 @@ TEST_F(GateTest, HealthAndMetricsArePublicUnlessMetricsAreConfiguredPrivate) {
   EXPECT_EQ(Call(*closed, Get("/metrics")).status, 401);
   EXPECT_EQ(Call(*closed, Get("/metrics", Analyst())).status, 200);
   EXPECT_EQ(Call(*closed, Get("/health/live")).status, 200);
+}
+
+TEST_F(GateTest, TheApiDescriptionIsPublic) {
+  auto gate = MakeGate({.metrics_public = false});
+  EXPECT_EQ(Call(*gate, Get("/openapi.json")).status, 200);
+  EXPECT_EQ(Call(*gate, Get("/docs")).status, 200);
+  EXPECT_EQ(Call(*gate, Get("/docs/")).status, 401);
+  EXPECT_EQ(Call(*gate, Get("/openapi.jsonx")).status, 401);
 }
 
 // --- CORS ---

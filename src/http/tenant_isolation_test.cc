@@ -24,6 +24,7 @@
 #include "http/routes.h"
 #include "http/test_tokens.h"
 #include "ingest/ingest_service.h"
+#include "own_state/tenant_settings_service.h"
 #include "projection/projector.h"
 #include "store/event_store.h"
 
@@ -78,6 +79,7 @@ class TenantIsolationTest : public ::testing::Test {
   void Start(RateLimit per_tenant) {
     gate_.reset();
     router_ = std::make_unique<Router>();
+    tenant_settings_.reset();
     projector_.reset();
     ingest_.reset();
     store_.reset();
@@ -88,6 +90,13 @@ class TenantIsolationTest : public ::testing::Test {
         std::make_unique<ingest::IngestService>(store_.get(), event::ParserOptions{}, &clock_);
     projector_ = std::make_unique<projection::Projector>(store_.get(), &clock_);
     projector_->Start();
+    tenant_settings_ = std::make_unique<own_state::TenantSettingsService>(
+        store_.get(),
+        [projector = projector_.get()](const std::string& org) {
+          projection::Projector::TenantRead read = projector->Read(org);
+          return own_state::TenantSettingsAt{read.view->settings, read.position};
+        },
+        &clock_);
     access_ = std::make_unique<TokenAccess>(per_tenant, &clock_);
     Services s{.store = store_.get(),
                .ingest = ingest_.get(),
@@ -95,7 +104,8 @@ class TenantIsolationTest : public ::testing::Test {
                .metrics = &metrics_,
                .projector = projector_.get(),
                .clock = &clock_,
-               .cache = &cache_};
+               .cache = &cache_,
+               .tenant_settings = tenant_settings_.get()};
     AddEventRoutes(router_.get(), s);
     AddOpsRoutes(router_.get(), s);
     AddAdminRoutes(router_.get(), s);
@@ -178,6 +188,7 @@ class TenantIsolationTest : public ::testing::Test {
   std::unique_ptr<store::EventStore> store_;
   std::unique_ptr<ingest::IngestService> ingest_;
   std::unique_ptr<projection::Projector> projector_;
+  std::unique_ptr<own_state::TenantSettingsService> tenant_settings_;
   std::unique_ptr<TokenAccess> access_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<Gate> gate_;
