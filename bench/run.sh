@@ -137,6 +137,13 @@ import json; d=[json.loads(l) for l in open('$OUT/fairness.jsonl')][-1]
 print(int(d['quota_per_tenant']), d['noisy_over_quota'], d['quiet_p99_alone_ms'], d['quiet_p99_noisy_ms'],
       d['quiet_p99_ratio'], d['quiet_p99_noisy_unlimited_ms'], d['flood_over_quota'], d['quiet_p99_flood_ms'])")
 
+echo "== a full disk: recovery once space is freed, restart on a disk full to the last byte"
+python3 bench/disk_full_bench.py --build $BUILD --rounds 3 > $OUT/disk_full.json
+cat $OUT/disk_full.json
+read -r disk_ready disk_accept disk_restart disk_events < <(python3 -c "
+import json; d=json.load(open('$OUT/disk_full.json'))
+print(d.get('ready_s', 'n/a'), d.get('accept_s', 'n/a'), d.get('restart_s', 'n/a'), d.get('events_per_round', 'n/a'))")
+
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 ratio=$(python3 -c "print(f'{$ingest_eps/$pg_eps:.2f}')")
 cat > bench/RESULTS.md <<MD
@@ -161,6 +168,7 @@ malformed lines or duplicates).
 | server's own handling time p99 of the dashboard route (its histogram) | ${hist_p99} µs | ≤ 100 µs | | |
 | direct-query baseline: the dashboard numbers by SQL over the raw events | $dash_rps req/s | | PostgreSQL 15 + pgbench, best of 2/4/8 clients: $pg_tps tps ($pg_clients clients); $sql_equal of $sql_total numbers equal readside's | ${pg_ratio}× |
 | ingest-to-visible freshness at $fresh_eps events/s (batches of $fresh_batch), ack → visible | p50 ${fresh_p50} ms, p99 ${fresh_p99} ms | p99 ≤ 20 ms | | |
+| a full disk (\`disk_full_bench.py\`, 256 MiB tmpfs, \`--min-free-disk-mb 16 --disk-reserve-mb 8\`): ingest until 503, free space, then kill -9, fill the disk to the last byte and restart | writable again ${disk_ready} s after space is freed (the idle check runs every 0.5 s), a retrying client acknowledged after ${disk_accept} s; restart to ready on the full disk ${disk_restart} s ($disk_events events) | resumes without a restart; restarts on a full disk | | |
 | rate-limit fairness (\`fairness_bench.sh\`): a quiet tenant's dashboard p99 at 200 req/s (open loop) while a noisy tenant sends ${fair_over}× its quota of $fair_quota req/s (mostly 429s) | p99 ${fair_noisy} ms, against ${fair_alone} ms alone | ≤ 2× | the same noisy tenant without rate limits: p99 ${fair_unlimited} ms; noisy tenant flooding as fast as wrk can (${fair_flood_over}× quota, the 2 cores saturated): ${fair_flood} ms | ${fair_ratio}× |
 
 See [README.md](README.md) for what each benchmark measures, the profile and what is left,

@@ -44,7 +44,8 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
   opt("--max-connections-per-ip", &o->http.max_connections_per_ip,
       "concurrent connections from one client address (0: no limit; raise behind a proxy)");
   opt("--min-free-disk-mb", &o->min_free_disk_mb,
-      "refuse appends (503) while the data disk has less free (0: no check)");
+      "refuse appends (503) while the data disk has less free besides room to flush the "
+      "memtables (0: no check)");
   opt("--disk-reserve-mb", &o->disk_reserve_mb,
       "space held in the data directory and released on start, for recovery on a full disk");
   opt("--max-event-bytes", &o->parser.max_event_bytes, "largest event, minified");

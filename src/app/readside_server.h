@@ -30,8 +30,8 @@ struct ServeOptions {
   bool metrics_public = true;
   std::string access_log = "-";  // "-": stderr, "off", or a file
   // Appends are refused (503, ingest resumes by itself) while the data directory's disk has
-  // less than this free; see store::StoreOptions.
-  uint64_t min_free_disk_mb = 256;
+  // less than this free besides room to flush the memtables; see store::StoreOptions.
+  uint64_t min_free_disk_mb = 64;
   // Kept allocated in the store and released on the next start, so a restart on a full
   // disk can recover (see store::StoreOptions).
   uint64_t disk_reserve_mb = 64;

@@ -72,6 +72,9 @@ TEST_F(EnvTest, FaultEnvFillsTheDisk) {
   env.SetFreeBytes(std::nullopt);
   EXPECT_TRUE(env.AllocateFile(Path("r"), 1).ok());
   EXPECT_EQ(env.injected_failures(), 2u);
+  env.SetFreeBytes(0);
+  ASSERT_TRUE(env.RemoveFile(Path("f")).ok());  // its 10 bytes come back
+  EXPECT_EQ(*env.FreeBytes(dir_.string()), 10u);
 }
 
 TEST_F(EnvTest, FaultEnvFailsSyncAndTearsWrites) {

@@ -1,6 +1,7 @@
 #include "common/fault_env.h"
 
 #include <algorithm>
+#include <filesystem>
 
 namespace readside {
 
@@ -85,6 +86,17 @@ absl::Status FaultInjectionEnv::AllocateFile(const std::string& path, uint64_t b
     if (free_) *free_ -= bytes;
   }
   return target()->AllocateFile(path, bytes);
+}
+
+absl::Status FaultInjectionEnv::RemoveFile(const std::string& path) {
+  std::error_code ec;
+  uint64_t size = std::filesystem::file_size(path, ec);
+  absl::Status s = target()->RemoveFile(path);
+  if (s.ok() && !ec) {
+    absl::MutexLock lock(&mu_);
+    if (free_) *free_ += size;
+  }
+  return s;
 }
 
 }  // namespace readside

@@ -18,9 +18,10 @@ class FaultInjectionEnv final : public EnvWrapper {
   explicit FaultInjectionEnv(Env* target = Env::Default()) : EnvWrapper(target) {}
 
   // Simulates a disk with `bytes` free from now on: every byte written or allocated through
-  // this Env uses it up, and a write that does not fit writes what fits and fails with
-  // ResourceExhausted, as a real full disk does. FreeBytes reports what is left (never more
-  // than the real disk). nullopt: no limit beyond the real disk.
+  // this Env uses it up (a file removed through it gives its size back), and a write that
+  // does not fit writes what fits and fails with ResourceExhausted, as a real full disk
+  // does. FreeBytes reports what is left (never more than the real disk). nullopt: no limit
+  // beyond the real disk.
   void SetFreeBytes(std::optional<uint64_t> bytes);
   // When on, Sync fails with Unavailable (the data may or may not have reached the disk).
   void SetSyncFails(bool fail) { sync_fails_.store(fail); }
@@ -33,6 +34,7 @@ class FaultInjectionEnv final : public EnvWrapper {
       const std::string& path) override;
   absl::StatusOr<uint64_t> FreeBytes(const std::string& path) override;
   absl::Status AllocateFile(const std::string& path, uint64_t bytes) override;
+  absl::Status RemoveFile(const std::string& path) override;
   std::unique_ptr<WritableFile> Intercept(const std::string& path,
                                           std::unique_ptr<WritableFile> file) override;
   bool Intercepts() const override { return true; }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -197,6 +198,44 @@ TEST_F(DiskFaultTest, RestartOnAFullDiskUsesTheReserve) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(std::filesystem::exists(dir_ / "readside.reserve"));
+}
+
+TEST_F(DiskFaultTest, RecoveryWritesNoTableOnAFullDisk) {
+  // Small memtables and an incompressible log: recovering it into memtables of the normal
+  // size would fill one and write a table, which a full disk refuses.
+  auto open = [&] {
+    store_.reset();
+    auto s = EventStore::Open({.path = dir_.string(),
+                               .testing_skip_index_writes = true,  // close leaves the WAL
+                               .env = &env_,
+                               .min_free_bytes = 64 << 10,
+                               .reserve_bytes = 256 << 10,
+                               .memtable_bytes = 1 << 20,
+                               .recovery_interval = std::chrono::milliseconds(10)});
+    if (s.ok()) store_ = std::move(*s);
+    return s.status();
+  };
+  ASSERT_TRUE(open().ok());
+  uint64_t acked = 0;
+  std::string noise;
+  for (int i = 0; i < 900; ++i) noise += static_cast<char>('a' + (i * 7919 + i / 3) % 26);
+  while (acked < 700) {  // ~0.8 MiB in the log, within one memtable
+    AppendRequest req;
+    for (int i = 0; i < 50; ++i, ++acked) {
+      std::string id = "n-" + std::to_string(acked);
+      std::rotate(noise.begin(), noise.begin() + 13, noise.end());
+      req.events.push_back({"org", id, false, "e1", "crm.contact.created", 1000,
+                            R"({"event_id":")" + id + R"(","pad":")" + noise + R"("})"});
+    }
+    ASSERT_TRUE(store_->Append(std::move(req)).ok());
+  }
+  store_.reset();
+  env_.SetFreeBytes(0);  // not one byte but the reserve the store releases (256 KiB)
+  absl::Status opened = open();
+  ASSERT_TRUE(opened.ok()) << opened;
+  EXPECT_EQ(store_->LastPosition(), acked);
+  ExpectAllReadable(acked);
+  EXPECT_TRUE(absl::IsResourceExhausted(store_->WriteStatus())) << store_->WriteStatus();
 }
 
 TEST_F(DiskFaultTest, TornWalTailIsDroppedWithAWarning) {

@@ -42,13 +42,17 @@ struct StoreOptions {
   // The filesystem; nullptr is Env::Default(). Tests pass a FaultInjectionEnv.
   Env* env = nullptr;
   // Appends are refused (ResourceExhausted, nothing written) while the disk holding the store
-  // has less than this free, so that RocksDB always has room to flush its memtables and
-  // never fails a write half-way; they resume by themselves once space returns. 0: off.
-  uint64_t min_free_bytes = 256ull << 20;
+  // has less than this free besides room to flush the memtables (their current size), so
+  // that RocksDB never fails a flush or a write half-way; they resume by themselves once
+  // space returns. 0: no check.
+  uint64_t min_free_bytes = 64ull << 20;
   // A file of this size kept in the store directory while it is open, and released first
   // on the next Open, so that a restart on a full disk has room to recover the write-ahead
   // log. Recreated once the disk has room for it again. 0: none.
   uint64_t reserve_bytes = 64ull << 20;
+  // Memtable size of the log family (the index families get half). Larger: fewer flushes
+  // and compactions competing with ingest, more memory and a longer recovery.
+  size_t memtable_bytes = 64 << 20;
   // How often the idle writer looks at the free space (and, while appends are refused,
   // whether they may resume).
   std::chrono::milliseconds recovery_interval{500};

@@ -71,7 +71,8 @@ struct EventStore::Impl {
   // OK when a group of about `bytes` may be written now; otherwise why not (and the store's
   // write status says so). Tries to recover from an earlier failure first.
   absl::Status PrepareWrite(uint64_t bytes);
-  // ResourceExhausted when the disk has less than min_free_bytes + 2 × bytes free.
+  // ResourceExhausted when the disk has less than min_free_bytes + the memtables' size +
+  // 2 × bytes free.
   absl::Status CheckDisk(uint64_t bytes);
   // Checks the disk (the write status follows it), resumes RocksDB after a failed write,
   // re-runs failed index writes and puts the reserve file back, each once the disk has room.

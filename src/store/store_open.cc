@@ -95,13 +95,23 @@ rocksdb::Options DbOptions() {
   return db_options;
 }
 
-std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies() {
+// Large memtables: fewer flushes and level-0 compactions competing with ingest for the cores.
+size_t WriteBufferSize(const StoreOptions& options, int family) {
+  return family == kLog ? options.memtable_bytes : options.memtable_bytes / 2;
+}
+
+// Recovery replays the write-ahead log into memtables of this many times the normal size:
+// what the log holds was in memtables of the normal size before, and with some slack no
+// memtable fills up during recovery, so recovery writes no table (it would need free space).
+// Open sets the normal size right after; the next write then flushes, once the disk allows.
+constexpr size_t kRecoveryBufferFactor = 4;
+
+std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(const StoreOptions& options) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (int i = 0; i < kCfCount; ++i) {
     rocksdb::ColumnFamilyOptions cf_options;
-    // Large memtables: fewer flushes and level-0 compactions competing with ingest for the cores.
-    cf_options.write_buffer_size = (i == kLog ? 64 : 32) << 20;
+    cf_options.write_buffer_size = WriteBufferSize(options, i) * kRecoveryBufferFactor;
     cf_options.compression = rocksdb::kLZ4Compression;
     rocksdb::BlockBasedTableOptions table;
     if (i == kByAggregate) {
@@ -186,7 +196,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, ColumnFamilies(), &handles, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, ColumnFamilies(options), &handles, &raw);
   if (auto* logger = dynamic_cast<RecoveryLogger*>(db_options.info_log.get())) {
     impl->open_warnings = logger->TakeDropped();
   }
@@ -205,6 +215,10 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   raw->DestroyColumnFamilyHandle(handles[0]);
   impl->rocks.cf.assign(handles.begin() + 1, handles.end());
   impl->cf = impl->rocks.cf;
+  for (int i = 0; i < kCfCount; ++i) {
+    s = raw->SetOptions(impl->cf[i], {{"write_buffer_size", std::to_string(WriteBufferSize(options, i))}});
+    if (!s.ok()) return FromRocks(s, "setting the memtable size of the event store");
+  }
 
   absl::StatusOr<uint64_t> last = LastStoredPosition(raw, impl->cf[kLog], options.path);
   if (!last.ok()) return last.status();

@@ -59,16 +59,29 @@ void EventStore::Impl::SetWriteStatus(absl::Status status) {
   write_blocked.store(blocked, std::memory_order_relaxed);
 }
 
+namespace {
+std::string Mib(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return text;
+}
+}  // namespace
+
 absl::Status EventStore::Impl::CheckDisk(uint64_t bytes) {
   if (options.min_free_bytes == 0) return absl::OkStatus();
   absl::StatusOr<uint64_t> free = env->FreeBytes(options.path);
   if (!free.ok()) return free.status();
-  uint64_t needed = options.min_free_bytes + 2 * bytes;
+  // Room for what a flush of the memtables writes (at most their size) comes first: RocksDB
+  // stops all writes when a flush fails, and a log that can no longer be flushed grows.
+  uint64_t memtables = 0;
+  db->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &memtables);
+  uint64_t needed = options.min_free_bytes + memtables + 2 * bytes;
   if (*free >= needed) return absl::OkStatus();
   return absl::ResourceExhaustedError(
-      "the disk holding the event store (" + options.path + ") is full: " +
-      std::to_string(*free >> 20) + " MiB free, appends need " + std::to_string(needed >> 20) +
-      " MiB (--min-free-disk-mb); they resume by themselves once space is freed");
+      "the disk holding the event store (" + options.path + ") is full: " + Mib(*free) +
+      " free, appends need " + Mib(needed) + " (" + Mib(memtables) +
+      " to flush the memtables, the rest --min-free-disk-mb and the batch); they resume by "
+      "themselves once space is freed");
 }
 
 absl::Status EventStore::Impl::PrepareWrite(uint64_t bytes) {

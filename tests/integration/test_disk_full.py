@@ -63,7 +63,10 @@ class DiskFullTest(ServerTestCase):
         for b in range(2000):
             events = [make_event("disk-org", event_id="%s-%d-%d" % (prefix, b, i),
                                  entity_id="c-%d" % i,
-                                 payload={"name": "N" * 600, "email": "a@example.com"}) for i in range(200)]
+                                 # Random text: tables compress, a disk fills with what
+                                 # does not compress.
+                                 payload={"name": os.urandom(300).hex(),
+                                          "email": "a@example.com"}) for i in range(200)]
             r = srv.post_events(events)
             if r.status != 200:
                 return r
