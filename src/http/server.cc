@@ -132,9 +132,11 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(server_->options.max_header_bytes));
     // A new connection must send its header soon; later requests may wait idle first.
-    stream_.expires_after(first_ ? std::min(server_->options.header_timeout,
-                                            server_->options.request_timeout)
-                                 : server_->options.idle_timeout);
+    // A health-only connection (beyond a cap) gets a second at most: a client that holds
+    // reserved slots without asking anything loses them quickly.
+    auto first_header = std::min(server_->options.header_timeout, server_->options.request_timeout);
+    if (health_only_) first_header = std::min(first_header, std::chrono::milliseconds(1000));
+    stream_.expires_after(first_ ? first_header : server_->options.idle_timeout);
     first_ = false;
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::OnHeader, shared_from_this()));

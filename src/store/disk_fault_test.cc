@@ -101,6 +101,10 @@ TEST_F(DiskFaultTest, FullDiskRefusesAppendsCleanlyAndResumesWhenSpaceReturns) {
   // Refused means nothing of the batch was stored; everything acknowledged was.
   EXPECT_EQ(store_->LastPosition(), acked);
   EXPECT_TRUE(absl::IsResourceExhausted(store_->WriteStatus()));
+  // Dead letters are refused too (a failed write there would stop RocksDB behind the
+  // writer's back).
+  EXPECT_TRUE(absl::IsResourceExhausted(
+      store_->AddDeadLetter({.source = "file:x", .reason = "r", .raw = "raw"}).status()));
   // Reads keep working on a full disk.
   ExpectAllReadable(acked);
   auto page = store_->Query({.organization_id = "org", .limit = 5});
@@ -133,6 +137,13 @@ TEST_F(DiskFaultTest, FailedFsyncRefusesAppendsUntilRestart) {
   }
   EXPECT_TRUE(absl::IsUnavailable(store_->WriteStatus())) << store_->WriteStatus();
   EXPECT_NE(store_->WriteStatus().message().find("restart"), std::string_view::npos);
+  // A full disk meanwhile does not replace that reason (space coming back would not help).
+  env_.SetFreeBytes(0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // several idle checks
+  env_.SetFreeBytes(std::nullopt);
+  EXPECT_FALSE(store_->Append(Batch(1)).ok());
+  EXPECT_NE(store_->WriteStatus().message().find("restart"), std::string_view::npos)
+      << store_->WriteStatus();
   EXPECT_FALSE(store_->Append(Batch(5)).ok());
   ExpectAllReadable(50);
   // A restart replays the log: every acknowledged event is there. The refused group may be

@@ -73,6 +73,10 @@ TenantCounts EventStore::GetTenantCounts(std::string_view org) const {
 }
 
 absl::StatusOr<uint64_t> EventStore::AddDeadLetter(DeadLetter letter) {
+  // Refused like an append on a full disk (or after a failed write): the writer thread owns
+  // recovery, and a write failing here would stop RocksDB behind its back.
+  if (absl::Status writable = WriteStatus(); !writable.ok()) return writable;
+  if (absl::Status disk = impl_->CheckDisk(letter.raw.size()); !disk.ok()) return disk;
   letter.id = impl_->last_dead_letter.fetch_add(1) + 1;
   std::string value;
   codec::EncodeDeadLetter(letter, &value);

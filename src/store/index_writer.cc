@@ -88,8 +88,12 @@ std::optional<uint64_t> IndexWriter::FindPending(std::string_view key) const {
 
 bool IndexWriter::WaitIndexed(uint64_t position, std::chrono::milliseconds timeout) const {
   absl::MutexLock lk(&mu_);
-  auto reached = [&] { return indexed() >= position; };
-  return mu_.AwaitWithTimeout(absl::Condition(&reached), absl::FromChrono(timeout));
+  // A failed index write ends the wait at once: the indexes stay behind until Retry().
+  auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return indexed() >= position || !status_.ok();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&done), absl::FromChrono(timeout));
+  return indexed() >= position;
 }
 
 absl::Status IndexWriter::status() const {
@@ -196,18 +200,15 @@ void IndexWriter::Loop() {
         work.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      // After a failure nothing is written until Retry() (which queues failed_ again ahead
+      // of everything), so the watermark never passes an entry whose write failed. Decided
+      // under the same lock that took the work, so a Retry cannot slip in between.
+      if (skip_writes_ || !status_.ok()) {
+        for (auto& g : work) failed_.push_back(std::move(g));  // keys stay pending
+        continue;
+      }
     }
-    if (skip_writes_) {
-      absl::MutexLock lk(&mu_);
-      for (auto& g : work) failed_.push_back(std::move(g));  // keys stay pending
-      continue;
-    }
-    absl::Status s;
-    {
-      absl::MutexLock lk(&mu_);
-      s = status_;  // after a failure, write nothing until Retry()
-    }
-    if (s.ok()) s = Write(work);
+    absl::Status s = Write(work);
     absl::MutexLock lk(&mu_);
     if (!s.ok()) {
       if (status_.ok()) status_ = s;

@@ -72,7 +72,7 @@ struct EventStore::Impl {
   // write status says so). Tries to recover from an earlier failure first.
   absl::Status PrepareWrite(uint64_t bytes);
   // ResourceExhausted when the disk has less than min_free_bytes + the memtables' size +
-  // 2 × bytes free.
+  // 2 × bytes free. Safe from any thread.
   absl::Status CheckDisk(uint64_t bytes);
   // Checks the disk (the write status follows it), resumes RocksDB after a failed write,
   // re-runs failed index writes and puts the reserve file back, each once the disk has room.
@@ -92,7 +92,7 @@ struct EventStore::Impl {
                       std::vector<std::optional<uint64_t>>* stored);
 
   // --- reserve file (store_open.cc) ---
-  // Creates the reserve file when the disk has room for it and min_free_bytes besides.
+  // Creates the reserve file when the disk has room for it besides what appends need.
   void TryHoldReserve();
 
   // --- reads (store_query.cc) ---

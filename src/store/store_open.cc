@@ -167,8 +167,9 @@ EventStore::Impl::~Impl() {
 
 void EventStore::Impl::TryHoldReserve() {
   if (options.reserve_bytes == 0 || reserve_held) return;
-  absl::StatusOr<uint64_t> free = env->FreeBytes(options.path);
-  if (!free.ok() || *free < options.reserve_bytes + options.min_free_bytes) return;
+  // Room for the reserve besides everything an append needs (CheckDisk with the reserve as
+  // the batch asks for twice its size): taking it never refuses the next append.
+  if (!CheckDisk(options.reserve_bytes).ok()) return;
   reserve_held = env->AllocateFile(reserve_path, options.reserve_bytes).ok();
 }
 
@@ -206,7 +207,9 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   for (const std::string& w : impl->open_warnings) {
     std::fprintf(stderr,
                  "readside: warning: recovering the event store dropped write-ahead-log "
-                 "records (a torn tail after a crash; they were never acknowledged): %s\n",
+                 "records: %s. A torn tail after a crash is expected (the group was never "
+                 "acknowledged); damage anywhere else in the log means lost data: check "
+                 "the disk and restore from a backup\n",
                  w.c_str());
   }
   impl->rocks.db.reset(raw);

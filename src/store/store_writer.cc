@@ -50,8 +50,8 @@ void EventStore::Impl::SetWriteStatus(absl::Status status) {
     return;
   }
   if (blocked) {
-    std::fprintf(stderr, "readside: event store refuses appends: %s\n",
-                 std::string(status.message()).c_str());
+    std::fprintf(stderr, "readside: event store at %s refuses appends: %s\n",
+                 options.path.c_str(), std::string(status.message()).c_str());
   } else {
     std::fprintf(stderr, "readside: event store accepts appends again\n");
   }
@@ -78,35 +78,33 @@ absl::Status EventStore::Impl::CheckDisk(uint64_t bytes) {
   uint64_t needed = options.min_free_bytes + memtables + 2 * bytes;
   if (*free >= needed) return absl::OkStatus();
   return absl::ResourceExhaustedError(
-      "the disk holding the event store (" + options.path + ") is full: " + Mib(*free) +
+      "the disk holding the event store is full: " + Mib(*free) +
       " free, appends need " + Mib(needed) + " (" + Mib(memtables) +
       " to flush the memtables, the rest --min-free-disk-mb and the batch); they resume by "
       "themselves once space is freed");
 }
 
 absl::Status EventStore::Impl::PrepareWrite(uint64_t bytes) {
-  if (rocks_failed || !indexer->status().ok()) Recover();
-  absl::Status disk = CheckDisk(bytes);
-  if (!disk.ok()) {
-    SetWriteStatus(disk);
-    return disk;
-  }
-  if (rocks_failed) {
+  if (needs_restart || rocks_failed || !indexer->status().ok()) Recover();
+  if (needs_restart || rocks_failed) {
     absl::MutexLock lock(&health_mu);
     return write_status;
   }
-  SetWriteStatus(absl::OkStatus());
-  return absl::OkStatus();
+  absl::Status disk = CheckDisk(bytes);
+  SetWriteStatus(disk);
+  return disk;
 }
 
 void EventStore::Impl::Recover() {
+  if (needs_restart) return;  // its status stays: only a restart helps
   absl::Status disk = CheckDisk(0);
   if (!disk.ok()) {
     SetWriteStatus(disk);
     return;
   }
-  if (rocks_failed) {
-    if (needs_restart) return;
+  if (rocks_failed || !indexer->status().ok()) {
+    // A failed write or flush (of the log or of the index thread's batches) stops RocksDB's
+    // writes until Resume(); when nothing failed, Resume() is a no-op.
     rocksdb::Status resumed = db->Resume();
     if (resumed.IsBusy()) return;  // RocksDB is already recovering by itself
     if (!resumed.ok()) {
@@ -124,10 +122,12 @@ void EventStore::Impl::Recover() {
       return;
     }
     rocks_failed = false;
+    indexer->Retry();
   }
-  if (!indexer->status().ok()) indexer->Retry();
-  SetWriteStatus(absl::OkStatus());
+  // The reserve comes back only with room to spare, so that taking it does not refuse the
+  // next append.
   if (!reserve_held) TryHoldReserve();
+  SetWriteStatus(CheckDisk(0));
 }
 
 absl::Status EventStore::Impl::Lookup(const std::deque<Pending>& group,
