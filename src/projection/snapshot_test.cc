@@ -156,7 +156,9 @@ TEST(SnapshotTest, FailedWriteKeepsThePreviousSnapshotWhole) {
     env.SetFreeBytes(fault == 2 ? std::optional<uint64_t>(1000) : std::nullopt);
     absl::StatusOr<size_t> failed = WriteModelSnapshot(dir, events.size(), tenants, &env);
     EXPECT_FALSE(failed.ok()) << "fault " << fault;
-    if (fault == 2) EXPECT_TRUE(absl::IsResourceExhausted(failed.status())) << failed.status();
+    if (fault == 2) {
+      EXPECT_TRUE(absl::IsResourceExhausted(failed.status())) << failed.status();
+    }
     absl::StatusOr<LoadedModel> loaded = ReadModelSnapshot(dir, &env);
     ASSERT_TRUE(loaded.ok()) << loaded.status();
     EXPECT_EQ(loaded->position, 200u);
