@@ -20,6 +20,7 @@
 #include "http/routes.h"
 #include "http/server.h"
 #include "ingest/ingest_service.h"
+#include "own_state/tenant_settings_service.h"
 #include "projection/projector.h"
 #include "store/event_store.h"
 
@@ -34,6 +35,7 @@ struct Stack {
   std::unique_ptr<store::EventStore> store;
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<projection::Projector> projector;
+  std::unique_ptr<own_state::TenantSettingsService> tenant_settings;
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<http::TokenAccess> access;
   http::ResponseCache cache;
@@ -52,6 +54,8 @@ struct Stack {
     ingest = std::make_unique<ingest::IngestService>(store.get(), event::ParserOptions{});
     projector = std::make_unique<projection::Projector>(store.get(), &SystemClock::Get());
     projector->Start();
+    tenant_settings = http::NewTenantSettingsService(store.get(), projector.get(),
+                                                     &SystemClock::Get());
     authenticator = std::move(*auth::Authenticator::Create({.secret_file = secret_file}, {}));
     access = std::make_unique<http::TokenAccess>(http::RateLimit{}, &SystemClock::Get());
     http::Services s{.store = store.get(),
@@ -60,7 +64,8 @@ struct Stack {
                      .metrics = &metrics,
                      .projector = projector.get(),
                      .clock = &SystemClock::Get(),
-                     .cache = &cache};
+                     .cache = &cache,
+                     .tenant_settings = tenant_settings.get()};
     http::AddEventRoutes(&router, s);
     http::AddOpsRoutes(&router, s);
     http::AddAdminRoutes(&router, s);
@@ -74,6 +79,7 @@ struct Stack {
 
 bool IsProtected(const http::Request& req) {
   return !req.path.starts_with("/health/") && req.path != "/metrics" &&
+         req.path != "/openapi.json" && req.path != "/docs" &&
          !(req.method == "OPTIONS" && !req.Header("access-control-request-method").empty());
 }
 

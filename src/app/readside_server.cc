@@ -103,13 +103,7 @@ absl::Status ReadsideServer::Start() {
       projection::ProjectorOptions{.snapshot_dir = m.options.data_dir + "/snapshots"});
   m.projector->Start();
   // The settings in force are those of the tenant's published view.
-  m.tenant_settings = std::make_unique<own_state::TenantSettingsService>(
-      m.store.get(),
-      [projector = m.projector.get()](const std::string& org) {
-        projection::Projector::TenantRead read = projector->Read(org);
-        return own_state::TenantSettingsAt{read.view->settings, read.position};
-      },
-      clock);
+  m.tenant_settings = http::NewTenantSettingsService(m.store.get(), m.projector.get(), clock);
   http::Services services{.store = m.store.get(),
                           .ingest = m.ingest.get(),
                           .access = m.access.get(),

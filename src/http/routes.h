@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -51,5 +52,10 @@ void AddOpsRoutes(Router* router, const Services& services);
 void AddAdminRoutes(Router* router, const Services& services);
 void AddAnalyticsRoutes(Router* router, const Services& services);
 void AddTenantRoutes(Router* router, const Services& services);
+
+// The service behind the /admin/tenants routes, reading the settings in force from the
+// projector's published views (for Services::tenant_settings).
+std::unique_ptr<own_state::TenantSettingsService> NewTenantSettingsService(
+    store::EventStore* store, projection::Projector* projector, const Clock* clock);
 
 }  // namespace readside::http

@@ -116,4 +116,15 @@ void AddTenantRoutes(Router* router, const Services& services) {
   router->Add("GET", "/admin/rebuild", Bind(services, GetRebuild));
 }
 
+std::unique_ptr<own_state::TenantSettingsService> NewTenantSettingsService(
+    store::EventStore* store, projection::Projector* projector, const Clock* clock) {
+  return std::make_unique<own_state::TenantSettingsService>(
+      store,
+      [projector](const std::string& org) {
+        projection::Projector::TenantRead read = projector->Read(org);
+        return own_state::TenantSettingsAt{read.view->settings, read.position};
+      },
+      clock);
+}
+
 }  // namespace readside::http

@@ -90,13 +90,7 @@ class TenantIsolationTest : public ::testing::Test {
         std::make_unique<ingest::IngestService>(store_.get(), event::ParserOptions{}, &clock_);
     projector_ = std::make_unique<projection::Projector>(store_.get(), &clock_);
     projector_->Start();
-    tenant_settings_ = std::make_unique<own_state::TenantSettingsService>(
-        store_.get(),
-        [projector = projector_.get()](const std::string& org) {
-          projection::Projector::TenantRead read = projector->Read(org);
-          return own_state::TenantSettingsAt{read.view->settings, read.position};
-        },
-        &clock_);
+    tenant_settings_ = NewTenantSettingsService(store_.get(), projector_.get(), &clock_);
     access_ = std::make_unique<TokenAccess>(per_tenant, &clock_);
     Services s{.store = store_.get(),
                .ingest = ingest_.get(),
