@@ -167,6 +167,7 @@ int ServeDemo(const DemoOptions& options) {
       "readside demo\n"
       "  listening on %s (data in %s)\n"
       "  simulating %d days of ERP history for %zu tenants, then %.0f live events/s\n\n"
+      "  API reference: %s/docs\n\n"
       "  an admin token for the demo tenants (24 h; mint others with `readside token`):\n"
       "    export TOKEN=%s\n\n"
       "  try:\n"
@@ -182,7 +183,8 @@ int ServeDemo(const DemoOptions& options) {
       "--roles admin)\" '%s/admin/dead-letters?limit=2'   (every tenant: an operator token)\n"
       "  Ctrl-C stops.\n",
       addr.c_str(), options.serve.data_dir.c_str(), options.history_days,
-      options.tenants.size(), options.live_events_per_second, token.c_str(), addr.c_str(),
+      options.tenants.size(), options.live_events_per_second, addr.c_str(), token.c_str(),
+      addr.c_str(),
       addr.c_str(), org, addr.c_str(), org, addr.c_str(), org, addr.c_str(), org, addr.c_str(),
       options.serve.keys.secret_file.c_str(), addr.c_str());
   std::fflush(stdout);

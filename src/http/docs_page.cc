@@ -49,12 +49,81 @@ const json::object* Resolve(const json::object& root, const json::object& o) {
   return cur;
 }
 
-// Text with paragraphs kept (descriptions are Markdown; shown as preformatted prose).
+// Inline Markdown of the descriptions: `code` and **bold**, everything else escaped.
+void Inline(std::string_view text, std::string* out) {
+  bool code = false, bold = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '`') {
+      out->append(code ? "</code>" : "<code>");
+      code = !code;
+    } else if (!code && text.substr(i, 2) == "**") {
+      out->append(bold ? "</strong>" : "<strong>");
+      bold = !bold;
+      ++i;
+    } else {
+      Escape(text.substr(i, 1), out);
+    }
+  }
+  if (code) out->append("</code>");
+  if (bold) out->append("</strong>");
+}
+
+// The subset of Markdown the OpenAPI descriptions use: "## " headings, "- " lists, pipe
+// tables (the |---| rule skipped), paragraphs; inline code and bold.
 void Prose(std::string_view text, std::string* out) {
-  if (text.empty()) return;
-  out->append("<p class=\"prose\">");
-  Escape(text, out);
-  out->append("</p>");
+  enum class Block { kNone, kParagraph, kList, kTable } open = Block::kNone;
+  auto close = [&] {
+    static constexpr std::string_view kEnd[] = {"", "</p>", "</ul>", "</table>"};
+    out->append(kEnd[static_cast<int>(open)]);
+    open = Block::kNone;
+  };
+  auto start = [&](Block b, std::string_view tag) {
+    if (open == b) return;
+    close();
+    out->append(tag);
+    open = b;
+  };
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    if (line.empty()) {
+      close();
+    } else if (line.starts_with("## ")) {
+      close();
+      out->append("<h3>");
+      Inline(line.substr(3), out);
+      out->append("</h3>");
+    } else if (line.starts_with("- ")) {
+      start(Block::kList, "<ul>");
+      out->append("<li>");
+      Inline(line.substr(2), out);
+      out->append("</li>");
+    } else if (line.starts_with("|")) {
+      if (line.find_first_not_of("|-: ") == std::string_view::npos) continue;  // the rule
+      bool head = open != Block::kTable;
+      start(Block::kTable, "<table>");
+      out->append("<tr>");
+      line.remove_prefix(1);
+      while (!line.empty()) {
+        size_t bar = line.find('|');
+        std::string_view cell = line.substr(0, bar);
+        out->append(head ? "<th>" : "<td>");
+        Inline(cell, out);
+        out->append(head ? "</th>" : "</td>");
+        line = bar == std::string_view::npos ? std::string_view() : line.substr(bar + 1);
+      }
+      out->append("</tr>");
+    } else {
+      if (open == Block::kParagraph) {
+        out->push_back(' ');
+      } else {
+        start(Block::kParagraph, "<p>");
+      }
+      Inline(line, out);
+    }
+  }
+  close();
 }
 
 void Parameters(const json::object& root, const json::array& params, std::string* out) {
@@ -71,7 +140,7 @@ void Parameters(const json::object& root, const json::array& params, std::string
     out->append("</td><td>");
     out->append(req && req->is_bool() && req->get_bool() ? "yes" : "no");
     out->append("</td><td>");
-    Escape(Str(*p, "description"), out);
+    Inline(Str(*p, "description"), out);
     out->append("</td></tr>");
   }
   out->append("</table>");
@@ -95,7 +164,7 @@ void Operation(const json::object& root, std::string_view path, std::string_view
     out->append("<p class=\"public\">public: no token needed</p>");
   }
   out->append("<p class=\"summary\">");
-  Escape(Str(op, "summary"), out);
+  Inline(Str(op, "summary"), out);
   out->append("</p>");
   Prose(Str(op, "description"), out);
   json::array params;
@@ -111,7 +180,7 @@ void Operation(const json::object& root, std::string_view path, std::string_view
       out->append("<tr><td>");
       Escape(code, out);
       out->append("</td><td>");
-      if (r) Escape(Str(*r, "description"), out);
+      if (r) Inline(Str(*r, "description"), out);
       out->append("</td></tr>");
     }
     out->append("</table>");
@@ -122,7 +191,7 @@ void Operation(const json::object& root, std::string_view path, std::string_view
 constexpr std::string_view kStyle =
     "body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
     "color:#1d232b}h1{margin-bottom:0}code{font:13px ui-monospace,monospace}"
-    ".prose{white-space:pre-wrap}.op{border-top:1px solid #d7dce2;padding:.5rem 0}"
+    "h3{margin:1.2rem 0 .3rem}.op{border-top:1px solid #d7dce2;padding:.5rem 0}"
     ".method{display:inline-block;min-width:4.5rem;text-align:center;border-radius:4px;"
     "color:#fff;font-size:13px;padding:1px 6px;background:#5b6673}.get{background:#2f6fb3}"
     ".post{background:#2e8a57}.put{background:#a86b16}.delete{background:#b3382f}"
