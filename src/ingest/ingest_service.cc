@@ -123,16 +123,7 @@ void IngestService::Ingest(std::string_view body, event::BodyFormat format,
       std::move(request),
       [batch, store, counters, done = std::move(done)](
           absl::StatusOr<std::vector<store::AppendOutcome>> result) {
-        if (!result.ok()) {
-          // Nothing of the batch was acknowledged; the producer retries it (event ids make
-          // the retry idempotent). A full disk takes longer to clear than a passing failure.
-          bool full = absl::IsResourceExhausted(result.status());
-          done(Problem{.status = 503,
-                       .title = full ? "Insufficient storage" : "Event store unavailable",
-                       .detail = std::string(result.status().message()),
-                       .retry_after_seconds = full ? 10 : 1});
-          return;
-        }
+        if (!result.ok()) return done(store::AppendFailureProblem(result.status()));
         done(BuildAnswer(*batch, *result, store->LastPosition(), counters));
       });
 }

@@ -84,12 +84,7 @@ void TenantSettingsService::Put(const std::string& organization_id, std::string_
   append.events.push_back(std::move(e));
   auto stored = [settings = std::move(settings), done = std::move(done)](
                     absl::StatusOr<std::vector<store::AppendOutcome>> outcomes) mutable {
-    if (!outcomes.ok()) {
-      return done(Problem{.status = 503,
-                          .title = "Event store unavailable",
-                          .detail = std::string(outcomes.status().message()),
-                          .retry_after_seconds = 1});
-    }
+    if (!outcomes.ok()) return done(store::AppendFailureProblem(outcomes.status()));
     done(TenantSettingsAt{std::move(settings), outcomes->front().position});
   };
   store_->AppendAsync(std::move(append), std::move(stored));

@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 
+#include "common/fault_env.h"
 #include "own_state/tenant_settings_codec.h"
 #include "store/event_store.h"
 
@@ -99,6 +100,34 @@ TEST_F(TenantSettingsServiceTest, PutOfAnUnconfiguredTenantStartsFromTheDefaults
   ASSERT_TRUE(std::holds_alternative<TenantSettingsAt>(reply));
   EXPECT_EQ(std::get<TenantSettingsAt>(reply).settings,
             (TenantSettings{.organization_id = "beta", .name = "Beta", .currency = "JPY"}));
+}
+
+TEST_F(TenantSettingsServiceTest, AFullDiskIs503InsufficientStorageAndStoresNothing) {
+  service_.reset();
+  store_.reset();
+  FaultInjectionEnv env;
+  auto store = store::EventStore::Open({.path = dir_.string(), .env = &env,
+                                        .min_free_bytes = 1 << 20, .reserve_bytes = 0});
+  ASSERT_TRUE(store.ok()) << store.status();
+  store_ = std::move(*store);
+  service_ = std::make_unique<TenantSettingsService>(
+      store_.get(),
+      [](const std::string& org) {
+        return TenantSettingsAt{TenantSettings{.organization_id = org}, 0};
+      },
+      &clock_);
+  env.SetFreeBytes(1000);
+  TenantSettingsService::PutReply reply = Put("acme", R"({"timezone":"Europe/Berlin"})");
+  ASSERT_TRUE(std::holds_alternative<Problem>(reply));
+  const Problem& p = std::get<Problem>(reply);
+  EXPECT_EQ(p.status, 503);
+  EXPECT_EQ(p.title, "Insufficient storage");
+  EXPECT_EQ(p.retry_after_seconds, 10);
+  EXPECT_EQ(store_->LastPosition(), 0u);
+  env.SetFreeBytes(std::nullopt);
+  EXPECT_TRUE(std::holds_alternative<TenantSettingsAt>(Put("acme", R"({"name":"Acme"})")));
+  service_.reset();
+  store_.reset();  // before `env` goes
 }
 
 TEST_F(TenantSettingsServiceTest, InvalidPatchesAre400NamingTheFieldAndStoreNothing) {

@@ -114,4 +114,14 @@ absl::Status EventStore::DeleteDeadLetter(uint64_t id) {
                    "dead-letter delete");
 }
 
+Problem AppendFailureProblem(const absl::Status& status) {
+  // Nothing was acknowledged; the producer retries (event ids make the retry idempotent). A
+  // full disk takes longer to clear than a passing failure.
+  bool full = absl::IsResourceExhausted(status);
+  return Problem{.status = 503,
+                 .title = full ? "Insufficient storage" : "Event store unavailable",
+                 .detail = std::string(status.message()),
+                 .retry_after_seconds = full ? 10 : 1};
+}
+
 }  // namespace readside::store

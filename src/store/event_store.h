@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/env.h"
+#include "common/problem.h"
 #include "store/types.h"
 
 namespace readside::store {
@@ -112,5 +113,9 @@ class EventStore {
   explicit EventStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The answer to an append that failed (nothing of it was stored): 503 with Retry-After; a
+// full disk (ResourceExhausted) is "Insufficient storage" and asks the client to wait longer.
+Problem AppendFailureProblem(const absl::Status& status);
 
 }  // namespace readside::store
