@@ -29,13 +29,17 @@ class DiskFaultTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   absl::Status Open(bool skip_index_writes = false, uint64_t min_free_bytes = 4 * kMiB) {
+    return OpenWith({.testing_skip_index_writes = skip_index_writes,
+                     .min_free_bytes = min_free_bytes,
+                     .reserve_bytes = 2 * kMiB});
+  }
+  // Opens with `options`, on this test's directory and fault Env, checking every 10 ms.
+  absl::Status OpenWith(StoreOptions options) {
     store_.reset();
-    auto s = EventStore::Open({.path = dir_.string(),
-                               .testing_skip_index_writes = skip_index_writes,
-                               .env = &env_,
-                               .min_free_bytes = min_free_bytes,
-                               .reserve_bytes = 2 * kMiB,
-                               .recovery_interval = std::chrono::milliseconds(10)});
+    options.path = dir_.string();
+    options.env = &env_;
+    options.recovery_interval = std::chrono::milliseconds(10);
+    auto s = EventStore::Open(options);
     if (!s.ok()) return s.status();
     store_ = std::move(*s);
     return absl::OkStatus();
@@ -215,16 +219,10 @@ TEST_F(DiskFaultTest, RecoveryWritesNoTableOnAFullDisk) {
   // Small memtables and an incompressible log: recovering it into memtables of the normal
   // size would fill one and write a table, which a full disk refuses.
   auto open = [&] {
-    store_.reset();
-    auto s = EventStore::Open({.path = dir_.string(),
-                               .testing_skip_index_writes = true,  // close leaves the WAL
-                               .env = &env_,
-                               .min_free_bytes = 64 << 10,
-                               .reserve_bytes = 256 << 10,
-                               .memtable_bytes = 1 << 20,
-                               .recovery_interval = std::chrono::milliseconds(10)});
-    if (s.ok()) store_ = std::move(*s);
-    return s.status();
+    return OpenWith({.testing_skip_index_writes = true,  // close leaves the WAL
+                     .min_free_bytes = 64 << 10,
+                     .reserve_bytes = 256 << 10,
+                     .memtable_bytes = 1 << 20});
   };
   ASSERT_TRUE(open().ok());
   uint64_t acked = 0;
