@@ -39,7 +39,10 @@ class TenantProjection {
   void Apply(const event::Event& e, uint64_t position, int64_t now_micros);
 
   std::shared_ptr<const TenantView> Publish(uint64_t position) {
-    return model_.Publish(position);
+    std::shared_ptr<TenantView> view = model_.Publish(position);
+    view->accounts = ledger_.Chart();
+    view->receivables = invoices_.Book();
+    return view;
   }
   const TenantSettings& settings() const { return model_.settings(); }
 
