@@ -117,6 +117,7 @@ absl::Status ReadsideServer::Start() {
   http::AddAdminRoutes(&m.router, services);
   http::AddAnalyticsRoutes(&m.router, services);
   http::AddTenantRoutes(&m.router, services);
+  http::AddReportRoutes(&m.router, services);
   m.gate = std::make_unique<http::Gate>(
       &m.router, m.authenticator.get(),
       http::GateOptions{.cors_origins = m.options.cors_origins,

@@ -52,6 +52,7 @@ void AddOpsRoutes(Router* router, const Services& services);
 void AddAdminRoutes(Router* router, const Services& services);
 void AddAnalyticsRoutes(Router* router, const Services& services);
 void AddTenantRoutes(Router* router, const Services& services);
+void AddReportRoutes(Router* router, const Services& services);
 
 // The service behind the /admin/tenants routes, reading the settings in force from the
 // projector's published views (for Services::tenant_settings).
