@@ -33,6 +33,8 @@ Formats Formats::Create(lxw_workbook* wb) {
   format_set_bottom(f.header_right, LXW_BORDER_THIN);
   format_set_bg_color(f.header_right, 0xE7EEF7);
   format_set_align(f.header_right, LXW_ALIGN_RIGHT);
+  f.left = workbook_add_format(wb);
+  format_set_align(f.left, LXW_ALIGN_LEFT);
   f.label = workbook_add_format(wb);
   format_set_font_color(f.label, 0x595959);
 
@@ -140,7 +142,7 @@ class ParametersSheet {
     Label("Store position");
     if (doc.position <= (uint64_t{1} << 53)) {
       errors_->Check(worksheet_write_number(ws_, row_, 1, static_cast<double>(doc.position),
-                                            f_.cell[static_cast<int>(report::ColumnType::kString)]),
+                                            f_.left),
                      "position");
     } else {
       Text(row_, 1, std::to_string(doc.position), nullptr);
@@ -183,7 +185,8 @@ class ParametersSheet {
       errors_->Check(worksheet_write_number(ws_, row_, 1, item.value.ToDouble(), f_.cell[type]),
                      "kpi");
       value_width_ = std::max(value_width_, DisplayWidth(KpiText(item, currency)));
-      if (!item.unit.empty()) Text(row_, 2, item.unit, f_.label);
+      // A percentage's format already shows "%".
+      if (!item.unit.empty() && item.unit != "%") Text(row_, 2, item.unit, f_.label);
       ++row_;
     }
   }

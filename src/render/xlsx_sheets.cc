@@ -89,6 +89,16 @@ void WriteTableSheet(const report::Section& t, lxw_worksheet* ws, const Formats&
     WriteText(ws, 0, c, t.columns[c].label,
               IsNumeric(t.columns[c].type) ? f.header_right : f.header, errors);
   }
+  // Before the rows: in constant_memory mode ranges over flushed rows are refused.
+  worksheet_freeze_panes(ws, 1, 0);
+  // The filter covers header and rows, not the totals, so sorting leaves the totals last.
+  const lxw_row_t last_row = static_cast<lxw_row_t>(t.rows.size());
+  errors->Check(worksheet_autofilter(ws, 0, 0, last_row, columns - 1), "autofilter");
+  // Printing: A4, as wide as one page, the header row on every page.
+  worksheet_set_paper(ws, 9);
+  worksheet_fit_to_pages(ws, 1, 0);
+  errors->Check(worksheet_repeat_rows(ws, 0, 0), "print titles");
+
   lxw_row_t r = 1;
   for (const auto& row : t.rows) {
     for (lxw_col_t c = 0; c < columns && c < row.size(); ++c) {
@@ -97,7 +107,6 @@ void WriteTableSheet(const report::Section& t, lxw_worksheet* ws, const Formats&
     }
     ++r;
   }
-  const lxw_row_t last_row = r - 1;
   if (!t.totals.empty()) {
     bool labelled = false;
     for (lxw_col_t c = 0; c < columns; ++c) {
@@ -110,9 +119,6 @@ void WriteTableSheet(const report::Section& t, lxw_worksheet* ws, const Formats&
       WriteCell(ws, r, c, cell, type, f.total[TypeIndex(type)], errors);
     }
   }
-  worksheet_freeze_panes(ws, 1, 0);
-  // The filter covers header and rows, not the totals, so sorting leaves the totals last.
-  errors->Check(worksheet_autofilter(ws, 0, 0, last_row, columns - 1), "autofilter");
 }
 
 namespace {
@@ -188,6 +194,9 @@ void WriteChartSheet(const report::Section& s, lxw_workbook* wb, lxw_worksheet* 
   chart_axis_set_num_format(chart->y_axis, AllWhole(s) ? "#,##0" : "#,##0.00");
   chart_legend_set_position(chart, s.series.size() > 1 ? LXW_CHART_LEGEND_BOTTOM
                                                          : LXW_CHART_LEGEND_NONE);
+  worksheet_set_paper(ws, 9);
+  worksheet_set_landscape(ws);
+  worksheet_fit_to_pages(ws, 1, 1);
   lxw_chart_options place = {};
   place.x_offset = 10;
   place.y_offset = 10;
