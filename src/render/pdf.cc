@@ -97,6 +97,40 @@ void Canvas::Text(std::string_view text, const TextStyle& style, double x, doubl
   pango_cairo_show_layout(cr_, layout);
 }
 
+// Sets `layout` up for wrapped text of at most `max_lines` lines in `width`.
+static void Wrap(PangoLayout* layout, double width, int max_lines, Align align) {
+  pango_layout_set_width(layout, static_cast<int>(width * PANGO_SCALE));
+  pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_height(layout, -max_lines);
+  pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+  pango_layout_set_alignment(layout, align == Align::kRight    ? PANGO_ALIGN_RIGHT
+                                     : align == Align::kCenter ? PANGO_ALIGN_CENTER
+                                                               : PANGO_ALIGN_LEFT);
+}
+
+double Canvas::WrappedHeight(std::string_view text, const TextStyle& style, double width,
+                             int max_lines) {
+  PangoLayout* layout = LayoutFor(style);
+  Wrap(layout, width, max_lines, Align::kLeft);
+  SetText(layout, text);
+  PangoRectangle logical;
+  pango_layout_get_extents(layout, nullptr, &logical);
+  pango_layout_set_height(layout, -1);
+  return static_cast<double>(logical.height) / PANGO_SCALE;
+}
+
+void Canvas::WrappedText(std::string_view text, const TextStyle& style, double x, double y,
+                         double width, int max_lines, Align align) {
+  if (!draw_ || text.empty()) return;
+  PangoLayout* layout = LayoutFor(style);
+  Wrap(layout, width, max_lines, align);
+  SetText(layout, text);
+  cairo_set_source_rgb(cr_, style.color.r, style.color.g, style.color.b);
+  cairo_move_to(cr_, x, y);
+  pango_cairo_show_layout(cr_, layout);
+  pango_layout_set_height(layout, -1);
+}
+
 void Canvas::RotatedText(std::string_view text, const TextStyle& style, double x, double y,
                          double degrees, bool anchor_end, double max_width) {
   if (!draw_ || text.empty()) return;

@@ -82,6 +82,14 @@ class Canvas {
   // ellipsis when wider. Line breaks and tabs show as spaces. No-op in the measuring pass.
   void Text(std::string_view text, const TextStyle& style, double x, double y, double width,
             Align align = Align::kLeft);
+  // Height of `text` wrapped (at word, else character boundaries) to `width`, at most
+  // `max_lines` lines.
+  double WrappedHeight(std::string_view text, const TextStyle& style, double width,
+                       int max_lines);
+  // Draws `text` wrapped like WrappedHeight, its top at y; the last line ends in an ellipsis
+  // when the text needs more lines. No-op in the measuring pass.
+  void WrappedText(std::string_view text, const TextStyle& style, double x, double y,
+                   double width, int max_lines, Align align);
   // Draws `text` rotated by `degrees` (counter-clockwise, around its anchor): the anchor is
   // the end of the text (rotated labels hanging from a point) when `anchor_end`, else its
   // start; vertically centred on the anchor.
@@ -107,9 +115,17 @@ class Canvas {
   double y_ = kTop;
 };
 
-// Cached per document across both passes (the column widths of each table).
+// How a table is set: its fonts (Pango descriptions), column widths and heights. Computed
+// in the measuring pass and kept for the drawing pass.
+struct TableLayout {
+  std::string body_font, bold_font;
+  std::vector<double> widths;
+  double row_height = 0, header_height = 0;
+};
+
+// Cached per document across both passes.
 struct LayoutCache {
-  std::map<const report::Section*, std::vector<double>> column_widths;
+  std::map<const report::Section*, TableLayout> tables;
 };
 
 // Section title (bold, with space above) kept together with `keep_with` points of content.

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   }
   std::string dir = argv[1];
   if (Write(readside::render::testing::SampleDocument(), dir + "/sample") != 0) return 1;
+  if (Write(readside::render::testing::CrowdedDocument(), dir + "/crowded") != 0) return 1;
   if (argc > 2) {
     size_t rows = std::strtoul(argv[2], nullptr, 10);
     return Write(readside::render::testing::LargeTableDocument(rows), dir + "/large");

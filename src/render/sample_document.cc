@@ -164,4 +164,37 @@ report::Document LargeTableDocument(size_t rows) {
   return d;
 }
 
+report::Document CrowdedDocument() {
+  report::Document d;
+  Header(&d);
+  d.title = "Crowded report with a title long enough to need most of the line";
+  Section wide{.id = "wide", .title = "Wide", .kind = SectionKind::kTable};
+  for (int c = 0; c < 14; ++c) {
+    wide.columns.push_back({"c" + std::to_string(c), "Column number " + std::to_string(c),
+                            c % 2 ? ColumnType::kMoney : ColumnType::kString});
+  }
+  for (int r = 0; r < 3; ++r) {
+    std::vector<Cell> row;
+    for (int c = 0; c < 14; ++c) {
+      row.push_back(c % 2 ? Cell(Decimal::MoneyUnits(12345678900 * (r + 1)))
+                          : Cell(std::string(kCustomers[(r + c) % 8]) + " " + std::to_string(c)));
+    }
+    wide.rows.push_back(row);
+  }
+  Section bars{.id = "many", .title = "Sixty categories", .kind = SectionKind::kChart};
+  for (int k = 0; k < 3; ++k) {
+    report::ChartSeries s{std::string(kCustomers[k]) + " series", {}};
+    for (int i = 0; i < 60; ++i) {
+      s.points.push_back({"Category " + std::to_string(i), Decimal::Count((i - 20) * (i + k) * 37)});
+    }
+    bars.series.push_back(s);
+  }
+  Section lines = bars;
+  lines.id = "many_lines";
+  lines.title = "Sixty categories as lines";
+  lines.chart = "line";
+  d.sections = {wide, bars, lines};
+  return d;
+}
+
 }  // namespace readside::render::testing

@@ -18,4 +18,8 @@ report::Document SampleDocument();
 // (date), owner (string), deals (integer), amount (money), margin (percent), with totals.
 report::Document LargeTableDocument(size_t rows);
 
+// Hard to lay out: a table of 14 columns with long texts and large amounts, and bar and
+// line charts of 60 categories with long labels, three series and negative values.
+report::Document CrowdedDocument();
+
 }  // namespace readside::render::testing
