@@ -59,6 +59,15 @@ bool IsNumeric(report::ColumnType type) {
          type == ColumnType::kMoney || type == ColumnType::kPercent;
 }
 
+double NumberValue(const report::Decimal& value) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+  constexpr int64_t kExact = int64_t{1} << 53;
+  if (value.scale <= 9 && value.units <= kExact && value.units >= -kExact) {
+    return static_cast<double>(value.units) / kPow10[value.scale];
+  }
+  return value.ToDouble();
+}
+
 std::string FormatNumber(const report::Decimal& value, report::ColumnType type) {
   using report::ColumnType;
   switch (type) {

@@ -19,6 +19,12 @@ bool IsNumeric(report::ColumnType type);
 // " %" ("12.5 %"); string and date columns show ToString().
 std::string FormatNumber(const report::Decimal& value, report::ColumnType type);
 
+// The double nearest to the decimal's exact value: the value of Decimal::ToDouble (and of a
+// JSON parser reading ToString's text), without formatting and parsing text when |units| is
+// at most 2^53 (then units and 10^scale are exact doubles and one IEEE division rounds
+// correctly).
+double NumberValue(const report::Decimal& value);
+
 // The display text of a cell ("" for an empty cell).
 std::string CellText(const report::Cell& cell, report::ColumnType type);
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <optional>
 
+#include "render/cell_text.h"
 #include "render/pdf_internal.h"
 
 namespace readside::render::pdf {
@@ -73,7 +74,7 @@ Grid MakeGrid(const report::Section& s) {
     for (const report::ChartPoint& p : s.series[k].points) {
       size_t i = std::find(g.categories.begin(), g.categories.end(), p.x) - g.categories.begin();
       g.values[k][i] = p.y;
-      double v = p.y.ToDouble();
+      double v = NumberValue(p.y);
       g.min = std::min(g.min, v);
       g.max = std::max(g.max, v);
       if (p.y.ToString().find('.') != std::string::npos) g.label_places = 2;
@@ -207,7 +208,7 @@ void DrawChart(Canvas& c, const report::Section& s) {
         previous.reset();
         continue;
       }
-      double value = v->ToDouble(), y = Y(value);
+      double value = NumberValue(*v), y = Y(value);
       double center = left + slot * (static_cast<double>(i) + 0.5);
       if (bars) {
         double x = center - slot * 0.38 + bar * static_cast<double>(k);
@@ -232,7 +233,7 @@ void DrawChart(Canvas& c, const report::Section& s) {
     if (!bars && c.drawing()) {  // markers over the line
       for (size_t i = 0; i < g.categories.size(); ++i) {
         if (!g.values[k][i]) continue;
-        double cx = left + slot * (static_cast<double>(i) + 0.5), cy = Y(g.values[k][i]->ToDouble());
+        double cx = left + slot * (static_cast<double>(i) + 0.5), cy = Y(NumberValue(*g.values[k][i]));
         cairo_t* cr = c.cr();
         cairo_new_path(cr);
         cairo_arc(cr, cx, cy, 2.4, 0, 2 * M_PI);

@@ -23,7 +23,7 @@ struct Formats {
   lxw_format* header_right = nullptr;  // same, right-aligned (over number columns)
   lxw_format* label = nullptr;         // parameter names
   lxw_format* left = nullptr;          // a number shown left-aligned (the store position)
-  // Indexed by ColumnType: the format of a row cell and of a totals cell.
+  // Indexed by ColumnType: the format of a row cell (nullptr for text) and of a totals cell.
   lxw_format* cell[6] = {};
   lxw_format* total[6] = {};
 

@@ -1,5 +1,6 @@
 // The table and chart sheets of the XLSX renderer (see xlsx.h for what each holds).
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -38,7 +39,7 @@ void WriteText(lxw_worksheet* ws, lxw_row_t r, lxw_col_t c, std::string_view tex
 void WriteCell(lxw_worksheet* ws, lxw_row_t r, lxw_col_t c, const report::Cell& cell,
                report::ColumnType type, lxw_format* format, Errors* errors) {
   if (const auto* d = std::get_if<report::Decimal>(&cell)) {
-    errors->Check(worksheet_write_number(ws, r, c, d->ToDouble(), format), "cell");
+    errors->Check(worksheet_write_number(ws, r, c, NumberValue(*d), format), "cell");
   } else if (const auto* s = std::get_if<std::string>(&cell)) {
     lxw_datetime date;
     if (type == report::ColumnType::kDate && ParseDate(*s, &date)) {
@@ -51,23 +52,29 @@ void WriteCell(lxw_worksheet* ws, lxw_row_t r, lxw_col_t c, const report::Cell& 
   }
 }
 
-// Characters the widest cell of each column takes as displayed (numbers formatted).
+// Characters the widest cell of each column takes as displayed. A number column's widest
+// text is that of its largest or its most negative value, so only those two are formatted.
 std::vector<int> ContentWidths(const report::Section& t) {
-  std::vector<int> widths(t.columns.size(), 0);
+  const size_t n = t.columns.size();
+  std::vector<int> widths(n, 0);
+  std::vector<std::optional<report::Decimal>> low(n), high(n);
   auto measure = [&](const std::vector<report::Cell>& row) {
-    for (size_t c = 0; c < widths.size() && c < row.size(); ++c) {
-      int w = 0;
+    for (size_t c = 0; c < n && c < row.size(); ++c) {
       if (const auto* s = std::get_if<std::string>(&row[c])) {
-        w = DisplayWidth(*s);
+        widths[c] = std::max(widths[c], DisplayWidth(*s));
       } else if (const auto* d = std::get_if<report::Decimal>(&row[c])) {
-        w = static_cast<int>(FormatNumber(*d, t.columns[c].type).size());
+        double v = NumberValue(*d);
+        if (!low[c] || v < NumberValue(*low[c])) low[c] = *d;
+        if (!high[c] || v > NumberValue(*high[c])) high[c] = *d;
       }
-      widths[c] = std::max(widths[c], w);
     }
   };
   for (const auto& row : t.rows) measure(row);
   measure(t.totals);
-  for (size_t c = 0; c < widths.size(); ++c) {
+  for (size_t c = 0; c < n; ++c) {
+    for (const auto& d : {low[c], high[c]}) {
+      if (d) widths[c] = std::max(widths[c], static_cast<int>(FormatNumber(*d, t.columns[c].type).size()));
+    }
     // The header also shows the autofilter's drop-down button (about 3 characters).
     widths[c] = std::max(widths[c], DisplayWidth(t.columns[c].label) + 3);
   }
@@ -167,7 +174,7 @@ void WriteChartSheet(const report::Section& s, lxw_workbook* wb, lxw_worksheet* 
       for (const report::ChartPoint& p : s.series[k].points) {
         if (p.x != xs[i]) continue;
         errors->Check(worksheet_write_number(ws, row, static_cast<lxw_col_t>(k + 1),
-                                             p.y.ToDouble(), number),
+                                             NumberValue(p.y), number),
                       "chart data");
         break;
       }
