@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <random>
+#include <set>
+
+#include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/time_util.h"
 #include "common/time_zone.h"
@@ -320,6 +324,78 @@ TEST(CronNextTest, ADstDayScheduleFiresTheRightNumberOfTimesUnderAnInjectedClock
   EXPECT_EQ(FiringsOnLocalDay("0 * * * *", "America/New_York", kNyFall), 24);
   EXPECT_EQ(FiringsOnLocalDay("30 1 * * *", "America/New_York", kNyFall), 1);
   EXPECT_EQ(FiringsOnLocalDay("30 2 * * *", "America/New_York", kNySpring), 1);
+}
+
+// The rule of cron.h applied literally: every matching local minute in a generous range,
+// mapped to its instant (a skipped minute to its gap's end, a repeated one to its first
+// occurrence), without NextAfter's shortcuts.
+std::vector<int64_t> BruteForceDue(const CronExpr& e, const absl::TimeZone& zone, int64_t from,
+                                   int64_t to) {
+  std::set<int64_t> due;
+  absl::CivilMinute c(absl::ToCivilDay(absl::FromUnixMicros(from), zone) - 2);
+  const absl::CivilMinute end(absl::ToCivilDay(absl::FromUnixMicros(to), zone) + 3);
+  for (; c < end; ++c) {
+    if (!e.MatchesDay(absl::CivilDay(c)) || !e.hours[c.hour()] || !e.minutes[c.minute()]) {
+      continue;
+    }
+    absl::TimeZone::TimeInfo info = zone.At(c);
+    int64_t t =
+        absl::ToUnixMicros(info.kind == absl::TimeZone::TimeInfo::SKIPPED ? info.trans : info.pre);
+    if (t > from && t <= to) due.insert(t);
+  }
+  return {due.begin(), due.end()};
+}
+
+TEST(CronNextTest, AgreesWithTheRuleAppliedMinuteByMinuteAroundTransitions) {
+  const char* minutes[] = {"*", "*/7", "0", "30", "0,15,45", "5-50/15", "59"};
+  const char* hours[] = {"*", "2", "1-3", "*/5", "0,12", "23", "0"};
+  const char* doms[] = {"*", "1", "31", "13", "*/3", "28-31", "6,7"};
+  const char* months[] = {"*", "*", "*", "3", "10,11", "MAR,OCT", "4", "*/2", "DEC", "2-4,10-12"};
+  const char* dows[] = {"*", "0", "SUN", "1-5", "6,0", "*/3", "FRI"};
+  struct Window {
+    const char* zone;
+    const char* day;  // a transition's day, UTC midnight
+  } windows[] = {
+      {"Europe/Berlin", "2024-03-31T00:00:00Z"},
+      {"Europe/Berlin", "2024-10-27T00:00:00Z"},
+      {"America/New_York", "2024-03-10T00:00:00Z"},
+      {"America/New_York", "2024-11-03T00:00:00Z"},
+      {"Australia/Lord_Howe", "2024-04-06T00:00:00Z"},
+      {"Australia/Lord_Howe", "2024-10-05T00:00:00Z"},
+      {"Pacific/Apia", "2011-12-30T00:00:00Z"},
+      {"Asia/Kolkata", "2024-02-29T00:00:00Z"},
+  };
+  std::mt19937 rng(11);
+  auto pick = [&](auto& options) { return options[rng() % std::size(options)]; };
+  int compared = 0, nonempty = 0, due = 0;
+  for (int i = 0; i < 1000; ++i) {
+    std::string text = absl::StrCat(pick(minutes), " ", pick(hours), " ", pick(doms), " ",
+                                    pick(months), " ", pick(dows));
+    absl::StatusOr<CronExpr> e = ParseCron(text);
+    if (!e.ok()) continue;  // e.g. 31 in APR only
+    const Window& w = pick(windows);
+    absl::TimeZone zone = Zone(w.zone);
+    int64_t from = At(w.day) - 2 * kMicrosPerDay + static_cast<int64_t>(rng() % 1440) * 60'000'000;
+    int64_t to = from + 4 * kMicrosPerDay;
+    std::vector<int64_t> expected = BruteForceDue(*e, zone, from, to);
+    ++compared;
+    nonempty += !expected.empty();
+    due += static_cast<int>(expected.size());
+    EXPECT_EQ(DueBetween(*e, zone, from, to, 100'000), expected) << text << " in " << w.zone;
+    // NextAfter from arbitrary instants, between and on due instants.
+    for (int k = 0; k < 5; ++k) {
+      int64_t after = from + static_cast<int64_t>(rng() % (3 * 1440)) * 60'000'000 +
+                      (k % 2 == 0 ? 0 : static_cast<int64_t>(rng() % 60'000'000));
+      auto first = std::upper_bound(expected.begin(), expected.end(), after);
+      if (first == expected.end()) continue;
+      EXPECT_EQ(NextAfter(*e, zone, after), *first)
+          << text << " in " << w.zone << " after " << FormatRfc3339(after);
+    }
+  }
+  EXPECT_GT(compared, 800);
+  EXPECT_GT(nonempty, 350);  // the windows are not mostly empty
+  EXPECT_GT(due, 20'000);
+  RecordProperty("due_instants_compared", due);
 }
 
 }  // namespace

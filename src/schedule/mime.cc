@@ -251,6 +251,21 @@ absl::Status ValidateEmailAddress(std::string_view field, std::string_view addre
                                      " is not an e-mail address (expected local@domain in ASCII)"));
 }
 
+std::string MakeMessageId(std::string_view unique, std::string_view domain) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : unique) {
+    if (IsAtext(static_cast<char>(c)) && c != '%') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.append({'%', kHex[c >> 4], kHex[c & 15]});
+    }
+  }
+  if (out.empty()) out.push_back('%');  // (an empty `unique` still makes a dot-atom)
+  absl::StrAppend(&out, "@", A(domain));
+  return out;
+}
+
 std::string EncodeSubject(std::string_view text) {
   if (IsPrintableAscii(text) && text.find("=?") == std::string_view::npos &&
       text.size() <= 78 - 9) {  // 9: "Subject: "

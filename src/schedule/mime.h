@@ -50,6 +50,12 @@ absl::StatusOr<std::string> BuildMimeMessage(const MailMessage& message);
 // internationalized addresses are not accepted.
 absl::Status ValidateEmailAddress(std::string_view field, std::string_view address);
 
+// A Message-ID (without angle brackets) for `unique`, e.g. a run's id, at `domain`, e.g. the
+// sender's domain: "<unique>@<domain>" with every byte of `unique` outside RFC 5322 atext
+// (dots and '%' included) percent-encoded, so any text makes a valid, distinct id. The same
+// inputs always give the same id. REQUIRES: `domain` is a domain (as in an address).
+std::string MakeMessageId(std::string_view unique, std::string_view domain);
+
 // The value of a Subject header (without "Subject: "): `text` itself when it is short printable
 // ASCII, otherwise RFC 2047 "=?UTF-8?B?…?=" words split at character boundaries and folded
 // (CRLF SP) so no line exceeds 76 characters. REQUIRES: valid UTF-8 without control characters.

@@ -270,6 +270,21 @@ TEST(MimeTest, EmailAddresses) {
   }
 }
 
+TEST(MimeTest, MessageIdsFromAnyTextAreValidAndDistinct) {
+  EXPECT_EQ(MakeMessageId("run-42", "readside.test"), "run-42@readside.test");
+  EXPECT_EQ(MakeMessageId("sch 1/2024-02-01T07:00:00Z", "acme.example"),
+            "sch%201/2024-02-01T07%3A00%3A00Z@acme.example");
+  EXPECT_EQ(MakeMessageId("a.b", "x"), "a%2Eb@x");
+  EXPECT_EQ(MakeMessageId("100%", "x"), "100%25@x");
+  EXPECT_NE(MakeMessageId("a:b", "x"), MakeMessageId("a%3Ab", "x"));
+  for (const std::string& unique : {std::string(""), std::string(".."), std::string("<>\r\n"),
+                                    std::string("März"), std::string("\0", 1)}) {
+    MailMessage m = Sample();
+    m.message_id = MakeMessageId(unique, "readside.test");
+    EXPECT_TRUE(BuildMimeMessage(m).ok()) << m.message_id;
+  }
+}
+
 TEST(MimeTest, DateHeaderIsRfc5322InUtc) {
   MailMessage m = Sample();
   m.date_micros = 951782400'000000 + 86400'000000 - 1;  // 2000-02-29T23:59:59.999999Z
