@@ -19,7 +19,10 @@ bool ScheduleProjection::Apply(std::string_view event_json) {
   if (auto* s = std::get_if<own_state::ReportSchedule>(&*decoded)) {
     b.schedules[s->id] = *s;
   } else if (auto* u = std::get_if<own_state::Unscheduled>(&*decoded)) {
-    b.schedules.erase(u->schedule_id);
+    if (auto it = b.schedules.find(u->schedule_id); it != b.schedules.end()) {
+      b.deleted[it->first] = it->second;
+      b.schedules.erase(it);
+    }
   } else if (auto* start = std::get_if<own_state::RunStarted>(&*decoded)) {
     RunRecord& r = b.runs[start->run_id];
     r.run_id = start->run_id;
@@ -73,10 +76,11 @@ void SaveStrings(SnapshotWriter& w, const std::vector<std::string>& v) {
 }
 }  // namespace
 
-void ScheduleProjection::Save(SnapshotWriter& w) const {
-  const ScheduleBook& b = *book_;
-  w.U64(b.schedules.size());
-  for (const auto& [id, s] : b.schedules) {
+namespace {
+void SaveSchedules(SnapshotWriter& w,
+                   const std::map<std::string, own_state::ReportSchedule, std::less<>>& all) {
+  w.U64(all.size());
+  for (const auto& [id, s] : all) {
     for (const std::string* f : {&s.id, &s.organization_id, &s.report, &s.type, &s.period,
                                  &s.format, &s.cron, &s.timezone, &s.subject}) {
       w.Str(*f);
@@ -89,6 +93,33 @@ void ScheduleProjection::Save(SnapshotWriter& w) const {
     SaveStrings(w, s.recipients);
     w.I64(s.created_at_micros);
   }
+}
+
+bool LoadSchedules(SnapshotReader& r,
+                   std::map<std::string, own_state::ReportSchedule, std::less<>>* all) {
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    own_state::ReportSchedule s;
+    for (std::string* f : {&s.id, &s.organization_id, &s.report, &s.type, &s.period, &s.format,
+                           &s.cron, &s.timezone, &s.subject}) {
+      *f = r.Str();
+    }
+    for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
+      std::string key = r.Str();
+      s.parameters.emplace_back(std::move(key), r.Str());
+    }
+    for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) s.recipients.push_back(r.Str());
+    s.created_at_micros = r.I64();
+    std::string id = s.id;
+    (*all)[id] = std::move(s);
+  }
+  return r.ok();
+}
+}  // namespace
+
+void ScheduleProjection::Save(SnapshotWriter& w) const {
+  const ScheduleBook& b = *book_;
+  SaveSchedules(w, b.schedules);
+  SaveSchedules(w, b.deleted);
   w.U64(b.runs.size());
   for (const auto& [id, r] : b.runs) {
     for (const std::string* f : {&r.run_id, &r.schedule_id, &r.error, &r.message_id, &r.file}) {
@@ -112,21 +143,7 @@ void ScheduleProjection::Save(SnapshotWriter& w) const {
 
 bool ScheduleProjection::Load(SnapshotReader& r) {
   ScheduleBook& b = Mutable();
-  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
-    own_state::ReportSchedule s;
-    for (std::string* f : {&s.id, &s.organization_id, &s.report, &s.type, &s.period, &s.format,
-                           &s.cron, &s.timezone, &s.subject}) {
-      *f = r.Str();
-    }
-    for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
-      std::string key = r.Str();
-      s.parameters.emplace_back(std::move(key), r.Str());
-    }
-    for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) s.recipients.push_back(r.Str());
-    s.created_at_micros = r.I64();
-    std::string id = s.id;
-    b.schedules[id] = std::move(s);
-  }
+  if (!LoadSchedules(r, &b.schedules) || !LoadSchedules(r, &b.deleted)) return false;
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
     RunRecord run;
     for (std::string* f : {&run.run_id, &run.schedule_id, &run.error, &run.message_id, &run.file}) {

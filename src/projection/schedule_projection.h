@@ -38,6 +38,7 @@ struct RunRecord {
 
 struct ScheduleBook {
   std::map<std::string, own_state::ReportSchedule, std::less<>> schedules;  // active, by id
+  std::map<std::string, own_state::ReportSchedule, std::less<>> deleted;    // for the history
   std::map<std::string, RunRecord, std::less<>> runs;                       // by run id
   std::map<std::string, int64_t, std::less<>> high_water;  // schedule id → latest due with a run
 };
