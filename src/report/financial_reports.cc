@@ -323,7 +323,6 @@ void BuildBalanceSheet(const ReportRequest& r, Document* doc) {
       {"Total liabilities", M(t.liabilities), doc->currency},
       {"Total equity", M(t.equity), doc->currency},
       {"Liabilities and equity", M(t.liabilities + t.equity), doc->currency},
-      {"Balanced", Decimal::Count(balanced ? 1 : 0), ""},
   }, "Summary as of " + as_of));
 
   auto accounts_of = [&](std::string id, std::string title, std::string_view type, int sign) {
