@@ -124,7 +124,10 @@ constexpr std::pair<S, std::string_view> kSeriesNames[] = {
     RS_NAME(kCashOutflow),        RS_NAME(kLedgerRevenue),      RS_NAME(kLedgerCogs),
     RS_NAME(kOperatingExpenses),  RS_NAME(kAssets),             RS_NAME(kLiabilities),
     RS_NAME(kEquity),             RS_NAME(kUnclassifiedDebit),  RS_NAME(kUnclassifiedCredit),
-    RS_NAME(kUnclassifiedLines),  RS_NAME(kProductsTotal),      RS_NAME(kUnitsOnHand),
+    RS_NAME(kUnclassifiedLines),  RS_NAME(kCashOperatingIn),    RS_NAME(kCashOperatingOut),
+    RS_NAME(kCashInvestingIn),    RS_NAME(kCashInvestingOut),   RS_NAME(kCashFinancingIn),
+    RS_NAME(kCashFinancingOut),   RS_NAME(kCashUnclassifiedIn), RS_NAME(kCashUnclassifiedOut),
+    RS_NAME(kProductsTotal),      RS_NAME(kUnitsOnHand),
     RS_NAME(kStockValue),         RS_NAME(kOrdersCreated),      RS_NAME(kOrdersFulfilled),
     RS_NAME(kOrderValue),         RS_NAME(kUnitsSold),          RS_NAME(kInventoryCogs),
     RS_NAME(kFulfillmentMillis),  RS_NAME(kReordersTriggered),  RS_NAME(kLowStockProducts),
@@ -136,6 +139,7 @@ constexpr std::pair<K, std::string_view> kKeyedNames[] = {
     RS_KEYED(kPipelineStages),        RS_KEYED(kActivitiesByType), RS_KEYED(kWonValueByUser),
     RS_KEYED(kDealsWonByUser),        RS_KEYED(kEmployeesByDepartment),
     RS_KEYED(kEmployeesByRole),       RS_KEYED(kStockByWarehouse), RS_KEYED(kHoursByProject),
+    RS_KEYED(kLedgerDebitByAccount),  RS_KEYED(kLedgerCreditByAccount),
 };
 #undef RS_NAME
 #undef RS_KEYED

@@ -14,6 +14,8 @@
 
 #include "event/catalog.h"
 #include "own_state/tenant_settings.h"
+#include "projection/finance_view.h"
+#include "projection/schedule_projection.h"
 #include "projection/period.h"
 #include "projection/series.h"
 
@@ -56,6 +58,11 @@ struct TenantView {
   QualityCounts quality;
   std::array<DomainInfo, kDomainCount> domains;
   LiveActivity live;
+  // Finance documents for the financial statements (finance_view.h); never null.
+  std::shared_ptr<const AccountChart> accounts = EmptyAccountChart();
+  std::shared_ptr<const ReceivablesBook> receivables = EmptyReceivablesBook();
+  // Report schedules and runs (schedule_projection.h); never null.
+  std::shared_ptr<const ScheduleBook> schedules = std::make_shared<const ScheduleBook>();
 
   const DaySeries& Get(S s) const { return *series[static_cast<size_t>(s)]; }
   const KeyedSeries& Get(K k) const { return *keyed[static_cast<size_t>(k)]; }

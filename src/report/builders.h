@@ -20,6 +20,9 @@ void BuildCashFlow(const ReportRequest& r, Document* doc);
 void BuildTrialBalance(const ReportRequest& r, Document* doc);
 void BuildArAging(const ReportRequest& r, Document* doc);
 
+// sales, hr, inventory, projects (operational_reports.cc): appends their catalog entries.
+void AppendOperationalTypes(std::vector<TypeSpec>* catalog);
+
 // The 12 calendar months ending with the month that holds the period's last day: the x axis
 // of every monthly trend chart.
 std::vector<projection::Period> TrendMonths(const projection::Period& p);
