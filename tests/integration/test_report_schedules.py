@@ -24,7 +24,7 @@ import unittest
 from server import ReadsideServer, ServerTestCase, encode_body, make_token
 
 SINK_PYTHON = "/usr/bin/python3"  # Debian's python, which has aiosmtpd (not pyenv's)
-POINTS = ["before_intent", "after_intent", "after_send", "after_outcome"]
+POINTS = os.environ.get("POINTS", "before_intent,after_intent,after_send,after_outcome").split(",")
 # Messages the sink holds per crash point for the first due instant.
 EXPECTED_COPIES = {"before_intent": 1, "after_intent": 1, "after_send": 2, "after_outcome": 1}
 
@@ -38,11 +38,13 @@ def free_port():
 class SmtpSink:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="readside-it-maildir-")
+        for sub in ("tmp", "new", "cur"):  # a Maildir; aiosmtpd's Mailbox does not create it
+            os.makedirs(os.path.join(self.dir, sub))
         self.port = free_port()
         self.proc = subprocess.Popen(
             [SINK_PYTHON, "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:%d" % self.port,
              "-c", "aiosmtpd.handlers.Mailbox", self.dir],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -150,7 +152,8 @@ class ReportScheduleTest(ServerTestCase):
         while srv.proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
         if srv.proc.poll() is None:
-            raise AssertionError("no crash at %s: %s" % (point, srv.logs()))
+            raise AssertionError("no crash at %s: %r\n%s" % (
+                point, self.history(srv, created["id"]), srv.logs()))
         if srv.proc.returncode != -signal.SIGKILL:
             raise AssertionError("exit %s, not SIGKILL: %s" % (srv.proc.returncode, srv.logs()))
         srv.env = {}
