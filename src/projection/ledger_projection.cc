@@ -51,11 +51,15 @@ void LedgerProjection::Classify(const Account& a, DayNumber day, int64_t debit, 
   }
 }
 
-// The cash a transaction moved (Σ debit − credit of its cash lines) equals Σ credit − debit
-// of its other lines, since debits equal credits. Each other line is attributed to the
-// activity of its account: operating (revenue, expense, receivable, payable), investing
-// (other assets), financing (equity, other liabilities), unclassified (unknown account). Per
-// transaction and activity the net is an inflow when positive, an outflow when negative.
+// The cash a transaction moved, N = Σ debit − credit of its cash lines, comes from (N > 0) or
+// goes to (N < 0) its other lines on the opposite side: for an inflow the other lines with a
+// net credit, for an outflow those with a net debit. N is split over them in proportion to
+// their net amounts (largest remainder, ties to the earlier line, so the parts add up to N
+// exactly), and each part counts under the activity of its line's account: operating
+// (revenue, expense, receivable, payable), investing (other assets), financing (equity, other
+// liabilities), unclassified (an account not created yet). A payroll run Dr Salaries 100 /
+// Cr Cash 80 / Cr Payroll liabilities 20 is an operating outflow of 80, not an outflow of 100
+// and a financing inflow of 20.
 void LedgerProjection::EmitCashFlow(const std::vector<Line>& lines, DayNumber day, int sign,
                                     ModelBuilder& m) const {
   std::array<const Account*, 64> found{};
@@ -65,17 +69,51 @@ void LedgerProjection::EmitCashFlow(const std::vector<Line>& lines, DayNumber da
     many.resize(lines.size());
     acc = many.data();
   }
-  bool cash = false;
+  int64_t cash = 0;
+  bool has_cash = false;
   for (size_t i = 0; i < lines.size(); ++i) {
     auto it = accounts_.find(lines[i].code);
     acc[i] = it == accounts_.end() ? nullptr : &it->second;
-    cash |= acc[i] != nullptr && acc[i]->cash;
+    if (acc[i] != nullptr && acc[i]->cash) {
+      has_cash = true;
+      cash += lines[i].debit - lines[i].credit;
+    }
   }
-  if (!cash) return;
-  std::array<int64_t, 4> net{};
+  if (!has_cash || cash == 0) return;
+  const bool inflow = cash > 0;
+  const __int128 total = inflow ? cash : -static_cast<__int128>(cash);
+  // The counterpart lines and their weights (net amounts on the opposite side).
+  struct Part {
+    size_t line;
+    __int128 weight, share, remainder;
+  };
+  std::vector<Part> parts;
+  __int128 weights = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const Account* a = acc[i];
-    if (a != nullptr && a->cash) continue;
+    if (acc[i] != nullptr && acc[i]->cash) continue;
+    __int128 net = static_cast<__int128>(lines[i].credit) - lines[i].debit;
+    if (!inflow) net = -net;
+    if (net <= 0) continue;
+    parts.push_back({i, net, 0, 0});
+    weights += net;
+  }
+  if (weights == 0) return;  // cannot happen for a balanced transaction
+  __int128 given = 0;
+  for (Part& p : parts) {
+    p.share = total * p.weight / weights;
+    p.remainder = total * p.weight % weights;
+    given += p.share;
+  }
+  std::vector<size_t> order(parts.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return parts[a].remainder > parts[b].remainder;
+  });
+  for (size_t k = 0; given < total; ++k, ++given) ++parts[order[k % order.size()]].share;
+
+  std::array<int64_t, 4> amount{};
+  for (const Part& p : parts) {
+    const Account* a = acc[p.line];
     size_t activity = 3;
     if (a != nullptr) {
       switch (a->type) {
@@ -94,11 +132,11 @@ void LedgerProjection::EmitCashFlow(const std::vector<Line>& lines, DayNumber da
           break;
       }
     }
-    net[activity] += lines[i].credit - lines[i].debit;
+    amount[activity] += static_cast<int64_t>(p.share);
   }
-  for (size_t k = 0; k < net.size(); ++k) {
-    if (net[k] > 0) m.Add(kActivitySeries[k].first, day, sign * net[k]);
-    if (net[k] < 0) m.Add(kActivitySeries[k].second, day, -sign * net[k]);
+  for (size_t k = 0; k < amount.size(); ++k) {
+    S series = inflow ? kActivitySeries[k].first : kActivitySeries[k].second;
+    m.Add(series, day, sign * amount[k]);
   }
 }
 

@@ -246,6 +246,41 @@ TEST(FinancialReportsTest, CashFlowDirectMethod) {
   EXPECT_EQ(Text(CellOf(*march.Find("activities"), "Unclassified", "inflows")), "70");
 }
 
+TEST(FinancialReportsTest, CashFlowFollowsTheCashNotTheOtherLinesNets) {
+  TestTenant t;
+  Account(t, "1000", "Cash", "asset", "cash");
+  Account(t, "1500", "Equipment", "asset");
+  Account(t, "2200", "Payroll liabilities", "liability");
+  Account(t, "2500", "Loan", "liability");
+  Account(t, "6000", "Rent", "expense");
+  Account(t, "6100", "Salaries", "expense");
+  // A payroll run: 80 paid out, 20 owed. One operating outflow of 80, no financing inflow.
+  Post(t, "p1", "2024-02-01T10:00:00Z",
+       {{"6100", "100", "0"}, {"1000", "0", "80"}, {"2200", "0", "20"}});
+  // 100 paid for equipment 60 and rent 60, 20 of it borrowed: the outflow of 100 is split
+  // over the debit lines in proportion, 50 investing and 50 operating.
+  Post(t, "p2", "2024-02-02T10:00:00Z",
+       {{"1500", "60", "0"}, {"6000", "60", "0"}, {"1000", "0", "100"}, {"2500", "0", "20"}});
+  // A split that does not divide evenly: 10 in over three credit lines of 5 each (a rent
+  // debit of 5 takes the rest) gives 3.3334, 3.3333, 3.3333: the first line takes the
+  // remainder unit, and the parts add up to 10 exactly.
+  Post(t, "p3", "2024-02-03T10:00:00Z",
+       {{"1000", "10", "0"}, {"6000", "5", "0"}, {"2500", "0", "5"}, {"2200", "0", "5"},
+        {"1500", "0", "5"}});
+  Document d = t.Run("financial", "cash_flow", "2024-02");
+  const Section* a = d.Find("activities");
+  EXPECT_EQ(Text(CellOf(*a, "Operating", "outflows")), "-130");  // 80 + 50
+  EXPECT_EQ(Text(CellOf(*a, "Operating", "inflows")), "0");
+  EXPECT_EQ(Text(CellOf(*a, "Investing", "outflows")), "-50");
+  // p3: the loan 3.3334 and payroll liabilities 3.3333 (financing), equipment 3.3333.
+  EXPECT_EQ(Text(CellOf(*a, "Financing", "inflows")), "6.6667");
+  EXPECT_EQ(Text(CellOf(*a, "Investing", "inflows")), "3.3333");
+  EXPECT_EQ(Text(CellOf(*a, "Financing", "outflows")), "0");
+  EXPECT_EQ(KpiText(d.sections[0], "Net change"), "-170");  // −80 − 100 + 10
+  EXPECT_EQ(KpiText(d.sections[0], "Cash outflows"), "180");
+  EXPECT_EQ(KpiText(d.sections[0], "Cash inflows"), "10");
+}
+
 TEST(FinancialReportsTest, TrialBalanceTotalsAreEqual) {
   TestTenant t;
   Ledger(t);
