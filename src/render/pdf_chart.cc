@@ -126,123 +126,155 @@ CategoryLayout LayoutCategories(Canvas& c, const Grid& g, double slot) {
   return l;
 }
 
+enum class Labels { kNone, kStraight, kUpright };
+
+// Where everything of one chart goes.
+struct Plot {
+  Scale scale;
+  double tick_width = 0;
+  double left = 0, right = 0, top = 0, bottom = 0;  // the plotting area
+  double slot = 0;                                  // width per category
+  double bar = 0;                                   // width per bar
+  Labels labels = Labels::kNone;
+  double label_width = 0;  // widest value label
+  double zero = 0;         // y of the value 0
+
+  double Y(double v) const {
+    return bottom - (v - scale.lo) / (scale.hi - scale.lo) * (bottom - top);
+  }
+  double Center(size_t i) const { return left + slot * (static_cast<double>(i) + 0.5); }
+};
+
+// Value labels over bars: straight when they fit the bar, upright (rotated 90°) when a line
+// of text fits, else none. Sets plot->labels and plot->label_width; returns the room they
+// need beyond the bars' ends.
+double ChooseLabels(Canvas& c, const Grid& g, bool bars, Plot* plot) {
+  if (!bars) return 4;
+  for (const auto& row : g.values) {
+    for (const auto& v : row) {
+      if (!v) continue;
+      plot->label_width =
+          std::max(plot->label_width, c.Measure(v->Format(g.label_places, true), kValueLabel));
+    }
+  }
+  const double h = c.LineHeight(kValueLabel);
+  plot->labels = plot->label_width <= plot->bar - 1 ? Labels::kStraight
+                 : h <= plot->bar - 0.5             ? Labels::kUpright
+                                                    : Labels::kNone;
+  return plot->labels == Labels::kStraight  ? h + 2
+         : plot->labels == Labels::kUpright ? plot->label_width + 4
+                                            : 4;
+}
+
+Plot LayOutPlot(Canvas& c, const report::Section& s, const Grid& g, double top, double legend,
+                CategoryLayout* cats) {
+  Plot p;
+  p.scale = NiceScale(g.min, g.max);
+  for (double v = p.scale.lo; v <= p.scale.hi + p.scale.step / 2; v += p.scale.step) {
+    p.tick_width = std::max(p.tick_width, c.Measure(TickText(v, p.scale.decimals), kAxis));
+  }
+  p.left = kMarginX + p.tick_width + 6;
+  p.right = kMarginX + kContentWidth - 2;
+  p.slot = (p.right - p.left) / static_cast<double>(g.categories.size());
+  p.bar = p.slot * 0.76 / static_cast<double>(std::max<size_t>(1, s.series.size()));
+  *cats = LayoutCategories(c, g, p.slot);
+  const double pad = ChooseLabels(c, g, s.chart != "line", &p);
+  p.top = top + legend + (g.max > 0 ? pad : 4);
+  p.bottom = top + kChartHeight - cats->height - (g.min < 0 ? pad : 0);
+  p.zero = p.Y(std::clamp(0.0, p.scale.lo, p.scale.hi));
+  return p;
+}
+
+void Axes(Canvas& c, const Grid& g, const Plot& p, const CategoryLayout& cats, double top) {
+  const double axis_h = c.LineHeight(kAxis);
+  for (double v = p.scale.lo; v <= p.scale.hi + p.scale.step / 2; v += p.scale.step) {
+    c.Line(p.left, p.Y(v), p.right, p.Y(v), 0.4, kLightGrey);
+    c.Text(TickText(v, p.scale.decimals), kAxis, kMarginX, p.Y(v) - axis_h / 2, p.tick_width,
+           Align::kRight);
+  }
+  c.Line(p.left, p.zero, p.right, p.zero, 0.8, kGrey);
+  const double y = top + kChartHeight - cats.height + 3;
+  for (size_t i = 0; i < g.categories.size(); i += cats.every) {
+    if (cats.rotated) {
+      c.RotatedText(g.categories[i], kCategory, p.Center(i) + 2, y + 2, 45, true, cats.max_width);
+    } else {
+      c.Text(g.categories[i], kCategory, p.Center(i) - p.slot / 2, y, p.slot, Align::kCenter);
+    }
+  }
+}
+
+void Bars(Canvas& c, const Grid& g, const Plot& p, size_t k) {
+  const Rgb color = kPalette[k % std::size(kPalette)];
+  const double label_h = c.LineHeight(kValueLabel);
+  for (size_t i = 0; i < g.categories.size(); ++i) {
+    const auto& v = g.values[k][i];
+    if (!v) continue;
+    const double value = NumberValue(*v), y = p.Y(value);
+    const double x = p.Center(i) - p.slot * 0.38 + p.bar * static_cast<double>(k);
+    c.FillRect(x, std::min(y, p.zero), p.bar - 0.6, std::abs(p.zero - y), color);
+    const std::string text = v->Format(g.label_places, true);
+    if (p.labels == Labels::kStraight) {
+      c.Text(text, kValueLabel, x - 4, value >= 0 ? y - label_h - 1 : y + 1, p.bar + 8,
+             Align::kCenter);
+    } else if (p.labels == Labels::kUpright) {  // reads upwards from the bar's end
+      const double anchor_x = x + (p.bar - 0.6) / 2;
+      c.RotatedText(text, kValueLabel, anchor_x, value >= 0 ? y - 2 : y + 2, 90, value < 0,
+                    p.label_width);
+    }
+  }
+}
+
+void Line(Canvas& c, const Grid& g, const Plot& p, size_t k) {
+  const Rgb color = kPalette[k % std::size(kPalette)];
+  std::optional<std::pair<double, double>> previous;  // a missing point breaks the line
+  for (size_t i = 0; i < g.categories.size(); ++i) {
+    const auto& v = g.values[k][i];
+    if (!v) {
+      previous.reset();
+      continue;
+    }
+    const double y = p.Y(NumberValue(*v));
+    if (previous) c.Line(previous->first, previous->second, p.Center(i), y, 1.6, color);
+    previous = {p.Center(i), y};
+  }
+  // Markers over the line, smaller where the points crowd, none where they would merge.
+  const double radius = std::min(2.4, p.slot * 0.3);
+  if (!c.drawing() || radius < 1.2) return;
+  cairo_t* cr = c.cr();
+  for (size_t i = 0; i < g.categories.size(); ++i) {
+    if (!g.values[k][i]) continue;
+    cairo_new_path(cr);
+    cairo_arc(cr, p.Center(i), p.Y(NumberValue(*g.values[k][i])), radius, 0, 2 * M_PI);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, color.r, color.g, color.b);
+    cairo_set_line_width(cr, 1.2);
+    cairo_stroke(cr);
+  }
+}
+
 }  // namespace
 
 double ChartHeight() { return kChartHeight; }
 
 void DrawChart(Canvas& c, const report::Section& s) {
-  Grid g = MakeGrid(s);
-  const double top = c.y();
+  const Grid g = MakeGrid(s);
   if (g.categories.empty()) {
-    c.Text("No data", kAxis, kMarginX, top, kContentWidth);
+    c.Text("No data", kAxis, kMarginX, c.y(), kContentWidth);
     c.Advance(c.LineHeight(kAxis) + 4);
     return;
   }
   c.Need(kChartHeight);
-  const double chart_top = c.y();
-  const bool bars = s.chart != "line";
-  const double legend = Legend(c, s, chart_top);
-  Scale scale = NiceScale(g.min, g.max);
-
-  double tick_width = 0;
-  for (double v = scale.lo; v <= scale.hi + scale.step / 2; v += scale.step) {
-    tick_width = std::max(tick_width, c.Measure(TickText(v, scale.decimals), kAxis));
-  }
-  const double left = kMarginX + tick_width + 6, right = kMarginX + kContentWidth - 2;
-  const double n = static_cast<double>(g.categories.size());
-  const double slot = (right - left) / n;
-  CategoryLayout cats = LayoutCategories(c, g, slot);
-
-  // Value labels over bars: straight when they fit the bar, upright (rotated 90°) when a
-  // line of text fits, else none.
-  const double series = static_cast<double>(std::max<size_t>(1, s.series.size()));
-  const double bar = slot * 0.76 / series;
-  double label_width = 0;
-  if (bars) {
-    for (const auto& row : g.values) {
-      for (const auto& v : row) {
-        if (v) label_width = std::max(label_width, c.Measure(v->Format(g.label_places, true), kValueLabel));
-      }
-    }
-  }
-  const double label_h = c.LineHeight(kValueLabel);
-  enum { kNone, kStraight, kUpright } labels = !bars ? kNone
-                                               : label_width <= bar - 1 ? kStraight
-                                               : label_h <= bar - 0.5   ? kUpright
-                                                                        : kNone;
-  const double pad = labels == kStraight ? label_h + 2 : labels == kUpright ? label_width + 4 : 4;
-  const double plot_top = chart_top + legend + (g.max > 0 ? pad : 4);
-  const double plot_bottom = chart_top + kChartHeight - cats.height - (g.min < 0 ? pad : 0);
-  auto Y = [&](double v) {
-    return plot_bottom - (v - scale.lo) / (scale.hi - scale.lo) * (plot_bottom - plot_top);
-  };
-
-  // Gridlines and ticks.
-  const double axis_h = c.LineHeight(kAxis);
-  for (double v = scale.lo; v <= scale.hi + scale.step / 2; v += scale.step) {
-    c.Line(left, Y(v), right, Y(v), 0.4, kLightGrey);
-    c.Text(TickText(v, scale.decimals), kAxis, kMarginX, Y(v) - axis_h / 2, tick_width,
-           Align::kRight);
-  }
-  const double zero = Y(std::clamp(0.0, scale.lo, scale.hi));
-  c.Line(left, zero, right, zero, 0.8, kGrey);
-
-  // Categories.
-  const double cat_y = chart_top + kChartHeight - cats.height + 3 + (g.min < 0 ? 0 : 0);
-  for (size_t i = 0; i < g.categories.size(); i += cats.every) {
-    double center = left + slot * (static_cast<double>(i) + 0.5);
-    if (cats.rotated) {
-      c.RotatedText(g.categories[i], kCategory, center + 2, cat_y + 2, 45, true, cats.max_width);
-    } else {
-      c.Text(g.categories[i], kCategory, center - slot / 2, cat_y, slot, Align::kCenter);
-    }
-  }
-
-  // The series.
+  const double top = c.y();
+  const double legend = Legend(c, s, top);
+  CategoryLayout cats;
+  const Plot plot = LayOutPlot(c, s, g, top, legend, &cats);
+  Axes(c, g, plot, cats, top);
   for (size_t k = 0; k < g.values.size(); ++k) {
-    const Rgb color = kPalette[k % std::size(kPalette)];
-    std::optional<std::pair<double, double>> previous;
-    for (size_t i = 0; i < g.categories.size(); ++i) {
-      const auto& v = g.values[k][i];
-      if (!v) {
-        previous.reset();
-        continue;
-      }
-      double value = NumberValue(*v), y = Y(value);
-      double center = left + slot * (static_cast<double>(i) + 0.5);
-      if (bars) {
-        double x = center - slot * 0.38 + bar * static_cast<double>(k);
-        c.FillRect(x, std::min(y, zero), bar - 0.6, std::abs(zero - y), color);
-        std::string text = v->Format(g.label_places, true);
-        if (labels == kStraight) {
-          double ty = value >= 0 ? y - label_h - 1 : y + 1;
-          c.Text(text, kValueLabel, x - 4, ty, bar + 8, Align::kCenter);
-        } else if (labels == kUpright) {
-          double anchor_x = x + (bar - 0.6) / 2;
-          if (value >= 0) {
-            c.RotatedText(text, kValueLabel, anchor_x, y - 2, 90, false, label_width);
-          } else {
-            c.RotatedText(text, kValueLabel, anchor_x, y + 2, 90, true, label_width);
-          }
-        }
-      } else {
-        if (previous) c.Line(previous->first, previous->second, center, y, 1.6, color);
-        previous = {center, y};
-      }
-    }
-    if (!bars && c.drawing()) {  // markers over the line
-      for (size_t i = 0; i < g.categories.size(); ++i) {
-        if (!g.values[k][i]) continue;
-        double cx = left + slot * (static_cast<double>(i) + 0.5), cy = Y(NumberValue(*g.values[k][i]));
-        cairo_t* cr = c.cr();
-        cairo_new_path(cr);
-        cairo_arc(cr, cx, cy, 2.4, 0, 2 * M_PI);
-        cairo_set_source_rgb(cr, 1, 1, 1);
-        cairo_fill_preserve(cr);
-        cairo_set_source_rgb(cr, color.r, color.g, color.b);
-        cairo_set_line_width(cr, 1.2);
-        cairo_stroke(cr);
-      }
+    if (s.chart == "line") {
+      Line(c, g, plot, k);
+    } else {
+      Bars(c, g, plot, k);
     }
   }
   c.Advance(kChartHeight);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "render/cell_text.h"
 #include "render/sample_document.h"
 
@@ -48,6 +51,28 @@ TEST(RenderTest, CsvErrorsPassThrough) {
   absl::StatusOr<Rendered> r = Render(testing::SampleDocument(), Format::kCsv, "nope");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(r.status().message().find("nope"), std::string::npos);
+}
+
+TEST(RenderTest, ConcurrentRendersAgree) {
+  // Each thread gets Pango's per-thread font map and its own temporary workbook file.
+  const report::Document doc = testing::SampleDocument();
+  absl::StatusOr<Rendered> pdf = Render(doc, Format::kPdf);
+  ASSERT_TRUE(pdf.ok());
+  std::vector<std::string> pdfs(4);
+  std::vector<char> xlsx_ok(4, 0);  // not vector<bool>: threads write neighbouring bits
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      absl::StatusOr<Rendered> p = Render(doc, Format::kPdf);
+      if (p.ok()) pdfs[i] = std::move(p->bytes);
+      xlsx_ok[i] = Render(doc, Format::kXlsx).ok();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(pdfs[i] == pdf->bytes) << "thread " << i;
+    EXPECT_TRUE(xlsx_ok[i]) << "thread " << i;
+  }
 }
 
 TEST(CellTextTest, DisplayFormatsByColumnType) {

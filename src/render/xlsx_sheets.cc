@@ -93,8 +93,9 @@ void WriteTableSheet(const report::Section& t, lxw_worksheet* ws, const Formats&
     errors->Check(worksheet_set_column(ws, c, c, w, nullptr), "column width");
   }
   for (lxw_col_t c = 0; c < columns; ++c) {
-    WriteText(ws, 0, c, t.columns[c].label,
-              IsNumeric(t.columns[c].type) ? f.header_right : f.header, errors);
+    // Over numbers and dates (Excel right-aligns both) the label is right-aligned too.
+    bool right = IsNumeric(t.columns[c].type) || t.columns[c].type == report::ColumnType::kDate;
+    WriteText(ws, 0, c, t.columns[c].label, right ? f.header_right : f.header, errors);
   }
   // Before the rows: in constant_memory mode ranges over flushed rows are refused.
   worksheet_freeze_panes(ws, 1, 0);

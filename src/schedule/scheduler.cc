@@ -387,7 +387,7 @@ void ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
       }
     }
     if (s.format == "pdf") content_type = "application/pdf";
-    if (s.format == "csv") content_type = "text/csv; charset=utf-8";
+    if (s.format == "csv") content_type = "text/csv";  // the text part says UTF-8
     if (s.format == "excel") {
       content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     }
