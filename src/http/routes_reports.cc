@@ -162,8 +162,9 @@ Response FileResponse(std::string bytes, std::string content_type, const std::st
 void Export(const Services& s, Request& req, Responder respond) {
   std::optional<render::Format> format = render::ParseFormat(req.params["format"]);
   if (!format || req.params["format"] == "xlsx") {
-    return respond(ProblemResponse(
-        BadParameter("format", "must be pdf, excel or csv"), req.path));
+    Problem p = BadParameter("format", "must be pdf, excel or csv");
+    p.title = "Invalid path parameter";
+    return respond(ProblemResponse(p, req.path));
   }
   auto body = std::make_shared<Body>();
   if (auto problem = ParseBody(req,

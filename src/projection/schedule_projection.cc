@@ -34,8 +34,11 @@ bool ScheduleProjection::Apply(std::string_view event_json) {
     r.message_id = start->message_id;
     r.file = start->file;
     r.size = start->size;
-    r.report_position = start->report_position;
+    if (start->report_position != 0) r.report_position = start->report_position;
+    // A new attempt: the previous attempt's outcome no longer describes the run.
     r.next_attempt_at_micros = 0;
+    r.finished_at_micros = 0;
+    r.error.clear();
     int64_t& hw = b.high_water[start->schedule_id];
     hw = std::max(hw, start->due_at_micros);
     Retain(start->schedule_id);

@@ -248,7 +248,7 @@ void BuildPnl(const ReportRequest& r, Document* doc) {
       if (group != g) continue;
       // Contribution to profit: credit − debit for every account.
       int64_t a = -l.DebitBalance(code, p.first_day, p.end_day);
-      int64_t b = -l.DebitBalance(code, q.first_day, q.end_day);
+      int64_t b = compare ? -l.DebitBalance(code, q.first_day, q.end_day) : 0;
       if (a == 0 && b == 0) continue;
       std::string group_name = g == PnlGroup::kRevenue ? "Revenue"
                                : g == PnlGroup::kCogs  ? "Cost of goods sold"
@@ -493,7 +493,8 @@ void BuildTrialBalance(const ReportRequest& r, Document* doc) {
 // ar_aging
 
 void BuildArAging(const ReportRequest& r, Document* doc) {
-  const int64_t t = r.view.calendar.StartOf(r.period.end_day);
+  // As of the end of the period, or now for a period not over yet (like invoices_overdue).
+  const int64_t t = std::min(r.view.calendar.StartOf(r.period.end_day), r.now_micros);
   struct Row {
     std::array<int64_t, 5> buckets{};
     int64_t invoices = 0, overdue_invoices = 0;

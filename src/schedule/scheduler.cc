@@ -57,9 +57,13 @@ std::string Domain(std::string_view address) {
   return at == std::string_view::npos ? "readside.invalid" : std::string(address.substr(at + 1));
 }
 
-// The period a rule means for a run due at `due` in the tenant's calendar.
-std::string ResolvePeriod(std::string_view rule, int64_t due, projection::LocalCalendar cal) {
-  projection::DayNumber day = cal.DayOf(due);
+// The period a rule means for a run due at `due`: relative to the due instant's date in the
+// schedule's time zone (the date its cron expression speaks of), as a period of the tenant's
+// calendar ("previous_month" on 1 May at 00:30 Berlin is April, whatever the tenant's zone).
+std::string ResolvePeriod(std::string_view rule, int64_t due, const absl::TimeZone& zone) {
+  absl::CivilDay civil = absl::ToCivilDay(absl::FromUnixMicros(due), zone);
+  projection::DayNumber day = projection::DayNumberFromCivil(
+      static_cast<int>(civil.year()), civil.month(), civil.day());
   if (rule == "previous_month") {
     return projection::FormatPeriod(
         projection::PrevPeriod(projection::PeriodContaining(Granularity::kMonth, day)));
@@ -281,7 +285,7 @@ absl::Status ReportScheduler::AppendAndWait(std::string org, std::string event_i
   return absl::OkStatus();
 }
 
-void ReportScheduler::Skip(const ReportSchedule& s, int64_t due) {
+bool ReportScheduler::Skip(const ReportSchedule& s, int64_t due) {
   int64_t now = clock_->NowMicros();
   own_state::RunFinished r;
   r.run_id = own_state::RunIdOf(s.id, due);
@@ -295,10 +299,33 @@ void ReportScheduler::Skip(const ReportSchedule& s, int64_t due) {
   absl::Status st = AppendAndWait(s.organization_id, id, r.run_id,
                                   std::string(own_state::kReportRunFinishedType),
                                   own_state::EncodeRunFinished(r, id, now), now);
-  if (!st.ok()) spdlog::error("report run {}: recording the skip failed: {}", r.run_id, st.ToString());
+  if (!st.ok()) {
+    spdlog::error("report run {}: recording the skip failed: {}", r.run_id, st.ToString());
+    return false;
+  }
+  return true;
 }
 
-void ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
+void ReportScheduler::Abandon(const projection::RunRecord& run, const std::string& org) {
+  int64_t now = clock_->NowMicros();
+  own_state::RunFinished r;
+  r.run_id = run.run_id;
+  r.schedule_id = run.schedule_id;
+  r.organization_id = org;
+  r.due_at_micros = run.due_at_micros;
+  r.attempts = run.attempts;
+  r.status = RunStatus::kFailed;
+  r.error = "the schedule was deleted before the run finished";
+  r.size = run.size;
+  r.file = run.file;
+  r.finished_at_micros = now;
+  std::string id = DerivedUuid(r.run_id + "/abandoned");
+  absl::Status st = AppendAndWait(org, id, r.run_id, std::string(own_state::kReportRunFinishedType),
+                                  own_state::EncodeRunFinished(r, id, now), now);
+  if (!st.ok()) spdlog::error("report run {}: recording the abandon failed: {}", r.run_id, st.ToString());
+}
+
+bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
                           const std::string& existing_message_id, const std::string& existing_file,
                           int64_t first_started_at) {
   const std::string run_id = own_state::RunIdOf(s.id, due);
@@ -306,7 +333,7 @@ void ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
       existing_message_id.empty() ? MakeMessageId(run_id, Domain(options_.from)) : existing_message_id;
   int64_t now = clock_->NowMicros();
   auto finish = [&](RunStatus status, int attempts, std::string error, int64_t size,
-                    std::string file, int64_t next_at) {
+                    std::string file, int64_t next_at) -> bool {
     own_state::RunFinished r;
     r.run_id = run_id;
     r.schedule_id = s.id;
@@ -325,7 +352,11 @@ void ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
                                     std::string(own_state::kReportRunFinishedType),
                                     own_state::EncodeRunFinished(r, id, r.finished_at_micros),
                                     r.finished_at_micros);
-    if (!st.ok()) spdlog::error("report run {}: storing the outcome failed: {}", run_id, st.ToString());
+    if (!st.ok()) {
+      spdlog::error("report run {}: storing the outcome failed: {}", run_id, st.ToString());
+      return false;
+    }
+    return true;
   };
 
   if (transport_ != nullptr && !breaker_.Allow()) {
@@ -346,7 +377,8 @@ void ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
   }
   {
     std::shared_ptr<const projection::TenantView> view = ViewOf(projector_, s.organization_id);
-    period_text = ResolvePeriod(s.period, due, view->calendar);
+    absl::StatusOr<absl::TimeZone> zone = LoadIanaTimeZone(s.timezone);
+    period_text = ResolvePeriod(s.period, due, zone.ok() ? *zone : absl::UTCTimeZone());
     const report::TypeSpec* spec = nullptr;
     projection::Period p;
     std::vector<std::pair<std::string, std::string>> params;
@@ -383,7 +415,7 @@ void ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
       if (!written.ok()) {
         if (transport_ != nullptr) breaker_.RecordSuccess();
         spdlog::error("report run {}: writing the file failed: {}", run_id, written.ToString());
-        return;  // nothing stored: the due instant is still open and runs on the next pass
+        return false;  // nothing stored: the due instant is still open for the next pass
       }
     }
     if (s.format == "pdf") content_type = "application/pdf";
@@ -416,7 +448,7 @@ void ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
     if (!st.ok()) {
       if (transport_ != nullptr) breaker_.RecordSuccess();
       spdlog::error("report run {}: storing the intent failed: {}", run_id, st.ToString());
-      return;
+      return false;
     }
   }
   MaybeCrash("after_intent");
@@ -453,6 +485,7 @@ void ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
   if (sent.ok()) MaybeCrash("after_send");
 
   // 4. The outcome.
+  // (An intent is stored: even if the outcome cannot be, the run exists and is resumed.)
   const int64_t size = static_cast<int64_t>(bytes.size());
   if (sent.ok()) {
     finish(RunStatus::kSent, attempt, "", size, file, 0);
@@ -464,11 +497,18 @@ void ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
   } else {
     finish(RunStatus::kFailed, attempt, std::string(sent.message()), size, file, 0);
   }
+  return true;
 }
 
 int64_t ReportScheduler::PassTenant(const projection::TenantView& view, int64_t now) {
   int64_t next = INT64_MAX;
   const projection::ScheduleBook& book = *view.schedules;
+  for (const auto& [run_id, run] : book.runs) {
+    if ((run.status == RunStatus::kRunning || run.status == RunStatus::kRetrying) &&
+        book.deleted.contains(run.schedule_id) && !book.schedules.contains(run.schedule_id)) {
+      Abandon(run, view.settings.organization_id);
+    }
+  }
   for (const auto& [id, s] : book.schedules) {
     {
       absl::MutexLock lock(&mu_);
@@ -498,14 +538,20 @@ int64_t ReportScheduler::PassTenant(const projection::TenantView& view, int64_t 
       from = std::max(from, hw->second);
     }
     std::vector<int64_t> due = DueBetween(*cron, *tz, from, now, kMaxDuePerPass);
+    bool blocked = false;
     for (int64_t d : due) {
-      if (now - d > options_.catch_up_max_age_micros) {
-        Skip(s, d);
-      } else {
-        Run(s, d, 1, "", "", 0);
+      // In order: a due instant that could not be recorded stops the later ones (they
+      // would move the schedule's high-water mark past it).
+      bool recorded = now - d > options_.catch_up_max_age_micros ? Skip(s, d)
+                                                                  : Run(s, d, 1, "", "", 0);
+      if (!recorded) {
+        blocked = true;
+        break;
       }
     }
-    if (due.size() == kMaxDuePerPass) {
+    if (blocked) {
+      next = std::min(next, now + 1'000'000);
+    } else if (due.size() == kMaxDuePerPass) {
       next = now;  // more are due: go on at once
     } else {
       next = std::min(next, NextAfter(*cron, *tz, now));

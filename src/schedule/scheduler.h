@@ -42,7 +42,7 @@
 #include "schedule/smtp.h"
 
 namespace readside::store { class EventStore; }
-namespace readside::projection { class Projector; struct TenantView; }
+namespace readside::projection { class Projector; struct TenantView; struct RunRecord; }
 
 namespace readside::schedule {
 
@@ -106,9 +106,13 @@ class ReportScheduler {
   int64_t Pass();
   int64_t PassTenant(const projection::TenantView& view, int64_t now);
   // Runs attempt `attempt` of the run at `due` (an existing run when `message_id` is set).
-  void Run(const own_state::ReportSchedule& s, int64_t due, int attempt,
+  // False when nothing could be recorded (the store or the run file failed): the due
+  // instant stays open for the next pass.
+  bool Run(const own_state::ReportSchedule& s, int64_t due, int attempt,
            const std::string& message_id, const std::string& file, int64_t first_started_at);
-  void Skip(const own_state::ReportSchedule& s, int64_t due);
+  bool Skip(const own_state::ReportSchedule& s, int64_t due);
+  // Records the open run of a deleted schedule as failed.
+  void Abandon(const projection::RunRecord& run, const std::string& organization_id);
   // Appends one own event and waits until the projector applied it.
   absl::Status AppendAndWait(std::string org, std::string event_id, std::string entity_id,
                              std::string type, std::string json, int64_t timestamp);

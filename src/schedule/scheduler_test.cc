@@ -293,6 +293,8 @@ TEST_F(SchedulerTest, AnIntentWithoutOutcomeIsSentAgainWithTheSameMessageId) {
   store::AppendRequest append;
   append.events.push_back(std::move(e));
   ASSERT_TRUE(store_->Append(std::move(append)).ok());
+  // As on a restart, the scheduler starts once the read model holds the intent.
+  ASSERT_TRUE(WaitStatus(s, due, RunStatus::kRunning));
   clock_.Set(due + 5'000'000);
   StartScheduler();
   ASSERT_TRUE(WaitStatus(s, due, RunStatus::kSent));
