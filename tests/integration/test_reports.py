@@ -13,8 +13,6 @@ against a ledger computed by hand, and the same numbers read back from every exp
 - OtherTenants: an account created after its lines (unclassified, then reclassified),
   periods in the tenant's time zone, CSV cells starting with tab or CR.
 
-Tests named test_DEFECT_* fail on purpose: each documents an open defect (see docstring).
-
 Money in the JSON is parsed with decimal.Decimal (parse_float), so "5450.65" is compared
 exactly, and str() of the parsed number is the server's text (Decimal::ToString), which is
 what the CSV must hold.
@@ -1492,12 +1490,12 @@ class SimulatorStream(ServerTestCase):
                         self.assertEqual(len(os.listdir(png)), pages)
 
 
-    def test_DEFECT_pdf_cuts_kpi_values(self):
-        """DEFECT (open): src/render/pdf.cc KpiValue: a KPI tile is a quarter of the page
-        wide and the smallest size (bold 9.5 pt) still does not hold an amount of eight
-        digits with its currency, so the PDF shows "10,863,235.35 U…" (balance_sheet
-        2024-03: Total assets, Total equity, Liabilities and equity; trial_balance: Total
-        debits/credits). A number is never to be cut (the tables keep that promise)."""
+    def test_pdf_never_cuts_kpi_values(self):
+        """src/render/pdf.cc once set every KPI tile a quarter of the page wide, and its
+        smallest size (bold 9.5 pt) did not hold an amount of eight digits with its currency:
+        "10,863,235.35 U…" (balance_sheet 2024-03: Total assets, Total equity, Liabilities
+        and equity; trial_balance: Total debits/credits). Now fewer tiles go in a row when
+        the values need the room, and a number is never cut (as in the tables)."""
         cut = []
         for report, type_, _ in self.entries():
             for period in self.months():
