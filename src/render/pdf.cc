@@ -214,6 +214,17 @@ using pdf::Canvas;
 using pdf::kContentWidth;
 using pdf::kMarginX;
 
+// A parameter's name as a label like the other header fields: "compare" -> "Compare",
+// "as_of" -> "As of".
+std::string ParameterLabel(std::string name) {
+  for (char& ch : name) {
+    if (ch == '_') ch = ' ';
+  }
+  if (!name.empty() && name[0] >= 'a' && name[0] <= 'z')
+    name[0] = static_cast<char>(name[0] - 'a' + 'A');
+  return name;
+}
+
 // Title, then the parameters in two columns of "label  value".
 void DrawHeader(Canvas& c, const report::Document& doc) {
   static const pdf::TextStyle kTitle{"DejaVu Sans Bold 17", pdf::kBlack};
@@ -222,7 +233,7 @@ void DrawHeader(Canvas& c, const report::Document& doc) {
 
   std::vector<std::pair<std::string, std::string>> fields = {
       {"Report", doc.report}, {"Type", doc.type}, {"Period", doc.period}};
-  for (const auto& p : doc.parameters) fields.push_back(p);
+  for (const auto& [name, value] : doc.parameters) fields.push_back({ParameterLabel(name), value});
   fields.push_back({"Organization", doc.organization_id});
   fields.push_back({"Currency", doc.currency});
   fields.push_back({"Generated at", report::GeneratedAtText(doc)});

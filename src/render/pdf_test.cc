@@ -82,8 +82,8 @@ TEST_F(PdfTest, IsA4WithTitleParametersAndAFooterOnEveryPage) {
   const std::string& first = pages[0];
   EXPECT_TRUE(Has(first, "Sales performance"));
   for (const char* field : {"Report", "sales", "Type", "performance", "Period", "2024-Q1",
-                            "compare", "prev", "Organization", "acme-corp", "Currency", "EUR",
-                            "Generated at", "Store position", "123456"}) {
+                            "Compare", "prev", "Owner", "all", "Organization", "acme-corp",
+                            "Currency", "EUR", "Generated at", "Store position", "123456"}) {
     EXPECT_TRUE(Has(first, field)) << field;
   }
 }
