@@ -258,8 +258,8 @@ void DrawHeader(Canvas& c, const report::Document& doc) {
 // a row (and of the section) share a size.
 struct KpiLayout {
   size_t per_row = 1;
-  double width = 0;           // of a tile
-  std::string value_font;     // Pango description
+  double width = 0;        // of a tile
+  std::string value_font;  // Pango description
 };
 
 constexpr double kKpiGap = 8, kKpiTileHeight = 44, kKpiInset = 14;

@@ -146,8 +146,8 @@ struct Plot {
 };
 
 // Value labels over bars (not over bars of no height): straight when they fit the bar,
-// upright (rotated 90°) when a line of text fits, else none. Sets plot->labels and plot->label_width; returns the room they
-// need beyond the bars' ends.
+// upright (rotated 90°) when a line of text fits, else none. Sets plot->labels and
+// plot->label_width; returns the room they need beyond the bars' ends.
 double ChooseLabels(Canvas& c, const Grid& g, bool bars, Plot* plot) {
   if (!bars) return 4;
   bool any = false;
@@ -160,10 +160,10 @@ double ChooseLabels(Canvas& c, const Grid& g, bool bars, Plot* plot) {
     }
   }
   const double h = c.LineHeight(kValueLabel);
-  plot->labels = !any                               ? Labels::kNone
+  plot->labels = !any                                 ? Labels::kNone
                  : plot->label_width <= plot->bar - 1 ? Labels::kStraight
-                 : h <= plot->bar - 0.5             ? Labels::kUpright
-                                                    : Labels::kNone;
+                 : h <= plot->bar - 0.5               ? Labels::kUpright
+                                                      : Labels::kNone;
   return plot->labels == Labels::kStraight  ? h + 2
          : plot->labels == Labels::kUpright ? plot->label_width + 4
                                             : 4;

@@ -189,9 +189,9 @@ TableLayout LayOut(Canvas& c, const report::Section& t) {
     std::vector<double> narrow = natural;
     for (size_t i = 0; i < narrow.size(); ++i) {
       if (IsText(t.columns[i].type)) continue;
-      narrow[i] = std::max(floor[i], std::min(natural[i], TwoLineWidth(c, t.columns[i].label,
-                                                                       fonts.bold) +
-                                                             2 * kPad + 1));
+      narrow[i] = std::max(
+          floor[i],
+          std::min(natural[i], TwoLineWidth(c, t.columns[i].label, fonts.bold) + 2 * kPad + 1));
     }
     double spare = kContentWidth - std::accumulate(narrow.begin(), narrow.end(), 0.0);
     if (spare >= 0) {
