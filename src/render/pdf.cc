@@ -230,6 +230,15 @@ void DrawHeader(Canvas& c, const report::Document& doc) {
   static const pdf::TextStyle kTitle{"DejaVu Sans Bold 17", pdf::kBlack};
   c.Text(doc.title.empty() ? "Report" : doc.title, kTitle, kMarginX, c.y(), kContentWidth);
   c.Advance(c.LineHeight(kTitle) + 8);
+  if (doc.balanced && !*doc.balanced) {
+    // The one reason the header's "Balanced  no" is not enough: it must not be missed.
+    static const pdf::TextStyle kWarning{"DejaVu Sans Bold 9", {0.80, 0.24, 0.08}};
+    c.Text(
+        "Not balanced: assets differ from liabilities and equity, or lines are on unknown "
+        "accounts",
+        kWarning, kMarginX, c.y() - 3, kContentWidth);
+    c.Advance(c.LineHeight(kWarning) + 5);
+  }
 
   std::vector<std::pair<std::string, std::string>> fields = {
       {"Report", doc.report}, {"Type", doc.type}, {"Period", doc.period}};

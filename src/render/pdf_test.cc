@@ -228,6 +228,18 @@ TEST(PdfRenderTest, EmptyTableSaysNoRows) {
       << pages[0];
 }
 
+TEST(PdfRenderTest, UnbalancedDocumentShowsAWarningUnderTheTitle) {
+  report::Document doc = testing::SampleDocument();
+  doc.balanced = false;
+  std::vector<std::string> pages = PdfFile(doc).PageTexts();
+  ASSERT_FALSE(pages.empty());
+  EXPECT_TRUE(std::regex_search(pages[0], std::regex(R"(Sales performance\s+Not balanced: )")))
+      << pages[0];
+  EXPECT_TRUE(Has(pages[0], "Balanced")) << pages[0];
+  doc.balanced = true;
+  EXPECT_FALSE(Has(PdfFile(doc).PageTexts()[0], "Not balanced"));
+}
+
 TEST(PdfRenderTest, DocumentWithoutSectionsIsOnePage) {
   report::Document doc = testing::SampleDocument();
   doc.sections.clear();
