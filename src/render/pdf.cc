@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "render/cell_text.h"
@@ -213,15 +214,35 @@ using pdf::Canvas;
 using pdf::kContentWidth;
 using pdf::kMarginX;
 
+// A parameter's name as a label like the other header fields: "compare" -> "Compare",
+// "as_of" -> "As of".
+std::string ParameterLabel(std::string name) {
+  for (char& ch : name) {
+    if (ch == '_') ch = ' ';
+  }
+  if (!name.empty() && name[0] >= 'a' && name[0] <= 'z')
+    name[0] = static_cast<char>(name[0] - 'a' + 'A');
+  return name;
+}
+
 // Title, then the parameters in two columns of "label  value".
 void DrawHeader(Canvas& c, const report::Document& doc) {
   static const pdf::TextStyle kTitle{"DejaVu Sans Bold 17", pdf::kBlack};
   c.Text(doc.title.empty() ? "Report" : doc.title, kTitle, kMarginX, c.y(), kContentWidth);
   c.Advance(c.LineHeight(kTitle) + 8);
+  if (doc.balanced && !*doc.balanced) {
+    // The one reason the header's "Balanced  no" is not enough: it must not be missed.
+    static const pdf::TextStyle kWarning{"DejaVu Sans Bold 9", {0.80, 0.24, 0.08}};
+    c.Text(
+        "Not balanced: assets differ from liabilities and equity, or lines are on unknown "
+        "accounts",
+        kWarning, kMarginX, c.y() - 3, kContentWidth);
+    c.Advance(c.LineHeight(kWarning) + 5);
+  }
 
   std::vector<std::pair<std::string, std::string>> fields = {
       {"Report", doc.report}, {"Type", doc.type}, {"Period", doc.period}};
-  for (const auto& p : doc.parameters) fields.push_back(p);
+  for (const auto& [name, value] : doc.parameters) fields.push_back({ParameterLabel(name), value});
   fields.push_back({"Organization", doc.organization_id});
   fields.push_back({"Currency", doc.currency});
   fields.push_back({"Generated at", report::GeneratedAtText(doc)});
@@ -242,38 +263,81 @@ void DrawHeader(Canvas& c, const report::Document& doc) {
   c.Advance(4);
 }
 
-// A KPI value in the largest of three sizes that fits the tile (then cut with an ellipsis).
-void KpiValue(Canvas& c, const std::string& text, double x, double y, double width) {
-  static const pdf::TextStyle kSizes[] = {{"DejaVu Sans Bold 13", pdf::kBlack},
-                                          {"DejaVu Sans Bold 11", pdf::kBlack},
-                                          {"DejaVu Sans Bold 9.5", pdf::kBlack}};
-  for (const pdf::TextStyle& style : kSizes) {
-    if (&style == &kSizes[2] || c.Measure(text, style) <= width) {
-      double baseline_shift = c.LineHeight(kSizes[0]) - c.LineHeight(style);
-      c.Text(text, style, x, y + baseline_shift * 0.8, width);
-      return;
-    }
+// How KPI tiles are set: tiles per row and one value font for all of them, so the tiles of
+// a row (and of the section) share a size.
+struct KpiLayout {
+  size_t per_row = 1;
+  double width = 0;        // of a tile
+  std::string value_font;  // Pango description
+};
+
+constexpr double kKpiGap = 8, kKpiTileHeight = 44, kKpiInset = 14;
+
+// The most tiles per row (four at most) in which every value fits in one of the sizes 13,
+// 11, 9.5 pt (the largest that fits them all); with fewer tiles the labels have room too.
+// A value is never cut: when even one tile per row is too narrow at 9.5 pt, the size
+// shrinks to what fits.
+KpiLayout LayOutKpis(Canvas& c, const report::Section& s, const std::string& currency) {
+  static constexpr double kSizes[] = {13, 11, 9.5};
+  auto font = [](double size) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "DejaVu Sans Bold %.2f", size);
+    return std::string(buf);
+  };
+  std::vector<std::string> values;
+  for (const report::KpiItem& item : s.items) values.push_back(KpiText(item, currency));
+  // Widest value at 13 pt (widths scale with the size) and widest label.
+  const std::string f13 = font(kSizes[0]);
+  const pdf::TextStyle style13{f13.c_str(), pdf::kBlack};
+  double widest = 0, widest_label = 0;
+  for (const std::string& v : values) widest = std::max(widest, c.Measure(v, style13));
+  for (const report::KpiItem& item : s.items) {
+    widest_label = std::max(widest_label, c.Measure(item.label, pdf::kSmall));
   }
+  KpiLayout l;
+  const size_t most = std::min<size_t>(4, std::max<size_t>(1, s.items.size()));
+  for (size_t n = most; n >= 1; --n) {
+    l.per_row = n;
+    l.width = (kContentWidth - kKpiGap * static_cast<double>(n - 1)) / static_cast<double>(n);
+    const double inner = l.width - kKpiInset;
+    const bool labels_fit = widest_label <= inner;
+    for (double size : kSizes) {
+      // 0.5 pt to spare: the measuring and the drawing layout may round differently.
+      if (widest * size / kSizes[0] <= inner - 0.5 && (labels_fit || n == 1)) {
+        l.value_font = font(size);
+        return l;
+      }
+    }
+    if (n == 1) break;
+  }
+  // One tile per row and still too wide: whatever size fits.
+  const double inner = l.width - kKpiInset;
+  l.value_font = font(std::max(4.0, kSizes[0] * (inner - 0.5) / std::max(widest, 1.0) * 0.98));
+  return l;
 }
 
-// KPI tiles, up to four a row.
+// KPI tiles, up to four a row; fewer when the values need the room.
 void DrawKpis(Canvas& c, const report::Section& s, const std::string& currency) {
-  constexpr double kGap = 8, kTileHeight = 44;
-  const size_t per_row = std::min<size_t>(4, std::max<size_t>(1, s.items.size()));
-  const double w = (kContentWidth - kGap * static_cast<double>(per_row - 1)) /
-                   static_cast<double>(per_row);
-  pdf::SectionTitle(c, s.title, kTileHeight);
-  for (size_t i = 0; i < s.items.size(); i += per_row) {
-    c.Need(kTileHeight);
-    for (size_t k = 0; k < per_row && i + k < s.items.size(); ++k) {
+  const KpiLayout l = LayOutKpis(c, s, currency);
+  const pdf::TextStyle value_style{l.value_font.c_str(), pdf::kBlack};
+  static const pdf::TextStyle kLargest{"DejaVu Sans Bold 13", pdf::kBlack};
+  // Smaller values sit on the largest size's baseline.
+  const double baseline_shift = (c.LineHeight(kLargest) - c.LineHeight(value_style)) * 0.8;
+  const double w = l.width;
+  pdf::SectionTitle(c, s.title, kKpiTileHeight);
+  for (size_t i = 0; i < s.items.size(); i += l.per_row) {
+    c.Need(kKpiTileHeight);
+    for (size_t k = 0; k < l.per_row && i + k < s.items.size(); ++k) {
       const report::KpiItem& item = s.items[i + k];
-      double x = kMarginX + static_cast<double>(k) * (w + kGap);
-      c.FillRect(x, c.y(), w, kTileHeight, pdf::kStripe);
-      c.FillRect(x, c.y(), 2.5, kTileHeight, pdf::kPalette[0]);
-      c.Text(item.label, pdf::kSmall, x + 9, c.y() + 7, w - 14);
-      KpiValue(c, KpiText(item, currency), x + 9, c.y() + 19, w - 14);
+      double x = kMarginX + static_cast<double>(k) * (w + kKpiGap);
+      c.FillRect(x, c.y(), w, kKpiTileHeight, pdf::kStripe);
+      c.FillRect(x, c.y(), 2.5, kKpiTileHeight, pdf::kPalette[0]);
+      c.Text(item.label, pdf::kSmall, x + 9, c.y() + 7, w - kKpiInset);
+      // A little slack in the box: the value was measured to fit and is never to be cut.
+      c.Text(KpiText(item, currency), value_style, x + 9, c.y() + 19 + baseline_shift,
+             w - kKpiInset + 4);
     }
-    c.Advance(kTileHeight + kGap);
+    c.Advance(kKpiTileHeight + kKpiGap);
   }
   if (s.items.empty()) {
     c.Text("No figures", pdf::kSmall, kMarginX, c.y(), kContentWidth);

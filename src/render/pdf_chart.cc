@@ -145,22 +145,25 @@ struct Plot {
   double Center(size_t i) const { return left + slot * (static_cast<double>(i) + 0.5); }
 };
 
-// Value labels over bars: straight when they fit the bar, upright (rotated 90°) when a line
-// of text fits, else none. Sets plot->labels and plot->label_width; returns the room they
-// need beyond the bars' ends.
+// Value labels over bars (not over bars of no height): straight when they fit the bar,
+// upright (rotated 90°) when a line of text fits, else none. Sets plot->labels and
+// plot->label_width; returns the room they need beyond the bars' ends.
 double ChooseLabels(Canvas& c, const Grid& g, bool bars, Plot* plot) {
   if (!bars) return 4;
+  bool any = false;
   for (const auto& row : g.values) {
     for (const auto& v : row) {
-      if (!v) continue;
+      if (!v || NumberValue(*v) == 0) continue;  // a bar of no height has no label
+      any = true;
       plot->label_width =
           std::max(plot->label_width, c.Measure(v->Format(g.label_places, true), kValueLabel));
     }
   }
   const double h = c.LineHeight(kValueLabel);
-  plot->labels = plot->label_width <= plot->bar - 1 ? Labels::kStraight
-                 : h <= plot->bar - 0.5             ? Labels::kUpright
-                                                    : Labels::kNone;
+  plot->labels = !any                                 ? Labels::kNone
+                 : plot->label_width <= plot->bar - 1 ? Labels::kStraight
+                 : h <= plot->bar - 0.5               ? Labels::kUpright
+                                                      : Labels::kNone;
   return plot->labels == Labels::kStraight  ? h + 2
          : plot->labels == Labels::kUpright ? plot->label_width + 4
                                             : 4;
@@ -212,6 +215,7 @@ void Bars(Canvas& c, const Grid& g, const Plot& p, size_t k) {
     const double value = NumberValue(*v), y = p.Y(value);
     const double x = p.Center(i) - p.slot * 0.38 + p.bar * static_cast<double>(k);
     c.FillRect(x, std::min(y, p.zero), p.bar - 0.6, std::abs(p.zero - y), color);
+    if (value == 0) continue;  // nothing to label: the zero line says it
     const std::string text = v->Format(g.label_places, true);
     if (p.labels == Labels::kStraight) {
       c.Text(text, kValueLabel, x - 4, value >= 0 ? y - label_h - 1 : y + 1, p.bar + 8,

@@ -2,9 +2,10 @@
 // the header repeated on every page, a bold totals row.
 //
 // Numbers are never cut: number and date columns keep their natural width, header labels
-// wrap (up to three lines), text columns give way first (their cells end in an ellipsis),
-// and a table too wide even then is set in a smaller size (8.5, 7.5, 6.5 pt, then as small
-// as its numbers need to fit, down to 4 pt; only below that are numbers cut).
+// wrap (those of number and date columns to two lines before any text is cut, up to three
+// lines in all), text columns give way next (their cells end in an ellipsis), and a table
+// too wide even then is set in a smaller size (8.5, 7.5, 6.5 pt, then as small as its
+// numbers need to fit, down to 4 pt; only below that are numbers cut).
 #include <algorithm>
 #include <cstdio>
 #include <numeric>
@@ -70,6 +71,18 @@ double LongestWord(Canvas& c, const std::string& label, const TextStyle& style) 
     start = end + 1;
   }
   return widest;
+}
+
+// The narrowest width that holds `label` on at most two lines broken between words.
+double TwoLineWidth(Canvas& c, const std::string& label, const TextStyle& style) {
+  double best = c.Measure(label, style);
+  for (size_t space = label.find(' '); space != std::string::npos;
+       space = label.find(' ', space + 1)) {
+    std::string_view head = std::string_view(label).substr(0, space);
+    std::string_view tail = std::string_view(label).substr(space + 1);
+    best = std::min(best, std::max(c.Measure(head, style), c.Measure(tail, style)));
+  }
+  return best;
 }
 
 // Widths summing to the content width: the widest text columns are cut to a common cap
@@ -166,7 +179,39 @@ TableLayout LayOut(Canvas& c, const report::Section& t) {
     if (need > kContentWidth) try_size(std::max(kMinSize, smallest * kContentWidth / need * 0.98), 0);
   }
   const double total = std::accumulate(natural.begin(), natural.end(), 0.0);
-  l.widths = total <= kContentWidth ? Spread(t, natural) : Squeeze(natural, floor);
+  if (total <= kContentWidth) {
+    l.widths = Spread(t, natural);
+  } else {
+    // Too wide on one line: the long labels of number and date columns wrap to two lines
+    // before a text column is cut, and a header that does not have to wrap does not (the
+    // smallest savings given back first).
+    const TableFonts fonts = FontsOf(l);
+    std::vector<double> narrow = natural;
+    for (size_t i = 0; i < narrow.size(); ++i) {
+      if (IsText(t.columns[i].type)) continue;
+      narrow[i] = std::max(
+          floor[i],
+          std::min(natural[i], TwoLineWidth(c, t.columns[i].label, fonts.bold) + 2 * kPad + 1));
+    }
+    double spare = kContentWidth - std::accumulate(narrow.begin(), narrow.end(), 0.0);
+    if (spare >= 0) {
+      std::vector<size_t> order(narrow.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return natural[a] - narrow[a] < natural[b] - narrow[b];
+      });
+      for (size_t i : order) {
+        const double saved = natural[i] - narrow[i];
+        if (saved > 0 && saved <= spare) {
+          narrow[i] = natural[i];
+          spare -= saved;
+        }
+      }
+      l.widths = Spread(t, narrow);
+    } else {
+      l.widths = Squeeze(narrow, floor);
+    }
+  }
   l.row_height = c.LineHeight(FontsOf(l).body) + 5;
   l.header_height = HeaderHeight(c, t, l);
   return l;

@@ -82,8 +82,8 @@ TEST_F(PdfTest, IsA4WithTitleParametersAndAFooterOnEveryPage) {
   const std::string& first = pages[0];
   EXPECT_TRUE(Has(first, "Sales performance"));
   for (const char* field : {"Report", "sales", "Type", "performance", "Period", "2024-Q1",
-                            "compare", "prev", "Organization", "acme-corp", "Currency", "EUR",
-                            "Generated at", "Store position", "123456"}) {
+                            "Compare", "prev", "Owner", "all", "Organization", "acme-corp",
+                            "Currency", "EUR", "Generated at", "Store position", "123456"}) {
     EXPECT_TRUE(Has(first, field)) << field;
   }
 }
@@ -226,6 +226,18 @@ TEST(PdfRenderTest, EmptyTableSaysNoRows) {
   ASSERT_FALSE(pages.empty());
   EXPECT_TRUE(std::regex_search(pages[0], std::regex(R"(Owner\s+Note\s+First won\s+Deals\s+Won value\s+Share\s+No rows)")))
       << pages[0];
+}
+
+TEST(PdfRenderTest, UnbalancedDocumentShowsAWarningUnderTheTitle) {
+  report::Document doc = testing::SampleDocument();
+  doc.balanced = false;
+  std::vector<std::string> pages = PdfFile(doc).PageTexts();
+  ASSERT_FALSE(pages.empty());
+  EXPECT_TRUE(std::regex_search(pages[0], std::regex(R"(Sales performance\s+Not balanced: )")))
+      << pages[0];
+  EXPECT_TRUE(Has(pages[0], "Balanced")) << pages[0];
+  doc.balanced = true;
+  EXPECT_FALSE(Has(PdfFile(doc).PageTexts()[0], "Not balanced"));
 }
 
 TEST(PdfRenderTest, DocumentWithoutSectionsIsOnePage) {
