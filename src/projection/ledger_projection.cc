@@ -62,19 +62,26 @@ void LedgerProjection::Classify(const Account& a, DayNumber day, int64_t debit, 
 // and a financing inflow of 20.
 void LedgerProjection::EmitCashFlow(const std::vector<Line>& lines, DayNumber day, int sign,
                                     ModelBuilder& m) const {
-  std::array<const Account*, 64> found{};
-  std::vector<const Account*> many;
-  const Account** acc = found.data();
-  if (lines.size() > found.size()) {
-    many.resize(lines.size());
-    acc = many.data();
+  std::array<Resolved, 32> small;
+  std::vector<Resolved> large;
+  Resolved* r = small.data();
+  if (lines.size() > small.size()) {
+    large.resize(lines.size());
+    r = large.data();
   }
-  int64_t cash = 0;
-  bool has_cash = false;
   for (size_t i = 0; i < lines.size(); ++i) {
     auto it = accounts_.find(lines[i].code);
-    acc[i] = it == accounts_.end() ? nullptr : &it->second;
-    if (acc[i] != nullptr && acc[i]->cash) {
+    r[i] = {lines[i].debit, lines[i].credit, it == accounts_.end() ? nullptr : &it->second};
+  }
+  EmitResolvedCashFlow(r, lines.size(), day, sign, m);
+}
+
+void LedgerProjection::EmitResolvedCashFlow(const Resolved* lines, size_t n, DayNumber day,
+                                            int sign, ModelBuilder& m) {
+  int64_t cash = 0;
+  bool has_cash = false;
+  for (size_t i = 0; i < n; ++i) {
+    if (lines[i].account != nullptr && lines[i].account->cash) {
       has_cash = true;
       cash += lines[i].debit - lines[i].credit;
     }
@@ -84,36 +91,47 @@ void LedgerProjection::EmitCashFlow(const std::vector<Line>& lines, DayNumber da
   const __int128 total = inflow ? cash : -static_cast<__int128>(cash);
   // The counterpart lines and their weights (net amounts on the opposite side).
   struct Part {
-    size_t line;
+    const Account* account;
     __int128 weight, share, remainder;
   };
-  std::vector<Part> parts;
+  std::array<Part, 32> small;
+  std::vector<Part> large;
+  Part* parts = small.data();
+  if (n > small.size()) {
+    large.resize(n);
+    parts = large.data();
+  }
+  size_t count = 0;
   __int128 weights = 0;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (acc[i] != nullptr && acc[i]->cash) continue;
+  for (size_t i = 0; i < n; ++i) {
+    if (lines[i].account != nullptr && lines[i].account->cash) continue;
     __int128 net = static_cast<__int128>(lines[i].credit) - lines[i].debit;
     if (!inflow) net = -net;
     if (net <= 0) continue;
-    parts.push_back({i, net, 0, 0});
+    parts[count++] = {lines[i].account, net, 0, 0};
     weights += net;
   }
   if (weights == 0) return;  // cannot happen for a balanced transaction
   __int128 given = 0;
-  for (Part& p : parts) {
-    p.share = total * p.weight / weights;
-    p.remainder = total * p.weight % weights;
-    given += p.share;
+  for (size_t k = 0; k < count; ++k) {
+    parts[k].share = total * parts[k].weight / weights;
+    parts[k].remainder = total * parts[k].weight % weights;
+    given += parts[k].share;
   }
-  std::vector<size_t> order(parts.size());
-  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return parts[a].remainder > parts[b].remainder;
-  });
-  for (size_t k = 0; given < total; ++k, ++given) ++parts[order[k % order.size()]].share;
+  // The units left by rounding down go to the largest remainders, earlier lines first.
+  while (given < total) {
+    size_t best = 0;
+    for (size_t k = 1; k < count; ++k) {
+      if (parts[k].remainder > parts[best].remainder) best = k;
+    }
+    ++parts[best].share;
+    parts[best].remainder = -1;
+    ++given;
+  }
 
   std::array<int64_t, 4> amount{};
-  for (const Part& p : parts) {
-    const Account* a = acc[p.line];
+  for (size_t k = 0; k < count; ++k) {
+    const Account* a = parts[k].account;
     size_t activity = 3;
     if (a != nullptr) {
       switch (a->type) {
@@ -132,7 +150,7 @@ void LedgerProjection::EmitCashFlow(const std::vector<Line>& lines, DayNumber da
           break;
       }
     }
-    amount[activity] += static_cast<int64_t>(p.share);
+    amount[activity] += static_cast<int64_t>(parts[k].share);
   }
   for (size_t k = 0; k < amount.size(); ++k) {
     S series = inflow ? kActivitySeries[k].first : kActivitySeries[k].second;
@@ -197,15 +215,23 @@ void LedgerProjection::AccountCreated(const ApplyContext& c) {
 }
 
 void LedgerProjection::Posted(const ApplyContext& c) {
-  std::vector<Line> lines;
-  lines.reserve(c.e.ledger_lines.size());
+  const std::vector<event::LedgerLine>& in = c.e.ledger_lines;
+  std::array<Resolved, 32> small;
+  std::vector<Resolved> large;
+  Resolved* resolved = small.data();
+  if (in.size() > small.size()) {
+    large.resize(in.size());
+    resolved = large.data();
+  }
   bool unknown = false;
-  for (const event::LedgerLine& line : c.e.ledger_lines) {
+  for (size_t i = 0; i < in.size(); ++i) {
+    const event::LedgerLine& line = in[i];
     int64_t debit = line.debit.units(), credit = line.credit.units();
-    lines.push_back({line.account_code, debit, credit});
     c.m.AddKeyed(K::kLedgerDebitByAccount, line.account_code, c.day, debit);
     c.m.AddKeyed(K::kLedgerCreditByAccount, line.account_code, c.day, credit);
-    if (auto it = accounts_.find(line.account_code); it != accounts_.end()) {
+    auto it = accounts_.find(line.account_code);
+    resolved[i] = {debit, credit, it == accounts_.end() ? nullptr : &it->second};
+    if (it != accounts_.end()) {
       Classify(it->second, c.day, debit, credit, c.m);
       continue;
     }
@@ -219,11 +245,15 @@ void LedgerProjection::Posted(const ApplyContext& c) {
     c.m.Add(S::kUnclassifiedLines, c.day, 1);
     ++c.m.quality().unclassified_ledger_lines;
   }
-  EmitCashFlow(lines, c.day, 1, c.m);
+  EmitResolvedCashFlow(resolved, in.size(), c.day, 1, c.m);
   if (!unknown) return;
-  for (const Line& l : lines) {
-    if (accounts_.contains(l.code)) continue;
-    std::vector<uint64_t>& waiting = pending_by_code_[l.code];
+  // Kept until every account it names exists (the cash flow depends on all of them).
+  std::vector<Line> lines;
+  lines.reserve(in.size());
+  for (const event::LedgerLine& line : in) {
+    lines.push_back({line.account_code, line.debit.units(), line.credit.units()});
+    if (accounts_.contains(line.account_code)) continue;
+    std::vector<uint64_t>& waiting = pending_by_code_[line.account_code];
     if (waiting.empty() || waiting.back() != c.seq) waiting.push_back(c.seq);
   }
   pending_[c.seq] = PendingTransaction{c.day, std::move(lines)};

@@ -60,6 +60,13 @@ class LedgerProjection {
   // current chart.
   void EmitCashFlow(const std::vector<Line>& lines, DayNumber day, int sign,
                     ModelBuilder& m) const;
+  // The same over lines whose accounts are looked up (nullptr: not created yet).
+  struct Resolved {
+    int64_t debit = 0, credit = 0;
+    const Account* account = nullptr;
+  };
+  static void EmitResolvedCashFlow(const Resolved* lines, size_t n, DayNumber day, int sign,
+                                   ModelBuilder& m);
   bool HasUnknownAccount(const std::vector<Line>& lines) const;
   void AccountCreated(const ApplyContext& c);
   void Posted(const ApplyContext& c);

@@ -61,15 +61,15 @@ bool ScheduleProjection::Apply(std::string_view event_json) {
   return true;
 }
 
+// Run ids are "<schedule id>-<due unix seconds>" (own_state::RunIdOf): a schedule's runs are
+// one range of the map, oldest first (ten-digit seconds until 2286).
 void ScheduleProjection::Retain(const std::string& schedule_id) {
   ScheduleBook& b = *book_;
-  std::vector<std::pair<int64_t, std::string>> mine;
-  for (const auto& [id, run] : b.runs) {
-    if (run.schedule_id == schedule_id) mine.emplace_back(run.due_at_micros, id);
-  }
-  if (mine.size() <= kRunsKept) return;
-  std::sort(mine.begin(), mine.end());
-  for (size_t i = 0; i + kRunsKept < mine.size(); ++i) b.runs.erase(mine[i].second);
+  const std::string prefix = schedule_id + "-";
+  auto first = b.runs.lower_bound(prefix);
+  size_t count = 0;
+  for (auto it = first; it != b.runs.end() && it->first.starts_with(prefix); ++it) ++count;
+  for (; count > kRunsKept; --count) first = b.runs.erase(first);
 }
 
 namespace {

@@ -45,7 +45,7 @@ struct ScheduleBook {
 
 class ScheduleProjection {
  public:
-  static constexpr size_t kRunsKept = 500;
+  static constexpr size_t kRunsKept = 100;
 
   // Applies one stored readside.report.* event (its JSON). Returns false when it does not
   // decode (the caller logs it; nothing changes).

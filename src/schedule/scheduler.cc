@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 
 #include "absl/synchronization/notification.h"
 #include "common/time_util.h"
@@ -26,6 +28,7 @@ using projection::Granularity;
 
 constexpr size_t kMaxRecipients = 100;
 constexpr size_t kMaxSubject = 200;
+constexpr size_t kMaxSchedulesPerTenant = 100;
 constexpr size_t kMaxDuePerPass = 100;
 constexpr std::string_view kPeriodRules[] = {"previous_month", "current_month",
                                              "previous_quarter", "previous_year"};
@@ -175,9 +178,37 @@ void ReportScheduler::Create(ReportSchedule s, std::function<void(CreateReply)> 
       return done(Invalid(field, std::string(st.message())));
     }
   }
+  for (size_t i = 0; i < s.recipients.size(); ++i) {
+    for (size_t k = 0; k < i; ++k) {
+      if (s.recipients[k] == s.recipients[i]) {
+        return done(Invalid("recipients[" + std::to_string(i) + "]", "repeats recipients[" +
+                                                                     std::to_string(k) + "]"));
+      }
+    }
+  }
   if (s.subject.size() > kMaxSubject) return done(Invalid("subject", "is longer than 200 bytes"));
-  for (unsigned char c : s.subject) {
-    if (c < 0x20 || c == 0x7f) return done(Invalid("subject", "must not hold control characters"));
+  {
+    // The message's own rules (mime.h), so a schedule that is accepted can be delivered.
+    MailMessage probe;
+    probe.from = ValidateEmailAddress("from", options_.from).ok() ? options_.from
+                                                                 : "readside@localhost";
+    probe.to = s.recipients;
+    probe.subject = s.subject.empty() ? "x" : s.subject;
+    probe.message_id = "probe@readside.invalid";
+    absl::StatusOr<std::string> built = BuildMimeMessage(probe);
+    if (!built.ok()) {
+      std::string message(built.status().message());
+      std::string field = message.substr(0, message.find(':'));
+      if (field.rfind("to", 0) == 0) field = "recipients" + field.substr(2);
+      return done(Invalid(field, message));
+    }
+  }
+  if (view->schedules->schedules.size() >= kMaxSchedulesPerTenant) {
+    return done(Problem{.status = 409,
+                        .title = "Too many schedules",
+                        .detail = "an organization may have at most " +
+                                  std::to_string(kMaxSchedulesPerTenant) +
+                                  " report schedules; delete one first"});
   }
   s.id = event::NewUuid();
   s.created_at_micros = now;
@@ -260,7 +291,7 @@ absl::Status ReportScheduler::AppendAndWait(std::string org, std::string event_i
                                             std::string json, int64_t timestamp) {
   store::EventToStore e{.organization_id = std::move(org),
                         .event_id = std::move(event_id),
-                        .event_id_assigned = true,
+                        .event_id_assigned = false,  // derived: the store refuses a second copy
                         .entity_id = std::move(entity_id),
                         .event_type = std::move(type),
                         .timestamp_micros = timestamp};
@@ -271,6 +302,9 @@ absl::Status ReportScheduler::AppendAndWait(std::string org, std::string event_i
   if (!outcomes.ok()) return outcomes.status();
   // A duplicate or conflicting event id: the event was stored before; wait for that one.
   uint64_t position = outcomes->front().position;
+  uint64_t seen = written_.load();
+  while (seen < position && !written_.compare_exchange_weak(seen, position)) {
+  }
   auto reached = std::make_shared<std::atomic<bool>>(false);
   auto applied = std::make_shared<absl::Notification>();
   projector_->WhenApplied(position, std::chrono::seconds(30), [reached, applied](bool ok) {
@@ -346,8 +380,10 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
     r.file = std::move(file);
     r.finished_at_micros = clock_->NowMicros();
     r.next_attempt_at_micros = next_at;
+    // Unique per outcome: a breaker hold repeats the attempt count, not the next time.
     std::string id = DerivedUuid(run_id + "/finished/" + std::to_string(attempts) + "/" +
-                                 std::string(own_state::RunStatusName(status)));
+                                 std::string(own_state::RunStatusName(status)) + "/" +
+                                 std::to_string(next_at));
     absl::Status st = AppendAndWait(s.organization_id, id, run_id,
                                     std::string(own_state::kReportRunFinishedType),
                                     own_state::EncodeRunFinished(r, id, r.finished_at_micros),
@@ -475,7 +511,9 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
       breaker_.RecordSuccess();
     } else {
       sent = transport_->Send(s.recipients, *mime);
-      if (sent.ok()) {
+      // Only a server that cannot be reached or asks to retry counts against it; a refused
+      // recipient or message is that message's failure, not the server's.
+      if (sent.ok() || !IsTransientSendError(sent)) {
         breaker_.RecordSuccess();
       } else {
         breaker_.RecordFailure();
@@ -560,14 +598,43 @@ int64_t ReportScheduler::PassTenant(const projection::TenantView& view, int64_t 
   return next;
 }
 
+void ReportScheduler::PruneFiles(const std::string& org) {
+  if (options_.files_dir.empty()) return;
+  std::shared_ptr<const projection::TenantView> view = ViewOf(projector_, org);
+  const projection::ScheduleBook& book = *view->schedules;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.files_dir, ec)) {
+    std::string name = entry.path().filename().string();
+    // "<schedule id (36)>-<due seconds>-<file>"; only files of this tenant's schedules.
+    if (name.size() < 38 || name[36] != '-') continue;
+    std::string schedule_id = name.substr(0, 36);
+    if (!book.schedules.contains(schedule_id) && !book.deleted.contains(schedule_id)) continue;
+    size_t dash = name.find('-', 37);
+    if (dash == std::string::npos) continue;
+    std::string run_id = name.substr(0, dash);
+    if (book.runs.contains(run_id)) continue;
+    // Not in the history: dropped by the retention, or a leftover of a crash before its
+    // intent (then older than the schedule's high-water mark, never needed again).
+    auto hw = book.high_water.find(schedule_id);
+    int64_t due_seconds = std::strtoll(name.c_str() + 37, nullptr, 10);
+    if (hw == book.high_water.end() || due_seconds * 1'000'000 > hw->second) continue;
+    std::filesystem::remove(entry.path(), ec);
+  }
+}
+
 int64_t ReportScheduler::Pass() {
   int64_t now = clock_->NowMicros();
   if (!projector_->Ready()) return now + 100'000;
+  // Decide only on views holding every event this scheduler stored (an outcome applied late
+  // would otherwise look like a run still to send).
+  if (projector_->AppliedPosition() < written_.load()) return now + 20'000;
   std::shared_ptr<const projection::ModelSnapshot> snapshot = projector_->Current();
   int64_t next = INT64_MAX;
   for (const auto& [org, view] : snapshot->tenants) {
     if (view->schedules->schedules.empty()) continue;
+    uint64_t before = written_.load();
     next = std::min(next, PassTenant(*view, now));
+    if (written_.load() != before) PruneFiles(org);
   }
   return next;
 }

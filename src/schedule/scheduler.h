@@ -117,6 +117,8 @@ class ReportScheduler {
   absl::Status AppendAndWait(std::string org, std::string event_id, std::string entity_id,
                              std::string type, std::string json, int64_t timestamp);
   void MaybeCrash(std::string_view point);
+  // Removes run files of `org`'s schedules that the history no longer lists.
+  void PruneFiles(const std::string& org);
   bool StopOrWoken() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || woken_; }
   std::string FilePath(const std::string& file) const;
 
@@ -128,6 +130,7 @@ class ReportScheduler {
   const SchedulerOptions options_;
   CircuitBreaker breaker_;
 
+  std::atomic<uint64_t> written_{0};  // the highest position this scheduler stored
   mutable absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -327,6 +328,91 @@ TEST_F(SchedulerTest, ADueInstantRunsOnceAcrossRestarts) {
   EXPECT_FALSE(scheduler_->ReadRunFile("../events/CURRENT").ok());
 }
 
+TEST_F(SchedulerTest, TheHistoryKeepsTheLatestRunsAndTheirFilesOnly) {
+  StartScheduler(/*catch_up_hours=*/1000);
+  own_state::ReportSchedule s = Create("0 * * * *", "UTC");
+  clock_.Set(At("2024-03-30T23:00:00Z") + 110 * 3600'000'000LL);
+  scheduler_->Wake();
+  // 110 due instants, all sent; the read model keeps the latest 100.
+  for (int i = 0; i < 3000 && transport_.sent().size() < 110; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(transport_.sent().size(), 110u);
+  ASSERT_TRUE(WaitSettled(s.id, projection::ScheduleProjection::kRunsKept));
+  std::vector<projection::RunRecord> runs = Runs(s.id);
+  ASSERT_EQ(runs.size(), projection::ScheduleProjection::kRunsKept);
+  EXPECT_EQ(runs.front().due_at_micros, At("2024-03-31T10:00:00Z"));  // the 11th instant
+  // The next pass prunes the files of the dropped runs (one more instant to trigger it).
+  clock_.Advance(3600'000'000LL);
+  scheduler_->Wake();
+  std::set<std::string> kept;
+  for (int i = 0; i < 1000; ++i) {
+    kept.clear();
+    for (const auto& e : std::filesystem::directory_iterator(dir_ / "runs")) {
+      kept.insert(e.path().filename().string());
+    }
+    if (kept.size() == projection::ScheduleProjection::kRunsKept) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(kept.size(), projection::ScheduleProjection::kRunsKept);
+  for (const auto& [id, run] : Book()->runs) EXPECT_TRUE(kept.contains(run.file)) << run.file;
+}
+
+// While the circuit breaker is open a due retry is held: recorded as retrying with the
+// breaker's reason and a next time in the future, under an event id of its own (every stored
+// id of the run is unique: the store refuses a second copy of a derived id).
+TEST_F(SchedulerTest, ABreakerHoldIsRecordedUnderItsOwnEventId) {
+  StartScheduler();
+  own_state::ReportSchedule r = Create("0 0 * * *", "UTC");
+  std::vector<own_state::ReportSchedule> others;
+  for (int i = 0; i < 4; ++i) others.push_back(Create("1 0 * * *", "UTC"));
+  for (int i = 0; i < 5; ++i) transport_.FailNext(absl::UnavailableError("451 try later"));
+  const int64_t due = At("2024-03-31T00:00:00Z");
+  clock_.Set(due + 1'000'000);
+  scheduler_->Wake();
+  ASSERT_TRUE(WaitStatus(r, due, RunStatus::kRetrying));
+  clock_.Set(due + 60'500'000);  // the others fail at 00:01:00: five failures open the breaker
+  scheduler_->Wake();
+  for (auto& s : others) ASSERT_TRUE(WaitStatus(s, due + 60'000'000, RunStatus::kRetrying));
+  clock_.Set(due + 62'000'000);  // r's retry is due; the breaker is still open
+  scheduler_->Wake();
+  const std::string run_id = own_state::RunIdOf(r.id, due);
+  projection::RunRecord run;
+  for (int i = 0; i < 1000; ++i) {
+    run = Book()->runs.at(run_id);
+    if (run.error.find("circuit breaker") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(run.error.find("circuit breaker"), std::string::npos) << run.error;
+  EXPECT_GT(run.next_attempt_at_micros, clock_.NowMicros());
+  EXPECT_EQ(transport_.attempts().size(), 5u);  // r was not sent while held
+  auto page = store_->Query({.organization_id = "acme", .aggregate_id = run_id, .limit = 1000});
+  ASSERT_TRUE(page.ok());
+  std::map<std::string, int> ids;
+  for (const auto& e : page->events) ++ids[e.event_id];
+  EXPECT_GE(ids.size(), 3u);  // intent, retrying, held
+  for (const auto& [id, n] : ids) EXPECT_EQ(n, 1) << "event id " << id << " stored " << n << " times";
+}
+
+// A refused recipient (5xx) fails its own run only; it does not open the breaker that holds
+// everyone's deliveries.
+TEST_F(SchedulerTest, RefusedRecipientsDoNotOpenTheBreakerForEveryone) {
+  StartScheduler();
+  std::vector<own_state::ReportSchedule> bad;
+  for (int i = 0; i < 5; ++i) bad.push_back(Create("0 0 * * *", "UTC"));
+  for (int i = 0; i < 5; ++i) {
+    transport_.FailNext(absl::FailedPreconditionError("550 5.1.1 no such user"));
+  }
+  const int64_t due = At("2024-03-31T00:00:00Z");
+  clock_.Set(due + 1'000'000);
+  scheduler_->Wake();
+  for (auto& s : bad) ASSERT_TRUE(WaitStatus(s, due, RunStatus::kFailed));
+  own_state::ReportSchedule good = Create("1 0 * * *", "UTC");
+  clock_.Set(due + 60'500'000);
+  scheduler_->Wake();
+  ASSERT_TRUE(WaitStatus(good, due + 60'000'000, RunStatus::kSent));
+}
+
 TEST_F(SchedulerTest, BadSchedulesNameTheField) {
   StartScheduler();
   auto problem = [&](auto mutate) -> std::string {
@@ -363,6 +449,9 @@ TEST_F(SchedulerTest, BadSchedulesNameTheField) {
             "recipients[1]");
   EXPECT_EQ(problem([](auto& s) { s.subject = "a\r\nBcc: x@evil.com"; }), "subject");
   EXPECT_EQ(problem([](auto& s) { s.parameters = {{"compare", "sideways"}}; }), "compare");
+  EXPECT_EQ(problem([](auto& s) { s.subject = "Report\u0085Bcc: x@evil.com"; }), "subject");
+  EXPECT_EQ(problem([](auto& s) { s.recipients = {"a@example.com", "a@example.com"}; }),
+            "recipients[1]");
 }
 
 }  // namespace
