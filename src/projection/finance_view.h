@@ -30,6 +30,9 @@ struct ReceivableItem {
   int64_t created_micros = 0;
   int64_t amount = 0;       // Money units
   int64_t due_micros = 0;   // the instant it falls due (a date D: the end of D, UTC)
+  // A due date without a time: D as days since 1970-01-01; kNoDueDate for a date-time.
+  static constexpr int32_t kNoDueDate = INT32_MIN;
+  int32_t due_date = kNoDueDate;
   // Payments applied to it (stamped at or after its creation), in timestamp order:
   // (unix micros, Money units).
   std::vector<std::pair<int64_t, int64_t>> payments;

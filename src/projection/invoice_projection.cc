@@ -68,6 +68,8 @@ void InvoiceProjection::Created(const ApplyContext& c) {
   // A due date without a time falls due at the end of that day (UTC).
   const event::FieldValue& due = c.f(kDueDate);
   inv.due_micros = due.integer + (due.is_date ? kMicrosPerDay : 0);
+  inv.due_date = due.is_date ? static_cast<int32_t>(due.integer / kMicrosPerDay)  // D 00:00 UTC
+                             : ReceivableItem::kNoDueDate;
   inv.customer_id = c.f(kCustomer).text;
   Emit(inv, 1, c.m);
   UpdateBook(c.e.entity_id, inv);
@@ -102,6 +104,7 @@ void InvoiceProjection::UpdateBook(const std::string& id, Invoice& inv) {
   item.created_micros = inv.created_at.ts;
   item.amount = inv.amount;
   item.due_micros = inv.due_micros;
+  item.due_date = inv.due_date;
   item.payments.clear();
   for (const Payment& p : inv.payments) {
     if (!(p.at < inv.created_at)) item.payments.emplace_back(p.at.ts, p.amount);
@@ -146,6 +149,7 @@ void InvoiceProjection::Save(SnapshotWriter& w) const {
     w.I64(inv.amount);
     w.I64(inv.due_micros);
     w.Str(inv.customer_id);
+    w.I64(inv.due_date);
     w.U64(inv.payments.size());
     for (const Payment& p : inv.payments) {
       w.I64(p.at.ts);
@@ -165,6 +169,7 @@ bool InvoiceProjection::Load(SnapshotReader& r) {
     inv.amount = r.I64();
     inv.due_micros = r.I64();
     inv.customer_id = r.Str();
+    inv.due_date = static_cast<int32_t>(r.I64());
     if (inv.created) created.push_back(id);
     for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
       Payment p;

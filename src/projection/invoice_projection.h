@@ -42,6 +42,7 @@ class InvoiceProjection {
     When created_at;
     int64_t amount = 0;
     int64_t due_micros = 0;
+    int32_t due_date = ReceivableItem::kNoDueDate;  // D of a date-only due date
     std::string customer_id;
     std::vector<Payment> payments;  // sorted by `at`
     int64_t slot = -1;  // its index in the receivables book, once created

@@ -501,11 +501,20 @@ void BuildArAging(const ReportRequest& r, Document* doc) {
     int64_t total() const { return buckets[0] + buckets[1] + buckets[2] + buckets[3] + buckets[4]; }
   };
   std::map<std::string, Row, std::less<>> customers;
+  projection::LocalCalendar calendar = r.view.calendar;
+  const projection::DayNumber as_of_day = calendar.DayOf(t - 1);  // the last local day counted
   r.view.receivables->ForEach([&](const projection::ReceivableItem& item) {
     int64_t open = item.OpenBefore(t);
     if (open == 0) return;
-    int64_t days = 0;  // days past due, rounded up: overdue by an hour is 1 day
-    if (t > item.due_micros) days = (t - item.due_micros + kMicrosPerDay - 1) / kMicrosPerDay;
+    int64_t days = 0;
+    if (item.due_date != projection::ReceivableItem::kNoDueDate) {
+      // A due date: calendar days from it to the as-of date, in the tenant's calendar (due
+      // on the 31st, as of the 31st: current, whatever the zone).
+      days = std::max<int64_t>(0, int64_t{as_of_day} - item.due_date);
+    } else if (t > item.due_micros) {
+      // A due instant: days past it, rounded up (overdue by an hour is 1 day).
+      days = (t - item.due_micros + kMicrosPerDay - 1) / kMicrosPerDay;
+    }
     size_t bucket = days == 0 ? 0 : days <= 30 ? 1 : days <= 60 ? 2 : days <= 90 ? 3 : 4;
     Row& row = customers[item.customer_id];
     row.buckets[bucket] += open;

@@ -400,6 +400,24 @@ TEST(FinancialReportsTest, StatementsAreTheSameAfterASnapshotRoundTrip) {
   EXPECT_EQ(cf.Find("activities")->rows.size(), 3u);
 }
 
+TEST(FinancialReportsTest, ArAgingCountsDueDatesInTheTenantsCalendar) {
+  // New York (UTC−4 in spring): March ends at 2024-04-01T04:00Z.
+  TestTenant t("acme", "America/New_York");
+  Invoice(t, "inv1", "cu-a", "2024-03-01T15:00:00Z", "100", "2024-03-31");  // due the last day
+  Invoice(t, "inv2", "cu-a", "2024-02-01T15:00:00Z", "200", "2024-03-01");  // 30 days before
+  Invoice(t, "inv3", "cu-b", "2024-03-01T15:00:00Z", "300", "2024-03-31T20:00:00Z");  // instant
+  Document d = t.Run("financial", "ar_aging", "2024-03");
+  const Section* s = d.Find("customers");
+  EXPECT_EQ(Text(CellOf(*s, "cu-a", "current")), "100");
+  EXPECT_EQ(Text(CellOf(*s, "cu-a", "d1_30")), "200");
+  EXPECT_EQ(Text(CellOf(*s, "cu-a", "d31_60")), "0");
+  EXPECT_EQ(Text(CellOf(*s, "cu-b", "d1_30")), "300");  // 8 hours past its instant: 1 day
+  // For the current period the aging is as of now: on 2024-03-15 inv2 is 14 days past due.
+  Document mid = t.Run("financial", "ar_aging", "2024-03", {}, "2024-03-15T17:00:00Z");
+  EXPECT_EQ(Text(CellOf(*mid.Find("customers"), "cu-a", "d1_30")), "200");
+  EXPECT_EQ(Text(CellOf(*mid.Find("customers"), "cu-a", "current")), "100");
+}
+
 // ---------------------------------------------------------------------------------------
 // Identities on streams nobody computed by hand.
 
