@@ -22,7 +22,7 @@ struct Block {
 };
 
 struct Sealed {
-  std::vector<Fact> facts;  // Σ per (key, day), sorted by (key, day), zeros dropped
+  std::vector<Fact> facts;  // Σ per (key, day) in order of first appearance, zeros dropped
   DayNumber min_day = 0, max_day = 0;
   std::vector<std::pair<uint32_t, Wide>> totals;  // per key with a non-zero total
 };
@@ -44,29 +44,6 @@ int64_t Clamp(Wide v) {
   if (v > std::numeric_limits<int64_t>::max()) return std::numeric_limits<int64_t>::max();
   if (v < std::numeric_limits<int64_t>::min()) return std::numeric_limits<int64_t>::min();
   return static_cast<int64_t>(v);
-}
-
-// Sorts `facts` by (key, day) and sums equal pairs, dropping zeros.
-std::vector<Fact> Summed(std::vector<Fact> facts) {
-  std::sort(facts.begin(), facts.end(), [](const Fact& a, const Fact& b) {
-    return std::tie(a.key, a.day) < std::tie(b.key, b.day);
-  });
-  std::vector<Fact> out;
-  for (size_t i = 0; i < facts.size();) {
-    Wide sum = 0;
-    size_t j = i;
-    for (; j < facts.size() && facts[j].key == facts[i].key && facts[j].day == facts[i].day; ++j) {
-      sum += facts[j].delta;
-    }
-    // A (key, day) sum beyond int64 is split so that the sum stays exact.
-    while (sum != 0) {
-      int64_t part = Clamp(sum);
-      out.push_back({facts[i].key, facts[i].day, part});
-      sum -= part;
-    }
-    i = j;
-  }
-  return out;
 }
 
 }  // namespace
@@ -141,21 +118,41 @@ void FactTable::Add(std::string_view key, DayNumber day, int64_t delta) {
 }
 
 // Replaces the full tail by its summed segment and starts a new block (views that read the
-// old block keep it).
+// old block keep it). O(facts + keys): a hash per fact, no sort.
 void FactTable::Seal() {
+  absl::flat_hash_map<uint64_t, uint32_t> where;  // (key, day) → index in `sums`
+  where.reserve(tail_size_);
+  struct Sum {
+    uint32_t key;
+    DayNumber day;
+    Wide value;
+  };
+  std::vector<Sum> sums;
+  for (uint32_t i = 0; i < tail_size_; ++i) {
+    const Fact& f = tail_->facts[i];
+    uint64_t key_day = (uint64_t{f.key} << 32) | static_cast<uint32_t>(f.day);
+    auto [it, fresh] = where.try_emplace(key_day, static_cast<uint32_t>(sums.size()));
+    if (fresh) sums.push_back({f.key, f.day, 0});
+    sums[it->second].value += f.delta;
+  }
   auto segment = std::make_shared<Sealed>();
-  segment->facts = Summed(std::vector<Fact>(tail_->facts.get(), tail_->facts.get() + tail_size_));
-  if (!segment->facts.empty()) {
-    segment->min_day = segment->max_day = segment->facts.front().day;
-    for (const Fact& f : segment->facts) {
-      segment->min_day = std::min(segment->min_day, f.day);
-      segment->max_day = std::max(segment->max_day, f.day);
-      if (segment->totals.empty() || segment->totals.back().first != f.key) {
-        segment->totals.emplace_back(f.key, 0);
-      }
-      segment->totals.back().second += f.delta;
+  std::vector<Wide> totals(keys_->size());
+  for (const Sum& sum : sums) {
+    if (sum.value == 0) continue;
+    if (segment->facts.empty()) segment->min_day = segment->max_day = sum.day;
+    segment->min_day = std::min(segment->min_day, sum.day);
+    segment->max_day = std::max(segment->max_day, sum.day);
+    totals[sum.key] += sum.value;
+    for (Wide rest = sum.value; rest != 0;) {  // a sum beyond int64 in exact parts
+      int64_t part = Clamp(rest);
+      segment->facts.push_back({sum.key, sum.day, part});
+      rest -= part;
     }
-    std::erase_if(segment->totals, [](const auto& t) { return t.second == 0; });
+  }
+  for (uint32_t key = 0; key < totals.size(); ++key) {
+    if (totals[key] != 0) segment->totals.emplace_back(key, totals[key]);
+  }
+  if (!segment->facts.empty()) {
     if (!Exclusive(sealed_)) {
       sealed_ = std::make_shared<std::vector<std::shared_ptr<const Sealed>>>(*sealed_);
     }

@@ -11,8 +11,8 @@
 // straddle the range's ends + keys), meant for report requests, not per-event work.
 //
 // Storage: facts (key, day, delta) are appended to a fixed-capacity block; a full block is
-// sealed: its facts summed per (key, day), sorted, with the block's day range and per-key
-// totals, so a range that covers the whole block takes the totals without scanning.
+// sealed: its facts summed per (key, day), with the block's day range and per-key totals, so a
+// range that covers the whole block takes the totals without scanning.
 // Sums are exact (128-bit) and clamped to the int64 range when returned (a (key, day) value
 // beyond it is clamped in ForEachKeyDay and so in snapshots).
 //
@@ -79,7 +79,7 @@ class FactTable {
   FactTable& operator=(FactTable&&) noexcept;
 
   // Adds `delta` to (key, day). A delta of 0 is a no-op. O(1) amortized: a hash lookup of
-  // the key and an append (plus a sort of the block when it fills up, every few thousand).
+  // the key and an append (plus summing the block when it fills up, every few thousand).
   void Add(std::string_view key, DayNumber day, int64_t delta);
 
   // The current state, shared with the writer until its next write. O(1).
