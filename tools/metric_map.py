@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The "Where each metric comes from" table of docs/read-models.md: every metric the query
 layer serves (src/query/metric_table.cc, and data_quality from src/query/analytics.cc), the
-series it reads, and the projection lines that write each series.
+series it reads, and the projection lines that write each series; then every fact table the
+reports read (projection/series.h `enum F`, docs/reports-operational.md) and its writers.
 
   python3 tools/metric_map.py           print the table
   python3 tools/metric_map.py --write   rewrite it in docs/read-models.md
@@ -134,6 +135,20 @@ def check_series_h(where):
         raise SystemExit("metric_map: found no writer comments in series.h")
 
 
+def fact_rows():
+    """The fact tables of series.h (per-entity breakdowns the reports read), each under the
+    section of the projection writing it."""
+    text = read("src/projection/series.h")
+    enum = text[text.index("enum class F"):]
+    enum = enum[:enum.index("kCount")]
+    sections = {"CrmProjection": "crm", "HrmProjection": "hrm",
+                "InventoryProjection": "inventory", "ProjectsProjection": "projects"}
+    rows = []
+    for name, writer in re.findall(r"^\s*(k[A-Z]\w*),\s*//\s*(\w+Projection)", enum, re.M):
+        rows.append((sections.get(writer, writer), f"reports: {name}", [f"F::{name}"]))
+    return rows
+
+
 def link(path, line):
     return f"[{os.path.basename(path)}:{line}](../{path}#L{line})"
 
@@ -142,10 +157,11 @@ def table():
     where = writers()
     check_series_h(where)
     lines = ["| section | metric | series read | written at |", "|---|---|---|---|"]
-    for section, metric, series in metric_rows() + quality_rows():
+    for section, metric, series in metric_rows() + quality_rows() + fact_rows():
         names, sites = [], []
         for s in series:
-            names.append(f"`{s.split('::')[-1]}`" + (" (keyed)" if s.startswith("K::") else ""))
+            kind = {"K": " (keyed)", "F": " (fact table)"}.get(s.split("::")[0], "")
+            names.append(f"`{s.split('::')[-1]}`" + kind)
             found = where.get(s)
             if not found:
                 raise SystemExit(f"metric_map: no projection line writes {s} ({metric})")
