@@ -49,7 +49,10 @@ void HrmProjection::CheckedIn(const ApplyContext& c) {
   CheckIn in{{c.ts(), c.seq}, c.day, c.f(kCheckedInAt).integer > c.f(kScheduledStart).integer};
   c.m.Add(S::kAttendanceCheckins, c.day, 1);
   if (in.late) c.m.Add(S::kLateArrivals, c.day, 1);
-  Attendee& a = attendees_[c.f(kCheckinEmployee).text];
+  const std::string& employee = c.f(kCheckinEmployee).text;
+  c.m.AddFact(F::kCheckinsByEmployee, employee, c.day, 1);
+  if (in.late) c.m.AddFact(F::kLateArrivalsByEmployee, employee, c.day, 1);
+  Attendee& a = attendees_[employee];
   const std::string& department = DepartmentAt(a, in.at);
   c.m.AddFact(F::kCheckinsByDepartment, department, c.day, 1);
   if (in.late) c.m.AddFact(F::kLateArrivalsByDepartment, department, c.day, 1);

@@ -159,7 +159,8 @@ constexpr std::pair<F, std::string_view> kFactNames[] = {
     RS_FACT(kActivitiesByOwner),        RS_FACT(kLeadsBySource),
     RS_FACT(kLeadsConvertedBySource),   RS_FACT(kHiresByDepartment),
     RS_FACT(kTerminationsByDepartment), RS_FACT(kCheckinsByDepartment),
-    RS_FACT(kLateArrivalsByDepartment), RS_FACT(kLeaveRequestsByType),
+    RS_FACT(kLateArrivalsByDepartment), RS_FACT(kCheckinsByEmployee),
+    RS_FACT(kLateArrivalsByEmployee),   RS_FACT(kLeaveRequestsByType),
     RS_FACT(kLeaveApprovedByType),      RS_FACT(kLeavePendingByType),
     RS_FACT(kLeaveDaysApprovedByType),  RS_FACT(kUnitsByProductWarehouse),
     RS_FACT(kStockValueByProduct),      RS_FACT(kLowStockByProduct),
@@ -1279,6 +1280,8 @@ TEST_F(ProjectionPropertyTest, KeyedFamiliesAddUpToTheirMetricSeries) {
       {F::kTerminationsByDepartment, S::kTerminations},
       {F::kCheckinsByDepartment, S::kAttendanceCheckins},
       {F::kLateArrivalsByDepartment, S::kLateArrivals},
+      {F::kCheckinsByEmployee, S::kAttendanceCheckins},
+      {F::kLateArrivalsByEmployee, S::kLateArrivals},
       {F::kLeaveRequestsByType, S::kLeaveRequests},
       {F::kLeaveApprovedByType, S::kLeaveApproved},
       {F::kLeavePendingByType, S::kLeavePending},
@@ -1477,6 +1480,8 @@ TEST_F(ProjectionPropertyTest, EntityFamiliesEqualAnOracleOfTheStream) {
     }
     std::map<std::string, int64_t> checkins_by_department;
     for (const auto& [id, emp] : t.employees) {
+      EXPECT_EQ(total(F::kCheckinsByEmployee, id), static_cast<int64_t>(emp.checkins.size()))
+          << org << " " << id;
       for (const When& in : emp.checkins) {
         const std::string* department = nullptr;  // the latest-arrived one stamped before
         uint64_t seq = 0;

@@ -129,6 +129,8 @@ enum class F : uint8_t {
   kTerminationsByDepartment,  // HrmProjection; flow, by the department when terminated
   kCheckinsByDepartment,      // HrmProjection; flow, by the department at the check-in
   kLateArrivalsByDepartment,  // HrmProjection; flow, by the department at the check-in
+  kCheckinsByEmployee,        // HrmProjection; flow, by payload employee_id
+  kLateArrivalsByEmployee,    // HrmProjection; flow, by payload employee_id
   kLeaveRequestsByType,       // HrmProjection; flow
   kLeaveApprovedByType,       // HrmProjection; flow, by the request's leave_type
   kLeavePendingByType,        // HrmProjection; stock

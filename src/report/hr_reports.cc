@@ -84,6 +84,27 @@ void BuildHrAttendance(const ReportRequest& r, Document* doc) {
   t.totals = {TextCell("Total"), CountCell(checkins), CountCell(late), PercentCell(late, checkins),
               CountCell(Total(staff))};
   doc->sections.push_back(std::move(t));
+
+  // Per employee id (named when known, with the current department); by late arrivals.
+  KeySums by_employee = FlowByKey(v, F::kCheckinsByEmployee, p);
+  KeySums late_by_employee = FlowByKey(v, F::kLateArrivalsByEmployee, p);
+  Section e = TableSection(
+      "employees", "Attendance by employee",
+      {Col("employee", "Employee", ColumnType::kString), Col("name", "Name", ColumnType::kString),
+       Col("department", "Department (current)", ColumnType::kString),
+       Col("late", "Late arrivals", ColumnType::kInteger),
+       Col("checkins", "Check-ins", ColumnType::kInteger),
+       Col("late_rate", "Late rate", ColumnType::kPercent)});
+  for (const KeyRow& x : RowsByValue({&late_by_employee, &by_employee})) {
+    auto info = v.employees->find(x.key);
+    bool known = info != v.employees->end();
+    e.rows.push_back({TextCell(x.key), TextCell(known ? info->second.name : ""),
+                      TextCell(known ? info->second.department : ""), CountCell(x.values[0]),
+                      CountCell(x.values[1]), PercentCell(x.values[0], x.values[1])});
+  }
+  e.totals = {TextCell("Total"),          Cell{}, Cell{}, CountCell(late), CountCell(checkins),
+              PercentCell(late, checkins)};
+  doc->sections.push_back(std::move(e));
   doc->sections.push_back(MonthlyTrend("trend", "Check-ins and late arrivals by month", p,
                                        {FlowTrend(r, "Check-ins", S::kAttendanceCheckins),
                                         FlowTrend(r, "Late arrivals", S::kLateArrivals)}));

@@ -51,7 +51,8 @@ void AppendOperationalTypes(std::vector<TypeSpec>* catalog) {
        "attendance",
        "Attendance",
        "Check-ins, late arrivals and late rate by department (the employee's department at "
-       "each check-in), average attendance; check-ins and late arrivals by month.",
+       "each check-in) and by employee, average attendance; check-ins and late arrivals by "
+       "month.",
        Section::kHrm,
        {},
        &BuildHrAttendance},

@@ -241,6 +241,12 @@ TEST(OperationalReportsTest, HrAttendance) {
                                              {"Ops", "1", "0", "0", "1"},
                                              {"(no department)", "1", "0", "0", "0"}}));
   EXPECT_EQ(Totals(doc, "departments"), (Row{"Total", "6", "3", "50", "3"}));
+  // By late arrivals, then check-ins; names and departments are the current ones.
+  EXPECT_EQ(Rows(doc, "employees"), (Table{{"emp-1", "Anna Müller", "Sales", "1", "2", "50"},
+                                           {"emp-2", "Bo", "Ops", "1", "2", "50"},
+                                           {"emp-3", "Chen", "Eng", "1", "1", "100"},
+                                           {"emp-9", "", "", "0", "1", "0"}}));
+  EXPECT_EQ(Totals(doc, "employees"), (Row{"Total", "", "", "3", "6", "50"}));
   EXPECT_EQ(Point(doc, "trend", "Check-ins", "2024-02"), "1");
   EXPECT_EQ(Point(doc, "trend", "Late arrivals", "2024-03"), "3");
 }
