@@ -144,6 +144,31 @@ read -r disk_ready disk_accept disk_restart disk_events < <(python3 -c "
 import json; d=json.load(open('$OUT/disk_full.json'))
 print(d.get('ready_s', 'n/a'), d.get('accept_s', 'n/a'), d.get('restart_s', 'n/a'), d.get('events_per_round', 'n/a'))")
 
+echo "== report exports: CSV/XLSX of 100,000 rows, a 20-page PDF; LibreOffice headless on the same CSV"
+python3 bench/render_peer.py --build $BUILD --reps "$REPS" --out $OUT/render > $OUT/render.json
+cat $OUT/render.json
+read -r rc_ms rc_rss rx_ms rx_rss rxc_ms rxc_rss rp_ms rp_rss rp_pages r_doc_mb lo_x_ms lo_x_rss lo_p_ms lo_p_rss \
+  lo_p_pages lo_start lo_cold ratio_x ratio_p < <(python3 -c "
+import json; d=json.load(open('$OUT/render.json')); o=d['ours']; s=d['soffice']
+print(o['csv']['median_ms'], o['csv']['peak_rss_mb'], o['xlsx']['median_ms'], o['xlsx']['peak_rss_mb'],
+      o['xlsx_constant_memory']['median_ms'], o['xlsx_constant_memory']['peak_rss_mb'],
+      o['pdf']['median_ms'], o['pdf']['peak_rss_mb'], o['pdf']['pages'], o['xlsx']['doc_rss_mb'],
+      s['xlsx']['median_ms'], s['xlsx']['peak_rss_mb'], s['pdf']['median_ms'], s['pdf']['peak_rss_mb'],
+      s['pdf']['pages'], s['startup_ms'], s['cold_start_pdf_s'], d['ratio_xlsx'], d['ratio_pdf'])")
+
+echo "== report documents: JSON financial statements over a year of a busy tenant"
+$BUILD/bench/report_bench --benchmark_repetitions=$REPS --benchmark_format=json > $OUT/report.json
+read -r rep_events pnl_p50 pnl_p99 bs_p50 bs_p99 cf_p99 ar_p50 ar_p99 < <(python3 -c "
+import json, statistics
+d=json.load(open('$OUT/report.json'))['benchmarks']
+def med(name, key):
+    return statistics.median(b[key] for b in d if b['name'].startswith(name) and b.get('run_type')=='iteration')
+print(int(med('BM_PnlYearJson','events')),
+      round(med('BM_PnlYearJson','p50_us')/1000,3), round(med('BM_PnlYearJson','p99_us')/1000,3),
+      round(med('BM_BalanceSheetYearEndJson','p50_us')/1000,3), round(med('BM_BalanceSheetYearEndJson','p99_us')/1000,3),
+      round(med('BM_CashFlowYearJson','p99_us')/1000,3),
+      round(med('BM_ArAgingYearEndJson','p50_us')/1000,2), round(med('BM_ArAgingYearEndJson','p99_us')/1000,2))")
+
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 ratio=$(python3 -c "print(f'{$ingest_eps/$pg_eps:.2f}')")
 cat > bench/RESULTS.md <<MD
@@ -169,6 +194,10 @@ malformed lines or duplicates).
 | direct-query baseline: the dashboard numbers by SQL over the raw events | $dash_rps req/s | | PostgreSQL 15 + pgbench, best of 2/4/8 clients: $pg_tps tps ($pg_clients clients); $sql_equal of $sql_total numbers equal readside's | ${pg_ratio}× |
 | ingest-to-visible freshness at $fresh_eps events/s (batches of $fresh_batch), ack → visible | p50 ${fresh_p50} ms, p99 ${fresh_p99} ms | p99 ≤ 20 ms | | |
 | a full disk (\`disk_full_bench.py\`, 256 MiB tmpfs, \`--min-free-disk-mb 16 --disk-reserve-mb 8\`): ingest until 503, free space, then kill -9, fill the disk to the last byte and restart | writable again ${disk_ready} s after space is freed (the idle check runs every 0.5 s), a retrying client acknowledged after ${disk_accept} s; restart to ready on the full disk ${disk_restart} s ($disk_events events) | resumes without a restart; restarts on a full disk | | |
+| report documents: JSON P&L of a year against the previous one and balance sheet at the year's end (\`report_bench\`: build + serialize, in process; $rep_events events of the simulator's large company over 2024) | P&L p50 ${pnl_p50} ms, p99 ${pnl_p99} ms; balance sheet p50 ${bs_p50} ms, p99 ${bs_p99} ms (cash flow p99 ${cf_p99} ms; AR aging by customer p50 ${ar_p50} ms, p99 ${ar_p99} ms) | p99 ≤ 5 ms | | |
+| report export: a 100,000-row table (6 columns) to CSV (\`render_bench\` BM_Csv100k) | ${rc_ms} ms, peak RSS ${rc_rss} MB (the document alone: ${r_doc_mb} MB) | ≤ 0.2 s | | |
+| report export: the same table to XLSX (BM_Xlsx100k, libxlsxwriter constant_memory, the default from 10,000 rows; normal mode: ${rx_ms} ms, peak RSS ${rx_rss} MB) | ${rxc_ms} ms, peak RSS ${rxc_rss} MB | ≤ 1.5 s | LibreOffice headless \`soffice --convert-to xlsx\` of our CSV of the table (warm; starting soffice alone: ${lo_start} ms): ${lo_x_ms} ms, peak RSS ${lo_x_rss} MB | ${ratio_x}× faster |
+| report export: a ${rp_pages}-page PDF, 920 table rows (BM_Pdf20Pages, cairo + pango) | ${rp_ms} ms, peak RSS ${rp_rss} MB | ≤ 300 ms | \`soffice --convert-to pdf\` of the same table's CSV (warm; ${lo_p_pages} pages; the cold first start: ${lo_cold} s): ${lo_p_ms} ms, peak RSS ${lo_p_rss} MB | ${ratio_p}× faster |
 | rate-limit fairness (\`fairness_bench.sh\`): a quiet tenant's dashboard p99 at 200 req/s (open loop) while a noisy tenant sends ${fair_over}× its quota of $fair_quota req/s (mostly 429s) | p99 ${fair_noisy} ms, against ${fair_alone} ms alone | ≤ 2× | the same noisy tenant without rate limits: p99 ${fair_unlimited} ms; noisy tenant flooding as fast as wrk can (${fair_flood_over}× quota, the 2 cores saturated): ${fair_flood} ms | ${fair_ratio}× |
 
 See [README.md](README.md) for what each benchmark measures, the profile and what is left,

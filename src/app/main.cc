@@ -48,6 +48,16 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
       "memtables (0: no check)");
   opt("--disk-reserve-mb", &o->disk_reserve_mb,
       "space held in the data directory and released on start, for recovery on a full disk");
+  opt("--smtp-url", &o->smtp_url, "SMTP server for scheduled reports: smtp://HOST:PORT or smtps://…");
+  opt("--smtp-from", &o->smtp_from, "sender address of scheduled reports");
+  cmd->add_flag("--smtp-starttls", o->smtp_starttls, "require STARTTLS on smtp://")
+      ->envname("READSIDE_SMTP_STARTTLS");
+  opt("--smtp-user", &o->smtp_user, "SMTP AUTH user (needs STARTTLS or smtps)");
+  opt("--smtp-password-file", &o->smtp_password_file, "file holding the SMTP AUTH password");
+  opt("--smtp-ca-file", &o->smtp_ca_file, "PEM CA certificates to trust for the SMTP server");
+  opt("--report-catch-up-max-age", &o->report_catch_up_max_age_seconds,
+      "seconds: a scheduled run missed while down runs on start when at most this old, else "
+      "it is recorded as skipped");
   opt("--max-event-bytes", &o->parser.max_event_bytes, "largest event, minified");
   opt("--max-batch-events", &o->parser.max_batch_events, "most events in one POST");
   auto ms = [&](const std::string& name, std::chrono::milliseconds* target, const std::string& help) {

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "auth/authenticator.h"
 #include "common/metrics.h"
@@ -14,6 +15,8 @@
 #include "ingest/ingest_service.h"
 #include "own_state/tenant_settings_service.h"
 #include "projection/projector.h"
+#include "schedule/scheduler.h"
+#include "schedule/smtp.h"
 #include "store/event_store.h"
 
 namespace readside::app {
@@ -42,6 +45,8 @@ struct ReadsideServer::Impl {
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<projection::Projector> projector;
   std::unique_ptr<own_state::TenantSettingsService> tenant_settings;
+  std::unique_ptr<schedule::SmtpSender> smtp;
+  std::unique_ptr<schedule::ReportScheduler> scheduler;
   http::ResponseCache cache;
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<http::TokenAccess> access;
@@ -63,6 +68,8 @@ ReadsideServer::~ReadsideServer() {
   if (!impl_) return;
   impl_->ingest.reset();
   impl_->tenant_settings.reset();
+  if (impl_->scheduler) impl_->scheduler->Stop();  // before the projector it waits on
+  impl_->scheduler.reset();
   if (impl_->projector) impl_->projector->Stop();  // answers pending min_position waits
   impl_->projector.reset();
   impl_->store.reset();
@@ -104,6 +111,35 @@ absl::Status ReadsideServer::Start() {
   m.projector->Start();
   // The settings in force are those of the tenant's published view.
   m.tenant_settings = http::NewTenantSettingsService(m.store.get(), m.projector.get(), clock);
+  if (!m.options.smtp_url.empty()) {
+    schedule::SmtpConfig smtp{.url = m.options.smtp_url,
+                              .from = m.options.smtp_from,
+                              .starttls = m.options.smtp_starttls,
+                              .user = m.options.smtp_user,
+                              .ca_file = m.options.smtp_ca_file};
+    if (!m.options.smtp_password_file.empty()) {
+      absl::StatusOr<std::string> password = Env::Default()->ReadFile(m.options.smtp_password_file);
+      if (!password.ok()) return password.status();
+      smtp.password = *password;
+      while (!smtp.password.empty() &&
+             (smtp.password.back() == '\n' || smtp.password.back() == '\r')) {
+        smtp.password.pop_back();
+      }
+    }
+    auto sender = schedule::SmtpSender::Create(std::move(smtp));
+    if (!sender.ok()) return sender.status();
+    m.smtp = std::move(*sender);
+  }
+  {
+    schedule::SchedulerOptions o;
+    o.files_dir = m.options.data_dir + "/report-runs";
+    o.catch_up_max_age_micros = m.options.report_catch_up_max_age_seconds * 1'000'000;
+    o.from = m.options.smtp_from;
+    if (const char* crash = std::getenv("READSIDE_REPORT_CRASH_AT")) o.crash_at = crash;
+    m.scheduler = std::make_unique<schedule::ReportScheduler>(
+        m.store.get(), m.projector.get(), m.smtp.get(), clock, Env::Default(), std::move(o));
+    m.scheduler->Start();
+  }
   http::Services services{.store = m.store.get(),
                           .ingest = m.ingest.get(),
                           .access = m.access.get(),
@@ -111,12 +147,14 @@ absl::Status ReadsideServer::Start() {
                           .projector = m.projector.get(),
                           .clock = &SystemClock::Get(),
                           .cache = &m.cache,
-                          .tenant_settings = m.tenant_settings.get()};
+                          .tenant_settings = m.tenant_settings.get(),
+                          .scheduler = m.scheduler.get()};
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
   http::AddAdminRoutes(&m.router, services);
   http::AddAnalyticsRoutes(&m.router, services);
   http::AddTenantRoutes(&m.router, services);
+  http::AddReportRoutes(&m.router, services);
   m.gate = std::make_unique<http::Gate>(
       &m.router, m.authenticator.get(),
       http::GateOptions{.cors_origins = m.options.cors_origins,

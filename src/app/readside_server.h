@@ -37,6 +37,17 @@ struct ServeOptions {
   uint64_t disk_reserve_mb = 64;
   http::ServerOptions http;
   event::ParserOptions parser;
+  // Report delivery (reports.md "Schedules"): smtp://HOST:PORT or smtps://…; empty: runs
+  // are recorded as failed with "no SMTP server configured".
+  std::string smtp_url;
+  std::string smtp_from = "readside@localhost";
+  bool smtp_starttls = false;
+  std::string smtp_user;
+  std::string smtp_password_file;
+  std::string smtp_ca_file;  // trust this CA (a private SMTP server's certificate)
+  // A run missed while the server was down runs on start when at most this old (seconds);
+  // an older one is recorded as skipped.
+  int64_t report_catch_up_max_age_seconds = 24 * 3600;
 };
 
 class ReadsideServer {

@@ -98,9 +98,12 @@ TEST(OpenApiTest, DocumentsTheAnalyticsAndTenantRoutes) {
         "/analytics/inventory/turnover/{org}", "/analytics/projects/utilization/{org}",
         "/analytics/cross/{org}", "/analytics/series/{org}", "/analytics/metrics/live/{org}",
         "/analytics/data-quality/{org}", "/admin/tenants/{org}", "/admin/rebuild",
-        "/admin/rebuild/{org}"}) {
+        "/admin/rebuild/{org}", "/reports/catalog", "/reports/{report}/{org}",
+        "/reports/export/{format}", "/reports/schedule", "/reports/scheduled/{org}",
+        "/reports/history/{org}", "/reports/runs/{id}/file"}) {
     EXPECT_TRUE(paths.contains(path)) << path;
   }
+  EXPECT_TRUE(paths.at("/reports/scheduled/{org}").as_object().contains("delete"));
   EXPECT_TRUE(paths.at("/admin/tenants/{org}").as_object().contains("put"));
 }
 
@@ -152,7 +155,8 @@ TEST(OpenApiTest, EveryOperationDocumentsTheAnswersOfAuthRateLimitsAndTenantIsol
     if (o.path.find("{org}") != std::string::npos) expect_problem("404");
     // Roles may lack the domain (analytics), or the admin/ingest role (events, admin routes).
     if (o.path.starts_with("/analytics/") || o.path.starts_with("/events") ||
-        o.path.starts_with("/admin/")) {
+        o.path.starts_with("/admin/") ||
+        (o.path.starts_with("/reports/") && o.path != "/reports/catalog")) {
       expect_problem("403");
     }
     if (o.op->contains("parameters") || o.op->contains("requestBody")) expect_problem("400");

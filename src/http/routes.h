@@ -20,6 +20,7 @@ namespace readside::projection { class Projector; }
 namespace readside::own_state { class TenantSettingsService; }
 
 namespace readside::http { class ResponseCache; }
+namespace readside::schedule { class ReportScheduler; }
 
 namespace readside::http {
 
@@ -32,6 +33,7 @@ struct Services {
   const Clock* clock = nullptr;
   ResponseCache* cache = nullptr;  // analytics answers (optional)
   own_state::TenantSettingsService* tenant_settings = nullptr;  // /admin/tenants routes
+  schedule::ReportScheduler* scheduler = nullptr;  // report schedules (optional)
 };
 
 // Adapts a route function taking the services to a Router handler.
@@ -52,6 +54,7 @@ void AddOpsRoutes(Router* router, const Services& services);
 void AddAdminRoutes(Router* router, const Services& services);
 void AddAnalyticsRoutes(Router* router, const Services& services);
 void AddTenantRoutes(Router* router, const Services& services);
+void AddReportRoutes(Router* router, const Services& services);
 
 // The service behind the /admin/tenants routes, reading the settings in force from the
 // projector's published views (for Services::tenant_settings).

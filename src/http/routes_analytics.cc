@@ -8,6 +8,7 @@
 #include "http/analytics_params.h"
 #include "http/response_cache.h"
 #include "http/routes.h"
+#include "http/view_route.h"
 #include "projection/projector.h"
 #include "query/analytics.h"
 
@@ -15,80 +16,10 @@ namespace readside::http {
 namespace {
 
 using query::Section;
-using ViewFn = std::function<Response(const projection::Projector::TenantRead&, const Request&,
-                                      int64_t now_micros)>;
 
 constexpr Section kAllSections[] = {Section::kCrm,       Section::kHrm,
                                     Section::kFinance,   Section::kInventory,
                                     Section::kProjects,  Section::kCross};
-
-Response Attach(Response r, uint64_t position) {
-  r.headers.emplace_back("X-Readside-Position", std::to_string(position));
-  return r;
-}
-
-Response Forbidden(std::string_view domain, const std::string& path) {
-  return ProblemResponse({.status = 403, .title = "Forbidden",
-                          .detail = "your roles do not include the " + std::string(domain) +
-                                    " domain"},
-                         path);
-}
-
-// Authorizes (for `section`'s route: also that the caller sees that section), validates the
-// organization and the common parameters, waits for min_position (without holding a server
-// thread), then answers with fn's response.
-void ServeView(const Services& s, Request& req, Responder respond,
-               std::initializer_list<std::string_view> params, ViewFn fn,
-               std::optional<Section> section = std::nullopt) {
-  const std::string& org = req.params["org"];
-  if (auto problem = CheckOrganization(s, req, Action::kReadAnalytics, org)) {
-    return respond(ProblemResponse(*problem, req.path));
-  }
-  if (section && !query::SectionVisible(*section, s.access->ReadableDomains(req))) {
-    return respond(Forbidden(query::SectionName(*section), req.path));
-  }
-  if (auto problem = CheckKnownParameters(req, params)) {
-    return respond(ProblemResponse(*problem, req.path));
-  }
-  ReadConsistency consistency;
-  if (auto problem = ParseConsistency(req, &consistency)) {
-    return respond(ProblemResponse(*problem, req.path));
-  }
-  projection::Projector* projector = s.projector;
-  const Clock* clock = s.clock;
-  uint64_t wanted = consistency.min_position;
-  if (projector->AppliedPosition() >= wanted) {  // nothing to wait for: answer on this thread
-    projection::Projector::TenantRead read = projector->Read(org);
-    return respond(Attach(fn(read, req, clock->NowMicros()), read.position));
-  }
-  // The server still reads the request after the handler returns: work on a copy.
-  auto shared = std::make_shared<Request>(req);
-  auto wait_ms = consistency.wait.count();
-  projector->WhenApplied(wanted, consistency.wait, [=](bool reached) {
-    if (!reached && projector->WaitsCancelled()) {
-      return respond(ProblemResponse({.status = 503,
-                                      .title = "Shutting down",
-                                      .detail = "the server is shutting down; position " +
-                                                std::to_string(wanted) +
-                                                " was not applied yet. Retry on another node "
-                                                "or after the restart",
-                                      .retry_after_seconds = 1},
-                                     shared->path));
-    }
-    if (!reached) {
-      return respond(ProblemResponse(
-          {.status = 503,
-           .title = "Read model behind",
-           .detail = "position " + std::to_string(wanted) + " was not applied within " +
-                     std::to_string(wait_ms) + " ms (applied: " +
-                     std::to_string(projector->AppliedPosition()) + ")",
-           .retry_after_seconds = 1},
-          shared->path));
-    }
-    projection::Projector::TenantRead read = projector->Read(shared->params.at("org"));
-    respond(Attach(fn(read, *shared, clock->NowMicros()), read.position));
-  });
-}
 
 std::vector<Section> Visible(query::DomainMask readable) {
   std::vector<Section> out;
@@ -209,7 +140,7 @@ Response SeriesResponse(const Services& s, const projection::Projector::TenantRe
         BadParameter("metric", "must be a numeric metric of " + *domain + ": " + names), r.path);
   }
   if ((query::SourcesOf(*metric) & ~s.access->ReadableDomains(r)) != 0) {
-    return Forbidden(*domain, r.path);
+    return ForbiddenDomain(*domain, r.path);
   }
   std::vector<projection::Period> periods;
   int64_t as_of;

@@ -105,6 +105,7 @@ class TenantIsolationTest : public ::testing::Test {
     AddAdminRoutes(router_.get(), s);
     AddAnalyticsRoutes(router_.get(), s);
     AddTenantRoutes(router_.get(), s);
+    AddReportRoutes(router_.get(), s);
     gate_ = std::make_unique<Gate>(router_.get(), tokens_.authenticator(), GateOptions{}, &clock_);
   }
 

@@ -9,9 +9,10 @@ namespace readside::projection {
 namespace {
 using E = event::EventType;
 
-constexpr int kInvoiceAmount = 1, kDueDate = 2, kRecurring = 3;
+constexpr int kCustomer = 0, kInvoiceAmount = 1, kDueDate = 2, kRecurring = 3;
 constexpr int kPaymentInvoice = 0, kPaymentAmount = 1;
 // Each index names its field in the catalog (event/catalog_tables.h).
+static_assert(event::FieldIndexOf(E::kFinanceInvoiceCreated, "customer_id") == kCustomer);
 static_assert(event::FieldIndexOf(E::kFinanceInvoiceCreated, "amount") == kInvoiceAmount);
 static_assert(event::FieldIndexOf(E::kFinanceInvoiceCreated, "due_date") == kDueDate);
 static_assert(event::FieldIndexOf(E::kFinanceInvoiceCreated, "recurring") == kRecurring);
@@ -67,17 +68,54 @@ void InvoiceProjection::Created(const ApplyContext& c) {
   // A due date without a time falls due at the end of that day (UTC).
   const event::FieldValue& due = c.f(kDueDate);
   inv.due_micros = due.integer + (due.is_date ? kMicrosPerDay : 0);
+  inv.customer_id = c.f(kCustomer).text;
   Emit(inv, 1, c.m);
+  UpdateBook(c.e.entity_id, inv);
 }
 
 void InvoiceProjection::Paid(const ApplyContext& c) {
   int64_t amount = c.f(kPaymentAmount).money.units();
   c.m.Add(S::kPaymentsReceived, c.day, amount);
-  Invoice& inv = invoices_[c.f(kPaymentInvoice).text];
+  const std::string& id = c.f(kPaymentInvoice).text;
+  Invoice& inv = invoices_[id];
   Payment p{{c.ts(), c.seq}, amount};
   Emit(inv, -1, c.m);
   InsertByTime(inv.payments, p);
   Emit(inv, 1, c.m);
+  if (inv.created) UpdateBook(id, inv);
+}
+
+void InvoiceProjection::UpdateBook(const std::string& id, Invoice& inv) {
+  if (inv.slot < 0) inv.slot = slots_++;
+  size_t chunk = static_cast<size_t>(inv.slot) / kReceivableChunk;
+  size_t offset = static_cast<size_t>(inv.slot) % kReceivableChunk;
+  if (chunk == chunks_.size()) {
+    chunks_.push_back(std::make_shared<std::vector<ReceivableItem>>());
+    chunks_.back()->reserve(kReceivableChunk);
+  }
+  auto& items = chunks_[chunk];
+  if (items.use_count() > 1) items = std::make_shared<std::vector<ReceivableItem>>(*items);
+  if (offset == items->size()) items->emplace_back();
+  ReceivableItem& item = (*items)[offset];
+  item.invoice_id = id;
+  item.customer_id = inv.customer_id;
+  item.created_micros = inv.created_at.ts;
+  item.amount = inv.amount;
+  item.due_micros = inv.due_micros;
+  item.payments.clear();
+  for (const Payment& p : inv.payments) {
+    if (!(p.at < inv.created_at)) item.payments.emplace_back(p.at.ts, p.amount);
+  }
+  book_stale_ = true;
+}
+
+std::shared_ptr<const ReceivablesBook> InvoiceProjection::Book() {
+  if (!book_stale_) return book_;
+  auto book = std::make_shared<ReceivablesBook>();
+  book->chunks.assign(chunks_.begin(), chunks_.end());
+  book_ = std::move(book);
+  book_stale_ = false;
+  return book_;
 }
 
 void InvoiceProjection::Apply(const ApplyContext& c) {
@@ -107,6 +145,7 @@ void InvoiceProjection::Save(SnapshotWriter& w) const {
     w.U64(inv.created_at.seq);
     w.I64(inv.amount);
     w.I64(inv.due_micros);
+    w.Str(inv.customer_id);
     w.U64(inv.payments.size());
     for (const Payment& p : inv.payments) {
       w.I64(p.at.ts);
@@ -117,12 +156,16 @@ void InvoiceProjection::Save(SnapshotWriter& w) const {
 }
 
 bool InvoiceProjection::Load(SnapshotReader& r) {
+  std::vector<std::string> created;
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
-    Invoice& inv = invoices_[r.Str()];
+    std::string id = r.Str();
+    Invoice& inv = invoices_[id];
     inv.created = r.Bool();
     inv.created_at = {r.I64(), r.U64()};
     inv.amount = r.I64();
     inv.due_micros = r.I64();
+    inv.customer_id = r.Str();
+    if (inv.created) created.push_back(id);
     for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
       Payment p;
       p.at = {r.I64(), r.U64()};
@@ -130,7 +173,13 @@ bool InvoiceProjection::Load(SnapshotReader& r) {
       inv.payments.push_back(p);
     }
   }
-  return r.ok();
+  if (!r.ok()) return false;
+  // The book in the order invoices were created (by store position), as a replay builds it.
+  std::sort(created.begin(), created.end(), [&](const std::string& a, const std::string& b) {
+    return invoices_.at(a).created_at.seq < invoices_.at(b).created_at.seq;
+  });
+  for (const std::string& id : created) UpdateBook(id, invoices_.at(id));
+  return true;
 }
 
 }  // namespace readside::projection

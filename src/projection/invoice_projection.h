@@ -10,11 +10,13 @@
 // ones added, so the result equals a replay in timestamp order.
 // Thread-safety: NOT thread-safe; one per tenant, on the applier thread.
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "projection/apply_context.h"
+#include "projection/finance_view.h"
 #include "projection/snapshot_codec.h"
 
 namespace readside::projection {
@@ -26,6 +28,10 @@ class InvoiceProjection {
   void Save(SnapshotWriter& w) const;
   bool Load(SnapshotReader& r);
 
+  // The receivables book (finance_view.h) as of the last applied event: created invoices
+  // with their applied payments. Chunks not changed since the last call are shared.
+  std::shared_ptr<const ReceivablesBook> Book();
+
  private:
   struct Payment {
     When at;
@@ -36,13 +42,23 @@ class InvoiceProjection {
     When created_at;
     int64_t amount = 0;
     int64_t due_micros = 0;
+    std::string customer_id;
     std::vector<Payment> payments;  // sorted by `at`
+    int64_t slot = -1;  // its index in the receivables book, once created
   };
   static void Emit(const Invoice& inv, int sign, ModelBuilder& m);
   void Created(const ApplyContext& c);
   void Paid(const ApplyContext& c);
+  // Writes `inv` (created) into its book slot, assigning one if needed.
+  void UpdateBook(const std::string& id, Invoice& inv);
 
   absl::flat_hash_map<std::string, Invoice> invoices_;
+  // The receivables book's chunks; a chunk still shared with a published book is cloned
+  // before its first change.
+  std::vector<std::shared_ptr<std::vector<ReceivableItem>>> chunks_;
+  int64_t slots_ = 0;
+  std::shared_ptr<const ReceivablesBook> book_ = EmptyReceivablesBook();
+  bool book_stale_ = false;
 };
 
 }  // namespace readside::projection

@@ -1,5 +1,7 @@
 #include "projection/ledger_projection.h"
 
+#include <algorithm>
+#include <array>
 #include <limits>
 
 #include "event/catalog_tables.h"
@@ -8,13 +10,25 @@ namespace readside::projection {
 namespace {
 using E = event::EventType;
 
-constexpr int kCode = 0, kType = 2, kSubtype = 3;
+constexpr int kCode = 0, kName = 1, kType = 2, kSubtype = 3;
 // Each index names its field in the catalog (event/catalog_tables.h).
 static_assert(event::FieldIndexOf(E::kFinanceAccountCreated, "code") == kCode);
+static_assert(event::FieldIndexOf(E::kFinanceAccountCreated, "name") == kName);
 static_assert(event::FieldIndexOf(E::kFinanceAccountCreated, "type") == kType);
 static_assert(event::FieldIndexOf(E::kFinanceAccountCreated, "subtype") == kSubtype);
 constexpr DayNumber kAllDaysFrom = std::numeric_limits<DayNumber>::min();
 constexpr DayNumber kAllDaysTo = std::numeric_limits<DayNumber>::max();
+
+constexpr std::pair<std::string_view, int> kTypeNames[] = {
+    {"asset", 0}, {"liability", 1}, {"equity", 2}, {"revenue", 3}, {"expense", 4}};
+
+// Cash flow activities (reports.md cash_flow): operating, investing, financing, unclassified.
+constexpr std::array<std::pair<S, S>, 4> kActivitySeries = {{
+    {S::kCashOperatingIn, S::kCashOperatingOut},
+    {S::kCashInvestingIn, S::kCashInvestingOut},
+    {S::kCashFinancingIn, S::kCashFinancingOut},
+    {S::kCashUnclassifiedIn, S::kCashUnclassifiedOut},
+}};
 }  // namespace
 
 void LedgerProjection::Classify(const Account& a, DayNumber day, int64_t debit, int64_t credit,
@@ -37,20 +51,132 @@ void LedgerProjection::Classify(const Account& a, DayNumber day, int64_t debit, 
   }
 }
 
+// The cash a transaction moved, N = Σ debit − credit of its cash lines, comes from (N > 0) or
+// goes to (N < 0) its other lines on the opposite side: for an inflow the other lines with a
+// net credit, for an outflow those with a net debit. N is split over them in proportion to
+// their net amounts (largest remainder, ties to the earlier line, so the parts add up to N
+// exactly), and each part counts under the activity of its line's account: operating
+// (revenue, expense, receivable, payable), investing (other assets), financing (equity, other
+// liabilities), unclassified (an account not created yet). A payroll run Dr Salaries 100 /
+// Cr Cash 80 / Cr Payroll liabilities 20 is an operating outflow of 80, not an outflow of 100
+// and a financing inflow of 20.
+void LedgerProjection::EmitCashFlow(const std::vector<Line>& lines, DayNumber day, int sign,
+                                    ModelBuilder& m) const {
+  std::array<const Account*, 64> found{};
+  std::vector<const Account*> many;
+  const Account** acc = found.data();
+  if (lines.size() > found.size()) {
+    many.resize(lines.size());
+    acc = many.data();
+  }
+  int64_t cash = 0;
+  bool has_cash = false;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto it = accounts_.find(lines[i].code);
+    acc[i] = it == accounts_.end() ? nullptr : &it->second;
+    if (acc[i] != nullptr && acc[i]->cash) {
+      has_cash = true;
+      cash += lines[i].debit - lines[i].credit;
+    }
+  }
+  if (!has_cash || cash == 0) return;
+  const bool inflow = cash > 0;
+  const __int128 total = inflow ? cash : -static_cast<__int128>(cash);
+  // The counterpart lines and their weights (net amounts on the opposite side).
+  struct Part {
+    size_t line;
+    __int128 weight, share, remainder;
+  };
+  std::vector<Part> parts;
+  __int128 weights = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (acc[i] != nullptr && acc[i]->cash) continue;
+    __int128 net = static_cast<__int128>(lines[i].credit) - lines[i].debit;
+    if (!inflow) net = -net;
+    if (net <= 0) continue;
+    parts.push_back({i, net, 0, 0});
+    weights += net;
+  }
+  if (weights == 0) return;  // cannot happen for a balanced transaction
+  __int128 given = 0;
+  for (Part& p : parts) {
+    p.share = total * p.weight / weights;
+    p.remainder = total * p.weight % weights;
+    given += p.share;
+  }
+  std::vector<size_t> order(parts.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return parts[a].remainder > parts[b].remainder;
+  });
+  for (size_t k = 0; given < total; ++k, ++given) ++parts[order[k % order.size()]].share;
+
+  std::array<int64_t, 4> amount{};
+  for (const Part& p : parts) {
+    const Account* a = acc[p.line];
+    size_t activity = 3;
+    if (a != nullptr) {
+      switch (a->type) {
+        case Type::kRevenue:
+        case Type::kExpense:
+          activity = 0;
+          break;
+        case Type::kAsset:
+          activity = a->subtype == "receivable" ? 0 : 1;
+          break;
+        case Type::kLiability:
+          activity = a->subtype == "payable" ? 0 : 2;
+          break;
+        case Type::kEquity:
+          activity = 2;
+          break;
+      }
+    }
+    amount[activity] += static_cast<int64_t>(p.share);
+  }
+  for (size_t k = 0; k < amount.size(); ++k) {
+    S series = inflow ? kActivitySeries[k].first : kActivitySeries[k].second;
+    m.Add(series, day, sign * amount[k]);
+  }
+}
+
+bool LedgerProjection::HasUnknownAccount(const std::vector<Line>& lines) const {
+  for (const Line& l : lines) {
+    if (!accounts_.contains(l.code)) return true;
+  }
+  return false;
+}
+
 void LedgerProjection::AccountCreated(const ApplyContext& c) {
   const std::string& code = c.f(kCode).text;
-  auto [it, fresh] = accounts_.try_emplace(code);
-  if (!fresh) return c.Orphan();  // the chart keeps the first definition of a code
-  static constexpr std::pair<std::string_view, Type> kTypes[] = {
-      {"asset", Type::kAsset},     {"liability", Type::kLiability}, {"equity", Type::kEquity},
-      {"revenue", Type::kRevenue}, {"expense", Type::kExpense}};
-  Account& a = it->second;
-  for (const auto& [name, type] : kTypes) {
-    if (c.f(kType).text == name) a.type = type;
+  if (accounts_.contains(code)) return c.Orphan();  // the chart keeps the first definition
+  // The cash flow of transactions waiting for this account, under the chart without it.
+  std::vector<uint64_t> waiting;
+  if (auto it = pending_by_code_.find(code); it != pending_by_code_.end()) {
+    waiting = std::move(it->second);
+    pending_by_code_.erase(it);
+  }
+  for (uint64_t seq : waiting) {
+    const PendingTransaction& t = pending_.at(seq);
+    EmitCashFlow(t.lines, t.day, -1, c.m);
+  }
+
+  Account& a = accounts_[code];
+  for (const auto& [name, type] : kTypeNames) {
+    if (c.f(kType).text == name) a.type = static_cast<Type>(type);
   }
   const event::FieldValue& subtype = c.f(kSubtype);
-  a.cash = subtype.present && subtype.text == "cash";
-  a.cogs = subtype.present && subtype.text == "cogs";
+  a.subtype = subtype.present ? subtype.text : "";
+  a.name = c.f(kName).text;
+  a.cash = a.subtype == "cash";
+  a.cogs = a.subtype == "cogs";
+  chart_stale_ = true;
+
+  for (uint64_t seq : waiting) {
+    auto it = pending_.find(seq);
+    EmitCashFlow(it->second.lines, it->second.day, 1, c.m);
+    if (!HasUnknownAccount(it->second.lines)) pending_.erase(it);
+  }
 
   auto pending = unclassified_.find(code);
   if (pending == unclassified_.end()) return;
@@ -71,12 +197,19 @@ void LedgerProjection::AccountCreated(const ApplyContext& c) {
 }
 
 void LedgerProjection::Posted(const ApplyContext& c) {
+  std::vector<Line> lines;
+  lines.reserve(c.e.ledger_lines.size());
+  bool unknown = false;
   for (const event::LedgerLine& line : c.e.ledger_lines) {
     int64_t debit = line.debit.units(), credit = line.credit.units();
+    lines.push_back({line.account_code, debit, credit});
+    c.m.AddKeyed(K::kLedgerDebitByAccount, line.account_code, c.day, debit);
+    c.m.AddKeyed(K::kLedgerCreditByAccount, line.account_code, c.day, credit);
     if (auto it = accounts_.find(line.account_code); it != accounts_.end()) {
       Classify(it->second, c.day, debit, credit, c.m);
       continue;
     }
+    unknown = true;
     Unclassified& u = unclassified_[line.account_code];
     u.debit.Add(c.day, debit);
     u.credit.Add(c.day, credit);
@@ -86,6 +219,14 @@ void LedgerProjection::Posted(const ApplyContext& c) {
     c.m.Add(S::kUnclassifiedLines, c.day, 1);
     ++c.m.quality().unclassified_ledger_lines;
   }
+  EmitCashFlow(lines, c.day, 1, c.m);
+  if (!unknown) return;
+  for (const Line& l : lines) {
+    if (accounts_.contains(l.code)) continue;
+    std::vector<uint64_t>& waiting = pending_by_code_[l.code];
+    if (waiting.empty() || waiting.back() != c.seq) waiting.push_back(c.seq);
+  }
+  pending_[c.seq] = PendingTransaction{c.day, std::move(lines)};
 }
 
 void LedgerProjection::Apply(const ApplyContext& c) {
@@ -93,14 +234,25 @@ void LedgerProjection::Apply(const ApplyContext& c) {
   if (c.e.type == E::kFinanceTransactionPosted) return Posted(c);
 }
 
+std::shared_ptr<const AccountChart> LedgerProjection::Chart() {
+  if (!chart_stale_) return chart_;
+  auto chart = std::make_shared<AccountChart>();
+  for (const auto& [code, a] : accounts_) {
+    (*chart)[code] = LedgerAccountInfo{a.name, std::string(kTypeNames[static_cast<int>(a.type)].first),
+                                       a.subtype};
+  }
+  chart_ = std::move(chart);
+  chart_stale_ = false;
+  return chart_;
+}
 
 void LedgerProjection::Save(SnapshotWriter& w) const {
   w.U64(accounts_.size());
   for (const auto& [code, a] : accounts_) {
     w.Str(code);
     w.U64(static_cast<uint64_t>(a.type));
-    w.Bool(a.cash);
-    w.Bool(a.cogs);
+    w.Str(a.name);
+    w.Str(a.subtype);
   }
   w.U64(unclassified_.size());
   for (const auto& [code, u] : unclassified_) {
@@ -108,6 +260,17 @@ void LedgerProjection::Save(SnapshotWriter& w) const {
     u.debit.Save(w);
     u.credit.Save(w);
     u.lines.Save(w);
+  }
+  w.U64(pending_.size());
+  for (const auto& [seq, t] : pending_) {
+    w.U64(seq);
+    w.I64(t.day);
+    w.U64(t.lines.size());
+    for (const Line& l : t.lines) {
+      w.Str(l.code);
+      w.I64(l.debit);
+      w.I64(l.credit);
+    }
   }
 }
 
@@ -117,13 +280,33 @@ bool LedgerProjection::Load(SnapshotReader& r) {
     uint64_t type = r.U64();
     if (type > static_cast<uint64_t>(Type::kExpense)) return r.Fail(), false;
     a.type = static_cast<Type>(type);
-    a.cash = r.Bool();
-    a.cogs = r.Bool();
+    a.name = r.Str();
+    a.subtype = r.Str();
+    a.cash = a.subtype == "cash";
+    a.cogs = a.subtype == "cogs";
   }
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
     Unclassified& u = unclassified_[r.Str()];
     if (!u.debit.Load(r) || !u.credit.Load(r) || !u.lines.Load(r)) return false;
   }
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    uint64_t seq = r.U64();
+    PendingTransaction& t = pending_[seq];
+    t.day = static_cast<DayNumber>(r.I64());
+    for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
+      Line l;
+      l.code = r.Str();
+      l.debit = r.I64();
+      l.credit = r.I64();
+      t.lines.push_back(std::move(l));
+    }
+    for (const Line& l : t.lines) {
+      if (accounts_.contains(l.code)) continue;
+      std::vector<uint64_t>& waiting = pending_by_code_[l.code];
+      if (std::find(waiting.begin(), waiting.end(), seq) == waiting.end()) waiting.push_back(seq);
+    }
+  }
+  chart_stale_ = true;
   return r.ok();
 }
 

@@ -78,7 +78,7 @@ void ModelBuilder::Touch(event::Domain domain, std::string_view source, int64_t 
   ++live_.counts[slot][std::min(d, kDomainCount)];
 }
 
-std::shared_ptr<const TenantView> ModelBuilder::Publish(uint64_t position) {
+std::shared_ptr<TenantView> ModelBuilder::Publish(uint64_t position) {
   exclusive_.reset();
   auto view = std::make_shared<TenantView>();
   view->settings = settings_;

@@ -52,7 +52,8 @@ class ModelBuilder {
   const LocalCalendar& calendar() const { return calendar_; }
 
   // Freezes the current state; every series is shared with the view until its next write.
-  std::shared_ptr<const TenantView> Publish(uint64_t position);
+  // (Mutable until returned: TenantProjection adds its entity documents.)
+  std::shared_ptr<TenantView> Publish(uint64_t position);
 
   // Snapshot encoding of everything but the settings (snapshot_codec.h).
   void Save(SnapshotWriter& w) const;

@@ -254,7 +254,9 @@ void Projector::RunParser() {
         ParsedBatch::Item& item = batch->items[batch->size++];
         item.position = stored.position;
         item.organization_id = stored.organization_id;
-        item.settings = stored.event_type == kTenantConfiguredType;
+        // Own events are applied from their stored JSON (ApplyStored).
+        item.settings = stored.event_type == kTenantConfiguredType ||
+                        stored.event_type.starts_with(own_state::kReportEventPrefix);
         if (item.settings) {
           item.stored = stored;
           item.ok = true;
@@ -382,6 +384,13 @@ void Projector::ApplyStored(const store::StoredEvent& stored, TenantMap& tenants
     return;
   }
   if (!tenant) tenant = TenantProjection::WithDefaults(stored.organization_id);
+  if (stored.event_type.starts_with(own_state::kReportEventPrefix)) {
+    if (!tenant->ApplyReportEvent(stored.json)) {
+      spdlog::error("position {}: stored {} event does not decode", stored.position,
+                    stored.event_type);
+    }
+    return;
+  }
   event::Event e;
   std::vector<event::FieldError> errors;
   if (!parser_->ParseOne(stored.json, &e, &errors)) {

@@ -78,6 +78,13 @@ absl::StatusOr<TenantMap> ReplayTenants(const store::EventStore& store,
                    : std::make_unique<TenantProjection>(it->second, CalendarOf(it->second));
     }
     if (stored.event_type == kTenantConfiguredType) return true;
+    if (stored.event_type.starts_with(own_state::kReportEventPrefix)) {
+      if (!tenant->ApplyReportEvent(stored.json)) {
+        spdlog::error("position {}: stored {} event does not decode", stored.position,
+                      stored.event_type);
+      }
+      return true;
+    }
     errors.clear();
     if (parser.ParseOne(stored.json, &e, &errors)) {
       tenant->Apply(e, stored.position, o.now_micros);

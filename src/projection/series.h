@@ -36,6 +36,10 @@ enum class S : uint8_t {
   // finance, ledger: written by LedgerProjection (ledger_projection.cc)
   kCashInflow, kCashOutflow, kLedgerRevenue, kLedgerCogs, kOperatingExpenses, kAssets,
   kLiabilities, kEquity, kUnclassifiedDebit, kUnclassifiedCredit, kUnclassifiedLines,
+  // cash flow statement, direct method: the cash each transaction moved, by the activity of
+  // its other lines (LedgerProjection::EmitCashFlow)
+  kCashOperatingIn, kCashOperatingOut, kCashInvestingIn, kCashInvestingOut, kCashFinancingIn,
+  kCashFinancingOut, kCashUnclassifiedIn, kCashUnclassifiedOut,
   // inventory: written by InventoryProjection (inventory_projection.cc)
   kProductsTotal, kUnitsOnHand, kStockValue, kOrdersCreated, kOrdersFulfilled, kOrderValue,
   kUnitsSold, kInventoryCogs, kFulfillmentMillis, kReordersTriggered, kLowStockProducts,
@@ -60,6 +64,9 @@ enum class K : uint8_t {
   kEmployeesByRole,        // HrmProjection; stock
   kStockByWarehouse,       // InventoryProjection; stock, units
   kHoursByProject,         // ProjectsProjection; flow, millionths of hours
+  // reports (issue 11), financial statements
+  kLedgerDebitByAccount,   // LedgerProjection; flow, money units, every line by account code
+  kLedgerCreditByAccount,  // LedgerProjection; flow, money units, every line by account code
   kCount,
 };
 inline constexpr size_t kKeyedCount = static_cast<size_t>(K::kCount);

@@ -16,7 +16,7 @@
 namespace readside::projection {
 
 // Bump whenever what a projection keeps or computes changes: older snapshots are ignored.
-inline constexpr uint64_t kSnapshotFormatVersion = 2;  // 2: report families, directories
+inline constexpr uint64_t kSnapshotFormatVersion = 3;  // 3: report fact tables, directories
 
 struct LoadedModel {
   uint64_t position = 0;

@@ -60,6 +60,7 @@ void TenantProjection::Save(SnapshotWriter& w) const {
   ledger_.Save(w);
   inventory_.Save(w);
   projects_.Save(w);
+  schedules_.Save(w);
 }
 
 std::unique_ptr<TenantProjection> TenantProjection::Load(SnapshotReader& r) {
@@ -70,7 +71,8 @@ std::unique_ptr<TenantProjection> TenantProjection::Load(SnapshotReader& r) {
   auto tenant = std::make_unique<TenantProjection>(std::move(t), *std::move(calendar));
   bool ok = tenant->model_.Load(r) && tenant->crm_.Load(r) && tenant->hrm_.Load(r) &&
             tenant->invoices_.Load(r) && tenant->ledger_.Load(r) &&
-            tenant->inventory_.Load(r) && tenant->projects_.Load(r);
+            tenant->inventory_.Load(r) && tenant->projects_.Load(r) &&
+            tenant->schedules_.Load(r);
   return ok ? std::move(tenant) : nullptr;
 }
 

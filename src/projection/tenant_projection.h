@@ -37,9 +37,16 @@ class TenantProjection {
   // Applies one stored event of this tenant. `position` is its store position;
   // `now_micros` the wall-clock time (for last_updated only).
   void Apply(const event::Event& e, uint64_t position, int64_t now_micros);
+  // Applies one of readside's own readside.report.* events (its stored JSON); false when it
+  // does not decode.
+  bool ApplyReportEvent(std::string_view event_json) { return schedules_.Apply(event_json); }
 
   std::shared_ptr<const TenantView> Publish(uint64_t position) {
-    return model_.Publish(position);
+    std::shared_ptr<TenantView> view = model_.Publish(position);
+    view->accounts = ledger_.Chart();
+    view->receivables = invoices_.Book();
+    view->schedules = schedules_.Book();
+    return view;
   }
   const TenantSettings& settings() const { return model_.settings(); }
 
@@ -56,6 +63,7 @@ class TenantProjection {
   LedgerProjection ledger_;
   InventoryProjection inventory_;
   ProjectsProjection projects_;
+  ScheduleProjection schedules_;
 };
 
 }  // namespace readside::projection

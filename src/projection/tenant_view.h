@@ -17,6 +17,8 @@
 #include "event/catalog.h"
 #include "own_state/tenant_settings.h"
 #include "projection/fact_table.h"
+#include "projection/finance_view.h"
+#include "projection/schedule_projection.h"
 #include "projection/period.h"
 #include "projection/series.h"
 
@@ -92,6 +94,12 @@ struct TenantView {
   QualityCounts quality;
   std::array<DomainInfo, kDomainCount> domains;
   LiveActivity live;
+  // Finance documents for the financial statements (finance_view.h); never null.
+  std::shared_ptr<const AccountChart> accounts = EmptyAccountChart();
+  std::shared_ptr<const ReceivablesBook> receivables = EmptyReceivablesBook();
+  // Report schedules and runs (schedule_projection.h); never null.
+  std::shared_ptr<const ScheduleBook> schedules = std::make_shared<const ScheduleBook>();
+  // Entity directories for the operational reports (above); never null.
   std::shared_ptr<const EmployeeDirectory> employees = EmptyDirectory<EmployeeInfo>();
   std::shared_ptr<const ProductDirectory> products = EmptyDirectory<ProductInfo>();
   std::shared_ptr<const ProjectDirectory> projects = EmptyDirectory<ProjectInfo>();

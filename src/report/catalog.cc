@@ -15,8 +15,8 @@ using namespace internal;
 std::vector<TypeSpec> MakeCatalog() {
   const ParamSpec compare{
       "compare",
-      "The comparison column: the previous period of the same length (prev), the same period "
-      "a year earlier (yoy), or none.",
+      "The comparison column: the previous period of the same granularity (prev: the month, "
+      "quarter, week, day or year before), the same period a year earlier (yoy), or none.",
       {"prev", "yoy", "none"},
       "prev"};
   std::vector<TypeSpec> c = {

@@ -44,7 +44,7 @@ const std::vector<TypeSpec>& Catalog();
 const TypeSpec* FindType(std::string_view report, std::string_view type);
 bool IsReport(std::string_view report);
 // GET /reports/catalog: {reports: [{report, domain, types: [{type, title, description,
-// parameters: [{name, description, values?, default?}]}]}], periods: […]}
+// parameters: [{name, description, values?, default?}]}]}], formats: […]}
 std::string CatalogJson();
 
 // What a report runs with. `params` holds every parameter of the type, defaults filled in.

@@ -89,6 +89,18 @@ class TestTenant {
 
   uint64_t position() const { return position_; }
 
+  // Replaces the projection by one saved to a snapshot and loaded back (what a restart
+  // does); false when the snapshot does not load.
+  bool ReloadFromSnapshot() {
+    projection::SnapshotWriter w;
+    projection_.Save(w);
+    projection::SnapshotReader r(w.buffer());
+    std::unique_ptr<projection::TenantProjection> loaded = projection::TenantProjection::Load(r);
+    if (!loaded) return false;
+    projection_ = std::move(*loaded);
+    return true;
+  }
+
  private:
   event::EventParser parser_;
   mutable projection::TenantProjection projection_;

@@ -1,0 +1,33 @@
+#pragma once
+// Serving a read of one organization's published view: the analytics and report routes.
+// Thread-safety: the functions are safe for concurrent requests.
+
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/routes.h"
+#include "projection/projector.h"
+#include "query/section.h"
+
+namespace readside::http {
+
+using ViewFn = std::function<Response(const projection::Projector::TenantRead&, const Request&,
+                                      int64_t now_micros)>;
+
+// Adds X-Readside-Position.
+Response Attach(Response r, uint64_t position);
+// 403: the caller's roles do not include `domain`.
+Response ForbiddenDomain(std::string_view domain, const std::string& path);
+
+// Authorizes (for `section`'s route: also that the caller sees that section), validates the
+// organization and the query parameters (any not in `params` is a 400; an empty list leaves
+// that check to `fn`), reads min_position/wait_ms and waits for min_position (without holding
+// a server thread), then answers with fn's response.
+void ServeView(const Services& s, Request& req, Responder respond,
+               std::initializer_list<std::string_view> params, ViewFn fn,
+               std::optional<query::Section> section = std::nullopt);
+
+}  // namespace readside::http

@@ -1,0 +1,590 @@
+#include "schedule/scheduler.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "absl/synchronization/notification.h"
+#include "common/time_util.h"
+#include "common/time_zone.h"
+#include "event/uuid.h"
+#include "projection/projector.h"
+#include "render/render.h"
+#include "report/report.h"
+#include "schedule/cron.h"
+#include "schedule/mime.h"
+#include "spdlog/spdlog.h"
+#include "store/event_store.h"
+
+namespace readside::schedule {
+namespace {
+
+using own_state::ReportSchedule;
+using own_state::RunStatus;
+using projection::Granularity;
+
+constexpr size_t kMaxRecipients = 100;
+constexpr size_t kMaxSubject = 200;
+constexpr size_t kMaxDuePerPass = 100;
+constexpr std::string_view kPeriodRules[] = {"previous_month", "current_month",
+                                             "previous_quarter", "previous_year"};
+
+Problem Invalid(std::string field, std::string message) {
+  Problem p;
+  p.status = 400;
+  p.title = "Invalid schedule";
+  p.detail = field + ": " + message;
+  p.errors.push_back({std::move(field), std::move(message)});
+  return p;
+}
+
+// A UUID-shaped id derived from `text`: the same run and attempt always get the same event id,
+// so the store refuses a second copy of an intent or outcome.
+std::string DerivedUuid(std::string_view text) {
+  uint64_t a = BackoffSeed(text);
+  uint64_t b = BackoffSeed(std::string(text) + "#");
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-8%03x-%04x-%012llx",
+                static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
+                static_cast<unsigned>(a & 0xfff), static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+std::string Domain(std::string_view address) {
+  size_t at = address.rfind('@');
+  return at == std::string_view::npos ? "readside.invalid" : std::string(address.substr(at + 1));
+}
+
+// The period a rule means for a run due at `due`: relative to the due instant's date in the
+// schedule's time zone (the date its cron expression speaks of), as a period of the tenant's
+// calendar ("previous_month" on 1 May at 00:30 Berlin is April, whatever the tenant's zone).
+std::string ResolvePeriod(std::string_view rule, int64_t due, const absl::TimeZone& zone) {
+  absl::CivilDay civil = absl::ToCivilDay(absl::FromUnixMicros(due), zone);
+  projection::DayNumber day = projection::DayNumberFromCivil(
+      static_cast<int>(civil.year()), civil.month(), civil.day());
+  if (rule == "previous_month") {
+    return projection::FormatPeriod(
+        projection::PrevPeriod(projection::PeriodContaining(Granularity::kMonth, day)));
+  }
+  if (rule == "current_month") {
+    return projection::FormatPeriod(projection::PeriodContaining(Granularity::kMonth, day));
+  }
+  if (rule == "previous_quarter") {
+    return projection::FormatPeriod(
+        projection::PrevPeriod(projection::PeriodContaining(Granularity::kQuarter, day)));
+  }
+  if (rule == "previous_year") {
+    return projection::FormatPeriod(
+        projection::PrevPeriod(projection::PeriodContaining(Granularity::kYear, day)));
+  }
+  return std::string(rule);
+}
+
+bool IsRule(std::string_view period) {
+  return std::find(std::begin(kPeriodRules), std::end(kPeriodRules), period) !=
+         std::end(kPeriodRules);
+}
+
+std::shared_ptr<const projection::TenantView> ViewOf(projection::Projector* p,
+                                                     const std::string& org) {
+  return p->Read(org).view;
+}
+
+}  // namespace
+
+ReportScheduler::ReportScheduler(store::EventStore* store, projection::Projector* projector,
+                                 MailTransport* transport, const Clock* clock, Env* env,
+                                 SchedulerOptions options)
+    : store_(store),
+      projector_(projector),
+      transport_(transport),
+      clock_(clock),
+      env_(env ? env : Env::Default()),
+      options_(std::move(options)),
+      breaker_(options_.breaker, clock) {}
+
+ReportScheduler::~ReportScheduler() { Stop(); }
+
+void ReportScheduler::Start() {
+  if (!options_.files_dir.empty()) {
+    if (absl::Status s = env_->CreateDirs(options_.files_dir); !s.ok()) {
+      spdlog::error("report scheduler: {}: {}", options_.files_dir, s.ToString());
+    }
+  }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void ReportScheduler::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stop_ && !thread_.joinable()) return;
+    stop_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void ReportScheduler::Wake() {
+  absl::MutexLock lock(&mu_);
+  woken_ = true;
+}
+
+int64_t ReportScheduler::NextRunAt(const ReportSchedule& s, int64_t after) {
+  absl::StatusOr<CronExpr> cron = ParseCron(s.cron);
+  absl::StatusOr<absl::TimeZone> tz = LoadIanaTimeZone(s.timezone);
+  if (!cron.ok() || !tz.ok()) return kNoCronRun;
+  return NextAfter(*cron, *tz, after);
+}
+
+void ReportScheduler::Create(ReportSchedule s, std::function<void(CreateReply)> done) {
+  int64_t now = clock_->NowMicros();
+  std::shared_ptr<const projection::TenantView> view = ViewOf(projector_, s.organization_id);
+  if (s.period.empty()) return done(Invalid("period", "is required"));
+  {
+    const report::TypeSpec* spec = nullptr;
+    projection::Period p;
+    std::vector<std::pair<std::string, std::string>> params;
+    std::string period = IsRule(s.period) ? "" : s.period;
+    if (auto problem = report::ResolveRequest(s.report, s.type, period, s.parameters,
+                                              view->calendar, now, &spec, &p, &params)) {
+      if (!IsRule(s.period) && !problem->errors.empty() && problem->errors[0].field == "period") {
+        problem->detail = "period: must be previous_month, current_month, previous_quarter, "
+                          "previous_year or a period (" + problem->errors[0].message + ")";
+      }
+      problem->title = "Invalid schedule";
+      return done(*std::move(problem));
+    }
+    s.parameters = params;
+  }
+  if (!render::ParseFormat(s.format)) {
+    return done(Invalid("format", "must be pdf, excel or csv"));
+  }
+  if (s.format == "xlsx") s.format = "excel";
+  absl::StatusOr<CronExpr> cron = ParseCron(s.cron);
+  if (!cron.ok()) return done(Invalid("cron", std::string(cron.status().message())));
+  if (s.timezone.empty()) s.timezone = view->settings.timezone;
+  absl::StatusOr<absl::TimeZone> tz = LoadIanaTimeZone(s.timezone);
+  if (!tz.ok()) return done(Invalid("timezone", std::string(tz.status().message())));
+  if (s.recipients.empty() || s.recipients.size() > kMaxRecipients) {
+    return done(Invalid("recipients", "must hold 1 to 100 e-mail addresses"));
+  }
+  for (size_t i = 0; i < s.recipients.size(); ++i) {
+    std::string field = "recipients[" + std::to_string(i) + "]";
+    if (absl::Status st = ValidateEmailAddress(field, s.recipients[i]); !st.ok()) {
+      return done(Invalid(field, std::string(st.message())));
+    }
+  }
+  if (s.subject.size() > kMaxSubject) return done(Invalid("subject", "is longer than 200 bytes"));
+  for (unsigned char c : s.subject) {
+    if (c < 0x20 || c == 0x7f) return done(Invalid("subject", "must not hold control characters"));
+  }
+  s.id = event::NewUuid();
+  s.created_at_micros = now;
+  int64_t next = NextAfter(*cron, *tz, now);
+  std::string event_id = event::NewUuid();
+  store::EventToStore e{.organization_id = s.organization_id,
+                        .event_id = event_id,
+                        .event_id_assigned = true,
+                        .entity_id = s.id,
+                        .event_type = std::string(own_state::kReportScheduledType),
+                        .timestamp_micros = now};
+  e.json = own_state::EncodeScheduled(s, event_id, now);
+  store::AppendRequest append;
+  append.events.push_back(std::move(e));
+  projection::Projector* projector = projector_;
+  store_->AppendAsync(std::move(append), [this, projector, s = std::move(s), next,
+                                          done = std::move(done)](
+                                             absl::StatusOr<std::vector<store::AppendOutcome>>
+                                                 outcomes) mutable {
+    if (!outcomes.ok()) return done(store::AppendFailureProblem(outcomes.status()));
+    uint64_t position = outcomes->front().position;
+    projector->WhenApplied(position, std::chrono::seconds(10),
+                           [this, s = std::move(s), next, position, done](bool) mutable {
+                             Wake();
+                             done(Created{std::move(s), next, position});
+                           });
+  });
+}
+
+void ReportScheduler::Delete(const std::string& org, const std::string& id,
+                             std::function<void(std::optional<Problem>)> done) {
+  std::shared_ptr<const projection::TenantView> view = ViewOf(projector_, org);
+  if (!view->schedules->schedules.contains(id)) {
+    return done(Problem{.status = 404, .title = "Not found",
+                        .detail = "no report schedule '" + id + "'"});
+  }
+  int64_t now = clock_->NowMicros();
+  std::string event_id = event::NewUuid();
+  store::EventToStore e{.organization_id = org,
+                        .event_id = event_id,
+                        .event_id_assigned = true,
+                        .entity_id = id,
+                        .event_type = std::string(own_state::kReportUnscheduledType),
+                        .timestamp_micros = now};
+  e.json = own_state::EncodeUnscheduled(org, id, event_id, now);
+  store::AppendRequest append;
+  append.events.push_back(std::move(e));
+  projection::Projector* projector = projector_;
+  store_->AppendAsync(std::move(append), [projector, done = std::move(done)](
+                                             absl::StatusOr<std::vector<store::AppendOutcome>>
+                                                 outcomes) mutable {
+    if (!outcomes.ok()) return done(store::AppendFailureProblem(outcomes.status()));
+    projector->WhenApplied(outcomes->front().position, std::chrono::seconds(10),
+                           [done](bool) { done(std::nullopt); });
+  });
+}
+
+std::string ReportScheduler::FilePath(const std::string& file) const {
+  return options_.files_dir + "/" + file;
+}
+
+absl::StatusOr<std::string> ReportScheduler::ReadRunFile(const std::string& file) const {
+  if (file.empty() || file.find('/') != std::string::npos || file[0] == '.') {
+    return absl::NotFoundError("no such file");
+  }
+  if (!env_->FileExists(FilePath(file))) return absl::NotFoundError("the file is gone");
+  return env_->ReadFile(FilePath(file));
+}
+
+void ReportScheduler::MaybeCrash(std::string_view point) {
+  if (!options_.crash_at.empty() && options_.crash_at == point) {
+    spdlog::warn("report scheduler: crashing at {} (READSIDE_REPORT_CRASH_AT)", point);
+    spdlog::default_logger()->flush();
+    ::raise(SIGKILL);
+  }
+}
+
+absl::Status ReportScheduler::AppendAndWait(std::string org, std::string event_id,
+                                            std::string entity_id, std::string type,
+                                            std::string json, int64_t timestamp) {
+  store::EventToStore e{.organization_id = std::move(org),
+                        .event_id = std::move(event_id),
+                        .event_id_assigned = true,
+                        .entity_id = std::move(entity_id),
+                        .event_type = std::move(type),
+                        .timestamp_micros = timestamp};
+  e.json = std::move(json);
+  store::AppendRequest append;
+  append.events.push_back(std::move(e));
+  absl::StatusOr<std::vector<store::AppendOutcome>> outcomes = store_->Append(std::move(append));
+  if (!outcomes.ok()) return outcomes.status();
+  // A duplicate or conflicting event id: the event was stored before; wait for that one.
+  uint64_t position = outcomes->front().position;
+  auto reached = std::make_shared<std::atomic<bool>>(false);
+  auto applied = std::make_shared<absl::Notification>();
+  projector_->WhenApplied(position, std::chrono::seconds(30), [reached, applied](bool ok) {
+    reached->store(ok);
+    applied->Notify();
+  });
+  applied->WaitForNotification();
+  if (!reached->load()) {
+    return absl::UnavailableError("the read model did not apply position " +
+                                  std::to_string(position) + " in time");
+  }
+  return absl::OkStatus();
+}
+
+bool ReportScheduler::Skip(const ReportSchedule& s, int64_t due) {
+  int64_t now = clock_->NowMicros();
+  own_state::RunFinished r;
+  r.run_id = own_state::RunIdOf(s.id, due);
+  r.schedule_id = s.id;
+  r.organization_id = s.organization_id;
+  r.due_at_micros = due;
+  r.status = RunStatus::kSkipped;
+  r.error = "missed while the server was down, and older than the catch-up age";
+  r.finished_at_micros = now;
+  std::string id = DerivedUuid(r.run_id + "/skipped");
+  absl::Status st = AppendAndWait(s.organization_id, id, r.run_id,
+                                  std::string(own_state::kReportRunFinishedType),
+                                  own_state::EncodeRunFinished(r, id, now), now);
+  if (!st.ok()) {
+    spdlog::error("report run {}: recording the skip failed: {}", r.run_id, st.ToString());
+    return false;
+  }
+  return true;
+}
+
+void ReportScheduler::Abandon(const projection::RunRecord& run, const std::string& org) {
+  int64_t now = clock_->NowMicros();
+  own_state::RunFinished r;
+  r.run_id = run.run_id;
+  r.schedule_id = run.schedule_id;
+  r.organization_id = org;
+  r.due_at_micros = run.due_at_micros;
+  r.attempts = run.attempts;
+  r.status = RunStatus::kFailed;
+  r.error = "the schedule was deleted before the run finished";
+  r.size = run.size;
+  r.file = run.file;
+  r.finished_at_micros = now;
+  std::string id = DerivedUuid(r.run_id + "/abandoned");
+  absl::Status st = AppendAndWait(org, id, r.run_id, std::string(own_state::kReportRunFinishedType),
+                                  own_state::EncodeRunFinished(r, id, now), now);
+  if (!st.ok()) spdlog::error("report run {}: recording the abandon failed: {}", r.run_id, st.ToString());
+}
+
+bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
+                          const std::string& existing_message_id, const std::string& existing_file,
+                          int64_t first_started_at) {
+  const std::string run_id = own_state::RunIdOf(s.id, due);
+  const std::string message_id =
+      existing_message_id.empty() ? MakeMessageId(run_id, Domain(options_.from)) : existing_message_id;
+  int64_t now = clock_->NowMicros();
+  auto finish = [&](RunStatus status, int attempts, std::string error, int64_t size,
+                    std::string file, int64_t next_at) -> bool {
+    own_state::RunFinished r;
+    r.run_id = run_id;
+    r.schedule_id = s.id;
+    r.organization_id = s.organization_id;
+    r.due_at_micros = due;
+    r.attempts = attempts;
+    r.status = status;
+    r.error = std::move(error);
+    r.size = size;
+    r.file = std::move(file);
+    r.finished_at_micros = clock_->NowMicros();
+    r.next_attempt_at_micros = next_at;
+    std::string id = DerivedUuid(run_id + "/finished/" + std::to_string(attempts) + "/" +
+                                 std::string(own_state::RunStatusName(status)));
+    absl::Status st = AppendAndWait(s.organization_id, id, run_id,
+                                    std::string(own_state::kReportRunFinishedType),
+                                    own_state::EncodeRunFinished(r, id, r.finished_at_micros),
+                                    r.finished_at_micros);
+    if (!st.ok()) {
+      spdlog::error("report run {}: storing the outcome failed: {}", run_id, st.ToString());
+      return false;
+    }
+    return true;
+  };
+
+  if (transport_ != nullptr && !breaker_.Allow()) {
+    int64_t wait = std::max<int64_t>(breaker_.RetryInMicros(), 1'000'000);
+    return finish(RunStatus::kRetrying, attempt - 1,
+                  "the SMTP server failed repeatedly; the circuit breaker holds deliveries",
+                  0, existing_file, now + wait);
+  }
+
+  // 1. The file: the one of an earlier attempt when it is still there, else rendered now.
+  std::string file = existing_file, bytes, content_type = "application/octet-stream";
+  uint64_t report_position = 0;
+  std::string title = s.report + " " + s.type, period_text;
+  bool have_file = false;
+  if (!file.empty()) {
+    absl::StatusOr<std::string> old = ReadRunFile(file);
+    if (old.ok()) bytes = *std::move(old), have_file = true;
+  }
+  {
+    std::shared_ptr<const projection::TenantView> view = ViewOf(projector_, s.organization_id);
+    absl::StatusOr<absl::TimeZone> zone = LoadIanaTimeZone(s.timezone);
+    period_text = ResolvePeriod(s.period, due, zone.ok() ? *zone : absl::UTCTimeZone());
+    const report::TypeSpec* spec = nullptr;
+    projection::Period p;
+    std::vector<std::pair<std::string, std::string>> params;
+    if (auto problem = report::ResolveRequest(s.report, s.type, period_text, s.parameters,
+                                              view->calendar, now, &spec, &p, &params)) {
+      if (transport_ != nullptr) breaker_.RecordSuccess();  // not the server's fault
+      return finish(RunStatus::kFailed, attempt, problem->detail, 0, "", 0);
+    }
+    title = std::string(spec->title);
+    std::optional<render::Format> format = render::ParseFormat(s.format);
+    if (!have_file) {
+      report::Document doc =
+          report::BuildReport(report::ReportRequest{*view, *spec, p, params, now});
+      absl::StatusOr<render::Rendered> rendered =
+          render::Render(doc, format.value_or(render::Format::kPdf));
+      if (!rendered.ok()) {
+        if (transport_ != nullptr) breaker_.RecordSuccess();
+        return finish(RunStatus::kFailed, attempt, std::string(rendered.status().message()), 0,
+                      "", 0);
+      }
+      report_position = doc.position;
+      file = run_id + "-" + rendered->filename;
+      bytes = std::move(rendered->bytes);
+      absl::Status written = [&]() -> absl::Status {
+        std::string tmp = FilePath(file) + ".tmp";
+        absl::StatusOr<std::unique_ptr<WritableFile>> f = env_->NewWritableFile(tmp);
+        if (!f.ok()) return f.status();
+        if (absl::Status st = (*f)->Append(bytes); !st.ok()) return st;
+        if (absl::Status st = (*f)->Sync(); !st.ok()) return st;
+        if (absl::Status st = (*f)->Close(); !st.ok()) return st;
+        if (absl::Status st = env_->RenameFile(tmp, FilePath(file)); !st.ok()) return st;
+        return env_->SyncDir(options_.files_dir);
+      }();
+      if (!written.ok()) {
+        if (transport_ != nullptr) breaker_.RecordSuccess();
+        spdlog::error("report run {}: writing the file failed: {}", run_id, written.ToString());
+        return false;  // nothing stored: the due instant is still open for the next pass
+      }
+    }
+    if (s.format == "pdf") content_type = "application/pdf";
+    if (s.format == "csv") content_type = "text/csv";  // the text part says UTF-8
+    if (s.format == "excel") {
+      content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    }
+  }
+  const std::string attachment_name = file.substr(std::min(file.size(), run_id.size() + 1));
+
+  // 2. The intent, durable before the SMTP server hears of the run.
+  MaybeCrash("before_intent");
+  const int64_t started_at = first_started_at != 0 ? first_started_at : now;
+  {
+    own_state::RunStarted r;
+    r.run_id = run_id;
+    r.schedule_id = s.id;
+    r.organization_id = s.organization_id;
+    r.due_at_micros = due;
+    r.attempt = attempt;
+    r.message_id = message_id;
+    r.file = file;
+    r.size = static_cast<int64_t>(bytes.size());
+    r.report_position = report_position;
+    r.started_at_micros = started_at;
+    std::string id = DerivedUuid(run_id + "/started/" + std::to_string(attempt));
+    absl::Status st = AppendAndWait(s.organization_id, id, run_id,
+                                    std::string(own_state::kReportRunStartedType),
+                                    own_state::EncodeRunStarted(r, id, now), now);
+    if (!st.ok()) {
+      if (transport_ != nullptr) breaker_.RecordSuccess();
+      spdlog::error("report run {}: storing the intent failed: {}", run_id, st.ToString());
+      return false;
+    }
+  }
+  MaybeCrash("after_intent");
+
+  // 3. The message: the same bytes on every attempt (Date = the first attempt's start).
+  absl::Status sent;
+  if (transport_ == nullptr) {
+    sent = absl::FailedPreconditionError("no SMTP server configured (serve --smtp-url)");
+  } else {
+    MailMessage m;
+    m.from = options_.from;
+    m.to = s.recipients;
+    m.subject = !s.subject.empty() ? s.subject
+                                   : title + " — " + s.organization_id + " — " + period_text;
+    m.body = title + " for " + s.organization_id + ", period " + period_text +
+             ", is attached (" + attachment_name + ").\n\nSchedule " + s.id + " (" + s.cron +
+             ", " + s.timezone + "), due " + FormatRfc3339(due) + ".\n";
+    m.date_micros = started_at;
+    m.message_id = message_id;
+    m.attachments.push_back({attachment_name, content_type, bytes});
+    absl::StatusOr<std::string> mime = BuildMimeMessage(m);
+    if (!mime.ok()) {
+      sent = absl::FailedPreconditionError(mime.status().message());
+      breaker_.RecordSuccess();
+    } else {
+      sent = transport_->Send(s.recipients, *mime);
+      if (sent.ok()) {
+        breaker_.RecordSuccess();
+      } else {
+        breaker_.RecordFailure();
+      }
+    }
+  }
+  if (sent.ok()) MaybeCrash("after_send");
+
+  // 4. The outcome.
+  // (An intent is stored: even if the outcome cannot be, the run exists and is resumed.)
+  const int64_t size = static_cast<int64_t>(bytes.size());
+  if (sent.ok()) {
+    finish(RunStatus::kSent, attempt, "", size, file, 0);
+    MaybeCrash("after_outcome");
+  } else if (IsTransientSendError(sent) && attempt < options_.backoff.max_attempts) {
+    int64_t delay = BackoffDelayMicros(options_.backoff, attempt, BackoffSeed(run_id));
+    finish(RunStatus::kRetrying, attempt, std::string(sent.message()), size, file,
+           clock_->NowMicros() + delay);
+  } else {
+    finish(RunStatus::kFailed, attempt, std::string(sent.message()), size, file, 0);
+  }
+  return true;
+}
+
+int64_t ReportScheduler::PassTenant(const projection::TenantView& view, int64_t now) {
+  int64_t next = INT64_MAX;
+  const projection::ScheduleBook& book = *view.schedules;
+  for (const auto& [run_id, run] : book.runs) {
+    if ((run.status == RunStatus::kRunning || run.status == RunStatus::kRetrying) &&
+        book.deleted.contains(run.schedule_id) && !book.schedules.contains(run.schedule_id)) {
+      Abandon(run, view.settings.organization_id);
+    }
+  }
+  for (const auto& [id, s] : book.schedules) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) return now;
+    }
+    // Runs of this schedule that are open: an intent without outcome (the process died
+    // while sending) or a retry whose time has come.
+    for (const auto& [run_id, run] : book.runs) {
+      if (run.schedule_id != id) continue;
+      if (run.status == RunStatus::kRunning) {
+        Run(s, run.due_at_micros, run.attempts + 1, run.message_id, run.file,
+            run.started_at_micros);
+      } else if (run.status == RunStatus::kRetrying) {
+        if (run.next_attempt_at_micros <= now) {
+          Run(s, run.due_at_micros, run.attempts + 1, run.message_id, run.file,
+              run.started_at_micros);
+        } else {
+          next = std::min(next, run.next_attempt_at_micros);
+        }
+      }
+    }
+    absl::StatusOr<CronExpr> cron = ParseCron(s.cron);
+    absl::StatusOr<absl::TimeZone> tz = LoadIanaTimeZone(s.timezone);
+    if (!cron.ok() || !tz.ok()) continue;
+    int64_t from = s.created_at_micros;
+    if (auto hw = book.high_water.find(id); hw != book.high_water.end()) {
+      from = std::max(from, hw->second);
+    }
+    std::vector<int64_t> due = DueBetween(*cron, *tz, from, now, kMaxDuePerPass);
+    bool blocked = false;
+    for (int64_t d : due) {
+      // In order: a due instant that could not be recorded stops the later ones (they
+      // would move the schedule's high-water mark past it).
+      bool recorded = now - d > options_.catch_up_max_age_micros ? Skip(s, d)
+                                                                  : Run(s, d, 1, "", "", 0);
+      if (!recorded) {
+        blocked = true;
+        break;
+      }
+    }
+    if (blocked) {
+      next = std::min(next, now + 1'000'000);
+    } else if (due.size() == kMaxDuePerPass) {
+      next = now;  // more are due: go on at once
+    } else {
+      next = std::min(next, NextAfter(*cron, *tz, now));
+    }
+  }
+  return next;
+}
+
+int64_t ReportScheduler::Pass() {
+  int64_t now = clock_->NowMicros();
+  if (!projector_->Ready()) return now + 100'000;
+  std::shared_ptr<const projection::ModelSnapshot> snapshot = projector_->Current();
+  int64_t next = INT64_MAX;
+  for (const auto& [org, view] : snapshot->tenants) {
+    if (view->schedules->schedules.empty()) continue;
+    next = std::min(next, PassTenant(*view, now));
+  }
+  return next;
+}
+
+void ReportScheduler::Loop() {
+  while (true) {
+    int64_t next = Pass();
+    absl::MutexLock lock(&mu_);
+    if (stop_) return;
+    int64_t wait = std::clamp<int64_t>(next - clock_->NowMicros(), 0, options_.max_sleep_micros);
+    if (!woken_ && wait > 0) {
+      mu_.AwaitWithTimeout(absl::Condition(this, &ReportScheduler::StopOrWoken),
+                           absl::Microseconds(wait));
+    }
+    woken_ = false;
+    if (stop_) return;
+  }
+}
+
+}  // namespace readside::schedule

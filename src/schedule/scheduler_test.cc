@@ -1,0 +1,369 @@
+// The report scheduler over a real store and projector, a ManualClock and a fake SMTP
+// transport: DST days fire the right number of times, missed runs catch up or are skipped,
+// retries keep one Message-ID, permanent failures stop, an intent without outcome is sent
+// again after a restart, and a due instant never runs twice across restarts.
+#include "schedule/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "common/time_util.h"
+#include "own_state/report_schedule.h"
+#include "projection/projector.h"
+#include "store/event_store.h"
+
+namespace readside::schedule {
+namespace {
+
+using own_state::RunStatus;
+
+int64_t At(std::string_view rfc3339) {
+  int64_t v = 0;
+  EXPECT_TRUE(ParseRfc3339(rfc3339, &v)) << rfc3339;
+  return v;
+}
+
+class FakeTransport : public MailTransport {
+ public:
+  absl::Status Send(const std::vector<std::string>& recipients, std::string_view message) override {
+    absl::MutexLock lock(&mu_);
+    absl::Status s = absl::OkStatus();
+    if (!failures_.empty()) {
+      s = failures_.front();
+      failures_.erase(failures_.begin());
+    }
+    attempts_.push_back(std::string(message));
+    if (s.ok()) sent_.push_back(std::string(message));
+    return s;
+  }
+  void FailNext(absl::Status s) {
+    absl::MutexLock lock(&mu_);
+    failures_.push_back(std::move(s));
+  }
+  std::vector<std::string> sent() const {
+    absl::MutexLock lock(&mu_);
+    return sent_;
+  }
+  std::vector<std::string> attempts() const {
+    absl::MutexLock lock(&mu_);
+    return attempts_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<absl::Status> failures_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> sent_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> attempts_ ABSL_GUARDED_BY(mu_);
+};
+
+std::string HeaderOf(std::string_view message, std::string_view name) {
+  size_t at = message.find(std::string(name) + ": ");
+  if (at == std::string_view::npos) return "";
+  size_t end = message.find("\r\n", at);
+  return std::string(message.substr(at + name.size() + 2, end - at - name.size() - 2));
+}
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("scheduler_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto store = store::EventStore::Open({.path = dir_.string() + "/events", .sync = false});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    projector_ = std::make_unique<projection::Projector>(store_.get(), &clock_);
+    projector_->Start();
+  }
+  void TearDown() override {
+    scheduler_.reset();
+    projector_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void StartScheduler(int64_t catch_up_hours = 48) {
+    SchedulerOptions o;
+    o.files_dir = dir_.string() + "/runs";
+    o.catch_up_max_age_micros = catch_up_hours * 3600 * 1'000'000;
+    o.from = "reports@example.com";
+    o.max_sleep_micros = 5'000;
+    o.backoff.initial_delay_micros = 60'000'000;
+    o.backoff.jitter = 0;
+    scheduler_ = std::make_unique<ReportScheduler>(store_.get(), projector_.get(), &transport_,
+                                                   &clock_, nullptr, o);
+    scheduler_->Start();
+  }
+
+  own_state::ReportSchedule Create(std::string cron, std::string tz,
+                                   std::string period = "previous_month") {
+    own_state::ReportSchedule s;
+    s.organization_id = "acme";
+    s.report = "financial";
+    s.type = "trial_balance";
+    s.period = std::move(period);
+    s.format = "csv";
+    s.cron = std::move(cron);
+    s.timezone = std::move(tz);
+    s.recipients = {"cfo@example.com", "controller@example.com"};
+    absl::Notification done;
+    ReportScheduler::CreateReply reply;
+    scheduler_->Create(s, [&](ReportScheduler::CreateReply r) {
+      reply = std::move(r);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    if (const Problem* p = std::get_if<Problem>(&reply)) {
+      ADD_FAILURE() << p->detail;
+      return s;
+    }
+    return std::get<Created>(reply).schedule;
+  }
+
+  std::shared_ptr<const projection::ScheduleBook> Book() {
+    return projector_->Read("acme").view->schedules;
+  }
+  std::vector<projection::RunRecord> Runs(std::string_view schedule_id) {
+    std::vector<projection::RunRecord> out;
+    for (const auto& [id, r] : Book()->runs) {
+      if (r.schedule_id == schedule_id) out.push_back(r);
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.due_at_micros < b.due_at_micros; });
+    return out;
+  }
+  // Waits (real time) until `n` runs of `schedule_id` are settled (not running/retrying).
+  bool WaitSettled(std::string_view schedule_id, size_t n) {
+    for (int i = 0; i < 2000; ++i) {
+      std::vector<projection::RunRecord> runs = Runs(schedule_id);
+      size_t settled = 0;
+      for (const auto& r : runs) {
+        settled += r.status != RunStatus::kRunning && r.status != RunStatus::kRetrying;
+      }
+      if (settled >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  // Waits until the run at `due` has `status`.
+  bool WaitStatus(const own_state::ReportSchedule& s, int64_t due, RunStatus status) {
+    std::string id = own_state::RunIdOf(s.id, due);
+    for (int i = 0; i < 2000; ++i) {
+      auto book = Book();
+      if (auto it = book->runs.find(id); it != book->runs.end() && it->second.status == status) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  std::filesystem::path dir_;
+  ManualClock clock_{At("2024-03-30T23:00:00Z")};
+  std::unique_ptr<store::EventStore> store_;
+  std::unique_ptr<projection::Projector> projector_;
+  FakeTransport transport_;
+  std::unique_ptr<ReportScheduler> scheduler_;
+};
+
+TEST_F(SchedulerTest, SpringForwardDayInBerlin) {
+  StartScheduler();
+  // Created at 00:00 local on 2024-03-31, the day Berlin skips 02:00–03:00.
+  own_state::ReportSchedule hourly = Create("0 * * * *", "Europe/Berlin");
+  own_state::ReportSchedule at_230 = Create("30 2 * * *", "Europe/Berlin");
+  clock_.Set(At("2024-03-31T22:00:00Z"));  // 00:00 CEST on 1 April
+  scheduler_->Wake();
+  ASSERT_TRUE(WaitSettled(hourly.id, 23));
+  ASSERT_TRUE(WaitSettled(at_230.id, 1));
+  std::vector<projection::RunRecord> runs = Runs(hourly.id);
+  ASSERT_EQ(runs.size(), 23u);  // 01:00 … 23:00 and 00:00 next day, without 02:00
+  EXPECT_EQ(runs.front().due_at_micros, At("2024-03-31T00:00:00Z"));  // 01:00 CET
+  EXPECT_EQ(runs[1].due_at_micros, At("2024-03-31T01:00:00Z"));      // 03:00 CEST
+  EXPECT_EQ(runs.back().due_at_micros, At("2024-03-31T22:00:00Z"));
+  for (const auto& r : runs) EXPECT_EQ(r.status, RunStatus::kSent) << r.run_id << " " << r.error;
+  std::vector<projection::RunRecord> once = Runs(at_230.id);
+  ASSERT_EQ(once.size(), 1u);
+  EXPECT_EQ(once[0].due_at_micros, At("2024-03-31T01:00:00Z"));  // the gap's end, 03:00 CEST
+  EXPECT_EQ(transport_.sent().size(), 24u);
+}
+
+TEST_F(SchedulerTest, FallBackDayInBerlin) {
+  clock_.Set(At("2024-10-26T22:00:00Z"));  // 00:00 CEST on 27 October
+  StartScheduler();
+  own_state::ReportSchedule hourly = Create("0 * * * *", "Europe/Berlin");
+  own_state::ReportSchedule at_230 = Create("30 2 * * *", "Europe/Berlin");
+  clock_.Set(At("2024-10-27T23:00:00Z"));  // 00:00 CET on 28 October
+  scheduler_->Wake();
+  ASSERT_TRUE(WaitSettled(hourly.id, 24));
+  ASSERT_TRUE(WaitSettled(at_230.id, 1));
+  EXPECT_EQ(Runs(hourly.id).size(), 24u);  // 25 hours, 24 local labels: 02:00 fires once
+  std::vector<projection::RunRecord> once = Runs(at_230.id);
+  ASSERT_EQ(once.size(), 1u);
+  EXPECT_EQ(once[0].due_at_micros, At("2024-10-27T00:30:00Z"));  // the first 02:30 (CEST)
+}
+
+TEST_F(SchedulerTest, MissedRunsCatchUpWithinTheAgeAndAreSkippedBeyond) {
+  StartScheduler(/*catch_up_hours=*/6);
+  own_state::ReportSchedule s = Create("0 */4 * * *", "UTC");  // 00, 04, 08, … UTC
+  clock_.Set(At("2024-03-31T23:30:00Z"));  // due 00:00 … 20:00: 6 instants
+  scheduler_->Wake();
+  ASSERT_TRUE(WaitSettled(s.id, 6));
+  std::vector<projection::RunRecord> runs = Runs(s.id);
+  ASSERT_EQ(runs.size(), 6u);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    // 00:00 … 16:00 are more than 6 h old at 23:30: skipped; 20:00 runs.
+    RunStatus want = i < 5 ? RunStatus::kSkipped : RunStatus::kSent;
+    EXPECT_EQ(runs[i].status, want) << i;
+  }
+  EXPECT_EQ(transport_.sent().size(), 1u);
+  EXPECT_FALSE(runs[0].error.empty());
+}
+
+TEST_F(SchedulerTest, RetriesKeepTheMessageIdAndBytes) {
+  StartScheduler();
+  own_state::ReportSchedule s = Create("0 0 * * *", "UTC");
+  transport_.FailNext(absl::UnavailableError("451 4.3.0 try again later"));
+  transport_.FailNext(absl::DeadlineExceededError("timeout"));
+  const int64_t due = At("2024-03-31T00:00:00Z");
+  clock_.Set(due + 1'000'000);
+  scheduler_->Wake();
+  ASSERT_TRUE(WaitStatus(s, due, RunStatus::kRetrying));
+  auto run = Book()->runs.at(own_state::RunIdOf(s.id, due));
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_EQ(run.next_attempt_at_micros, due + 1'000'000 + 60'000'000);  // backoff, no jitter
+  EXPECT_NE(run.error.find("451"), std::string::npos);
+  clock_.Set(run.next_attempt_at_micros);
+  scheduler_->Wake();
+  for (int i = 0; i < 1000 && transport_.attempts().size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(WaitStatus(s, due, RunStatus::kRetrying));
+  clock_.Advance(10 * 60'000'000LL);
+  scheduler_->Wake();
+  ASSERT_TRUE(WaitStatus(s, due, RunStatus::kSent));
+  std::vector<std::string> attempts = transport_.attempts();
+  ASSERT_EQ(attempts.size(), 3u);
+  EXPECT_EQ(attempts[0], attempts[2]);  // the identical message on every attempt
+  EXPECT_EQ(HeaderOf(attempts[2], "Message-ID"),
+            "<" + own_state::RunIdOf(s.id, due) + "@example.com>");
+  EXPECT_EQ(Book()->runs.at(own_state::RunIdOf(s.id, due)).attempts, 3);
+}
+
+TEST_F(SchedulerTest, APermanentFailureFailsTheRunAtOnce) {
+  StartScheduler();
+  own_state::ReportSchedule s = Create("0 0 * * *", "UTC");
+  transport_.FailNext(absl::FailedPreconditionError("550 5.1.1 no such user"));
+  const int64_t due = At("2024-03-31T00:00:00Z");
+  clock_.Set(due);
+  scheduler_->Wake();
+  ASSERT_TRUE(WaitStatus(s, due, RunStatus::kFailed));
+  auto run = Book()->runs.at(own_state::RunIdOf(s.id, due));
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_NE(run.error.find("550"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, AnIntentWithoutOutcomeIsSentAgainWithTheSameMessageId) {
+  StartScheduler();
+  own_state::ReportSchedule s = Create("0 0 * * *", "UTC");
+  scheduler_->Stop();
+  scheduler_.reset();
+  // What a process killed after storing the intent leaves behind.
+  const int64_t due = At("2024-03-31T00:00:00Z");
+  own_state::RunStarted r;
+  r.run_id = own_state::RunIdOf(s.id, due);
+  r.schedule_id = s.id;
+  r.organization_id = "acme";
+  r.due_at_micros = due;
+  r.attempt = 1;
+  r.message_id = r.run_id + "@example.com";
+  r.file = r.run_id + "-gone.csv";  // the file is gone too: rendered again
+  r.started_at_micros = due;
+  store::EventToStore e{.organization_id = "acme", .event_id = "0b7f6c1e-1111-4a4a-8a8a-000000000001",
+                        .event_id_assigned = true, .entity_id = r.run_id,
+                        .event_type = std::string(own_state::kReportRunStartedType),
+                        .timestamp_micros = due};
+  e.json = own_state::EncodeRunStarted(r, e.event_id, due);
+  store::AppendRequest append;
+  append.events.push_back(std::move(e));
+  ASSERT_TRUE(store_->Append(std::move(append)).ok());
+  // As on a restart, the scheduler starts once the read model holds the intent.
+  ASSERT_TRUE(WaitStatus(s, due, RunStatus::kRunning));
+  clock_.Set(due + 5'000'000);
+  StartScheduler();
+  ASSERT_TRUE(WaitStatus(s, due, RunStatus::kSent));
+  ASSERT_EQ(transport_.sent().size(), 1u);
+  EXPECT_EQ(HeaderOf(transport_.sent()[0], "Message-ID"), "<" + r.message_id + ">");
+  EXPECT_EQ(Book()->runs.at(r.run_id).attempts, 2);
+}
+
+TEST_F(SchedulerTest, ADueInstantRunsOnceAcrossRestarts) {
+  StartScheduler();
+  own_state::ReportSchedule s = Create("0 0 * * *", "UTC");
+  const int64_t due = At("2024-03-31T00:00:00Z");
+  clock_.Set(due + 1'000'000);
+  scheduler_->Wake();
+  ASSERT_TRUE(WaitStatus(s, due, RunStatus::kSent));
+  for (int restart = 0; restart < 3; ++restart) {
+    scheduler_.reset();
+    StartScheduler();
+    scheduler_->Wake();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(transport_.sent().size(), 1u);
+  EXPECT_EQ(Runs(s.id).size(), 1u);
+  // The file of the run is kept and readable.
+  auto run = Book()->runs.at(own_state::RunIdOf(s.id, due));
+  absl::StatusOr<std::string> file = scheduler_->ReadRunFile(run.file);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(static_cast<int64_t>(file->size()), run.size);
+  EXPECT_NE(file->find("Code"), std::string::npos);  // the trial balance's CSV header
+  EXPECT_FALSE(scheduler_->ReadRunFile("../events/CURRENT").ok());
+}
+
+TEST_F(SchedulerTest, BadSchedulesNameTheField) {
+  StartScheduler();
+  auto problem = [&](auto mutate) -> std::string {
+    own_state::ReportSchedule s;
+    s.organization_id = "acme";
+    s.report = "financial";
+    s.type = "pnl";
+    s.period = "previous_month";
+    s.format = "pdf";
+    s.cron = "0 8 * * MON";
+    s.timezone = "Europe/Berlin";
+    s.recipients = {"a@example.com"};
+    mutate(s);
+    absl::Notification done;
+    std::string field = "(accepted)";
+    scheduler_->Create(s, [&](ReportScheduler::CreateReply r) {
+      if (const Problem* p = std::get_if<Problem>(&r)) {
+        field = p->errors.empty() ? p->detail : p->errors[0].field;
+      }
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return field;
+  };
+  EXPECT_EQ(problem([](auto& s) {}), "(accepted)");
+  EXPECT_EQ(problem([](auto& s) { s.report = "nope"; }), "report");
+  EXPECT_EQ(problem([](auto& s) { s.type = "nope"; }), "type");
+  EXPECT_EQ(problem([](auto& s) { s.period = "last_week"; }), "period");
+  EXPECT_EQ(problem([](auto& s) { s.format = "docx"; }), "format");
+  EXPECT_EQ(problem([](auto& s) { s.cron = "0 25 * * *"; }), "cron");
+  EXPECT_EQ(problem([](auto& s) { s.timezone = "Mars/Olympus"; }), "timezone");
+  EXPECT_EQ(problem([](auto& s) { s.recipients = {}; }), "recipients");
+  EXPECT_EQ(problem([](auto& s) { s.recipients = {"ok@example.com", "not an address"}; }),
+            "recipients[1]");
+  EXPECT_EQ(problem([](auto& s) { s.subject = "a\r\nBcc: x@evil.com"; }), "subject");
+  EXPECT_EQ(problem([](auto& s) { s.parameters = {{"compare", "sideways"}}; }), "compare");
+}
+
+}  // namespace
+}  // namespace readside::schedule
