@@ -10,7 +10,8 @@ using E = event::EventType;
 constexpr int kOppStage = 0, kOppAmount = 1, kOppOwner = 2;
 constexpr int kStageChangedStage = 0, kStageChangedAmount = 1;
 constexpr int kWonAmount = 0, kWonOwner = 1;
-constexpr int kActivityType = 0;
+constexpr int kActivityType = 0, kActivityOwner = 1;
+constexpr int kLeadSource = 0;
 // Each index names its field in the catalog (event/catalog_tables.h).
 static_assert(event::FieldIndexOf(E::kCrmOpportunityCreated, "stage") == kOppStage);
 static_assert(event::FieldIndexOf(E::kCrmOpportunityCreated, "amount") == kOppAmount);
@@ -20,14 +21,18 @@ static_assert(event::FieldIndexOf(E::kCrmOpportunityStageChanged, "amount") == k
 static_assert(event::FieldIndexOf(E::kCrmOpportunityWon, "amount") == kWonAmount);
 static_assert(event::FieldIndexOf(E::kCrmOpportunityWon, "owner_id") == kWonOwner);
 static_assert(event::FieldIndexOf(E::kCrmActivityLogged, "activity_type") == kActivityType);
+static_assert(event::FieldIndexOf(E::kCrmActivityLogged, "owner_id") == kActivityOwner);
+static_assert(event::FieldIndexOf(E::kCrmLeadCreated, "source") == kLeadSource);
 }  // namespace
 
 void CrmProjection::Close(const ApplyContext& c, Opportunity& o, bool won) {
   o.open = false;
   c.m.Add(S::kPipelineValue, c.day, -o.amount);
   c.m.AddKeyed(K::kPipelineStages, o.stage, c.day, -1);
+  c.m.AddFact(F::kPipelineValueByStage, o.stage, c.day, -o.amount);
   if (!won) {
     c.m.Add(S::kOpportunitiesLost, c.day, 1);
+    c.m.AddFact(F::kDealsLostByUser, o.owner, c.day, 1);
     return;
   }
   const event::FieldValue& amount = c.f(kWonAmount);
@@ -60,16 +65,21 @@ void CrmProjection::Apply(const ApplyContext& c) {
       c.m.Add(S::kContactsTotal, c.day, -1);
       return;
     }
-    case E::kCrmLeadCreated:
-      if (!leads_.try_emplace(id, false).second) return c.Orphan();
+    case E::kCrmLeadCreated: {
+      auto [it, fresh] = leads_.try_emplace(id);
+      if (!fresh) return c.Orphan();
+      it->second.source = c.f(kLeadSource).text;
       c.m.Add(S::kLeadsNew, c.day, 1);
       c.m.Add(S::kLeadsTotal, c.day, 1);
+      c.m.AddFact(F::kLeadsBySource, it->second.source, c.day, 1);
       return;
+    }
     case E::kCrmLeadConverted: {
       auto it = leads_.find(id);
-      if (it == leads_.end() || it->second) return c.Orphan();
-      it->second = true;
+      if (it == leads_.end() || it->second.converted) return c.Orphan();
+      it->second.converted = true;
       c.m.Add(S::kLeadsConverted, c.day, 1);
+      c.m.AddFact(F::kLeadsConvertedBySource, it->second.source, c.day, 1);
       return;
     }
     case E::kCrmOpportunityCreated: {
@@ -82,6 +92,7 @@ void CrmProjection::Apply(const ApplyContext& c) {
       c.m.Add(S::kOpportunitiesNew, c.day, 1);
       c.m.Add(S::kPipelineValue, c.day, o.amount);
       c.m.AddKeyed(K::kPipelineStages, o.stage, c.day, 1);
+      c.m.AddFact(F::kPipelineValueByStage, o.stage, c.day, o.amount);
       return;
     }
     case E::kCrmOpportunityStageChanged: {
@@ -89,15 +100,19 @@ void CrmProjection::Apply(const ApplyContext& c) {
       if (it == opportunities_.end() || !it->second.open) return c.Orphan();
       Opportunity& o = it->second;
       const std::string& stage = c.f(kStageChangedStage).text;
+      const event::FieldValue& amount = c.f(kStageChangedAmount);
+      int64_t new_amount = amount.present ? amount.money.units() : o.amount;
       if (stage != o.stage) {
         c.m.AddKeyed(K::kPipelineStages, o.stage, c.day, -1);
         c.m.AddKeyed(K::kPipelineStages, stage, c.day, 1);
+        c.m.AddFact(F::kPipelineValueByStage, o.stage, c.day, -o.amount);
+        c.m.AddFact(F::kPipelineValueByStage, stage, c.day, new_amount);
         o.stage = stage;
+      } else {
+        c.m.AddFact(F::kPipelineValueByStage, o.stage, c.day, new_amount - o.amount);
       }
-      if (const event::FieldValue& amount = c.f(kStageChangedAmount); amount.present) {
-        c.m.Add(S::kPipelineValue, c.day, amount.money.units() - o.amount);
-        o.amount = amount.money.units();
-      }
+      c.m.Add(S::kPipelineValue, c.day, new_amount - o.amount);
+      o.amount = new_amount;
       return;
     }
     case E::kCrmOpportunityWon:
@@ -109,6 +124,7 @@ void CrmProjection::Apply(const ApplyContext& c) {
     case E::kCrmActivityLogged:
       c.m.Add(S::kActivitiesTotal, c.day, 1);
       c.m.AddKeyed(K::kActivitiesByType, c.f(kActivityType).text, c.day, 1);
+      c.m.AddFact(F::kActivitiesByOwner, c.f(kActivityOwner).text, c.day, 1);
       return;
     default:
       return;
@@ -117,12 +133,16 @@ void CrmProjection::Apply(const ApplyContext& c) {
 
 
 void CrmProjection::Save(SnapshotWriter& w) const {
-  for (const auto* flags : {&contacts_, &leads_}) {
-    w.U64(flags->size());
-    for (const auto& [id, flag] : *flags) {
-      w.Str(id);
-      w.Bool(flag);
-    }
+  w.U64(contacts_.size());
+  for (const auto& [id, deleted] : contacts_) {
+    w.Str(id);
+    w.Bool(deleted);
+  }
+  w.U64(leads_.size());
+  for (const auto& [id, lead] : leads_) {
+    w.Str(id);
+    w.Str(lead.source);
+    w.Bool(lead.converted);
   }
   w.U64(opportunities_.size());
   for (const auto& [id, o] : opportunities_) {
@@ -135,11 +155,14 @@ void CrmProjection::Save(SnapshotWriter& w) const {
 }
 
 bool CrmProjection::Load(SnapshotReader& r) {
-  for (auto* flags : {&contacts_, &leads_}) {
-    for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
-      std::string id = r.Str();
-      (*flags)[id] = r.Bool();
-    }
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    std::string id = r.Str();
+    contacts_[id] = r.Bool();
+  }
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Lead& lead = leads_[r.Str()];
+    lead.source = r.Str();
+    lead.converted = r.Bool();
   }
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
     Opportunity& o = opportunities_[r.Str()];

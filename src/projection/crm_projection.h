@@ -20,6 +20,10 @@ class CrmProjection {
   bool Load(SnapshotReader& r);
 
  private:
+  struct Lead {
+    std::string source;
+    bool converted = false;
+  };
   struct Opportunity {
     std::string stage;
     std::string owner;
@@ -29,7 +33,7 @@ class CrmProjection {
   void Close(const ApplyContext& c, Opportunity& o, bool won);
 
   absl::flat_hash_map<std::string, bool> contacts_;  // id → deleted
-  absl::flat_hash_map<std::string, bool> leads_;     // id → converted
+  absl::flat_hash_map<std::string, Lead> leads_;
   absl::flat_hash_map<std::string, Opportunity> opportunities_;
 };
 

@@ -1,6 +1,8 @@
 #include "projection/hrm_projection.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "event/catalog_tables.h"
 
@@ -8,24 +10,76 @@ namespace readside::projection {
 namespace {
 using E = event::EventType;
 
-constexpr int kEmpDepartment = 1, kEmpRole = 2;
-constexpr int kLeaveDays = 2;
-constexpr int kScheduledStart = 1, kCheckedInAt = 2;
-constexpr int kGross = 0, kNet = 1;
+constexpr int kEmpName = 0, kEmpDepartment = 1, kEmpRole = 2;
+constexpr int kLeaveType = 1, kLeaveDays = 2;
+constexpr int kCheckinEmployee = 0, kScheduledStart = 1, kCheckedInAt = 2;
+constexpr int kGross = 0, kNet = 1, kEmployeeCount = 2;
 // Each index names its field in the catalog (event/catalog_tables.h).
+static_assert(event::FieldIndexOf(E::kHrmEmployeeCreated, "name") == kEmpName);
+static_assert(event::FieldIndexOf(E::kHrmEmployeeUpdated, "name") == kEmpName);
 static_assert(event::FieldIndexOf(E::kHrmEmployeeCreated, "department") == kEmpDepartment);
 static_assert(event::FieldIndexOf(E::kHrmEmployeeCreated, "role") == kEmpRole);
 static_assert(event::FieldIndexOf(E::kHrmEmployeeUpdated, "department") == kEmpDepartment);
 static_assert(event::FieldIndexOf(E::kHrmEmployeeUpdated, "role") == kEmpRole);
+static_assert(event::FieldIndexOf(E::kHrmLeaveRequested, "leave_type") == kLeaveType);
 static_assert(event::FieldIndexOf(E::kHrmLeaveRequested, "days") == kLeaveDays);
+static_assert(event::FieldIndexOf(E::kHrmAttendanceCheckedIn, "employee_id") == kCheckinEmployee);
 static_assert(event::FieldIndexOf(E::kHrmAttendanceCheckedIn, "scheduled_start") ==
               kScheduledStart);
 static_assert(event::FieldIndexOf(E::kHrmAttendanceCheckedIn, "checked_in_at") == kCheckedInAt);
 static_assert(event::FieldIndexOf(E::kHrmPayrollProcessed, "gross_total") == kGross);
 static_assert(event::FieldIndexOf(E::kHrmPayrollProcessed, "net_total") == kNet);
+static_assert(event::FieldIndexOf(E::kHrmPayrollProcessed, "employee_count") == kEmployeeCount);
 }  // namespace
 
 int64_t ToMicroUnits(double value) { return std::llround(value * kMicroScale); }
+
+// The department point with the highest arrival among those stamped before `at`.
+const std::string& HrmProjection::DepartmentAt(const Attendee& a, When at) {
+  static const std::string* const kNone = new std::string();
+  const DepartmentPoint* in_force = nullptr;
+  for (const DepartmentPoint& p : a.departments) {
+    if (!(p.at < at)) break;
+    if (in_force == nullptr || p.at.seq > in_force->at.seq) in_force = &p;
+  }
+  return in_force != nullptr ? in_force->department : *kNone;
+}
+
+void HrmProjection::CheckedIn(const ApplyContext& c) {
+  CheckIn in{{c.ts(), c.seq}, c.day, c.f(kCheckedInAt).integer > c.f(kScheduledStart).integer};
+  c.m.Add(S::kAttendanceCheckins, c.day, 1);
+  if (in.late) c.m.Add(S::kLateArrivals, c.day, 1);
+  const std::string& employee = c.f(kCheckinEmployee).text;
+  c.m.AddFact(F::kCheckinsByEmployee, employee, c.day, 1);
+  if (in.late) c.m.AddFact(F::kLateArrivalsByEmployee, employee, c.day, 1);
+  Attendee& a = attendees_[employee];
+  const std::string& department = DepartmentAt(a, in.at);
+  c.m.AddFact(F::kCheckinsByDepartment, department, c.day, 1);
+  if (in.late) c.m.AddFact(F::kLateArrivalsByDepartment, department, c.day, 1);
+  if (a.checkins.empty() || a.checkins.back().at < in.at) {
+    a.checkins.push_back(in);
+  } else {
+    InsertByTime(a.checkins, in);
+  }
+}
+
+// A new department point: it has the highest arrival of the employee's points, so it is in
+// force for every check-in stamped after it.
+void HrmProjection::DepartmentSet(const ApplyContext& c, const std::string& department) {
+  Attendee& a = attendees_[c.e.entity_id];
+  DepartmentPoint point{{c.ts(), c.seq}, department};
+  auto first = std::upper_bound(a.checkins.begin(), a.checkins.end(), point.at,
+                                [](const When& w, const CheckIn& in) { return w < in.at; });
+  for (auto it = first; it != a.checkins.end(); ++it) {
+    const std::string& old = DepartmentAt(a, it->at);
+    if (old == department) continue;
+    for (const auto& [dept, sign] : {std::pair{&old, -1}, std::pair{&department, 1}}) {
+      c.m.AddFact(F::kCheckinsByDepartment, *dept, it->day, sign);
+      if (it->late) c.m.AddFact(F::kLateArrivalsByDepartment, *dept, it->day, sign);
+    }
+  }
+  InsertByTime(a.departments, point);
+}
 
 void HrmProjection::Apply(const ApplyContext& c) {
   const std::string& id = c.e.entity_id;
@@ -39,6 +93,9 @@ void HrmProjection::Apply(const ApplyContext& c) {
       c.m.Add(S::kTotalEmployees, c.day, 1);
       c.m.AddKeyed(K::kEmployeesByDepartment, it->second.department, c.day, 1);
       c.m.AddKeyed(K::kEmployeesByRole, it->second.role, c.day, 1);
+      c.m.AddFact(F::kHiresByDepartment, it->second.department, c.day, 1);
+      c.m.MutableEmployees()[id] = {c.f(kEmpName).text, it->second.department, it->second.role};
+      DepartmentSet(c, it->second.department);
       return;
     }
     case E::kHrmEmployeeUpdated: {
@@ -53,6 +110,11 @@ void HrmProjection::Apply(const ApplyContext& c) {
       };
       move(K::kEmployeesByDepartment, emp.department, c.f(kEmpDepartment));
       move(K::kEmployeesByRole, emp.role, c.f(kEmpRole));
+      EmployeeInfo& info = c.m.MutableEmployees()[id];
+      if (const event::FieldValue& name = c.f(kEmpName); name.present) info.name = name.text;
+      info.department = emp.department;
+      info.role = emp.role;
+      if (c.f(kEmpDepartment).present) DepartmentSet(c, emp.department);
       return;
     }
     case E::kHrmEmployeeTerminated: {
@@ -63,14 +125,19 @@ void HrmProjection::Apply(const ApplyContext& c) {
       c.m.Add(S::kTotalEmployees, c.day, -1);
       c.m.AddKeyed(K::kEmployeesByDepartment, it->second.department, c.day, -1);
       c.m.AddKeyed(K::kEmployeesByRole, it->second.role, c.day, -1);
+      c.m.AddFact(F::kTerminationsByDepartment, it->second.department, c.day, 1);
+      c.m.MutableEmployees()[id].active = false;
       return;
     }
     case E::kHrmLeaveRequested: {
       auto [it, fresh] = leaves_.try_emplace(id);
       if (!fresh) return c.Orphan();
       it->second.days = ToMicroUnits(c.f(kLeaveDays).number);
+      it->second.type = c.f(kLeaveType).text;
       c.m.Add(S::kLeaveRequests, c.day, 1);
       c.m.Add(S::kLeavePending, c.day, 1);
+      c.m.AddFact(F::kLeaveRequestsByType, it->second.type, c.day, 1);
+      c.m.AddFact(F::kLeavePendingByType, it->second.type, c.day, 1);
       return;
     }
     case E::kHrmLeaveApproved: {
@@ -80,17 +147,18 @@ void HrmProjection::Apply(const ApplyContext& c) {
       c.m.Add(S::kLeaveApproved, c.day, 1);
       c.m.Add(S::kLeavePending, c.day, -1);
       c.m.Add(S::kLeaveDaysApproved, c.day, it->second.days);
+      c.m.AddFact(F::kLeaveApprovedByType, it->second.type, c.day, 1);
+      c.m.AddFact(F::kLeavePendingByType, it->second.type, c.day, -1);
+      c.m.AddFact(F::kLeaveDaysApprovedByType, it->second.type, c.day, it->second.days);
       return;
     }
     case E::kHrmAttendanceCheckedIn:
-      c.m.Add(S::kAttendanceCheckins, c.day, 1);
-      if (c.f(kCheckedInAt).integer > c.f(kScheduledStart).integer) {
-        c.m.Add(S::kLateArrivals, c.day, 1);
-      }
-      return;
+      return CheckedIn(c);
     case E::kHrmPayrollProcessed:
       c.m.Add(S::kPayrollGross, c.day, c.f(kGross).money.units());
       c.m.Add(S::kPayrollNet, c.day, c.f(kNet).money.units());
+      c.m.Add(S::kPayrollRuns, c.day, 1);
+      c.m.Add(S::kPayrollEmployees, c.day, c.f(kEmployeeCount).integer);
       return;
     default:
       return;
@@ -109,7 +177,25 @@ void HrmProjection::Save(SnapshotWriter& w) const {
   for (const auto& [id, l] : leaves_) {
     w.Str(id);
     w.I64(l.days);
+    w.Str(l.type);
     w.Bool(l.pending);
+  }
+  w.U64(attendees_.size());
+  for (const auto& [id, a] : attendees_) {
+    w.Str(id);
+    w.U64(a.departments.size());
+    for (const DepartmentPoint& p : a.departments) {
+      w.I64(p.at.ts);
+      w.U64(p.at.seq);
+      w.Str(p.department);
+    }
+    w.U64(a.checkins.size());
+    for (const CheckIn& in : a.checkins) {
+      w.I64(in.at.ts);
+      w.U64(in.at.seq);
+      w.I64(in.day);
+      w.Bool(in.late);
+    }
   }
 }
 
@@ -123,7 +209,22 @@ bool HrmProjection::Load(SnapshotReader& r) {
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
     Leave& l = leaves_[r.Str()];
     l.days = r.I64();
+    l.type = r.Str();
     l.pending = r.Bool();
+  }
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    Attendee& a = attendees_[r.Str()];
+    for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
+      DepartmentPoint& p = a.departments.emplace_back();
+      p.at = {r.I64(), r.U64()};
+      p.department = r.Str();
+    }
+    for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
+      CheckIn& in = a.checkins.emplace_back();
+      in.at = {r.I64(), r.U64()};
+      in.day = static_cast<DayNumber>(r.I64());
+      in.late = r.Bool();
+    }
   }
   return r.ok();
 }

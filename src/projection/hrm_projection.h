@@ -1,9 +1,21 @@
 #pragma once
 // HRM read model (metrics.md "HRM"): headcount by department and role, leave, attendance and
-// payroll. Every rule depends only on the event's own entity (employee, leave request).
+// payroll, the per-department and per-leave-type families of the hr reports, and the
+// employee directory (names). Every rule depends only on the event's own entity (employee,
+// leave request), except check-ins by department.
+//
+// Check-ins by department join a check-in with another entity, its employee: a check-in
+// counts in the department in force at its instant, i.e. the department of the
+// latest-arrived department-setting event (creation, or update with a department) of that
+// employee stamped before it; with none (an unknown employee, or a check-in stamped before
+// the creation) it counts under the empty department. Each employee id with its department
+// points and check-ins is a cluster (see InventoryProjection): a check-in is attributed in
+// O(#points); a department point moves only the check-ins stamped after it (none when it
+// comes in time order).
 // Thread-safety: NOT thread-safe; one per tenant, on the applier thread.
 
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "projection/apply_context.h"
@@ -24,12 +36,31 @@ class HrmProjection {
     std::string role;
     bool active = true;
   };
+  struct DepartmentPoint {
+    When at;
+    std::string department;
+  };
+  struct CheckIn {
+    When at;
+    DayNumber day = 0;
+    bool late = false;
+  };
+  struct Attendee {                            // by employee id, known or not
+    std::vector<DepartmentPoint> departments;  // sorted by `at`
+    std::vector<CheckIn> checkins;             // sorted by `at`
+  };
+  static const std::string& DepartmentAt(const Attendee& a, When at);
+  void CheckedIn(const ApplyContext& c);
+  void DepartmentSet(const ApplyContext& c, const std::string& department);
+
   struct Leave {
     int64_t days = 0;  // millionths
+    std::string type;  // leave_type
     bool pending = true;
   };
   absl::flat_hash_map<std::string, Employee> employees_;
   absl::flat_hash_map<std::string, Leave> leaves_;
+  absl::flat_hash_map<std::string, Attendee> attendees_;
 };
 
 // A JSON number of hours or days in fixed point (millionths), rounded half away from zero:

@@ -9,14 +9,31 @@ namespace readside::projection {
 namespace {
 using E = event::EventType;
 
-constexpr int kUnitCost = 3, kReorderPoint = 5;
+constexpr int kSku = 0, kName = 1, kCategory = 2, kUnitCost = 3, kUnitPrice = 4, kReorderPoint = 5;
 constexpr int kStockProduct = 0, kStockWarehouse = 1, kQuantityDelta = 2;
+constexpr int kReorderProduct = 0, kReorderQuantity = 3;
 // Each index names its field in the catalog (event/catalog_tables.h).
+static_assert(event::FieldIndexOf(E::kInventoryProductCreated, "sku") == kSku);
+static_assert(event::FieldIndexOf(E::kInventoryProductCreated, "name") == kName);
+static_assert(event::FieldIndexOf(E::kInventoryProductCreated, "category") == kCategory);
 static_assert(event::FieldIndexOf(E::kInventoryProductCreated, "unit_cost") == kUnitCost);
+static_assert(event::FieldIndexOf(E::kInventoryProductCreated, "unit_price") == kUnitPrice);
 static_assert(event::FieldIndexOf(E::kInventoryProductCreated, "reorder_point") == kReorderPoint);
 static_assert(event::FieldIndexOf(E::kInventoryStockUpdated, "product_id") == kStockProduct);
 static_assert(event::FieldIndexOf(E::kInventoryStockUpdated, "warehouse_id") == kStockWarehouse);
 static_assert(event::FieldIndexOf(E::kInventoryStockUpdated, "quantity_delta") == kQuantityDelta);
+static_assert(event::FieldIndexOf(E::kInventoryReorderTriggered, "product_id") == kReorderProduct);
+static_assert(event::FieldIndexOf(E::kInventoryReorderTriggered, "reorder_quantity") ==
+              kReorderQuantity);
+
+// The kFulfilledByLeadTime key of a fulfillment `micros` after its order's creation.
+std::string_view LeadTimeBucket(int64_t micros) {
+  size_t i = 0;
+  while (i < std::size(kLeadTimeBoundsHours) && micros >= kLeadTimeBoundsHours[i] * 3'600'000'000) {
+    ++i;
+  }
+  return kLeadTimeBuckets[i];
+}
 }  // namespace
 
 int64_t MulSaturated(int64_t a, int64_t b) {
@@ -26,36 +43,50 @@ int64_t MulSaturated(int64_t a, int64_t b) {
                             : std::numeric_limits<int64_t>::max();
 }
 
-// The product's contributions times `sign`; also recomputes on_hand and low.
-void InventoryProjection::Emit(Product& p, int sign, ModelBuilder& m) {
+// Product `id`'s contributions times `sign`; also recomputes on_hand and low.
+void InventoryProjection::Emit(const std::string& id, Product& p, int sign, ModelBuilder& m) {
   int64_t orphans = 0;
   for (const Move& mv : p.moves) orphans += (!p.created || mv.at < p.created_at);
   m.quality().orphans += sign * orphans;
   if (!p.created) return;
   p.on_hand = 0;
   p.low = true;  // 0 <= reorder_point: a new product starts low
-  m.Add(S::kLowStockProducts, m.DayOf(p.created_at.ts), sign);
+  DayNumber created = m.DayOf(p.created_at.ts);
+  m.Add(S::kLowStockProducts, created, sign);
+  m.AddFact(F::kLowStockByProduct, id, created, sign);
   for (const Move& mv : p.moves) {
     if (mv.at < p.created_at) continue;
     DayNumber day = m.DayOf(mv.at.ts);
-    m.Add(S::kStockValue, day, sign * MulSaturated(p.unit_cost, mv.delta));
+    int64_t value = sign * MulSaturated(p.unit_cost, mv.delta);
+    m.Add(S::kStockValue, day, value);
+    m.AddFact(F::kStockValueByProduct, id, day, value);
     p.on_hand += mv.delta;
     bool low = p.on_hand <= p.reorder_point;
-    if (low != p.low) m.Add(S::kLowStockProducts, day, low ? sign : -sign);
+    if (low != p.low) {
+      m.Add(S::kLowStockProducts, day, low ? sign : -sign);
+      m.AddFact(F::kLowStockByProduct, id, day, low ? sign : -sign);
+    }
     p.low = low;
   }
 }
 
 void InventoryProjection::ProductCreated(const ApplyContext& c) {
-  Product& p = products_[c.e.entity_id];
+  const std::string& id = c.e.entity_id;
+  Product& p = products_[id];
   if (p.created) return c.Orphan();
   c.m.Add(S::kProductsTotal, c.day, 1);
-  Emit(p, -1, c.m);
+  Emit(id, p, -1, c.m);
   p.created = true;
   p.created_at = {c.ts(), c.seq};
   p.unit_cost = c.f(kUnitCost).money.units();
   p.reorder_point = c.f(kReorderPoint).integer;
-  Emit(p, 1, c.m);
+  Emit(id, p, 1, c.m);
+  c.m.MutableProducts()[id] = {c.f(kSku).text,
+                               c.f(kName).text,
+                               c.f(kCategory).text,
+                               p.unit_cost,
+                               c.f(kUnitPrice).money.units(),
+                               p.reorder_point};
   for (const auto& [day, units] : p.unpriced_sold) {
     c.m.Add(S::kInventoryCogs, day, MulSaturated(units, p.unit_cost));
   }
@@ -65,24 +96,33 @@ void InventoryProjection::ProductCreated(const ApplyContext& c) {
 
 void InventoryProjection::StockUpdated(const ApplyContext& c) {
   int64_t delta = c.f(kQuantityDelta).integer;
+  const std::string& id = c.f(kStockProduct).text;
+  const std::string& warehouse = c.f(kStockWarehouse).text;
   c.m.Add(S::kUnitsOnHand, c.day, delta);
-  c.m.AddKeyed(K::kStockByWarehouse, c.f(kStockWarehouse).text, c.day, delta);
-  Product& p = products_[c.f(kStockProduct).text];
+  c.m.AddKeyed(K::kStockByWarehouse, warehouse, c.day, delta);
+  ProductWarehouseKey(id, warehouse, &key_);
+  c.m.AddFact(F::kUnitsByProductWarehouse, key_, c.day, delta);
+  Product& p = products_[id];
   Move mv{{c.ts(), c.seq}, delta};
   bool in_order = p.moves.empty() || !(mv.at < p.moves.back().at);
   if (in_order && (!p.created || p.created_at < mv.at)) {
     p.moves.push_back(mv);
     if (!p.created) return c.Orphan();
-    c.m.Add(S::kStockValue, c.day, MulSaturated(p.unit_cost, delta));
+    int64_t value = MulSaturated(p.unit_cost, delta);
+    c.m.Add(S::kStockValue, c.day, value);
+    c.m.AddFact(F::kStockValueByProduct, id, c.day, value);
     p.on_hand += delta;
     bool low = p.on_hand <= p.reorder_point;
-    if (low != p.low) c.m.Add(S::kLowStockProducts, c.day, low ? 1 : -1);
+    if (low != p.low) {
+      c.m.Add(S::kLowStockProducts, c.day, low ? 1 : -1);
+      c.m.AddFact(F::kLowStockByProduct, id, c.day, low ? 1 : -1);
+    }
     p.low = low;
     return;
   }
-  Emit(p, -1, c.m);
+  Emit(id, p, -1, c.m);
   InsertByTime(p.moves, mv);
-  Emit(p, 1, c.m);
+  Emit(id, p, 1, c.m);
 }
 
 void InventoryProjection::OrderCreated(const ApplyContext& c) {
@@ -92,7 +132,9 @@ void InventoryProjection::OrderCreated(const ApplyContext& c) {
   o.created_micros = c.ts();
   int64_t value = 0;
   for (const event::OrderLine& line : c.e.order_lines) {
-    value += MulSaturated(line.quantity, line.unit_price.units());
+    int64_t line_value = MulSaturated(line.quantity, line.unit_price.units());
+    value += line_value;
+    c.m.AddFact(F::kOrderValueByProduct, line.product_id, c.day, line_value);
     o.lines.emplace_back(line.product_id, line.quantity);
   }
   c.m.Add(S::kOrdersCreated, c.day, 1);
@@ -106,8 +148,10 @@ void InventoryProjection::OrderFulfilled(const ApplyContext& c) {
   o.fulfilled = true;
   c.m.Add(S::kOrdersFulfilled, c.day, 1);
   c.m.Add(S::kFulfillmentMillis, c.day, (c.ts() - o.created_micros) / 1000);
+  c.m.AddFact(F::kFulfilledByLeadTime, LeadTimeBucket(c.ts() - o.created_micros), c.day, 1);
   for (const auto& [product_id, quantity] : o.lines) {
     c.m.Add(S::kUnitsSold, c.day, quantity);
+    c.m.AddFact(F::kUnitsSoldByProduct, product_id, c.day, quantity);
     Product& p = products_[product_id];
     if (p.created) {
       c.m.Add(S::kInventoryCogs, c.day, MulSaturated(quantity, p.unit_cost));
@@ -129,6 +173,9 @@ void InventoryProjection::Apply(const ApplyContext& c) {
       return OrderFulfilled(c);
     case E::kInventoryReorderTriggered:
       c.m.Add(S::kReordersTriggered, c.day, 1);
+      c.m.AddFact(F::kReordersByProduct, c.f(kReorderProduct).text, c.day, 1);
+      c.m.AddFact(F::kReorderUnitsByProduct, c.f(kReorderProduct).text, c.day,
+                  c.f(kReorderQuantity).integer);
       return;
     default:
       return;

@@ -1,6 +1,7 @@
 #pragma once
 // Inventory read model (metrics.md "Inventory"): products, stock, orders, cost of goods sold
-// and reorders.
+// and reorders, their per-product (and per-warehouse, per-lead-time) families for the
+// inventory reports, and the product directory (names, reorder points).
 //
 // A stock update refers to a product, another entity, so it applies in timestamp order: an
 // update stamped before the product's creation is an orphan (it still moves units_on_hand
@@ -48,7 +49,7 @@ class InventoryProjection {
     std::vector<std::pair<std::string, int64_t>> lines;  // product, quantity
     bool fulfilled = false;
   };
-  static void Emit(Product& p, int sign, ModelBuilder& m);
+  static void Emit(const std::string& id, Product& p, int sign, ModelBuilder& m);
   void ProductCreated(const ApplyContext& c);
   void StockUpdated(const ApplyContext& c);
   void OrderCreated(const ApplyContext& c);
@@ -56,6 +57,7 @@ class InventoryProjection {
 
   absl::flat_hash_map<std::string, Product> products_;
   absl::flat_hash_map<std::string, Order> orders_;
+  std::string key_;  // kUnitsByProductWarehouse key buffer (no allocation per update)
 };
 
 // a × b, saturated at the int64 range (money × quantity cannot wrap around).

@@ -1,27 +1,29 @@
 #include "projection/model_builder.h"
 
 #include <algorithm>
-#include <atomic>
+
+#include "projection/cow.h"
 
 namespace readside::projection {
-namespace {
-
-// True when no published view shares `p`. The acquire fence pairs with the release in the
-// readers' shared_ptr decrement, so their last reads happen before our writes.
-template <typename T>
-bool Exclusive(const std::shared_ptr<T>& p) {
-  if (p.use_count() != 1) return false;
-  std::atomic_thread_fence(std::memory_order_acquire);
-  return true;
-}
-
-}  // namespace
 
 ModelBuilder::ModelBuilder(TenantSettings settings, LocalCalendar calendar)
     : settings_(std::move(settings)), calendar_(std::move(calendar)) {
   for (auto& s : series_) s = std::make_shared<DaySeries>();
   for (auto& k : keyed_) k = std::make_shared<KeyedSeries>();
+  employees_ = std::make_shared<EmployeeDirectory>();
+  products_ = std::make_shared<ProductDirectory>();
+  projects_ = std::make_shared<ProjectDirectory>();
 }
+
+template <typename T>
+T& ModelBuilder::MutableDirectory(std::shared_ptr<T>& p) {
+  if (!Exclusive(p)) p = std::make_shared<T>(*p);
+  return *p;
+}
+
+EmployeeDirectory& ModelBuilder::MutableEmployees() { return MutableDirectory(employees_); }
+ProductDirectory& ModelBuilder::MutableProducts() { return MutableDirectory(products_); }
+ProjectDirectory& ModelBuilder::MutableProjects() { return MutableDirectory(projects_); }
 
 DaySeries& ModelBuilder::Unshare(size_t i) {
   auto& p = series_[i];
@@ -84,9 +86,13 @@ std::shared_ptr<TenantView> ModelBuilder::Publish(uint64_t position) {
   view->position = position;
   for (size_t i = 0; i < kSeriesCount; ++i) view->series[i] = series_[i];
   for (size_t i = 0; i < kKeyedCount; ++i) view->keyed[i] = keyed_[i];
+  for (size_t i = 0; i < kFactCount; ++i) view->facts[i] = facts_[i].Publish();
   view->quality = quality_;
   view->domains = domains_;
   view->live = live_;
+  view->employees = employees_;
+  view->products = products_;
+  view->projects = projects_;
   return view;
 }
 
@@ -101,6 +107,8 @@ void ModelBuilder::Save(SnapshotWriter& w) const {
       series->Save(w);
     }
   }
+  w.U64(kFactCount);
+  for (const FactTable& table : facts_) table.Save(w);
   for (int64_t v : {quality_.events_total, quality_.unknown_type, quality_.orphans,
                     quality_.currency_mismatch, quality_.unclassified_ledger_lines}) {
     w.I64(v);
@@ -113,6 +121,20 @@ void ModelBuilder::Save(SnapshotWriter& w) const {
   for (size_t i = 0; i < LiveActivity::kMinutes; ++i) {
     w.I64(live_.minute[i]);
     for (int64_t n : live_.counts[i]) w.I64(n);
+  }
+  w.U64(employees_->size());
+  for (const auto& [id, e] : *employees_) {
+    for (const std::string* s : {&id, &e.name, &e.department, &e.role}) w.Str(*s);
+    w.Bool(e.active);
+  }
+  w.U64(products_->size());
+  for (const auto& [id, p] : *products_) {
+    for (const std::string* s : {&id, &p.sku, &p.name, &p.category}) w.Str(*s);
+    for (int64_t v : {p.unit_cost, p.unit_price, p.reorder_point}) w.I64(v);
+  }
+  w.U64(projects_->size());
+  for (const auto& [id, p] : *projects_) {
+    for (const std::string* s : {&id, &p.name, &p.status}) w.Str(*s);
   }
 }
 
@@ -133,6 +155,10 @@ bool ModelBuilder::Load(SnapshotReader& r) {
       family->emplace(std::move(key), std::move(series));
     }
   }
+  if (r.U64() != kFactCount) return r.Fail(), false;
+  for (FactTable& table : facts_) {
+    if (!table.Load(r)) return false;
+  }
   for (int64_t* v : {&quality_.events_total, &quality_.unknown_type, &quality_.orphans,
                      &quality_.currency_mismatch, &quality_.unclassified_ledger_lines}) {
     *v = r.I64();
@@ -145,6 +171,26 @@ bool ModelBuilder::Load(SnapshotReader& r) {
   for (size_t i = 0; i < LiveActivity::kMinutes; ++i) {
     live_.minute[i] = r.I64();
     for (int64_t& n : live_.counts[i]) n = r.I64();
+  }
+  employees_ = std::make_shared<EmployeeDirectory>();
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    std::string id = r.Str();
+    EmployeeInfo& e = (*employees_)[id];
+    for (std::string* s : {&e.name, &e.department, &e.role}) *s = r.Str();
+    e.active = r.Bool();
+  }
+  products_ = std::make_shared<ProductDirectory>();
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    std::string id = r.Str();
+    ProductInfo& p = (*products_)[id];
+    for (std::string* s : {&p.sku, &p.name, &p.category}) *s = r.Str();
+    for (int64_t* v : {&p.unit_cost, &p.unit_price, &p.reorder_point}) *v = r.I64();
+  }
+  projects_ = std::make_shared<ProjectDirectory>();
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    std::string id = r.Str();
+    ProjectInfo& p = (*projects_)[id];
+    for (std::string* s : {&p.name, &p.status}) *s = r.Str();
   }
   return r.ok();
 }

@@ -1,9 +1,10 @@
 #pragma once
 // The applier's side of a tenant's read model: the mutable series the domain projections add
-// to, and Publish(), which freezes the current state into an immutable TenantView. Series
-// are shared with published views and cloned on the first write after a publication
-// (copy-on-write at series and at chunk level), so a publication costs O(#series) pointer
-// copies, not a copy of the data.
+// to, the directories they keep current (tenant_view.h), and Publish(), which freezes the
+// current state into an immutable TenantView. Fact tables publish in O(1) (fact_table.h).
+// Series are shared with published views and
+// cloned on the first write after a publication (copy-on-write at series and at chunk level),
+// so a publication costs O(#series) pointer copies, not a copy of the data.
 // Thread-safety: NOT thread-safe; owned by the applier thread. Published views are immutable.
 
 #include <bitset>
@@ -27,7 +28,19 @@ class ModelBuilder {
   }
   void AddAt(S s, int64_t unix_micros, int64_t delta);  // keeps the exact instant too
   void AddKeyed(K k, std::string_view key, DayNumber day, int64_t delta);
+  void AddFact(F f, std::string_view key, DayNumber day, int64_t delta) {
+    facts_[static_cast<size_t>(f)].Add(key, day, delta);
+  }
   const DaySeries& Get(S s) const { return *series_[static_cast<size_t>(s)]; }
+
+  // The directories (tenant_view.h): each is copied on its first change after a
+  // publication, so call these only for an actual change (creations, updates).
+  EmployeeDirectory& MutableEmployees();
+  ProductDirectory& MutableProducts();
+  ProjectDirectory& MutableProjects();
+  const EmployeeDirectory& employees() const { return *employees_; }
+  const ProductDirectory& products() const { return *products_; }
+  const ProjectDirectory& projects() const { return *projects_; }
 
   QualityCounts& quality() { return quality_; }
   // Records that `domain` applied an event from `source` at wall-clock `now_micros`, and
@@ -53,16 +66,22 @@ class ModelBuilder {
   }
   DaySeries& Unshare(size_t i);
   KeyedSeries& MutableKeyed(K k);
+  template <typename T>
+  static T& MutableDirectory(std::shared_ptr<T>& p);
 
   TenantSettings settings_;
   LocalCalendar calendar_;
   std::array<std::shared_ptr<DaySeries>, kSeriesCount> series_;
   std::bitset<kSeriesCount> exclusive_;  // series_[i] is not shared since the last Publish
   std::array<std::shared_ptr<KeyedSeries>, kKeyedCount> keyed_;
+  std::array<FactTable, kFactCount> facts_;
   QualityCounts quality_;
   std::array<DomainInfo, kDomainCount> domains_;
   std::array<std::string, kDomainCount> last_source_;  // Touch's fast path
   LiveActivity live_;
+  std::shared_ptr<EmployeeDirectory> employees_;
+  std::shared_ptr<ProductDirectory> products_;
+  std::shared_ptr<ProjectDirectory> projects_;
 };
 
 }  // namespace readside::projection

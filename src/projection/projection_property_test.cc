@@ -15,12 +15,14 @@
 //     events (all kept alive, so every later write goes through copy-on-write) ends in the
 //     same model as one fresh TenantProjection per tenant applying the stream once: every
 //     series (each day via ForEachDay, and Total), every keyed family (same keys, same
-//     days), quality counts, domain sources, live activity, and invoices_overdue at exact
-//     instants (PrefixBeforeInstant at every event time, +1 µs, and due instants). Every
-//     25,000 events the published view equals a projection of the prefix that was never
-//     published; views published every 10,000 events still read exactly the same at the end
-//     (snapshot isolation) although the model moved on. Each final series is also checked
-//     for internal consistency (PrefixBefore / Range / Total vs ForEachDay).
+//     days), every fact table (same non-zero (key, day) values), the directories
+//     (employees, products, projects), quality counts, domain sources, live activity, and
+//     invoices_overdue at exact instants (PrefixBeforeInstant at every event time, +1 µs,
+//     and due instants). Every 25,000 events the published view equals a projection of the
+//     prefix that was never published; views published every 10,000 events still read
+//     exactly the same at the end (snapshot isolation) although the model moved on. Each
+//     final series is also checked for internal consistency (PrefixBefore / Range / Total
+//     vs ForEachDay).
 //  2. The Projector following the store publishes, for every tenant, the same model as
 //     applying the stored events directly.
 //  3. Arrival-order independence (metrics.md "Periods"): any arrival order that keeps each
@@ -91,6 +93,7 @@
 #include "event/event.h"
 #include "event/parser.h"
 #include "projection/day_series.h"
+#include "projection/hrm_projection.h"
 #include "projection/period.h"
 #include "projection/projector.h"
 #include "projection/series.h"
@@ -109,6 +112,7 @@ namespace {
 
 #define RS_NAME(x) {S::x, #x}
 #define RS_KEYED(x) {K::x, #x}
+#define RS_FACT(x) {F::x, #x}
 constexpr std::pair<S, std::string_view> kSeriesNames[] = {
     RS_NAME(kContactsNew),        RS_NAME(kContactsTotal),      RS_NAME(kLeadsNew),
     RS_NAME(kLeadsConverted),     RS_NAME(kLeadsTotal),         RS_NAME(kOpportunitiesNew),
@@ -134,6 +138,7 @@ constexpr std::pair<S, std::string_view> kSeriesNames[] = {
     RS_NAME(kProjectsCreated),    RS_NAME(kProjectsActive),     RS_NAME(kProjectsCompleted),
     RS_NAME(kTasksCreated),       RS_NAME(kTasksCompleted),     RS_NAME(kOpenTasks),
     RS_NAME(kHoursLogged),        RS_NAME(kBillableHours),      RS_NAME(kProjectsOverBudget),
+    RS_NAME(kPayrollRuns),        RS_NAME(kPayrollEmployees),
 };
 constexpr std::pair<K, std::string_view> kKeyedNames[] = {
     RS_KEYED(kPipelineStages),        RS_KEYED(kActivitiesByType), RS_KEYED(kWonValueByUser),
@@ -141,10 +146,30 @@ constexpr std::pair<K, std::string_view> kKeyedNames[] = {
     RS_KEYED(kEmployeesByRole),       RS_KEYED(kStockByWarehouse), RS_KEYED(kHoursByProject),
     RS_KEYED(kLedgerDebitByAccount),  RS_KEYED(kLedgerCreditByAccount),
 };
+constexpr std::pair<F, std::string_view> kFactNames[] = {
+    RS_FACT(kPipelineValueByStage),     RS_FACT(kDealsLostByUser),
+    RS_FACT(kActivitiesByOwner),        RS_FACT(kLeadsBySource),
+    RS_FACT(kLeadsConvertedBySource),   RS_FACT(kHiresByDepartment),
+    RS_FACT(kTerminationsByDepartment), RS_FACT(kCheckinsByDepartment),
+    RS_FACT(kLateArrivalsByDepartment), RS_FACT(kCheckinsByEmployee),
+    RS_FACT(kLateArrivalsByEmployee),   RS_FACT(kLeaveRequestsByType),
+    RS_FACT(kLeaveApprovedByType),      RS_FACT(kLeavePendingByType),
+    RS_FACT(kLeaveDaysApprovedByType),  RS_FACT(kUnitsByProductWarehouse),
+    RS_FACT(kStockValueByProduct),      RS_FACT(kLowStockByProduct),
+    RS_FACT(kOrderValueByProduct),      RS_FACT(kUnitsSoldByProduct),
+    RS_FACT(kFulfilledByLeadTime),      RS_FACT(kReordersByProduct),
+    RS_FACT(kReorderUnitsByProduct),    RS_FACT(kBillableHoursByProject),
+    RS_FACT(kHoursByEmployee),          RS_FACT(kBillableHoursByEmployee),
+    RS_FACT(kBudgetHoursByProject),     RS_FACT(kBurnHoursByProject),
+    RS_FACT(kOverBudgetByProject),      RS_FACT(kTasksCreatedByProject),
+    RS_FACT(kTasksCompletedByProject),  RS_FACT(kOpenTasksByProject),
+};
 #undef RS_NAME
 #undef RS_KEYED
+#undef RS_FACT
 static_assert(std::size(kSeriesNames) == kSeriesCount, "name every series");
 static_assert(std::size(kKeyedNames) == kKeyedCount, "name every keyed family");
+static_assert(std::size(kFactNames) == kFactCount, "name every fact table");
 
 std::string SeriesName(size_t i) {
   for (const auto& [s, name] : kSeriesNames) {
@@ -157,6 +182,12 @@ std::string KeyedName(size_t i) {
     if (static_cast<size_t>(k) == i) return std::string(name);
   }
   return "K#" + std::to_string(i);
+}
+std::string FactName(size_t i) {
+  for (const auto& [f, name] : kFactNames) {
+    if (static_cast<size_t>(f) == i) return std::string(name);
+  }
+  return "F#" + std::to_string(i);
 }
 
 constexpr DayNumber kAllFrom = std::numeric_limits<DayNumber>::min();
@@ -187,6 +218,7 @@ SeriesDump DumpSeries(const DaySeries& s) {
 struct ViewDump {
   std::array<SeriesDump, kSeriesCount> series;
   std::array<std::map<std::string, SeriesDump>, kKeyedCount> keyed;
+  std::array<std::map<std::string, SeriesDump>, kFactCount> facts;  // non-zero (key, day)s
   std::array<int64_t, 5> quality{};
   std::array<std::vector<std::string>, kDomainCount> sources;
   // Order-sensitive by design (see the file comment); compared only between two runs over
@@ -195,13 +227,37 @@ struct ViewDump {
   LiveActivity live;
   // invoices_overdue at exact instants (PrefixBeforeInstant), the one AddAt series.
   std::vector<int64_t> overdue_at;
+  // The directories (employees, products, projects), one line per entry.
+  std::array<std::vector<std::string>, 3> directories;
 };
+
+std::array<std::vector<std::string>, 3> DumpDirectories(const TenantView& v) {
+  std::array<std::vector<std::string>, 3> out;
+  for (const auto& [id, e] : *v.employees) {
+    out[0].push_back(id + "|" + e.name + "|" + e.department + "|" + e.role + "|" +
+                     (e.active ? "active" : "terminated"));
+  }
+  for (const auto& [id, p] : *v.products) {
+    out[1].push_back(id + "|" + p.sku + "|" + p.name + "|" + p.category + "|" +
+                     std::to_string(p.unit_cost) + "|" + std::to_string(p.unit_price) + "|" +
+                     std::to_string(p.reorder_point));
+  }
+  for (const auto& [id, p] : *v.projects) out[2].push_back(id + "|" + p.name + "|" + p.status);
+  return out;
+}
 
 ViewDump DumpView(const TenantView& v, const std::vector<int64_t>& probes) {
   ViewDump d;
   for (size_t i = 0; i < kSeriesCount; ++i) d.series[i] = DumpSeries(*v.series[i]);
   for (size_t i = 0; i < kKeyedCount; ++i) {
     for (const auto& [key, s] : *v.keyed[i]) d.keyed[i][key] = DumpSeries(*s);
+  }
+  for (size_t i = 0; i < kFactCount; ++i) {
+    v.facts[i].ForEachKeyDay([&](std::string_view key, DayNumber day, int64_t value) {
+      SeriesDump& dump = d.facts[i][std::string(key)];
+      dump.days.emplace_back(day, value);
+      dump.total += value;
+    });
   }
   d.quality = {v.quality.events_total, v.quality.unknown_type, v.quality.orphans,
                v.quality.currency_mismatch, v.quality.unclassified_ledger_lines};
@@ -214,6 +270,7 @@ ViewDump DumpView(const TenantView& v, const std::vector<int64_t>& probes) {
   const DaySeries& overdue = v.Get(S::kInvoicesOverdue);
   d.overdue_at.reserve(probes.size());
   for (int64_t t : probes) d.overdue_at.push_back(overdue.PrefixBeforeInstant(calendar.DayOf(t), t));
+  d.directories = DumpDirectories(v);
   return d;
 }
 
@@ -258,6 +315,19 @@ std::string DiffViews(const ViewDump& a, const ViewDump& b, bool order_sensitive
       }
     }
   }
+  for (size_t i = 0; i < kFactCount; ++i) {
+    std::set<std::string> keys;
+    for (const auto& [k, s] : a.facts[i]) keys.insert(k);
+    for (const auto& [k, s] : b.facts[i]) keys.insert(k);
+    for (const std::string& k : keys) {
+      auto ia = a.facts[i].find(k), ib = b.facts[i].find(k);
+      if (ia == a.facts[i].end() || ib == b.facts[i].end()) {
+        line(FactName(i) + "[" + k + "] only in " + (ia == a.facts[i].end() ? "second" : "first"));
+      } else if (ia->second != ib->second) {
+        line(FactName(i) + "[" + k + "]: " + FirstDayDiff(ia->second, ib->second));
+      }
+    }
+  }
   static constexpr const char* kQualityNames[] = {"events_total", "unknown_type", "orphans",
                                                   "currency_mismatch",
                                                   "unclassified_ledger_lines"};
@@ -268,6 +338,14 @@ std::string DiffViews(const ViewDump& a, const ViewDump& b, bool order_sensitive
     }
   }
   if (a.sources != b.sources) line("domains[].sources differ");
+  static constexpr const char* kDirectoryNames[] = {"employees", "products", "projects"};
+  for (size_t i = 0; i < a.directories.size(); ++i) {
+    if (a.directories[i] != b.directories[i]) {
+      line(std::string("directory ") + kDirectoryNames[i] + " differs (" +
+           std::to_string(a.directories[i].size()) + " vs " +
+           std::to_string(b.directories[i].size()) + " entries)");
+    }
+  }
   if (a.overdue_at != b.overdue_at) {
     for (size_t i = 0; i < a.overdue_at.size() && i < b.overdue_at.size(); ++i) {
       if (a.overdue_at[i] != b.overdue_at[i]) {
@@ -1172,6 +1250,247 @@ TEST_F(ProjectionPropertyTest, TotalRevenueEqualsInvoiceAmounts) {
     EXPECT_EQ(Text(v.Get(S::kTotalRevenue).Total()), Text(expected[org])) << org;
     EXPECT_EQ(v.Get(S::kInvoicesCreated).Total(), invoices[org]) << org;
   }
+}
+
+// 6. The breakdowns add up: per tenant and per day, Σ over the keys of each keyed family and
+// fact table equals the series of the metric it breaks down (a stock's daily deltas sum to
+// the stock's, a flow's to the flow's).
+TEST_F(ProjectionPropertyTest, KeyedFamiliesAddUpToTheirMetricSeries) {
+  static constexpr std::pair<K, S> kKeyedParts[] = {
+      {K::kActivitiesByType, S::kActivitiesTotal}, {K::kWonValueByUser, S::kWonValue},
+      {K::kDealsWonByUser, S::kOpportunitiesWon},  {K::kEmployeesByDepartment, S::kTotalEmployees},
+      {K::kEmployeesByRole, S::kTotalEmployees},   {K::kStockByWarehouse, S::kUnitsOnHand},
+      {K::kHoursByProject, S::kHoursLogged},
+  };
+  static constexpr std::pair<F, S> kParts[] = {
+      {F::kPipelineValueByStage, S::kPipelineValue},
+      {F::kDealsLostByUser, S::kOpportunitiesLost},
+      {F::kActivitiesByOwner, S::kActivitiesTotal},
+      {F::kLeadsBySource, S::kLeadsNew},
+      {F::kLeadsConvertedBySource, S::kLeadsConverted},
+      {F::kHiresByDepartment, S::kNewHires},
+      {F::kTerminationsByDepartment, S::kTerminations},
+      {F::kCheckinsByDepartment, S::kAttendanceCheckins},
+      {F::kLateArrivalsByDepartment, S::kLateArrivals},
+      {F::kCheckinsByEmployee, S::kAttendanceCheckins},
+      {F::kLateArrivalsByEmployee, S::kLateArrivals},
+      {F::kLeaveRequestsByType, S::kLeaveRequests},
+      {F::kLeaveApprovedByType, S::kLeaveApproved},
+      {F::kLeavePendingByType, S::kLeavePending},
+      {F::kLeaveDaysApprovedByType, S::kLeaveDaysApproved},
+      {F::kUnitsByProductWarehouse, S::kUnitsOnHand},
+      {F::kStockValueByProduct, S::kStockValue},
+      {F::kLowStockByProduct, S::kLowStockProducts},
+      {F::kOrderValueByProduct, S::kOrderValue},
+      {F::kUnitsSoldByProduct, S::kUnitsSold},
+      {F::kFulfilledByLeadTime, S::kOrdersFulfilled},
+      {F::kReordersByProduct, S::kReordersTriggered},
+      {F::kBillableHoursByProject, S::kBillableHours},
+      {F::kHoursByEmployee, S::kHoursLogged},
+      {F::kBillableHoursByEmployee, S::kBillableHours},
+      {F::kOverBudgetByProject, S::kProjectsOverBudget},
+      {F::kTasksCreatedByProject, S::kTasksCreated},
+      {F::kTasksCompletedByProject, S::kTasksCompleted},
+      {F::kOpenTasksByProject, S::kOpenTasks},
+  };
+  const Stream& st = *stream_;
+  std::map<std::string, size_t> tenants_with_data;
+  auto check = [&](const std::string& org, const std::map<std::string, SeriesDump>& parts, S metric,
+                   const std::string& name) {
+    std::map<DayNumber, int64_t> sum;
+    for (const auto& [key, series] : parts) {
+      for (auto [day, v] : series.days) sum[day] += v;
+    }
+    std::erase_if(sum, [](const auto& kv) { return kv.second == 0; });
+    const SeriesDump& whole = st.direct.at(org).series[static_cast<size_t>(metric)];
+    std::map<DayNumber, int64_t> want(whole.days.begin(), whole.days.end());
+    EXPECT_EQ(sum, want) << org << ": " << name << " vs "
+                         << SeriesName(static_cast<size_t>(metric));
+    tenants_with_data[name] += !want.empty();
+  };
+  for (const std::string& org : st.tenants) {
+    const ViewDump& d = st.direct.at(org);
+    for (const auto& [family, metric] : kKeyedParts) {
+      check(org, d.keyed[static_cast<size_t>(family)], metric,
+            KeyedName(static_cast<size_t>(family)));
+    }
+    for (const auto& [table, metric] : kParts) {
+      check(org, d.facts[static_cast<size_t>(table)], metric, FactName(static_cast<size_t>(table)));
+    }
+  }
+  EXPECT_EQ(tenants_with_data.size(), std::size(kKeyedParts) + std::size(kParts));
+  for (const auto& [name, n] : tenants_with_data) EXPECT_GT(n, 0u) << "no data for " << name;
+}
+
+// 7. The per-entity report families equal an oracle computed here from the stored events,
+// at the end of the stream: per product the reorders and units requested, the units on hand
+// (every update), the value and low flag (updates stamped at or after the product's
+// creation, × its unit_cost); per project the budget in force (the latest-arrived
+// budget-setting event), the hours logged against it (logs stamped at or after creation)
+// and the over-budget flag; per employee the hours; per department the check-ins (each in
+// the department of its employee's latest-arrived department-setting event stamped before
+// it).
+TEST_F(ProjectionPropertyTest, EntityFamiliesEqualAnOracleOfTheStream) {
+  using E = event::EventType;
+  auto idx = [](E type, std::string_view field) { return event::FieldIndex(type, field); };
+  struct Product {
+    bool created = false;
+    When at;
+    int64_t cost = 0, reorder_point = 0, reorders = 0, reorder_units = 0, units = 0;
+    std::vector<std::pair<When, int64_t>> moves;
+  };
+  struct Project {
+    bool created = false;
+    When at;
+    uint64_t budget_seq = 0;
+    int64_t budget = 0;
+    std::vector<std::pair<When, int64_t>> logs;
+  };
+  struct Employee {
+    bool created = false, active = false;
+    std::vector<std::pair<When, std::string>> departments;  // department-setting events
+    std::vector<When> checkins;
+  };
+  struct Tenant {
+    std::map<std::string, Product> products;
+    std::map<std::string, Project> projects;
+    std::map<std::string, Employee> employees;
+    std::map<std::string, int64_t> hours_by_employee;
+  };
+  const Stream& st = *stream_;
+  std::map<std::string, Tenant> oracle;
+  for (size_t i = 0; i < st.parsed.size(); ++i) {
+    const event::Event& e = st.parsed[i];
+    if (!e.currency.empty() && e.currency != "USD") continue;  // left out (currency_mismatch)
+    Tenant& t = oracle[e.organization_id];
+    When at{e.timestamp_micros, i + 1};
+    switch (e.type) {
+      case E::kInventoryProductCreated: {
+        Product& p = t.products[e.entity_id];
+        if (p.created) break;
+        p.created = true;
+        p.at = at;
+        p.cost = e.field(idx(e.type, "unit_cost")).money.units();
+        p.reorder_point = e.field(idx(e.type, "reorder_point")).integer;
+        break;
+      }
+      case E::kInventoryStockUpdated: {
+        Product& p = t.products[e.field(idx(e.type, "product_id")).text];
+        int64_t delta = e.field(idx(e.type, "quantity_delta")).integer;
+        p.units += delta;
+        p.moves.emplace_back(at, delta);
+        break;
+      }
+      case E::kInventoryReorderTriggered: {
+        Product& p = t.products[e.field(idx(e.type, "product_id")).text];
+        ++p.reorders;
+        p.reorder_units += e.field(idx(e.type, "reorder_quantity")).integer;
+        break;
+      }
+      case E::kProjectCreated:
+      case E::kProjectUpdated: {
+        Project& p = t.projects[e.entity_id];
+        bool creation = e.type == E::kProjectCreated;
+        if (creation == p.created) break;  // a re-creation, or an update of an unknown project
+        if (creation) {
+          p.created = true;
+          p.at = at;
+        }
+        const event::FieldValue& budget = e.field(idx(e.type, "budget_hours"));
+        if (creation || budget.present) {
+          p.budget = budget.present ? ToMicroUnits(budget.number) : 0;
+          p.budget_seq = at.seq;
+        }
+        break;
+      }
+      case E::kProjectTimeLogged: {
+        int64_t hours = ToMicroUnits(e.field(idx(e.type, "hours")).number);
+        t.projects[e.field(idx(e.type, "project_id")).text].logs.emplace_back(at, hours);
+        t.hours_by_employee[e.field(idx(e.type, "employee_id")).text] += hours;
+        break;
+      }
+      case E::kHrmAttendanceCheckedIn:
+        t.employees[e.field(idx(e.type, "employee_id")).text].checkins.push_back(at);
+        break;
+      case E::kHrmEmployeeCreated:
+      case E::kHrmEmployeeUpdated: {
+        Employee& emp = t.employees[e.entity_id];
+        bool creation = e.type == E::kHrmEmployeeCreated;
+        if (creation ? emp.created : !emp.active) break;  // orphans change nothing
+        emp.created = emp.active = true;
+        const event::FieldValue& department = e.field(idx(e.type, "department"));
+        if (department.present) emp.departments.emplace_back(at, department.text);
+        break;
+      }
+      case E::kHrmEmployeeTerminated: {
+        Employee& emp = t.employees[e.entity_id];
+        if (emp.active) emp.active = false;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  size_t low = 0, over = 0, budgets = 0;
+  for (const std::string& org : st.tenants) {
+    const ViewDump& d = st.direct.at(org);
+    auto total = [&](F table, const std::string& key) -> int64_t {
+      const auto& f = d.facts[static_cast<size_t>(table)];
+      auto it = f.find(key);
+      return it == f.end() ? 0 : it->second.total;
+    };
+    const Tenant& t = oracle.at(org);
+    for (const auto& [id, p] : t.products) {
+      SCOPED_TRACE(org + " product " + id);
+      EXPECT_EQ(total(F::kReordersByProduct, id), p.reorders);
+      EXPECT_EQ(total(F::kReorderUnitsByProduct, id), p.reorder_units);
+      int64_t units = 0;  // Σ over the product's warehouses
+      for (const auto& [key, series] : d.facts[static_cast<size_t>(F::kUnitsByProductWarehouse)]) {
+        if (key.starts_with(id + kKeySeparator)) units += series.total;
+      }
+      EXPECT_EQ(units, p.units);
+      int64_t on_hand = 0;
+      for (const auto& [at, delta] : p.moves) on_hand += p.created && !(at < p.at) ? delta : 0;
+      EXPECT_EQ(total(F::kStockValueByProduct, id), p.created ? on_hand * p.cost : 0);
+      bool is_low = p.created && on_hand <= p.reorder_point;
+      EXPECT_EQ(total(F::kLowStockByProduct, id), is_low ? 1 : 0);
+      low += is_low;
+    }
+    for (const auto& [id, p] : t.projects) {
+      SCOPED_TRACE(org + " project " + id);
+      int64_t burn = 0;
+      for (const auto& [at, hours] : p.logs) burn += p.created && !(at < p.at) ? hours : 0;
+      EXPECT_EQ(total(F::kBurnHoursByProject, id), burn);
+      EXPECT_EQ(total(F::kBudgetHoursByProject, id), p.created ? p.budget : 0);
+      bool is_over = p.created && p.budget > 0 && burn > p.budget;
+      EXPECT_EQ(total(F::kOverBudgetByProject, id), is_over ? 1 : 0);
+      over += is_over;
+      budgets += p.budget > 0;
+    }
+    for (const auto& [id, hours] : t.hours_by_employee) {
+      EXPECT_EQ(total(F::kHoursByEmployee, id), hours) << org << " employee " << id;
+    }
+    std::map<std::string, int64_t> checkins_by_department;
+    for (const auto& [id, emp] : t.employees) {
+      EXPECT_EQ(total(F::kCheckinsByEmployee, id), static_cast<int64_t>(emp.checkins.size()))
+          << org << " " << id;
+      for (const When& in : emp.checkins) {
+        const std::string* department = nullptr;  // the latest-arrived one stamped before
+        uint64_t seq = 0;
+        for (const auto& [at, name] : emp.departments) {
+          if (at < in && at.seq >= seq) department = &name, seq = at.seq;
+        }
+        ++checkins_by_department[department ? *department : ""];
+      }
+    }
+    for (const auto& [department, n] : checkins_by_department) {
+      EXPECT_EQ(total(F::kCheckinsByDepartment, department), n) << org << " " << department;
+    }
+    EXPECT_GT(checkins_by_department.size(), 2u) << org;
+  }
+  EXPECT_GT(low, 0u) << "the stream should end with low-stock products";
+  EXPECT_GT(over, 0u) << "the stream should end with projects over budget";
+  EXPECT_GT(budgets, 0u);
 }
 
 }  // namespace

@@ -9,11 +9,16 @@ namespace readside::projection {
 namespace {
 using E = event::EventType;
 
-constexpr int kCreatedBudget = 1;
-constexpr int kUpdatedStatus = 0, kUpdatedBudget = 2;
-constexpr int kLogProject = 0, kLogHours = 2, kLogBillable = 3;
+constexpr int kCreatedName = 0, kCreatedBudget = 1;
+constexpr int kUpdatedStatus = 0, kUpdatedName = 1, kUpdatedBudget = 2;
+constexpr int kLogProject = 0, kLogEmployee = 1, kLogHours = 2, kLogBillable = 3;
+constexpr int kTaskProject = 0;
 // Each index names its field in the catalog (event/catalog_tables.h).
+static_assert(event::FieldIndexOf(E::kProjectCreated, "name") == kCreatedName);
 static_assert(event::FieldIndexOf(E::kProjectCreated, "budget_hours") == kCreatedBudget);
+static_assert(event::FieldIndexOf(E::kProjectUpdated, "name") == kUpdatedName);
+static_assert(event::FieldIndexOf(E::kProjectTimeLogged, "employee_id") == kLogEmployee);
+static_assert(event::FieldIndexOf(E::kProjectTaskCreated, "project_id") == kTaskProject);
 static_assert(event::FieldIndexOf(E::kProjectUpdated, "status") == kUpdatedStatus);
 static_assert(event::FieldIndexOf(E::kProjectUpdated, "budget_hours") == kUpdatedBudget);
 static_assert(event::FieldIndexOf(E::kProjectTimeLogged, "project_id") == kLogProject);
@@ -23,8 +28,8 @@ static_assert(event::FieldIndexOf(E::kProjectTimeLogged, "billable") == kLogBill
 bool Over(int64_t hours, int64_t budget) { return budget > 0 && hours > budget; }
 }  // namespace
 
-// The project's contributions times `sign`; also recomputes hours, budget and over.
-void ProjectsProjection::Emit(Project& p, int sign, ModelBuilder& m) {
+// Project `id`'s contributions times `sign`; also recomputes hours, budget and over.
+void ProjectsProjection::Emit(const std::string& id, Project& p, int sign, ModelBuilder& m) {
   int64_t orphans = 0;
   for (const Point& pt : p.points) orphans += pt.is_log && (!p.created || pt.at < p.created_at);
   m.quality().orphans += sign * orphans;
@@ -34,59 +39,75 @@ void ProjectsProjection::Emit(Project& p, int sign, ModelBuilder& m) {
   p.over = false;
   uint64_t budget_seq = 0;  // arrival of the budget in force: the latest-arrived one wins
   for (const Point& pt : p.points) {
+    DayNumber day = m.DayOf(pt.at.ts);
     if (pt.is_log) {
       if (pt.at < p.created_at) continue;
       p.hours += pt.value;
+      m.AddFact(F::kBurnHoursByProject, id, day, sign * pt.value);
     } else if (pt.at.seq >= budget_seq) {
+      m.AddFact(F::kBudgetHoursByProject, id, day, sign * (pt.value - p.budget));
       p.budget = pt.value;
       budget_seq = pt.at.seq;
     }
     bool over = Over(p.hours, p.budget);
-    if (over != p.over) m.Add(S::kProjectsOverBudget, m.DayOf(pt.at.ts), over ? sign : -sign);
+    if (over != p.over) {
+      m.Add(S::kProjectsOverBudget, day, over ? sign : -sign);
+      m.AddFact(F::kOverBudgetByProject, id, day, over ? sign : -sign);
+    }
     p.over = over;
   }
 }
 
 // Adds a budget change or a log: O(1) when it comes after every point already there.
-void ProjectsProjection::AddPoint(Project& p, Point point, const ApplyContext& c) {
+void ProjectsProjection::AddPoint(const std::string& id, Project& p, Point point,
+                                  const ApplyContext& c) {
   bool in_order = p.points.empty() || !(point.at < p.points.back().at);
   if (in_order && p.created && p.created_at < point.at) {
     p.points.push_back(point);  // the latest in time and in arrival: it applies as is
     if (point.is_log) {
       p.hours += point.value;
+      c.m.AddFact(F::kBurnHoursByProject, id, c.day, point.value);
     } else {
+      c.m.AddFact(F::kBudgetHoursByProject, id, c.day, point.value - p.budget);
       p.budget = point.value;
     }
     bool over = Over(p.hours, p.budget);
-    if (over != p.over) c.m.Add(S::kProjectsOverBudget, c.day, over ? 1 : -1);
+    if (over != p.over) {
+      c.m.Add(S::kProjectsOverBudget, c.day, over ? 1 : -1);
+      c.m.AddFact(F::kOverBudgetByProject, id, c.day, over ? 1 : -1);
+    }
     p.over = over;
     return;
   }
-  Emit(p, -1, c.m);
+  Emit(id, p, -1, c.m);
   InsertByTime(p.points, point);
-  Emit(p, 1, c.m);
+  Emit(id, p, 1, c.m);
 }
 
 void ProjectsProjection::Created(const ApplyContext& c) {
-  Project& p = projects_[c.e.entity_id];
+  const std::string& id = c.e.entity_id;
+  Project& p = projects_[id];
   if (p.created) return c.Orphan();
   c.m.Add(S::kProjectsCreated, c.day, 1);
   c.m.Add(S::kProjectsActive, c.day, 1);
-  Emit(p, -1, c.m);
+  Emit(id, p, -1, c.m);
   p.created = true;
   p.created_at = {c.ts(), c.seq};
   p.status = "active";
   const event::FieldValue& budget = c.f(kCreatedBudget);
   Point point{p.created_at, budget.present ? ToMicroUnits(budget.number) : 0, false};
   InsertByTime(p.points, point);
-  Emit(p, 1, c.m);
+  Emit(id, p, 1, c.m);
+  c.m.MutableProjects()[id] = {c.f(kCreatedName).text, p.status};
 }
 
 void ProjectsProjection::Updated(const ApplyContext& c) {
-  auto it = projects_.find(c.e.entity_id);
+  const std::string& id = c.e.entity_id;
+  auto it = projects_.find(id);
   if (it == projects_.end() || !it->second.created) return c.Orphan();
   Project& p = it->second;
-  if (const event::FieldValue& status = c.f(kUpdatedStatus); status.present) {
+  const event::FieldValue& status = c.f(kUpdatedStatus);
+  if (status.present) {
     bool was_active = p.status == "active", now_active = status.text == "active";
     if (was_active != now_active) c.m.Add(S::kProjectsActive, c.day, now_active ? 1 : -1);
     if (status.text == "completed" && p.status != "completed") {
@@ -94,24 +115,35 @@ void ProjectsProjection::Updated(const ApplyContext& c) {
     }
     p.status = status.text;
   }
+  if (const event::FieldValue& name = c.f(kUpdatedName); status.present || name.present) {
+    ProjectInfo& info = c.m.MutableProjects()[id];
+    info.status = p.status;
+    if (name.present) info.name = name.text;
+  }
   if (const event::FieldValue& budget = c.f(kUpdatedBudget); budget.present) {
-    AddPoint(p, {{c.ts(), c.seq}, ToMicroUnits(budget.number), false}, c);
+    AddPoint(id, p, {{c.ts(), c.seq}, ToMicroUnits(budget.number), false}, c);
   }
 }
 
 void ProjectsProjection::TimeLogged(const ApplyContext& c) {
   int64_t hours = ToMicroUnits(c.f(kLogHours).number);
-  c.m.Add(S::kHoursLogged, c.day, hours);
-  if (c.f(kLogBillable).boolean) c.m.Add(S::kBillableHours, c.day, hours);
   const std::string& project_id = c.f(kLogProject).text;
+  const std::string& employee_id = c.f(kLogEmployee).text;
+  c.m.Add(S::kHoursLogged, c.day, hours);
   c.m.AddKeyed(K::kHoursByProject, project_id, c.day, hours);
+  c.m.AddFact(F::kHoursByEmployee, employee_id, c.day, hours);
+  if (c.f(kLogBillable).boolean) {
+    c.m.Add(S::kBillableHours, c.day, hours);
+    c.m.AddFact(F::kBillableHoursByProject, project_id, c.day, hours);
+    c.m.AddFact(F::kBillableHoursByEmployee, employee_id, c.day, hours);
+  }
   Project& p = projects_[project_id];
   if (!p.created) {
     c.Orphan();
     InsertByTime(p.points, Point{{c.ts(), c.seq}, hours, true});
     return;
   }
-  AddPoint(p, {{c.ts(), c.seq}, hours, true}, c);
+  AddPoint(project_id, p, {{c.ts(), c.seq}, hours, true}, c);
 }
 
 void ProjectsProjection::Apply(const ApplyContext& c) {
@@ -120,17 +152,24 @@ void ProjectsProjection::Apply(const ApplyContext& c) {
       return Created(c);
     case E::kProjectUpdated:
       return Updated(c);
-    case E::kProjectTaskCreated:
-      if (!tasks_.try_emplace(c.e.entity_id, true).second) return c.Orphan();
+    case E::kProjectTaskCreated: {
+      auto [it, fresh] = tasks_.try_emplace(c.e.entity_id);
+      if (!fresh) return c.Orphan();
+      it->second.project = c.f(kTaskProject).text;
       c.m.Add(S::kTasksCreated, c.day, 1);
       c.m.Add(S::kOpenTasks, c.day, 1);
+      c.m.AddFact(F::kTasksCreatedByProject, it->second.project, c.day, 1);
+      c.m.AddFact(F::kOpenTasksByProject, it->second.project, c.day, 1);
       return;
+    }
     case E::kProjectTaskCompleted: {
       auto it = tasks_.find(c.e.entity_id);
-      if (it == tasks_.end() || !it->second) return c.Orphan();
-      it->second = false;
+      if (it == tasks_.end() || !it->second.open) return c.Orphan();
+      it->second.open = false;
       c.m.Add(S::kTasksCompleted, c.day, 1);
       c.m.Add(S::kOpenTasks, c.day, -1);
+      c.m.AddFact(F::kTasksCompletedByProject, it->second.project, c.day, 1);
+      c.m.AddFact(F::kOpenTasksByProject, it->second.project, c.day, -1);
       return;
     }
     case E::kProjectTimeLogged:
@@ -161,9 +200,10 @@ void ProjectsProjection::Save(SnapshotWriter& w) const {
     w.Bool(p.over);
   }
   w.U64(tasks_.size());
-  for (const auto& [id, open] : tasks_) {
+  for (const auto& [id, task] : tasks_) {
     w.Str(id);
-    w.Bool(open);
+    w.Str(task.project);
+    w.Bool(task.open);
   }
 }
 
@@ -185,8 +225,9 @@ bool ProjectsProjection::Load(SnapshotReader& r) {
     p.over = r.Bool();
   }
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
-    std::string id = r.Str();
-    tasks_[id] = r.Bool();
+    Task& task = tasks_[r.Str()];
+    task.project = r.Str();
+    task.open = r.Bool();
   }
   return r.ok();
 }

@@ -1,5 +1,8 @@
 #pragma once
-// Projects read model (metrics.md "Projects"): projects, tasks, hours and over-budget projects.
+// Projects read model (metrics.md "Projects"): projects, tasks, hours and over-budget projects,
+// the per-project / per-employee families of the projects reports (budget, burn and the
+// over-budget flag per project come out of the same cluster computation as
+// projects_over_budget), and the project directory (names, status).
 //
 // A time log refers to a project, another entity, so for projects_over_budget it applies in
 // timestamp order (a log stamped before its project's creation is an orphan; its hours still
@@ -40,14 +43,18 @@ class ProjectsProjection {
     int64_t budget = 0;
     bool over = false;
   };
-  static void Emit(Project& p, int sign, ModelBuilder& m);
-  static void AddPoint(Project& p, Point point, const ApplyContext& c);
+  struct Task {
+    std::string project;  // project_id of its creation
+    bool open = true;
+  };
+  static void Emit(const std::string& id, Project& p, int sign, ModelBuilder& m);
+  static void AddPoint(const std::string& id, Project& p, Point point, const ApplyContext& c);
   void Created(const ApplyContext& c);
   void Updated(const ApplyContext& c);
   void TimeLogged(const ApplyContext& c);
 
   absl::flat_hash_map<std::string, Project> projects_;
-  absl::flat_hash_map<std::string, bool> tasks_;  // id → open
+  absl::flat_hash_map<std::string, Task> tasks_;
 };
 
 }  // namespace readside::projection

@@ -16,7 +16,7 @@
 namespace readside::projection {
 
 // Bump whenever what a projection keeps or computes changes: older snapshots are ignored.
-inline constexpr uint64_t kSnapshotFormatVersion = 3;
+inline constexpr uint64_t kSnapshotFormatVersion = 4;  // 4: report read models (issue 11)
 
 struct LoadedModel {
   uint64_t position = 0;

@@ -8,12 +8,15 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "event/catalog.h"
 #include "own_state/tenant_settings.h"
+#include "projection/fact_table.h"
 #include "projection/finance_view.h"
 #include "projection/schedule_projection.h"
 #include "projection/period.h"
@@ -49,12 +52,45 @@ struct LiveActivity {
   std::array<std::array<int64_t, kDomainCount + 1>, kMinutes> counts{};
 };
 
+// Directories: the display attributes of entities (names, reorder points, status, …) that
+// reports show next to the series' keys, by entity id. Each entry holds the latest values of
+// its entity's own events (applied in arrival order, so independent of how other entities'
+// events interleave); an id appears once its creation event is applied. Written by the
+// domain projections through ModelBuilder, shared with views like series (a directory is
+// copied on its first change after a publication).
+struct EmployeeInfo {  // HrmProjection: hrm.employee.created / updated / terminated
+  std::string name, department, role;
+  bool active = true;
+};
+struct ProductInfo {  // InventoryProjection: inventory.product.created
+  std::string sku, name, category;
+  int64_t unit_cost = 0, unit_price = 0;  // Money units
+  int64_t reorder_point = 0;
+};
+struct ProjectInfo {  // ProjectsProjection: project.created / updated
+  std::string name, status;
+};
+template <typename Info>
+using Directory = std::map<std::string, Info, std::less<>>;
+using EmployeeDirectory = Directory<EmployeeInfo>;
+using ProductDirectory = Directory<ProductInfo>;
+using ProjectDirectory = Directory<ProjectInfo>;
+
+// The one empty directory of each kind (a view's directories are never null).
+template <typename Info>
+const std::shared_ptr<const Directory<Info>>& EmptyDirectory() {
+  static const auto* empty =
+      new std::shared_ptr<const Directory<Info>>(std::make_shared<const Directory<Info>>());
+  return *empty;
+}
+
 struct TenantView {
   TenantSettings settings;
   LocalCalendar calendar = LocalCalendar::Utc();  // copy before calling DayOf (it caches)
   uint64_t position = 0;  // the global store position this view reflects
   std::array<std::shared_ptr<const DaySeries>, kSeriesCount> series;
   std::array<std::shared_ptr<const KeyedSeries>, kKeyedCount> keyed;
+  std::array<FactTableView, kFactCount> facts;
   QualityCounts quality;
   std::array<DomainInfo, kDomainCount> domains;
   LiveActivity live;
@@ -63,9 +99,14 @@ struct TenantView {
   std::shared_ptr<const ReceivablesBook> receivables = EmptyReceivablesBook();
   // Report schedules and runs (schedule_projection.h); never null.
   std::shared_ptr<const ScheduleBook> schedules = std::make_shared<const ScheduleBook>();
+  // Entity directories for the operational reports (above); never null.
+  std::shared_ptr<const EmployeeDirectory> employees = EmptyDirectory<EmployeeInfo>();
+  std::shared_ptr<const ProductDirectory> products = EmptyDirectory<ProductInfo>();
+  std::shared_ptr<const ProjectDirectory> projects = EmptyDirectory<ProjectInfo>();
 
   const DaySeries& Get(S s) const { return *series[static_cast<size_t>(s)]; }
   const KeyedSeries& Get(K k) const { return *keyed[static_cast<size_t>(k)]; }
+  const FactTableView& Get(F f) const { return facts[static_cast<size_t>(f)]; }
 };
 
 }  // namespace readside::projection
