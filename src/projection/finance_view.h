@@ -3,7 +3,7 @@
 // statements (src/report/financial_reports.cc): the chart of accounts, and the receivables
 // book (every created invoice with its payments) from which AR aging is computed as of any
 // instant. Both are immutable once published and shared between consecutive views; the
-// book is split into chunks of 64 invoices so a payment clones one chunk, not the book.
+// book is split into chunks of 16 invoices so a payment clones one small chunk, not the book.
 // Thread-safety: immutable after publication; share freely.
 
 #include <cstdint>
@@ -49,7 +49,7 @@ struct ReceivableItem {
   }
 };
 
-inline constexpr size_t kReceivableChunk = 64;
+inline constexpr size_t kReceivableChunk = 16;
 struct ReceivablesBook {
   std::vector<std::shared_ptr<const std::vector<ReceivableItem>>> chunks;
 

@@ -97,10 +97,12 @@ void InvoiceProjection::UpdateBook(const std::string& id, Invoice& inv) {
   }
   auto& items = chunks_[chunk];
   if (items.use_count() > 1) items = std::make_shared<std::vector<ReceivableItem>>(*items);
-  if (offset == items->size()) items->emplace_back();
+  if (offset == items->size()) {
+    items->emplace_back();
+    items->back().invoice_id = id;
+  }
   ReceivableItem& item = (*items)[offset];
-  item.invoice_id = id;
-  item.customer_id = inv.customer_id;
+  if (item.customer_id != inv.customer_id) item.customer_id = inv.customer_id;
   item.created_micros = inv.created_at.ts;
   item.amount = inv.amount;
   item.due_micros = inv.due_micros;
