@@ -128,12 +128,23 @@ void FactTable::Seal() {
     Wide value;
   };
   std::vector<Sum> sums;
+  sums.reserve(tail_size_);
+  // Facts mostly come in day order: a key's latest sum is usually the one to add to, which
+  // spares the hash lookup (`where` still holds every (key, day), so sums are unchanged).
+  constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  std::vector<uint32_t> latest(keys_->size(), kNone);  // key → index in `sums` of its last
   for (uint32_t i = 0; i < tail_size_; ++i) {
     const Fact& f = tail_->facts[i];
+    uint32_t& last = latest[f.key];
+    if (last != kNone && sums[last].day == f.day) {
+      sums[last].value += f.delta;
+      continue;
+    }
     uint64_t key_day = (uint64_t{f.key} << 32) | static_cast<uint32_t>(f.day);
     auto [it, fresh] = where.try_emplace(key_day, static_cast<uint32_t>(sums.size()));
     if (fresh) sums.push_back({f.key, f.day, 0});
-    sums[it->second].value += f.delta;
+    last = it->second;
+    sums[last].value += f.delta;
   }
   auto segment = std::make_shared<Sealed>();
   std::vector<Wide> totals(keys_->size());

@@ -39,10 +39,10 @@ class SnapshotReader;
 class SnapshotWriter;
 
 namespace fact_table_internal {
-struct Fact {
-  uint32_t key = 0;  // index into the key list
-  DayNumber day = 0;
-  int64_t delta = 0;
+struct Fact {  // no member initializers: a block's facts stay uninitialized until written
+  uint32_t key;  // index into the key list
+  DayNumber day;
+  int64_t delta;
 };
 struct Block;   // the segment being appended to
 struct Sealed;  // an immutable, summed segment
