@@ -68,7 +68,9 @@ std::optional<Problem> ResolveRequest(
     *period = *p;
   }
   params->clear();
-  for (const auto& [name, value] : given) {
+  for (const auto& given_param : given) {
+    const std::string& name = given_param.first;
+    const std::string& value = given_param.second;
     auto it = std::find_if(t->params.begin(), t->params.end(),
                            [&](const ParamSpec& p) { return p.name == name; });
     if (it == t->params.end()) {
