@@ -319,8 +319,22 @@ absl::Status ReportScheduler::AppendAndWait(std::string org, std::string event_i
   return absl::OkStatus();
 }
 
+bool ReportScheduler::RecordOutcome(own_state::RunFinished r, std::string_view id_suffix) {
+  r.finished_at_micros = clock_->NowMicros();
+  std::string id = DerivedUuid(r.run_id + "/" + std::string(id_suffix));
+  absl::Status st = AppendAndWait(r.organization_id, id, r.run_id,
+                                  std::string(own_state::kReportRunFinishedType),
+                                  own_state::EncodeRunFinished(r, id, r.finished_at_micros),
+                                  r.finished_at_micros);
+  if (!st.ok()) {
+    spdlog::error("report run {}: storing the outcome ({}) failed: {}", r.run_id,
+                  own_state::RunStatusName(r.status), st.ToString());
+    return false;
+  }
+  return true;
+}
+
 bool ReportScheduler::Skip(const ReportSchedule& s, int64_t due) {
-  int64_t now = clock_->NowMicros();
   own_state::RunFinished r;
   r.run_id = own_state::RunIdOf(s.id, due);
   r.schedule_id = s.id;
@@ -328,20 +342,10 @@ bool ReportScheduler::Skip(const ReportSchedule& s, int64_t due) {
   r.due_at_micros = due;
   r.status = RunStatus::kSkipped;
   r.error = "missed while the server was down, and older than the catch-up age";
-  r.finished_at_micros = now;
-  std::string id = DerivedUuid(r.run_id + "/skipped");
-  absl::Status st = AppendAndWait(s.organization_id, id, r.run_id,
-                                  std::string(own_state::kReportRunFinishedType),
-                                  own_state::EncodeRunFinished(r, id, now), now);
-  if (!st.ok()) {
-    spdlog::error("report run {}: recording the skip failed: {}", r.run_id, st.ToString());
-    return false;
-  }
-  return true;
+  return RecordOutcome(std::move(r), "skipped");
 }
 
 void ReportScheduler::Abandon(const projection::RunRecord& run, const std::string& org) {
-  int64_t now = clock_->NowMicros();
   own_state::RunFinished r;
   r.run_id = run.run_id;
   r.schedule_id = run.schedule_id;
@@ -352,11 +356,7 @@ void ReportScheduler::Abandon(const projection::RunRecord& run, const std::strin
   r.error = "the schedule was deleted before the run finished";
   r.size = run.size;
   r.file = run.file;
-  r.finished_at_micros = now;
-  std::string id = DerivedUuid(r.run_id + "/abandoned");
-  absl::Status st = AppendAndWait(org, id, r.run_id, std::string(own_state::kReportRunFinishedType),
-                                  own_state::EncodeRunFinished(r, id, now), now);
-  if (!st.ok()) spdlog::error("report run {}: recording the abandon failed: {}", r.run_id, st.ToString());
+  RecordOutcome(std::move(r), "abandoned");
 }
 
 bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
@@ -378,21 +378,11 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
     r.error = std::move(error);
     r.size = size;
     r.file = std::move(file);
-    r.finished_at_micros = clock_->NowMicros();
     r.next_attempt_at_micros = next_at;
     // Unique per outcome: a breaker hold repeats the attempt count, not the next time.
-    std::string id = DerivedUuid(run_id + "/finished/" + std::to_string(attempts) + "/" +
-                                 std::string(own_state::RunStatusName(status)) + "/" +
-                                 std::to_string(next_at));
-    absl::Status st = AppendAndWait(s.organization_id, id, run_id,
-                                    std::string(own_state::kReportRunFinishedType),
-                                    own_state::EncodeRunFinished(r, id, r.finished_at_micros),
-                                    r.finished_at_micros);
-    if (!st.ok()) {
-      spdlog::error("report run {}: storing the outcome failed: {}", run_id, st.ToString());
-      return false;
-    }
-    return true;
+    return RecordOutcome(std::move(r), "finished/" + std::to_string(attempts) + "/" +
+                                           std::string(own_state::RunStatusName(status)) +
+                                           "/" + std::to_string(next_at));
   };
 
   if (transport_ != nullptr && !breaker_.Allow()) {

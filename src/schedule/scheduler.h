@@ -110,6 +110,9 @@ class ReportScheduler {
   // instant stays open for the next pass.
   bool Run(const own_state::ReportSchedule& s, int64_t due, int attempt,
            const std::string& message_id, const std::string& file, int64_t first_started_at);
+  // Stores an outcome (finished now) under the event id derived from its run and
+  // `id_suffix`; false when it could not be stored.
+  bool RecordOutcome(own_state::RunFinished r, std::string_view id_suffix);
   bool Skip(const own_state::ReportSchedule& s, int64_t due);
   // Records the open run of a deleted schedule as failed.
   void Abandon(const projection::RunRecord& run, const std::string& organization_id);
