@@ -224,7 +224,8 @@ void BM_ApplyFromStoreIncludingParse(benchmark::State& state) {
     ok &= projector->WaitForPosition(last, std::chrono::minutes(5));
     state.PauseTiming();
     applied_total = 0;
-    for (const auto& [org, view] : projector->Current()->tenants) {
+    auto current = projector->Current();  // a range-for does not keep a temporary alive
+    for (const auto& [org, view] : current->tenants) {
       applied_total += view->quality.events_total;
     }
     projector.reset();  // stops the applier, tears down the models: not timed

@@ -133,7 +133,8 @@ class SchedulerTest : public ::testing::Test {
   }
   std::vector<projection::RunRecord> Runs(std::string_view schedule_id) {
     std::vector<projection::RunRecord> out;
-    for (const auto& [id, r] : Book()->runs) {
+    std::shared_ptr<const projection::ScheduleBook> book = Book();  // kept alive for the loop
+    for (const auto& [id, r] : book->runs) {
       if (r.schedule_id == schedule_id) out.push_back(r);
     }
     std::sort(out.begin(), out.end(),
@@ -355,7 +356,8 @@ TEST_F(SchedulerTest, TheHistoryKeepsTheLatestRunsAndTheirFilesOnly) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(kept.size(), projection::ScheduleProjection::kRunsKept);
-  for (const auto& [id, run] : Book()->runs) EXPECT_TRUE(kept.contains(run.file)) << run.file;
+  std::shared_ptr<const projection::ScheduleBook> book = Book();
+  for (const auto& [id, run] : book->runs) EXPECT_TRUE(kept.contains(run.file)) << run.file;
 }
 
 // While the circuit breaker is open a due retry is held: recorded as retrying with the
