@@ -29,10 +29,10 @@ void CrmProjection::Close(const ApplyContext& c, Opportunity& o, bool won) {
   o.open = false;
   c.m.Add(S::kPipelineValue, c.day, -o.amount);
   c.m.AddKeyed(K::kPipelineStages, o.stage, c.day, -1);
-  c.m.AddFact(F::kPipelineValueByStage, o.stage, c.day, -o.amount);
+  c.m.AddFact(F::kPipelineValueByStage, c.m.KeyOf(&o.stage_key, o.stage), c.day, -o.amount);
   if (!won) {
     c.m.Add(S::kOpportunitiesLost, c.day, 1);
-    c.m.AddFact(F::kDealsLostByUser, o.owner, c.day, 1);
+    c.m.AddFact(F::kDealsLostByUser, c.m.KeyOf(&o.owner_key, o.owner), c.day, 1);
     return;
   }
   const event::FieldValue& amount = c.f(kWonAmount);
@@ -71,7 +71,8 @@ void CrmProjection::Apply(const ApplyContext& c) {
       it->second.source = c.f(kLeadSource).text;
       c.m.Add(S::kLeadsNew, c.day, 1);
       c.m.Add(S::kLeadsTotal, c.day, 1);
-      c.m.AddFact(F::kLeadsBySource, it->second.source, c.day, 1);
+      c.m.AddFact(F::kLeadsBySource, c.m.KeyOf(&it->second.source_key, it->second.source), c.day,
+                  1);
       return;
     }
     case E::kCrmLeadConverted: {
@@ -79,7 +80,8 @@ void CrmProjection::Apply(const ApplyContext& c) {
       if (it == leads_.end() || it->second.converted) return c.Orphan();
       it->second.converted = true;
       c.m.Add(S::kLeadsConverted, c.day, 1);
-      c.m.AddFact(F::kLeadsConvertedBySource, it->second.source, c.day, 1);
+      c.m.AddFact(F::kLeadsConvertedBySource,
+                  c.m.KeyOf(&it->second.source_key, it->second.source), c.day, 1);
       return;
     }
     case E::kCrmOpportunityCreated: {
@@ -92,7 +94,7 @@ void CrmProjection::Apply(const ApplyContext& c) {
       c.m.Add(S::kOpportunitiesNew, c.day, 1);
       c.m.Add(S::kPipelineValue, c.day, o.amount);
       c.m.AddKeyed(K::kPipelineStages, o.stage, c.day, 1);
-      c.m.AddFact(F::kPipelineValueByStage, o.stage, c.day, o.amount);
+      c.m.AddFact(F::kPipelineValueByStage, c.m.KeyOf(&o.stage_key, o.stage), c.day, o.amount);
       return;
     }
     case E::kCrmOpportunityStageChanged: {
@@ -105,11 +107,13 @@ void CrmProjection::Apply(const ApplyContext& c) {
       if (stage != o.stage) {
         c.m.AddKeyed(K::kPipelineStages, o.stage, c.day, -1);
         c.m.AddKeyed(K::kPipelineStages, stage, c.day, 1);
-        c.m.AddFact(F::kPipelineValueByStage, o.stage, c.day, -o.amount);
-        c.m.AddFact(F::kPipelineValueByStage, stage, c.day, new_amount);
+        c.m.AddFact(F::kPipelineValueByStage, c.m.KeyOf(&o.stage_key, o.stage), c.day, -o.amount);
         o.stage = stage;
+        o.stage_key = c.m.KeyOf(stage);
+        c.m.AddFact(F::kPipelineValueByStage, o.stage_key, c.day, new_amount);
       } else {
-        c.m.AddFact(F::kPipelineValueByStage, o.stage, c.day, new_amount - o.amount);
+        c.m.AddFact(F::kPipelineValueByStage, c.m.KeyOf(&o.stage_key, o.stage), c.day,
+                    new_amount - o.amount);
       }
       c.m.Add(S::kPipelineValue, c.day, new_amount - o.amount);
       o.amount = new_amount;

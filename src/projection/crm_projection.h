@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "projection/apply_context.h"
+#include "projection/key_hash.h"
 #include "projection/snapshot_codec.h"
 
 namespace readside::projection {
@@ -22,19 +23,21 @@ class CrmProjection {
  private:
   struct Lead {
     std::string source;
+    uint32_t source_key = KeyPool::kNone;  // key ids (KeyOf)
     bool converted = false;
   };
   struct Opportunity {
     std::string stage;
     std::string owner;
+    uint32_t stage_key = KeyPool::kNone, owner_key = KeyPool::kNone;  // key ids (KeyOf)
     int64_t amount = 0;  // Money units
     bool open = true;
   };
   void Close(const ApplyContext& c, Opportunity& o, bool won);
 
-  absl::flat_hash_map<std::string, bool> contacts_;  // id → deleted
-  absl::flat_hash_map<std::string, Lead> leads_;
-  absl::flat_hash_map<std::string, Opportunity> opportunities_;
+  EntityMap<bool> contacts_;  // id → deleted
+  EntityMap<Lead> leads_;
+  EntityMap<Opportunity> opportunities_;
 };
 
 }  // namespace readside::projection

@@ -5,7 +5,6 @@
 #include <tuple>
 #include <utility>
 
-#include "absl/strings/string_view.h"
 #include "projection/cow.h"
 #include "projection/snapshot_codec.h"
 
@@ -50,8 +49,8 @@ int64_t Clamp(Wide v) {
 
 KeySums FactTableView::Sum(DayNumber from, DayNumber to) const {
   KeySums out;
-  if (keys_ == nullptr || from >= to) return out;
-  std::vector<Wide> acc(keys_->size());
+  if (sealed_ == nullptr || from >= to) return out;
+  std::vector<Wide> acc(keys_.size());
   auto add = [&](const Fact& f) {
     if (f.day >= from && f.day < to) acc[f.key] += f.delta;
   };
@@ -65,16 +64,16 @@ KeySums FactTableView::Sum(DayNumber from, DayNumber to) const {
   }
   for (uint32_t i = 0; i < tail_size_; ++i) add(tail_->facts[i]);
   for (size_t key = 0; key < acc.size(); ++key) {
-    if (acc[key] != 0) out.emplace((*keys_)[key], Clamp(acc[key]));
+    if (acc[key] != 0) out.emplace(keys_[static_cast<uint32_t>(key)], Clamp(acc[key]));
   }
   return out;
 }
 
 void FactTableView::ForEachKeyDay(
     const std::function<void(std::string_view, DayNumber, int64_t)>& fn) const {
-  if (keys_ == nullptr) return;
+  if (sealed_ == nullptr) return;
   std::map<std::pair<std::string_view, DayNumber>, Wide> sums;
-  auto add = [&](const Fact& f) { sums[{(*keys_)[f.key], f.day}] += f.delta; };
+  auto add = [&](const Fact& f) { sums[{keys_[f.key], f.day}] += f.delta; };
   for (const auto& segment : *sealed_) {
     for (const Fact& f : segment->facts) add(f);
   }
@@ -85,84 +84,130 @@ void FactTableView::ForEachKeyDay(
 }
 
 bool FactTableView::empty() const {
-  return keys_ == nullptr || (sealed_->empty() && tail_size_ == 0);
+  return sealed_ == nullptr || (sealed_->empty() && tail_size_ == 0);
 }
 
-FactTable::FactTable()
-    : keys_(std::make_shared<std::vector<std::string>>()),
+KeyPool::KeyPool() : chunks_(std::make_shared<fact_table_internal::KeyChunks>()) {}
+
+uint32_t KeyPool::Intern(std::string_view key) {
+  const uint64_t hash = StringIndex::Hash(key);
+  uint32_t id = index_.Find(key, hash, [this](uint32_t i) -> const std::string& { return (*this)[i]; });
+  if (id != StringIndex::kNone) return id;
+  using fact_table_internal::kKeyChunk;
+  id = count_;
+  if (id % kKeyChunk == 0) {  // a new chunk: views may share the chunk list, not the chunks
+    if (!Exclusive(chunks_)) chunks_ = std::make_shared<fact_table_internal::KeyChunks>(*chunks_);
+    chunks_->emplace_back(new std::string[kKeyChunk]);
+  }
+  (*chunks_)[id / kKeyChunk][id % kKeyChunk] = key;  // past every published count
+  ++count_;
+  index_.Add(hash);
+  return id;
+}
+
+KeyPoolView KeyPool::Publish() const {
+  KeyPoolView v;
+  v.chunks_ = chunks_;
+  v.count_ = count_;
+  return v;
+}
+
+FactTable::FactTable() : FactTable(std::make_shared<KeyPool>()) {}
+FactTable::FactTable(std::shared_ptr<KeyPool> pool)
+    : pool_(std::move(pool)),
       sealed_(std::make_shared<std::vector<std::shared_ptr<const Sealed>>>()) {}
 FactTable::~FactTable() = default;
 FactTable::FactTable(FactTable&&) noexcept = default;
 FactTable& FactTable::operator=(FactTable&&) noexcept = default;
 
-uint32_t FactTable::KeyId(std::string_view key) {
-  // Debian's abseil has its own string_view type, the one its string hash takes.
-  auto it = ids_.find(absl::string_view(key.data(), key.size()));
-  if (it != ids_.end()) return it->second;
-  if (!Exclusive(keys_)) keys_ = std::make_shared<std::vector<std::string>>(*keys_);
-  uint32_t id = static_cast<uint32_t>(keys_->size());
-  keys_->emplace_back(key);
-  ids_.emplace(std::string(key), id);
-  return id;
-}
-
-void FactTable::Add(std::string_view key, DayNumber day, int64_t delta) {
+void FactTable::AddId(uint32_t key, DayNumber day, int64_t delta) {
   if (delta == 0) return;
-  uint32_t id = KeyId(key);
   if (tail_ == nullptr) {
     tail_ = std::make_shared<Block>(kFirstBlock);
   } else if (tail_size_ == tail_->capacity) {
     Seal();
   }
-  tail_->facts[tail_size_++] = {id, day, delta};
+  tail_->facts[tail_size_++] = {key, day, delta};
 }
 
 // Replaces the full tail by its summed segment and starts a new block (views that read the
-// old block keep it). O(facts + keys): a hash per fact, no sort.
+// old block keep it). O(facts): no hash and no sort. Per key, scratch arrays indexed by key id
+// (one set per applier thread, sized to the largest pool, reset for the keys touched) hold
+// the key's sums as a chain, newest first. Facts mostly come in day order, so a fact adds to
+// the key's last sum or starts a new one after its latest day; only a late fact walks the
+// chain (a key has at most a few dozen days in a block).
 void FactTable::Seal() {
-  absl::flat_hash_map<uint64_t, uint32_t> where;  // (key, day) → index in `sums`
-  where.reserve(tail_size_);
   struct Sum {
     uint32_t key;
+    uint32_t prev;  // the key's previous sum, or kNone
     DayNumber day;
     Wide value;
   };
+  constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  struct Scratch {
+    std::vector<uint32_t> head;  // key → its newest sum, kNone when untouched
+    std::vector<uint32_t> last;  // key → the sum added to last
+    std::vector<DayNumber> max_day;
+    std::vector<Wide> total;
+    std::vector<uint32_t> touched;
+  };
+  thread_local Scratch scratch;
+  Scratch& x = scratch;
+  if (x.head.size() < pool_->size()) {
+    x.head.resize(pool_->size(), kNone);
+    x.last.resize(pool_->size(), kNone);
+    x.max_day.resize(pool_->size());
+    x.total.resize(pool_->size());
+  }
   std::vector<Sum> sums;
   sums.reserve(tail_size_);
-  // Facts mostly come in day order: a key's latest sum is usually the one to add to, which
-  // spares the hash lookup (`where` still holds every (key, day), so sums are unchanged).
-  constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
-  std::vector<uint32_t> latest(keys_->size(), kNone);  // key → index in `sums` of its last
   for (uint32_t i = 0; i < tail_size_; ++i) {
     const Fact& f = tail_->facts[i];
-    uint32_t& last = latest[f.key];
+    uint32_t& last = x.last[f.key];
     if (last != kNone && sums[last].day == f.day) {
       sums[last].value += f.delta;
       continue;
     }
-    uint64_t key_day = (uint64_t{f.key} << 32) | static_cast<uint32_t>(f.day);
-    auto [it, fresh] = where.try_emplace(key_day, static_cast<uint32_t>(sums.size()));
-    if (fresh) sums.push_back({f.key, f.day, 0});
-    last = it->second;
-    sums[last].value += f.delta;
+    uint32_t& head = x.head[f.key];
+    uint32_t found = kNone;
+    if (head == kNone) {
+      x.touched.push_back(f.key);
+    } else if (f.day <= x.max_day[f.key]) {  // a late fact: the day may have a sum already
+      for (uint32_t j = head; j != kNone; j = sums[j].prev) {
+        if (sums[j].day == f.day) {
+          found = j;
+          break;
+        }
+      }
+    }
+    if (found == kNone) {
+      if (head == kNone || f.day > x.max_day[f.key]) x.max_day[f.key] = f.day;
+      found = static_cast<uint32_t>(sums.size());
+      sums.push_back({f.key, head, f.day, 0});
+      head = found;
+    }
+    last = found;
+    sums[found].value += f.delta;
   }
   auto segment = std::make_shared<Sealed>();
-  std::vector<Wide> totals(keys_->size());
   for (const Sum& sum : sums) {
     if (sum.value == 0) continue;
     if (segment->facts.empty()) segment->min_day = segment->max_day = sum.day;
     segment->min_day = std::min(segment->min_day, sum.day);
     segment->max_day = std::max(segment->max_day, sum.day);
-    totals[sum.key] += sum.value;
+    x.total[sum.key] += sum.value;
     for (Wide rest = sum.value; rest != 0;) {  // a sum beyond int64 in exact parts
       int64_t part = Clamp(rest);
       segment->facts.push_back({sum.key, sum.day, part});
       rest -= part;
     }
   }
-  for (uint32_t key = 0; key < totals.size(); ++key) {
-    if (totals[key] != 0) segment->totals.emplace_back(key, totals[key]);
+  for (uint32_t key : x.touched) {
+    if (x.total[key] != 0) segment->totals.emplace_back(key, x.total[key]);
+    x.head[key] = x.last[key] = kNone;
+    x.total[key] = 0;
   }
+  x.touched.clear();
   if (!segment->facts.empty()) {
     if (!Exclusive(sealed_)) {
       sealed_ = std::make_shared<std::vector<std::shared_ptr<const Sealed>>>(*sealed_);
@@ -175,7 +220,7 @@ void FactTable::Seal() {
 
 FactTableView FactTable::Publish() const {
   FactTableView v;
-  v.keys_ = keys_;
+  v.keys_ = pool_->Publish();
   v.sealed_ = sealed_;
   v.tail_ = tail_;
   v.tail_size_ = tail_size_;
@@ -199,7 +244,7 @@ void FactTable::Save(SnapshotWriter& w) const {
 }
 
 bool FactTable::Load(SnapshotReader& r) {
-  *this = FactTable();
+  *this = FactTable(std::move(pool_));
   std::string key;
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
     if (r.Bool()) key = r.Str();

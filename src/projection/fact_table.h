@@ -18,8 +18,8 @@
 //
 // Thread-safety: one writer. A FactTableView is immutable; any number of threads may read it
 // while the writer goes on appending (the writer only writes facts past every published
-// prefix, into blocks that never move, and copies the key list and the segment list on their
-// first change after a publication).
+// prefix, into blocks and key chunks that never move, and copies the key-chunk list and the
+// segment list on their first change after a publication).
 
 #include <cstdint>
 #include <functional>
@@ -30,8 +30,8 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "projection/day_series.h"
+#include "projection/string_index.h"
 
 namespace readside::projection {
 
@@ -46,10 +46,57 @@ struct Fact {  // no member initializers: a block's facts stay uninitialized unt
 };
 struct Block;   // the segment being appended to
 struct Sealed;  // an immutable, summed segment
+// The key list: fixed chunks of strings that never move, so the writer appends keys past
+// every published count without copying the list (a copy per new key after a publication
+// was most of the writer's allocations). Only the vector of chunk pointers is copied, on
+// adding a chunk while a view shares it.
+inline constexpr uint32_t kKeyChunk = 32;
+using KeyChunks = std::vector<std::shared_ptr<std::string[]>>;
 }  // namespace fact_table_internal
 
 // Per key, zeros omitted, in key order.
 using KeySums = std::map<std::string, int64_t, std::less<>>;
+
+// A published, immutable prefix of a KeyPool. Copies are cheap (a shared pointer).
+class KeyPoolView {
+ public:
+  uint32_t size() const { return count_; }
+  const std::string& operator[](uint32_t id) const {
+    return (*chunks_)[id / fact_table_internal::kKeyChunk][id % fact_table_internal::kKeyChunk];
+  }
+
+ private:
+  friend class KeyPool;
+  std::shared_ptr<const fact_table_internal::KeyChunks> chunks_;
+  uint32_t count_ = 0;
+};
+
+// Key strings (entity ids, codes, stages, …) interned to dense ids. A tenant's fact tables
+// share one pool, so an event's key is hashed once however many tables it writes, and an
+// entity can keep its key's id and write by id without any lookup.
+// Thread-safety: one writer; views as for FactTableView.
+class KeyPool {
+ public:
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+  KeyPool();
+  // The id of `key`, added if new. O(1): one StringIndex probe.
+  uint32_t Intern(std::string_view key);
+  // Intern(key) the first time, then the id kept in *id (an entity's cached id; kNone at first).
+  uint32_t Intern(uint32_t* id, std::string_view key) {
+    return *id != kNone ? *id : (*id = Intern(key));
+  }
+  const std::string& operator[](uint32_t id) const {
+    return (*chunks_)[id / fact_table_internal::kKeyChunk][id % fact_table_internal::kKeyChunk];
+  }
+  uint32_t size() const { return count_; }
+  KeyPoolView Publish() const;
+
+ private:
+  StringIndex index_;
+  std::shared_ptr<fact_table_internal::KeyChunks> chunks_;
+  uint32_t count_ = 0;
+};
 
 // A published, immutable state of a FactTable. Copies are cheap (a few shared pointers).
 class FactTableView {
@@ -65,7 +112,7 @@ class FactTableView {
 
  private:
   friend class FactTable;
-  std::shared_ptr<const std::vector<std::string>> keys_;
+  KeyPoolView keys_;
   std::shared_ptr<const std::vector<std::shared_ptr<const fact_table_internal::Sealed>>> sealed_;
   std::shared_ptr<const fact_table_internal::Block> tail_;
   uint32_t tail_size_ = 0;
@@ -73,29 +120,32 @@ class FactTableView {
 
 class FactTable {
  public:
-  FactTable();
+  FactTable();  // with a pool of its own
+  explicit FactTable(std::shared_ptr<KeyPool> pool);
   ~FactTable();
   FactTable(FactTable&&) noexcept;
   FactTable& operator=(FactTable&&) noexcept;
 
   // Adds `delta` to (key, day). A delta of 0 is a no-op. O(1) amortized: a hash lookup of
   // the key and an append (plus summing the block when it fills up, every few thousand).
-  void Add(std::string_view key, DayNumber day, int64_t delta);
+  void Add(std::string_view key, DayNumber day, int64_t delta) {
+    if (delta != 0) AddId(pool_->Intern(key), day, delta);
+  }
+  // The same with a key id of this table's pool: no lookup at all.
+  void AddId(uint32_t key, DayNumber day, int64_t delta);
 
   // The current state, shared with the writer until its next write. O(1).
   FactTableView Publish() const;
 
   // Snapshot encoding (snapshot_codec.h): the summed (key, day) values, not the segmentation.
-  // Load replaces *this; false on malformed input.
+  // Load replaces the facts of *this (interning keys into its pool); false on malformed input.
   void Save(SnapshotWriter& w) const;
   bool Load(SnapshotReader& r);
 
  private:
-  uint32_t KeyId(std::string_view key);
   void Seal();
 
-  absl::flat_hash_map<std::string, uint32_t> ids_;
-  std::shared_ptr<std::vector<std::string>> keys_;
+  std::shared_ptr<KeyPool> pool_;
   std::shared_ptr<std::vector<std::shared_ptr<const fact_table_internal::Sealed>>> sealed_;
   std::shared_ptr<fact_table_internal::Block> tail_;  // null until the first Add
   uint32_t tail_size_ = 0;

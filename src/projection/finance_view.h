@@ -3,7 +3,8 @@
 // statements (src/report/financial_reports.cc): the chart of accounts, and the receivables
 // book (every created invoice with its payments) from which AR aging is computed as of any
 // instant. Both are immutable once published and shared between consecutive views; the
-// book is split into chunks of 16 invoices so a payment clones one small chunk, not the book.
+// book is split into chunks of 16 shared items, so a payment clones one item and the 16
+// pointers of its chunk, not the book.
 // Thread-safety: immutable after publication; share freely.
 
 #include <cstdint>
@@ -50,13 +51,16 @@ struct ReceivableItem {
 };
 
 inline constexpr size_t kReceivableChunk = 16;
+// Items are shared between chunks and never changed once published (the writer clones an
+// item it shares before changing it, and a chunk before changing its pointers).
+using ReceivableChunk = std::vector<std::shared_ptr<ReceivableItem>>;
 struct ReceivablesBook {
-  std::vector<std::shared_ptr<const std::vector<ReceivableItem>>> chunks;
+  std::vector<std::shared_ptr<const ReceivableChunk>> chunks;
 
   template <typename F>
   void ForEach(F&& f) const {
     for (const auto& chunk : chunks) {
-      for (const ReceivableItem& item : *chunk) f(item);
+      for (const auto& item : *chunk) f(static_cast<const ReceivableItem&>(*item));
     }
   }
 };

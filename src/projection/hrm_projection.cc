@@ -35,25 +35,36 @@ static_assert(event::FieldIndexOf(E::kHrmPayrollProcessed, "employee_count") == 
 int64_t ToMicroUnits(double value) { return std::llround(value * kMicroScale); }
 
 // The department point with the highest arrival among those stamped before `at`.
-const std::string& HrmProjection::DepartmentAt(const Attendee& a, When at) {
-  static const std::string* const kNone = new std::string();
-  const DepartmentPoint* in_force = nullptr;
-  for (const DepartmentPoint& p : a.departments) {
+HrmProjection::DepartmentPoint* HrmProjection::PointAt(Attendee& a, When at) {
+  DepartmentPoint* in_force = nullptr;
+  for (DepartmentPoint& p : a.departments) {
     if (!(p.at < at)) break;
     if (in_force == nullptr || p.at.seq > in_force->at.seq) in_force = &p;
   }
-  return in_force != nullptr ? in_force->department : *kNone;
+  return in_force;
+}
+
+const std::string& HrmProjection::DepartmentAt(Attendee& a, When at) {
+  static const std::string* const kNone = new std::string();
+  const DepartmentPoint* p = PointAt(a, at);
+  return p != nullptr ? p->department : *kNone;
+}
+
+uint32_t HrmProjection::DepartmentKeyAt(ModelBuilder& m, Attendee& a, When at) {
+  DepartmentPoint* p = PointAt(a, at);
+  return p != nullptr ? m.KeyOf(&p->key, p->department) : m.KeyOf(&no_department_key_, "");
 }
 
 void HrmProjection::CheckedIn(const ApplyContext& c) {
   CheckIn in{{c.ts(), c.seq}, c.day, c.f(kCheckedInAt).integer > c.f(kScheduledStart).integer};
   c.m.Add(S::kAttendanceCheckins, c.day, 1);
   if (in.late) c.m.Add(S::kLateArrivals, c.day, 1);
-  const std::string& employee = c.f(kCheckinEmployee).text;
+  const std::string& employee_id = c.f(kCheckinEmployee).text;
+  Attendee& a = attendees_[employee_id];
+  uint32_t employee = c.m.KeyOf(&a.key, employee_id);
   c.m.AddFact(F::kCheckinsByEmployee, employee, c.day, 1);
   if (in.late) c.m.AddFact(F::kLateArrivalsByEmployee, employee, c.day, 1);
-  Attendee& a = attendees_[employee];
-  const std::string& department = DepartmentAt(a, in.at);
+  uint32_t department = DepartmentKeyAt(c.m, a, in.at);
   c.m.AddFact(F::kCheckinsByDepartment, department, c.day, 1);
   if (in.late) c.m.AddFact(F::kLateArrivalsByDepartment, department, c.day, 1);
   if (a.checkins.empty() || a.checkins.back().at < in.at) {

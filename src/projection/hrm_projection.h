@@ -19,6 +19,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "projection/apply_context.h"
+#include "projection/key_hash.h"
 #include "projection/snapshot_codec.h"
 
 namespace readside::projection {
@@ -39,6 +40,7 @@ class HrmProjection {
   struct DepartmentPoint {
     When at;
     std::string department;
+    uint32_t key = KeyPool::kNone;  // the department's key id (KeyOf)
   };
   struct CheckIn {
     When at;
@@ -48,8 +50,11 @@ class HrmProjection {
   struct Attendee {                            // by employee id, known or not
     std::vector<DepartmentPoint> departments;  // sorted by `at`
     std::vector<CheckIn> checkins;             // sorted by `at`
+    uint32_t key = KeyPool::kNone;             // the employee id's key id (KeyOf)
   };
-  static const std::string& DepartmentAt(const Attendee& a, When at);
+  static DepartmentPoint* PointAt(Attendee& a, When at);  // in force at `at`, or null
+  static const std::string& DepartmentAt(Attendee& a, When at);
+  uint32_t DepartmentKeyAt(ModelBuilder& m, Attendee& a, When at);
   void CheckedIn(const ApplyContext& c);
   void DepartmentSet(const ApplyContext& c, const std::string& department);
 
@@ -58,9 +63,10 @@ class HrmProjection {
     std::string type;  // leave_type
     bool pending = true;
   };
-  absl::flat_hash_map<std::string, Employee> employees_;
-  absl::flat_hash_map<std::string, Leave> leaves_;
-  absl::flat_hash_map<std::string, Attendee> attendees_;
+  EntityMap<Employee> employees_;
+  EntityMap<Leave> leaves_;
+  EntityMap<Attendee> attendees_;
+  uint32_t no_department_key_ = KeyPool::kNone;  // "" before any department point
 };
 
 // A JSON number of hours or days in fixed point (millionths), rounded half away from zero:

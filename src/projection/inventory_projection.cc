@@ -44,7 +44,7 @@ int64_t MulSaturated(int64_t a, int64_t b) {
 }
 
 // Product `id`'s contributions times `sign`; also recomputes on_hand and low.
-void InventoryProjection::Emit(const std::string& id, Product& p, int sign, ModelBuilder& m) {
+void InventoryProjection::Emit(uint32_t id, Product& p, int sign, ModelBuilder& m) {
   int64_t orphans = 0;
   for (const Move& mv : p.moves) orphans += (!p.created || mv.at < p.created_at);
   m.quality().orphans += sign * orphans;
@@ -75,12 +75,13 @@ void InventoryProjection::ProductCreated(const ApplyContext& c) {
   Product& p = products_[id];
   if (p.created) return c.Orphan();
   c.m.Add(S::kProductsTotal, c.day, 1);
-  Emit(id, p, -1, c.m);
+  uint32_t key = c.m.KeyOf(&p.key, id);
+  Emit(key, p, -1, c.m);
   p.created = true;
   p.created_at = {c.ts(), c.seq};
   p.unit_cost = c.f(kUnitCost).money.units();
   p.reorder_point = c.f(kReorderPoint).integer;
-  Emit(id, p, 1, c.m);
+  Emit(key, p, 1, c.m);
   c.m.MutableProducts()[id] = {c.f(kSku).text,
                                c.f(kName).text,
                                c.f(kCategory).text,
@@ -94,15 +95,26 @@ void InventoryProjection::ProductCreated(const ApplyContext& c) {
   p.unpriced_sold.shrink_to_fit();
 }
 
+uint32_t InventoryProjection::WarehouseKey(ModelBuilder& m, std::string_view id, Product& p,
+                                           std::string_view warehouse) {
+  for (const auto& [w, key] : p.warehouse_keys) {
+    if (w == warehouse) return key;
+  }
+  ProductWarehouseKey(id, warehouse, &key_);
+  uint32_t key = m.KeyOf(key_);
+  p.warehouse_keys.emplace_back(warehouse, key);
+  return key;
+}
+
 void InventoryProjection::StockUpdated(const ApplyContext& c) {
   int64_t delta = c.f(kQuantityDelta).integer;
   const std::string& id = c.f(kStockProduct).text;
   const std::string& warehouse = c.f(kStockWarehouse).text;
+  Product& p = products_[id];
+  uint32_t key = c.m.KeyOf(&p.key, id);
   c.m.Add(S::kUnitsOnHand, c.day, delta);
   c.m.AddKeyed(K::kStockByWarehouse, warehouse, c.day, delta);
-  ProductWarehouseKey(id, warehouse, &key_);
-  c.m.AddFact(F::kUnitsByProductWarehouse, key_, c.day, delta);
-  Product& p = products_[id];
+  c.m.AddFact(F::kUnitsByProductWarehouse, WarehouseKey(c.m, id, p, warehouse), c.day, delta);
   Move mv{{c.ts(), c.seq}, delta};
   bool in_order = p.moves.empty() || !(mv.at < p.moves.back().at);
   if (in_order && (!p.created || p.created_at < mv.at)) {
@@ -110,19 +122,19 @@ void InventoryProjection::StockUpdated(const ApplyContext& c) {
     if (!p.created) return c.Orphan();
     int64_t value = MulSaturated(p.unit_cost, delta);
     c.m.Add(S::kStockValue, c.day, value);
-    c.m.AddFact(F::kStockValueByProduct, id, c.day, value);
+    c.m.AddFact(F::kStockValueByProduct, key, c.day, value);
     p.on_hand += delta;
     bool low = p.on_hand <= p.reorder_point;
     if (low != p.low) {
       c.m.Add(S::kLowStockProducts, c.day, low ? 1 : -1);
-      c.m.AddFact(F::kLowStockByProduct, id, c.day, low ? 1 : -1);
+      c.m.AddFact(F::kLowStockByProduct, key, c.day, low ? 1 : -1);
     }
     p.low = low;
     return;
   }
-  Emit(id, p, -1, c.m);
+  Emit(key, p, -1, c.m);
   InsertByTime(p.moves, mv);
-  Emit(id, p, 1, c.m);
+  Emit(key, p, 1, c.m);
 }
 
 void InventoryProjection::OrderCreated(const ApplyContext& c) {
@@ -151,8 +163,8 @@ void InventoryProjection::OrderFulfilled(const ApplyContext& c) {
   c.m.AddFact(F::kFulfilledByLeadTime, LeadTimeBucket(c.ts() - o.created_micros), c.day, 1);
   for (const auto& [product_id, quantity] : o.lines) {
     c.m.Add(S::kUnitsSold, c.day, quantity);
-    c.m.AddFact(F::kUnitsSoldByProduct, product_id, c.day, quantity);
     Product& p = products_[product_id];
+    c.m.AddFact(F::kUnitsSoldByProduct, c.m.KeyOf(&p.key, product_id), c.day, quantity);
     if (p.created) {
       c.m.Add(S::kInventoryCogs, c.day, MulSaturated(quantity, p.unit_cost));
     } else {

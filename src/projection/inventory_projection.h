@@ -18,6 +18,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "projection/apply_context.h"
+#include "projection/key_hash.h"
 #include "projection/snapshot_codec.h"
 
 namespace readside::projection {
@@ -43,20 +44,27 @@ class InventoryProjection {
     int64_t on_hand = 0;      // of the moves after creation (valid when created)
     bool low = false;         // on_hand <= reorder_point (valid when created)
     std::vector<std::pair<DayNumber, int64_t>> unpriced_sold;  // units sold before creation
+    uint32_t key = KeyPool::kNone;  // the product id's key id (KeyOf)
+    // The ProductWarehouseKey ids of its warehouses: a product is kept in a few, so a short
+    // scan comparing warehouse ids beats hashing the composite key on every update.
+    std::vector<std::pair<std::string, uint32_t>> warehouse_keys;
   };
   struct Order {
     int64_t created_micros = 0;
     std::vector<std::pair<std::string, int64_t>> lines;  // product, quantity
     bool fulfilled = false;
   };
-  static void Emit(const std::string& id, Product& p, int sign, ModelBuilder& m);
+  // `key`: the product's key id (KeyOf).
+  static void Emit(uint32_t key, Product& p, int sign, ModelBuilder& m);
+  uint32_t WarehouseKey(ModelBuilder& m, std::string_view id, Product& p,
+                        std::string_view warehouse);
   void ProductCreated(const ApplyContext& c);
   void StockUpdated(const ApplyContext& c);
   void OrderCreated(const ApplyContext& c);
   void OrderFulfilled(const ApplyContext& c);
 
-  absl::flat_hash_map<std::string, Product> products_;
-  absl::flat_hash_map<std::string, Order> orders_;
+  EntityMap<Product> products_;
+  EntityMap<Order> orders_;
   std::string key_;  // kUnitsByProductWarehouse key buffer (no allocation per update)
 };
 

@@ -4,6 +4,7 @@
 
 #include "common/time_util.h"
 #include "event/catalog_tables.h"
+#include "projection/cow.h"
 
 namespace readside::projection {
 namespace {
@@ -92,16 +93,18 @@ void InvoiceProjection::UpdateBook(const std::string& id, Invoice& inv) {
   size_t chunk = static_cast<size_t>(inv.slot) / kReceivableChunk;
   size_t offset = static_cast<size_t>(inv.slot) % kReceivableChunk;
   if (chunk == chunks_.size()) {
-    chunks_.push_back(std::make_shared<std::vector<ReceivableItem>>());
+    chunks_.push_back(std::make_shared<ReceivableChunk>());
     chunks_.back()->reserve(kReceivableChunk);
   }
-  auto& items = chunks_[chunk];
-  if (items.use_count() > 1) items = std::make_shared<std::vector<ReceivableItem>>(*items);
+  std::shared_ptr<ReceivableChunk>& items = chunks_[chunk];
+  if (!Exclusive(items)) items = std::make_shared<ReceivableChunk>(*items);  // 16 pointers
   if (offset == items->size()) {
-    items->emplace_back();
-    items->back().invoice_id = id;
+    items->push_back(std::make_shared<ReceivableItem>());
+    items->back()->invoice_id = id;
   }
-  ReceivableItem& item = (*items)[offset];
+  std::shared_ptr<ReceivableItem>& shared = (*items)[offset];
+  if (!Exclusive(shared)) shared = std::make_shared<ReceivableItem>(*shared);
+  ReceivableItem& item = *shared;
   if (item.customer_id != inv.customer_id) item.customer_id = inv.customer_id;
   item.created_micros = inv.created_at.ts;
   item.amount = inv.amount;

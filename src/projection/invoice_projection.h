@@ -16,6 +16,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "projection/apply_context.h"
+#include "projection/key_hash.h"
 #include "projection/finance_view.h"
 #include "projection/snapshot_codec.h"
 
@@ -53,10 +54,10 @@ class InvoiceProjection {
   // Writes `inv` (created) into its book slot, assigning one if needed.
   void UpdateBook(const std::string& id, Invoice& inv);
 
-  absl::flat_hash_map<std::string, Invoice> invoices_;
-  // The receivables book's chunks; a chunk still shared with a published book is cloned
-  // before its first change.
-  std::vector<std::shared_ptr<std::vector<ReceivableItem>>> chunks_;
+  EntityMap<Invoice> invoices_;
+  // The receivables book's chunks; a chunk or an item still shared with a published book is
+  // cloned before its first change.
+  std::vector<std::shared_ptr<ReceivableChunk>> chunks_;
   int64_t slots_ = 0;
   std::shared_ptr<const ReceivablesBook> book_ = EmptyReceivablesBook();
   bool book_stale_ = false;

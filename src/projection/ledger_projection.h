@@ -19,6 +19,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "projection/apply_context.h"
+#include "projection/key_hash.h"
 #include "projection/finance_view.h"
 #include "projection/snapshot_codec.h"
 
@@ -71,12 +72,12 @@ class LedgerProjection {
   void AccountCreated(const ApplyContext& c);
   void Posted(const ApplyContext& c);
 
-  absl::flat_hash_map<std::string, Account> accounts_;          // by code
-  absl::flat_hash_map<std::string, Unclassified> unclassified_;  // by code, not yet created
+  EntityMap<Account> accounts_;          // by code
+  EntityMap<Unclassified> unclassified_;  // by code, not yet created
   // Transactions naming an account not created yet, by store position, and their positions
   // by each such code.
   absl::flat_hash_map<uint64_t, PendingTransaction> pending_;
-  absl::flat_hash_map<std::string, std::vector<uint64_t>> pending_by_code_;
+  EntityMap<std::vector<uint64_t>> pending_by_code_;
   std::shared_ptr<const AccountChart> chart_ = EmptyAccountChart();
   bool chart_stale_ = false;
 };

@@ -10,6 +10,8 @@ ModelBuilder::ModelBuilder(TenantSettings settings, LocalCalendar calendar)
     : settings_(std::move(settings)), calendar_(std::move(calendar)) {
   for (auto& s : series_) s = std::make_shared<DaySeries>();
   for (auto& k : keyed_) k = std::make_shared<KeyedSeries>();
+  keys_ = std::make_shared<KeyPool>();
+  for (FactTable& table : facts_) table = FactTable(keys_);
   employees_ = std::make_shared<EmployeeDirectory>();
   products_ = std::make_shared<ProductDirectory>();
   projects_ = std::make_shared<ProjectDirectory>();
@@ -44,6 +46,14 @@ void ModelBuilder::AddAt(S s, int64_t unix_micros, int64_t delta) {
 
 void ModelBuilder::AddKeyed(K k, std::string_view key, DayNumber day, int64_t delta) {
   if (delta == 0) return;
+  KeyedSlots& cache = keyed_slots_[static_cast<size_t>(k)];
+  const uint64_t hash = StringIndex::Hash(key);
+  uint32_t slot = cache.index.Find(
+      key, hash, [&](uint32_t i) -> const std::string& { return cache.slots[i].key; });
+  if (slot != StringIndex::kNone && cache.slots[slot].epoch == epoch_) {
+    cache.slots[slot].series->Add(day, delta);  // made writable since the last publication
+    return;
+  }
   KeyedSeries& family = MutableKeyed(k);
   auto it = family.find(key);
   if (it == family.end()) {
@@ -51,6 +61,12 @@ void ModelBuilder::AddKeyed(K k, std::string_view key, DayNumber day, int64_t de
   } else if (!Exclusive(it->second)) {
     it->second = std::make_shared<DaySeries>(*it->second);
   }
+  if (slot == StringIndex::kNone) {
+    slot = cache.index.Add(hash);
+    cache.slots.push_back({std::string(key), nullptr, 0});
+  }
+  cache.slots[slot].series = it->second.get();
+  cache.slots[slot].epoch = epoch_;
   it->second->Add(day, delta);
 }
 
@@ -60,16 +76,15 @@ void ModelBuilder::Touch(event::Domain domain, std::string_view source, int64_t 
   if (d < kDomainCount) {
     DomainInfo& info = domains_[d];
     info.last_updated_micros = now_micros;
-    if (last_source_[d] != source) {  // a domain's events mostly come from one service
+    if (!EqualKeys(last_source_[d], source)) {  // a domain's events mostly come from one service
       auto it = std::lower_bound(info.sources.begin(), info.sources.end(), source);
       if (it == info.sources.end() || *it != source) info.sources.insert(it, std::string(source));
       last_source_[d] = source;
     }
   }
-  int64_t minute = event_micros >= 0 ? event_micros / 60'000'000 : -1;
-  if (minute < 0) return;
-  size_t slot = static_cast<size_t>(((minute % LiveActivity::kMinutes) + LiveActivity::kMinutes) %
-                                    LiveActivity::kMinutes);
+  if (event_micros < 0) return;
+  const int64_t minute = event_micros / 60'000'000;
+  const size_t slot = static_cast<size_t>(minute % LiveActivity::kMinutes);  // minute >= 0
   if (live_.minute[slot] > minute) return;  // older than the hour this slot now holds
   if (live_.minute[slot] != minute) {
     live_.minute[slot] = minute;
@@ -80,6 +95,7 @@ void ModelBuilder::Touch(event::Domain domain, std::string_view source, int64_t 
 
 std::shared_ptr<TenantView> ModelBuilder::Publish(uint64_t position) {
   exclusive_.reset();
+  ++epoch_;  // every keyed series is shared with the view now
   auto view = std::make_shared<TenantView>();
   view->settings = settings_;
   view->calendar = calendar_;
@@ -141,6 +157,7 @@ void ModelBuilder::Save(SnapshotWriter& w) const {
 bool ModelBuilder::Load(SnapshotReader& r) {
   if (r.U64() != kSeriesCount) return r.Fail(), false;
   exclusive_.reset();
+  ++epoch_;  // the families are replaced
   for (auto& series : series_) {
     series = std::make_shared<DaySeries>();
     if (!series->Load(r)) return false;
@@ -156,7 +173,9 @@ bool ModelBuilder::Load(SnapshotReader& r) {
     }
   }
   if (r.U64() != kFactCount) return r.Fail(), false;
+  keys_ = std::make_shared<KeyPool>();
   for (FactTable& table : facts_) {
+    table = FactTable(keys_);
     if (!table.Load(r)) return false;
   }
   for (int64_t* v : {&quality_.events_total, &quality_.unknown_type, &quality_.orphans,

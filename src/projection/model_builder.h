@@ -11,6 +11,7 @@
 #include <memory>
 #include <string_view>
 
+#include "projection/string_index.h"
 #include "projection/snapshot_codec.h"
 #include "projection/tenant_view.h"
 
@@ -29,8 +30,17 @@ class ModelBuilder {
   void AddAt(S s, int64_t unix_micros, int64_t delta);  // keeps the exact instant too
   void AddKeyed(K k, std::string_view key, DayNumber day, int64_t delta);
   void AddFact(F f, std::string_view key, DayNumber day, int64_t delta) {
-    facts_[static_cast<size_t>(f)].Add(key, day, delta);
+    if (delta != 0) facts_[static_cast<size_t>(f)].AddId(keys_->Intern(key), day, delta);
   }
+  // The same by key id (KeyOf): an event writing several tables under one key, or an entity
+  // that keeps its key's id, looks the key up once or never.
+  void AddFact(F f, uint32_t key, DayNumber day, int64_t delta) {
+    facts_[static_cast<size_t>(f)].AddId(key, day, delta);
+  }
+  uint32_t KeyOf(std::string_view key) { return keys_->Intern(key); }
+  // KeyOf(key) once, then the id cached in *id (KeyPool::kNone until then). Ids are valid
+  // for this builder's life; Load starts a new pool, so it expects fresh projections.
+  uint32_t KeyOf(uint32_t* id, std::string_view key) { return keys_->Intern(id, key); }
   const DaySeries& Get(S s) const { return *series_[static_cast<size_t>(s)]; }
 
   // The directories (tenant_view.h): each is copied on its first change after a
@@ -74,6 +84,21 @@ class ModelBuilder {
   std::array<std::shared_ptr<DaySeries>, kSeriesCount> series_;
   std::bitset<kSeriesCount> exclusive_;  // series_[i] is not shared since the last Publish
   std::array<std::shared_ptr<KeyedSeries>, kKeyedCount> keyed_;
+  // AddKeyed's fast path: per family, key → its series as made writable since the last
+  // publication (epoch_). A std::map lookup compares strings at every level; this is one
+  // StringIndex probe. Entries of an older epoch may point at series a view now shares.
+  struct KeyedSlot {
+    std::string key;
+    DaySeries* series = nullptr;
+    uint64_t epoch = 0;
+  };
+  struct KeyedSlots {
+    StringIndex index;  // key → index in `slots`
+    std::vector<KeyedSlot> slots;
+  };
+  std::array<KeyedSlots, kKeyedCount> keyed_slots_;
+  uint64_t epoch_ = 1;  // +1 on every Publish and Load
+  std::shared_ptr<KeyPool> keys_;  // shared by facts_
   std::array<FactTable, kFactCount> facts_;
   QualityCounts quality_;
   std::array<DomainInfo, kDomainCount> domains_;

@@ -29,7 +29,7 @@ bool Over(int64_t hours, int64_t budget) { return budget > 0 && hours > budget; 
 }  // namespace
 
 // Project `id`'s contributions times `sign`; also recomputes hours, budget and over.
-void ProjectsProjection::Emit(const std::string& id, Project& p, int sign, ModelBuilder& m) {
+void ProjectsProjection::Emit(uint32_t id, Project& p, int sign, ModelBuilder& m) {
   int64_t orphans = 0;
   for (const Point& pt : p.points) orphans += pt.is_log && (!p.created || pt.at < p.created_at);
   m.quality().orphans += sign * orphans;
@@ -59,8 +59,7 @@ void ProjectsProjection::Emit(const std::string& id, Project& p, int sign, Model
 }
 
 // Adds a budget change or a log: O(1) when it comes after every point already there.
-void ProjectsProjection::AddPoint(const std::string& id, Project& p, Point point,
-                                  const ApplyContext& c) {
+void ProjectsProjection::AddPoint(uint32_t id, Project& p, Point point, const ApplyContext& c) {
   bool in_order = p.points.empty() || !(point.at < p.points.back().at);
   if (in_order && p.created && p.created_at < point.at) {
     p.points.push_back(point);  // the latest in time and in arrival: it applies as is
@@ -88,16 +87,17 @@ void ProjectsProjection::Created(const ApplyContext& c) {
   const std::string& id = c.e.entity_id;
   Project& p = projects_[id];
   if (p.created) return c.Orphan();
+  uint32_t key = c.m.KeyOf(&p.key, id);
   c.m.Add(S::kProjectsCreated, c.day, 1);
   c.m.Add(S::kProjectsActive, c.day, 1);
-  Emit(id, p, -1, c.m);
+  Emit(key, p, -1, c.m);
   p.created = true;
   p.created_at = {c.ts(), c.seq};
   p.status = "active";
   const event::FieldValue& budget = c.f(kCreatedBudget);
   Point point{p.created_at, budget.present ? ToMicroUnits(budget.number) : 0, false};
   InsertByTime(p.points, point);
-  Emit(id, p, 1, c.m);
+  Emit(key, p, 1, c.m);
   c.m.MutableProjects()[id] = {c.f(kCreatedName).text, p.status};
 }
 
@@ -121,7 +121,7 @@ void ProjectsProjection::Updated(const ApplyContext& c) {
     if (name.present) info.name = name.text;
   }
   if (const event::FieldValue& budget = c.f(kUpdatedBudget); budget.present) {
-    AddPoint(id, p, {{c.ts(), c.seq}, ToMicroUnits(budget.number), false}, c);
+    AddPoint(c.m.KeyOf(&p.key, id), p, {{c.ts(), c.seq}, ToMicroUnits(budget.number), false}, c);
   }
 }
 
@@ -129,21 +129,23 @@ void ProjectsProjection::TimeLogged(const ApplyContext& c) {
   int64_t hours = ToMicroUnits(c.f(kLogHours).number);
   const std::string& project_id = c.f(kLogProject).text;
   const std::string& employee_id = c.f(kLogEmployee).text;
+  Project& p = projects_[project_id];
+  uint32_t project = c.m.KeyOf(&p.key, project_id);
+  uint32_t employee = c.m.KeyOf(employee_id);
   c.m.Add(S::kHoursLogged, c.day, hours);
   c.m.AddKeyed(K::kHoursByProject, project_id, c.day, hours);
-  c.m.AddFact(F::kHoursByEmployee, employee_id, c.day, hours);
+  c.m.AddFact(F::kHoursByEmployee, employee, c.day, hours);
   if (c.f(kLogBillable).boolean) {
     c.m.Add(S::kBillableHours, c.day, hours);
-    c.m.AddFact(F::kBillableHoursByProject, project_id, c.day, hours);
-    c.m.AddFact(F::kBillableHoursByEmployee, employee_id, c.day, hours);
+    c.m.AddFact(F::kBillableHoursByProject, project, c.day, hours);
+    c.m.AddFact(F::kBillableHoursByEmployee, employee, c.day, hours);
   }
-  Project& p = projects_[project_id];
   if (!p.created) {
     c.Orphan();
     InsertByTime(p.points, Point{{c.ts(), c.seq}, hours, true});
     return;
   }
-  AddPoint(project_id, p, {{c.ts(), c.seq}, hours, true}, c);
+  AddPoint(project, p, {{c.ts(), c.seq}, hours, true}, c);
 }
 
 void ProjectsProjection::Apply(const ApplyContext& c) {
@@ -156,10 +158,11 @@ void ProjectsProjection::Apply(const ApplyContext& c) {
       auto [it, fresh] = tasks_.try_emplace(c.e.entity_id);
       if (!fresh) return c.Orphan();
       it->second.project = c.f(kTaskProject).text;
+      uint32_t project = c.m.KeyOf(&it->second.project_key, it->second.project);
       c.m.Add(S::kTasksCreated, c.day, 1);
       c.m.Add(S::kOpenTasks, c.day, 1);
-      c.m.AddFact(F::kTasksCreatedByProject, it->second.project, c.day, 1);
-      c.m.AddFact(F::kOpenTasksByProject, it->second.project, c.day, 1);
+      c.m.AddFact(F::kTasksCreatedByProject, project, c.day, 1);
+      c.m.AddFact(F::kOpenTasksByProject, project, c.day, 1);
       return;
     }
     case E::kProjectTaskCompleted: {
@@ -168,8 +171,9 @@ void ProjectsProjection::Apply(const ApplyContext& c) {
       it->second.open = false;
       c.m.Add(S::kTasksCompleted, c.day, 1);
       c.m.Add(S::kOpenTasks, c.day, -1);
-      c.m.AddFact(F::kTasksCompletedByProject, it->second.project, c.day, 1);
-      c.m.AddFact(F::kOpenTasksByProject, it->second.project, c.day, -1);
+      uint32_t project = c.m.KeyOf(&it->second.project_key, it->second.project);
+      c.m.AddFact(F::kTasksCompletedByProject, project, c.day, 1);
+      c.m.AddFact(F::kOpenTasksByProject, project, c.day, -1);
       return;
     }
     case E::kProjectTimeLogged:

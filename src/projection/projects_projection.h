@@ -17,6 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "projection/apply_context.h"
+#include "projection/key_hash.h"
 #include "projection/snapshot_codec.h"
 
 namespace readside::projection {
@@ -42,19 +43,22 @@ class ProjectsProjection {
     int64_t hours = 0;          // of the logs after creation (valid when created)
     int64_t budget = 0;
     bool over = false;
+    uint32_t key = KeyPool::kNone;  // the project id's key in the fact tables (KeyOf)
   };
   struct Task {
     std::string project;  // project_id of its creation
+    uint32_t project_key = KeyPool::kNone;
     bool open = true;
   };
-  static void Emit(const std::string& id, Project& p, int sign, ModelBuilder& m);
-  static void AddPoint(const std::string& id, Project& p, Point point, const ApplyContext& c);
+  // `key`: the project's key id (KeyOf).
+  static void Emit(uint32_t key, Project& p, int sign, ModelBuilder& m);
+  static void AddPoint(uint32_t key, Project& p, Point point, const ApplyContext& c);
   void Created(const ApplyContext& c);
   void Updated(const ApplyContext& c);
   void TimeLogged(const ApplyContext& c);
 
-  absl::flat_hash_map<std::string, Project> projects_;
-  absl::flat_hash_map<std::string, Task> tasks_;
+  EntityMap<Project> projects_;
+  EntityMap<Task> tasks_;
 };
 
 }  // namespace readside::projection
