@@ -157,3 +157,50 @@ TEST(FactTableTest, ReadersRunConcurrentlyWithTheWriter) {
 
 }  // namespace
 }  // namespace readside::projection
+
+namespace readside::projection {
+namespace {
+
+// KeyPool over StringIndex: ids are dense and stable across growth, and keys that differ in
+// one byte anywhere (lengths 0..40, the word-at-a-time comparison's edges) stay apart.
+TEST(KeyPoolTest, InternsEveryDistinctKeyOnce) {
+  KeyPool pool;
+  std::vector<std::string> keys;
+  for (size_t len = 0; len <= 40; ++len) {
+    std::string base(len, 'x');
+    keys.push_back(base);
+    for (size_t i = 0; i < len; ++i) {
+      std::string k = base;
+      k[i] = 'y';
+      keys.push_back(k);
+    }
+  }
+  for (int i = 0; i < 3000; ++i) keys.push_back("id-" + std::to_string(i));  // grows many times
+  for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(pool.Intern(keys[i]), i) << keys[i];
+  KeyPoolView view = pool.Publish();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(pool.Intern(keys[i]), i) << keys[i];
+    EXPECT_EQ(view[static_cast<uint32_t>(i)], keys[i]);
+  }
+  EXPECT_EQ(pool.size(), keys.size());
+  EXPECT_EQ(pool.Intern("another"), keys.size());
+  EXPECT_EQ(view.size(), keys.size());  // a published view keeps its count
+  uint32_t cached = KeyPool::kNone;
+  EXPECT_EQ(pool.Intern(&cached, "id-7"), pool.Intern("id-7"));
+  EXPECT_EQ(cached, pool.Intern("id-7"));
+}
+
+TEST(KeyPoolTest, EqualKeysMatchesStringEquality) {
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 20000; ++i) {
+    size_t n = rng() % 40, m = rng() % 3 == 0 ? n : rng() % 40;
+    std::string a(n, 'a'), b(m, 'a');
+    for (char& ch : a) ch = static_cast<char>('a' + rng() % 2);
+    for (char& ch : b) ch = static_cast<char>('a' + rng() % 2);
+    EXPECT_EQ(EqualKeys(a, b), a == b) << a << " " << b;
+    EXPECT_TRUE(EqualKeys(a, std::string(a)));
+  }
+}
+
+}  // namespace
+}  // namespace readside::projection
