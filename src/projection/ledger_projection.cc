@@ -227,9 +227,11 @@ void LedgerProjection::Posted(const ApplyContext& c) {
   for (size_t i = 0; i < in.size(); ++i) {
     const event::LedgerLine& line = in[i];
     int64_t debit = line.debit.units(), credit = line.credit.units();
-    c.m.AddKeyed(K::kLedgerDebitByAccount, line.account_code, c.day, debit);
-    c.m.AddKeyed(K::kLedgerCreditByAccount, line.account_code, c.day, credit);
     auto it = accounts_.find(line.account_code);
+    uint32_t key = it != accounts_.end() ? c.m.KeyOf(&it->second.key, line.account_code)
+                                         : c.m.KeyOf(line.account_code);
+    c.m.AddFact(F::kLedgerDebitByAccount, key, c.day, debit);
+    c.m.AddFact(F::kLedgerCreditByAccount, key, c.day, credit);
     resolved[i] = {debit, credit, it == accounts_.end() ? nullptr : &it->second};
     if (it != accounts_.end()) {
       Classify(it->second, c.day, debit, credit, c.m);

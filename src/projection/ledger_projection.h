@@ -43,6 +43,7 @@ class LedgerProjection {
     bool cogs = false;  // subtype "cogs"
     std::string name;
     std::string subtype;
+    uint32_t key = KeyPool::kNone;  // the code's key id in the fact tables (KeyOf)
   };
   struct Unclassified {
     DaySeries debit, credit, lines;

@@ -144,9 +144,9 @@ constexpr std::pair<K, std::string_view> kKeyedNames[] = {
     RS_KEYED(kPipelineStages),        RS_KEYED(kActivitiesByType), RS_KEYED(kWonValueByUser),
     RS_KEYED(kDealsWonByUser),        RS_KEYED(kEmployeesByDepartment),
     RS_KEYED(kEmployeesByRole),       RS_KEYED(kStockByWarehouse), RS_KEYED(kHoursByProject),
-    RS_KEYED(kLedgerDebitByAccount),  RS_KEYED(kLedgerCreditByAccount),
 };
 constexpr std::pair<F, std::string_view> kFactNames[] = {
+    RS_FACT(kLedgerDebitByAccount),     RS_FACT(kLedgerCreditByAccount),
     RS_FACT(kPipelineValueByStage),     RS_FACT(kDealsLostByUser),
     RS_FACT(kActivitiesByOwner),        RS_FACT(kLeadsBySource),
     RS_FACT(kLeadsConvertedBySource),   RS_FACT(kHiresByDepartment),

@@ -64,9 +64,6 @@ enum class K : uint8_t {
   kEmployeesByRole,        // HrmProjection; stock
   kStockByWarehouse,       // InventoryProjection; stock, units
   kHoursByProject,         // ProjectsProjection; flow, millionths of hours
-  // reports (issue 11), financial statements
-  kLedgerDebitByAccount,   // LedgerProjection; flow, money units, every line by account code
-  kLedgerCreditByAccount,  // LedgerProjection; flow, money units, every line by account code
   kCount,
 };
 inline constexpr size_t kKeyedCount = static_cast<size_t>(K::kCount);
@@ -77,6 +74,8 @@ inline constexpr size_t kKeyedCount = static_cast<size_t>(K::kCount);
 // keyed family they publish in O(1) whatever the number of keys written (fact_table.h says
 // why); reads sum per key over a day range.
 enum class F : uint8_t {
+  kLedgerDebitByAccount,      // LedgerProjection; flow, money units, every line by account code
+  kLedgerCreditByAccount,     // LedgerProjection; flow, money units, every line by account code
   kPipelineValueByStage,      // CrmProjection; stock, money units of open opportunities
   kDealsLostByUser,           // CrmProjection; flow, by the opportunity's owner
   kActivitiesByOwner,         // CrmProjection; flow, by payload owner_id

@@ -16,7 +16,8 @@
 namespace readside::projection {
 
 // Bump whenever what a projection keeps or computes changes: older snapshots are ignored.
-inline constexpr uint64_t kSnapshotFormatVersion = 4;  // 4: report read models (issue 11)
+// 4: report read models (issue 11); 5: ledger lines by account in fact tables
+inline constexpr uint64_t kSnapshotFormatVersion = 5;
 
 struct LoadedModel {
   uint64_t position = 0;

@@ -1,6 +1,6 @@
 // Financial statements (reports.md "Catalog", financial). How each is computed, which accounts
 // and which sign: docs/reports.md. Every amount is read from the published view's ledger
-// series by account code (K::kLedgerDebitByAccount / kLedgerCreditByAccount), classified by
+// fact tables by account code (F::kLedgerDebitByAccount / kLedgerCreditByAccount), classified by
 // the chart of accounts in the same view, so a statement is one consistent position.
 #include <algorithm>
 #include <map>
@@ -15,8 +15,7 @@ using projection::AccountChart;
 using projection::DaySeries;
 using projection::DayNumber;
 using projection::Granularity;
-using projection::K;
-using projection::KeyedSeries;
+using projection::F;
 using projection::LedgerAccountInfo;
 using projection::Period;
 using projection::S;
@@ -50,23 +49,25 @@ Period YearEarlier(const Period& p) {
   return projection::PrevPeriod(p);
 }
 
-// Per-account debit and credit series of one view.
+// Per-account debit and credit sums of one view. A fact table sums every key over a day range
+// at once, so the sums are kept per range asked for (a statement asks for a handful).
+// Thread-safety: one request's object; not shared.
 class Ledger {
  public:
   explicit Ledger(const TenantView& v)
       : view_(v),
         chart_(*v.accounts),
-        debit_(v.Get(K::kLedgerDebitByAccount)),
-        credit_(v.Get(K::kLedgerCreditByAccount)) {}
+        debit_(v.Get(F::kLedgerDebitByAccount)),
+        credit_(v.Get(F::kLedgerCreditByAccount)) {}
 
   const AccountChart& chart() const { return chart_; }
 
   // Σ debit and Σ credit of `code` over days [from, to).
   int64_t Debit(std::string_view code, DayNumber from, DayNumber to) const {
-    return Sum(debit_, code, from, to);
+    return Sum(true, code, from, to);
   }
   int64_t Credit(std::string_view code, DayNumber from, DayNumber to) const {
-    return Sum(credit_, code, from, to);
+    return Sum(false, code, from, to);
   }
   // Σ (debit − credit), the natural balance of an asset or expense account.
   int64_t DebitBalance(std::string_view code, DayNumber from, DayNumber to) const {
@@ -77,8 +78,8 @@ class Ledger {
   std::vector<std::string> Codes() const {
     std::vector<std::string> codes;
     for (const auto& [code, info] : chart_) codes.push_back(code);
-    for (const KeyedSeries* s : {&debit_, &credit_}) {
-      for (const auto& [code, series] : *s) {
+    for (bool debit : {true, false}) {
+      for (const auto& [code, sum] : Sums(debit, kBegin, kEnd)) {
         if (!chart_.contains(code)) codes.push_back(code);
       }
     }
@@ -110,19 +111,27 @@ class Ledger {
     return total;
   }
 
-  static constexpr DayNumber kBegin = std::numeric_limits<DayNumber>::min();
+  static constexpr DayNumber kBegin = projection::FactTableView::kMinDay;
+  static constexpr DayNumber kEnd = std::numeric_limits<DayNumber>::max();
 
  private:
-  static int64_t Sum(const KeyedSeries& s, std::string_view code, DayNumber from, DayNumber to) {
-    auto it = s.find(code);
-    if (it == s.end()) return 0;
-    return from == kBegin ? it->second->PrefixBefore(to) : it->second->Range(from, to);
+  int64_t Sum(bool debit, std::string_view code, DayNumber from, DayNumber to) const {
+    const projection::KeySums& sums = Sums(debit, from, to);
+    auto it = sums.find(code);
+    return it == sums.end() ? 0 : it->second;
+  }
+  const projection::KeySums& Sums(bool debit, DayNumber from, DayNumber to) const {
+    auto& cache = debit ? debit_sums_ : credit_sums_;
+    auto [it, fresh] = cache.try_emplace({from, to});
+    if (fresh) it->second = (debit ? debit_ : credit_).Sum(from, to);
+    return it->second;
   }
 
   const TenantView& view_;
   const AccountChart& chart_;
-  const KeyedSeries& debit_;
-  const KeyedSeries& credit_;
+  const projection::FactTableView& debit_;
+  const projection::FactTableView& credit_;
+  mutable std::map<std::pair<DayNumber, DayNumber>, projection::KeySums> debit_sums_, credit_sums_;
 };
 
 std::string AccountLabel(std::string_view code, const LedgerAccountInfo* info) {
