@@ -402,7 +402,8 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
     if (old.ok()) bytes = *std::move(old), have_file = true;
   }
   {
-    std::shared_ptr<const projection::TenantView> view = ViewOf(projector_, s.organization_id);
+    projection::Projector::TenantRead read = projector_->Read(s.organization_id);
+    std::shared_ptr<const projection::TenantView> view = read.view;
     absl::StatusOr<absl::TimeZone> zone = LoadIanaTimeZone(s.timezone);
     period_text = ResolvePeriod(s.period, due, zone.ok() ? *zone : absl::UTCTimeZone());
     const report::TypeSpec* spec = nullptr;
@@ -417,7 +418,7 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
     std::optional<render::Format> format = render::ParseFormat(s.format);
     if (!have_file) {
       report::Document doc =
-          report::BuildReport(report::ReportRequest{*view, *spec, p, params, now});
+          report::BuildReport(report::ReportRequest{*view, *spec, p, params, now, read.position});
       absl::StatusOr<render::Rendered> rendered =
           render::Render(doc, format.value_or(render::Format::kPdf));
       if (!rendered.ok()) {
