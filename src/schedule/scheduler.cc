@@ -482,6 +482,7 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
 
   // 3. The message: the same bytes on every attempt (Date = the first attempt's start).
   absl::Status sent;
+  std::string refused;  // recipients the server refused while accepting the others
   if (transport_ == nullptr) {
     sent = absl::FailedPreconditionError("no SMTP server configured (serve --smtp-url)");
   } else {
@@ -501,7 +502,16 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
       sent = absl::FailedPreconditionError(mime.status().message());
       breaker_.RecordSuccess();
     } else {
-      sent = transport_->Send(s.recipients, *mime);
+      absl::StatusOr<Delivery> delivery = transport_->Send(s.recipients, *mime);
+      sent = delivery.status();
+      if (delivery.ok() && !delivery->refused.empty()) {
+        refused = "sent, but the SMTP server refused " + std::to_string(delivery->refused.size()) +
+                  " of " + std::to_string(s.recipients.size()) + " recipients: ";
+        for (size_t i = 0; i < delivery->refused.size(); ++i) {
+          refused += (i > 0 ? "; " : "") + delivery->refused[i];
+        }
+        spdlog::warn("report run {}: {}", run_id, refused);
+      }
       // Only a server that cannot be reached or asks to retry counts against it; a refused
       // recipient or message is that message's failure, not the server's.
       if (sent.ok() || !IsTransientSendError(sent)) {
@@ -517,7 +527,7 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
   // (An intent is stored: even if the outcome cannot be, the run exists and is resumed.)
   const int64_t size = static_cast<int64_t>(bytes.size());
   if (sent.ok()) {
-    finish(RunStatus::kSent, attempt, "", size, file, 0);
+    finish(RunStatus::kSent, attempt, refused, size, file, 0);
     MaybeCrash("after_outcome");
   } else if (IsTransientSendError(sent) && attempt < options_.backoff.max_attempts) {
     int64_t delay = BackoffDelayMicros(options_.backoff, attempt, BackoffSeed(run_id));

@@ -31,7 +31,8 @@ int64_t At(std::string_view rfc3339) {
 
 class FakeTransport : public MailTransport {
  public:
-  absl::Status Send(const std::vector<std::string>& recipients, std::string_view message) override {
+  absl::StatusOr<Delivery> Send(const std::vector<std::string>& recipients,
+                                std::string_view message) override {
     absl::MutexLock lock(&mu_);
     absl::Status s = absl::OkStatus();
     if (!failures_.empty()) {
@@ -39,12 +40,21 @@ class FakeTransport : public MailTransport {
       failures_.erase(failures_.begin());
     }
     attempts_.push_back(std::string(message));
-    if (s.ok()) sent_.push_back(std::string(message));
-    return s;
+    if (!s.ok()) return s;
+    sent_.push_back(std::string(message));
+    Delivery d;
+    for (const std::string& r : recipients) {
+      if (refuse_.contains(r)) d.refused.push_back(r + " (550 5.1.1 no such user)");
+    }
+    return d;
   }
   void FailNext(absl::Status s) {
     absl::MutexLock lock(&mu_);
     failures_.push_back(std::move(s));
+  }
+  void Refuse(std::string address) {
+    absl::MutexLock lock(&mu_);
+    refuse_.insert(std::move(address));
   }
   std::vector<std::string> sent() const {
     absl::MutexLock lock(&mu_);
@@ -60,6 +70,7 @@ class FakeTransport : public MailTransport {
   std::vector<absl::Status> failures_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> sent_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> attempts_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> refuse_ ABSL_GUARDED_BY(mu_);
 };
 
 std::string HeaderOf(std::string_view message, std::string_view name) {
@@ -413,6 +424,24 @@ TEST_F(SchedulerTest, RefusedRecipientsDoNotOpenTheBreakerForEveryone) {
   clock_.Set(due + 60'500'000);
   scheduler_->Wake();
   ASSERT_TRUE(WaitStatus(good, due + 60'000'000, RunStatus::kSent));
+}
+
+// One refused recipient of two: the message goes to the other, once; the run is sent and
+// its history names the refused address and the server's reply.
+TEST_F(SchedulerTest, ARefusedRecipientIsRecordedWhileTheOthersGetTheMessage) {
+  StartScheduler();
+  transport_.Refuse("controller@example.com");
+  own_state::ReportSchedule s = Create("0 0 * * *", "UTC");
+  const int64_t due = At("2024-03-31T00:00:00Z");
+  clock_.Set(due);
+  scheduler_->Wake();
+  ASSERT_TRUE(WaitStatus(s, due, RunStatus::kSent));
+  auto run = Book()->runs.at(own_state::RunIdOf(s.id, due));
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_EQ(run.error,
+            "sent, but the SMTP server refused 1 of 2 recipients: controller@example.com (550 "
+            "5.1.1 no such user)");
+  EXPECT_EQ(transport_.attempts().size(), 1u);  // not retried
 }
 
 TEST_F(SchedulerTest, BadSchedulesNameTheField) {
