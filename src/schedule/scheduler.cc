@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
 #include "common/time_util.h"
 #include "common/time_zone.h"
@@ -28,12 +29,15 @@ using projection::Granularity;
 
 constexpr size_t kMaxRecipients = 100;
 constexpr size_t kMaxSubject = 200;
+constexpr size_t kMaxCron = 200;
 constexpr size_t kMaxSchedulesPerTenant = 100;
 constexpr size_t kMaxDuePerPass = 100;
 constexpr std::string_view kPeriodRules[] = {"previous_month", "current_month",
                                              "previous_quarter", "previous_year"};
 
 Problem Invalid(std::string field, std::string message) {
+  // Validators may already name the field ("cron: minute: 61 is out of range"): once is enough.
+  if (message.starts_with(field + ": ")) message.erase(0, field.size() + 2);
   Problem p;
   p.status = 400;
   p.title = "Invalid schedule";
@@ -164,6 +168,7 @@ void ReportScheduler::Create(ReportSchedule s, std::function<void(CreateReply)> 
     return done(Invalid("format", "must be pdf, excel or csv"));
   }
   if (s.format == "xlsx") s.format = "excel";
+  if (s.cron.size() > kMaxCron) return done(Invalid("cron", "is longer than 200 bytes"));
   absl::StatusOr<CronExpr> cron = ParseCron(s.cron);
   if (!cron.ok()) return done(Invalid("cron", std::string(cron.status().message())));
   if (s.timezone.empty()) s.timezone = view->settings.timezone;
@@ -180,7 +185,8 @@ void ReportScheduler::Create(ReportSchedule s, std::function<void(CreateReply)> 
   }
   for (size_t i = 0; i < s.recipients.size(); ++i) {
     for (size_t k = 0; k < i; ++k) {
-      if (s.recipients[k] == s.recipients[i]) {
+      // Addresses are ASCII; mail systems match them regardless of case.
+      if (absl::EqualsIgnoreCase(s.recipients[k], s.recipients[i])) {
         return done(Invalid("recipients[" + std::to_string(i) + "]", "repeats recipients[" +
                                                                      std::to_string(k) + "]"));
       }

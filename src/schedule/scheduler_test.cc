@@ -483,6 +483,40 @@ TEST_F(SchedulerTest, BadSchedulesNameTheField) {
   EXPECT_EQ(problem([](auto& s) { s.subject = "Report\u0085Bcc: x@evil.com"; }), "subject");
   EXPECT_EQ(problem([](auto& s) { s.recipients = {"a@example.com", "a@example.com"}; }),
             "recipients[1]");
+  EXPECT_EQ(problem([](auto& s) { s.recipients = {"a@example.com", "b@x.org", "A@Example.COM"}; }),
+            "recipients[2]");
+  std::string huge;
+  for (int i = 0; i < 100; ++i) huge += "1,";
+  EXPECT_EQ(problem([&](auto& s) { s.cron = huge + "2 * * * *"; }), "cron");
+  EXPECT_EQ(problem([](auto& s) { s.cron = "1,2,3,4,5,6,7,8,9 * * * *"; }), "(accepted)");
+}
+
+// The detail names the field once ("cron: minute: 61 …", not "cron: cron: …").
+TEST_F(SchedulerTest, ProblemDetailsNameTheFieldOnce) {
+  StartScheduler();
+  own_state::ReportSchedule s;
+  s.organization_id = "acme";
+  s.report = "financial";
+  s.type = "pnl";
+  s.period = "previous_month";
+  s.format = "pdf";
+  s.cron = "61 * * * *";
+  s.timezone = "UTC";
+  s.recipients = {"not an address"};
+  for (int which = 0; which < 2; ++which) {
+    if (which == 1) s.cron = "0 * * * *";
+    absl::Notification done;
+    std::string detail;
+    scheduler_->Create(s, [&](ReportScheduler::CreateReply r) {
+      if (const Problem* p = std::get_if<Problem>(&r)) detail = p->detail + " | " + p->errors[0].message;
+      done.Notify();
+    });
+    done.WaitForNotification();
+    std::string field = which == 0 ? "cron" : "recipients[0]";
+    EXPECT_EQ(detail.rfind(field + ": ", 0), 0u) << detail;
+    EXPECT_EQ(detail.find(field + ": " + field), std::string::npos) << detail;
+    EXPECT_EQ(detail.find("| " + field), std::string::npos) << detail;
+  }
 }
 
 }  // namespace
