@@ -10,6 +10,7 @@
 #include "http/access_log.h"
 #include "http/access_policy.h"
 #include "http/probe.h"
+#include "http/render_pool.h"
 #include "http/response_cache.h"
 #include "http/routes.h"
 #include "ingest/ingest_service.h"
@@ -47,6 +48,7 @@ struct ReadsideServer::Impl {
   std::unique_ptr<own_state::TenantSettingsService> tenant_settings;
   std::unique_ptr<schedule::SmtpSender> smtp;
   std::unique_ptr<schedule::ReportScheduler> scheduler;
+  std::unique_ptr<http::RenderPool> render_pool;  // report exports
   http::ResponseCache cache;
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<http::TokenAccess> access;
@@ -66,6 +68,7 @@ ReadsideServer::~ReadsideServer() {
   // finishes every queued append and releases the callbacks, which hold HTTP sessions, while
   // the HTTP server's io_context still exists; only then is the server destroyed.
   if (!impl_) return;
+  impl_->render_pool.reset();  // runs the exports still queued; their answers need the server
   impl_->ingest.reset();
   impl_->tenant_settings.reset();
   if (impl_->scheduler) impl_->scheduler->Stop();  // before the projector it waits on
@@ -140,6 +143,7 @@ absl::Status ReadsideServer::Start() {
         m.store.get(), m.projector.get(), m.smtp.get(), clock, Env::Default(), std::move(o));
     m.scheduler->Start();
   }
+  m.render_pool = std::make_unique<http::RenderPool>();
   http::Services services{.store = m.store.get(),
                           .ingest = m.ingest.get(),
                           .access = m.access.get(),
@@ -148,7 +152,8 @@ absl::Status ReadsideServer::Start() {
                           .clock = &SystemClock::Get(),
                           .cache = &m.cache,
                           .tenant_settings = m.tenant_settings.get(),
-                          .scheduler = m.scheduler.get()};
+                          .scheduler = m.scheduler.get(),
+                          .render_pool = m.render_pool.get()};
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
   http::AddAdminRoutes(&m.router, services);

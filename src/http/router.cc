@@ -1,5 +1,8 @@
 #include "http/router.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "common/json_writer.h"
 
 namespace readside::http {
@@ -65,45 +68,64 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
                      std::move(handler)});
 }
 
-const Router::Route* Router::Match(const Request& req, bool* path_matched) const {
+// A path matches every route whose literal segments equal the path's; the routes whose
+// literal segments come first (compared left to right) win, so "/reports/export/{format}"
+// owns /reports/export/pdf for every method and "/reports/{report}/{org}" never sees it.
+const Router::Route* Router::Match(const Request& req, bool* path_matched,
+                                   std::string* allow) const {
   std::vector<std::string_view> segs = Split(req.path);
   *path_matched = false;
+  const Route* found = nullptr;
+  // Literal segments as bits, the first segment highest: a larger mask is more specific.
+  uint64_t best = 0;
+  std::vector<const Route*> winners;
   for (const Route& r : routes_) {
-    if (r.segments.size() != segs.size()) continue;
+    if (r.segments.size() != segs.size() || segs.size() > 64) continue;
     bool ok = true;
+    uint64_t literal = 0;
     for (size_t i = 0; i < segs.size() && ok; ++i) {
       const std::string& p = r.segments[i];
       bool param = p.size() > 2 && p.front() == '{' && p.back() == '}';
+      if (!param) literal |= uint64_t{1} << (63 - i);
       ok = param ? !segs[i].empty() : p == segs[i];
     }
-    if (!ok) continue;
+    if (!ok || (*path_matched && literal < best)) continue;
+    if (!*path_matched || literal > best) {
+      best = literal;
+      winners.clear();
+      found = nullptr;
+    }
     *path_matched = true;
-    if (r.method == req.method || (req.method == "HEAD" && r.method == "GET")) return &r;
+    winners.push_back(&r);
+    if (found == nullptr &&
+        (r.method == req.method || (req.method == "HEAD" && r.method == "GET"))) {
+      found = &r;
+    }
   }
-  return nullptr;
+  if (allow != nullptr) {
+    std::vector<std::string_view> methods;
+    for (const Route* r : winners) {
+      if (std::find(methods.begin(), methods.end(), r->method) != methods.end()) continue;
+      methods.push_back(r->method);
+      *allow += (allow->empty() ? "" : ", ") + r->method;
+    }
+  }
+  return found;
 }
 
 std::string Router::RouteOf(const Request& req) const {
   if (req.route != nullptr) return *req.route;
   bool path_matched;
-  const Route* r = Match(req, &path_matched);
+  const Route* r = Match(req, &path_matched, nullptr);
   return r ? r->pattern : "unmatched";
 }
 
 void Router::Dispatch(Request& req, Responder respond) const {
   bool path_matched;
-  const Route* r = Match(req, &path_matched);
+  std::string allow;
+  const Route* r = Match(req, &path_matched, &allow);
   if (r == nullptr) {
     if (path_matched) {
-      std::string allow;
-      std::vector<std::string_view> segs = Split(req.path);
-      for (const Route& other : routes_) {
-        Request probe;
-        probe.path = req.path;
-        probe.method = other.method;
-        bool m;
-        if (Match(probe, &m) == &other) allow += (allow.empty() ? "" : ", ") + other.method;
-      }
       Response resp = ProblemResponse({.status = 405, .title = "Method not allowed",
                                        .detail = req.method + " is not allowed on " + req.path},
                                       req.path);

@@ -1,6 +1,8 @@
 #pragma once
 // Maps (method, path) to handlers. Patterns are literal segments and `{name}` parameters:
-// "/events/{org}". A path that matches a pattern with another method answers 405.
+// "/events/{org}". Where several patterns match a path, the one with literal segments first
+// wins ("/reports/export/{format}" over "/reports/{report}/{org}"); a path whose winning
+// patterns have other methods answers 405 with Allow.
 // Thread-safety: build before serving; Dispatch is then safe from any thread.
 
 #include <string>
@@ -25,7 +27,10 @@ class Router {
     std::vector<std::string> segments;
     Handler handler;
   };
-  const Route* Match(const Request& req, bool* path_matched) const;
+  // The route for (method, path) among the most specific patterns matching the path, or
+  // nullptr; *path_matched says whether any pattern matched, *allow (when not null) lists
+  // the methods of those most specific patterns.
+  const Route* Match(const Request& req, bool* path_matched, std::string* allow) const;
   std::vector<Route> routes_;
 };
 

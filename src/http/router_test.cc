@@ -33,6 +33,35 @@ TEST(RouterTest, MatchesParamsAndAnswers404And405) {
   EXPECT_EQ(Call(r, "GET", "/events/acme/extra").status, 404);
 }
 
+// The reports routes: a literal segment beats a parameter whatever the method, so a GET of
+// the export route is its 405, not a preview of a report called "export".
+TEST(RouterTest, TheMostSpecificPatternOwnsThePathForEveryMethod) {
+  Router r;
+  auto named = [](std::string name) {
+    return [name](Request& req, Responder respond) {
+      respond(JsonResponse("\"" + name + ":" + req.params["format"] + req.params["org"] + "\""));
+    };
+  };
+  r.Add("POST", "/reports/export/{format}", named("export"));
+  r.Add("GET", "/reports/scheduled/{org}", named("list"));
+  r.Add("DELETE", "/reports/scheduled/{id}", named("delete"));
+  r.Add("GET", "/reports/{report}/{org}", named("preview"));
+  EXPECT_EQ(Call(r, "POST", "/reports/export/pdf").body, "\"export:pdf\"");
+  EXPECT_EQ(Call(r, "GET", "/reports/financial/acme").body, "\"preview:acme\"");
+  EXPECT_EQ(Call(r, "GET", "/reports/scheduled/acme").body, "\"list:acme\"");
+  for (std::string method : {"GET", "HEAD", "PUT", "DELETE"}) {
+    Response na = Call(r, method, "/reports/export/pdf");
+    EXPECT_EQ(na.status, 405) << method;
+    ASSERT_EQ(na.headers.size(), 1u);
+    EXPECT_EQ(na.headers[0].first, "Allow");
+    EXPECT_EQ(na.headers[0].second, "POST");
+  }
+  Response put = Call(r, "PUT", "/reports/scheduled/x");
+  EXPECT_EQ(put.status, 405);
+  EXPECT_EQ(put.headers.at(0).second, "GET, DELETE");
+  EXPECT_EQ(Call(r, "POST", "/reports/financial/acme").headers.at(0).second, "GET");
+}
+
 TEST(RouterTest, ProblemResponseCarriesFieldsAndRetryAfter) {
   Response p = ProblemResponse({.status = 429, .title = "Too many requests", .detail = "slow down",
                                 .errors = {{"limit", "too big"}}, .retry_after_seconds = 2},

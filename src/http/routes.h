@@ -14,12 +14,13 @@
 #include "http/auth.h"
 #include "http/router.h"
 #include "ingest/ingest_service.h"
+#include "render/render.h"
 #include "store/event_store.h"
 
 namespace readside::projection { class Projector; }
 namespace readside::own_state { class TenantSettingsService; }
 
-namespace readside::http { class ResponseCache; }
+namespace readside::http { class ResponseCache; class RenderPool; }
 namespace readside::schedule { class ReportScheduler; }
 
 namespace readside::http {
@@ -34,6 +35,9 @@ struct Services {
   ResponseCache* cache = nullptr;  // analytics answers (optional)
   own_state::TenantSettingsService* tenant_settings = nullptr;  // /admin/tenants routes
   schedule::ReportScheduler* scheduler = nullptr;  // report schedules (optional)
+  // Report exports render here (null: on the calling thread, for tests of other routes).
+  RenderPool* render_pool = nullptr;
+  render::RenderLimits render_limits;  // the table rows one export may hold
 };
 
 // Adapts a route function taking the services to a Router handler.

@@ -1,12 +1,14 @@
 // Reports (../shared/spec/reports.md): the catalog, a report's JSON preview, and its export
 // to CSV, XLSX and PDF. A report is built from one published view (the X-Readside-Position
-// it answers with is the document's position); the export renders the same Document.
+// it answers with is the document's position); the export renders the same Document on a
+// rendering thread (render_pool.h).
 
 #include <boost/json.hpp>
 
 #include "common/json_writer.h"
 #include "common/time_util.h"
 #include "http/analytics_params.h"
+#include "http/render_pool.h"
 #include "http/routes.h"
 #include "http/view_route.h"
 #include "render/render.h"
@@ -74,8 +76,8 @@ void Preview(const Services& s, Request& req, Responder respond) {
                                         &spec, &p, &params)) {
                 return *denied;
               }
-              report::Document doc =
-                  report::BuildReport(report::ReportRequest{*read.view, *spec, p, params, now});
+              report::Document doc = report::BuildReport(
+                  report::ReportRequest{*read.view, *spec, p, params, now, read.position});
               return JsonResponse(report::ToJson(doc));
             });
 }
@@ -159,6 +161,21 @@ Response FileResponse(std::string bytes, std::string content_type, const std::st
   return r;
 }
 
+// What an export's rendering failed with, as the answer.
+Response RenderProblem(const absl::Status& status, const std::string& path) {
+  if (absl::IsInvalidArgument(status) || absl::IsNotFound(status)) {
+    return ProblemResponse(BodyProblem("section", std::string(status.message())), path);
+  }
+  if (absl::IsResourceExhausted(status)) {
+    return ProblemResponse({.status = 413,
+                            .title = "Export too large",
+                            .detail = std::string(status.message())},
+                           path);
+  }
+  return ProblemResponse(
+      {.status = 500, .title = "Rendering failed", .detail = std::string(status.message())}, path);
+}
+
 void Export(const Services& s, Request& req, Responder respond) {
   std::optional<render::Format> format = render::ParseFormat(req.params["format"]);
   if (!format || req.params["format"] == "xlsx") {
@@ -178,34 +195,42 @@ void Export(const Services& s, Request& req, Responder respond) {
     return respond(ProblemResponse(*problem, req.path));
   }
   req.params["org"] = body->Str("organization_id");
-  ServeView(s, req, std::move(respond), {"min_position", "wait_ms"},
-            [s, body, format](const projection::Projector::TenantRead& read, const Request& r,
-                              int64_t now) {
-              const report::TypeSpec* spec = nullptr;
-              projection::Period p;
-              std::vector<std::pair<std::string, std::string>> params;
-              if (auto denied = Resolve(s, r, *read.view, body->Str("report"), body->Str("type"),
-                                        body->Str("period"), Parameters(*body), now, &spec, &p,
-                                        &params)) {
-                return *denied;
-              }
-              report::Document doc =
-                  report::BuildReport(report::ReportRequest{*read.view, *spec, p, params, now});
-              absl::StatusOr<render::Rendered> file =
-                  render::Render(doc, *format, body->Str("section"));
-              if (!file.ok()) {
-                if (absl::IsInvalidArgument(file.status()) || absl::IsNotFound(file.status())) {
-                  return ProblemResponse(
-                      BodyProblem("section", std::string(file.status().message())), r.path);
-                }
-                return ProblemResponse({.status = 500,
-                                        .title = "Rendering failed",
-                                        .detail = std::string(file.status().message())},
-                                       r.path);
-              }
-              return FileResponse(std::move(file->bytes), std::move(file->content_type),
-                                  file->filename);
-            });
+  ServeViewAsync(
+      s, req, std::move(respond), {"min_position", "wait_ms"},
+      [s, body, format](const projection::Projector::TenantRead& read, const Request& r,
+                        int64_t now, Responder answer) {
+        const report::TypeSpec* spec = nullptr;
+        projection::Period p;
+        std::vector<std::pair<std::string, std::string>> params;
+        if (auto denied = Resolve(s, r, *read.view, body->Str("report"), body->Str("type"),
+                                  body->Str("period"), Parameters(*body), now, &spec, &p,
+                                  &params)) {
+          return answer(std::move(*denied));
+        }
+        // Building and rendering: on a rendering thread (render_pool.h), never here.
+        auto job = [s, body, format, read, spec, p, params = std::move(params), now,
+                    path = r.path, answer]() {
+          report::Document doc = report::BuildReport(
+              report::ReportRequest{*read.view, *spec, p, params, now, read.position});
+          absl::StatusOr<render::Rendered> file =
+              render::Render(doc, *format, body->Str("section"), s.render_limits);
+          if (!file.ok()) return answer(RenderProblem(file.status(), path));
+          answer(Attach(FileResponse(std::move(file->bytes), std::move(file->content_type),
+                                     file->filename),
+                        read.position));
+        };
+        if (s.render_pool == nullptr) return job();
+        if (!s.render_pool->TrySubmit(job)) {
+          answer(ProblemResponse(
+              {.status = 503,
+               .title = "Exports busy",
+               .detail = "every export thread is busy and " +
+                         std::to_string(s.render_pool->queue_capacity()) +
+                         " exports are waiting; retry shortly",
+               .retry_after_seconds = 1},
+              r.path));
+        }
+      });
 }
 
 // ---------------------------------------------------------------------------------------

@@ -24,6 +24,18 @@ Response ForbiddenDomain(std::string_view domain, const std::string& path) {
 void ServeView(const Services& s, Request& req, Responder respond,
                std::initializer_list<std::string_view> params, ViewFn fn,
                std::optional<query::Section> section) {
+  ServeViewAsync(
+      s, req, std::move(respond), params,
+      [fn = std::move(fn)](const projection::Projector::TenantRead& read, const Request& r,
+                           int64_t now, Responder answer) {
+        answer(Attach(fn(read, r, now), read.position));
+      },
+      section);
+}
+
+void ServeViewAsync(const Services& s, Request& req, Responder respond,
+                    std::initializer_list<std::string_view> params, AsyncViewFn fn,
+                    std::optional<query::Section> section) {
   const std::string& org = req.params["org"];
   if (auto problem = CheckOrganization(s, req, Action::kReadAnalytics, org)) {
     return respond(ProblemResponse(*problem, req.path));
@@ -45,7 +57,7 @@ void ServeView(const Services& s, Request& req, Responder respond,
   uint64_t wanted = consistency.min_position;
   if (projector->AppliedPosition() >= wanted) {  // nothing to wait for: answer on this thread
     projection::Projector::TenantRead read = projector->Read(org);
-    return respond(Attach(fn(read, req, clock->NowMicros()), read.position));
+    return fn(read, req, clock->NowMicros(), std::move(respond));
   }
   // The server still reads the request after the handler returns: work on a copy.
   auto shared = std::make_shared<Request>(req);
@@ -72,7 +84,7 @@ void ServeView(const Services& s, Request& req, Responder respond,
           shared->path));
     }
     projection::Projector::TenantRead read = projector->Read(shared->params.at("org"));
-    respond(Attach(fn(read, *shared, clock->NowMicros()), read.position));
+    fn(read, *shared, clock->NowMicros(), respond);
   });
 }
 

@@ -30,4 +30,14 @@ void ServeView(const Services& s, Request& req, Responder respond,
                std::initializer_list<std::string_view> params, ViewFn fn,
                std::optional<query::Section> section = std::nullopt);
 
+// As ServeView, for an answer made elsewhere: `fn` gets the responder and must call it once
+// (from any thread), adding X-Readside-Position itself (Attach). `fn` runs on the calling
+// thread, or after a min_position wait on the projector's applier thread: it must only hand
+// slow work on (render_pool.h).
+using AsyncViewFn = std::function<void(const projection::Projector::TenantRead&, const Request&,
+                                       int64_t now_micros, Responder respond)>;
+void ServeViewAsync(const Services& s, Request& req, Responder respond,
+                    std::initializer_list<std::string_view> params, AsyncViewFn fn,
+                    std::optional<query::Section> section = std::nullopt);
+
 }  // namespace readside::http

@@ -51,7 +51,97 @@ bool IsCurrencyCode(std::string_view unit) {
   return true;
 }
 
+// Decodes one code point of well-formed UTF-8 at s[*i] (no overlong forms, surrogates or
+// values past U+10FFFF) and advances *i; anything else is one byte of U+FFFD.
+char32_t StrictCodePoint(std::string_view s, size_t* i) {
+  unsigned char c = static_cast<unsigned char>(s[*i]);
+  if (c < 0x80) {
+    ++*i;
+    return c;
+  }
+  int extra = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+  static constexpr char32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+  if (extra > 0 && *i + extra < s.size()) {
+    char32_t cp = c & (0x7F >> extra);
+    bool ok = true;
+    for (int k = 1; k <= extra && ok; ++k) {
+      unsigned char next = static_cast<unsigned char>(s[*i + k]);
+      ok = (next & 0xC0) == 0x80;
+      cp = (cp << 6) | (next & 0x3F);
+    }
+    if (ok && cp >= kMin[extra] && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF)) {
+      *i += 1 + extra;
+      return cp;
+    }
+  }
+  ++*i;
+  return 0xFFFD;
+}
+
+bool IsUnsafe(char32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void AppendUtf8(char32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// The replacement for `cp` (itself when it is safe).
+char32_t SafeCodePoint(char32_t cp, LineBreaks breaks) {
+  if (cp == '\t' || cp == '\n' || cp == '\r') return breaks == LineBreaks::kKeep ? cp : U' ';
+  return IsUnsafe(cp) ? U'\uFFFD' : cp;
+}
+
 }  // namespace
+
+bool MakeSafeText(std::string_view text, LineBreaks breaks, std::string* out) {
+  // The first code point that changes; none (the usual case) means no copy.
+  size_t i = 0, first = std::string_view::npos;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      ++i;
+      continue;
+    }
+    size_t at = i;
+    char32_t cp = StrictCodePoint(text, &i);
+    bool malformed = cp == 0xFFFD && !(i - at == 3 && text.compare(at, 3, "\xEF\xBF\xBD") == 0);
+    if (malformed || SafeCodePoint(cp, breaks) != cp) {
+      first = at;
+      break;
+    }
+  }
+  if (first == std::string_view::npos) return false;
+  std::string safe(text.substr(0, first));
+  safe.reserve(text.size() + 8);
+  for (i = first; i < text.size();) {
+    char32_t cp = StrictCodePoint(text, &i);
+    AppendUtf8(SafeCodePoint(cp, breaks), &safe);
+  }
+  *out = std::move(safe);
+  return true;
+}
+
+std::string SafeText(std::string_view text, LineBreaks breaks) {
+  std::string out;
+  if (!MakeSafeText(text, breaks, &out)) out = text;
+  return out;
+}
 
 bool IsNumeric(report::ColumnType type) {
   using report::ColumnType;

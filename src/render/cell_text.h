@@ -43,4 +43,19 @@ int DisplayWidth(std::string_view utf8);
 // The number of Unicode code points of `utf8`.
 size_t CodePoints(std::string_view utf8);
 
+// Text from the read models (ids, names, parameter values) is written into files whose
+// syntax or reading order it must not change. What happens to line breaks and tabs:
+//   kKeep  (CSV, XLSX) they stay: CSV quotes the field (RFC 4180), a cell may hold lines;
+//   kSpace (PDF)       each becomes a space (a table row is one line).
+enum class LineBreaks { kKeep, kSpace };
+
+// The text as an export may show it: other C0 controls (NUL included), DEL, C1 controls,
+// the bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069,
+// which could reorder what a reader sees: "Trojan Source"), and malformed UTF-8 each become
+// U+FFFD, visibly. Returns false and leaves *out alone when `text` needs no change (the
+// common case costs one scan and no copy); otherwise writes the safe text to *out.
+bool MakeSafeText(std::string_view text, LineBreaks breaks, std::string* out);
+// The same, always as a copy.
+std::string SafeText(std::string_view text, LineBreaks breaks);
+
 }  // namespace readside::render

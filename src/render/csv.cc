@@ -1,6 +1,7 @@
 #include "render/csv.h"
 
 #include "absl/status/status.h"
+#include "render/cell_text.h"
 
 namespace readside::render {
 namespace {
@@ -42,6 +43,8 @@ void AppendQuoted(std::string_view text, std::string* out) {
 }
 
 void AppendText(std::string_view text, std::string* out) {
+  std::string safe;  // controls and bidi overrides as U+FFFD (cell_text.h)
+  if (MakeSafeText(text, LineBreaks::kKeep, &safe)) text = safe;
   if (StartsFormula(text) && !IsPlainNumber(text)) {
     std::string prefixed = "'";
     prefixed += text;

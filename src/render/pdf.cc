@@ -49,15 +49,10 @@ PangoLayout* Canvas::LayoutFor(const TextStyle& style) {
 }
 
 void Canvas::SetText(PangoLayout* layout, std::string_view text) {
-  if (text.find_first_of("\r\n\t") == std::string_view::npos) {
-    pango_layout_set_text(layout, text.data(), static_cast<int>(text.size()));
-    return;
-  }
-  std::string flat(text);
-  for (char& ch : flat) {
-    if (ch == '\r' || ch == '\n' || ch == '\t') ch = ' ';
-  }
-  pango_layout_set_text(layout, flat.data(), static_cast<int>(flat.size()));
+  // A row is one line, and no id may reorder or hide what follows it (cell_text.h).
+  std::string safe;
+  if (MakeSafeText(text, LineBreaks::kSpace, &safe)) text = safe;
+  pango_layout_set_text(layout, text.data(), static_cast<int>(text.size()));
 }
 
 double Canvas::Measure(std::string_view text, const TextStyle& style) {

@@ -23,9 +23,20 @@ struct Rendered {
   std::string filename;      // report::FileName(doc, ext); CSV of a named section adds its id
 };
 
-// Renders `doc`. `section` names the table of a CSV (empty: the first table); XLSX and PDF
-// hold every section and ignore it. Errors as ToCsv / ToXlsx / ToPdf.
+// What one export may hold: rendering time and the file's size grow with the table rows
+// (docs/decisions.md "Export limits"). Counted over the tables the file holds.
+struct RenderLimits {
+  size_t max_csv_rows = 1'000'000;
+  size_t max_xlsx_rows = 1'000'000;  // below Excel's 1,048,576 rows per sheet
+  size_t max_pdf_rows = 20'000;      // about 450 A4 pages
+};
+
+// Renders `doc`. `section` names the table of a CSV (empty: the first table); for XLSX and
+// PDF a non-empty `section` (any kind) is the only section the file holds besides the
+// parameters. Errors: NotFound (no such section) or InvalidArgument (CSV of a section that
+// is no table) naming it; ResourceExhausted when the file would hold more table rows than
+// `limits` allow (the message names the limit); else as ToCsv / ToXlsx / ToPdf.
 absl::StatusOr<Rendered> Render(const report::Document& doc, Format format,
-                                std::string_view section = {});
+                                std::string_view section = {}, const RenderLimits& limits = {});
 
 }  // namespace readside::render

@@ -33,7 +33,7 @@ TEST(RenderTest, ContentTypesAndFileNames) {
   EXPECT_EQ(deals->filename, "acme-corp-sales-performance-2024-Q1-deals.csv");
   EXPECT_EQ(deals->bytes.substr(0, 5), "Deal,");
 
-  absl::StatusOr<Rendered> xlsx = Render(doc, Format::kXlsx, "ignored");
+  absl::StatusOr<Rendered> xlsx = Render(doc, Format::kXlsx);
   ASSERT_TRUE(xlsx.ok());
   EXPECT_EQ(xlsx->content_type,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
@@ -51,6 +51,48 @@ TEST(RenderTest, CsvErrorsPassThrough) {
   absl::StatusOr<Rendered> r = Render(testing::SampleDocument(), Format::kCsv, "nope");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(r.status().message().find("nope"), std::string::npos);
+}
+
+// XLSX and PDF of one named section: that section only (besides the parameters); a name
+// the document does not have is NotFound naming it, as for CSV.
+TEST(RenderTest, ASectionNarrowsXlsxAndPdfAndAnUnknownOneIsNotFound) {
+  report::Document doc = testing::SampleDocument();
+  absl::StatusOr<Rendered> whole = Render(doc, Format::kPdf);
+  absl::StatusOr<Rendered> deals = Render(doc, Format::kPdf, "deals");
+  ASSERT_TRUE(whole.ok() && deals.ok());
+  EXPECT_LT(deals->bytes.size(), whole->bytes.size());
+  EXPECT_EQ(deals->filename, "acme-corp-sales-performance-2024-Q1.pdf");
+  absl::StatusOr<Rendered> xlsx = Render(doc, Format::kXlsx, "deals");
+  ASSERT_TRUE(xlsx.ok());
+  for (Format f : {Format::kPdf, Format::kXlsx, Format::kCsv}) {
+    absl::StatusOr<Rendered> r = Render(doc, f, "nope");
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+    EXPECT_NE(r.status().message().find("\"nope\""), std::string::npos) << r.status();
+  }
+}
+
+// The row limits: one row over is ResourceExhausted naming the limit; at the limit renders.
+TEST(RenderTest, RowLimitsPerFormat) {
+  report::Document doc = testing::SampleDocument();
+  size_t all = 0, first = doc.Table()->rows.size();
+  for (const report::Section& s : doc.sections) {
+    if (s.kind == report::SectionKind::kTable) all += s.rows.size();
+  }
+  ASSERT_GT(all, first);
+  RenderLimits at{.max_csv_rows = first, .max_xlsx_rows = all, .max_pdf_rows = all};
+  EXPECT_TRUE(Render(doc, Format::kCsv, {}, at).ok());
+  EXPECT_TRUE(Render(doc, Format::kXlsx, {}, at).ok());
+  EXPECT_TRUE(Render(doc, Format::kPdf, {}, at).ok());
+  RenderLimits under{.max_csv_rows = first - 1, .max_xlsx_rows = all - 1, .max_pdf_rows = all - 1};
+  for (Format f : {Format::kCsv, Format::kXlsx, Format::kPdf}) {
+    absl::StatusOr<Rendered> r = Render(doc, f, {}, under);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_NE(r.status().message().find("at most " + std::to_string(f == Format::kCsv ? first - 1 : all - 1)),
+              std::string::npos)
+        << r.status();
+  }
+  // One section of a PDF counts only its rows.
+  EXPECT_TRUE(Render(doc, Format::kPdf, doc.Table()->id, RenderLimits{.max_pdf_rows = first}).ok());
 }
 
 TEST(RenderTest, ConcurrentRendersAgree) {

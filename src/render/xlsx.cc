@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -109,12 +111,25 @@ void Errors::Check(lxw_error e, std::string_view what) {
   status_ = absl::InternalError("xlsx: " + std::string(what) + ": " + lxw_strerror(e));
 }
 
-std::string_view CellString(std::string_view text) {
+std::string CellString(std::string_view text) {
+  std::string safe;  // controls and bidi overrides as U+FFFD (cell_text.h)
+  if (MakeSafeText(text, LineBreaks::kKeep, &safe)) text = safe;
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    // "_x0041_" in a cell means "A" to Excel (OOXML's escape of a character); the text
+    // "_x0041_" is written with its underscore escaped.
+    bool hex4 = i + 6 < text.size() && text[i] == '_' && text[i + 1] == 'x' && text[i + 6] == '_' &&
+                std::all_of(text.begin() + i + 2, text.begin() + i + 6,
+                            [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+    out += hex4 ? std::string_view("_x005F_") : text.substr(i, 1);
+  }
   constexpr size_t kMax = 32767;
-  if (text.size() <= kMax) return text;
+  if (out.size() <= kMax) return out;
   size_t end = kMax;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
+  while (end > 0 && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;
+  out.resize(end);
+  return out;
 }
 
 }  // namespace xlsx

@@ -50,8 +50,10 @@ class Errors {
   absl::Status status_;
 };
 
-// Text as a cell may hold it: at most 32,767 bytes, cut at a code point boundary.
-std::string_view CellString(std::string_view text);
+// Text as a cell may hold it: controls and bidi overrides replaced (MakeSafeText), a literal
+// "_xHHHH_" escaped so that Excel shows it as written, at most 32,767 bytes, cut at a code
+// point boundary.
+std::string CellString(std::string_view text);
 
 // Writes a table section to `ws` (header, rows, totals, formats, widths, freeze, filter).
 void WriteTableSheet(const report::Section& table, lxw_worksheet* ws, const Formats& formats,

@@ -106,7 +106,7 @@ Document BuildReport(const ReportRequest& request) {
   doc.period = projection::FormatPeriod(request.period);
   doc.parameters = request.params;
   doc.generated_at_micros = request.now_micros;
-  doc.position = request.view.position;
+  doc.position = request.position != 0 ? request.position : request.view.position;
   doc.currency = request.view.settings.currency;
   request.spec.build(request, &doc);
   return doc;

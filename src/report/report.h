@@ -54,6 +54,9 @@ struct ReportRequest {
   projection::Period period;
   std::vector<std::pair<std::string, std::string>> params;
   int64_t now_micros = 0;
+  // The store position of the published snapshot `view` was read from (the
+  // X-Readside-Position of the answer); 0: the view's own position.
+  uint64_t position = 0;
 
   // The value of parameter `name` ("" when absent).
   std::string_view Param(std::string_view name) const;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
 #include "common/time_util.h"
 #include "common/time_zone.h"
@@ -28,12 +29,15 @@ using projection::Granularity;
 
 constexpr size_t kMaxRecipients = 100;
 constexpr size_t kMaxSubject = 200;
+constexpr size_t kMaxCron = 200;
 constexpr size_t kMaxSchedulesPerTenant = 100;
 constexpr size_t kMaxDuePerPass = 100;
 constexpr std::string_view kPeriodRules[] = {"previous_month", "current_month",
                                              "previous_quarter", "previous_year"};
 
 Problem Invalid(std::string field, std::string message) {
+  // Validators may already name the field ("cron: minute: 61 is out of range"): once is enough.
+  if (message.starts_with(field + ": ")) message.erase(0, field.size() + 2);
   Problem p;
   p.status = 400;
   p.title = "Invalid schedule";
@@ -164,6 +168,7 @@ void ReportScheduler::Create(ReportSchedule s, std::function<void(CreateReply)> 
     return done(Invalid("format", "must be pdf, excel or csv"));
   }
   if (s.format == "xlsx") s.format = "excel";
+  if (s.cron.size() > kMaxCron) return done(Invalid("cron", "is longer than 200 bytes"));
   absl::StatusOr<CronExpr> cron = ParseCron(s.cron);
   if (!cron.ok()) return done(Invalid("cron", std::string(cron.status().message())));
   if (s.timezone.empty()) s.timezone = view->settings.timezone;
@@ -180,7 +185,8 @@ void ReportScheduler::Create(ReportSchedule s, std::function<void(CreateReply)> 
   }
   for (size_t i = 0; i < s.recipients.size(); ++i) {
     for (size_t k = 0; k < i; ++k) {
-      if (s.recipients[k] == s.recipients[i]) {
+      // Addresses are ASCII; mail systems match them regardless of case.
+      if (absl::EqualsIgnoreCase(s.recipients[k], s.recipients[i])) {
         return done(Invalid("recipients[" + std::to_string(i) + "]", "repeats recipients[" +
                                                                      std::to_string(k) + "]"));
       }
@@ -402,7 +408,8 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
     if (old.ok()) bytes = *std::move(old), have_file = true;
   }
   {
-    std::shared_ptr<const projection::TenantView> view = ViewOf(projector_, s.organization_id);
+    projection::Projector::TenantRead read = projector_->Read(s.organization_id);
+    std::shared_ptr<const projection::TenantView> view = read.view;
     absl::StatusOr<absl::TimeZone> zone = LoadIanaTimeZone(s.timezone);
     period_text = ResolvePeriod(s.period, due, zone.ok() ? *zone : absl::UTCTimeZone());
     const report::TypeSpec* spec = nullptr;
@@ -417,7 +424,7 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
     std::optional<render::Format> format = render::ParseFormat(s.format);
     if (!have_file) {
       report::Document doc =
-          report::BuildReport(report::ReportRequest{*view, *spec, p, params, now});
+          report::BuildReport(report::ReportRequest{*view, *spec, p, params, now, read.position});
       absl::StatusOr<render::Rendered> rendered =
           render::Render(doc, format.value_or(render::Format::kPdf));
       if (!rendered.ok()) {
@@ -481,6 +488,7 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
 
   // 3. The message: the same bytes on every attempt (Date = the first attempt's start).
   absl::Status sent;
+  std::string refused;  // recipients the server refused while accepting the others
   if (transport_ == nullptr) {
     sent = absl::FailedPreconditionError("no SMTP server configured (serve --smtp-url)");
   } else {
@@ -500,7 +508,16 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
       sent = absl::FailedPreconditionError(mime.status().message());
       breaker_.RecordSuccess();
     } else {
-      sent = transport_->Send(s.recipients, *mime);
+      absl::StatusOr<Delivery> delivery = transport_->Send(s.recipients, *mime);
+      sent = delivery.status();
+      if (delivery.ok() && !delivery->refused.empty()) {
+        refused = "sent, but the SMTP server refused " + std::to_string(delivery->refused.size()) +
+                  " of " + std::to_string(s.recipients.size()) + " recipients: ";
+        for (size_t i = 0; i < delivery->refused.size(); ++i) {
+          refused += (i > 0 ? "; " : "") + delivery->refused[i];
+        }
+        spdlog::warn("report run {}: {}", run_id, refused);
+      }
       // Only a server that cannot be reached or asks to retry counts against it; a refused
       // recipient or message is that message's failure, not the server's.
       if (sent.ok() || !IsTransientSendError(sent)) {
@@ -516,7 +533,7 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
   // (An intent is stored: even if the outcome cannot be, the run exists and is resumed.)
   const int64_t size = static_cast<int64_t>(bytes.size());
   if (sent.ok()) {
-    finish(RunStatus::kSent, attempt, "", size, file, 0);
+    finish(RunStatus::kSent, attempt, refused, size, file, 0);
     MaybeCrash("after_outcome");
   } else if (IsTransientSendError(sent) && attempt < options_.backoff.max_attempts) {
     int64_t delay = BackoffDelayMicros(options_.backoff, attempt, BackoffSeed(run_id));

@@ -31,7 +31,8 @@ int64_t At(std::string_view rfc3339) {
 
 class FakeTransport : public MailTransport {
  public:
-  absl::Status Send(const std::vector<std::string>& recipients, std::string_view message) override {
+  absl::StatusOr<Delivery> Send(const std::vector<std::string>& recipients,
+                                std::string_view message) override {
     absl::MutexLock lock(&mu_);
     absl::Status s = absl::OkStatus();
     if (!failures_.empty()) {
@@ -39,12 +40,21 @@ class FakeTransport : public MailTransport {
       failures_.erase(failures_.begin());
     }
     attempts_.push_back(std::string(message));
-    if (s.ok()) sent_.push_back(std::string(message));
-    return s;
+    if (!s.ok()) return s;
+    sent_.push_back(std::string(message));
+    Delivery d;
+    for (const std::string& r : recipients) {
+      if (refuse_.contains(r)) d.refused.push_back(r + " (550 5.1.1 no such user)");
+    }
+    return d;
   }
   void FailNext(absl::Status s) {
     absl::MutexLock lock(&mu_);
     failures_.push_back(std::move(s));
+  }
+  void Refuse(std::string address) {
+    absl::MutexLock lock(&mu_);
+    refuse_.insert(std::move(address));
   }
   std::vector<std::string> sent() const {
     absl::MutexLock lock(&mu_);
@@ -60,6 +70,7 @@ class FakeTransport : public MailTransport {
   std::vector<absl::Status> failures_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> sent_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> attempts_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> refuse_ ABSL_GUARDED_BY(mu_);
 };
 
 std::string HeaderOf(std::string_view message, std::string_view name) {
@@ -415,6 +426,24 @@ TEST_F(SchedulerTest, RefusedRecipientsDoNotOpenTheBreakerForEveryone) {
   ASSERT_TRUE(WaitStatus(good, due + 60'000'000, RunStatus::kSent));
 }
 
+// One refused recipient of two: the message goes to the other, once; the run is sent and
+// its history names the refused address and the server's reply.
+TEST_F(SchedulerTest, ARefusedRecipientIsRecordedWhileTheOthersGetTheMessage) {
+  StartScheduler();
+  transport_.Refuse("controller@example.com");
+  own_state::ReportSchedule s = Create("0 0 * * *", "UTC");
+  const int64_t due = At("2024-03-31T00:00:00Z");
+  clock_.Set(due);
+  scheduler_->Wake();
+  ASSERT_TRUE(WaitStatus(s, due, RunStatus::kSent));
+  auto run = Book()->runs.at(own_state::RunIdOf(s.id, due));
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_EQ(run.error,
+            "sent, but the SMTP server refused 1 of 2 recipients: controller@example.com (550 "
+            "5.1.1 no such user)");
+  EXPECT_EQ(transport_.attempts().size(), 1u);  // not retried
+}
+
 TEST_F(SchedulerTest, BadSchedulesNameTheField) {
   StartScheduler();
   auto problem = [&](auto mutate) -> std::string {
@@ -454,6 +483,40 @@ TEST_F(SchedulerTest, BadSchedulesNameTheField) {
   EXPECT_EQ(problem([](auto& s) { s.subject = "Report\u0085Bcc: x@evil.com"; }), "subject");
   EXPECT_EQ(problem([](auto& s) { s.recipients = {"a@example.com", "a@example.com"}; }),
             "recipients[1]");
+  EXPECT_EQ(problem([](auto& s) { s.recipients = {"a@example.com", "b@x.org", "A@Example.COM"}; }),
+            "recipients[2]");
+  std::string huge;
+  for (int i = 0; i < 100; ++i) huge += "1,";
+  EXPECT_EQ(problem([&](auto& s) { s.cron = huge + "2 * * * *"; }), "cron");
+  EXPECT_EQ(problem([](auto& s) { s.cron = "1,2,3,4,5,6,7,8,9 * * * *"; }), "(accepted)");
+}
+
+// The detail names the field once ("cron: minute: 61 …", not "cron: cron: …").
+TEST_F(SchedulerTest, ProblemDetailsNameTheFieldOnce) {
+  StartScheduler();
+  own_state::ReportSchedule s;
+  s.organization_id = "acme";
+  s.report = "financial";
+  s.type = "pnl";
+  s.period = "previous_month";
+  s.format = "pdf";
+  s.cron = "61 * * * *";
+  s.timezone = "UTC";
+  s.recipients = {"not an address"};
+  for (int which = 0; which < 2; ++which) {
+    if (which == 1) s.cron = "0 * * * *";
+    absl::Notification done;
+    std::string detail;
+    scheduler_->Create(s, [&](ReportScheduler::CreateReply r) {
+      if (const Problem* p = std::get_if<Problem>(&r)) detail = p->detail + " | " + p->errors[0].message;
+      done.Notify();
+    });
+    done.WaitForNotification();
+    std::string field = which == 0 ? "cron" : "recipients[0]";
+    EXPECT_EQ(detail.rfind(field + ": ", 0), 0u) << detail;
+    EXPECT_EQ(detail.find(field + ": " + field), std::string::npos) << detail;
+    EXPECT_EQ(detail.find("| " + field), std::string::npos) << detail;
+  }
 }
 
 }  // namespace

@@ -47,6 +47,10 @@ struct Transfer {
   std::string reply;         // the lines of the reply being read (multi-line: "250-…")
   // The last complete 4xx or 5xx reply, lines joined by " / " (QUIT's 221 comes after it).
   std::string error_reply;
+  // The address of the RCPT TO command awaiting its reply ("" when the last command was
+  // another), and the recipients refused so far.
+  std::string rcpt;
+  std::vector<std::string> refused;
 };
 
 size_t ReadMessage(char* buffer, size_t size, size_t count, void* user) {
@@ -66,16 +70,32 @@ void AddReplyLine(Transfer* t, std::string line) {
   t->reply.append(line.substr(0, 300));
   // "250-…" continues a multi-line reply; "250 …" (or anything else) ends it.
   if (line.size() < 4 || line[3] != '-') {
-    if (t->reply[0] == '4' || t->reply[0] == '5') t->error_reply = t->reply;
+    bool failed = t->reply[0] == '4' || t->reply[0] == '5';
+    if (failed) t->error_reply = t->reply;
+    if (failed && !t->rcpt.empty()) t->refused.push_back(t->rcpt + " (" + t->reply + ")");
+    t->rcpt.clear();
     t->reply.clear();
   }
 }
 
-// libcurl's protocol trace: CURLINFO_HEADER_IN is what the server said. Commands sent
-// (CURLINFO_HEADER_OUT, which holds the AUTH credentials) are not looked at.
+// A command libcurl sent: only RCPT TO's address is kept (to name a refused recipient); the
+// rest (AUTH among them) is not looked at beyond its first bytes.
+void AddCommand(Transfer* t, std::string_view data) {
+  constexpr std::string_view kRcpt = "RCPT TO:<";
+  if (!data.starts_with(kRcpt)) {
+    t->rcpt.clear();
+    return;
+  }
+  data.remove_prefix(kRcpt.size());
+  t->rcpt = std::string(data.substr(0, data.find('>')));
+}
+
+// libcurl's protocol trace: CURLINFO_HEADER_IN is what the server said; of the commands sent
+// (CURLINFO_HEADER_OUT, which holds the AUTH credentials) only RCPT TO is read.
 int OnDebug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
-  if (type != CURLINFO_HEADER_IN) return 0;
   Transfer* t = static_cast<Transfer*>(user);
+  if (type == CURLINFO_HEADER_OUT) AddCommand(t, std::string_view(data, size));
+  if (type != CURLINFO_HEADER_IN) return 0;
   t->partial_line.append(data, size);
   size_t lf;
   while ((lf = t->partial_line.find('\n')) != std::string::npos) {
@@ -166,8 +186,8 @@ absl::StatusOr<std::unique_ptr<SmtpSender>> SmtpSender::Create(SmtpConfig config
   return std::unique_ptr<SmtpSender>(new SmtpSender(std::move(config)));
 }
 
-absl::Status SmtpSender::Send(const std::vector<std::string>& recipients,
-                              std::string_view message) {
+absl::StatusOr<Delivery> SmtpSender::Send(const std::vector<std::string>& recipients,
+                                          std::string_view message) {
   if (recipients.empty() || recipients.size() > 100) {
     return absl::InvalidArgumentError("smtp: recipients: must hold 1 to 100 addresses");
   }
@@ -192,6 +212,13 @@ absl::Status SmtpSender::Send(const std::vector<std::string>& recipients,
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(h, CURLOPT_MAIL_FROM, mail_from.c_str());
   curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt.get());
+  // Go on with the accepted recipients when some are refused (the refused are in the trace).
+  // libcurl before 8.2 spells the option with three Ls.
+#if LIBCURL_VERSION_NUM >= 0x080200
+  curl_easy_setopt(h, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
+#else
+  curl_easy_setopt(h, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+#endif
   curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadMessage);
   curl_easy_setopt(h, CURLOPT_READDATA, &transfer);
@@ -212,7 +239,7 @@ absl::Status SmtpSender::Send(const std::vector<std::string>& recipients,
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   CURLcode result = curl_easy_perform(h);
-  if (result == CURLE_OK) return absl::OkStatus();
+  if (result == CURLE_OK) return Delivery{.refused = std::move(transfer.refused)};
   long reply_code = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply_code);
   return SendError(result, error_buffer, reply_code, transfer);

@@ -47,12 +47,23 @@ struct SmtpConfig {
 // address, a password without a user, AUTH over plain text, timeouts not positive).
 absl::Status ValidateSmtpConfig(const SmtpConfig& config);
 
+// What a delivery that the server accepted for at least one recipient left out.
+struct Delivery {
+  // The recipients the server refused at RCPT TO, each as "address (the server's reply)"
+  // ("nobody@example.com (550 5.1.1 <nobody@example.com>: Recipient address rejected)"), in
+  // envelope order. Empty when every recipient was accepted.
+  std::vector<std::string> refused;
+};
+
 class MailTransport {
  public:
   virtual ~MailTransport() = default;
   // Delivers `message` (RFC 5322 bytes with CRLF line ends, as BuildMimeMessage writes) to
-  // every address of `recipients` (the envelope; 1–100 bare addresses). OK once the server
-  // accepted the message for all of them; a refused recipient fails the whole delivery.
+  // every address of `recipients` (the envelope; 1–100 bare addresses). A recipient the
+  // server refuses (4xx or 5xx to RCPT TO) does not stop the others: the message goes to the
+  // accepted ones and the result lists the refused (not retried: a retry would resend to
+  // those who have it). When the server refuses every recipient, the delivery fails with the
+  // last refusal.
   //
   // Failures, whose message says what happened and quotes the server's last reply:
   //   Unavailable: worth retrying: no connection (refused, unreachable, name not resolved),
@@ -63,8 +74,8 @@ class MailTransport {
   //     failed"), TLS or its certificate failed, STARTTLS was required and not offered;
   //   InvalidArgument: a recipient is not an address (nothing was sent);
   //   Internal: anything else libcurl reports.
-  virtual absl::Status Send(const std::vector<std::string>& recipients,
-                            std::string_view message) = 0;
+  virtual absl::StatusOr<Delivery> Send(const std::vector<std::string>& recipients,
+                                        std::string_view message) = 0;
 };
 
 class SmtpSender final : public MailTransport {
@@ -72,7 +83,8 @@ class SmtpSender final : public MailTransport {
   // Validates `config` (see ValidateSmtpConfig) and initializes libcurl once per process.
   static absl::StatusOr<std::unique_ptr<SmtpSender>> Create(SmtpConfig config);
 
-  absl::Status Send(const std::vector<std::string>& recipients, std::string_view message) override;
+  absl::StatusOr<Delivery> Send(const std::vector<std::string>& recipients,
+                                std::string_view message) override;
 
   const SmtpConfig& config() const { return config_; }
 

@@ -72,6 +72,9 @@ class SmtpTest : public ::testing::Test {
 
   absl::Status Send(const SmtpConfig& config,
                     std::vector<std::string> to = {"anna@example.com", "bob@example.org"}) {
+    return Deliver(config, std::move(to)).status();
+  }
+  absl::StatusOr<Delivery> Deliver(const SmtpConfig& config, std::vector<std::string> to) {
     absl::StatusOr<std::unique_ptr<SmtpSender>> sender = SmtpSender::Create(config);
     if (!sender.ok()) return sender.status();
     return (*sender)->Send(to, Message());
@@ -212,13 +215,35 @@ TEST_F(SmtpTest, RequiredStartTlsThatIsNotOfferedFails) {
   EXPECT_TRUE(sink->MessageFiles().empty());
 }
 
-TEST_F(SmtpTest, ARefusedRecipientFailsTheDeliveryWithTheServersReply) {
+// CURLOPT_MAIL_RCPT_ALLOWFAILS: the accepted recipients get the message; the refused are
+// named with the server's reply.
+TEST_F(SmtpTest, ARefusedRecipientIsListedAndTheOthersGetTheMessage) {
   std::unique_ptr<SmtpSink> sink = StartSink({.reject_rcpt = "nobody"});
   ASSERT_NE(sink, nullptr);
-  absl::Status sent = Send(Config(sink->port()), {"anna@example.com", "nobody@example.com"});
+  absl::StatusOr<Delivery> sent =
+      Deliver(Config(sink->port()), {"anna@example.com", "nobody@example.com", "bob@example.org"});
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  ASSERT_EQ(sent->refused.size(), 1u);
+  EXPECT_EQ(sent->refused[0],
+            "nobody@example.com (550 5.1.1 <nobody@example.com>: Recipient address rejected: no "
+            "such user)");
+  boost::json::object meta = OnlyMessage(*sink);
+  EXPECT_EQ(boost::json::serialize(meta["rcpt_tos"]), R"(["anna@example.com","bob@example.org"])");
+  EXPECT_EQ(SmtpSink::ReadFile(sink->MessageFiles().at(0)), Message());
+
+  absl::StatusOr<Delivery> all = Deliver(Config(sink->port()), {"anna@example.com"});
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_TRUE(all->refused.empty());
+}
+
+TEST_F(SmtpTest, EveryRecipientRefusedFailsTheDeliveryWithTheServersReply) {
+  std::unique_ptr<SmtpSink> sink = StartSink({.reject_rcpt = "no"});
+  ASSERT_NE(sink, nullptr);
+  absl::Status sent = Send(Config(sink->port()), {"nobody@example.com", "noone@example.com"});
   EXPECT_EQ(sent.code(), absl::StatusCode::kFailedPrecondition) << sent;
   EXPECT_THAT(std::string(sent.message()),
-              HasSubstr("550 5.1.1 <nobody@example.com>: Recipient address rejected"));
+              HasSubstr("550 5.1.1 <noone@example.com>: Recipient address rejected"));
+  EXPECT_FALSE(IsTransientSendError(sent));
   EXPECT_TRUE(sink->MessageFiles().empty());
 }
 

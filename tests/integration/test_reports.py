@@ -1003,6 +1003,29 @@ class Exports(LedgerServer):
                         "period": "2024-02", "section": sid}
                 self.assertProblemField(self.export("csv", body), 400, "section")
 
+    def test_pdf_and_xlsx_unknown_section_is_400_and_a_known_one_narrows_the_file(self):
+        body = {"organization_id": ORG, "report": "financial", "type": "pnl",
+                "period": "2024-02"}
+        for fmt in ("pdf", "excel"):
+            with self.subTest(fmt=fmt):
+                r = self.export(fmt, dict(body, section="nonexistent"))
+                self.assertProblemField(r, 400, "section")
+                self.assertIn("nonexistent", r.json["detail"])
+        # The workbook of one section: the parameters and that section's sheet only.
+        r = self.export_ok("excel", "pnl", "2024-02", section_id="trend")
+        wb = Workbook(r.raw)
+        whole = Workbook(self.export_ok("excel", "pnl", "2024-02").raw)
+        self.assertLess(len(wb.sheet_names()), len(whole.sheet_names()))
+        self.assertEqual(wb.sheet_names()[0], "Parameters")
+        self.assertEqual(len(wb.sheet_names()), 2, wb.sheet_names())
+
+    def test_other_methods_on_the_export_route_are_405_with_allow(self):
+        for method in ("GET", "PUT", "DELETE", "PATCH"):
+            with self.subTest(method=method):
+                r = self.srv.request(method, "/reports/export/pdf")
+                self.assertProblem(r, 405)
+                self.assertEqual(r.headers.get("allow"), "POST")
+
     # XLSX ---------------------------------------------------------------------------------
 
     def check_xlsx(self, type_, period, params=None):
