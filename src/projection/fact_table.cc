@@ -145,6 +145,7 @@ void FactTable::Seal() {
   };
   constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
   struct Scratch {
+    std::vector<Sum> sums;       // of this block, in order of first appearance
     std::vector<uint32_t> head;  // key → its newest sum, kNone when untouched
     std::vector<uint32_t> last;  // key → the sum added to last
     std::vector<DayNumber> max_day;
@@ -159,8 +160,8 @@ void FactTable::Seal() {
     x.max_day.resize(pool_->size());
     x.total.resize(pool_->size());
   }
-  std::vector<Sum> sums;
-  sums.reserve(tail_size_);
+  std::vector<Sum>& sums = x.sums;
+  sums.clear();
   for (uint32_t i = 0; i < tail_size_; ++i) {
     const Fact& f = tail_->facts[i];
     uint32_t& last = x.last[f.key];
@@ -190,6 +191,8 @@ void FactTable::Seal() {
     sums[found].value += f.delta;
   }
   auto segment = std::make_shared<Sealed>();
+  segment->facts.reserve(sums.size());
+  segment->totals.reserve(x.touched.size());
   for (const Sum& sum : sums) {
     if (sum.value == 0) continue;
     if (segment->facts.empty()) segment->min_day = segment->max_day = sum.day;

@@ -62,14 +62,23 @@ bool ScheduleProjection::Apply(std::string_view event_json) {
 }
 
 // Run ids are "<schedule id>-<due unix seconds>" (own_state::RunIdOf): a schedule's runs are
-// one range of the map, oldest first (ten-digit seconds until 2286).
+// one range of the map, oldest first (ten-digit seconds until 2286). Only settled runs leave:
+// a running or retrying run stays however old, or it would never be resumed or sent.
 void ScheduleProjection::Retain(const std::string& schedule_id) {
   ScheduleBook& b = *book_;
   const std::string prefix = schedule_id + "-";
   auto first = b.runs.lower_bound(prefix);
   size_t count = 0;
   for (auto it = first; it != b.runs.end() && it->first.starts_with(prefix); ++it) ++count;
-  for (; count > kRunsKept; --count) first = b.runs.erase(first);
+  for (auto it = first; count > kRunsKept && it != b.runs.end() && it->first.starts_with(prefix);) {
+    const RunStatus status = it->second.status;
+    if (status == RunStatus::kRunning || status == RunStatus::kRetrying) {
+      ++it;
+      continue;
+    }
+    it = b.runs.erase(it);
+    --count;
+  }
 }
 
 namespace {

@@ -4,8 +4,8 @@
 // node sees the same schedules and the same exactly-once state. Published in the TenantView
 // as an immutable ScheduleBook, cloned on the first change after a publication.
 //
-// Retention: the book keeps the latest kRunsKept runs of each schedule (older ones leave the
-// history); each schedule's high-water mark (its latest due instant with a run) is kept
+// Retention: the book keeps the latest kRunsKept runs of each schedule (older settled ones
+// leave the history; open ones stay until settled); each schedule's high-water mark (its latest due instant with a run) is kept
 // whatever the retention, and only instants after it are ever due again.
 // Thread-safety: ScheduleProjection is NOT thread-safe (applier thread); a published
 // ScheduleBook is immutable.
