@@ -134,8 +134,29 @@ DaySeries::Chunk& DaySeries::ApplyDelta(size_t index, int offset, int64_t delta)
   return chunk;
 }
 
+// Most adds go to the latest chunk, which no view shares since its first write after the
+// last publication, far from the saturation bounds: one day and two totals change (no later
+// chunk has a prefix to fix, has_large_day stays as it is).
 void DaySeries::Add(DayNumber day, int64_t delta) {
   if (delta == 0) return;
+  const size_t n = starts_.size();
+  if (n != 0 && starts_[n - 1] == ChunkStart(day) && chunks_[n - 1].use_count() == 1) [[likely]] {
+    std::atomic_thread_fence(std::memory_order_acquire);  // as in MutableChunkIndex
+    Chunk& chunk = *chunks_[n - 1];
+    int64_t& value = chunk.days[DayOffset(day)];
+    int64_t sum;
+    if (!__builtin_add_overflow(value, delta, &sum) && sum < kSmallBound && sum > -kSmallBound)
+        [[likely]] {
+      value = sum;
+      chunk.total += delta;
+      total_ += delta;
+      return;
+    }
+  }
+  AddSlow(day, delta);
+}
+
+[[gnu::noinline]] void DaySeries::AddSlow(DayNumber day, int64_t delta) {
   ApplyDelta(MutableChunkIndex(ChunkStart(day)), DayOffset(day), delta);
 }
 

@@ -94,6 +94,8 @@ class DaySeries {
   __extension__ typedef __int128 Wide;  // exact sums of up to 2^64 int64 values
   struct Chunk;
 
+  // Add when the fast path (the latest chunk, not shared, no saturation) does not apply.
+  void AddSlow(DayNumber day, int64_t delta);
   // Index of the first chunk whose start is >= `start` (chunk_count() if none).
   size_t LowerBound(DayNumber start) const;
   // Exact Σ deltas of days < day.

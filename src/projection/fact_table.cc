@@ -89,12 +89,9 @@ bool FactTableView::empty() const {
 
 KeyPool::KeyPool() : chunks_(std::make_shared<fact_table_internal::KeyChunks>()) {}
 
-uint32_t KeyPool::Intern(std::string_view key) {
-  const uint64_t hash = StringIndex::Hash(key);
-  uint32_t id = index_.Find(key, hash, [this](uint32_t i) -> const std::string& { return (*this)[i]; });
-  if (id != StringIndex::kNone) return id;
+uint32_t KeyPool::Add(std::string_view key, uint64_t hash) {
   using fact_table_internal::kKeyChunk;
-  id = count_;
+  const uint32_t id = count_;
   if (id % kKeyChunk == 0) {  // a new chunk: views may share the chunk list, not the chunks
     if (!Exclusive(chunks_)) chunks_ = std::make_shared<fact_table_internal::KeyChunks>(*chunks_);
     chunks_->emplace_back(new std::string[kKeyChunk]);
@@ -120,14 +117,14 @@ FactTable::~FactTable() = default;
 FactTable::FactTable(FactTable&&) noexcept = default;
 FactTable& FactTable::operator=(FactTable&&) noexcept = default;
 
-void FactTable::AddId(uint32_t key, DayNumber day, int64_t delta) {
-  if (delta == 0) return;
+void FactTable::NextBlock() {
   if (tail_ == nullptr) {
     tail_ = std::make_shared<Block>(kFirstBlock);
-  } else if (tail_size_ == tail_->capacity) {
+  } else {
     Seal();
   }
-  tail_->facts[tail_size_++] = {key, day, delta};
+  tail_facts_ = tail_->facts.get();
+  tail_capacity_ = tail_->capacity;
 }
 
 // Replaces the full tail by its summed segment and starts a new block (views that read the

@@ -81,7 +81,12 @@ class KeyPool {
 
   KeyPool();
   // The id of `key`, added if new. O(1): one StringIndex probe.
-  uint32_t Intern(std::string_view key);
+  uint32_t Intern(std::string_view key) {
+    const uint64_t hash = StringIndex::Hash(key);
+    const uint32_t id =
+        index_.Find(key, hash, [this](uint32_t i) -> const std::string& { return (*this)[i]; });
+    return id != StringIndex::kNone ? id : Add(key, hash);
+  }
   // Intern(key) the first time, then the id kept in *id (an entity's cached id; kNone at first).
   uint32_t Intern(uint32_t* id, std::string_view key) {
     return *id != kNone ? *id : (*id = Intern(key));
@@ -93,6 +98,8 @@ class KeyPool {
   KeyPoolView Publish() const;
 
  private:
+  uint32_t Add(std::string_view key, uint64_t hash);  // a new key
+
   StringIndex index_;
   std::shared_ptr<fact_table_internal::KeyChunks> chunks_;
   uint32_t count_ = 0;
@@ -132,7 +139,11 @@ class FactTable {
     if (delta != 0) AddId(pool_->Intern(key), day, delta);
   }
   // The same with a key id of this table's pool: no lookup at all.
-  void AddId(uint32_t key, DayNumber day, int64_t delta);
+  void AddId(uint32_t key, DayNumber day, int64_t delta) {
+    if (delta == 0) return;
+    if (tail_size_ == tail_capacity_) [[unlikely]] NextBlock();
+    tail_facts_[tail_size_++] = {key, day, delta};
+  }
 
   // The current state, shared with the writer until its next write. O(1).
   FactTableView Publish() const;
@@ -143,12 +154,15 @@ class FactTable {
   bool Load(SnapshotReader& r);
 
  private:
+  void NextBlock();  // the first block, or Seal() of the full one and a new one
   void Seal();
 
   std::shared_ptr<KeyPool> pool_;
   std::shared_ptr<std::vector<std::shared_ptr<const fact_table_internal::Sealed>>> sealed_;
   std::shared_ptr<fact_table_internal::Block> tail_;  // null until the first Add
   uint32_t tail_size_ = 0;
+  fact_table_internal::Fact* tail_facts_ = nullptr;  // tail_'s facts and capacity (0: none)
+  uint32_t tail_capacity_ = 0;
 };
 
 }  // namespace readside::projection
