@@ -209,3 +209,9 @@ TEST_F(ReportExportTest, OtherMethodsOnTheExportRouteAre405) {
 
 }  // namespace
 }  // namespace readside::http
+
+// LeakSanitizer (make check): fontconfig keeps its configuration and font patterns for the
+// life of the process (Pango's font maps hold them; nothing calls FcFini), which LSan reports
+// at exit once a PDF was rendered. As in src/render/test_util.cc, only this test binary
+// suppresses them.
+extern "C" const char* __lsan_default_suppressions() { return "leak:libfontconfig.so\n"; }

@@ -112,6 +112,7 @@ inline size_t DaySeries::MutableChunkIndex(DayNumber start) {
 }
 
 size_t DaySeries::InsertChunk(size_t index, DayNumber start) {
+  last_writable_.store(false, std::memory_order_relaxed);  // the latest chunk may change
   const Wide before = index == starts_.size() ? total_ : before_[index];
   auto chunk = std::make_shared<Chunk>();
   starts_.insert(starts_.begin() + index, start);
@@ -134,15 +135,65 @@ DaySeries::Chunk& DaySeries::ApplyDelta(size_t index, int offset, int64_t delta)
   return chunk;
 }
 
-// Most adds go to the latest chunk, which no view shares since its first write after the
-// last publication, far from the saturation bounds: one day and two totals change (no later
-// chunk has a prefix to fix, has_large_day stays as it is).
+DaySeries::DaySeries(const DaySeries& other)
+    : starts_(other.starts_), chunks_(other.chunks_), before_(other.before_), total_(other.total_) {
+  other.last_writable_.store(false, std::memory_order_relaxed);  // its chunks are shared now
+}
+
+DaySeries& DaySeries::operator=(const DaySeries& other) {
+  if (this == &other) return *this;
+  starts_ = other.starts_;
+  chunks_ = other.chunks_;
+  before_ = other.before_;
+  total_ = other.total_;
+  last_chunk_ = nullptr;
+  last_writable_.store(false, std::memory_order_relaxed);
+  other.last_writable_.store(false, std::memory_order_relaxed);
+  return *this;
+}
+
+DaySeries::DaySeries(DaySeries&& other) noexcept
+    : starts_(std::move(other.starts_)),
+      chunks_(std::move(other.chunks_)),
+      before_(std::move(other.before_)),
+      total_(other.total_),
+      last_chunk_(other.last_chunk_),
+      last_start_(other.last_start_),
+      last_writable_(other.last_writable_.load(std::memory_order_relaxed)) {
+  other.last_chunk_ = nullptr;
+  other.last_writable_.store(false, std::memory_order_relaxed);
+}
+
+DaySeries& DaySeries::operator=(DaySeries&& other) noexcept {
+  if (this == &other) return *this;
+  starts_ = std::move(other.starts_);
+  chunks_ = std::move(other.chunks_);
+  before_ = std::move(other.before_);
+  total_ = other.total_;
+  last_chunk_ = other.last_chunk_;
+  last_start_ = other.last_start_;
+  last_writable_.store(other.last_writable_.load(std::memory_order_relaxed),
+                       std::memory_order_relaxed);
+  other.last_chunk_ = nullptr;
+  other.last_writable_.store(false, std::memory_order_relaxed);
+  return *this;
+}
+
+void DaySeries::RememberLast(size_t index) {
+  if (index + 1 != chunks_.size()) return;
+  last_chunk_ = chunks_[index].get();
+  last_start_ = starts_[index];
+  last_writable_.store(true, std::memory_order_relaxed);
+}
+
+// Most adds go to the latest chunk, which no copy shares since the writer's first write to
+// it after the last copy, far from the saturation bounds: one day and two totals change (no
+// later chunk has a prefix to fix, has_large_day stays as it is).
 void DaySeries::Add(DayNumber day, int64_t delta) {
   if (delta == 0) return;
-  const size_t n = starts_.size();
-  if (n != 0 && starts_[n - 1] == ChunkStart(day) && chunks_[n - 1].use_count() == 1) [[likely]] {
-    std::atomic_thread_fence(std::memory_order_acquire);  // as in MutableChunkIndex
-    Chunk& chunk = *chunks_[n - 1];
+  if (last_writable_.load(std::memory_order_relaxed) && last_start_ == ChunkStart(day))
+      [[likely]] {
+    Chunk& chunk = *last_chunk_;
     int64_t& value = chunk.days[DayOffset(day)];
     int64_t sum;
     if (!__builtin_add_overflow(value, delta, &sum) && sum < kSmallBound && sum > -kSmallBound)
@@ -157,7 +208,9 @@ void DaySeries::Add(DayNumber day, int64_t delta) {
 }
 
 [[gnu::noinline]] void DaySeries::AddSlow(DayNumber day, int64_t delta) {
-  ApplyDelta(MutableChunkIndex(ChunkStart(day)), DayOffset(day), delta);
+  const size_t index = MutableChunkIndex(ChunkStart(day));
+  ApplyDelta(index, DayOffset(day), delta);
+  RememberLast(index);
 }
 
 void DaySeries::AddAt(DayNumber day, int64_t unix_micros, int64_t delta) {

@@ -17,6 +17,7 @@
 // are computed exactly in 128 bits and clamped to the int64 range only when returned, so
 // e.g. Range() stays exact even when PrefixBefore() at its ends is clamped.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -35,6 +36,11 @@ class DaySeries {
  public:
   // An empty series. Copies share all chunks (O(#chunks) pointer copies); moves are O(1).
   DaySeries() = default;
+  DaySeries(const DaySeries& other);
+  DaySeries& operator=(const DaySeries& other);
+  DaySeries(DaySeries&& other) noexcept;
+  DaySeries& operator=(DaySeries&& other) noexcept;
+  ~DaySeries() = default;
 
   // Adds `delta` to `day`. A delta of 0 is a no-op. O(1) when `day` falls in the latest
   // chunk and that chunk is not shared with a copy; otherwise O(log #chunks) to find the
@@ -112,6 +118,15 @@ class DaySeries {
   std::vector<std::shared_ptr<Chunk>> chunks_;  // chunks_[i] covers [starts_[i], +64)
   std::vector<Wide> before_;                    // before_[i] = Σ totals of chunks_[0..i)
   Wide total_ = 0;                              // Σ totals of all chunks
+
+  // Add's fast path: the latest chunk, made writable (not shared) by an earlier write, read
+  // without touching starts_, chunks_ or the chunk's reference count. A copy shares every
+  // chunk, so copying clears the flag of the copy and of the source (an atomic: a published
+  // series may be copied on any thread); so does inserting a chunk.
+  void RememberLast(size_t index);
+  Chunk* last_chunk_ = nullptr;
+  DayNumber last_start_ = 0;
+  mutable std::atomic<bool> last_writable_{false};
 };
 
 }  // namespace readside::projection

@@ -297,6 +297,35 @@ TEST(DaySeriesTest, WriteToCopyLeavesOriginalUnchanged) {
   EXPECT_EQ(copy.PrefixBefore(2), 51);
 }
 
+// The writer's fast path remembers the latest chunk as writable; every way of sharing the
+// chunks (copy construction, copy assignment, in either direction) must end that.
+TEST(DaySeriesTest, EveryCopyEndsTheWritersFastPathOnSharedChunks) {
+  DaySeries series;
+  series.Add(100, 1);
+  series.Add(100, 2);  // the fast path
+  DaySeries assigned;
+  assigned.Add(5, 7);
+  assigned = series;  // copy assignment shares the latest chunk
+  series.Add(100, 4);
+  EXPECT_EQ(assigned.PrefixBefore(101), 3);
+  assigned.Add(100, 8);
+  EXPECT_EQ(series.PrefixBefore(101), 7);
+  EXPECT_EQ(assigned.PrefixBefore(101), 11);
+  DaySeries moved = std::move(assigned);  // a move keeps the chunks unshared
+  moved.Add(100, 16);
+  EXPECT_EQ(moved.PrefixBefore(101), 27);
+  EXPECT_EQ(series.PrefixBefore(101), 7);
+  DaySeries copy(moved);
+  moved.Add(101, 32);
+  copy.Add(101, 64);
+  EXPECT_EQ(moved.Total(), 59);
+  EXPECT_EQ(copy.Total(), 91);
+  series.Add(130, 128);  // a new latest chunk, then the old one again
+  series.Add(100, 256);
+  EXPECT_EQ(series.Range(64, 128), 263);
+  EXPECT_EQ(series.Total(), 391);
+}
+
 TEST(DaySeriesTest, MovedFromSeriesLeavesTheTargetIntact) {
   DaySeries series;
   series.Add(3, 5);
