@@ -209,12 +209,22 @@ void ReportScheduler::Create(ReportSchedule s, std::function<void(CreateReply)> 
       return done(Invalid(field, message));
     }
   }
-  if (view->schedules->schedules.size() >= kMaxSchedulesPerTenant) {
-    return done(Problem{.status = 409,
-                        .title = "Too many schedules",
-                        .detail = "an organization may have at most " +
-                                  std::to_string(kMaxSchedulesPerTenant) +
-                                  " report schedules; delete one first"});
+  {
+    // A fresh view and the creates in flight, under one lock: each create is counted once,
+    // either as pending here or in the view once applied (CreateDone runs after that).
+    absl::MutexLock lock(&creating_mu_);
+    int& pending = creating_[s.organization_id];
+    if (ViewOf(projector_, s.organization_id)->schedules->schedules.size() +
+            static_cast<size_t>(pending) >=
+        kMaxSchedulesPerTenant) {
+      if (pending == 0) creating_.erase(s.organization_id);
+      return done(Problem{.status = 409,
+                          .title = "Too many schedules",
+                          .detail = "an organization may have at most " +
+                                    std::to_string(kMaxSchedulesPerTenant) +
+                                    " report schedules; delete one first"});
+    }
+    ++pending;
   }
   s.id = event::NewUuid();
   s.created_at_micros = now;
@@ -234,14 +244,24 @@ void ReportScheduler::Create(ReportSchedule s, std::function<void(CreateReply)> 
                                           done = std::move(done)](
                                              absl::StatusOr<std::vector<store::AppendOutcome>>
                                                  outcomes) mutable {
-    if (!outcomes.ok()) return done(store::AppendFailureProblem(outcomes.status()));
+    if (!outcomes.ok()) {
+      CreateDone(s.organization_id);
+      return done(store::AppendFailureProblem(outcomes.status()));
+    }
     uint64_t position = outcomes->front().position;
     projector->WhenApplied(position, std::chrono::seconds(10),
                            [this, s = std::move(s), next, position, done](bool) mutable {
+                             CreateDone(s.organization_id);
                              Wake();
                              done(Created{std::move(s), next, position});
                            });
   });
+}
+
+void ReportScheduler::CreateDone(const std::string& org) {
+  absl::MutexLock lock(&creating_mu_);
+  auto it = creating_.find(org);
+  if (it != creating_.end() && --it->second <= 0) creating_.erase(it);
 }
 
 void ReportScheduler::Delete(const std::string& org, const std::string& id,

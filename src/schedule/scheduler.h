@@ -33,6 +33,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/env.h"
@@ -134,6 +135,12 @@ class ReportScheduler {
   CircuitBreaker breaker_;
 
   std::atomic<uint64_t> written_{0};  // the highest position this scheduler stored
+  // Creates stored but not yet applied, by organization: the cap on schedules counts them
+  // (two creates at 99 would both see 99 in the view).
+  absl::Mutex creating_mu_;
+  absl::flat_hash_map<std::string, int> creating_ ABSL_GUARDED_BY(creating_mu_);
+  void CreateDone(const std::string& org);
+
   mutable absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;

@@ -519,5 +519,43 @@ TEST_F(SchedulerTest, ProblemDetailsNameTheFieldOnce) {
   }
 }
 
+// The cap of 100 schedules per organization holds for creates that race: with 98 stored,
+// eight concurrent creates get two 201s and six 409s (each counts the others in flight).
+TEST_F(SchedulerTest, ConcurrentCreatesCannotPassTheCapTogether) {
+  StartScheduler();
+  for (int i = 0; i < 98; ++i) Create("0 0 * * *", "UTC");
+  own_state::ReportSchedule s;
+  s.organization_id = "acme";
+  s.report = "financial";
+  s.type = "trial_balance";
+  s.period = "previous_month";
+  s.format = "csv";
+  s.cron = "0 1 * * *";
+  s.timezone = "UTC";
+  s.recipients = {"cfo@example.com"};
+  constexpr int kRacers = 8;
+  std::atomic<int> created{0}, refused{0}, replies{0};
+  absl::Notification all;
+  std::vector<std::thread> racers;
+  for (int i = 0; i < kRacers; ++i) {
+    racers.emplace_back([&] {
+      scheduler_->Create(s, [&](ReportScheduler::CreateReply r) {
+        if (const Problem* p = std::get_if<Problem>(&r)) {
+          EXPECT_EQ(p->status, 409) << p->detail;
+          ++refused;
+        } else {
+          ++created;
+        }
+        if (++replies == kRacers) all.Notify();
+      });
+    });
+  }
+  for (auto& t : racers) t.join();
+  all.WaitForNotification();
+  EXPECT_EQ(created.load(), 2);
+  EXPECT_EQ(refused.load(), kRacers - 2);
+  EXPECT_EQ(Book()->schedules.size(), 100u);
+}
+
 }  // namespace
 }  // namespace readside::schedule
