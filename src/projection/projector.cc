@@ -196,8 +196,11 @@ void Projector::LoadSnapshot() {
 void Projector::WriteSnapshot() {
   if (options_.snapshot_dir.empty()) return;
   uint64_t position = AppliedPosition();
+  const int64_t start = clock_->MonotonicNanos();
   absl::StatusOr<size_t> bytes = WriteModelSnapshot(options_.snapshot_dir, position, tenants_,
                                                    options_.env ? options_.env : Env::Default());
+  last_snapshot_end_nanos_ = clock_->MonotonicNanos();
+  last_snapshot_cost_nanos_ = last_snapshot_end_nanos_ - start;
   if (!bytes.ok()) {
     spdlog::error("writing the read-model snapshot failed: {}", bytes.status().ToString());
     return;
@@ -329,7 +332,11 @@ void Projector::Run() {
       spare_.push_back(std::move(batch));
       if (stored_ <= AppliedPosition()) behind_since_nanos_.store(0, std::memory_order_relaxed);
     }
-    if (AppliedPosition() - last_snapshot_ >= options_.snapshot_every_events) WriteSnapshot();
+    if (AppliedPosition() - last_snapshot_ >= options_.snapshot_every_events &&
+        clock_->MonotonicNanos() - last_snapshot_end_nanos_ >=
+            options_.snapshot_time_ratio * last_snapshot_cost_nanos_) {
+      WriteSnapshot();
+    }
   }
 }
 

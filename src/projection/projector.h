@@ -58,8 +58,13 @@ struct ProjectorOptions {
   std::string snapshot_dir;
   // The filesystem for snapshots; nullptr is Env::Default().
   Env* env = nullptr;
-  // Write a snapshot after this many events applied since the last one (and at Stop()).
+  // Write a snapshot after this many events applied since the last one (and at Stop()), but
+  // no sooner than snapshot_time_ratio times the last write's duration after it ended: the
+  // applier (which writes them) spends at most about 1/(1 + ratio) of its time on snapshots
+  // however large the models grow (a replay of ten million events wrote ten snapshots of
+  // 100+ MB, seconds each, on this thread).
   uint64_t snapshot_every_events = 1'000'000;
+  int snapshot_time_ratio = 9;
   // Threads reading and parsing the log ahead of the applier (parsing costs about three
   // times what applying does).
   int parse_threads = 2;
@@ -152,6 +157,8 @@ class Projector {
   TenantMap tenants_;
   std::unique_ptr<event::EventParser> parser_;
   uint64_t last_snapshot_ = 0;
+  int64_t last_snapshot_end_nanos_ = 0;   // monotonic, when the last write ended
+  int64_t last_snapshot_cost_nanos_ = 0;  // how long it took
 
   mutable absl::Mutex mu_;
   mutable absl::CondVar cv_;  // applied_ advanced, or new events, or stop
