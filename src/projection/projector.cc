@@ -92,6 +92,7 @@ void Projector::Stop() {
     thread_.join();
     for (std::thread& t : parse_threads_) t.join();
     parse_threads_.clear();
+    PublishApplied();
     if (AppliedPosition() > last_snapshot_) WriteSnapshot();
   }
   FireWaiters(true);
@@ -194,6 +195,7 @@ void Projector::LoadSnapshot() {
 }
 
 void Projector::WriteSnapshot() {
+  PublishApplied();  // the snapshot's position is AppliedPosition(): the models must be there
   if (options_.snapshot_dir.empty()) return;
   uint64_t position = AppliedPosition();
   const int64_t start = clock_->MonotonicNanos();
@@ -217,6 +219,9 @@ void Projector::PublishAll() {
 
 namespace {
 constexpr size_t kMaxParsedBatches = 4;  // bounds memory between the two stages
+// Publication deferred while behind (ApplyParsed): at most this many batches or this long.
+constexpr int kMaxDeferredBatches = 16;
+constexpr int64_t kMaxPublishDelayNanos = 50'000'000;
 }  // namespace
 
 bool Projector::ParserHasWork() const {
@@ -327,9 +332,18 @@ void Projector::Run() {
       behind_since_nanos_.store(clock_->MonotonicNanos(), std::memory_order_relaxed);
     }
     ApplyParsed(*batch);
+    bool defer;
     {
       absl::MutexLock lock(&mu_);
       spare_.push_back(std::move(batch));
+      defer = NextBatchParsed() && waiters_.empty() && !rebuilt_ &&
+              unpublished_batches_ < kMaxDeferredBatches &&
+              clock_->MonotonicNanos() - last_publish_nanos_ < kMaxPublishDelayNanos;
+    }
+    if (defer) continue;  // the next batch is ready: publish after it
+    PublishApplied();
+    {
+      absl::MutexLock lock(&mu_);
       if (stored_ <= AppliedPosition()) behind_since_nanos_.store(0, std::memory_order_relaxed);
     }
     if (AppliedPosition() - last_snapshot_ >= options_.snapshot_every_events &&
@@ -341,7 +355,7 @@ void Projector::Run() {
 }
 
 void Projector::ApplyParsed(ParsedBatch& batch) {
-  absl::flat_hash_map<std::string, bool> touched;
+  absl::flat_hash_map<std::string, bool>& touched = unpublished_;
   int64_t now = clock_->NowMicros();
   for (size_t i = 0; i < batch.size; ++i) {
     ParsedBatch::Item& item = batch.items[i];
@@ -354,16 +368,27 @@ void Projector::ApplyParsed(ParsedBatch& batch) {
     }
     touched[item.organization_id] = true;
   }
-  uint64_t applied = batch.last;
+  unpublished_position_ = batch.last;
+  publication_pending_ = true;
+  ++unpublished_batches_;
+  events_applied_.fetch_add(batch.size, std::memory_order_relaxed);
+}
+
+void Projector::PublishApplied() {
+  if (!publication_pending_) return;
+  uint64_t applied = unpublished_position_;
   auto next = std::make_shared<ModelSnapshot>(*Current());
   next->position = applied;
-  for (const auto& [org, _] : touched) {
+  for (const auto& [org, _] : unpublished_) {
     if (auto it = tenants_.find(org); it != tenants_.end() && it->second) {
       next->tenants[org] = it->second->Publish(applied);
     }
   }
   current_.store(std::move(next));
-  events_applied_.fetch_add(batch.size, std::memory_order_relaxed);
+  unpublished_.clear();
+  publication_pending_ = false;
+  unpublished_batches_ = 0;
+  last_publish_nanos_ = clock_->MonotonicNanos();
   {
     absl::MutexLock lock(&mu_);
     applied_.store(applied, std::memory_order_release);
@@ -465,6 +490,10 @@ void Projector::AdoptRebuild() {
   {
     absl::MutexLock lock(&mu_);
     if (!rebuilt_) return;
+  }
+  PublishApplied();  // the rebuilt models catch up to AppliedPosition(): it must be the models'
+  {
+    absl::MutexLock lock(&mu_);
     rebuilt = std::move(rebuilt_);
     scope = rebuild_status_.scope;
     from = rebuild_status_.target_position;

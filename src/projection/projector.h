@@ -128,7 +128,15 @@ class Projector {
   struct ParsedBatch;
   void Run();
   void RunParser();
+  // Applies a batch to the models; its publication may be deferred (Run): while the applier
+  // is behind, the next batch already parsed and nobody waiting, publishing after every
+  // batch cost more than applying it (each publication copies what changed since the
+  // previous one: directories, keyed families, the receivables book's chunk list, all
+  // growing with the history). At most kMaxDeferredBatches or 50 ms go unpublished.
   void ApplyParsed(ParsedBatch& batch);
+  // Publishes the tenants the applied batches touched and advances AppliedPosition() to the
+  // last of them; no-op when nothing is pending. Applier thread (or Stop() after it joined).
+  void PublishApplied();
   void LoadSnapshot();
   void WriteSnapshot();
   void FireWaiters(bool stopping);
@@ -159,6 +167,13 @@ class Projector {
   uint64_t last_snapshot_ = 0;
   int64_t last_snapshot_end_nanos_ = 0;   // monotonic, when the last write ended
   int64_t last_snapshot_cost_nanos_ = 0;  // how long it took
+  // Applied but not yet published (ApplyParsed / PublishApplied): the tenants touched, the
+  // last position applied, how many batches, and when the last publication was.
+  absl::flat_hash_map<std::string, bool> unpublished_;
+  bool publication_pending_ = false;
+  uint64_t unpublished_position_ = 0;
+  int unpublished_batches_ = 0;
+  int64_t last_publish_nanos_ = 0;
 
   mutable absl::Mutex mu_;
   mutable absl::CondVar cv_;  // applied_ advanced, or new events, or stop
