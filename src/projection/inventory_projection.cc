@@ -43,8 +43,11 @@ int64_t MulSaturated(int64_t a, int64_t b) {
                             : std::numeric_limits<int64_t>::max();
 }
 
-// Product `id`'s contributions times `sign`; also recomputes on_hand and low.
-void InventoryProjection::Emit(uint32_t id, Product& p, int sign, ModelBuilder& m) {
+// Product `id`'s contributions times `sign`; also recomputes on_hand and low. `values`:
+// also the stock value of every move (additive, so a late move that leaves the product's
+// cost unchanged adds only its own; re-emitting every move on every late move made replay
+// quadratic in a product's history).
+void InventoryProjection::Emit(uint32_t id, Product& p, int sign, ModelBuilder& m, bool values) {
   int64_t orphans = 0;
   for (const Move& mv : p.moves) orphans += (!p.created || mv.at < p.created_at);
   m.quality().orphans += sign * orphans;
@@ -57,9 +60,11 @@ void InventoryProjection::Emit(uint32_t id, Product& p, int sign, ModelBuilder& 
   for (const Move& mv : p.moves) {
     if (mv.at < p.created_at) continue;
     DayNumber day = m.DayOf(mv.at.ts);
-    int64_t value = sign * MulSaturated(p.unit_cost, mv.delta);
-    m.Add(S::kStockValue, day, value);
-    m.AddFact(F::kStockValueByProduct, id, day, value);
+    if (values) {
+      int64_t value = sign * MulSaturated(p.unit_cost, mv.delta);
+      m.Add(S::kStockValue, day, value);
+      m.AddFact(F::kStockValueByProduct, id, day, value);
+    }
     p.on_hand += mv.delta;
     bool low = p.on_hand <= p.reorder_point;
     if (low != p.low) {
@@ -76,12 +81,12 @@ void InventoryProjection::ProductCreated(const ApplyContext& c) {
   if (p.created) return c.Orphan();
   c.m.Add(S::kProductsTotal, c.day, 1);
   uint32_t key = c.m.KeyOf(&p.key, id);
-  Emit(key, p, -1, c.m);
+  Emit(key, p, -1, c.m, true);
   p.created = true;
   p.created_at = {c.ts(), c.seq};
   p.unit_cost = c.f(kUnitCost).money.units();
   p.reorder_point = c.f(kReorderPoint).integer;
-  Emit(key, p, 1, c.m);
+  Emit(key, p, 1, c.m, true);
   c.m.MutableProducts()[id] = {c.f(kSku).text,
                                c.f(kName).text,
                                c.f(kCategory).text,
@@ -132,9 +137,14 @@ void InventoryProjection::StockUpdated(const ApplyContext& c) {
     p.low = low;
     return;
   }
-  Emit(key, p, -1, c.m);
+  Emit(key, p, -1, c.m, false);
   InsertByTime(p.moves, mv);
-  Emit(key, p, 1, c.m);
+  Emit(key, p, 1, c.m, false);
+  if (p.created && !(mv.at < p.created_at)) {  // the late move's own value
+    int64_t value = MulSaturated(p.unit_cost, delta);
+    c.m.Add(S::kStockValue, c.day, value);
+    c.m.AddFact(F::kStockValueByProduct, key, c.day, value);
+  }
 }
 
 void InventoryProjection::OrderCreated(const ApplyContext& c) {

@@ -55,7 +55,7 @@ class InventoryProjection {
     bool fulfilled = false;
   };
   // `key`: the product's key id (KeyOf).
-  static void Emit(uint32_t key, Product& p, int sign, ModelBuilder& m);
+  static void Emit(uint32_t key, Product& p, int sign, ModelBuilder& m, bool values);
   uint32_t WarehouseKey(ModelBuilder& m, std::string_view id, Product& p,
                         std::string_view warehouse);
   void ProductCreated(const ApplyContext& c);

@@ -28,8 +28,10 @@ static_assert(event::FieldIndexOf(E::kProjectTimeLogged, "billable") == kLogBill
 bool Over(int64_t hours, int64_t budget) { return budget > 0 && hours > budget; }
 }  // namespace
 
-// Project `id`'s contributions times `sign`; also recomputes hours, budget and over.
-void ProjectsProjection::Emit(uint32_t id, Project& p, int sign, ModelBuilder& m) {
+// Project `id`'s contributions times `sign`; also recomputes hours, budget and over. `burn`:
+// also every log's burn hours (additive, so a late point adds only its own; re-emitting
+// every log on every late point made replay quadratic in a project's history).
+void ProjectsProjection::Emit(uint32_t id, Project& p, int sign, ModelBuilder& m, bool burn) {
   int64_t orphans = 0;
   for (const Point& pt : p.points) orphans += pt.is_log && (!p.created || pt.at < p.created_at);
   m.quality().orphans += sign * orphans;
@@ -43,7 +45,7 @@ void ProjectsProjection::Emit(uint32_t id, Project& p, int sign, ModelBuilder& m
     if (pt.is_log) {
       if (pt.at < p.created_at) continue;
       p.hours += pt.value;
-      m.AddFact(F::kBurnHoursByProject, id, day, sign * pt.value);
+      if (burn) m.AddFact(F::kBurnHoursByProject, id, day, sign * pt.value);
     } else if (pt.at.seq >= budget_seq) {
       m.AddFact(F::kBudgetHoursByProject, id, day, sign * (pt.value - p.budget));
       p.budget = pt.value;
@@ -78,9 +80,12 @@ void ProjectsProjection::AddPoint(uint32_t id, Project& p, Point point, const Ap
     p.over = over;
     return;
   }
-  Emit(id, p, -1, c.m);
+  Emit(id, p, -1, c.m, false);
   InsertByTime(p.points, point);
-  Emit(id, p, 1, c.m);
+  Emit(id, p, 1, c.m, false);
+  if (point.is_log && p.created && !(point.at < p.created_at)) {  // the late log's own burn
+    c.m.AddFact(F::kBurnHoursByProject, id, c.day, point.value);
+  }
 }
 
 void ProjectsProjection::Created(const ApplyContext& c) {
@@ -90,14 +95,14 @@ void ProjectsProjection::Created(const ApplyContext& c) {
   uint32_t key = c.m.KeyOf(&p.key, id);
   c.m.Add(S::kProjectsCreated, c.day, 1);
   c.m.Add(S::kProjectsActive, c.day, 1);
-  Emit(key, p, -1, c.m);
+  Emit(key, p, -1, c.m, true);
   p.created = true;
   p.created_at = {c.ts(), c.seq};
   p.status = "active";
   const event::FieldValue& budget = c.f(kCreatedBudget);
   Point point{p.created_at, budget.present ? ToMicroUnits(budget.number) : 0, false};
   InsertByTime(p.points, point);
-  Emit(key, p, 1, c.m);
+  Emit(key, p, 1, c.m, true);
   c.m.MutableProjects()[id] = {c.f(kCreatedName).text, p.status};
 }
 

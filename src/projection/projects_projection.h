@@ -51,7 +51,7 @@ class ProjectsProjection {
     bool open = true;
   };
   // `key`: the project's key id (KeyOf).
-  static void Emit(uint32_t key, Project& p, int sign, ModelBuilder& m);
+  static void Emit(uint32_t key, Project& p, int sign, ModelBuilder& m, bool burn);
   static void AddPoint(uint32_t key, Project& p, Point point, const ApplyContext& c);
   void Created(const ApplyContext& c);
   void Updated(const ApplyContext& c);
