@@ -114,6 +114,21 @@ class SchedulerTest : public ::testing::Test {
     scheduler_->Start();
   }
 
+  // A schedule of acme's financial report over the previous month.
+  static own_state::ReportSchedule Draft(std::string type, std::string format, std::string cron,
+                                         std::string tz, std::vector<std::string> recipients) {
+    own_state::ReportSchedule s;
+    s.organization_id = "acme";
+    s.report = "financial";
+    s.type = std::move(type);
+    s.period = "previous_month";
+    s.format = std::move(format);
+    s.cron = std::move(cron);
+    s.timezone = std::move(tz);
+    s.recipients = std::move(recipients);
+    return s;
+  }
+
   own_state::ReportSchedule Create(std::string cron, std::string tz,
                                    std::string period = "previous_month") {
     own_state::ReportSchedule s;
@@ -447,15 +462,8 @@ TEST_F(SchedulerTest, ARefusedRecipientIsRecordedWhileTheOthersGetTheMessage) {
 TEST_F(SchedulerTest, BadSchedulesNameTheField) {
   StartScheduler();
   auto problem = [&](auto mutate) -> std::string {
-    own_state::ReportSchedule s;
-    s.organization_id = "acme";
-    s.report = "financial";
-    s.type = "pnl";
-    s.period = "previous_month";
-    s.format = "pdf";
-    s.cron = "0 8 * * MON";
-    s.timezone = "Europe/Berlin";
-    s.recipients = {"a@example.com"};
+    own_state::ReportSchedule s =
+        Draft("pnl", "pdf", "0 8 * * MON", "Europe/Berlin", {"a@example.com"});
     mutate(s);
     absl::Notification done;
     std::string field = "(accepted)";
@@ -494,15 +502,7 @@ TEST_F(SchedulerTest, BadSchedulesNameTheField) {
 // The detail names the field once ("cron: minute: 61 …", not "cron: cron: …").
 TEST_F(SchedulerTest, ProblemDetailsNameTheFieldOnce) {
   StartScheduler();
-  own_state::ReportSchedule s;
-  s.organization_id = "acme";
-  s.report = "financial";
-  s.type = "pnl";
-  s.period = "previous_month";
-  s.format = "pdf";
-  s.cron = "61 * * * *";
-  s.timezone = "UTC";
-  s.recipients = {"not an address"};
+  own_state::ReportSchedule s = Draft("pnl", "pdf", "61 * * * *", "UTC", {"not an address"});
   for (int which = 0; which < 2; ++which) {
     if (which == 1) s.cron = "0 * * * *";
     absl::Notification done;
@@ -524,15 +524,8 @@ TEST_F(SchedulerTest, ProblemDetailsNameTheFieldOnce) {
 TEST_F(SchedulerTest, ConcurrentCreatesCannotPassTheCapTogether) {
   StartScheduler();
   for (int i = 0; i < 98; ++i) Create("0 0 * * *", "UTC");
-  own_state::ReportSchedule s;
-  s.organization_id = "acme";
-  s.report = "financial";
-  s.type = "trial_balance";
-  s.period = "previous_month";
-  s.format = "csv";
-  s.cron = "0 1 * * *";
-  s.timezone = "UTC";
-  s.recipients = {"cfo@example.com"};
+  own_state::ReportSchedule s =
+      Draft("trial_balance", "csv", "0 1 * * *", "UTC", {"cfo@example.com"});
   constexpr int kRacers = 8;
   std::atomic<int> created{0}, refused{0}, replies{0};
   absl::Notification all;
