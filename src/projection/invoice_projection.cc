@@ -165,8 +165,12 @@ void InvoiceProjection::Save(SnapshotWriter& w) const {
 }
 
 bool InvoiceProjection::Load(SnapshotReader& r) {
-  std::vector<std::string> created;
-  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+  std::vector<std::string> ids;
+  std::vector<std::pair<uint64_t, uint32_t>> created;  // (creation's store position, ids index)
+  const uint64_t count = r.Count();
+  ids.reserve(std::min<uint64_t>(count, 1u << 20));
+  invoices_.reserve(std::min<uint64_t>(count, 1u << 20));
+  for (uint64_t n = count; n > 0 && r.ok(); --n) {
     std::string id = r.Str();
     Invoice& inv = invoices_[id];
     inv.created = r.Bool();
@@ -175,7 +179,10 @@ bool InvoiceProjection::Load(SnapshotReader& r) {
     inv.due_micros = r.I64();
     inv.customer_id = r.Str();
     inv.due_date = static_cast<int32_t>(r.I64());
-    if (inv.created) created.push_back(id);
+    if (inv.created) {
+      created.emplace_back(inv.created_at.seq, static_cast<uint32_t>(ids.size()));
+      ids.push_back(std::move(id));
+    }
     for (uint64_t k = r.Count(); k > 0 && r.ok(); --k) {
       Payment p;
       p.at = {r.I64(), r.U64()};
@@ -185,10 +192,8 @@ bool InvoiceProjection::Load(SnapshotReader& r) {
   }
   if (!r.ok()) return false;
   // The book in the order invoices were created (by store position), as a replay builds it.
-  std::sort(created.begin(), created.end(), [&](const std::string& a, const std::string& b) {
-    return invoices_.at(a).created_at.seq < invoices_.at(b).created_at.seq;
-  });
-  for (const std::string& id : created) UpdateBook(id, invoices_.at(id));
+  std::sort(created.begin(), created.end());
+  for (const auto& [seq, i] : created) UpdateBook(ids[i], invoices_.at(ids[i]));
   return true;
 }
 

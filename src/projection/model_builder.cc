@@ -54,20 +54,19 @@ void ModelBuilder::AddKeyed(K k, std::string_view key, DayNumber day, int64_t de
     cache.slots[slot].series->Add(day, delta);  // made writable since the last publication
     return;
   }
-  KeyedSeries& family = MutableKeyed(k);
-  auto it = family.find(key);
-  if (it == family.end()) {
-    it = family.emplace(std::string(key), std::make_shared<DaySeries>()).first;
-  } else if (!Exclusive(it->second)) {
-    it->second = std::make_shared<DaySeries>(*it->second);
+  std::shared_ptr<DaySeries>& series = MutableKeyed(k)[key];  // its chunk unshared
+  if (!series) {
+    series = std::make_shared<DaySeries>();
+  } else if (!Exclusive(series)) {
+    series = std::make_shared<DaySeries>(*series);
   }
   if (slot == StringIndex::kNone) {
     slot = cache.index.Add(hash);
     cache.slots.push_back({std::string(key), nullptr, 0});
   }
-  cache.slots[slot].series = it->second.get();
+  cache.slots[slot].series = series.get();
   cache.slots[slot].epoch = epoch_;
-  it->second->Add(day, delta);
+  series->Add(day, delta);
 }
 
 void ModelBuilder::Touch(event::Domain domain, std::string_view source, int64_t event_micros,
@@ -169,7 +168,7 @@ bool ModelBuilder::Load(SnapshotReader& r) {
       std::string key = r.Str();
       auto series = std::make_shared<DaySeries>();
       if (!series->Load(r)) return false;
-      family->emplace(std::move(key), std::move(series));
+      (*family)[key] = std::move(series);
     }
   }
   if (r.U64() != kFactCount) return r.Fail(), false;

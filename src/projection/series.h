@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "projection/cow_map.h"
 #include "projection/day_series.h"
 
 namespace readside::projection {
@@ -112,7 +113,9 @@ enum class F : uint8_t {
 };
 inline constexpr size_t kFactCount = static_cast<size_t>(F::kCount);
 
-using KeyedSeries = std::map<std::string, std::shared_ptr<DaySeries>, std::less<>>;
+// A keyed family: one series per key, in key order (cow_map.h: a publication shares it, a
+// write after it copies only the chunk of keys it touches).
+using KeyedSeries = CowMap<std::shared_ptr<DaySeries>>;
 
 // The key of F::kUnitsByProductWarehouse: product id, unit separator (0x1F), warehouse id.
 // Overwrites *key (reusing its capacity).

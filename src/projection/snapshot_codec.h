@@ -64,6 +64,15 @@ class SnapshotReader {
     in_.remove_prefix(n);
     return s;
   }
+  // What is left to read, and skipping n bytes of it (failing when fewer are left).
+  std::string_view Rest() const { return in_; }
+  void Skip(uint64_t n) {
+    if (n > in_.size()) {
+      Fail();
+    } else {
+      in_.remove_prefix(n);
+    }
+  }
   // A count of items that each take at least one byte: bounded by what is left.
   uint64_t Count() {
     uint64_t n = U64();

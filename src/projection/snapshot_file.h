@@ -16,8 +16,9 @@
 namespace readside::projection {
 
 // Bump whenever what a projection keeps or computes changes: older snapshots are ignored.
-// 4: report read models (issue 11); 5: ledger lines by account in fact tables
-inline constexpr uint64_t kSnapshotFormatVersion = 5;
+// 4: report read models (issue 11); 5: ledger lines by account in fact tables; 6: tenants
+// length-prefixed (decoded in parallel), a word-wise checksum
+inline constexpr uint64_t kSnapshotFormatVersion = 6;
 
 struct LoadedModel {
   uint64_t position = 0;

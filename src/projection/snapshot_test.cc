@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <tuple>
@@ -83,8 +84,9 @@ void ExpectSameView(const TenantView& a, const TenantView& b) {
   }
 }
 
-std::vector<event::Event> Stream(size_t count) {
-  sim::Generator gen({.seed = 11, .tenants = {"acme-corp"}, .total_events = count,
+std::vector<event::Event> Stream(size_t count,
+                                 std::vector<std::string> tenants = {"acme-corp"}) {
+  sim::Generator gen({.seed = 11, .tenants = std::move(tenants), .total_events = count,
                       .events_per_second = 0.2, .out_of_order_fraction = 0.05});
   event::EventParser parser;
   std::vector<event::Event> events;
@@ -98,8 +100,8 @@ std::vector<event::Event> Stream(size_t count) {
   return events;
 }
 
-TenantProjection Fresh() {
-  TenantSettings settings{.organization_id = "acme-corp", .timezone = "Europe/Berlin"};
+TenantProjection Fresh(const std::string& org = "acme-corp") {
+  TenantSettings settings{.organization_id = org, .timezone = "Europe/Berlin"};
   return TenantProjection(settings, *LocalCalendar::Create("Europe/Berlin"));
 }
 
@@ -151,26 +153,51 @@ TEST(SnapshotTest, FileRoundTripAndDamageDetection) {
   std::filesystem::remove_all(dir);
   EXPECT_TRUE(absl::IsNotFound(ReadModelSnapshot(dir).status()));
 
-  std::vector<event::Event> events = Stream(2'000);
+  // Three tenants: the file holds each after its length and a restart decodes them in
+  // parallel; each must come back as itself.
+  const std::vector<std::string> orgs = {"acme-corp", "beta-inc", "gamma-llc"};
+  std::vector<event::Event> events = Stream(6'000, orgs);
   TenantMap tenants;
-  tenants["acme-corp"] = std::make_unique<TenantProjection>(Fresh());
-  for (size_t i = 0; i < events.size(); ++i) tenants["acme-corp"]->Apply(events[i], i + 1, 0);
+  for (const std::string& org : orgs) tenants[org] = std::make_unique<TenantProjection>(Fresh(org));
+  for (size_t i = 0; i < events.size(); ++i) {
+    tenants.at(events[i].organization_id)->Apply(events[i], i + 1, 0);
+  }
   absl::StatusOr<size_t> written = WriteModelSnapshot(dir, events.size(), tenants);
   ASSERT_TRUE(written.ok()) << written.status();
   absl::StatusOr<LoadedModel> loaded = ReadModelSnapshot(dir);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->position, events.size());
-  ASSERT_TRUE(loaded->tenants.contains("acme-corp"));
-  ExpectSameView(*tenants["acme-corp"]->Publish(1), *loaded->tenants["acme-corp"]->Publish(1));
+  ASSERT_EQ(loaded->tenants.size(), orgs.size());
+  for (const std::string& org : orgs) {
+    ASSERT_TRUE(loaded->tenants.contains(org)) << org;
+    EXPECT_EQ(loaded->tenants[org]->settings().organization_id, org);
+    EXPECT_FALSE(tenants[org]->Publish(1)->employees->empty()) << org;
+    ExpectSameView(*tenants[org]->Publish(1), *loaded->tenants[org]->Publish(1));
+  }
   EXPECT_FALSE(std::filesystem::exists(dir + "/model.snap.tmp"));
 
-  {  // one flipped byte in the middle
-    std::fstream f(dir + "/model.snap", std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(*written / 2));
-    f.put('\x5a');
+  std::string good;
+  {
+    std::ifstream f(dir + "/model.snap", std::ios::binary);
+    good.assign(std::istreambuf_iterator<char>(f), {});
   }
-  absl::StatusOr<LoadedModel> damaged = ReadModelSnapshot(dir);
-  EXPECT_TRUE(absl::IsDataLoss(damaged.status())) << damaged.status();
+  ASSERT_EQ(good.size(), *written);
+  // One changed byte anywhere (header, a tenant's length, its body, the checksum), or the file
+  // cut short: refused as damaged, never loaded.
+  for (size_t at : {size_t{20}, size_t{40}, good.size() / 3, good.size() / 2, good.size() - 30,
+                    good.size() - 3}) {
+    for (char delta : {'\x01', '\x80'}) {
+      std::string bad = good;
+      bad[at] = static_cast<char>(bad[at] ^ delta);
+      std::ofstream(dir + "/model.snap", std::ios::binary | std::ios::trunc) << bad;
+      absl::StatusOr<LoadedModel> damaged = ReadModelSnapshot(dir);
+      EXPECT_TRUE(absl::IsDataLoss(damaged.status())) << "byte " << at << ": " << damaged.status();
+    }
+  }
+  for (size_t cut : {size_t{10}, good.size() / 2, good.size() - 1}) {
+    std::ofstream(dir + "/model.snap", std::ios::binary | std::ios::trunc) << good.substr(0, cut);
+    EXPECT_TRUE(absl::IsDataLoss(ReadModelSnapshot(dir).status())) << "cut at " << cut;
+  }
   std::filesystem::remove_all(dir);
 }
 

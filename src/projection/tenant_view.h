@@ -56,8 +56,8 @@ struct LiveActivity {
 // reports show next to the series' keys, by entity id. Each entry holds the latest values of
 // its entity's own events (applied in arrival order, so independent of how other entities'
 // events interleave); an id appears once its creation event is applied. Written by the
-// domain projections through ModelBuilder, shared with views like series (a directory is
-// copied on its first change after a publication).
+// domain projections through ModelBuilder, shared with views like series (a change after a
+// publication copies only the chunk of ids it touches, cow_map.h).
 struct EmployeeInfo {  // HrmProjection: hrm.employee.created / updated / terminated
   std::string name, department, role;
   bool active = true;
@@ -71,7 +71,7 @@ struct ProjectInfo {  // ProjectsProjection: project.created / updated
   std::string name, status;
 };
 template <typename Info>
-using Directory = std::map<std::string, Info, std::less<>>;
+using Directory = CowMap<Info>;  // by entity id (cow_map.h)
 using EmployeeDirectory = Directory<EmployeeInfo>;
 using ProductDirectory = Directory<ProductInfo>;
 using ProjectDirectory = Directory<ProjectInfo>;
