@@ -92,8 +92,9 @@ void Projector::Stop() {
     thread_.join();
     for (std::thread& t : parse_threads_) t.join();
     parse_threads_.clear();
+    if (snapshot_writer_.joinable()) snapshot_writer_.join();
     PublishApplied();
-    if (AppliedPosition() > last_snapshot_) WriteSnapshot();
+    if (AppliedPosition() > last_snapshot_.load()) WriteSnapshot();
   }
   FireWaiters(true);
 }
@@ -199,15 +200,35 @@ void Projector::WriteSnapshot() {
   if (options_.snapshot_dir.empty()) return;
   uint64_t position = AppliedPosition();
   const int64_t start = clock_->MonotonicNanos();
-  absl::StatusOr<size_t> bytes = WriteModelSnapshot(options_.snapshot_dir, position, tenants_,
-                                                   options_.env ? options_.env : Env::Default());
-  last_snapshot_end_nanos_ = clock_->MonotonicNanos();
-  last_snapshot_cost_nanos_ = last_snapshot_end_nanos_ - start;
+  FinishSnapshot(position, EncodeModelSnapshot(position, tenants_), start);
+}
+
+void Projector::StartSnapshot() {
+  PublishApplied();
+  if (options_.snapshot_dir.empty()) return;
+  if (snapshot_writer_.joinable()) snapshot_writer_.join();  // finished: snapshot_writing_ was false
+  uint64_t position = AppliedPosition();
+  const int64_t start = clock_->MonotonicNanos();
+  snapshot_writing_.store(true);
+  snapshot_writer_ = std::thread(
+      [this, position, start, data = EncodeModelSnapshot(position, tenants_)] {
+        pthread_setname_np(pthread_self(), "rs-snapshot");
+        FinishSnapshot(position, data, start);
+        snapshot_writing_.store(false);
+      });
+}
+
+void Projector::FinishSnapshot(uint64_t position, const std::string& data, int64_t start_nanos) {
+  absl::StatusOr<size_t> bytes = WriteSnapshotFile(options_.snapshot_dir, data,
+                                                  options_.env ? options_.env : Env::Default());
+  const int64_t end = clock_->MonotonicNanos();
+  last_snapshot_cost_nanos_.store(end - start_nanos);
+  last_snapshot_end_nanos_.store(end);
   if (!bytes.ok()) {
     spdlog::error("writing the read-model snapshot failed: {}", bytes.status().ToString());
     return;
   }
-  last_snapshot_ = position;
+  last_snapshot_.store(position);
 }
 
 void Projector::PublishAll() {
@@ -346,10 +367,11 @@ void Projector::Run() {
       absl::MutexLock lock(&mu_);
       if (stored_ <= AppliedPosition()) behind_since_nanos_.store(0, std::memory_order_relaxed);
     }
-    if (AppliedPosition() - last_snapshot_ >= options_.snapshot_every_events &&
-        clock_->MonotonicNanos() - last_snapshot_end_nanos_ >=
-            options_.snapshot_time_ratio * last_snapshot_cost_nanos_) {
-      WriteSnapshot();
+    if (!snapshot_writing_.load() &&
+        AppliedPosition() - last_snapshot_.load() >= options_.snapshot_every_events &&
+        clock_->MonotonicNanos() - last_snapshot_end_nanos_.load() >=
+            options_.snapshot_time_ratio * last_snapshot_cost_nanos_.load()) {
+      StartSnapshot();
     }
   }
 }

@@ -59,10 +59,10 @@ struct ProjectorOptions {
   // The filesystem for snapshots; nullptr is Env::Default().
   Env* env = nullptr;
   // Write a snapshot after this many events applied since the last one (and at Stop()), but
-  // no sooner than snapshot_time_ratio times the last write's duration after it ended: the
-  // applier (which writes them) spends at most about 1/(1 + ratio) of its time on snapshots
-  // however large the models grow (a replay of ten million events wrote ten snapshots of
-  // 100+ MB, seconds each, on this thread).
+  // no sooner than snapshot_time_ratio times the last one's duration (encoding to fsync)
+  // after it ended, and never two at once: snapshots take at most about 1/(1 + ratio) of the
+  // time however large the models grow (a replay of ten million events wrote ten snapshots
+  // of 100+ MB, seconds each). The applier only encodes; a writer thread writes and fsyncs.
   uint64_t snapshot_every_events = 1'000'000;
   int snapshot_time_ratio = 9;
   // Threads reading and parsing the log ahead of the applier (parsing costs about three
@@ -138,7 +138,10 @@ class Projector {
   // last of them; no-op when nothing is pending. Applier thread (or Stop() after it joined).
   void PublishApplied();
   void LoadSnapshot();
-  void WriteSnapshot();
+  void WriteSnapshot();   // encodes and writes on the calling thread
+  void StartSnapshot();   // encodes, and writes on snapshot_writer_
+  // Writes an encoded snapshot and records its outcome (either thread).
+  void FinishSnapshot(uint64_t position, const std::string& data, int64_t start_nanos);
   void FireWaiters(bool stopping);
   // Applies one stored event to `tenants` (creating or rebuilding the tenant as needed).
   void ApplyStored(const store::StoredEvent& stored, TenantMap& tenants, int64_t now);
@@ -164,9 +167,14 @@ class Projector {
   // Applier-thread state.
   TenantMap tenants_;
   std::unique_ptr<event::EventParser> parser_;
-  uint64_t last_snapshot_ = 0;
-  int64_t last_snapshot_end_nanos_ = 0;   // monotonic, when the last write ended
-  int64_t last_snapshot_cost_nanos_ = 0;  // how long it took
+  // Snapshots: the applier encodes the models (it owns them) and a writer thread writes and
+  // fsyncs the file meanwhile (StartSnapshot); one write at a time. Stop() joins it and
+  // writes the last one itself (WriteSnapshot).
+  std::atomic<uint64_t> last_snapshot_{0};           // position of the last snapshot written
+  std::atomic<int64_t> last_snapshot_end_nanos_{0};  // monotonic, when the last write ended
+  std::atomic<int64_t> last_snapshot_cost_nanos_{0};  // encoding to fsync, how long it took
+  std::atomic<bool> snapshot_writing_{false};
+  std::thread snapshot_writer_;  // started and joined by the applier, or by Stop() after it
   // Applied but not yet published (ApplyParsed / PublishApplied): the tenants touched, the
   // last position applied, how many batches, and when the last publication was.
   absl::flat_hash_map<std::string, bool> unpublished_;

@@ -49,9 +49,7 @@ uint64_t GetFixed64(const char* p) {
 
 }  // namespace
 
-absl::StatusOr<size_t> WriteModelSnapshot(const std::string& dir, uint64_t position,
-                                          const TenantMap& tenants, Env* env) {
-  if (absl::Status s = env->CreateDirs(dir); !s.ok()) return s;
+std::string EncodeModelSnapshot(uint64_t position, const TenantMap& tenants) {
   SnapshotWriter w;
   w.buffer().append(kMagic);
   w.U64(kSnapshotFormatVersion);
@@ -68,6 +66,12 @@ absl::StatusOr<size_t> WriteModelSnapshot(const std::string& dir, uint64_t posit
   std::string& data = w.buffer();
   uint64_t sum = Checksum(data);
   for (int i = 0; i < 8; ++i) data.push_back(static_cast<char>(sum >> (8 * i)));
+  return std::move(data);
+}
+
+absl::StatusOr<size_t> WriteSnapshotFile(const std::string& dir, std::string_view data,
+                                         Env* env) {
+  if (absl::Status s = env->CreateDirs(dir); !s.ok()) return s;
   std::string path = dir + "/model.snap", tmp = path + ".tmp";
   // Temporary file, fsync, rename, fsync of the directory: a crash or a failed write at any
   // point leaves either the old snapshot or the new one, whole.
@@ -83,6 +87,11 @@ absl::StatusOr<size_t> WriteModelSnapshot(const std::string& dir, uint64_t posit
   }
   if (s = env->SyncDir(dir); !s.ok()) return s;
   return data.size();
+}
+
+absl::StatusOr<size_t> WriteModelSnapshot(const std::string& dir, uint64_t position,
+                                          const TenantMap& tenants, Env* env) {
+  return WriteSnapshotFile(dir, EncodeModelSnapshot(position, tenants), env);
 }
 
 absl::StatusOr<LoadedModel> ReadModelSnapshot(const std::string& dir, Env* env) {

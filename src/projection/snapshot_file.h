@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "common/env.h"
@@ -29,6 +30,11 @@ struct LoadedModel {
 // bytes written. On failure (a full disk, a failed fsync) the previous snapshot stays whole.
 absl::StatusOr<size_t> WriteModelSnapshot(const std::string& dir, uint64_t position,
                                           const TenantMap& tenants, Env* env = Env::Default());
+// The two halves of WriteModelSnapshot, so the file can be written on another thread than the
+// one that owns the models: the file's bytes, and writing them (as above).
+std::string EncodeModelSnapshot(uint64_t position, const TenantMap& tenants);
+absl::StatusOr<size_t> WriteSnapshotFile(const std::string& dir, std::string_view data,
+                                         Env* env = Env::Default());
 // Reads dir/model.snap. NotFound when there is none; DataLoss when it is damaged or from
 // another format version.
 absl::StatusOr<LoadedModel> ReadModelSnapshot(const std::string& dir, Env* env = Env::Default());
