@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -68,7 +69,20 @@ class CowMap {
   };
   using iterator = const_iterator;
 
-  const_iterator begin() const { return {this, 0, 0}; }
+  CowMap() = default;
+  CowMap(const CowMap&) = default;
+  CowMap& operator=(const CowMap&) = default;
+  CowMap(CowMap&& o) noexcept : chunks_(std::move(o.chunks_)), size_(std::exchange(o.size_, 0)) {
+    o.chunks_.clear();
+  }
+  CowMap& operator=(CowMap&& o) noexcept {
+    chunks_ = std::move(o.chunks_);
+    o.chunks_.clear();
+    size_ = std::exchange(o.size_, 0);
+    return *this;
+  }
+
+  const_iterator begin() const { return size_ == 0 ? end() : const_iterator(this, 0, 0); }
   const_iterator end() const { return {this, chunks_.size(), 0}; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

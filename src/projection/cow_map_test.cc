@@ -84,6 +84,24 @@ TEST(CowMapTest, SortedAppendsAndEdgeKeys) {
   ExpectSame(map, want);
 }
 
+TEST(CowMapTest, MovedFromMapIsEmpty) {
+  CowMap<int> map;
+  for (int i = 0; i < 300; ++i) map["k" + std::to_string(i)] = i;
+  CowMap<int> moved = std::move(map);
+  EXPECT_EQ(moved.size(), 300u);
+  EXPECT_EQ(map.size(), 0u);  // NOLINT(bugprone-use-after-move): what moving leaves
+  EXPECT_TRUE(map.empty());
+  EXPECT_EQ(map.begin(), map.end());
+  EXPECT_EQ(map.find("k1"), map.end());
+  map["again"] = 1;  // usable again
+  EXPECT_EQ(map.size(), 1u);
+  CowMap<int> assigned;
+  assigned = std::move(moved);
+  EXPECT_EQ(assigned.size(), 300u);
+  EXPECT_TRUE(moved.empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(assigned.at("k299"), 299);
+}
+
 TEST(CowMapTest, WritesThroughACopyLeaveTheOriginalUnchanged) {
   std::mt19937 rng(11);
   CowMap<int> published;

@@ -69,27 +69,11 @@ void ModelBuilder::AddKeyed(K k, std::string_view key, DayNumber day, int64_t de
   series->Add(day, delta);
 }
 
-void ModelBuilder::Touch(event::Domain domain, std::string_view source, int64_t event_micros,
-                         int64_t now_micros) {
-  size_t d = static_cast<size_t>(domain);
-  if (d < kDomainCount) {
-    DomainInfo& info = domains_[d];
-    info.last_updated_micros = now_micros;
-    if (!EqualKeys(last_source_[d], source)) {  // a domain's events mostly come from one service
-      auto it = std::lower_bound(info.sources.begin(), info.sources.end(), source);
-      if (it == info.sources.end() || *it != source) info.sources.insert(it, std::string(source));
-      last_source_[d] = source;
-    }
-  }
-  if (event_micros < 0) return;
-  const int64_t minute = event_micros / 60'000'000;
-  const size_t slot = static_cast<size_t>(minute % LiveActivity::kMinutes);  // minute >= 0
-  if (live_.minute[slot] > minute) return;  // older than the hour this slot now holds
-  if (live_.minute[slot] != minute) {
-    live_.minute[slot] = minute;
-    live_.counts[slot].fill(0);
-  }
-  ++live_.counts[slot][std::min(d, kDomainCount)];
+void ModelBuilder::NewSource(size_t d, std::string_view source) {
+  std::vector<std::string>& sources = domains_[d].sources;
+  auto it = std::lower_bound(sources.begin(), sources.end(), source);
+  if (it == sources.end() || *it != source) sources.insert(it, std::string(source));
+  last_source_[d] = source;
 }
 
 std::shared_ptr<TenantView> ModelBuilder::Publish(uint64_t position) {

@@ -7,10 +7,12 @@
 // so a publication costs O(#series) pointer copies, not a copy of the data.
 // Thread-safety: NOT thread-safe; owned by the applier thread. Published views are immutable.
 
+#include <algorithm>
 #include <bitset>
 #include <memory>
 #include <string_view>
 
+#include "projection/key_hash.h"
 #include "projection/string_index.h"
 #include "projection/snapshot_codec.h"
 #include "projection/tenant_view.h"
@@ -55,8 +57,25 @@ class ModelBuilder {
   QualityCounts& quality() { return quality_; }
   // Records that `domain` applied an event from `source` at wall-clock `now_micros`, and
   // counts the event in the live activity of the minute of its timestamp.
+  // Inline: once per event; a new source of the domain takes NewSource.
   void Touch(event::Domain domain, std::string_view source, int64_t event_micros,
-             int64_t now_micros);
+             int64_t now_micros) {
+    const size_t d = static_cast<size_t>(domain);
+    if (d < kDomainCount) {
+      domains_[d].last_updated_micros = now_micros;
+      // a domain's events mostly come from one service
+      if (!EqualKeys(last_source_[d], source)) NewSource(d, source);
+    }
+    if (event_micros < 0) return;
+    const int64_t minute = event_micros / 60'000'000;
+    const size_t slot = static_cast<size_t>(minute % LiveActivity::kMinutes);  // minute >= 0
+    if (live_.minute[slot] > minute) return;  // older than the hour this slot now holds
+    if (live_.minute[slot] != minute) {
+      live_.minute[slot] = minute;
+      live_.counts[slot].fill(0);
+    }
+    ++live_.counts[slot][std::min(d, kDomainCount)];
+  }
 
   const TenantSettings& settings() const { return settings_; }
   const LocalCalendar& calendar() const { return calendar_; }
@@ -103,6 +122,7 @@ class ModelBuilder {
   QualityCounts quality_;
   std::array<DomainInfo, kDomainCount> domains_;
   std::array<std::string, kDomainCount> last_source_;  // Touch's fast path
+  void NewSource(size_t d, std::string_view source);
   LiveActivity live_;
   std::shared_ptr<EmployeeDirectory> employees_;
   std::shared_ptr<ProductDirectory> products_;

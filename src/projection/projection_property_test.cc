@@ -68,6 +68,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -90,6 +91,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/env.h"
 #include "event/catalog.h"
 #include "event/event.h"
 #include "event/parser.h"
@@ -1149,35 +1151,40 @@ TEST_F(ProjectionPropertyTest, ProjectorFromStoreEqualsDirectApply) {
 // writer thread) are whole: a projector started from one taken mid-stream, as after a crash,
 // replays only the events after it and ends equal to applying the stream directly.
 TEST_F(ProjectionPropertyTest, MidStreamSnapshotPlusTheRestEqualsDirectApply) {
+  // Keeps a copy of every snapshot as it is renamed into place: model.snap.1, .2, …
+  class KeepingEnv : public EnvWrapper {
+   public:
+    KeepingEnv() : EnvWrapper(Env::Default()) {}
+    absl::Status RenameFile(const std::string& from, const std::string& to) override {
+      if (to.ends_with("/model.snap")) {
+        std::filesystem::copy_file(from, to + "." + std::to_string(++kept));
+      }
+      return EnvWrapper::RenameFile(from, to);
+    }
+    std::atomic<int> kept{0};
+  };
   const Stream& st = *stream_;
   ManualClock clock(kNowMicros);  // snapshot durations read 0: written as often as allowed
   const std::string dir = ::testing::TempDir() + "/midstream_" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   const uint64_t last = st.store->LastPosition();
-  uint64_t mid = 0;
+  KeepingEnv env;
   {
     Projector projector(st.store.get(), &clock,
-                        {.batch_events = 4096, .snapshot_dir = dir + "/a",
+                        {.batch_events = 4096, .snapshot_dir = dir + "/a", .env = &env,
                          .snapshot_every_events = 20'000});
     projector.Start();
     ASSERT_TRUE(projector.WaitForPosition(last, std::chrono::minutes(5)));
-    // The last periodic write may still be under way: wait for a whole file, then keep it
-    // before Stop() writes the final one.
-    for (int i = 0; i < 3000 && mid == 0; ++i) {
-      absl::StatusOr<LoadedModel> seen = ReadModelSnapshot(dir + "/a");
-      if (seen.ok()) mid = seen->position;
-      if (mid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_GT(mid, 0u) << "no snapshot was written while running";
-    std::filesystem::create_directories(dir + "/b");
-    std::filesystem::copy_file(dir + "/a/model.snap", dir + "/b/model.snap");
-    projector.Stop();
+    projector.Stop();  // joins the writer thread, then writes the last snapshot itself
   }
-  absl::StatusOr<LoadedModel> kept = ReadModelSnapshot(dir + "/b");
-  ASSERT_TRUE(kept.ok()) << kept.status();
-  mid = kept->position;
+  ASSERT_GE(env.kept.load(), 2) << "a snapshot while running, and the last at Stop()";
+  std::filesystem::create_directories(dir + "/b");
+  std::filesystem::copy_file(dir + "/a/model.snap.1", dir + "/b/model.snap");
+  absl::StatusOr<LoadedModel> first = ReadModelSnapshot(dir + "/b");
+  ASSERT_TRUE(first.ok()) << first.status();
+  const uint64_t mid = first->position;
   ASSERT_GE(mid, 20'000u);
-  ASSERT_LT(mid, last) << "the stream should be long enough for a snapshot before its end";
+  ASSERT_LT(mid, last) << "the first snapshot should be taken before the end of the stream";
 
   Projector resumed(st.store.get(), &clock, {.batch_events = 4096, .snapshot_dir = dir + "/b"});
   resumed.Start();

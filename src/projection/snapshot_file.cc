@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -54,10 +55,12 @@ std::string EncodeModelSnapshot(uint64_t position, const TenantMap& tenants) {
   w.buffer().append(kMagic);
   w.U64(kSnapshotFormatVersion);
   w.U64(position);
-  w.U64(tenants.size());
   // Each tenant after its length (8 bytes, little-endian), so a restart decodes tenants in
-  // parallel.
+  // parallel. (A null entry, a tenant whose rebuild failed, is not saved: a restart from this
+  // snapshot replays nothing of it, and the next full replay rebuilds it.)
+  w.U64(std::count_if(tenants.begin(), tenants.end(), [](const auto& t) { return t.second != nullptr; }));
   for (const auto& [org, tenant] : tenants) {
+    if (!tenant) continue;
     size_t at = w.buffer().size();
     w.buffer().append(8, '\0');
     tenant->Save(w);
@@ -137,7 +140,10 @@ absl::StatusOr<LoadedModel> ReadModelSnapshot(const std::string& dir, Env* env) 
   };
   size_t threads = std::min<size_t>({slices.size(), std::max(1u, std::thread::hardware_concurrency()), 8});
   std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  try {
+    for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  } catch (const std::system_error&) {  // no thread to be had: fewer decode, never none
+  }
   work();
   for (std::thread& t : helpers) t.join();
   for (std::unique_ptr<TenantProjection>& tenant : loaded) {
