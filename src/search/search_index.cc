@@ -1,0 +1,269 @@
+#include "search/search_index.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace readside::search {
+namespace {
+
+// Terms: Q<type>\x1f<id> names a document (replace/delete); XT<type> and XD<domain> filter;
+// XW<domain>:<word>:<type> feed the completions (by domain, so a caller completes only what
+// it may see). Free text is unprefixed, with positions (phrases, snippets).
+constexpr char kSep = '\x1f';
+constexpr std::string_view kPositionKey = "readside.position";
+constexpr size_t kMaxTermBytes = 240;  // Xapian refuses terms over 245 bytes
+
+std::string IdTerm(const std::string& type, const std::string& id) {
+  return absl::StrCat("Q", type, std::string(1, kSep), id).substr(0, kMaxTermBytes);
+}
+
+struct Data {  // the document's data: what a hit shows and the text its snippet is cut from
+  std::string type, id, domain, title, text;
+};
+
+std::string EncodeData(const SearchDoc& doc, const std::string& text) {
+  return absl::StrCat(doc.type, std::string(1, kSep), doc.id, std::string(1, kSep), doc.domain,
+                      std::string(1, kSep), doc.title, std::string(1, kSep), text);
+}
+
+Data DecodeData(const std::string& s) {
+  std::vector<std::string> parts = absl::StrSplit(s, absl::MaxSplits(kSep, 4));
+  parts.resize(5);
+  return {parts[0], parts[1], parts[2], parts[3], parts[4]};
+}
+
+Xapian::Query AnyOf(const std::string& prefix, const std::vector<std::string>& values) {
+  std::vector<Xapian::Query> terms;
+  for (const std::string& v : values) terms.emplace_back(prefix + v);
+  return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+}
+
+class XapianIndex final : public SearchIndex {
+ public:
+  XapianIndex(Xapian::WritableDatabase db, bool spelling)
+      : db_(std::move(db)), spelling_(spelling) {
+    std::string pos = db_.get_metadata(std::string(kPositionKey));
+    position_ = pos.empty() ? 0 : std::stoull(pos);
+    stemmer_ = Xapian::Stem("english");
+  }
+
+  absl::Status Put(const SearchDoc& doc) override {
+    std::lock_guard lock(mu_);
+    try {
+      Xapian::Document d;
+      Xapian::TermGenerator tg;
+      tg.set_stemmer(stemmer_);
+      tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+      tg.set_database(db_);
+      if (spelling_) tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+      tg.set_document(d);
+      std::string text;
+      tg.index_text(doc.title);
+      tg.increase_termpos();
+      for (const auto& [name, value] : doc.fields) {
+        if (value.empty()) continue;
+        tg.index_text(value);
+        tg.increase_termpos();
+        if (!text.empty()) text += " · ";
+        text += value;
+      }
+      const std::string id_term = IdTerm(doc.type, doc.id);
+      d.add_boolean_term(id_term);
+      d.add_boolean_term(("XT" + doc.type).substr(0, kMaxTermBytes));
+      d.add_boolean_term(("XD" + doc.domain).substr(0, kMaxTermBytes));
+      // Completion terms: the words as the term generator kept them (unstemmed, lower case).
+      std::vector<std::string> words;
+      for (auto t = d.termlist_begin(); t != d.termlist_end(); ++t) {
+        const std::string& term = *t;
+        if (term.empty() || std::isupper(static_cast<unsigned char>(term[0]))) continue;
+        words.push_back(term);
+      }
+      for (const std::string& w : words) {
+        std::string c = absl::StrCat("XW", doc.domain, ":", w, ":", doc.type);
+        if (c.size() <= kMaxTermBytes) d.add_boolean_term(c);
+      }
+      d.set_data(EncodeData(doc, text));
+      db_.replace_document(id_term, d);
+      return absl::OkStatus();
+    } catch (const Xapian::Error& e) {
+      return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+    }
+  }
+
+  absl::Status Remove(const std::string& type, const std::string& id) override {
+    std::lock_guard lock(mu_);
+    try {
+      db_.delete_document(IdTerm(type, id));
+      return absl::OkStatus();
+    } catch (const Xapian::Error& e) {
+      return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+    }
+  }
+
+  absl::Status Commit(uint64_t position) override {
+    std::lock_guard lock(mu_);
+    try {
+      db_.set_metadata(std::string(kPositionKey), std::to_string(position));
+      db_.commit();
+      position_ = position;
+      return absl::OkStatus();
+    } catch (const Xapian::Error& e) {
+      return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+    }
+  }
+
+  uint64_t position() const override {
+    std::lock_guard lock(mu_);
+    return position_;
+  }
+  uint64_t size() const override {
+    std::lock_guard lock(mu_);
+    return db_.get_doccount();
+  }
+
+  absl::StatusOr<SearchResult> Search(const SearchQuery& q) const override {
+    std::lock_guard lock(mu_);
+    SearchResult out;
+    if (q.domains.empty()) return out;  // a caller without domains sees nothing
+    try {
+      Xapian::QueryParser qp;
+      qp.set_stemmer(stemmer_);
+      qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+      qp.set_database(db_);
+      qp.set_default_op(Xapian::Query::OP_AND);
+      const unsigned flags =
+          Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_PARTIAL;
+      Xapian::Query text = qp.parse_query(q.text, flags);
+      // FLAG_PARTIAL takes the last word as a prefix and so never corrects it: the correction
+      // comes from a parse without it.
+      std::string corrected;
+      if (spelling_) {
+        Xapian::QueryParser speller;
+        speller.set_database(db_);
+        speller.parse_query(q.text, Xapian::QueryParser::FLAG_DEFAULT |
+                                        Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+        corrected = speller.get_corrected_query_string();
+      }
+      SearchResult found = Run(text, q, /*with_hits=*/true);
+      if (found.total < 3 && !corrected.empty() && corrected != q.text) {
+        // Offer the correction only if it finds what this caller may see: spelling data is
+        // the whole tenant's, and a word from another domain must not show through.
+        Xapian::QueryParser plain;
+        plain.set_stemmer(stemmer_);
+        plain.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+        plain.set_database(db_);
+        plain.set_default_op(Xapian::Query::OP_AND);
+        SearchQuery probe = q;
+        probe.offset = 0;
+        probe.limit = 0;
+        if (Run(plain.parse_query(corrected, Xapian::QueryParser::FLAG_DEFAULT), probe, false)
+                .total > found.total) {
+          found.suggestion = corrected;
+        }
+      }
+      return found;
+    } catch (const Xapian::QueryParserError& e) {
+      return absl::InvalidArgumentError(absl::StrCat("q: ", e.get_msg()));
+    } catch (const Xapian::Error& e) {
+      return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+    }
+  }
+
+  absl::StatusOr<std::vector<Completion>> Suggest(const std::string& text,
+                                                  const std::vector<std::string>& domains,
+                                                  size_t limit) const override {
+    std::lock_guard lock(mu_);
+    std::vector<Completion> out;
+    // The last word, lower-cased as the term generator indexes it.
+    size_t start = text.find_last_of(" \t\n\r");
+    std::string word = text.substr(start == std::string::npos ? 0 : start + 1);
+    for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (word.empty() || limit == 0) return out;
+    try {
+      std::map<std::pair<std::string, std::string>, Xapian::doccount> seen;  // (word, type)
+      for (const std::string& domain : domains) {
+        const std::string prefix = absl::StrCat("XW", domain, ":", word);
+        size_t scanned = 0;
+        for (auto t = db_.allterms_begin(prefix); t != db_.allterms_end(prefix) && scanned < 1000;
+             ++t, ++scanned) {
+          std::string term = *t;  // XW<domain>:<word>:<type>
+          std::string_view rest = std::string_view(term).substr(3 + domain.size());
+          size_t colon = rest.rfind(':');
+          if (colon == std::string_view::npos) continue;
+          seen[{std::string(rest.substr(0, colon)), std::string(rest.substr(colon + 1))}] +=
+              t.get_termfreq();
+        }
+      }
+      std::vector<std::pair<Xapian::doccount, Completion>> ranked;
+      for (const auto& [key, freq] : seen) ranked.push_back({freq, {key.first, key.second}});
+      std::stable_sort(ranked.begin(), ranked.end(),
+                       [](const auto& a, const auto& b) { return a.first > b.first; });
+      for (size_t i = 0; i < ranked.size() && out.size() < limit; ++i) {
+        out.push_back(ranked[i].second);
+      }
+      return out;
+    } catch (const Xapian::Error& e) {
+      return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+    }
+  }
+
+ private:
+  SearchResult Run(const Xapian::Query& text, const SearchQuery& q, bool with_hits) const {
+    Xapian::Query query = Xapian::Query(Xapian::Query::OP_FILTER, text, AnyOf("XD", q.domains));
+    if (!q.types.empty()) {
+      query = Xapian::Query(Xapian::Query::OP_FILTER, query, AnyOf("XT", q.types));
+    }
+    Xapian::Enquire enquire(db_);
+    enquire.set_query(query);
+    enquire.set_docid_order(Xapian::Enquire::ASCENDING);  // ties: stable across pages
+    // checkatleast = every document: the total is exact, not an estimate.
+    Xapian::MSet mset = enquire.get_mset(q.offset, with_hits ? q.limit : 0, db_.get_doccount());
+    SearchResult r;
+    r.total = mset.get_matches_estimated();
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+      Data data = DecodeData(it.get_document().get_data());
+      SearchHit hit;
+      hit.type = data.type;
+      hit.id = data.id;
+      hit.title = data.title;
+      hit.domain = data.domain;
+      hit.score = it.get_weight();
+      hit.snippet = mset.snippet(data.text, 200, stemmer_,
+                                 Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
+                                     Xapian::MSet::SNIPPET_EXHAUSTIVE,
+                                 "<mark>", "</mark>", "…");
+      r.hits.push_back(std::move(hit));
+    }
+    return r;
+  }
+
+  mutable std::mutex mu_;  // Xapian database objects are not thread-safe
+  mutable Xapian::WritableDatabase db_;
+  Xapian::Stem stemmer_;
+  const bool spelling_;  // the in-memory backend keeps no spelling data
+  uint64_t position_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::string& dir) {
+  try {
+    Xapian::WritableDatabase db =
+        dir.empty() ? Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY)
+                    : Xapian::WritableDatabase(dir, Xapian::DB_CREATE_OR_OPEN);
+    return std::unique_ptr<SearchIndex>(new XapianIndex(std::move(db), !dir.empty()));
+  } catch (const Xapian::Error& e) {
+    return absl::InternalError(absl::StrCat("opening the search index in ", dir, ": ",
+                                            e.get_description()));
+  } catch (const std::exception& e) {  // std::stoull on a damaged position
+    return absl::DataLossError(absl::StrCat("the search index in ", dir, ": ", e.what()));
+  }
+}
+
+}  // namespace readside::search

@@ -1,0 +1,79 @@
+#pragma once
+// One tenant's search index (dashboards.md "Search"), on Xapian. Documents are entities
+// (type + id) with named text fields; a query answers ranked hits with snippets, an exact
+// total, a spelling suggestion when it finds little, and prefix completions of the last word.
+// Domains are filters: a caller sees, counts and completes only the domains it is given.
+//
+// The index is derived data like the read models: writes carry the store position they
+// reflect (Commit), kept beside the documents so a restart catches up from there.
+// Xapian's headers and exceptions stay in search_index.cc: every call answers a Status
+// (InvalidArgument for a query Xapian rejects, Internal for a damaged index), never throws.
+// Thread-safety: one writer thread (Put/Remove/Commit); Search and Suggest may run on other
+// threads concurrently — they read the last commit through their own reader.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace readside::search {
+
+struct SearchDoc {
+  std::string type;    // contact, lead, opportunity, employee, invoice, product, project, task
+  std::string id;      // unique within the type
+  std::string domain;  // crm, hrm, finance, inventory, projects
+  std::string title;   // what a hit shows
+  std::vector<std::pair<std::string, std::string>> fields;  // (name, text), all searchable
+};
+
+struct SearchQuery {
+  std::string text;
+  std::vector<std::string> types;    // empty: every type
+  std::vector<std::string> domains;  // the caller's; documents of other domains do not exist
+  size_t offset = 0;
+  size_t limit = 20;
+};
+
+struct SearchHit {
+  std::string type, id, title, domain, snippet;  // snippet: matches in <mark>…</mark>, escaped
+  double score = 0;
+};
+
+struct SearchResult {
+  uint64_t total = 0;  // exact
+  std::vector<SearchHit> hits;
+  std::string suggestion;  // a spelling correction of the query, when it finds little
+};
+
+struct Completion {
+  std::string text, type;
+};
+
+class SearchIndex {
+ public:
+  // Opens (creating) the index in `dir`; an empty `dir` keeps it in memory (tests; no
+  // spelling suggestions there).
+  static absl::StatusOr<std::unique_ptr<SearchIndex>> Open(const std::string& dir);
+  virtual ~SearchIndex() = default;
+
+  // Adds or replaces the entity (type, id): a rename re-indexes, the old words go.
+  virtual absl::Status Put(const SearchDoc& doc) = 0;
+  // Removes the entity; OK when absent.
+  virtual absl::Status Remove(const std::string& type, const std::string& id) = 0;
+  // Makes the writes so far durable and visible, recording the store position they reflect.
+  virtual absl::Status Commit(uint64_t position) = 0;
+  // The position of the last commit (0 for a new index).
+  virtual uint64_t position() const = 0;
+  virtual uint64_t size() const = 0;  // documents committed
+
+  virtual absl::StatusOr<SearchResult> Search(const SearchQuery& q) const = 0;
+  // Up to `limit` completions of the last word of `text`, from the given domains' entities.
+  virtual absl::StatusOr<std::vector<Completion>> Suggest(
+      const std::string& text, const std::vector<std::string>& domains, size_t limit) const = 0;
+};
+
+}  // namespace readside::search

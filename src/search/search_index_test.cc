@@ -1,0 +1,190 @@
+// SearchIndex on real Xapian databases: every indexed field finds its entity, a rename
+// re-indexes, a deletion removes, domains and types filter hits and totals, pages never
+// overlap, a typo gets a suggestion that never reveals another domain, completions, the
+// position survives reopening, and a query Xapian rejects is an InvalidArgument.
+#include "search/search_index.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace readside::search {
+namespace {
+
+SearchDoc Contact(const std::string& id, const std::string& name, const std::string& email,
+                  const std::string& company) {
+  return {"contact", id, "crm", name, {{"name", name}, {"email", email}, {"company", company}}};
+}
+SearchDoc Employee(const std::string& id, const std::string& name, const std::string& dept,
+                   const std::string& role) {
+  return {"employee", id, "hrm", name, {{"name", name}, {"department", dept}, {"role", role}}};
+}
+
+const std::vector<std::string> kAll = {"crm", "hrm", "finance", "inventory", "projects"};
+
+std::set<std::string> Ids(const SearchResult& r) {
+  std::set<std::string> ids;
+  for (const SearchHit& h : r.hits) ids.insert(h.type + "/" + h.id);
+  return ids;
+}
+
+SearchResult Find(const SearchIndex& index, const std::string& text,
+                  std::vector<std::string> domains = kAll, std::vector<std::string> types = {}) {
+  absl::StatusOr<SearchResult> r = index.Search({.text = text, .types = std::move(types),
+                                                 .domains = std::move(domains), .limit = 50});
+  EXPECT_TRUE(r.ok()) << text << ": " << r.status();
+  return r.ok() ? *r : SearchResult{};
+}
+
+class SearchIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/search_" + std::to_string(::getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    auto opened = SearchIndex::Open(dir_);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    index_ = *std::move(opened);
+    ASSERT_TRUE(index_->Put(Contact("c1", "Anna Schmidt", "anna@example.de", "Nordwind GmbH")).ok());
+    ASSERT_TRUE(index_->Put(Contact("c2", "Bruno Keller", "bruno@keller.ch", "Alpenglow AG")).ok());
+    ASSERT_TRUE(index_->Put(Employee("e1", "Clara Schmidt", "Engineering", "Architect")).ok());
+    ASSERT_TRUE(index_->Commit(42).ok());
+  }
+  void TearDown() override {
+    index_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::string dir_;
+  std::unique_ptr<SearchIndex> index_;
+};
+
+TEST_F(SearchIndexTest, EveryIndexedFieldFindsItsEntity) {
+  EXPECT_EQ(Ids(Find(*index_, "Anna")), std::set<std::string>{"contact/c1"});
+  EXPECT_EQ(Ids(Find(*index_, "anna@example.de")), std::set<std::string>{"contact/c1"});
+  EXPECT_EQ(Ids(Find(*index_, "Nordwind")), std::set<std::string>{"contact/c1"});
+  EXPECT_EQ(Ids(Find(*index_, "engineering")), std::set<std::string>{"employee/e1"});
+  EXPECT_EQ(Ids(Find(*index_, "Architect")), std::set<std::string>{"employee/e1"});
+  SearchResult both = Find(*index_, "Schmidt");
+  EXPECT_EQ(both.total, 2u);
+  EXPECT_EQ(Ids(both), (std::set<std::string>{"contact/c1", "employee/e1"}));
+  for (const SearchHit& h : both.hits) {
+    EXPECT_NE(h.snippet.find("<mark>Schmidt</mark>"), std::string::npos) << h.snippet;
+    EXPECT_GT(h.score, 0);
+    EXPECT_FALSE(h.title.empty());
+  }
+  EXPECT_EQ(index_->position(), 42u);
+  EXPECT_EQ(index_->size(), 3u);
+}
+
+TEST_F(SearchIndexTest, RenameReindexesAndDeletionRemoves) {
+  ASSERT_TRUE(index_->Put(Contact("c1", "Anna Weber", "anna@example.de", "Nordwind GmbH")).ok());
+  ASSERT_TRUE(index_->Remove("contact", "c2").ok());
+  ASSERT_TRUE(index_->Remove("contact", "never-there").ok());
+  ASSERT_TRUE(index_->Commit(43).ok());
+  EXPECT_EQ(Ids(Find(*index_, "Weber")), std::set<std::string>{"contact/c1"});
+  EXPECT_EQ(Ids(Find(*index_, "Schmidt")), std::set<std::string>{"employee/e1"});  // old name gone
+  EXPECT_EQ(Find(*index_, "Bruno").total, 0u);
+  EXPECT_EQ(Find(*index_, "Alpenglow").total, 0u);
+  EXPECT_EQ(index_->size(), 2u);
+}
+
+TEST_F(SearchIndexTest, DomainsAndTypesFilterHitsAndTotals) {
+  SearchResult crm_only = Find(*index_, "Schmidt", {"crm"});
+  EXPECT_EQ(crm_only.total, 1u);
+  EXPECT_EQ(Ids(crm_only), std::set<std::string>{"contact/c1"});
+  EXPECT_EQ(Find(*index_, "Clara", {"crm", "finance"}).total, 0u);
+  EXPECT_EQ(Find(*index_, "Schmidt", {}).total, 0u);  // no domain: nothing exists
+  EXPECT_EQ(Ids(Find(*index_, "Schmidt", kAll, {"employee"})),
+            std::set<std::string>{"employee/e1"});
+  EXPECT_EQ(Find(*index_, "Schmidt", {"crm"}, {"employee"}).total, 0u);
+}
+
+TEST_F(SearchIndexTest, PagesNeverOverlapAndTheTotalIsExact) {
+  for (int i = 0; i < 120; ++i) {
+    ASSERT_TRUE(index_->Put(Contact("p" + std::to_string(i), "Pat Sample " + std::to_string(i),
+                                    "pat@sample.org", "Sample Corp"))
+                    .ok());
+  }
+  ASSERT_TRUE(index_->Commit(50).ok());
+  std::set<std::string> seen;
+  uint64_t total = 0;
+  for (size_t offset = 0; offset < 130; offset += 7) {
+    auto r = index_->Search({.text = "sample", .domains = kAll, .offset = offset, .limit = 7});
+    ASSERT_TRUE(r.ok()) << r.status();
+    total = r->total;
+    for (const SearchHit& h : r->hits) EXPECT_TRUE(seen.insert(h.id).second) << h.id;
+  }
+  EXPECT_EQ(total, 120u);
+  EXPECT_EQ(seen.size(), 120u);
+}
+
+TEST_F(SearchIndexTest, TypoGetsASuggestionThatNeverRevealsAnotherDomain) {
+  SearchResult typo = Find(*index_, "Nordwinf");
+  EXPECT_EQ(typo.total, 0u);
+  EXPECT_EQ(typo.suggestion, "nordwind");
+  // "Architect" exists only in hrm: a crm-only caller gets no suggestion for it.
+  EXPECT_EQ(Find(*index_, "Architekt", {"hrm"}).suggestion, "architect");
+  EXPECT_EQ(Find(*index_, "Architekt", {"crm"}).suggestion, "");
+  EXPECT_EQ(Find(*index_, "Anna").suggestion, "");  // found: no suggestion
+}
+
+TEST_F(SearchIndexTest, CompletionsOfTheLastWordFromVisibleDomainsOnly) {
+  auto all = index_->Suggest("anna sch", kAll, 10);
+  ASSERT_TRUE(all.ok()) << all.status();
+  std::set<std::string> got;
+  for (const Completion& c : *all) got.insert(c.text + "/" + c.type);
+  EXPECT_EQ(got, (std::set<std::string>{"schmidt/contact", "schmidt/employee"}));
+  auto crm = index_->Suggest("Sch", {"crm"}, 10);
+  ASSERT_TRUE(crm.ok());
+  ASSERT_EQ(crm->size(), 1u);
+  EXPECT_EQ((*crm)[0].type, "contact");
+  auto none = index_->Suggest("arch", {"crm"}, 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  EXPECT_TRUE(index_->Suggest("", kAll, 10)->empty());
+  EXPECT_EQ(index_->Suggest("s", kAll, 1)->size(), 1u);
+}
+
+TEST_F(SearchIndexTest, PositionAndDocumentsSurviveReopening) {
+  index_.reset();
+  auto reopened = SearchIndex::Open(dir_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ((*reopened)->position(), 42u);
+  EXPECT_EQ(Find(**reopened, "Keller").total, 1u);
+}
+
+TEST_F(SearchIndexTest, BadQueriesAreErrorsOrEmptyNeverExceptions) {
+  for (const std::string& q : std::vector<std::string>{"\"unclosed", "AND", "((", "NEAR/3", "*", "title:", std::string(5000, 'x'),
+                        std::string("\xff\xfe bad utf8"), std::string("nul\0byte", 8)}) {
+    absl::StatusOr<SearchResult> r = index_->Search({.text = q, .domains = kAll});
+    EXPECT_TRUE(r.ok() || absl::IsInvalidArgument(r.status())) << q << ": " << r.status();
+  }
+  EXPECT_TRUE(index_->Suggest("\xff\xfe", kAll, 10).ok());
+}
+
+TEST_F(SearchIndexTest, SnippetsEscapeMarkupFromTheData) {
+  ASSERT_TRUE(index_->Put(Contact("x1", "Eve <script>alert(1)</script> Mallory", "eve@x.io",
+                                  "Tags & Co"))
+                  .ok());
+  ASSERT_TRUE(index_->Commit(44).ok());
+  SearchResult r = Find(*index_, "Mallory");
+  ASSERT_EQ(r.hits.size(), 1u);
+  EXPECT_EQ(r.hits[0].snippet.find("<script>"), std::string::npos) << r.hits[0].snippet;
+  EXPECT_NE(r.hits[0].snippet.find("&lt;script&gt;"), std::string::npos) << r.hits[0].snippet;
+  EXPECT_NE(r.hits[0].snippet.find("<mark>Mallory</mark>"), std::string::npos);
+}
+
+TEST(SearchIndexInMemoryTest, WorksWithoutADirectory) {
+  auto index = SearchIndex::Open("");
+  ASSERT_TRUE(index.ok()) << index.status();
+  ASSERT_TRUE((*index)->Put(Contact("c9", "Dora Lind", "dora@lind.se", "Fjord AB")).ok());
+  ASSERT_TRUE((*index)->Commit(1).ok());
+  EXPECT_EQ(Find(**index, "Fjord").total, 1u);
+}
+
+}  // namespace
+}  // namespace readside::search
