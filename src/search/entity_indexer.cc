@@ -44,39 +44,44 @@ const std::string* FieldText(const event::Event& e, std::string_view name) {
 }  // namespace
 
 absl::Status EntityIndexer::Apply(const event::Event& e) {
-  if (e.type == E::kCrmContactDeleted) {
-    std::string key = "contact\x1f" + e.entity_id;
-    if (entities_.erase(key) == 0) return absl::OkStatus();
-    return index_->Remove("contact", e.entity_id);
-  }
+  if (e.type == E::kCrmContactDeleted) return index_->Remove("contact", e.entity_id);
   for (const Spec& s : Specs()) {
     const bool created = e.type == s.created;
     if (!created && (s.updated == E::kUnknown || e.type != s.updated)) continue;
-    std::string key = std::string(s.type) + "\x1f" + e.entity_id;
-    auto it = entities_.find(key);
-    if (created == (it != entities_.end())) return absl::OkStatus();  // repeat, or orphan
-    if (created) {
-      it = entities_.emplace(key, Entity{s.domain, {}}).first;
-      if (s.id_is_field) it->second.fields.emplace_back("id", e.entity_id);
-      for (const char* f : s.fields) it->second.fields.emplace_back(f, std::string());
+    // The entity's current fields are the index's own document: nothing to keep in memory,
+    // nothing to replay after a restart.
+    absl::StatusOr<std::optional<SearchDoc>> current = index_->Get(s.type, e.entity_id);
+    if (!current.ok()) return current.status();
+    if (created == current->has_value()) return absl::OkStatus();  // repeat, or orphan
+    std::vector<std::pair<std::string, std::string>> fields;
+    if (s.id_is_field) fields.emplace_back("id", e.entity_id);
+    for (const char* f : s.fields) {
+      std::string value;
+      if (current->has_value()) {
+        for (const auto& [name, v] : (*current)->fields) {
+          if (name == f) value = v;
+        }
+      }
+      fields.emplace_back(f, std::move(value));
     }
     bool changed = created;
-    for (auto& [name, value] : it->second.fields) {
+    for (auto& [name, value] : fields) {
       if (name == "id") continue;
       if (const std::string* text = FieldText(e, name); text && *text != value) {
         value = *text;
         changed = true;
       }
     }
-    return changed ? Index(s.type, e.entity_id, it->second) : absl::OkStatus();
+    return changed ? Index(s.type, e.entity_id, s.domain, fields) : absl::OkStatus();
   }
   return absl::OkStatus();
 }
 
 absl::Status EntityIndexer::Index(const std::string& type, const std::string& id,
-                                  const Entity& entity) {
-  SearchDoc doc{type, id, entity.domain, "", {}};
-  for (const auto& [name, value] : entity.fields) {
+                                  const std::string& domain,
+                                  const std::vector<std::pair<std::string, std::string>>& fields) {
+  SearchDoc doc{type, id, domain, "", {}};
+  for (const auto& [name, value] : fields) {
     if (value.empty()) continue;
     if (doc.title.empty() && (name == "name" || name == "id")) doc.title = value;
     doc.fields.emplace_back(name, value);

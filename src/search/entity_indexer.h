@@ -3,8 +3,9 @@
 // email, company), leads (name, source), opportunities (name, stage), employees (name,
 // department, role), invoices (id, customer), products (sku, name, category), projects (name),
 // tasks (name). A creation indexes the entity; an update changes the fields it carries and
-// re-indexes the whole entity (Xapian replaces a document whole, so the indexer keeps each
-// entity's current fields); crm.contact.deleted removes it. Events about an entity never
+// re-indexes the whole entity (Xapian replaces a document whole; the entity's current fields
+// are read back from its document, so the indexer keeps nothing in memory and a restart
+// resumes from the index's committed position); crm.contact.deleted removes it. Events about an entity never
 // created are ignored, like the read models' orphans; a repeated creation changes nothing.
 // Terminated employees, converted leads and closed opportunities stay findable: they are
 // records, not deletions.
@@ -15,7 +16,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "event/event.h"
 #include "search/search_index.h"
@@ -27,17 +27,12 @@ class EntityIndexer {
   explicit EntityIndexer(SearchIndex* index) : index_(index) {}
   // Applies one event (a no-op for the types search does not index).
   absl::Status Apply(const event::Event& e);
-  size_t entities() const { return entities_.size(); }
 
  private:
-  struct Entity {
-    std::string domain;
-    std::vector<std::pair<std::string, std::string>> fields;  // in the spec's order
-  };
-  absl::Status Index(const std::string& type, const std::string& id, const Entity& entity);
+  absl::Status Index(const std::string& type, const std::string& id, const std::string& domain,
+                     const std::vector<std::pair<std::string, std::string>>& fields);
 
   SearchIndex* index_;
-  absl::flat_hash_map<std::string, Entity> entities_;  // by type + '\x1f' + id
 };
 
 }  // namespace readside::search

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -23,19 +24,58 @@ std::string IdTerm(const std::string& type, const std::string& id) {
   return absl::StrCat("Q", type, std::string(1, kSep), id).substr(0, kMaxTermBytes);
 }
 
-struct Data {  // the document's data: what a hit shows and the text its snippet is cut from
-  std::string type, id, domain, title, text;
+// The document's data: the entity (type, id, domain, title, fields) and the text its snippet
+// is cut from, each string length-prefixed ("<bytes>:<bytes of text>"), so any byte may occur.
+struct Data {
+  SearchDoc doc;
+  std::string text;
 };
 
-std::string EncodeData(const SearchDoc& doc, const std::string& text) {
-  return absl::StrCat(doc.type, std::string(1, kSep), doc.id, std::string(1, kSep), doc.domain,
-                      std::string(1, kSep), doc.title, std::string(1, kSep), text);
+void PutString(std::string& out, std::string_view v) {
+  out += std::to_string(v.size());
+  out += ':';
+  out.append(v.data(), v.size());
 }
 
-Data DecodeData(const std::string& s) {
-  std::vector<std::string> parts = absl::StrSplit(s, absl::MaxSplits(kSep, 4));
-  parts.resize(5);
-  return {parts[0], parts[1], parts[2], parts[3], parts[4]};
+bool GetString(std::string_view& in, std::string* v) {
+  size_t colon = in.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 19) return false;
+  size_t n = 0;
+  for (char c : in.substr(0, colon)) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  in.remove_prefix(colon + 1);
+  if (n > in.size()) return false;
+  v->assign(in.substr(0, n));
+  in.remove_prefix(n);
+  return true;
+}
+
+std::string EncodeData(const SearchDoc& doc, const std::string& text) {
+  std::string out;
+  for (const std::string* v : {&doc.type, &doc.id, &doc.domain, &doc.title, &text}) {
+    PutString(out, *v);
+  }
+  for (const auto& [name, value] : doc.fields) {
+    PutString(out, name);
+    PutString(out, value);
+  }
+  return out;
+}
+
+// False when the data is not ours (a damaged index).
+bool DecodeData(const std::string& s, Data* d) {
+  std::string_view in = s;
+  for (std::string* v : {&d->doc.type, &d->doc.id, &d->doc.domain, &d->doc.title, &d->text}) {
+    if (!GetString(in, v)) return false;
+  }
+  while (!in.empty()) {
+    std::string name, value;
+    if (!GetString(in, &name) || !GetString(in, &value)) return false;
+    d->doc.fields.emplace_back(std::move(name), std::move(value));
+  }
+  return true;
 }
 
 Xapian::Query AnyOf(const std::string& prefix, const std::vector<std::string>& values) {
@@ -91,6 +131,23 @@ class XapianIndex final : public SearchIndex {
       d.set_data(EncodeData(doc, text));
       db_.replace_document(id_term, d);
       return absl::OkStatus();
+    } catch (const Xapian::Error& e) {
+      return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+    }
+  }
+
+  absl::StatusOr<std::optional<SearchDoc>> Get(const std::string& type,
+                                               const std::string& id) const override {
+    std::lock_guard lock(mu_);
+    try {
+      const std::string term = IdTerm(type, id);
+      Xapian::PostingIterator p = db_.postlist_begin(term);
+      if (p == db_.postlist_end(term)) return std::optional<SearchDoc>();
+      Data data;
+      if (!DecodeData(db_.get_document(*p).get_data(), &data)) {
+        return absl::DataLossError("search index: a document's data does not decode");
+      }
+      return std::optional<SearchDoc>(std::move(data.doc));
     } catch (const Xapian::Error& e) {
       return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
     }
@@ -227,12 +284,15 @@ class XapianIndex final : public SearchIndex {
     SearchResult r;
     r.total = mset.get_matches_estimated();
     for (auto it = mset.begin(); it != mset.end(); ++it) {
-      Data data = DecodeData(it.get_document().get_data());
+      Data data;
+      if (!DecodeData(it.get_document().get_data(), &data)) {
+        throw Xapian::DatabaseCorruptError("a search document's data does not decode");
+      }
       SearchHit hit;
-      hit.type = data.type;
-      hit.id = data.id;
-      hit.title = data.title;
-      hit.domain = data.domain;
+      hit.type = data.doc.type;
+      hit.id = data.doc.id;
+      hit.title = data.doc.title;
+      hit.domain = data.doc.domain;
       hit.score = it.get_weight();
       hit.snippet = mset.snippet(data.text, 200, stemmer_,
                                  Xapian::MSet::SNIPPET_BACKGROUND_MODEL |

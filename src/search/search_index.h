@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,6 +63,9 @@ class SearchIndex {
 
   // Adds or replaces the entity (type, id): a rename re-indexes, the old words go.
   virtual absl::Status Put(const SearchDoc& doc) = 0;
+  // The entity as last Put (including writes not yet committed), or nullopt.
+  virtual absl::StatusOr<std::optional<SearchDoc>> Get(const std::string& type,
+                                                       const std::string& id) const = 0;
   // Removes the entity; OK when absent.
   virtual absl::Status Remove(const std::string& type, const std::string& id) = 0;
   // Makes the writes so far durable and visible, recording the store position they reflect.

@@ -178,6 +178,23 @@ TEST_F(SearchIndexTest, SnippetsEscapeMarkupFromTheData) {
   EXPECT_NE(r.hits[0].snippet.find("<mark>Mallory</mark>"), std::string::npos);
 }
 
+TEST_F(SearchIndexTest, GetReturnsTheEntityAsPutWhateverItsBytes) {
+  SearchDoc odd{"contact", "id:with\x1fodd:bytes", "crm", "12:34",
+                {{"name", "12:34"}, {"email", std::string("a\0b:c", 5)}, {"company", ""}}};
+  ASSERT_TRUE(index_->Put(odd).ok());  // visible to Get before the commit
+  auto got = index_->Get("contact", "id:with\x1fodd:bytes");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->title, odd.title);
+  EXPECT_EQ((*got)->domain, "crm");
+  EXPECT_EQ((*got)->fields, odd.fields);
+  auto missing = index_->Get("contact", "nobody");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+  ASSERT_TRUE(index_->Remove("contact", "id:with\x1fodd:bytes").ok());
+  EXPECT_FALSE(index_->Get("contact", "id:with\x1fodd:bytes")->has_value());
+}
+
 TEST(SearchIndexInMemoryTest, WorksWithoutADirectory) {
   auto index = SearchIndex::Open("");
   ASSERT_TRUE(index.ok()) << index.status();
