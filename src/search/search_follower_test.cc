@@ -1,0 +1,110 @@
+// SearchFollower over a real store: every tenant's index holds exactly the entities its
+// events created (counted independently here), no tenant's index holds another's, a restart
+// resumes from the recorded position, and events appended later are indexed.
+#include "search/search_follower.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "event/parser.h"
+#include "gtest/gtest.h"
+#include "sim/generator.h"
+
+namespace readside::search {
+namespace {
+
+using E = event::EventType;
+const std::vector<std::string> kAll = {"crm", "hrm", "finance", "inventory", "projects"};
+
+const std::map<E, std::string> kCreates = {
+    {E::kCrmContactCreated, "contact"},       {E::kCrmLeadCreated, "lead"},
+    {E::kCrmOpportunityCreated, "opportunity"}, {E::kHrmEmployeeCreated, "employee"},
+    {E::kFinanceInvoiceCreated, "invoice"},   {E::kInventoryProductCreated, "product"},
+    {E::kProjectCreated, "project"},          {E::kProjectTaskCreated, "task"}};
+
+class SearchFollowerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rs-search-follower-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    store_ = *store::EventStore::Open({.path = (dir_ / "store").string(), .sync = false});
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  // Appends `count` simulator events of the tenants; records what each tenant should hold.
+  void Ingest(uint64_t seed, size_t count, std::vector<std::string> tenants) {
+    sim::Generator gen({.seed = seed, .tenants = std::move(tenants), .total_events = count});
+    event::EventParser parser;
+    std::string line;
+    int64_t ts;
+    std::vector<event::FieldError> errors;
+    store::AppendRequest request;
+    while (gen.Next(&line, &ts)) {
+      event::Event e;
+      if (!parser.ParseOne(line, &e, &errors)) continue;
+      request.events.push_back({e.organization_id, e.event_id, e.event_id_assigned, e.entity_id,
+                                e.event_type, e.timestamp_micros, e.json});
+      std::set<std::string>& have = expected_[e.organization_id];
+      if (auto it = kCreates.find(e.type); it != kCreates.end()) have.insert(it->second + "/" + e.entity_id);
+      if (e.type == E::kCrmContactDeleted) have.erase("contact/" + e.entity_id);
+    }
+    auto outcomes = store_->Append(std::move(request));
+    ASSERT_TRUE(outcomes.ok()) << outcomes.status();
+    for (const auto& o : *outcomes) ASSERT_EQ(o.outcome, store::Outcome::kAccepted);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<store::EventStore> store_;
+  std::map<std::string, std::set<std::string>> expected_;
+};
+
+TEST_F(SearchFollowerTest, EachTenantHoldsExactlyItsEntitiesAndARestartResumes) {
+  Ingest(3, 12'000, {"acme-corp", "beta-inc"});
+  const uint64_t first = store_->LastPosition();
+  {
+    SearchFollower follower(store_.get(), {.dir = (dir_ / "search").string(), .commit_every = 3'000});
+    ASSERT_TRUE(follower.Start().ok());
+    ASSERT_TRUE(follower.WaitForPosition(first, std::chrono::minutes(2)));
+    for (const auto& [org, want] : expected_) {
+      std::shared_ptr<SearchIndex> index = follower.Index(org);
+      ASSERT_NE(index, nullptr) << org;
+      EXPECT_EQ(index->size(), want.size()) << org;
+      for (const std::string& key : want) {  // each one is there, under its own tenant only
+        size_t slash = key.find('/');
+        auto doc = index->Get(key.substr(0, slash), key.substr(slash + 1));
+        ASSERT_TRUE(doc.ok());
+        EXPECT_TRUE(doc->has_value()) << org << " lacks " << key;
+      }
+    }
+    EXPECT_EQ(follower.Index("nobody"), nullptr);
+    EXPECT_NE(SearchFollower::TenantDir("../etc"), "../etc");
+    EXPECT_EQ(SearchFollower::TenantDir("../etc").find('/'), std::string::npos);
+    follower.Stop();
+  }
+  // More events, for a tenant already indexed and a new one, after a restart.
+  Ingest(4, 3'000, {"gamma-llc", "acme-corp"});
+  const uint64_t second = store_->LastPosition();
+  SearchFollower resumed(store_.get(), {.dir = (dir_ / "search").string()});
+  ASSERT_TRUE(resumed.Start().ok());
+  EXPECT_GE(resumed.Position(), first);  // from the recorded position, not from 0
+  ASSERT_TRUE(resumed.WaitForPosition(second, std::chrono::minutes(2)));
+  for (const auto& [org, want] : expected_) {
+    std::shared_ptr<SearchIndex> index = resumed.Index(org);
+    ASSERT_NE(index, nullptr) << org;
+    EXPECT_EQ(index->size(), want.size()) << org;
+    // A tenant's index records the position of its last commit (a tenant without new events
+    // is not committed again); the follower's recorded position covers every tenant.
+    EXPECT_LE(index->position(), second) << org;
+    EXPECT_GE(index->position(), org == "beta-inc" ? first - 3'000 : second) << org;
+  }
+  EXPECT_EQ(resumed.Position(), second);
+  resumed.Stop();
+}
+
+}  // namespace
+}  // namespace readside::search
