@@ -9,7 +9,7 @@
 // created are ignored, like the read models' orphans; a repeated creation changes nothing.
 // Terminated employees, converted leads and closed opportunities stay findable: they are
 // records, not deletions.
-// Thread-safety: NOT thread-safe; one per tenant, on the applier thread.
+// Thread-safety: NOT thread-safe; one per tenant, on the search follower's thread.
 
 #include <cstdint>
 #include <string>

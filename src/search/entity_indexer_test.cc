@@ -156,10 +156,15 @@ TEST_F(EntityIndexerTest, ASimulatorStreamIndexesEveryEntityItCreates) {
   size_t checked = 0;
   for (const auto& [key, name] : names) {
     if (++checked > 60) break;
-    auto r = index_->Search({.text = "\"" + name + "\"", .domains = kAll, .limit = 1000});
-    ASSERT_TRUE(r.ok()) << name << ": " << r.status();
+    const std::string type = key.substr(0, key.find('/'));
     bool found = false;
-    for (const SearchHit& h : r->hits) found |= (h.type + "/" + h.id) == key;
+    for (size_t offset = 0; !found; offset += kMaxLimit) {
+      auto r = index_->Search({.text = "\"" + name + "\"", .types = {type}, .domains = kAll,
+                               .offset = offset, .limit = kMaxLimit});
+      ASSERT_TRUE(r.ok()) << name << ": " << r.status();
+      for (const SearchHit& h : r->hits) found |= (h.type + "/" + h.id) == key;
+      if (offset + kMaxLimit >= r->total) break;
+    }
     EXPECT_TRUE(found) << key << " not found by its name \"" << name << "\"";
   }
 }

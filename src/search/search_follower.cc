@@ -49,6 +49,9 @@ std::string SearchFollower::TenantDir(const std::string& org) {
   if (plain) return org;
   std::string hex = "x";
   for (unsigned char c : org) absl::StrAppend(&hex, absl::Hex(c, absl::kZeroPad2));
+  if (hex.size() > 200) {  // a file name holds 255 bytes: keep a prefix and a hash of the whole
+    hex = absl::StrCat(hex.substr(0, 160), "-", absl::Hex(std::hash<std::string>()(org), absl::kZeroPad16));
+  }
   return hex;
 }
 
@@ -56,15 +59,22 @@ absl::Status SearchFollower::Start() {
   std::error_code ec;
   std::filesystem::create_directories(options_.dir, ec);
   if (ec) return absl::InternalError(absl::StrCat("creating ", options_.dir, ": ", ec.message()));
+  if (thread_.joinable()) return absl::FailedPreconditionError("the search follower runs");
   absl::StatusOr<uint64_t> position = ReadPosition(options_.dir + "/position");
-  if (!position.ok()) return position.status();
+  if (!position.ok()) {  // e.g. torn by a crash: re-applying events changes nothing
+    spdlog::warn("{}; indexing the store again from its start", position.status().ToString());
+    position = 0;
+  }
   if (*position > store_->LastPosition()) {  // the store was replaced: index it again
     spdlog::warn("search index at {} is ahead of the store ({}); rebuilding it", *position,
                  store_->LastPosition());
     std::filesystem::remove_all(options_.dir, ec);
-    std::filesystem::create_directories(options_.dir, ec);
+    if (!ec) std::filesystem::create_directories(options_.dir, ec);
+    if (ec) return absl::InternalError(absl::StrCat("clearing ", options_.dir, ": ", ec.message()));
     *position = 0;
   }
+  std::filesystem::create_directories(options_.dir + "/tenants", ec);
+  if (ec) return absl::InternalError(absl::StrCat("creating ", options_.dir, "/tenants: ", ec.message()));
   position_.store(*position, std::memory_order_release);
   stop_ = false;
   thread_ = std::thread([this] { Run(); });
@@ -74,18 +84,22 @@ absl::Status SearchFollower::Start() {
 void SearchFollower::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+  cv_.notify_all();  // waiters see the final position now
 }
 
 bool SearchFollower::WaitForPosition(uint64_t position, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return Position() >= position; });
+  return cv_.wait_for(lock, timeout,
+                      [&] { return Position() >= position || stop_.load(); }) &&
+         Position() >= position;
 }
 
 std::shared_ptr<SearchIndex> SearchFollower::OpenLocked(const std::string& org, bool create) {
   auto it = indexes_.find(org);
   if (it != indexes_.end()) return it->second;
-  const std::string dir = options_.dir + "/" + TenantDir(org);
-  if (!create && !std::filesystem::exists(dir)) return nullptr;
+  const std::string dir = options_.dir + "/tenants/" + TenantDir(org);
+  std::error_code ec;
+  if (!create && !std::filesystem::exists(dir, ec)) return nullptr;
   absl::StatusOr<std::unique_ptr<SearchIndex>> opened = SearchIndex::Open(dir);
   if (!opened.ok()) {
     spdlog::error("search index of {}: {}", org, opened.status().ToString());

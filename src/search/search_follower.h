@@ -1,5 +1,5 @@
 #pragma once
-// Keeps one search index per tenant (DATA_DIR/search/<tenant>) following the event store, on
+// Keeps one search index per tenant (DATA_DIR/search/tenants/<tenant>) following the event store, on
 // its own thread: Xapian indexes thousands of documents per second, not millions, so search
 // never runs on the read models' applier. It reads the store after its position, turns each
 // event into documents (EntityIndexer), commits every tenant touched every `commit_every`
@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <functional>
 #include <thread>
 
 #include "absl/status/status.h"
@@ -34,8 +35,8 @@ class SearchFollower {
  public:
   SearchFollower(store::EventStore* store, SearchFollowerOptions options);
   ~SearchFollower();
-  // Reads the recorded position and starts following. An unreadable position file is an
-  // error (the indexes are derived: delete the directory to rebuild them).
+  // Reads the recorded position and starts following (from 0, with a warning, when the file
+  // is unreadable: re-applying events changes nothing). FailedPrecondition when running.
   absl::Status Start();
   void Stop();
 

@@ -84,10 +84,13 @@ TEST_F(SearchFollowerTest, EachTenantHoldsExactlyItsEntitiesAndARestartResumes) 
     EXPECT_EQ(follower.Index("nobody"), nullptr);
     EXPECT_NE(SearchFollower::TenantDir("../etc"), "../etc");
     EXPECT_EQ(SearchFollower::TenantDir("../etc").find('/'), std::string::npos);
+    EXPECT_LE(SearchFollower::TenantDir(std::string(300, '\xe9')).size(), 255u);
+    EXPECT_NE(SearchFollower::TenantDir(std::string(300, '\xe9')),
+              SearchFollower::TenantDir(std::string(301, '\xe9')));
     follower.Stop();
   }
   // More events, for a tenant already indexed and a new one, after a restart.
-  Ingest(4, 3'000, {"gamma-llc", "acme-corp"});
+  Ingest(4, 3'000, {"gamma-llc", "acme-corp", "position"});  // "position": not the file's name
   const uint64_t second = store_->LastPosition();
   SearchFollower resumed(store_.get(), {.dir = (dir_ / "search").string()});
   ASSERT_TRUE(resumed.Start().ok());
@@ -101,6 +104,7 @@ TEST_F(SearchFollowerTest, EachTenantHoldsExactlyItsEntitiesAndARestartResumes) 
     // is not committed again); the follower's recorded position covers every tenant.
     EXPECT_LE(index->position(), second) << org;
     EXPECT_GE(index->position(), org == "beta-inc" ? first - 3'000 : second) << org;
+    EXPECT_GT(want.size(), 0u) << org;
   }
   EXPECT_EQ(resumed.Position(), second);
   resumed.Stop();

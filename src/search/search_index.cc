@@ -133,6 +133,8 @@ class XapianIndex final : public SearchIndex {
       return absl::OkStatus();
     } catch (const Xapian::Error& e) {
       return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+    } catch (const std::exception& e) {  // bad_alloc, length_error: never past the adapter
+      return absl::InternalError(absl::StrCat("search index: ", e.what()));
     }
   }
 
@@ -150,6 +152,8 @@ class XapianIndex final : public SearchIndex {
       return std::optional<SearchDoc>(std::move(data.doc));
     } catch (const Xapian::Error& e) {
       return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+    } catch (const std::exception& e) {  // bad_alloc, length_error: never past the adapter
+      return absl::InternalError(absl::StrCat("search index: ", e.what()));
     }
   }
 
@@ -160,6 +164,8 @@ class XapianIndex final : public SearchIndex {
       return absl::OkStatus();
     } catch (const Xapian::Error& e) {
       return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+    } catch (const std::exception& e) {  // bad_alloc, length_error: never past the adapter
+      return absl::InternalError(absl::StrCat("search index: ", e.what()));
     }
   }
 
@@ -172,6 +178,8 @@ class XapianIndex final : public SearchIndex {
       return absl::OkStatus();
     } catch (const Xapian::Error& e) {
       return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+    } catch (const std::exception& e) {  // bad_alloc, length_error: never past the adapter
+      return absl::InternalError(absl::StrCat("search index: ", e.what()));
     }
   }
 
@@ -185,6 +193,18 @@ class XapianIndex final : public SearchIndex {
   }
 
   absl::StatusOr<SearchResult> Search(const SearchQuery& q) const override {
+    if (q.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return absl::InvalidArgumentError("q: empty");
+    }
+    if (q.text.size() > kMaxQueryBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("q: longer than ", kMaxQueryBytes, " bytes"));
+    }
+    if (q.limit > kMaxLimit) {
+      return absl::InvalidArgumentError(absl::StrCat("limit: above ", kMaxLimit));
+    }
+    if (q.offset > kMaxOffset) {
+      return absl::InvalidArgumentError(absl::StrCat("offset: above ", kMaxOffset));
+    }
     std::lock_guard lock(mu_);
     SearchResult out;
     if (q.domains.empty()) return out;  // a caller without domains sees nothing
@@ -197,18 +217,18 @@ class XapianIndex final : public SearchIndex {
       const unsigned flags =
           Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_PARTIAL;
       Xapian::Query text = qp.parse_query(q.text, flags);
+      SearchResult found = Run(text, q, /*with_hits=*/true);
       // FLAG_PARTIAL takes the last word as a prefix and so never corrects it: the correction
-      // comes from a parse without it.
+      // comes from a parse without it, and only when the query found little.
       std::string corrected;
-      if (spelling_) {
+      if (spelling_ && found.total < 3) {
         Xapian::QueryParser speller;
         speller.set_database(db_);
         speller.parse_query(q.text, Xapian::QueryParser::FLAG_DEFAULT |
                                         Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
         corrected = speller.get_corrected_query_string();
       }
-      SearchResult found = Run(text, q, /*with_hits=*/true);
-      if (found.total < 3 && !corrected.empty() && corrected != q.text) {
+      if (!corrected.empty() && corrected != q.text) {
         // Offer the correction only if it finds what this caller may see: spelling data is
         // the whole tenant's, and a word from another domain must not show through.
         Xapian::QueryParser plain;
@@ -229,6 +249,8 @@ class XapianIndex final : public SearchIndex {
       return absl::InvalidArgumentError(absl::StrCat("q: ", e.get_msg()));
     } catch (const Xapian::Error& e) {
       return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+    } catch (const std::exception& e) {  // bad_alloc, length_error: never past the adapter
+      return absl::InternalError(absl::StrCat("search index: ", e.what()));
     }
   }
 
@@ -267,6 +289,8 @@ class XapianIndex final : public SearchIndex {
       return out;
     } catch (const Xapian::Error& e) {
       return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+    } catch (const std::exception& e) {  // bad_alloc, length_error: never past the adapter
+      return absl::InternalError(absl::StrCat("search index: ", e.what()));
     }
   }
 

@@ -8,8 +8,9 @@
 // reflect (Commit), kept beside the documents so a restart catches up from there.
 // Xapian's headers and exceptions stay in search_index.cc: every call answers a Status
 // (InvalidArgument for a query Xapian rejects, Internal for a damaged index), never throws.
-// Thread-safety: one writer thread (Put/Remove/Commit); Search and Suggest may run on other
-// threads concurrently — they read the last commit through their own reader.
+// Thread-safety: every method may be called from any thread; they serialize on one mutex
+// around the writable database, so queries also see writes not yet committed (a separate
+// reader reopened after each commit is the next step, for query latency while indexing).
 
 #include <cstdint>
 #include <memory>
@@ -30,6 +31,11 @@ struct SearchDoc {
   std::string title;   // what a hit shows
   std::vector<std::pair<std::string, std::string>> fields;  // (name, text), all searchable
 };
+
+// Query limits; beyond them Search answers InvalidArgument naming the field (like an empty q).
+inline constexpr size_t kMaxQueryBytes = 1000;
+inline constexpr size_t kMaxLimit = 100;
+inline constexpr size_t kMaxOffset = 100'000;
 
 struct SearchQuery {
   std::string text;
@@ -72,7 +78,7 @@ class SearchIndex {
   virtual absl::Status Commit(uint64_t position) = 0;
   // The position of the last commit (0 for a new index).
   virtual uint64_t position() const = 0;
-  virtual uint64_t size() const = 0;  // documents committed
+  virtual uint64_t size() const = 0;  // documents, including writes not yet committed
 
   virtual absl::StatusOr<SearchResult> Search(const SearchQuery& q) const = 0;
   // Up to `limit` completions of the last word of `text`, from the given domains' entities.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <random>
 #include <set>
 #include <string>
 
@@ -122,6 +123,34 @@ TEST_F(SearchIndexTest, PagesNeverOverlapAndTheTotalIsExact) {
   EXPECT_EQ(seen.size(), 120u);
 }
 
+TEST_F(SearchIndexTest, TotalsAreExactCountsUnderDomainFiltersAndSeveralTerms) {
+  // Mixed domains and a two-term query: Xapian's estimate alone would not be exact here.
+  std::mt19937 rng(3);
+  size_t want = 0;
+  for (int i = 0; i < 600; ++i) {
+    bool crm = rng() % 2, alpha = rng() % 3 != 0, beta = rng() % 4 != 0;
+    std::string text = std::string(alpha ? "alpha " : "gamma ") + (beta ? "beta" : "delta");
+    SearchDoc d = crm ? Contact("m" + std::to_string(i), text, "", "")
+                      : Employee("m" + std::to_string(i), text, "", "");
+    ASSERT_TRUE(index_->Put(d).ok());
+    want += crm && alpha && beta;
+  }
+  ASSERT_TRUE(index_->Commit(60).ok());
+  std::set<std::string> seen;
+  uint64_t total = 0;
+  for (size_t offset = 0; offset < want + 10; offset += 13) {
+    auto r = index_->Search({.text = "alpha beta", .domains = {"crm"}, .offset = offset, .limit = 13});
+    ASSERT_TRUE(r.ok()) << r.status();
+    total = r->total;
+    for (const SearchHit& h : r->hits) {
+      EXPECT_EQ(h.domain, "crm");
+      EXPECT_TRUE(seen.insert(h.id).second) << "page overlap at " << h.id;
+    }
+  }
+  EXPECT_EQ(total, want);
+  EXPECT_EQ(seen.size(), want);
+}
+
 TEST_F(SearchIndexTest, TypoGetsASuggestionThatNeverRevealsAnotherDomain) {
   SearchResult typo = Find(*index_, "Nordwinf");
   EXPECT_EQ(typo.total, 0u);
@@ -164,6 +193,16 @@ TEST_F(SearchIndexTest, BadQueriesAreErrorsOrEmptyNeverExceptions) {
     EXPECT_TRUE(r.ok() || absl::IsInvalidArgument(r.status())) << q << ": " << r.status();
   }
   EXPECT_TRUE(index_->Suggest("\xff\xfe", kAll, 10).ok());
+  // Limits: InvalidArgument naming the field.
+  for (const SearchQuery& q :
+       {SearchQuery{.text = "", .domains = kAll}, SearchQuery{.text = "  \t", .domains = kAll},
+        SearchQuery{.text = std::string(kMaxQueryBytes + 1, 'x'), .domains = kAll},
+        SearchQuery{.text = "anna", .domains = kAll, .limit = kMaxLimit + 1},
+        SearchQuery{.text = "anna", .domains = kAll, .offset = size_t{1} << 32}}) {
+    absl::StatusOr<SearchResult> r = index_->Search(q);
+    EXPECT_TRUE(absl::IsInvalidArgument(r.status())) << q.text.size() << ": " << r.status();
+  }
+  EXPECT_TRUE(index_->Search({.text = std::string(kMaxQueryBytes, 'x'), .domains = kAll}).ok());
 }
 
 TEST_F(SearchIndexTest, SnippetsEscapeMarkupFromTheData) {
