@@ -128,6 +128,23 @@ class PosixEnv final : public Env {
 
 }  // namespace
 
+absl::Status WriteFileAtomically(Env* env, const std::string& dir, const std::string& name,
+                                 std::string_view data) {
+  if (absl::Status s = env->CreateDirs(dir); !s.ok()) return s;
+  const std::string path = dir + "/" + name, tmp = path + ".tmp";
+  absl::StatusOr<std::unique_ptr<WritableFile>> file = env->NewWritableFile(tmp);
+  if (!file.ok()) return file.status();
+  absl::Status s = (*file)->Append(data);
+  if (s.ok()) s = (*file)->Sync();
+  if (absl::Status closed = (*file)->Close(); s.ok()) s = closed;
+  if (s.ok()) s = env->RenameFile(tmp, path);
+  if (!s.ok()) {
+    env->RemoveFile(tmp).IgnoreError();
+    return s;
+  }
+  return env->SyncDir(dir);
+}
+
 Env* Env::Default() {
   static Env* env = new PosixEnv();
   return env;

@@ -65,6 +65,12 @@ class Env {
   virtual bool Intercepts() const { return false; }
 };
 
+// Replaces dir/name with `data` atomically and durably through `env`: a temporary file,
+// fsync, rename, fsync of the directory (creating dir). A crash or a failed write at any point
+// leaves either the old file or the new one, whole.
+absl::Status WriteFileAtomically(Env* env, const std::string& dir, const std::string& name,
+                                 std::string_view data);
+
 // Forwards every call to another Env; subclasses override what they change.
 class EnvWrapper : public Env {
  public:

@@ -74,21 +74,7 @@ std::string EncodeModelSnapshot(uint64_t position, const TenantMap& tenants) {
 
 absl::StatusOr<size_t> WriteSnapshotFile(const std::string& dir, std::string_view data,
                                          Env* env) {
-  if (absl::Status s = env->CreateDirs(dir); !s.ok()) return s;
-  std::string path = dir + "/model.snap", tmp = path + ".tmp";
-  // Temporary file, fsync, rename, fsync of the directory: a crash or a failed write at any
-  // point leaves either the old snapshot or the new one, whole.
-  absl::StatusOr<std::unique_ptr<WritableFile>> file = env->NewWritableFile(tmp);
-  if (!file.ok()) return file.status();
-  absl::Status s = (*file)->Append(data);
-  if (s.ok()) s = (*file)->Sync();
-  if (absl::Status closed = (*file)->Close(); s.ok()) s = closed;
-  if (s.ok()) s = env->RenameFile(tmp, path);
-  if (!s.ok()) {
-    env->RemoveFile(tmp).IgnoreError();
-    return s;
-  }
-  if (s = env->SyncDir(dir); !s.ok()) return s;
+  if (absl::Status s = WriteFileAtomically(env, dir, "model.snap", data); !s.ok()) return s;
   return data.size();
 }
 

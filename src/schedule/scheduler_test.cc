@@ -131,15 +131,10 @@ class SchedulerTest : public ::testing::Test {
 
   own_state::ReportSchedule Create(std::string cron, std::string tz,
                                    std::string period = "previous_month") {
-    own_state::ReportSchedule s;
-    s.organization_id = "acme";
-    s.report = "financial";
-    s.type = "trial_balance";
+    own_state::ReportSchedule s =
+        Draft("trial_balance", "csv", std::move(cron), std::move(tz),
+              {"cfo@example.com", "controller@example.com"});
     s.period = std::move(period);
-    s.format = "csv";
-    s.cron = std::move(cron);
-    s.timezone = std::move(tz);
-    s.recipients = {"cfo@example.com", "controller@example.com"};
     absl::Notification done;
     ReportScheduler::CreateReply reply;
     scheduler_->Create(s, [&](ReportScheduler::CreateReply r) {

@@ -13,12 +13,13 @@
 #include "absl/strings/str_cat.h"
 #include "event/parser.h"
 #include "gtest/gtest.h"
+#include "search/test_util.h"
 #include "sim/generator.h"
 
 namespace readside::search {
 namespace {
 
-const std::vector<std::string> kAll = {"crm", "hrm", "finance", "inventory", "projects"};
+const std::vector<std::string>& kAll = testing::kAllDomains;
 
 event::Event Parse(const std::string& type, const std::string& id, const std::string& payload) {
   static int n = 0;
@@ -38,9 +39,7 @@ event::Event Parse(const std::string& type, const std::string& id, const std::st
 class EntityIndexerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/indexer_" + std::to_string(::getpid()) + "_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
+    dir_ = testing::FreshTestDir("indexer");
     index_ = *SearchIndex::Open(dir_);
     indexer_ = std::make_unique<EntityIndexer>(index_.get());
   }

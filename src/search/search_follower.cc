@@ -1,9 +1,11 @@
 #include "search/search_follower.h"
 
 #include <filesystem>
-#include <fstream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/env.h"
 #include "event/parser.h"
 #include "search/entity_indexer.h"
 #include "spdlog/spdlog.h"
@@ -12,25 +14,14 @@ namespace readside::search {
 namespace {
 
 absl::StatusOr<uint64_t> ReadPosition(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return 0;
+  absl::StatusOr<std::string> text = Env::Default()->ReadFile(path);
+  if (absl::IsNotFound(text.status())) return 0;
+  if (!text.ok()) return text.status();
   uint64_t position = 0;
-  if (!(in >> position)) return absl::DataLossError(path + " does not hold a position");
-  return position;
-}
-
-absl::Status WritePosition(const std::string& dir, uint64_t position) {
-  const std::string path = dir + "/position", tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << position << "\n";
-    out.flush();
-    if (!out) return absl::InternalError("writing " + tmp + " failed");
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &position)) {
+    return absl::DataLossError(path + " does not hold a position");
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return absl::InternalError(absl::StrCat("renaming ", tmp, ": ", ec.message()));
-  return absl::OkStatus();
+  return position;
 }
 
 }  // namespace
@@ -127,7 +118,11 @@ absl::Status SearchFollower::CommitAll(uint64_t position) {
     if (absl::Status s = index->Commit(position); !s.ok()) return s;
     dirty = false;
   }
-  if (absl::Status s = WritePosition(options_.dir, position); !s.ok()) return s;
+  if (absl::Status s = WriteFileAtomically(Env::Default(), options_.dir, "position",
+                                           absl::StrCat(position, "\n"));
+      !s.ok()) {
+    return s;
+  }
   {
     std::lock_guard lock(mu_);
     position_.store(position, std::memory_order_release);

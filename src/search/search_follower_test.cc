@@ -17,7 +17,6 @@ namespace readside::search {
 namespace {
 
 using E = event::EventType;
-const std::vector<std::string> kAll = {"crm", "hrm", "finance", "inventory", "projects"};
 
 const std::map<E, std::string> kCreates = {
     {E::kCrmContactCreated, "contact"},       {E::kCrmLeadCreated, "lead"},

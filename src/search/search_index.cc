@@ -209,14 +209,8 @@ class XapianIndex final : public SearchIndex {
     SearchResult out;
     if (q.domains.empty()) return out;  // a caller without domains sees nothing
     try {
-      Xapian::QueryParser qp;
-      qp.set_stemmer(stemmer_);
-      qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-      qp.set_database(db_);
-      qp.set_default_op(Xapian::Query::OP_AND);
-      const unsigned flags =
-          Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_PARTIAL;
-      Xapian::Query text = qp.parse_query(q.text, flags);
+      Xapian::Query text = Parser().parse_query(
+          q.text, Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_PARTIAL);
       SearchResult found = Run(text, q, /*with_hits=*/true);
       // FLAG_PARTIAL takes the last word as a prefix and so never corrects it: the correction
       // comes from a parse without it, and only when the query found little.
@@ -231,15 +225,10 @@ class XapianIndex final : public SearchIndex {
       if (!corrected.empty() && corrected != q.text) {
         // Offer the correction only if it finds what this caller may see: spelling data is
         // the whole tenant's, and a word from another domain must not show through.
-        Xapian::QueryParser plain;
-        plain.set_stemmer(stemmer_);
-        plain.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-        plain.set_database(db_);
-        plain.set_default_op(Xapian::Query::OP_AND);
         SearchQuery probe = q;
         probe.offset = 0;
         probe.limit = 0;
-        if (Run(plain.parse_query(corrected, Xapian::QueryParser::FLAG_DEFAULT), probe, false)
+        if (Run(Parser().parse_query(corrected, Xapian::QueryParser::FLAG_DEFAULT), probe, false)
                 .total > found.total) {
           found.suggestion = corrected;
         }
@@ -295,6 +284,16 @@ class XapianIndex final : public SearchIndex {
   }
 
  private:
+  // Words stemmed as they were indexed, all of them required.
+  Xapian::QueryParser Parser() const {
+    Xapian::QueryParser qp;
+    qp.set_stemmer(stemmer_);
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_database(db_);
+    qp.set_default_op(Xapian::Query::OP_AND);
+    return qp;
+  }
+
   SearchResult Run(const Xapian::Query& text, const SearchQuery& q, bool with_hits) const {
     Xapian::Query query = Xapian::Query(Xapian::Query::OP_FILTER, text, AnyOf("XD", q.domains));
     if (!q.types.empty()) {

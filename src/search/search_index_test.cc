@@ -12,6 +12,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "search/test_util.h"
 
 namespace readside::search {
 namespace {
@@ -25,7 +26,7 @@ SearchDoc Employee(const std::string& id, const std::string& name, const std::st
   return {"employee", id, "hrm", name, {{"name", name}, {"department", dept}, {"role", role}}};
 }
 
-const std::vector<std::string> kAll = {"crm", "hrm", "finance", "inventory", "projects"};
+const std::vector<std::string>& kAll = testing::kAllDomains;
 
 std::set<std::string> Ids(const SearchResult& r) {
   std::set<std::string> ids;
@@ -44,9 +45,7 @@ SearchResult Find(const SearchIndex& index, const std::string& text,
 class SearchIndexTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/search_" + std::to_string(::getpid()) + "_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
+    dir_ = testing::FreshTestDir("search");
     auto opened = SearchIndex::Open(dir_);
     ASSERT_TRUE(opened.ok()) << opened.status();
     index_ = *std::move(opened);
