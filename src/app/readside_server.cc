@@ -17,6 +17,7 @@
 #include "own_state/tenant_settings_service.h"
 #include "projection/projector.h"
 #include "schedule/scheduler.h"
+#include "dashboard/dashboards.h"
 #include "schedule/smtp.h"
 #include "store/event_store.h"
 
@@ -48,6 +49,7 @@ struct ReadsideServer::Impl {
   std::unique_ptr<own_state::TenantSettingsService> tenant_settings;
   std::unique_ptr<schedule::SmtpSender> smtp;
   std::unique_ptr<schedule::ReportScheduler> scheduler;
+  std::unique_ptr<dashboard::DashboardService> dashboards;
   std::unique_ptr<http::RenderPool> render_pool;  // report exports
   http::ResponseCache cache;
   std::unique_ptr<auth::Authenticator> authenticator;
@@ -144,6 +146,7 @@ absl::Status ReadsideServer::Start() {
     m.scheduler->Start();
   }
   m.render_pool = std::make_unique<http::RenderPool>();
+  m.dashboards = std::make_unique<dashboard::DashboardService>(m.store.get(), m.projector.get(), clock);
   http::Services services{.store = m.store.get(),
                           .ingest = m.ingest.get(),
                           .access = m.access.get(),
@@ -153,6 +156,7 @@ absl::Status ReadsideServer::Start() {
                           .cache = &m.cache,
                           .tenant_settings = m.tenant_settings.get(),
                           .scheduler = m.scheduler.get(),
+                          .dashboards = m.dashboards.get(),
                           .render_pool = m.render_pool.get()};
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
@@ -160,6 +164,7 @@ absl::Status ReadsideServer::Start() {
   http::AddAnalyticsRoutes(&m.router, services);
   http::AddTenantRoutes(&m.router, services);
   http::AddReportRoutes(&m.router, services);
+  http::AddDashboardRoutes(&m.router, services);
   m.gate = std::make_unique<http::Gate>(
       &m.router, m.authenticator.get(),
       http::GateOptions{.cors_origins = m.options.cors_origins,

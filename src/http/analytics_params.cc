@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/time_util.h"
+#include "query/widget_data.h"
 
 namespace readside::http {
 namespace {
@@ -14,12 +15,9 @@ bool ParseUint(const std::string& s, uint64_t* out) {
   return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
-std::optional<Problem> ParsePeriodText(std::string_view field, const std::string& text,
-                                       projection::Period* out) {
-  absl::StatusOr<projection::Period> p = projection::ParsePeriod(text);
-  if (!p.ok()) return BadParameter(field, std::string(p.status().message()));
-  *out = *p;
-  return std::nullopt;
+// An empty period parameter: ParsePeriod's own message (an absent one takes the default).
+Problem EmptyPeriod(std::string_view field) {
+  return BadParameter(field, std::string(projection::ParsePeriod("").status().message()));
 }
 
 }  // namespace
@@ -59,9 +57,10 @@ std::optional<Problem> ParseConsistency(const Request& req, ReadConsistency* out
 
 std::optional<Problem> ParsePeriodParam(const Request& req, projection::LocalCalendar calendar,
                                         int64_t now_micros, projection::Period* out) {
-  if (const std::string* v = req.Query("period")) return ParsePeriodText("period", *v, out);
-  *out = projection::PeriodContaining(projection::Granularity::kMonth,
-                                      calendar.DayOf(now_micros));
+  const std::string* v = req.Query("period");
+  if (v != nullptr && v->empty()) return EmptyPeriod("period");
+  auto problem = query::ResolvePeriod("period", v ? *v : "", calendar, now_micros, out);
+  if (problem) return BadParameter(problem->field, problem->message);
   return std::nullopt;
 }
 
@@ -78,32 +77,21 @@ std::optional<Problem> ParseAsOf(const Request& req, int64_t now_micros, int64_t
 std::optional<Problem> ParseSeriesPeriods(const Request& req, projection::LocalCalendar calendar,
                                           int64_t now_micros,
                                           std::vector<projection::Period>* out) {
-  projection::Granularity g = projection::Granularity::kMonth;
-  if (const std::string* v = req.Query("granularity")) {
-    if (!projection::ParseGranularity(*v, &g)) {
-      return BadParameter("granularity", "must be one of day, week, month, quarter, year");
+  auto text = [&](std::string_view name) -> std::string_view {
+    const std::string* v = req.Query(name);
+    return v ? std::string_view(*v) : std::string_view();
+  };
+  for (std::string_view name : {"granularity", "from", "to"}) {
+    const std::string* v = req.Query(name);
+    if (v == nullptr || !v->empty()) continue;
+    if (name == "granularity") {
+      return BadParameter(name, "must be one of day, week, month, quarter, year");
     }
+    return EmptyPeriod(name);
   }
-  projection::Period to = projection::PeriodContaining(g, calendar.DayOf(now_micros));
-  if (const std::string* v = req.Query("to")) {
-    if (auto problem = ParsePeriodText("to", *v, &to)) return problem;
-  }
-  // The last point is the period of `granularity` holding the last day of `to`; by default
-  // the series has 12 points.
-  projection::Period from = projection::PeriodContaining(g, to.end_day - 1);
-  for (int i = 0; i < 11; ++i) from = projection::PrevPeriod(from);
-  if (const std::string* v = req.Query("from")) {
-    if (auto problem = ParsePeriodText("from", *v, &from)) return problem;
-  }
-  if (from.first_day >= to.end_day) return BadParameter("from", "must not be after to");
-  absl::StatusOr<std::vector<projection::Period>> periods =
-      projection::PeriodsBetween(g, from.first_day, to.end_day - 1, kMaxSeriesPoints);
-  if (!periods.ok()) {
-    return BadParameter("from", "to " + std::string(periods.status().message()) +
-                                    " (at most " + std::to_string(kMaxSeriesPoints) +
-                                    " points; choose a coarser granularity or a shorter range)");
-  }
-  *out = *std::move(periods);
+  auto problem = query::ResolveSeriesPeriods(text("granularity"), text("from"), text("to"),
+                                             calendar, now_micros, out);
+  if (problem) return BadParameter(problem->field, problem->message);
   return std::nullopt;
 }
 

@@ -12,6 +12,7 @@
 #include "common/problem.h"
 #include "http/request.h"
 #include "projection/period.h"
+#include "query/widget_data.h"
 
 namespace readside::http {
 
@@ -35,7 +36,7 @@ std::optional<Problem> ParsePeriodParam(const Request& req, projection::LocalCal
 // as_of: RFC 3339, default now.
 std::optional<Problem> ParseAsOf(const Request& req, int64_t now_micros, int64_t* out);
 
-inline constexpr size_t kMaxSeriesPoints = 1000;
+inline constexpr size_t kMaxSeriesPoints = query::kMaxSeriesPoints;
 // granularity (default month), from/to (periods of any granularity; default: the 12 periods
 // up to the current one) → the periods of the series.
 std::optional<Problem> ParseSeriesPeriods(const Request& req, projection::LocalCalendar calendar,

@@ -6,6 +6,7 @@
 // Thread-safety: build before serving; Dispatch is then safe from any thread.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/request.h"
@@ -19,6 +20,12 @@ class Router {
   void Dispatch(Request& req, Responder respond) const;
   // The matched pattern for metrics labels ("/events/{org}"), or "unmatched".
   std::string RouteOf(const Request& req) const;
+  // Every (method, pattern) added, in order (the OpenAPI test checks each is documented).
+  std::vector<std::pair<std::string, std::string>> Routes() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const Route& r : routes_) out.emplace_back(r.method, r.pattern);
+    return out;
+  }
 
  private:
   struct Route {

@@ -22,6 +22,7 @@ namespace readside::own_state { class TenantSettingsService; }
 
 namespace readside::http { class ResponseCache; class RenderPool; }
 namespace readside::schedule { class ReportScheduler; }
+namespace readside::dashboard { class DashboardService; }
 
 namespace readside::http {
 
@@ -35,6 +36,7 @@ struct Services {
   ResponseCache* cache = nullptr;  // analytics answers (optional)
   own_state::TenantSettingsService* tenant_settings = nullptr;  // /admin/tenants routes
   schedule::ReportScheduler* scheduler = nullptr;  // report schedules (optional)
+  dashboard::DashboardService* dashboards = nullptr;  // dashboard changes (optional: 503)
   // Report exports render here (null: on the calling thread, for tests of other routes).
   RenderPool* render_pool = nullptr;
   render::RenderLimits render_limits;  // the table rows one export may hold
@@ -59,6 +61,7 @@ void AddAdminRoutes(Router* router, const Services& services);
 void AddAnalyticsRoutes(Router* router, const Services& services);
 void AddTenantRoutes(Router* router, const Services& services);
 void AddReportRoutes(Router* router, const Services& services);
+void AddDashboardRoutes(Router* router, const Services& services);
 
 // The service behind the /admin/tenants routes, reading the settings in force from the
 // projector's published views (for Services::tenant_settings).

@@ -4,6 +4,7 @@
 
 #include "common/time_util.h"
 #include "own_state/own_event.h"
+#include "own_state/payload_reader.h"
 
 namespace readside::own_state {
 namespace {
@@ -14,68 +15,7 @@ absl::Status Bad(std::string_view why) {
   return absl::InvalidArgumentError("not a readside.report event: " + std::string(why));
 }
 
-// Reads members of a payload object, remembering the first error.
-class Reader {
- public:
-  explicit Reader(const json::object& o) : o_(o) {}
-  std::string Str(std::string_view key, bool required = true) {
-    const json::value* v = o_.if_contains(key);
-    if (v == nullptr) {
-      if (required) Fail(key, "is missing");
-      return {};
-    }
-    if (!v->is_string()) return Fail(key, "is not a string"), std::string();
-    return std::string(v->as_string().data(), v->as_string().size());
-  }
-  int64_t Int(std::string_view key, bool required = true) {
-    const json::value* v = o_.if_contains(key);
-    if (v == nullptr) {
-      if (required) Fail(key, "is missing");
-      return 0;
-    }
-    if (v->is_int64()) return v->as_int64();
-    if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
-      return static_cast<int64_t>(v->as_uint64());
-    }
-    return Fail(key, "is not an integer"), 0;
-  }
-  int64_t Time(std::string_view key, bool required = true) {
-    std::string text = Str(key, required);
-    if (text.empty()) return 0;
-    int64_t micros = 0;
-    if (!ParseRfc3339(text, &micros)) Fail(key, "is not an RFC 3339 time");
-    return micros;
-  }
-  std::vector<std::string> Strings(std::string_view key) {
-    std::vector<std::string> out;
-    const json::value* v = o_.if_contains(key);
-    if (v == nullptr || !v->is_array()) return Fail(key, "is not an array"), out;
-    for (const json::value& e : v->as_array()) {
-      if (!e.is_string()) return Fail(key, "holds a non-string"), out;
-      out.emplace_back(e.as_string().data(), e.as_string().size());
-    }
-    return out;
-  }
-  std::vector<std::pair<std::string, std::string>> Pairs(std::string_view key) {
-    std::vector<std::pair<std::string, std::string>> out;
-    const json::value* v = o_.if_contains(key);
-    if (v == nullptr) return out;
-    if (!v->is_object()) return Fail(key, "is not an object"), out;
-    for (const auto& [k, e] : v->as_object()) {
-      if (!e.is_string()) return Fail(key, "holds a non-string"), out;
-      out.emplace_back(std::string(k), std::string(e.as_string().data(), e.as_string().size()));
-    }
-    return out;
-  }
-  absl::Status status() const { return status_; }
-
- private:
-  void Fail(std::string_view key, std::string_view why) {
-    if (status_.ok()) status_ = Bad("payload." + std::string(key) + " " + std::string(why));
-  }
-  const json::object& o_;
-  absl::Status status_;
-};
+using Reader = PayloadReader;
 
 OwnEventHeader Header(std::string_view event_id, std::string_view type, std::string_view org,
                       int64_t ts, std::string_view entity, std::string_view entity_type,
@@ -164,13 +104,13 @@ absl::StatusOr<ReportEvent> DecodeReportEvent(std::string_view event_json) {
   if (ec) return Bad("invalid JSON (" + ec.message() + ")");
   if (!v.is_object()) return Bad("not a JSON object");
   const json::object& event = v.as_object();
-  Reader envelope(event);
+  Reader envelope(event, "readside.report");
   std::string type = envelope.Str("event_type");
   std::string org = envelope.Str("organization_id");
   if (!envelope.status().ok()) return envelope.status();
   const json::value* payload = v.find_pointer("/data/payload", ec);
   if (payload == nullptr || !payload->is_object()) return Bad("no data.payload object");
-  Reader p(payload->as_object());
+  Reader p(payload->as_object(), "readside.report");
   ReportEvent out;
   if (type == kReportScheduledType) {
     ReportSchedule s;

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include "event/parser.h"
+#include "own_state/own_event.h"
 #include "projection/snapshot_file.h"
 #include "projection/tenant_projection.h"
 #include "spdlog/spdlog.h"
@@ -191,6 +192,8 @@ void Projector::LoadSnapshot() {
     applied_.store(model->position, std::memory_order_release);
   }
   PublishAll();
+  cv_.SignalAll();  // a wait for a position the snapshot covers is over
+  FireWaiters(false);
   spdlog::info("read models loaded from the snapshot at position {} ({} tenants) in {} ms",
                model->position, tenants_.size(), (clock_->MonotonicNanos() - begin) / 1'000'000);
 }
@@ -284,8 +287,7 @@ void Projector::RunParser() {
         item.position = stored.position;
         item.organization_id = stored.organization_id;
         // Own events are applied from their stored JSON (ApplyStored).
-        item.settings = stored.event_type == kTenantConfiguredType ||
-                        stored.event_type.starts_with(own_state::kReportEventPrefix);
+        item.settings = stored.event_type.starts_with(own_state::kOwnEventTypePrefix);
         if (item.settings) {
           item.stored = stored;
           item.ok = true;
@@ -438,8 +440,8 @@ void Projector::ApplyStored(const store::StoredEvent& stored, TenantMap& tenants
     return;
   }
   if (!tenant) tenant = TenantProjection::WithDefaults(stored.organization_id);
-  if (stored.event_type.starts_with(own_state::kReportEventPrefix)) {
-    if (!tenant->ApplyReportEvent(stored.json)) {
+  if (stored.event_type.starts_with(own_state::kOwnEventTypePrefix)) {
+    if (!tenant->ApplyOwnEvent(stored.event_type, stored.json)) {
       spdlog::error("position {}: stored {} event does not decode", stored.position,
                     stored.event_type);
     }

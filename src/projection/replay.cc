@@ -1,6 +1,7 @@
 #include "projection/replay.h"
 
 #include "event/parser.h"
+#include "own_state/own_event.h"
 #include "own_state/tenant_settings_codec.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
@@ -78,8 +79,8 @@ absl::StatusOr<TenantMap> ReplayTenants(const store::EventStore& store,
                    : std::make_unique<TenantProjection>(it->second, CalendarOf(it->second));
     }
     if (stored.event_type == kTenantConfiguredType) return true;
-    if (stored.event_type.starts_with(own_state::kReportEventPrefix)) {
-      if (!tenant->ApplyReportEvent(stored.json)) {
+    if (stored.event_type.starts_with(own_state::kOwnEventTypePrefix)) {
+      if (!tenant->ApplyOwnEvent(stored.event_type, stored.json)) {
         spdlog::error("position {}: stored {} event does not decode", stored.position,
                       stored.event_type);
       }

@@ -19,7 +19,7 @@ namespace readside::projection {
 // Bump whenever what a projection keeps or computes changes: older snapshots are ignored.
 // 4: report read models (issue 11); 5: ledger lines by account in fact tables; 6: tenants
 // length-prefixed (decoded in parallel), a word-wise checksum
-inline constexpr uint64_t kSnapshotFormatVersion = 6;
+inline constexpr uint64_t kSnapshotFormatVersion = 7;
 
 struct LoadedModel {
   uint64_t position = 0;

@@ -61,6 +61,15 @@ void TenantProjection::Save(SnapshotWriter& w) const {
   inventory_.Save(w);
   projects_.Save(w);
   schedules_.Save(w);
+  dashboards_.Save(w);
+}
+
+bool TenantProjection::ApplyOwnEvent(std::string_view event_type, std::string_view event_json) {
+  if (event_type.starts_with(own_state::kReportEventPrefix)) return ApplyReportEvent(event_json);
+  if (event_type.starts_with(own_state::kDashboardEventPrefix)) {
+    return ApplyDashboardEvent(event_json);
+  }
+  return false;
 }
 
 std::unique_ptr<TenantProjection> TenantProjection::Load(SnapshotReader& r) {
@@ -72,7 +81,7 @@ std::unique_ptr<TenantProjection> TenantProjection::Load(SnapshotReader& r) {
   bool ok = tenant->model_.Load(r) && tenant->crm_.Load(r) && tenant->hrm_.Load(r) &&
             tenant->invoices_.Load(r) && tenant->ledger_.Load(r) &&
             tenant->inventory_.Load(r) && tenant->projects_.Load(r) &&
-            tenant->schedules_.Load(r);
+            tenant->schedules_.Load(r) && tenant->dashboards_.Load(r);
   return ok ? std::move(tenant) : nullptr;
 }
 

@@ -40,12 +40,18 @@ class TenantProjection {
   // Applies one of readside's own readside.report.* events (its stored JSON); false when it
   // does not decode.
   bool ApplyReportEvent(std::string_view event_json) { return schedules_.Apply(event_json); }
+  // Applies one of readside's own readside.dashboard.* events; false when it does not decode.
+  bool ApplyDashboardEvent(std::string_view event_json) { return dashboards_.Apply(event_json); }
+  // Applies any of readside's own events but the tenant settings (readside.report.*,
+  // readside.dashboard.*); false when it does not decode or its kind is unknown.
+  bool ApplyOwnEvent(std::string_view event_type, std::string_view event_json);
 
   std::shared_ptr<const TenantView> Publish(uint64_t position) {
     std::shared_ptr<TenantView> view = model_.Publish(position);
     view->accounts = ledger_.Chart();
     view->receivables = invoices_.Book();
     view->schedules = schedules_.Book();
+    view->dashboards = dashboards_.Book();
     return view;
   }
   const TenantSettings& settings() const { return model_.settings(); }
@@ -64,6 +70,7 @@ class TenantProjection {
   InventoryProjection inventory_;
   ProjectsProjection projects_;
   ScheduleProjection schedules_;
+  DashboardProjection dashboards_;
 };
 
 }  // namespace readside::projection

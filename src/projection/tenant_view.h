@@ -18,6 +18,7 @@
 #include "own_state/tenant_settings.h"
 #include "projection/fact_table.h"
 #include "projection/finance_view.h"
+#include "projection/dashboard_projection.h"
 #include "projection/schedule_projection.h"
 #include "projection/period.h"
 #include "projection/series.h"
@@ -99,6 +100,8 @@ struct TenantView {
   std::shared_ptr<const ReceivablesBook> receivables = EmptyReceivablesBook();
   // Report schedules and runs (schedule_projection.h); never null.
   std::shared_ptr<const ScheduleBook> schedules = std::make_shared<const ScheduleBook>();
+  // Dashboards (dashboard_projection.h); never null.
+  std::shared_ptr<const DashboardBook> dashboards = std::make_shared<const DashboardBook>();
   // Entity directories for the operational reports (above); never null.
   std::shared_ptr<const EmployeeDirectory> employees = EmptyDirectory<EmployeeInfo>();
   std::shared_ptr<const ProductDirectory> products = EmptyDirectory<ProductInfo>();
