@@ -86,6 +86,26 @@ Xapian::Query AnyOf(const std::string& prefix, const std::vector<std::string>& v
   return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
 }
 
+// NEAR and ADJ lower-cased, so that they are words, not operators: Xapian 1.4's query parser
+// leaks memory on some syntax errors around them ("OR NEAR/3 x"), which any client could
+// repeat (found by fuzz/search_query_fuzz.cc). Phrases ("…") and AND/OR/NOT stay.
+std::string WithoutProximityOperators(std::string text) {
+  for (size_t i = 0; i < text.size();) {
+    if (!std::isalpha(static_cast<unsigned char>(text[i]))) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
+    std::string_view word(text.data() + i, end - i);
+    if (word == "NEAR" || word == "ADJ") {
+      for (size_t k = i; k < end; ++k) text[k] = static_cast<char>(std::tolower(text[k]));
+    }
+    i = end;
+  }
+  return text;
+}
+
 // A fresh stemmer per use: Xapian objects share their innards through reference counts that
 // are not atomic, so no Xapian object is ever shared between threads.
 Xapian::Stem Stemmer() { return Xapian::Stem("english"); }
@@ -290,8 +310,9 @@ class XapianIndex final : public SearchIndex {
 
   absl::StatusOr<SearchResult> SearchOn(const Xapian::Database& db, const SearchQuery& q) const {
     {
+      const std::string query_text = WithoutProximityOperators(q.text);
       Xapian::Query text = Parser(db).parse_query(
-          q.text, Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_PARTIAL);
+          query_text, Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_PARTIAL);
       SearchResult found = Run(db, text, q, /*with_hits=*/true);
       // FLAG_PARTIAL takes the last word as a prefix and so never corrects it: the correction
       // comes from a parse without it, and only when the query found little.
@@ -299,11 +320,11 @@ class XapianIndex final : public SearchIndex {
       if (spelling_ && found.total < 3) {
         Xapian::QueryParser speller;
         speller.set_database(db);
-        speller.parse_query(q.text, Xapian::QueryParser::FLAG_DEFAULT |
+        speller.parse_query(query_text, Xapian::QueryParser::FLAG_DEFAULT |
                                         Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
         corrected = speller.get_corrected_query_string();
       }
-      if (!corrected.empty() && corrected != q.text) {
+      if (!corrected.empty() && corrected != query_text) {
         // Offer the correction only if it finds what this caller may see: spelling data is
         // the whole tenant's, and a word from another domain must not show through.
         SearchQuery probe = q;

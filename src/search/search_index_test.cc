@@ -189,6 +189,7 @@ TEST_F(SearchIndexTest, PositionAndDocumentsSurviveReopening) {
 
 TEST_F(SearchIndexTest, BadQueriesAreErrorsOrEmptyNeverExceptions) {
   for (const std::string& q : std::vector<std::string>{"\"unclosed", "AND", "((", "NEAR/3", "*", "title:", std::string(5000, 'x'),
+                        "OR NEAR/3 x", "NOT ADJ/2 y",
                         std::string("\xff\xfe bad utf8"), std::string("nul\0byte", 8)}) {
     absl::StatusOr<SearchResult> r = index_->Search({.text = q, .domains = kAll});
     EXPECT_TRUE(r.ok() || absl::IsInvalidArgument(r.status())) << q << ": " << r.status();
