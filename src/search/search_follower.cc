@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/env.h"
 #include "event/parser.h"
 #include "spdlog/spdlog.h"
@@ -67,6 +68,14 @@ absl::Status SearchFollower::Start() {
   }
   std::filesystem::create_directories(options_.dir + "/tenants", ec);
   if (ec) return absl::InternalError(absl::StrCat("creating ", options_.dir, "/tenants: ", ec.message()));
+  // Failed tenants stay failed across restarts: they missed events until they are rebuilt.
+  absl::StatusOr<std::string> failed = Env::Default()->ReadFile(options_.dir + "/failed");
+  if (failed.ok()) {
+    std::lock_guard lock(mu_);
+    for (absl::string_view org : absl::StrSplit(*failed, '\n', absl::SkipEmpty())) {
+      failed_.insert(std::string(org));
+    }
+  }
   position_.store(*position, std::memory_order_release);
   stop_ = false;
   running_ = true;
@@ -171,6 +180,15 @@ void SearchFollower::MarkFailed(const std::string& org, const absl::Status& why)
   std::lock_guard lock(mu_);
   failed_.insert(org);
   indexes_.erase(org);  // searches holding it finish on it
+  SaveFailedLocked();
+}
+
+void SearchFollower::SaveFailedLocked() {
+  std::string text;
+  for (const std::string& org : failed_) absl::StrAppend(&text, org, "\n");
+  if (absl::Status s = WriteFileAtomically(Env::Default(), options_.dir, "failed", text); !s.ok()) {
+    spdlog::error("recording the failed search indexes: {}", s.ToString());
+  }
 }
 
 absl::Status SearchFollower::CommitAll(uint64_t position) {
@@ -258,13 +276,15 @@ void SearchFollower::DoRebuilds(uint64_t* applied, uint64_t* uncommitted) {
       indexers_.clear();
       dirty_.clear();
       {
+        // Under mu_: a search opening an index (Index) must not see the directory half gone.
         std::lock_guard lock(mu_);
         indexes_.clear();
         failed_.clear();
+        SaveFailedLocked();
         position_.store(0, std::memory_order_release);
+        std::filesystem::remove_all(options_.dir + "/tenants", ec);
+        std::filesystem::create_directories(options_.dir + "/tenants", ec);
       }
-      std::filesystem::remove_all(options_.dir + "/tenants", ec);
-      std::filesystem::create_directories(options_.dir + "/tenants", ec);
       WriteFileAtomically(Env::Default(), options_.dir, "position", "0\n").IgnoreError();
       *applied = 0;
       *uncommitted = 0;
@@ -274,11 +294,11 @@ void SearchFollower::DoRebuilds(uint64_t* applied, uint64_t* uncommitted) {
     indexers_.erase(org);
     dirty_.erase(org);
     {
-      std::lock_guard lock(mu_);
+      std::lock_guard lock(mu_);  // as above
       indexes_.erase(org);
-      failed_.erase(org);
+      if (failed_.erase(org) > 0) SaveFailedLocked();
+      std::filesystem::remove_all(options_.dir + "/tenants/" + TenantDir(org), ec);
     }
-    std::filesystem::remove_all(options_.dir + "/tenants/" + TenantDir(org), ec);
     if (absl::Status s = Apply(0, *applied, &org); !s.ok()) {
       MarkFailed(org, s);
       continue;

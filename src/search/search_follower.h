@@ -10,7 +10,7 @@
 //
 // One tenant's failure (its index does not open, an update or a commit fails) does not stop
 // the others: that tenant is logged and marked failed (Failed), its events are skipped, and
-// it stays failed until rebuilt (Rebuild) or the process restarts.
+// it stays failed, across restarts too (DATA_DIR/search/failed), until rebuilt (Rebuild).
 // Rebuild drops an index and indexes the store again from its start, in place: the tenant's
 // searches find only what has been re-indexed until it has caught up (search is derived data;
 // the read models' rebuild is blue/green, this one is not, to keep one copy on disk).
@@ -94,6 +94,7 @@ class SearchFollower {
   absl::Status CommitAll(uint64_t position);
   void DoRebuilds(uint64_t* applied, uint64_t* uncommitted);
   void MarkFailed(const std::string& org, const absl::Status& why);
+  void SaveFailedLocked();  // failed_ → DATA_DIR/search/failed
   void AnswerWaiters(bool stopping);
   std::shared_ptr<SearchIndex> OpenLocked(const std::string& org, bool create);
 

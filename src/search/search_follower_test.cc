@@ -131,6 +131,14 @@ TEST_F(SearchFollowerTest, AFailingTenantDoesNotStopTheOthersAndARebuildRepairsI
   EXPECT_FALSE(follower.Failed("acme-corp"));
   EXPECT_EQ(follower.Index("beta-inc"), nullptr);
   EXPECT_INDEXES_MATCH(follower, std::vector<std::string>{"acme-corp"});
+  follower.Stop();
+  // It stays failed after a restart (it missed events), until rebuilt.
+  SearchFollower restarted(store_.get(), {.dir = (dir_ / "search").string()});
+  ASSERT_TRUE(restarted.Start().ok());
+  EXPECT_TRUE(restarted.Failed("beta-inc"));
+  EXPECT_FALSE(restarted.Failed("acme-corp"));
+  restarted.Stop();
+  ASSERT_TRUE(follower.Start().ok());
   // The operator removes the cause and rebuilds the tenant. Rebuilds run before the next
   // events are read, so once later events are indexed the rebuild has run.
   std::filesystem::remove(dir_ / "search" / "tenants" / "beta-inc");
