@@ -113,8 +113,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     start = nl + 1;
   }
   CheckRoute("/search/fuzz-org", parts);
-  CheckRoute("/search/suggestions/fuzz-org",
-             std::vector<std::string>(parts.begin(), parts.begin() + std::min<size_t>(2, parts.size())));
+  CheckRoute(
+      "/search/suggestions/fuzz-org",
+      std::vector<std::string>(parts.begin(), parts.begin() + std::min<size_t>(2, parts.size())));
 
   // The index directly: any q, any types, limit and offset from the first bytes.
   std::shared_ptr<search::SearchIndex> index = TheStack().follower->Index("fuzz-org");

@@ -45,7 +45,8 @@ void AddOpsRoutes(Router* router, const Services& s) {
     // serves every read, so the answer stays 200 and says why ingest is refused.
     absl::Status writable = s.store->WriteStatus();
     std::string_view status = !ready ? "catching_up" : writable.ok() ? "ready" : "read_only";
-    Response r = JsonResponse(HealthBody(status, applied, stored, writable, s.search), ready ? 200 : 503);
+    Response r =
+        JsonResponse(HealthBody(status, applied, stored, writable, s.search), ready ? 200 : 503);
     if (!ready) r.headers.emplace_back("Retry-After", "1");
     respond(std::move(r));
   });

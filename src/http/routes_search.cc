@@ -48,7 +48,8 @@ std::optional<Problem> ParseText(const Request& req, std::string* out) {
     return BadParameter("q", "is required and must not be blank");
   }
   if (q->size() > search::kMaxQueryBytes) {
-    return BadParameter("q", "must be at most " + std::to_string(search::kMaxQueryBytes) + " bytes");
+    return BadParameter("q",
+                        "must be at most " + std::to_string(search::kMaxQueryBytes) + " bytes");
   }
   *out = *q;
   return std::nullopt;
@@ -89,8 +90,7 @@ std::optional<Response> ParseTypes(const Request& req, query::DomainMask readabl
           req.path);
     }
     query::Section section;
-    if (!query::ParseSection(found->domain, &section) ||
-        !(readable & query::DomainBit(section))) {
+    if (!query::ParseSection(found->domain, &section) || !(readable & query::DomainBit(section))) {
       return ForbiddenDomain(found->domain, req.path);
     }
     types->push_back(found->type);
@@ -125,8 +125,7 @@ Response IndexError(const absl::Status& status, const std::string& path) {
     size_t colon = message.find(": ");
     std::string_view field = colon == std::string_view::npos ? "q" : message.substr(0, colon);
     std::string_view why = colon == std::string_view::npos ? message : message.substr(colon + 2);
-    return ProblemResponse(BadParameter(field, "is not a valid query: " + std::string(why)),
-                           path);
+    return ProblemResponse(BadParameter(field, "is not a valid query: " + std::string(why)), path);
   }
   return ProblemResponse({.status = 503,
                           .title = "Search index unavailable",
@@ -136,9 +135,11 @@ Response IndexError(const absl::Status& status, const std::string& path) {
 }
 
 Response Unavailable(std::string title, std::string detail, const std::string& path) {
-  return ProblemResponse(
-      {.status = 503, .title = std::move(title), .detail = std::move(detail), .retry_after_seconds = 1},
-      path);
+  return ProblemResponse({.status = 503,
+                          .title = std::move(title),
+                          .detail = std::move(detail),
+                          .retry_after_seconds = 1},
+                         path);
 }
 
 // Answers fn over the tenant's index (null: the tenant has none yet) once the follower has
@@ -147,14 +148,16 @@ void ServeSearch(const Services& s, const Request& req, const ReadConsistency& c
                  Responder respond, SearchFn fn) {
   search::SearchFollower* follower = s.search;
   if (follower == nullptr) {
-    return respond(Unavailable("Search not enabled", "this server keeps no search index", req.path));
+    return respond(
+        Unavailable("Search not enabled", "this server keeps no search index", req.path));
   }
   auto answer = [follower, fn](const Request& r) {
     const std::string& org = r.params.at("org");
     if (follower->Failed(org)) {
       return Unavailable("Search index unavailable",
                          "this organization's search index failed; an operator can rebuild it "
-                         "(POST /admin/rebuild/" + org + ")",
+                         "(POST /admin/rebuild/" +
+                             org + ")",
                          r.path);
     }
     uint64_t position = follower->Position();  // before the query: a lower bound
@@ -169,17 +172,16 @@ void ServeSearch(const Services& s, const Request& req, const ReadConsistency& c
   follower->WhenPosition(wanted, consistency.wait, [=](bool reached) {
     if (!reached && follower->WaitsCancelled()) {
       return respond(Unavailable("Shutting down",
-                                 "the server is shutting down; position " +
-                                     std::to_string(wanted) + " was not searchable yet",
+                                 "the server is shutting down; position " + std::to_string(wanted) +
+                                     " was not searchable yet",
                                  shared->path));
     }
     if (!reached) {
-      return respond(Unavailable(
-          "Search index behind",
-          "position " + std::to_string(wanted) + " was not indexed within " +
-              std::to_string(wait_ms) + " ms (indexed: " + std::to_string(follower->Position()) +
-              ")",
-          shared->path));
+      return respond(Unavailable("Search index behind",
+                                 "position " + std::to_string(wanted) + " was not indexed within " +
+                                     std::to_string(wait_ms) +
+                                     " ms (indexed: " + std::to_string(follower->Position()) + ")",
+                                 shared->path));
     }
     respond(answer(*shared));
   });
@@ -218,9 +220,9 @@ std::optional<Response> CheckSearchRequest(const Services& s, const Request& req
 void Search(const Services& s, Request& req, Responder respond) {
   search::SearchQuery q;
   ReadConsistency consistency;
-  if (auto r = CheckSearchRequest(s, req,
-                                  {"q", "type", "limit", "offset", "min_position", "wait_ms"},
-                                  &q.text, &q.types, &q.domains, &consistency)) {
+  if (auto r =
+          CheckSearchRequest(s, req, {"q", "type", "limit", "offset", "min_position", "wait_ms"},
+                             &q.text, &q.types, &q.domains, &consistency)) {
     return respond(*std::move(r));
   }
   if (auto p = ParseCount(req, "limit", search::kMaxLimit, kDefaultLimit, &q.limit)) {
@@ -246,31 +248,31 @@ void Suggestions(const Services& s, Request& req, Responder respond) {
                                   &domains, &consistency)) {
     return respond(*std::move(r));
   }
-  ServeSearch(s, req, consistency, std::move(respond),
-              [text, types, domains](search::SearchIndex* index, const Request& r) {
-                std::vector<search::Completion> completions;
-                if (index != nullptr) {
-                  // With a type filter, ask for more and keep the listed types' first ten.
-                  absl::StatusOr<std::vector<search::Completion>> found =
-                      index->Suggest(text, domains, types.empty() ? kMaxSuggestions : 1000);
-                  if (!found.ok()) return IndexError(found.status(), r.path);
-                  completions = *std::move(found);
-                }
-                JsonBuilder b;
-                b.BeginObject().Key("suggestions").BeginArray();
-                size_t n = 0;
-                for (const search::Completion& c : completions) {
-                  if (n == kMaxSuggestions) break;
-                  if (!types.empty() &&
-                      std::find(types.begin(), types.end(), c.type) == types.end()) {
-                    continue;
-                  }
-                  b.BeginObject().Key("text").String(c.text).Key("type").String(c.type).EndObject();
-                  ++n;
-                }
-                b.EndArray().EndObject();
-                return JsonResponse(b.Take());
-              });
+  ServeSearch(
+      s, req, consistency, std::move(respond),
+      [text, types, domains](search::SearchIndex* index, const Request& r) {
+        std::vector<search::Completion> completions;
+        if (index != nullptr) {
+          // With a type filter, ask for more and keep the listed types' first ten.
+          absl::StatusOr<std::vector<search::Completion>> found =
+              index->Suggest(text, domains, types.empty() ? kMaxSuggestions : 1000);
+          if (!found.ok()) return IndexError(found.status(), r.path);
+          completions = *std::move(found);
+        }
+        JsonBuilder b;
+        b.BeginObject().Key("suggestions").BeginArray();
+        size_t n = 0;
+        for (const search::Completion& c : completions) {
+          if (n == kMaxSuggestions) break;
+          if (!types.empty() && std::find(types.begin(), types.end(), c.type) == types.end()) {
+            continue;
+          }
+          b.BeginObject().Key("text").String(c.text).Key("type").String(c.type).EndObject();
+          ++n;
+        }
+        b.EndArray().EndObject();
+        return JsonResponse(b.Take());
+      });
 }
 
 }  // namespace

@@ -37,8 +37,11 @@ std::string Event(const std::string& org, const std::string& id, const std::stri
   return R"({"event_id":")" + org + "-" + id + R"(","event_type":")" + type +
          R"(","organization_id":")" + org +
          R"(","timestamp":"2024-01-10T10:00:00Z","version":"1.0","source_service":"erp-test",)"
-         R"("data":{"entity_id":")" + entity + R"(","entity_type":"thing","action":"created",)"
-         R"("payload":)" + payload + "}}\n";
+         R"("data":{"entity_id":")" +
+         entity +
+         R"(","entity_type":"thing","action":"created",)"
+         R"("payload":)" +
+         payload + "}}\n";
 }
 
 struct Entity {
@@ -49,7 +52,10 @@ struct Entity {
 // One entity of every indexed type; every one holds the word "zenith". Ids carry the tenant.
 std::vector<Entity> Entities(const std::string& org) {
   return {
-      {"contact", org + "-c1", "crm", {"Ada Zenith Lovelace", "ada@analytical.example", "Babbage Engines"}},
+      {"contact",
+       org + "-c1",
+       "crm",
+       {"Ada Zenith Lovelace", "ada@analytical.example", "Babbage Engines"}},
       {"lead", org + "-l1", "crm", {"Grace Zenith Hopper", "conference"}},
       {"opportunity", org + "-o1", "crm", {"Compiler Zenith Deal", "proposal"}},
       {"employee", org + "-e1", "hrm", {"Katherine Zenith Johnson", "Orbital", "mathematician"}},
@@ -64,8 +70,8 @@ std::string Creations(const std::string& org) {
   const std::vector<Entity> e = Entities(org);
   auto v = [](const Entity& x, size_t i) { return x.values[i]; };
   return Event(org, "1", "crm.contact.created", e[0].id,
-               R"({"name":")" + v(e[0], 0) + R"(","email":")" + v(e[0], 1) +
-                   R"(","company":")" + v(e[0], 2) + R"("})") +
+               R"({"name":")" + v(e[0], 0) + R"(","email":")" + v(e[0], 1) + R"(","company":")" +
+                   v(e[0], 2) + R"("})") +
          Event(org, "2", "crm.lead.created", e[1].id,
                R"({"name":")" + v(e[1], 0) + R"(","source":")" + v(e[1], 1) +
                    R"(","owner_id":"u1"})") +
@@ -73,8 +79,8 @@ std::string Creations(const std::string& org) {
                R"({"name":")" + v(e[2], 0) + R"(","stage":")" + v(e[2], 1) +
                    R"(","amount":1000,"owner_id":"u1"})") +
          Event(org, "4", "hrm.employee.created", e[3].id,
-               R"({"name":")" + v(e[3], 0) + R"(","department":")" + v(e[3], 1) +
-                   R"(","role":")" + v(e[3], 2) + R"("})") +
+               R"({"name":")" + v(e[3], 0) + R"(","department":")" + v(e[3], 1) + R"(","role":")" +
+                   v(e[3], 2) + R"("})") +
          Event(org, "5", "finance.invoice.created", e[4].id,
                R"({"customer_id":")" + v(e[4], 1) + R"(","amount":125,"due_date":"2024-02-15"})") +
          Event(org, "6", "inventory.product.created", e[5].id,
@@ -172,8 +178,9 @@ class SearchRoutesTest : public ::testing::Test {
   // A 400 problem+json naming `field`.
   void ExpectBadParameter(const std::string& path, Query query, const std::string& field) {
     Response r = Get(path, query);
-    std::string what = path + " " + (query.empty() ? "" : query.begin()->first + "=" +
-                                                              query.begin()->second.substr(0, 40));
+    std::string what =
+        path + " " +
+        (query.empty() ? "" : query.begin()->first + "=" + query.begin()->second.substr(0, 40));
     ASSERT_EQ(r.status, 400) << what << ": " << r.body;
     EXPECT_EQ(r.content_type, "application/problem+json") << what;
     boost::json::value body = boost::json::parse(r.body);
@@ -268,8 +275,9 @@ TEST_F(SearchRoutesTest, TypeFiltersAndALackingDomainIs403) {
     EXPECT_EQ(r.status, 403) << type << ": " << r.body;
   }
   // A caller with no searchable domain at all.
-  EXPECT_EQ(Get("/search/alpha", {{"q", "zenith"}}, {.orgs = {"alpha"}, .roles = {"ingest"}}).status,
-            403);
+  EXPECT_EQ(
+      Get("/search/alpha", {{"q", "zenith"}}, {.orgs = {"alpha"}, .roles = {"ingest"}}).status,
+      403);
 }
 
 TEST_F(SearchRoutesTest, ATypoGetsASuggestion) {
@@ -279,7 +287,8 @@ TEST_F(SearchRoutesTest, ATypoGetsASuggestion) {
   ASSERT_TRUE(answer.contains("suggestion")) << boost::json::serialize(answer);
   EXPECT_EQ(answer.at("suggestion").as_string(), "lovelace");
   // A correction toward a domain the caller lacks is not offered.
-  boost::json::object hr = Search("alpha", {{"q", "lovelase"}}, {.orgs = {"alpha"}, .roles = {"hr"}});
+  boost::json::object hr =
+      Search("alpha", {{"q", "lovelase"}}, {.orgs = {"alpha"}, .roles = {"hr"}});
   EXPECT_FALSE(hr.contains("suggestion")) << boost::json::serialize(hr);
 }
 
@@ -291,7 +300,8 @@ TEST_F(SearchRoutesTest, SuggestionsCompleteTheLastWordFromVisibleEntitiesOnly) 
     std::set<std::string> out;
     boost::json::value body = boost::json::parse(r.body);  // outlives the loop
     for (const auto& s : body.at("suggestions").as_array()) {
-      out.insert(std::string(s.at("text").as_string()) + "/" + std::string(s.at("type").as_string()));
+      out.insert(std::string(s.at("text").as_string()) + "/" +
+                 std::string(s.at("type").as_string()));
     }
     return out;
   };
@@ -329,16 +339,17 @@ TEST_F(SearchRoutesTest, BadInputIs400NamingTheField) {
   }
   ExpectBadParameter(search, {{"q", "zenith AND"}}, "q");  // Xapian's syntax error
   // Odd queries Xapian accepts are answered; none is a 500.
-  for (const std::string& q : {std::string("\"unclosed"), std::string("(("), std::string("*"),
-                               std::string("NEAR/3"), std::string("\xff\xfe"),
-                               std::string("nul\0byte", 8), std::string(1000, 'x')}) {
+  for (const std::string& q :
+       {std::string("\"unclosed"), std::string("(("), std::string("*"), std::string("NEAR/3"),
+        std::string("\xff\xfe"), std::string("nul\0byte", 8), std::string(1000, 'x')}) {
     for (const std::string& path : {search, suggest}) {
       Response r = Get(path, {{"q", q}});
       EXPECT_TRUE(r.status == 200 || r.status == 400) << path << " " << q << ": " << r.body;
     }
   }
   EXPECT_EQ(Search("alpha", {{"q", "zenith"}, {"limit", "0"}}).at("total").as_int64(), 8);
-  EXPECT_TRUE(Search("alpha", {{"q", "zenith"}, {"offset", "100000"}}).at("hits").as_array().empty());
+  EXPECT_TRUE(
+      Search("alpha", {{"q", "zenith"}, {"offset", "100000"}}).at("hits").as_array().empty());
 }
 
 TEST_F(SearchRoutesTest, ATenantWithoutAnIndexFindsNothing) {
@@ -353,8 +364,9 @@ TEST_F(SearchRoutesTest, ATenantWithoutAnIndexFindsNothing) {
 
 TEST_F(SearchRoutesTest, MinPositionReadsYourWritesAndThePositionIsAnswered) {
   uint64_t position = Store(Creations("alpha"), /*wait=*/false);
-  Response r = Get("/search/alpha", {{"q", "Lovelace"}, {"min_position", std::to_string(position)},
-                                     {"wait_ms", "10000"}});
+  Response r =
+      Get("/search/alpha",
+          {{"q", "Lovelace"}, {"min_position", std::to_string(position)}, {"wait_ms", "10000"}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(boost::json::parse(r.body).at("total").as_int64(), 1);
   EXPECT_GE(std::stoull(Header(r, "X-Readside-Position")), position);
@@ -365,9 +377,9 @@ TEST_F(SearchRoutesTest, MinPositionReadsYourWritesAndThePositionIsAnswered) {
   EXPECT_EQ(Header(r, "Retry-After"), "1");
   // After CancelWaits (server drain) an unreached position is answered at once.
   follower_->CancelWaits();
-  r = Get("/search/alpha", {{"q", "Lovelace"},
-                            {"min_position", std::to_string(position + 100)},
-                            {"wait_ms", "30000"}});
+  r = Get(
+      "/search/alpha",
+      {{"q", "Lovelace"}, {"min_position", std::to_string(position + 100)}, {"wait_ms", "30000"}});
   EXPECT_EQ(r.status, 503) << r.body;
 }
 
