@@ -2,7 +2,9 @@
 # Builds the parser fuzz target with clang (libFuzzer + ASan + UBSan) and runs it for N seconds
 # (default 60) from the seed corpus in fuzz/corpus, then the token verifier's (jwt_fuzz) for a
 # third of that (at least 10 s) from fuzz/corpus-jwt, then request handling (request_fuzz) for
-# half of it (at least 10 s) from fuzz/corpus-request. Exits non-zero on any finding.
+# half of it (at least 10 s) from fuzz/corpus-request, then the search query parameters
+# (search_query_fuzz) for a third of it (at least 10 s) from fuzz/corpus-search. Exits
+# non-zero on any finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -25,3 +27,5 @@ run parser_fuzz "$seconds" 8192 fuzz/event.dict corpus
 run jwt_fuzz "$(at_least_10 $((seconds / 3)))" 4096 fuzz/jwt.dict corpus-jwt
 # Request handling end to end (HTTP parser → Gate → routes over a real store).
 run request_fuzz "$(at_least_10 $((seconds / 2)))" 4096 fuzz/request.dict corpus-request
+# The search query parameters (q, type, limit, offset) over a small Xapian index.
+run search_query_fuzz "$(at_least_10 $((seconds / 3)))" 2048 fuzz/search.dict corpus-search

@@ -19,6 +19,7 @@
 #include "schedule/scheduler.h"
 #include "dashboard/dashboards.h"
 #include "schedule/smtp.h"
+#include "search/search_follower.h"
 #include "store/event_store.h"
 
 namespace readside::app {
@@ -46,6 +47,7 @@ struct ReadsideServer::Impl {
   std::unique_ptr<store::EventStore> store;
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<projection::Projector> projector;
+  std::unique_ptr<search::SearchFollower> search;  // DATA_DIR/search
   std::unique_ptr<own_state::TenantSettingsService> tenant_settings;
   std::unique_ptr<schedule::SmtpSender> smtp;
   std::unique_ptr<schedule::ReportScheduler> scheduler;
@@ -76,6 +78,8 @@ ReadsideServer::~ReadsideServer() {
   if (impl_->scheduler) impl_->scheduler->Stop();  // before the projector it waits on
   impl_->scheduler.reset();
   if (impl_->projector) impl_->projector->Stop();  // answers pending min_position waits
+  if (impl_->search) impl_->search->Stop();  // commits, answers pending waits
+  impl_->search.reset();
   impl_->projector.reset();
   impl_->store.reset();
   impl_->server.reset();
@@ -114,6 +118,10 @@ absl::Status ReadsideServer::Start() {
       m.store.get(), &SystemClock::Get(),
       projection::ProjectorOptions{.snapshot_dir = m.options.data_dir + "/snapshots"});
   m.projector->Start();
+  // Search follows the store on its own thread, from the position recorded beside its indexes.
+  m.search = std::make_unique<search::SearchFollower>(
+      m.store.get(), search::SearchFollowerOptions{.dir = m.options.data_dir + "/search"});
+  if (absl::Status s = m.search->Start(); !s.ok()) return s;
   // The settings in force are those of the tenant's published view.
   m.tenant_settings = http::NewTenantSettingsService(m.store.get(), m.projector.get(), clock);
   if (!m.options.smtp_url.empty()) {
@@ -157,7 +165,8 @@ absl::Status ReadsideServer::Start() {
                           .tenant_settings = m.tenant_settings.get(),
                           .scheduler = m.scheduler.get(),
                           .dashboards = m.dashboards.get(),
-                          .render_pool = m.render_pool.get()};
+                          .render_pool = m.render_pool.get(),
+                          .search = m.search.get()};
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
   http::AddAdminRoutes(&m.router, services);
@@ -165,6 +174,7 @@ absl::Status ReadsideServer::Start() {
   http::AddTenantRoutes(&m.router, services);
   http::AddReportRoutes(&m.router, services);
   http::AddDashboardRoutes(&m.router, services);
+  http::AddSearchRoutes(&m.router, services);
   m.gate = std::make_unique<http::Gate>(
       &m.router, m.authenticator.get(),
       http::GateOptions{.cors_origins = m.options.cors_origins,
@@ -173,7 +183,10 @@ absl::Status ReadsideServer::Start() {
       clock);
   // SIGTERM: reads waiting for min_position are answered at once (503 with Retry-After),
   // so that draining does not wait for them.
-  http_options.on_drain = [projector = m.projector.get()] { projector->CancelWaits(); };
+  http_options.on_drain = [projector = m.projector.get(), search = m.search.get()] {
+    projector->CancelWaits();
+    search->CancelWaits();
+  };
   http_options.on_reload = [this] {
     absl::Status s = ReloadKeys();
     std::fprintf(stderr, "readside: SIGHUP: %s\n",

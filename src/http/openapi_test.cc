@@ -102,7 +102,8 @@ TEST(OpenApiTest, DocumentsTheAnalyticsAndTenantRoutes) {
         "/analytics/data-quality/{org}", "/admin/tenants/{org}", "/admin/rebuild",
         "/admin/rebuild/{org}", "/reports/catalog", "/reports/{report}/{org}",
         "/reports/export/{format}", "/reports/schedule", "/reports/scheduled/{org}",
-        "/reports/history/{org}", "/reports/runs/{id}/file"}) {
+        "/reports/history/{org}", "/reports/runs/{id}/file", "/search/{org}",
+        "/search/suggestions/{org}"}) {
     EXPECT_TRUE(paths.contains(path)) << path;
   }
   EXPECT_TRUE(paths.at("/reports/scheduled/{org}").as_object().contains("delete"));
@@ -123,6 +124,7 @@ TEST(OpenApiTest, DocumentsEveryRegisteredRoute) {
   AddTenantRoutes(&router, s);
   AddReportRoutes(&router, s);
   AddDashboardRoutes(&router, s);
+  AddSearchRoutes(&router, s);
   int checked = 0;
   for (const auto& [method, pattern] : router.Routes()) {
     std::string path = pattern;
@@ -186,6 +188,7 @@ TEST(OpenApiTest, EveryOperationDocumentsTheAnswersOfAuthRateLimitsAndTenantIsol
     if (o.path.find("{org}") != std::string::npos) expect_problem("404");
     // Roles may lack the domain (analytics), or the admin/ingest role (events, admin routes).
     if (o.path.starts_with("/analytics/") || o.path.starts_with("/events") ||
+        o.path.starts_with("/search/") ||
         o.path.starts_with("/admin/") ||
         (o.path.starts_with("/reports/") && o.path != "/reports/catalog")) {
       expect_problem("403");

@@ -23,6 +23,7 @@ namespace readside::own_state { class TenantSettingsService; }
 namespace readside::http { class ResponseCache; class RenderPool; }
 namespace readside::schedule { class ReportScheduler; }
 namespace readside::dashboard { class DashboardService; }
+namespace readside::search { class SearchFollower; }
 
 namespace readside::http {
 
@@ -40,6 +41,9 @@ struct Services {
   // Report exports render here (null: on the calling thread, for tests of other routes).
   RenderPool* render_pool = nullptr;
   render::RenderLimits render_limits;  // the table rows one export may hold
+  // The per-tenant search indexes (/search routes answer 503 without; /admin/rebuild also
+  // rebuilds them).
+  search::SearchFollower* search = nullptr;
 };
 
 // Adapts a route function taking the services to a Router handler.
@@ -62,6 +66,7 @@ void AddAnalyticsRoutes(Router* router, const Services& services);
 void AddTenantRoutes(Router* router, const Services& services);
 void AddReportRoutes(Router* router, const Services& services);
 void AddDashboardRoutes(Router* router, const Services& services);
+void AddSearchRoutes(Router* router, const Services& services);  // routes_search.cc
 
 // The service behind the /admin/tenants routes, reading the settings in force from the
 // projector's published views (for Services::tenant_settings).

@@ -6,17 +6,21 @@
 #include "http/response_cache.h"
 #include "http/routes.h"
 #include "projection/projector.h"
+#include "search/search_follower.h"
 
 namespace readside::http {
 namespace {
 
-// `writable`: the store's write status (OK, or why appends are refused).
+// `writable`: the store's write status (OK, or why appends are refused). `search`: the
+// search follower, whose position is reported (search_position) but does not decide
+// readiness: search lags the read models by design and says so in X-Readside-Position.
 std::string HealthBody(std::string_view status, uint64_t applied, uint64_t stored,
-                       const absl::Status& writable) {
+                       const absl::Status& writable, const search::SearchFollower* search) {
   JsonBuilder b;
   b.BeginObject().Key("status").String(status);
   b.Key("applied_position").Int(static_cast<int64_t>(applied));
   b.Key("stored_position").Int(static_cast<int64_t>(stored));
+  if (search != nullptr) b.Key("search_position").Int(static_cast<int64_t>(search->Position()));
   b.Key("writable").Bool(writable.ok());
   if (!writable.ok()) b.Key("reason").String(std::string(writable.message()));
   b.EndObject();
@@ -29,7 +33,8 @@ void AddOpsRoutes(Router* router, const Services& s) {
   router->Add("GET", "/health/live", [s](Request&, Responder respond) {
     uint64_t stored = s.store->LastPosition();
     respond(JsonResponse(
-        HealthBody("live", s.projector->AppliedPosition(), stored, s.store->WriteStatus())));
+        HealthBody("live", s.projector->AppliedPosition(), stored, s.store->WriteStatus(),
+                   s.search)));
   });
   router->Add("GET", "/health/ready", [s](Request&, Responder respond) {
     // Stored position first: a commit between the two reads can only make us look behind.
@@ -40,7 +45,8 @@ void AddOpsRoutes(Router* router, const Services& s) {
     // serves every read, so the answer stays 200 and says why ingest is refused.
     absl::Status writable = s.store->WriteStatus();
     std::string_view status = !ready ? "catching_up" : writable.ok() ? "ready" : "read_only";
-    Response r = JsonResponse(HealthBody(status, applied, stored, writable), ready ? 200 : 503);
+    Response r =
+        JsonResponse(HealthBody(status, applied, stored, writable, s.search), ready ? 200 : 503);
     if (!ready) r.headers.emplace_back("Retry-After", "1");
     respond(std::move(r));
   });
@@ -59,6 +65,10 @@ void AddOpsRoutes(Router* router, const Services& s) {
                 static_cast<double>(s.projector->AppliedPosition()), &text);
     RenderGauge("readside_projection_events_applied", "events applied since start",
                 static_cast<double>(s.projector->EventsApplied()), &text);
+    if (s.search) {
+      RenderGauge("readside_search_position", "position the search indexes have committed",
+                  static_cast<double>(s.search->Position()), &text);
+    }
     if (s.cache) {
       RenderGauge("readside_response_cache_hits", "analytics answers served from the cache",
                   static_cast<double>(s.cache->hits()), &text);

@@ -7,6 +7,7 @@
 #include "common/json_writer.h"
 #include "common/time_util.h"
 #include "http/routes.h"
+#include "search/search_follower.h"
 #include "own_state/tenant_settings_service.h"
 #include "projection/projector.h"
 
@@ -92,6 +93,9 @@ void StartRebuild(const Services& s, Request& req, Responder respond) {
          .retry_after_seconds = 5},
         req.path));
   }
+  // The search indexes are derived from the same store: rebuilt with the read models (in
+  // place, on the search follower's thread; see search_follower.h).
+  if (s.search != nullptr) s.search->Rebuild(org);
   projection::RebuildStatus status = s.projector->GetRebuildStatus();
   if (status.scope != scope) status = {.state = "running", .scope = scope};  // ours already ended
   Response r = JsonResponse(RebuildJson(status), 202);

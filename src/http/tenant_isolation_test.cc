@@ -106,6 +106,7 @@ class TenantIsolationTest : public ::testing::Test {
     AddAnalyticsRoutes(router_.get(), s);
     AddTenantRoutes(router_.get(), s);
     AddReportRoutes(router_.get(), s);
+    AddSearchRoutes(router_.get(), s);
     gate_ = std::make_unique<Gate>(router_.get(), tokens_.authenticator(), GateOptions{}, &clock_);
   }
 

@@ -43,6 +43,15 @@ const std::string* FieldText(const event::Event& e, std::string_view name) {
 
 }  // namespace
 
+const std::vector<IndexedType>& IndexedTypes() {
+  static const auto* types = [] {
+    auto* out = new std::vector<IndexedType>();
+    for (const Spec& s : Specs()) out->push_back({s.type, s.domain});
+    return out;
+  }();
+  return *types;
+}
+
 absl::Status EntityIndexer::Apply(const event::Event& e) {
   if (e.type == E::kCrmContactDeleted) return index_->Remove("contact", e.entity_id);
   for (const Spec& s : Specs()) {

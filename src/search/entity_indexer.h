@@ -22,6 +22,13 @@
 
 namespace readside::search {
 
+struct IndexedType {
+  const char* type;    // contact, lead, opportunity, employee, invoice, product, project, task
+  const char* domain;  // crm, hrm, finance, inventory, projects
+};
+// Every entity type the indexer makes documents of, with its domain.
+const std::vector<IndexedType>& IndexedTypes();
+
 class EntityIndexer {
  public:
   explicit EntityIndexer(SearchIndex* index) : index_(index) {}

@@ -1,13 +1,15 @@
 #include "search/search_follower.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/env.h"
 #include "event/parser.h"
-#include "search/entity_indexer.h"
 #include "spdlog/spdlog.h"
 
 namespace readside::search {
@@ -66,16 +68,31 @@ absl::Status SearchFollower::Start() {
   }
   std::filesystem::create_directories(options_.dir + "/tenants", ec);
   if (ec) return absl::InternalError(absl::StrCat("creating ", options_.dir, "/tenants: ", ec.message()));
+  // Failed tenants stay failed across restarts: they missed events until they are rebuilt.
+  absl::StatusOr<std::string> failed = Env::Default()->ReadFile(options_.dir + "/failed");
+  if (failed.ok()) {
+    std::lock_guard lock(mu_);
+    for (absl::string_view org : absl::StrSplit(*failed, '\n', absl::SkipEmpty())) {
+      failed_.insert(std::string(org));
+    }
+  }
   position_.store(*position, std::memory_order_release);
   stop_ = false;
+  running_ = true;
   thread_ = std::thread([this] { Run(); });
   return absl::OkStatus();
 }
 
 void SearchFollower::Stop() {
-  stop_ = true;
+  {
+    std::lock_guard lock(mu_);  // a waiter checks stop_ under mu_: no lost wake-up
+    stop_ = true;
+    running_ = false;
+  }
+  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   cv_.notify_all();  // waiters see the final position now
+  AnswerWaiters(/*stopping=*/true);
 }
 
 bool SearchFollower::WaitForPosition(uint64_t position, std::chrono::milliseconds timeout) {
@@ -85,7 +102,42 @@ bool SearchFollower::WaitForPosition(uint64_t position, std::chrono::millisecond
          Position() >= position;
 }
 
+void SearchFollower::WhenPosition(uint64_t position, std::chrono::milliseconds timeout,
+                                  std::function<void(bool)> done) {
+  {
+    std::lock_guard lock(mu_);
+    if (Position() < position && !stop_ && !cancelled_ && running_) {
+      waiters_.push_back({position, std::chrono::steady_clock::now() + timeout, std::move(done)});
+      return;
+    }
+  }
+  done(Position() >= position);
+}
+
+void SearchFollower::CancelWaits() {
+  cancelled_ = true;
+  AnswerWaiters(/*stopping=*/true);
+}
+
+// Answers the waiters whose position is reached, whose deadline passed, or all (stopping).
+void SearchFollower::AnswerWaiters(bool stopping) {
+  std::vector<Waiter> ready;
+  {
+    std::lock_guard lock(mu_);
+    if (waiters_.empty()) return;
+    const auto now = std::chrono::steady_clock::now();
+    const uint64_t at = Position();
+    auto keep = std::partition(waiters_.begin(), waiters_.end(), [&](const Waiter& w) {
+      return !stopping && at < w.position && now < w.deadline;
+    });
+    std::move(keep, waiters_.end(), std::back_inserter(ready));
+    waiters_.erase(keep, waiters_.end());
+  }
+  for (Waiter& w : ready) w.done(Position() >= w.position);
+}
+
 std::shared_ptr<SearchIndex> SearchFollower::OpenLocked(const std::string& org, bool create) {
+  if (failed_.contains(org)) return nullptr;
   auto it = indexes_.find(org);
   if (it != indexes_.end()) return it->second;
   const std::string dir = options_.dir + "/tenants/" + TenantDir(org);
@@ -106,17 +158,57 @@ std::shared_ptr<SearchIndex> SearchFollower::Index(const std::string& org) {
   return OpenLocked(org, false);
 }
 
+bool SearchFollower::Failed(const std::string& org) const {
+  std::lock_guard lock(mu_);
+  return failed_.contains(org);
+}
+
+void SearchFollower::Rebuild(const std::string& org) {
+  {
+    std::lock_guard lock(mu_);
+    rebuilds_.push_back(org);
+  }
+  cv_.notify_all();
+}
+
+void SearchFollower::MarkFailed(const std::string& org, const absl::Status& why) {
+  spdlog::error("search index of {} failed and is left behind (POST /admin/rebuild/{} "
+                "indexes it again): {}",
+                org, org, why.ToString());
+  indexers_.erase(org);
+  dirty_.erase(org);
+  std::lock_guard lock(mu_);
+  failed_.insert(org);
+  indexes_.erase(org);  // searches holding it finish on it
+  SaveFailedLocked();
+}
+
+void SearchFollower::SaveFailedLocked() {
+  std::string text;
+  for (const std::string& org : failed_) absl::StrAppend(&text, org, "\n");
+  if (absl::Status s = WriteFileAtomically(Env::Default(), options_.dir, "failed", text); !s.ok()) {
+    spdlog::error("recording the failed search indexes: {}", s.ToString());
+  }
+}
+
 absl::Status SearchFollower::CommitAll(uint64_t position) {
-  for (auto& [org, dirty] : dirty_) {
+  for (auto it = dirty_.begin(); it != dirty_.end();) {
+    const std::string org = it->first;
+    const bool dirty = it->second;
+    ++it;  // MarkFailed erases org's entry
     if (!dirty) continue;
     std::shared_ptr<SearchIndex> index;
     {
       std::lock_guard lock(mu_);
       index = OpenLocked(org, true);
     }
-    if (!index) return absl::InternalError("search index of " + org + " does not open");
-    if (absl::Status s = index->Commit(position); !s.ok()) return s;
-    dirty = false;
+    absl::Status s = index ? index->Commit(position)
+                           : absl::InternalError("search index of " + org + " does not open");
+    if (!s.ok()) {
+      MarkFailed(org, s);
+      continue;
+    }
+    dirty_[org] = false;
   }
   if (absl::Status s = WriteFileAtomically(Env::Default(), options_.dir, "position",
                                            absl::StrCat(position, "\n"));
@@ -128,17 +220,105 @@ absl::Status SearchFollower::CommitAll(uint64_t position) {
     position_.store(position, std::memory_order_release);
   }
   cv_.notify_all();
+  AnswerWaiters(/*stopping=*/false);
   return absl::OkStatus();
 }
 
-void SearchFollower::Run() {
+absl::Status SearchFollower::Apply(uint64_t after, uint64_t until, const std::string* only) {
   event::EventParser parser(
       {.assign_missing_event_id = false, .keep_json = false, .stored_input = true});
   event::Event e;
   std::vector<event::FieldError> errors;
-  std::map<std::string, std::unique_ptr<EntityIndexer>> indexers;
+  return store_->ReadRange(after, until, [&](const store::StoredEvent& stored) {
+    const std::string& org = stored.organization_id;
+    if (only != nullptr && org != *only) return true;
+    errors.clear();
+    if (!parser.ParseOne(stored.json, &e, &errors)) return true;  // own state, not entities
+    std::unique_ptr<EntityIndexer>& indexer = indexers_[org];
+    if (!indexer) {
+      std::shared_ptr<SearchIndex> index;
+      {
+        std::lock_guard lock(mu_);
+        if (failed_.contains(org)) {
+          indexers_.erase(org);
+          return true;
+        }
+        index = OpenLocked(org, true);
+      }
+      if (!index) {
+        MarkFailed(org, absl::InternalError("the index does not open"));
+        return true;
+      }
+      indexer = std::make_unique<EntityIndexer>(index.get());  // indexes_ keeps it alive
+    }
+    if (absl::Status s = indexer->Apply(e); !s.ok()) {
+      MarkFailed(org, s);
+      return true;
+    }
+    dirty_[org] = true;
+    return true;
+  });
+}
+
+// On the follower thread: drops the indexes asked for and indexes the store again. A single
+// tenant is re-indexed here up to `applied` (the others wait); every tenant's is re-indexed by
+// following from 0 again.
+void SearchFollower::DoRebuilds(uint64_t* applied, uint64_t* uncommitted) {
+  std::vector<std::string> rebuilds;
+  {
+    std::lock_guard lock(mu_);
+    rebuilds.swap(rebuilds_);
+  }
+  for (const std::string& org : rebuilds) {
+    std::error_code ec;
+    if (org.empty()) {
+      spdlog::info("search: rebuilding every tenant's index from the store's start");
+      indexers_.clear();
+      dirty_.clear();
+      {
+        // Under mu_: a search opening an index (Index) must not see the directory half gone.
+        std::lock_guard lock(mu_);
+        indexes_.clear();
+        failed_.clear();
+        SaveFailedLocked();
+        position_.store(0, std::memory_order_release);
+        std::filesystem::remove_all(options_.dir + "/tenants", ec);
+        std::filesystem::create_directories(options_.dir + "/tenants", ec);
+      }
+      WriteFileAtomically(Env::Default(), options_.dir, "position", "0\n").IgnoreError();
+      *applied = 0;
+      *uncommitted = 0;
+      continue;
+    }
+    spdlog::info("search: rebuilding the index of {} up to {}", org, *applied);
+    indexers_.erase(org);
+    dirty_.erase(org);
+    {
+      std::lock_guard lock(mu_);  // as above
+      indexes_.erase(org);
+      if (failed_.erase(org) > 0) SaveFailedLocked();
+      std::filesystem::remove_all(options_.dir + "/tenants/" + TenantDir(org), ec);
+    }
+    if (absl::Status s = Apply(0, *applied, &org); !s.ok()) {
+      MarkFailed(org, s);
+      continue;
+    }
+    if (!dirty_[org]) continue;  // no entity: no index
+    std::shared_ptr<SearchIndex> index = Index(org);
+    absl::Status s = index ? index->Commit(*applied) : absl::InternalError("no index");
+    if (!s.ok()) {
+      MarkFailed(org, s);
+      continue;
+    }
+    dirty_[org] = false;
+  }
+}
+
+void SearchFollower::Run() {
   uint64_t applied = Position(), uncommitted = 0;
   while (!stop_) {
+    DoRebuilds(&applied, &uncommitted);
+    AnswerWaiters(/*stopping=*/false);  // deadlines
     const uint64_t last = store_->LastPosition();
     if (applied >= last) {
       if (uncommitted > 0) {
@@ -153,35 +333,10 @@ void SearchFollower::Run() {
       continue;
     }
     const uint64_t until = std::min(last, applied + options_.batch_events);
-    absl::Status failed;
-    absl::Status read = store_->ReadRange(applied, until, [&](const store::StoredEvent& stored) {
-      errors.clear();
-      if (!parser.ParseOne(stored.json, &e, &errors)) return true;  // own state, not entities
-      std::unique_ptr<EntityIndexer>& indexer = indexers[stored.organization_id];
-      if (!indexer) {
-        std::shared_ptr<SearchIndex> index;
-        {
-          std::lock_guard lock(mu_);
-          index = OpenLocked(stored.organization_id, true);
-        }
-        if (!index) {
-          failed = absl::InternalError("search index of " + stored.organization_id);
-          return false;
-        }
-        indexer = std::make_unique<EntityIndexer>(index.get());  // indexes_ keeps it alive
-      }
-      if (absl::Status s = indexer->Apply(e); !s.ok()) {
-        failed = s;
-        return false;
-      }
-      dirty_[stored.organization_id] = true;
-      return true;
-    });
-    if (!read.ok() || !failed.ok()) {
-      spdlog::error("search follower at {}: {}", applied,
-                    (read.ok() ? failed : read).ToString());
+    if (absl::Status read = Apply(applied, until, nullptr); !read.ok()) {  // the store's
+      spdlog::error("search follower at {}: {}", applied, read.ToString());
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      indexers.clear();  // re-read the batch: applying it again changes nothing
+      indexers_.clear();  // re-read the batch: applying it again changes nothing
       continue;
     }
     uncommitted += until - applied;

@@ -7,19 +7,31 @@
 // DATA_DIR/search/position (written atomically). A restart resumes from there; events between
 // a tenant's commit and the recorded position are applied again, which changes nothing
 // (a repeated creation is ignored, an update rewrites the same fields, a removal is a no-op).
-// Thread-safety: Start/Stop from one thread; Position, WaitForPosition and Index from any.
+//
+// One tenant's failure (its index does not open, an update or a commit fails) does not stop
+// the others: that tenant is logged and marked failed (Failed), its events are skipped, and
+// it stays failed, across restarts too (DATA_DIR/search/failed), until rebuilt (Rebuild).
+// Rebuild drops an index and indexes the store again from its start, in place: the tenant's
+// searches find only what has been re-indexed until it has caught up (search is derived data;
+// the read models' rebuild is blue/green, this one is not, to keep one copy on disk).
+// A tenant's rebuild runs on the follower thread (the other tenants wait for it, and so does
+// Stop: an index is never committed half rebuilt).
+// Thread-safety: Start/Stop from one thread; every other method from any thread.
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
-#include <functional>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "search/entity_indexer.h"
 #include "search/search_index.h"
 #include "store/event_store.h"
 
@@ -38,32 +50,72 @@ class SearchFollower {
   // Reads the recorded position and starts following (from 0, with a warning, when the file
   // is unreadable: re-applying events changes nothing). FailedPrecondition when running.
   absl::Status Start();
+  // Stops the thread after committing what it indexed; pending waits answer false.
   void Stop();
 
-  // Every event up to here is indexed and committed.
+  // Every event up to here is indexed and committed (and visible to searches).
   uint64_t Position() const { return position_.load(std::memory_order_acquire); }
+  // Blocks until Position() >= position, the timeout or Stop; returns whether reached.
   bool WaitForPosition(uint64_t position, std::chrono::milliseconds timeout);
-  // The tenant's index (opened on first use), or null when it has none: no entity yet.
+  // Calls done(true) once Position() >= position, or done(false) after `timeout` (checked
+  // between batches and at least every 100 ms, so a little late at worst), at Stop, or at
+  // once after CancelWaits. `done` runs on the calling thread when the position is already
+  // reached, else on the follower thread: it must be quick (a search is).
+  void WhenPosition(uint64_t position, std::chrono::milliseconds timeout,
+                    std::function<void(bool reached)> done);
+  // Answers every pending and future WhenPosition that is not reached at once with false
+  // (server drain: in-flight requests must not wait).
+  void CancelWaits();
+  bool WaitsCancelled() const { return cancelled_.load(); }
+
+  // The tenant's index (opened on first use), or null when it has none: no entity yet, or
+  // Failed(org).
   std::shared_ptr<SearchIndex> Index(const std::string& org);
+  // Whether the tenant's index failed and is left behind until rebuilt.
+  bool Failed(const std::string& org) const;
+  // Asks the follower thread to drop the index of `org` (empty: every tenant's, and the
+  // recorded position) and index the store again from its start. Returns at once.
+  void Rebuild(const std::string& org);
+
   // The directory name of a tenant's index: the id itself when it is plain (letters, digits,
   // '-', '_', '.', not leading), else "x" + its hex — never a path out of `dir`.
   static std::string TenantDir(const std::string& org);
 
  private:
+  struct Waiter {
+    uint64_t position;
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(bool)> done;
+  };
+
   void Run();
+  // Applies the events in (after, until] (only `only`'s when not null) to the indexes.
+  absl::Status Apply(uint64_t after, uint64_t until, const std::string* only);
   absl::Status CommitAll(uint64_t position);
+  void DoRebuilds(uint64_t* applied, uint64_t* uncommitted);
+  void MarkFailed(const std::string& org, const absl::Status& why);
+  void SaveFailedLocked();  // failed_ → DATA_DIR/search/failed
+  void AnswerWaiters(bool stopping);
   std::shared_ptr<SearchIndex> OpenLocked(const std::string& org, bool create);
 
   store::EventStore* store_;
   SearchFollowerOptions options_;
   std::atomic<uint64_t> position_{0};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> cancelled_{false};
+  bool running_ = false;  // guarded by mu_: between Start and Stop
   std::thread thread_;
 
-  std::mutex mu_;  // indexes_ and the position's waiters
+  mutable std::mutex mu_;  // everything below but the follower thread's own state
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<SearchIndex>> indexes_;
-  std::map<std::string, bool> dirty_;  // follower thread only
+  std::set<std::string> failed_;
+  std::vector<std::string> rebuilds_;  // requested; "" = every tenant
+  std::vector<Waiter> waiters_;
+
+  // Follower thread only.
+  std::map<std::string, bool> dirty_;
+  std::map<std::string, std::unique_ptr<EntityIndexer>> indexers_;
 };
 
 }  // namespace readside::search

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <future>
 #include <map>
 #include <set>
 
@@ -107,6 +109,68 @@ TEST_F(SearchFollowerTest, EachTenantHoldsExactlyItsEntitiesAndARestartResumes) 
   }
   EXPECT_EQ(resumed.Position(), second);
   resumed.Stop();
+}
+
+// Each tenant's index holds exactly what expected_ says.
+#define EXPECT_INDEXES_MATCH(follower, orgs)                                 \
+  for (const std::string& org : orgs) {                                      \
+    std::shared_ptr<SearchIndex> index = (follower).Index(org);              \
+    ASSERT_NE(index, nullptr) << org;                                        \
+    EXPECT_EQ(index->size(), expected_[org].size()) << org;                  \
+  }
+
+TEST_F(SearchFollowerTest, AFailingTenantDoesNotStopTheOthersAndARebuildRepairsIt) {
+  // beta-inc's index cannot open: a file stands where its directory goes.
+  std::filesystem::create_directories(dir_ / "search" / "tenants");
+  { std::ofstream(dir_ / "search" / "tenants" / "beta-inc") << "not an index"; }
+  Ingest(5, 3'000, {"acme-corp", "beta-inc"});
+  SearchFollower follower(store_.get(), {.dir = (dir_ / "search").string()});
+  ASSERT_TRUE(follower.Start().ok());
+  ASSERT_TRUE(follower.WaitForPosition(store_->LastPosition(), std::chrono::minutes(2)));
+  EXPECT_TRUE(follower.Failed("beta-inc"));
+  EXPECT_FALSE(follower.Failed("acme-corp"));
+  EXPECT_EQ(follower.Index("beta-inc"), nullptr);
+  EXPECT_INDEXES_MATCH(follower, std::vector<std::string>{"acme-corp"});
+  follower.Stop();
+  // It stays failed after a restart (it missed events), until rebuilt.
+  SearchFollower restarted(store_.get(), {.dir = (dir_ / "search").string()});
+  ASSERT_TRUE(restarted.Start().ok());
+  EXPECT_TRUE(restarted.Failed("beta-inc"));
+  EXPECT_FALSE(restarted.Failed("acme-corp"));
+  restarted.Stop();
+  ASSERT_TRUE(follower.Start().ok());
+  // The operator removes the cause and rebuilds the tenant. Rebuilds run before the next
+  // events are read, so once later events are indexed the rebuild has run.
+  std::filesystem::remove(dir_ / "search" / "tenants" / "beta-inc");
+  follower.Rebuild("beta-inc");
+  Ingest(6, 50, {"acme-corp"});
+  ASSERT_TRUE(follower.WaitForPosition(store_->LastPosition(), std::chrono::minutes(2)));
+  EXPECT_FALSE(follower.Failed("beta-inc"));
+  EXPECT_INDEXES_MATCH(follower, (std::vector<std::string>{"acme-corp", "beta-inc"}));
+  // Every tenant at once: dropped and indexed again from the store's start.
+  follower.Rebuild("");
+  Ingest(7, 50, {"beta-inc"});
+  ASSERT_TRUE(follower.WaitForPosition(store_->LastPosition(), std::chrono::minutes(2)));
+  EXPECT_INDEXES_MATCH(follower, (std::vector<std::string>{"acme-corp", "beta-inc"}));
+  follower.Stop();
+}
+
+TEST_F(SearchFollowerTest, WhenPositionAnswersReachedTimedOutAndCancelled) {
+  Ingest(8, 200, {"acme-corp"});
+  SearchFollower follower(store_.get(), {.dir = (dir_ / "search").string()});
+  ASSERT_TRUE(follower.Start().ok());
+  const uint64_t last = store_->LastPosition();
+  std::promise<bool> reached, timed_out;
+  follower.WhenPosition(last, std::chrono::minutes(2), [&](bool r) { reached.set_value(r); });
+  follower.WhenPosition(last + 10, std::chrono::milliseconds(20),
+                        [&](bool r) { timed_out.set_value(r); });
+  EXPECT_TRUE(reached.get_future().get());
+  EXPECT_FALSE(timed_out.get_future().get());
+  std::promise<bool> cancelled;
+  follower.CancelWaits();
+  follower.WhenPosition(last + 10, std::chrono::minutes(2), [&](bool r) { cancelled.set_value(r); });
+  EXPECT_FALSE(cancelled.get_future().get());
+  follower.Stop();
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -84,13 +86,42 @@ Xapian::Query AnyOf(const std::string& prefix, const std::vector<std::string>& v
   return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
 }
 
+// NEAR and ADJ lower-cased, so that they are words, not operators: Xapian 1.4's query parser
+// leaks memory on some syntax errors around them ("OR NEAR/3 x"), which any client could
+// repeat (found by fuzz/search_query_fuzz.cc). Phrases ("…") and AND/OR/NOT stay.
+std::string WithoutProximityOperators(std::string text) {
+  for (size_t i = 0; i < text.size();) {
+    if (!std::isalpha(static_cast<unsigned char>(text[i]))) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
+    std::string_view word(text.data() + i, end - i);
+    if (word == "NEAR" || word == "ADJ") {
+      for (size_t k = i; k < end; ++k) text[k] = static_cast<char>(std::tolower(text[k]));
+    }
+    i = end;
+  }
+  return text;
+}
+
+// A fresh stemmer per use: Xapian objects share their innards through reference counts that
+// are not atomic, so no Xapian object is ever shared between threads.
+Xapian::Stem Stemmer() { return Xapian::Stem("english"); }
+
+// A reader of the index's last commit, used by one query at a time.
+struct Reader {
+  Xapian::Database db;
+  uint64_t generation = 0;  // of the commit it was (re)opened after
+};
+
 class XapianIndex final : public SearchIndex {
  public:
-  XapianIndex(Xapian::WritableDatabase db, bool spelling)
-      : db_(std::move(db)), spelling_(spelling) {
+  XapianIndex(Xapian::WritableDatabase db, std::string dir)
+      : db_(std::move(db)), dir_(std::move(dir)), spelling_(!dir_.empty()) {
     std::string pos = db_.get_metadata(std::string(kPositionKey));
     position_ = pos.empty() ? 0 : std::stoull(pos);
-    stemmer_ = Xapian::Stem("english");
   }
 
   absl::Status Put(const SearchDoc& doc) override {
@@ -98,7 +129,7 @@ class XapianIndex final : public SearchIndex {
     try {
       Xapian::Document d;
       Xapian::TermGenerator tg;
-      tg.set_stemmer(stemmer_);
+      tg.set_stemmer(Stemmer());
       tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
       tg.set_database(db_);
       if (spelling_) tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
@@ -175,6 +206,7 @@ class XapianIndex final : public SearchIndex {
       db_.set_metadata(std::string(kPositionKey), std::to_string(position));
       db_.commit();
       position_ = position;
+      generation_.fetch_add(1, std::memory_order_release);  // readers reopen on their next use
       return absl::OkStatus();
     } catch (const Xapian::Error& e) {
       return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
@@ -183,10 +215,7 @@ class XapianIndex final : public SearchIndex {
     }
   }
 
-  uint64_t position() const override {
-    std::lock_guard lock(mu_);
-    return position_;
-  }
+  uint64_t position() const override { return position_.load(); }
   uint64_t size() const override {
     std::lock_guard lock(mu_);
     return db_.get_doccount();
@@ -205,35 +234,48 @@ class XapianIndex final : public SearchIndex {
     if (q.offset > kMaxOffset) {
       return absl::InvalidArgumentError(absl::StrCat("offset: above ", kMaxOffset));
     }
-    std::lock_guard lock(mu_);
-    SearchResult out;
-    if (q.domains.empty()) return out;  // a caller without domains sees nothing
+    if (q.domains.empty()) return SearchResult();  // a caller without domains sees nothing
+    return WithReader<SearchResult>(
+        [&](const Xapian::Database& db) { return SearchOn(db, q); });
+  }
+
+  absl::StatusOr<std::vector<Completion>> Suggest(const std::string& text,
+                                                  const std::vector<std::string>& domains,
+                                                  size_t limit) const override {
+    return WithReader<std::vector<Completion>>(
+        [&](const Xapian::Database& db) { return SuggestOn(db, text, domains, limit); });
+  }
+
+ private:
+  // Runs fn on a reader of the last commit (on the writer itself for the in-memory backend,
+  // which has no separate reader), converting every exception to a Status: a reader
+  // overtaken by commits (DatabaseModifiedError) is reopened and fn tried again.
+  template <typename T>
+  absl::StatusOr<T> WithReader(const std::function<absl::StatusOr<T>(const Xapian::Database&)>& fn)
+      const {
     try {
-      Xapian::Query text = Parser().parse_query(
-          q.text, Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_PARTIAL);
-      SearchResult found = Run(text, q, /*with_hits=*/true);
-      // FLAG_PARTIAL takes the last word as a prefix and so never corrects it: the correction
-      // comes from a parse without it, and only when the query found little.
-      std::string corrected;
-      if (spelling_ && found.total < 3) {
-        Xapian::QueryParser speller;
-        speller.set_database(db_);
-        speller.parse_query(q.text, Xapian::QueryParser::FLAG_DEFAULT |
-                                        Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
-        corrected = speller.get_corrected_query_string();
+      if (dir_.empty()) {
+        std::lock_guard lock(mu_);
+        return fn(db_);
       }
-      if (!corrected.empty() && corrected != q.text) {
-        // Offer the correction only if it finds what this caller may see: spelling data is
-        // the whole tenant's, and a word from another domain must not show through.
-        SearchQuery probe = q;
-        probe.offset = 0;
-        probe.limit = 0;
-        if (Run(Parser().parse_query(corrected, Xapian::QueryParser::FLAG_DEFAULT), probe, false)
-                .total > found.total) {
-          found.suggestion = corrected;
+      std::unique_ptr<Reader> reader;
+      for (int attempt = 0; attempt < kOptimisticAttempts; ++attempt) {
+        try {
+          TakeReader(&reader);
+          absl::StatusOr<T> out = fn(reader->db);
+          GiveBack(std::move(reader));
+          return out;
+        } catch (const Xapian::DatabaseModifiedError&) {
+          if (reader) reader->generation = 0;  // reopen
         }
       }
-      return found;
+      // Overtaken by the writer every time (glass reuses the blocks of old revisions as it
+      // writes and commits): read with the writer held off for this one query.
+      std::lock_guard no_writer(mu_);
+      TakeReader(&reader);
+      absl::StatusOr<T> out = fn(reader->db);
+      GiveBack(std::move(reader));
+      return out;
     } catch (const Xapian::QueryParserError& e) {
       return absl::InvalidArgumentError(absl::StrCat("q: ", e.get_msg()));
     } catch (const Xapian::Error& e) {
@@ -243,22 +285,77 @@ class XapianIndex final : public SearchIndex {
     }
   }
 
-  absl::StatusOr<std::vector<Completion>> Suggest(const std::string& text,
-                                                  const std::vector<std::string>& domains,
-                                                  size_t limit) const override {
-    std::lock_guard lock(mu_);
+  // *reader, or an idle one, or a new one: reopened if a commit happened since its last use.
+  // Throws (DatabaseModifiedError when the writer overtakes the (re)opening).
+  void TakeReader(std::unique_ptr<Reader>* reader) const {
+    if (!*reader) {
+      std::lock_guard lock(readers_mu_);
+      if (!idle_.empty()) {
+        *reader = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    const uint64_t generation = generation_.load(std::memory_order_acquire);
+    if (!*reader) {
+      *reader = std::make_unique<Reader>(Reader{Xapian::Database(dir_), generation});
+    } else if ((*reader)->generation != generation) {
+      (*reader)->db.reopen();
+      (*reader)->generation = generation;
+    }
+  }
+  void GiveBack(std::unique_ptr<Reader> reader) const {
+    std::lock_guard lock(readers_mu_);
+    if (idle_.size() < kMaxIdleReaders) idle_.push_back(std::move(reader));
+  }
+
+  absl::StatusOr<SearchResult> SearchOn(const Xapian::Database& db, const SearchQuery& q) const {
+    {
+      const std::string query_text = WithoutProximityOperators(q.text);
+      Xapian::Query text = Parser(db).parse_query(
+          query_text, Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_PARTIAL);
+      SearchResult found = Run(db, text, q, /*with_hits=*/true);
+      // FLAG_PARTIAL takes the last word as a prefix and so never corrects it: the correction
+      // comes from a parse without it, and only when the query found little.
+      std::string corrected;
+      if (spelling_ && found.total < 3) {
+        Xapian::QueryParser speller;
+        speller.set_database(db);
+        speller.parse_query(query_text, Xapian::QueryParser::FLAG_DEFAULT |
+                                        Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+        corrected = speller.get_corrected_query_string();
+      }
+      if (!corrected.empty() && corrected != query_text) {
+        // Offer the correction only if it finds what this caller may see: spelling data is
+        // the whole tenant's, and a word from another domain must not show through.
+        SearchQuery probe = q;
+        probe.offset = 0;
+        probe.limit = 0;
+        if (Run(db, Parser(db).parse_query(corrected, Xapian::QueryParser::FLAG_DEFAULT), probe,
+                false)
+                .total > found.total) {
+          found.suggestion = corrected;
+        }
+      }
+      return found;
+    }
+  }
+
+  absl::StatusOr<std::vector<Completion>> SuggestOn(const Xapian::Database& db,
+                                                    const std::string& text,
+                                                    const std::vector<std::string>& domains,
+                                                    size_t limit) const {
     std::vector<Completion> out;
     // The last word, lower-cased as the term generator indexes it.
     size_t start = text.find_last_of(" \t\n\r");
     std::string word = text.substr(start == std::string::npos ? 0 : start + 1);
     for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (word.empty() || limit == 0) return out;
-    try {
+    {
       std::map<std::pair<std::string, std::string>, Xapian::doccount> seen;  // (word, type)
       for (const std::string& domain : domains) {
         const std::string prefix = absl::StrCat("XW", domain, ":", word);
         size_t scanned = 0;
-        for (auto t = db_.allterms_begin(prefix); t != db_.allterms_end(prefix) && scanned < 1000;
+        for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix) && scanned < 1000;
              ++t, ++scanned) {
           std::string term = *t;  // XW<domain>:<word>:<type>
           std::string_view rest = std::string_view(term).substr(3 + domain.size());
@@ -276,36 +373,33 @@ class XapianIndex final : public SearchIndex {
         out.push_back(ranked[i].second);
       }
       return out;
-    } catch (const Xapian::Error& e) {
-      return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
-    } catch (const std::exception& e) {  // bad_alloc, length_error: never past the adapter
-      return absl::InternalError(absl::StrCat("search index: ", e.what()));
     }
   }
 
- private:
   // Words stemmed as they were indexed, all of them required.
-  Xapian::QueryParser Parser() const {
+  Xapian::QueryParser Parser(const Xapian::Database& db) const {
     Xapian::QueryParser qp;
-    qp.set_stemmer(stemmer_);
+    qp.set_stemmer(Stemmer());
     qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-    qp.set_database(db_);
+    qp.set_database(db);
     qp.set_default_op(Xapian::Query::OP_AND);
     return qp;
   }
 
-  SearchResult Run(const Xapian::Query& text, const SearchQuery& q, bool with_hits) const {
+  SearchResult Run(const Xapian::Database& db, const Xapian::Query& text, const SearchQuery& q,
+                   bool with_hits) const {
     Xapian::Query query = Xapian::Query(Xapian::Query::OP_FILTER, text, AnyOf("XD", q.domains));
     if (!q.types.empty()) {
       query = Xapian::Query(Xapian::Query::OP_FILTER, query, AnyOf("XT", q.types));
     }
-    Xapian::Enquire enquire(db_);
+    Xapian::Enquire enquire(db);
     enquire.set_query(query);
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);  // ties: stable across pages
     // checkatleast = every document: the total is exact, not an estimate.
-    Xapian::MSet mset = enquire.get_mset(q.offset, with_hits ? q.limit : 0, db_.get_doccount());
+    Xapian::MSet mset = enquire.get_mset(q.offset, with_hits ? q.limit : 0, db.get_doccount());
     SearchResult r;
     r.total = mset.get_matches_estimated();
+    const Xapian::Stem stemmer = Stemmer();
     for (auto it = mset.begin(); it != mset.end(); ++it) {
       Data data;
       if (!DecodeData(it.get_document().get_data(), &data)) {
@@ -317,7 +411,7 @@ class XapianIndex final : public SearchIndex {
       hit.title = data.doc.title;
       hit.domain = data.doc.domain;
       hit.score = it.get_weight();
-      hit.snippet = mset.snippet(data.text, 200, stemmer_,
+      hit.snippet = mset.snippet(data.text, 200, stemmer,
                                  Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
                                      Xapian::MSet::SNIPPET_EXHAUSTIVE,
                                  "<mark>", "</mark>", "…");
@@ -326,11 +420,18 @@ class XapianIndex final : public SearchIndex {
     return r;
   }
 
-  mutable std::mutex mu_;  // Xapian database objects are not thread-safe
+  static constexpr size_t kMaxIdleReaders = 16;
+  static constexpr int kOptimisticAttempts = 3;
+
+  mutable std::mutex mu_;  // the writer: Xapian database objects are not thread-safe
   mutable Xapian::WritableDatabase db_;
-  Xapian::Stem stemmer_;
+  const std::string dir_;  // empty: in memory
   const bool spelling_;  // the in-memory backend keeps no spelling data
-  uint64_t position_ = 0;
+  std::atomic<uint64_t> position_{0};
+  std::atomic<uint64_t> generation_{1};  // 1 + commits so far (a reader at 0 reopens)
+
+  mutable std::mutex readers_mu_;  // idle_ only; never held during a query
+  mutable std::vector<std::unique_ptr<Reader>> idle_;
 };
 
 }  // namespace
@@ -340,7 +441,7 @@ absl::StatusOr<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::string
     Xapian::WritableDatabase db =
         dir.empty() ? Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY)
                     : Xapian::WritableDatabase(dir, Xapian::DB_CREATE_OR_OPEN);
-    return std::unique_ptr<SearchIndex>(new XapianIndex(std::move(db), !dir.empty()));
+    return std::unique_ptr<SearchIndex>(new XapianIndex(std::move(db), dir));
   } catch (const Xapian::Error& e) {
     return absl::InternalError(absl::StrCat("opening the search index in ", dir, ": ",
                                             e.get_description()));

@@ -8,9 +8,14 @@
 // reflect (Commit), kept beside the documents so a restart catches up from there.
 // Xapian's headers and exceptions stay in search_index.cc: every call answers a Status
 // (InvalidArgument for a query Xapian rejects, Internal for a damaged index), never throws.
-// Thread-safety: every method may be called from any thread; they serialize on one mutex
-// around the writable database, so queries also see writes not yet committed (a separate
-// reader reopened after each commit is the next step, for query latency while indexing).
+// Thread-safety: every method may be called from any thread. Writes (Put, Remove, Commit)
+// and Get serialize on the writer's mutex. Search and Suggest read the last commit through
+// readers of their own (a small pool of Xapian databases opened on the same directory, each
+// used by one query at a time and reopened after a commit), so they never wait for indexing
+// and never see a write before its Commit. A reader overtaken by the writer
+// (DatabaseModifiedError) is reopened and the query tried again; after 3 such tries the
+// query holds the writer off for itself (a rare wait of one write at most). The in-memory
+// backend has no separate readers: there queries take the writer's mutex too.
 
 #include <cstdint>
 #include <memory>
@@ -69,7 +74,8 @@ class SearchIndex {
 
   // Adds or replaces the entity (type, id): a rename re-indexes, the old words go.
   virtual absl::Status Put(const SearchDoc& doc) = 0;
-  // The entity as last Put (including writes not yet committed), or nullopt.
+  // The entity as last Put (including writes not yet committed: the indexer's view), or
+  // nullopt.
   virtual absl::StatusOr<std::optional<SearchDoc>> Get(const std::string& type,
                                                        const std::string& id) const = 0;
   // Removes the entity; OK when absent.
@@ -80,6 +86,7 @@ class SearchIndex {
   virtual uint64_t position() const = 0;
   virtual uint64_t size() const = 0;  // documents, including writes not yet committed
 
+  // Over the last commit only.
   virtual absl::StatusOr<SearchResult> Search(const SearchQuery& q) const = 0;
   // Up to `limit` completions of the last word of `text`, from the given domains' entities.
   virtual absl::StatusOr<std::vector<Completion>> Suggest(

@@ -10,6 +10,8 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
+#include <atomic>
 
 #include "gtest/gtest.h"
 #include "search/test_util.h"
@@ -187,6 +189,7 @@ TEST_F(SearchIndexTest, PositionAndDocumentsSurviveReopening) {
 
 TEST_F(SearchIndexTest, BadQueriesAreErrorsOrEmptyNeverExceptions) {
   for (const std::string& q : std::vector<std::string>{"\"unclosed", "AND", "((", "NEAR/3", "*", "title:", std::string(5000, 'x'),
+                        "OR NEAR/3 x", "NOT ADJ/2 y",
                         std::string("\xff\xfe bad utf8"), std::string("nul\0byte", 8)}) {
     absl::StatusOr<SearchResult> r = index_->Search({.text = q, .domains = kAll});
     EXPECT_TRUE(r.ok() || absl::IsInvalidArgument(r.status())) << q << ": " << r.status();
@@ -231,6 +234,55 @@ TEST_F(SearchIndexTest, GetReturnsTheEntityAsPutWhateverItsBytes) {
   EXPECT_FALSE(missing->has_value());
   ASSERT_TRUE(index_->Remove("contact", "id:with\x1fodd:bytes").ok());
   EXPECT_FALSE(index_->Get("contact", "id:with\x1fodd:bytes")->has_value());
+}
+
+TEST_F(SearchIndexTest, QueriesSeeCommittedDocumentsOnly) {
+  ASSERT_TRUE(index_->Put(Contact("c7", "Greta Uncommitted", "greta@x.io", "Pending AG")).ok());
+  EXPECT_EQ(Find(*index_, "Greta").total, 0u);       // written, not committed: not searchable
+  EXPECT_TRUE(index_->Get("contact", "c7")->has_value());  // the indexer's own view has it
+  EXPECT_TRUE(index_->Suggest("gre", kAll, 10)->empty());
+  ASSERT_TRUE(index_->Commit(43).ok());
+  EXPECT_EQ(Ids(Find(*index_, "Greta")), std::set<std::string>{"contact/c7"});
+  EXPECT_EQ(index_->Suggest("gre", kAll, 10)->size(), 1u);
+}
+
+// Queries on other threads while one thread indexes and commits: each answers OK, sees a
+// committed state (a multiple of the batch), and a thread's totals never go back.
+TEST_F(SearchIndexTest, QueriesRunConcurrentlyWithIndexing) {
+  constexpr int kBatches = 30, kPerBatch = 20;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int b = 0; b < kBatches; ++b) {
+      for (int i = 0; i < kPerBatch; ++i) {
+        std::string id = std::to_string(b * kPerBatch + i);
+        ASSERT_TRUE(index_->Put(Contact("w" + id, "Walter Writer" + id, "w@x.io", "Stream")).ok());
+      }
+      ASSERT_TRUE(index_->Commit(100 + b).ok());
+    }
+    done = true;
+  });
+  std::vector<std::thread> readers;
+  std::atomic<int> queries{0};
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      uint64_t last = 0;
+      while (!done) {
+        absl::StatusOr<SearchResult> r =
+            index_->Search({.text = "walter stream", .domains = kAll, .limit = 5});
+        ASSERT_TRUE(r.ok()) << r.status();
+        EXPECT_EQ(r->total % kPerBatch, 0u) << r->total;
+        EXPECT_GE(r->total, last);
+        last = r->total;
+        auto completions = index_->Suggest("walt", kAll, 10);
+        ASSERT_TRUE(completions.ok()) << completions.status();
+        ++queries;
+      }
+    });
+  }
+  writer.join();
+  for (std::thread& t : readers) t.join();
+  EXPECT_GT(queries.load(), 0);
+  EXPECT_EQ(Find(*index_, "walter stream").total, uint64_t{kBatches * kPerBatch});
 }
 
 TEST(SearchIndexInMemoryTest, WorksWithoutADirectory) {
