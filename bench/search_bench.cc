@@ -49,113 +49,185 @@ using Clock = std::chrono::steady_clock;
 
 // ------------------------------------------------------------------------------ vocabulary
 const std::vector<std::string> kFirst = {
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
-    "Elena", "Wei", "Aisha", "Carlos", "Sofia", "Liam", "Olivia", "Noah", "Emma", "Raj", "Priya",
-    "Kenji", "Yuki", "Lars", "Ingrid", "Omar", "Fatima", "Lucas", "Chloe", "Mateo", "Isabella",
-    "Ethan", "Hannah", "Tomas", "Ana", "Pierre", "Camille", "Dmitri", "Anya", "Kwame", "Amara",
-    "William", "Elizabeth", "Richard", "Barbara", "Joseph", "Susan", "Thomas", "Jessica",
-    "Charles", "Sarah", "Daniel", "Karen", "Matthew", "Nancy", "Anthony", "Lisa", "Mark",
-    "Betty", "Steven", "Margaret", "Paul", "Sandra", "Andrew", "Ashley", "Joshua", "Kimberly",
-    "Kenneth", "Emily", "Kevin", "Donna", "Brian", "Michelle", "George", "Carol", "Timothy",
-    "Amanda", "Ronald", "Melissa", "Jason", "Deborah", "Edward", "Stephanie", "Jeffrey",
-    "Rebecca", "Ryan", "Laura", "Jacob", "Sharon", "Gary", "Cynthia", "Nicholas", "Kathleen",
-    "Eric", "Amy", "Jonathan", "Angela", "Stephen", "Shirley", "Larry", "Brenda", "Justin",
-    "Pamela", "Scott", "Nicole", "Brandon", "Samantha", "Benjamin", "Katherine", "Samuel",
-    "Christine", "Gregory", "Helen", "Alexander", "Debra", "Patrick", "Rachel", "Frank",
-    "Carolyn", "Raymond", "Janet", "Jack", "Maria", "Dennis", "Catherine", "Jerry", "Heather",
-    "Tyler", "Diane", "Aaron", "Julie", "Jose", "Joyce", "Adam", "Victoria", "Nathan", "Ruth",
-    "Henry", "Virginia", "Zachary", "Lauren", "Douglas", "Kelly", "Peter", "Christina", "Kyle",
-    "Joan", "Noel", "Evelyn", "Hiroshi", "Mei", "Arjun", "Leila", "Mohammed", "Zara", "Sven",
-    "Astrid", "Giovanni", "Francesca", "Jakub", "Zofia", "Tariq", "Nadia", "Kofi", "Ama",
-    "Diego", "Lucia", "Hugo", "Ines", "Felix", "Greta", "Oskar", "Freya", "Ravi", "Ananya",
-    "Jun", "Hana", "Mikhail", "Olga", "Emeka", "Ngozi", "Rafael", "Valentina", "Anders",
-    "Sigrid", "Luca", "Chiara", "Malik", "Yasmin", "Hamza", "Layla", "Viktor", "Irina"};
+    "James",     "Mary",     "Robert",    "Patricia",  "John",      "Jennifer", "Michael",
+    "Linda",     "David",    "Elena",     "Wei",       "Aisha",     "Carlos",   "Sofia",
+    "Liam",      "Olivia",   "Noah",      "Emma",      "Raj",       "Priya",    "Kenji",
+    "Yuki",      "Lars",     "Ingrid",    "Omar",      "Fatima",    "Lucas",    "Chloe",
+    "Mateo",     "Isabella", "Ethan",     "Hannah",    "Tomas",     "Ana",      "Pierre",
+    "Camille",   "Dmitri",   "Anya",      "Kwame",     "Amara",     "William",  "Elizabeth",
+    "Richard",   "Barbara",  "Joseph",    "Susan",     "Thomas",    "Jessica",  "Charles",
+    "Sarah",     "Daniel",   "Karen",     "Matthew",   "Nancy",     "Anthony",  "Lisa",
+    "Mark",      "Betty",    "Steven",    "Margaret",  "Paul",      "Sandra",   "Andrew",
+    "Ashley",    "Joshua",   "Kimberly",  "Kenneth",   "Emily",     "Kevin",    "Donna",
+    "Brian",     "Michelle", "George",    "Carol",     "Timothy",   "Amanda",   "Ronald",
+    "Melissa",   "Jason",    "Deborah",   "Edward",    "Stephanie", "Jeffrey",  "Rebecca",
+    "Ryan",      "Laura",    "Jacob",     "Sharon",    "Gary",      "Cynthia",  "Nicholas",
+    "Kathleen",  "Eric",     "Amy",       "Jonathan",  "Angela",    "Stephen",  "Shirley",
+    "Larry",     "Brenda",   "Justin",    "Pamela",    "Scott",     "Nicole",   "Brandon",
+    "Samantha",  "Benjamin", "Katherine", "Samuel",    "Christine", "Gregory",  "Helen",
+    "Alexander", "Debra",    "Patrick",   "Rachel",    "Frank",     "Carolyn",  "Raymond",
+    "Janet",     "Jack",     "Maria",     "Dennis",    "Catherine", "Jerry",    "Heather",
+    "Tyler",     "Diane",    "Aaron",     "Julie",     "Jose",      "Joyce",    "Adam",
+    "Victoria",  "Nathan",   "Ruth",      "Henry",     "Virginia",  "Zachary",  "Lauren",
+    "Douglas",   "Kelly",    "Peter",     "Christina", "Kyle",      "Joan",     "Noel",
+    "Evelyn",    "Hiroshi",  "Mei",       "Arjun",     "Leila",     "Mohammed", "Zara",
+    "Sven",      "Astrid",   "Giovanni",  "Francesca", "Jakub",     "Zofia",    "Tariq",
+    "Nadia",     "Kofi",     "Ama",       "Diego",     "Lucia",     "Hugo",     "Ines",
+    "Felix",     "Greta",    "Oskar",     "Freya",     "Ravi",      "Ananya",   "Jun",
+    "Hana",      "Mikhail",  "Olga",      "Emeka",     "Ngozi",     "Rafael",   "Valentina",
+    "Anders",    "Sigrid",   "Luca",      "Chiara",    "Malik",     "Yasmin",   "Hamza",
+    "Layla",     "Viktor",   "Irina"};
 const std::vector<std::string> kLastReal = {
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Lopez",
-    "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Martin", "Lee", "Chen", "Wang", "Kumar",
-    "Patel", "Sato", "Tanaka", "Nielsen", "Berg", "Haddad", "Khan", "Silva", "Dubois", "Rossi",
-    "Novak", "Kowalski", "Ivanova", "Mensah", "Okafor", "Murphy", "Schmidt", "Fischer", "Costa",
-    "Reyes", "Jackson", "White", "Harris", "Clark", "Lewis", "Robinson", "Walker", "Young",
-    "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams",
-    "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Gomez",
-    "Phillips", "Evans", "Turner", "Diaz", "Parker", "Cruz", "Edwards", "Collins", "Reed",
-    "Stewart", "Morris", "Morales", "Rogers", "Cook", "Morgan", "Peterson", "Cooper", "Bailey",
-    "Bell", "Gonzalez", "Howard", "Ward", "Cox", "Richardson", "Wood", "Watson", "Brooks",
-    "Bennett", "Gray", "James", "Hughes", "Price", "Sanders", "Myers", "Long", "Ross", "Foster",
-    "Yamamoto", "Suzuki", "Kim", "Park", "Singh", "Sharma", "Ahmed", "Ali", "Hassan", "Mueller",
-    "Weber", "Wagner", "Becker", "Hoffmann", "Ricci", "Romano", "Ferrari", "Esposito",
-    "Moreau", "Laurent", "Lefebvre", "Jansen", "DeVries", "Bakker", "Andersson", "Johansson",
-    "Larsen", "Hansen", "Nowak", "Wojcik", "Petrov", "Smirnov", "Popescu", "Horvat", "Papadopoulos"};
+    "Smith",   "Johnson",   "Williams",  "Brown",    "Jones",       "Garcia",     "Miller",
+    "Davis",   "Lopez",     "Wilson",    "Anderson", "Thomas",      "Taylor",     "Moore",
+    "Martin",  "Lee",       "Chen",      "Wang",     "Kumar",       "Patel",      "Sato",
+    "Tanaka",  "Nielsen",   "Berg",      "Haddad",   "Khan",        "Silva",      "Dubois",
+    "Rossi",   "Novak",     "Kowalski",  "Ivanova",  "Mensah",      "Okafor",     "Murphy",
+    "Schmidt", "Fischer",   "Costa",     "Reyes",    "Jackson",     "White",      "Harris",
+    "Clark",   "Lewis",     "Robinson",  "Walker",   "Young",       "Allen",      "King",
+    "Wright",  "Scott",     "Torres",    "Nguyen",   "Hill",        "Flores",     "Green",
+    "Adams",   "Nelson",    "Baker",     "Hall",     "Rivera",      "Campbell",   "Mitchell",
+    "Carter",  "Roberts",   "Gomez",     "Phillips", "Evans",       "Turner",     "Diaz",
+    "Parker",  "Cruz",      "Edwards",   "Collins",  "Reed",        "Stewart",    "Morris",
+    "Morales", "Rogers",    "Cook",      "Morgan",   "Peterson",    "Cooper",     "Bailey",
+    "Bell",    "Gonzalez",  "Howard",    "Ward",     "Cox",         "Richardson", "Wood",
+    "Watson",  "Brooks",    "Bennett",   "Gray",     "James",       "Hughes",     "Price",
+    "Sanders", "Myers",     "Long",      "Ross",     "Foster",      "Yamamoto",   "Suzuki",
+    "Kim",     "Park",      "Singh",     "Sharma",   "Ahmed",       "Ali",        "Hassan",
+    "Mueller", "Weber",     "Wagner",    "Becker",   "Hoffmann",    "Ricci",      "Romano",
+    "Ferrari", "Esposito",  "Moreau",    "Laurent",  "Lefebvre",    "Jansen",     "DeVries",
+    "Bakker",  "Andersson", "Johansson", "Larsen",   "Hansen",      "Nowak",      "Wojcik",
+    "Petrov",  "Smirnov",   "Popescu",   "Horvat",   "Papadopoulos"};
 const std::vector<std::string> kSyllA = {
-    "Hal", "Mor", "Ber", "Lind", "Ander", "Peter", "Kow", "Nov", "Ri", "Fer", "Gold", "Ash",
-    "Black", "Brad", "Dal", "Ell", "Fair", "Gar", "Hart", "Kel", "Lang", "Mac", "Nor", "Ost",
-    "Pen", "Quin", "Ros", "Stan", "Thorn", "Ul", "Van", "Wes", "Yar", "Zel", "Bren", "Cas"};
+    "Hal",   "Mor",  "Ber", "Lind", "Ander", "Peter", "Kow",  "Nov", "Ri",   "Fer", "Gold", "Ash",
+    "Black", "Brad", "Dal", "Ell",  "Fair",  "Gar",   "Hart", "Kel", "Lang", "Mac", "Nor",  "Ost",
+    "Pen",   "Quin", "Ros", "Stan", "Thorn", "Ul",    "Van",  "Wes", "Yar",  "Zel", "Bren", "Cas"};
 const std::vector<std::string> kSyllB = {
-    "sen", "son", "ski", "ova", "ez", "ini", "berg", "man", "ton", "ley", "wood", "ford", "ard",
-    "ley", "strom", "quist", "ich", "escu", "opoulos", "aki", "ner", "well", "by", "more"};
+    "sen", "son", "ski",   "ova",   "ez",  "ini",  "berg",    "man", "ton", "ley",  "wood", "ford",
+    "ard", "ley", "strom", "quist", "ich", "escu", "opoulos", "aki", "ner", "well", "by",   "more"};
 const std::vector<std::string> kCompanyWords = {
-    "Northwind", "Contoso", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Acme", "Vandelay",
-    "Hooli", "Pied", "Soylent", "Cyberdyne", "Tyrell", "Wonka", "Gringotts", "Oceanic",
-    "Aperture", "Massive", "Oscorp", "Nakatomi", "Dunder", "Prestige", "Summit", "Evergreen",
-    "Ironclad", "Brightway", "Redwood", "Silverline", "Keystone", "Harbor", "Atlas", "Zenith",
-    "Pinnacle", "Horizon", "Meridian", "Sterling", "Vertex", "Nimbus", "Quantum", "Cobalt",
-    "Falcon", "Granite", "Lumen", "Orion", "Polaris", "Sequoia", "Titan", "Vanguard", "Willow",
-    "Aurora", "Beacon", "Cascade", "Delta", "Ember", "Frontier", "Glacier", "Helix", "Juniper",
-    "Kestrel", "Lighthouse", "Magnolia", "Nova", "Onyx", "Pioneer", "Riverbend", "Sapphire",
-    "Trident", "Unity", "Velocity", "Westfield", "Yellowstone", "Zephyr", "Bluebird", "Copper",
-    "Driftwood", "Eastgate", "Foxglove", "Goldleaf", "Highland", "Ironwood", "Jasper"};
+    "Northwind",  "Contoso",     "Globex",    "Initech",   "Umbrella",   "Stark",     "Wayne",
+    "Acme",       "Vandelay",    "Hooli",     "Pied",      "Soylent",    "Cyberdyne", "Tyrell",
+    "Wonka",      "Gringotts",   "Oceanic",   "Aperture",  "Massive",    "Oscorp",    "Nakatomi",
+    "Dunder",     "Prestige",    "Summit",    "Evergreen", "Ironclad",   "Brightway", "Redwood",
+    "Silverline", "Keystone",    "Harbor",    "Atlas",     "Zenith",     "Pinnacle",  "Horizon",
+    "Meridian",   "Sterling",    "Vertex",    "Nimbus",    "Quantum",    "Cobalt",    "Falcon",
+    "Granite",    "Lumen",       "Orion",     "Polaris",   "Sequoia",    "Titan",     "Vanguard",
+    "Willow",     "Aurora",      "Beacon",    "Cascade",   "Delta",      "Ember",     "Frontier",
+    "Glacier",    "Helix",       "Juniper",   "Kestrel",   "Lighthouse", "Magnolia",  "Nova",
+    "Onyx",       "Pioneer",     "Riverbend", "Sapphire",  "Trident",    "Unity",     "Velocity",
+    "Westfield",  "Yellowstone", "Zephyr",    "Bluebird",  "Copper",     "Driftwood", "Eastgate",
+    "Foxglove",   "Goldleaf",    "Highland",  "Ironwood",  "Jasper"};
 const std::vector<std::string> kCompanySuffixes = {
-    "Logistics", "Industries", "Systems", "Holdings", "Labs", "Foods", "Health", "Energy",
-    "Retail", "Partners", "Robotics", "Media", "Capital", "Manufacturing", "Consulting",
-    "Software", "Pharmaceuticals", "Analytics", "Networks", "Ventures", "Group", "Solutions",
-    "Aerospace", "Biotech", "Insurance", "Construction", "Textiles", "Motors"};
-const std::vector<std::string> kLeadSources = {"web", "referral", "event", "partner", "cold call",
-                                               "webinar", "trade show", "newsletter"};
+    "Logistics",    "Industries",      "Systems",   "Holdings",      "Labs",
+    "Foods",        "Health",          "Energy",    "Retail",        "Partners",
+    "Robotics",     "Media",           "Capital",   "Manufacturing", "Consulting",
+    "Software",     "Pharmaceuticals", "Analytics", "Networks",      "Ventures",
+    "Group",        "Solutions",       "Aerospace", "Biotech",       "Insurance",
+    "Construction", "Textiles",        "Motors"};
+const std::vector<std::string> kLeadSources = {"web",       "referral", "event",      "partner",
+                                               "cold call", "webinar",  "trade show", "newsletter"};
 const std::vector<std::string> kStages = {"prospecting", "qualification", "proposal",
-                                          "negotiation", "closed won", "closed lost"};
+                                          "negotiation", "closed won",    "closed lost"};
 const std::vector<std::string> kOppWords = {
-    "renewal", "expansion", "upgrade", "pilot", "migration", "license", "support contract",
-    "enterprise deal", "rollout", "integration", "subscription", "consulting engagement"};
-const std::vector<std::string> kDepartments = {"Engineering", "Sales", "Marketing", "Finance",
-                                               "Operations", "Support", "Human Resources",
-                                               "Legal", "Procurement", "Research"};
-const std::vector<std::string> kRoles = {
-    "Engineer", "Senior Engineer", "Manager", "Director", "Analyst", "Accountant",
-    "Account Executive", "Sales Representative", "Designer", "Recruiter", "Support Specialist",
-    "Counsel", "Buyer", "Scientist", "Coordinator", "Vice President", "Intern", "Technician"};
+    "renewal",   "expansion",   "upgrade",          "pilot",
+    "migration", "license",     "support contract", "enterprise deal",
+    "rollout",   "integration", "subscription",     "consulting engagement"};
+const std::vector<std::string> kDepartments = {
+    "Engineering", "Sales",           "Marketing", "Finance",     "Operations",
+    "Support",     "Human Resources", "Legal",     "Procurement", "Research"};
+const std::vector<std::string> kRoles = {"Engineer",
+                                         "Senior Engineer",
+                                         "Manager",
+                                         "Director",
+                                         "Analyst",
+                                         "Accountant",
+                                         "Account Executive",
+                                         "Sales Representative",
+                                         "Designer",
+                                         "Recruiter",
+                                         "Support Specialist",
+                                         "Counsel",
+                                         "Buyer",
+                                         "Scientist",
+                                         "Coordinator",
+                                         "Vice President",
+                                         "Intern",
+                                         "Technician"};
 const std::vector<std::string> kAdjectives = {
-    "Wireless", "Ergonomic", "Stainless", "Portable", "Compact", "Heavy Duty", "Industrial",
-    "Smart", "Organic", "Premium", "Rugged", "Adjustable", "Waterproof", "Bamboo", "Ceramic",
-    "Carbon", "Titanium", "Solar", "Modular", "Foldable", "Insulated", "Magnetic", "Digital",
-    "Vintage", "Recycled", "Cordless", "Thermal", "Acoustic", "Hydraulic", "Pneumatic"};
+    "Wireless",   "Ergonomic", "Stainless", "Portable", "Compact",   "Heavy Duty",
+    "Industrial", "Smart",     "Organic",   "Premium",  "Rugged",    "Adjustable",
+    "Waterproof", "Bamboo",    "Ceramic",   "Carbon",   "Titanium",  "Solar",
+    "Modular",    "Foldable",  "Insulated", "Magnetic", "Digital",   "Vintage",
+    "Recycled",   "Cordless",  "Thermal",   "Acoustic", "Hydraulic", "Pneumatic"};
 const std::vector<std::string> kNouns = {
-    "Keyboard", "Mouse", "Monitor", "Chair", "Desk", "Lamp", "Drill", "Wrench", "Hammer",
-    "Ladder", "Bottle", "Backpack", "Headphones", "Speaker", "Router", "Cable", "Charger",
-    "Battery", "Sensor", "Valve", "Pump", "Compressor", "Bearing", "Gasket", "Filter", "Helmet",
-    "Gloves", "Jacket", "Boots", "Tent", "Kettle", "Blender", "Toaster", "Printer", "Scanner",
-    "Projector", "Camera", "Tripod", "Microphone", "Thermostat", "Generator", "Inverter",
-    "Conveyor", "Pallet", "Shelf", "Cabinet", "Locker", "Trolley", "Crate", "Tarp"};
-const std::vector<std::string> kCategories = {
-    "Electronics", "Office Supplies", "Furniture", "Tools", "Hardware", "Outdoor", "Apparel",
-    "Kitchen", "Safety Equipment", "Networking", "Audio", "Lighting", "Plumbing", "Automotive",
-    "Packaging", "Storage", "Industrial Parts", "Cleaning", "Medical Supplies", "Garden"};
-const std::vector<std::string> kProjectNouns = {
-    "Migration", "Rollout", "Redesign", "Launch", "Audit", "Upgrade", "Integration",
-    "Onboarding", "Consolidation", "Modernization", "Expansion", "Certification", "Refresh",
-    "Automation", "Compliance Review", "Data Warehouse", "Mobile App", "Website", "Rebrand",
-    "ERP Implementation", "Cloud Move", "Security Hardening", "Office Move", "Training Program"};
+    "Keyboard",   "Mouse",   "Monitor", "Chair",      "Desk",       "Lamp",       "Drill",
+    "Wrench",     "Hammer",  "Ladder",  "Bottle",     "Backpack",   "Headphones", "Speaker",
+    "Router",     "Cable",   "Charger", "Battery",    "Sensor",     "Valve",      "Pump",
+    "Compressor", "Bearing", "Gasket",  "Filter",     "Helmet",     "Gloves",     "Jacket",
+    "Boots",      "Tent",    "Kettle",  "Blender",    "Toaster",    "Printer",    "Scanner",
+    "Projector",  "Camera",  "Tripod",  "Microphone", "Thermostat", "Generator",  "Inverter",
+    "Conveyor",   "Pallet",  "Shelf",   "Cabinet",    "Locker",     "Trolley",    "Crate",
+    "Tarp"};
+const std::vector<std::string> kCategories = {"Electronics",
+                                              "Office Supplies",
+                                              "Furniture",
+                                              "Tools",
+                                              "Hardware",
+                                              "Outdoor",
+                                              "Apparel",
+                                              "Kitchen",
+                                              "Safety Equipment",
+                                              "Networking",
+                                              "Audio",
+                                              "Lighting",
+                                              "Plumbing",
+                                              "Automotive",
+                                              "Packaging",
+                                              "Storage",
+                                              "Industrial Parts",
+                                              "Cleaning",
+                                              "Medical Supplies",
+                                              "Garden"};
+const std::vector<std::string> kProjectNouns = {"Migration",
+                                                "Rollout",
+                                                "Redesign",
+                                                "Launch",
+                                                "Audit",
+                                                "Upgrade",
+                                                "Integration",
+                                                "Onboarding",
+                                                "Consolidation",
+                                                "Modernization",
+                                                "Expansion",
+                                                "Certification",
+                                                "Refresh",
+                                                "Automation",
+                                                "Compliance Review",
+                                                "Data Warehouse",
+                                                "Mobile App",
+                                                "Website",
+                                                "Rebrand",
+                                                "ERP Implementation",
+                                                "Cloud Move",
+                                                "Security Hardening",
+                                                "Office Move",
+                                                "Training Program"};
 const std::vector<std::string> kTaskVerbs = {
-    "Review", "Update", "Fix", "Prepare", "Draft", "Test", "Deploy", "Migrate", "Schedule",
-    "Document", "Approve", "Configure", "Design", "Analyze", "Order", "Install", "Clean up",
-    "Follow up on", "Reconcile", "Negotiate", "Estimate", "Archive", "Translate", "Benchmark"};
+    "Review",    "Update",    "Fix",      "Prepare",  "Draft",     "Test",
+    "Deploy",    "Migrate",   "Schedule", "Document", "Approve",   "Configure",
+    "Design",    "Analyze",   "Order",    "Install",  "Clean up",  "Follow up on",
+    "Reconcile", "Negotiate", "Estimate", "Archive",  "Translate", "Benchmark"};
 const std::vector<std::string> kTaskObjects = {
-    "invoice template", "login timeout", "quarterly report", "budget forecast", "vendor contract",
-    "release notes", "database backup", "payroll export", "customer survey", "shipping labels",
-    "tax filing", "onboarding checklist", "firewall rules", "price list", "product catalog",
-    "marketing brief", "sales deck", "support tickets", "travel policy", "inventory count",
-    "access review", "SSL certificates", "API documentation", "warehouse layout",
-    "training videos", "board presentation", "expense claims", "hiring plan", "sprint backlog",
-    "load balancer", "email campaign", "purchase orders", "user interviews", "style guide"};
+    "invoice template", "login timeout",      "quarterly report",  "budget forecast",
+    "vendor contract",  "release notes",      "database backup",   "payroll export",
+    "customer survey",  "shipping labels",    "tax filing",        "onboarding checklist",
+    "firewall rules",   "price list",         "product catalog",   "marketing brief",
+    "sales deck",       "support tickets",    "travel policy",     "inventory count",
+    "access review",    "SSL certificates",   "API documentation", "warehouse layout",
+    "training videos",  "board presentation", "expense claims",    "hiring plan",
+    "sprint backlog",   "load balancer",      "email campaign",    "purchase orders",
+    "user interviews",  "style guide"};
 
 // Index in [0, n) with a Zipf-like skew (weight 1/(i+1)^0.8): the head common, a long tail.
 class Zipf {
@@ -199,13 +271,17 @@ std::string Lower(std::string s) {
 std::string Slug(const std::string& s) {
   std::string out;
   for (char c : Lower(s)) {
-    if (std::isalnum(static_cast<unsigned char>(c))) out += c;
-    else if (c == ' ') out += '-';
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      out += c;
+    else if (c == ' ')
+      out += '-';
   }
   return out;
 }
 template <class T>
-const T& Pick(Rng& rng, const std::vector<T>& v) { return v[rng.Below(v.size())]; }
+const T& Pick(Rng& rng, const std::vector<T>& v) {
+  return v[rng.Below(v.size())];
+}
 
 struct Entity {
   std::string type, id, domain, title;
@@ -218,10 +294,10 @@ struct TypeShare {
   const char* domain;
   int per_million;
 };
-constexpr TypeShare kShares[] = {
-    {"contact", "crm", 300000},   {"lead", "crm", 150000},      {"opportunity", "crm", 100000},
-    {"employee", "hrm", 50000},   {"invoice", "finance", 200000}, {"product", "inventory", 50000},
-    {"project", "projects", 30000}, {"task", "projects", 120000}};
+constexpr TypeShare kShares[] = {{"contact", "crm", 300000},     {"lead", "crm", 150000},
+                                 {"opportunity", "crm", 100000}, {"employee", "hrm", 50000},
+                                 {"invoice", "finance", 200000}, {"product", "inventory", 50000},
+                                 {"project", "projects", 30000}, {"task", "projects", 120000}};
 
 std::string Person(Rng& rng, const Vocab& v) {
   return kFirst[v.first_z(rng)] + " " + v.last[v.last_z(rng)];
@@ -234,7 +310,11 @@ Entity Make(Rng& rng, const Vocab& v, const std::string& type, const std::string
             uint64_t n) {
   Entity e{type, "", domain, "", {}};
   char id[64];
-  std::snprintf(id, sizeof id, "%s-%07llu", type.substr(0, 3).c_str(),
+  std::snprintf(id, sizeof id, "%s-%07llu",
+                (type == "product"   ? "prd"
+                 : type == "project" ? "prj"
+                                     : type.substr(0, 3))
+                    .c_str(),
                 static_cast<unsigned long long>(n));
   e.id = id;
   if (type == "contact") {
@@ -368,8 +448,10 @@ std::string TsQuery(const std::string& text) {
   std::vector<std::string> words;
   std::string w;
   for (char c : text + " ") {
-    if (std::isalnum(static_cast<unsigned char>(c))) w += static_cast<char>(std::tolower(c));
-    else if (!w.empty()) words.push_back(w), w.clear();
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      w += static_cast<char>(std::tolower(c));
+    else if (!w.empty())
+      words.push_back(w), w.clear();
   }
   std::string out;
   for (size_t i = 0; i < words.size(); ++i) {
@@ -413,8 +495,8 @@ int Gen(uint64_t count, uint64_t seed, const std::string& dir) {
     for (const auto& x : domains) d += (d.empty() ? "" : ",") + x;
     char qid[16];
     std::snprintf(qid, sizeof qid, "q%03d", ++n);
-    qs << qid << '\t' << kind << '\t' << text << '\t' << type << '\t' << d << '\t' << offset
-       << '\t' << TsQuery(text) << '\n';
+    qs << qid << '\t' << kind << '\t' << text << '\t' << type << '\t' << d << '\t' << offset << '\t'
+       << TsQuery(text) << '\n';
   };
   auto entity = [&]() -> const Entity& { return sample[qr.Below(sample.size())]; };
   auto word_of = [&](const Entity& e) {
@@ -608,12 +690,12 @@ int Query(const std::string& data, const std::string& dir, int passes, double se
     tput += buf;
   }
 
-  std::printf("{\"queries\": %zu, \"passes\": %d, \"p50_ms\": %.3f, \"p90_ms\": %.3f, "
-              "\"p99_ms\": %.3f, \"max_ms\": %.3f, \"mean_ms\": %.3f, \"cold_p50_ms\": %.3f, "
-              "\"cold_p99_ms\": %.3f, ",
-              queries.size(), passes, Pct(lat, 0.5) / 1e3, Pct(lat, 0.9) / 1e3,
-              Pct(lat, 0.99) / 1e3, Pct(lat, 1.0) / 1e3,
-              Mean(lat) / 1e3, Pct(cold, 0.5) / 1e3, Pct(cold, 0.99) / 1e3);
+  std::printf(
+      "{\"queries\": %zu, \"passes\": %d, \"p50_ms\": %.3f, \"p90_ms\": %.3f, "
+      "\"p99_ms\": %.3f, \"max_ms\": %.3f, \"mean_ms\": %.3f, \"cold_p50_ms\": %.3f, "
+      "\"cold_p99_ms\": %.3f, ",
+      queries.size(), passes, Pct(lat, 0.5) / 1e3, Pct(lat, 0.9) / 1e3, Pct(lat, 0.99) / 1e3,
+      Pct(lat, 1.0) / 1e3, Mean(lat) / 1e3, Pct(cold, 0.5) / 1e3, Pct(cold, 0.99) / 1e3);
   std::printf("\"by_kind\": {");
   bool first = true;
   for (const auto& [k, v] : by_kind) {
@@ -621,10 +703,10 @@ int Query(const std::string& data, const std::string& dir, int passes, double se
                 Pct(v, 0.5) / 1e3, Pct(v, 0.99) / 1e3);
     first = false;
   }
-  std::printf("}, \"suggest_p50_ms\": %.4f, \"suggest_p99_ms\": %.4f, \"suggest_max_ms\": %.4f, "
-              "\"qps\": {%s}, \"seconds\": %.1f}\n",
-              Pct(slat, 0.5) / 1e3, Pct(slat, 0.99) / 1e3, Pct(slat, 1.0) / 1e3, tput.c_str(),
-              seconds);
+  std::printf(
+      "}, \"suggest_p50_ms\": %.4f, \"suggest_p99_ms\": %.4f, \"suggest_max_ms\": %.4f, "
+      "\"qps\": {%s}, \"seconds\": %.1f}\n",
+      Pct(slat, 0.5) / 1e3, Pct(slat, 0.99) / 1e3, Pct(slat, 1.0) / 1e3, tput.c_str(), seconds);
   return 0;
 }
 
