@@ -169,6 +169,18 @@ print(int(med('BM_PnlYearJson','events')),
       round(med('BM_CashFlowYearJson','p99_us')/1000,3),
       round(med('BM_ArAgingYearEndJson','p50_us')/1000,2), round(med('BM_ArAgingYearEndJson','p99_us')/1000,2))")
 
+echo "== search: 1,000,000 entities of one tenant, readside (Xapian) vs PostgreSQL 15 full-text search"
+BUILD=$BUILD bench/search_bench.sh > $OUT/search.log 2>&1 || { tail -40 $OUT/search.log; exit 1; }
+tail -7 $OUT/search.log
+read -r s_n s_eps s_build_s s_pg_eps s_build_ratio s_p50 s_p99 s_sug_p50 s_sug_p99 s_qps1 s_pg_qps1 s_ratio1 \
+  s_qps2 s_pg_qps2 s_ratio2 s_pg_p50 s_pg_p99 s_overlap s_ident s_hits s_tot_eq s_nq s_rounds < <(python3 -c "
+import json; s=json.load(open('$OUT/search/summary.json'))
+print(s['entities'], round(s['build']['entities_per_second']), s['build']['seconds'], s['pg_build']['entities_per_second'],
+      s['build_ratio'], round(s['p50_ms'],2), round(s['p99_ms'],2), round(s['suggest_p50_ms']*1000),
+      round(s['suggest_p99_ms']*1000), round(s['qps1']), round(s['pg_qps1']), s['ratio1'], round(s['qps2']),
+      round(s['pg_qps2']), s['ratio2'], round(s['pg_p50_ms'],2), round(s['pg_p99_ms'],2), s['top10_overlap_mean'],
+      s['top10_identical'], s['queries_with_hits'], s['totals_equal'], s['queries'], s['rounds'])")
+
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 ratio=$(python3 -c "print(f'{$ingest_eps/$pg_eps:.2f}')")
 cat > bench/RESULTS.md <<MD
@@ -198,6 +210,11 @@ malformed lines or duplicates).
 | report export: a 100,000-row table (6 columns) to CSV (\`render_bench\` BM_Csv100k) | ${rc_ms} ms, peak RSS ${rc_rss} MB (the document alone: ${r_doc_mb} MB) | ≤ 0.2 s | | |
 | report export: the same table to XLSX (BM_Xlsx100k, libxlsxwriter constant_memory, the default from 10,000 rows; normal mode: ${rx_ms} ms, peak RSS ${rx_rss} MB) | ${rxc_ms} ms, peak RSS ${rxc_rss} MB | ≤ 1.5 s | LibreOffice headless \`soffice --convert-to xlsx\` of our CSV of the table (warm; starting soffice alone: ${lo_start} ms): ${lo_x_ms} ms, peak RSS ${lo_x_rss} MB | ${ratio_x}× faster |
 | report export: a ${rp_pages}-page PDF, 920 table rows (BM_Pdf20Pages, cairo + pango) | ${rp_ms} ms, peak RSS ${rp_rss} MB | ≤ 300 ms | \`soffice --convert-to pdf\` of the same table's CSV (warm; ${lo_p_pages} pages; the cold first start: ${lo_cold} s): ${lo_p_ms} ms, peak RSS ${lo_p_rss} MB | ${ratio_p}× faster |
+| search index build, $s_n entities of one tenant (\`search_bench.sh\`: \`SearchIndex::Put\` of each, \`Commit\` every 20,000, spelling data on) | $s_eps entities/s ($s_build_s s) | | PostgreSQL 15: \`COPY\` into a table with a generated tsvector column, then a GIN index and ANALYZE: $s_pg_eps entities/s | ${s_build_ratio}× |
+| search: $s_nq mixed queries (one word, two words, a prefix, a type filter, fewer domains, later pages, misses) over $s_n entities, one thread, in process; exact total, 20 hits with snippets | p50 ${s_p50} ms, p99 ${s_p99} ms | p99 ≤ 10 ms | PostgreSQL 15 \`to_tsquery\` + GIN, \`ts_rank\` ORDER BY, \`count(*) OVER ()\`, \`ts_headline\` of the page, LIMIT 20 (pgbench -c1, one script per query): p50 ${s_pg_p50} ms, p99 ${s_pg_p99} ms | |
+| search throughput, same queries (medians of $s_rounds rounds) | 1 thread: $s_qps1 q/s; 2 threads: $s_qps2 q/s | | pgbench -c1: $s_pg_qps1 tps; -c2: $s_pg_qps2 tps | ${s_ratio1}× (1), ${s_ratio2}× (2) |
+| search top hits against PostgreSQL's (the two rank differently: BM25 against ts_rank; ties by insertion order on both) | top-10 overlap ${s_overlap} (mean over the $s_hits queries with hits; $s_ident identical); totals equal for $s_tot_eq of $s_nq queries | | | |
+| search completions of the last word (\`Suggest\`, 100 prefixes of 1–5 letters, all domains or one) | p50 ${s_sug_p50} µs, p99 ${s_sug_p99} µs | p99 ≤ 1 ms | | |
 | rate-limit fairness (\`fairness_bench.sh\`): a quiet tenant's dashboard p99 at 200 req/s (open loop) while a noisy tenant sends ${fair_over}× its quota of $fair_quota req/s (mostly 429s) | p99 ${fair_noisy} ms, against ${fair_alone} ms alone | ≤ 2× | the same noisy tenant without rate limits: p99 ${fair_unlimited} ms; noisy tenant flooding as fast as wrk can (${fair_flood_over}× quota, the 2 cores saturated): ${fair_flood} ms | ${fair_ratio}× |
 
 See [README.md](README.md) for what each benchmark measures, the profile and what is left,

@@ -131,8 +131,6 @@ class XapianIndex final : public SearchIndex {
       Xapian::TermGenerator tg;
       tg.set_stemmer(Stemmer());
       tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-      tg.set_database(db_);
-      if (spelling_) tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
       tg.set_document(d);
       std::string text;
       tg.index_text(doc.title);
@@ -149,15 +147,22 @@ class XapianIndex final : public SearchIndex {
       d.add_boolean_term(("XT" + doc.type).substr(0, kMaxTermBytes));
       d.add_boolean_term(("XD" + doc.domain).substr(0, kMaxTermBytes));
       // Completion terms: the words as the term generator kept them (unstemmed, lower case).
-      std::vector<std::string> words;
+      std::vector<std::pair<std::string, Xapian::termcount>> words;  // (word, wdf)
       for (auto t = d.termlist_begin(); t != d.termlist_end(); ++t) {
         const std::string& term = *t;
         if (term.empty() || std::isupper(static_cast<unsigned char>(term[0]))) continue;
-        words.push_back(term);
+        words.emplace_back(term, t.get_wdf());
       }
-      for (const std::string& w : words) {
+      for (const auto& [w, wdf] : words) {
         std::string c = absl::StrCat("XW", doc.domain, ":", w, ":", doc.type);
         if (c.size() <= kMaxTermBytes) d.add_boolean_term(c);
+        // Spelling data (what TermGenerator's FLAG_SPELLING added) from words without digits:
+        // no one wants an invoice number or a SKU as a correction, and with some 300,000 of
+        // them Xapian 1.4.22's spelling table broke its flush ("Too few chunks of compressed
+        // data" at 650,000 entities of bench/search_bench.sh, a corrupt postlist after it).
+        if (spelling_ && w.find_first_of("0123456789") == std::string::npos) {
+          db_.add_spelling(w, wdf);
+        }
       }
       d.set_data(EncodeData(doc, text));
       db_.replace_document(id_term, d);
@@ -388,7 +393,15 @@ class XapianIndex final : public SearchIndex {
 
   SearchResult Run(const Xapian::Database& db, const Xapian::Query& text, const SearchQuery& q,
                    bool with_hits) const {
-    Xapian::Query query = Xapian::Query(Xapian::Query::OP_FILTER, text, AnyOf("XD", q.domains));
+    // Every document has one XD term: a caller who sees every domain the index holds needs no
+    // filter, and that filter (an OR over every document) cost more than the words themselves.
+    bool every_domain = true;
+    for (auto t = db.allterms_begin("XD"); every_domain && t != db.allterms_end("XD"); ++t) {
+      every_domain =
+          std::find(q.domains.begin(), q.domains.end(), (*t).substr(2)) != q.domains.end();
+    }
+    Xapian::Query query =
+        every_domain ? text : Xapian::Query(Xapian::Query::OP_FILTER, text, AnyOf("XD", q.domains));
     if (!q.types.empty()) {
       query = Xapian::Query(Xapian::Query::OP_FILTER, query, AnyOf("XT", q.types));
     }
