@@ -1,5 +1,9 @@
 #include "search/search_follower.h"
 
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
@@ -96,6 +100,11 @@ void SearchFollower::Stop() {
 }
 
 bool SearchFollower::WaitForPosition(uint64_t position, std::chrono::milliseconds timeout) {
+  blocking_waiters_.fetch_add(1);
+  struct Leave {
+    std::atomic<int>& n;
+    ~Leave() { n.fetch_sub(1); }
+  } leave{blocking_waiters_};
   std::unique_lock lock(mu_);
   return cv_.wait_for(lock, timeout,
                       [&] { return Position() >= position || stop_.load(); }) &&
@@ -315,12 +324,29 @@ void SearchFollower::DoRebuilds(uint64_t* applied, uint64_t* uncommitted) {
 }
 
 void SearchFollower::Run() {
+  pthread_setname_np(pthread_self(), "rs-search");
+  // Background work: indexing yields the cores to ingest and the read models.
+  if (options_.nice != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options_.nice);
   uint64_t applied = Position(), uncommitted = 0;
+  auto last_commit = std::chrono::steady_clock::now();
   while (!stop_) {
     DoRebuilds(&applied, &uncommitted);
     AnswerWaiters(/*stopping=*/false);  // deadlines
     const uint64_t last = store_->LastPosition();
     if (applied >= last) {
+      auto since = std::chrono::steady_clock::now() - last_commit;
+      bool waited_for = blocking_waiters_.load() > 0;
+      if (!waited_for) {
+        std::lock_guard lock(mu_);
+        waited_for = !waiters_.empty();
+      }
+      if (uncommitted > 0 && !waited_for && since < options_.min_commit_interval) {
+        // Caught up but committed recently: index what arrives meanwhile, commit later.
+        store_->WaitForPosition(
+            applied + 1, std::chrono::duration_cast<std::chrono::milliseconds>(
+                             options_.min_commit_interval - since) + std::chrono::milliseconds(1));
+        continue;
+      }
       if (uncommitted > 0) {
         if (absl::Status s = CommitAll(applied); !s.ok()) {
           spdlog::error("search index commit failed: {}", s.ToString());
@@ -328,6 +354,7 @@ void SearchFollower::Run() {
           continue;
         }
         uncommitted = 0;
+        last_commit = std::chrono::steady_clock::now();
       }
       store_->WaitForPosition(applied + 1, std::chrono::milliseconds(100));
       continue;
@@ -347,6 +374,7 @@ void SearchFollower::Run() {
         continue;
       }
       uncommitted = 0;
+      last_commit = std::chrono::steady_clock::now();
     }
   }
   if (uncommitted > 0) CommitAll(applied).IgnoreError();

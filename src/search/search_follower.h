@@ -1,9 +1,10 @@
 #pragma once
 // Keeps one search index per tenant (DATA_DIR/search/tenants/<tenant>) following the event store, on
-// its own thread: Xapian indexes thousands of documents per second, not millions, so search
-// never runs on the read models' applier. It reads the store after its position, turns each
-// event into documents (EntityIndexer), commits every tenant touched every `commit_every`
-// events and whenever it catches up, then records the position it reached in
+// its own thread (`rs-search`, niced: background work): Xapian indexes thousands of documents
+// per second, not millions, so search never runs on the read models' applier. It reads the
+// store after its position, turns each event into documents (EntityIndexer), commits every
+// tenant touched every `commit_every` events and when it catches up (at most once per
+// `min_commit_interval` unless a reader waits for a position), then records the position it reached in
 // DATA_DIR/search/position (written atomically). A restart resumes from there; events between
 // a tenant's commit and the recorded position are applied again, which changes nothing
 // (a repeated creation is ignored, an update rewrites the same fields, a removal is a no-op).
@@ -41,6 +42,12 @@ struct SearchFollowerOptions {
   std::string dir;                  // DATA_DIR/search
   uint64_t batch_events = 4096;     // read from the store at a time
   uint64_t commit_every = 20'000;   // events between two commits while catching up
+  // Once caught up, at most one commit (an fsync per touched tenant) per this interval, unless
+  // a reader waits for a position (min_position): under steady ingest, committing after every
+  // small batch competed with the store's own fsyncs.
+  std::chrono::milliseconds min_commit_interval{250};
+  // The follower thread's nice value (search indexing yields to ingest and the read models).
+  int nice = 10;
 };
 
 class SearchFollower {
@@ -112,6 +119,7 @@ class SearchFollower {
   std::set<std::string> failed_;
   std::vector<std::string> rebuilds_;  // requested; "" = every tenant
   std::vector<Waiter> waiters_;
+  std::atomic<int> blocking_waiters_{0};  // threads in WaitForPosition
 
   // Follower thread only.
   std::map<std::string, bool> dirty_;
