@@ -184,6 +184,8 @@ int ServeDemo(const DemoOptions& options) {
       "-d '{\"organization_id\":\"%s\",\"report\":\"financial\",\"type\":\"pnl\"}' "
       "%s/reports/export/pdf\n"
       "    curl -s -H \"Authorization: Bearer $TOKEN\" '%s/search/%s?q=smith&limit=5'\n"
+      "    curl -s -H \"Authorization: Bearer $TOKEN\" '%s/dashboards/%s'   (live numbers of the "
+      "executive template)\n"
       "    curl -s %s/metrics | grep readside_ingest\n"
       "    curl -s -H \"Authorization: Bearer $(build/readside token --secret-file %s --org '*' "
       "--roles admin)\" '%s/admin/dead-letters?limit=2'   (every tenant: an operator token)\n"
@@ -192,7 +194,7 @@ int ServeDemo(const DemoOptions& options) {
       options.tenants.size(), options.live_events_per_second, addr.c_str(), token.c_str(),
       addr.c_str(),
       addr.c_str(), org, addr.c_str(), org, addr.c_str(), org, addr.c_str(), org, addr.c_str(),
-      org, org, addr.c_str(), addr.c_str(), org, addr.c_str(),
+      org, org, addr.c_str(), addr.c_str(), org, addr.c_str(), org, addr.c_str(),
       options.serve.keys.secret_file.c_str(), addr.c_str());
   std::fflush(stdout);
   std::atomic<bool> stop{false};
