@@ -1,5 +1,7 @@
 #include "dashboard/dashboards.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 #include "common/time_util.h"
@@ -71,6 +73,13 @@ void WriteWidget(const Widget& w, std::string_view dashboard_id, const RenderCon
                          j);
   WriteTime(j, "cache_expires", c.now_micros + int64_t{w.refresh_interval} * 1'000'000);
   j.EndObject();
+}
+
+// Equal but for the version and the times.
+bool SameWidget(const Widget& a, const Widget& b) {
+  return a.id == b.id && a.type == b.type && a.title == b.title && a.data_source == b.data_source &&
+         a.query == b.query && a.refresh_interval == b.refresh_interval &&
+         a.chart_type == b.chart_type && a.grid == b.grid;
 }
 
 bool Contains(const std::vector<std::string>& sorted, std::string_view v) {
@@ -171,7 +180,7 @@ struct DashboardService::Attempt {
 
 DashboardService::DashboardService(store::EventStore* store, projection::Projector* projector,
                                    const Clock* clock)
-    : store_(store), projector_(projector), clock_(clock) {}
+    : store_(store), projector_(projector), clock_(clock), worker_([this] { Work(); }) {}
 
 void DashboardService::Change(const std::string& org, const Caller& caller,
                               std::string dashboard_id, ChangeFn change,
@@ -210,13 +219,14 @@ void DashboardService::Run(std::shared_ptr<Attempt> a) {
     return a->done(Problem{.status = 403, .title = "Forbidden",
                            .detail = "the token has no subject (sub): it cannot own a dashboard"});
   }
-  if (caller.subject.size() > kMaxSubjectBytes) {
+  if ((a->id.empty() || a->creating) && caller.subject.size() > kMaxSubjectBytes) {
     return a->done(Problem{.status = 403, .title = "Forbidden",
                            .detail = "the token's subject is too long to own a dashboard"});
   }
   std::string own = caller.subject.empty() ? std::string() : OwnDashboardId(caller.subject);
   std::string id = a->id.empty() ? own : a->id;
   Dashboard current;
+  const bool stored = book.Find(id) != nullptr;
   if (const Dashboard* d = book.Find(id)) {
     current = *d;
   } else if (a->creating) {
@@ -262,6 +272,7 @@ void DashboardService::Run(std::shared_ptr<Attempt> a) {
                         .event_id_assigned = true,
                         .entity_id = id,
                         .timestamp_micros = now};
+  std::shared_ptr<Dashboard> saved;  // what the event sets (versions filled in once applied)
   if (a->deleting) {
     if (a->expected_version >= 0 && a->expected_version != current.version) {
       return a->done(Problem{.status = 412, .title = "Precondition failed",
@@ -269,58 +280,117 @@ void DashboardService::Run(std::shared_ptr<Attempt> a) {
                                        std::to_string(current.version) + ", not " +
                                        std::to_string(a->expected_version)});
     }
-    if (current.version == 0) {  // nothing stored: it already is what deleting leaves
+    if (!stored) {  // nothing stored: it already is what deleting leaves
       return a->done(Done{read.view, read.position, nullptr});
     }
     e.event_type = std::string(own_state::kDashboardDeletedType);
     e.json = own_state::EncodeDashboardDeleted(a->org, id, current.version, e.event_id, now);
   } else {
-    int64_t version = current.version;
-    int64_t created = current.created_at_micros;
+    Dashboard before = current;
     auto changed = a->change(std::move(current), *read.view);
     if (Problem* p = std::get_if<Problem>(&changed)) return a->done(*std::move(p));
-    Dashboard next = std::get<Dashboard>(std::move(changed));
+    saved = std::make_shared<Dashboard>(std::get<Dashboard>(std::move(changed)));
+    Dashboard& next = *saved;
     next.id = id;
     next.organization_id = a->org;
-    next.version = version + 1;
-    next.created_at_micros = created != 0 ? created : now;
+    next.version = 0;  // the projection sets the event's position
+    next.created_at_micros = before.created_at_micros != 0 ? before.created_at_micros : now;
     next.updated_at_micros = now;
+    // The widgets this change touches get the event's position as their version (0 here).
+    for (Widget& w : next.widgets) {
+      const Widget* old = before.FindWidget(w.id);
+      if (old != nullptr && SameWidget(*old, w)) {
+        w.version = old->version;
+        w.created_at_micros = old->created_at_micros;
+        w.updated_at_micros = old->updated_at_micros;
+        continue;
+      }
+      w.version = 0;
+      w.created_at_micros = old != nullptr && old->created_at_micros != 0 ? old->created_at_micros
+                                                                          : now;
+      w.updated_at_micros = now;
+    }
     e.event_type = std::string(own_state::kDashboardSavedType);
-    e.json = own_state::EncodeDashboardSaved(next, version, e.event_id, now);
+    e.json = own_state::EncodeDashboardSaved(next, before.version, e.event_id, now);
   }
   store::AppendRequest append;
-  std::string event_id = e.event_id;
   append.events.push_back(std::move(e));
-  auto stored = [this, a, id, event_id](
-                    absl::StatusOr<std::vector<store::AppendOutcome>> outcomes) {
+  auto appended = [this, a, saved](absl::StatusOr<std::vector<store::AppendOutcome>> outcomes) {
     if (!outcomes.ok()) return a->done(store::AppendFailureProblem(outcomes.status()));
     uint64_t position = outcomes->front().position;
-    projector_->WhenApplied(position, kApplyTimeout, [this, a, id, event_id, position](bool ok) {
-      if (!ok) {
-        return a->done(Problem{
-            .status = 503,
-            .title = "Change not applied yet",
-            .detail = "the change is stored at position " + std::to_string(position) +
-                      " but the read models have not applied it yet; it takes effect unless a "
-                      "concurrent change came first (read with min_position=" +
-                      std::to_string(position) + ")",
-            .retry_after_seconds = 1});
-      }
-      projection::Projector::TenantRead after = projector_->Read(a->org);
-      const projection::DashboardBook& b = *after.view->dashboards;
-      auto it = b.last_change.find(id);
-      if (it != b.last_change.end() && it->second == event_id) {
-        auto d = b.dashboards.find(id);
-        return a->done(Done{after.view, after.position,
-                            d == b.dashboards.end() ? nullptr : d->second});
-      }
-      if (++a->tries < kAttempts) return Run(a);  // a concurrent change came first
-      a->done(Problem{.status = 409, .title = "Conflict",
-                      .detail = "dashboard '" + id +
-                                "' kept changing concurrently; read it again and retry"});
+    // Runs on the applier (or, when already applied, this store writer) thread: hand on.
+    projector_->WhenApplied(position, kApplyTimeout, [this, a, saved, position](bool ok) {
+      Post([this, a, saved, position, ok] { Finish(a, saved, position, ok); });
     });
   };
-  store_->AppendAsync(std::move(append), std::move(stored));
+  store_->AppendAsync(std::move(append), std::move(appended));
+}
+
+void DashboardService::Finish(const std::shared_ptr<Attempt>& a,
+                              const std::shared_ptr<Dashboard>& saved, uint64_t position,
+                              bool applied) {
+  std::string id = saved ? saved->id : a->id;
+  if (!applied) {
+    return a->done(Problem{
+        .status = 503,
+        .title = "Change not applied yet",
+        .detail = "the change is stored at position " + std::to_string(position) +
+                  " but the read models have not applied it yet; it takes effect unless a "
+                  "concurrent change came first (read with min_position=" +
+                  std::to_string(position) + ")",
+        .retry_after_seconds = 1});
+  }
+  projection::Projector::TenantRead after = projector_->Read(a->org);
+  std::optional<bool> outcome = after.view->dashboards->OutcomeAt(position);
+  if (outcome.value_or(false)) {
+    if (saved) {  // as the projection stored it
+      saved->version = static_cast<int64_t>(position);
+      for (Widget& w : saved->widgets) {
+        if (w.version == 0) w.version = saved->version;
+      }
+    }
+    return a->done(Done{after.view, after.position, saved});
+  }
+  if (!outcome.has_value()) {  // too many dashboard changes since: unknown, say so
+    return a->done(Problem{.status = 409, .title = "Conflict",
+                           .detail = "the outcome of the change at position " +
+                                     std::to_string(position) +
+                                     " is no longer known; read the dashboard again"});
+  }
+  if (++a->tries < kAttempts) return Run(a);  // a concurrent change came first: on the new state
+  a->done(Problem{.status = 409, .title = "Conflict",
+                  .detail = "the dashboard kept changing concurrently; read it again and retry"});
+}
+
+void DashboardService::Post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mu_);
+    tasks_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+}
+
+void DashboardService::Work() {
+  pthread_setname_np(pthread_self(), "rs-dashboards");
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return stop_ || !tasks_.empty(); });
+    if (tasks_.empty()) return;  // stopping, and every task ran
+    std::function<void()> task = std::move(tasks_.front());
+    tasks_.pop_front();
+    lock.unlock();
+    task();
+    lock.lock();
+  }
+}
+
+DashboardService::~DashboardService() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
 }
 
 }  // namespace readside::dashboard

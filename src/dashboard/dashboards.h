@@ -13,8 +13,12 @@
 // member of the organization). Changing: the owner or an admin (the default: an admin).
 // Thread-safety: functions are pure; DashboardService is safe for concurrent calls.
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -70,12 +74,14 @@ class DashboardService {
  public:
   DashboardService(store::EventStore* store, projection::Projector* projector,
                    const Clock* clock = &SystemClock::Get());
+  ~DashboardService();  // runs what is queued, then stops the worker
 
-  // After a change took effect: the view holding it (at `position`) and the dashboard.
+  // After a change took effect: a view holding it (at `position`, which may hold later changes
+  // too) and the dashboard as the change left it, with its versions (null after a deletion).
   struct Done {
     std::shared_ptr<const projection::TenantView> view;
     uint64_t position = 0;
-    std::shared_ptr<const own_state::Dashboard> dashboard;  // null after a deletion
+    std::shared_ptr<const own_state::Dashboard> dashboard;
   };
   using Reply = std::variant<Done, Problem>;
   // Computes the changed dashboard from the current one (a copy), or a Problem. It may run
@@ -89,8 +95,8 @@ class DashboardService {
   // default on the first change) for `caller`: 404 when it does not exist, 403 when the
   // caller may not change it, the change's Problem, 503 when the store fails, 409 when it lost
   // to concurrent changes kAttempts times; otherwise, once the change is applied, the view.
-  // `done` runs once, on the calling thread, the store's writer thread or the applier's: it
-  // must hand slow work on.
+  // `done` runs once, on the calling thread or the service's worker thread (`rs-dashboards`,
+  // which also re-runs lost changes), never on the store's or the applier's threads.
   void Change(const std::string& org, const Caller& caller, std::string dashboard_id,
               ChangeFn change, std::function<void(Reply)> done);
   // Creates dashboard `dashboard_id` (a new UUID) owned by the caller: `change` fills the
@@ -106,10 +112,20 @@ class DashboardService {
  private:
   struct Attempt;
   void Run(std::shared_ptr<Attempt> a);
+  // After the event at `position` was applied (or the wait ended): answers, or retries.
+  void Finish(const std::shared_ptr<Attempt>& a, const std::shared_ptr<own_state::Dashboard>& saved,
+              uint64_t position, bool applied);
+  void Post(std::function<void()> task);  // onto the worker
+  void Work();
 
   store::EventStore* store_;
   projection::Projector* projector_;
   const Clock* clock_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;  // guarded by mu_
+  bool stop_ = false;                        // guarded by mu_
+  std::thread worker_;                       // last: starts after the members above
 };
 
 }  // namespace readside::dashboard

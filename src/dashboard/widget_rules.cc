@@ -29,8 +29,9 @@ std::optional<Problem> ReadInt(const json::value& v, std::string_view field, int
   } else if (v.is_uint64()) {
     n = v.as_uint64() > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX
                                                           : static_cast<int64_t>(v.as_uint64());
-  } else if (v.is_double() && v.as_double() == static_cast<double>(static_cast<int64_t>(v.as_double()))) {
-    n = static_cast<int64_t>(v.as_double());
+  } else if (v.is_double() && v.as_double() >= -9.2e18 && v.as_double() <= 9.2e18 &&
+             v.as_double() == static_cast<double>(static_cast<int64_t>(v.as_double()))) {
+    n = static_cast<int64_t>(v.as_double());  // 3.0 is 3; the range check keeps the cast defined
   } else {
     return BadField(field, "must be an integer");
   }

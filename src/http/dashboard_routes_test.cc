@@ -165,6 +165,8 @@ TEST_F(DashboardRoutesTest, CachedDataEqualsTheAnalyticsApiForEveryWidgetType) {
       {R"({"widget_type":"chart","data_source":"hrm","query_params":{"metric":"total_employees","from":"2023-09-04","to":"2023-09-17","granularity":"week"}})",
        "/analytics/series/alpha?domain=hrm&metric=total_employees&from=2023-09-04&to=2023-09-17&granularity=week",
        "points"},
+      {R"({"widget_type":"table","data_source":"finance","query_params":{"metric":"payments_received","from":"2023-09","to":"2023-11"}})",
+       "/analytics/series/alpha?domain=finance&metric=payments_received&from=2023-09&to=2023-11", "points"},
       {R"({"widget_type":"table","data_source":"hrm","query_params":{"metric":"employees_by_department","period":"2023-11"}})",
        "/analytics/hrm/headcount/alpha?period=2023-11", "employees_by_department"},
       {R"({"widget_type":"list","data_source":"crm","query_params":{"metric":"top_performers","period":"2023-11","limit":5}})",
@@ -187,6 +189,9 @@ TEST_F(DashboardRoutesTest, CachedDataEqualsTheAnalyticsApiForEveryWidgetType) {
     } else if (w.at("widget_type") == "chart") {
       EXPECT_EQ(data.at("points"), expected) << c.widget;
       nonempty += !data.at("points").as_array().empty();
+    } else if (c.pick == "points") {  // a table over a numeric metric: the series as rows
+      EXPECT_EQ(data.at("rows"), expected) << c.widget;
+      nonempty += !expected.as_array().empty();
     } else if (expected.is_object()) {
       json::array rows;
       for (const auto& [k, v] : expected.as_object()) rows.push_back(json::object{{"key", k}, {"value", v}});
@@ -222,17 +227,28 @@ TEST_F(DashboardRoutesTest, WidgetCreateUpdateDeleteWithVersions) {
   json::value w = Body(created);
   std::string id(w.at("widget_id").as_string());
   EXPECT_EQ(w.at("dashboard_id"), "u-616e6e");
-  EXPECT_EQ(w.at("version"), 1);
-  EXPECT_EQ(Header(created, "ETag"), "\"1\"");
+  // Versions are the positions of the changes (X-Readside-Position of the answer).
+  int64_t v1 = w.at("version").as_int64();
+  EXPECT_EQ(std::to_string(v1), Header(created, "X-Readside-Position"));
+  std::string etag1 = "\"" + std::to_string(v1) + "\"";
+  EXPECT_EQ(Header(created, "ETag"), etag1);
   EXPECT_EQ(w.at("grid"), (json::object{{"x", 0}, {"y", 8}, {"w", 3}, {"h", 2}}));  // auto-placed
   std::string path = "/dashboards/alpha/widgets/" + id;
+  // The Location answers with the widget.
+  Response located = Get(Header(created, "Location"), kAnn);
+  EXPECT_EQ(located.status, 200) << located.body;
+  EXPECT_EQ(Body(located).at("widget_id"), w.at("widget_id"));
+  EXPECT_EQ(Header(located, "ETag"), etag1);
 
-  Response updated = Put(path, R"({"title":"New leads","grid":{"x":3,"y":8,"w":3,"h":2}})", kAnn, "\"1\"");
+  Response updated = Put(path, R"({"title":"New leads","grid":{"x":3,"y":8,"w":3,"h":2}})", kAnn, etag1);
   ASSERT_EQ(updated.status, 200) << updated.body;
   EXPECT_EQ(Body(updated).at("title"), "New leads");
-  EXPECT_EQ(Body(updated).at("version"), 2);
-  // A stale If-Match is 412 and changes nothing.
-  Response stale = Put(path, R"({"title":"Lost"})", kAnn, "\"1\"");
+  int64_t v2 = Body(updated).at("version").as_int64();
+  EXPECT_GT(v2, v1);
+  std::string etag2 = "\"" + std::to_string(v2) + "\"";
+  // A stale If-Match is 412 and changes nothing; so is a weak one (If-Match compares strongly).
+  EXPECT_EQ(Put(path, R"({"title":"Weak"})", kAnn, "W/" + etag2).status, 412);
+  Response stale = Put(path, R"({"title":"Lost"})", kAnn, etag1);
   EXPECT_EQ(stale.status, 412) << stale.body;
   EXPECT_EQ(WidgetOf(Body(Get("/dashboards/alpha", kAnn)), id)->at("title"), "New leads");
   EXPECT_EQ(Put(path, R"({"title":"x"})", kAnn, "abc").status, 400);
@@ -245,11 +261,11 @@ TEST_F(DashboardRoutesTest, WidgetCreateUpdateDeleteWithVersions) {
   EXPECT_EQ(Put(path, R"({"data_source":"hrm","query_params":{"metric":"new_hires"}})", kSally).status, 404)
       << "sally has no own dashboard holding it";
 
-  Response deleted = Call("DELETE", path, "", kAnn, "application/json", "\"2\"");
+  Response deleted = Call("DELETE", path, "", kAnn, "application/json", etag2);
   EXPECT_EQ(deleted.status, 204) << deleted.body;
   EXPECT_EQ(WidgetOf(Body(Get("/dashboards/alpha", kAnn)), id), nullptr);
   // The widget deleted meanwhile: 409, never a silent re-creation.
-  Response gone = Put(path, R"({"title":"Back"})", kAnn, "\"2\"");
+  Response gone = Put(path, R"({"title":"Back"})", kAnn, etag2);
   EXPECT_EQ(gone.status, 409) << gone.body;
   EXPECT_EQ(Call("DELETE", path, "", kAnn).status, 409);
   EXPECT_EQ(Put("/dashboards/alpha/widgets/never", R"({"title":"x"})", kAnn).status, 404);
@@ -296,7 +312,9 @@ TEST_F(DashboardRoutesTest, LayoutRulesAre422AndChangeNothing) {
   ASSERT_EQ(first.status, 200) << first.body;
   json::value d = Body(first);
   EXPECT_EQ(d.at("dashboard_id"), "u-616e6e");
-  EXPECT_EQ(d.at("version"), 1);
+  int64_t v1 = d.at("version").as_int64();
+  std::string etag1 = "\"" + std::to_string(v1) + "\"";
+  EXPECT_EQ(Header(first, "ETag"), etag1);
   EXPECT_EQ(WidgetOf(d, "executive-1")->at("grid"), (json::object{{"x", 0}, {"y", 8}, {"w", 3}, {"h", 2}}));
   struct Case {
     std::string body;
@@ -320,14 +338,26 @@ TEST_F(DashboardRoutesTest, LayoutRulesAre422AndChangeNothing) {
     EXPECT_EQ(Field(r), c.field) << r.body;
   }
   json::value after = Body(Get("/dashboards/alpha", kAnn));
-  EXPECT_EQ(after.at("version"), 1);  // nothing changed
+  EXPECT_EQ(after.at("version"), v1);  // nothing changed
   // Swapping two widgets in one layout is fine; a stale If-Match is 412.
   Response swap = Put("/dashboards/alpha/layout",
                       R"({"positions":[{"widget_id":"executive-1","x":3,"y":0,"w":3,"h":2},
                                        {"widget_id":"executive-2","x":0,"y":8,"w":3,"h":2}]})",
-                      kAnn, "\"1\"");
+                      kAnn, etag1);
   EXPECT_EQ(swap.status, 200) << swap.body;
-  EXPECT_EQ(Put("/dashboards/alpha/layout", R"({"positions":[]})", kAnn, "\"1\"").status, 412);
+  EXPECT_EQ(Put("/dashboards/alpha/layout", R"({"positions":[]})", kAnn, etag1).status, 412);
+  // A widget deleted meanwhile, named in a layout: 409.
+  ASSERT_EQ(Call("DELETE", "/dashboards/alpha/widgets/executive-3", "", kAnn).status, 204);
+  Response deleted = Put("/dashboards/alpha/layout",
+                         R"({"positions":[{"widget_id":"executive-3","x":0,"y":30,"w":3,"h":2}]})", kAnn);
+  EXPECT_EQ(deleted.status, 409) << deleted.body;
+  // Deleting the own dashboard and making it again: the first ETag never matches again.
+  std::string current = Header(Get("/dashboards/alpha", kAnn), "ETag");
+  ASSERT_EQ(Call("DELETE", "/dashboards/alpha/u-616e6e", "", kAnn, "application/json", current).status, 204);
+  EXPECT_EQ(Body(Get("/dashboards/alpha", kAnn)).at("dashboard_id"), "default");
+  ASSERT_EQ(Put("/dashboards/alpha/layout", R"({"positions":[]})", kAnn).status, 200);  // made again
+  EXPECT_EQ(Put("/dashboards/alpha/layout", R"({"positions":[]})", kAnn, etag1).status, 412);
+  EXPECT_EQ(Put("/dashboards/alpha/layout", R"({"positions":[]})", kAnn, current).status, 412);
   // The organization's default is the admin's to lay out.
   EXPECT_EQ(Put("/dashboards/alpha/layout?dashboard_id=default", R"({"positions":[]})", kAnn).status, 403);
   EXPECT_EQ(Put("/dashboards/alpha/layout?dashboard_id=default", R"({"positions":[]})", kAdmin).status, 200);
@@ -345,6 +375,10 @@ TEST_F(DashboardRoutesTest, TemplatesAndTheSharingMatrix) {
   EXPECT_EQ(Post("/dashboards/alpha/from-template/weather", "", kAnn).status, 404);
   EXPECT_EQ(Post("/dashboards/alpha/from-template/sales", R"({"target":"everyone"})", kAnn).status, 400);
   EXPECT_EQ(Post("/dashboards/alpha/from-template/sales", R"({"target":"default"})", kAnn).status, 403);
+  // A template with widgets on domains the caller lacks: 403 (sales sees crm only).
+  Response lacking = Post("/dashboards/alpha/from-template/finance", "", kSally);
+  EXPECT_EQ(lacking.status, 403) << lacking.body;
+  EXPECT_EQ(Post("/dashboards/alpha/from-template/sales", "", kSally).status, 201);
 
   Response made = Post("/dashboards/alpha/from-template/finance", R"({"name":"Ann's finance"})", kAnn);
   ASSERT_EQ(made.status, 201) << made.body;

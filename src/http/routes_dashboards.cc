@@ -53,7 +53,10 @@ std::optional<Problem> ParseIfMatch(const Request& req, int64_t* out) {
   *out = -1;
   std::string_view v = req.Header("if-match");
   if (v.empty() || v == "*") return std::nullopt;
-  if (v.starts_with("W/")) v.remove_prefix(2);
+  if (v.starts_with("W/")) {  // If-Match compares strongly (RFC 9110): a weak tag never matches
+    *out = INT64_MAX;
+    return std::nullopt;
+  }
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
   int64_t n = 0;
   bool ok = !v.empty() && v.size() <= 18;
@@ -80,7 +83,7 @@ Problem PreconditionFailed(std::string_view what, int64_t version, int64_t expec
 // A dashboard id given as ?dashboard_id= (empty: the caller's own).
 std::optional<Problem> DashboardParam(const Request& req, std::string* id) {
   if (const std::string* v = req.Query("dashboard_id")) {
-    if (v->empty() || v->size() > 200) return BadParameter("dashboard_id", "must be a dashboard id");
+    if (v->empty() || v->size() > 512) return BadParameter("dashboard_id", "must be a dashboard id");
     *id = *v;
   }
   return std::nullopt;
@@ -178,6 +181,42 @@ void GetOne(const Services& s, Request& req, Responder respond) {
             });
 }
 
+// GET /dashboards/{org}/widgets/{id}[?dashboard_id=]: one widget with its cached_data.
+void GetWidget(const Services& s, Request& req, Responder respond) {
+  Caller caller = CallerOf(s, req);
+  ServeView(s, req, std::move(respond), {"dashboard_id", "min_position", "wait_ms"},
+            [caller](const projection::Projector::TenantRead& read, const Request& r,
+                     int64_t now) {
+              std::string dashboard_id;
+              if (auto p = DashboardParam(r, &dashboard_id)) return ProblemResponse(*p, r.path);
+              const projection::DashboardBook& book = *read.view->dashboards;
+              const std::string& org = read.view->settings.organization_id;
+              Dashboard d;
+              if (dashboard_id.empty()) {
+                d = dashboard::CallersDashboard(book, org, caller);
+              } else if (const Dashboard* found = book.Find(dashboard_id)) {
+                d = *found;
+              } else if (dashboard_id == own_state::kDefaultDashboardId) {
+                d = dashboard::DefaultDashboard(book, org);
+              } else {
+                return ProblemResponse({.status = 404, .title = "Not found",
+                                        .detail = "no dashboard '" + dashboard_id + "' in this organization"},
+                                       r.path);
+              }
+              if (!dashboard::MayRead(d, caller)) {
+                return ProblemResponse({.status = 403, .title = "Forbidden",
+                                        .detail = "dashboard '" + d.id + "' is not shared with you"},
+                                       r.path);
+              }
+              const std::string& id = r.params.at("id");
+              const Widget* w = d.FindWidget(id);
+              if (w == nullptr) return ProblemResponse(MissingWidget(d, id), r.path);
+              return WithEtag(JsonResponse(dashboard::WidgetJson(
+                                  *w, d.id, {*read.view, read.position, now, caller.readable})),
+                              w->version);
+            });
+}
+
 void PostWidget(const Services& s, Request& req, Responder respond) {
   if (auto r = CheckChange(s, req, {})) return respond(*std::move(r));
   Caller caller = CallerOf(s, req);
@@ -194,8 +233,6 @@ void PostWidget(const Services& s, Request& req, Responder respond) {
     grid_given = true;
   }
   w.id = event::NewUuid();
-  w.created_at_micros = w.updated_at_micros = now;
-  w.version = 1;
   std::string id = w.id;
   auto change = [w, grid_given](Dashboard d, const projection::TenantView&)
       -> std::variant<Dashboard, Problem> {
@@ -250,8 +287,6 @@ void PutWidget(const Services& s, Request& req, Responder respond) {
     if (Problem* p = std::get_if<Problem>(&parsed)) return *std::move(p);
     Widget next = std::get<Widget>(std::move(parsed));
     if (auto p = CheckDomains(next, caller.readable)) return *std::move(p);
-    next.version = w->version + 1;
-    next.updated_at_micros = now;
     if (auto p = dashboard::CheckPlace(d.widgets, next, "grid")) return *std::move(p);
     *w = std::move(next);
     if (auto p = dashboard::CheckLayout(d.widgets)) return *std::move(p);
@@ -354,13 +389,11 @@ void PutLayout(const Services& s, Request& req, Responder respond) {
   if (auto p = ParseIfMatch(req, &if_match)) return respond(ProblemResponse(*p, req.path));
   auto parsed = ParsePositions(req.body);
   if (Problem* p = std::get_if<Problem>(&parsed)) return respond(ProblemResponse(*p, req.path));
-  const Clock* clock = s.clock;
-  auto change = [positions = std::get<std::vector<Position>>(std::move(parsed)), if_match, clock](
+  auto change = [positions = std::get<std::vector<Position>>(std::move(parsed)), if_match](
                     Dashboard d, const projection::TenantView&) -> std::variant<Dashboard, Problem> {
     if (if_match >= 0 && if_match != d.version) {
       return PreconditionFailed("dashboard '" + d.id + "'", d.version, if_match);
     }
-    int64_t now = clock->NowMicros();
     for (size_t i = 0; i < positions.size(); ++i) {
       std::string field = "positions[" + std::to_string(i) + "]";
       for (size_t j = 0; j < i; ++j) {
@@ -371,16 +404,14 @@ void PutLayout(const Services& s, Request& req, Responder respond) {
       }
       Widget* w = d.FindWidget(positions[i].widget_id);
       if (w == nullptr) {
+        Problem missing = MissingWidget(d, positions[i].widget_id);
+        if (missing.status == 409) return missing;  // deleted meanwhile
         return dashboard::BadLayout(field + ".widget_id",
                                     "'" + positions[i].widget_id + "' is not a widget of dashboard '" +
                                         d.id + "'");
       }
       if (auto p = dashboard::CheckGrid(positions[i].grid, field)) return *std::move(p);
-      if (w->grid != positions[i].grid) {
-        w->grid = positions[i].grid;
-        ++w->version;
-        w->updated_at_micros = now;
-      }
+      w->grid = positions[i].grid;
     }
     if (auto p = dashboard::CheckLayout(d.widgets)) return *std::move(p);
     return d;
@@ -437,6 +468,14 @@ void FromTemplate(const Services& s, Request& req, Responder respond) {
                                               "'; there are: " + names},
                                    req.path));
   }
+  query::DomainMask readable = s.access->ReadableDomains(req);
+  for (const Widget& w : t->widgets) {
+    if (auto p = CheckDomains(w, readable)) {
+      p->detail = "template '" + std::string(t->name) + "' has a widget on " + w.data_source +
+                  " ('" + w.title + "'), which your roles do not include";
+      return respond(ProblemResponse(*p, req.path));
+    }
+  }
   std::string name(t->title), target = "new";
   if (!req.body.empty()) {
     boost::system::error_code ec;
@@ -457,10 +496,8 @@ void FromTemplate(const Services& s, Request& req, Responder respond) {
       return respond(ProblemResponse(dashboard::BadField("target", "must be one of new, own, default"), req.path));
     }
   }
-  const Clock* clock = s.clock;
-  auto change = [t, name, clock](Dashboard d, const projection::TenantView&)
+  auto change = [t, name](Dashboard d, const projection::TenantView&)
       -> std::variant<Dashboard, Problem> {
-    int64_t now = clock->NowMicros();
     // Replaced widgets are remembered as deleted (a stale change of one answers 409).
     for (const Widget& old : d.widgets) {
       if (t->widgets.end() == std::find_if(t->widgets.begin(), t->widgets.end(),
@@ -471,14 +508,7 @@ void FromTemplate(const Services& s, Request& req, Responder respond) {
     while (d.deleted_widgets.size() > own_state::kDeletedWidgetsKept) {
       d.deleted_widgets.erase(d.deleted_widgets.begin());
     }
-    std::vector<Widget> widgets = t->widgets;
-    for (Widget& w : widgets) {
-      const Widget* old = d.FindWidget(w.id);
-      w.version = old ? old->version + 1 : 1;
-      w.created_at_micros = old ? old->created_at_micros : now;
-      w.updated_at_micros = now;
-    }
-    d.widgets = std::move(widgets);
+    d.widgets = t->widgets;  // the service versions what changed
     d.name = name;
     return d;
   };
@@ -574,6 +604,7 @@ void AddDashboardRoutes(Router* router, const Services& s) {
   router->Add("GET", "/dashboard-templates", Bind(s, ListTemplates));
   router->Add("GET", "/dashboards/{org}", Bind(s, GetCallers));
   router->Add("POST", "/dashboards/{org}/widgets", Bind(s, PostWidget));
+  router->Add("GET", "/dashboards/{org}/widgets/{id}", Bind(s, GetWidget));
   router->Add("PUT", "/dashboards/{org}/widgets/{id}", Bind(s, PutWidget));
   router->Add("DELETE", "/dashboards/{org}/widgets/{id}", Bind(s, DeleteWidget));
   router->Add("PUT", "/dashboards/{org}/layout", Bind(s, PutLayout));

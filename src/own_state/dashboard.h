@@ -8,6 +8,11 @@
 // one when the event is applied (projection/dashboard_projection.h): the log order decides
 // between two concurrent changes, the same on every node, and the loser is told (409/412),
 // never silently overwritten.
+// Versions are store positions: a dashboard's version is the position of the event that last
+// changed it, a widget's the position of the event that last changed that widget (the
+// projection fills them in; a saved event carries 0 for the widgets it changes). So a version
+// never repeats, not even after a dashboard is deleted and made again: a stale ETag never
+// matches a different state.
 // This file is the one place the events' JSON is written and read.
 // Thread-safety: value types and pure functions.
 
@@ -55,7 +60,7 @@ struct Widget {
   Grid grid;
   int64_t created_at_micros = 0;
   int64_t updated_at_micros = 0;
-  int64_t version = 1;  // +1 on every change of the widget (its grid included)
+  int64_t version = 0;  // the position of its latest change (its grid included); 0: not stored
 };
 
 struct Dashboard {
@@ -68,7 +73,7 @@ struct Dashboard {
   std::vector<std::string> deleted_widgets;  // recently deleted widget ids (for 409s), newest last
   int64_t created_at_micros = 0;
   int64_t updated_at_micros = 0;
-  int64_t version = 0;  // +1 on every change; 0: never stored
+  int64_t version = 0;  // the position of its latest change; 0: never stored
 
   const Widget* FindWidget(std::string_view widget_id) const;
   Widget* FindWidget(std::string_view widget_id);

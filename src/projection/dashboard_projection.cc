@@ -6,30 +6,46 @@
 
 namespace readside::projection {
 
+std::optional<bool> DashboardBook::OutcomeAt(uint64_t position) const {
+  for (auto it = outcomes.rbegin(); it != outcomes.rend(); ++it) {
+    if (it->first == position) return it->second;
+    if (it->first < position) break;  // positions grow along the deque
+  }
+  return std::nullopt;
+}
+
 DashboardBook& DashboardProjection::Mutable() {
   if (book_.use_count() > 1) book_ = std::make_shared<DashboardBook>(*book_);
   return *book_;
 }
 
-bool DashboardProjection::Apply(std::string_view event_json) {
+bool DashboardProjection::Apply(std::string_view event_json, uint64_t position) {
   absl::StatusOr<own_state::DashboardEvent> decoded = own_state::DecodeDashboardEvent(event_json);
   if (!decoded.ok()) return false;
-  if (auto* saved = std::get_if<own_state::DashboardSaved>(&*decoded)) {
-    const own_state::Dashboard* current = book_->Find(saved->dashboard.id);
-    int64_t version = current ? current->version : 0;
-    if (version != saved->expected_version) return true;  // lost to an earlier change
-    DashboardBook& b = Mutable();
-    std::string id = saved->dashboard.id;
-    b.last_change[id] = saved->event_id;
-    b.dashboards[id] = std::make_shared<const own_state::Dashboard>(std::move(saved->dashboard));
-    return true;
-  }
-  auto& deleted = std::get<own_state::DashboardDeleted>(*decoded);
-  const own_state::Dashboard* current = book_->Find(deleted.dashboard_id);
-  if (current == nullptr || current->version != deleted.expected_version) return true;
   DashboardBook& b = Mutable();
-  b.dashboards.erase(deleted.dashboard_id);
-  b.last_change[deleted.dashboard_id] = deleted.event_id;
+  bool applied = false;
+  if (auto* saved = std::get_if<own_state::DashboardSaved>(&*decoded)) {
+    const own_state::Dashboard* current = b.Find(saved->dashboard.id);
+    if ((current ? current->version : 0) == saved->expected_version) {
+      own_state::Dashboard& d = saved->dashboard;
+      d.version = static_cast<int64_t>(position);
+      for (own_state::Widget& w : d.widgets) {
+        if (w.version == 0) w.version = d.version;
+      }
+      std::string id = d.id;
+      b.dashboards[id] = std::make_shared<const own_state::Dashboard>(std::move(d));
+      applied = true;
+    }
+  } else {
+    auto& deleted = std::get<own_state::DashboardDeleted>(*decoded);
+    const own_state::Dashboard* current = b.Find(deleted.dashboard_id);
+    if (current != nullptr && current->version == deleted.expected_version) {
+      b.dashboards.erase(deleted.dashboard_id);
+      applied = true;
+    }
+  }
+  b.outcomes.emplace_back(position, applied);
+  if (b.outcomes.size() > DashboardBook::kOutcomesKept) b.outcomes.pop_front();
   return true;
 }
 
@@ -40,10 +56,10 @@ void DashboardProjection::Save(SnapshotWriter& w) const {
     own_state::WriteDashboard(*d, j);
     w.Str(j.str());
   }
-  w.U64(book_->last_change.size());
-  for (const auto& [id, event_id] : book_->last_change) {
-    w.Str(id);
-    w.Str(event_id);
+  w.U64(book_->outcomes.size());
+  for (const auto& [position, applied] : book_->outcomes) {
+    w.U64(position);
+    w.Bool(applied);
   }
 }
 
@@ -56,8 +72,8 @@ bool DashboardProjection::Load(SnapshotReader& r) {
     b.dashboards[id] = std::make_shared<const own_state::Dashboard>(*std::move(d));
   }
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
-    std::string id = r.Str();
-    b.last_change[id] = r.Str();
+    uint64_t position = r.U64();
+    b.outcomes.emplace_back(position, r.Bool());
   }
   return r.ok();
 }

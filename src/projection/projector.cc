@@ -441,7 +441,7 @@ void Projector::ApplyStored(const store::StoredEvent& stored, TenantMap& tenants
   }
   if (!tenant) tenant = TenantProjection::WithDefaults(stored.organization_id);
   if (stored.event_type.starts_with(own_state::kOwnEventTypePrefix)) {
-    if (!tenant->ApplyOwnEvent(stored.event_type, stored.json)) {
+    if (!tenant->ApplyOwnEvent(stored.event_type, stored.json, stored.position)) {
       spdlog::error("position {}: stored {} event does not decode", stored.position,
                     stored.event_type);
     }

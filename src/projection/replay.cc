@@ -80,7 +80,7 @@ absl::StatusOr<TenantMap> ReplayTenants(const store::EventStore& store,
     }
     if (stored.event_type == kTenantConfiguredType) return true;
     if (stored.event_type.starts_with(own_state::kOwnEventTypePrefix)) {
-      if (!tenant->ApplyOwnEvent(stored.event_type, stored.json)) {
+      if (!tenant->ApplyOwnEvent(stored.event_type, stored.json, stored.position)) {
         spdlog::error("position {}: stored {} event does not decode", stored.position,
                       stored.event_type);
       }

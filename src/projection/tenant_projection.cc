@@ -64,10 +64,11 @@ void TenantProjection::Save(SnapshotWriter& w) const {
   dashboards_.Save(w);
 }
 
-bool TenantProjection::ApplyOwnEvent(std::string_view event_type, std::string_view event_json) {
+bool TenantProjection::ApplyOwnEvent(std::string_view event_type, std::string_view event_json,
+                                     uint64_t position) {
   if (event_type.starts_with(own_state::kReportEventPrefix)) return ApplyReportEvent(event_json);
   if (event_type.starts_with(own_state::kDashboardEventPrefix)) {
-    return ApplyDashboardEvent(event_json);
+    return ApplyDashboardEvent(event_json, position);
   }
   return false;
 }

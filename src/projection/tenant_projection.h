@@ -40,11 +40,14 @@ class TenantProjection {
   // Applies one of readside's own readside.report.* events (its stored JSON); false when it
   // does not decode.
   bool ApplyReportEvent(std::string_view event_json) { return schedules_.Apply(event_json); }
-  // Applies one of readside's own readside.dashboard.* events; false when it does not decode.
-  bool ApplyDashboardEvent(std::string_view event_json) { return dashboards_.Apply(event_json); }
+  // Applies one of readside's own readside.dashboard.* events (stored at `position`); false
+  // when it does not decode.
+  bool ApplyDashboardEvent(std::string_view event_json, uint64_t position) {
+    return dashboards_.Apply(event_json, position);
+  }
   // Applies any of readside's own events but the tenant settings (readside.report.*,
   // readside.dashboard.*); false when it does not decode or its kind is unknown.
-  bool ApplyOwnEvent(std::string_view event_type, std::string_view event_json);
+  bool ApplyOwnEvent(std::string_view event_type, std::string_view event_json, uint64_t position);
 
   std::shared_ptr<const TenantView> Publish(uint64_t position) {
     std::shared_ptr<TenantView> view = model_.Publish(position);
