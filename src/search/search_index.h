@@ -93,4 +93,11 @@ class SearchIndex {
       const std::string& text, const std::vector<std::string>& domains, size_t limit) const = 0;
 };
 
+// Tests only. A query of plain words without a type or domain filter whose rarest word
+// matches at least `min_matches` documents (20,000 by default) is ranked by Xapian without
+// counting and counted apart from posting lists; UINT64_MAX: never (every query, and every
+// spelling probe, takes the query parser's general path, where the matcher counts), 0: always.
+void SetCountApartFromForTesting(uint64_t min_matches);
+void ResetCountApartFromForTesting();
+
 }  // namespace readside::search

@@ -285,6 +285,90 @@ TEST_F(SearchIndexTest, QueriesRunConcurrentlyWithIndexing) {
   EXPECT_EQ(Find(*index_, "walter stream").total, uint64_t{kBatches * kPerBatch});
 }
 
+// Plain-word queries ranked without counting and counted apart from posting lists answer
+// exactly what the matcher's single counting pass answers: the same total, the same hits in
+// the same order with the same scores, the same suggestion. Words share prefixes and stems,
+// some capitalized, the last typed partly, fully, or with a space after it; one prefix has
+// more terms than the 100 Xapian expands a partial word to (the general path then).
+TEST_F(SearchIndexTest, CountingApartAnswersWhatTheMatcherCounts) {
+  const std::vector<std::string> vocab = {
+      "run",    "runs",   "running", "runner", "rune",   "plan",    "plans",  "planning",
+      "planet", "plant",  "alpha",   "alps",   "Alpine", "stream",  "streams", "streaming",
+      "walter", "walters", "wall",   "Waller", "beta",   "betamax", "zenith", "zen"};
+  std::mt19937 rng(11);
+  for (int i = 0; i < 700; ++i) {
+    std::string text;
+    for (int k = 0, n = 2 + static_cast<int>(rng() % 4); k < n; ++k) {
+      text += (k ? " " : "") + vocab[rng() % vocab.size()];
+    }
+    if (i % 5 == 0) text += " qq" + std::to_string(i % 150);  // 150 terms beginning "qq"
+    const std::string id = "r" + std::to_string(i);
+    ASSERT_TRUE(index_->Put(i % 3 ? Contact(id, text, "", "") : Employee(id, text, "", "")).ok());
+  }
+  ASSERT_TRUE(index_->Commit(70).ok());
+  std::vector<std::string> queries = {"qq", "qq1", "run", "run ", "Run", "runn", "pla", "plan",
+                                      "planet ", "alp", "Alpine", "walter str", "walter stream",
+                                      "zen", "ze", "r", "beta zen", "betamax running", "nothing",
+                                      "plan plan", "zenith walters Alp", "alps  beta  "};
+  for (int i = 0; i < 40; ++i) {
+    std::string q = vocab[rng() % vocab.size()];
+    std::string last = vocab[rng() % vocab.size()];
+    q += " " + last.substr(0, 1 + rng() % last.size());
+    queries.push_back(q);
+  }
+  for (const std::string& text : queries) {
+    for (const std::vector<std::string>& domains :
+         std::vector<std::vector<std::string>>{kAll, {"crm"}}) {
+      for (size_t offset : {size_t{0}, size_t{7}}) {
+        SearchQuery q{.text = text, .domains = domains, .offset = offset, .limit = 9};
+        SetCountApartFromForTesting(UINT64_MAX);
+        absl::StatusOr<SearchResult> matcher = index_->Search(q);
+        SetCountApartFromForTesting(0);
+        absl::StatusOr<SearchResult> apart = index_->Search(q);
+        ResetCountApartFromForTesting();
+        ASSERT_TRUE(matcher.ok() && apart.ok()) << text;
+        EXPECT_EQ(apart->total, matcher->total) << text;
+        EXPECT_EQ(apart->suggestion, matcher->suggestion) << text;
+        ASSERT_EQ(apart->hits.size(), matcher->hits.size()) << text;
+        for (size_t k = 0; k < apart->hits.size(); ++k) {
+          EXPECT_EQ(apart->hits[k].id, matcher->hits[k].id) << text << " #" << k;
+          EXPECT_DOUBLE_EQ(apart->hits[k].score, matcher->hits[k].score) << text << " #" << k;
+          EXPECT_EQ(apart->hits[k].snippet, matcher->hits[k].snippet) << text << " #" << k;
+        }
+      }
+    }
+  }
+  // A brute-force check of one count: documents holding a word beginning "plan" or a word
+  // stemming like "plan" (plans), and "beta".
+  SetCountApartFromForTesting(0);
+  uint64_t want = 0;
+  std::mt19937 again(11);
+  for (int i = 0; i < 700; ++i) {
+    bool plan = false, beta = false;
+    for (int k = 0, n = 2 + static_cast<int>(again() % 4); k < n; ++k) {
+      const std::string& w = vocab[again() % vocab.size()];
+      plan |= w.rfind("plan", 0) == 0;
+      beta |= w == "beta";
+    }
+    want += plan && beta;
+  }
+  EXPECT_EQ(Find(*index_, "beta plan").total, want);
+  ResetCountApartFromForTesting();
+}
+
+// A typo's suggestion is probed by counting apart too: still offered, and still never from
+// another domain.
+TEST_F(SearchIndexTest, TypoSuggestionsWhenCountingApart) {
+  SetCountApartFromForTesting(0);
+  EXPECT_EQ(Find(*index_, "Nordwinf").suggestion, "nordwind");
+  EXPECT_EQ(Find(*index_, "Architekt", {"hrm"}).suggestion, "architect");
+  EXPECT_EQ(Find(*index_, "Architekt", {"crm"}).suggestion, "");
+  EXPECT_EQ(Find(*index_, "Anna").suggestion, "");
+  EXPECT_EQ(Find(*index_, "Schmidt").total, 2u);
+  EXPECT_EQ(Find(*index_, "Schm").total, 2u);  // the partial last word still a prefix
+  ResetCountApartFromForTesting();
+}
+
 TEST(SearchIndexInMemoryTest, WorksWithoutADirectory) {
   auto index = SearchIndex::Open("");
   ASSERT_TRUE(index.ok()) << index.status();
