@@ -162,6 +162,12 @@ void ServeSearch(const Services& s, const Request& req, const ReadConsistency& c
     }
     uint64_t position = follower->Position();  // before the query: a lower bound
     std::shared_ptr<search::SearchIndex> index = follower->Index(org);
+    if (index == nullptr && follower->HasIndexOnDisk(org)) {  // there, but it does not open
+      return Unavailable("Search index unavailable",
+                         "this organization's search index does not open (see the server log); "
+                         "an operator can rebuild it (POST /admin/rebuild/" + org + ")",
+                         r.path);
+    }
     return Attach(fn(index.get(), r), position);
   };
   const uint64_t wanted = consistency.min_position;

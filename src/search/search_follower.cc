@@ -167,6 +167,11 @@ std::shared_ptr<SearchIndex> SearchFollower::Index(const std::string& org) {
   return OpenLocked(org, false);
 }
 
+bool SearchFollower::HasIndexOnDisk(const std::string& org) const {
+  std::error_code ec;
+  return std::filesystem::exists(options_.dir + "/tenants/" + TenantDir(org), ec);
+}
+
 bool SearchFollower::Failed(const std::string& org) const {
   std::lock_guard lock(mu_);
   return failed_.contains(org);

@@ -78,6 +78,9 @@ class SearchFollower {
   // The tenant's index (opened on first use), or null when it has none: no entity yet, or
   // Failed(org).
   std::shared_ptr<SearchIndex> Index(const std::string& org);
+  // Whether the tenant has an index on disk (Index returning null for one that exists means
+  // it does not open: a 503, not an empty answer).
+  bool HasIndexOnDisk(const std::string& org) const;
   // Whether the tenant's index failed and is left behind until rebuilt.
   bool Failed(const std::string& org) const;
   // Asks the follower thread to drop the index of `org` (empty: every tenant's, and the

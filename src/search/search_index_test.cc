@@ -162,6 +162,30 @@ TEST_F(SearchIndexTest, TypoGetsASuggestionThatNeverRevealsAnotherDomain) {
   EXPECT_EQ(Find(*index_, "Anna").suggestion, "");  // found: no suggestion
 }
 
+// One visible corrected word must not carry a hidden one along (an OR of a crm typo and an hrm
+// typo: the correction finds more for a crm caller, thanks to the crm word alone).
+TEST_F(SearchIndexTest, ACorrectionNeverCarriesAWordOfAHiddenDomain) {
+  ASSERT_TRUE(index_->Put(Employee("e2", "Katherine Quetzalcoatl", "Finance", "Controller")).ok());
+  ASSERT_TRUE(index_->Commit(43).ok());
+  EXPECT_EQ(Find(*index_, "quetzalcoatl", {"crm"}).total, 0u);
+  SearchResult crm = Find(*index_, "nordwinf OR quetzalcoatk", {"crm"});
+  EXPECT_EQ(crm.suggestion.find("quetzalcoatl"), std::string::npos) << crm.suggestion;
+  EXPECT_EQ(crm.suggestion, "");
+  SearchResult both = Find(*index_, "nordwinf OR quetzalcoatk", {"crm", "hrm"});
+  EXPECT_EQ(both.suggestion, "nordwind OR quetzalcoatl");
+  SearchResult hrm = Find(*index_, "quetzalcoatk", {"hrm"});
+  EXPECT_EQ(hrm.suggestion, "quetzalcoatl");
+}
+
+TEST_F(SearchIndexTest, CompletionsLowerCaseBeyondAscii) {
+  ASSERT_TRUE(index_->Put(Contact("c3", "Mesut Özil", "mesut@example.de", "Ösel AG")).ok());
+  ASSERT_TRUE(index_->Commit(43).ok());
+  auto upper = index_->Suggest("Öz", kAll, 10);
+  ASSERT_TRUE(upper.ok()) << upper.status();
+  ASSERT_EQ(upper->size(), 1u);
+  EXPECT_EQ((*upper)[0].text, "özil");
+}
+
 TEST_F(SearchIndexTest, CompletionsOfTheLastWordFromVisibleDomainsOnly) {
   auto all = index_->Suggest("anna sch", kAll, 10);
   ASSERT_TRUE(all.ok()) << all.status();
