@@ -26,6 +26,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include <vector>
 
@@ -80,22 +82,51 @@ void Print(const char* name, const Stats& s, bool last = false) {
               name, s.n, s.mean, s.p50, s.p90, s.p99, s.p999, s.max, last ? "" : ",");
 }
 
-// Calls `sample` repeatedly on `threads` threads for `seconds`; returns every sample (µs).
-std::vector<double> Samples(int threads, double seconds, const std::function<double()>& sample) {
-  std::vector<std::vector<double>> per(static_cast<size_t>(threads));
+double ThreadCpuMicros() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+}
+
+// Every call's wall time and its thread's CPU time (µs), and the measuring threads' context
+// switches: voluntary ones are waits (a lock, I/O), involuntary ones preemption by other
+// processes on this shared VM. Wall minus CPU time is the time a call was not running.
+struct Run {
+  std::vector<double> wall, cpu;
+  long voluntary = 0, involuntary = 0;
+};
+
+// Calls `sample` (returns the wall µs of one call) on `threads` threads for `seconds`.
+Run Samples(int threads, double seconds, const std::function<double()>& sample) {
+  std::vector<Run> per(static_cast<size_t>(threads));
   std::vector<std::thread> ts;
   auto end = Clk::now() + std::chrono::duration_cast<Clk::duration>(
                               std::chrono::duration<double>(seconds));
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
-      auto& out = per[static_cast<size_t>(t)];
-      out.reserve(1 << 20);
-      while (Clk::now() < end) out.push_back(sample());
+      Run& out = per[static_cast<size_t>(t)];
+      out.wall.reserve(1 << 20);
+      out.cpu.reserve(1 << 20);
+      rusage r0, r1;
+      getrusage(RUSAGE_THREAD, &r0);
+      while (Clk::now() < end) {
+        double c0 = ThreadCpuMicros();
+        out.wall.push_back(sample());
+        out.cpu.push_back(ThreadCpuMicros() - c0);
+      }
+      getrusage(RUSAGE_THREAD, &r1);
+      out.voluntary = r1.ru_nvcsw - r0.ru_nvcsw;
+      out.involuntary = r1.ru_nivcsw - r0.ru_nivcsw;
     });
   }
   for (auto& t : ts) t.join();
-  std::vector<double> all;
-  for (auto& p : per) all.insert(all.end(), p.begin(), p.end());
+  Run all;
+  for (auto& p : per) {
+    all.wall.insert(all.wall.end(), p.wall.begin(), p.wall.end());
+    all.cpu.insert(all.cpu.end(), p.cpu.begin(), p.cpu.end());
+    all.voluntary += p.voluntary;
+    all.involuntary += p.involuntary;
+  }
   return all;
 }
 
@@ -279,11 +310,9 @@ int main(int argc, char** argv) {
   };
   std::string analytics_path = "/analytics/dashboard/" + org;
   for (int i = 0; i < 200; ++i) dispatch(dash_path, false);
-  std::vector<double> dash =
-      Samples(threads, seconds, [&] { return dispatch(dash_path, false); });
+  Run dash = Samples(threads, seconds, [&] { return dispatch(dash_path, false); });
   for (int i = 0; i < 50; ++i) dispatch(analytics_path, true);
-  std::vector<double> analytics =
-      Samples(threads, seconds / 3, [&] { return dispatch(analytics_path, true); });
+  Run analytics = Samples(threads, seconds / 3, [&] { return dispatch(analytics_path, true); });
   std::printf("{\"org\":\"%s\",\"period\":\"%s\",\"threads\":%d,\"events\":%llu,"
               "\"catch_up_seconds\":%.2f,\"setup_changes\":%zu,\"dashboard_version\":%lld,"
               "\"position\":%llu,\"widgets\":%zu,\"chart_points\":%zu,\"dashboards_bytes\":%zu,"
@@ -291,10 +320,14 @@ int main(int argc, char** argv) {
               org.c_str(), period.c_str(), threads, static_cast<unsigned long long>(target),
               catch_up_s, changes, static_cast<long long>(version),
               static_cast<unsigned long long>(position), widgets.size(), chart_points,
-              answer.body.size(), static_cast<double>(dash.size()) / seconds,
-              BucketQuantile(dash, 0.99));
-  Print("dashboards_dispatch", Summarize(dash));
-  Print("analytics_dashboard_uncached_dispatch", Summarize(analytics), true);
+              answer.body.size(), static_cast<double>(dash.wall.size()) / seconds,
+              BucketQuantile(dash.wall, 0.99));
+  std::printf("\"dashboards_context_switches\":{\"voluntary\":%ld,\"involuntary\":%ld},",
+              dash.voluntary, dash.involuntary);
+  Print("dashboards_dispatch", Summarize(dash.wall));
+  Print("dashboards_dispatch_cpu", Summarize(dash.cpu));
+  Print("analytics_dashboard_uncached_dispatch", Summarize(analytics.wall));
+  Print("analytics_dashboard_uncached_dispatch_cpu", Summarize(analytics.cpu), true);
   std::printf(",\"ok\":%s}\n", failed ? "false" : "true");
   projector.Stop();
   return failed ? 1 : 0;
