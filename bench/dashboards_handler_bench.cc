@@ -15,8 +15,13 @@
 //   dashboards_handler_bench --data-dir DIR --org ORG --period P --widgets FILE
 //                            [--seconds 3] [--threads 1]
 
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -26,12 +31,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
-#include <sys/resource.h>
-#include <time.h>
-#include <unistd.h>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "auth/authenticator.h"
 #include "auth/jwt.h"
@@ -77,9 +77,10 @@ double BucketQuantile(const std::vector<double>& micros, double p) {
 }
 
 void Print(const char* name, const Stats& s, bool last = false) {
-  std::printf("\"%s\":{\"n\":%zu,\"mean_us\":%.2f,\"p50_us\":%.2f,\"p90_us\":%.2f,"
-              "\"p99_us\":%.2f,\"p999_us\":%.2f,\"max_us\":%.2f}%s",
-              name, s.n, s.mean, s.p50, s.p90, s.p99, s.p999, s.max, last ? "" : ",");
+  std::printf(
+      "\"%s\":{\"n\":%zu,\"mean_us\":%.2f,\"p50_us\":%.2f,\"p90_us\":%.2f,"
+      "\"p99_us\":%.2f,\"p999_us\":%.2f,\"max_us\":%.2f}%s",
+      name, s.n, s.mean, s.p50, s.p90, s.p99, s.p999, s.max, last ? "" : ",");
 }
 
 double ThreadCpuMicros() {
@@ -100,8 +101,8 @@ struct Run {
 Run Samples(int threads, double seconds, const std::function<double()>& sample) {
   std::vector<Run> per(static_cast<size_t>(threads));
   std::vector<std::thread> ts;
-  auto end = Clk::now() + std::chrono::duration_cast<Clk::duration>(
-                              std::chrono::duration<double>(seconds));
+  auto end = Clk::now() +
+             std::chrono::duration_cast<Clk::duration>(std::chrono::duration<double>(seconds));
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
       Run& out = per[static_cast<size_t>(t)];
@@ -149,12 +150,18 @@ int main(int argc, char** argv) {
   double seconds = 3;
   int threads = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--data-dir")) data_dir = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--org")) org = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--period")) period = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--widgets")) widgets_file = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--seconds")) seconds = std::stod(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--data-dir"))
+      data_dir = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--org"))
+      org = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--period"))
+      period = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--widgets"))
+      widgets_file = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--seconds"))
+      seconds = std::stod(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--threads"))
+      threads = std::stoi(argv[i + 1]);
   }
   if (data_dir.empty() || org.empty() || period.empty() || widgets_file.empty()) {
     std::fprintf(stderr,
@@ -183,8 +190,8 @@ int main(int argc, char** argv) {
 
   // Authentication as `readside serve` does it: an HS256 secret file, an admin token.
   std::string secret = "dashboards-handler-bench-secret-0123456789";
-  std::string secret_file = "/tmp/readside-dashboards-handler-bench-" +
-                            std::to_string(::getpid()) + ".secret";
+  std::string secret_file =
+      "/tmp/readside-dashboards-handler-bench-" + std::to_string(::getpid()) + ".secret";
   if (FILE* f = std::fopen(secret_file.c_str(), "w")) {
     std::fputs(secret.c_str(), f);
     std::fclose(f);
@@ -194,15 +201,20 @@ int main(int argc, char** argv) {
   if (!authenticator.ok()) Fail(std::string(authenticator.status().message()));
   int64_t now_s = SystemClock::Get().NowMicros() / 1'000'000;
   // A subject without an own dashboard: GET /dashboards/{org} shows the organization default.
-  std::string token = *auth::SignHs256({.subject = "dashboards-bench", .organizations = {org},
-                                        .roles = {"admin"}, .issued_at = now_s,
+  std::string token = *auth::SignHs256({.subject = "dashboards-bench",
+                                        .organizations = {org},
+                                        .roles = {"admin"},
+                                        .issued_at = now_s,
                                         .expires_at = now_s + 86400},
                                        secret);
   http::TokenAccess access(http::RateLimit{}, &SystemClock::Get());
   MetricsRegistry metrics;
   dashboard::DashboardService dashboards(store->get(), &projector, &SystemClock::Get());
-  http::Services services{.store = store->get(), .ingest = nullptr, .access = &access,
-                          .metrics = &metrics, .projector = &projector,
+  http::Services services{.store = store->get(),
+                          .ingest = nullptr,
+                          .access = &access,
+                          .metrics = &metrics,
+                          .projector = &projector,
                           .clock = &SystemClock::Get()};
   services.dashboards = &dashboards;
   http::Router router;  // as the server is wired, but without the analytics response cache
@@ -230,8 +242,8 @@ int main(int argc, char** argv) {
   };
   auto expect = [&](const http::Response& r, int status, const std::string& what) {
     if (r.status != status) {
-      Fail(what + ": status " + std::to_string(r.status) + ", expected " +
-           std::to_string(status) + ": " + r.body);
+      Fail(what + ": status " + std::to_string(r.status) + ", expected " + std::to_string(status) +
+           ": " + r.body);
     }
   };
 
@@ -257,8 +269,8 @@ int main(int argc, char** argv) {
       }
     }
     if (keep) continue;
-    http::Request del = make("DELETE", "/dashboards/" + org + "/widgets/" +
-                                           std::string(w.at("widget_id").as_string()));
+    http::Request del = make(
+        "DELETE", "/dashboards/" + org + "/widgets/" + std::string(w.at("widget_id").as_string()));
     del.query["dashboard_id"] = "default";
     expect(call(std::move(del)), 204, "DELETE widget " + std::string(w.at("title").as_string()));
     ++changes;
@@ -313,15 +325,15 @@ int main(int argc, char** argv) {
   Run dash = Samples(threads, seconds, [&] { return dispatch(dash_path, false); });
   for (int i = 0; i < 50; ++i) dispatch(analytics_path, true);
   Run analytics = Samples(threads, seconds / 3, [&] { return dispatch(analytics_path, true); });
-  std::printf("{\"org\":\"%s\",\"period\":\"%s\",\"threads\":%d,\"events\":%llu,"
-              "\"catch_up_seconds\":%.2f,\"setup_changes\":%zu,\"dashboard_version\":%lld,"
-              "\"position\":%llu,\"widgets\":%zu,\"chart_points\":%zu,\"dashboards_bytes\":%zu,"
-              "\"dashboards_calls_per_second\":%.0f,\"dashboards_bucket_p99_us\":%.0f,",
-              org.c_str(), period.c_str(), threads, static_cast<unsigned long long>(target),
-              catch_up_s, changes, static_cast<long long>(version),
-              static_cast<unsigned long long>(position), widgets.size(), chart_points,
-              answer.body.size(), static_cast<double>(dash.wall.size()) / seconds,
-              BucketQuantile(dash.wall, 0.99));
+  std::printf(
+      "{\"org\":\"%s\",\"period\":\"%s\",\"threads\":%d,\"events\":%llu,"
+      "\"catch_up_seconds\":%.2f,\"setup_changes\":%zu,\"dashboard_version\":%lld,"
+      "\"position\":%llu,\"widgets\":%zu,\"chart_points\":%zu,\"dashboards_bytes\":%zu,"
+      "\"dashboards_calls_per_second\":%.0f,\"dashboards_bucket_p99_us\":%.0f,",
+      org.c_str(), period.c_str(), threads, static_cast<unsigned long long>(target), catch_up_s,
+      changes, static_cast<long long>(version), static_cast<unsigned long long>(position),
+      widgets.size(), chart_points, answer.body.size(),
+      static_cast<double>(dash.wall.size()) / seconds, BucketQuantile(dash.wall, 0.99));
   std::printf("\"dashboards_context_switches\":{\"voluntary\":%ld,\"involuntary\":%ld},",
               dash.voluntary, dash.involuntary);
   Print("dashboards_dispatch", Summarize(dash.wall));

@@ -91,19 +91,23 @@ TEST(TimeUtilTest, FormatRoundTrips) {
 // The fast path (years 0–9999) writes what snprintf wrote before it.
 TEST(TimeUtilTest, FormatMatchesPrintf) {
   auto reference = [](int64_t micros) {
-    int64_t days = micros >= 0 ? micros / 86'400'000'000 : -((-micros + 86'400'000'000 - 1) / 86'400'000'000);
+    int64_t days =
+        micros >= 0 ? micros / 86'400'000'000 : -((-micros + 86'400'000'000 - 1) / 86'400'000'000);
     int64_t rem = micros - days * 86'400'000'000;
     int64_t y;
     unsigned m, d;
     CivilFromDays(days, &y, &m, &d);
     int64_t secs = rem / 1'000'000, us = rem % 1'000'000;
     char buf[64];
-    int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                          static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
-                          static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+    int n =
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+                      static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
+                      static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
     if (us != 0) {
-      n += us % 1000 == 0 ? std::snprintf(buf + n, sizeof buf - n, ".%03lld", static_cast<long long>(us / 1000))
-                          : std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(us));
+      n +=
+          us % 1000 == 0
+              ? std::snprintf(buf + n, sizeof buf - n, ".%03lld", static_cast<long long>(us / 1000))
+              : std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(us));
     }
     return std::string(buf, n) + "Z";
   };
