@@ -12,6 +12,10 @@ Subcommands (each prints to stdout):
   hist BEFORE AFTER ROUTE       JSON: handling-time quantiles of ROUTE from two /metrics scrapes
   compare DASHBOARD SQL_CSV     JSON: the SQL's numbers against readside's dashboard
   pgbench OUT LOG_PREFIX        JSON: tps and latency quantiles of one pgbench run
+  mkdash URL ORG PERIOD FILE     makes ORG's default dashboard the widgets of FILE (@PERIOD@ →
+                                PERIOD) through the HTTP API ($READSIDE_TOKEN, an admin):
+                                DELETE of every other widget, POST of each missing one; prints
+                                JSON: the changes made and what GET /dashboards/ORG answers
   report RESULTS.jsonl OUT.md   renders the results file
 """
 
@@ -86,6 +90,55 @@ def cmd_headcheck(a):
                       "content_length": int(cl.group(1)) if cl else None,
                       "bytes_after_headers": len(rest),
                       "has_request_id": b"x-request-id" in head.lower()}))
+
+
+def http_json(method, url, body=None):
+    import urllib.error
+    import urllib.request
+    req = urllib.request.Request(url, method=method,
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Authorization": "Bearer " + os.environ["READSIDE_TOKEN"],
+                                          "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            data = r.read()
+            return r.status, (json.loads(data) if data else None), len(data)
+    except urllib.error.HTTPError as e:
+        sys.exit("%s %s: %d %s" % (method, url, e.code, e.read().decode(errors="replace")))
+
+
+def cmd_mkdash(a):
+    """The same setup as bench/dashboards_handler_bench.cc, over HTTP."""
+    wanted = json.loads(open(a.file, encoding="utf-8").read().replace("@PERIOD@", a.period))
+    keys = ("widget_type", "title", "data_source", "query_params", "grid")
+    same = lambda have, want: all(k in have and k in want and have[k] == want[k] for k in keys)
+    base = a.url.rstrip("/") + "/dashboards/" + a.org
+    _, current, _ = http_json("GET", base + "/default")
+    present = [False] * len(wanted)
+    changes = 0
+    for w in current["widgets"]:
+        i = next((i for i, x in enumerate(wanted) if not present[i] and same(w, x)), None)
+        if i is not None:
+            present[i] = True
+            continue
+        http_json("DELETE", "%s/widgets/%s?dashboard_id=default" % (base, w["widget_id"]))
+        changes += 1
+    for i, w in enumerate(wanted):
+        if not present[i]:
+            http_json("POST", base + "/widgets", dict(w, dashboard_id="default"))
+            changes += 1
+    status, got, size = http_json("GET", base)
+    widgets = got["widgets"]
+    bad = [w["title"] for w in widgets
+           if w.get("forbidden") or w.get("error") or w.get("cached_data") is None]
+    chart = [len(w["cached_data"]["points"]) for w in widgets if w["widget_type"] == "chart"]
+    if len(widgets) != len(wanted) or bad or chart != [12]:
+        sys.exit("GET %s: %d widgets, without data: %s, chart points: %s"
+                 % (base, len(widgets), bad, chart))
+    print(json.dumps({"kind": "dashboards_setup", "changes": changes, "widgets": len(widgets),
+                      "version": got["version"], "position": got["position"], "bytes": size,
+                      "types": sorted({w["widget_type"] for w in widgets}),
+                      "domains": sorted({w["data_source"] for w in widgets})}))
 
 
 def cmd_runcpu(a):
@@ -395,6 +448,41 @@ def access_log_section(w, wrk_log, by, paired, col, logcheck, rounds):
         w("")
 
 
+def dashboards_rows(w, by, col, hcol, paired, recs):
+    """Summary rows of GET /dashboards/{org} (12 widgets) beside /analytics/dashboard."""
+    setup = next((r for r in recs if r.get("kind") == "dashboards_setup"), None)
+    hs = [r for r in recs if r.get("kind") == "dashboards_handler"]
+    if by.get("readside-dashboards"):
+        w("| `GET /dashboards/{org}`, %s widgets (%s over %s; `bench/dashboard_widgets.json`, "
+          "%s bytes), in the same wrk rounds as the row above (same server, token, -t/-c), "
+          "median of %d runs | %s req/s, wrk p50 / p90 / p99 %s / %s / %s ms | | "
+          "`/analytics/dashboard/{org}` (response-cached): %s req/s | %s× (median of per-round "
+          "ratios) |"
+          % (setup and setup["widgets"], setup and ", ".join(setup["types"]),
+             setup and ", ".join(setup["domains"]), setup and setup["bytes"],
+             len(by["readside-dashboards"]), fmt(med(col("readside-dashboards", "rps"))),
+             fmt(med(col("readside-dashboards", "p50_ms")), 2),
+             fmt(med(col("readside-dashboards", "p90_ms")), 2),
+             fmt(med(col("readside-dashboards", "p99_ms")), 2), fmt(med(col("readside", "rps"))),
+             fmt(paired("readside-dashboards", "readside"), 2)))
+        w("| `GET /dashboards/{org}` handling time under wrk (its `readside_http_handling_seconds` "
+          "histogram, bucket upper bounds, median of runs): p50 / p99 | %s / %s µs | p99 ≤ 1 ms "
+          "| | |" % (fmt(med(hcol("readside-dashboards", "p50_us"))),
+                     fmt(med(hcol("readside-dashboards", "p99_us")))))
+    for h in hs:
+        d, a = h["dashboards_dispatch"], h["analytics_dashboard_uncached_dispatch"]
+        c, cs = h.get("dashboards_dispatch_cpu", {}), h.get("dashboards_context_switches", {})
+        w("| `GET /dashboards/{org}` handler in-process (`dashboards_handler_bench`, Gate + "
+          "Router, %d thread%s, %s calls): p50 / p99 / p99.9 wall (on-CPU p99 / p99.9; the "
+          "measuring threads were preempted %s times and waited %s times) | %s / %s / %s µs "
+          "(%s / %s µs) | p99 ≤ 1 ms | `/analytics/dashboard/{org}` built (no cache) in the same "
+          "process: p50 / p99 %s / %s µs | |"
+          % (h["threads"], "" if h["threads"] == 1 else "s", d["n"], cs.get("involuntary"),
+             cs.get("voluntary"), fmt(d["p50_us"], 1), fmt(d["p99_us"], 1),
+             fmt(d["p999_us"], 1), fmt(c.get("p99_us"), 1), fmt(c.get("p999_us"), 1),
+             fmt(a["p50_us"], 1), fmt(a["p99_us"], 1)))
+
+
 def cmd_report(a):
     recs = [json.loads(l) for l in open(a.results, encoding="utf-8") if l.strip()]
     meta = {}
@@ -471,6 +559,7 @@ def cmd_report(a):
          fmt(paired("readside", "nginx"), 2)))
     w("| wrk p99 latency (median of runs) | %s ms | ≤ 5 ms | nginx: %s ms | |"
       % (fmt(med(col("readside", "p99_ms")), 2), fmt(med(col("nginx", "p99_ms")), 2)))
+    dashboards_rows(w, by, col, hcol, paired, recs)
     if by.get("readside-log") and by.get("nginx-log"):
         w("| the same with the access log on for both servers (readside `--access-log FILE`; "
           "nginx `access_log FILE`, one write per request as by default), median of %d runs "
@@ -539,8 +628,8 @@ def cmd_report(a):
     w("")
     w("| round | target | req/s | wrk p50 ms | wrk p99 ms | histogram p50 / p99 µs | server CPU µs/req | server cores | wrk cores | other cores | server RSS after, MB |")
     w("|---|---|---|---|---|---|---|---|---|---|---|")
-    order = {"readside": 0, "nginx": 1, "readside-uncached": 2, "readside-live": 3,
-             "nginx-small": 4}
+    order = {"readside": 0, "readside-dashboards": 1, "nginx": 2, "readside-uncached": 3,
+             "readside-live": 4, "nginx-small": 5}
     for r in sorted(wrk, key=lambda r: (r["rep"], order.get(r["target"], 9))):
         h = r.get("server_hist")
         hs = "—"
@@ -557,7 +646,8 @@ def cmd_report(a):
     w("")
     w("| target | req/s | wrk p99 ms | server CPU µs/req |")
     w("|---|---|---|---|")
-    for t in ("readside", "nginx", "readside-uncached", "readside-live", "nginx-small"):
+    for t in ("readside", "readside-dashboards", "nginx", "readside-uncached", "readside-live",
+              "nginx-small"):
         if by.get(t):
             w("| %s | %s | %s | %s |" % (t, fmt(med(col(t, "rps"))), fmt(med(col(t, "p99_ms")), 2),
                                          fmt(med(col(t, "server_cpu_us_per_req")), 1)))
@@ -806,6 +896,8 @@ def main():
     s.set_defaults(fn=cmd_perfshares)
     s = sub.add_parser("pgbench"); s.add_argument("out"); s.add_argument("log_prefix")
     s.add_argument("--clients", type=int, required=True); s.set_defaults(fn=cmd_pgbench)
+    s = sub.add_parser("mkdash"); s.add_argument("url"); s.add_argument("org")
+    s.add_argument("period"); s.add_argument("file"); s.set_defaults(fn=cmd_mkdash)
     s = sub.add_parser("report"); s.add_argument("results"); s.add_argument("out")
     s.set_defaults(fn=cmd_report)
     a = p.parse_args()

@@ -9,6 +9,10 @@
 #      (bench/dashboard_direct.sql.in) under pgbench — the "direct query" baseline — with a
 #      check that its numbers equal readside's;
 #   3. ingest-to-visible freshness at a steady 20,000 events/s (freshness_load).
+# Beside the analytics dashboard in the same wrk rounds (same server, token, connections and
+# threads): GET /dashboards/{org} with the 12 widgets of bench/dashboard_widgets.json, made the
+# organization's default through the HTTP API first (`readside-dashboards`), and that route
+# timed in-process (dashboards_handler_bench).
 # With ACCESS_LOG_PAIR=1 (the default) the wrk pair of 1. runs again with the access log on
 # for both servers: readside `--access-log FILE`, nginx `access_log FILE` with a JSON
 # log_format, once as nginx does by default (one write per request, `nginx-log`) and once
@@ -20,6 +24,7 @@
 #   REPS=5 WRK_SECONDS=10 PG_CLIENTS="2 4 8" PG_SECONDS=10 FRESH_RATE=20000 FRESH_SECONDS=30
 #   FRESH_BATCHES="1000 100" QUIET_WAIT=60 PROFILE=1 (perf profile of readside under wrk)
 #   ACCESS_LOG_PAIR=1 (the pair with the access log on for both servers; 0 skips it)
+#   PG_PEER=1 FRESHNESS=1 (0 skips the PostgreSQL baseline, the freshness runs: quick runs only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -38,6 +43,8 @@ FRESH_SECONDS=${FRESH_SECONDS:-30}
 FRESH_WARMUP=3
 FRESH_BATCHES=${FRESH_BATCHES:-"1000 100"}
 ACCESS_LOG_PAIR=${ACCESS_LOG_PAIR:-1}
+PG_PEER=${PG_PEER:-1}
+FRESHNESS=${FRESHNESS:-1}
 QUIET_WAIT=${QUIET_WAIT:-60}   # seconds to wait for an idle VM before each measured phase
 IDLE=""
 OUT=bench/out
@@ -50,7 +57,8 @@ die() { echo "dashboard_bench: $*" >&2; exit 1; }
 for tool in wrk nginx pgbench curl python3 runuser "$PGBIN/initdb" "$PGBIN/pg_ctl"; do
   command -v "$tool" > /dev/null || die "$tool is missing: run scripts/install-deps"
 done
-for bin in readside bench/ingest_load bench/freshness_load bench/dashboard_handler_bench; do
+for bin in readside bench/ingest_load bench/freshness_load bench/dashboard_handler_bench \
+  bench/dashboards_handler_bench; do
   [ -x "$BUILD/$bin" ] || die "$BUILD/$bin is missing: run ninja -C $BUILD"
 done
 [ "$(id -u)" -eq 0 ] || die "run as root (PostgreSQL runs as user postgres, as in bench/run.sh)"
@@ -63,7 +71,8 @@ chmod 755 "$WORK"  # nginx workers (nobody) read the static file from here
 SRC_BUILD=$BUILD
 BUILD=$WORK/bin
 mkdir -p "$BUILD/bench"
-for bin in readside bench/ingest_load bench/freshness_load bench/dashboard_handler_bench; do
+for bin in readside bench/ingest_load bench/freshness_load bench/dashboard_handler_bench \
+  bench/dashboards_handler_bench; do
   cp "$SRC_BUILD/$bin" "$BUILD/$bin"
 done
 RS_PID="" NGINX_PID="" PGDIR=""
@@ -153,6 +162,13 @@ curl -s -f -o "$WORK/live.json" "$RS_URL/health/live"
 POS=$(grep -i '^X-Readside-Position:' "$WORK/dash.headers" | tr -d '\r' | awk '{print $2}')
 DASH_BYTES=$(stat -c %s "$WORK/dash.json")
 echo "   dashboard: $DASH_BYTES bytes at position $POS"
+# GET /dashboards/{org}: the organization's default made the 12 widgets of the widget file,
+# through the API (stored as readside.dashboard.* events and applied).
+DASHBOARDS_PATH="/dashboards/$ORG"
+DASHBOARDS_SETUP=$($UTIL mkdash "$RS_URL" "$ORG" "$PERIOD" bench/dashboard_widgets.json)
+record "$DASHBOARDS_SETUP"
+echo "   /dashboards/$ORG: $DASHBOARDS_SETUP"
+cmdlog "python3 bench/dashboard_bench.py mkdash URL $ORG $PERIOD bench/dashboard_widgets.json   # DELETE/POST /dashboards/$ORG/widgets?dashboard_id=default"
 
 # Reproductions of what the HTTP layer does with analytics requests (see the report).
 HEADCHK=$($UTIL headcheck "$RS_URL" "$DASH_PATH")
@@ -232,9 +248,11 @@ cmdlog "nginx -c nginx.conf (worker_processes 2, access_log off, sendfile, the s
 # ------------------------------------------------------------------------------ wrk
 run_wrk() {  # target url rep pids...
   local target=$1 url=$2 rep=$3; shift 3
-  local m0="" m1="" script=()
+  local m0="" m1="" script=() route="/analytics/dashboard/{org}"
   [ "$target" = readside-uncached ] && script=(-s bench/dashboard_uncached.lua)
-  if [ "$target" = readside ] || [ "$target" = readside-uncached ] || [ "$target" = readside-log ]; then
+  [ "$target" = readside-dashboards ] && route="/dashboards/{org}"
+  if [ "$target" = readside ] || [ "$target" = readside-uncached ] || [ "$target" = readside-log ] ||
+     [ "$target" = readside-dashboards ]; then
     curl -s -f -o "$WORK/m0" "$RS_URL/metrics"; m0=$WORK/m0
   fi
   $UTIL cpusnap "$@" > "$WORK/cpu0"
@@ -248,7 +266,7 @@ run_wrk() {  # target url rep pids...
   fi
   local rec
   rec=$($UTIL wrkrec --target "$target" --rep "$rep" --url "$url" --wrk "$WORK/wrk.txt" \
-        --cpu0 "$WORK/cpu0" --cpu1 "$WORK/cpu1" --wrkcpu "$WORK/wrkcpu" --idle-before "$IDLE" \
+        --cpu0 "$WORK/cpu0" --cpu1 "$WORK/cpu1" --wrkcpu "$WORK/wrkcpu" --idle-before "$IDLE" --route "$route" \
         ${m0:+--metrics0 "$m0"} ${m1:+--metrics1 "$m1"})
   record "$rec"
   python3 -c "
@@ -266,12 +284,13 @@ for r in $(seq "$REPS"); do
   IDLE=$($UTIL quiet --max-wait "$QUIET_WAIT" --idle 0.8)
   echo "   round $r (idle before: $IDLE)"
   run_wrk readside "$RS_URL$DASH_PATH" "$r" "$RS_PID"
+  run_wrk readside-dashboards "$RS_URL$DASHBOARDS_PATH" "$r" "$RS_PID"
   run_wrk nginx "$NG_URL$DASH_PATH" "$r" $(nginx_pids)
   run_wrk readside-uncached "$RS_URL$DASH_PATH" "$r" "$RS_PID"
   run_wrk readside-live "$RS_URL/health/live" "$r" "$RS_PID"
   run_wrk nginx-small "$NG_URL/health/live" "$r" $(nginx_pids)
 done
-cmdlog "wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s --timeout 5s --latency URL   # URL: readside $DASH_PATH, nginx same path, readside same path with -s bench/dashboard_uncached.lua (a distinct as_of per request: every request a cache miss), readside /health/live, nginx /health/live ($SMALL_BYTES-byte file); interleaved, $REPS rounds"
+cmdlog "wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s --timeout 5s --latency URL   # URL: readside $DASH_PATH, readside $DASHBOARDS_PATH (12 widgets), nginx same path, readside same path with -s bench/dashboard_uncached.lua (a distinct as_of per request: every request a cache miss), readside /health/live, nginx /health/live ($SMALL_BYTES-byte file); interleaved, $REPS rounds"
 # Where readside's CPU goes under wrk (perf, inclusive shares by function), when perf works.
 if [ "${PROFILE:-1}" = 1 ] && command -v perf > /dev/null; then
   echo "== perf profile of readside under wrk (cached and uncached dashboard)"
@@ -361,8 +380,18 @@ for t in 1 2; do
   python3 -c "import json,sys; d=json.loads(sys.argv[1]); x=d['dashboard_dispatch']; c=d.get('dashboard_cached_dispatch') or {}; print('   %d thread(s): dashboard build p50 %.1f us, p99 %.1f us, mean %.1f us; cache hit p50 %.2f us, p99 %.2f us; /health/live p50 %.2f us' % (d['threads'], x['p50_us'], x['p99_us'], x['mean_us'], c.get('p50_us', 0), c.get('p99_us', 0), d['health_live_dispatch']['p50_us']))" "$rec"
 done
 cmdlog "$SRC_BUILD/bench/dashboard_handler_bench --data-dir TMP --org $ORG --period $PERIOD --seconds 3 --threads 1|2"
+echo "== GET /dashboards/$ORG (12 widgets) timed in-process (dashboards_handler_bench)"
+for t in 1 2; do
+  "$BUILD/bench/dashboards_handler_bench" --data-dir "$DATA" --org "$ORG" --period "$PERIOD" \
+    --widgets bench/dashboard_widgets.json --seconds 3 --threads $t > "$WORK/handler.json"
+  rec=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['kind']='dashboards_handler'; print(json.dumps(d))" "$WORK/handler.json")
+  record "$rec"
+  python3 -c "import json,sys; d=json.loads(sys.argv[1]); x=d['dashboards_dispatch']; a=d['analytics_dashboard_uncached_dispatch']; c=d['dashboards_dispatch_cpu']; cs=d['dashboards_context_switches']; print('   %d thread(s): %d widgets, %d bytes: p50 %.1f us, p99 %.1f us, p99.9 %.1f us (histogram bucket p99 %.0f us; on-CPU p99 %.1f us, p99.9 %.1f us; preempted %d times, waited %d); /analytics/dashboard uncached p50 %.1f us, p99 %.1f us; setup changes %d' % (d['threads'], d['widgets'], d['dashboards_bytes'], x['p50_us'], x['p99_us'], x['p999_us'], d['dashboards_bucket_p99_us'], c['p99_us'], c['p999_us'], cs['involuntary'], cs['voluntary'], a['p50_us'], a['p99_us'], d['setup_changes']))" "$rec"
+done
+cmdlog "$SRC_BUILD/bench/dashboards_handler_bench --data-dir TMP --org $ORG --period $PERIOD --widgets bench/dashboard_widgets.json --seconds 3 --threads 1|2"
 
 # ------------------------------------------------------------------------------ PostgreSQL
+if [ "$PG_PEER" = 1 ]; then
 echo "== PostgreSQL 15: the dashboard numbers by SQL over the raw events (load $(loadavg))"
 PGDIR=$(mktemp -d /tmp/dashboard_bench_pg.XXXXXX)
 chown postgres "$PGDIR"
@@ -409,8 +438,11 @@ done
 cmdlog "pgbench -n -M prepared -c C -j C -T $PG_SECONDS -l -f dashboard.sql   # C in $PG_CLIENTS; dashboard.sql = bench/dashboard_direct.sql.in with $ORG, $PS, $PE"
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" stop -m fast > /dev/null
 rm -rf "$PGDIR"; PGDIR=""
+fi
 
 # ------------------------------------------------------------------------------ freshness
+LIVE_START="" PROBE=""
+if [ "$FRESHNESS" = 1 ]; then
 echo "== freshness at $FRESH_RATE events/s on top of the loaded store (load $(loadavg))"
 start_readside "$DATA"
 wait_applied
@@ -437,6 +469,7 @@ for b in $FRESH_BATCHES; do
   rm -f "$WORK/live.ndjson"
 done
 stop_readside
+fi
 
 # ------------------------------------------------------------------------------ report
 python3 - "$HEADCHK" "$LIVECHK" "$DASH_REQS" "$DASH_PATH" "$DASH_BYTES" >> "$RESULTS" <<'PY'

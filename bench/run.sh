@@ -126,6 +126,28 @@ print(f"hist_p99={st.median(hist) if hist else 'n/a'} pg_tps={pg['tps']:.2f} pg_
 print(f"pg_ratio={st.median(r['rps'] for r in rs) / pg['tps']:.0f} fresh_batch={f['batch']}")
 print(f"fresh_p50={f['ack_to_visible_ms']['p50']} fresh_p99={f['ack_to_visible_ms']['p99']} fresh_eps={f['achieved_events_per_second']}")
 print(f"sql_equal={len(check['rows']) - (check['mismatches'] if isinstance(check['mismatches'], int) else 0)} sql_total={len(check['rows'])}")
+# GET /dashboards/{org} with 12 widgets, in the same wrk rounds as the analytics dashboard.
+ds = wrk('readside-dashboards')
+setup = next((r for r in rows if r.get('kind') == 'dashboards_setup'), {})
+dh = next((r for r in rows if r.get('kind') == 'dashboards_handler' and r['threads'] == 1), None)
+dhist = [r['server_hist'].get('p99_us') for r in ds if r.get('server_hist', {}).get('p99_us')]
+pairs = [a['rps'] / b['rps'] for a, b in zip(ds, rs) if a['rps'] and b['rps']]
+med = lambda xs: st.median(xs) if xs else 'n/a'
+print(f"dashes_widgets={setup.get('widgets', 'n/a')} dashes_bytes={setup.get('bytes', 'n/a')}")
+print(f"dashes_rps={med([r['rps'] for r in ds]):.0f}" if ds else "dashes_rps=n/a")
+print(f"dashes_ratio={st.median(pairs):.2f}" if pairs else "dashes_ratio=n/a")
+print(f"dashes_p50={med([r['p50_ms'] for r in ds])} dashes_p99={med([r['p99_ms'] for r in ds])}")
+print(f"dashes_hist_p99={med(dhist)}")
+if dh:
+    d = dh['dashboards_dispatch']
+    print(f"dashes_h_p50={d['p50_us']:.1f} dashes_h_p99={d['p99_us']:.1f} dashes_h_p999={d['p999_us']:.1f}")
+    c = dh.get('dashboards_dispatch_cpu', {})
+    print(f"dashes_h_cpu99={c.get('p99_us', 'n/a')} dashes_h_preempt={dh.get('dashboards_context_switches', {}).get('involuntary', 'n/a')}")
+    a = dh['analytics_dashboard_uncached_dispatch']
+    print(f"dashes_h_ap50={a['p50_us']:.1f} dashes_h_ap99={a['p99_us']:.1f}")
+else:
+    print("dashes_h_p50=n/a dashes_h_p99=n/a dashes_h_p999=n/a dashes_h_ap50=n/a dashes_h_ap99=n/a")
+    print("dashes_h_cpu99=n/a dashes_h_preempt=n/a")
 PY
 )"
 
@@ -203,6 +225,8 @@ malformed lines or duplicates).
 | \`GET /analytics/dashboard/{org}\`, wrk 64 connections on loopback | $dash_rps req/s, wrk p99 ${dash_p99} ms | ≥ nginx, p99 ≤ 5 ms | nginx serving the same bytes as a static file: $nginx_rps req/s (p99 ${nginx_p99} ms) | ${dash_ratio}× |
 | the same with the access log on for both servers (readside \`--access-log FILE\`; nginx \`access_log FILE\`, JSON \`log_format\`, one write per request as by default) | $dash_log_rps req/s | ≥ nginx | nginx logging to a file: $nginx_log_rps req/s (with \`buffer=64k flush=1s\`: $nginx_logbuf_rps req/s, ${dash_logbuf_ratio}×) | ${dash_log_ratio}× |
 | server's own handling time p99 of the dashboard route (its histogram) | ${hist_p99} µs | ≤ 100 µs | | |
+| \`GET /dashboards/{org}\` with $dashes_widgets widgets (\`bench/dashboard_widgets.json\`: metric, a 12-point monthly chart, table, lists over six domains; $dashes_bytes bytes; no response cache: every request computes each widget's cached_data), wrk in the same rounds, server, token and connections as the row above | $dashes_rps req/s, wrk p50 ${dashes_p50} ms, p99 ${dashes_p99} ms; its histogram p99 ${dashes_hist_p99} µs | p99 ≤ 1 ms (server-side) | \`/analytics/dashboard/{org}\` (response-cached): $dash_rps req/s | ${dashes_ratio}× |
+| \`GET /dashboards/{org}\` handler in-process (\`dashboards_handler_bench\`: Gate + Router, one thread, the same data) | p50 ${dashes_h_p50} µs, p99 ${dashes_h_p99} µs, p99.9 ${dashes_h_p999} µs (on-CPU p99 ${dashes_h_cpu99} µs; preempted ${dashes_h_preempt} times) | p99 ≤ 1 ms | \`/analytics/dashboard/{org}\` built without its cache, same process: p50 ${dashes_h_ap50} µs, p99 ${dashes_h_ap99} µs | |
 | direct-query baseline: the dashboard numbers by SQL over the raw events | $dash_rps req/s | | PostgreSQL 15 + pgbench, best of 2/4/8 clients: $pg_tps tps ($pg_clients clients); $sql_equal of $sql_total numbers equal readside's | ${pg_ratio}× |
 | ingest-to-visible freshness at $fresh_eps events/s (batches of $fresh_batch), ack → visible | p50 ${fresh_p50} ms, p99 ${fresh_p99} ms | p99 ≤ 20 ms | | |
 | a full disk (\`disk_full_bench.py\`, 256 MiB tmpfs, \`--min-free-disk-mb 16 --disk-reserve-mb 8\`): ingest until 503, free space, then kill -9, fill the disk to the last byte and restart | writable again ${disk_ready} s after space is freed (the idle check runs every 0.5 s), a retrying client acknowledged after ${disk_accept} s; restart to ready on the full disk ${disk_restart} s ($disk_events events) | resumes without a restart; restarts on a full disk | | |

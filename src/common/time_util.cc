@@ -147,6 +147,38 @@ std::string FormatRfc3339(int64_t unix_micros) {
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
   int64_t secs = rem / kMicrosPerSecond, micros = rem % kMicrosPerSecond;
+  if (y >= 0 && y <= 9999) {
+    // The common case without snprintf (it was a fifth of a 12-widget dashboard's time);
+    // the same text as the general case below.
+    char out[32];
+    auto put = [&out](int at, int64_t v, int width) {
+      for (int i = width - 1; i >= 0; --i, v /= 10) out[at + i] = static_cast<char>('0' + v % 10);
+    };
+    put(0, y, 4);
+    out[4] = '-';
+    put(5, m, 2);
+    out[7] = '-';
+    put(8, d, 2);
+    out[10] = 'T';
+    put(11, secs / 3600, 2);
+    out[13] = ':';
+    put(14, secs / 60 % 60, 2);
+    out[16] = ':';
+    put(17, secs % 60, 2);
+    int len = 19;
+    if (micros != 0) {
+      out[len++] = '.';
+      if (micros % 1000 == 0) {
+        put(len, micros / 1000, 3);
+        len += 3;
+      } else {
+        put(len, micros, 6);
+        len += 6;
+      }
+    }
+    out[len++] = 'Z';
+    return std::string(out, static_cast<size_t>(len));
+  }
   char buf[48];
   int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
                         static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),

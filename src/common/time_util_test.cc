@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace readside {
 namespace {
 
@@ -83,6 +85,45 @@ TEST(TimeUtilTest, FormatRoundTrips) {
   for (const char* s : {"2024-01-15T10:00:00Z", "1999-12-31T23:59:59.999Z",
                         "2024-06-01T00:00:00.000001Z", "1969-07-20T20:17:40Z"}) {
     EXPECT_EQ(FormatRfc3339(Ts(s)), s);
+  }
+}
+
+// The fast path (years 0–9999) writes what snprintf wrote before it.
+TEST(TimeUtilTest, FormatMatchesPrintf) {
+  auto reference = [](int64_t micros) {
+    int64_t days =
+        micros >= 0 ? micros / 86'400'000'000 : -((-micros + 86'400'000'000 - 1) / 86'400'000'000);
+    int64_t rem = micros - days * 86'400'000'000;
+    int64_t y;
+    unsigned m, d;
+    CivilFromDays(days, &y, &m, &d);
+    int64_t secs = rem / 1'000'000, us = rem % 1'000'000;
+    char buf[64];
+    int n =
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+                      static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
+                      static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+    if (us != 0) {
+      n +=
+          us % 1000 == 0
+              ? std::snprintf(buf + n, sizeof buf - n, ".%03lld", static_cast<long long>(us / 1000))
+              : std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(us));
+    }
+    return std::string(buf, n) + "Z";
+  };
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 200000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    // Instants from about 1900 to 2300, a third of them whole seconds or milliseconds.
+    int64_t micros = static_cast<int64_t>(x % 12'600'000'000'000'000ull) - 2'208'988'800'000'000;
+    if (i % 3 == 1) micros -= micros % 1'000'000;
+    if (i % 3 == 2) micros -= micros % 1'000;
+    ASSERT_EQ(FormatRfc3339(micros), reference(micros)) << micros;
+  }
+  for (int64_t micros : {int64_t{0}, int64_t{-1}, int64_t{253402300799999999} /* 9999-12-31 */,
+                         int64_t{-62167219200000000} /* 0000-01-01 */, int64_t{-62167219200000001},
+                         int64_t{253402300800000000}}) {
+    EXPECT_EQ(FormatRfc3339(micros), reference(micros)) << micros;
   }
 }
 

@@ -90,9 +90,13 @@ void WriteRows(const WidgetDataRequest& r, JsonBuilder& out) {
   std::vector<RawMember> rows = SplitTopLevel(breakdown.str(), &is_object);
   size_t limit = rows.size();
   if (r.type == "list") {
-    std::stable_sort(rows.begin(), rows.end(), [](const RawMember& a, const RawMember& b) {
-      return RankOf(a) > RankOf(b);
-    });
+    // Each row's rank parsed once (not in every comparison), then the same stable order.
+    std::vector<std::pair<double, RawMember>> ranked;
+    ranked.reserve(rows.size());
+    for (const RawMember& m : rows) ranked.emplace_back(RankOf(m), m);
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = ranked[i].second;
     limit = static_cast<size_t>(r.limit > 0 ? r.limit : kDefaultRows);
   } else if (r.limit > 0) {
     limit = static_cast<size_t>(r.limit);
