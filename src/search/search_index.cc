@@ -379,7 +379,7 @@ class XapianIndex final : public SearchIndex {
 
   absl::StatusOr<SearchResult> SearchOn(const Xapian::Database& db, FilterCache* filters,
                                         const SearchQuery& q) const {
-    const std::string query_text = WithoutProximityOperators(q.text);
+    const std::string query_text = CompleteLastWord(db, WithoutProximityOperators(q.text));
     // Plain words without a type or domain filter: ranked and counted apart. Under a filter
     // the matcher cannot skip (OP_FILTER keeps its estimate inexact), so counting apart would
     // only add to its walk: there it counts (measured: 6.3 -> 7.4 ms CPU per type query).
@@ -440,6 +440,24 @@ class XapianIndex final : public SearchIndex {
       if (would_find > found.total) found.suggestion = corrected;
     }
     return found;
+  }
+
+  // The query with a white space after its last word when that word is already a word of the
+  // index: FLAG_PARTIAL then leaves it whole. "smi" still finds Smith and Smithson; "smith"
+  // finds Smith (as Elasticsearch's match query would), not every word that starts with it,
+  // whose posting lists a complete common word used to drag along.
+  static std::string CompleteLastWord(const Xapian::Database& db, std::string text) {
+    if (text.empty() || std::isspace(static_cast<unsigned char>(text.back()))) return text;
+    size_t start = text.size();
+    while (start > 0 && !std::isspace(static_cast<unsigned char>(text[start - 1]))) --start;
+    std::string word = Xapian::Unicode::tolower(text.substr(start));
+    if (word.empty() || !std::all_of(word.begin(), word.end(), [](unsigned char c) {
+          return c >= 0x80 || std::isalnum(c);
+        })) {
+      return text;  // an operator, a phrase, a field prefix: left to the parser
+    }
+    if (db.term_exists(word)) text += ' ';
+    return text;
   }
 
   // Whether every word the correction changed is a word of an entity in `domains` (the

@@ -362,21 +362,26 @@ TEST_F(SearchIndexTest, CountingApartAnswersWhatTheMatcherCounts) {
       }
     }
   }
-  // A brute-force check of one count: documents holding a word beginning "plan" or a word
-  // stemming like "plan" (plans), and "beta".
+  // Brute-force checks of two counts. An incomplete last word is a prefix: "pla" finds every
+  // word beginning with it. A last word that is a word of the index is whole: "plan" finds
+  // what stems like it (plan, plans, planning), not planet or plant.
   SetCountApartFromForTesting(0);
-  uint64_t want = 0;
+  uint64_t want_prefix = 0, want_word = 0;
   std::mt19937 again(11);
   for (int i = 0; i < 700; ++i) {
-    bool plan = false, beta = false;
+    bool prefix = false, word = false, beta = false;
     for (int k = 0, n = 2 + static_cast<int>(again() % 4); k < n; ++k) {
       const std::string& w = vocab[again() % vocab.size()];
-      plan |= w.rfind("plan", 0) == 0;
+      prefix |= w.rfind("pla", 0) == 0;
+      word |= w == "plan" || w == "plans" || w == "planning";
       beta |= w == "beta";
     }
-    want += plan && beta;
+    want_prefix += prefix && beta;
+    want_word += word && beta;
   }
-  EXPECT_EQ(Find(*index_, "beta plan").total, want);
+  EXPECT_EQ(Find(*index_, "beta pla").total, want_prefix);
+  EXPECT_EQ(Find(*index_, "beta plan").total, want_word);
+  EXPECT_LT(want_word, want_prefix);
   ResetCountApartFromForTesting();
 }
 
