@@ -43,6 +43,16 @@ const std::string* FieldText(const event::Event& e, std::string_view name) {
 
 }  // namespace
 
+bool EntityIndexer::Indexes(std::string_view event_type) {
+  const event::TypeSpec* spec = event::FindType(event_type);
+  if (spec == nullptr) return false;
+  if (spec->type == E::kCrmContactDeleted) return true;
+  for (const Spec& s : Specs()) {
+    if (spec->type == s.created || (s.updated != E::kUnknown && spec->type == s.updated)) return true;
+  }
+  return false;
+}
+
 const std::vector<IndexedType>& IndexedTypes() {
   static const auto* types = [] {
     auto* out = new std::vector<IndexedType>();

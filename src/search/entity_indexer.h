@@ -32,6 +32,9 @@ const std::vector<IndexedType>& IndexedTypes();
 class EntityIndexer {
  public:
   explicit EntityIndexer(SearchIndex* index) : index_(index) {}
+  // Whether events of `event_type` (a stored event's type name) can change an index: the
+  // follower parses only those (most of an ERP's events are check-ins, payments, ledger lines).
+  static bool Indexes(std::string_view event_type);
   // Applies one event (a no-op for the types search does not index).
   absl::Status Apply(const event::Event& e);
 

@@ -66,6 +66,22 @@ class EntityIndexerTest : public ::testing::Test {
   std::unique_ptr<EntityIndexer> indexer_;
 };
 
+// The follower parses only the events whose type can change an index.
+TEST(EntityIndexerTypes, IndexesExactlyTheTypesThatCreateUpdateOrDeleteEntities) {
+  for (const char* yes : {"crm.contact.created", "crm.contact.updated", "crm.contact.deleted",
+                          "crm.lead.created", "crm.opportunity.created",
+                          "crm.opportunity.stage_changed", "hrm.employee.created",
+                          "hrm.employee.updated", "finance.invoice.created",
+                          "inventory.product.created", "project.created",
+                          "project.updated", "project.task.created"}) {
+    EXPECT_TRUE(EntityIndexer::Indexes(yes)) << yes;
+  }
+  for (const char* no : {"hrm.leave.requested", "hrm.employee.terminated", "crm.opportunity.won",
+                         "finance.payment.received", "readside.dashboard.saved", "nonsense", ""}) {
+    EXPECT_FALSE(EntityIndexer::Indexes(no)) << no;
+  }
+}
+
 TEST_F(EntityIndexerTest, EveryIndexedFieldOfEveryTypeFindsItsEntity) {
   Apply("crm.contact.created", "c1", R"({"name":"Anna Quist","email":"anna@quist.io","company":"Quistwerk"})");
   Apply("crm.lead.created", "l1", R"({"source":"Webinar","owner_id":"u1","name":"Lena Borg"})");

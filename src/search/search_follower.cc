@@ -246,6 +246,7 @@ absl::Status SearchFollower::Apply(uint64_t after, uint64_t until, const std::st
   return store_->ReadRange(after, until, [&](const store::StoredEvent& stored) {
     const std::string& org = stored.organization_id;
     if (only != nullptr && org != *only) return true;
+    if (!EntityIndexer::Indexes(stored.event_type)) return true;  // no entity: not parsed
     errors.clear();
     if (!parser.ParseOne(stored.json, &e, &errors)) return true;  // own state, not entities
     std::unique_ptr<EntityIndexer>& indexer = indexers_[org];

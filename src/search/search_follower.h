@@ -45,7 +45,7 @@ struct SearchFollowerOptions {
   // Once caught up, at most one commit (an fsync per touched tenant) per this interval, unless
   // a reader waits for a position (min_position): under steady ingest, committing after every
   // small batch competed with the store's own fsyncs.
-  std::chrono::milliseconds min_commit_interval{250};
+  std::chrono::milliseconds min_commit_interval{1000};
   // The follower thread's nice value (search indexing yields to ingest and the read models).
   int nice = 10;
 };
