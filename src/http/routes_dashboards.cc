@@ -124,6 +124,30 @@ Response NoContent() {
   return r;
 }
 
+// Answers a change with the dashboard as the change left it.
+std::function<void(DashboardService::Reply)> AnswerDashboard(const Services& s, Request& req,
+                                                             Responder respond) {
+  return Answer(s, req, std::move(respond),
+                [](const DashboardService::Done& done, const dashboard::RenderContext& c) {
+                  return DashboardResponse(*done.dashboard, c);
+                });
+}
+
+// Answers a deletion with 204.
+std::function<void(DashboardService::Reply)> AnswerNoContent(const Services& s, Request& req,
+                                                             Responder respond) {
+  return Answer(s, req, std::move(respond),
+                [](const DashboardService::Done&, const dashboard::RenderContext&) {
+                  return NoContent();
+                });
+}
+
+// 412 when an If-Match (≥ 0) names another version of the dashboard.
+std::optional<Problem> CheckDashboardVersion(const Dashboard& d, int64_t if_match) {
+  if (if_match < 0 || if_match == d.version) return std::nullopt;
+  return PreconditionFailed("dashboard '" + d.id + "'", d.version, if_match);
+}
+
 // The widget the caller's domains must allow: 403 when it reads one they lack.
 std::optional<Problem> CheckDomains(const Widget& w, query::DomainMask readable) {
   if ((dashboard::WidgetSources(w) & ~readable) == 0) return std::nullopt;
@@ -144,6 +168,29 @@ Problem MissingWidget(const Dashboard& d, const std::string& id) {
                  .detail = "dashboard '" + d.id + "' has no widget '" + id + "'"};
 }
 
+// Dashboard `id` of the view's organization if the caller may read it (the default too, before
+// anything is stored); otherwise the 404 or 403 to answer.
+std::variant<Dashboard, Response> ReadableDashboard(const projection::TenantView& view,
+                                                    const std::string& id, const Caller& caller,
+                                                    const std::string& path) {
+  Dashboard d;
+  if (const Dashboard* found = view.dashboards->Find(id)) {
+    d = *found;
+  } else if (id == own_state::kDefaultDashboardId) {
+    d = dashboard::DefaultDashboard(*view.dashboards, view.settings.organization_id);
+  } else {
+    return ProblemResponse({.status = 404, .title = "Not found",
+                            .detail = "no dashboard '" + id + "' in this organization"},
+                           path);
+  }
+  if (!dashboard::MayRead(d, caller)) {
+    return ProblemResponse({.status = 403, .title = "Forbidden",
+                            .detail = "dashboard '" + id + "' is not shared with you"},
+                           path);
+  }
+  return d;
+}
+
 void GetCallers(const Services& s, Request& req, Responder respond) {
   Caller caller = CallerOf(s, req);
   ServeView(s, req, std::move(respond), {"min_position", "wait_ms"},
@@ -160,24 +207,10 @@ void GetOne(const Services& s, Request& req, Responder respond) {
   ServeView(s, req, std::move(respond), {"min_position", "wait_ms"},
             [caller](const projection::Projector::TenantRead& read, const Request& r,
                      int64_t now) {
-              const std::string& id = r.params.at("dashboard_id");
-              const projection::DashboardBook& book = *read.view->dashboards;
-              Dashboard d;
-              if (const Dashboard* found = book.Find(id)) {
-                d = *found;
-              } else if (id == own_state::kDefaultDashboardId) {
-                d = dashboard::DefaultDashboard(book, read.view->settings.organization_id);
-              } else {
-                return ProblemResponse({.status = 404, .title = "Not found",
-                                        .detail = "no dashboard '" + id + "' in this organization"},
-                                       r.path);
-              }
-              if (!dashboard::MayRead(d, caller)) {
-                return ProblemResponse({.status = 403, .title = "Forbidden",
-                                        .detail = "dashboard '" + id + "' is not shared with you"},
-                                       r.path);
-              }
-              return DashboardResponse(d, {*read.view, read.position, now, caller.readable});
+              auto found = ReadableDashboard(*read.view, r.params.at("dashboard_id"), caller, r.path);
+              if (Response* denied = std::get_if<Response>(&found)) return *std::move(denied);
+              return DashboardResponse(std::get<Dashboard>(found),
+                                       {*read.view, read.position, now, caller.readable});
             });
 }
 
@@ -189,24 +222,14 @@ void GetWidget(const Services& s, Request& req, Responder respond) {
                      int64_t now) {
               std::string dashboard_id;
               if (auto p = DashboardParam(r, &dashboard_id)) return ProblemResponse(*p, r.path);
-              const projection::DashboardBook& book = *read.view->dashboards;
-              const std::string& org = read.view->settings.organization_id;
               Dashboard d;
               if (dashboard_id.empty()) {
-                d = dashboard::CallersDashboard(book, org, caller);
-              } else if (const Dashboard* found = book.Find(dashboard_id)) {
-                d = *found;
-              } else if (dashboard_id == own_state::kDefaultDashboardId) {
-                d = dashboard::DefaultDashboard(book, org);
+                d = dashboard::CallersDashboard(*read.view->dashboards,
+                                                read.view->settings.organization_id, caller);
               } else {
-                return ProblemResponse({.status = 404, .title = "Not found",
-                                        .detail = "no dashboard '" + dashboard_id + "' in this organization"},
-                                       r.path);
-              }
-              if (!dashboard::MayRead(d, caller)) {
-                return ProblemResponse({.status = 403, .title = "Forbidden",
-                                        .detail = "dashboard '" + d.id + "' is not shared with you"},
-                                       r.path);
+                auto found = ReadableDashboard(*read.view, dashboard_id, caller, r.path);
+                if (Response* denied = std::get_if<Response>(&found)) return *std::move(denied);
+                d = std::get<Dashboard>(std::move(found));
               }
               const std::string& id = r.params.at("id");
               const Widget* w = d.FindWidget(id);
@@ -324,10 +347,7 @@ void DeleteWidget(const Services& s, Request& req, Responder respond) {
     return d;
   };
   s.dashboards->Change(req.params.at("org"), CallerOf(s, req), dashboard_id, change,
-                       Answer(s, req, std::move(respond),
-                              [](const DashboardService::Done&, const dashboard::RenderContext&) {
-                                return NoContent();
-                              }));
+                       AnswerNoContent(s, req, std::move(respond)));
 }
 
 struct Position {
@@ -391,9 +411,7 @@ void PutLayout(const Services& s, Request& req, Responder respond) {
   if (Problem* p = std::get_if<Problem>(&parsed)) return respond(ProblemResponse(*p, req.path));
   auto change = [positions = std::get<std::vector<Position>>(std::move(parsed)), if_match](
                     Dashboard d, const projection::TenantView&) -> std::variant<Dashboard, Problem> {
-    if (if_match >= 0 && if_match != d.version) {
-      return PreconditionFailed("dashboard '" + d.id + "'", d.version, if_match);
-    }
+    if (auto p = CheckDashboardVersion(d, if_match)) return *std::move(p);
     for (size_t i = 0; i < positions.size(); ++i) {
       std::string field = "positions[" + std::to_string(i) + "]";
       for (size_t j = 0; j < i; ++j) {
@@ -417,11 +435,7 @@ void PutLayout(const Services& s, Request& req, Responder respond) {
     return d;
   };
   s.dashboards->Change(req.params.at("org"), CallerOf(s, req), dashboard_id, change,
-                       Answer(s, req, std::move(respond),
-                              [](const DashboardService::Done& done,
-                                 const dashboard::RenderContext& c) {
-                                return DashboardResponse(*done.dashboard, c);
-                              }));
+                       AnswerDashboard(s, req, std::move(respond)));
 }
 
 void ListTemplates(const Services& s, Request& req, Responder respond) {
@@ -571,19 +585,13 @@ void Share(const Services& s, Request& req, Responder respond) {
   }
   auto change = [users, roles, if_match](Dashboard d, const projection::TenantView&)
       -> std::variant<Dashboard, Problem> {
-    if (if_match >= 0 && if_match != d.version) {
-      return PreconditionFailed("dashboard '" + d.id + "'", d.version, if_match);
-    }
+    if (auto p = CheckDashboardVersion(d, if_match)) return *std::move(p);
     if (users) d.shared_users = *users;
     if (roles) d.shared_roles = *roles;
     return d;
   };
   s.dashboards->Change(req.params.at("org"), CallerOf(s, req), id, change,
-                       Answer(s, req, std::move(respond),
-                              [](const DashboardService::Done& done,
-                                 const dashboard::RenderContext& c) {
-                                return DashboardResponse(*done.dashboard, c);
-                              }));
+                       AnswerDashboard(s, req, std::move(respond)));
 }
 
 void DeleteDashboard(const Services& s, Request& req, Responder respond) {
@@ -592,10 +600,7 @@ void DeleteDashboard(const Services& s, Request& req, Responder respond) {
   if (auto p = ParseIfMatch(req, &if_match)) return respond(ProblemResponse(*p, req.path));
   s.dashboards->Delete(req.params.at("org"), CallerOf(s, req), req.params.at("dashboard_id"),
                        if_match,
-                       Answer(s, req, std::move(respond),
-                              [](const DashboardService::Done&, const dashboard::RenderContext&) {
-                                return NoContent();
-                              }));
+                       AnswerNoContent(s, req, std::move(respond)));
 }
 
 }  // namespace
