@@ -88,26 +88,15 @@ class DashboardRoutesTest : public ::testing::Test {
 
   Response Call(std::string method, std::string path, std::string body, const TokenSpec& token,
                 std::string content_type = "application/json", std::string if_match = "") {
-    Request req{.method = std::move(method), .path = path.substr(0, path.find('?'))};
-    if (size_t q = path.find('?'); q != std::string::npos) {  // a=b&c=d, nothing escaped
-      for (std::string_view rest = std::string_view(path).substr(q + 1); !rest.empty();) {
-        std::string_view pair = rest.substr(0, rest.find('&'));
-        rest.remove_prefix(std::min(rest.size(), pair.size() + 1));
-        req.query[std::string(pair.substr(0, pair.find('=')))] =
-            std::string(pair.substr(pair.find('=') + 1));
-      }
-    }
+    Request req = testing::RequestFor(std::move(method), path);
     req.headers["authorization"] = tokens_.Bearer(token);
     if (!if_match.empty()) req.headers["if-match"] = if_match;
     if (!body.empty()) {
       req.headers["content-type"] = content_type;
       req.body = std::move(body);
     }
-    std::promise<Response> answered;
-    std::future<Response> answer = answered.get_future();
-    gate_->Handle(req, [&answered](Response r) { answered.set_value(std::move(r)); });
-    EXPECT_EQ(answer.wait_for(std::chrono::seconds(20)), std::future_status::ready);
-    return answer.get();
+    return testing::AnswerOf([this](Request& r, Responder done) { gate_->Handle(r, std::move(done)); },
+                             std::move(req));
   }
   Response Get(std::string path, const TokenSpec& token) { return Call("GET", path, "", token); }
   Response Post(std::string path, std::string body, const TokenSpec& token,

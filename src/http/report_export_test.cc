@@ -69,25 +69,14 @@ class ReportExportTest : public ::testing::Test {
 
   Response Call(std::string method, std::string path, std::string body,
                 std::string content_type = "application/json") {
-    Request req{.method = std::move(method), .path = path.substr(0, path.find('?'))};
-    if (size_t q = path.find('?'); q != std::string::npos) {  // a=b&c=d, nothing escaped
-      for (std::string_view rest = std::string_view(path).substr(q + 1); !rest.empty();) {
-        std::string_view pair = rest.substr(0, rest.find('&'));
-        rest.remove_prefix(std::min(rest.size(), pair.size() + 1));
-        req.query[std::string(pair.substr(0, pair.find('=')))] =
-            std::string(pair.substr(pair.find('=') + 1));
-      }
-    }
+    Request req = testing::RequestFor(std::move(method), path);
     req.headers["authorization"] = tokens_.Bearer(kAdmin);
     if (!body.empty()) {
       req.headers["content-type"] = content_type;
       req.body = std::move(body);
     }
-    std::promise<Response> answered;
-    std::future<Response> answer = answered.get_future();
-    gate_->Handle(req, [&answered](Response r) { answered.set_value(std::move(r)); });
-    EXPECT_EQ(answer.wait_for(std::chrono::seconds(20)), std::future_status::ready);
-    return answer.get();
+    return testing::AnswerOf([this](Request& r, Responder done) { gate_->Handle(r, std::move(done)); },
+                             std::move(req));
   }
   uint64_t Store(const std::string& ndjson) {
     Response r = Call("POST", "/events", ndjson, "application/x-ndjson");

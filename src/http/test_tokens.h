@@ -5,12 +5,14 @@
 // Thread-safety: const members are safe from any thread.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "auth/authenticator.h"
 #include "auth/test_keys.h"
+#include "http/request.h"
 
 namespace readside::http::testing {
 
@@ -40,5 +42,11 @@ class TestTokens {
   auth::testkit::TempDir dir_;
   std::unique_ptr<auth::Authenticator> authenticator_;
 };
+
+// A request for `path_and_query` ("/p?a=b&c=d", nothing escaped): path and query split.
+Request RequestFor(std::string method, const std::string& path_and_query);
+// Hands `req` to `handler` (a Gate or Router's Handle) and waits up to 20 s for its answer
+// (a gtest failure and an empty 0-status Response when none comes).
+Response AnswerOf(const std::function<void(Request&, Responder)>& handler, Request req);
 
 }  // namespace readside::http::testing
