@@ -26,7 +26,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::atomic<bool> g_stop{false};    // SIGINT, SIGTERM, SIGHUP, or 'q'
+std::atomic<bool> g_stop{false};     // SIGINT, SIGTERM, SIGHUP, or 'q'
 std::atomic<bool> g_resized{false};  // SIGWINCH
 
 extern "C" void OnStopSignal(int) { g_stop.store(true); }
@@ -112,7 +112,8 @@ absl::StatusOr<Endpoint> ParseUrl(std::string_view url) {
   bool has_port = colon != std::string_view::npos && u.find(']', colon) == std::string_view::npos;
   Endpoint e{std::string(has_port ? u.substr(0, colon) : u),
              has_port ? std::string(u.substr(colon + 1)) : "80"};
-  if (e.host.starts_with('[') && e.host.ends_with(']')) e.host = e.host.substr(1, e.host.size() - 2);
+  if (e.host.starts_with('[') && e.host.ends_with(']'))
+    e.host = e.host.substr(1, e.host.size() - 2);
   return e;
 }
 
@@ -179,7 +180,8 @@ Exit Watcher::RunOnce() {
   if (absl::Status s = Subscribe(**ws); !s.ok()) return {1, std::string(s.message())};
   auto deadline = std::chrono::steady_clock::now() + o_.once_timeout;
   while (!view_.Complete() && !g_stop.load()) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     WsEvent e = (*ws)->Read(left);
     if (e.kind == WsEvent::Kind::kMessage) (void)view_.Apply(e.text, Now());

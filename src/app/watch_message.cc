@@ -19,8 +19,8 @@ absl::Status Bad(std::string_view what, simdjson::error_code e) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' ||
-                        s.back() == '\t')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
     s.remove_suffix(1);
   }
   return s;
@@ -49,7 +49,8 @@ absl::StatusOr<std::string> DisplayObject(od::object o, int depth) {
     entries.push_back({std::string(key), *text, NumberOf(*text)});
   }
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    if (std::isnan(a.number) || std::isnan(b.number)) return !std::isnan(a.number) && std::isnan(b.number);
+    if (std::isnan(a.number) || std::isnan(b.number))
+      return !std::isnan(a.number) && std::isnan(b.number);
     return a.number > b.number;
   });
   std::string out = "{" + std::to_string(entries.size()) + "}";

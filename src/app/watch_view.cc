@@ -69,8 +69,8 @@ std::vector<Line> BlockLines(const DomainView& d, int64_t now, int64_t highlight
   for (const MetricView& m : d.metrics) name_width = std::max(name_width, Width(m.name));
   for (const MetricView& m : d.metrics) {
     bool recent = m.changed_micros != 0 && now - m.changed_micros < highlight_micros;
-    lines.push_back({.label = "  " + Pad(m.name, name_width) + "  ", .value = m.value,
-                     .highlight = recent});
+    lines.push_back(
+        {.label = "  " + Pad(m.name, name_width) + "  ", .value = m.value, .highlight = recent});
   }
   return lines;
 }
@@ -82,17 +82,20 @@ std::string Cell(const Line& line, size_t width) {
   std::string value = Fit(line.value, room - std::min(room, Width(label)));
   size_t pad = width - std::min(width, Width(label) + Width(value));
   std::string out;
-  if (line.title) out += "\x1b[1m" + label + "\x1b[22m";
-  else out += label;
-  if (line.highlight && !value.empty()) out += "\x1b[7m" + value + "\x1b[27m";
-  else out += value;
+  if (line.title)
+    out += "\x1b[1m" + label + "\x1b[22m";
+  else
+    out += label;
+  if (line.highlight && !value.empty())
+    out += "\x1b[7m" + value + "\x1b[27m";
+  else
+    out += value;
   return out.append(pad, ' ');
 }
 
 }  // namespace
 
-WatchView::WatchView(std::string organization, std::string period,
-                     std::vector<std::string> domains)
+WatchView::WatchView(std::string organization, std::string period, std::vector<std::string> domains)
     : organization_(std::move(organization)), period_(std::move(period)) {
   for (std::string& d : domains) domains_.push_back(DomainView{.domain = std::move(d)});
 }
@@ -169,9 +172,8 @@ void WatchView::ApplyUpdate(const LiveMessage& m, int64_t now) {
 }
 
 bool WatchView::Complete() const {
-  return std::none_of(domains_.begin(), domains_.end(), [](const DomainView& d) {
-    return d.state == DomainView::State::kWaiting;
-  });
+  return std::none_of(domains_.begin(), domains_.end(),
+                      [](const DomainView& d) { return d.state == DomainView::State::kWaiting; });
 }
 
 double WatchView::UpdatesPerSecond(int64_t now) const {
@@ -193,8 +195,8 @@ std::string WatchView::HeaderText(int64_t now) const {
   std::snprintf(rate, sizeof rate, "%.1f updates/s", UpdatesPerSecond(now));
   return "readside watch · " + organization_ + " · period " + ShownPeriod() + " · position " +
          std::to_string(position_) + " · " + connection_ + " · last update " +
-         (last_update_micros_ == 0 ? std::string("—") : ClockTime(last_update_micros_)) +
-         " · " + rate;
+         (last_update_micros_ == 0 ? std::string("—") : ClockTime(last_update_micros_)) + " · " +
+         rate;
 }
 
 std::string WatchView::RenderScreen(int cols, int rows, int64_t now,
@@ -222,13 +224,19 @@ std::string WatchView::RenderScreen(int cols, int rows, int64_t now,
     std::vector<Line> block = BlockLines(d, now, highlight_micros);
     auto* column = &columns[col];
     if (!column->empty() && column->size() + 1 + block.size() > static_cast<size_t>(height)) {
-      if (++col == columns.size()) { cut = true; break; }
+      if (++col == columns.size()) {
+        cut = true;
+        break;
+      }
       column = &columns[col];
     }
     if (!column->empty()) column->push_back({});
     for (Line& line : block) {
       if (column->size() == static_cast<size_t>(height)) {
-        if (++col == columns.size()) { cut = true; break; }
+        if (++col == columns.size()) {
+          cut = true;
+          break;
+        }
         column = &columns[col];
       }
       column->push_back(std::move(line));

@@ -22,10 +22,9 @@ TEST(DecodeLiveMessageTest, KeepsNumbersAsTheServerWroteThem) {
   EXPECT_EQ(m->period, "2024-01");
   EXPECT_EQ(m->position, 1234u);
   EXPECT_TRUE(m->full);
-  EXPECT_THAT(m->metrics, ElementsAre(Pair("total_revenue", "1500.00"),
-                                      Pair("revenue_growth", "null"),
-                                      Pair("invoices_created", "12"),
-                                      Pair("profit_margin", "0.125")));
+  EXPECT_THAT(m->metrics,
+              ElementsAre(Pair("total_revenue", "1500.00"), Pair("revenue_growth", "null"),
+                          Pair("invoices_created", "12"), Pair("profit_margin", "0.125")));
 }
 
 TEST(DecodeLiveMessageTest, BreakdownsAreCompactBiggestFirst) {
@@ -109,14 +108,15 @@ TEST(WatchViewTest, ScreenRedrawsInPlaceAndHighlightsFreshChanges) {
   EXPECT_TRUE(frame.starts_with("\x1b[H"));
   // Every one of the 10 rows is erased to its end; no newline after the last (no scrolling).
   size_t erased = 0;
-  for (size_t at = frame.find("\x1b[K"); at != std::string::npos; at = frame.find("\x1b[K", at + 1)) {
+  for (size_t at = frame.find("\x1b[K"); at != std::string::npos;
+       at = frame.find("\x1b[K", at + 1)) {
     ++erased;
   }
   EXPECT_EQ(erased, 10u);
   EXPECT_FALSE(frame.ends_with("\n"));
   EXPECT_THAT(frame, HasSubstr("acme-corp · period 2024-01 · position 6 · live"));
-  EXPECT_THAT(frame, HasSubstr("\x1b[7m2\x1b[27m"));           // just changed
-  EXPECT_THAT(frame, HasSubstr("won_value  10.00"));           // unchanged, plain
+  EXPECT_THAT(frame, HasSubstr("\x1b[7m2\x1b[27m"));  // just changed
+  EXPECT_THAT(frame, HasSubstr("won_value  10.00"));  // unchanged, plain
   EXPECT_THAT(frame, HasSubstr("hrm  waiting…"));
   EXPECT_THAT(v.RenderScreen(100, 10, kT0 + 5'000'000), Not(HasSubstr("\x1b[7m2")));
 }

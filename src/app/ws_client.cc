@@ -9,7 +9,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
-
 #include <deque>
 #include <optional>
 
@@ -39,10 +38,14 @@ absl::Status RefusedHandshake(const http::response<http::string_body>& res) {
   }
   std::string message = "HTTP " + std::to_string(status) + ": " + detail;
   switch (status) {
-    case 401: return absl::UnauthenticatedError(message);
-    case 403: return absl::PermissionDeniedError(message);
-    case 404: return absl::NotFoundError(message);
-    case 429: return absl::ResourceExhaustedError(message);
+    case 401:
+      return absl::UnauthenticatedError(message);
+    case 403:
+      return absl::PermissionDeniedError(message);
+    case 404:
+      return absl::NotFoundError(message);
+    case 429:
+      return absl::ResourceExhaustedError(message);
     default:
       return status >= 500 ? absl::UnavailableError(message)
                            : absl::FailedPreconditionError(message);
@@ -57,7 +60,7 @@ struct WebSocketClient::Impl {
   beast::flat_buffer buffer;
   const std::atomic<bool>* cancel = nullptr;
   bool reading = false;
-  std::deque<WsEvent> ready;    // completed by the pending read, not yet returned
+  std::deque<WsEvent> ready;      // completed by the pending read, not yet returned
   std::optional<WsEvent> closed;  // once set, the connection is over
 
   bool Cancelled() const { return cancel != nullptr && cancel->load(); }
@@ -91,8 +94,8 @@ struct WebSocketClient::Impl {
         closed = e;
         return;
       }
-      ready.push_back(
-          WsEvent{.kind = WsEvent::Kind::kMessage, .text = beast::buffers_to_string(buffer.data())});
+      ready.push_back(WsEvent{.kind = WsEvent::Kind::kMessage,
+                              .text = beast::buffers_to_string(buffer.data())});
       buffer.consume(buffer.size());
     });
   }
@@ -149,9 +152,7 @@ absl::StatusOr<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(
 
   done = false;
   websocket::response_type res;
-  impl->ws.async_handshake(res, where, o.target, [&](beast::error_code e) {
-    ec = e, done = true;
-  });
+  impl->ws.async_handshake(res, where, o.target, [&](beast::error_code e) { ec = e, done = true; });
   if (!impl->RunUntil(deadline, finished)) return give_up("no handshake answer from " + where);
   if (ec == websocket::error::upgrade_declined) return RefusedHandshake(res);
   if (ec) return give_up("handshake with " + where);
@@ -169,9 +170,11 @@ absl::Status WebSocketClient::Send(std::string_view text) {
     // The write cannot be abandoned half-way: the connection is unusable now.
     beast::error_code ignored;
     impl_->ws.next_layer().socket().close(ignored);
-    impl_->RunUntil(Clock::now() + std::chrono::seconds(1), [&] { return done; }, false);
+    impl_->RunUntil(
+        Clock::now() + std::chrono::seconds(1), [&] { return done; }, false);
     if (!impl_->closed) {
-      impl_->closed = WsEvent{.kind = WsEvent::Kind::kClosed, .close_code = kAbnormalClosure,
+      impl_->closed = WsEvent{.kind = WsEvent::Kind::kClosed,
+                              .close_code = kAbnormalClosure,
                               .reason = "send timed out"};
     }
     return absl::UnavailableError("send timed out");
@@ -197,20 +200,20 @@ WsEvent WebSocketClient::Read(std::chrono::milliseconds timeout) {
 void WebSocketClient::Close(int code, std::string_view reason) {
   if (impl_->closed) return;
   bool done = false;
-  impl_->ws.async_close(
-      websocket::close_reason(static_cast<websocket::close_code>(code),
-                              beast::string_view(reason.data(), reason.size())),
-      [&](beast::error_code) { done = true; });
+  impl_->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(code),
+                                                beast::string_view(reason.data(), reason.size())),
+                        [&](beast::error_code) { done = true; });
   // A pending read completes with the peer's close frame.
-  impl_->RunUntil(Clock::now() + std::chrono::seconds(1), [&] { return done; }, false);
+  impl_->RunUntil(
+      Clock::now() + std::chrono::seconds(1), [&] { return done; }, false);
   // What is still pending completes (aborted) now: no handler may outlive `done`.
   beast::error_code ignored;
   impl_->ws.next_layer().socket().close(ignored);
-  impl_->RunUntil(Clock::now() + std::chrono::seconds(1),
-                  [&] { return done && !impl_->reading; }, false);
+  impl_->RunUntil(
+      Clock::now() + std::chrono::seconds(1), [&] { return done && !impl_->reading; }, false);
   if (!impl_->closed) {
-    impl_->closed = WsEvent{.kind = WsEvent::Kind::kClosed, .close_code = code,
-                            .reason = std::string(reason)};
+    impl_->closed =
+        WsEvent{.kind = WsEvent::Kind::kClosed, .close_code = code, .reason = std::string(reason)};
   }
 }
 

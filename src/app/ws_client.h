@@ -34,9 +34,9 @@ struct WsConnectOptions {
 struct WsEvent {
   enum class Kind { kMessage, kTimeout, kClosed };
   Kind kind = Kind::kTimeout;
-  std::string text;     // kMessage: the payload (text or binary frame)
-  int close_code = 0;   // kClosed: the peer's close code; 1006 when the connection dropped
-  std::string reason;   // kClosed: the close reason, or what went wrong on the network
+  std::string text;    // kMessage: the payload (text or binary frame)
+  int close_code = 0;  // kClosed: the peer's close code; 1006 when the connection dropped
+  std::string reason;  // kClosed: the close reason, or what went wrong on the network
 };
 
 class WebSocketClient {
