@@ -112,8 +112,9 @@ absl::StatusOr<Endpoint> ParseUrl(std::string_view url) {
   bool has_port = colon != std::string_view::npos && u.find(']', colon) == std::string_view::npos;
   Endpoint e{std::string(has_port ? u.substr(0, colon) : u),
              has_port ? std::string(u.substr(colon + 1)) : "80"};
-  if (e.host.starts_with('[') && e.host.ends_with(']'))
+  if (e.host.starts_with('[') && e.host.ends_with(']')) {
     e.host = e.host.substr(1, e.host.size() - 2);
+  }
   return e;
 }
 
@@ -135,7 +136,7 @@ struct Exit {
 
 class Watcher {
  public:
-  Watcher(const WatchOptions& o, Endpoint endpoint)
+  Watcher(const WatchOptions& o, const Endpoint& endpoint)
       : o_(o),
         view_(o.organization, o.period, o.domains.empty() ? watch::AllDomains() : o.domains),
         connect_{.host = endpoint.host,

@@ -49,8 +49,9 @@ absl::StatusOr<std::string> DisplayObject(od::object o, int depth) {
     entries.push_back({std::string(key), *text, NumberOf(*text)});
   }
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    if (std::isnan(a.number) || std::isnan(b.number))
-      return !std::isnan(a.number) && std::isnan(b.number);
+    if (std::isnan(a.number) || std::isnan(b.number)) {
+      return !std::isnan(a.number) && std::isnan(b.number);  // numbers before the rest
+    }
     return a.number > b.number;
   });
   std::string out = "{" + std::to_string(entries.size()) + "}";

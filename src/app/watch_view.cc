@@ -81,15 +81,8 @@ std::string Cell(const Line& line, size_t width) {
   std::string label = Fit(line.label, room);
   std::string value = Fit(line.value, room - std::min(room, Width(label)));
   size_t pad = width - std::min(width, Width(label) + Width(value));
-  std::string out;
-  if (line.title)
-    out += "\x1b[1m" + label + "\x1b[22m";
-  else
-    out += label;
-  if (line.highlight && !value.empty())
-    out += "\x1b[7m" + value + "\x1b[27m";
-  else
-    out += value;
+  std::string out = line.title ? "\x1b[1m" + label + "\x1b[22m" : label;
+  out += line.highlight && !value.empty() ? "\x1b[7m" + value + "\x1b[27m" : value;
   return out.append(pad, ' ');
 }
 
