@@ -126,8 +126,11 @@ def free_port():
 
 class WatchTestCase(ServerTestCase):
     def post(self, srv, events):
+        """Ingests and waits until the read models applied the events (the answer comes once
+        they are stored), so that what watch shows first is known."""
         r = srv.post_events(events)
         self.assertEqual(r.status, 200, r.describe())
+        srv.wait_ready(caught_up_to=r.json["position"])
         return r.json["position"]
 
     def route(self, srv, domain, position, period=PERIOD, org="acme-corp"):
