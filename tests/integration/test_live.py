@@ -293,6 +293,10 @@ class Coalescing(LiveTestCase):
                     state = {}
                 state.update(m["metrics"])
             gaps = [b[0] - a[0] for a, b in zip(got, got[1:])]
+            if os.environ.get("LIVE_TEST_VERBOSE"):
+                print("\n%s: %d batches in %.2f s, %d updates (%d full), gaps %.3f..%.3f s" % (
+                    domain, batches, duration, len(got), sum(m["full"] for _, m in got),
+                    min(gaps), max(gaps)))
             self.assertGreaterEqual(min(gaps), 0.100 - 0.025,
                                     "%s: two updates %.3f s apart" % (domain, min(gaps)))
             self.assertLessEqual(len(got), 10 * (duration + 0.5) + 2, domain)
@@ -622,6 +626,64 @@ class Dashboards(LiveTestCase):
         for wid in allowed:
             self.assertFalse(got[wid].get("forbidden"), got[wid])
             self.assertEqual(got[wid]["cached_data"], widgets[wid]["cached_data"], wid)
+
+    def test_a_viewer_subscribing_right_after_a_share_gets_the_widget(self):
+        # A long min interval holds the topic's re-rendering after the share for a while, so
+        # the viewer subscribes while the latest publication predates the share.
+        srv = self.start_server(extra_args=["--live-min-interval-ms", "1500"])
+        pos = self.post(srv, [lead()])
+        ann = make_token(orgs=(ORG,), roles=("admin",), sub="ann")
+        bob = make_token(orgs=(ORG,), roles=("sales",), sub="bob")
+        r = srv.request("POST", "/dashboards/%s/widgets" % ORG, json.dumps(
+            {"widget_type": "metric", "title": "Leads", "data_source": "crm",
+             "query_params": {"metric": "leads_new", "period": PERIOD}}).encode(),
+            {"Content-Type": "application/json"}, token=ann)
+        self.assertEqual(r.status, 201, r.describe())
+        wid = r.json["widget_id"]
+        _, body = self.widgets(srv, ann)
+        ws, _ = self.connect_ready(srv, token=ann)
+        ws.send_json({"type": "subscribe", "widgets": [wid]})
+        ws.recv_json_until(lambda m: m.get("type") == "widget", 10)
+        r = srv.request("POST", "/dashboards/%s/%s/share" % (ORG, body["dashboard_id"]),
+                        json.dumps({"users": ["bob"]}).encode(),
+                        {"Content-Type": "application/json"}, token=ann)
+        self.assertEqual(r.status, 200, r.describe())
+        srv.wait_ready(caught_up_to=int(r.headers["x-readside-position"]))
+        shared = srv.get("/dashboards/%s/%s" % (ORG, body["dashboard_id"]), token=bob)
+        self.assertEqual(shared.status, 200, shared.describe())
+        viewer, _ = self.connect_ready(srv, token=bob)
+        viewer.send_json({"type": "subscribe", "widgets": [wid],
+                          "dashboard_id": body["dashboard_id"]})
+        m = viewer.recv_json(10)
+        self.assertEqual(m.get("type"), "widget", m)
+        self.assertEqual(m["cached_data"], {"period": PERIOD, "value": 1})
+        self.assertGreaterEqual(m["position"], pos)
+
+    def test_a_new_token_without_the_widgets_domain_refuses_it_at_once(self):
+        srv = self.start_server()
+        self.post(srv, [invoice("10.00")])
+        ann = make_token(orgs=(ORG,), roles=("admin",), sub="ann")
+        r = srv.request("POST", "/dashboards/%s/widgets" % ORG, json.dumps(
+            {"widget_type": "metric", "title": "Revenue", "data_source": "finance",
+             "query_params": {"metric": "total_revenue", "period": PERIOD}}).encode(),
+            {"Content-Type": "application/json"}, token=ann)
+        self.assertEqual(r.status, 201, r.describe())
+        wid = r.json["widget_id"]
+        ws, _ = self.connect_ready(srv, token=ann)
+        ws.send_json({"type": "subscribe", "widgets": [wid]})
+        first = ws.recv_json_until(lambda m: m.get("type") == "widget", 10)
+        self.assertEqual(first["cached_data"]["value"], 10)
+        # docs/live.md: with a new token "every subscription is then re-authorized with the
+        # new token's roles, and those no longer allowed are dropped with an error message"
+        # (for a widget, forbidden:true says as much) — without waiting for the widget to change.
+        ws.send_json({"type": "auth", "token": make_token(orgs=(ORG,), roles=("sales",),
+                                                            sub="ann")})
+        try:
+            m = ws.recv_json(3)
+        except socket.timeout:
+            self.fail("nothing within 3 s of the new token: the finance widget stays on screen")
+        self.assertTrue(m.get("type") == "error" and m.get("status") == 403 or
+                        m.get("type") == "widget" and m.get("forbidden") is True, m)
 
     def test_an_unknown_widget_is_an_error_404(self):
         srv = self.start_server()
