@@ -229,6 +229,18 @@ class WatchScreen(WatchTestCase):
                               what="leads_new 3 after the reconnect")
         self.assertNotIn("EXIT=", text)
 
+    def test_no_reconnect_exits_with_the_close_code_when_the_server_stops(self):
+        srv = self.start_server()
+        self.post(srv, [lead("acme-corp")])
+        tm = Tmux(self, self.watch_command(srv, "--period", PERIOD, "--no-reconnect"),
+                  {"READSIDE_TOKEN": srv.token})
+        tm.wait_for(lambda t: metric_value(t, "leads_new") == "1", what="leads_new 1")
+        srv.stop()
+        _, text = tm.wait_for(lambda t: "EXIT=" in t, what="the exit")
+        self.assertIn("EXIT=1", text)
+        self.assertIn("closed by the server: 1001 server shutting down", text)
+        self.assertFalse(tm.alternate_on())
+
 
 class WatchSnapshot(WatchTestCase):
     def run_watch(self, srv, *args, token=None, timeout=30):
