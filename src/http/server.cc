@@ -242,7 +242,9 @@ class WsSession final : public Conn, public live::Socket,
     closing_ = true;
     timer_.cancel();
     if (open_) handler_->OnClosed();
-    handler_.reset();
+    // Finish may run inside a handler's own call (Abort from its timer): release the handler
+    // after that call has returned.
+    net::post(ws_.get_executor(), [handler = std::move(handler_)] {});
     Server::Impl* server = server_;
     {
       absl::MutexLock lk(&server->sessions_mu);
