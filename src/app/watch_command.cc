@@ -149,9 +149,14 @@ class Watcher {
   Exit RunInteractive();
 
  private:
+  // Wall clock (shown) and monotonic time (deadlines), from the one Clock seam.
   int64_t Now() const { return SystemClock::Get().NowMicros(); }
+  static milliseconds Monotonic() {
+    return std::chrono::duration_cast<milliseconds>(
+        std::chrono::nanoseconds(SystemClock::Get().MonotonicNanos()));
+  }
   absl::Status Subscribe(WebSocketClient& ws);
-  std::optional<Exit> Pump(WebSocketClient& ws, bool* lost);
+  std::optional<Exit> Pump(WebSocketClient& ws);
   void Draw(bool force);
   void WaitBeforeReconnect();
 
@@ -179,10 +184,9 @@ Exit Watcher::RunOnce() {
   absl::StatusOr<std::unique_ptr<WebSocketClient>> ws = WebSocketClient::Connect(connect_);
   if (!ws.ok()) return {1, "cannot connect: " + std::string(ws.status().message())};
   if (absl::Status s = Subscribe(**ws); !s.ok()) return {1, std::string(s.message())};
-  auto deadline = std::chrono::steady_clock::now() + o_.once_timeout;
+  milliseconds deadline = Monotonic() + o_.once_timeout;
   while (!view_.Complete() && !g_stop.load()) {
-    auto left =
-        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    milliseconds left = deadline - Monotonic();
     if (left.count() <= 0) break;
     WsEvent e = (*ws)->Read(left);
     if (e.kind == WsEvent::Kind::kMessage) (void)view_.Apply(e.text, Now());
@@ -212,9 +216,8 @@ void Watcher::Draw(bool force) {
 }
 
 // Reads and draws until the connection ends or the user quits. Returns the exit when the
-// watch is over; sets *lost when the connection dropped in a way reconnecting may fix.
-std::optional<Exit> Watcher::Pump(WebSocketClient& ws, bool* lost) {
-  *lost = false;
+// watch is over, nullopt when the connection dropped in a way reconnecting may fix.
+std::optional<Exit> Watcher::Pump(WebSocketClient& ws) {
   while (!g_stop.load()) {
     if (screen_->QuitKey()) g_stop.store(true);
     WsEvent e = ws.Read(milliseconds(50));
@@ -229,7 +232,6 @@ std::optional<Exit> Watcher::Pump(WebSocketClient& ws, bool* lost) {
         return Exit{1, "closed by the server: " + what};
       }
       view_.SetNotice("connection lost: " + what);
-      *lost = true;
       return std::nullopt;
     }
     Draw(false);
@@ -239,10 +241,10 @@ std::optional<Exit> Watcher::Pump(WebSocketClient& ws, bool* lost) {
 }
 
 void Watcher::WaitBeforeReconnect() {
-  auto until = std::chrono::steady_clock::now() + backoff_;
+  milliseconds until = Monotonic() + backoff_;
   while (!g_stop.load()) {
     if (screen_->QuitKey()) g_stop.store(true);
-    auto left = std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
+    milliseconds left = until - Monotonic();
     if (left.count() <= 0) break;
     view_.SetConnection("reconnecting in " + std::to_string((left.count() + 999) / 1000) + " s");
     Draw(false);
@@ -269,8 +271,7 @@ Exit Watcher::RunInteractive() {
     }
     view_.SetConnection("subscribing");
     view_.SetNotice("");
-    bool lost = false;
-    if (std::optional<Exit> done = Pump(**ws, &lost)) return *done;
+    if (std::optional<Exit> done = Pump(**ws)) return *done;
     WaitBeforeReconnect();
   }
   return {0, ""};
