@@ -80,7 +80,7 @@ struct Stack {
     store = std::move(*store::EventStore::Open({.path = dir + "/events", .sync = false}));
     projector = std::make_unique<projection::Projector>(store.get(), &SystemClock::Get());
     hub = std::make_unique<live::Hub>(projector.get(), &SystemClock::Get());
-    projector->SetPublishListener([h = hub.get()](uint64_t p, std::span<const std::string> o,
+    projector->SetPublishListener([h = hub.get()](uint64_t p, std::span<const projection::Projector::TenantChange> o,
                                                   bool all) { h->OnPublished(p, o, all); });
     hub->Start();
     projector->Start();

@@ -155,7 +155,7 @@ absl::Status ReadsideServer::Start() {
   m.hub = std::make_unique<live::Hub>(m.projector.get(), clock,
                                       live::HubOptions{.min_interval = m.options.live.min_interval});
   m.projector->SetPublishListener(
-      [hub = m.hub.get()](uint64_t position, std::span<const std::string> orgs, bool all) {
+      [hub = m.hub.get()](uint64_t position, std::span<const projection::Projector::TenantChange> orgs, bool all) {
         hub->OnPublished(position, orgs, all);
       });
   m.hub->Start();
@@ -220,17 +220,18 @@ absl::Status ReadsideServer::Start() {
   http::AddDashboardRoutes(&m.router, services);
   http::AddSearchRoutes(&m.router, services);
   http::AddLiveRoutes(&m.router, services);
-  m.live_endpoints = std::make_unique<http::LiveEndpoints>(services, m.authenticator.get(),
-                                                           m.options.cors_origins, m.options.live);
-  http_options.upgrade = [endpoints = m.live_endpoints.get()](http::Request& req) {
-    return http::LiveUpgrade(*endpoints, req);
-  };
+
   m.gate = std::make_unique<http::Gate>(
       &m.router, m.authenticator.get(),
       http::GateOptions{.cors_origins = m.options.cors_origins,
                         .metrics_public = m.options.metrics_public,
                         .per_token = limit(m.options.rate_limit_per_token)},
       clock);
+  m.live_endpoints = std::make_unique<http::LiveEndpoints>(
+      services, m.authenticator.get(), m.gate.get(), m.options.cors_origins, m.options.live);
+  http_options.upgrade = [endpoints = m.live_endpoints.get()](http::Request& req) {
+    return http::LiveUpgrade(*endpoints, req);
+  };
   // SIGTERM: reads waiting for min_position are answered at once (503 with Retry-After),
   // so that draining does not wait for them.
   http_options.on_drain = [projector = m.projector.get(), search = m.search.get()] {

@@ -91,21 +91,8 @@ std::optional<Response> Gate::Admit(Request& req) const {
     return r;
   }
   req.principal = std::move(*principal);
-  if (tokens_.enabled()) {
-    // Keyed by the signed part of the token (header.payload): spelling the scheme in another
-    // case or re-encoding an ECDSA signature must not open a fresh bucket.
-    std::string_view token = authorization.substr(std::min(authorization.find(' '), authorization.size()));
-    token = token.substr(0, token.rfind('.'));
-    std::string key = std::to_string(std::hash<std::string_view>{}(token));
-    if (int64_t wait = tokens_.Take(key, clock_->MonotonicNanos())) {
-      return ProblemResponse({.status = 429,
-                              .title = "Too many requests",
-                              .detail = "this token is over its request rate; retry after " +
-                                        std::to_string(wait) + " s",
-                              .retry_after_seconds = static_cast<int>(std::min<int64_t>(wait, 86400))},
-                             req.path);
-    }
-  }
+  std::string_view token = authorization.substr(std::min(authorization.find(' ') + 1, authorization.size()));
+  if (auto limited = ChargeToken(token)) return ProblemResponse(*limited, req.path);
   if (!req.body.empty() && !IsJsonMediaType(req.Header("content-type"))) {
     return ProblemResponse(
         {.status = 415,
@@ -113,6 +100,23 @@ std::optional<Response> Gate::Admit(Request& req) const {
          .detail = "request bodies must be application/json or application/x-ndjson, not '" +
                    MediaType(req.Header("content-type")) + "'"},
         req.path);
+  }
+  return std::nullopt;
+}
+
+std::optional<Problem> Gate::ChargeToken(std::string_view token) const {
+  if (!tokens_.enabled()) return std::nullopt;
+  // Keyed by the signed part of the token (header.payload): spelling the scheme in another
+  // case or re-encoding an ECDSA signature must not open a fresh bucket.
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  token = token.substr(0, token.rfind('.'));
+  std::string key = std::to_string(std::hash<std::string_view>{}(token));
+  if (int64_t wait = tokens_.Take(key, clock_->MonotonicNanos())) {
+    return Problem{.status = 429,
+                   .title = "Too many requests",
+                   .detail = "this token is over its request rate; retry after " +
+                             std::to_string(wait) + " s",
+                   .retry_after_seconds = static_cast<int>(std::min<int64_t>(wait, 86400))};
   }
   return std::nullopt;
 }

@@ -38,6 +38,10 @@ class Gate {
   Gate(const Router* router, const auth::Authenticator* authenticator, GateOptions options,
        const Clock* clock);
   void Handle(Request& req, Responder respond) const;
+  // The per-token rate limit for requests that do not pass Handle (live-update handshakes and
+  // messages): takes one request from `token`'s bucket (the compact JWS), the bucket its HTTP
+  // requests use. A 429 problem when it is empty.
+  std::optional<Problem> ChargeToken(std::string_view token) const;
 
  private:
   bool OriginAllowed(std::string_view origin) const;

@@ -24,7 +24,7 @@
 namespace readside::projection { class Projector; }
 namespace readside::own_state { class TenantSettingsService; }
 
-namespace readside::http { class ResponseCache; class RenderPool; }
+namespace readside::http { class ResponseCache; class RenderPool; class Gate; }
 namespace readside::schedule { class ReportScheduler; }
 namespace readside::dashboard { class DashboardService; }
 namespace readside::search { class SearchFollower; }
@@ -81,7 +81,8 @@ void AddLiveRoutes(Router* router, const Services& services);
 // The live endpoints' WebSocket handshakes (routes_live.cc, docs/live.md): the server's
 // ServerOptions::upgrade is [endpoints](Request& r) { return LiveUpgrade(*endpoints, r); }.
 struct LiveEndpoints {
-  LiveEndpoints(const Services& s, const auth::Authenticator* authenticator,
+  // `gate` (may be null): its per-token request budget applies to handshakes and messages.
+  LiveEndpoints(const Services& s, const auth::Authenticator* authenticator, const Gate* gate,
                 std::vector<std::string> allowed_origins, live::ConnectionOptions options);
   Services services;
   std::shared_ptr<const live::Authorizer> authorizer;

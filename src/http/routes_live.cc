@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "auth/authenticator.h"
+#include "http/gate.h"
 #include "http/routes.h"
 #include "live/connection.h"
 
@@ -17,8 +18,8 @@ constexpr std::string_view kDashboardsPrefix = "/dashboards/live/";
 
 class TokenAuthorizer final : public live::Authorizer {
  public:
-  TokenAuthorizer(const Services& s, const auth::Authenticator* authenticator)
-      : s_(s), authenticator_(authenticator) {}
+  TokenAuthorizer(const Services& s, const auth::Authenticator* authenticator, const Gate* gate)
+      : s_(s), authenticator_(authenticator), gate_(gate) {}
 
   absl::StatusOr<live::Identity> Authenticate(std::string_view token) const override {
     if (authenticator_ == nullptr) return absl::UnauthenticatedError("no keys are configured");
@@ -31,10 +32,14 @@ class TokenAuthorizer final : public live::Authorizer {
     who.principal = *principal;
     who.expires_at = (*principal)->expires_at;
     who.caller = DashboardCallerOf(s_, req);
+    who.token = std::string(token);
     return who;
   }
 
   std::optional<Problem> Authorize(const live::Identity& who, std::string_view org) const override {
+    if (gate_ != nullptr) {
+      if (auto limited = gate_->ChargeToken(who.token)) return limited;
+    }
     Request req;
     req.principal = who.principal;
     return CheckOrganization(s_, req, Action::kReadAnalytics, std::string(org));
@@ -43,6 +48,7 @@ class TokenAuthorizer final : public live::Authorizer {
  private:
   Services s_;
   const auth::Authenticator* authenticator_;
+  const Gate* gate_;
 };
 
 std::string_view Trim(std::string_view v) {
@@ -150,9 +156,10 @@ Upgrade LiveUpgrade(const LiveEndpoints& endpoints, Request& req) {
 }
 
 LiveEndpoints::LiveEndpoints(const Services& s, const auth::Authenticator* authenticator,
-                             std::vector<std::string> origins, live::ConnectionOptions options)
+                             const Gate* gate, std::vector<std::string> origins,
+                             live::ConnectionOptions options)
     : services(s),
-      authorizer(std::make_shared<TokenAuthorizer>(s, authenticator)),
+      authorizer(std::make_shared<TokenAuthorizer>(s, authenticator, gate)),
       allowed_origins(std::move(origins)),
       connection(options) {}
 

@@ -157,13 +157,6 @@ class WsSession final : public Conn, public live::Socket,
       self->draining_ = true;
       if (!self->open_) return;
       self->Close(websocket::close_code::going_away, "server shutting down");
-      if (!self->writing_) return;
-      // A client that stopped reading cannot take the close frame: it gets a second, then
-      // the socket goes, rather than holding the drain until its timeout.
-      self->drain_timer_.expires_after(std::chrono::seconds(1));
-      self->drain_timer_.async_wait([self](beast::error_code ec) {
-        if (!ec && self->writing_) self->Teardown();
-      });
     });
   }
 
@@ -186,6 +179,13 @@ class WsSession final : public Conn, public live::Socket,
     close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
     if (writing_) {
       close_pending_ = true;  // after the message being written
+      // A client that stopped reading cannot take the close frame: it gets a second (at
+      // shutdown) or the close timeout, then the socket goes.
+      drain_timer_.expires_after(draining_ ? std::chrono::milliseconds(1000)
+                                           : server_->options.websocket.close_timeout);
+      drain_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec && self->writing_) self->Teardown();
+      });
       return;
     }
     DoClose();
@@ -280,7 +280,7 @@ class WsSession final : public Conn, public live::Socket,
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
   net::steady_timer timer_;        // the handler's wake-ups
-  net::steady_timer drain_timer_;  // a stalled client at shutdown
+  net::steady_timer drain_timer_;  // a close waiting behind a write that does not end
   bhttp::request<bhttp::string_body> req_;
   Server::Impl* server_;
   std::string remote_;
@@ -470,6 +470,8 @@ class Session final : public Conn, public std::enable_shared_from_this<Session> 
     }
     closed_ = true;  // the slot is the WsSession's now
     ws->Start(std::move(msg), std::move(upgrade.subprotocol));
+    // Shutdown may have listed the sessions between the check above and the insertion.
+    if (server_->draining.load()) ws->Drain();
   }
 
   // Writes the response: the status line and header fields are formatted into one string and

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -20,6 +21,7 @@ struct Identity {
   std::shared_ptr<const auth::Principal> principal;
   dashboard::Caller caller;  // subject, roles, admin, the readable domains
   int64_t expires_at = 0;    // the token's exp, seconds since the epoch
+  std::string token;         // the compact JWS (its per-token request budget)
 };
 
 class Authorizer {
@@ -27,8 +29,9 @@ class Authorizer {
   virtual ~Authorizer() = default;
   // Verifies a bearer token; Unauthenticated with the reason ("token expired", …).
   virtual absl::StatusOr<Identity> Authenticate(std::string_view token) const = 0;
-  // The HTTP routes' organization check (404 not one of the token's, 429 the tenant's
-  // request budget); nullopt: allowed.
+  // The HTTP routes' checks of one request about `org` (429 the token's or the tenant's
+  // request budget, 404 not one of the token's organizations, 403 no analytics domain);
+  // nullopt: allowed.
   virtual std::optional<Problem> Authorize(const Identity& who, std::string_view org) const = 0;
 };
 

@@ -133,8 +133,10 @@ void Connection::Reauthorize() {
       (sub.spec.kind == TopicSpec::kAnalytics ? analytics : widgets).emplace_back(id, sub);
     }
   }
-  for (auto& [id, sub] : widgets) AddSub(sub.spec, sub.about, sub.checked_version);
+  // checked_version 0: the sharing is checked again against what the next one renders.
+  for (auto& [id, sub] : widgets) AddSub(sub.spec, sub.about, 0);
   for (auto& [id, sub] : analytics) {
+    if (closing_) return;
     if (!query::SectionVisible(sub.spec.section, readable)) {
       RemoveSub(id);
       Reply(ErrorMessage(Forbidden("your roles no longer include the " +
@@ -219,6 +221,7 @@ void Connection::SubscribeWidgets(const ClientMessage& m) {
                               AboutWidget(m.widgets.front(), d.id)));
   }
   for (const std::string& id : m.widgets) {
+    if (closing_) return;
     std::string about = AboutWidget(id, d.id);
     bool found = std::any_of(d.widgets.begin(), d.widgets.end(),
                              [&](const own_state::Widget& w) { return w.id == id; });
@@ -239,6 +242,7 @@ void Connection::SubscribeWidgets(const ClientMessage& m) {
 }
 
 bool Connection::AddSub(TopicSpec spec, std::string about, int64_t checked_version) {
+  if (closing_) return true;  // closed meanwhile (a reply overflowed): subscribe nothing
   std::string key = spec.Key();
   uint64_t id;
   if (auto it = by_key_.find(key); it != by_key_.end()) {
@@ -247,7 +251,7 @@ bool Connection::AddSub(TopicSpec spec, std::string about, int64_t checked_versi
     Sub& sub = subs_[id];
     sub.last_seq = 0;
     sub.forbidden_sent = false;
-    sub.checked_version = std::max(sub.checked_version, checked_version);
+    sub.checked_version = checked_version;
   } else {
     if (by_key_.size() >= options_.max_subscriptions) return false;
     id = next_sub_id_++;
@@ -288,6 +292,8 @@ void Connection::RemoveAll() {
     dirty_.clear();
   }
   by_key_.clear();
+  replies_.clear();
+  reply_bytes_ = 0;
   for (auto& [id, topic] : topics) {
     if (topic) hub_->Unsubscribe(topic, this, id);
   }
@@ -317,6 +323,11 @@ void Connection::Offer(uint64_t sub_id, const std::shared_ptr<const Publication>
   auto it = subs_.find(sub_id);
   if (it == subs_.end() || !open_) return;
   Sub& sub = it->second;
+  // The same publication twice (from Subscribe and from its fan-out), or an older one.
+  if ((sub.last_seq != 0 && pub->seq <= sub.last_seq) ||
+      (sub.pending && sub.pending->seq >= pub->seq)) {
+    return;
+  }
   if (sub.pending) hub_->messages_coalesced.fetch_add(1, std::memory_order_relaxed);
   sub.pending = pub;
   if (!sub.queued) {
@@ -429,8 +440,9 @@ void Connection::OnSent() {
 
 void Connection::ArmTimer() {
   if (socket_ == nullptr || closing_) return;
-  SteadyTime at = std::min({auth_deadline_, expires_, throttled_until_});
-  if (writing_) at = std::min(at, write_started_ + options_.send_timeout);
+  SteadyTime at = std::min(auth_deadline_, expires_);
+  // While a message is being written, OnSent pumps again: only its stall deadline counts.
+  at = std::min(at, writing_ ? write_started_ + options_.send_timeout : throttled_until_);
   if (at == armed_ || at == SteadyTime::max()) return;
   armed_ = at;
   socket_->WakeAt(at);
@@ -440,6 +452,7 @@ void Connection::OnTimer() {
   if (closing_ || socket_ == nullptr) return;
   armed_ = SteadyTime::max();
   SteadyTime now = Clock::now();
+  if (throttled_until_ <= now) throttled_until_ = SteadyTime::max();  // Pump recomputes it
   if (now >= auth_deadline_) {
     return Close(kCloseUnauthorized,
                  "no {\"type\":\"auth\"} message within " +

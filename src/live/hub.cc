@@ -45,7 +45,8 @@ struct Hub::Topic {
   std::vector<std::string> values;  // analytics: each metric's JSON, in the body's order
   std::string widget_state;         // widgets: what decides whether it changed
   uint64_t seq = 0;
-  int64_t last_publish_nanos = std::numeric_limits<int64_t>::min() / 2;
+  int64_t last_render_nanos = std::numeric_limits<int64_t>::min() / 2;
+  query::DomainMask sources = 0;  // widgets: the domains of the last rendering (0: unknown)
   bool dirty = false;  // in dirty_
   bool gone = false;   // dropped from topics_
 };
@@ -88,17 +89,28 @@ void Hub::Stop() {
   dirty_.clear();
 }
 
-void Hub::OnPublished(uint64_t, std::span<const std::string> orgs, bool all) {
+void Hub::OnPublished(uint64_t, std::span<const projection::Projector::TenantChange> tenants,
+                      bool all) {
   absl::MutexLock lock(&mu_);
   if (topics_.empty()) return;  // nobody listens: nothing to record
   if (all) {
     all_changed_ = true;
   } else {
-    for (const std::string& org : orgs) {
-      if (by_org_.contains(org)) changed_orgs_.push_back(org);
+    for (const auto& t : tenants) {
+      if (by_org_.contains(t.org)) changed_.emplace_back(t.org, t.changed);
     }
   }
   cv_.Signal();
+}
+
+bool Hub::Affects(const Topic& t, uint8_t changed) {
+  using Change = projection::Projector::TenantChange;
+  if (changed == Change::kEverything) return true;
+  if (t.spec.kind == TopicSpec::kAnalytics) {
+    return (changed & query::SectionSources(t.spec.section)) != 0;
+  }
+  // A widget: its dashboard may have changed (own state), or the domains its metric reads.
+  return (changed & Change::kOwnState) != 0 || t.sources == 0 || (changed & t.sources) != 0;
 }
 
 Hub::TopicHandle Hub::Subscribe(const TopicSpec& spec, std::shared_ptr<Listener> listener,
@@ -166,30 +178,44 @@ HubStats Hub::Stats() const {
 
 void Hub::Run() {
   const int64_t interval = std::chrono::nanoseconds(options_.min_interval).count();
+  const int64_t refresh = std::chrono::nanoseconds(options_.refresh_interval).count();
+  int64_t next_sweep = clock_->MonotonicNanos() + refresh / 4;
   std::vector<TopicHandle> due;
   std::vector<Rendering> rendered;
+  std::vector<std::pair<std::shared_ptr<const Publication>, Subscribers>> fan_out;
   absl::MutexLock lock(&mu_);
   while (!stop_) {
     if (all_changed_) {
       for (auto& [_, t] : topics_) MarkDirty(t);
     } else {
-      for (const std::string& org : changed_orgs_) {
+      for (const auto& [org, changed] : changed_) {
         auto it = by_org_.find(org);
         if (it == by_org_.end()) continue;
-        for (const TopicHandle& t : it->second) MarkDirty(t);
+        for (const TopicHandle& t : it->second) {
+          if (Affects(*t, changed)) MarkDirty(t);
+        }
       }
     }
     all_changed_ = false;
-    changed_orgs_.clear();
+    changed_.clear();
 
     int64_t now = clock_->MonotonicNanos();
-    int64_t next = std::numeric_limits<int64_t>::max();
+    if (now >= next_sweep) {  // values that move with time alone
+      for (auto& [_, t] : topics_) {
+        if (now - t->last_render_nanos >= refresh) MarkDirty(t);
+      }
+      next_sweep = now + refresh / 4;
+    }
+    int64_t next = next_sweep;
     due.clear();
     for (size_t i = 0; i < dirty_.size();) {
       TopicHandle& t = dirty_[i];
-      int64_t at = t->last_publish_nanos + interval;
+      int64_t at = t->last_render_nanos + interval;
       if (t->gone || at <= now) {
-        if (!t->gone) due.push_back(t);
+        if (!t->gone) {
+          t->last_render_nanos = now;
+          due.push_back(t);
+        }
         t->dirty = false;
         t = std::move(dirty_.back());
         dirty_.pop_back();
@@ -199,22 +225,27 @@ void Hub::Run() {
       }
     }
     if (due.empty()) {
-      if (next == std::numeric_limits<int64_t>::max()) {
-        cv_.Wait(&mu_);
-      } else {
-        cv_.WaitWithTimeout(&mu_, absl::Nanoseconds(next - now));
-      }
+      cv_.WaitWithTimeout(&mu_, absl::Nanoseconds(std::max<int64_t>(next - now, 0)));
       continue;
     }
-    // Render outside the lock: subscriptions and publications of other topics go on.
+    // Render and fan out without the lock: subscriptions and the projector's notifications
+    // go on meanwhile.
     mu_.Unlock();
     int64_t now_micros = clock_->NowMicros();
     rendered.clear();
     for (const TopicHandle& t : due) rendered.push_back(Render(*t, now_micros));
     mu_.Lock();
+    fan_out.clear();
     for (size_t i = 0; i < due.size(); ++i) {
-      if (!due[i]->gone) Publish(*due[i], rendered[i]);
+      if (due[i]->gone) continue;
+      if (auto pub = Publish(*due[i], rendered[i])) fan_out.emplace_back(pub, due[i]->subscribers);
     }
+    mu_.Unlock();
+    for (const auto& [pub, subscribers] : fan_out) {
+      for (const auto& [listener, id] : subscribers) listener->Offer(id, pub);
+    }
+    fan_out.clear();  // the listeners' references go outside the lock
+    mu_.Lock();
   }
 }
 
@@ -270,8 +301,8 @@ std::shared_ptr<const std::string> Shared(JsonBuilder& j) {
 
 }  // namespace
 
-void Hub::Publish(Topic& topic, Rendering& r) {
-  if (topic.latest && r.position < topic.latest->position) return;  // an older rendering
+std::shared_ptr<const Publication> Hub::Publish(Topic& topic, Rendering& r) {
+  if (topic.latest && r.position < topic.latest->position) return nullptr;  // an older rendering
   auto pub = std::make_shared<Publication>();
   pub->position = r.position;
   const TopicSpec& spec = topic.spec;
@@ -281,7 +312,7 @@ void Hub::Publish(Topic& topic, Rendering& r) {
     for (size_t i = 0; i < r.metrics.size(); ++i) {
       if (!same_shape || topic.values[i] != r.metrics[i].json) changed.push_back(i);
     }
-    if (topic.latest && changed.empty()) return;
+    if (topic.latest && changed.empty()) return nullptr;
     auto message = [&](bool full) {
       JsonBuilder j;
       j.BeginObject()
@@ -308,7 +339,8 @@ void Hub::Publish(Topic& topic, Rendering& r) {
                                   : r.cached_data + '\x1f' + r.error + '\x1f' +
                                         std::to_string(r.sources) + '\x1f' +
                                         std::to_string(r.dashboard->version);
-    if (topic.latest && state == topic.widget_state) return;
+    if (!r.deleted) topic.sources = r.sources;
+    if (topic.latest && state == topic.widget_state) return nullptr;
     topic.widget_state = std::move(state);
     if (r.deleted) {
       JsonBuilder j;
@@ -330,9 +362,8 @@ void Hub::Publish(Topic& topic, Rendering& r) {
   }
   pub->seq = ++topic.seq;
   topic.latest = pub;
-  topic.last_publish_nanos = clock_->MonotonicNanos();
   publications_.fetch_add(1, std::memory_order_relaxed);
-  for (const auto& [listener, id] : topic.subscribers) listener->Offer(id, topic.latest);
+  return topic.latest;
 }
 
 }  // namespace readside::live

@@ -3,16 +3,21 @@
 // (tenant, domain, period[, the cross metrics a caller sees]) for analytics, one per (tenant,
 // dashboard, widget) for widgets — however many connections share them.
 //
-// After the projector publishes (OnPublished, applier thread: it only records the tenants),
-// the hub's thread (`rs-live`) re-renders the topics of the tenants that changed, once per
-// topic whatever its number of subscribers, compares with what it rendered last, and hands
-// the same bytes to every subscriber (Listener::Offer) when something changed. A topic is
-// rendered at most once per `min_interval` (default 100 ms: 10 messages/s); changes in
-// between are merged into the next rendering (the latest state wins). Work per publication
-// is proportional to the topics of the tenants that changed, not to the subscribers.
+// After the projector publishes (OnPublished, applier thread: it only records what changed),
+// the hub's thread (`rs-live`) re-renders the topics the change can affect — an analytics
+// topic when a domain its section reads changed, a widget when the domains of its metric or
+// the tenant's dashboards changed — once per topic whatever its number of subscribers,
+// compares with what it rendered last, and hands the same bytes to every subscriber
+// (Listener::Offer) when something changed. A topic is rendered at most once per
+// `min_interval` (default 100 ms: 10 messages/s); changes in between are merged into the
+// next rendering (the latest state wins). Every topic is also rendered again after
+// `refresh_interval` without one, for the values that move with time alone (an "as of now"
+// invoices_overdue, the current month of a widget). Work per publication is proportional to
+// the affected topics, not to the subscribers.
 //
-// Thread-safety: every public member is safe from any thread. Offer is called with the hub's
-// lock held: listeners must not call back into the hub from it.
+// Thread-safety: every public member is safe from any thread. Offer is called from the hub's
+// thread without its lock; it may come just after Unsubscribe returned (a listener ignores
+// subscriptions it no longer has), and must not call back into the hub.
 
 #include <atomic>
 #include <chrono>
@@ -28,9 +33,9 @@
 #include "common/clock.h"
 #include "own_state/dashboard.h"
 #include "projection/period.h"
+#include "projection/projector.h"
 #include "query/section.h"
 
-namespace readside::projection { class Projector; }
 
 namespace readside::live {
 
@@ -72,6 +77,7 @@ class Listener {
 
 struct HubOptions {
   std::chrono::milliseconds min_interval{100};  // per topic
+  std::chrono::milliseconds refresh_interval{60'000};  // re-render without events after this
 };
 
 struct HubStats {
@@ -92,16 +98,18 @@ class Hub {
   void Stop();
 
   // The projector's publish listener (Projector::SetPublishListener).
-  void OnPublished(uint64_t position, std::span<const std::string> orgs, bool all);
+  void OnPublished(uint64_t position,
+                   std::span<const projection::Projector::TenantChange> tenants, bool all);
 
   struct Topic;
   using TopicHandle = std::shared_ptr<Topic>;
+  using Subscribers = std::vector<std::pair<std::shared_ptr<Listener>, uint64_t>>;
   // Adds `listener`'s subscription `sub_id` to the topic (made on first use). The topic's
   // latest publication, if it has one, is offered at once; otherwise the topic is rendered
   // right away and its first publication offered.
   TopicHandle Subscribe(const TopicSpec& spec, std::shared_ptr<Listener> listener,
                         uint64_t sub_id);
-  // No Offer for it follows once this returns. A topic left without subscribers is dropped.
+  // A topic left without subscribers is dropped. An Offer already under way may still come.
   void Unsubscribe(const TopicHandle& topic, const Listener* listener, uint64_t sub_id);
 
   projection::Projector* projector() const { return projector_; }
@@ -120,7 +128,12 @@ class Hub {
   // `pub` is the publication, not yet numbered).
   struct Rendering;
   Rendering Render(const Topic& topic, int64_t now_micros) const;
-  void Publish(Topic& topic, Rendering& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Numbers the rendering as the topic's next publication if it changed something; returns
+  // it (null: nothing changed).
+  std::shared_ptr<const Publication> Publish(Topic& topic, Rendering& r)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether a change of `changed` (TenantChange bits) can affect the topic.
+  static bool Affects(const Topic& t, uint8_t changed);
   void MarkDirty(const TopicHandle& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   projection::Projector* projector_;
@@ -131,7 +144,7 @@ class Hub {
   absl::CondVar cv_;
   absl::flat_hash_map<std::string, TopicHandle> topics_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::vector<TopicHandle>> by_org_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> changed_orgs_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<std::string, uint8_t>> changed_ ABSL_GUARDED_BY(mu_);
   bool all_changed_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<TopicHandle> dirty_ ABSL_GUARDED_BY(mu_);  // to render when due
   bool stop_ ABSL_GUARDED_BY(mu_) = false;

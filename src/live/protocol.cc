@@ -53,8 +53,7 @@ std::optional<Refusal> OnlyMembers(const json::object& o,
     bool known = false;
     for (std::string_view a : allowed) known |= key == a;
     if (!known) {
-      return Bad(std::string(key.substr(0, 40)) + ": unknown member of a " + std::string(type) +
-                 " message");
+      return Bad(Utf8Prefix(key, 40) + ": unknown member of a " + std::string(type) + " message");
     }
   }
   return std::nullopt;
@@ -67,14 +66,15 @@ bool KnownDomain(std::string_view d) {
 
 }  // namespace
 
-std::string CloseReason(std::string_view reason) {
-  constexpr size_t kMax = 123;
-  if (reason.size() <= kMax) return std::string(reason);
-  size_t end = kMax;
+std::string Utf8Prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t end = max_bytes;
   // Back up over continuation bytes (10xxxxxx) so a character is never cut.
-  while (end > 0 && (static_cast<unsigned char>(reason[end]) & 0xC0) == 0x80) --end;
-  return std::string(reason.substr(0, end));
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end));
 }
+
+std::string CloseReason(std::string_view reason) { return Utf8Prefix(reason, 123); }
 
 std::variant<ClientMessage, Refusal> ParseClientMessage(std::string_view text,
                                                         Endpoint endpoint) {
@@ -100,7 +100,7 @@ std::variant<ClientMessage, Refusal> ParseClientMessage(std::string_view text,
     return m;
   }
   if (type != "subscribe" && type != "unsubscribe") {
-    return Bad("type: unknown message type '" + type.substr(0, 32) +
+    return Bad("type: unknown message type '" + Utf8Prefix(type, 32) +
                "' (auth, subscribe, unsubscribe, ping)");
   }
   m.type = type == "subscribe" ? ClientMessage::kSubscribe : ClientMessage::kUnsubscribe;

@@ -50,5 +50,7 @@ class SocketHandler {
 // The longest close reason a close frame holds (RFC 6455 §5.5: 125 bytes of payload, two of
 // them the code), cut at a UTF-8 character boundary.
 std::string CloseReason(std::string_view reason);
+// The longest prefix of `text` of at most `max_bytes` that cuts no UTF-8 character.
+std::string Utf8Prefix(std::string_view text, size_t max_bytes);
 
 }  // namespace readside::live

@@ -381,7 +381,7 @@ void Projector::Run() {
 }
 
 void Projector::ApplyParsed(ParsedBatch& batch) {
-  absl::flat_hash_map<std::string, bool>& touched = unpublished_;
+  absl::flat_hash_map<std::string, uint8_t>& touched = unpublished_;
   int64_t now = clock_->NowMicros();
   for (size_t i = 0; i < batch.size; ++i) {
     ParsedBatch::Item& item = batch.items[i];
@@ -392,7 +392,14 @@ void Projector::ApplyParsed(ParsedBatch& batch) {
       if (!tenant) tenant = TenantProjection::WithDefaults(item.organization_id);
       tenant->Apply(item.event, item.position, now);
     }
-    touched[item.organization_id] = true;
+    uint8_t& changed = touched[item.organization_id];
+    if (item.settings) {
+      changed |= item.stored.event_type == kTenantConfiguredType ? TenantChange::kEverything
+                                                                 : TenantChange::kOwnState;
+    } else if (item.ok && item.event.type != event::EventType::kUnknown) {
+      event::Domain d = event::GetTypeSpec(item.event.type).domain;
+      if (d != event::Domain::kNone) changed |= static_cast<uint8_t>(1u << static_cast<unsigned>(d));
+    }
   }
   unpublished_position_ = batch.last;
   publication_pending_ = true;
@@ -412,8 +419,8 @@ void Projector::PublishApplied() {
   }
   current_.store(std::move(next));
   if (listener_) {
-    published_orgs_.clear();
-    for (const auto& [org, _] : unpublished_) published_orgs_.push_back(org);
+    published_.clear();
+    for (const auto& [org, changed] : unpublished_) published_.push_back({org, changed});
   }
   unpublished_.clear();
   publication_pending_ = false;
@@ -426,7 +433,7 @@ void Projector::PublishApplied() {
   if (applied >= start_target_) ready_.store(true, std::memory_order_release);
   cv_.SignalAll();
   FireWaiters(false);
-  if (listener_) listener_(applied, published_orgs_, /*all=*/false);
+  if (listener_) listener_(applied, published_, /*all=*/false);
 }
 
 void Projector::ApplyStored(const store::StoredEvent& stored, TenantMap& tenants, int64_t now) {

@@ -121,11 +121,19 @@ class Projector {
   uint64_t EventsApplied() const { return events_applied_.load(std::memory_order_relaxed); }
 
   // Called on the applier thread after each publication, with its position and the tenants
-  // whose views it changed (`all`: every tenant's view was replaced, after a snapshot load or
-  // a rebuild). It must be quick: the live hub only records the tenants and wakes its thread.
-  // Set before Start().
+  // whose views it changed, each with what changed (`all`: every tenant's view was replaced,
+  // after a snapshot load or a rebuild). It must be quick: the live hub only records them
+  // and wakes its thread. Set before Start().
+  struct TenantChange {
+    std::string org;
+    // Bit (1 << event::Domain) per business domain whose events were applied; kOwnState for
+    // readside's own state (dashboards, schedules); kEverything for new tenant settings.
+    uint8_t changed = 0;
+    static constexpr uint8_t kOwnState = 1 << 6;
+    static constexpr uint8_t kEverything = 0xff;
+  };
   using PublishListener =
-      std::function<void(uint64_t position, std::span<const std::string> orgs, bool all)>;
+      std::function<void(uint64_t position, std::span<const TenantChange> tenants, bool all)>;
   void SetPublishListener(PublishListener listener) { listener_ = std::move(listener); }
 
   // Starts a blue/green rebuild of one tenant (`org`) or of all (empty). FailedPrecondition
@@ -186,13 +194,13 @@ class Projector {
   std::thread snapshot_writer_;  // started and joined by the applier, or by Stop() after it
   // Applied but not yet published (ApplyParsed / PublishApplied): the tenants touched, the
   // last position applied, how many batches, and when the last publication was.
-  absl::flat_hash_map<std::string, bool> unpublished_;
+  absl::flat_hash_map<std::string, uint8_t> unpublished_;  // tenant → TenantChange::changed
   bool publication_pending_ = false;
   uint64_t unpublished_position_ = 0;
   int unpublished_batches_ = 0;
   int64_t last_publish_nanos_ = 0;
   PublishListener listener_;
-  std::vector<std::string> published_orgs_;  // the listener's argument, reused
+  std::vector<TenantChange> published_;  // the listener's argument, reused
 
   mutable absl::Mutex mu_;
   mutable absl::CondVar cv_;  // applied_ advanced, or new events, or stop
