@@ -876,6 +876,7 @@ int main(int argc, char** argv) {
     if (!opt.record.empty()) WriteRecord(opt, layout, std::move(recorded), load_start);
   }
 
+  if (opt.clients > 0 && shared.connected == 0) failed = true;
   double measured_s = opt.seconds;
   double clients_k = static_cast<double>(shared.connected.load()) / 1000.0;
   double server_cores = (cpu1.cpu_s - cpu0.cpu_s) / measured_s;
