@@ -12,6 +12,10 @@
 #      records every message it got;
 #   4. the peer: bench/live_peer/server.js, the same CLIENTS clients, a publisher replaying the
 #      record of 3. (the same bytes at the same instants); latency from the publisher's send.
+#   5. saturation, once: readside with batches of LIVE_SAT_BATCH at the same rate, so every
+#      tenant's state changes more often than the 10 messages/s a subscription may get (the
+#      most readside sends by design), then the peer replaying that record at 1×, 2×, 4× its
+#      speed: the fan-out each server delivers when offered more.
 # Steps 2-4 run LIVE_ROUNDS times, interleaved. Every run is a JSON line in bench/out/live.jsonl; the
 # summary (medians over the rounds, ratios) is bench/out/live.json.
 # Usage: bench/live_bench.sh   (after `ninja -C build readside bench/live_load`; node and
@@ -19,7 +23,8 @@
 # Environment (defaults): BUILD=build LIVE_CLIENTS=10000 LIVE_TENANTS=50 LIVE_RATE=20000
 #   LIVE_BATCH=100 LIVE_SECONDS=30 (measured) LIVE_WARMUP=5 LIVE_ROUNDS=2
 #   LIVE_DOMAINS=crm,finance,inventory,projects,hrm LIVE_PERIOD=2024-03 LIVE_THREADS=2 (the load
-#   client's I/O threads) LIVE_BASELINE=1 (0 skips step 2)
+#   client's I/O threads) LIVE_BASELINE=1 (0 skips step 2) LIVE_SATURATION=1 (0 skips step 5)
+#   LIVE_SAT_BATCH=20 LIVE_SAT_SPEEDS="1 2 4" LIVE_QUIET_WAIT=60
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -34,6 +39,10 @@ DOMAINS=${LIVE_DOMAINS:-crm,finance,inventory,projects,hrm}
 PERIOD=${LIVE_PERIOD:-2024-03}
 THREADS=${LIVE_THREADS:-2}
 BASELINE=${LIVE_BASELINE:-1}
+SATURATION=${LIVE_SATURATION:-1}
+SAT_BATCH=${LIVE_SAT_BATCH:-20}
+SAT_SPEEDS=${LIVE_SAT_SPEEDS:-"1 2 4"}
+QUIET_WAIT=${LIVE_QUIET_WAIT:-60}  # seconds to wait for an idle VM before each measured phase
 OUT=bench/out
 PEER_DIR=bench/live_peer
 
@@ -100,13 +109,18 @@ start_readside() {
 start_peer() { start_server "$WORK/peer.log" node $PEER_DIR/server.js --listen 127.0.0.1:0; }
 stop_server() { stop_pid "$PID"; PID=""; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# Waits (at most QUIET_WAIT s) until other users of the VM leave 80 % of it idle; prints the
+# idle fraction and the load average, which go into the run's record.
+quiet() { echo "idle $(python3 bench/dashboard_bench.py quiet --max-wait "$QUIET_WAIT" --idle 0.8), load $(loadavg)"; }
 
 # ------------------------------------------------------------------------------ events
 # Each tenant is generated alone, so every one is the simulator's large company (the first
 # tenant of a run is large, the others mid or small) and all get the same rate. The default
 # density (0.05 simulated events/s) spreads them over 3-4 simulated days from 2024-03-04.
 PER_TENANT=$(python3 -c "
-import math; n=math.ceil($RATE*($WARMUP+$SECONDS_)/$BATCH/$TENANTS)*$BATCH; print(n+$BATCH)")
+import math
+n=lambda b: math.ceil($RATE*($WARMUP+$SECONDS_)/b/$TENANTS)*b
+print(max(n($BATCH), n($SAT_BATCH)) + $BATCH)")
 echo "== generating $PER_TENANT events for each of $TENANTS tenants"
 EV=$WORK/events.ndjson
 : > "$EV"
@@ -122,14 +136,14 @@ LOAD_ARGS=(--rate "$RATE" --batch "$BATCH" --seconds "$SECONDS_" --warmup "$WARM
 record() {  # kind round file
   python3 -c "
 import json,sys; d=json.loads(open(sys.argv[3]).read().strip().splitlines()[-1])
-d['kind']=sys.argv[1]; d['round']=int(sys.argv[2]); d['loadavg_before']=sys.argv[4]
+d['kind']=sys.argv[1]; d['round']=int(sys.argv[2]); d['before']=sys.argv[4]
 print(json.dumps(d))" "$1" "$2" "$3" "$4" >> $OUT/live.jsonl
 }
 
 for round in $(seq "$ROUNDS"); do
   if [ "$BASELINE" = 1 ]; then
     echo "== round $round: readside, ingest alone at $RATE events/s (load $(loadavg))"
-    la=$(loadavg)
+    la=$(quiet); echo "   $la"
     start_readside
     "$BUILD/bench/live_load" readside "$URL" "$EV" --clients 0 --server-pid "$PID" "${LOAD_ARGS[@]}" \
       > "$WORK/base.json" || { cat "$WORK/base.json" "$WORK/serve.log"; die "live_load failed"; }
@@ -139,7 +153,7 @@ for round in $(seq "$ROUNDS"); do
   fi
 
   echo "== round $round: readside, $CLIENTS clients over $TENANTS tenants, ingest at $RATE events/s (load $(loadavg))"
-  la=$(loadavg)
+  la=$(quiet); echo "   $la"
   start_readside
   "$BUILD/bench/live_load" readside "$URL" "$EV" --clients "$CLIENTS" --server-pid "$PID" \
     --record "$WORK/record.tsv" "${LOAD_ARGS[@]}" > "$WORK/readside.json" \
@@ -150,7 +164,7 @@ for round in $(seq "$ROUNDS"); do
   echo "   record: $(($(wc -l < "$WORK/record.tsv") - 1)) messages of $(cut -f1 "$WORK/record.tsv" | sort -u | wc -l) groups"
 
   echo "== round $round: Node.js ws peer, $CLIENTS clients, the record replayed (load $(loadavg))"
-  la=$(loadavg)
+  la=$(quiet); echo "   $la"
   start_peer
   "$BUILD/bench/live_load" peer "$URL" "$WORK/record.tsv" --clients "$CLIENTS" --server-pid "$PID" \
     --threads "$THREADS" > "$WORK/peer.json" || { cat "$WORK/peer.json"; die "live_load peer failed"; }
@@ -158,6 +172,28 @@ for round in $(seq "$ROUNDS"); do
   record peer "$round" "$WORK/peer.json" "$la"
   stop_server
 done
+
+if [ "$SATURATION" = 1 ]; then
+  echo "== saturation: readside, batches of $SAT_BATCH at $RATE events/s (load $(loadavg))"
+  la=$(quiet); echo "   $la"
+  start_readside
+  "$BUILD/bench/live_load" readside "$URL" "$EV" --clients "$CLIENTS" --server-pid "$PID" \
+    --record "$WORK/record-sat.tsv" "${LOAD_ARGS[@]}" --batch "$SAT_BATCH" > "$WORK/readside.json" \
+    || { cat "$WORK/readside.json"; tail -20 "$WORK/serve.log"; die "live_load failed"; }
+  cat "$WORK/readside.json"
+  record readside-sat 1 "$WORK/readside.json" "$la"
+  stop_server
+  for speed in $SAT_SPEEDS; do
+    echo "== saturation: Node.js ws peer, that record at ${speed}× (load $(loadavg))"
+    la=$(quiet); echo "   $la"
+    start_peer
+    "$BUILD/bench/live_load" peer "$URL" "$WORK/record-sat.tsv" --clients "$CLIENTS" --server-pid "$PID" \
+      --threads "$THREADS" --speed "$speed" > "$WORK/peer.json" || { cat "$WORK/peer.json"; die "live_load peer failed"; }
+    cat "$WORK/peer.json"
+    record "peer-sat" 1 "$WORK/peer.json" "$la"
+    stop_server
+  done
+fi
 
 python3 - "$OUT/live.jsonl" "$OUT/live.json" <<'PY'
 import json, statistics as st, sys
@@ -173,7 +209,9 @@ def med(kind, *path):
         vals.append(v)
     return st.median(vals) if vals else None
 s = {'rounds': max(r['round'] for r in rows), 'clients': rows[-1]['clients'],
-     'tenants': rows[-1]['tenants'], 'groups': rows[-1]['groups']}
+     'tenants': rows[-1]['tenants'], 'groups': rows[-1]['groups'],
+     'rate': next(r['target_events_per_second'] for r in rows if r['kind'] == 'readside'),
+     'batch': next(r['batch'] for r in rows if r['kind'] == 'readside')}
 for kind in ('readside', 'peer', 'ingest-only'):
     if not any(r['kind'] == kind for r in rows):
         continue
@@ -209,6 +247,22 @@ if rs and pe:
         'latency_p95': ratio(rs['p95'], pe['p95']),
         'latency_p99': ratio(rs['p99'], pe['p99']),
     }
+sat_rs = [r for r in rows if r['kind'] == 'readside-sat']
+sat_pe = [r for r in rows if r['kind'] == 'peer-sat']
+if sat_rs and sat_pe:
+    brief = lambda r: {'messages_per_second': r['messages_per_second'], 'p50': r['latency_ms']['p50'],
+                       'p95': r['latency_ms']['p95'], 'p99': r['latency_ms']['p99'],
+                       'server_cpu_cores': r['server']['cpu_cores'], 'machine_busy_cores': r['machine_busy_cores']}
+    sat = {'batch': sat_rs[0]['batch'], 'readside': brief(sat_rs[0]),
+           'peer': {str(r['speed']): brief(r) for r in sat_pe}}
+    # The peer's ceiling: the most it delivered at any speed.
+    sat['peer_max_messages_per_second'] = max(r['messages_per_second'] for r in sat_pe)
+    # ... and the most it delivered while its p99 stayed within readside's target (100 ms).
+    sat['peer_max_messages_per_second_p99_le_100ms'] = max(
+        [r['messages_per_second'] for r in sat_pe if r['latency_ms']['p99'] <= 100] or [None])
+    sat['ratio_max_messages_per_second'] = round(
+        sat_rs[0]['messages_per_second'] / sat['peer_max_messages_per_second'], 2)
+    s['saturation'] = sat
 json.dump(s, open(sys.argv[2], 'w'), indent=1)
 print(json.dumps(s))
 PY
