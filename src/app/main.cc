@@ -73,6 +73,19 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
      "time for a new connection to send its first complete request header");
   ms("--request-timeout-ms", &o->http.request_timeout, "time to receive one request");
   ms("--idle-timeout-ms", &o->http.idle_timeout, "keep-alive idle time before closing");
+  // Live updates (docs/live.md).
+  opt("--live-max-subscriptions", &o->live.max_subscriptions,
+      "subscriptions one WebSocket connection may hold");
+  opt("--live-max-message-bytes", &o->http.websocket.max_message_bytes,
+      "largest client message on a WebSocket (1009 above)");
+  ms("--live-send-timeout-ms", &o->live.send_timeout,
+     "a WebSocket client that takes no message for this long while some wait is disconnected");
+  ms("--live-idle-timeout-ms", &o->http.websocket.idle_timeout,
+     "WebSocket ping after half of this without traffic; close after all of it");
+  ms("--live-auth-timeout-ms", &o->live.auth_timeout,
+     "time for a WebSocket client without a token in the handshake to send its auth message");
+  ms("--live-min-interval-ms", &o->live.min_interval,
+     "least time between two messages of one subscription (100: 10 messages/s)");
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "ingest/ingest_service.h"
 #include "own_state/tenant_settings_service.h"
 #include "projection/projector.h"
+#include "live/hub.h"
 #include "schedule/scheduler.h"
 #include "dashboard/dashboards.h"
 #include "schedule/smtp.h"
@@ -42,11 +43,43 @@ absl::Status ParseListen(const std::string& listen, std::string* host, uint16_t*
   return absl::OkStatus();
 }
 
+namespace {
+
+void RegisterLiveMetrics(const live::Hub* hub, MetricsRegistry* metrics) {
+  metrics->Add([hub](std::string* out) {
+    live::HubStats st = hub->Stats();
+    RenderGauge("readside_live_connections", "open live-update (WebSocket) connections",
+                static_cast<double>(hub->connections.load()), out);
+    RenderGauge("readside_live_subscriptions", "live subscriptions over every connection",
+                static_cast<double>(st.subscriptions), out);
+    RenderGauge("readside_live_topics",
+                "distinct things subscribed to (tenant, domain, period / widget), each rendered "
+                "once per change",
+                static_cast<double>(st.topics), out);
+    RenderCounter("readside_live_renders_total", "topic renderings after a publication",
+                  st.renders, out);
+    RenderCounter("readside_live_publications_total", "renderings that changed something",
+                  st.publications, out);
+    RenderCounter("readside_live_messages_sent_total", "messages written to live connections",
+                  hub->messages_sent.load(), out);
+    RenderCounter("readside_live_messages_coalesced_total",
+                  "updates replaced by a newer one before a slow client took them",
+                  hub->messages_coalesced.load(), out);
+    RenderCounter("readside_live_slow_closed_total",
+                  "live connections torn down for not reading (--live-send-timeout-ms)",
+                  hub->slow_closed.load(), out);
+  });
+}
+
+}  // namespace
+
 struct ReadsideServer::Impl {
   ServeOptions options;
   std::unique_ptr<store::EventStore> store;
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<projection::Projector> projector;
+  std::unique_ptr<live::Hub> hub;  // live updates, fed by the projector's publications
+  std::unique_ptr<http::LiveEndpoints> live_endpoints;
   std::unique_ptr<search::SearchFollower> search;  // DATA_DIR/search
   std::unique_ptr<own_state::TenantSettingsService> tenant_settings;
   std::unique_ptr<schedule::SmtpSender> smtp;
@@ -78,9 +111,11 @@ ReadsideServer::~ReadsideServer() {
   if (impl_->scheduler) impl_->scheduler->Stop();  // before the projector it waits on
   impl_->scheduler.reset();
   if (impl_->projector) impl_->projector->Stop();  // answers pending min_position waits
+  if (impl_->hub) impl_->hub->Stop();  // after the projector that feeds it, before it goes
   if (impl_->search) impl_->search->Stop();  // commits, answers pending waits
   impl_->search.reset();
   impl_->projector.reset();
+  impl_->hub.reset();
   impl_->store.reset();
   impl_->server.reset();
 }
@@ -117,6 +152,14 @@ absl::Status ReadsideServer::Start() {
   m.projector = std::make_unique<projection::Projector>(
       m.store.get(), &SystemClock::Get(),
       projection::ProjectorOptions{.snapshot_dir = m.options.data_dir + "/snapshots"});
+  m.hub = std::make_unique<live::Hub>(m.projector.get(), clock,
+                                      live::HubOptions{.min_interval = m.options.live.min_interval});
+  m.projector->SetPublishListener(
+      [hub = m.hub.get()](uint64_t position, std::span<const std::string> orgs, bool all) {
+        hub->OnPublished(position, orgs, all);
+      });
+  m.hub->Start();
+  RegisterLiveMetrics(m.hub.get(), &m.metrics);
   m.projector->Start();
   // Search follows the store on its own thread, from the position recorded beside its indexes.
   m.search = std::make_unique<search::SearchFollower>(
@@ -166,7 +209,8 @@ absl::Status ReadsideServer::Start() {
                           .scheduler = m.scheduler.get(),
                           .dashboards = m.dashboards.get(),
                           .render_pool = m.render_pool.get(),
-                          .search = m.search.get()};
+                          .search = m.search.get(),
+                          .live = m.hub.get()};
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
   http::AddAdminRoutes(&m.router, services);
@@ -175,6 +219,12 @@ absl::Status ReadsideServer::Start() {
   http::AddReportRoutes(&m.router, services);
   http::AddDashboardRoutes(&m.router, services);
   http::AddSearchRoutes(&m.router, services);
+  http::AddLiveRoutes(&m.router, services);
+  m.live_endpoints = std::make_unique<http::LiveEndpoints>(services, m.authenticator.get(),
+                                                           m.options.cors_origins, m.options.live);
+  http_options.upgrade = [endpoints = m.live_endpoints.get()](http::Request& req) {
+    return http::LiveUpgrade(*endpoints, req);
+  };
   m.gate = std::make_unique<http::Gate>(
       &m.router, m.authenticator.get(),
       http::GateOptions{.cors_origins = m.options.cors_origins,

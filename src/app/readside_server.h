@@ -12,6 +12,7 @@
 #include "event/parser.h"
 #include "http/gate.h"
 #include "http/server.h"
+#include "live/connection.h"
 
 namespace readside::store { class EventStore; }
 namespace readside::ingest { class IngestService; }
@@ -35,7 +36,8 @@ struct ServeOptions {
   // Kept allocated in the store and released on the next start, so a restart on a full
   // disk can recover (see store::StoreOptions).
   uint64_t disk_reserve_mb = 64;
-  http::ServerOptions http;
+  http::ServerOptions http;  // http.websocket: the WebSocket transport's limits
+  live::ConnectionOptions live;  // live-update connections (docs/live.md)
   event::ParserOptions parser;
   // Report delivery (reports.md "Schedules"): smtp://HOST:PORT or smtps://…; empty: runs
   // are recorded as failed with "no SMTP server configured".

@@ -28,6 +28,29 @@ void WriteTime(JsonBuilder& j, std::string_view key, int64_t micros) {
   }
 }
 
+}  // namespace
+
+std::optional<std::string> WriteCachedData(const Widget& w, const projection::TenantView& view,
+                                           int64_t now_micros, JsonBuilder& j) {
+  auto resolved = ResolveWidget(w, view.calendar, now_micros);
+  if (const Problem* p = std::get_if<Problem>(&resolved)) {
+    j.Null();
+    return p->detail;
+  }
+  ResolvedWidget& r = std::get<ResolvedWidget>(resolved);
+  query::WriteWidgetData({.view = view,
+                          .type = w.type,
+                          .metric = r.metric,
+                          .period = r.period,
+                          .series = std::move(r.series),
+                          .limit = w.query.limit,
+                          .as_of_micros = now_micros},
+                         j);
+  return std::nullopt;
+}
+
+namespace {
+
 void WriteWidget(const Widget& w, std::string_view dashboard_id, const RenderContext& c,
                  JsonBuilder& j) {
   j.BeginObject().Key("widget_id").String(w.id).Key("dashboard_id").String(dashboard_id);
@@ -54,23 +77,13 @@ void WriteWidget(const Widget& w, std::string_view dashboard_id, const RenderCon
     j.EndObject();
     return;
   }
-  auto resolved = ResolveWidget(w, c.view.calendar, c.now_micros);
-  if (const Problem* p = std::get_if<Problem>(&resolved)) {
+  j.Key("cached_data");
+  if (std::optional<std::string> error = WriteCachedData(w, c.view, c.now_micros, j)) {
     // A stored widget whose parameters no longer resolve (never one this server accepted).
-    j.Key("cached_data").Null().Key("cache_expires").Null().Key("error").String(p->detail);
+    j.Key("cache_expires").Null().Key("error").String(*error);
     j.EndObject();
     return;
   }
-  ResolvedWidget& r = std::get<ResolvedWidget>(resolved);
-  j.Key("cached_data");
-  query::WriteWidgetData({.view = c.view,
-                          .type = w.type,
-                          .metric = r.metric,
-                          .period = r.period,
-                          .series = std::move(r.series),
-                          .limit = w.query.limit,
-                          .as_of_micros = c.now_micros},
-                         j);
   WriteTime(j, "cache_expires", c.now_micros + int64_t{w.refresh_interval} * 1'000'000);
   j.EndObject();
 }

@@ -18,6 +18,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <memory>
 #include <string>
@@ -67,6 +68,12 @@ struct RenderContext {
   query::DomainMask readable;
 };
 std::string DashboardJson(const own_state::Dashboard& d, const RenderContext& c);
+// Writes a widget's cached_data from `view` at `now_micros` (what DashboardJson shows), or
+// null and returns why when its stored parameters no longer resolve. The caller checks that
+// the viewer may see the widget's domains (widget_rules.h WidgetSources).
+std::optional<std::string> WriteCachedData(const own_state::Widget& w,
+                                           const projection::TenantView& view, int64_t now_micros,
+                                           JsonBuilder& j);
 std::string WidgetJson(const own_state::Widget& w, std::string_view dashboard_id,
                        const RenderContext& c);
 

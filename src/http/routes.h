@@ -8,11 +8,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "http/auth.h"
 #include "http/router.h"
+#include "http/upgrade.h"
+#include "dashboard/dashboards.h"
+#include "live/connection.h"
 #include "ingest/ingest_service.h"
 #include "render/render.h"
 #include "store/event_store.h"
@@ -24,6 +28,8 @@ namespace readside::http { class ResponseCache; class RenderPool; }
 namespace readside::schedule { class ReportScheduler; }
 namespace readside::dashboard { class DashboardService; }
 namespace readside::search { class SearchFollower; }
+namespace readside::live { class Hub; class Authorizer; }
+namespace readside::auth { class Authenticator; }
 
 namespace readside::http {
 
@@ -44,6 +50,8 @@ struct Services {
   // The per-tenant search indexes (/search routes answer 503 without; /admin/rebuild also
   // rebuilds them).
   search::SearchFollower* search = nullptr;
+  // Live updates (routes_live.cc); null: the WebSocket endpoints answer 503.
+  live::Hub* live = nullptr;
 };
 
 // Adapts a route function taking the services to a Router handler.
@@ -67,6 +75,23 @@ void AddTenantRoutes(Router* router, const Services& services);
 void AddReportRoutes(Router* router, const Services& services);
 void AddDashboardRoutes(Router* router, const Services& services);
 void AddSearchRoutes(Router* router, const Services& services);  // routes_search.cc
+// GET on the WebSocket paths without an upgrade: 426 (routes_live.cc).
+void AddLiveRoutes(Router* router, const Services& services);
+
+// The live endpoints' WebSocket handshakes (routes_live.cc, docs/live.md): the server's
+// ServerOptions::upgrade is [endpoints](Request& r) { return LiveUpgrade(*endpoints, r); }.
+struct LiveEndpoints {
+  LiveEndpoints(const Services& s, const auth::Authenticator* authenticator,
+                std::vector<std::string> allowed_origins, live::ConnectionOptions options);
+  Services services;
+  std::shared_ptr<const live::Authorizer> authorizer;
+  std::vector<std::string> allowed_origins;  // --cors-origins ("*": any)
+  live::ConnectionOptions connection;
+};
+Upgrade LiveUpgrade(const LiveEndpoints& endpoints, Request& req);
+
+// The dashboard caller of an authenticated request: subject, roles, admin, readable domains.
+dashboard::Caller DashboardCallerOf(const Services& s, const Request& req);
 
 // The service behind the /admin/tenants routes, reading the settings in force from the
 // projector's published views (for Services::tenant_settings).

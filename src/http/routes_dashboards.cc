@@ -26,7 +26,11 @@ using own_state::Widget;
 constexpr std::string_view kRoles[] = {"admin",      "analyst", "sales",          "hr",
                                        "finance",    "operations", "project_manager"};
 
-Caller CallerOf(const Services& s, const Request& req) {
+Caller CallerOf(const Services& s, const Request& req) { return DashboardCallerOf(s, req); }
+
+}  // namespace
+
+Caller DashboardCallerOf(const Services& s, const Request& req) {
   Caller c;
   c.readable = s.access->ReadableDomains(req);
   if (const auth::Principal* p = req.principal.get()) {
@@ -36,6 +40,8 @@ Caller CallerOf(const Services& s, const Request& req) {
   }
   return c;
 }
+
+namespace {
 
 Response Unavailable(const std::string& path) {
   return ProblemResponse({.status = 503, .title = "Dashboards unavailable",

@@ -7,6 +7,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/url/parse.hpp>
 
 #include <array>
@@ -25,8 +26,17 @@ namespace readside::http {
 
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+
+// What the server asks of every open connection (HTTP or WebSocket) when it drains.
+class Conn {
+ public:
+  virtual ~Conn() = default;
+  // Graceful shutdown: an idle HTTP connection closes; a WebSocket closes with 1001.
+  virtual void Drain() = 0;
+};
 
 struct Server::Impl {
   ServerOptions options;
@@ -52,7 +62,7 @@ struct Server::Impl {
   std::string NextRequestId() { return std::to_string(request_counter.fetch_add(1) + 1); }
   absl::Mutex sessions_mu;
   // Live sessions, for closing idle ones on drain.
-  std::set<std::shared_ptr<void>> sessions ABSL_GUARDED_BY(sessions_mu);
+  std::set<std::shared_ptr<Conn>> sessions ABSL_GUARDED_BY(sessions_mu);
   Server* server = nullptr;
 
   void Accept();
@@ -98,7 +108,167 @@ std::optional<Problem> ToRequest(bhttp::request<bhttp::string_body>& msg, Reques
   return std::nullopt;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// A WebSocket connection (after an accepted upgrade): reads text messages for its
+// live::SocketHandler and writes what it sends, one message at a time.
+class WsSession final : public Conn, public live::Socket,
+                        public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(beast::tcp_stream stream, Server::Impl* server, std::string remote,
+            std::shared_ptr<live::SocketHandler> handler)
+      : ws_(std::move(stream)),
+        timer_(ws_.get_executor()),
+        server_(server),
+        remote_(std::move(remote)),
+        handler_(std::move(handler)) {}
+
+  void Start(bhttp::request<bhttp::string_body> req, std::string subprotocol) {
+    req_ = std::move(req);
+    const WebSocketOptions& o = server_->options.websocket;
+    beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts rule now
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().set_option(
+        net::socket_base::send_buffer_size(o.send_buffer_bytes), ignored);
+    websocket::stream_base::timeout timeouts;
+    timeouts.handshake_timeout = o.close_timeout;
+    timeouts.idle_timeout = o.idle_timeout;
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator(
+        [subprotocol = std::move(subprotocol)](websocket::response_type& res) {
+          res.set(bhttp::field::server, "readside");
+          if (!subprotocol.empty()) res.set(bhttp::field::sec_websocket_protocol, subprotocol);
+        }));
+    ws_.read_message_max(o.max_message_bytes);
+    ws_.auto_fragment(false);
+    ws_.async_accept(req_, [self = shared_from_this()](beast::error_code ec) {
+      self->req_ = {};
+      if (ec) return self->Finish();
+      self->open_ = true;
+      self->handler_->OnOpen(self.get());
+      if (self->draining_) self->Close(websocket::close_code::going_away, "server shutting down");
+      self->Read();
+    });
+  }
+
+  void Drain() override {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->draining_ = true;
+      if (self->open_) self->Close(websocket::close_code::going_away, "server shutting down");
+    });
+  }
+
+  // live::Socket
+  void Send(std::shared_ptr<const std::string> text) override {
+    if (closing_ || finished_) return;
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(net::buffer(*text), [self = shared_from_this(), text](beast::error_code ec,
+                                                                         size_t) {
+      self->writing_ = false;
+      if (ec) return self->Teardown();
+      if (self->close_pending_) return self->DoClose();
+      if (!self->finished_) self->handler_->OnSent();
+    });
+  }
+  void Close(uint16_t code, std::string reason) override {
+    if (closing_ || finished_) return;
+    closing_ = true;
+    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+    if (writing_) {
+      close_pending_ = true;  // after the message being written
+      return;
+    }
+    DoClose();
+  }
+  void Abort() override { Teardown(); }
+  void WakeAt(live::SteadyTime at) override {
+    timer_.expires_at(at);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec && !self->finished_) self->handler_->OnTimer();
+    });
+  }
+  void Post(std::function<void()> fn) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), fn = std::move(fn)] {
+      if (!self->finished_) fn();
+    });
+  }
+
+ private:
+  void Read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        // websocket::error::closed: the peer's close frame (answered by Beast); a message
+        // over read_message_max or invalid UTF-8: Beast has sent 1009 or 1007; anything
+        // else: the connection is gone.
+        if (self->closing_ && !self->finished_ && ec != websocket::error::closed &&
+            ec != net::error::operation_aborted) {
+          return self->Teardown();
+        }
+        if (!self->closing_) return self->Teardown();
+        return;  // our close handshake finishes in DoClose's handler
+      }
+      if (!self->ws_.got_text()) {
+        self->buffer_.clear();
+        self->Close(websocket::close_code::unknown_data,
+                    "binary frames are not part of the protocol: send JSON text messages");
+      } else if (!self->closing_) {
+        auto data = self->buffer_.cdata();
+        self->handler_->OnText(
+            std::string_view(static_cast<const char*>(data.data()), data.size()));
+        self->buffer_.clear();
+      }
+      if (!self->finished_) self->Read();
+    });
+  }
+
+  void DoClose() {
+    close_pending_ = false;
+    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {
+      self->Teardown();
+    });
+  }
+
+  void Teardown() {
+    if (finished_) return;
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    Finish();
+  }
+
+  void Finish() {
+    if (finished_) return;
+    finished_ = true;
+    closing_ = true;
+    timer_.cancel();
+    if (open_) handler_->OnClosed();
+    handler_.reset();
+    Server::Impl* server = server_;
+    {
+      absl::MutexLock lk(&server->sessions_mu);
+      server->sessions.erase(shared_from_this());
+    }
+    server->ReleaseSlot(remote_, false);
+    server->CheckDrained();
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  net::steady_timer timer_;
+  bhttp::request<bhttp::string_body> req_;
+  Server::Impl* server_;
+  std::string remote_;
+  std::shared_ptr<live::SocketHandler> handler_;
+  websocket::close_reason close_reason_;
+  bool open_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_pending_ = false;
+  bool draining_ = false;
+  bool finished_ = false;
+};
+
+class Session final : public Conn, public std::enable_shared_from_this<Session> {
  public:
   // `health_only`: accepted beyond a connection cap; answers /health/* once, then closes.
   Session(tcp::socket socket, Server::Impl* server, std::string remote, bool health_only)
@@ -116,7 +286,7 @@ class Session : public std::enable_shared_from_this<Session> {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
   }
   // Closes the connection if it is waiting for a request (draining).
-  void CloseIfIdle() {
+  void Drain() override {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
       if (!self->busy_) {
         beast::error_code ec;
@@ -226,6 +396,7 @@ class Session : public std::enable_shared_from_this<Session> {
       Send(*req, ProblemResponse(*bad, req->path), 0);
       return;
     }
+    if (server_->options.upgrade && websocket::is_upgrade(msg)) return OnUpgrade(std::move(msg), req);
     keep_alive_ = msg.keep_alive() && !server_->draining.load() && !health_only_;
     stream_.expires_never();  // the handler's own time (durable ingest) is not the client's fault
     auto start = std::chrono::steady_clock::now();
@@ -238,6 +409,41 @@ class Session : public std::enable_shared_from_this<Session> {
                       self->Send(*req, std::move(resp), micros);
                     });
     });
+  }
+
+  // A WebSocket handshake: refused as HTTP, or the connection becomes a WsSession, which
+  // takes over its slot.
+  void OnUpgrade(bhttp::request<bhttp::string_body> msg, const std::shared_ptr<Request>& req) {
+    keep_alive_ = false;
+    if (server_->draining.load()) {
+      return Send(*req, ProblemResponse({.status = 503, .title = "Shutting down",
+                                         .detail = "the server is shutting down",
+                                         .retry_after_seconds = 1},
+                                        req->path),
+                  0);
+    }
+    auto start = std::chrono::steady_clock::now();
+    Upgrade upgrade = server_->options.upgrade(*req);
+    if (upgrade.refusal || !upgrade.handler) {
+      Response refusal = upgrade.refusal ? std::move(*upgrade.refusal)
+                                         : ProblemResponse({.status = 404, .title = "Not found",
+                                                            .detail = "no WebSocket endpoint here"},
+                                                           req->path);
+      uint64_t micros = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::steady_clock::now() - start)
+                                                  .count());
+      return Send(*req, std::move(refusal), micros);
+    }
+    if (server_->observer) server_->observer(*req, 101, 0);
+    auto ws = std::make_shared<WsSession>(std::move(stream_), server_, remote_,
+                                          std::move(upgrade.handler));
+    {
+      absl::MutexLock lk(&server_->sessions_mu);
+      server_->sessions.erase(shared_from_this());
+      server_->sessions.insert(ws);
+    }
+    closed_ = true;  // the slot is the WsSession's now
+    ws->Start(std::move(msg), std::move(upgrade.subprotocol));
   }
 
   // Writes the response: the status line and header fields are formatted into one string and
@@ -531,12 +737,12 @@ void Server::Shutdown() {
     impl->acceptor.close(ec);
     impl->accept_retry.cancel();
     impl->signals.cancel(ec);
-    std::vector<std::shared_ptr<void>> live;
+    std::vector<std::shared_ptr<Conn>> live;
     {
       absl::MutexLock lk(&impl->sessions_mu);
       live.assign(impl->sessions.begin(), impl->sessions.end());
     }
-    for (auto& s : live) std::static_pointer_cast<Session>(s)->CloseIfIdle();
+    for (auto& s : live) s->Drain();
     impl->CheckDrained();
     // Requests that never finish (a stuck client) must not hold the process forever.
     auto timer = std::make_shared<net::steady_timer>(impl->ioc, impl->options.drain_timeout);

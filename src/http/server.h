@@ -2,6 +2,8 @@
 // The HTTP/1.1 server: Boost.Beast on a pool of Asio threads, keep-alive, limits on header
 // size, body size (413), request and idle timeouts (slow clients are cut off), a connection
 // cap, and graceful shutdown (stop accepting, finish in-flight requests, then return from Run).
+// WebSocket upgrades are handed to ServerOptions::upgrade, and the connections it accepts are
+// driven through live::Socket (graceful shutdown closes them with 1001).
 // Only server.cc includes Beast/Asio.
 // Thread-safety: Start/Run from one thread; Shutdown from any thread (also from signals).
 
@@ -9,13 +11,22 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "http/router.h"
+#include "http/upgrade.h"
 
 namespace readside::http {
+
+struct WebSocketOptions {
+  size_t max_message_bytes = 64 << 10;        // larger messages close with 1009
+  std::chrono::milliseconds idle_timeout{60'000};  // ping at half, close at the whole
+  std::chrono::milliseconds close_timeout{5'000};  // the handshakes (open and close)
+  int send_buffer_bytes = 64 << 10;           // the kernel's send buffer of a connection
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -41,6 +52,9 @@ struct ServerOptions {
   // wait for something at once instead of holding the drain.
   std::function<void()> on_drain;
   std::chrono::milliseconds drain_timeout{10'000};
+  // WebSocket handshakes go here (null: answered like any request, by the handler).
+  UpgradeHandler upgrade;
+  WebSocketOptions websocket;
 };
 
 // Called after each response with the request (route pattern, params, principal), status

@@ -238,7 +238,9 @@ void Projector::PublishAll() {
   auto next = std::make_shared<ModelSnapshot>();
   next->position = AppliedPosition();
   for (const auto& [org, tenant] : tenants_) next->tenants[org] = tenant->Publish(next->position);
+  uint64_t position = next->position;
   current_.store(std::move(next));
+  if (listener_) listener_(position, {}, /*all=*/true);
 }
 
 namespace {
@@ -409,6 +411,10 @@ void Projector::PublishApplied() {
     }
   }
   current_.store(std::move(next));
+  if (listener_) {
+    published_orgs_.clear();
+    for (const auto& [org, _] : unpublished_) published_orgs_.push_back(org);
+  }
   unpublished_.clear();
   publication_pending_ = false;
   unpublished_batches_ = 0;
@@ -420,6 +426,7 @@ void Projector::PublishApplied() {
   if (applied >= start_target_) ready_.store(true, std::memory_order_release);
   cv_.SignalAll();
   FireWaiters(false);
+  if (listener_) listener_(applied, published_orgs_, /*all=*/false);
 }
 
 void Projector::ApplyStored(const store::StoredEvent& stored, TenantMap& tenants, int64_t now) {

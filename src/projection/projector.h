@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <memory>
 #include <string>
 #include <thread>
@@ -119,6 +120,14 @@ class Projector {
   // Events applied since start (for /metrics).
   uint64_t EventsApplied() const { return events_applied_.load(std::memory_order_relaxed); }
 
+  // Called on the applier thread after each publication, with its position and the tenants
+  // whose views it changed (`all`: every tenant's view was replaced, after a snapshot load or
+  // a rebuild). It must be quick: the live hub only records the tenants and wakes its thread.
+  // Set before Start().
+  using PublishListener =
+      std::function<void(uint64_t position, std::span<const std::string> orgs, bool all)>;
+  void SetPublishListener(PublishListener listener) { listener_ = std::move(listener); }
+
   // Starts a blue/green rebuild of one tenant (`org`) or of all (empty). FailedPrecondition
   // while another rebuild runs.
   absl::Status StartRebuild(const std::string& org);
@@ -182,6 +191,8 @@ class Projector {
   uint64_t unpublished_position_ = 0;
   int unpublished_batches_ = 0;
   int64_t last_publish_nanos_ = 0;
+  PublishListener listener_;
+  std::vector<std::string> published_orgs_;  // the listener's argument, reused
 
   mutable absl::Mutex mu_;
   mutable absl::CondVar cv_;  // applied_ advanced, or new events, or stop

@@ -44,20 +44,29 @@ void WriteFreshness(Section s, const AnalyticsRequest& r, JsonBuilder& out) {
   out.Key("stale").Bool(r.stale);
 }
 
-void WriteSection(Section s, const AnalyticsRequest& r, JsonBuilder& out) {
+// Calls write(name, data) for each metric of section `s` the request shows, in the body's
+// order; write() writes the metric's value. The one iteration behind the section bodies and
+// the live updates' metrics.
+template <typename Write>
+void ForEachSectionMetric(Section s, const AnalyticsRequest& r, Write write) {
   PeriodData data{r.view, r.period, r.as_of_micros};
-  out.BeginObject();
-  WriteHeader(r, out);
   for (const ScalarMetric& m : ScalarMetrics()) {
     if (m.section != s || (SourcesOf(m) & ~r.readable) != 0) continue;
-    out.Key(m.name);
-    m.compute(data).Write(out);
+    write(m.name, [&](JsonBuilder& out) { m.compute(data).Write(out); });
   }
   for (const BreakdownMetric& m : BreakdownMetrics()) {
     if (m.section != s) continue;
-    out.Key(m.name);
-    m.write(data, out);
+    write(m.name, [&](JsonBuilder& out) { m.write(data, out); });
   }
+}
+
+void WriteSection(Section s, const AnalyticsRequest& r, JsonBuilder& out) {
+  out.BeginObject();
+  WriteHeader(r, out);
+  ForEachSectionMetric(s, r, [&](std::string_view name, const auto& value) {
+    out.Key(name);
+    value(out);
+  });
   WriteFreshness(s, r, out);
   out.EndObject();
 }
@@ -83,6 +92,16 @@ std::string SectionBody(Section section, const AnalyticsRequest& request) {
   out.str().reserve(2048);
   WriteSection(section, request, out);
   return out.Take();
+}
+
+std::vector<MetricText> SectionMetricTexts(Section section, const AnalyticsRequest& request) {
+  std::vector<MetricText> out;
+  ForEachSectionMetric(section, request, [&](std::string_view name, const auto& write) {
+    JsonBuilder value;
+    write(value);
+    out.push_back({name, value.Take()});
+  });
+  return out;
 }
 
 std::string DashboardBody(const AnalyticsRequest& request, std::span<const Section> sections,

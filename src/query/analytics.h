@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "projection/tenant_view.h"
@@ -32,6 +33,13 @@ struct AnalyticsRequest {
 // {organization_id, period, period_start, period_end, <metrics…>, last_updated,
 //  data_sources, stale}
 std::string SectionBody(Section section, const AnalyticsRequest& request);
+// The metrics of SectionBody alone, each as its JSON text, in the body's order (live updates
+// compare them one by one).
+struct MetricText {
+  std::string_view name;  // static: the metric table's
+  std::string json;
+};
+std::vector<MetricText> SectionMetricTexts(Section section, const AnalyticsRequest& request);
 // {organization_id, period, period_start, period_end, <sections…>, data_quality}; only the
 // sections in `sections` are included; data_quality only when `with_quality`.
 std::string DashboardBody(const AnalyticsRequest& request, std::span<const Section> sections,
