@@ -130,8 +130,13 @@ for t in $(seq "$TENANTS"); do
 done
 echo "   $(wc -l < "$EV") events, $(($(stat -c %s "$EV") / 1024 / 1024)) MiB"
 
-LOAD_ARGS=(--rate "$RATE" --batch "$BATCH" --seconds "$SECONDS_" --warmup "$WARMUP" --period "$PERIOD"
+# Enough sender connections that the open-loop schedule holds while POSTs slow down under
+# the fan-out (a quarter of the batches per second: answers up to 250 ms keep up).
+senders() { python3 -c "print(max(32, round($RATE / $1 / 4)))"; }
+LOAD_ARGS=(--rate "$RATE" --seconds "$SECONDS_" --warmup "$WARMUP" --period "$PERIOD"
            --domains "$DOMAINS" --threads "$THREADS")
+BASE_ARGS=("${LOAD_ARGS[@]}" --batch "$BATCH" --senders "$(senders "$BATCH")")
+SAT_ARGS=("${LOAD_ARGS[@]}" --batch "$SAT_BATCH" --senders "$(senders "$SAT_BATCH")")
 : > $OUT/live.jsonl
 record() {  # kind round file
   python3 -c "
@@ -145,7 +150,7 @@ for round in $(seq "$ROUNDS"); do
     echo "== round $round: readside, ingest alone at $RATE events/s (load $(loadavg))"
     la=$(quiet); echo "   $la"
     start_readside
-    "$BUILD/bench/live_load" readside "$URL" "$EV" --clients 0 --server-pid "$PID" "${LOAD_ARGS[@]}" \
+    "$BUILD/bench/live_load" readside "$URL" "$EV" --clients 0 --server-pid "$PID" "${BASE_ARGS[@]}" \
       > "$WORK/base.json" || { cat "$WORK/base.json" "$WORK/serve.log"; die "live_load failed"; }
     cat "$WORK/base.json"
     record ingest-only "$round" "$WORK/base.json" "$la"
@@ -156,12 +161,12 @@ for round in $(seq "$ROUNDS"); do
   la=$(quiet); echo "   $la"
   start_readside
   "$BUILD/bench/live_load" readside "$URL" "$EV" --clients "$CLIENTS" --server-pid "$PID" \
-    --record "$WORK/record.tsv" "${LOAD_ARGS[@]}" > "$WORK/readside.json" \
+    --record "$WORK/record.tsv" "${BASE_ARGS[@]}" > "$WORK/readside.json" \
     || { cat "$WORK/readside.json"; tail -20 "$WORK/serve.log"; die "live_load failed"; }
   cat "$WORK/readside.json"
   record readside "$round" "$WORK/readside.json" "$la"
   stop_server
-  echo "   record: $(($(wc -l < "$WORK/record.tsv") - 1)) messages of $(cut -f1 "$WORK/record.tsv" | sort -u | wc -l) groups"
+  echo "   record: $(($(wc -l < "$WORK/record.tsv") - 1)) messages of $(tail -n +2 "$WORK/record.tsv" | cut -f1 | sort -u | wc -l) groups"
 
   echo "== round $round: Node.js ws peer, $CLIENTS clients, the record replayed (load $(loadavg))"
   la=$(quiet); echo "   $la"
@@ -174,11 +179,21 @@ for round in $(seq "$ROUNDS"); do
 done
 
 if [ "$SATURATION" = 1 ]; then
+  if [ "$BASELINE" = 1 ]; then
+    echo "== saturation: readside, ingest alone, batches of $SAT_BATCH at $RATE events/s"
+    la=$(quiet); echo "   $la"
+    start_readside
+    "$BUILD/bench/live_load" readside "$URL" "$EV" --clients 0 --server-pid "$PID" "${SAT_ARGS[@]}" \
+      > "$WORK/base.json" || { cat "$WORK/base.json" "$WORK/serve.log"; die "live_load failed"; }
+    cat "$WORK/base.json"
+    record ingest-only-sat 1 "$WORK/base.json" "$la"
+    stop_server
+  fi
   echo "== saturation: readside, batches of $SAT_BATCH at $RATE events/s (load $(loadavg))"
   la=$(quiet); echo "   $la"
   start_readside
   "$BUILD/bench/live_load" readside "$URL" "$EV" --clients "$CLIENTS" --server-pid "$PID" \
-    --record "$WORK/record-sat.tsv" "${LOAD_ARGS[@]}" --batch "$SAT_BATCH" > "$WORK/readside.json" \
+    --record "$WORK/record-sat.tsv" "${SAT_ARGS[@]}" > "$WORK/readside.json" \
     || { cat "$WORK/readside.json"; tail -20 "$WORK/serve.log"; die "live_load failed"; }
   cat "$WORK/readside.json"
   record readside-sat 1 "$WORK/readside.json" "$la"
@@ -198,70 +213,80 @@ fi
 python3 - "$OUT/live.jsonl" "$OUT/live.json" <<'PY'
 import json, statistics as st, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-def med(kind, *path):
-    vals = []
-    for r in rows:
-        if r['kind'] != kind:
-            continue
-        v = r
-        for p in path:
-            v = v[p]
-        vals.append(v)
-    return st.median(vals) if vals else None
-s = {'rounds': max(r['round'] for r in rows), 'clients': rows[-1]['clients'],
-     'tenants': rows[-1]['tenants'], 'groups': rows[-1]['groups'],
-     'rate': next(r['target_events_per_second'] for r in rows if r['kind'] == 'readside'),
-     'batch': next(r['batch'] for r in rows if r['kind'] == 'readside')}
-for kind in ('readside', 'peer', 'ingest-only'):
-    if not any(r['kind'] == kind for r in rows):
-        continue
-    k = {q: med(kind, 'latency_ms', q) for q in ('p50', 'p95', 'p99', 'max')}
-    k['messages_per_second'] = med(kind, 'messages_per_second')
-    k['server_cpu_cores'] = med(kind, 'server', 'cpu_cores')
-    k['server_cpu_cores_per_1000_clients'] = med(kind, 'server', 'cpu_cores_per_1000_clients')
-    k['server_rss_mb_before'] = med(kind, 'server', 'rss_mb_before')
-    k['server_rss_mb_connected'] = med(kind, 'server', 'rss_mb_connected')
-    k['server_rss_mb_peak'] = med(kind, 'server', 'rss_mb_peak')
-    k['server_rss_mb_per_1000_clients'] = med(kind, 'server', 'rss_mb_per_1000_clients')
-    k['load_client_cpu_cores'] = med(kind, 'load_client_cpu_cores')
-    k['machine_busy_cores'] = med(kind, 'machine_busy_cores')
-    k['connect_failed'] = max(r['connect_failed'] for r in rows if r['kind'] == kind)
-    k['closed'] = max(r['closed'] for r in rows if r['kind'] == kind)
-    s[kind] = k
-rs, pe, base = s.get('readside'), s.get('peer'), s.get('ingest-only')
-if rs and base:
-    rs['fanout_cpu_cores'] = round(rs['server_cpu_cores'] - base['server_cpu_cores'], 3)
-    rs['fanout_cpu_cores_per_1000_clients'] = round(rs['fanout_cpu_cores'] / (s['clients'] / 1000), 4)
-if rs and pe:
-    ratio = lambda a, b: round(a / b, 2) if a and b else None
-    s['ratio'] = {
-        # > 1: readside delivers more messages per second / per CPU-second than the peer
+of = lambda kind: [r for r in rows if r['kind'] == kind]
+def get(r, path):
+    for p in path.split('.'):
+        r = r[p]
+    return r
+med = lambda runs, path: st.median(get(r, path) for r in runs) if runs else None
+ratio = lambda a, b: round(a / b, 2) if a and b else None
+
+def summary(runs):
+    """Medians over the runs of one kind."""
+    k = {q: med(runs, 'latency_ms.' + q) for q in ('p50', 'p95', 'p99', 'max')}
+    if 'latency_from_send_ms' in runs[0]:
+        k['from_send'] = {q: med(runs, 'latency_from_send_ms.' + q) for q in ('p50', 'p95', 'p99')}
+        k['post_ms'] = {q: med(runs, 'post_ms.' + q) for q in ('p50', 'p99')}
+        k['negative_clamped_share'] = round(med(runs, 'negative_clamped') / max(1, med(runs, 'latency_ms.n')), 3)
+    for key, path in [('messages_per_second', 'messages_per_second'),
+                      ('full_updates', 'full_updates'),
+                      ('send_lateness_p99_ms', 'send_lateness_ms.p99'),
+                      ('server_cpu_cores', 'server.cpu_cores'),
+                      ('server_cpu_cores_per_1000_clients', 'server.cpu_cores_per_1000_clients'),
+                      ('server_rss_mb_before', 'server.rss_mb_before'),
+                      ('server_rss_mb_connected', 'server.rss_mb_connected'),
+                      ('server_rss_mb_peak', 'server.rss_mb_peak'),
+                      ('server_rss_mb_per_1000_clients', 'server.rss_mb_per_1000_clients'),
+                      ('load_client_cpu_cores', 'load_client_cpu_cores'),
+                      ('machine_busy_cores', 'machine_busy_cores')]:
+        k[key] = med(runs, path)
+    k['connect_failed'] = max(r['connect_failed'] for r in runs)
+    k['closed'] = max(r['closed'] for r in runs)
+    if 'speed' in runs[0]:
+        k['speed'] = runs[0]['speed']
+    return k
+
+def compare(rs, pe, base, clients):
+    """readside against the peer at the same offered load (> 1: readside is that many times
+    the peer: faster for messages, slower for latency)."""
+    if base:
+        rs['ingest_alone_cpu_cores'] = base['server_cpu_cores']
+        rs['fanout_cpu_cores'] = round(rs['server_cpu_cores'] - base['server_cpu_cores'], 3)
+        rs['fanout_cpu_cores_per_1000_clients'] = round(rs['fanout_cpu_cores'] / (clients / 1000), 4)
+    eff = lambda k, cpu: k['messages_per_second'] / cpu if cpu and cpu > 0 else None
+    return {
         'messages_per_second': ratio(rs['messages_per_second'], pe['messages_per_second']),
-        'messages_per_cpu_second': ratio(rs['messages_per_second'] / rs['server_cpu_cores'],
-                                         pe['messages_per_second'] / pe['server_cpu_cores']),
-        'messages_per_fanout_cpu_second': ratio(rs['messages_per_second'] / rs['fanout_cpu_cores'],
-                                                pe['messages_per_second'] / pe['server_cpu_cores'])
-        if rs.get('fanout_cpu_cores') else None,
-        # > 1: readside's latency is that many times the peer's
+        'messages_per_cpu_second': ratio(eff(rs, rs['server_cpu_cores']), eff(pe, pe['server_cpu_cores'])),
+        'messages_per_fanout_cpu_second': ratio(eff(rs, rs.get('fanout_cpu_cores')),
+                                                eff(pe, pe['server_cpu_cores'])),
         'latency_p50': ratio(rs['p50'], pe['p50']),
         'latency_p95': ratio(rs['p95'], pe['p95']),
         'latency_p99': ratio(rs['p99'], pe['p99']),
     }
-sat_rs = [r for r in rows if r['kind'] == 'readside-sat']
-sat_pe = [r for r in rows if r['kind'] == 'peer-sat']
-if sat_rs and sat_pe:
-    brief = lambda r: {'messages_per_second': r['messages_per_second'], 'p50': r['latency_ms']['p50'],
-                       'p95': r['latency_ms']['p95'], 'p99': r['latency_ms']['p99'],
-                       'server_cpu_cores': r['server']['cpu_cores'], 'machine_busy_cores': r['machine_busy_cores']}
-    sat = {'batch': sat_rs[0]['batch'], 'readside': brief(sat_rs[0]),
-           'peer': {str(r['speed']): brief(r) for r in sat_pe}}
-    # The peer's ceiling: the most it delivered at any speed.
-    sat['peer_max_messages_per_second'] = max(r['messages_per_second'] for r in sat_pe)
-    # ... and the most it delivered while its p99 stayed within readside's target (100 ms).
+
+first = of('readside')[0]
+s = {'rounds': max(r['round'] for r in rows), 'clients': first['clients'], 'tenants': first['tenants'],
+     'groups': first['groups'], 'rate': first['target_events_per_second'], 'batch': first['batch']}
+for kind in ('readside', 'peer', 'ingest-only'):
+    if of(kind):
+        s[kind] = summary(of(kind))
+if 'peer' in s:
+    s['ratio'] = compare(s['readside'], s['peer'], s.get('ingest-only'), s['clients'])
+
+if of('readside-sat') and of('peer-sat'):
+    rs = summary(of('readside-sat'))
+    base = summary(of('ingest-only-sat')) if of('ingest-only-sat') else None
+    peers = {str(r['speed']): summary([r]) for r in of('peer-sat')}
+    for k in peers.values():  # what the replay offered: readside's delivered rate × the speed
+        k['delivered_of_offered'] = round(k['messages_per_second'] / (k['speed'] * rs['messages_per_second']), 3)
+    sat = {'batch': of('readside-sat')[0]['batch'], 'readside': rs, 'peer': peers}
+    if '1' in peers:
+        sat['ratio_same_load'] = compare(rs, peers['1'], base, s['clients'])
+    # The peer's ceiling: the most it delivered at any speed, and while its p99 ≤ 100 ms.
+    sat['peer_max_messages_per_second'] = max(k['messages_per_second'] for k in peers.values())
     sat['peer_max_messages_per_second_p99_le_100ms'] = max(
-        [r['messages_per_second'] for r in sat_pe if r['latency_ms']['p99'] <= 100] or [None])
-    sat['ratio_max_messages_per_second'] = round(
-        sat_rs[0]['messages_per_second'] / sat['peer_max_messages_per_second'], 2)
+        [k['messages_per_second'] for k in peers.values() if k['p99'] <= 100] or [None])
+    sat['ratio_max_messages_per_second'] = ratio(rs['messages_per_second'], sat['peer_max_messages_per_second'])
     s['saturation'] = sat
 json.dump(s, open(sys.argv[2], 'w'), indent=1)
 print(json.dumps(s))

@@ -4,10 +4,10 @@
 // times (peer mode). Prints one JSON line.
 //
 //   live_load readside URL EVENTS.ndjson [--clients 10000] [--domains crm,finance,...]
-//             [--period 2024-03] [--rate 20000] [--batch 100] [--senders 8] [--seconds 30]
+//             [--period 2024-03] [--rate 20000] [--batch 100] [--senders 64] [--seconds 30]
 //             [--warmup 5] [--drain 2] [--threads 2] [--record FILE] [--server-pid PID]
-//   live_load peer ws://HOST:PORT RECORD [--clients 10000] [--speed 1] [--threads 2]
-//             [--server-pid PID]
+//   live_load peer ws://HOST:PORT RECORD [--clients 10000] [--schedule due|recv] [--speed 1]
+//             [--threads 2] [--server-pid PID]
 //
 // readside: client i opens ws://HOST:PORT/analytics/real-time/{org} for tenant i mod T with
 // the token of $READSIDE_TOKEN in `Sec-WebSocket-Protocol: bearer, <token>` and subscribes to
@@ -22,12 +22,16 @@
 // update can arrive before the HTTP answer of its batch (both follow the fsync); such
 // negative latencies count as 0 and are counted. Batches due during the warm-up are not
 // measured. --record writes, for one client of every (tenant, domain) group, every message
-// it received after the ingest started, with its receive instant: the input of peer mode.
+// it received after the ingest started, with its receive instant and the instant the batch it
+// shows was due in the ingest schedule: the input of peer mode.
 //
 // peer: the same clients (same tenants and domains) open ws://HOST:PORT/t/<tenant>/<domain>;
-// a publisher connection sends every recorded message to /publish as "<group>\n<bytes>" at
-// its recorded instant (divided by --speed), and the server sends the bytes to the group.
-// Latency = receive instant − the publisher's send instant (the websocket-shootout method).
+// a publisher connection sends every recorded message to /publish as "<group>\n<bytes>" and
+// the server sends the bytes to the group. --schedule due (the default) sends each message
+// when the batch it shows was due: the ingest's open-loop schedule, independent of how
+// readside kept up; --schedule recv when readside's client received it (readside's bursts
+// included). Instants are divided by --speed. Latency = receive instant − the publisher's
+// send instant (the websocket-shootout method).
 //
 // Both: messages delivered per second during the measured window, connections that failed or
 // were closed, and with --server-pid the server's CPU (utime + stime over the window) and
@@ -83,8 +87,9 @@ struct Options {
   std::vector<std::string> domains = {"crm", "finance", "inventory", "projects", "hrm"};
   std::string period = "2024-03";
   double rate = 20000, seconds = 30, warmup = 5, drain = 2, speed = 1;
-  size_t batch = 100, senders = 8, threads = 2, connect_concurrency = 256;
+  size_t batch = 100, senders = 64, threads = 2, connect_concurrency = 256;
   std::string record;
+  std::string schedule = "due";  // peer: see ReadReplay
   int server_pid = 0;
 };
 
@@ -183,7 +188,7 @@ struct Replay {
   double warmup = 0, seconds = 0;
   struct Message {
     size_t group;
-    int64_t offset_ns;  // receive instant in the readside run − its ingest start
+    int64_t offset_ns;  // when to send it, from the start (see ReadReplay's schedule)
     std::string frame;  // "<group name>\n<bytes>", as the publisher sends it
   };
   std::vector<Message> messages;                                    // by offset
@@ -401,7 +406,7 @@ struct Batch {
 struct Ack {
   uint32_t tenant;
   uint64_t position;
-  int64_t sent_ns, acked_ns;
+  int64_t due_ns, sent_ns, acked_ns;
   bool measured;
 };
 
@@ -485,7 +490,7 @@ IngestResult Ingest(const Options& opt, const std::string& host, const std::stri
           failed = true;
           break;
         }
-        per[s].acks.push_back({batches[j].tenant, PositionOf(r->body), t0, t1, j >= warm});
+        per[s].acks.push_back({batches[j].tenant, PositionOf(r->body), due, t0, t1, j >= warm});
         if (j >= warm) {
           per[s].post_ms.push_back(Ms(t1 - t0));
           per[s].lateness_ms.push_back(Ms(t0 - due));
@@ -506,7 +511,9 @@ IngestResult Ingest(const Options& opt, const std::string& host, const std::stri
 
 // ------------------------------------------------------------------------------- publisher
 
-std::optional<Replay> ReadReplay(const std::string& file) {
+// schedule "due": each message at the instant the batch it shows was due in the readside
+// run's ingest schedule; "recv": at the instant readside's client received it.
+std::optional<Replay> ReadReplay(const std::string& file, const std::string& schedule) {
   std::ifstream in(file);
   std::string header;
   if (!in || !std::getline(in, header) || !header.starts_with("# live_load record")) {
@@ -528,16 +535,18 @@ std::optional<Replay> ReadReplay(const std::string& file) {
   for (size_t g = 0; g < r.layout.groups(); ++g) group_of[r.layout.GroupName(g)] = g;
   r.by_position.resize(r.layout.groups());
   for (std::string line; std::getline(in, line);) {
-    size_t a = line.find('\t'), b = line.find('\t', a + 1);
-    if (b == std::string::npos) continue;
+    size_t a = line.find('\t'), b = line.find('\t', a + 1), c = line.find('\t', b + 1);
+    if (c == std::string::npos) continue;
     auto g = group_of.find(line.substr(0, a));
     if (g == group_of.end()) continue;
-    std::string bytes = line.substr(b + 1);
+    std::string bytes = line.substr(c + 1);
     uint64_t position = U64After(bytes, R"("position":)");
     auto idx = static_cast<uint32_t>(r.messages.size());
     if (!r.by_position[g->second].emplace(position, idx).second) continue;  // a repeat
-    r.messages.push_back(
-        {g->second, std::stoll(line.substr(a + 1, b - a - 1)) * 1000, g->first + "\n" + bytes});
+    long long recv_us = std::stoll(line.substr(a + 1, b - a - 1));
+    long long due_us = std::stoll(line.substr(b + 1, c - b - 1));
+    long long at_us = schedule == "recv" || due_us < 0 ? recv_us : due_us;
+    r.messages.push_back({g->second, at_us * 1000, g->first + "\n" + bytes});
   }
   std::stable_sort(r.messages.begin(), r.messages.end(),
                    [](const auto& x, const auto& y) { return x.offset_ns < y.offset_ns; });
@@ -617,32 +626,47 @@ std::string JsonString(std::string_view s) {
   return out + "\"";
 }
 
+// The acknowledged batches by tenant and position: which batch an update shows.
+class BatchIndex {
+ public:
+  BatchIndex(const std::vector<Ack>& acks, size_t tenants) : by_tenant_(tenants) {
+    for (const Ack& a : acks) {
+      if (a.position > 0) by_tenant_[a.tenant].push_back(&a);
+    }
+    for (auto& v : by_tenant_) {
+      std::sort(v.begin(), v.end(),
+                [](const Ack* x, const Ack* y) { return x->position < y->position; });
+    }
+  }
+  // The tenant's newest batch whose last event is at or before `position` (every event up to
+  // it is applied, so that is the newest state an update at `position` shows); null if none.
+  const Ack* Newest(size_t tenant, uint64_t position) const {
+    const auto& v = by_tenant_[tenant];
+    auto it = std::upper_bound(v.begin(), v.end(), position,
+                               [](uint64_t p, const Ack* a) { return p < a->position; });
+    return it == v.begin() ? nullptr : *(it - 1);
+  }
+
+ private:
+  std::vector<std::vector<const Ack*>> by_tenant_;
+};
+
 // Readside latencies: each non-full update against its tenant's newest batch ≤ its position.
 struct Latencies {
   std::vector<double> ms;
+  std::vector<double> from_send_ms;  // readside: from the start of the batch's POST instead
   size_t negative = 0, unmatched = 0;
 };
-Latencies ReadsideLatencies(const std::vector<Sample>& samples, const std::vector<Ack>& acks,
+Latencies ReadsideLatencies(const std::vector<Sample>& samples, const BatchIndex& batches,
                             const Layout& layout) {
-  std::vector<std::vector<const Ack*>> by_tenant(layout.tenants.size());
-  for (const Ack& a : acks) {
-    if (a.position > 0) by_tenant[a.tenant].push_back(&a);
-  }
-  for (auto& v : by_tenant) {
-    std::sort(v.begin(), v.end(),
-              [](const Ack* x, const Ack* y) { return x->position < y->position; });
-  }
   Latencies out;
   for (const Sample& s : samples) {
     if (s.full) continue;
-    const auto& v = by_tenant[s.group / layout.domains.size()];
-    auto it = std::upper_bound(v.begin(), v.end(), s.key,
-                               [](uint64_t p, const Ack* a) { return p < a->position; });
-    if (it == v.begin()) {
+    const Ack* a = batches.Newest(s.group / layout.domains.size(), s.key);
+    if (a == nullptr) {
       ++out.unmatched;
       continue;
     }
-    const Ack* a = *(it - 1);
     if (!a->measured) continue;
     int64_t d = s.recv_ns - a->acked_ns;
     if (d < 0) {
@@ -650,12 +674,16 @@ Latencies ReadsideLatencies(const std::vector<Sample>& samples, const std::vecto
       d = 0;
     }
     out.ms.push_back(Ms(d));
+    out.from_send_ms.push_back(Ms(s.recv_ns - a->sent_ns));
   }
   return out;
 }
 
+// The record peer mode replays: per message its group, the receive instant and the instant
+// the batch it shows was due in the ingest schedule (-1: none), both in µs from the ingest
+// start, and the bytes.
 void WriteRecord(const Options& opt, const Layout& layout, std::vector<Recorded> rec,
-                 int64_t load_start) {
+                 const BatchIndex& batches, int64_t load_start) {
   std::sort(rec.begin(), rec.end(),
             [](const Recorded& x, const Recorded& y) { return x.recv_ns < y.recv_ns; });
   FILE* f = std::fopen(opt.record.c_str(), "w");
@@ -669,8 +697,12 @@ void WriteRecord(const Options& opt, const Layout& layout, std::vector<Recorded>
   std::fprintf(f, "# live_load record tenants=%s domains=%s period=%s warmup=%g seconds=%g\n",
                tenants.c_str(), domains.c_str(), opt.period.c_str(), opt.warmup, opt.seconds);
   for (const auto& r : rec) {
-    std::fprintf(f, "%s\t%lld\t%s\n", layout.GroupName(r.group).c_str(),
-                 static_cast<long long>((r.recv_ns - load_start) / 1000), r.bytes.c_str());
+    const Ack* a =
+        batches.Newest(r.group / layout.domains.size(), U64After(r.bytes, R"("position":)"));
+    std::fprintf(f, "%s\t%lld\t%lld\t%s\n", layout.GroupName(r.group).c_str(),
+                 static_cast<long long>((r.recv_ns - load_start) / 1000),
+                 a == nullptr ? -1LL : static_cast<long long>((a->due_ns - load_start) / 1000),
+                 r.bytes.c_str());
   }
   std::fclose(f);
 }
@@ -679,42 +711,35 @@ bool ParseArgs(int argc, char** argv, Options* opt) {
   if (argc < 4) return false;
   opt->mode = argv[1], opt->url = argv[2], opt->file = argv[3];
   if (opt->mode != "readside" && opt->mode != "peer") return false;
+  using Set = void (*)(Options*, const std::string&);
+  static const std::map<std::string, Set> kFlags = {
+      {"--clients", [](Options* o, const std::string& v) { o->clients = std::stoul(v); }},
+      {"--domains", [](Options* o, const std::string& v) { o->domains = Split(v, ','); }},
+      {"--period", [](Options* o, const std::string& v) { o->period = v; }},
+      {"--rate", [](Options* o, const std::string& v) { o->rate = std::stod(v); }},
+      {"--batch", [](Options* o, const std::string& v) { o->batch = std::stoul(v); }},
+      {"--senders", [](Options* o, const std::string& v) { o->senders = std::stoul(v); }},
+      {"--seconds", [](Options* o, const std::string& v) { o->seconds = std::stod(v); }},
+      {"--warmup", [](Options* o, const std::string& v) { o->warmup = std::stod(v); }},
+      {"--drain", [](Options* o, const std::string& v) { o->drain = std::stod(v); }},
+      {"--speed", [](Options* o, const std::string& v) { o->speed = std::stod(v); }},
+      {"--schedule", [](Options* o, const std::string& v) { o->schedule = v; }},
+      {"--threads",
+       [](Options* o, const std::string& v) { o->threads = std::max<size_t>(1, std::stoul(v)); }},
+      {"--connect-concurrency",
+       [](Options* o, const std::string& v) { o->connect_concurrency = std::stoul(v); }},
+      {"--record", [](Options* o, const std::string& v) { o->record = v; }},
+      {"--server-pid", [](Options* o, const std::string& v) { o->server_pid = std::stoi(v); }},
+  };
   for (int i = 4; i + 1 < argc; i += 2) {
-    std::string a = argv[i], v = argv[i + 1];
-    if (a == "--clients")
-      opt->clients = std::stoul(v);
-    else if (a == "--domains")
-      opt->domains = Split(v, ',');
-    else if (a == "--period")
-      opt->period = v;
-    else if (a == "--rate")
-      opt->rate = std::stod(v);
-    else if (a == "--batch")
-      opt->batch = std::stoul(v);
-    else if (a == "--senders")
-      opt->senders = std::stoul(v);
-    else if (a == "--seconds")
-      opt->seconds = std::stod(v);
-    else if (a == "--warmup")
-      opt->warmup = std::stod(v);
-    else if (a == "--drain")
-      opt->drain = std::stod(v);
-    else if (a == "--speed")
-      opt->speed = std::stod(v);
-    else if (a == "--threads")
-      opt->threads = std::max<size_t>(1, std::stoul(v));
-    else if (a == "--connect-concurrency")
-      opt->connect_concurrency = std::stoul(v);
-    else if (a == "--record")
-      opt->record = v;
-    else if (a == "--server-pid")
-      opt->server_pid = std::stoi(v);
-    else {
-      std::fprintf(stderr, "unknown flag %s\n", a.c_str());
+    auto flag = kFlags.find(argv[i]);
+    if (flag == kFlags.end()) {
+      std::fprintf(stderr, "unknown flag %s\n", argv[i]);
       return false;
     }
+    flag->second(opt, argv[i + 1]);
   }
-  return !opt->domains.empty();
+  return !opt->domains.empty() && (opt->schedule == "due" || opt->schedule == "recv");
 }
 
 }  // namespace
@@ -727,7 +752,8 @@ int main(int argc, char** argv) {
                  "usage: live_load readside http://HOST:PORT EVENTS.ndjson [--clients N] "
                  "[--domains a,b] [--period P] [--rate R] [--batch B] [--senders S] [--seconds S] "
                  "[--warmup W] [--drain D] [--threads T] [--record FILE] [--server-pid PID]\n"
-                 "       live_load peer ws://HOST:PORT RECORD [--clients N] [--speed X] "
+                 "       live_load peer ws://HOST:PORT RECORD [--clients N] [--schedule due|recv] "
+                 "[--speed X] "
                  "[--threads T] [--server-pid PID]\n");
     return 2;
   }
@@ -752,7 +778,7 @@ int main(int argc, char** argv) {
   std::vector<Batch> batches;
   std::optional<Replay> replay;
   if (peer) {
-    replay = ReadReplay(opt.file);
+    replay = ReadReplay(opt.file, opt.schedule);
     if (!replay || replay->messages.empty()) return 2;
     shared.layout = replay->layout;
     shared.replay = &*replay;
@@ -870,10 +896,11 @@ int main(int argc, char** argv) {
       lat.ms.push_back(Ms(d));
     }
   } else {
-    lat = ReadsideLatencies(samples, ingest.acks, layout);
+    BatchIndex index(ingest.acks, layout.tenants.size());
+    lat = ReadsideLatencies(samples, index, layout);
     lateness = ingest.lateness_ms;
     failed = ingest.failed;
-    if (!opt.record.empty()) WriteRecord(opt, layout, std::move(recorded), load_start);
+    if (!opt.record.empty()) WriteRecord(opt, layout, std::move(recorded), index, load_start);
   }
 
   if (opt.clients > 0 && shared.connected == 0) failed = true;
@@ -896,9 +923,10 @@ int main(int argc, char** argv) {
   } else {
     std::printf(
         "\"target_events_per_second\":%.0f,\"batch\":%zu,\"senders\":%zu,"
-        "\"batches\":%zu,\"period\":\"%s\",\"unmatched\":%zu,\"post_ms\":%s,",
+        "\"batches\":%zu,\"period\":\"%s\",\"unmatched\":%zu,\"post_ms\":%s,"
+        "\"latency_from_send_ms\":%s,",
         opt.rate, opt.batch, opt.senders, ingest.acks.size(), opt.period.c_str(), lat.unmatched,
-        JsonQ(ingest.post_ms).c_str());
+        JsonQ(ingest.post_ms).c_str(), JsonQ(lat.from_send_ms).c_str());
   }
   std::printf(
       "\"latency_ms\":%s,\"negative_clamped\":%zu,\"full_updates\":%zu,"
