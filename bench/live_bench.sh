@@ -228,6 +228,7 @@ def summary(runs):
         k['from_send'] = {q: med(runs, 'latency_from_send_ms.' + q) for q in ('p50', 'p95', 'p99')}
         k['post_ms'] = {q: med(runs, 'post_ms.' + q) for q in ('p50', 'p99')}
         k['negative_clamped_share'] = round(med(runs, 'negative_clamped') / max(1, med(runs, 'latency_ms.n')), 3)
+        k['achieved_events_per_second'] = med(runs, 'achieved_events_per_second')
     for key, path in [('messages_per_second', 'messages_per_second'),
                       ('full_updates', 'full_updates'),
                       ('send_lateness_p99_ms', 'send_lateness_ms.p99'),
