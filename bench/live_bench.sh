@@ -16,8 +16,10 @@
 #      tenant's state changes more often than the 10 messages/s a subscription may get (the
 #      most readside sends by design), then the peer replaying that record at 1×, 2×, 4× its
 #      speed: the fan-out each server delivers when offered more.
-# Steps 2-4 run LIVE_ROUNDS times, interleaved. Every run is a JSON line in bench/out/live.jsonl; the
-# summary (medians over the rounds, ratios) is bench/out/live.json.
+# Steps 2-4 run LIVE_ROUNDS times, interleaved. Every run is a JSON line in bench/out/live.jsonl;
+# bench/live_bench.py writes the summary (medians over the rounds, ratios) to bench/out/live.json,
+# the rows of RESULTS.md to bench/out/live_rows.md and every run to bench/out/live_results.md
+# (bench/run.sh copies it to bench/LIVE.md).
 # Usage: bench/live_bench.sh   (after `ninja -C build readside bench/live_load`; node and
 # bench/live_peer/node_modules from scripts/install-deps).
 # Environment (defaults): BUILD=build LIVE_CLIENTS=10000 LIVE_TENANTS=50 LIVE_RATE=20000
@@ -210,85 +212,8 @@ if [ "$SATURATION" = 1 ]; then
   done
 fi
 
-python3 - "$OUT/live.jsonl" "$OUT/live.json" <<'PY'
-import json, statistics as st, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-of = lambda kind: [r for r in rows if r['kind'] == kind]
-def get(r, path):
-    for p in path.split('.'):
-        r = r[p]
-    return r
-med = lambda runs, path: st.median(get(r, path) for r in runs) if runs else None
-ratio = lambda a, b: round(a / b, 2) if a and b else None
-
-def summary(runs):
-    """Medians over the runs of one kind."""
-    k = {q: med(runs, 'latency_ms.' + q) for q in ('p50', 'p95', 'p99', 'max')}
-    if 'latency_from_send_ms' in runs[0]:
-        k['from_send'] = {q: med(runs, 'latency_from_send_ms.' + q) for q in ('p50', 'p95', 'p99')}
-        k['post_ms'] = {q: med(runs, 'post_ms.' + q) for q in ('p50', 'p99')}
-        k['negative_clamped_share'] = round(med(runs, 'negative_clamped') / max(1, med(runs, 'latency_ms.n')), 3)
-        k['achieved_events_per_second'] = med(runs, 'achieved_events_per_second')
-    for key, path in [('messages_per_second', 'messages_per_second'),
-                      ('full_updates', 'full_updates'),
-                      ('send_lateness_p99_ms', 'send_lateness_ms.p99'),
-                      ('server_cpu_cores', 'server.cpu_cores'),
-                      ('server_cpu_cores_per_1000_clients', 'server.cpu_cores_per_1000_clients'),
-                      ('server_rss_mb_before', 'server.rss_mb_before'),
-                      ('server_rss_mb_connected', 'server.rss_mb_connected'),
-                      ('server_rss_mb_peak', 'server.rss_mb_peak'),
-                      ('server_rss_mb_per_1000_clients', 'server.rss_mb_per_1000_clients'),
-                      ('load_client_cpu_cores', 'load_client_cpu_cores'),
-                      ('machine_busy_cores', 'machine_busy_cores')]:
-        k[key] = med(runs, path)
-    k['connect_failed'] = max(r['connect_failed'] for r in runs)
-    k['closed'] = max(r['closed'] for r in runs)
-    if 'speed' in runs[0]:
-        k['speed'] = runs[0]['speed']
-    return k
-
-def compare(rs, pe, base, clients):
-    """readside against the peer at the same offered load (> 1: readside is that many times
-    the peer: faster for messages, slower for latency)."""
-    if base:
-        rs['ingest_alone_cpu_cores'] = base['server_cpu_cores']
-        rs['fanout_cpu_cores'] = round(rs['server_cpu_cores'] - base['server_cpu_cores'], 3)
-        rs['fanout_cpu_cores_per_1000_clients'] = round(rs['fanout_cpu_cores'] / (clients / 1000), 4)
-    eff = lambda k, cpu: k['messages_per_second'] / cpu if cpu and cpu > 0 else None
-    return {
-        'messages_per_second': ratio(rs['messages_per_second'], pe['messages_per_second']),
-        'messages_per_cpu_second': ratio(eff(rs, rs['server_cpu_cores']), eff(pe, pe['server_cpu_cores'])),
-        'messages_per_fanout_cpu_second': ratio(eff(rs, rs.get('fanout_cpu_cores')),
-                                                eff(pe, pe['server_cpu_cores'])),
-        'latency_p50': ratio(rs['p50'], pe['p50']),
-        'latency_p95': ratio(rs['p95'], pe['p95']),
-        'latency_p99': ratio(rs['p99'], pe['p99']),
-    }
-
-first = of('readside')[0]
-s = {'rounds': max(r['round'] for r in rows), 'clients': first['clients'], 'tenants': first['tenants'],
-     'groups': first['groups'], 'rate': first['target_events_per_second'], 'batch': first['batch']}
-for kind in ('readside', 'peer', 'ingest-only'):
-    if of(kind):
-        s[kind] = summary(of(kind))
-if 'peer' in s:
-    s['ratio'] = compare(s['readside'], s['peer'], s.get('ingest-only'), s['clients'])
-
-if of('readside-sat') and of('peer-sat'):
-    rs = summary(of('readside-sat'))
-    base = summary(of('ingest-only-sat')) if of('ingest-only-sat') else None
-    peers = {str(r['speed']): summary([r]) for r in of('peer-sat')}
-    for k in peers.values():  # what the replay offered: readside's delivered rate × the speed
-        k['delivered_of_offered'] = round(k['messages_per_second'] / (k['speed'] * rs['messages_per_second']), 3)
-    sat = {'batch': of('readside-sat')[0]['batch'], 'readside': rs, 'peer': peers}
-    if '1' in peers:
-        sat['ratio_same_load'] = compare(rs, peers['1'], base, s['clients'])
-    # The peer's ceiling: the most it delivered at any speed, and while its p99 ≤ 100 ms.
-    sat['peer_max_messages_per_second'] = max(k['messages_per_second'] for k in peers.values())
-    sat['peer_max_messages_per_second_p99_le_100ms'] = max(
-        [k['messages_per_second'] for k in peers.values() if k['p99'] <= 100] or [None])
-    sat['ratio_max_messages_per_second'] = ratio(rs['messages_per_second'], sat['peer_max_messages_per_second'])
-    s['saturation'] = sat
-json.dump(s, open(sys.argv[2], 'w'), indent=1)
-print(json.dumps(s))
-PY
+cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+python3 bench/live_bench.py $OUT/live.jsonl --json $OUT/live.json --rows $OUT/live_rows.md \
+  --report $OUT/live_results.md --meta "date=$(date -u +%Y-%m-%dT%H:%MZ)" \
+  --meta "machine=$(nproc) cores ($cpu), $(free -g | awk '/Mem:/{print $2}') GiB, kernel $(uname -r)" \
+  --meta "command=LIVE_CLIENTS=$CLIENTS LIVE_TENANTS=$TENANTS LIVE_RATE=$RATE LIVE_BATCH=$BATCH LIVE_SECONDS=$SECONDS_ LIVE_WARMUP=$WARMUP LIVE_ROUNDS=$ROUNDS LIVE_SATURATION=$SATURATION LIVE_SAT_BATCH=$SAT_BATCH bench/live_bench.sh"

@@ -918,8 +918,20 @@ int main(int argc, char** argv) {
       shared.connected.load(), shared.connect_failed.load(), shared.closed.load(),
       shared.errors.load(), connect_s, subscribed_s, measured_s);
   if (peer) {
-    std::printf("\"speed\":%g,\"replayed_messages\":%zu,\"unmatched\":%zu,", opt.speed,
-                replay->messages.size(), shared.unmatched.load());
+    // What the schedule offered: the messages due in the window, times their group's clients.
+    std::vector<size_t> group_clients(layout.groups(), 0);
+    for (size_t i = 0; i < opt.clients; ++i) ++group_clients[layout.Group(i)];
+    double offered = 0;
+    for (const auto& m : replay->messages) {
+      double at_s = static_cast<double>(m.offset_ns) / opt.speed / 1e9;
+      if (at_s >= opt.warmup && at_s < opt.warmup + opt.seconds) {
+        offered += static_cast<double>(group_clients[m.group]);
+      }
+    }
+    std::printf(
+        "\"speed\":%g,\"replayed_messages\":%zu,\"offered_messages_per_second\":%.0f,"
+        "\"unmatched\":%zu,",
+        opt.speed, replay->messages.size(), offered / measured_s, shared.unmatched.load());
   } else {
     // The rate the server took: the measured batches' events over the time from the window's
     // start to the last of their acknowledgments (below the target when POSTs fell behind).

@@ -162,19 +162,8 @@ print(int(d['quota_per_tenant']), d['noisy_over_quota'], d['quiet_p99_alone_ms']
 echo "== live updates: 10,000 WebSocket clients over 50 tenants while ingesting 20,000 events/s; Node.js ws peer"
 BUILD=$BUILD bench/live_bench.sh > $OUT/live.log 2>&1 || { tail -40 $OUT/live.log; exit 1; }
 tail -1 $OUT/live.log
-read -r lv_clients lv_tenants lv_groups lv_rate lv_batch lv_rounds lv_p50 lv_p95 lv_p99 lv_max lv_mps lv_cpu lv_cpu_k \
-  lv_base_cpu lv_fan_k lv_rss0 lv_rss_k lv_fail lv_closed pe_p50 pe_p95 pe_p99 pe_mps pe_cpu pe_cpu_k pe_rss0 pe_rss_k \
-  lv_r_p50 lv_r_p95 lv_r_p99 lv_r_mps lv_r_eff lv_r_fan_eff < <(python3 -c "
-import json; s=json.load(open('$OUT/live.json')); r=s['readside']; p=s['peer']; b=s.get('ingest-only', {}); q=s['ratio']
-f=lambda v, n=1: 'n/a' if v is None else round(v, n)
-print(s['clients'], s['tenants'], s['groups'], s['rate'], s['batch'], s['rounds'], f(r['p50']), f(r['p95']), f(r['p99']), f(r['max']),
-      f(r['messages_per_second'], None), f(r['server_cpu_cores'], 2), f(r['server_cpu_cores_per_1000_clients'], 3),
-      f(b.get('server_cpu_cores'), 2), f(r.get('fanout_cpu_cores_per_1000_clients'), 3), f(r['server_rss_mb_before']),
-      f(r['server_rss_mb_per_1000_clients']), r['connect_failed'], r['closed'], f(p['p50'], 2), f(p['p95'], 2),
-      f(p['p99'], 2), f(p['messages_per_second'], None), f(p['server_cpu_cores'], 2),
-      f(p['server_cpu_cores_per_1000_clients'], 3), f(p['server_rss_mb_before']), f(p['server_rss_mb_per_1000_clients']),
-      q['latency_p50'], q['latency_p95'], q['latency_p99'], q['messages_per_second'], q['messages_per_cpu_second'],
-      q['messages_per_fanout_cpu_second'])")
+cp $OUT/live_results.md bench/LIVE.md
+live_rows=$(cat $OUT/live_rows.md)
 
 echo "== a full disk: recovery once space is freed, restart on a disk full to the last byte"
 python3 bench/disk_full_bench.py --build $BUILD --rounds 3 > $OUT/disk_full.json
@@ -256,13 +245,13 @@ malformed lines or duplicates).
 | search throughput, same queries (medians of $s_rounds rounds) | 1 thread: $s_qps1 q/s; 2 threads: $s_qps2 q/s | | pgbench -c1: $s_pg_qps1 tps; -c2: $s_pg_qps2 tps | ${s_ratio1}× (1), ${s_ratio2}× (2) |
 | search top hits against PostgreSQL's (the two rank differently: BM25 against ts_rank; ties by insertion order on both) | top-10 overlap ${s_overlap} (mean over the $s_hits queries with hits; $s_ident identical); totals equal for $s_tot_eq of $s_nq queries | | | |
 | search completions of the last word (\`Suggest\`, 100 prefixes of 1–5 letters, all domains or one) | p50 ${s_sug_p50} µs, p99 ${s_sug_p99} µs | p99 ≤ 1 ms | | |
-| live updates over WebSocket (\`live_bench.sh\`, \`live_load\`): $lv_clients clients over $lv_tenants tenants, each subscribed to one of $lv_groups (tenant, domain) groups for one month, while $lv_rate events/s are ingested in batches of $lv_batch (one tenant each, open loop); from a batch's acknowledgment to each update showing it (medians of $lv_rounds rounds) | p50 ${lv_p50} ms, p95 ${lv_p95} ms, p99 ${lv_p99} ms (max ${lv_max} ms); $lv_mps messages/s delivered; $lv_fail connections failed, $lv_closed closed | p95 ≤ 50 ms, p99 ≤ 100 ms | Node.js \`ws\` server (\`bench/live_peer\`) fanning out readside's recorded update bytes to the same clients at the same instants, from the publisher's send: p50 ${pe_p50} ms, p95 ${pe_p95} ms, p99 ${pe_p99} ms; $pe_mps messages/s | latency ${lv_r_p50}× (p50), ${lv_r_p95}× (p95), ${lv_r_p99}× (p99); messages/s ${lv_r_mps}× |
-| live updates: server resources in the same runs (utime + stime over the measured window; VmRSS once the clients subscribed, minus before they connected) | ${lv_cpu} cores, ${lv_cpu_k} cores per 1,000 clients (ingest alone at the same rate: ${lv_base_cpu} cores, so the live updates cost ${lv_fan_k} cores per 1,000 clients); RSS ${lv_rss0} MB + ${lv_rss_k} MB per 1,000 clients | | Node.js \`ws\` (one event loop, no ingest): ${pe_cpu} cores, ${pe_cpu_k} per 1,000 clients; RSS ${pe_rss0} MB + ${pe_rss_k} MB per 1,000 clients | messages per server CPU-second: ${lv_r_eff}× (readside's fan-out alone, ingest subtracted: ${lv_r_fan_eff}×) |
+$live_rows
 | rate-limit fairness (\`fairness_bench.sh\`): a quiet tenant's dashboard p99 at 200 req/s (open loop) while a noisy tenant sends ${fair_over}× its quota of $fair_quota req/s (mostly 429s) | p99 ${fair_noisy} ms, against ${fair_alone} ms alone | ≤ 2× | the same noisy tenant without rate limits: p99 ${fair_unlimited} ms; noisy tenant flooding as fast as wrk can (${fair_flood_over}× quota, the 2 cores saturated): ${fair_flood} ms | ${fair_ratio}× |
 
 See [README.md](README.md) for what each benchmark measures, the profile and what is left,
-and [DASHBOARD.md](DASHBOARD.md) for every run of the dashboard, PostgreSQL and freshness
-comparisons (written by \`bench/dashboard_bench.sh\`).
+[DASHBOARD.md](DASHBOARD.md) for every run of the dashboard, PostgreSQL and freshness
+comparisons (written by \`bench/dashboard_bench.sh\`), and [LIVE.md](LIVE.md) for every run of
+the live-updates comparison (written by \`bench/live_bench.sh\`).
 
 Commands: \`$BUILD/bench/parse_bench --benchmark_repetitions=$REPS\`;
 \`readside serve --data-dir TMP --listen 127.0.0.1:0\` + \`$BUILD/bench/ingest_load URL events.ndjson --clients 4 --batch 1000\`
