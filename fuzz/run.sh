@@ -3,7 +3,9 @@
 # (default 60) from the seed corpus in fuzz/corpus, then the token verifier's (jwt_fuzz) for a
 # third of that (at least 10 s) from fuzz/corpus-jwt, then request handling (request_fuzz) for
 # half of it (at least 10 s) from fuzz/corpus-request, then the search query parameters
-# (search_query_fuzz) for a third of it (at least 10 s) from fuzz/corpus-search. Exits
+# (search_query_fuzz) for a third of it (at least 10 s) from fuzz/corpus-search, then what live-
+# update clients send (live_fuzz: WebSocket frames and protocol messages) for a third of it (at
+# least 10 s) from fuzz/corpus-live. Exits
 # non-zero on any finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,3 +31,5 @@ run jwt_fuzz "$(at_least_10 $((seconds / 3)))" 4096 fuzz/jwt.dict corpus-jwt
 run request_fuzz "$(at_least_10 $((seconds / 2)))" 4096 fuzz/request.dict corpus-request
 # The search query parameters (q, type, limit, offset) over a small Xapian index.
 run search_query_fuzz "$(at_least_10 $((seconds / 3)))" 2048 fuzz/search.dict corpus-search
+# What live-update clients send: WebSocket frames through Beast, and the protocol's messages.
+run live_fuzz "$(at_least_10 $((seconds / 3)))" 4096 fuzz/live.dict corpus-live

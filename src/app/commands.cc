@@ -189,13 +189,17 @@ int ServeDemo(const DemoOptions& options) {
       "    curl -s %s/metrics | grep readside_ingest\n"
       "    curl -s -H \"Authorization: Bearer $(build/readside token --secret-file %s --org '*' "
       "--roles admin)\" '%s/admin/dead-letters?limit=2'   (every tenant: an operator token)\n"
+      "  live (WebSocket; docs/live.md):\n"
+      "    build/readside watch %s --url %s --token $TOKEN   (a terminal view, updating in place)\n"
+      "    tools/live.py ws://%s/analytics/real-time/%s '{\"type\":\"subscribe\",\"domain\":\"crm\"}'\n"
       "  Ctrl-C stops.\n",
       addr.c_str(), options.serve.data_dir.c_str(), options.history_days,
       options.tenants.size(), options.live_events_per_second, addr.c_str(), token.c_str(),
       addr.c_str(),
       addr.c_str(), org, addr.c_str(), org, addr.c_str(), org, addr.c_str(), org, addr.c_str(),
       org, org, addr.c_str(), addr.c_str(), org, addr.c_str(), org, addr.c_str(),
-      options.serve.keys.secret_file.c_str(), addr.c_str());
+      options.serve.keys.secret_file.c_str(), addr.c_str(), org, addr.c_str(),
+      addr.substr(addr.find("://") + 3).c_str(), org);
   std::fflush(stdout);
   std::atomic<bool> stop{false};
   std::thread feeder([&] { StreamDemoEvents(&server, options, &stop); });

@@ -2,6 +2,7 @@
 // The subcommands of the readside binary, apart from their command-line parsing (main.cc).
 // Each returns the process exit code.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,6 +43,21 @@ struct RebuildOptions {
 // Asks the server at options.url to rebuild its read models from the store (blue/green) and
 // prints progress until they are swapped in. Exit 0 when done.
 int RunRebuild(const RebuildOptions& options);
+
+struct WatchOptions {
+  std::string organization;
+  std::string url = "http://127.0.0.1:8080";
+  std::string token;
+  std::string period;                // empty: the tenant's current month
+  std::vector<std::string> domains;  // empty: every domain (those the token lacks show hidden)
+  bool once = false;                 // one plain snapshot (also when stdout is no terminal)
+  bool reconnect = true;             // with backoff after a lost connection
+  std::chrono::milliseconds once_timeout{10'000};  // --once: wait this long for every domain
+};
+// Shows the tenant's live metrics (GET /analytics/real-time/{org}) updating in place, or
+// prints one snapshot. Exit 0 when the user quits or the snapshot is complete, 1 when the
+// server refuses or closes the connection (its code and reason on stderr), 2 on bad options.
+int RunWatch(const WatchOptions& options);
 
 struct TokenOptions {
   std::vector<std::string> organizations;  // one → `org`; several or "*" → `orgs`

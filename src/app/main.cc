@@ -177,12 +177,37 @@ int main(int argc, char** argv) {
   tok_cmd->add_option("--issuer", tok.issuer, "iss claim");
   tok_cmd->add_option("--audience", tok.audience, "aud claim");
 
+  readside::app::WatchOptions watch;
+  CLI::App* watch_cmd = app.add_subcommand(
+      "watch", "a terminal view of a tenant's live metrics, updating in place");
+  watch_cmd->add_option("org", watch.organization, "organization id")->required();
+  watch_cmd->add_option("--url", watch.url, "server base URL")->envname("READSIDE_URL")
+      ->capture_default_str();
+  watch_cmd->add_option("--token", watch.token, "bearer token")->envname("READSIDE_TOKEN");
+  watch_cmd->add_option("--period", watch.period,
+                        "2024-01, 2024-Q1, 2024, 2024-W05 or 2024-01-15 (default: current month)");
+  watch_cmd->add_option("--domains", watch.domains,
+                        "domains to show, comma-separated (default: all the token may see)")
+      ->delimiter(',');
+  watch_cmd->add_flag("--once", watch.once,
+                      "print one plain snapshot and exit (also when stdout is not a terminal)");
+  bool no_reconnect = false;
+  watch_cmd->add_flag("--no-reconnect", no_reconnect, "exit when the connection is lost");
+  watch_cmd->add_option_function<double>(
+      "--timeout", [&watch](double s) { watch.once_timeout = std::chrono::milliseconds(
+                                            static_cast<int64_t>(s * 1000)); },
+      "--once: seconds to wait for every domain's values")->default_str("10");
+
   CLI11_PARSE(app, argc, argv);
   if (*tok_cmd) return readside::app::RunToken(tok);
   if (*serve_cmd) return readside::app::RunServe(serve);
   if (*demo_cmd) return readside::app::RunDemo(demo);
   if (*gen_cmd) return readside::app::RunGenerate(gen);
   if (*reb_cmd) return readside::app::RunRebuild(reb);
+  if (*watch_cmd) {
+    watch.reconnect = !no_reconnect;
+    return readside::app::RunWatch(watch);
+  }
   if (*ing_cmd) {
     ing.progress = !no_progress;
     return readside::app::RunIngest(ing);

@@ -141,6 +141,7 @@ Upgrade LiveUpgrade(const LiveEndpoints& endpoints, Request& req) {
     if (auto refused = endpoints.authorizer->Authorize(*who, org)) {
       return {.refusal = ProblemResponse(*refused, req.path)};
     }
+    req.principal = who->principal;  // the access log names the subject
     identity = std::move(*who);
   }
   auto connection = std::make_shared<live::Connection>(endpoint, org, s.live, endpoints.authorizer,

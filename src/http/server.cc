@@ -117,6 +117,7 @@ class WsSession final : public Conn, public live::Socket,
             std::shared_ptr<live::SocketHandler> handler)
       : ws_(std::move(stream)),
         timer_(ws_.get_executor()),
+        drain_timer_(ws_.get_executor()),
         server_(server),
         remote_(std::move(remote)),
         handler_(std::move(handler)) {}
@@ -138,7 +139,8 @@ class WsSession final : public Conn, public live::Socket,
           res.set(bhttp::field::server, "readside");
           if (!subprotocol.empty()) res.set(bhttp::field::sec_websocket_protocol, subprotocol);
         }));
-    ws_.read_message_max(o.max_message_bytes);
+    // Read() enforces max_message_bytes itself (with a reason); Beast's limit is a backstop.
+    ws_.read_message_max(o.max_message_bytes + 2 * kReadChunk);
     ws_.auto_fragment(false);
     ws_.async_accept(req_, [self = shared_from_this()](beast::error_code ec) {
       self->req_ = {};
@@ -153,7 +155,15 @@ class WsSession final : public Conn, public live::Socket,
   void Drain() override {
     net::post(ws_.get_executor(), [self = shared_from_this()] {
       self->draining_ = true;
-      if (self->open_) self->Close(websocket::close_code::going_away, "server shutting down");
+      if (!self->open_) return;
+      self->Close(websocket::close_code::going_away, "server shutting down");
+      if (!self->writing_) return;
+      // A client that stopped reading cannot take the close frame: it gets a second, then
+      // the socket goes, rather than holding the drain until its timeout.
+      self->drain_timer_.expires_after(std::chrono::seconds(1));
+      self->drain_timer_.async_wait([self](beast::error_code ec) {
+        if (!ec && self->writing_) self->Teardown();
+      });
     });
   }
 
@@ -194,12 +204,15 @@ class WsSession final : public Conn, public live::Socket,
   }
 
  private:
+  // Reads a message a part at a time, so that one over max_message_bytes is refused with
+  // a reason (Beast's own limit would close with 1009 and none); the rest of such a message
+  // is read and dropped until the client answers the close.
   void Read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    ws_.async_read_some(buffer_, kReadChunk, [self = shared_from_this()](beast::error_code ec,
+                                                                       size_t) {
       if (ec) {
-        // websocket::error::closed: the peer's close frame (answered by Beast); a message
-        // over read_message_max or invalid UTF-8: Beast has sent 1009 or 1007; anything
-        // else: the connection is gone.
+        // websocket::error::closed: the peer's close frame (answered by Beast); invalid
+        // UTF-8: Beast has sent 1007; anything else: the connection is gone.
         if (self->closing_ && !self->finished_ && ec != websocket::error::closed &&
             ec != net::error::operation_aborted) {
           return self->Teardown();
@@ -207,11 +220,19 @@ class WsSession final : public Conn, public live::Socket,
         if (!self->closing_) return self->Teardown();
         return;  // our close handshake finishes in DoClose's handler
       }
-      if (!self->ws_.got_text()) {
+      size_t limit = self->server_->options.websocket.max_message_bytes;
+      bool done = self->ws_.is_message_done();
+      if (self->closing_) {
+        self->buffer_.clear();
+      } else if (!self->ws_.got_text()) {
         self->buffer_.clear();
         self->Close(websocket::close_code::unknown_data,
                     "binary frames are not part of the protocol: send JSON text messages");
-      } else if (!self->closing_) {
+      } else if (self->buffer_.size() > limit) {
+        self->buffer_.clear();
+        self->Close(websocket::close_code::too_big,
+                    "a message over " + std::to_string(limit) + " bytes");
+      } else if (done) {
         auto data = self->buffer_.cdata();
         self->handler_->OnText(
             std::string_view(static_cast<const char*>(data.data()), data.size()));
@@ -220,6 +241,7 @@ class WsSession final : public Conn, public live::Socket,
       if (!self->finished_) self->Read();
     });
   }
+  static constexpr size_t kReadChunk = 16 << 10;
 
   void DoClose() {
     close_pending_ = false;
@@ -241,8 +263,11 @@ class WsSession final : public Conn, public live::Socket,
     finished_ = true;
     closing_ = true;
     timer_.cancel();
+    drain_timer_.cancel();
     if (open_) handler_->OnClosed();
-    handler_.reset();
+    // Finish may run inside a handler's own call (Abort from its timer): release the handler
+    // after that call has returned.
+    net::post(ws_.get_executor(), [handler = std::move(handler_)] {});
     Server::Impl* server = server_;
     {
       absl::MutexLock lk(&server->sessions_mu);
@@ -254,7 +279,8 @@ class WsSession final : public Conn, public live::Socket,
 
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
-  net::steady_timer timer_;
+  net::steady_timer timer_;        // the handler's wake-ups
+  net::steady_timer drain_timer_;  // a stalled client at shutdown
   bhttp::request<bhttp::string_body> req_;
   Server::Impl* server_;
   std::string remote_;

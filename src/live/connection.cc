@@ -122,17 +122,18 @@ void Connection::Authenticate(const std::string& token, bool first) {
 
 void Connection::Reauthorize() {
   // Analytics subscriptions: the new roles must still see the domain, and a cross
-  // subscription follows the cross metrics the new roles see. Widgets are re-checked with
-  // every publication (Choose).
+  // subscription follows the cross metrics the new roles see. Widgets get their latest
+  // publication again, which Choose checks against the new roles (data, or forbidden).
   query::DomainMask readable;
-  std::vector<std::pair<uint64_t, Sub>> analytics;
+  std::vector<std::pair<uint64_t, Sub>> analytics, widgets;
   {
     absl::MutexLock lock(&mu_);
     readable = identity_->caller.readable;
     for (const auto& [id, sub] : subs_) {
-      if (sub.spec.kind == TopicSpec::kAnalytics) analytics.emplace_back(id, sub);
+      (sub.spec.kind == TopicSpec::kAnalytics ? analytics : widgets).emplace_back(id, sub);
     }
   }
+  for (auto& [id, sub] : widgets) AddSub(sub.spec, sub.about, sub.checked_version);
   for (auto& [id, sub] : analytics) {
     if (!query::SectionVisible(sub.spec.section, readable)) {
       RemoveSub(id);
@@ -230,20 +231,23 @@ void Connection::SubscribeWidgets(const ClientMessage& m) {
     spec.organization_id = org_;
     spec.dashboard_id = d.id;
     spec.widget_id = id;
-    if (!AddSub(std::move(spec), std::move(about))) {
+    if (!AddSub(std::move(spec), std::move(about), d.version)) {
       return Close(kCloseBadRequest, "more than " + std::to_string(options_.max_subscriptions) +
                                          " subscriptions on one connection");
     }
   }
 }
 
-bool Connection::AddSub(TopicSpec spec, std::string about) {
+bool Connection::AddSub(TopicSpec spec, std::string about, int64_t checked_version) {
   std::string key = spec.Key();
   uint64_t id;
   if (auto it = by_key_.find(key); it != by_key_.end()) {
     id = it->second;  // subscribed already: send the current state again
     absl::MutexLock lock(&mu_);
-    subs_[id].last_seq = 0;
+    Sub& sub = subs_[id];
+    sub.last_seq = 0;
+    sub.forbidden_sent = false;
+    sub.checked_version = std::max(sub.checked_version, checked_version);
   } else {
     if (by_key_.size() >= options_.max_subscriptions) return false;
     id = next_sub_id_++;
@@ -253,6 +257,7 @@ bool Connection::AddSub(TopicSpec spec, std::string about) {
     sub.spec = spec;
     sub.key = key;
     sub.about = std::move(about);
+    sub.checked_version = checked_version;
   }
   // Outside mu_: Subscribe may Offer at once.
   Hub::TopicHandle topic = hub_->Subscribe(spec, shared_from_this(), id);
@@ -335,7 +340,8 @@ std::shared_ptr<const std::string> Connection::Choose(Sub& sub, const Publicatio
                                                       bool* end) {
   const dashboard::Caller& caller = identity_->caller;
   *end = pub.final;
-  if (pub.dashboard && !dashboard::MayRead(*pub.dashboard, caller)) {
+  if (pub.dashboard && pub.dashboard->version >= sub.checked_version &&
+      !dashboard::MayRead(*pub.dashboard, caller)) {
     *end = true;
     return std::make_shared<const std::string>(ErrorMessage(
         Forbidden("dashboard '" + sub.spec.dashboard_id + "' is no longer shared with you: "

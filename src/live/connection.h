@@ -62,6 +62,10 @@ class Connection final : public SocketHandler,
     SteadyTime next_allowed{};
     bool queued = false;  // in dirty_
     bool forbidden_sent = false;
+    // Widgets: the version of the dashboard whose sharing was checked when subscribing; a
+    // publication rendered from an older version (before a share the subscription relied
+    // on) is not re-checked against that older state.
+    int64_t checked_version = 0;
   };
 
   void Authenticate(const std::string& token, bool first);
@@ -70,7 +74,7 @@ class Connection final : public SocketHandler,
   void SubscribeWidgets(const ClientMessage& m);
   void Unsubscribe(const ClientMessage& m);
   // Adds (or renews) a subscription; false when the connection's limit is reached.
-  bool AddSub(TopicSpec spec, std::string about);
+  bool AddSub(TopicSpec spec, std::string about, int64_t checked_version = 0);
   void RemoveSub(uint64_t id);
   void RemoveAll();
   void Reauthorize();

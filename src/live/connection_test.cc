@@ -585,5 +585,21 @@ TEST_F(LiveTest, WidgetsPushTheirCachedData) {
   EXPECT_FALSE(forbidden.contains("cached_data"));
 }
 
+TEST_F(LiveTest, ANewTokenResendsEveryWidgetAsItsRolesSeeIt) {
+  ASSERT_TRUE(WaitApplied(Append(1000)));
+  FakeSocket* s = Connect("admin", {}, false, Endpoint::kDashboards);
+  s->Text(R"({"type":"subscribe","widgets":["executive-1"]})");
+  ASSERT_TRUE(s->WaitFor([&] { return s->sent_locked().size() >= 2; }));
+  EXPECT_TRUE(Parse(s->sent()[1].text).contains("cached_data"));
+  s->Text(R"({"type":"auth","token":"hr"})");  // no finance: forbidden at once
+  ASSERT_TRUE(s->WaitFor([&] { return s->sent_locked().size() >= 3; }));
+  json::object forbidden = Parse(s->sent()[2].text);
+  EXPECT_EQ(forbidden["widget_id"], "executive-1");
+  EXPECT_TRUE(forbidden["forbidden"].as_bool());
+  s->Text(R"({"type":"auth","token":"admin"})");  // and back: the data again
+  ASSERT_TRUE(s->WaitFor([&] { return s->sent_locked().size() >= 4; }));
+  EXPECT_EQ(Parse(s->sent()[3].text)["cached_data"], Parse(s->sent()[1].text)["cached_data"]);
+}
+
 }  // namespace
 }  // namespace readside::live

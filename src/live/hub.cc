@@ -121,9 +121,8 @@ Hub::TopicHandle Hub::Subscribe(const TopicSpec& spec, std::shared_ptr<Listener>
   }
   if (topic->latest) {
     listener->Offer(sub_id, topic->latest);
-  } else if (!topic->dirty) {
-    topic->dirty = true;
-    dirty_.push_back(topic);
+  } else {
+    MarkDirty(topic);
     cv_.Signal();
   }
   return topic;
@@ -151,6 +150,12 @@ void Hub::Unsubscribe(const TopicHandle& topic, const Listener* listener, uint64
   }
 }
 
+void Hub::MarkDirty(const TopicHandle& t) {
+  if (t->dirty) return;
+  t->dirty = true;
+  dirty_.push_back(t);
+}
+
 HubStats Hub::Stats() const {
   absl::MutexLock lock(&mu_);
   return {.topics = topics_.size(),
@@ -165,18 +170,13 @@ void Hub::Run() {
   std::vector<Rendering> rendered;
   absl::MutexLock lock(&mu_);
   while (!stop_) {
-    auto mark = [&](const TopicHandle& t) {
-      if (t->dirty) return;
-      t->dirty = true;
-      dirty_.push_back(t);
-    };
     if (all_changed_) {
-      for (auto& [_, t] : topics_) mark(t);
+      for (auto& [_, t] : topics_) MarkDirty(t);
     } else {
       for (const std::string& org : changed_orgs_) {
         auto it = by_org_.find(org);
         if (it == by_org_.end()) continue;
-        for (const TopicHandle& t : it->second) mark(t);
+        for (const TopicHandle& t : it->second) MarkDirty(t);
       }
     }
     all_changed_ = false;

@@ -121,6 +121,7 @@ class Hub {
   struct Rendering;
   Rendering Render(const Topic& topic, int64_t now_micros) const;
   void Publish(Topic& topic, Rendering& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MarkDirty(const TopicHandle& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   projection::Projector* projector_;
   const Clock* clock_;

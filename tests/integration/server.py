@@ -256,8 +256,10 @@ def _dechunk(body):
 class ReadsideServer:
     """One `readside serve` process; restartable on the same data directory."""
 
-    def __init__(self, data_dir=None, binary=None, extra_args=(), env=None, command="serve"):
+    def __init__(self, data_dir=None, binary=None, extra_args=(), env=None, command="serve",
+                 listen="127.0.0.1:0"):
         self.binary = binary or readside_bin()
+        self.listen = listen  # a fixed port survives restarts (clients that reconnect)
         self.command = command
         self._own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="readside-it-data-")
@@ -293,7 +295,7 @@ class ReadsideServer:
         if self.env:
             env.update(self.env)
         cmd = [self.binary, self.command, "--data-dir", self.data_dir,
-               "--listen", "127.0.0.1:0", "--jwt-secret-file", self.secret_file] + self.extra_args
+               "--listen", self.listen, "--jwt-secret-file", self.secret_file] + self.extra_args
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=self._stderr_file, env=env)
         _track(self.proc)
