@@ -164,8 +164,9 @@ def rows_md(s):
             f"a subscription gets), {s['clients']:,} clients | {n(rs['messages_per_second'], 0)} "
             f"messages/s, p50 {n(rs['p50'])} ms, p99 {n(rs['p99'])} ms; ingest taken "
             f"{n(rs['achieved_events_per_second'], 0)} events/s, server {n(rs['server_cpu_cores'], 2)} "
-            f"cores | | Node.js `ws` replaying that record at 1×, 2×, 4× its schedule: {speeds} | most "
-            f"messages/s delivered: {sat['ratio_max_messages_per_second']}× |")
+            f"cores | | Node.js `ws` replaying that record at the instants readside delivered it, at 1×, "
+            f"2×, 4× that speed: {speeds} | readside's messages/s against the most the peer delivered: "
+            f"{sat['ratio_max_messages_per_second']}× |")
     return '\n'.join(out) + '\n'
 
 
@@ -178,6 +179,7 @@ RUN_COLUMNS = [
     ('full after a skip', 'full_updates'), ('send lateness p99 ms', 'send_lateness_ms.p99'),
     ('server cores', 'server.cpu_cores'), ('server RSS before / subscribed / peak MB', None),
     ('load client cores', 'load_client_cpu_cores'), ('machine busy cores', 'machine_busy_cores'),
+    ('other cores', None),
     ('before', 'before'),
 ]
 
@@ -200,6 +202,8 @@ def report_md(rows, s, meta):
         if title.startswith('POST'):
             l = r.get('post_ms')
             return ' / '.join(n(l[k]) for k in ('p50', 'p99')) if l else ''
+        if title == 'other cores':  # softirq (loopback TCP), kernel threads, other users of the VM
+            return n(r['machine_busy_cores'] - r['server']['cpu_cores'] - r['load_client_cpu_cores'], 2)
         if title.startswith('server RSS'):
             v = r['server']
             return ' / '.join(n(v[k], 0) for k in ('rss_mb_before', 'rss_mb_connected', 'rss_mb_peak'))
@@ -209,7 +213,9 @@ def report_md(rows, s, meta):
         '',
         f"Written by `bench/live_bench.sh` on {meta.get('date', '?')}: {meta.get('machine', '?')}. "
         'The servers, the load client (`live_load`) and the ingest all share these 2 cores, and the '
-        'VM is shared with other work: compare within this run. Method: '
+        'VM is shared with other work: compare within this run. "other cores" = machine busy − '
+        'server − load client: softirq time of the loopback TCP traffic (charged to no process), '
+        'kernel threads (fsync) and other users of the VM. Method: '
         '[README.md](README.md#live-updates-over-websocket-issue-13).',
         '',
         f"Command: `{meta.get('command', 'bench/live_bench.sh')}`.",

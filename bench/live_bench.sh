@@ -14,8 +14,9 @@
 #      record of 3. (the same bytes at the same instants); latency from the publisher's send.
 #   5. saturation, once: readside with batches of LIVE_SAT_BATCH at the same rate, so every
 #      tenant's state changes more often than the 10 messages/s a subscription may get (the
-#      most readside sends by design), then the peer replaying that record at 1×, 2×, 4× its
-#      speed: the fan-out each server delivers when offered more.
+#      most readside sends by design), then the peer replaying that record at the instants
+#      readside delivered it (--schedule recv) at 1×, 2×, 4× that speed: the peer's ceiling
+#      against what readside delivered.
 # Steps 2-4 run LIVE_ROUNDS times, interleaved. Every run is a JSON line in bench/out/live.jsonl;
 # bench/live_bench.py writes the summary (medians over the rounds, ratios) to bench/out/live.json,
 # the rows of RESULTS.md to bench/out/live_rows.md and every run to bench/out/live_results.md
@@ -205,7 +206,7 @@ if [ "$SATURATION" = 1 ]; then
     la=$(quiet); echo "   $la"
     start_peer
     "$BUILD/bench/live_load" peer "$URL" "$WORK/record-sat.tsv" --clients "$CLIENTS" --server-pid "$PID" \
-      --threads "$THREADS" --speed "$speed" > "$WORK/peer.json" || { cat "$WORK/peer.json"; die "live_load peer failed"; }
+      --threads "$THREADS" --speed "$speed" --schedule recv > "$WORK/peer.json" || { cat "$WORK/peer.json"; die "live_load peer failed"; }
     cat "$WORK/peer.json"
     record "peer-sat" 1 "$WORK/peer.json" "$la"
     stop_server
