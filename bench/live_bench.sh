@@ -217,4 +217,5 @@ cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 python3 bench/live_bench.py $OUT/live.jsonl --json $OUT/live.json --rows $OUT/live_rows.md \
   --report $OUT/live_results.md --meta "date=$(date -u +%Y-%m-%dT%H:%MZ)" \
   --meta "machine=$(nproc) cores ($cpu), $(free -g | awk '/Mem:/{print $2}') GiB, kernel $(uname -r)" \
+  --meta "commit=$(git rev-parse --short HEAD 2> /dev/null || echo '?')" \
   --meta "command=LIVE_CLIENTS=$CLIENTS LIVE_TENANTS=$TENANTS LIVE_RATE=$RATE LIVE_BATCH=$BATCH LIVE_SECONDS=$SECONDS_ LIVE_WARMUP=$WARMUP LIVE_ROUNDS=$ROUNDS LIVE_SATURATION=$SATURATION LIVE_SAT_BATCH=$SAT_BATCH bench/live_bench.sh"
