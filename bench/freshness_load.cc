@@ -25,96 +25,22 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "blocking_http.h"
 
 namespace {
 
-namespace beast = boost::beast;
-namespace bhttp = beast::http;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
+namespace bhttp = boost::beast::http;
 using Clk = std::chrono::steady_clock;
 
 double Ms(Clk::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-// One blocking keep-alive HTTP/1.1 connection (the style of ingest::HttpClient, but it also
-// returns the X-Readside-Position header).
-class Connection {
+// One blocking keep-alive connection per sender and watcher thread.
+class Connection : public readside::bench::HttpConnection {
  public:
-  Connection(std::string host, std::string port) : host_(std::move(host)), port_(std::move(port)) {}
-
-  struct Result {
-    int status = 0;
-    std::string body;
-    std::string position;  // X-Readside-Position
-  };
-
-  std::optional<Result> Request(bhttp::verb verb, const std::string& target,
-                                const std::string* body, std::string* error) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      bool fresh = !stream_;
-      if (fresh && !Connect(error)) return std::nullopt;
-      bhttp::request<bhttp::string_body> req{verb, target, 11};
-      req.set(bhttp::field::host, host_);
-      req.set(bhttp::field::user_agent, "readside-freshness");
-      if (const char* token = std::getenv("READSIDE_TOKEN")) {
-        req.set(bhttp::field::authorization, std::string("Bearer ") + token);
-      }
-      if (body != nullptr) {
-        req.set(bhttp::field::content_type, "application/x-ndjson");
-        req.body() = *body;
-      }
-      req.prepare_payload();
-      beast::error_code ec;
-      stream_->expires_after(std::chrono::seconds(30));
-      bhttp::write(*stream_, req, ec);
-      beast::flat_buffer buffer;
-      bhttp::response_parser<bhttp::string_body> parser;
-      parser.body_limit(64 << 20);
-      if (!ec) bhttp::read(*stream_, buffer, parser, ec);
-      if (ec) {
-        stream_.reset();
-        if (!fresh) continue;
-        *error = target + ": " + ec.message();
-        return std::nullopt;
-      }
-      auto& res = parser.get();
-      Result out;
-      out.status = static_cast<int>(res.result_int());
-      out.body = std::move(res.body());
-      out.position = std::string(res["X-Readside-Position"]);
-      if (!res.keep_alive()) stream_.reset();
-      return out;
-    }
-    *error = "connection lost";
-    return std::nullopt;
-  }
-
- private:
-  bool Connect(std::string* error) {
-    beast::error_code ec;
-    tcp::resolver resolver(ioc_);
-    auto results = resolver.resolve(host_, port_, ec);
-    if (!ec) {
-      stream_ = std::make_unique<beast::tcp_stream>(ioc_);
-      stream_->expires_after(std::chrono::seconds(10));
-      stream_->connect(results, ec);
-    }
-    if (ec) {
-      stream_.reset();
-      *error = "cannot connect to " + host_ + ":" + port_ + ": " + ec.message();
-      return false;
-    }
-    stream_->socket().set_option(tcp::no_delay(true), ec);
-    return true;
-  }
-
-  std::string host_, port_;
-  net::io_context ioc_;
-  std::unique_ptr<beast::tcp_stream> stream_;
+  Connection(std::string host, std::string port)
+      : HttpConnection(std::move(host), std::move(port), "readside-freshness") {}
 };
 
 struct Ack {

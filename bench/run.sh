@@ -159,6 +159,12 @@ import json; d=[json.loads(l) for l in open('$OUT/fairness.jsonl')][-1]
 print(int(d['quota_per_tenant']), d['noisy_over_quota'], d['quiet_p99_alone_ms'], d['quiet_p99_noisy_ms'],
       d['quiet_p99_ratio'], d['quiet_p99_noisy_unlimited_ms'], d['flood_over_quota'], d['quiet_p99_flood_ms'])")
 
+echo "== live updates: 10,000 WebSocket clients over 50 tenants while ingesting 20,000 events/s; Node.js ws peer"
+BUILD=$BUILD bench/live_bench.sh > $OUT/live.log 2>&1 || { tail -40 $OUT/live.log; exit 1; }
+tail -1 $OUT/live.log
+cp $OUT/live_results.md bench/LIVE.md
+live_rows=$(cat $OUT/live_rows.md)
+
 echo "== a full disk: recovery once space is freed, restart on a disk full to the last byte"
 python3 bench/disk_full_bench.py --build $BUILD --rounds 3 > $OUT/disk_full.json
 cat $OUT/disk_full.json
@@ -239,11 +245,13 @@ malformed lines or duplicates).
 | search throughput, same queries (medians of $s_rounds rounds) | 1 thread: $s_qps1 q/s; 2 threads: $s_qps2 q/s | | pgbench -c1: $s_pg_qps1 tps; -c2: $s_pg_qps2 tps | ${s_ratio1}× (1), ${s_ratio2}× (2) |
 | search top hits against PostgreSQL's (the two rank differently: BM25 against ts_rank; ties by insertion order on both) | top-10 overlap ${s_overlap} (mean over the $s_hits queries with hits; $s_ident identical); totals equal for $s_tot_eq of $s_nq queries | | | |
 | search completions of the last word (\`Suggest\`, 100 prefixes of 1–5 letters, all domains or one) | p50 ${s_sug_p50} µs, p99 ${s_sug_p99} µs | p99 ≤ 1 ms | | |
+$live_rows
 | rate-limit fairness (\`fairness_bench.sh\`): a quiet tenant's dashboard p99 at 200 req/s (open loop) while a noisy tenant sends ${fair_over}× its quota of $fair_quota req/s (mostly 429s) | p99 ${fair_noisy} ms, against ${fair_alone} ms alone | ≤ 2× | the same noisy tenant without rate limits: p99 ${fair_unlimited} ms; noisy tenant flooding as fast as wrk can (${fair_flood_over}× quota, the 2 cores saturated): ${fair_flood} ms | ${fair_ratio}× |
 
 See [README.md](README.md) for what each benchmark measures, the profile and what is left,
-and [DASHBOARD.md](DASHBOARD.md) for every run of the dashboard, PostgreSQL and freshness
-comparisons (written by \`bench/dashboard_bench.sh\`).
+[DASHBOARD.md](DASHBOARD.md) for every run of the dashboard, PostgreSQL and freshness
+comparisons (written by \`bench/dashboard_bench.sh\`), and [LIVE.md](LIVE.md) for every run of
+the live-updates comparison (written by \`bench/live_bench.sh\`).
 
 Commands: \`$BUILD/bench/parse_bench --benchmark_repetitions=$REPS\`;
 \`readside serve --data-dir TMP --listen 127.0.0.1:0\` + \`$BUILD/bench/ingest_load URL events.ndjson --clients 4 --batch 1000\`
