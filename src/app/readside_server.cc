@@ -15,6 +15,7 @@
 #include "http/routes.h"
 #include "ingest/ingest_service.h"
 #include "own_state/tenant_settings_service.h"
+#include "absl/synchronization/mutex.h"
 #include "projection/projector.h"
 #include "live/hub.h"
 #include "schedule/scheduler.h"
@@ -122,6 +123,12 @@ ReadsideServer::~ReadsideServer() {
 
 absl::Status ReadsideServer::Start() {
   Impl& m = *impl_;
+#ifdef NDEBUG
+  // Debian's abseil is built without NDEBUG: every absl::Mutex lock would run deadlock
+  // detection under one global lock (4 % of the server's time at 35,000 live messages/s).
+  // Debug and sanitizer builds keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
   http::ServerOptions http_options = m.options.http;
   if (absl::Status s = ParseListen(m.options.listen, &http_options.host, &http_options.port);
       !s.ok()) {

@@ -443,7 +443,10 @@ void Connection::ArmTimer() {
   SteadyTime at = std::min(auth_deadline_, expires_);
   // While a message is being written, OnSent pumps again: only its stall deadline counts.
   at = std::min(at, writing_ ? write_started_ + options_.send_timeout : throttled_until_);
-  if (at == armed_ || at == SteadyTime::max()) return;
+  // An earlier wake-up already set does: OnTimer looks at everything again and sets the
+  // next. (Re-arming at every message, for a stall deadline that moves with each write,
+  // cost a timer cancellation per message.)
+  if (at == SteadyTime::max() || at >= armed_) return;
   armed_ = at;
   socket_->WakeAt(at);
 }
