@@ -353,8 +353,11 @@ class SlowClients(LiveTestCase):
         self.assertEqual(metric(srv, "readside_live_connections"), 1)
         self.assertLess(latencies[len(latencies) // 2], 0.5, latencies)
         self.assertLess(latencies[-1], 2.0, latencies)
-        self.assertLess(peak - baseline, 64 * 1024,
-                        "VmRSS grew from %d to %d kB" % (baseline, peak))
+        # Under AddressSanitizer freed memory waits in its quarantine (256 MB), so RSS says
+        # nothing about what the server holds there; the plain build checks the bound.
+        if os.environ.get("READSIDE_SANITIZED", "0") not in ("1", "ON", "TRUE"):
+            self.assertLess(peak - baseline, 64 * 1024,
+                            "VmRSS grew from %d to %d kB" % (baseline, peak))
         # Every stalled client was torn down: reading now finds the end of the connection
         # (no more events come, so an open connection would just stay silent).
         for ws in stalled:
