@@ -374,12 +374,7 @@ void Connection::Reply(std::string message) {
   reply_bytes_ += message.size();
   replies_.push_back(std::make_shared<const std::string>(std::move(message)));
   if (reply_bytes_ > options_.max_reply_bytes) {
-    // A client that sends without reading its answers.
-    hub_->slow_closed.fetch_add(1, std::memory_order_relaxed);
-    closing_ = true;
-    RemoveAll();
-    socket_->Abort();
-    return;
+    return DropSlowClient();  // it sends without reading its answers
   }
   Pump();
   ArmTimer();
@@ -463,15 +458,18 @@ void Connection::OnTimer() {
   }
   if (now >= expires_) return Close(kCloseUnauthorized, "token expired");
   if (writing_ && now >= write_started_ + options_.send_timeout) {
-    // The client has not taken a message for send_timeout: no close frame can pass.
-    hub_->slow_closed.fetch_add(1, std::memory_order_relaxed);
-    closing_ = true;
-    RemoveAll();
-    socket_->Abort();
-    return;
+    return DropSlowClient();  // it has not taken a message for send_timeout
   }
   Pump();
   ArmTimer();
+}
+
+void Connection::DropSlowClient() {
+  // No close frame could pass a client that does not read: the socket goes.
+  hub_->slow_closed.fetch_add(1, std::memory_order_relaxed);
+  closing_ = true;
+  RemoveAll();
+  socket_->Abort();
 }
 
 void Connection::Close(uint16_t code, std::string_view reason) {

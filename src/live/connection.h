@@ -89,6 +89,8 @@ class Connection final : public SocketHandler,
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ArmTimer();
   void Close(uint16_t code, std::string_view reason);
+  // Tears down a client that does not read (counted in slow_closed).
+  void DropSlowClient();
 
   const Endpoint endpoint_;
   const std::string org_;

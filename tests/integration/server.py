@@ -35,6 +35,19 @@ START_TIMEOUT = 20.0
 HTTP_TIMEOUT = 60.0
 _LISTEN_RE = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 
+# The analytics route of each domain ("%s": the organization), and the members of its body
+# that describe the answer rather than being metrics.
+ANALYTICS_ROUTES = {
+    "crm": "/analytics/crm/pipeline/%s",
+    "hrm": "/analytics/hrm/headcount/%s",
+    "finance": "/analytics/finance/revenue/%s",
+    "inventory": "/analytics/inventory/turnover/%s",
+    "projects": "/analytics/projects/utilization/%s",
+    "cross": "/analytics/cross/%s",
+}
+ANALYTICS_HEADER = ("organization_id", "period", "period_start", "period_end", "last_updated",
+                    "data_sources", "stale")
+
 _LIVE = set()          # Popen objects still running
 _LIVE_LOCK = threading.Lock()
 

@@ -5,19 +5,11 @@ and read models surviving a restart."""
 
 import urllib.parse
 
-from server import ServerTestCase, encode_body, make_event
+from server import ANALYTICS_HEADER, ANALYTICS_ROUTES, ServerTestCase, encode_body, make_event
 
 JSON = {"Content-Type": "application/json"}
-HEADER = ("organization_id", "period", "period_start", "period_end", "last_updated",
-          "data_sources", "stale")
-ROUTES = {
-    "crm": "/analytics/crm/pipeline/%s",
-    "hrm": "/analytics/hrm/headcount/%s",
-    "finance": "/analytics/finance/revenue/%s",
-    "inventory": "/analytics/inventory/turnover/%s",
-    "projects": "/analytics/projects/utilization/%s",
-    "cross": "/analytics/cross/%s",
-}
+HEADER = ANALYTICS_HEADER
+ROUTES = ANALYTICS_ROUTES
 
 
 def invoice(org, entity, amount, ts, due="2024-02-15"):

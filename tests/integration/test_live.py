@@ -15,22 +15,14 @@ import time
 import urllib.parse
 from decimal import Decimal
 
-from server import ServerTestCase, make_event, make_token
+from server import ANALYTICS_HEADER, ANALYTICS_ROUTES, ServerTestCase, make_event, make_token
 from wsclient import (BackgroundReader, ConnectionClosed, HandshakeRefused, OP_BINARY,
                       OP_TEXT, WebSocket)
 
 ORG = "acme-corp"
 PERIOD = "2024-01"
-ROUTES = {
-    "crm": "/analytics/crm/pipeline/%s",
-    "hrm": "/analytics/hrm/headcount/%s",
-    "finance": "/analytics/finance/revenue/%s",
-    "inventory": "/analytics/inventory/turnover/%s",
-    "projects": "/analytics/projects/utilization/%s",
-    "cross": "/analytics/cross/%s",
-}
-HEADER = {"organization_id", "period", "period_start", "period_end", "last_updated",
-          "data_sources", "stale"}
+ROUTES = ANALYTICS_ROUTES
+HEADER = set(ANALYTICS_HEADER)
 EXACT = {"parse_float": Decimal}  # money compared exactly, as decimal numbers
 
 

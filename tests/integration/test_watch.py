@@ -16,20 +16,11 @@ import time
 import unittest
 import urllib.parse
 
-from server import ServerTestCase, make_event, make_token
+from server import ANALYTICS_HEADER, ANALYTICS_ROUTES, ServerTestCase, make_event, make_token
 
 PERIOD = "2024-01"
-ROUTES = {
-    "crm": "/analytics/crm/pipeline/%s",
-    "hrm": "/analytics/hrm/headcount/%s",
-    "finance": "/analytics/finance/revenue/%s",
-    "inventory": "/analytics/inventory/turnover/%s",
-    "projects": "/analytics/projects/utilization/%s",
-    "cross": "/analytics/cross/%s",
-}
-# Members of an analytics body that describe the answer rather than being metrics.
-HEADER = {"organization_id", "period", "period_start", "period_end", "last_updated",
-          "data_sources", "stale"}
+ROUTES = ANALYTICS_ROUTES
+HEADER = set(ANALYTICS_HEADER)
 HAVE_TMUX = shutil.which("tmux") is not None
 
 
