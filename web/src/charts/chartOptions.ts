@@ -1,0 +1,81 @@
+// ECharts options from API data, as pure functions (tested in chartOptions.test.ts).
+import type { EChartsCoreOption } from 'echarts/core';
+import { formatValue, type NumberContext, type Unit } from '../format/number';
+
+export interface Palette { series: string[]; text: string; grid: string; surface: string }
+
+/** The palette from the design tokens, so charts follow light and dark mode. */
+export function paletteFromCss(el: Element = document.documentElement): Palette {
+  const css = getComputedStyle(el);
+  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+  return {
+    series: [1, 2, 3, 4, 5, 6].map((i) => v(`--chart-${i}`, '#2156d9')),
+    text: v('--text-2', '#475163'),
+    grid: v('--border', '#e2e5ea'),
+    surface: v('--surface', '#ffffff'),
+  };
+}
+
+export interface SeriesPoint { period: string; value: number | null }
+
+export function seriesOption(points: SeriesPoint[], kind: 'line' | 'bar', unit: Unit,
+                             ctx: NumberContext, p: Palette, name = ''): EChartsCoreOption {
+  const fmt = (v: number) => formatValue(v, unit, ctx, true);
+  return {
+    animation: false,
+    color: p.series,
+    grid: { left: 8, right: 12, top: 16, bottom: 8, containLabel: true },
+    tooltip: {
+      trigger: 'axis',
+      valueFormatter: (v: unknown) => (typeof v === 'number' ? formatValue(v, unit, ctx) : '—'),
+    },
+    xAxis: {
+      type: 'category',
+      data: points.map((pt) => pt.period),
+      axisLine: { lineStyle: { color: p.grid } },
+      axisLabel: { color: p.text, hideOverlap: true },
+      axisTick: { show: false },
+    },
+    yAxis: {
+      type: 'value',
+      splitLine: { lineStyle: { color: p.grid } },
+      axisLabel: { color: p.text, formatter: fmt },
+    },
+    series: [{
+      name,
+      type: kind,
+      data: points.map((pt) => pt.value),
+      smooth: kind === 'line' ? 0.2 : undefined,
+      showSymbol: points.length <= 14,
+      areaStyle: kind === 'line' ? { opacity: 0.08 } : undefined,
+      barMaxWidth: 28,
+      itemStyle: kind === 'bar' ? { borderRadius: [3, 3, 0, 0] } : undefined,
+    }],
+  };
+}
+
+export interface Slice { name: string; value: number }
+
+export function breakdownOption(slices: Slice[], kind: 'pie' | 'donut' | 'bar' | 'line', unit: Unit,
+                                ctx: NumberContext, p: Palette): EChartsCoreOption {
+  if (kind === 'bar' || kind === 'line') {
+    return seriesOption(slices.map((s) => ({ period: s.name, value: s.value })), kind, unit, ctx, p);
+  }
+  return {
+    animation: false,
+    color: p.series,
+    tooltip: {
+      trigger: 'item',
+      valueFormatter: (v: unknown) => (typeof v === 'number' ? formatValue(v, unit, ctx) : '—'),
+    },
+    legend: { type: 'scroll', bottom: 0, textStyle: { color: p.text }, itemWidth: 10, itemHeight: 10 },
+    series: [{
+      type: 'pie',
+      radius: kind === 'donut' ? ['48%', '72%'] : [0, '72%'],
+      center: ['50%', '44%'],
+      data: slices,
+      label: { show: false },
+      itemStyle: { borderColor: p.surface, borderWidth: 2 },
+    }],
+  };
+}

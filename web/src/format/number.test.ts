@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ago, formatValue } from './number';
+
+describe('formatValue', () => {
+  it('formats money in the tenant currency and the reader locale', () => {
+    expect(formatValue(1234.5, 'money', { locale: 'en-US', currency: 'USD' })).toBe('$1,234.50');
+    expect(formatValue(1234.5, 'money', { locale: 'de-DE', currency: 'EUR' })).toBe('1.234,50\u00a0€');
+    expect(formatValue(-0.5, 'money', { locale: 'en-US', currency: 'JPY' })).toMatch(/^-¥0\.50$|^-¥1$/);
+  });
+
+  it('shows ratios as percent when asked and null as a dash', () => {
+    expect(formatValue(0.256, 'percent', { locale: 'en-US', currency: 'USD' })).toBe('25.6%');
+    expect(formatValue(null, 'money', { locale: 'en-US', currency: 'USD' })).toBe('—');
+    expect(formatValue(1.5, 'ratio', { locale: 'en-US', currency: 'USD' })).toBe('1.5');
+  });
+
+  it('compacts large numbers only when asked', () => {
+    expect(formatValue(1_250_000, 'count', { locale: 'en-US', currency: 'USD' })).toBe('1,250,000');
+    expect(formatValue(1_250_000, 'count', { locale: 'en-US', currency: 'USD' }, true)).toBe('1.3M');
+  });
+});
+
+describe('ago', () => {
+  it('says how long ago in seconds, minutes and hours', () => {
+    const now = Date.parse('2024-01-01T12:00:00Z');
+    expect(ago('2024-01-01T11:59:57Z', now, 'en')).toBe('3s ago');
+    expect(ago('2024-01-01T11:55:00Z', now, 'en')).toBe('5m ago');
+    expect(ago('2024-01-01T09:00:00Z', now, 'en')).toBe('3h ago');
+    expect(ago(null, now)).toBe('no data yet');
+  });
+});

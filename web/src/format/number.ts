@@ -1,0 +1,59 @@
+// Numbers in the tenant's currency and the reader's locale. The raw API value always goes
+// into `data-value` unformatted (web.md "Testing hooks"); these only make the visible text.
+
+export type Unit = 'count' | 'money' | 'ratio' | 'percent' | 'hours' | 'days' | 'number';
+
+export interface NumberContext {
+  locale?: string;
+  currency: string;
+}
+
+const cache = new Map<string, Intl.NumberFormat>();
+function fmt(locale: string | undefined, opts: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale ?? ''}|${JSON.stringify(opts)}`;
+  let f = cache.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, opts);
+    cache.set(key, f);
+  }
+  return f;
+}
+
+/** The visible text of a metric value. null is shown as an em dash ("no value"). */
+export function formatValue(value: number | null | undefined, unit: Unit, ctx: NumberContext,
+                            compact = false): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  const notation = compact && Math.abs(value) >= 10_000 ? 'compact' : 'standard';
+  switch (unit) {
+    case 'money':
+      return fmt(ctx.locale, { style: 'currency', currency: ctx.currency, notation,
+        maximumFractionDigits: notation === 'compact' ? 1 : 2,
+        minimumFractionDigits: notation === 'compact' ? 0 : 2 }).format(value);
+    case 'percent':
+    case 'ratio':
+      return unit === 'percent'
+        ? fmt(ctx.locale, { style: 'percent', maximumFractionDigits: 1 }).format(value)
+        : fmt(ctx.locale, { maximumFractionDigits: 2 }).format(value);
+    case 'hours':
+      return `${fmt(ctx.locale, { maximumFractionDigits: 1, notation }).format(value)} h`;
+    case 'days':
+      return `${fmt(ctx.locale, { maximumFractionDigits: 1 }).format(value)} d`;
+    case 'count':
+      return fmt(ctx.locale, { maximumFractionDigits: notation === 'compact' ? 1 : 0, notation }).format(value);
+    default:
+      return fmt(ctx.locale, { maximumFractionDigits: 2, notation }).format(value);
+  }
+}
+
+/** "as of 3 s ago" from an RFC 3339 time, relative to `now`. */
+export function ago(iso: string | null | undefined, now: number, locale?: string): string {
+  if (!iso) return 'no data yet';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return 'unknown';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'always', style: 'narrow' });
+  if (s < 60) return rtf.format(-s, 'second');
+  if (s < 3600) return rtf.format(-Math.floor(s / 60), 'minute');
+  if (s < 86400) return rtf.format(-Math.floor(s / 3600), 'hour');
+  return rtf.format(-Math.floor(s / 86400), 'day');
+}

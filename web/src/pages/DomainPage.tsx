@@ -1,0 +1,196 @@
+// A domain's page (CRM, HRM, Finance, Inventory, Projects, Cross): headline KPIs with the
+// change against the previous period, trend charts, every other number, and the breakdowns,
+// for the period in the picker (kept in the address as ?period=). Live over
+// /analytics/real-time/{org}.
+import { useMemo } from 'react';
+import { useParams, useSearchParams } from 'react-router';
+import { useSection, useSeries, type SectionBody } from '../api/analytics';
+import { kCatalog, type MetricDef } from '../api/catalog';
+import { useTenant } from '../api/tenant';
+import { kDomainLabels, type Source } from '../auth/roles';
+import { Chart } from '../charts/Chart';
+import { breakdownOption, paletteFromCss, seriesOption } from '../charts/chartOptions';
+import { Freshness } from '../components/Freshness';
+import { PeriodPicker } from '../components/PeriodPicker';
+import { ErrorState, LoadingState } from '../components/States';
+import { NotFoundPage } from './NotFoundPage';
+import { formatValue, type NumberContext } from '../format/number';
+import { currentPeriod, granularityOf, shiftPeriod } from '../format/period';
+import { LiveBadge } from '../live/LiveBadge';
+import { useAnalyticsLive } from '../live/useAnalyticsLive';
+import './domain.css';
+
+const kTrendLength: Record<string, number> = { day: 30, week: 12, month: 12, quarter: 8, year: 5 };
+
+/** The relative change from `prev` to `cur`, or null when it has no meaning. */
+export function change(cur: unknown, prev: unknown): number | null {
+  if (typeof cur !== 'number' || typeof prev !== 'number' || prev === 0) return null;
+  return (cur - prev) / Math.abs(prev);
+}
+
+export function DomainPage() {
+  const { org = '', domain = '' } = useParams();
+  if (!(domain in kCatalog)) return <NotFoundPage />;
+  return <DomainView key={domain} org={org} source={domain as Source} />;
+}
+
+function DomainView({ org, source }: { org: string; source: Source }) {
+  const tenant = useTenant();
+  const [params, setParams] = useSearchParams();
+  const period = params.get('period') && granularityOf(params.get('period')!) ? params.get('period')! : currentPeriod('month', tenant.timezone);
+  const prev = shiftPeriod(period, -1);
+  const body = useSection(org, source, period);
+  const prevBody = useSection(org, source, prev);
+  const live = useAnalyticsLive(org, source, period);
+  const ctx: NumberContext = { locale: tenant.locale, currency: tenant.currency };
+  const defs = kCatalog[source];
+  const kpis = defs.filter((d) => d.kpi);
+  const others = defs.filter((d) => !d.kpi && d.shape === 'number');
+  const breakdowns = defs.filter((d) => d.shape !== 'number');
+
+  return (
+    <div className="page domain-page" data-org={org} data-period={period}>
+      <div className="page-header">
+        <div>
+          <h1>{kDomainLabels[source]}</h1>
+          <p className="subtitle">{tenant.name || org}
+            {body.data && <> · <Freshness asOf={body.data.last_updated ?? undefined} locale={tenant.locale} /></>}
+            {body.data?.stale && <span className="badge badge-warn">catching up</span>}</p>
+        </div>
+        <div className="toolbar">
+          <LiveBadge state={live.state} detail={live.detail} />
+        </div>
+      </div>
+      <PeriodPicker period={period} timezone={tenant.timezone} locale={tenant.locale}
+                    onChange={(p) => setParams({ period: p })} />
+      {body.isPending ? <LoadingState label="Loading the numbers…" /> : body.isError ? (
+        <ErrorState title={`The ${kDomainLabels[source]} numbers could not be loaded`} error={body.error}
+                    retry={() => body.refetch()} />
+      ) : (
+        <>
+          <div className="kpis">
+            {kpis.map((d) => (
+              <Kpi key={d.key} def={d} source={source} body={body.data} prev={prevBody.data} ctx={ctx} />
+            ))}
+          </div>
+          <h2 className="section-title">Trends</h2>
+          <div className="charts">
+            {kpis.slice(0, 4).map((d) => (
+              <Trend key={d.key} org={org} source={source} def={d} period={period} ctx={ctx} />
+            ))}
+          </div>
+          {breakdowns.length > 0 && <>
+            <h2 className="section-title">Breakdowns</h2>
+            <div className="charts">
+              {breakdowns.map((d) => <Breakdown key={d.key} def={d} source={source} body={body.data} ctx={ctx} />)}
+            </div>
+          </>}
+          {others.length > 0 && <>
+            <h2 className="section-title">All numbers</h2>
+            <div className="card table-wrap">
+              <table className="table">
+                <thead><tr><th scope="col">Metric</th><th scope="col" className="num">This period</th>
+                  <th scope="col" className="num">Previous</th><th scope="col" className="num">Change</th></tr></thead>
+                <tbody>
+                  {others.map((d) => {
+                    const v = body.data[d.key] as number | null | undefined;
+                    const p = prevBody.data?.[d.key] as number | null | undefined;
+                    const c = change(v, p);
+                    return (
+                      <tr key={d.key}>
+                        <td>{d.label}</td>
+                        <td className="num"><span data-metric={`${source}.${d.key}`} data-value={v == null ? '' : String(v)}>
+                          {formatValue(v, d.unit, ctx)}</span></td>
+                        <td className="num muted">{prevBody.data ? formatValue(p, d.unit, ctx) : '…'}</td>
+                        <td className="num"><Delta value={c} good={d.higherIsBetter !== false} locale={ctx.locale} /></td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          </>}
+        </>
+      )}
+    </div>
+  );
+}
+
+function Delta({ value, good, locale }: { value: number | null; good: boolean; locale?: string }) {
+  if (value === null) return <span className="subtle">—</span>;
+  const up = value > 0;
+  const cls = value === 0 ? 'delta' : (up === good ? 'delta delta-good' : 'delta delta-bad');
+  const text = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(value);
+  return <span className={cls}>{up ? '▲' : value < 0 ? '▼' : ''} {text}<span className="visually-hidden"> against the previous period</span></span>;
+}
+
+function Kpi({ def, source, body, prev, ctx }: {
+  def: MetricDef; source: Source; body: SectionBody; prev?: SectionBody; ctx: NumberContext;
+}) {
+  const v = body[def.key] as number | null | undefined;
+  return (
+    <div className="card kpi">
+      <span className="kpi-label">{def.label}</span>
+      <span className="kpi-value" data-metric={`${source}.${def.key}`} data-value={v == null ? '' : String(v)}>
+        {formatValue(v, def.unit, ctx)}
+      </span>
+      <Delta value={change(v, prev?.[def.key])} good={def.higherIsBetter !== false} locale={ctx.locale} />
+    </div>
+  );
+}
+
+function Trend({ org, source, def, period, ctx }: {
+  org: string; source: Source; def: MetricDef; period: string; ctx: NumberContext;
+}) {
+  const g = granularityOf(period) ?? 'month';
+  const from = shiftPeriod(period, -(kTrendLength[g] - 1));
+  const series = useSeries(org, source, def.key, g, from, period);
+  const dark = document.documentElement.dataset.theme;
+  const option = useMemo(() => series.data &&
+    seriesOption(series.data.points, def.unit === 'count' ? 'bar' : 'line', def.unit, ctx, paletteFromCss(), def.label),
+  [series.data, def, ctx.locale, ctx.currency, dark]); // eslint-disable-line react-hooks/exhaustive-deps
+  return (
+    <figure className="card chart-card">
+      <figcaption>{def.label}</figcaption>
+      {series.isPending ? <div className="skeleton chart-skeleton" /> : series.isError ? (
+        <ErrorState title="This trend could not be loaded" error={series.error} retry={() => series.refetch()} />
+      ) : option && <Chart option={option} series={`${source}.${def.key}`} label={`${def.label} by ${g}`} height={220} />}
+    </figure>
+  );
+}
+
+function Breakdown({ def, source, body, ctx }: { def: MetricDef; source: Source; body: SectionBody; ctx: NumberContext }) {
+  const raw = body[def.key];
+  const dark = document.documentElement.dataset.theme;
+  const slices = useMemo(() => {
+    if (Array.isArray(raw)) {
+      return raw.map((r: Record<string, unknown>) => ({ name: String(r.user_id ?? ''), value: Number(r.won_value ?? 0) }));
+    }
+    if (raw && typeof raw === 'object') {
+      return Object.entries(raw as Record<string, number>).map(([name, value]) => ({ name, value }))
+        .sort((a, b) => b.value - a.value);
+    }
+    return [];
+  }, [raw]);
+  const option = useMemo(() => breakdownOption(slices, slices.length > 6 ? 'bar' : 'donut', def.unit === 'money' ? 'money' : def.unit, ctx, paletteFromCss()),
+    [slices, def.unit, ctx.locale, ctx.currency, dark]); // eslint-disable-line react-hooks/exhaustive-deps
+  const unit = Array.isArray(raw) ? 'money' : def.unit;
+  return (
+    <figure className="card chart-card">
+      <figcaption>{def.label}</figcaption>
+      {slices.length === 0 ? <p className="widget-note">Nothing in this period.</p> : <>
+        <Chart option={option} series={`${source}.${def.key}`} label={`${def.label}, chart`} height={220} />
+        <details className="breakdown-table">
+          <summary>Show as a table</summary>
+          <table className="table"><tbody>
+            {slices.map((s) => (
+              <tr key={s.name}><td>{s.name}</td><td className="num">
+                <span data-metric={`${source}.${def.key}.${s.name}`} data-value={String(s.value)}>{formatValue(s.value, unit, ctx)}</span>
+              </td></tr>
+            ))}
+          </tbody></table>
+        </details>
+      </>}
+    </figure>
+  );
+}

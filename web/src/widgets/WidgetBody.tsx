@@ -1,0 +1,114 @@
+// The data of one widget, drawn by its type: a number, a chart, a table or a list. Every
+// number carries data-metric/data-value (web.md "Testing hooks"), charts data-series.
+import { useMemo } from 'react';
+import { metricDef } from '../api/catalog';
+import type { Row, Widget } from '../api/dashboards';
+import { useTenant } from '../api/tenant';
+import { Chart } from '../charts/Chart';
+import { breakdownOption, paletteFromCss, seriesOption, type Slice } from '../charts/chartOptions';
+import { formatValue, type Unit } from '../format/number';
+import { periodLabel } from '../format/period';
+
+export function rowsToSlices(rows: Row[]): Slice[] {
+  return rows.map((r) => ({ name: String(r.key ?? r.period ?? r.user_id ?? ''), value: Number(r.value ?? r.won_value ?? 0) }));
+}
+
+export function WidgetBody({ widget }: { widget: Widget }) {
+  const tenant = useTenant();
+  const ctx = { locale: tenant.locale, currency: tenant.currency };
+  const def = metricDef(widget.data_source, widget.query_params.metric);
+  const unit: Unit = def?.unit ?? 'number';
+  const metric = `${widget.data_source}.${widget.query_params.metric}`;
+  const data = widget.cached_data;
+  const dark = document.documentElement.dataset.theme;
+  const palette = useMemo(() => paletteFromCss(), [dark]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const option = useMemo(() => {
+    if (widget.widget_type !== 'chart' || !data) return null;
+    if ('points' in data) {
+      const kind = widget.chart_type === 'bar' ? 'bar' : 'line';
+      return seriesOption(data.points, kind, unit, ctx, palette, widget.title);
+    }
+    if ('rows' in data) {
+      const kind = (widget.chart_type || 'donut') as 'pie' | 'donut' | 'bar' | 'line';
+      return breakdownOption(rowsToSlices(data.rows), kind, unit, ctx, palette);
+    }
+    return null;
+  }, [data, widget.widget_type, widget.chart_type, unit, ctx.locale, ctx.currency, palette]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  if (widget.forbidden) {
+    return <p className="widget-note">Your roles do not include {widget.data_source.toUpperCase()}, so this widget shows no data.</p>;
+  }
+  if (widget.error) return <p className="widget-note widget-error">{widget.error}</p>;
+  if (!data) return <p className="widget-note">No data for this period yet.</p>;
+
+  if ('value' in data) {
+    return (
+      <div className="metric-value" data-period={data.period}>
+        <span className="big-number" data-metric={metric}
+              data-value={data.value === null ? '' : String(data.value)}>
+          {formatValue(data.value, unit, ctx)}
+        </span>
+        <span className="subtle">{periodLabel(data.period, tenant.locale)}</span>
+      </div>
+    );
+  }
+  if (option) {
+    return <Chart option={option} series={metric} label={`${widget.title}, chart`} />;
+  }
+  if ('points' in data) {
+    return <RowsTable metric={metric} unit={unit} ctx={ctx}
+                      rows={data.points.map((p) => ({ period: p.period, value: p.value }))} />;
+  }
+  if ('rows' in data) {
+    if (data.rows.length === 0) return <p className="widget-note">Nothing to list for this period.</p>;
+    return <RowsTable metric={metric} unit={unit} ctx={ctx} rows={data.rows} period={data.period}
+                      list={widget.widget_type === 'list'} />;
+  }
+  return null;
+}
+
+function RowsTable({ rows, metric, unit, ctx, period, list }: {
+  rows: Row[]; metric: string; unit: Unit; ctx: { locale?: string; currency: string };
+  period?: string; list?: boolean;
+}) {
+  const isPerformers = rows.length > 0 && 'user_id' in rows[0];
+  const max = Math.max(1e-9, ...rows.map((r) => Math.abs(Number(r.value ?? r.won_value ?? 0))));
+  return (
+    <div className="table-wrap" data-period={period}>
+      <table className={list ? 'table table-list' : 'table'}>
+        <thead>
+          <tr>
+            <th scope="col">{isPerformers ? 'User' : 'period' in rows[0] ? 'Period' : 'Name'}</th>
+            {isPerformers && <th scope="col" className="num">Deals</th>}
+            <th scope="col" className="num">{isPerformers ? 'Won value' : 'Value'}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r, i) => {
+            const name = String(r.key ?? r.period ?? r.user_id ?? i);
+            const value = (r.value ?? r.won_value ?? null) as number | null;
+            const entry = 'period' in r ? {} : { 'data-metric': `${metric}.${name}` };
+            const rowPeriod = 'period' in r ? { 'data-period': String(r.period) } : {};
+            return (
+              <tr key={name} {...rowPeriod}>
+                <td>
+                  {name}
+                  {list && <span className="bar" aria-hidden="true"
+                                 style={{ width: `${(Math.abs(Number(value ?? 0)) / max) * 100}%` }} />}
+                </td>
+                {isPerformers && <td className="num">{String(r.deals_won ?? '')}</td>}
+                <td className="num">
+                  <span data-metric={'period' in r ? metric : undefined} {...entry}
+                        data-value={value === null ? '' : String(value)}>
+                    {formatValue(value, isPerformers ? 'money' : unit, ctx)}
+                  </span>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
