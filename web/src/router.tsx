@@ -4,6 +4,7 @@ import { Shell } from './components/Shell';
 import { SignInPage } from './pages/SignInPage';
 import { RequireSession, HomeRedirect } from './components/RequireSession';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { LoadingState } from './components/States';
 
 export const router = createBrowserRouter([
   { path: '/signin', element: <SignInPage /> },
@@ -11,6 +12,7 @@ export const router = createBrowserRouter([
   {
     path: '/o/:org',
     element: <RequireSession><Shell /></RequireSession>,
+    hydrateFallbackElement: <LoadingState />,
     children: [
       { index: true, lazy: async () => ({ Component: (await import('./pages/DashboardPage')).DashboardPage }) },
       { path: 'dashboard', element: <Navigate to=".." relative="path" replace /> },

@@ -7,12 +7,13 @@ import { useParams, useSearchParams } from 'react-router';
 import { useSection, useSeries, type SectionBody } from '../api/analytics';
 import { kCatalog, type MetricDef } from '../api/catalog';
 import { useTenant } from '../api/tenant';
-import { kDomainLabels, type Source } from '../auth/roles';
+import { canRead, canReadCross, kDomainLabels, type Domain, type Source } from '../auth/roles';
+import { loadSession } from '../auth/session';
 import { Chart } from '../charts/Chart';
 import { breakdownOption, paletteFromCss, seriesOption } from '../charts/chartOptions';
 import { Freshness } from '../components/Freshness';
 import { PeriodPicker } from '../components/PeriodPicker';
-import { ErrorState, LoadingState } from '../components/States';
+import { EmptyState, ErrorState, LoadingState } from '../components/States';
 import { NotFoundPage } from './NotFoundPage';
 import { formatValue, type NumberContext } from '../format/number';
 import { currentPeriod, granularityOf, shiftPeriod } from '../format/period';
@@ -30,7 +31,19 @@ export function change(cur: unknown, prev: unknown): number | null {
 
 export function DomainPage() {
   const { org = '', domain = '' } = useParams();
+  const roles = loadSession()?.claims.roles ?? [];
   if (!(domain in kCatalog)) return <NotFoundPage />;
+  const allowed = domain === 'cross' ? canReadCross(roles) : canRead(roles, domain as Domain);
+  if (!allowed) {
+    return (
+      <div className="page">
+        <h1>{kDomainLabels[domain as Source]}</h1>
+        <EmptyState title="Not part of your access">
+          Your roles do not include {kDomainLabels[domain as Source]}. Ask an administrator if you need these numbers.
+        </EmptyState>
+      </div>
+    );
+  }
   return <DomainView key={domain} org={org} source={domain as Source} />;
 }
 
@@ -74,7 +87,7 @@ function DomainView({ org, source }: { org: string; source: Source }) {
             ))}
           </div>
           <h2 className="section-title">Trends</h2>
-          <div className="charts">
+          <div className="charts charts-trends">
             {kpis.slice(0, 4).map((d) => (
               <Trend key={d.key} org={org} source={source} def={d} period={period} ctx={ctx} />
             ))}

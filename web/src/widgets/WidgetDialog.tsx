@@ -60,6 +60,8 @@ export function WidgetDialog({ org, widgets, widget, onClose }: {
   const [title, setTitle] = useState(widget?.title ?? '');
   const [refresh, setRefresh] = useState(widget?.refresh_interval ?? 300);
   const [error, setError] = useState<ApiError | null>(null);
+  // Place and size, for keyboard users (the grid's drag and resize need a pointer).
+  const [grid, setGrid] = useState(widget?.grid);
 
   const def = options.find((m) => m.key === metric) ?? options[0];
   const isSeries = (type === 'chart' || type === 'table') && def?.shape === 'number';
@@ -85,6 +87,9 @@ export function WidgetDialog({ org, widgets, widget, onClose }: {
     };
     if (type === 'chart') req.chart_type = chartTypes.includes(chartType) ? chartType : chartTypes[0];
     if (!widget) req.grid = nextSlot(widgets, kDefaultSize[type].w, kDefaultSize[type].h);
+    else if (grid && (grid.x !== widget.grid.x || grid.y !== widget.grid.y || grid.w !== widget.grid.w || grid.h !== widget.grid.h)) {
+      req.grid = grid;
+    }
     return req;
   };
 
@@ -190,6 +195,21 @@ export function WidgetDialog({ org, widgets, widget, onClose }: {
                    onChange={(e) => setRefresh(Number(e.target.value) || 300)} />
           </label>
         </div>
+        {grid && (
+          <fieldset className="field">
+            <legend>Place on the 12-column grid</legend>
+            <div className="grid-4">
+              {(['x', 'y', 'w', 'h'] as const).map((k) => (
+                <label className="field" key={k}>
+                  <span>{{ x: 'Column', y: 'Row', w: 'Width', h: 'Height' }[k]}</span>
+                  <input className="input" type="number" min={k === 'w' || k === 'h' ? 1 : 0}
+                         max={k === 'x' ? 11 : k === 'w' ? 12 : k === 'h' ? 24 : 999} value={grid[k]}
+                         onChange={(e) => setGrid({ ...grid, [k]: Math.max(0, Math.floor(Number(e.target.value) || 0)) })} />
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        )}
         {error && (
           <div className="alert alert-error" role="alert">
             {error.detail || error.title}

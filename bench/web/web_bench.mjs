@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// The web app's figures for bench/RESULTS.md (issue 14 "Measured"):
+//  - initial JavaScript: the gzipped size of the scripts index.html loads (entry + preloads),
+//    and of every script the dashboard's first screen fetches (lazy chunks included);
+//  - dashboard interactive: from navigation start until all 12 widgets show their data
+//    (numbers carry data-value, charts have drawn), cold HTTP cache, median of N runs;
+//  - Lighthouse 12 (performance, accessibility) on the dashboard and a domain page, in its
+//    default mobile emulation (simulated slow 4G, 4x CPU slowdown) and the desktop preset.
+// Usage: bench/web/web_bench.mjs [--bin build/readside] [--runs 7]
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import lighthouse from 'lighthouse';
+import * as chromeLauncher from 'chrome-launcher';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const root = path.resolve(import.meta.dirname, '..', '..');
+const bin = path.resolve(opt('--bin', path.join(root, 'build', 'readside')));
+const webDir = path.join(path.dirname(bin), 'web');
+const runs = Number(opt('--runs', '7'));
+const chromePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const chromeFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const org = 'acme-corp';
+
+const freePort = () => new Promise((resolve) => {
+  const s = createServer();
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+async function startServer() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'readside-webbench-'));
+  const secret = path.join(dir, 'secret');
+  writeFileSync(secret, 'web-bench-secret-0123456789abcdef-0123456789\n', { mode: 0o600 });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', path.join(dir, 'data'),
+    '--jwt-secret-file', secret, '--web-dir', webDir, '--access-log', 'off'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 300; i++) {
+    try { if ((await fetch(`${base}/health/ready`)).ok) break; } catch { /* starting */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const token = (roles) => execFileSync(bin, ['token', '--secret-file', secret, '--org', org, '--roles', roles,
+    '--sub', 'bench', '--ttl', '2h'], { encoding: 'utf8' }).trim();
+  const admin = token('admin');
+  const events = path.join(dir, 'events.ndjson');
+  const start = new Date(Date.now() - 60 * 86400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  execFileSync(bin, ['generate', '--seed', '11', '--tenants', org, '--start', start, '--count', '15000',
+    '--rate', String(15000 / (59 * 86400)), '--out', events]);
+  execFileSync(bin, ['ingest', events, '--url', base, '--token', token('ingest'), '--no-progress']);
+  const call = async (method, p, body) => {
+    const r = await fetch(`${base}${p}`, { method, headers: { Authorization: `Bearer ${admin}`,
+      'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
+    if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${await r.text()}`);
+  };
+  // 12 widgets: the executive template (10) plus a chart and a list.
+  await call('POST', `/dashboards/${org}/from-template/executive`);
+  await call('POST', `/dashboards/${org}/widgets`, { widget_type: 'chart', title: 'Won value', data_source: 'crm',
+    query_params: { metric: 'won_value' }, chart_type: 'bar', grid: { x: 0, y: 8, w: 6, h: 4 } });
+  await call('POST', `/dashboards/${org}/widgets`, { widget_type: 'list', title: 'Top performers', data_source: 'crm',
+    query_params: { metric: 'top_performers', limit: 5 }, grid: { x: 6, y: 8, w: 6, h: 4 } });
+  return { base, admin, stop: () => { proc.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+function initialJs() {
+  const html = readFileSync(path.join(webDir, 'index.html'), 'utf8');
+  const files = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+  const sizes = files.map((f) => gzipSync(readFileSync(path.join(webDir, f)), { level: 9 }).length);
+  return { files, gzip: sizes.reduce((a, b) => a + b, 0) };
+}
+
+async function dashboardInteractive(base, admin) {
+  const browser = await chromium.launch({ executablePath: chromePath, args: chromeFlags });
+  const times = [];
+  let firstScreenJs = 0;
+  for (let i = 0; i < runs; i++) {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    await context.addInitScript((t) => sessionStorage.setItem('readside.token', t), admin);
+    const page = await context.newPage();
+    const js = [];
+    page.on('response', async (r) => {
+      if (r.url().endsWith('.js')) js.push(gzipSync(await r.body(), { level: 9 }).length);
+    });
+    await page.goto(`${base}/o/${org}`);
+    await page.waitForFunction(() => {
+      const ws = [...document.querySelectorAll('[data-widget-id]')];
+      return ws.length === 12 && ws.every((w) => w.querySelector('[data-value]') || w.querySelector('[data-series] svg'));
+    }, null, { timeout: 20_000, polling: 'raf' });
+    times.push(await page.evaluate(() => performance.now()));
+    await page.waitForLoadState('networkidle');
+    firstScreenJs = js.reduce((a, b) => a + b, 0);
+    await context.close();
+  }
+  await browser.close();
+  return { times, firstScreenJs };
+}
+
+async function runLighthouse(url, preset) {
+  const chrome = await chromeLauncher.launch({ chromePath, chromeFlags });
+  try {
+    const config = preset === 'desktop'
+      ? (await import('lighthouse/core/config/desktop-config.js')).default : undefined;
+    const result = await lighthouse(url, { port: chrome.port, output: 'json', logLevel: 'error',
+      onlyCategories: ['performance', 'accessibility'] }, config);
+    const c = result.lhr.categories;
+    const a = result.lhr.audits;
+    return { performance: Math.round(c.performance.score * 100), accessibility: Math.round(c.accessibility.score * 100),
+      fcp: a['first-contentful-paint'].numericValue, lcp: a['largest-contentful-paint'].numericValue,
+      tbt: a['total-blocking-time'].numericValue, cls: a['cumulative-layout-shift'].numericValue,
+      failing: Object.values(a).filter((x) => x.score !== null && x.score < 1 && c.accessibility.auditRefs.some((r) => r.id === x.id)).map((x) => x.id) };
+  } finally {
+    await chrome.kill();
+  }
+}
+
+const server = await startServer();
+try {
+  const js = initialJs();
+  console.log(`initial JavaScript (index.html scripts, gzip -9): ${(js.gzip / 1024).toFixed(1)} KiB in ${js.files.length} file(s)`);
+  const d = await dashboardInteractive(server.base, server.admin);
+  console.log(`first-screen JavaScript of the dashboard (all scripts fetched, gzip -9): ${(d.firstScreenJs / 1024).toFixed(1)} KiB`);
+  console.log(`dashboard interactive, 12 widgets, cold cache: median ${median(d.times).toFixed(0)} ms ` +
+    `(min ${Math.min(...d.times).toFixed(0)}, max ${Math.max(...d.times).toFixed(0)}, ${runs} runs)`);
+  for (const [name, p] of [['dashboard', `/o/${org}`], ['finance page', `/o/${org}/analytics/finance`]]) {
+    for (const preset of ['mobile', 'desktop']) {
+      const r = await runLighthouse(`${server.base}${p}#token=${server.admin}`, preset);
+      console.log(`lighthouse ${name} (${preset}): performance ${r.performance}, accessibility ${r.accessibility}; ` +
+        `FCP ${r.fcp.toFixed(0)} ms, LCP ${r.lcp.toFixed(0)} ms, TBT ${r.tbt.toFixed(0)} ms, CLS ${r.cls.toFixed(3)}` +
+        (r.failing.length ? `; accessibility audits failing: ${r.failing.join(', ')}` : ''));
+    }
+  }
+} finally {
+  server.stop();
+}

@@ -1,0 +1,89 @@
+// Starts a real readside (the built binary serving the built app) on a free loopback port,
+// seeds it with simulated ERP events for two tenants, mints tokens, and writes what the tests
+// need to a state file whose path goes to the workers in READSIDE_E2E_STATE.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { E2EState } from './state';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitReady(base: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(`${base}/health/ready`);
+      if (r.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`readside at ${base} not ready after ${ms} ms`);
+}
+
+export default async function globalSetup(): Promise<void> {
+  const bin = process.env.READSIDE_BIN ?? path.join(root, 'build', 'readside');
+  const webDir = process.env.READSIDE_WEB_DIR ?? path.join(path.dirname(bin), 'web');
+  if (!existsSync(bin)) throw new Error(`no readside binary at ${bin} (set READSIDE_BIN)`);
+  if (!existsSync(path.join(webDir, 'index.html'))) throw new Error(`no built app in ${webDir} (set READSIDE_WEB_DIR)`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'readside-e2e-'));
+  const secret = path.join(dir, 'jwt-secret');
+  writeFileSync(secret, 'e2e-secret-0123456789abcdef-0123456789abcdef\n', { mode: 0o600 });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', path.join(dir, 'data'),
+    '--jwt-secret-file', secret, '--web-dir', webDir, '--access-log', 'off'],
+  { stdio: ['ignore', 'ignore', 'inherit'], detached: false });
+  await waitReady(base, 30_000);
+
+  const token = (org: string, roles: string, sub: string, ttl = '2h') =>
+    execFileSync(bin, ['token', '--secret-file', secret, '--org', org, '--roles', roles, '--sub', sub, '--ttl', ttl],
+      { encoding: 'utf8' }).trim();
+  const orgs = ['acme-corp', 'beta-inc'];
+  const admin = token(orgs.join(','), 'admin', 'e2e-admin');
+  const ingest = token(orgs.join(','), 'ingest', 'e2e-ingest');
+
+  // About 60 days of history ending a little before now, so the current month has data.
+  const days = 60;
+  const count = 12_000;
+  const start = new Date(Date.now() - days * 86400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const events = path.join(dir, 'events.ndjson');
+  execFileSync(bin, ['generate', '--seed', '7', '--tenants', orgs.join(','), '--start', start, '--count', String(count),
+    '--rate', String(count / ((days - 1) * 86400)), '--out', events]);
+  execFileSync(bin, ['ingest', events, '--url', base, '--token', ingest, '--no-progress'], { stdio: 'inherit' });
+  await waitReady(base, 30_000);
+
+  // beta-inc reads in euros in Berlin, so formatting and time zones are exercised.
+  const put = await fetch(`${base}/admin/tenants/beta-inc`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'Beta Inc.', currency: 'EUR', timezone: 'Europe/Berlin' }),
+  });
+  if (!put.ok) throw new Error(`PUT tenant settings: ${put.status} ${await put.text()}`);
+
+  const state: E2EState = {
+    base, pid: server.pid!, dir, bin, secret,
+    tokens: {
+      admin,
+      ingest,
+      sales: token('acme-corp', 'sales', 'e2e-sales'),
+      expired: token('acme-corp', 'admin', 'e2e-expired', '2'),
+    },
+  };
+  const file = path.join(dir, 'state.json');
+  writeFileSync(file, JSON.stringify(state));
+  process.env.READSIDE_E2E_STATE = file;
+  process.env.READSIDE_E2E_BASE = base;
+}

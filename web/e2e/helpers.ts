@@ -1,0 +1,35 @@
+import { expect, type Page } from '@playwright/test';
+import { state } from './state';
+
+/** Collects what must never happen in normal use: console errors, failed requests, HTTP errors. */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    // A WebSocket or fetch torn down by navigation is not a failure of the app.
+    const err = r.failure()?.errorText ?? '';
+    if (err.includes('ERR_ABORTED')) return;
+    problems.push(`failed: ${r.method()} ${r.url()} ${err}`);
+  });
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`); });
+  return problems;
+}
+
+export async function signIn(page: Page, token = state().tokens.admin, path = '/'): Promise<void> {
+  await page.goto(`${state().base}${path}#token=${token}`);
+  await expect(page.locator('main h1').first()).toBeVisible();
+}
+
+export async function api<T>(path: string, token = state().tokens.admin, init: RequestInit = {}): Promise<T> {
+  const r = await fetch(`${state().base}${path}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) },
+  });
+  if (!r.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${r.status} ${await r.text()}`);
+  return (await r.json()) as T;
+}
+
+export async function waitLive(page: Page): Promise<void> {
+  await expect(page.locator('[data-live-state]').first()).toHaveAttribute('data-live-state', 'live');
+}
