@@ -103,7 +103,7 @@ TEST(OpenApiTest, DocumentsTheAnalyticsAndTenantRoutes) {
         "/admin/rebuild/{org}", "/reports/catalog", "/reports/{report}/{org}",
         "/reports/export/{format}", "/reports/schedule", "/reports/scheduled/{org}",
         "/reports/history/{org}", "/reports/runs/{id}/file", "/search/{org}",
-        "/search/suggestions/{org}"}) {
+        "/search/suggestions/{org}", "/tenants/{org}/settings"}) {
     EXPECT_TRUE(paths.contains(path)) << path;
   }
   EXPECT_TRUE(paths.at("/reports/scheduled/{org}").as_object().contains("delete"));
