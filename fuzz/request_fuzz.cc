@@ -2,7 +2,8 @@
 // (authentication, CORS, limits) → Router → every route, over a real store and projector.
 // Besides "no crash, no leak, no UB" it checks invariants on every answer:
 //   - a well-formed status, and problem+json for every error;
-//   - no Authorization header on a protected path → 401;
+//   - no Authorization header on a protected path → 401 (the web app's paths, GET and HEAD
+//     outside the API's prefixes, are public: its "not built" page here);
 //   - the token is for organization "fuzz-a" only: no route answers 200 about another one.
 // The seed corpus (fuzz/corpus-request) holds requests with a valid token for "fuzz-a" that
 // expires in 2100 (secret below), so the fuzzer reaches the routes behind the Gate.
@@ -19,6 +20,7 @@
 #include "http/response_cache.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "http/static_files.h"
 #include "ingest/ingest_service.h"
 #include "own_state/tenant_settings_service.h"
 #include "projection/projector.h"
@@ -71,14 +73,17 @@ struct Stack {
     http::AddAdminRoutes(&router, s);
     http::AddAnalyticsRoutes(&router, s);
     http::AddTenantRoutes(&router, s);
-    gate = std::make_unique<http::Gate>(&router, authenticator.get(),
-                                        http::GateOptions{.cors_origins = {"https://ok.example"}},
-                                        &SystemClock::Get());
+    http::AddWebRoutes(&router, s);
+    gate = std::make_unique<http::Gate>(
+        &router, authenticator.get(),
+        http::GateOptions{.cors_origins = {"https://ok.example"}, .web_app = true},
+        &SystemClock::Get());
   }
 };
 
 bool IsProtected(const http::Request& req) {
-  return !req.path.starts_with("/health/") && req.path != "/metrics" &&
+  bool web_app = (req.method == "GET" || req.method == "HEAD") && !http::IsApiPath(req.path);
+  return !web_app && !req.path.starts_with("/health/") && req.path != "/metrics" &&
          req.path != "/openapi.json" && req.path != "/docs" &&
          !(req.method == "OPTIONS" && !req.Header("access-control-request-method").empty());
 }

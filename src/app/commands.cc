@@ -155,20 +155,39 @@ int ServeDemo(const DemoOptions& options) {
     return 1;
   }
   std::string addr = server.address();
-  std::string token = "<a token signed with your configured key>";
+  std::string token;
   if (!options.serve.keys.secret_file.empty()) {
     TokenOptions t{.organizations = options.tenants, .roles = {"admin"}, .ttl = "24h",
                    .subject = "demo", .secret_file = options.serve.keys.secret_file,
                    .kid = options.serve.keys.secret_kid};
     if (auto minted = MintToken(t); minted.ok()) token = *minted;
   }
+  std::string tenants;
+  for (const std::string& t : options.tenants) tenants += (tenants.empty() ? "" : ", ") + t;
+  // The sign-in link first (web.md "Sign-in"): the token rides in the fragment, which the
+  // browser never sends; the app stores it for the tab and removes it from the address bar.
+  std::printf("readside demo\n\n");
+  if (token.empty()) {
+    std::printf(
+        "  Open the web app: %s/ (sign in with a token signed with your configured key)\n",
+        addr.c_str());
+  } else {
+    std::printf("  Open the web app: %s/#token=%s\n"
+                "    (an admin of %s for 24 h; the part after # never leaves the browser)\n",
+                addr.c_str(), token.c_str(), tenants.c_str());
+  }
+  if (!server.web_app_built()) {
+    std::printf("    The web app is not built here: install Node.js 20 and npm, then run `make "
+                "build`.\n");
+  }
+  if (token.empty()) token = "<a token signed with your configured key>";
   const char* org = options.tenants[0].c_str();
   std::printf(
-      "readside demo\n"
+      "\n"
       "  listening on %s (data in %s)\n"
       "  simulating %d days of ERP history for %zu tenants, then %.0f live events/s\n\n"
       "  API reference: %s/docs\n\n"
-      "  an admin token for the demo tenants (24 h; mint others with `readside token`):\n"
+      "  the same admin token for the API (24 h; mint others with `readside token`):\n"
       "    export TOKEN=%s\n\n"
       "  try:\n"
       "    curl -s %s/health/ready\n"

@@ -58,6 +58,9 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
   opt("--report-catch-up-max-age", &o->report_catch_up_max_age_seconds,
       "seconds: a scheduled run missed while down runs on start when at most this old, else "
       "it is recorded as skipped");
+  opt("--web-dir", &o->web_dir,
+      "directory of the web app's build (default: web/ beside the executable if it holds "
+      "index.html, else ../share/readside/web)");
   opt("--max-event-bytes", &o->parser.max_event_bytes, "largest event, minified");
   opt("--max-batch-events", &o->parser.max_batch_events, "most events in one POST");
   auto ms = [&](const std::string& name, std::chrono::milliseconds* target, const std::string& help) {

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 
 #include "auth/authenticator.h"
 #include "common/metrics.h"
@@ -13,8 +15,10 @@
 #include "http/render_pool.h"
 #include "http/response_cache.h"
 #include "http/routes.h"
+#include "http/static_files.h"
 #include "ingest/ingest_service.h"
 #include "own_state/tenant_settings_service.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "projection/projector.h"
 #include "live/hub.h"
@@ -44,7 +48,39 @@ absl::Status ParseListen(const std::string& listen, std::string* host, uint16_t*
   return absl::OkStatus();
 }
 
+std::string DefaultWebDir() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  std::filesystem::path beside = exe.parent_path() / "web";
+  if (std::filesystem::is_regular_file(beside / "index.html", ec)) return beside.string();
+  return (exe.parent_path() / ".." / "share" / "readside" / "web").lexically_normal().string();
+}
+
 namespace {
+
+// The web app's files from options.web_dir, else from DefaultWebDir() when it exists.
+absl::StatusOr<std::unique_ptr<const http::StaticFiles>> LoadWebApp(const ServeOptions& options) {
+  std::string dir = options.web_dir.empty() ? DefaultWebDir() : options.web_dir;
+  absl::StatusOr<std::unique_ptr<const http::StaticFiles>> files =
+      dir.empty() ? absl::NotFoundError("the executable's path is unknown")
+                  : http::StaticFiles::Load(dir);
+  if (!files.ok() && options.web_dir.empty() && absl::IsNotFound(files.status())) {
+    files = std::make_unique<const http::StaticFiles>();
+  }
+  if (!files.ok()) return files.status();
+  if ((*files)->has_index()) {
+    std::fprintf(stderr, "readside: web app from %s (%zu files, %llu KiB)\n", dir.c_str(),
+                 (*files)->file_count(),
+                 static_cast<unsigned long long>(((*files)->total_bytes() + 1023) >> 10));
+  } else {
+    std::fprintf(stderr,
+                 "readside: the web app is not built (no index.html in %s): / answers how to "
+                 "build it\n",
+                 dir.empty() ? "?" : dir.c_str());
+  }
+  return files;
+}
 
 void RegisterLiveMetrics(const live::Hub* hub, MetricsRegistry* metrics) {
   metrics->Add([hub](std::string* out) {
@@ -87,6 +123,7 @@ struct ReadsideServer::Impl {
   std::unique_ptr<schedule::ReportScheduler> scheduler;
   std::unique_ptr<dashboard::DashboardService> dashboards;
   std::unique_ptr<http::RenderPool> render_pool;  // report exports
+  std::unique_ptr<const http::StaticFiles> web;   // the web app's files
   http::ResponseCache cache;
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<http::TokenAccess> access;
@@ -137,6 +174,9 @@ absl::Status ReadsideServer::Start() {
   auto authenticator = auth::Authenticator::Create(m.options.keys, m.options.verify);
   if (!authenticator.ok()) return authenticator.status();
   m.authenticator = std::move(*authenticator);
+  auto web = LoadWebApp(m.options);
+  if (!web.ok()) return web.status();
+  m.web = std::move(*web);
   const Clock* clock = &SystemClock::Get();
   auto limit = [&](double rate) {
     return http::RateLimit{rate, std::max(1.0, rate * m.options.rate_limit_burst_seconds)};
@@ -217,7 +257,8 @@ absl::Status ReadsideServer::Start() {
                           .dashboards = m.dashboards.get(),
                           .render_pool = m.render_pool.get(),
                           .search = m.search.get(),
-                          .live = m.hub.get()};
+                          .live = m.hub.get(),
+                          .web = m.web.get()};
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
   http::AddAdminRoutes(&m.router, services);
@@ -227,12 +268,14 @@ absl::Status ReadsideServer::Start() {
   http::AddDashboardRoutes(&m.router, services);
   http::AddSearchRoutes(&m.router, services);
   http::AddLiveRoutes(&m.router, services);
+  http::AddWebRoutes(&m.router, services);  // last: the fallback for paths outside the API
 
   m.gate = std::make_unique<http::Gate>(
       &m.router, m.authenticator.get(),
       http::GateOptions{.cors_origins = m.options.cors_origins,
                         .metrics_public = m.options.metrics_public,
-                        .per_token = limit(m.options.rate_limit_per_token)},
+                        .per_token = limit(m.options.rate_limit_per_token),
+                        .web_app = true},
       clock);
   m.live_endpoints = std::make_unique<http::LiveEndpoints>(
       services, m.authenticator.get(), m.gate.get(), m.options.cors_origins, m.options.live);
@@ -274,6 +317,7 @@ std::string ReadsideServer::address() const {
 void ReadsideServer::Run() { impl_->server->Run(); }
 void ReadsideServer::Shutdown() { impl_->server->Shutdown(); }
 absl::Status ReadsideServer::ReloadKeys() { return impl_->authenticator->Reload(); }
+bool ReadsideServer::web_app_built() const { return impl_->web && impl_->web->has_index(); }
 ingest::IngestService* ReadsideServer::ingest() { return impl_->ingest.get(); }
 store::EventStore* ReadsideServer::store() { return impl_->store.get(); }
 

@@ -50,7 +50,15 @@ struct ServeOptions {
   // A run missed while the server was down runs on start when at most this old (seconds);
   // an older one is recorded as skipped.
   int64_t report_catch_up_max_age_seconds = 24 * 3600;
+  // The web app's files (docs/web.md): the directory of its build. Empty: DefaultWebDir().
+  // A directory given here must exist; one without index.html serves the "not built" page.
+  std::string web_dir;
 };
+
+// The web app's directory when --web-dir is not given: <dir of the executable>/web when it
+// holds index.html (the build tree: build/readside beside build/web), else
+// <dir of the executable>/../share/readside/web (the installed layout: bin/readside).
+std::string DefaultWebDir();
 
 class ReadsideServer {
  public:
@@ -66,6 +74,8 @@ class ReadsideServer {
   store::EventStore* store();
   // Re-reads the token keys (what SIGHUP does); on error the old keys stay.
   absl::Status ReloadKeys();
+  // Whether the web app's directory holds index.html (after Start).
+  bool web_app_built() const;
 
  private:
   struct Impl;

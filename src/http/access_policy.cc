@@ -78,6 +78,8 @@ std::optional<Problem> TokenAccess::Authorize(const Request& req, Action action,
         return Forbidden("your roles include no analytics domain");
       }
       break;
+    case Action::kReadSettings:
+      break;  // any role of the organization
   }
   // POST /events (no organization in the path) is charged to a single-tenant token's tenant.
   std::string_view tenant = org;

@@ -9,7 +9,8 @@
 // Roles → domains: crm: admin, analyst, sales · hrm: admin, hr · finance: admin, analyst,
 // finance · inventory: admin, analyst, operations · projects: admin, analyst, project_manager.
 // `ingest` may POST events for its organizations; `admin` may do everything for its
-// organizations, including reading raw events and the admin routes.
+// organizations, including reading raw events and the admin routes. Any role may read its
+// organizations' settings.
 // Thread-safety: safe for concurrent calls.
 
 #include <span>

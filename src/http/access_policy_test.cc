@@ -79,7 +79,8 @@ class AccessPolicyTest : public ::testing::Test {
 
 TEST_F(AccessPolicyTest, NoPrincipalIs401) {
   Request req;
-  for (Action a : {Action::kIngest, Action::kReadEvents, Action::kReadAnalytics, Action::kAdmin}) {
+  for (Action a : {Action::kIngest, Action::kReadEvents, Action::kReadAnalytics, Action::kAdmin,
+                   Action::kReadSettings}) {
     std::optional<Problem> p = open_.Authorize(req, a, "acme");
     EXPECT_EQ(StatusOf(p), 401);
   }
@@ -89,7 +90,8 @@ TEST_F(AccessPolicyTest, NoPrincipalIs401) {
 
 TEST_F(AccessPolicyTest, OwnOrganizationIsServed) {
   Request req = As({"acme"}, {"admin"});
-  for (Action a : {Action::kIngest, Action::kReadEvents, Action::kReadAnalytics, Action::kAdmin}) {
+  for (Action a : {Action::kIngest, Action::kReadEvents, Action::kReadAnalytics, Action::kAdmin,
+                   Action::kReadSettings}) {
     EXPECT_EQ(StatusOf(open_.Authorize(req, a, "acme")), 200);
   }
 }
@@ -100,8 +102,8 @@ TEST_F(AccessPolicyTest, OtherOrganizationIs404WhateverTheRoleOrAction) {
   std::string expected;
   for (const std::string& role : kRoles) {
     Request req = As({"acme"}, {role});
-    for (Action a :
-         {Action::kIngest, Action::kReadEvents, Action::kReadAnalytics, Action::kAdmin}) {
+    for (Action a : {Action::kIngest, Action::kReadEvents, Action::kReadAnalytics, Action::kAdmin,
+                     Action::kReadSettings}) {
       std::optional<Problem> p = open_.Authorize(req, a, "beta");
       EXPECT_EQ(StatusOf(p), 404) << role;
       std::string answer = Answer(p, "/x/beta");
@@ -231,6 +233,18 @@ TEST_F(AccessPolicyTest, RawEventsAndTenantAdministrationNeedAdmin) {
       }
     }
   }
+}
+
+// The settings (name, time zone, currency) format every number a client shows: any role of the
+// organization reads them, only admins change them (kAdmin above).
+TEST_F(AccessPolicyTest, AnyRoleReadsItsOrganizationsSettings) {
+  for (const std::string& role : kRoles) {
+    EXPECT_EQ(StatusOf(open_.Authorize(As({"acme"}, {role}), Action::kReadSettings, "acme")), 200)
+        << role;
+    EXPECT_EQ(StatusOf(open_.Authorize(As({"acme"}, {role}), Action::kReadSettings, "beta")), 404)
+        << role;
+  }
+  EXPECT_EQ(StatusOf(open_.Authorize(As({"*"}, {"sales"}), Action::kReadSettings, "beta")), 200);
 }
 
 TEST_F(AccessPolicyTest, OperatorRoutesNeedAdminOfEveryOrganization) {

@@ -14,7 +14,9 @@
 
 namespace readside::http {
 
-enum class Action { kIngest, kReadEvents, kReadAnalytics, kAdmin };
+// kReadSettings: the tenant's settings (time zone, currency, name), which any caller of the
+// organization may read whatever its roles (clients format numbers with them).
+enum class Action { kIngest, kReadEvents, kReadAnalytics, kAdmin, kReadSettings };
 
 class AccessPolicy {
  public:

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "http/static_files.h"
+
 namespace readside::http {
 namespace {
 
@@ -11,12 +13,16 @@ constexpr std::string_view kAllowHeaders = "Authorization, Content-Type";
 constexpr std::string_view kExposeHeaders =
     "X-Readside-Position, X-Request-Id, Retry-After, Location";
 
-bool IsPublic(const Request& req, bool metrics_public) {
+bool IsPublic(const Request& req, const GateOptions& options) {
   if (req.path.starts_with("/health/")) return true;
   // The API's description is public (api.md): clients and tools read it before they hold a
   // token.
   if (req.path == "/openapi.json" || req.path == "/docs") return true;
-  return metrics_public && req.path == "/metrics";
+  // The web app's files (web.md "Serving"): the same for every caller.
+  if (options.web_app && (req.method == "GET" || req.method == "HEAD") && !IsApiPath(req.path)) {
+    return true;
+  }
+  return options.metrics_public && req.path == "/metrics";
 }
 
 bool IsJsonMediaType(std::string_view content_type) {
@@ -80,7 +86,7 @@ Response Gate::Preflight(const Request& req, bool allowed) const {
 }
 
 std::optional<Response> Gate::Admit(Request& req) const {
-  if (authenticator_ == nullptr || IsPublic(req, options_.metrics_public)) return std::nullopt;
+  if (authenticator_ == nullptr || IsPublic(req, options_)) return std::nullopt;
   std::string_view authorization = req.Header("authorization");
   auto principal = authenticator_->Authenticate(authorization, clock_->NowMicros() / 1'000'000);
   if (!principal.ok()) {

@@ -4,9 +4,10 @@
 //   - CORS: answers preflight requests (OPTIONS with Access-Control-Request-Method) for
 //     allow-listed origins without a token, and adds Access-Control-* headers to answers for
 //     them; other origins get no CORS headers (the browser then blocks the answer);
-//   - authentication: every route except the public ones (/health/*, and /metrics unless
-//     configured otherwise) needs `Authorization: Bearer <JWT>`; the verified Principal is
-//     put on the request for the routes' AccessPolicy; failures are 401 with
+//   - authentication: every route except the public ones (/health/*, /openapi.json, /docs,
+//     /metrics unless configured otherwise, and with GateOptions::web_app the GET and HEAD
+//     requests outside the API's prefixes) needs `Authorization: Bearer <JWT>`; the verified
+//     Principal is put on the request for the routes' AccessPolicy; failures are 401 with
 //     WWW-Authenticate (RFC 6750);
 //   - the per-token rate limit (429 with Retry-After);
 //   - media types: a request body must be JSON (application/json, application/*+json or
@@ -29,6 +30,9 @@ struct GateOptions {
   std::vector<std::string> cors_origins;  // exact origins ("https://erp.example.com"); "*": any
   bool metrics_public = true;             // GET /metrics without a token
   RateLimit per_token;                    // 0: off
+  // GET and HEAD of paths outside the API's prefixes (static_files.h IsApiPath) without a
+  // token: the web app's files (routes_web.cc), which hold no tenant data.
+  bool web_app = false;
 };
 
 class Gate {

@@ -16,6 +16,7 @@
 #include "auth/test_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "http/static_files.h"
 #include "http/test_tokens.h"
 
 namespace readside::http {
@@ -179,6 +180,33 @@ TEST_F(GateTest, TheApiDescriptionIsPublic) {
   EXPECT_EQ(Call(*gate, Get("/docs")).status, 200);
   EXPECT_EQ(Call(*gate, Get("/docs/")).status, 401);
   EXPECT_EQ(Call(*gate, Get("/openapi.jsonx")).status, 401);
+}
+
+TEST_F(GateTest, WebAppPathsArePublicWhenTheAppIsServed) {
+  Handler app = [this](Request&, Responder respond) {
+    ++handled_;
+    respond(Response{200, "text/html; charset=utf-8", "app", {}});
+  };
+  router_.Add("GET", "/", app);
+  router_.SetFallback("/{web}", [](std::string_view path) { return !IsApiPath(path); }, app);
+  EXPECT_EQ(Call(*MakeGate(), Get("/")).status, 401);  // not serving the app: as any route
+  auto gate = MakeGate({.metrics_public = false, .web_app = true});
+  for (std::string path : {"/", "/dashboard/sales", "/assets/app-1a2b.js", "/favicon.svg",
+                           "/docsx", "/metricsx"}) {
+    EXPECT_EQ(Call(*gate, Get(path)).status, 200) << path;
+    Request head{.method = "HEAD", .path = path};
+    EXPECT_EQ(Call(*gate, head).status, 200) << path;
+    // A token is not looked at: a bad one does not turn the app away.
+    EXPECT_EQ(Call(*gate, Get(path, "Bearer not-a-jwt")).status, 200) << path;
+  }
+  // The API's prefixes and other methods still need a token.
+  for (std::string path : {"/analytics/nope", "/docs/", "/health", "/metrics",
+                           "/tenants/acme/settings"}) {
+    EXPECT_EQ(Call(*gate, Get(path)).status, 401) << path;
+  }
+  Request post{.method = "POST", .path = "/", .body = "{}"};
+  post.headers["content-type"] = "application/json";
+  EXPECT_EQ(Call(*gate, post).status, 401);
 }
 
 // --- CORS ---

@@ -21,11 +21,11 @@ boost::json::value Document() { return boost::json::parse(OpenApiDocument()); }
 
 constexpr const char* kMethods[] = {"get",   "put",  "post",    "delete",
                                     "patch", "head", "options", "trace"};
-// The operations that need no token (api.md "Auth").
+// The operations that need no token (api.md "Auth"; the web app's files: web.md "Serving").
 bool IsPublic(std::string_view method, std::string_view path) {
   return method == "get" &&
          (path == "/health/live" || path == "/health/ready" || path == "/metrics" ||
-          path == "/openapi.json" || path == "/docs");
+          path == "/openapi.json" || path == "/docs" || path == "/" || path == "/assets/{file}");
 }
 
 // The object a "#/components/..." reference points at, or the value itself.
@@ -103,7 +103,7 @@ TEST(OpenApiTest, DocumentsTheAnalyticsAndTenantRoutes) {
         "/admin/rebuild/{org}", "/reports/catalog", "/reports/{report}/{org}",
         "/reports/export/{format}", "/reports/schedule", "/reports/scheduled/{org}",
         "/reports/history/{org}", "/reports/runs/{id}/file", "/search/{org}",
-        "/search/suggestions/{org}"}) {
+        "/search/suggestions/{org}", "/tenants/{org}/settings", "/", "/assets/{file}"}) {
     EXPECT_TRUE(paths.contains(path)) << path;
   }
   EXPECT_TRUE(paths.at("/reports/scheduled/{org}").as_object().contains("delete"));
@@ -125,6 +125,7 @@ TEST(OpenApiTest, DocumentsEveryRegisteredRoute) {
   AddReportRoutes(&router, s);
   AddDashboardRoutes(&router, s);
   AddSearchRoutes(&router, s);
+  AddWebRoutes(&router, s);
   int checked = 0;
   for (const auto& [method, pattern] : router.Routes()) {
     std::string path = pattern;
@@ -164,7 +165,7 @@ TEST(OpenApiTest, BearerTokensAreRequiredEverywhereButThePublicRoutes) {
       }
     }
   }
-  EXPECT_EQ(public_operations, 5);
+  EXPECT_EQ(public_operations, 7);
 }
 
 TEST(OpenApiTest, EveryOperationDocumentsTheAnswersOfAuthRateLimitsAndTenantIsolation) {

@@ -73,8 +73,11 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
 // owns /reports/export/pdf for every method and "/reports/{report}/{org}" never sees it.
 const Router::Route* Router::Match(const Request& req, bool* path_matched,
                                    std::string* allow) const {
-  std::vector<std::string_view> segs = Split(req.path);
   *path_matched = false;
+  // Origin-form paths start with "/"; anything else (the empty path of an unparsable target)
+  // is no route's, not "/"'s.
+  if (!req.path.starts_with('/')) return nullptr;
+  std::vector<std::string_view> segs = Split(req.path);
   const Route* found = nullptr;
   // Literal segments as bits, the first segment highest: a larger mask is more specific.
   uint64_t best = 0;
@@ -113,6 +116,13 @@ const Router::Route* Router::Match(const Request& req, bool* path_matched,
   return found;
 }
 
+void Router::SetFallback(std::string label, std::function<bool(std::string_view)> accepts,
+                         Handler handler) {
+  fallback_label_ = std::move(label);
+  fallback_accepts_ = std::move(accepts);
+  fallback_ = std::move(handler);
+}
+
 std::string Router::RouteOf(const Request& req) const {
   if (req.route != nullptr) return *req.route;
   bool path_matched;
@@ -132,6 +142,10 @@ void Router::Dispatch(Request& req, Responder respond) const {
       resp.headers.emplace_back("Allow", allow);
       respond(std::move(resp));
       return;
+    }
+    if (fallback_ && (req.method == "GET" || req.method == "HEAD") && fallback_accepts_(req.path)) {
+      req.route = &fallback_label_;
+      return fallback_(req, std::move(respond));
     }
     respond(ProblemResponse({.status = 404, .title = "Not found",
                              .detail = "no route for " + req.path},

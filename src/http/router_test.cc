@@ -71,5 +71,26 @@ TEST(RouterTest, ProblemResponseCarriesFieldsAndRetryAfter) {
   EXPECT_EQ(p.headers[0].first, "Retry-After");
 }
 
+// The web app's fallback (routes_web.cc): GET and HEAD of paths no pattern matches, when it
+// accepts them; a path some pattern matches keeps its 405, and other methods their 404.
+TEST(RouterTest, FallbackTakesUnmatchedGetsItAccepts) {
+  Router r;
+  r.Add("GET", "/", [](Request&, Responder respond) { respond(JsonResponse("\"root\"")); });
+  r.Add("POST", "/events", [](Request&, Responder respond) { respond(JsonResponse("1")); });
+  r.SetFallback("/{web}", [](std::string_view path) { return !path.starts_with("/api"); },
+                [](Request&, Responder respond) { respond(JsonResponse("\"app\"")); });
+  EXPECT_EQ(Call(r, "GET", "/").body, "\"root\"");
+  EXPECT_EQ(Call(r, "GET", "/dashboard/x").body, "\"app\"");
+  EXPECT_EQ(Call(r, "HEAD", "/dashboard/x").body, "\"app\"");
+  EXPECT_EQ(Call(r, "POST", "/dashboard/x").status, 404);
+  EXPECT_EQ(Call(r, "GET", "/api/x").status, 404);
+  EXPECT_EQ(Call(r, "GET", "/events").status, 405);
+  Request req{.method = "GET", .path = "/dashboard/x"};
+  r.Dispatch(req, [](Response) {});
+  EXPECT_EQ(r.RouteOf(req), "/{web}");
+  // The empty path of a target that did not parse is no route's, "/" included.
+  EXPECT_EQ(r.RouteOf(Request{.method = "GET", .path = ""}), "unmatched");
+}
+
 }  // namespace
 }  // namespace readside::http

@@ -24,7 +24,7 @@
 namespace readside::projection { class Projector; }
 namespace readside::own_state { class TenantSettingsService; }
 
-namespace readside::http { class ResponseCache; class RenderPool; class Gate; }
+namespace readside::http { class ResponseCache; class RenderPool; class Gate; class StaticFiles; }
 namespace readside::schedule { class ReportScheduler; }
 namespace readside::dashboard { class DashboardService; }
 namespace readside::search { class SearchFollower; }
@@ -52,6 +52,8 @@ struct Services {
   search::SearchFollower* search = nullptr;
   // Live updates (routes_live.cc); null: the WebSocket endpoints answer 503.
   live::Hub* live = nullptr;
+  // The web app's files (routes_web.cc); null: its paths answer the "not built" page.
+  const StaticFiles* web = nullptr;
 };
 
 // Adapts a route function taking the services to a Router handler.
@@ -77,6 +79,9 @@ void AddDashboardRoutes(Router* router, const Services& services);
 void AddSearchRoutes(Router* router, const Services& services);  // routes_search.cc
 // GET on the WebSocket paths without an upgrade: 426 (routes_live.cc).
 void AddLiveRoutes(Router* router, const Services& services);
+// The web app: GET /, /assets/{file} and the fallback for other paths outside the API
+// (routes_web.cc, static_files.h).
+void AddWebRoutes(Router* router, const Services& services);
 
 // The live endpoints' WebSocket handshakes (routes_live.cc, docs/live.md): the server's
 // ServerOptions::upgrade is [endpoints](Request& r) { return LiveUpgrade(*endpoints, r); }.

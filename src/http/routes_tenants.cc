@@ -2,6 +2,8 @@
 // by own_state::TenantSettingsService, which validates a change and stores it as a
 // `readside.tenant.configured` event. A change re-buckets the tenant (the projector rebuilds
 // it) and the PUT answers once that is applied, so the caller reads its own write.
+// GET /tenants/{org}/settings answers the same JSON to any role of the organization
+// (../shared/spec/web.md "Quality": clients format numbers in the tenant's currency and zone).
 // Also the rebuild routes: POST /admin/rebuild[/{org}], GET /admin/rebuild.
 
 #include "common/json_writer.h"
@@ -26,13 +28,24 @@ std::optional<Problem> CheckOrg(const Services& s, const Request& req, const std
   return CheckOrganization(s, req, Action::kAdmin, org);
 }
 
-void GetTenant(const Services& s, Request& req, Responder respond) {
+// GET /admin/tenants/{org} (admin) and GET /tenants/{org}/settings (any role).
+void AnswerSettings(const Services& s, Request& req, Responder respond, Action action) {
   const std::string& org = req.params["org"];
-  if (auto problem = CheckOrg(s, req, org)) return respond(ProblemResponse(*problem, req.path));
+  if (auto problem = CheckOrganization(s, req, action, org)) {
+    return respond(ProblemResponse(*problem, req.path));
+  }
   own_state::TenantSettingsAt current = s.tenant_settings->Get(org);
   Response r = JsonResponse(SettingsJson(current.settings));
   r.headers.emplace_back("X-Readside-Position", std::to_string(current.position));
   respond(std::move(r));
+}
+
+void GetTenant(const Services& s, Request& req, Responder respond) {
+  AnswerSettings(s, req, std::move(respond), Action::kAdmin);
+}
+
+void GetSettings(const Services& s, Request& req, Responder respond) {
+  AnswerSettings(s, req, std::move(respond), Action::kReadSettings);
 }
 
 void PutTenant(const Services& s, Request& req, Responder respond) {
@@ -115,6 +128,7 @@ void GetRebuild(const Services& s, Request& req, Responder respond) {
 void AddTenantRoutes(Router* router, const Services& services) {
   router->Add("PUT", "/admin/tenants/{org}", Bind(services, PutTenant));
   router->Add("GET", "/admin/tenants/{org}", Bind(services, GetTenant));
+  router->Add("GET", "/tenants/{org}/settings", Bind(services, GetSettings));
   router->Add("POST", "/admin/rebuild", Bind(services, StartRebuild));
   router->Add("POST", "/admin/rebuild/{org}", Bind(services, StartRebuild));
   router->Add("GET", "/admin/rebuild", Bind(services, GetRebuild));

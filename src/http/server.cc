@@ -497,11 +497,15 @@ class Session final : public Conn, public std::enable_shared_from_this<Session> 
     // scripts, no caching of tenant data by shared caches, no referrer leaks.
     h += "X-Content-Type-Options: nosniff\r\n"
          "X-Frame-Options: DENY\r\n"
-         "Referrer-Policy: no-referrer\r\n"
-         "Cache-Control: no-store\r\n";
-    // A page (GET /docs) may bring its own, still strict, policy.
-    bool own_policy = false;
-    for (const auto& header : resp.headers) own_policy |= header.first == "Content-Security-Policy";
+         "Referrer-Policy: no-referrer\r\n";
+    // A page (GET /docs, the web app) may bring its own, still strict, policy; the web app's
+    // files (no tenant data) their own caching.
+    bool own_policy = false, own_caching = false;
+    for (const auto& header : resp.headers) {
+      own_policy |= header.first == "Content-Security-Policy";
+      own_caching |= header.first == "Cache-Control";
+    }
+    if (!own_caching) h += "Cache-Control: no-store\r\n";
     if (!own_policy) h += "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n";
     for (const auto& [name, value] : resp.headers) AppendField(h, name, value);
     if (!no_content) AppendField(h, "Content-Length", std::to_string(resp.body.size()));

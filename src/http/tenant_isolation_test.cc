@@ -320,6 +320,20 @@ TEST_F(TenantIsolationTest, IngestRoleOnlyStoresEvents) {
   EXPECT_EQ(Send("POST", "/events", kAlphaAdmin, TenantEvents("alpha", "A")).status, 200);
 }
 
+TEST_F(TenantIsolationTest, AnyRoleReadsItsTenantsSettingsOnlyAdminsTheAdminRoute) {
+  Store(TenantEvents("alpha", "A"));
+  Response admin = Get("/admin/tenants/alpha", kAlphaAdmin);
+  ASSERT_EQ(admin.status, 200) << admin.body;
+  for (std::string role : {"sales", "hr", "ingest", "admin"}) {
+    TokenSpec as{.orgs = {"alpha"}, .roles = {role}};
+    Response r = Get("/tenants/alpha/settings", as);
+    EXPECT_EQ(r.status, 200) << role << ": " << r.body;
+    EXPECT_EQ(r.body, admin.body) << role;
+    EXPECT_EQ(Get("/admin/tenants/alpha", as).status, role == "admin" ? 200 : 403) << role;
+    EXPECT_EQ(Get("/tenants/beta/settings", as).status, 404) << role;
+  }
+}
+
 TEST_F(TenantIsolationTest, OperatorRoutesNeedAdminWithEveryOrganization) {
   const std::vector<std::pair<std::string, std::string>> kOperator = {
       {"GET", "/admin/rebuild"},

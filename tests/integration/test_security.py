@@ -254,10 +254,12 @@ class Authentication(ServerTestCase):
 
     def test_public_routes_need_no_token_and_the_rest_do(self):
         self.srv.wait_ready()
-        for path in ("/health/live", "/health/ready", "/metrics", "/openapi.json", "/docs"):
+        # The web app's paths (GET outside the API's prefixes) are public too (web.md).
+        for path in ("/health/live", "/health/ready", "/metrics", "/openapi.json", "/docs", "/",
+                     "/no/such/route"):
             self.assertEqual(self.srv.get(path, token=None).status, 200, path)
-        for path in ("/events/acme-corp", "/admin/rebuild", "/no/such/route", "/docs/x",
-                     "/openapi.json/x"):
+        for path in ("/events/acme-corp", "/admin/rebuild", "/analytics/no/such/route", "/docs/x",
+                     "/openapi.json/x", "/tenants/acme-corp/settings"):
             self.assertProblem(self.srv.get(path, token=None), 401, path)
 
     def test_docs_page_is_readable_html_with_a_strict_policy(self):

@@ -1,0 +1,52 @@
+# The web app (web/: React, built by Vite; docs/web.md "Build"). The `web` target builds it into
+# ${CMAKE_BINARY_DIR}/web, beside build/readside, which serves it from there (--web-dir's
+# default); `readside` depends on it, so `make build` builds both. The build reruns only when a
+# source, the lockfile or the Vite configuration changed; `npm ci` runs only when
+# package-lock.json changed since node_modules was installed (scripts/npm-ci-if-changed, the
+# same check scripts/install-deps makes).
+# Skipped with a message when -DREADSIDE_WEB=OFF, when web/package.json does not exist, or
+# without node and npm: the server then answers its web paths with a page saying how to build
+# the app, and the API works as ever.
+
+option(READSIDE_WEB "Build the web app (web/; needs node and npm)" ON)
+set(READSIDE_WEB_SOURCE_DIR ${PROJECT_SOURCE_DIR}/web CACHE PATH
+    "The web app's sources (package.json, package-lock.json, vite.config.*, src/)")
+set(READSIDE_WEB_OUTPUT_DIR ${CMAKE_BINARY_DIR}/web)
+
+function(readside_add_web_app)
+  set(src ${READSIDE_WEB_SOURCE_DIR})
+  if(NOT READSIDE_WEB)
+    message(STATUS "web app not built: READSIDE_WEB is OFF")
+    return()
+  endif()
+  if(NOT EXISTS ${src}/package.json)
+    message(STATUS "web app not built: ${src}/package.json does not exist")
+    return()
+  endif()
+  find_program(READSIDE_WEB_NODE NAMES node nodejs)
+  find_program(READSIDE_WEB_NPM npm)
+  if(NOT READSIDE_WEB_NODE OR NOT READSIDE_WEB_NPM)
+    message(WARNING "web app not built: node/npm not found (install Node.js 20 and npm, e.g. "
+                    "scripts/install-deps, then re-run cmake). The server answers / with a page "
+                    "saying so.")
+    return()
+  endif()
+  execute_process(COMMAND ${READSIDE_WEB_NODE} --version OUTPUT_VARIABLE node_version
+                  OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  message(STATUS "web app: built by the `web` target with node ${node_version}")
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${src}/src/* ${src}/public/*)
+  file(GLOB top CONFIGURE_DEPENDS ${src}/index.html ${src}/package.json ${src}/package-lock.json
+       ${src}/vite.config.* ${src}/tsconfig*.json)
+  add_custom_command(
+    OUTPUT ${READSIDE_WEB_OUTPUT_DIR}/index.html
+    COMMAND ${PROJECT_SOURCE_DIR}/scripts/npm-ci-if-changed ${src}
+    COMMAND ${src}/node_modules/.bin/vite build --outDir ${READSIDE_WEB_OUTPUT_DIR} --emptyOutDir
+    WORKING_DIRECTORY ${src}
+    DEPENDS ${sources} ${top} ${PROJECT_SOURCE_DIR}/scripts/npm-ci-if-changed
+    COMMENT "Building the web app into ${READSIDE_WEB_OUTPUT_DIR} (vite build)"
+    USES_TERMINAL
+    VERBATIM)
+  add_custom_target(web DEPENDS ${READSIDE_WEB_OUTPUT_DIR}/index.html)
+endfunction()
+
+readside_add_web_app()
