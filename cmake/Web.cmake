@@ -50,3 +50,29 @@ function(readside_add_web_app)
 endfunction()
 
 readside_add_web_app()
+
+# The web app's tests, in `make test` beside the rest (docs/web.md "Tests"): the type check,
+# Vitest (components and formatting), and the end-to-end suite in real headless Chromium
+# against build/readside serving build/web (web/e2e/global-setup.ts starts and seeds it).
+# Skipped with the app itself; the end-to-end suite also needs Debian's chromium.
+function(readside_add_web_tests)
+  if(NOT TARGET web)
+    return()
+  endif()
+  set(src ${READSIDE_WEB_SOURCE_DIR})
+  add_test(NAME web.typecheck COMMAND ${src}/node_modules/.bin/tsc --noEmit -p tsconfig.json
+           WORKING_DIRECTORY ${src})
+  add_test(NAME web.unit COMMAND ${src}/node_modules/.bin/vitest run --reporter=dot
+           WORKING_DIRECTORY ${src})
+  find_program(READSIDE_CHROMIUM NAMES chromium chromium-browser)
+  if(NOT READSIDE_CHROMIUM)
+    message(WARNING "web end-to-end tests not registered: chromium not found (scripts/install-deps)")
+    return()
+  endif()
+  add_test(NAME web.e2e COMMAND ${src}/node_modules/.bin/playwright test
+           WORKING_DIRECTORY ${src})
+  set_tests_properties(web.e2e PROPERTIES
+    ENVIRONMENT "READSIDE_BIN=${CMAKE_BINARY_DIR}/readside;READSIDE_WEB_DIR=${READSIDE_WEB_OUTPUT_DIR};CHROMIUM=${READSIDE_CHROMIUM};E2E_OUTPUT_DIR=${CMAKE_BINARY_DIR}/web-e2e-results"
+    TIMEOUT 900 RUN_SERIAL TRUE)
+endfunction()
+readside_add_web_tests()

@@ -104,8 +104,8 @@ test('an ingested event moves a number live, without a reload', async ({ page })
   const event = {
     event_id: crypto.randomUUID(), event_type: 'finance.invoice.created', organization_id: org,
     timestamp: now, source_service: 'erp-finance-service', version: '1.0', correlation_id: crypto.randomUUID(),
-    data: { entity_id: `inv-e2e-${Date.now()}`, invoice_id: `inv-e2e-${Date.now()}`, customer_id: 'cust-e2e',
-      amount: 1234.56, currency: 'USD', due_date: now.slice(0, 10), recurring: false },
+    data: { entity_id: `inv-e2e-${Date.now()}`, entity_type: 'invoice', action: 'created',
+      payload: { customer_id: 'con-1', amount: 1234.56, due_date: now.slice(0, 10), recurring: false } },
   };
   const r = await api<{ accepted: number; rejected: unknown[] }>('/events', state().tokens.ingest,
     { method: 'POST', body: JSON.stringify(event) });
@@ -167,9 +167,9 @@ test('a search suggestion navigates to the results', async ({ page }) => {
   await signIn(page);
   const hits = await api<{ hits: { title: string }[] }>(`/search/${org}?q=a&limit=1`);
   const word = (hits.hits[0]?.title ?? 'smith').split(/\s+/)[0].toLowerCase();
-  const box = page.getByRole('combobox').first();
+  const box = page.getByRole('search').getByRole('combobox', { name: 'Search' });
   await box.fill(word.slice(0, 3));
-  const option = page.getByRole('option').first();
+  const option = page.getByRole('search').getByRole('option').first();
   await expect(option).toBeVisible();
   const text = await option.getAttribute('data-suggestion');
   await option.click();
