@@ -6,7 +6,7 @@
 //    (numbers carry data-value, charts have drawn), cold HTTP cache, median of N runs;
 //  - Lighthouse 12 (performance, accessibility) on the dashboard and a domain page, in its
 //    default mobile emulation (simulated slow 4G, 4x CPU slowdown) and the desktop preset.
-// Usage: bench/web/web_bench.mjs [--bin build/readside] [--runs 7]
+// Usage: bench/web/web_bench.mjs [--bin build/readside] [--runs 7] [--json out.json]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -119,22 +119,31 @@ async function runLighthouse(url, preset) {
   }
 }
 
+const summary = { machine: `${process.arch}, node ${process.version}` };
 const server = await startServer();
 try {
   const js = initialJs();
   console.log(`initial JavaScript (index.html scripts, gzip -9): ${(js.gzip / 1024).toFixed(1)} KiB in ${js.files.length} file(s)`);
+  summary.initial_js_kib = +(js.gzip / 1024).toFixed(1);
   const d = await dashboardInteractive(server.base, server.admin);
   console.log(`first-screen JavaScript of the dashboard (all scripts fetched, gzip -9): ${(d.firstScreenJs / 1024).toFixed(1)} KiB`);
   console.log(`dashboard interactive, 12 widgets, cold cache: median ${median(d.times).toFixed(0)} ms ` +
     `(min ${Math.min(...d.times).toFixed(0)}, max ${Math.max(...d.times).toFixed(0)}, ${runs} runs)`);
+  summary.first_screen_js_kib = +(d.firstScreenJs / 1024).toFixed(1);
+  summary.interactive_ms = { median: Math.round(median(d.times)), min: Math.round(Math.min(...d.times)),
+    max: Math.round(Math.max(...d.times)), runs };
+  summary.lighthouse = {};
   for (const [name, p] of [['dashboard', `/o/${org}`], ['finance page', `/o/${org}/analytics/finance`]]) {
     for (const preset of ['mobile', 'desktop']) {
       const r = await runLighthouse(`${server.base}${p}#token=${server.admin}`, preset);
       console.log(`lighthouse ${name} (${preset}): performance ${r.performance}, accessibility ${r.accessibility}; ` +
         `FCP ${r.fcp.toFixed(0)} ms, LCP ${r.lcp.toFixed(0)} ms, TBT ${r.tbt.toFixed(0)} ms, CLS ${r.cls.toFixed(3)}` +
         (r.failing.length ? `; accessibility audits failing: ${r.failing.join(', ')}` : ''));
+      summary.lighthouse[`${name}/${preset}`] = r;
     }
   }
+  const out = opt('--json', null);
+  if (out) writeFileSync(out, JSON.stringify(summary, null, 1));
 } finally {
   server.stop();
 }
