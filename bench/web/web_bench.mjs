@@ -3,7 +3,8 @@
 //  - initial JavaScript: the gzipped size of the scripts index.html loads (entry + preloads),
 //    and of every script the dashboard's first screen fetches (lazy chunks included);
 //  - dashboard interactive: from navigation start until all 12 widgets show their data
-//    (numbers carry data-value, charts have drawn), cold HTTP cache, median of N runs;
+//    (numbers carry data-value, charts have drawn), cold HTTP cache, median of N runs; and
+//    the time until the numbers alone show;
 //  - Lighthouse 12 (performance, accessibility) on the dashboard and a domain page, in its
 //    default mobile emulation (simulated slow 4G, 4x CPU slowdown) and the desktop preset.
 // Usage: bench/web/web_bench.mjs [--bin build/readside] [--runs 7] [--json out.json]
@@ -65,7 +66,13 @@ async function startServer() {
     query_params: { metric: 'won_value' }, chart_type: 'bar', grid: { x: 0, y: 8, w: 6, h: 4 } });
   await call('POST', `/dashboards/${org}/widgets`, { widget_type: 'list', title: 'Top performers', data_source: 'crm',
     query_params: { metric: 'top_performers', limit: 5 }, grid: { x: 6, y: 8, w: 6, h: 4 } });
-  return { base, admin, stop: () => { proc.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); } };
+  const stop = async () => {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { base, admin, stop };
 }
 
 function initialJs() {
@@ -78,6 +85,7 @@ function initialJs() {
 async function dashboardInteractive(base, admin) {
   const browser = await chromium.launch({ executablePath: chromePath, args: chromeFlags });
   const times = [];
+  const numbers = [];
   let firstScreenJs = 0;
   for (let i = 0; i < runs; i++) {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -88,6 +96,12 @@ async function dashboardInteractive(base, admin) {
       if (r.url().endsWith('.js')) js.push(gzipSync(await r.body(), { level: 9 }).length);
     });
     await page.goto(`${base}/o/${org}`);
+    // Every number shown (metric, table and list widgets), then every chart drawn as well.
+    await page.waitForFunction(() => {
+      const ws = [...document.querySelectorAll('[data-widget-id]')];
+      return ws.length === 12 && ws.filter((w) => !w.querySelector('[data-series]')).every((w) => w.querySelector('[data-value]'));
+    }, null, { timeout: 20_000, polling: 'raf' });
+    numbers.push(await page.evaluate(() => performance.now()));
     await page.waitForFunction(() => {
       const ws = [...document.querySelectorAll('[data-widget-id]')];
       return ws.length === 12 && ws.every((w) => w.querySelector('[data-value]') || w.querySelector('[data-series] svg'));
@@ -98,7 +112,7 @@ async function dashboardInteractive(base, admin) {
     await context.close();
   }
   await browser.close();
-  return { times, firstScreenJs };
+  return { times, numbers, firstScreenJs };
 }
 
 async function runLighthouse(url, preset) {
@@ -127,9 +141,13 @@ try {
   summary.initial_js_kib = +(js.gzip / 1024).toFixed(1);
   const d = await dashboardInteractive(server.base, server.admin);
   console.log(`first-screen JavaScript of the dashboard (all scripts fetched, gzip -9): ${(d.firstScreenJs / 1024).toFixed(1)} KiB`);
+  console.log(`dashboard numbers shown, 12 widgets, cold cache: median ${median(d.numbers).toFixed(0)} ms ` +
+    `(min ${Math.min(...d.numbers).toFixed(0)}, max ${Math.max(...d.numbers).toFixed(0)})`);
   console.log(`dashboard interactive, 12 widgets, cold cache: median ${median(d.times).toFixed(0)} ms ` +
     `(min ${Math.min(...d.times).toFixed(0)}, max ${Math.max(...d.times).toFixed(0)}, ${runs} runs)`);
   summary.first_screen_js_kib = +(d.firstScreenJs / 1024).toFixed(1);
+  summary.numbers_ms = { median: Math.round(median(d.numbers)), min: Math.round(Math.min(...d.numbers)),
+    max: Math.round(Math.max(...d.numbers)) };
   summary.interactive_ms = { median: Math.round(median(d.times)), min: Math.round(Math.min(...d.times)),
     max: Math.round(Math.max(...d.times)), runs };
   summary.lighthouse = {};
@@ -145,5 +163,5 @@ try {
   const out = opt('--json', null);
   if (out) writeFileSync(out, JSON.stringify(summary, null, 1));
 } finally {
-  server.stop();
+  await server.stop();
 }

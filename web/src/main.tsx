@@ -1,8 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { queryClient } from './api/queryClient';
 import { RouterProvider } from 'react-router';
-import { ApiError } from './api/client';
 import { consumeTokenFragment, signOut } from './auth/session';
 import { applyTheme, storedTheme } from './components/theme';
 import { router } from './router';
@@ -17,17 +17,6 @@ const fromLink = consumeTokenFragment();
 if (typeof fromLink === 'string') signOut(fromLink);
 applyTheme(storedTheme());
 
-const queryClient = new QueryClient({
-  defaultOptions: {
-    queries: {
-      staleTime: 15_000,
-      refetchOnWindowFocus: false,
-      // A 4xx will answer the same again; retry only what may pass (network, 5xx, 429).
-      retry: (count, err) =>
-        count < 2 && !(err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429),
-    },
-  },
-});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -5,6 +5,18 @@ import { SignInPage } from './pages/SignInPage';
 import { RequireSession, HomeRedirect } from './components/RequireSession';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { LoadingState } from './components/States';
+import { DashboardPage } from './pages/DashboardPage';
+import { queryClient } from './api/queryClient';
+import { tenantQuery } from './api/tenant';
+import { dashboardQuery } from './api/dashboards';
+import { isExpired, loadSession } from './auth/session';
+
+/** Starts a page's requests early when signed in; never waits for them (the page shows its own loading state). */
+function prefetch(start: () => unknown): null {
+  const session = loadSession();
+  if (session && !isExpired(session.claims)) start();
+  return null;
+}
 
 export const router = createBrowserRouter([
   { path: '/signin', element: <SignInPage /> },
@@ -13,8 +25,17 @@ export const router = createBrowserRouter([
     path: '/o/:org',
     element: <RequireSession><Shell /></RequireSession>,
     hydrateFallbackElement: <LoadingState />,
+    loader: ({ params }) => prefetch(() => queryClient.prefetchQuery(tenantQuery(params.org ?? ''))),
     children: [
-      { index: true, lazy: async () => ({ Component: (await import('./pages/DashboardPage')).DashboardPage }) },
+      {
+        index: true,
+        element: <DashboardPage />,
+        // The dashboard and the chart code are fetched beside the tenant's settings, not after.
+        loader: ({ params }) => prefetch(() => {
+          void queryClient.prefetchQuery(dashboardQuery(params.org ?? ''));
+          void import('./charts/echarts');
+        }),
+      },
       { path: 'dashboard', element: <Navigate to=".." relative="path" replace /> },
       { path: 'analytics/:domain', lazy: async () => ({ Component: (await import('./pages/DomainPage')).DomainPage }) },
       { path: 'reports', lazy: async () => ({ Component: (await import('./pages/ReportsPage')).ReportsPage }) },

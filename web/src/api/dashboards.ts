@@ -1,7 +1,7 @@
 // Dashboards and widgets (../shared/spec/dashboards.md): types, the query of the caller's
 // dashboard, and the changes (each answered once the server has applied it, so a refetch
 // after a change reads it).
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, orgPath, sendJson } from './client';
 
 export type WidgetType = 'metric' | 'chart' | 'table' | 'list';
@@ -74,11 +74,13 @@ export interface Template { name: string; title: string; description: string; wi
 
 export const dashboardKey = (org: string) => ['dashboard', org] as const;
 
+export const dashboardQuery = (org: string) => queryOptions({
+  queryKey: dashboardKey(org),
+  queryFn: ({ signal }) => getJson<Dashboard>(orgPath('/dashboards/{org}', org), signal),
+});
+
 export function useDashboard(org: string) {
-  return useQuery({
-    queryKey: dashboardKey(org),
-    queryFn: ({ signal }) => getJson<Dashboard>(orgPath('/dashboards/{org}', org), signal),
-  });
+  return useQuery(dashboardQuery(org));
 }
 
 export function useTemplates() {

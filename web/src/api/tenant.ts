@@ -1,6 +1,6 @@
 // The tenant's settings (time zone, currency, name) that every page formats with.
 import { createContext, useContext } from 'react';
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import { getJson, orgPath } from './client';
 
 export interface TenantSettings {
@@ -15,12 +15,14 @@ export interface Tenant extends TenantSettings {
   locale: string | undefined;
 }
 
+export const tenantQuery = (org: string) => queryOptions({
+  queryKey: ['tenant', org],
+  queryFn: ({ signal }) => getJson<TenantSettings>(orgPath('/tenants/{org}/settings', org), signal),
+  staleTime: 5 * 60_000,
+});
+
 export function useTenantSettings(org: string) {
-  return useQuery({
-    queryKey: ['tenant', org],
-    queryFn: ({ signal }) => getJson<TenantSettings>(orgPath('/tenants/{org}/settings', org), signal),
-    staleTime: 5 * 60_000,
-  });
+  return useQuery(tenantQuery(org));
 }
 
 export const TenantContext = createContext<Tenant | null>(null);

@@ -1,7 +1,7 @@
 // The default page: the caller's dashboard on a 12-column grid (drag by the title bar to move,
 // the corner handle to resize; saved with PUT /dashboards/{org}/layout), kept live over
 // /dashboards/live/{org}. Below 720 px the grid becomes one column (no dragging on phones).
-import { useMemo, useState } from 'react';
+import { memo, useCallback, useMemo, useState } from 'react';
 import { useParams } from 'react-router';
 import ReactGridLayout, { useContainerWidth, verticalCompactor } from 'react-grid-layout';
 import type { Layout } from 'react-grid-layout';
@@ -44,6 +44,11 @@ export function DashboardPage() {
   const readOnly = dashboard.data?.owner !== null && dashboard.data?.owner !== undefined && dashboard.data.owner !== sub
     && !session?.claims.roles.includes('admin');
 
+  // Stable callbacks: the grid re-renders when the widgets change, not when the live state does.
+  const mutateLayout = save.mutate;
+  const onMove = useCallback((changed: ReturnType<typeof changedPositions>) => mutateLayout(changed), [mutateLayout]);
+  const onEdit = useCallback((w: Widget) => setDialog({ kind: 'edit', widget: w }), []);
+
   if (dashboard.isPending) return <div className="page"><LoadingState label="Loading the dashboard…" /></div>;
   if (dashboard.isError) {
     return <div className="page"><ErrorState title="The dashboard could not be loaded" error={dashboard.error}
@@ -84,9 +89,7 @@ export function DashboardPage() {
           Add widgets one by one, or start from a template such as the executive overview.
         </EmptyState>
       ) : (
-        <DashboardGrid widgets={widgets} readOnly={readOnly}
-                       onMove={(changed) => save.mutate(changed)}
-                       onEdit={(w) => setDialog({ kind: 'edit', widget: w })} />
+        <DashboardGrid widgets={widgets} readOnly={readOnly} onMove={onMove} onEdit={onEdit} />
       )}
       {dialog?.kind === 'add' && <WidgetDialog org={org} widgets={widgets} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'edit' && <WidgetDialog org={org} widgets={widgets} widget={dialog.widget} onClose={() => setDialog(null)} />}
@@ -97,7 +100,7 @@ export function DashboardPage() {
 }
 
 /** The grid: measured after it mounts, so its width is the container's, not a guess. */
-function DashboardGrid({ widgets, readOnly, onMove, onEdit }: {
+const DashboardGrid = memo(function DashboardGrid({ widgets, readOnly, onMove, onEdit }: {
   widgets: Widget[]; readOnly: boolean;
   onMove: (changed: ReturnType<typeof changedPositions>) => void; onEdit: (w: Widget) => void;
 }) {
@@ -109,7 +112,7 @@ function DashboardGrid({ widgets, readOnly, onMove, onEdit }: {
     const changed = changedPositions(widgets, next);
     if (changed.length) onMove(changed);
   };
-  const sorted = [...widgets].sort((a, b) => a.grid.y - b.grid.y || a.grid.x - b.grid.x);
+  const sorted = useMemo(() => [...widgets].sort((a, b) => a.grid.y - b.grid.y || a.grid.x - b.grid.x), [widgets]);
   const narrow = width < kNarrow;
   return (
     <div ref={containerRef} className="grid-host">
@@ -136,4 +139,4 @@ function DashboardGrid({ widgets, readOnly, onMove, onEdit }: {
       ))}
     </div>
   );
-}
+});
