@@ -10,7 +10,7 @@ export CCACHE_NOHASHDIR := 1
 CMAKE_ARGS ?=
 DEMO_ARGS  ?=
 
-.PHONY: all deps build run test check bench fuzz clean format
+.PHONY: all deps build run test check bench fuzz clean format screenshots
 
 all: build
 
@@ -44,6 +44,11 @@ check: deps $(ASAN_BUILD)/build.ninja
 
 fuzz: deps
 	fuzz/run.sh 60
+
+# Screenshots of every page of the web app at 1440 and 390 px into docs/screenshots/ (README).
+screenshots: build
+	cd web && SCREENSHOTS=1 READSIDE_BIN=$(CURDIR)/$(BUILD)/readside READSIDE_WEB_DIR=$(CURDIR)/$(BUILD)/web \
+	  node_modules/.bin/playwright test e2e/screenshots.spec.ts
 
 bench: build
 	bench/run.sh

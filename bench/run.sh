@@ -165,6 +165,18 @@ tail -1 $OUT/live.log
 cp $OUT/live_results.md bench/LIVE.md
 live_rows=$(cat $OUT/live_rows.md)
 
+echo "== web app: initial JavaScript, a 12-widget dashboard on loopback, Lighthouse (Debian chromium)"
+scripts/npm-ci-if-changed bench/web
+node bench/web/web_bench.mjs --bin $BUILD/readside --runs 9 --json $OUT/web.json | tee $OUT/web.log
+web_rows=$(python3 -c "
+import json; d=json.load(open('$OUT/web.json')); L=d['lighthouse']
+row=lambda k: f\"performance {L[k]['performance']}, accessibility {L[k]['accessibility']} (LCP {L[k]['lcp']/1000:.1f} s, TBT {L[k]['tbt']:.0f} ms)\"
+print(f\"| web app: initial JavaScript (the scripts index.html loads, gzip -9); all scripts of the dashboard's first screen, ECharts included | {d['initial_js_kib']} KiB; first screen {d['first_screen_js_kib']} KiB | ≤ 250 KiB initial | | |\")
+print(f\"| web app: a 12-widget dashboard on loopback, cold cache (\`web_bench.mjs\`, Playwright + Debian chromium, median of {d['interactive_ms']['runs']}): every number shown; every chart drawn too | numbers {d['numbers_ms']['median']} ms; all {d['interactive_ms']['median']} ms | ≤ 1 s | | |\")
+print(f\"| Lighthouse 12, dashboard: desktop preset; default mobile emulation (slow 4G, 4× CPU) | desktop {row('dashboard/desktop')}; mobile {row('dashboard/mobile')} | performance ≥ 90, accessibility ≥ 95 | | |\")
+print(f\"| Lighthouse 12, finance page: desktop; mobile | desktop {row('finance page/desktop')}; mobile {row('finance page/mobile')} | performance ≥ 90, accessibility ≥ 95 | | |\")
+")
+
 echo "== a full disk: recovery once space is freed, restart on a disk full to the last byte"
 python3 bench/disk_full_bench.py --build $BUILD --rounds 3 > $OUT/disk_full.json
 cat $OUT/disk_full.json
@@ -246,6 +258,7 @@ malformed lines or duplicates).
 | search top hits against PostgreSQL's (the two rank differently: BM25 against ts_rank; ties by insertion order on both) | top-10 overlap ${s_overlap} (mean over the $s_hits queries with hits; $s_ident identical); totals equal for $s_tot_eq of $s_nq queries | | | |
 | search completions of the last word (\`Suggest\`, 100 prefixes of 1–5 letters, all domains or one) | p50 ${s_sug_p50} µs, p99 ${s_sug_p99} µs | p99 ≤ 1 ms | | |
 $live_rows
+$web_rows
 | rate-limit fairness (\`fairness_bench.sh\`): a quiet tenant's dashboard p99 at 200 req/s (open loop) while a noisy tenant sends ${fair_over}× its quota of $fair_quota req/s (mostly 429s) | p99 ${fair_noisy} ms, against ${fair_alone} ms alone | ≤ 2× | the same noisy tenant without rate limits: p99 ${fair_unlimited} ms; noisy tenant flooding as fast as wrk can (${fair_flood_over}× quota, the 2 cores saturated): ${fair_flood} ms | ${fair_ratio}× |
 
 See [README.md](README.md) for what each benchmark measures, the profile and what is left,

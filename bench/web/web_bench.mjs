@@ -7,7 +7,7 @@
 //    the time until the numbers alone show;
 //  - Lighthouse 12 (performance, accessibility) on the dashboard and a domain page, in its
 //    default mobile emulation (simulated slow 4G, 4x CPU slowdown) and the desktop preset.
-// Usage: bench/web/web_bench.mjs [--bin build/readside] [--runs 7] [--json out.json]
+// Usage: bench/web/web_bench.mjs [--bin build/readside] [--runs 7] [--json out.json] [--no-lighthouse]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -151,7 +151,8 @@ try {
   summary.interactive_ms = { median: Math.round(median(d.times)), min: Math.round(Math.min(...d.times)),
     max: Math.round(Math.max(...d.times)), runs };
   summary.lighthouse = {};
-  for (const [name, p] of [['dashboard', `/o/${org}`], ['finance page', `/o/${org}/analytics/finance`]]) {
+  const pagesToAudit = args.includes('--no-lighthouse') ? [] : [['dashboard', `/o/${org}`], ['finance page', `/o/${org}/analytics/finance`]];
+  for (const [name, p] of pagesToAudit) {
     for (const preset of ['mobile', 'desktop']) {
       const r = await runLighthouse(`${server.base}${p}#token=${server.admin}`, preset);
       console.log(`lighthouse ${name} (${preset}): performance ${r.performance}, accessibility ${r.accessibility}; ` +

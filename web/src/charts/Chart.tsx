@@ -24,7 +24,12 @@ export function Chart({ option, series, label, height = '100%' }: {
       if (disposed || !el.current) return;
       chart.current = echarts.init(el.current, undefined, { renderer: 'svg' });
       chart.current.setOption(option);
-      observer = new ResizeObserver(() => chart.current?.resize());
+      // Re-lay out only when the box really changed (the first observation is the same size).
+      let size = `${el.current.clientWidth}x${el.current.clientHeight}`;
+      observer = new ResizeObserver(() => {
+        const now = el.current ? `${el.current.clientWidth}x${el.current.clientHeight}` : size;
+        if (now !== size) { size = now; chart.current?.resize(); }
+      });
       observer.observe(el.current);
     }, () => setFailed(true));
     return () => {

@@ -108,14 +108,14 @@ function DomainView({ org, source }: { org: string; source: Source }) {
                   {others.map((d) => {
                     const v = body.data[d.key] as number | null | undefined;
                     const p = prevBody.data?.[d.key] as number | null | undefined;
-                    const c = change(v, p);
+                    const c = deltaOf(d.unit, v, p);
                     return (
                       <tr key={d.key}>
                         <td>{d.label}</td>
                         <td className="num"><span data-metric={`${source}.${d.key}`} data-value={v == null ? '' : String(v)}>
                           {formatValue(v, d.unit, ctx)}</span></td>
                         <td className="num muted">{prevBody.data ? formatValue(p, d.unit, ctx) : '…'}</td>
-                        <td className="num"><Delta value={c} good={d.higherIsBetter !== false} locale={ctx.locale} /></td>
+                        <td className="num"><Delta delta={c} good={d.higherIsBetter !== false} locale={ctx.locale} /></td>
                       </tr>
                     );
                   })}
@@ -129,11 +129,23 @@ function DomainView({ org, source }: { org: string; source: Source }) {
   );
 }
 
-function Delta({ value, good, locale }: { value: number | null; good: boolean; locale?: string }) {
-  if (value === null) return <span className="subtle">—</span>;
+/** A change for people: percentage points between two percentages, else the relative change. */
+export function deltaOf(unit: string, cur: unknown, prev: unknown): { value: number; points: boolean } | null {
+  if (unit === 'percent') {
+    return typeof cur === 'number' && typeof prev === 'number' ? { value: cur - prev, points: true } : null;
+  }
+  const c = change(cur, prev);
+  return c === null ? null : { value: c, points: false };
+}
+
+function Delta({ delta, good, locale }: { delta: { value: number; points: boolean } | null; good: boolean; locale?: string }) {
+  if (delta === null) return <span className="subtle">—</span>;
+  const value = delta.value;
   const up = value > 0;
   const cls = value === 0 ? 'delta' : (up === good ? 'delta delta-good' : 'delta delta-bad');
-  const text = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(value);
+  const text = delta.points
+    ? `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(value * 100)} pp`
+    : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(value);
   return <span className={cls}>{up ? '▲' : value < 0 ? '▼' : ''} {text}<span className="visually-hidden"> against the previous period</span></span>;
 }
 
@@ -147,7 +159,7 @@ function Kpi({ def, source, body, prev, ctx }: {
       <span className="kpi-value" data-metric={`${source}.${def.key}`} data-value={v == null ? '' : String(v)}>
         {formatValue(v, def.unit, ctx)}
       </span>
-      <Delta value={change(v, prev?.[def.key])} good={def.higherIsBetter !== false} locale={ctx.locale} />
+      <Delta delta={deltaOf(def.unit, v, prev?.[def.key])} good={def.higherIsBetter !== false} locale={ctx.locale} />
     </div>
   );
 }
