@@ -392,9 +392,11 @@ TEST_F(LiveTest, CoalescesABurstToTenMessagesPerSecondAndTheLatestStateWins) {
   EXPECT_GE(updates.size(), 5u);
   for (size_t i = 1; i < updates.size(); ++i) {
     // The connection reads its clock when it picks a message, the fake socket when it takes
-    // it: a few microseconds apart.
-    EXPECT_GE(updates[i] - updates[i - 1], milliseconds(100) - std::chrono::microseconds(200))
-        << "update " << i;
+    // it, after the message is composed: microseconds apart on a quiet machine, but a busy
+    // one (a parallel ctest) can preempt the thread in between, which shortens one gap by that
+    // much. 5 ms of slack keeps the check a property of the rate limit (a missing limit gives
+    // gaps of ~5 ms here), not of the machine's load.
+    EXPECT_GE(updates[i] - updates[i - 1], milliseconds(95)) << "update " << i;
   }
   EXPECT_EQ(State(s, "crm", "2024-01").first, BodyMetrics(query::Section::kCrm));
 }
