@@ -1,5 +1,5 @@
 // Domain bodies (GET /analytics/<route>/{org}?period=) and series (GET /analytics/series/{org}).
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import { kSectionRoutes } from './catalog';
 import { getJson, orgPath, withQuery } from './client';
 import type { Source } from '../auth/roles';
@@ -15,12 +15,13 @@ export type SectionBody = Record<string, unknown> & {
 
 export const sectionKey = (org: string, source: Source, period: string) => ['section', org, source, period] as const;
 
+export const sectionQuery = (org: string, source: Source, period: string) => queryOptions({
+  queryKey: sectionKey(org, source, period),
+  queryFn: ({ signal }) => getJson<SectionBody>(withQuery(orgPath(kSectionRoutes[source], org), { period }), signal),
+});
+
 export function useSection(org: string, source: Source, period: string, enabled = true) {
-  return useQuery({
-    queryKey: sectionKey(org, source, period),
-    queryFn: ({ signal }) => getJson<SectionBody>(withQuery(orgPath(kSectionRoutes[source], org), { period }), signal),
-    enabled,
-  });
+  return useQuery({ ...sectionQuery(org, source, period), enabled });
 }
 
 export interface SeriesBody { points: { period: string; value: number | null }[] }
