@@ -47,7 +47,7 @@ bool IsApiPath(std::string_view path);
 // ws:/wss: of the page's host and port to 'self'). Inline style *attributes* set from script
 // (charts) go through the CSSOM, which style-src does not govern.
 inline constexpr std::string_view kWebAppPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "frame-ancestors 'none'; form-action 'self'";
 

@@ -17,7 +17,7 @@ INDEX = (b'<!doctype html><html><head><script type="module" src="/assets/index-3
          b'</script><link rel="stylesheet" href="/assets/index-3fa9c1.css"></head>'
          b'<body><div id="root"></div></body></html>')
 SCRIPT = b"document.getElementById('root').textContent = 'readside';\n" * 40
-POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
           "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
           "frame-ancestors 'none'; form-action 'self'")
 IMMUTABLE = "public, max-age=31536000, immutable"
