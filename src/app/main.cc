@@ -160,7 +160,10 @@ int main(int argc, char** argv) {
       "rebuild", "rebuild a running server's read models from its store (blue/green)");
   reb_cmd->add_option("--url", reb.url, "server base URL")->envname("READSIDE_URL")
       ->capture_default_str();
-  reb_cmd->add_option("--token", reb.token, "bearer token (admin)")->envname("READSIDE_TOKEN");
+  reb_cmd
+      ->add_option("--token", reb.token,
+                   "bearer token: admin of the organization, or of every one ('*') without --org")
+      ->envname("READSIDE_TOKEN");
   reb_cmd->add_option("--org", reb.org, "only this organization (default: every tenant)");
 
   readside::app::TokenOptions tok;

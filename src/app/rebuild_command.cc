@@ -1,6 +1,6 @@
 // `readside rebuild`: asks a running server to rebuild its read models from the store
 // (blue/green: the old models keep serving until the new ones have caught up) and reports
-// progress until the swap.
+// progress until the swap. With --org it needs only an admin token of that organization.
 
 #include <chrono>
 #include <cstdio>
@@ -30,7 +30,9 @@ int RunRebuild(const RebuildOptions& options) {
     std::fprintf(stderr, "readside rebuild: %s\n", std::string(client.status().message()).c_str());
     return 1;
   }
+  // One tenant's rebuild is followed where its admin may read it (GET /admin/rebuild/{org}).
   std::string target = options.org.empty() ? "/admin/rebuild" : "/admin/rebuild/" + options.org;
+  std::string scope = options.org.empty() ? "*" : options.org;
   absl::StatusOr<ingest::HttpResult> started = (*client)->Request("POST", target, "", "");
   if (!started.ok() || started->status != 202) {
     std::fprintf(stderr, "readside rebuild: %s\n",
@@ -41,7 +43,7 @@ int RunRebuild(const RebuildOptions& options) {
   auto begin = std::chrono::steady_clock::now();
   while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    absl::StatusOr<ingest::HttpResult> r = (*client)->Request("GET", "/admin/rebuild", "", "");
+    absl::StatusOr<ingest::HttpResult> r = (*client)->Request("GET", target, "", "");
     if (!r.ok() || r->status != 200) {
       std::fprintf(stderr, "\nreadside rebuild: lost the server: %s\n",
                    r.ok() ? r->body.c_str() : std::string(r.status().message()).c_str());
@@ -52,6 +54,14 @@ int RunRebuild(const RebuildOptions& options) {
     if (ec || !v.is_object()) continue;
     const boost::json::object& o = v.as_object();
     std::string state = Field(o, "state");
+    if (Field(o, "scope") != scope || state == "idle") {
+      // Only the latest rebuild is reported, and another has started since ours ended.
+      std::fprintf(stderr,
+                   "\nreadside rebuild: the rebuild of %s ended and another has started since; "
+                   "its outcome is no longer reported\n",
+                   scope.c_str());
+      return 1;
+    }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     std::fprintf(stderr, "\r%-12s %s: %s / %s events replayed, %.1f s   ", state.c_str(),

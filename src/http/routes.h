@@ -21,7 +21,7 @@
 #include "render/render.h"
 #include "store/event_store.h"
 
-namespace readside::projection { class Projector; }
+namespace readside::projection { class Projector; struct RebuildStatus; }
 namespace readside::own_state { class TenantSettingsService; }
 
 namespace readside::http { class ResponseCache; class RenderPool; class Gate; class StaticFiles; }
@@ -98,6 +98,13 @@ Upgrade LiveUpgrade(const LiveEndpoints& endpoints, Request& req);
 
 // The dashboard caller of an authenticated request: subject, roles, admin, readable domains.
 dashboard::Caller DashboardCallerOf(const Services& s, const Request& req);
+
+// What GET /admin/rebuild/{org} shows an admin of `org` of the latest rebuild (`latest`): a
+// rebuild of `org`, or of every tenant ("*"), as it is, except that a failed rebuild of every
+// tenant gives its error only at GET /admin/rebuild; another tenant's rebuild, or none, reads
+// as state "idle" with scope `org` and nothing else (no other organization, no positions).
+projection::RebuildStatus TenantRebuildStatus(const projection::RebuildStatus& latest,
+                                              const std::string& org);
 
 // The service behind the /admin/tenants routes, reading the settings in force from the
 // projector's published views (for Services::tenant_settings).

@@ -4,7 +4,7 @@
 // it) and the PUT answers once that is applied, so the caller reads its own write.
 // GET /tenants/{org}/settings answers the same JSON to any role of the organization
 // (../shared/spec/web.md "Quality": clients format numbers in the tenant's currency and zone).
-// Also the rebuild routes: POST /admin/rebuild[/{org}], GET /admin/rebuild.
+// Also the rebuild routes: POST /admin/rebuild[/{org}], GET /admin/rebuild[/{org}].
 
 #include "common/json_writer.h"
 #include "common/time_util.h"
@@ -112,10 +112,12 @@ void StartRebuild(const Services& s, Request& req, Responder respond) {
   projection::RebuildStatus status = s.projector->GetRebuildStatus();
   if (status.scope != scope) status = {.state = "running", .scope = scope};  // ours already ended
   Response r = JsonResponse(RebuildJson(status), 202);
-  r.headers.emplace_back("Location", "/admin/rebuild");
+  // Where to poll: a tenant's admin may read only its own tenant's status.
+  r.headers.emplace_back("Location", org.empty() ? "/admin/rebuild" : "/admin/rebuild/" + org);
   respond(std::move(r));
 }
 
+// GET /admin/rebuild: the latest rebuild, whichever it is (every organization).
 void GetRebuild(const Services& s, Request& req, Responder respond) {
   if (auto denied = s.access->Authorize(req, Action::kAdmin, "*")) {
     return respond(ProblemResponse(*denied, req.path));
@@ -123,7 +125,26 @@ void GetRebuild(const Services& s, Request& req, Responder respond) {
   respond(JsonResponse(RebuildJson(s.projector->GetRebuildStatus())));
 }
 
+// GET /admin/rebuild/{org}: what a tenant's admin may see of the latest rebuild.
+void GetTenantRebuild(const Services& s, Request& req, Responder respond) {
+  const std::string& org = req.params["org"];
+  if (auto problem = CheckOrg(s, req, org)) return respond(ProblemResponse(*problem, req.path));
+  respond(JsonResponse(RebuildJson(TenantRebuildStatus(s.projector->GetRebuildStatus(), org))));
+}
+
 }  // namespace
+
+projection::RebuildStatus TenantRebuildStatus(const projection::RebuildStatus& latest,
+                                              const std::string& org) {
+  if (latest.scope == org) return latest;
+  if (latest.scope != "*") return {.state = "idle", .scope = org};  // another tenant's, or none
+  projection::RebuildStatus every = latest;
+  if (!every.error.empty()) {
+    // The store's errors may name positions of other tenants' events.
+    every.error = "the rebuild of every tenant failed; GET /admin/rebuild says why";
+  }
+  return every;
+}
 
 void AddTenantRoutes(Router* router, const Services& services) {
   router->Add("PUT", "/admin/tenants/{org}", Bind(services, PutTenant));
@@ -132,6 +153,7 @@ void AddTenantRoutes(Router* router, const Services& services) {
   router->Add("POST", "/admin/rebuild", Bind(services, StartRebuild));
   router->Add("POST", "/admin/rebuild/{org}", Bind(services, StartRebuild));
   router->Add("GET", "/admin/rebuild", Bind(services, GetRebuild));
+  router->Add("GET", "/admin/rebuild/{org}", Bind(services, GetTenantRebuild));
 }
 
 std::unique_ptr<own_state::TenantSettingsService> NewTenantSettingsService(

@@ -12,6 +12,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "auth/test_keys.h"
@@ -175,7 +176,23 @@ class TenantIsolationTest : public ::testing::Test {
     return out;
   }
 
+  // A rebuild runs on the projector's threads: waits (at most 10 s) until the latest is done.
+  void AwaitRebuildDone() {
+    for (int i = 0; i < 1000 && projector_->GetRebuildStatus().state != "done"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(projector_->GetRebuildStatus().state, "done");
+  }
+  static std::string HeaderOf(const Response& r, std::string_view name) {
+    for (const auto& [n, v] : r.headers) {
+      if (n == name) return v;
+    }
+    return "";
+  }
+
   const TokenSpec kAlphaAdmin{.orgs = {"alpha"}, .roles = {"admin"}};
+  const TokenSpec kBetaAdmin{.orgs = {"beta"}, .roles = {"admin"}};
+  const TokenSpec kOperator{.orgs = {"*"}, .roles = {"admin"}};
   auth::testkit::TempDir dir_;
   ManualClock clock_{kNowMicros};
   TestTokens tokens_;
@@ -353,6 +370,100 @@ TEST_F(TenantIsolationTest, OperatorRoutesNeedAdminWithEveryOrganization) {
   EXPECT_EQ(Get("/admin/dead-letters", op).status, 200);
   // A tenant's own admin may rebuild that tenant and read its settings.
   EXPECT_EQ(Get("/admin/tenants/alpha", kAlphaAdmin).status, 200);
+}
+
+// The web app's Operations page starts a tenant's rebuild and polls where the 202 points.
+TEST_F(TenantIsolationTest, TenantAdminFollowsItsOwnRebuild) {
+  Store(TenantEvents("alpha", "A") + TenantEvents("beta", kMarker));
+  uint64_t stored = store_->LastPosition();
+  Response started = Send("POST", "/admin/rebuild/alpha", kAlphaAdmin);
+  ASSERT_EQ(started.status, 202) << started.body;
+  EXPECT_EQ(HeaderOf(started, "Location"), "/admin/rebuild/alpha");
+  EXPECT_EQ(boost::json::parse(started.body).at("scope").as_string(), "alpha");
+  Response running = Get("/admin/rebuild/alpha", kAlphaAdmin);
+  ASSERT_EQ(running.status, 200) << running.body;
+  EXPECT_EQ(boost::json::parse(running.body).at("scope").as_string(), "alpha");
+  AwaitRebuildDone();
+  Response done = Get("/admin/rebuild/alpha", kAlphaAdmin);
+  ASSERT_EQ(done.status, 200) << done.body;
+  boost::json::object status = boost::json::parse(done.body).as_object();
+  EXPECT_EQ(status.at("state").as_string(), "done");
+  EXPECT_EQ(status.at("scope").as_string(), "alpha");
+  EXPECT_EQ(status.at("target_position").to_number<uint64_t>(), stored);
+  EXPECT_EQ(status.at("events_read").as_int64(), 2) << "alpha's two events, not beta's";
+  EXPECT_TRUE(status.at("started_at").is_string()) << done.body;
+  EXPECT_TRUE(status.at("finished_at").is_string()) << done.body;
+  EXPECT_THAT(done.body, Not(HasSubstr("beta")));
+  // What the operator reads at GET /admin/rebuild, which stays closed to the tenant's admin.
+  EXPECT_EQ(Get("/admin/rebuild", kOperator).body, done.body);
+  EXPECT_EQ(Get("/admin/rebuild", kAlphaAdmin).status, 403);
+}
+
+TEST_F(TenantIsolationTest, AnotherTenantsRebuildIsNotRevealed) {
+  Store(TenantEvents("alpha", "A") + TenantEvents("beta", kMarker));
+  Response none = Get("/admin/rebuild/alpha", kAlphaAdmin);
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(none.body, R"({"state":"idle","scope":"alpha","target_position":0,"events_read":0,)"
+                       R"("started_at":null,"finished_at":null})");
+  Response started = Send("POST", "/admin/rebuild/beta", kBetaAdmin);
+  ASSERT_EQ(started.status, 202) << started.body;
+  EXPECT_EQ(HeaderOf(started, "Location"), "/admin/rebuild/beta");
+  // While beta's runs (or once it ended) and after it is done: the bytes of "no rebuild yet",
+  // for alpha's admin and for an operator asking about alpha alike.
+  EXPECT_EQ(Bytes(Get("/admin/rebuild/alpha", kAlphaAdmin)), Bytes(none));
+  AwaitRebuildDone();
+  EXPECT_EQ(Bytes(Get("/admin/rebuild/alpha", kAlphaAdmin)), Bytes(none));
+  EXPECT_EQ(Bytes(Get("/admin/rebuild/alpha", kOperator)), Bytes(none));
+  // Beta's admin sees beta's.
+  Response beta = Get("/admin/rebuild/beta", kBetaAdmin);
+  ASSERT_EQ(beta.status, 200) << beta.body;
+  EXPECT_THAT(beta.body, HasSubstr(R"("state":"done","scope":"beta")"));
+}
+
+TEST_F(TenantIsolationTest, ARebuildOfEveryTenantIsShownToEachTenantsAdmin) {
+  Store(TenantEvents("alpha", "A") + TenantEvents("beta", kMarker));
+  Response started = Send("POST", "/admin/rebuild", kOperator);
+  ASSERT_EQ(started.status, 202) << started.body;
+  EXPECT_EQ(HeaderOf(started, "Location"), "/admin/rebuild");
+  AwaitRebuildDone();
+  Response operator_view = Get("/admin/rebuild", kOperator);
+  ASSERT_EQ(operator_view.status, 200);
+  EXPECT_THAT(operator_view.body, HasSubstr(R"("state":"done","scope":"*")"));
+  for (const TokenSpec& as : {kAlphaAdmin, kBetaAdmin}) {
+    const std::string& org = as.orgs[0];
+    Response r = Get("/admin/rebuild/" + org, as);
+    ASSERT_EQ(r.status, 200) << org << ": " << r.body;
+    EXPECT_EQ(r.body, operator_view.body) << org;
+  }
+}
+
+TEST_F(TenantIsolationTest, TenantRebuildStatusNeedsAnAdminOfTheTenant) {
+  Store(TenantEvents("alpha", "A") + TenantEvents("beta", kMarker));
+  ASSERT_EQ(Send("POST", "/admin/rebuild/beta", kBetaAdmin).status, 202);
+  // Another tenant, existing or not: 404, the same but for the name.
+  Response other = Get("/admin/rebuild/beta", kAlphaAdmin);
+  EXPECT_EQ(other.status, 404) << other.body;
+  EXPECT_EQ(other.content_type, "application/problem+json");
+  EXPECT_THAT(other.body, Not(HasSubstr(kMarker)));
+  EXPECT_EQ(Replace(Bytes(Get("/admin/rebuild/nobo", kAlphaAdmin)), "nobo", "beta"), Bytes(other));
+  // Roles of the tenant other than admin, and a non-admin for every tenant: 403.
+  for (const TokenSpec& as : {TokenSpec{.orgs = {"alpha"}, .roles = {"sales"}},
+                              TokenSpec{.orgs = {"alpha"}, .roles = {"analyst"}},
+                              TokenSpec{.orgs = {"alpha"}, .roles = {"ingest"}},
+                              TokenSpec{.orgs = {"*"}, .roles = {"analyst"}}}) {
+    Response r = Get("/admin/rebuild/alpha", as);
+    EXPECT_EQ(r.status, 403) << as.orgs[0] << " " << as.roles[0] << ": " << r.body;
+    EXPECT_EQ(r.content_type, "application/problem+json");
+  }
+  // No token: 401 with the challenge.
+  Response anonymous = Call(Request{.method = "GET", .path = "/admin/rebuild/alpha"});
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+  EXPECT_THAT(HeaderOf(anonymous, "WWW-Authenticate"), HasSubstr("Bearer"));
+  // An organization id that is not one: 400 naming it.
+  Response bad = Get("/admin/rebuild/*", kOperator);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_THAT(bad.body, HasSubstr(R"("field":"org")"));
+  AwaitRebuildDone();
 }
 
 TEST_F(TenantIsolationTest, PerTenantLimitIs429ButNeverForAnotherTenant) {

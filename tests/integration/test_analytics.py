@@ -290,6 +290,14 @@ class RestartAndRebuild(ServerTestCase):
         self.assertEqual(status["state"], "done")
         self.assertEqual(status["events_read"], pos)
         self.assertEqual(self.dashboards(srv, pos), before)
+        # The tenant's own admin, with the CLI, which follows GET /admin/rebuild/{org}.
+        from server import make_token
+        out = subprocess.run([readside_bin(), "rebuild", "--url", srv.base_url, "--org",
+                              "beta-inc", "--token", make_token(orgs=("beta-inc",))],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("rebuilt beta-inc", out.stdout)
+        self.assertEqual(self.dashboards(srv, pos), before)
         r = srv.request("POST", "/admin/rebuild/beta-inc")
         self.assertEqual(r.status, 202, r.describe())
         self.assertEqual(r.json["scope"], "beta-inc")

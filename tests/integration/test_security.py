@@ -99,7 +99,7 @@ class Isolation(ServerTestCase):
 
     def test_every_org_route_answers_404_for_another_tenant_exactly_as_for_none(self):
         token = self.token()
-        checked = 0
+        checked = []
         for method, template in self.operations():
             if "{org}" not in template:
                 continue
@@ -118,8 +118,54 @@ class Isolation(ServerTestCase):
             self.assertEqual(answers[BETA], answers[NOBODY],
                              "%s: another tenant's 404 must not differ from a missing one's"
                              % template)
-            checked += 1
-        self.assertGreaterEqual(checked, 12, "the OpenAPI document lists the {org} routes")
+            checked.append((method, template))
+        self.assertGreaterEqual(len(checked), 12, "the OpenAPI document lists the {org} routes")
+        for op in (("GET", "/admin/rebuild/{org}"), ("POST", "/admin/rebuild/{org}")):
+            self.assertIn(op, checked)
+
+    def test_a_tenant_admin_follows_its_rebuild_and_never_sees_another_tenants(self):
+        alpha, beta = self.token(), self.token(orgs=(BETA,))
+        idle = {"state": "idle", "scope": ALPHA, "target_position": 0, "events_read": 0,
+                "started_at": None, "finished_at": None}
+        r = self.srv.request("POST", "/admin/rebuild/" + ALPHA, token=alpha)
+        self.assertEqual(r.status, 202, r.describe())
+        self.assertEqual(r.headers.get("location"), "/admin/rebuild/" + ALPHA)
+        status = self.wait_rebuild_done(r.headers["location"], alpha)
+        self.assertEqual(status["scope"], ALPHA)
+        self.assertGreater(status["events_read"], 0)
+        self.assertIsNotNone(status["finished_at"])
+        # GET /admin/rebuild (whose rebuild runs, for every tenant) stays the operator's.
+        self.assertProblem(self.srv.get("/admin/rebuild", token=alpha), 403, "GET /admin/rebuild")
+        for role in ("sales", "analyst", "ingest"):
+            self.assertProblem(self.srv.get("/admin/rebuild/" + ALPHA,
+                                            token=self.token(roles=(role,))), 403, role)
+        self.assertProblem(self.srv.get("/admin/rebuild/" + ALPHA, token=None), 401, "no token")
+        # Beta's rebuild, running or done, is no rebuild at all for alpha's admin.
+        r = self.srv.request("POST", "/admin/rebuild/" + BETA, token=beta)
+        self.assertEqual(r.status, 202, r.describe())
+        self.assertEqual(r.headers.get("location"), "/admin/rebuild/" + BETA)
+        def assert_idle_for_alpha(when):
+            mine = self.srv.get("/admin/rebuild/" + ALPHA, token=alpha)
+            self.assertEqual(mine.status, 200, mine.describe())
+            self.assertEqual(mine.json, idle, when)
+            self.assertNotIn(BETA.encode(), mine.raw, when)
+            self.assertNoBetaData(mine, "alpha's rebuild status " + when)
+        assert_idle_for_alpha("while beta's rebuild runs")
+        self.wait_rebuild_done(r.headers["location"], beta)
+        assert_idle_for_alpha("after beta's rebuild")
+
+    def wait_rebuild_done(self, location, token, timeout=60):
+        """Polls `location` (a GET /admin/rebuild/{org}) until the rebuild is done; fails if it
+        failed or took over `timeout` s. Returns the final status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            r = self.srv.get(location, token=token)
+            self.assertEqual(r.status, 200, r.describe())
+            self.assertNotEqual(r.json["state"], "failed", r.json)
+            if r.json["state"] == "done":
+                return r.json
+            self.assertLess(time.monotonic(), deadline, "rebuild not done: %s" % r.json)
+            time.sleep(0.05)
 
     def test_routes_without_org_do_not_reach_other_tenants(self):
         token = self.token()
@@ -258,8 +304,9 @@ class Authentication(ServerTestCase):
         for path in ("/health/live", "/health/ready", "/metrics", "/openapi.json", "/docs", "/",
                      "/no/such/route"):
             self.assertEqual(self.srv.get(path, token=None).status, 200, path)
-        for path in ("/events/acme-corp", "/admin/rebuild", "/analytics/no/such/route", "/docs/x",
-                     "/openapi.json/x", "/tenants/acme-corp/settings"):
+        for path in ("/events/acme-corp", "/admin/rebuild", "/admin/rebuild/acme-corp",
+                     "/analytics/no/such/route", "/docs/x", "/openapi.json/x",
+                     "/tenants/acme-corp/settings"):
             self.assertProblem(self.srv.get(path, token=None), 401, path)
 
     def test_docs_page_is_readable_html_with_a_strict_policy(self):
