@@ -5,7 +5,7 @@
 //   GET  /analytics/data-quality/{org}      the tenant's data-quality counts
 //   GET  /admin/dead-letters?after=&limit=  admin with orgs ["*"]
 //   POST /admin/dead-letters/{id}/resubmit  admin with orgs ["*"]; 200 stored, 422 still rejected
-//   GET  /admin/rebuild                     admin with orgs ["*"]
+//   GET  /admin/rebuild/{org}               admin of the organization: this tenant's (or a global) rebuild
 //   POST /admin/rebuild/{org}               admin of the organization; 202, 409 if one runs
 import { useQuery } from '@tanstack/react-query';
 import { ApiError, getJson, orgPath, request, sendJson, withQuery } from './client';
@@ -174,11 +174,10 @@ export function useDeadLetters(after: number, enabled: boolean, refetchInterval:
 }
 
 /** Polls every second while a rebuild runs, else at the page's pace. */
-export function useRebuildStatus(enabled: boolean, refetchInterval: number | false) {
+export function useRebuildStatus(org: string, refetchInterval: number | false) {
   return useQuery({
-    queryKey: ['ops', 'rebuild'],
-    queryFn: ({ signal }) => getJson<RebuildStatus>('/admin/rebuild', signal),
-    enabled,
+    queryKey: ['ops', 'rebuild', org],
+    queryFn: ({ signal }) => getJson<RebuildStatus>(orgPath('/admin/rebuild/{org}', org), signal),
     refetchInterval: (q) => {
       const s = q.state.data?.state;
       return s === 'running' || s === 'catching_up' ? 1000 : refetchInterval;

@@ -114,7 +114,7 @@ function OperationsView({ org }: { org: string }) {
 
       <section className="ops-section" aria-labelledby="ops-rebuild">
         <h2 id="ops-rebuild" className="section-title">Rebuild</h2>
-        <RebuildPanel org={org} operator={operator} tenantEvents={quality.data?.events_total} ctx={ctx}
+        <RebuildPanel org={org} tenantEvents={quality.data?.events_total} ctx={ctx}
                       refetchInterval={interval} timezone={tenant.timezone} />
       </section>
 

@@ -1,6 +1,6 @@
 // Rebuild this tenant's read models (POST /admin/rebuild/{org}) and follow it
-// (GET /admin/rebuild, every second while it runs). GET /admin/rebuild needs a token for every
-// organization; a tenant's admin sees what the start answered and no progress after it.
+// (GET /admin/rebuild/{org}, every second while it runs): any admin of the tenant sees the
+// progress of its own rebuild or of a global one; another tenant's reads as idle.
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ApiError } from '../../api/client';
@@ -17,9 +17,8 @@ const kStateBadges: Record<string, string> = {
   running: 'badge badge-warn', catching_up: 'badge badge-warn', done: 'badge badge-good', failed: 'badge badge-bad',
 };
 
-export function RebuildPanel({ org, operator, tenantEvents, ctx, refetchInterval, timezone }: {
+export function RebuildPanel({ org, tenantEvents, ctx, refetchInterval, timezone }: {
   org: string;
-  operator: boolean;
   /** The tenant's stored events (data quality), the work of a one-tenant rebuild. */
   tenantEvents?: number;
   ctx: NumberContext;
@@ -28,23 +27,17 @@ export function RebuildPanel({ org, operator, tenantEvents, ctx, refetchInterval
 }) {
   const client = useQueryClient();
   const [confirming, setConfirming] = useState(false);
-  const [started, setStarted] = useState<RebuildStatus | null>(null);
-  const status = useRebuildStatus(operator, refetchInterval);
+  const status = useRebuildStatus(org, refetchInterval);
   const start = useMutation({
     mutationFn: () => startRebuild(org),
     onSuccess: (s) => {
-      setStarted(s);
-      if (operator) {
-        client.setQueryData(['ops', 'rebuild'], s);
-        void client.invalidateQueries({ queryKey: ['ops', 'rebuild'] });
-      }
+      client.setQueryData(['ops', 'rebuild', org], s);
+      void client.invalidateQueries({ queryKey: ['ops', 'rebuild', org] });
     },
     onSettled: () => setConfirming(false),
   });
 
-  // Without GET /admin/rebuild, what the start answered is all there is: it is shown as
-  // "started", not as a progress that would never move.
-  const current: RebuildStatus | null = operator ? status.data ?? null : null;
+  const current: RebuildStatus | null = status.data ?? null;
   const running = isRebuildActive(current);
   const conflict = start.error instanceof ApiError && start.error.status === 409 ? start.error : null;
 
@@ -71,31 +64,13 @@ export function RebuildPanel({ org, operator, tenantEvents, ctx, refetchInterval
         <ErrorState title="The rebuild could not be started" error={start.error} />
       )}
 
-      {operator && status.isError ? (
+      {status.isError ? (
         <ErrorState title="The rebuild status could not be loaded" error={status.error} retry={() => status.refetch()} />
       ) : current ? (
         <RebuildProgress status={current} org={org} tenantEvents={tenantEvents} ctx={ctx} timezone={timezone} />
-      ) : operator && status.isPending ? (
+      ) : status.isPending ? (
         <p className="subtle" role="status">Loading the rebuild status…</p>
       ) : null}
-
-      {!operator && started && (
-        <p className="rebuild-line" data-rebuild-state="started" role="status">
-          <span className="badge badge-good">Started</span>
-          <span className="muted">
-            Rebuild of {started.scope === org ? 'this tenant' : started.scope}
-            {started.started_at ? ` started at ${formatTime(started.started_at, ctx.locale, timezone)}` : ' started'}
-            {started.target_position ? `, replaying the store up to position ${formatValue(started.target_position, 'count', ctx)}` : ''}.
-          </span>
-        </p>
-      )}
-      {!operator && (
-        <p className="subtle rebuild-note">
-          {started
-            ? 'Progress after the start is shown only to operators (a token whose orgs claim is ["*"]); the rebuilt models are swapped in when it is done, usually within seconds.'
-            : 'The progress of rebuilds is shown only to operators (a token whose orgs claim is ["*"]).'}
-        </p>
-      )}
 
       {confirming && (
         <Dialog title={`Rebuild ${org}?`} onClose={() => setConfirming(false)}
