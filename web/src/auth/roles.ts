@@ -21,9 +21,24 @@ export function readableDomains(roles: readonly string[]): Domain[] {
   return kDomains.filter((d) => canRead(roles, d));
 }
 
-/** Cross-service metrics need every source domain; the server leaves out what it can't show. */
+/** The source domains of each cross-service metric (metrics.md "Cross-service"; the server's
+ *  query/metric_table.cc): a role reads a cross metric only with all of its sources. */
+export const kCrossSources: Record<string, Domain[]> = {
+  revenue_per_employee: ['finance', 'hrm'],
+  revenue_per_billable_hour: ['finance', 'projects'],
+  pipeline_coverage: ['crm', 'finance'],
+};
+
+/** Whether the roles may read `metric` of `source` (a cross metric needs all its sources). */
+export function canReadMetric(roles: readonly string[], source: Source, metric: string): boolean {
+  if (source !== 'cross') return canRead(roles, source);
+  const sources = kCrossSources[metric];
+  return sources !== undefined && sources.every((d) => canRead(roles, d));
+}
+
+/** The Cross-service page is shown when at least one cross metric is readable. */
 export function canReadCross(roles: readonly string[]): boolean {
-  return readableDomains(roles).length >= 2;
+  return Object.keys(kCrossSources).some((m) => canReadMetric(roles, 'cross', m));
 }
 
 export function isAdmin(roles: readonly string[]): boolean {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { consumeTokenFragment, isExpired, loadSession, organizations, parseToken, saveToken, signOut, takeNotice } from './session';
-import { canRead, canReadCross, readableDomains } from './roles';
+import { canRead, canReadCross, canReadMetric, readableDomains } from './roles';
 
 function token(claims: object): string {
   const b64 = (o: object) => btoa(JSON.stringify(o)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -63,5 +63,11 @@ describe('roles', () => {
     expect(canRead(['hr'], 'finance')).toBe(false);
     expect(canReadCross(['sales'])).toBe(false);
     expect(canReadCross(['admin'])).toBe(true);
+    // Cross metrics need all their sources: hr + sales reads none of them, an analyst two.
+    expect(canReadCross(['hr', 'sales'])).toBe(false);
+    expect(canReadCross(['analyst'])).toBe(true);
+    expect(canReadMetric(['analyst'], 'cross', 'revenue_per_employee')).toBe(false);
+    expect(canReadMetric(['analyst'], 'cross', 'pipeline_coverage')).toBe(true);
+    expect(canReadMetric(['hr', 'finance'], 'cross', 'revenue_per_employee')).toBe(true);
   });
 });
