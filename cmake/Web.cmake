@@ -33,6 +33,13 @@ function(readside_add_web_app)
   endif()
   execute_process(COMMAND ${READSIDE_WEB_NODE} --version OUTPUT_VARIABLE node_version
                   OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  string(REGEX REPLACE "^v" "" node_semver "${node_version}")
+  if(node_semver VERSION_LESS 20.19)
+    message(WARNING "web app not built: node ${node_version} is older than 20.19, which Vite 8 "
+                    "needs (Debian 12's own nodejs is 18; install Node.js 20 LTS). The server "
+                    "answers / with a page saying how to build the app.")
+    return()
+  endif()
   message(STATUS "web app: built by the `web` target with node ${node_version}")
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${src}/src/* ${src}/public/*)
   file(GLOB top CONFIGURE_DEPENDS ${src}/index.html ${src}/package.json ${src}/package-lock.json

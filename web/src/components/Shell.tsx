@@ -35,6 +35,14 @@ export function Shell() {
 
   useEffect(() => rememberOrg(org), [org]);
 
+  // The phone menu closes with Escape, like a dialog.
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (e: KeyboardEvent) => { if (e.key === 'Escape') setMenuOpen(false); };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [menuOpen]);
+
   const settings = useTenantSettings(org);
   const tenant = useMemo(
     () => (settings.data ? { ...settings.data, locale: browserLocale() } : null),
@@ -52,6 +60,8 @@ export function Shell() {
         <div className="brand">
           <img src="/favicon.svg" alt="" width="28" height="28" />
           <span>readside</span>
+          <button className="btn btn-ghost btn-icon menu-close" aria-label="Close the menu"
+                  onClick={() => setMenuOpen(false)}><Icon name="close" /></button>
         </div>
         <nav onClick={() => setMenuOpen(false)}>
           <NavLink to={base} end className={link}><Icon name="grid" />Dashboard</NavLink>
@@ -76,6 +86,7 @@ export function Shell() {
           <span className="subtle">{roles.join(', ') || 'no roles'}</span>
         </div>
       </aside>
+      {menuOpen && <div className="backdrop" aria-hidden="true" onClick={() => setMenuOpen(false)} />}
       <div className="main-col">
         <header className="topbar">
           <button className="btn btn-ghost btn-icon menu-button" aria-label="Menu"

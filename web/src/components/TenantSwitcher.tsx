@@ -1,14 +1,21 @@
 // The organization being looked at. A token for several tenants gets a menu; a token for any
 // tenant ("*") gets a field, since no route lists tenants.
 import { useState } from 'react';
-import { useNavigate } from 'react-router';
+import { useLocation, useNavigate } from 'react-router';
 import { coversAnyOrganization, organizations, type Claims } from '../auth/session';
 
 export function TenantSwitcher({ current, claims, name }: { current: string; claims: Claims; name?: string }) {
   const navigate = useNavigate();
+  const location = useLocation();
   const orgs = organizations(claims).filter((o) => o !== '*');
   const [typed, setTyped] = useState(current);
-  const go = (org: string) => org && org !== current && navigate(`/o/${encodeURIComponent(org)}`);
+  // Another organization, same page (and period): only the /o/{org} part changes.
+  const go = (org: string) => {
+    if (!org || org === current) return;
+    const rest = location.pathname.replace(/^\/o\/[^/]+/, '');
+    const page = rest.startsWith('/d/') ? '' : rest;  // a shared dashboard belongs to its tenant
+    navigate(`/o/${encodeURIComponent(org)}${page}${location.search}`);
+  };
 
   if (coversAnyOrganization(claims)) {
     return (

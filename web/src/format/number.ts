@@ -23,12 +23,13 @@ function fmt(locale: string | undefined, opts: Intl.NumberFormatOptions): Intl.N
 export function formatValue(value: number | null | undefined, unit: Unit, ctx: NumberContext,
                             compact = false): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  const notation = compact && Math.abs(value) >= 10_000 ? 'compact' : 'standard';
+  const notation = compact && Math.abs(value) >= 1_000 ? 'compact' : 'standard';
   switch (unit) {
     case 'money':
-      return fmt(ctx.locale, { style: 'currency', currency: ctx.currency, notation,
-        maximumFractionDigits: notation === 'compact' ? 1 : 2,
-        minimumFractionDigits: notation === 'compact' ? 0 : 2 }).format(value);
+      // The currency's own minor digits (2 for EUR, 0 for JPY, 3 for KWD) unless compacted.
+      return fmt(ctx.locale, notation === 'compact'
+        ? { style: 'currency', currency: ctx.currency, notation, maximumFractionDigits: 1 }
+        : { style: 'currency', currency: ctx.currency }).format(value);
     case 'percent':
     case 'ratio':
       return unit === 'percent'

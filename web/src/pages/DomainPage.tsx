@@ -7,12 +7,13 @@ import { useParams, useSearchParams } from 'react-router';
 import { useSection, useSeries, type SectionBody } from '../api/analytics';
 import { kCatalog, type MetricDef } from '../api/catalog';
 import { useTenant } from '../api/tenant';
-import { canRead, canReadCross, kDomainLabels, type Domain, type Source } from '../auth/roles';
+import { canRead, canReadCross, canReadMetric, kDomainLabels, type Domain, type Source } from '../auth/roles';
 import { loadSession } from '../auth/session';
 import { Chart } from '../charts/Chart';
 import { breakdownOption, paletteFromCss, seriesOption } from '../charts/chartOptions';
 import { Freshness } from '../components/Freshness';
 import { PeriodPicker } from '../components/PeriodPicker';
+import { useTheme } from '../components/theme';
 import { EmptyState, ErrorState, LoadingState } from '../components/States';
 import { NotFoundPage } from './NotFoundPage';
 import { formatValue, type NumberContext } from '../format/number';
@@ -56,7 +57,9 @@ function DomainView({ org, source }: { org: string; source: Source }) {
   const prevBody = useSection(org, source, prev);
   const live = useAnalyticsLive(org, source, period);
   const ctx: NumberContext = { locale: tenant.locale, currency: tenant.currency };
-  const defs = kCatalog[source];
+  const roles = loadSession()?.claims.roles ?? [];
+  // Cross-service metrics need all their sources: show only those the roles read.
+  const defs = kCatalog[source].filter((d) => canReadMetric(roles, source, d.key));
   const kpis = defs.filter((d) => d.kpi);
   const others = defs.filter((d) => !d.kpi && d.shape === 'number');
   const breakdowns = defs.filter((d) => d.shape !== 'number');
@@ -103,7 +106,7 @@ function DomainView({ org, source }: { org: string; source: Source }) {
             <div className="card table-wrap">
               <table className="table">
                 <thead><tr><th scope="col">Metric</th><th scope="col" className="num">This period</th>
-                  <th scope="col" className="num">Previous</th><th scope="col" className="num">Change</th></tr></thead>
+                  <th scope="col" className="num hide-narrow">Previous</th><th scope="col" className="num">Change</th></tr></thead>
                 <tbody>
                   {others.map((d) => {
                     const v = body.data[d.key] as number | null | undefined;
@@ -114,7 +117,7 @@ function DomainView({ org, source }: { org: string; source: Source }) {
                         <td>{d.label}</td>
                         <td className="num"><span data-metric={`${source}.${d.key}`} data-value={v == null ? '' : String(v)}>
                           {formatValue(v, d.unit, ctx)}</span></td>
-                        <td className="num muted">{prevBody.data ? formatValue(p, d.unit, ctx) : '…'}</td>
+                        <td className="num muted hide-narrow">{prevBody.data ? formatValue(p, d.unit, ctx) : '…'}</td>
                         <td className="num"><Delta delta={c} good={d.higherIsBetter !== false} locale={ctx.locale} /></td>
                       </tr>
                     );
@@ -170,7 +173,7 @@ function Trend({ org, source, def, period, ctx }: {
   const g = granularityOf(period) ?? 'month';
   const from = shiftPeriod(period, -(kTrendLength[g] - 1));
   const series = useSeries(org, source, def.key, g, from, period);
-  const dark = document.documentElement.dataset.theme;
+  const dark = useTheme();
   const option = useMemo(() => series.data &&
     seriesOption(series.data.points, def.unit === 'count' ? 'bar' : 'line', def.unit, ctx, paletteFromCss(), def.label),
   [series.data, def, ctx.locale, ctx.currency, dark]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -186,7 +189,7 @@ function Trend({ org, source, def, period, ctx }: {
 
 function Breakdown({ def, source, body, ctx }: { def: MetricDef; source: Source; body: SectionBody; ctx: NumberContext }) {
   const raw = body[def.key];
-  const dark = document.documentElement.dataset.theme;
+  const dark = useTheme();
   const slices = useMemo(() => {
     if (Array.isArray(raw)) {
       return raw.map((r: Record<string, unknown>) => ({ name: String(r.user_id ?? ''), value: Number(r.won_value ?? 0) }));

@@ -21,6 +21,7 @@ import { activityOption, liveDomains, summarizeActivity } from './operations/ops
 import { counterRate, ingestTotals, kOutcomes, parsePrometheus, sumOf, type IngestTotals } from './operations/prometheus';
 import { RebuildPanel } from './operations/RebuildPanel';
 import './operations/operations.css';
+import { useTheme } from '../components/theme';
 
 const kRefreshMs = 5000;
 
@@ -250,7 +251,7 @@ function useRate(value: number | null, at: number): number | null {
 function Activity({ minutes, lag, ctx, timezone }: {
   minutes: LiveMinute[]; lag?: number; ctx: NumberContext; timezone: string;
 }) {
-  const dark = document.documentElement.dataset.theme;
+  const dark = useTheme();
   const option = useMemo(() => activityOption(minutes, timezone, ctx, paletteFromCss()),
     [minutes, timezone, ctx.locale, ctx.currency, dark]); // eslint-disable-line react-hooks/exhaustive-deps -- ctx is rebuilt each render
   const summary = summarizeActivity(minutes);

@@ -12,6 +12,9 @@ export function SignInPage() {
   const [org, setOrg] = useState('');
   const [error, setError] = useState<string | null>(null);
   const existing = loadSession();
+  // A token for every organization ("*"), from a link: only the organization is missing.
+  const [openOrg, setOpenOrg] = useState('');
+  const anyOrg = existing !== null && coversAnyOrganization(existing.claims);
   const preview = token.trim() ? parseToken(token) : null;
   const needsOrg = preview !== null && typeof preview !== 'string' && coversAnyOrganization(preview);
 
@@ -35,6 +38,24 @@ export function SignInPage() {
         <h1>Sign in</h1>
         <p className="muted">Live business numbers from your ERP. Paste the bearer token your administrator gave you.</p>
         {notice && <div className="alert alert-info" role="status">{notice}</div>}
+        {anyOrg && (
+          <form className="signin-form" onSubmit={(e) => {
+            e.preventDefault();
+            if (!openOrg.trim()) return;
+            rememberOrg(openOrg.trim());
+            navigate(`/o/${encodeURIComponent(openOrg.trim())}`, { replace: true });
+          }}>
+            <div className="alert alert-info" role="status">
+              You are signed in with a token for every organization. Type the one to open.
+            </div>
+            <div className="field">
+              <label htmlFor="open-org">Organization</label>
+              <input id="open-org" className="input" value={openOrg} onChange={(e) => setOpenOrg(e.target.value)}
+                     placeholder="e.g. acme-corp" autoComplete="off" />
+            </div>
+            <button className="btn btn-primary" type="submit" disabled={!openOrg.trim()}>Open</button>
+          </form>
+        )}
         <form onSubmit={submit} className="signin-form" noValidate>
           <div className="field">
             <label htmlFor="token">Token</label>
@@ -56,7 +77,7 @@ export function SignInPage() {
           )}
           {error && <p id="token-error" className="field-error" role="alert">{error}</p>}
           <button className="btn btn-primary" type="submit" disabled={!token.trim()}>Sign in</button>
-          {existing && <button type="button" className="btn btn-ghost" onClick={() => navigate('/')}>
+          {existing && !anyOrg && <button type="button" className="btn btn-ghost" onClick={() => navigate('/')}>
             Continue with the current session
           </button>}
         </form>

@@ -10,6 +10,7 @@ import { formatValue, type NumberContext } from '../../format/number';
 import { periodLabel } from '../../format/period';
 import { chartCategories, chartUnit, reportChartOption } from './chartOption';
 import { formatCell, formatDateTime, formatKpi, isNumericColumn, kpiMetric, rawValue } from './format';
+import { useTheme } from '../../components/theme';
 
 const kRowsShown = 100;
 
@@ -182,7 +183,7 @@ function ChartBlock({ section, ctx, kpiUnits }: {
 }) {
   const hid = useId();
   const unit = chartUnit(section, kpiUnits, ctx.currency);
-  const dark = document.documentElement.dataset.theme;
+  const dark = useTheme();
   const fmt = (v: number, compact: boolean) => formatValue(v, unit, ctx, compact);
   const option = useMemo(() => reportChartOption(section, fmt, paletteFromCss()),
     [section, unit, ctx.locale, ctx.currency, dark]); // eslint-disable-line react-hooks/exhaustive-deps
