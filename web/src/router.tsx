@@ -1,14 +1,17 @@
-// Routes. Pages are loaded on demand so the first screen ships only what it needs.
-import { createBrowserRouter, Navigate } from 'react-router';
+// Routes. Pages are loaded on demand so the first screen ships only what it needs. A route that
+// fails (a page that throws, a page's code that cannot be loaded) shows an error screen with a
+// Reload button instead of the router's bare default.
+import { useEffect, useState, type ComponentType } from 'react';
+import { createBrowserRouter, isRouteErrorResponse, Link, Navigate, useRouteError } from 'react-router';
 import { Shell } from './components/Shell';
 import { SignInPage } from './pages/SignInPage';
 import { RequireSession, HomeRedirect } from './components/RequireSession';
 import { NotFoundPage } from './pages/NotFoundPage';
-import { LoadingState } from './components/States';
-import { DashboardPage } from './pages/DashboardPage';
+import { ErrorState, LoadingState } from './components/States';
+import { DashboardPage, SharedDashboardPage } from './pages/DashboardPage';
 import { queryClient } from './api/queryClient';
 import { tenantQuery } from './api/tenant';
-import { dashboardQuery } from './api/dashboards';
+import { dashboardByIdQuery, dashboardQuery } from './api/dashboards';
 import { isExpired, loadSession } from './auth/session';
 import { sectionQuery } from './api/analytics';
 import { kSectionRoutes } from './api/catalog';
@@ -25,47 +28,138 @@ function prefetch(start: () => unknown): null {
   return null;
 }
 
-export const router = createBrowserRouter([
-  { path: '/signin', element: <SignInPage /> },
-  { path: '/', element: <RequireSession><HomeRedirect /></RequireSession> },
-  {
-    path: '/o/:org',
-    element: <RequireSession><Shell /></RequireSession>,
-    hydrateFallbackElement: <LoadingState />,
-    loader: ({ params }) => prefetch(() => queryClient.prefetchQuery(tenantQuery(params.org ?? ''))),
-    children: [
-      {
-        index: true,
-        element: <DashboardPage />,
-        // The dashboard is fetched beside the tenant's settings, not after. ECharts is not:
-        // it loads when the first chart mounts, so its evaluation never delays the numbers
-        // (measured: numbers ~150 ms sooner, charts drawn no later; bench/RESULTS.md).
-        loader: ({ params }) => prefetch(() => queryClient.prefetchQuery(dashboardQuery(params.org ?? ''))),
-      },
-      { path: 'dashboard', element: <Navigate to=".." relative="path" replace /> },
-      {
-        path: 'analytics/:domain',
-        lazy: async () => ({ Component: (await import('./pages/DomainPage')).DomainPage }),
-        // The period's numbers (and the previous period's) are fetched while the page's code
-        // loads: the period needs the tenant's time zone, so once the settings are in.
-        loader: ({ params, request }) => prefetch(async () => {
-          const org = params.org ?? '';
-          const source = params.domain as Source;
-          const roles = loadSession()?.claims.roles ?? [];
-          if (!(source in kSectionRoutes)) return;
-          if (source === 'cross' ? !canReadCross(roles) : !canRead(roles, source as Domain)) return;
-          const tenant = await queryClient.ensureQueryData(tenantQuery(org));
-          const asked = new URL(request.url).searchParams.get('period');
-          const period = asked && granularityOf(asked) ? asked : currentPeriod('month', tenant.timezone);
-          void queryClient.prefetchQuery(sectionQuery(org, source, period));
-          void queryClient.prefetchQuery(sectionQuery(org, source, shiftPeriod(period, -1)));
-        }),
-      },
-      { path: 'reports', lazy: async () => ({ Component: (await import('./pages/ReportsPage')).ReportsPage }) },
-      { path: 'search', lazy: async () => ({ Component: (await import('./pages/SearchPage')).SearchPage }) },
-      { path: 'operations', lazy: async () => ({ Component: (await import('./pages/OperationsPage')).OperationsPage }) },
-      { path: '*', element: <NotFoundPage /> },
-    ],
-  },
-  { path: '*', element: <NotFoundPage /> },
-]);
+/** A page's code that could not be loaded: after a rebuild, an open tab asks for chunks that
+ *  are gone (Chrome, Firefox and Safari word it differently). */
+export function isChunkLoadError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  return /Failed to fetch dynamically imported module|error loading dynamically imported module|Importing a module script failed|Unable to preload CSS/i
+    .test(message);
+}
+
+const kChunkReloadKey = 'readside.chunk-reload';
+const kChunkReloadQuietMs = 30_000;
+
+/** Whether an automatic reload may happen now: not within 30 s of the last one. */
+export function mayReloadForNewBuild(storage: Storage = sessionStorage, now = Date.now()): boolean {
+  return now - Number(storage.getItem(kChunkReloadKey) ?? 0) >= kChunkReloadQuietMs;
+}
+
+/**
+ * Reloads the page once to fetch the new build's index.html. Guarded by the time of the last
+ * automatic reload in sessionStorage: a chunk that still fails right after one is a real error
+ * (shown, not reloaded again), so this never loops. Returns whether it reloads.
+ */
+export function reloadForNewBuild(storage: Storage = sessionStorage, now = Date.now(),
+                                  reload: () => void = () => window.location.reload()): boolean {
+  if (!mayReloadForNewBuild(storage, now)) return false;
+  storage.setItem(kChunkReloadKey, String(now));
+  reload();
+  return true;
+}
+
+/** The error screen of a route: what failed, and a Reload button. */
+export function RouteError({ error: given }: { error?: unknown }) {
+  const routeError = useRouteError();
+  const error = given ?? routeError;
+  const chunk = isChunkLoadError(error);
+  const [reloading] = useState(() => chunk && mayReloadForNewBuild());
+  useEffect(() => {
+    if (reloading) reloadForNewBuild();
+  }, [reloading]);
+  if (reloading) {
+    return <div className="page"><LoadingState label="A new version of readside is out: loading it…" /></div>;
+  }
+  const title = chunk ? 'This page could not be loaded'
+    : isRouteErrorResponse(error) && error.status === 404 ? 'Page not found' : 'Something went wrong';
+  const detail = chunk
+    ? 'Its code is not on the server (readside may have been updated or restarted). Reload to get the current version.'
+    : isRouteErrorResponse(error) ? `${error.status} ${error.statusText}`
+    : error instanceof Error ? error.message : 'The page failed in an unexpected way.';
+  return (
+    <div className="page">
+      <ErrorState title={title} detail={detail} />
+      <div className="state">
+        <div className="actions">
+          <button className="btn btn-primary" onClick={() => window.location.reload()}>Reload</button>
+          <Link className="btn" to="/" reloadDocument>Go to the dashboard</Link>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+const errorElement = <RouteError />;
+
+/**
+ * A page loaded on demand. A failed load becomes a page showing the error (and reloading once
+ * for a new build) rather than a rejected `lazy`: react-router (7.18) leaves a route whose
+ * `lazy` rejected marked lazy and then renders nothing below its parent, not its errorElement.
+ */
+function lazyPage<M>(load: () => Promise<M>, pick: (m: M) => ComponentType) {
+  return async () => {
+    try {
+      return { Component: pick(await load()) };
+    } catch (error) {
+      return { Component: () => <RouteError error={error} /> };
+    }
+  };
+}
+
+export const router = createBrowserRouter([{
+  // The last resort for anything the routes below do not catch.
+  errorElement,
+  children: [
+    { path: '/signin', element: <SignInPage /> },
+    { path: '/', element: <RequireSession><HomeRedirect /></RequireSession>, errorElement },
+    {
+      path: '/o/:org',
+      element: <RequireSession><Shell /></RequireSession>,
+      errorElement,
+      hydrateFallbackElement: <LoadingState />,
+      loader: ({ params }) => prefetch(() => queryClient.prefetchQuery(tenantQuery(params.org ?? ''))),
+      children: [
+        {
+          index: true,
+          element: <DashboardPage />,
+          errorElement,
+          // The dashboard is fetched beside the tenant's settings, not after. ECharts is not:
+          // it loads when the first chart mounts, so its evaluation never delays the numbers
+          // (measured: numbers ~150 ms sooner, charts drawn no later; bench/RESULTS.md).
+          loader: ({ params }) => prefetch(() => queryClient.prefetchQuery(dashboardQuery(params.org ?? ''))),
+        },
+        {
+          // A dashboard by id: the link a share hands out. Read-only unless the reader owns it.
+          path: 'd/:id',
+          element: <SharedDashboardPage />,
+          errorElement,
+          loader: ({ params }) => prefetch(() => queryClient.prefetchQuery(dashboardByIdQuery(params.org ?? '', params.id ?? ''))),
+        },
+        { path: 'dashboard', element: <Navigate to=".." relative="path" replace /> },
+        {
+          path: 'analytics/:domain',
+          errorElement,
+          lazy: lazyPage(() => import('./pages/DomainPage'), (m) => m.DomainPage),
+          // The period's numbers (and the previous period's) are fetched while the page's code
+          // loads: the period needs the tenant's time zone, so once the settings are in.
+          loader: ({ params, request }) => prefetch(async () => {
+            const org = params.org ?? '';
+            const source = params.domain as Source;
+            const roles = loadSession()?.claims.roles ?? [];
+            if (!(source in kSectionRoutes)) return;
+            if (source === 'cross' ? !canReadCross(roles) : !canRead(roles, source as Domain)) return;
+            const tenant = await queryClient.ensureQueryData(tenantQuery(org));
+            const asked = new URL(request.url).searchParams.get('period');
+            const period = asked && granularityOf(asked) ? asked : currentPeriod('month', tenant.timezone);
+            void queryClient.prefetchQuery(sectionQuery(org, source, period));
+            void queryClient.prefetchQuery(sectionQuery(org, source, shiftPeriod(period, -1)));
+          }),
+        },
+        { path: 'reports', errorElement, lazy: lazyPage(() => import('./pages/ReportsPage'), (m) => m.ReportsPage) },
+        { path: 'search', errorElement, lazy: lazyPage(() => import('./pages/SearchPage'), (m) => m.SearchPage) },
+        { path: 'operations', errorElement, lazy: lazyPage(() => import('./pages/OperationsPage'), (m) => m.OperationsPage) },
+        { path: '*', element: <NotFoundPage /> },
+      ],
+    },
+    { path: '*', element: <NotFoundPage /> },
+  ],
+}]);

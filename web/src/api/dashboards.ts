@@ -72,15 +72,43 @@ export interface WidgetRequest {
 
 export interface Template { name: string; title: string; description: string; widgets: WidgetRequest[] }
 
+/**
+ * Which dashboard a page shows and changes: the caller's own (`id` absent: `GET
+ * /dashboards/{org}`, changes without `dashboard_id`, the first of which copies the default into
+ * the caller's own) or one by id (`GET /dashboards/{org}/{id}`, changes with `?dashboard_id=`).
+ */
+export interface DashboardScope { org: string; id?: string }
+
+/** Every dashboard query of an organization starts with this key (invalidate them together). */
+export const dashboardsKey = (org: string) => ['dashboard', org] as const;
 export const dashboardKey = (org: string) => ['dashboard', org] as const;
+export const dashboardByIdKey = (org: string, id: string) => ['dashboard', org, 'by-id', id] as const;
+export const scopeKey = (scope: DashboardScope) =>
+  (scope.id === undefined ? dashboardKey(scope.org) : dashboardByIdKey(scope.org, scope.id));
+
+/** `path` of the scope's organization, with `?dashboard_id=` when the scope names a dashboard. */
+function scopePath(scope: DashboardScope, template: string, suffix = ''): string {
+  const path = orgPath(template, scope.org) + suffix;
+  return scope.id === undefined ? path : `${path}?dashboard_id=${encodeURIComponent(scope.id)}`;
+}
 
 export const dashboardQuery = (org: string) => queryOptions({
   queryKey: dashboardKey(org),
   queryFn: ({ signal }) => getJson<Dashboard>(orgPath('/dashboards/{org}', org), signal),
 });
 
+export const dashboardByIdQuery = (org: string, id: string) => queryOptions({
+  queryKey: dashboardByIdKey(org, id),
+  queryFn: ({ signal }) =>
+    getJson<Dashboard>(`${orgPath('/dashboards/{org}', org)}/${encodeURIComponent(id)}`, signal),
+});
+
 export function useDashboard(org: string) {
   return useQuery(dashboardQuery(org));
+}
+
+export function useDashboardById(org: string, id: string) {
+  return useQuery(dashboardByIdQuery(org, id));
 }
 
 export function useTemplates() {
@@ -91,23 +119,29 @@ export function useTemplates() {
   });
 }
 
-/** Every change invalidates the dashboard so it is read again, as the server now holds it. */
+/**
+ * Every change invalidates the organization's dashboards so they are read again, as the server
+ * now holds them (the answer comes once the change is applied). The returned promise makes
+ * `mutateAsync` resolve after the refetch, so a dialog closes onto the new state.
+ */
 function useDashboardMutation<V>(org: string, run: (v: V) => Promise<unknown>) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: run,
-    onSettled: () => qc.invalidateQueries({ queryKey: dashboardKey(org) }),
+    onSettled: () => qc.invalidateQueries({ queryKey: dashboardsKey(org) }),
   });
 }
 
-export function useSaveLayout(org: string) {
+export function useSaveLayout(scope: DashboardScope) {
   const qc = useQueryClient();
+  const key = scopeKey(scope);
   return useMutation({
     mutationFn: (positions: ({ widget_id: string } & Grid)[]) =>
-      sendJson<Dashboard>('PUT', orgPath('/dashboards/{org}/layout', org), { positions }),
+      sendJson<Dashboard>('PUT', scopePath(scope, '/dashboards/{org}/layout'), { positions }),
     // Show the new places at once; the server's answer (or a refetch on error) settles it.
-    onMutate: (positions) => {
-      qc.setQueryData<Dashboard>(dashboardKey(org), (d) => d && {
+    onMutate: async (positions) => {
+      await qc.cancelQueries({ queryKey: key, exact: true });
+      qc.setQueryData<Dashboard>(key, (d) => d && {
         ...d,
         widgets: d.widgets.map((w) => {
           const p = positions.find((q) => q.widget_id === w.widget_id);
@@ -115,28 +149,44 @@ export function useSaveLayout(org: string) {
         }),
       });
     },
-    onError: () => qc.invalidateQueries({ queryKey: dashboardKey(org) }),
+    // The answer is the dashboard as saved: after a first change it is the caller's own copy
+    // (a new dashboard_id and owner), which sharing and the live subscriptions need.
+    onSuccess: (saved) => {
+      qc.invalidateQueries({ queryKey: dashboardsKey(scope.org), refetchType: 'none' });
+      if (saved) qc.setQueryData<Dashboard>(key, saved);
+      else return qc.invalidateQueries({ queryKey: key });
+    },
+    onError: () => qc.invalidateQueries({ queryKey: key }),
   });
 }
 
-export function useCreateWidget(org: string) {
-  return useDashboardMutation(org, (body: WidgetRequest) =>
-    sendJson<Widget>('POST', orgPath('/dashboards/{org}/widgets', org), body));
+export function useCreateWidget(scope: DashboardScope) {
+  return useDashboardMutation(scope.org, (body: WidgetRequest) =>
+    sendJson<Widget>('POST', orgPath('/dashboards/{org}/widgets', scope.org),
+      scope.id === undefined ? body : { ...body, dashboard_id: scope.id }));
 }
 
-export function useUpdateWidget(org: string) {
-  return useDashboardMutation(org, ({ id, body }: { id: string; body: WidgetRequest }) =>
-    sendJson<Widget>('PUT', `${orgPath('/dashboards/{org}/widgets', org)}/${encodeURIComponent(id)}`, body));
+export function useUpdateWidget(scope: DashboardScope) {
+  return useDashboardMutation(scope.org, ({ id, body }: { id: string; body: WidgetRequest }) =>
+    sendJson<Widget>('PUT', scopePath(scope, '/dashboards/{org}/widgets', `/${encodeURIComponent(id)}`), body));
 }
 
-export function useDeleteWidget(org: string) {
-  return useDashboardMutation(org, (id: string) =>
-    sendJson('DELETE', `${orgPath('/dashboards/{org}/widgets', org)}/${encodeURIComponent(id)}`));
+export function useDeleteWidget(scope: DashboardScope) {
+  return useDashboardMutation(scope.org, (id: string) =>
+    sendJson('DELETE', scopePath(scope, '/dashboards/{org}/widgets', `/${encodeURIComponent(id)}`)));
 }
+
+/**
+ * Where a template goes: `own` replaces the widgets of the caller's own dashboard (made from the
+ * default first when there is none), `default` (admins) those of the organization's default.
+ * (The server's third target, `new`, makes a separate dashboard this app does not list.)
+ */
+export type TemplateTarget = 'own' | 'default';
 
 export function useApplyTemplate(org: string) {
-  return useDashboardMutation(org, (name: string) =>
-    sendJson<Dashboard>('POST', `${orgPath('/dashboards/{org}/from-template', org)}/${encodeURIComponent(name)}`));
+  return useDashboardMutation(org, ({ name, target }: { name: string; target: TemplateTarget }) =>
+    sendJson<Dashboard>('POST', `${orgPath('/dashboards/{org}/from-template', org)}/${encodeURIComponent(name)}`,
+      { target }));
 }
 
 export function useShare(org: string) {

@@ -1,60 +1,120 @@
-// Keeps the dashboard's widgets live: subscribes to every widget on /dashboards/live/{org}
-// and writes each pushed `cached_data` into the dashboard query, so the numbers move
-// without a reload. Returns the connection state for the page to show.
+// Keeps a dashboard's widgets live: subscribes to its widgets on /dashboards/live/{org}, naming
+// the dashboard (`dashboard_id`: the widget ids of a user's own copy are those of the default it
+// was copied from, so the id alone would push the default's numbers), and writes each pushed
+// `cached_data` into the dashboard's query, so the numbers move without a reload. When the
+// dashboard becomes another one (a user's first change makes their own copy) or a widget's
+// definition changes (an edit), the subscriptions follow. Returns the connection state.
 import { useEffect, useRef, useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
-import { dashboardKey, type Dashboard, type Widget } from '../api/dashboards';
+import type { Dashboard, Widget } from '../api/dashboards';
 import { orgPath } from '../api/client';
 import { loadSession, signOut } from '../auth/session';
 import { LiveSocket, type LiveState } from './liveSocket';
 
-export function useDashboardLive(org: string, widgetIds: string[]): { state: LiveState; detail?: string } {
+/** What a widget's pushes depend on: when it changes, the widget is subscribed again. */
+export function widgetSignature(w: Widget): string {
+  return JSON.stringify([w.widget_type, w.data_source, w.query_params, w.chart_type ?? '']);
+}
+
+interface Subscribed { dashboardId: string; widgets: Map<string, string> }
+
+/** The messages that turn the subscriptions `before` into `after`. */
+export function subscriptionChanges(before: Subscribed, after: Subscribed): object[] {
+  const out: object[] = [];
+  if (before.dashboardId !== after.dashboardId) {
+    if (before.widgets.size) {
+      out.push({ type: 'unsubscribe', widgets: [...before.widgets.keys()], dashboard_id: before.dashboardId });
+    }
+    if (after.widgets.size) {
+      out.push({ type: 'subscribe', widgets: [...after.widgets.keys()], dashboard_id: after.dashboardId });
+    }
+    return out;
+  }
+  const removed = [...before.widgets.keys()].filter((id) => !after.widgets.has(id));
+  const changed = [...after.widgets.keys()].filter((id) => before.widgets.has(id) && before.widgets.get(id) !== after.widgets.get(id));
+  const added = [...after.widgets.keys()].filter((id) => !before.widgets.has(id));
+  const gone = [...removed, ...changed];
+  if (gone.length) out.push({ type: 'unsubscribe', widgets: gone, dashboard_id: before.dashboardId });
+  const fresh = [...changed, ...added];
+  if (fresh.length) out.push({ type: 'subscribe', widgets: fresh, dashboard_id: after.dashboardId });
+  return out;
+}
+
+/**
+ * `dashboard`: the dashboard as loaded (undefined until it has loaded: no socket is opened for
+ * a dashboard the token cannot read, so it is never retried in vain); `queryKey`: its query.
+ */
+export function useDashboardLive(org: string, dashboard: Dashboard | undefined, queryKey: QueryKey):
+    { state: LiveState; detail?: string } {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const [state, setState] = useState<{ state: LiveState; detail?: string }>({ state: 'connecting' });
   const socket = useRef<LiveSocket | null>(null);
-  const ids = useRef<string[]>(widgetIds);
-  const key = widgetIds.join(',');
+  const subscribed = useRef<Subscribed>({ dashboardId: '', widgets: new Map() });
+  const loaded = dashboard !== undefined;
+  const keyText = JSON.stringify(queryKey);
+
+  const wanted: Subscribed = {
+    dashboardId: dashboard?.dashboard_id ?? '',
+    widgets: new Map((dashboard?.widgets ?? []).map((w) => [w.widget_id, widgetSignature(w)])),
+  };
+  const wantedText = JSON.stringify([wanted.dashboardId, [...wanted.widgets]]);
 
   useEffect(() => {
+    if (!loaded) return;
+    const key = JSON.parse(keyText) as QueryKey;
     const s = new LiveSocket({
       path: orgPath('/dashboards/live/{org}', org),
       token: () => loadSession()?.token ?? null,
-      hello: () => (ids.current.length ? [{ type: 'subscribe', widgets: ids.current }] : []),
+      hello: () => {
+        const { dashboardId, widgets } = subscribed.current;
+        return widgets.size ? [{ type: 'subscribe', widgets: [...widgets.keys()], dashboard_id: dashboardId }] : [];
+      },
       onState: (st, detail) => setState({ state: st, detail }),
       onExpired: (reason) => {
         signOut(`Your session has ended (${reason}). Sign in again.`);
         navigate('/signin', { replace: true });
       },
       onMessage: (msg) => {
-        if (msg.type !== 'widget' || typeof msg.widget_id !== 'string') return;
-        qc.setQueryData<Dashboard>(dashboardKey(org), (d) => d && {
-          ...d,
-          widgets: d.widgets.map((w): Widget => w.widget_id !== msg.widget_id ? w : {
-            ...w,
-            cached_data: (msg.cached_data ?? null) as Widget['cached_data'],
-            position: typeof msg.position === 'number' ? msg.position : w.position,
-            as_of: typeof msg.as_of === 'string' ? msg.as_of : new Date().toISOString(),
-          }),
+        if (msg.type !== 'widget' || typeof msg.widget_id !== 'string' || msg.deleted === true) return;
+        qc.setQueryData<Dashboard>(key, (d) => {
+          // A push for another dashboard (a subscription being replaced) is not this one's.
+          if (!d || (typeof msg.dashboard_id === 'string' && msg.dashboard_id !== d.dashboard_id)) return d;
+          const position = typeof msg.position === 'number' ? msg.position : null;
+          return {
+            ...d,
+            widgets: d.widgets.map((w): Widget => {
+              if (w.widget_id !== msg.widget_id) return w;
+              // Older than what the page holds (a push rendered before a refetch): keep the newer.
+              if (position !== null && position < w.position) return w;
+              return {
+                ...w,
+                cached_data: (msg.cached_data ?? null) as Widget['cached_data'],
+                forbidden: msg.forbidden === true ? true : undefined,
+                position: position ?? w.position,
+                as_of: typeof msg.as_of === 'string' ? msg.as_of : new Date().toISOString(),
+              };
+            }),
+          };
         });
       },
     });
     socket.current = s;
-    return () => { s.close(); socket.current = null; };
-  }, [org, qc, navigate]);
+    return () => {
+      s.close();
+      socket.current = null;
+    };
+  }, [org, loaded, keyText, qc, navigate]);
 
-  // Widgets added or removed: change the subscription on the open connection.
+  // The dashboard, its widgets or their definitions changed: change the subscriptions on the
+  // open connection (a connection opened later sends `subscribed` in its hello).
   useEffect(() => {
-    const before = new Set(ids.current);
-    const after = new Set(widgetIds);
-    ids.current = widgetIds;
-    const added = widgetIds.filter((id) => !before.has(id));
-    const removed = [...before].filter((id) => !after.has(id));
-    if (added.length) socket.current?.send({ type: 'subscribe', widgets: added });
-    if (removed.length) socket.current?.send({ type: 'unsubscribe', widgets: removed });
+    const before = subscribed.current;
+    subscribed.current = wanted;
+    for (const m of subscriptionChanges(before, wanted)) socket.current?.send(m);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key]);
+  }, [wantedText]);
 
-  return state;
+  return loaded ? state : { state: 'connecting' };
 }

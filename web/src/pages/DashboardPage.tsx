@@ -1,14 +1,18 @@
 // The default page: the caller's dashboard on a 12-column grid (drag by the title bar to move,
 // the corner handle to resize; saved with PUT /dashboards/{org}/layout), kept live over
 // /dashboards/live/{org}. Below 720 px the grid becomes one column (no dragging on phones).
+// The same view shows a dashboard by id (/o/{org}/d/{id}: a shared link), read-only unless
+// the reader owns it or is an admin.
 import { memo, useCallback, useMemo, useState } from 'react';
-import { useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
+import type { UseQueryResult } from '@tanstack/react-query';
 import ReactGridLayout, { useContainerWidth, verticalCompactor } from 'react-grid-layout';
 import type { Layout } from 'react-grid-layout';
 import 'react-grid-layout/css/styles.css';
-import { useDashboard, useSaveLayout, type Widget } from '../api/dashboards';
+import { scopeKey, useDashboard, useDashboardById, useSaveLayout, type Dashboard, type DashboardScope, type Widget } from '../api/dashboards';
 import { ApiError } from '../api/client';
 import { useTenant } from '../api/tenant';
+import { isAdmin } from '../auth/roles';
 import { loadSession } from '../auth/session';
 import { EmptyState, ErrorState, LoadingState } from '../components/States';
 import { Icon } from '../components/Icon';
@@ -21,6 +25,8 @@ import { ShareDialog } from '../widgets/ShareDialog';
 import '../widgets/widgets.css';
 
 const kNarrow = 720;
+/** The organization's default dashboard: everyone's until they change their own copy. */
+export const kDefaultDashboardId = 'default';
 
 export function changedPositions(widgets: Widget[], layout: Layout) {
   return layout
@@ -31,48 +37,93 @@ export function changedPositions(widgets: Widget[], layout: Layout) {
     });
 }
 
+/** `/o/{org}`: the caller's dashboard (their own, else the organization's default). */
 export function DashboardPage() {
   const { org = '' } = useParams();
+  const scope = useMemo<DashboardScope>(() => ({ org }), [org]);
+  return <DashboardView scope={scope} query={useDashboard(org)} />;
+}
+
+/** `/o/{org}/d/{id}`: a dashboard by id, as a share link opens it. */
+export function SharedDashboardPage() {
+  const { org = '', id = '' } = useParams();
+  const scope = useMemo<DashboardScope>(() => ({ org, id }), [org, id]);
+  return <DashboardView scope={scope} query={useDashboardById(org, id)} />;
+}
+
+/** Whether the reader may change `d`: the caller's own page always (a first change makes their
+ *  own copy), a dashboard by id only as its owner or an admin. */
+export function mayChange(d: Pick<Dashboard, 'owner'>, byId: boolean, sub: string | undefined, roles: readonly string[]): boolean {
+  if (!byId) return true;
+  return isAdmin(roles) || (d.owner !== null && sub !== undefined && d.owner === sub);
+}
+
+function DashboardView({ scope, query }: { scope: DashboardScope; query: UseQueryResult<Dashboard> }) {
+  const { org } = scope;
+  const byId = scope.id !== undefined;
   const tenant = useTenant();
-  const dashboard = useDashboard(org);
-  const save = useSaveLayout(org);
+  const save = useSaveLayout(scope);
   const [dialog, setDialog] = useState<{ kind: 'add' } | { kind: 'edit'; widget: Widget } | { kind: 'templates' } | { kind: 'share' } | null>(null);
-  const widgets = useMemo(() => dashboard.data?.widgets ?? [], [dashboard.data]);
-  const live = useDashboardLive(org, useMemo(() => widgets.map((w) => w.widget_id), [widgets]));
+  const widgets = useMemo(() => query.data?.widgets ?? [], [query.data]);
+  // Live only once the dashboard has loaded: a token that cannot read it gets no socket.
+  const live = useDashboardLive(org, query.status === 'success' ? query.data : undefined, scopeKey(scope));
   const session = loadSession();
   const sub = session?.claims.sub;
-  const readOnly = dashboard.data?.owner !== null && dashboard.data?.owner !== undefined && dashboard.data.owner !== sub
-    && !session?.claims.roles.includes('admin');
+  const roles = session?.claims.roles ?? [];
 
   // Stable callbacks: the grid re-renders when the widgets change, not when the live state does.
   const mutateLayout = save.mutate;
   const onMove = useCallback((changed: ReturnType<typeof changedPositions>) => mutateLayout(changed), [mutateLayout]);
   const onEdit = useCallback((w: Widget) => setDialog({ kind: 'edit', widget: w }), []);
 
-  if (dashboard.isPending) return <div className="page"><LoadingState label="Loading the dashboard…" /></div>;
-  if (dashboard.isError) {
-    return <div className="page"><ErrorState title="The dashboard could not be loaded" error={dashboard.error}
-                                             retry={() => dashboard.refetch()} /></div>;
+  if (query.isPending) return <div className="page"><LoadingState label="Loading the dashboard…" /></div>;
+  if (query.isError) {
+    return (
+      <div className="page">
+        <ErrorState title={byId ? 'This dashboard could not be opened' : 'The dashboard could not be loaded'}
+                    error={query.error} retry={() => query.refetch()} />
+        {byId && <p className="state"><Link to={`/o/${encodeURIComponent(org)}`}>Go to your dashboard</Link></p>}
+      </div>
+    );
   }
-  const d = dashboard.data;
+  const d = query.data;
+  const readOnly = !mayChange(d, byId, sub, roles);
+  const isDefault = d.dashboard_id === kDefaultDashboardId;
+  const shareBlocked = 'The organization’s default cannot be shared: everyone sees it already. '
+    + 'Your own copy is made on your first change; share it then.';
 
   return (
-    <div className="page dashboard-page" data-org={org}>
+    <div className="page dashboard-page" data-org={org} data-dashboard-id={d.dashboard_id}>
       <div className="page-header">
         <div>
           <h1>{d.name || 'Dashboard'}</h1>
           <p className="subtitle">{tenant.name || org} · {tenant.currency} · {tenant.timezone}
-            {d.owner ? '' : ' · organization default'}</p>
+            {isDefault ? ' · organization default' : byId && d.owner && d.owner !== sub ? ` · shared by ${d.owner}` : ''}</p>
         </div>
         <div className="toolbar">
           <LiveBadge state={live.state} detail={live.detail} />
+          {byId && <Link className="btn" to={`/o/${encodeURIComponent(org)}`}>Your dashboard</Link>}
           {!readOnly && <>
-            <button className="btn" onClick={() => setDialog({ kind: 'templates' })}><Icon name="template" />Templates</button>
-            <button className="btn" onClick={() => setDialog({ kind: 'share' })}><Icon name="share" />Share</button>
+            {!byId && <button className="btn" onClick={() => setDialog({ kind: 'templates' })}><Icon name="template" />Templates</button>}
+            {isDefault ? (
+              <button className="btn" aria-disabled="true" title={shareBlocked} aria-describedby="dashboard-default-note"
+                      onClick={(e) => e.preventDefault()}>
+                <Icon name="share" />Share
+              </button>
+            ) : (
+              <button className="btn" onClick={() => setDialog({ kind: 'share' })}><Icon name="share" />Share</button>
+            )}
             <button className="btn btn-primary" onClick={() => setDialog({ kind: 'add' })}><Icon name="plus" />Add widget</button>
           </>}
         </div>
       </div>
+      {!readOnly && isDefault && (
+        <p className="subtle dashboard-note" id="dashboard-default-note">
+          {byId
+            ? 'This is the organization’s default: what everyone sees until they change their own dashboard. It cannot be shared.'
+            : 'You are looking at the organization’s default. Your own copy is made on your first change; share it then.'}
+        </p>
+      )}
       {save.isError && (
         <div className="alert alert-error" role="alert">
           The layout was not saved: {save.error instanceof ApiError ? save.error.detail || save.error.title : 'network error'}.
@@ -84,24 +135,24 @@ export function DashboardPage() {
         <EmptyState title="This dashboard is empty"
                     action={!readOnly && <>
                       <button className="btn btn-primary" onClick={() => setDialog({ kind: 'add' })}>Add a widget</button>
-                      <button className="btn" onClick={() => setDialog({ kind: 'templates' })}>Start from a template</button>
+                      {!byId && <button className="btn" onClick={() => setDialog({ kind: 'templates' })}>Start from a template</button>}
                     </>}>
-          Add widgets one by one, or start from a template such as the executive overview.
+          {readOnly ? 'Nothing has been added to it yet.' : 'Add widgets one by one, or start from a template such as the executive overview.'}
         </EmptyState>
       ) : (
-        <DashboardGrid widgets={widgets} readOnly={readOnly} onMove={onMove} onEdit={onEdit} />
+        <DashboardGrid widgets={widgets} scope={scope} readOnly={readOnly} onMove={onMove} onEdit={onEdit} />
       )}
-      {dialog?.kind === 'add' && <WidgetDialog org={org} widgets={widgets} onClose={() => setDialog(null)} />}
-      {dialog?.kind === 'edit' && <WidgetDialog org={org} widgets={widgets} widget={dialog.widget} onClose={() => setDialog(null)} />}
-      {dialog?.kind === 'templates' && <TemplateDialog org={org} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'add' && <WidgetDialog scope={scope} widgets={widgets} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'edit' && <WidgetDialog scope={scope} widgets={widgets} widget={dialog.widget} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'templates' && <TemplateDialog org={org} dashboard={d} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'share' && <ShareDialog org={org} dashboard={d} onClose={() => setDialog(null)} />}
     </div>
   );
 }
 
 /** The grid: measured after it mounts, so its width is the container's, not a guess. */
-const DashboardGrid = memo(function DashboardGrid({ widgets, readOnly, onMove, onEdit }: {
-  widgets: Widget[]; readOnly: boolean;
+const DashboardGrid = memo(function DashboardGrid({ widgets, scope, readOnly, onMove, onEdit }: {
+  widgets: Widget[]; scope: DashboardScope; readOnly: boolean;
   onMove: (changed: ReturnType<typeof changedPositions>) => void; onEdit: (w: Widget) => void;
 }) {
   const { width, containerRef, mounted } = useContainerWidth({ measureBeforeMount: true });
@@ -117,10 +168,11 @@ const DashboardGrid = memo(function DashboardGrid({ widgets, readOnly, onMove, o
   return (
     <div ref={containerRef} className="grid-host">
       {mounted && (narrow ? (
+        // One column, in reading order: nothing to drag here (the edit dialog places widgets).
         <div className="stack">
           {sorted.map((w) => (
-            <div key={w.widget_id} className={`stack-item stack-h${Math.min(w.grid.h, 6)}`}>
-              <WidgetCard widget={w} readOnly={readOnly} onEdit={() => onEdit(w)} />
+            <div key={w.widget_id} className={`stack-item ${w.forbidden ? 'stack-forbidden' : `stack-h${Math.min(w.grid.h, 6)}`}`}>
+              <WidgetCard widget={w} scope={scope} readOnly={readOnly} draggable={false} onEdit={() => onEdit(w)} />
             </div>
           ))}
         </div>
@@ -132,7 +184,7 @@ const DashboardGrid = memo(function DashboardGrid({ widgets, readOnly, onMove, o
                          onDragStop={(l) => persist(l)} onResizeStop={(l) => persist(l)}>
           {sorted.map((w) => (
             <div key={w.widget_id}>
-              <WidgetCard widget={w} readOnly={readOnly} onEdit={() => onEdit(w)} />
+              <WidgetCard widget={w} scope={scope} readOnly={readOnly} onEdit={() => onEdit(w)} />
             </div>
           ))}
         </ReactGridLayout>

@@ -1,32 +1,61 @@
-// Start the dashboard from a template (GET /dashboard-templates, POST from-template/{name}).
+// Put a template on the dashboard (GET /dashboard-templates, POST from-template/{name}):
+// `own` replaces the widgets of the caller's own dashboard (made from the default on first
+// use); admins may instead set it as the organization's default (`default`).
 import { useState } from 'react';
 import { ApiError } from '../api/client';
-import { useApplyTemplate, useTemplates } from '../api/dashboards';
+import { useApplyTemplate, useTemplates, type Dashboard, type TemplateTarget } from '../api/dashboards';
+import { isAdmin } from '../auth/roles';
+import { loadSession } from '../auth/session';
 import { Dialog } from '../components/Dialog';
 import { ErrorState, LoadingState } from '../components/States';
 
-export function TemplateDialog({ org, onClose }: { org: string; onClose: () => void }) {
+export function TemplateDialog({ org, dashboard, onClose }: { org: string; dashboard: Dashboard; onClose: () => void }) {
   const templates = useTemplates();
   const apply = useApplyTemplate(org);
   const [error, setError] = useState<string | null>(null);
+  const admin = isAdmin(loadSession()?.claims.roles ?? []);
+  const hasOwn = dashboard.dashboard_id !== 'default';
+  const run = async (name: string, target: TemplateTarget) => {
+    setError(null);
+    try {
+      await apply.mutateAsync({ name, target });
+      onClose();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.detail || e.title : 'The server could not be reached.');
+    }
+  };
   return (
     <Dialog title="Start from a template" onClose={onClose} wide>
-      <p className="muted">A template replaces the widgets of your dashboard. Widgets on domains your roles do not cover show no data.</p>
+      <p className="muted">
+        <b>Use</b> replaces the widgets of your own dashboard with the template’s
+        {hasOwn ? '.' : ' (your own copy is made now; until then you see the organization’s default).'}
+        {' '}Only you see it, unless you share it. Widgets on domains your roles do not cover show no data.
+      </p>
+      {admin && (
+        <p className="muted">
+          <b>Set as the organization default</b> replaces the default that everyone without their own
+          dashboard sees{hasOwn ? '; you keep seeing your own dashboard' : ''}.
+        </p>
+      )}
       {templates.isPending ? <LoadingState /> : templates.isError ? (
         <ErrorState title="The templates could not be loaded" error={templates.error} retry={() => templates.refetch()} />
       ) : (
         <ul className="template-list">
           {templates.data.templates.map((t) => (
-            <li key={t.name} className="template card">
+            <li key={t.name} className="template card" data-template={t.name}>
               <div>
                 <h3>{t.title}</h3>
                 <p className="muted">{t.description}</p>
                 <p className="subtle">{t.widgets.length} widgets</p>
               </div>
-              <button className="btn" disabled={apply.isPending} onClick={async () => {
-                try { await apply.mutateAsync(t.name); onClose(); }
-                catch (e) { setError(e instanceof ApiError ? e.detail || e.title : 'The server could not be reached.'); }
-              }}>Use {t.title}</button>
+              <div className="template-actions">
+                <button className="btn btn-primary" disabled={apply.isPending} aria-label={`Use ${t.title} as my dashboard`}
+                        onClick={() => run(t.name, 'own')}>Use {t.title}</button>
+                {admin && (
+                  <button className="btn" disabled={apply.isPending} aria-label={`Set as the organization default: ${t.title}`}
+                          onClick={() => run(t.name, 'default')}>Set as the organization default</button>
+                )}
+              </div>
             </li>
           ))}
         </ul>

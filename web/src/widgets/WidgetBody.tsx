@@ -8,9 +8,22 @@ import { Chart } from '../charts/Chart';
 import { breakdownOption, paletteFromCss, seriesOption, type Slice } from '../charts/chartOptions';
 import { formatValue, type Unit } from '../format/number';
 import { periodLabel } from '../format/period';
+import { kCrossSources, kDomainLabels, type Source } from '../auth/roles';
+import { useTheme } from '../components/theme';
 
 export function rowsToSlices(rows: Row[]): Slice[] {
   return rows.map((r) => ({ name: String(r.key ?? r.period ?? r.user_id ?? ''), value: Number(r.value ?? r.won_value ?? 0) }));
+}
+
+/** Why a widget shows nothing to this reader, naming the domains as the navigation does. */
+export function forbiddenNote(widget: Pick<Widget, 'data_source' | 'query_params'>): string {
+  const label = (d: string) => kDomainLabels[d as Source] ?? d;
+  const needs = widget.data_source === 'cross' ? kCrossSources[widget.query_params.metric] : undefined;
+  if (needs) {
+    const names = needs.map(label);
+    return `Needs ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}; your roles do not include them all.`;
+  }
+  return `Your roles do not include ${label(widget.data_source)}.`;
 }
 
 export function WidgetBody({ widget }: { widget: Widget }) {
@@ -20,8 +33,9 @@ export function WidgetBody({ widget }: { widget: Widget }) {
   const unit: Unit = def?.unit ?? 'number';
   const metric = `${widget.data_source}.${widget.query_params.metric}`;
   const data = widget.cached_data;
-  const dark = document.documentElement.dataset.theme;
-  const palette = useMemo(() => paletteFromCss(), [dark]); // eslint-disable-line react-hooks/exhaustive-deps
+  // The palette is read from the CSS variables of the theme in use: again when it changes.
+  const theme = useTheme();
+  const palette = useMemo(() => paletteFromCss(), [theme]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const option = useMemo(() => {
     if (widget.widget_type !== 'chart' || !data) return null;
@@ -36,9 +50,7 @@ export function WidgetBody({ widget }: { widget: Widget }) {
     return null;
   }, [data, widget.widget_type, widget.chart_type, unit, ctx.locale, ctx.currency, palette]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  if (widget.forbidden) {
-    return <p className="widget-note">Your roles do not include {widget.data_source.toUpperCase()}, so this widget shows no data.</p>;
-  }
+  if (widget.forbidden) return <p className="widget-note widget-forbidden-note">{forbiddenNote(widget)}</p>;
   if (widget.error) return <p className="widget-note widget-error">{widget.error}</p>;
   if (!data) return <p className="widget-note">No data for this period yet.</p>;
 

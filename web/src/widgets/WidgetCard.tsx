@@ -1,22 +1,31 @@
 // One widget: a title bar (the drag handle), its freshness, edit and delete, and its data.
+// A widget on a domain the reader's roles lack is drawn quietly: muted, a one-line note.
 import { metricDef } from '../api/catalog';
-import { useDeleteWidget, type Widget } from '../api/dashboards';
+import { useDeleteWidget, type DashboardScope, type Widget } from '../api/dashboards';
 import { useTenant } from '../api/tenant';
 import { kDomainLabels, type Source } from '../auth/roles';
 import { Freshness } from '../components/Freshness';
 import { Icon } from '../components/Icon';
 import { WidgetBody } from './WidgetBody';
 
-export function WidgetCard({ widget, readOnly, onEdit }: { widget: Widget; readOnly: boolean; onEdit: () => void }) {
+export function WidgetCard({ widget, scope, readOnly, draggable = !readOnly, onEdit }: {
+  widget: Widget; scope: DashboardScope; readOnly: boolean;
+  /** Whether the title bar moves the widget (not in the one-column stack of narrow screens). */
+  draggable?: boolean;
+  onEdit: () => void;
+}) {
   const tenant = useTenant();
-  const remove = useDeleteWidget(widget.organization_id);
+  const remove = useDeleteWidget(scope);
   const def = metricDef(widget.data_source, widget.query_params.metric);
+  const drag = draggable && !readOnly;
+  const classes = ['widget', `widget-${widget.widget_type}`];
+  if (widget.forbidden) classes.push('widget-forbidden');
   return (
-    <section className={`widget widget-${widget.widget_type}`} data-widget-id={widget.widget_id}
+    <section className={classes.join(' ')} data-widget-id={widget.widget_id}
              data-org={widget.organization_id} aria-label={widget.title}>
       <header className="widget-head">
-        <div className={readOnly ? 'widget-title' : 'widget-title widget-drag'}>
-          {!readOnly && <span className="drag-grip" aria-hidden="true"><Icon name="drag" size={16} /></span>}
+        <div className={drag ? 'widget-title widget-drag' : 'widget-title'}>
+          {drag && <span className="drag-grip" aria-hidden="true"><Icon name="drag" size={16} /></span>}
           <h2>{widget.title}</h2>
         </div>
         {!readOnly && (

@@ -1,15 +1,19 @@
 // Add or edit a widget over the metric catalog: source, metric, type (and chart type), period
 // or range with granularity, title, refresh interval. The server validates again; its 400/403/
-// 422 answers are shown on the fields they name.
-import { useMemo, useState } from 'react';
+// 422 answers are shown next to the fields they name.
+import { useId, useMemo, useState, type ReactNode } from 'react';
 import { kCatalog, type MetricDef } from '../api/catalog';
 import { ApiError } from '../api/client';
-import { useCreateWidget, useUpdateWidget, type ChartType, type Widget, type WidgetRequest, type WidgetType } from '../api/dashboards';
+import {
+  useCreateWidget, useUpdateWidget, type ChartType, type DashboardScope, type Grid, type QueryParams, type Widget,
+  type WidgetRequest, type WidgetType,
+} from '../api/dashboards';
 import { useTenant } from '../api/tenant';
 import { canReadCross, kDomainLabels, readableDomains, type Source } from '../auth/roles';
 import { loadSession } from '../auth/session';
 import { Dialog } from '../components/Dialog';
-import { currentPeriod, kGranularities, shiftPeriod, type Granularity } from '../format/period';
+import { PeriodPicker } from '../components/PeriodPicker';
+import { currentPeriod, granularityOf, kGranularities, periodLabel, shiftPeriod, type Granularity } from '../format/period';
 
 const kTypes: { value: WidgetType; label: string }[] = [
   { value: 'metric', label: 'Number' },
@@ -20,6 +24,9 @@ const kTypes: { value: WidgetType; label: string }[] = [
 const kDefaultSize: Record<WidgetType, { w: number; h: number }> = {
   metric: { w: 3, h: 2 }, chart: { w: 6, h: 4 }, table: { w: 4, h: 4 }, list: { w: 4, h: 4 },
 };
+const kCols = 12;
+/** A series without from/to is the 12 periods up to now (the server's default), moving with time. */
+const kMovingCount = 12;
 
 /** Which metrics a widget type can show. */
 export function metricsFor(type: WidgetType, source: Source): MetricDef[] {
@@ -32,31 +39,76 @@ export function metricsFor(type: WidgetType, source: Source): MetricDef[] {
   }
 }
 
-/** The first free row under every widget, for a new one. */
-export function nextSlot(widgets: Widget[], w: number, h: number) {
-  const y = widgets.reduce((m, x) => Math.max(m, x.grid.y + x.grid.h), 0);
-  return { x: 0, y, w, h };
+/**
+ * The first free place of a `w`×`h` widget on the 12-column grid: rows top to bottom, in each
+ * row columns left to right (the server's rule for a widget posted without a grid).
+ */
+export function nextSlot(widgets: { grid: Grid }[], w: number, h: number): Grid {
+  const width = Math.min(Math.max(1, w), kCols);
+  const bottom = widgets.reduce((m, x) => Math.max(m, x.grid.y + x.grid.h), 0);
+  const free = (x: number, y: number) => !widgets.some(({ grid: g }) =>
+    x < g.x + g.w && g.x < x + width && y < g.y + g.h && g.y < y + h);
+  for (let y = 0; y < bottom; y++) {
+    for (let x = 0; x + width <= kCols; x++) {
+      if (free(x, y)) return { x, y, w: width, h };
+    }
+  }
+  return { x: 0, y: bottom, w: width, h };
 }
 
-export function WidgetDialog({ org, widgets, widget, onClose }: {
-  org: string; widgets: Widget[]; widget?: Widget; onClose: () => void;
+/** How many periods from `from` to `to` (both included, the same granularity), else null. */
+export function periodCount(from: string | undefined, to: string | undefined): number | null {
+  const g = from ? granularityOf(from) : null;
+  if (!from || !to || !g || granularityOf(to) !== g || from > to) return null;
+  let p = from;
+  for (let n = 1; n <= 1000; n++) {
+    if (p === to) return n;
+    p = shiftPeriod(p, 1);
+  }
+  return null;
+}
+
+/** The range a series widget's query shows: its granularity and number of periods. */
+export function seriesOf(q: QueryParams | undefined): { granularity: Granularity; count: number } {
+  const g = (q?.granularity && (kGranularities as string[]).includes(q.granularity) ? q.granularity
+    : (q?.from && granularityOf(q.from)) || 'month') as Granularity;
+  const n = q?.from && q?.to && granularityOf(q.from) === g ? periodCount(q.from, q.to) : null;
+  return { granularity: g, count: n ?? kMovingCount };
+}
+
+/** The dialog's control a server field error belongs to (null: shown with the general error). */
+function controlOf(field: string, series: boolean): string | null {
+  const f = field.replace(/^query_params\./, '');
+  if (f.startsWith('grid')) return 'grid';
+  if (f === 'from' || f === 'to') return series ? 'count' : 'period';
+  if (['widget_type', 'data_source', 'metric', 'chart_type', 'granularity', 'period', 'title', 'refresh_interval',
+    'limit'].includes(f)) {
+    return f === 'limit' ? 'metric' : f;
+  }
+  return null;
+}
+
+export function WidgetDialog({ scope, widgets, widget, onClose }: {
+  scope: DashboardScope; widgets: Widget[]; widget?: Widget; onClose: () => void;
 }) {
   const tenant = useTenant();
+  const id = useId();
   const roles = loadSession()?.claims.roles ?? [];
   const sources: Source[] = [...readableDomains(roles), ...(canReadCross(roles) ? ['cross' as const] : [])];
-  const create = useCreateWidget(org);
-  const update = useUpdateWidget(org);
+  const create = useCreateWidget(scope);
+  const update = useUpdateWidget(scope);
   const q = widget?.query_params;
+  const initialSeries = useMemo(() => seriesOf(q), [q]);
 
   const [type, setType] = useState<WidgetType>(widget?.widget_type ?? 'metric');
   const [source, setSource] = useState<Source>((widget?.data_source as Source) ?? sources[0] ?? 'crm');
   const options = useMemo(() => metricsFor(type, source), [type, source]);
   const [metric, setMetric] = useState(q?.metric ?? options[0]?.key ?? '');
   const [chartType, setChartType] = useState<ChartType>((widget?.chart_type as ChartType) || 'line');
-  const [granularity, setGranularity] = useState<Granularity>((q?.granularity as Granularity) ?? 'month');
+  const [granularity, setGranularity] = useState<Granularity>(initialSeries.granularity);
+  const [count, setCount] = useState(initialSeries.count);
   const [periodMode, setPeriodMode] = useState<'current' | 'fixed'>(q?.period ? 'fixed' : 'current');
-  const [period, setPeriod] = useState(q?.period ?? currentPeriod('month', tenant.timezone));
-  const [count, setCount] = useState(12);
+  const [period, setPeriod] = useState(q?.period && granularityOf(q.period) ? q.period : currentPeriod('month', tenant.timezone));
   const [title, setTitle] = useState(widget?.title ?? '');
   const [refresh, setRefresh] = useState(widget?.refresh_interval ?? 300);
   const [error, setError] = useState<ApiError | null>(null);
@@ -67,17 +119,30 @@ export function WidgetDialog({ org, widgets, widget, onClose }: {
   const isSeries = (type === 'chart' || type === 'table') && def?.shape === 'number';
   const chartTypes: ChartType[] = def?.shape === 'map' ? ['donut', 'pie', 'bar'] : ['line', 'bar'];
 
+  /** The series' from/to: kept as they were when neither granularity nor count changed. */
+  const range = (): { from?: string; to?: string } => {
+    if (q?.from && q?.to && granularity === initialSeries.granularity && count === initialSeries.count) {
+      return { from: q.from, to: q.to };
+    }
+    if (count === kMovingCount) return {};
+    const to = currentPeriod(granularity, tenant.timezone);
+    return { from: shiftPeriod(to, -(count - 1)), to };
+  };
+  const seriesRange = isSeries ? range() : {};
+
   const body = (): WidgetRequest => {
-    const query: WidgetRequest['query_params'] = { metric: def?.key ?? metric };
+    const query: QueryParams = { metric: def?.key ?? metric };
     if (isSeries) {
-      const to = currentPeriod(granularity, tenant.timezone);
       query.granularity = granularity;
-      query.from = shiftPeriod(to, -(count - 1));
-      query.to = to;
+      if (seriesRange.from && seriesRange.to) {
+        query.from = seriesRange.from;
+        query.to = seriesRange.to;
+      }
     } else if (periodMode === 'fixed') {
       query.period = period;
     }
-    if (type === 'list') query.limit = 10;
+    if (type === 'list') query.limit = q?.limit ?? 10;
+    else if (type === 'table' && !isSeries && q?.limit) query.limit = q.limit;
     const req: WidgetRequest = {
       widget_type: type,
       title: title.trim() || def?.label || metric,
@@ -106,6 +171,21 @@ export function WidgetDialog({ org, widgets, widget, onClose }: {
   };
   const busy = create.isPending || update.isPending;
 
+  // The server's field errors, by the control they name; the rest go with the general error.
+  const fieldErrors = new Map<string, string[]>();
+  const otherErrors: { field: string; message: string }[] = [];
+  for (const f of error?.fields ?? []) {
+    const c = controlOf(f.field, isSeries);
+    if (c) fieldErrors.set(c, [...(fieldErrors.get(c) ?? []), f.message]);
+    else otherErrors.push(f);
+  }
+  const cid = (c: string) => `${id}-${c}`;
+  const invalid = (c: string) => (fieldErrors.has(c)
+    ? { 'aria-invalid': true as const, 'aria-describedby': `${cid(c)}-error` } : {});
+  const errorOf = (c: string): ReactNode => fieldErrors.has(c) && (
+    <p className="field-error" id={`${cid(c)}-error`}>{fieldErrors.get(c)!.join(' ')}</p>
+  );
+
   return (
     <Dialog title={widget ? 'Edit widget' : 'Add widget'} onClose={onClose}
             footer={<>
@@ -117,7 +197,7 @@ export function WidgetDialog({ org, widgets, widget, onClose }: {
       <form id="widget-form" onSubmit={submit} className="form-grid">
         <fieldset className="field">
           <legend>Show as</legend>
-          <div className="segmented" role="group" aria-label="Widget type">
+          <div className="segmented" role="group" aria-label="Widget type" {...invalid('widget_type')}>
             {kTypes.map((t) => (
               <button type="button" key={t.value} aria-pressed={type === t.value}
                       onClick={() => { setType(t.value); const o = metricsFor(t.value, source); if (!o.some((m) => m.key === metric)) setMetric(o[0]?.key ?? ''); }}>
@@ -125,95 +205,117 @@ export function WidgetDialog({ org, widgets, widget, onClose }: {
               </button>
             ))}
           </div>
+          {errorOf('widget_type')}
         </fieldset>
         <div className="grid-2">
-          <label className="field">
-            <span>Source</span>
-            <select className="select" name="data_source" value={source} onChange={(e) => {
-              const s = e.target.value as Source; setSource(s); setMetric(metricsFor(type, s)[0]?.key ?? '');
-            }}>
+          <div className="field">
+            <label htmlFor={cid('data_source')}>Source</label>
+            <select id={cid('data_source')} className="select" name="data_source" value={source} {...invalid('data_source')}
+                    onChange={(e) => {
+                      const s = e.target.value as Source; setSource(s); setMetric(metricsFor(type, s)[0]?.key ?? '');
+                    }}>
               {sources.map((s) => <option key={s} value={s}>{kDomainLabels[s]}</option>)}
             </select>
-          </label>
-          <label className="field">
-            <span>Metric</span>
-            <select className="select" name="metric" value={def?.key ?? ''} onChange={(e) => setMetric(e.target.value)}>
+            {errorOf('data_source')}
+          </div>
+          <div className="field">
+            <label htmlFor={cid('metric')}>Metric</label>
+            <select id={cid('metric')} className="select" name="metric" value={def?.key ?? ''} {...invalid('metric')}
+                    onChange={(e) => setMetric(e.target.value)}>
               {options.map((m) => <option key={m.key} value={m.key}>{m.label}</option>)}
             </select>
-          </label>
+            {errorOf('metric')}
+          </div>
         </div>
         {type === 'chart' && (
-          <label className="field">
-            <span>Chart type</span>
-            <select className="select" name="chart_type" value={chartTypes.includes(chartType) ? chartType : chartTypes[0]}
+          <div className="field">
+            <label htmlFor={cid('chart_type')}>Chart type</label>
+            <select id={cid('chart_type')} className="select" name="chart_type" {...invalid('chart_type')}
+                    value={chartTypes.includes(chartType) ? chartType : chartTypes[0]}
                     onChange={(e) => setChartType(e.target.value as ChartType)}>
               {chartTypes.map((c) => <option key={c} value={c}>{c[0].toUpperCase() + c.slice(1)}</option>)}
             </select>
-          </label>
+            {errorOf('chart_type')}
+          </div>
         )}
         {isSeries ? (
-          <div className="grid-2">
-            <label className="field">
-              <span>Granularity</span>
-              <select className="select" value={granularity} onChange={(e) => setGranularity(e.target.value as Granularity)}>
-                {kGranularities.map((g) => <option key={g} value={g}>{g}</option>)}
-              </select>
-            </label>
-            <label className="field">
-              <span>Periods shown</span>
-              <input className="input" type="number" min={2} max={60} value={count}
-                     onChange={(e) => setCount(Math.max(2, Math.min(60, Number(e.target.value) || 12)))} />
-            </label>
+          <div>
+            <div className="grid-2">
+              <div className="field">
+                <label htmlFor={cid('granularity')}>Granularity</label>
+                <select id={cid('granularity')} className="select" value={granularity} {...invalid('granularity')}
+                        onChange={(e) => setGranularity(e.target.value as Granularity)}>
+                  {kGranularities.map((g) => <option key={g} value={g}>{g}</option>)}
+                </select>
+                {errorOf('granularity')}
+              </div>
+              <div className="field">
+                <label htmlFor={cid('count')}>Periods shown</label>
+                <input id={cid('count')} className="input" type="number" min={2} max={60} value={count} {...invalid('count')}
+                       onChange={(e) => setCount(Math.max(2, Math.min(60, Math.floor(Number(e.target.value)) || kMovingCount)))} />
+                {errorOf('count')}
+              </div>
+            </div>
+            <p className="field-hint" data-range={seriesRange.from ? `${seriesRange.from}/${seriesRange.to}` : 'moving'}>
+              {seriesRange.from && seriesRange.to
+                ? `A fixed range: ${periodLabel(seriesRange.from, tenant.locale)} to ${periodLabel(seriesRange.to, tenant.locale)}`
+                  + (count === kMovingCount ? '.' : ` (only the last ${kMovingCount} periods move with time).`)
+                : `The last ${kMovingCount} ${granularity}s up to now (moves with time).`}
+            </p>
           </div>
         ) : (
-          <div className="grid-2">
-            <label className="field">
-              <span>Period</span>
-              <select className="select" value={periodMode} onChange={(e) => setPeriodMode(e.target.value as 'current' | 'fixed')}>
-                <option value="current">Always the current month</option>
-                <option value="fixed">A fixed period</option>
-              </select>
-            </label>
+          <div className="field">
+            <label htmlFor={cid('period')}>Period</label>
+            <select id={cid('period')} className="select" value={periodMode} {...invalid('period')}
+                    onChange={(e) => setPeriodMode(e.target.value as 'current' | 'fixed')}>
+              <option value="current">The current month (moves with time)</option>
+              <option value="fixed">A fixed period</option>
+            </select>
             {periodMode === 'fixed' && (
-              <label className="field">
-                <span>Fixed period</span>
-                <input className="input" value={period} onChange={(e) => setPeriod(e.target.value)}
-                       placeholder="2024-01, 2024-Q1, 2024-W03, 2024" />
-              </label>
+              <div className="period-fixed">
+                <PeriodPicker period={period} onChange={setPeriod} timezone={tenant.timezone} locale={tenant.locale} />
+                <p className="field-hint">Fixed: it shows {periodLabel(period, tenant.locale)}, also later on.</p>
+              </div>
             )}
+            {errorOf('period')}
           </div>
         )}
         <div className="grid-2">
-          <label className="field">
-            <span>Title</span>
-            <input className="input" name="title" value={title} maxLength={200} placeholder={def?.label}
-                   onChange={(e) => setTitle(e.target.value)} />
-          </label>
-          <label className="field">
-            <span>Refresh (seconds)</span>
-            <input className="input" type="number" min={5} max={86400} value={refresh}
-                   onChange={(e) => setRefresh(Number(e.target.value) || 300)} />
-          </label>
+          <div className="field">
+            <label htmlFor={cid('title')}>Title</label>
+            <input id={cid('title')} className="input" name="title" value={title} maxLength={200} placeholder={def?.label}
+                   {...invalid('title')} onChange={(e) => setTitle(e.target.value)} />
+            {errorOf('title')}
+          </div>
+          <div className="field">
+            <label htmlFor={cid('refresh_interval')}>Refresh (seconds)</label>
+            <input id={cid('refresh_interval')} className="input" type="number" min={5} max={86400} value={refresh}
+                   {...invalid('refresh_interval')} onChange={(e) => setRefresh(Number(e.target.value) || 300)} />
+            {errorOf('refresh_interval')}
+          </div>
         </div>
         {grid && (
-          <fieldset className="field">
+          <fieldset className="field" {...(fieldErrors.has('grid') ? { 'aria-describedby': `${cid('grid')}-error` } : {})}>
             <legend>Place on the 12-column grid</legend>
             <div className="grid-4">
               {(['x', 'y', 'w', 'h'] as const).map((k) => (
-                <label className="field" key={k}>
-                  <span>{{ x: 'Column', y: 'Row', w: 'Width', h: 'Height' }[k]}</span>
-                  <input className="input" type="number" min={k === 'w' || k === 'h' ? 1 : 0}
+                <div className="field" key={k}>
+                  <label htmlFor={cid(`grid-${k}`)}>{{ x: 'Column', y: 'Row', w: 'Width', h: 'Height' }[k]}</label>
+                  <input id={cid(`grid-${k}`)} className="input" type="number" min={k === 'w' || k === 'h' ? 1 : 0}
                          max={k === 'x' ? 11 : k === 'w' ? 12 : k === 'h' ? 24 : 999} value={grid[k]}
+                         aria-invalid={fieldErrors.has('grid') || undefined}
                          onChange={(e) => setGrid({ ...grid, [k]: Math.max(0, Math.floor(Number(e.target.value) || 0)) })} />
-                </label>
+                </div>
               ))}
             </div>
+            {errorOf('grid')}
           </fieldset>
         )}
         {error && (
           <div className="alert alert-error" role="alert">
             {error.detail || error.title}
-            {error.fields.length > 0 && <ul>{error.fields.map((f) => <li key={f.field}><b>{f.field}</b>: {f.message}</li>)}</ul>}
+            {fieldErrors.size > 0 && otherErrors.length === 0 && ' See the marked fields.'}
+            {otherErrors.length > 0 && <ul>{otherErrors.map((f) => <li key={f.field}><b>{f.field}</b>: {f.message}</li>)}</ul>}
           </div>
         )}
       </form>

@@ -1,0 +1,307 @@
+// The dashboard's own checks: templates, a user's own copy and sharing it, live updates after
+// an edit, and drag/resize without errors. Each test signs in as a fresh user of beta-inc
+// (app.spec.ts only reads beta-inc), so what one test changes never reaches another: a user's
+// first change makes their own copy; the organization's default stays as it is.
+import { expect, test, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { api, signIn, waitLive, watchProblems } from './helpers';
+import { state } from './state';
+
+const org = 'beta-inc';
+
+interface Widget { widget_id: string; title: string; grid: { x: number; y: number; w: number; h: number } }
+interface Dashboard { dashboard_id: string; owner: string | null; widgets: Widget[] }
+interface Template { name: string; title: string; widgets: { title: string }[] }
+
+/** A fresh subject, unique in this run. */
+function freshSub(what: string): string {
+  return `e2e-dash-${what}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+/** A token of beta-inc for `sub` with `roles`, minted with the test server's secret. */
+function mint(sub: string, roles: string): string {
+  return execFileSync(state().bin, ['token', '--secret-file', state().secret, '--org', org, '--roles', roles,
+    '--sub', sub, '--ttl', '1h'], { encoding: 'utf8' }).trim();
+}
+
+async function widgetTitles(page: Page): Promise<string[]> {
+  return (await page.locator('[data-widget-id] .widget-title h2').allTextContents()).sort();
+}
+
+/** Drags widget `from` by its title bar onto widget `to`; resolves to the saved layout's answer. */
+async function dragOnto(page: Page, from: string, to: string) {
+  const handle = page.locator(`[data-widget-id="${from}"] .widget-drag`);
+  const target = page.locator(`[data-widget-id="${to}"]`);
+  const hb = (await handle.boundingBox())!;
+  const tb = (await target.boundingBox())!;
+  const saved = page.waitForResponse((r) => r.url().endsWith(`/dashboards/${org}/layout`) && r.request().method() === 'PUT');
+  await page.mouse.move(hb.x + 20, hb.y + hb.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(hb.x - 100, hb.y + 40, { steps: 8 });
+  await page.mouse.move(tb.x + 20, tb.y + 20, { steps: 12 });
+  await page.mouse.up();
+  return saved;
+}
+
+test('applying the Sales template to one’s own dashboard shows its widgets, also after a reload', async ({ page }) => {
+  const problems = watchProblems(page);
+  const token = mint(freshSub('template'), 'admin');
+  const { templates } = await api<{ templates: Template[] }>('/dashboard-templates', token);
+  const sales = templates.find((t) => t.name === 'sales')!;
+  const want = sales.widgets.map((w) => w.title).sort();
+
+  await signIn(page, token, `/o/${org}`);
+  await expect(page.locator('[data-dashboard-id]')).toHaveAttribute('data-dashboard-id', 'default');
+  expect(await widgetTitles(page)).not.toEqual(want);
+  await page.getByRole('button', { name: 'Templates' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toContainText('replaces the widgets of your own dashboard');
+  await expect(dialog.getByRole('button', { name: 'Set as the organization default: Sales' })).toBeVisible();
+  const applied = page.waitForResponse((r) => r.url().endsWith(`/from-template/sales`));
+  await dialog.getByRole('button', { name: 'Use Sales as my dashboard' }).click();
+  const answer = await applied;
+  expect(answer.status()).toBe(201);
+  expect(answer.request().postDataJSON()).toEqual({ target: 'own' });
+  await expect(dialog).toBeHidden();
+
+  await expect(page.locator('[data-widget-id]')).toHaveCount(want.length);
+  await expect.poll(() => widgetTitles(page)).toEqual(want);
+  await expect(page.locator('[data-dashboard-id]')).toHaveAttribute('data-dashboard-id', /^u-/);
+  await expect(page.locator('main h1')).toHaveText(sales.title);
+
+  await page.reload();
+  await expect(page.locator('[data-widget-id]')).toHaveCount(want.length);
+  expect(await widgetTitles(page)).toEqual(want);
+  // The organization's default is untouched.
+  const fresh = await api<Dashboard>(`/dashboards/${org}`, mint(freshSub('other'), 'admin'));
+  expect(fresh.dashboard_id).toBe('default');
+  expect(fresh.widgets.map((w) => w.title).sort()).not.toEqual(want);
+  expect(problems).toEqual([]);
+});
+
+test('a first drag makes one’s own copy, which is shared by link and opens read-only', async ({ page, browser }) => {
+  const problems = watchProblems(page);
+  const ownerSub = freshSub('owner');
+  const viewerSub = freshSub('viewer');
+  await signIn(page, mint(ownerSub, 'admin'), `/o/${org}`);
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: state().base });
+
+  // On the organization's default, Share explains why it waits for the first change.
+  const share = page.getByRole('button', { name: 'Share' });
+  await expect(share).toHaveAttribute('aria-disabled', 'true');
+  await expect(share).toHaveAttribute('title', /first change/);
+  await expect(page.getByText('Your own copy is made on your first change; share it then')).toBeVisible();
+
+  const saved = await dragOnto(page, 'executive-4', 'executive-1');
+  expect(saved.status()).toBe(200);
+  const own = (await saved.json()) as Dashboard;
+  expect(own.dashboard_id).toMatch(/^u-/);
+  expect(own.owner).toBe(ownerSub);
+  await expect(page.locator('[data-dashboard-id]')).toHaveAttribute('data-dashboard-id', own.dashboard_id);
+  await expect(share).not.toHaveAttribute('aria-disabled', 'true');
+
+  await share.click();
+  const dialog = page.getByRole('dialog');
+  const link = `${state().base}/o/${org}/d/${own.dashboard_id}`;
+  await expect(dialog.getByLabel('Link')).toHaveValue(link);
+  await dialog.getByLabel('Users').fill(viewerSub);
+  await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+  await expect(dialog.getByRole('status').filter({ hasText: `Shared with ${viewerSub}` })).toBeVisible();
+  await dialog.getByRole('button', { name: 'Copy link' }).click();
+  await expect(dialog.getByText(/Link copied|The link is selected/)).toBeVisible();
+  if (await dialog.getByText('Link copied').isVisible()) {
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+  }
+  const sharedWith = await api<Dashboard & { shared_with: { users: string[] } }>(`/dashboards/${org}/${own.dashboard_id}`, state().tokens.admin);
+  expect(sharedWith.shared_with.users).toEqual([viewerSub]);
+  expect(problems).toEqual([]);
+
+  // The viewer (sales only) opens the link: the dashboard, read-only, live.
+  const context = await browser.newContext();
+  const viewer = await context.newPage();
+  const viewerProblems = watchProblems(viewer);
+  await viewer.goto(`${link}#token=${mint(viewerSub, 'sales')}`);
+  await expect(viewer.locator('main h1').first()).toBeVisible();
+  await expect(viewer.locator('[data-dashboard-id]')).toHaveAttribute('data-dashboard-id', own.dashboard_id);
+  await expect(viewer.locator('[data-widget-id]')).toHaveCount(own.widgets.length);
+  await expect(viewer.getByText('This dashboard is shared with you')).toBeVisible();
+  await expect(viewer.getByRole('button', { name: 'Add widget' })).toHaveCount(0);
+  await expect(viewer.getByRole('button', { name: /^Edit / })).toHaveCount(0);
+  await expect(viewer.locator('.widget-drag')).toHaveCount(0);
+  // Finance is not a sales domain: those widgets are quiet and say so by name.
+  const profit = viewer.locator('section[aria-label="Net profit"]');
+  await expect(profit).toHaveClass(/widget-forbidden/);
+  await expect(profit).toContainText('Your roles do not include Finance.');
+  await expect(profit.locator('[data-metric]')).toHaveCount(0);
+  await expect(viewer.locator('[data-metric^="crm."]').first()).toBeVisible();
+  await waitLive(viewer);
+  expect(viewerProblems).toEqual([]);
+  await context.close();
+});
+
+test('after an edit makes one’s own copy, live updates are the edited widget’s', async ({ page }) => {
+  const problems = watchProblems(page);
+  await signIn(page, mint(freshSub('live'), 'admin'), `/o/${org}`);
+  await waitLive(page);
+  await page.evaluate(() => { (window as unknown as { __noReload: boolean }).__noReload = true; });
+  await expect(page.locator('[data-dashboard-id]')).toHaveAttribute('data-dashboard-id', 'default');
+
+  const card = page.locator('section[aria-label="Net profit"]');
+  const id = (await card.getAttribute('data-widget-id'))!;
+  await card.getByRole('button', { name: 'Edit Net profit' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByLabel('Source')).toHaveValue('finance');
+  await dialog.getByLabel('Metric').selectOption('invoices_created');
+  await dialog.getByLabel('Title').fill('Invoices created (e2e)');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator('[data-dashboard-id]')).toHaveAttribute('data-dashboard-id', /^u-/);
+
+  const tile = page.locator(`[data-widget-id="${id}"] [data-metric="finance.invoices_created"]`);
+  await expect(tile).toHaveAttribute('data-value', /^\d+$/);
+  await waitLive(page);
+  const before = Number(await tile.getAttribute('data-value'));
+  const now = new Date().toISOString();
+  const event = {
+    event_id: crypto.randomUUID(), event_type: 'finance.invoice.created', organization_id: org,
+    timestamp: now, source_service: 'erp-finance-service', version: '1.0', correlation_id: crypto.randomUUID(),
+    data: { entity_id: `inv-e2e-dash-${Date.now()}`, entity_type: 'invoice', action: 'created',
+      payload: { customer_id: 'con-1', amount: 99.5, due_date: now.slice(0, 10), recurring: false } },
+  };
+  const r = await api<{ accepted: number; rejected: unknown[] }>('/events', state().tokens.ingest,
+    { method: 'POST', body: JSON.stringify(event) });
+  expect(r.rejected).toEqual([]);
+  expect(r.accepted).toBe(1);
+  await expect(tile).toHaveAttribute('data-value', String(before + 1));
+  // And it stays there: no push of the default's widget (Net profit, same id) overwrites it.
+  await page.waitForTimeout(1500);
+  await expect(tile).toHaveAttribute('data-value', String(before + 1));
+  expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+  expect(problems).toEqual([]);
+});
+
+test('dragging and resizing widgets logs no errors and fails no request', async ({ page }) => {
+  const problems = watchProblems(page);
+  const token = mint(freshSub('drag'), 'admin');
+  await signIn(page, token, `/o/${org}`);
+  await waitLive(page);
+
+  expect((await dragOnto(page, 'executive-4', 'executive-1')).status()).toBe(200);
+
+  const item = page.locator('.react-grid-item', { has: page.locator('[data-widget-id="executive-1"]') });
+  const handle = item.locator('.react-resizable-handle');
+  const before = (await api<Dashboard>(`/dashboards/${org}`, token)).widgets.find((w) => w.widget_id === 'executive-1')!;
+  const hb = (await handle.boundingBox())!;
+  const saved = page.waitForResponse((r) => r.url().endsWith(`/dashboards/${org}/layout`) && r.request().method() === 'PUT');
+  await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(hb.x + 120, hb.y + 50, { steps: 6 });
+  await page.mouse.move(hb.x + 240, hb.y + 90, { steps: 6 });
+  await page.mouse.up();
+  expect((await saved).status()).toBe(200);
+  const after = (await api<Dashboard>(`/dashboards/${org}`, token)).widgets.find((w) => w.widget_id === 'executive-1')!;
+  expect(after.grid.w).toBeGreaterThan(before.grid.w);
+  await page.waitForTimeout(500);
+
+  // No console errors (react-draggable's inline <style>, once refused by the CSP, is gone), no
+  // failed request, no HTTP error.
+  expect(problems).toEqual([]);
+});
+
+test('on a phone the one-column stack has no drag grips', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const problems = watchProblems(page);
+  await signIn(page, mint(freshSub('phone'), 'admin'), `/o/${org}`);
+  await expect(page.locator('.stack [data-widget-id]').first()).toBeVisible();
+  await expect(page.locator('.drag-grip')).toHaveCount(0);
+  await expect(page.locator('.widget-drag')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^Edit / }).first()).toBeVisible();
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+test('the widget dialog keeps a series’ range, fills the first free slot and shows field errors by their field', async ({ page }) => {
+  await signIn(page, mint(freshSub('dialog'), 'admin'), `/o/${org}`);
+  page.on('dialog', (d) => d.accept());
+
+  // A template chart has no from/to: 12 months up to now, moving with time.
+  const chart = page.locator('section[aria-label="Revenue, last 12 months"]');
+  await chart.getByRole('button', { name: /^Edit / }).click();
+  let dialog = page.getByRole('dialog');
+  await expect(dialog.getByLabel('Granularity')).toHaveValue('month');
+  await expect(dialog.getByLabel('Periods shown')).toHaveValue('12');
+  await expect(dialog.getByText('moves with time')).toBeVisible();
+  await dialog.getByLabel('Granularity').selectOption('quarter');
+  await dialog.getByLabel('Periods shown').fill('6');
+  await expect(dialog.getByText(/^A fixed range/)).toBeVisible();
+  const put = page.waitForRequest((r) => r.method() === 'PUT' && r.url().includes('/widgets/'));
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  const q = (await put).postDataJSON().query_params;
+  expect(q.granularity).toBe('quarter');
+  expect(q.from).toMatch(/^\d{4}-Q[1-4]$/);
+  expect(q.to).toMatch(/^\d{4}-Q[1-4]$/);
+  await expect(dialog).toBeHidden();
+  // Opened again, it shows the same granularity and number of periods.
+  await chart.getByRole('button', { name: /^Edit / }).click();
+  dialog = page.getByRole('dialog');
+  await expect(dialog.getByLabel('Granularity')).toHaveValue('quarter');
+  await expect(dialog.getByLabel('Periods shown')).toHaveValue('6');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  // A number's period: the current month (moving) or a fixed one chosen with the picker.
+  await page.locator('section[aria-label="Employees"]').getByRole('button', { name: /^Edit / }).click();
+  dialog = page.getByRole('dialog');
+  await expect(dialog.getByLabel('Period', { exact: true })).toHaveValue('current');
+  await dialog.getByLabel('Period', { exact: true }).selectOption('fixed');
+  await dialog.getByRole('button', { name: 'Quarter' }).click();
+  await dialog.getByRole('button', { name: 'Previous period' }).click();
+  await expect(dialog.getByText(/^Fixed: it shows Q[1-4] \d{4}/)).toBeVisible();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  // A widget deleted at the top leaves a hole; a new number of the same size goes there.
+  const gone = (await api<Dashboard>(`/dashboards/${org}`, state().tokens.admin)).widgets.length;
+  expect(gone).toBeGreaterThan(0);
+  const profit = page.locator('section[aria-label="Net profit"]');
+  await profit.getByRole('button', { name: 'Delete Net profit' }).click();
+  await expect(profit).toHaveCount(0);
+  await page.getByRole('button', { name: 'Add widget' }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Source').selectOption('finance');
+  await dialog.getByLabel('Metric').selectOption('invoices_paid');
+  const post = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/dashboards/${org}/widgets`));
+  await dialog.getByRole('button', { name: 'Add widget' }).click();
+  expect((await post).postDataJSON().grid).toEqual({ x: 3, y: 0, w: 3, h: 2 });
+  await expect(dialog).toBeHidden();
+
+  // The server's field errors show beside the field they name.
+  await page.route(`**/dashboards/${org}/widgets`, (route) => route.fulfill({
+    status: 400, contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'about:blank', title: 'Bad request', status: 400, detail: 'query_params.metric: not today',
+      errors: [{ field: 'query_params.metric', message: 'not today' }] }),
+  }));
+  await page.getByRole('button', { name: 'Add widget' }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Add widget' }).click();
+  const metric = dialog.getByLabel('Metric');
+  await expect(metric).toHaveAttribute('aria-invalid', 'true');
+  const described = await metric.getAttribute('aria-describedby');
+  await expect(dialog.locator(`[id="${described}"]`)).toHaveText('not today');
+  await expect(dialog.getByRole('alert')).toContainText('See the marked fields');
+});
+
+test('a page whose code is gone reloads once, then shows an error screen with Reload', async ({ page }) => {
+  await signIn(page, mint(freshSub('chunk'), 'admin'), `/o/${org}`);
+  await page.route(/\/assets\/ReportsPage-[^/]+\.js$/, (route) => route.abort());
+  let loads = 0;
+  page.on('load', () => { loads++; });
+  await page.getByRole('navigation').getByRole('link', { name: 'Reports' }).click();
+  await expect(page.getByRole('heading', { name: 'This page could not be loaded' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Reload' })).toBeVisible();
+  await expect.poll(() => loads).toBe(1);
+  expect(await page.evaluate(() => sessionStorage.getItem('readside.chunk-reload'))).toMatch(/^\d+$/);
+  await page.unroute(/\/assets\/ReportsPage-[^/]+\.js$/);
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await expect(page.locator('main h1').first()).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'This page could not be loaded' })).toHaveCount(0);
+});
