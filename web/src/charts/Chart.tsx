@@ -1,5 +1,7 @@
 // A chart of one series or one breakdown. The option is built by the pure functions in
-// chartOptions.ts (unit-tested); this component only owns the ECharts instance.
+// chartOptions.ts (unit-tested); this component only owns the ECharts instance, made when the
+// chart comes near the viewport: charts below the fold cost nothing on the first screen (on a
+// phone most are), and ECharts itself loads with the first chart that is seen.
 import { useEffect, useRef, useState } from 'react';
 import type { EChartsCoreOption } from 'echarts/core';
 
@@ -16,14 +18,29 @@ export function Chart({ option, series, label, height = '100%' }: {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<ReturnType<ECharts['init']> | null>(null);
   const [failed, setFailed] = useState(false);
+  const [near, setNear] = useState(false);
+  const latest = useRef(option);
+  latest.current = option;
 
   useEffect(() => {
+    const node = el.current;
+    if (!node || near) return;
+    if (typeof IntersectionObserver === 'undefined') return setNear(true);
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) { setNear(true); io.disconnect(); }
+    }, { rootMargin: '200px' });
+    io.observe(node);
+    return () => io.disconnect();
+  }, [near]);
+
+  useEffect(() => {
+    if (!near) return;
     let disposed = false;
     let observer: ResizeObserver | null = null;
     loadECharts().then((echarts) => {
       if (disposed || !el.current) return;
       chart.current = echarts.init(el.current, undefined, { renderer: 'svg' });
-      chart.current.setOption(option);
+      chart.current.setOption(latest.current);
       // Re-lay out only when the box really changed (the first observation is the same size).
       let size = `${el.current.clientWidth}x${el.current.clientHeight}`;
       observer = new ResizeObserver(() => {
@@ -38,8 +55,7 @@ export function Chart({ option, series, label, height = '100%' }: {
       chart.current?.dispose();
       chart.current = null;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+  }, [near]);
 
   useEffect(() => {
     chart.current?.setOption(option, { notMerge: true });
