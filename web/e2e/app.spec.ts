@@ -2,7 +2,7 @@
 import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { api, signIn, waitLive, watchProblems } from './helpers';
+import { api, dragOnto, signIn, waitLive, watchProblems } from './helpers';
 import { state } from './state';
 
 const org = 'acme-corp';
@@ -119,17 +119,7 @@ test('an ingested event moves a number live, without a reload', async ({ page })
 test('dragging a widget persists across a reload', async ({ page }) => {
   await signIn(page);
   const before = (await api<Dashboard>(`/dashboards/${org}`)).widgets.find((w) => w.widget_id === 'executive-4')!;
-  const handle = page.locator('[data-widget-id="executive-4"] .widget-drag');
-  const target = page.locator('[data-widget-id="executive-1"]');
-  const hb = (await handle.boundingBox())!;
-  const tb = (await target.boundingBox())!;
-  const saved = page.waitForResponse((r) => r.url().endsWith(`/dashboards/${org}/layout`) && r.request().method() === 'PUT');
-  await page.mouse.move(hb.x + 20, hb.y + hb.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(hb.x - 100, hb.y + 40, { steps: 8 });
-  await page.mouse.move(tb.x + 20, tb.y + 20, { steps: 12 });
-  await page.mouse.up();
-  expect((await saved).status()).toBe(200);
+  expect((await dragOnto(page, org, 'executive-4', 'executive-1')).status()).toBe(200);
   const after = (await api<Dashboard>(`/dashboards/${org}`)).widgets.find((w) => w.widget_id === 'executive-4')!;
   expect(after.grid).not.toEqual(before.grid);
   expect(after.grid.x).toBe(0);

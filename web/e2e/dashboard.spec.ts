@@ -4,7 +4,7 @@
 // first change makes their own copy; the organization's default stays as it is.
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { api, signIn, waitLive, watchProblems } from './helpers';
+import { api, dragOnto, signIn, waitLive, watchProblems } from './helpers';
 import { state } from './state';
 
 const org = 'beta-inc';
@@ -28,20 +28,6 @@ async function widgetTitles(page: Page): Promise<string[]> {
   return (await page.locator('[data-widget-id] .widget-title h2').allTextContents()).sort();
 }
 
-/** Drags widget `from` by its title bar onto widget `to`; resolves to the saved layout's answer. */
-async function dragOnto(page: Page, from: string, to: string) {
-  const handle = page.locator(`[data-widget-id="${from}"] .widget-drag`);
-  const target = page.locator(`[data-widget-id="${to}"]`);
-  const hb = (await handle.boundingBox())!;
-  const tb = (await target.boundingBox())!;
-  const saved = page.waitForResponse((r) => r.url().endsWith(`/dashboards/${org}/layout`) && r.request().method() === 'PUT');
-  await page.mouse.move(hb.x + 20, hb.y + hb.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(hb.x - 100, hb.y + 40, { steps: 8 });
-  await page.mouse.move(tb.x + 20, tb.y + 20, { steps: 12 });
-  await page.mouse.up();
-  return saved;
-}
 
 test('applying the Sales template to one’s own dashboard shows its widgets, also after a reload', async ({ page }) => {
   const problems = watchProblems(page);
@@ -92,7 +78,7 @@ test('a first drag makes one’s own copy, which is shared by link and opens rea
   await expect(share).toHaveAttribute('title', /first change/);
   await expect(page.getByText('Your own copy is made on your first change; share it then')).toBeVisible();
 
-  const saved = await dragOnto(page, 'executive-4', 'executive-1');
+  const saved = await dragOnto(page, org, 'executive-4', 'executive-1');
   expect(saved.status()).toBe(200);
   const own = (await saved.json()) as Dashboard;
   expect(own.dashboard_id).toMatch(/^u-/);
@@ -186,7 +172,7 @@ test('dragging and resizing widgets logs no errors and fails no request', async 
   await signIn(page, token, `/o/${org}`);
   await waitLive(page);
 
-  expect((await dragOnto(page, 'executive-4', 'executive-1')).status()).toBe(200);
+  expect((await dragOnto(page, org, 'executive-4', 'executive-1')).status()).toBe(200);
 
   const item = page.locator('.react-grid-item', { has: page.locator('[data-widget-id="executive-1"]') });
   const handle = item.locator('.react-resizable-handle');

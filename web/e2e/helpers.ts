@@ -33,3 +33,18 @@ export async function api<T>(path: string, token = state().tokens.admin, init: R
 export async function waitLive(page: Page): Promise<void> {
   await expect(page.locator('[data-live-state]').first()).toHaveAttribute('data-live-state', 'live');
 }
+
+/** Drags widget `from` by its title bar onto widget `to`; resolves to the saved layout's answer. */
+export async function dragOnto(page: Page, org: string, from: string, to: string) {
+  const handle = page.locator(`[data-widget-id="${from}"] .widget-drag`);
+  const target = page.locator(`[data-widget-id="${to}"]`);
+  const hb = (await handle.boundingBox())!;
+  const tb = (await target.boundingBox())!;
+  const saved = page.waitForResponse((r) => r.url().endsWith(`/dashboards/${org}/layout`) && r.request().method() === 'PUT');
+  await page.mouse.move(hb.x + 20, hb.y + hb.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(hb.x - 100, hb.y + 40, { steps: 8 });
+  await page.mouse.move(tb.x + 20, tb.y + 20, { steps: 12 });
+  await page.mouse.up();
+  return saved;
+}

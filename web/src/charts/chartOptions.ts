@@ -16,6 +16,21 @@ export function paletteFromCss(el: Element = document.documentElement): Palette 
   };
 }
 
+/** The category x-axis and value y-axis every series chart of the app uses, in the palette. */
+export function categoryXAxis(data: string[], p: Palette) {
+  return {
+    type: 'category',
+    data,
+    axisLine: { lineStyle: { color: p.grid } },
+    axisLabel: { color: p.text, hideOverlap: true },
+    axisTick: { show: false },
+  };
+}
+
+export function valueYAxis(p: Palette, formatter: (v: number) => string) {
+  return { type: 'value', splitLine: { lineStyle: { color: p.grid } }, axisLabel: { color: p.text, formatter } };
+}
+
 export interface SeriesPoint { period: string; value: number | null }
 
 export function seriesOption(points: SeriesPoint[], kind: 'line' | 'bar', unit: Unit,
@@ -29,18 +44,8 @@ export function seriesOption(points: SeriesPoint[], kind: 'line' | 'bar', unit: 
       trigger: 'axis',
       valueFormatter: (v: unknown) => (typeof v === 'number' ? formatValue(v, unit, ctx) : '—'),
     },
-    xAxis: {
-      type: 'category',
-      data: points.map((pt) => pt.period),
-      axisLine: { lineStyle: { color: p.grid } },
-      axisLabel: { color: p.text, hideOverlap: true },
-      axisTick: { show: false },
-    },
-    yAxis: {
-      type: 'value',
-      splitLine: { lineStyle: { color: p.grid } },
-      axisLabel: { color: p.text, formatter: fmt },
-    },
+    xAxis: categoryXAxis(points.map((pt) => pt.period), p),
+    yAxis: valueYAxis(p, fmt),
     series: [{
       name,
       type: kind,

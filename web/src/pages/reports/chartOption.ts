@@ -1,7 +1,7 @@
 // The ECharts option of a report's chart section (several series over shared categories).
 import type { EChartsCoreOption } from 'echarts/core';
 import type { ChartSection } from '../../api/reports';
-import type { Palette } from '../../charts/chartOptions';
+import { categoryXAxis, valueYAxis, type Palette } from '../../charts/chartOptions';
 import type { Unit } from '../../format/number';
 
 /** The categories of every series, in first-seen order (the monthly trends share them). */
@@ -34,18 +34,8 @@ export function reportChartOption(section: ChartSection, format: (v: number, com
     legend: many
       ? { type: 'scroll', bottom: 0, textStyle: { color: p.text }, itemWidth: 12, itemHeight: 8 }
       : undefined,
-    xAxis: {
-      type: 'category',
-      data: xs,
-      axisLine: { lineStyle: { color: p.grid } },
-      axisLabel: { color: p.text, hideOverlap: true },
-      axisTick: { show: false },
-    },
-    yAxis: {
-      type: 'value',
-      splitLine: { lineStyle: { color: p.grid } },
-      axisLabel: { color: p.text, formatter: (v: number) => format(v, true) },
-    },
+    xAxis: categoryXAxis(xs, p),
+    yAxis: valueYAxis(p, (v: number) => format(v, true)),
     series: section.series.map((s) => {
       const byX = new Map(s.points.map((pt) => [pt.x, pt.y]));
       return {
