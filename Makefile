@@ -30,11 +30,13 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-# AddressSanitizer + UndefinedBehaviorSanitizer build running the same tests, then a short
-# libFuzzer run of the event parser.
+# AddressSanitizer + UndefinedBehaviorSanitizer build running the same C++ and integration
+# tests, then a short libFuzzer run of every fuzzer. The web app's own tests (TypeScript,
+# Vitest, Chromium) run once, in `make test`: the sanitizers have nothing to add to them, and
+# the server routes they call are under the integration tests here.
 $(ASAN_BUILD)/build.ninja: | deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREADSIDE_SANITIZE=ON \
-	  -DCMAKE_CXX_FLAGS="-O1" $(CMAKE_ARGS)
+	  -DREADSIDE_WEB=OFF -DCMAKE_CXX_FLAGS="-O1" $(CMAKE_ARGS)
 
 check: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j $(JOBS)

@@ -406,5 +406,28 @@ TEST(SearchIndexInMemoryTest, WorksWithoutADirectory) {
   EXPECT_EQ(Find(**index, "Fjord").total, 1u);
 }
 
+// A read that fails glass's structure checks is tried again (a block being rewritten by a
+// commit can look like that), but an index that is really damaged is answered as an error,
+// after the last attempt, not retried for ever and not a crash.
+TEST_F(SearchIndexTest, AReallyDamagedIndexIsAnErrorNotARetryLoop) {
+  std::string postlist = dir_ + "/postlist.glass";
+  ASSERT_TRUE(std::filesystem::exists(postlist));
+  const auto size = std::filesystem::file_size(postlist);
+  ASSERT_GE(size, 8192u);
+  {
+    FILE* f = std::fopen(postlist.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    std::string garbage(size, '\x5a');
+    ASSERT_EQ(std::fwrite(garbage.data(), 1, garbage.size(), f), garbage.size());
+    std::fclose(f);
+  }
+  absl::StatusOr<SearchResult> r =
+      index_->Search({.text = "Schmidt", .domains = kAll, .limit = 10});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal) << r.status();
+  EXPECT_NE(r.status().message().find("search index: DatabaseCorruptError"), std::string::npos)
+      << r.status();
+}
+
 }  // namespace
 }  // namespace readside::search
