@@ -8,6 +8,7 @@
 //  - Lighthouse 12 (performance, accessibility) on the dashboard and a domain page, in its
 //    default mobile emulation (simulated slow 4G, 4x CPU slowdown) and the desktop preset.
 // Usage: bench/web/web_bench.mjs [--bin build/readside] [--runs 7] [--json out.json] [--no-lighthouse]
+//        [--presets mobile,desktop] [--lhr-dir DIR (each Lighthouse report in full, to see long tasks)]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -122,6 +123,8 @@ async function runLighthouse(url, preset) {
       ? (await import('lighthouse/core/config/desktop-config.js')).default : undefined;
     const result = await lighthouse(url, { port: chrome.port, output: 'json', logLevel: 'error',
       onlyCategories: ['performance', 'accessibility'] }, config);
+    const dir = opt('--lhr-dir', null);
+    if (dir) writeFileSync(path.join(dir, `${new URL(url).pathname.replaceAll('/', '_')}-${preset}.json`), result.report);
     const c = result.lhr.categories;
     const a = result.lhr.audits;
     return { performance: Math.round(c.performance.score * 100), accessibility: Math.round(c.accessibility.score * 100),
@@ -153,7 +156,7 @@ try {
   summary.lighthouse = {};
   const pagesToAudit = args.includes('--no-lighthouse') ? [] : [['dashboard', `/o/${org}`], ['finance page', `/o/${org}/analytics/finance`]];
   for (const [name, p] of pagesToAudit) {
-    for (const preset of ['mobile', 'desktop']) {
+    for (const preset of opt('--presets', 'mobile,desktop').split(',')) {
       const r = await runLighthouse(`${server.base}${p}#token=${server.admin}`, preset);
       console.log(`lighthouse ${name} (${preset}): performance ${r.performance}, accessibility ${r.accessibility}; ` +
         `FCP ${r.fcp.toFixed(0)} ms, LCP ${r.lcp.toFixed(0)} ms, TBT ${r.tbt.toFixed(0)} ms, CLS ${r.cls.toFixed(3)}` +

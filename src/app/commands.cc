@@ -155,12 +155,17 @@ int ServeDemo(const DemoOptions& options) {
     return 1;
   }
   std::string addr = server.address();
-  std::string token;
+  std::string token, operator_token;
   if (!options.serve.keys.secret_file.empty()) {
     TokenOptions t{.organizations = options.tenants, .roles = {"admin"}, .ttl = "24h",
                    .subject = "demo", .secret_file = options.serve.keys.secret_file,
                    .kid = options.serve.keys.secret_kid};
     if (auto minted = MintToken(t); minted.ok()) token = *minted;
+    // The operator's: every tenant ("*"), for what belongs to none (dead letters, the
+    // rebuild slot, /metrics).
+    t.organizations = {"*"};
+    t.subject = "demo-operator";
+    if (auto minted = MintToken(t); minted.ok()) operator_token = *minted;
   }
   std::string tenants;
   for (const std::string& t : options.tenants) tenants += (tenants.empty() ? "" : ", ") + t;
@@ -175,6 +180,10 @@ int ServeDemo(const DemoOptions& options) {
     std::printf("  Open the web app: %s/#token=%s\n"
                 "    (an admin of %s for 24 h; the part after # never leaves the browser)\n",
                 addr.c_str(), token.c_str(), tenants.c_str());
+    if (!operator_token.empty()) {
+      std::printf("  As the operator (every tenant; dead letters): %s/o/%s/operations#token=%s\n",
+                  addr.c_str(), options.tenants[0].c_str(), operator_token.c_str());
+    }
   }
   if (!server.web_app_built()) {
     std::printf("    The web app is not built here: install Node.js 20 and npm, then run `make "

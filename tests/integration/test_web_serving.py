@@ -291,6 +291,14 @@ class DemoSignInTest(WebTestCase):
         self.assertEqual(r.json["name"], "Executive overview")
         self.assertEqual(len(r.json["widgets"]), 10)
         self.assertTrue(all(not w.get("forbidden") for w in r.json["widgets"]))
+        # The operator's link opens the operations page with a token for every tenant, which
+        # the dead letters need; the admin's token is refused there.
+        op = [l for l in lines if "As the operator" in l]
+        self.assertEqual(len(op), 1, "\n".join(lines))
+        m = re.search(r": (http://127\.0\.0\.1:\d+)/o/acme-corp/operations#token=([\w.-]+)$", op[0])
+        self.assertIsNotNone(m, op[0])
+        self.assertEqual(srv.get("/admin/dead-letters?limit=1", token=m.group(2)).status, 200)
+        self.assertEqual(srv.get("/admin/dead-letters?limit=1", token=token).status, 403)
 
 
 if __name__ == "__main__":

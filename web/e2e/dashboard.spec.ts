@@ -2,7 +2,7 @@
 // an edit, and drag/resize without errors. Each test signs in as a fresh user of beta-inc
 // (app.spec.ts only reads beta-inc), so what one test changes never reaches another: a user's
 // first change makes their own copy; the organization's default stays as it is.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type WebSocketRoute } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { api, dragOnto, signIn, waitLive, watchProblems } from './helpers';
 import { state } from './state';
@@ -290,4 +290,40 @@ test('a page whose code is gone reloads once, then shows an error screen with Re
   await page.getByRole('button', { name: 'Reload' }).click();
   await expect(page.locator('main h1').first()).toBeVisible();
   await expect(page.getByRole('heading', { name: 'This page could not be loaded' })).toHaveCount(0);
+});
+
+test('a dropped live connection shows it reconnects, comes back by itself and stays live', async ({ page }) => {
+  const problems = watchProblems(page);
+  const routes: WebSocketRoute[] = [];
+  // Between the page and readside, so that the test can drop the connection as a network would.
+  await page.routeWebSocket(/\/dashboards\/live\//, (ws) => {
+    routes.push(ws);
+    ws.connectToServer();
+  });
+  const token = mint(freshSub('reconnect'), 'admin');
+  await signIn(page, token, `/o/${org}`);
+  await waitLive(page);
+  expect(routes).toHaveLength(1);
+
+  await routes[0].close({ code: 1011, reason: 'dropped by the test' });
+  const badge = page.locator('[data-live-state]').first();
+  await expect(badge).toHaveAttribute('data-live-state', 'reconnecting');
+  await expect(badge).toHaveText(/^Reconnecting( in [0-9]+ s|…)Reconnecting…$/);
+  await expect(badge).toHaveAttribute('data-live-state', 'live', { timeout: 5_000 });
+  expect(routes).toHaveLength(2);
+
+  // The new connection carries the subscriptions again: an event moves a number.
+  const tile = page.locator('[data-widget-id="executive-1"] [data-metric="finance.total_revenue"]');
+  const before = Number(await tile.getAttribute('data-value'));
+  const now = new Date().toISOString();
+  const event = {
+    event_id: crypto.randomUUID(), event_type: 'finance.invoice.created', organization_id: org,
+    timestamp: now, source_service: 'erp-finance-service', version: '1.0', correlation_id: crypto.randomUUID(),
+    data: { entity_id: `inv-e2e-reconnect-${Date.now()}`, entity_type: 'invoice', action: 'created',
+      payload: { customer_id: 'con-1', amount: 10.25, due_date: now.slice(0, 10), recurring: false } },
+  };
+  const r = await api<{ accepted: number }>('/events', state().tokens.ingest, { method: 'POST', body: JSON.stringify(event) });
+  expect(r.accepted).toBe(1);
+  await expect(tile).toHaveAttribute('data-value', String(Math.round((before + 10.25) * 10000) / 10000));
+  expect(problems).toEqual([]);
 });

@@ -1,4 +1,4 @@
-import { StrictMode } from 'react';
+import { StrictMode, startTransition } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { queryClient } from './api/queryClient';
@@ -17,11 +17,22 @@ const fromLink = consumeTokenFragment();
 if (typeof fromLink === 'string') signOut(fromLink);
 applyTheme(storedTheme());
 
+// The browser's first use of Intl loads its locale and time-zone data: ~30 ms of one task on
+// a desktop, ~130 ms on a phone. Done here, before the first paint, it is not a pause in the
+// middle of drawing the numbers, where every page would otherwise pay it (formatting money,
+// reading the tenant's time zone). These are the formats the pages use first.
+new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', timeZoneName: 'longOffset' }).format(0);
+new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' }).format(0);
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} />
-    </QueryClientProvider>
-  </StrictMode>,
-);
+// The first render as a transition: React renders it in slices and yields between them, so
+// the page answers input while it builds (a phone's CPU takes hundreds of milliseconds).
+const root = createRoot(document.getElementById('root')!);
+startTransition(() => {
+  root.render(
+    <StrictMode>
+      <QueryClientProvider client={queryClient}>
+        <RouterProvider router={router} />
+      </QueryClientProvider>
+    </StrictMode>,
+  );
+});

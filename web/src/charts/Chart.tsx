@@ -1,7 +1,9 @@
 // A chart of one series or one breakdown. The option is built by the pure functions in
 // chartOptions.ts (unit-tested); this component only owns the ECharts instance, made when the
-// chart comes near the viewport: charts below the fold cost nothing on the first screen (on a
-// phone most are), and ECharts itself loads with the first chart that is seen.
+// chart comes into view: charts below the fold cost nothing on the first screen (on a phone
+// most are, and loading ECharts and making its first chart costs a phone's CPU some 400 ms),
+// and ECharts itself loads with the first chart that is seen. Its box keeps its height
+// meanwhile, so nothing moves when it is drawn.
 import { useEffect, useRef, useState } from 'react';
 import type { EChartsCoreOption } from 'echarts/core';
 
@@ -10,6 +12,41 @@ let loading: Promise<ECharts> | null = null;
 function loadECharts(): Promise<ECharts> {
   loading ??= import('./echarts').then((m) => m.echarts);
   return loading;
+}
+
+/** Starts loading ECharts now, for charts about to be shown (a failure is the chart's to report). */
+export function preloadCharts(): void {
+  loadECharts().catch(() => { loading = null; });
+}
+
+// Each chart is made in a task of its own, one after another: made together in the task that
+// loaded ECharts, a dozen of them block the main thread for one long stretch (on a phone's CPU,
+// hundreds of milliseconds during which a tap waits); apart, input is handled between two.
+const waiting: Array<() => void> = [];
+let channel: MessageChannel | null = null;
+function inOwnTask(make: () => void): void {
+  waiting.push(make);
+  if (waiting.length > 1) return;  // a task is posted already
+  if (typeof MessageChannel === 'undefined') {
+    setTimeout(next, 0);
+    return;
+  }
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = next;
+  }
+  channel.port2.postMessage(null);
+}
+function next(): void {
+  const make = waiting[0];
+  try {
+    make?.();
+  } finally {
+    waiting.shift();
+    if (waiting.length > 0) {
+      if (channel) channel.port2.postMessage(null); else setTimeout(next, 0);
+    }
+  }
 }
 
 export function Chart({ option, series, label, height = '100%' }: {
@@ -28,7 +65,7 @@ export function Chart({ option, series, label, height = '100%' }: {
     if (typeof IntersectionObserver === 'undefined') return setNear(true);
     const io = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) { setNear(true); io.disconnect(); }
-    }, { rootMargin: '200px' });
+    });
     io.observe(node);
     return () => io.disconnect();
   }, [near]);
@@ -37,7 +74,7 @@ export function Chart({ option, series, label, height = '100%' }: {
     if (!near) return;
     let disposed = false;
     let observer: ResizeObserver | null = null;
-    loadECharts().then((echarts) => {
+    loadECharts().then((echarts) => inOwnTask(() => {
       if (disposed || !el.current) return;
       chart.current = echarts.init(el.current, undefined, { renderer: 'svg' });
       chart.current.setOption(latest.current);
@@ -48,7 +85,7 @@ export function Chart({ option, series, label, height = '100%' }: {
         if (now !== size) { size = now; chart.current?.resize(); }
       });
       observer.observe(el.current);
-    }, () => setFailed(true));
+    }), () => setFailed(true));
     return () => {
       disposed = true;
       observer?.disconnect();

@@ -8,7 +8,12 @@ export interface NumberContext {
   currency: string;
 }
 
+// Formatters are made once per locale and options: making one costs far more than using it
+// (a phone spends milliseconds on each), and a dashboard formats hundreds of numbers.
 const cache = new Map<string, Intl.NumberFormat>();
+export function numberFormat(locale: string | undefined, opts: Intl.NumberFormatOptions): Intl.NumberFormat {
+  return fmt(locale, opts);
+}
 function fmt(locale: string | undefined, opts: Intl.NumberFormatOptions): Intl.NumberFormat {
   const key = `${locale ?? ''}|${JSON.stringify(opts)}`;
   let f = cache.get(key);
@@ -46,13 +51,19 @@ export function formatValue(value: number | null | undefined, unit: Unit, ctx: N
   }
 }
 
+const relative = new Map<string, Intl.RelativeTimeFormat>();
+
 /** "as of 3 s ago" from an RFC 3339 time, relative to `now`. */
 export function ago(iso: string | null | undefined, now: number, locale?: string): string {
   if (!iso) return 'no data yet';
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return 'unknown';
   const s = Math.max(0, Math.round((now - t) / 1000));
-  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'always', style: 'narrow' });
+  let rtf = relative.get(locale ?? '');
+  if (!rtf) {
+    rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'always', style: 'narrow' });
+    relative.set(locale ?? '', rtf);
+  }
   if (s < 60) return rtf.format(-s, 'second');
   if (s < 3600) return rtf.format(-Math.floor(s / 60), 'minute');
   if (s < 86400) return rtf.format(-Math.floor(s / 3600), 'hour');

@@ -80,6 +80,19 @@ export function currentPeriod(g: Granularity, tz: string, now: Date = new Date()
   return periodOf(new TZDate(now.getTime(), tz), g);
 }
 
+// toLocaleDateString makes a formatter per call; these are made once per locale.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(locale: string | undefined, g: 'day' | 'month'): Intl.DateTimeFormat {
+  const key = `${locale ?? ''}|${g}`;
+  let f = dateFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, g === 'day'
+      ? { day: 'numeric', month: 'short', year: 'numeric' } : { month: 'long', year: 'numeric' });
+    dateFormats.set(key, f);
+  }
+  return f;
+}
+
 /** A readable name of a period: "January 2024", "Q1 2024", "Week 3, 2024", "15 Jan 2024". */
 export function periodLabel(period: string, locale?: string): string {
   const g = granularityOf(period);
@@ -87,11 +100,11 @@ export function periodLabel(period: string, locale?: string): string {
   if (!g || !a) return period;
   switch (g) {
     case 'day':
-      return a.toLocaleDateString(locale, { day: 'numeric', month: 'short', year: 'numeric' });
+      return dateFormat(locale, 'day').format(a);
     case 'week':
       return `Week ${Number(period.slice(6, 8))}, ${period.slice(0, 4)}`;
     case 'month':
-      return a.toLocaleDateString(locale, { month: 'long', year: 'numeric' });
+      return dateFormat(locale, 'month').format(a);
     case 'quarter':
       return `${period.slice(5)} ${period.slice(0, 4)}`;
     case 'year':

@@ -1,4 +1,5 @@
-import type { LiveState } from './liveSocket';
+import { useEffect, useState } from 'react';
+import type { LiveState, LiveStatus } from './liveSocket';
 
 const kText: Record<LiveState, string> = {
   connecting: 'Connecting…',
@@ -13,13 +14,32 @@ const kClass: Record<LiveState, string> = {
   offline: 'badge badge-bad',
 };
 
+/** The badge's words: while reconnecting, when the next attempt is ("Reconnecting in 8 s"). */
+export function liveBadgeText({ state, retryAt }: LiveStatus, now: number): string {
+  if (state === 'reconnecting' && retryAt !== undefined) {
+    const seconds = Math.ceil((retryAt - now) / 1000);
+    if (seconds >= 1) return `Reconnecting in ${seconds} s`;
+  }
+  return kText[state];
+}
+
 /** The live connection's state, for people (text, colour) and tests (data-live-state). */
-export function LiveBadge({ state, detail }: { state: LiveState; detail?: string }) {
+export function LiveBadge({ state, detail, retryAt }: LiveStatus) {
+  const [now, setNow] = useState(() => Date.now());
+  const counting = state === 'reconnecting' && retryAt !== undefined;
+  useEffect(() => {
+    if (!counting) return;
+    setNow(Date.now());
+    const t = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(t);
+  }, [counting, retryAt]);
   return (
-    <span className={kClass[state]} data-live-state={state} role="status" aria-live="polite"
+    <span className={kClass[state]} data-live-state={state} role="status"
           title={detail ?? (state === 'live' ? 'Numbers update as events arrive' : undefined)}>
       <span className="dot" aria-hidden="true" />
-      {kText[state]}
+      {/* Screen readers hear the state once, not a countdown every second. */}
+      <span aria-hidden="true">{liveBadgeText({ state, retryAt }, now)}</span>
+      <span className="visually-hidden">{kText[state]}</span>
     </span>
   );
 }

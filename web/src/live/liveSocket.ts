@@ -5,6 +5,8 @@
 // an expired token (4401), a refused subscription (4403/4404), bad input (4400) — stop it.
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+/** What a page shows of its live connection. */
+export interface LiveStatus { state: LiveState; detail?: string; retryAt?: number }
 
 export interface LiveOptions {
   path: string;
@@ -12,7 +14,8 @@ export interface LiveOptions {
   /** Messages to send after each (re)connect, e.g. the subscriptions. */
   hello: () => object[];
   onMessage: (msg: Record<string, unknown>) => void;
-  onState: (state: LiveState, detail?: string) => void;
+  /** `retryAt` (epoch ms): when a reconnecting socket tries next. */
+  onState: (state: LiveState, detail?: string, retryAt?: number) => void;
   /** The token is no longer accepted (close 4401). */
   onExpired: (reason: string) => void;
   /** For tests: the WebSocket constructor and the timer functions. */
@@ -106,7 +109,7 @@ export class LiveSocket {
         return this.opts.onState('offline', ev.reason || `closed (${ev.code})`);
       }
       const delay = backoffMs(this.attempt++, this.opts.random);
-      this.opts.onState('reconnecting', `retrying in ${Math.round(delay / 1000)} s`);
+      this.opts.onState('reconnecting', `retrying in ${Math.round(delay / 1000)} s`, Date.now() + delay);
       this.timer = window.setTimeout(() => this.connect(), delay);
     };
   }

@@ -7,18 +7,18 @@ import { sectionKey, type SectionBody } from '../api/analytics';
 import { orgPath } from '../api/client';
 import type { Source } from '../auth/roles';
 import { loadSession, signOut } from '../auth/session';
-import { LiveSocket, type LiveState } from './liveSocket';
+import { LiveSocket, type LiveStatus } from './liveSocket';
 
-export function useAnalyticsLive(org: string, source: Source, period: string): { state: LiveState; detail?: string } {
+export function useAnalyticsLive(org: string, source: Source, period: string): LiveStatus {
   const qc = useQueryClient();
   const navigate = useNavigate();
-  const [state, setState] = useState<{ state: LiveState; detail?: string }>({ state: 'connecting' });
+  const [state, setState] = useState<LiveStatus>({ state: 'connecting' });
   useEffect(() => {
     const s = new LiveSocket({
       path: orgPath('/analytics/real-time/{org}', org),
       token: () => loadSession()?.token ?? null,
       hello: () => [{ type: 'subscribe', domain: source, period }],
-      onState: (st, detail) => setState({ state: st, detail }),
+      onState: (st, detail, retryAt) => setState({ state: st, detail, retryAt }),
       onExpired: (reason) => {
         signOut(`Your session has ended (${reason}). Sign in again.`);
         navigate('/signin', { replace: true });

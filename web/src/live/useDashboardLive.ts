@@ -10,7 +10,7 @@ import { useNavigate } from 'react-router';
 import type { Dashboard, Widget } from '../api/dashboards';
 import { orgPath } from '../api/client';
 import { loadSession, signOut } from '../auth/session';
-import { LiveSocket, type LiveState } from './liveSocket';
+import { LiveSocket, type LiveStatus } from './liveSocket';
 
 /** What a widget's pushes depend on: when it changes, the widget is subscribed again. */
 export function widgetSignature(w: Widget): string {
@@ -46,10 +46,10 @@ export function subscriptionChanges(before: Subscribed, after: Subscribed): obje
  * a dashboard the token cannot read, so it is never retried in vain); `queryKey`: its query.
  */
 export function useDashboardLive(org: string, dashboard: Dashboard | undefined, queryKey: QueryKey):
-    { state: LiveState; detail?: string } {
+    LiveStatus {
   const qc = useQueryClient();
   const navigate = useNavigate();
-  const [state, setState] = useState<{ state: LiveState; detail?: string }>({ state: 'connecting' });
+  const [state, setState] = useState<LiveStatus>({ state: 'connecting' });
   const socket = useRef<LiveSocket | null>(null);
   const subscribed = useRef<Subscribed>({ dashboardId: '', widgets: new Map() });
   const loaded = dashboard !== undefined;
@@ -71,7 +71,7 @@ export function useDashboardLive(org: string, dashboard: Dashboard | undefined, 
         const { dashboardId, widgets } = subscribed.current;
         return widgets.size ? [{ type: 'subscribe', widgets: [...widgets.keys()], dashboard_id: dashboardId }] : [];
       },
-      onState: (st, detail) => setState({ state: st, detail }),
+      onState: (st, detail, retryAt) => setState({ state: st, detail, retryAt }),
       onExpired: (reason) => {
         signOut(`Your session has ended (${reason}). Sign in again.`);
         navigate('/signin', { replace: true });

@@ -3,7 +3,7 @@
 // /dashboards/live/{org}. Below 720 px the grid becomes one column (no dragging on phones).
 // The same view shows a dashboard by id (/o/{org}/d/{id}: a shared link), read-only unless
 // the reader owns it or is an admin.
-import { memo, useCallback, useMemo, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { UseQueryResult } from '@tanstack/react-query';
 import ReactGridLayout, { useContainerWidth, verticalCompactor } from 'react-grid-layout';
@@ -23,8 +23,8 @@ import { WidgetDialog } from '../widgets/WidgetDialog';
 import { TemplateDialog } from '../widgets/TemplateDialog';
 import { ShareDialog } from '../widgets/ShareDialog';
 import '../widgets/widgets.css';
+import { kGridMargin, kNarrow, kRowHeight } from './dashboardLayout';
 
-const kNarrow = 720;
 /** The organization's default dashboard: everyone's until they change their own copy. */
 export const kDefaultDashboardId = 'default';
 
@@ -65,6 +65,10 @@ function DashboardView({ scope, query }: { scope: DashboardScope; query: UseQuer
   const save = useSaveLayout(scope);
   const [dialog, setDialog] = useState<{ kind: 'add' } | { kind: 'edit'; widget: Widget } | { kind: 'templates' } | { kind: 'share' } | null>(null);
   const widgets = useMemo(() => query.data?.widgets ?? [], [query.data]);
+  // The grid draws the widgets in a transition: React renders it in slices and yields
+  // between them, so a dashboard arriving (or a live update) never blocks input for the whole
+  // grid's rendering; the header shows at once.
+  const gridWidgets = useDeferredValue(widgets);
   // Live only once the dashboard has loaded: a token that cannot read it gets no socket.
   const live = useDashboardLive(org, query.status === 'success' ? query.data : undefined, scopeKey(scope));
   const session = loadSession();
@@ -101,7 +105,7 @@ function DashboardView({ scope, query }: { scope: DashboardScope; query: UseQuer
             {isDefault ? ' · organization default' : byId && d.owner && d.owner !== sub ? ` · shared by ${d.owner}` : ''}</p>
         </div>
         <div className="toolbar">
-          <LiveBadge state={live.state} detail={live.detail} />
+          <LiveBadge {...live} />
           {byId && <Link className="btn" to={`/o/${encodeURIComponent(org)}`}>Your dashboard</Link>}
           {!readOnly && <>
             {!byId && <button className="btn" onClick={() => setDialog({ kind: 'templates' })}><Icon name="template" />Templates</button>}
@@ -140,7 +144,7 @@ function DashboardView({ scope, query }: { scope: DashboardScope; query: UseQuer
           {readOnly ? 'Nothing has been added to it yet.' : 'Add widgets one by one, or start from a template such as the executive overview.'}
         </EmptyState>
       ) : (
-        <DashboardGrid widgets={widgets} scope={scope} readOnly={readOnly} onMove={onMove} onEdit={onEdit} />
+        <DashboardGrid widgets={gridWidgets} scope={scope} readOnly={readOnly} onMove={onMove} onEdit={onEdit} />
       )}
       {dialog?.kind === 'add' && <WidgetDialog scope={scope} widgets={widgets} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'edit' && <WidgetDialog scope={scope} widgets={widgets} widget={dialog.widget} onClose={() => setDialog(null)} />}
@@ -178,7 +182,7 @@ const DashboardGrid = memo(function DashboardGrid({ widgets, scope, readOnly, on
         </div>
       ) : (
         <ReactGridLayout width={width} layout={layout} compactor={verticalCompactor}
-                         gridConfig={{ cols: 12, rowHeight: 60, margin: [16, 16], containerPadding: [0, 0] }}
+                         gridConfig={{ cols: 12, rowHeight: kRowHeight, margin: [kGridMargin, kGridMargin], containerPadding: [0, 0] }}
                          dragConfig={{ enabled: !readOnly, handle: '.widget-drag', cancel: '.widget-actions' }}
                          resizeConfig={{ enabled: !readOnly, handles: ['se'] }}
                          onDragStop={(l) => persist(l)} onResizeStop={(l) => persist(l)}>

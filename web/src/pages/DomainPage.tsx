@@ -2,7 +2,7 @@
 // change against the previous period, trend charts, every other number, and the breakdowns,
 // for the period in the picker (kept in the address as ?period=). Live over
 // /analytics/real-time/{org}.
-import { useMemo } from 'react';
+import { memo, useDeferredValue, useMemo } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { useSection, useSeries, type SectionBody } from '../api/analytics';
 import { kCatalog, type MetricDef } from '../api/catalog';
@@ -16,7 +16,7 @@ import { PeriodPicker } from '../components/PeriodPicker';
 import { useTheme } from '../components/theme';
 import { EmptyState, ErrorState, LoadingState } from '../components/States';
 import { NotFoundPage } from './NotFoundPage';
-import { formatValue, type NumberContext } from '../format/number';
+import { formatValue, numberFormat, type NumberContext } from '../format/number';
 import { currentPeriod, granularityOf, shiftPeriod } from '../format/period';
 import { LiveBadge } from '../live/LiveBadge';
 import { useAnalyticsLive } from '../live/useAnalyticsLive';
@@ -56,13 +56,12 @@ function DomainView({ org, source }: { org: string; source: Source }) {
   const body = useSection(org, source, period);
   const prevBody = useSection(org, source, prev);
   const live = useAnalyticsLive(org, source, period);
-  const ctx: NumberContext = { locale: tenant.locale, currency: tenant.currency };
-  const roles = loadSession()?.claims.roles ?? [];
-  // Cross-service metrics need all their sources: show only those the roles read.
-  const defs = kCatalog[source].filter((d) => canReadMetric(roles, source, d.key));
-  const kpis = defs.filter((d) => d.kpi);
-  const others = defs.filter((d) => !d.kpi && d.shape === 'number');
-  const breakdowns = defs.filter((d) => d.shape !== 'number');
+  // The numbers are drawn in a transition (React renders them in slices and yields between
+  // them): their arrival, or a live update, never blocks input for the whole page.
+  const data = useDeferredValue(body.data);
+  const prevData = useDeferredValue(prevBody.data);
+  const ctx = useMemo<NumberContext>(() => ({ locale: tenant.locale, currency: tenant.currency }),
+    [tenant.locale, tenant.currency]);
 
   return (
     <div className="page domain-page" data-org={org} data-period={period}>
@@ -74,63 +73,78 @@ function DomainView({ org, source }: { org: string; source: Source }) {
             {body.data?.stale && <span className="badge badge-warn">catching up</span>}</p>
         </div>
         <div className="toolbar">
-          <LiveBadge state={live.state} detail={live.detail} />
+          <LiveBadge {...live} />
         </div>
       </div>
       <PeriodPicker period={period} timezone={tenant.timezone} locale={tenant.locale}
                     onChange={(p) => setParams({ period: p })} />
-      {body.isPending ? <LoadingState label="Loading the numbers…" /> : body.isError ? (
+      {body.isError ? (
         <ErrorState title={`The ${kDomainLabels[source]} numbers could not be loaded`} error={body.error}
                     retry={() => body.refetch()} />
-      ) : (
-        <>
-          <div className="kpis">
-            {kpis.map((d) => (
-              <Kpi key={d.key} def={d} source={source} body={body.data} prev={prevBody.data} ctx={ctx} />
-            ))}
-          </div>
-          <h2 className="section-title">Trends</h2>
-          <div className="charts charts-trends">
-            {kpis.slice(0, 4).map((d) => (
-              <Trend key={d.key} org={org} source={source} def={d} period={period} ctx={ctx} />
-            ))}
-          </div>
-          {breakdowns.length > 0 && <>
-            <h2 className="section-title">Breakdowns</h2>
-            <div className="charts">
-              {breakdowns.map((d) => <Breakdown key={d.key} def={d} source={source} body={body.data} ctx={ctx} />)}
-            </div>
-          </>}
-          {others.length > 0 && <>
-            <h2 className="section-title">All numbers</h2>
-            <div className="card table-wrap">
-              <table className="table">
-                <thead><tr><th scope="col">Metric</th><th scope="col" className="num">This period</th>
-                  <th scope="col" className="num hide-narrow">Previous</th><th scope="col" className="num">Change</th></tr></thead>
-                <tbody>
-                  {others.map((d) => {
-                    const v = body.data[d.key] as number | null | undefined;
-                    const p = prevBody.data?.[d.key] as number | null | undefined;
-                    const c = deltaOf(d.unit, v, p);
-                    return (
-                      <tr key={d.key}>
-                        <td>{d.label}</td>
-                        <td className="num"><span data-metric={`${source}.${d.key}`} data-value={v == null ? '' : String(v)}>
-                          {formatValue(v, d.unit, ctx)}</span></td>
-                        <td className="num muted hide-narrow">{prevBody.data ? formatValue(p, d.unit, ctx) : '…'}</td>
-                        <td className="num"><Delta delta={c} good={d.higherIsBetter !== false} locale={ctx.locale} /></td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          </>}
-        </>
+      ) : body.isPending || !data ? <LoadingState label="Loading the numbers…" /> : (
+        <DomainNumbers org={org} source={source} period={period} data={data} prevData={prevData} ctx={ctx} />
       )}
     </div>
   );
 }
+
+/** The KPIs, trends, breakdowns and every other number of one period. */
+const DomainNumbers = memo(function DomainNumbers({ org, source, period, data, prevData, ctx }: {
+  org: string; source: Source; period: string; data: SectionBody; prevData?: SectionBody; ctx: NumberContext;
+}) {
+  const roles = loadSession()?.claims.roles ?? [];
+  // Cross-service metrics need all their sources: show only those the roles read.
+  const defs = kCatalog[source].filter((d) => canReadMetric(roles, source, d.key));
+  const kpis = defs.filter((d) => d.kpi);
+  const others = defs.filter((d) => !d.kpi && d.shape === 'number');
+  const breakdowns = defs.filter((d) => d.shape !== 'number');
+  return (
+    <>
+      <div className="kpis">
+        {kpis.map((d) => (
+          <Kpi key={d.key} def={d} source={source} body={data} prev={prevData} ctx={ctx} />
+        ))}
+      </div>
+      <h2 className="section-title">Trends</h2>
+      <div className="charts charts-trends">
+        {kpis.slice(0, 4).map((d) => (
+          <Trend key={d.key} org={org} source={source} def={d} period={period} ctx={ctx} />
+        ))}
+      </div>
+      {breakdowns.length > 0 && <>
+        <h2 className="section-title">Breakdowns</h2>
+        <div className="charts">
+          {breakdowns.map((d) => <Breakdown key={d.key} def={d} source={source} body={data} ctx={ctx} />)}
+        </div>
+      </>}
+      {others.length > 0 && <>
+        <h2 className="section-title">All numbers</h2>
+        <div className="card table-wrap">
+          <table className="table">
+            <thead><tr><th scope="col">Metric</th><th scope="col" className="num">This period</th>
+              <th scope="col" className="num hide-narrow">Previous</th><th scope="col" className="num">Change</th></tr></thead>
+            <tbody>
+              {others.map((d) => {
+                const v = data[d.key] as number | null | undefined;
+                const p = prevData?.[d.key] as number | null | undefined;
+                const c = deltaOf(d.unit, v, p);
+                return (
+                  <tr key={d.key}>
+                    <td>{d.label}</td>
+                    <td className="num"><span data-metric={`${source}.${d.key}`} data-value={v == null ? '' : String(v)}>
+                      {formatValue(v, d.unit, ctx)}</span></td>
+                    <td className="num muted hide-narrow">{prevData ? formatValue(p, d.unit, ctx) : '…'}</td>
+                    <td className="num"><Delta delta={c} good={d.higherIsBetter !== false} locale={ctx.locale} /></td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      </>}
+    </>
+  );
+});
 
 /** A change for people: percentage points between two percentages, else the relative change. */
 export function deltaOf(unit: string, cur: unknown, prev: unknown): { value: number; points: boolean } | null {
@@ -147,8 +161,8 @@ function Delta({ delta, good, locale }: { delta: { value: number; points: boolea
   const up = value > 0;
   const cls = value === 0 ? 'delta' : (up === good ? 'delta delta-good' : 'delta delta-bad');
   const text = delta.points
-    ? `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(value * 100)} pp`
-    : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(value);
+    ? `${numberFormat(locale, { maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(value * 100)} pp`
+    : numberFormat(locale, { style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(value);
   return <span className={cls}>{up ? '▲' : value < 0 ? '▼' : ''} {text}<span className="visually-hidden"> against the previous period</span></span>;
 }
 

@@ -1,9 +1,9 @@
 // The search page's own large field: the same completions-as-you-type as the top bar's box
-// (ARIA combobox; ↑/↓ choose, Enter searches, Escape closes), but it keeps the page's type
-// filter and asks for completions within it.
-import { useId, useState } from 'react';
-import { useSuggestions, type EntityType, kTypeLabels } from '../../api/search';
-import { complete, useDebounced } from '../../components/SearchBox';
+// (combobox.ts: ↑/↓ choose, Enter searches, Escape closes), but it keeps the page's type
+// filter, asks for completions within it, and opens them on focus.
+import { useId } from 'react';
+import { useSuggestions, type EntityType, kTypeLabels, type Suggestion } from '../../api/search';
+import { useCombobox, useDebounced } from '../../components/combobox';
 import { Icon } from '../../components/Icon';
 
 export function SearchField({ org, initial, types, onSearch }: {
@@ -14,57 +14,25 @@ export function SearchField({ org, initial, types, onSearch }: {
   onSearch: (q: string, type?: EntityType) => void;
 }) {
   const id = useId();
-  const [q, setQ] = useState(initial);
-  const [open, setOpen] = useState(false);
-  const [active, setActive] = useState(-1);
-  const debounced = useDebounced(q, 120);
-  const suggestions = useSuggestions(org, debounced, types, open);
-  const items = (open && debounced.trim() && suggestions.data?.suggestions) || [];
-
-  const submit = (query: string, type?: EntityType) => {
-    setOpen(false);
-    setActive(-1);
-    setQ(query);
+  const field = useCombobox<Suggestion>(id, initial, { openOnFocus: true });
+  const debounced = useDebounced(field.q, 120);
+  const suggestions = useSuggestions(org, debounced, types, field.open);
+  const items = (field.open && debounced.trim() && suggestions.data?.suggestions) || [];
+  const b = field.bind(items, (query, type) => {
+    field.setQ(query);
     if (query.trim()) onSearch(query.trim(), type);
-  };
+  });
 
   return (
-    <form className="search-field" role="search" aria-label="Search this organization" onSubmit={(e) => {
-      e.preventDefault();
-      if (active >= 0 && items[active]) submit(complete(q, items[active].text), items[active].type);
-      else submit(q);
-    }}>
-      <label className="visually-hidden" htmlFor={`${id}-q`}>Search for</label>
+    <form className="search-field" role="search" aria-label="Search this organization" onSubmit={b.onSubmit}>
+      <label className="visually-hidden" htmlFor={b.input.id}>Search for</label>
       <div className="search-field-box">
         <Icon name="search" size={22} />
-        <input id={`${id}-q`} className="input search-field-input" type="search" autoComplete="off"
-               placeholder="Names, emails, invoice ids, SKUs…" value={q} maxLength={1000}
-               role="combobox" aria-expanded={items.length > 0} aria-controls={`${id}-list`}
-               aria-autocomplete="list" aria-describedby={`${id}-hint`}
-               aria-activedescendant={active >= 0 && items[active] ? `${id}-opt-${active}` : undefined}
-               onChange={(e) => { setQ(e.target.value); setOpen(true); setActive(-1); }}
-               onFocus={() => setOpen(true)}
-               onBlur={() => window.setTimeout(() => setOpen(false), 150)}
-               onKeyDown={(e) => {
-                 if (e.key === 'ArrowDown') {
-                   e.preventDefault();
-                   setOpen(true);
-                   setActive((a) => Math.min(a + 1, items.length - 1));
-                 } else if (e.key === 'ArrowUp') {
-                   e.preventDefault();
-                   setActive((a) => Math.max(a - 1, -1));
-                 } else if (e.key === 'Escape' && items.length > 0) {
-                   e.preventDefault();
-                   setOpen(false);
-                   setActive(-1);
-                 }
-               }} />
-        <ul id={`${id}-list`} role="listbox" className="suggestions" hidden={items.length === 0}
-            aria-label="Suggestions">
+        <input className="input search-field-input" type="search" placeholder="Names, emails, invoice ids, SKUs…"
+               maxLength={1000} aria-describedby={`${id}-hint`} {...b.input} />
+        <ul className="suggestions" {...b.list}>
           {items.map((s, i) => (
-            <li key={`${s.type}:${s.text}`} id={`${id}-opt-${i}`} role="option" aria-selected={i === active}
-                data-suggestion={s.text}
-                onMouseDown={(e) => { e.preventDefault(); submit(complete(q, s.text), s.type); }}>
+            <li key={`${s.type}:${s.text}`} {...b.option(i)}>
               <span>{s.text}</span><span className="badge">{kTypeLabels[s.type]?.one ?? s.type}</span>
             </li>
           ))}

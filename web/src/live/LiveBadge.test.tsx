@@ -1,0 +1,43 @@
+import { act, render, screen } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LiveBadge, liveBadgeText } from './LiveBadge';
+
+describe('liveBadgeText', () => {
+  it('counts down to the next attempt while reconnecting', () => {
+    expect(liveBadgeText({ state: 'reconnecting', retryAt: 10_000 }, 1_500)).toBe('Reconnecting in 9 s');
+    expect(liveBadgeText({ state: 'reconnecting', retryAt: 10_000 }, 9_200)).toBe('Reconnecting in 1 s');
+    expect(liveBadgeText({ state: 'reconnecting', retryAt: 10_000 }, 10_000)).toBe('Reconnecting…');
+    expect(liveBadgeText({ state: 'reconnecting' }, 0)).toBe('Reconnecting…');
+  });
+  it('names the other states', () => {
+    expect(liveBadgeText({ state: 'live', retryAt: 99_999 }, 0)).toBe('Live');
+    expect(liveBadgeText({ state: 'connecting' }, 0)).toBe('Connecting…');
+    expect(liveBadgeText({ state: 'offline' }, 0)).toBe('Offline');
+  });
+});
+
+describe('LiveBadge', () => {
+  beforeEach(() => { vi.useFakeTimers(); vi.setSystemTime(0); });
+  afterEach(() => vi.useRealTimers());
+
+  it('ticks the countdown each second and tells screen readers the state once', () => {
+    render(<LiveBadge state="reconnecting" detail="retrying in 4 s" retryAt={4_000} />);
+    const badge = screen.getByRole('status');
+    expect(badge.getAttribute('data-live-state')).toBe('reconnecting');
+    expect(badge.getAttribute('title')).toBe('retrying in 4 s');
+    expect(badge.textContent).toContain('Reconnecting in 4 s');
+    act(() => { vi.advanceTimersByTime(2_000); });
+    expect(badge.textContent).toContain('Reconnecting in 2 s');
+    act(() => { vi.advanceTimersByTime(2_000); });
+    expect(badge.textContent).toContain('Reconnecting…');
+    const spoken = badge.querySelector('.visually-hidden');
+    expect(spoken?.textContent).toBe('Reconnecting…');
+  });
+
+  it('shows Live with its explanation', () => {
+    render(<LiveBadge state="live" />);
+    const badge = screen.getByRole('status');
+    expect(badge.textContent).toContain('Live');
+    expect(badge.getAttribute('title')).toBe('Numbers update as events arrive');
+  });
+});

@@ -1,0 +1,86 @@
+import { render, screen } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { ReactNode } from 'react';
+import type { Widget } from '../api/dashboards';
+import { TenantContext, type Tenant } from '../api/tenant';
+import { WidgetBody } from './WidgetBody';
+
+const kBerlin: Tenant = { organization_id: 'beta-inc', name: 'Beta', timezone: 'Europe/Berlin', currency: 'EUR', locale: 'de-DE' };
+
+function widget(over: Partial<Widget>): Widget {
+  return {
+    widget_id: 'w1', dashboard_id: 'default', organization_id: 'beta-inc', widget_type: 'metric', title: 'Revenue',
+    data_source: 'finance', query_params: { metric: 'total_revenue' }, refresh_interval: 60, chart_type: '',
+    grid: { x: 0, y: 0, w: 3, h: 2 }, created_at: null, updated_at: null, version: 1, position: 9,
+    as_of: '2026-12-04T05:00:00Z', cached_data: null, cache_expires: null, ...over,
+  };
+}
+
+function inTenant(node: ReactNode, tenant: Tenant = kBerlin) {
+  return render(<TenantContext.Provider value={tenant}>{node}</TenantContext.Provider>);
+}
+
+describe('WidgetBody', () => {
+  it('a metric shows the tenant’s currency in the reader’s locale, with the exact value as data-value', () => {
+    const { container } = inTenant(<WidgetBody widget={widget({ cached_data: { period: '2026-12', value: 1234567.5 } })} />);
+    const n = container.querySelector('[data-metric="finance.total_revenue"]')!;
+    expect(n.getAttribute('data-value')).toBe('1234567.5');
+    expect(n.textContent!.replace(/\s/g, ' ')).toBe('1.234.567,50 €');
+    expect(container.querySelector('[data-period="2026-12"]')).not.toBeNull();
+  });
+
+  it('a missing value is a dash, not a zero', () => {
+    const { container } = inTenant(<WidgetBody widget={widget({ cached_data: { period: '2026-12', value: null } })} />);
+    const n = container.querySelector('[data-metric="finance.total_revenue"]')!;
+    expect(n.getAttribute('data-value')).toBe('');
+    expect(n.textContent).toBe('—');
+  });
+
+  it('a list names each entry with its own data-metric and value', () => {
+    const w = widget({
+      widget_type: 'list', data_source: 'hrm', title: 'By department',
+      query_params: { metric: 'employees_by_department' },
+      cached_data: { period: '2026-12', rows: [{ key: 'Engineering', value: 12 }, { key: 'Sales', value: 5 }] },
+    });
+    const { container } = inTenant(<WidgetBody widget={w} />);
+    expect(screen.getByRole('table')).toBeTruthy();
+    const eng = container.querySelector('[data-metric="hrm.employees_by_department.Engineering"]')!;
+    expect(eng.getAttribute('data-value')).toBe('12');
+    expect(container.querySelector('[data-metric="hrm.employees_by_department.Sales"]')!.textContent).toBe('5');
+    expect(screen.getAllByRole('row')).toHaveLength(3);  // the head and two entries
+  });
+
+  it('a table of a series has a row per period', () => {
+    const w = widget({
+      widget_type: 'table', cached_data: { granularity: 'month', points: [
+        { period: '2026-10', value: 10 }, { period: '2026-11', value: null }] },
+    });
+    const { container } = inTenant(<WidgetBody widget={w} />);
+    const rows = container.querySelectorAll('tr[data-period]');
+    expect([...rows].map((r) => r.getAttribute('data-period'))).toEqual(['2026-10', '2026-11']);
+    expect(rows[1].querySelector('[data-value]')!.getAttribute('data-value')).toBe('');
+  });
+
+  it('says why a forbidden widget is empty, naming every domain a cross metric needs', () => {
+    inTenant(<WidgetBody widget={widget({ forbidden: true, data_source: 'cross',
+      query_params: { metric: 'revenue_per_employee' } })} />);
+    expect(screen.getByText('Needs Finance and HRM; your roles do not include them all.')).toBeTruthy();
+  });
+
+  it('shows the server’s error, and an empty period as such', () => {
+    const { unmount } = inTenant(<WidgetBody widget={widget({ error: 'metric gone' })} />);
+    expect(screen.getByText('metric gone')).toBeTruthy();
+    unmount();
+    inTenant(<WidgetBody widget={widget({ cached_data: null })} />);
+    expect(screen.getByText('No data for this period yet.')).toBeTruthy();
+  });
+
+  it('a chart gets a labelled drawing area named by its series', () => {
+    const w = widget({ widget_type: 'chart', chart_type: 'bar', title: 'Revenue by month',
+      cached_data: { granularity: 'month', points: [{ period: '2026-11', value: 1 }] } });
+    const { container } = inTenant(<WidgetBody widget={w} />);
+    const chart = container.querySelector('[data-series="finance.total_revenue"]')!;
+    expect(chart.getAttribute('role')).toBe('img');
+    expect(chart.getAttribute('aria-label')).toBe('Revenue by month, chart');
+  });
+});
