@@ -21,8 +21,12 @@ applyTheme(storedTheme());
 // a desktop, ~130 ms on a phone. Done here, before the first paint, it is not a pause in the
 // middle of drawing the numbers, where every page would otherwise pay it (formatting money,
 // reading the tenant's time zone). These are the formats the pages use first.
-new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', timeZoneName: 'longOffset' }).format(0);
-new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' }).format(0);
+try {
+  new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', timeZoneName: 'longOffset' }).format(0);
+  new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' }).format(0);
+} catch {
+  // Only an optimization: an engine without 'longOffset' starts the app all the same.
+}
 
 // The first render as a transition: React renders it in slices and yields between them, so
 // the page answers input while it builds (a phone's CPU takes hundreds of milliseconds).

@@ -124,7 +124,7 @@ export function useTemplates() {
  * now holds them (the answer comes once the change is applied). The returned promise makes
  * `mutateAsync` resolve after the refetch, so a dialog closes onto the new state.
  */
-function useDashboardMutation<V>(org: string, run: (v: V) => Promise<unknown>) {
+function useDashboardMutation<V, R = unknown>(org: string, run: (v: V) => Promise<R>) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: run,

@@ -14,11 +14,6 @@ function loadECharts(): Promise<ECharts> {
   return loading;
 }
 
-/** Starts loading ECharts now, for charts about to be shown (a failure is the chart's to report). */
-export function preloadCharts(): void {
-  loadECharts().catch(() => { loading = null; });
-}
-
 // Each chart is made in a task of its own, one after another: made together in the task that
 // loaded ECharts, a dozen of them block the main thread for one long stretch (on a phone's CPU,
 // hundreds of milliseconds during which a tap waits); apart, input is handled between two.

@@ -24,14 +24,29 @@ describe('LiveBadge', () => {
     render(<LiveBadge state="reconnecting" detail="retrying in 4 s" retryAt={4_000} />);
     const badge = screen.getByRole('status');
     expect(badge.getAttribute('data-live-state')).toBe('reconnecting');
-    expect(badge.getAttribute('title')).toBe('retrying in 4 s');
-    expect(badge.textContent).toContain('Reconnecting in 4 s');
+    expect(badge.getAttribute('title')).toBeNull();  // the badge says when; a fixed tooltip would go stale
+    const shown = badge.querySelector('.live-badge-text')!;
+    expect(shown.getAttribute('aria-hidden')).toBe('true');
+    expect(shown.textContent).toBe('Reconnecting in 4 s');
+    expect(badge.querySelector('.visually-hidden')!.textContent).toBe('Reconnecting…');
     act(() => { vi.advanceTimersByTime(2_000); });
     expect(badge.textContent).toContain('Reconnecting in 2 s');
     act(() => { vi.advanceTimersByTime(2_000); });
     expect(badge.textContent).toContain('Reconnecting…');
     const spoken = badge.querySelector('.visually-hidden');
     expect(spoken?.textContent).toBe('Reconnecting…');
+  });
+
+  it('the first frame after a long while live already counts from now', () => {
+    const { rerender } = render(<LiveBadge state="live" />);
+    vi.setSystemTime(600_000);  // ten minutes live, no re-render meanwhile
+    rerender(<LiveBadge state="reconnecting" retryAt={601_000} />);
+    expect(screen.getByRole('status').querySelector('.live-badge-text')!.textContent).toBe('Reconnecting in 1 s');
+  });
+
+  it('an offline badge keeps its reason as the tooltip', () => {
+    render(<LiveBadge state="offline" detail="token expired" />);
+    expect(screen.getByRole('status').getAttribute('title')).toBe('token expired');
   });
 
   it('shows Live with its explanation', () => {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useReducer } from 'react';
 import type { LiveState, LiveStatus } from './liveSocket';
 
 const kText: Record<LiveState, string> = {
@@ -25,20 +25,23 @@ export function liveBadgeText({ state, retryAt }: LiveStatus, now: number): stri
 
 /** The live connection's state, for people (text, colour) and tests (data-live-state). */
 export function LiveBadge({ state, detail, retryAt }: LiveStatus) {
-  const [now, setNow] = useState(() => Date.now());
+  // While counting down, a re-render each second; the time is read when rendering, so the
+  // first frame after a drop already shows the right number.
+  const [, tick] = useReducer((n: number) => n + 1, 0);
   const counting = state === 'reconnecting' && retryAt !== undefined;
   useEffect(() => {
     if (!counting) return;
-    setNow(Date.now());
-    const t = window.setInterval(() => setNow(Date.now()), 1000);
+    const t = window.setInterval(tick, 1000);
     return () => window.clearInterval(t);
   }, [counting, retryAt]);
+  // The tooltip explains; while counting down the badge itself says when (a fixed "retrying in
+  // 4 s" would go stale).
+  const title = counting ? undefined : detail ?? (state === 'live' ? 'Numbers update as events arrive' : undefined);
   return (
-    <span className={kClass[state]} data-live-state={state} role="status"
-          title={detail ?? (state === 'live' ? 'Numbers update as events arrive' : undefined)}>
+    <span className={kClass[state]} data-live-state={state} role="status" title={title}>
       <span className="dot" aria-hidden="true" />
       {/* Screen readers hear the state once, not a countdown every second. */}
-      <span aria-hidden="true">{liveBadgeText({ state, retryAt }, now)}</span>
+      <span className="live-badge-text" aria-hidden="true">{liveBadgeText({ state, retryAt }, Date.now())}</span>
       <span className="visually-hidden">{kText[state]}</span>
     </span>
   );

@@ -41,14 +41,16 @@ export function changedPositions(widgets: Widget[], layout: Layout) {
 export function DashboardPage() {
   const { org = '' } = useParams();
   const scope = useMemo<DashboardScope>(() => ({ org }), [org]);
-  return <DashboardView scope={scope} query={useDashboard(org)} />;
+  // A view per dashboard: another organization's (or dashboard's) widgets never show, even for
+  // a moment, under this one's header and scope.
+  return <DashboardView key={JSON.stringify(scopeKey(scope))} scope={scope} query={useDashboard(org)} />;
 }
 
 /** `/o/{org}/d/{id}`: a dashboard by id, as a share link opens it. */
 export function SharedDashboardPage() {
   const { org = '', id = '' } = useParams();
   const scope = useMemo<DashboardScope>(() => ({ org, id }), [org, id]);
-  return <DashboardView scope={scope} query={useDashboardById(org, id)} />;
+  return <DashboardView key={JSON.stringify(scopeKey(scope))} scope={scope} query={useDashboardById(org, id)} />;
 }
 
 /** Whether the reader may change `d`: the caller's own page always (a first change makes their

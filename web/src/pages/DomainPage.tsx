@@ -58,8 +58,9 @@ function DomainView({ org, source }: { org: string; source: Source }) {
   const live = useAnalyticsLive(org, source, period);
   // The numbers are drawn in a transition (React renders them in slices and yields between
   // them): their arrival, or a live update, never blocks input for the whole page.
-  const data = useDeferredValue(body.data);
-  const prevData = useDeferredValue(prevBody.data);
+  // One deferred value for the period and its numbers, so that they never disagree.
+  const shown = useDeferredValue(useMemo(() => ({ period, data: body.data, prevData: prevBody.data }),
+    [period, body.data, prevBody.data]));
   const ctx = useMemo<NumberContext>(() => ({ locale: tenant.locale, currency: tenant.currency }),
     [tenant.locale, tenant.currency]);
 
@@ -81,8 +82,8 @@ function DomainView({ org, source }: { org: string; source: Source }) {
       {body.isError ? (
         <ErrorState title={`The ${kDomainLabels[source]} numbers could not be loaded`} error={body.error}
                     retry={() => body.refetch()} />
-      ) : body.isPending || !data ? <LoadingState label="Loading the numbers…" /> : (
-        <DomainNumbers org={org} source={source} period={period} data={data} prevData={prevData} ctx={ctx} />
+      ) : body.isPending || !shown.data ? <LoadingState label="Loading the numbers…" /> : (
+        <DomainNumbers org={org} source={source} period={shown.period} data={shown.data} prevData={shown.prevData} ctx={ctx} />
       )}
     </div>
   );
@@ -99,7 +100,7 @@ const DomainNumbers = memo(function DomainNumbers({ org, source, period, data, p
   const others = defs.filter((d) => !d.kpi && d.shape === 'number');
   const breakdowns = defs.filter((d) => d.shape !== 'number');
   return (
-    <>
+    <div className="domain-numbers" data-period={period}>
       <div className="kpis">
         {kpis.map((d) => (
           <Kpi key={d.key} def={d} source={source} body={data} prev={prevData} ctx={ctx} />
@@ -142,7 +143,7 @@ const DomainNumbers = memo(function DomainNumbers({ org, source, period, data, p
           </table>
         </div>
       </>}
-    </>
+    </div>
   );
 });
 

@@ -88,6 +88,17 @@ function controlOf(field: string, series: boolean): string | null {
   return null;
 }
 
+/** Scrolls a new widget into view once the dashboard shows it: it may land below the fold,
+ *  and on a phone's one-column stack it always comes last. Gives up after two seconds. */
+export function revealWidget(id: string, deadline = Date.now() + 2000): void {
+  const el = document.querySelector(`[data-widget-id="${CSS.escape(id)}"]`);
+  if (el) {
+    el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    return;
+  }
+  if (Date.now() < deadline) requestAnimationFrame(() => revealWidget(id, deadline));
+}
+
 export function WidgetDialog({ scope, widgets, widget, onClose }: {
   scope: DashboardScope; widgets: Widget[]; widget?: Widget; onClose: () => void;
 }) {
@@ -162,9 +173,14 @@ export function WidgetDialog({ scope, widgets, widget, onClose }: {
     e.preventDefault();
     setError(null);
     try {
-      if (widget) await update.mutateAsync({ id: widget.widget_id, body: body() });
-      else await create.mutateAsync(body());
-      onClose();
+      if (widget) {
+        await update.mutateAsync({ id: widget.widget_id, body: body() });
+        onClose();
+      } else {
+        const made = await create.mutateAsync(body());
+        onClose();
+        if (made) revealWidget(made.widget_id);
+      }
     } catch (err) {
       setError(err instanceof ApiError ? err : new ApiError(0, 'Network error', 'The server could not be reached.'));
     }
