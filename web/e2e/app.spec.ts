@@ -2,7 +2,7 @@
 import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { api, dragOnto, signIn, waitLive, watchProblems } from './helpers';
+import { addWidgetInDialog, api, dragOnto, invoiceEvent, signIn, waitLive, watchProblems } from './helpers';
 import { state } from './state';
 
 const org = 'acme-corp';
@@ -101,13 +101,7 @@ test('an ingested event moves a number live, without a reload', async ({ page })
   await page.evaluate(() => { (window as unknown as { __noReload: boolean }).__noReload = true; });
   const tile = page.locator('[data-widget-id="executive-1"] [data-metric="finance.total_revenue"]');
   const before = Number(await tile.getAttribute('data-value'));
-  const now = new Date().toISOString();
-  const event = {
-    event_id: crypto.randomUUID(), event_type: 'finance.invoice.created', organization_id: org,
-    timestamp: now, source_service: 'erp-finance-service', version: '1.0', correlation_id: crypto.randomUUID(),
-    data: { entity_id: `inv-e2e-${Date.now()}`, entity_type: 'invoice', action: 'created',
-      payload: { customer_id: 'con-1', amount: 1234.56, due_date: now.slice(0, 10), recurring: false } },
-  };
+  const event = invoiceEvent(org, 1234.56, 'live');
   const r = await api<{ accepted: number; rejected: unknown[] }>('/events', state().tokens.ingest,
     { method: 'POST', body: JSON.stringify(event) });
   expect(r.rejected).toEqual([]);
@@ -132,13 +126,7 @@ test('dragging a widget persists across a reload', async ({ page }) => {
 test('adding a widget from the dialog shows its data', async ({ page }) => {
   await signIn(page);
   const count = await page.locator('[data-widget-id]').count();
-  await page.getByRole('button', { name: 'Add widget' }).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.getByLabel('Source').selectOption('inventory');
-  await dialog.getByLabel('Metric').selectOption('units_on_hand');
-  await dialog.getByLabel('Title').fill('Units on hand (e2e)');
-  await dialog.getByRole('button', { name: 'Add widget' }).click();
-  await expect(dialog).toBeHidden();
+  await addWidgetInDialog(page, 'inventory', 'units_on_hand', 'Units on hand (e2e)');
   await expect(page.locator('[data-widget-id]')).toHaveCount(count + 1);
   const tile = page.locator('section[aria-label="Units on hand (e2e)"] [data-metric="inventory.units_on_hand"]');
   await expect(tile).toHaveAttribute('data-value', /^-?\d/);

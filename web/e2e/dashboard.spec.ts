@@ -4,7 +4,7 @@
 // first change makes their own copy; the organization's default stays as it is.
 import { expect, test, type Page, type WebSocketRoute } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { api, dragOnto, signIn, waitLive, watchProblems } from './helpers';
+import { addWidgetInDialog, api, dragOnto, invoiceEvent, signIn, waitLive, watchProblems } from './helpers';
 import { state } from './state';
 
 const org = 'beta-inc';
@@ -147,13 +147,7 @@ test('after an edit makes oneâ€™s own copy, live updates are the edited widgetâ€
   await expect(tile).toHaveAttribute('data-value', /^\d+$/);
   await waitLive(page);
   const before = Number(await tile.getAttribute('data-value'));
-  const now = new Date().toISOString();
-  const event = {
-    event_id: crypto.randomUUID(), event_type: 'finance.invoice.created', organization_id: org,
-    timestamp: now, source_service: 'erp-finance-service', version: '1.0', correlation_id: crypto.randomUUID(),
-    data: { entity_id: `inv-e2e-dash-${Date.now()}`, entity_type: 'invoice', action: 'created',
-      payload: { customer_id: 'con-1', amount: 99.5, due_date: now.slice(0, 10), recurring: false } },
-  };
+  const event = invoiceEvent(org, 99.5, 'dash');
   const r = await api<{ accepted: number; rejected: unknown[] }>('/events', state().tokens.ingest,
     { method: 'POST', body: JSON.stringify(event) });
   expect(r.rejected).toEqual([]);
@@ -205,13 +199,7 @@ test('on a phone the one-column stack has no drag grips, and a new widget is scr
   await expect(page.getByRole('button', { name: /^Edit / }).first()).toBeVisible();
 
   // The new widget comes last in the stack, far below the fold: the page scrolls to it.
-  await page.getByRole('button', { name: 'Add widget' }).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.getByLabel('Source').selectOption('finance');
-  await dialog.getByLabel('Metric').selectOption('invoices_paid');
-  await dialog.getByLabel('Title').fill('Paid on the phone');
-  await dialog.getByRole('button', { name: 'Add widget' }).click();
-  await expect(dialog).toBeHidden();
+  await addWidgetInDialog(page, 'finance', 'invoices_paid', 'Paid on the phone');
   const added = page.locator('section[aria-label="Paid on the phone"]');
   await expect(added).toBeInViewport();
   expect(problems).toEqual([]);
@@ -327,13 +315,7 @@ test('a dropped live connection shows it reconnects, comes back by itself and st
   // The new connection carries the subscriptions again: an event moves a number.
   const tile = page.locator('[data-widget-id="executive-1"] [data-metric="finance.total_revenue"]');
   const before = Number(await tile.getAttribute('data-value'));
-  const now = new Date().toISOString();
-  const event = {
-    event_id: crypto.randomUUID(), event_type: 'finance.invoice.created', organization_id: org,
-    timestamp: now, source_service: 'erp-finance-service', version: '1.0', correlation_id: crypto.randomUUID(),
-    data: { entity_id: `inv-e2e-reconnect-${Date.now()}`, entity_type: 'invoice', action: 'created',
-      payload: { customer_id: 'con-1', amount: 10.25, due_date: now.slice(0, 10), recurring: false } },
-  };
+  const event = invoiceEvent(org, 10.25, 'reconnect');
   const r = await api<{ accepted: number }>('/events', state().tokens.ingest, { method: 'POST', body: JSON.stringify(event) });
   expect(r.accepted).toBe(1);
   await expect(tile).toHaveAttribute('data-value', String(Math.round((before + 10.25) * 10000) / 10000));

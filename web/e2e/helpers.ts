@@ -48,3 +48,25 @@ export async function dragOnto(page: Page, org: string, from: string, to: string
   await page.mouse.up();
   return saved;
 }
+
+/** Adds a metric widget through the dialog (Add widget → source, metric, title → Add widget). */
+export async function addWidgetInDialog(page: Page, source: string, metric: string, title: string): Promise<void> {
+  await page.getByRole('button', { name: 'Add widget' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Source').selectOption(source);
+  await dialog.getByLabel('Metric').selectOption(metric);
+  await dialog.getByLabel('Title').fill(title);
+  await dialog.getByRole('button', { name: 'Add widget' }).click();
+  await expect(dialog).toBeHidden();
+}
+
+/** A `finance.invoice.created` event of `org` for `amount`, now, with fresh ids. */
+export function invoiceEvent(org: string, amount: number, tag: string) {
+  const now = new Date().toISOString();
+  return {
+    event_id: crypto.randomUUID(), event_type: 'finance.invoice.created', organization_id: org,
+    timestamp: now, source_service: 'erp-finance-service', version: '1.0', correlation_id: crypto.randomUUID(),
+    data: { entity_id: `inv-e2e-${tag}-${Date.now()}`, entity_type: 'invoice', action: 'created',
+      payload: { customer_id: 'con-1', amount, due_date: now.slice(0, 10), recurring: false } },
+  };
+}
