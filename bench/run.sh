@@ -172,7 +172,8 @@ web_rows=$(python3 -c "
 import json; d=json.load(open('$OUT/web.json')); L=d['lighthouse']
 row=lambda k: f\"performance {L[k]['performance']}, accessibility {L[k]['accessibility']} (LCP {L[k]['lcp']/1000:.1f} s, TBT {L[k]['tbt']:.0f} ms)\"
 print(f\"| web app: initial JavaScript (the scripts index.html loads, gzip -9); all scripts of the dashboard's first screen, ECharts included | {d['initial_js_kib']} KiB; first screen {d['first_screen_js_kib']} KiB | ≤ 250 KiB initial | | |\")
-print(f\"| web app: a 12-widget dashboard on loopback, cold cache (\`web_bench.mjs\`, Playwright + Debian chromium, median of {d['interactive_ms']['runs']}): every number shown; every chart drawn too | numbers {d['numbers_ms']['median']} ms; all {d['interactive_ms']['median']} ms | ≤ 1 s | | |\")
+tti=L['dashboard/loopback']
+print(f\"| web app: a 12-widget dashboard on loopback, cold cache: time to interactive (Lighthouse 12, desktop preset without throttling, median of {len(tti['tti_all'])}); every number shown; every chart drawn too (Playwright + Debian chromium, median of {d['interactive_ms']['runs']}) | interactive {tti['tti']:.0f} ms ({min(tti['tti_all'])}–{max(tti['tti_all'])}); numbers {d['numbers_ms']['median']} ms; every chart drawn {d['interactive_ms']['median']} ms | interactive ≤ 1 s | | |\")
 print(f\"| Lighthouse 12, dashboard: desktop preset; default mobile emulation (slow 4G, 4× CPU) | desktop {row('dashboard/desktop')}; mobile {row('dashboard/mobile')} | performance ≥ 90, accessibility ≥ 95 | | |\")
 print(f\"| Lighthouse 12, finance page: desktop; mobile | desktop {row('finance page/desktop')}; mobile {row('finance page/mobile')} | performance ≥ 90, accessibility ≥ 95 | | |\")
 ")
