@@ -3,8 +3,8 @@
 //  - initial JavaScript: the gzipped size of the scripts index.html loads (entry + preloads),
 //    and of every script the dashboard's first screen fetches (lazy chunks included);
 //  - dashboard interactive: from navigation start until all 12 widgets show their data
-//    (numbers carry data-value, charts have drawn), cold HTTP cache, median of N runs; and
-//    the time until the numbers alone show;
+//    (numbers carry data-value, the first screen's charts have drawn; a chart is drawn once in
+//    view), cold HTTP cache, median of N runs; and the time until the numbers alone show;
 //  - Lighthouse 12 (performance, accessibility) on the dashboard and a domain page, in its
 //    default mobile emulation (simulated slow 4G, 4x CPU slowdown) and the desktop preset; and
 //    the desktop preset without throttling ('loopback'), whose time to interactive is the
@@ -105,9 +105,12 @@ async function dashboardInteractive(base, admin) {
       return ws.length === 12 && ws.filter((w) => !w.querySelector('[data-series]')).every((w) => w.querySelector('[data-value]'));
     }, null, { timeout: 20_000, polling: 'raf' });
     numbers.push(await page.evaluate(() => performance.now()));
+    // Charts are drawn once in view (docs/web.md "Charts"): every chart of the first screen.
     await page.waitForFunction(() => {
       const ws = [...document.querySelectorAll('[data-widget-id]')];
-      return ws.length === 12 && ws.every((w) => w.querySelector('[data-value]') || w.querySelector('[data-series] svg'));
+      const inView = (e) => e.getBoundingClientRect().top < window.innerHeight;
+      return ws.length === 12 && ws.every((w) => w.querySelector('[data-value]') || w.querySelector('[data-series] svg')
+        || (w.querySelector('[data-series]') && !inView(w.querySelector('[data-series]'))));
     }, null, { timeout: 20_000, polling: 'raf' });
     times.push(await page.evaluate(() => performance.now()));
     await page.waitForLoadState('networkidle');
