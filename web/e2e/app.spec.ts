@@ -2,7 +2,7 @@
 import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { addWidgetInDialog, api, dragOnto, invoiceEvent, signIn, waitLive, watchProblems } from './helpers';
+import { addWidgetInDialog, api, dragOnto, postInvoice, signIn, waitLive, watchProblems } from './helpers';
 import { state } from './state';
 
 const org = 'acme-corp';
@@ -101,11 +101,7 @@ test('an ingested event moves a number live, without a reload', async ({ page })
   await page.evaluate(() => { (window as unknown as { __noReload: boolean }).__noReload = true; });
   const tile = page.locator('[data-widget-id="executive-1"] [data-metric="finance.total_revenue"]');
   const before = Number(await tile.getAttribute('data-value'));
-  const event = invoiceEvent(org, 1234.56, 'live');
-  const r = await api<{ accepted: number; rejected: unknown[] }>('/events', state().tokens.ingest,
-    { method: 'POST', body: JSON.stringify(event) });
-  expect(r.rejected).toEqual([]);
-  expect(r.accepted).toBe(1);
+  await postInvoice(org, 1234.56, 'live');
   await expect(tile).toHaveAttribute('data-value', String(Math.round((before + 1234.56) * 10000) / 10000));
   expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
 });

@@ -4,7 +4,7 @@
 // first change makes their own copy; the organization's default stays as it is.
 import { expect, test, type Page, type WebSocketRoute } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { addWidgetInDialog, api, dragOnto, invoiceEvent, signIn, waitLive, watchProblems } from './helpers';
+import { addWidgetInDialog, api, dragOnto, postInvoice, signIn, waitLive, watchProblems } from './helpers';
 import { state } from './state';
 
 const org = 'beta-inc';
@@ -147,11 +147,7 @@ test('after an edit makes oneâ€™s own copy, live updates are the edited widgetâ€
   await expect(tile).toHaveAttribute('data-value', /^\d+$/);
   await waitLive(page);
   const before = Number(await tile.getAttribute('data-value'));
-  const event = invoiceEvent(org, 99.5, 'dash');
-  const r = await api<{ accepted: number; rejected: unknown[] }>('/events', state().tokens.ingest,
-    { method: 'POST', body: JSON.stringify(event) });
-  expect(r.rejected).toEqual([]);
-  expect(r.accepted).toBe(1);
+  await postInvoice(org, 99.5, 'dash');
   await expect(tile).toHaveAttribute('data-value', String(before + 1));
   // And it stays there: no push of the default's widget (Net profit, same id) overwrites it.
   await page.waitForTimeout(1500);
@@ -315,9 +311,7 @@ test('a dropped live connection shows it reconnects, comes back by itself and st
   // The new connection carries the subscriptions again: an event moves a number.
   const tile = page.locator('[data-widget-id="executive-1"] [data-metric="finance.total_revenue"]');
   const before = Number(await tile.getAttribute('data-value'));
-  const event = invoiceEvent(org, 10.25, 'reconnect');
-  const r = await api<{ accepted: number }>('/events', state().tokens.ingest, { method: 'POST', body: JSON.stringify(event) });
-  expect(r.accepted).toBe(1);
+  await postInvoice(org, 10.25, 'reconnect');
   await expect(tile).toHaveAttribute('data-value', String(Math.round((before + 10.25) * 10000) / 10000));
   expect(problems).toEqual([]);
 });

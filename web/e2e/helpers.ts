@@ -70,3 +70,11 @@ export function invoiceEvent(org: string, amount: number, tag: string) {
       payload: { customer_id: 'con-1', amount, due_date: now.slice(0, 10), recurring: false } },
   };
 }
+
+/** Posts one invoice of `org` for `amount` through the ingest API and checks it was accepted. */
+export async function postInvoice(org: string, amount: number, tag: string): Promise<void> {
+  const r = await api<{ accepted: number; rejected: unknown[] }>('/events', state().tokens.ingest,
+    { method: 'POST', body: JSON.stringify(invoiceEvent(org, amount, tag)) });
+  expect(r.rejected).toEqual([]);
+  expect(r.accepted).toBe(1);
+}

@@ -12,9 +12,6 @@ export interface NumberContext {
 // (a phone spends milliseconds on each), and a dashboard formats hundreds of numbers.
 const cache = new Map<string, Intl.NumberFormat>();
 export function numberFormat(locale: string | undefined, opts: Intl.NumberFormatOptions): Intl.NumberFormat {
-  return fmt(locale, opts);
-}
-function fmt(locale: string | undefined, opts: Intl.NumberFormatOptions): Intl.NumberFormat {
   const key = `${locale ?? ''}|${JSON.stringify(opts)}`;
   let f = cache.get(key);
   if (!f) {
@@ -32,22 +29,22 @@ export function formatValue(value: number | null | undefined, unit: Unit, ctx: N
   switch (unit) {
     case 'money':
       // The currency's own minor digits (2 for EUR, 0 for JPY, 3 for KWD) unless compacted.
-      return fmt(ctx.locale, notation === 'compact'
+      return numberFormat(ctx.locale, notation === 'compact'
         ? { style: 'currency', currency: ctx.currency, notation, maximumFractionDigits: 1 }
         : { style: 'currency', currency: ctx.currency }).format(value);
     case 'percent':
     case 'ratio':
       return unit === 'percent'
-        ? fmt(ctx.locale, { style: 'percent', maximumFractionDigits: 1 }).format(value)
-        : fmt(ctx.locale, { maximumFractionDigits: 2 }).format(value);
+        ? numberFormat(ctx.locale, { style: 'percent', maximumFractionDigits: 1 }).format(value)
+        : numberFormat(ctx.locale, { maximumFractionDigits: 2 }).format(value);
     case 'hours':
-      return `${fmt(ctx.locale, { maximumFractionDigits: 1, notation }).format(value)} h`;
+      return `${numberFormat(ctx.locale, { maximumFractionDigits: 1, notation }).format(value)} h`;
     case 'days':
-      return `${fmt(ctx.locale, { maximumFractionDigits: 1 }).format(value)} d`;
+      return `${numberFormat(ctx.locale, { maximumFractionDigits: 1 }).format(value)} d`;
     case 'count':
-      return fmt(ctx.locale, { maximumFractionDigits: notation === 'compact' ? 1 : 0, notation }).format(value);
+      return numberFormat(ctx.locale, { maximumFractionDigits: notation === 'compact' ? 1 : 0, notation }).format(value);
     default:
-      return fmt(ctx.locale, { maximumFractionDigits: 2, notation }).format(value);
+      return numberFormat(ctx.locale, { maximumFractionDigits: 2, notation }).format(value);
   }
 }
 

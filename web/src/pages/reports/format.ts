@@ -2,7 +2,7 @@
 // which KPIs are exactly an Analytics API metric (so they carry data-metric). Pure functions,
 // tested in format.test.ts.
 import type { Cell, ColumnType, KpiItem } from '../../api/reports';
-import { formatValue, type NumberContext, type Unit } from '../../format/number';
+import { formatValue, numberFormat, type NumberContext, type Unit } from '../../format/number';
 import { anchorOf, granularityOf, periodOf } from '../../format/period';
 
 /** A period label that names a real period (`2024-13` and `2024-W60` do not). */
@@ -13,16 +13,7 @@ export function isValidPeriod(p: string | null | undefined): p is string {
   return g !== null && a !== null && periodOf(a, g) === p;
 }
 
-const numberFormats = new Map<string, Intl.NumberFormat>();
-function nf(locale: string | undefined, opts: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = `${locale ?? ''}|${JSON.stringify(opts)}`;
-  let f = numberFormats.get(key);
-  if (!f) {
-    f = new Intl.NumberFormat(locale, opts);
-    numberFormats.set(key, f);
-  }
-  return f;
-}
+const nf = numberFormat;  // made once per locale and options (format/number.ts)
 
 /** A report percentage: the value 12.5 means 12.5 % (not 0.125 as in the Analytics API). */
 export function formatPercent(value: number, locale?: string): string {
