@@ -5,7 +5,7 @@
 // bundle keeps its `// node_modules/...` markers and function names:
 //   (cd web && node_modules/.bin/vite build --outDir /tmp/web-prof --minify false)
 //   node bench/web/profile_page.mjs --web-dir /tmp/web-prof --page /o/acme-corp/analytics/finance
-// Options: --rate 4, --width 412 --height 823 (Lighthouse's phone), --out profile.cpuprofile
+// Options: --rate 4, --long-ms 50, --all-kinds, --console, --trace-only, --width 412 --height 823 (Lighthouse's phone), --out profile.cpuprofile
 // (open it in Chrome's DevTools, Performance panel).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,22 +44,67 @@ try {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
   const context = await browser.newContext({ viewport: { width: Number(opt('--width', 412)), height: Number(opt('--height', 823)) } });
   const page = await context.newPage();
+  // --console: the page's console messages, with the time (from navigation) they came at.
+  if (args.includes('--console')) page.on('console', (m) => console.log(`console: ${m.text()}`));
   const cdp = await context.newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: Number(opt('--rate', 4)) });
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-  await cdp.send('Profiler.start');
+  // --trace-only: no CPU profile (its sampling slows scripts down), the long tasks alone.
+  const sampling = !args.includes('--trace-only');
+  if (sampling) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
   await page.goto(`${base}${pagePath}#token=${token('admin')}`);
   await page.waitForSelector('[data-value]');
   await page.waitForLoadState('networkidle');
   await page.waitForTimeout(3000);
-  const { profile } = await cdp.send('Profiler.stop');
+  const profile = sampling ? (await cdp.send('Profiler.stop')).profile : null;
+  const trace = JSON.parse((await browser.stopTracing()).toString());
   await browser.close();
-  if (opt('--out', null)) writeFileSync(opt('--out', null), JSON.stringify(profile));
-  report(profile);
+  if (profile && opt('--out', null)) writeFileSync(opt('--out', null), JSON.stringify(profile));
+  if (profile) report(profile);
+  tasks(trace);
 } finally {
+  const exited = new Promise((r) => proc.once('exit', r));
   proc.kill('SIGTERM');
+  await exited;
   rmSync(dir, { recursive: true, force: true });
+}
+
+// The main thread's long tasks from the trace (as Lighthouse counts them: over 50 ms), each with
+// what its time went to: script, style, layout, paint, parsing.
+function tasks(trace) {
+  const ev = trace.traceEvents ?? trace;
+  const main = ev.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain' &&
+    ev.some((x) => x.pid === e.pid && x.name === 'FunctionCall'));
+  if (!main) return;
+  const mine = ev.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur !== undefined)
+    .sort((a, b) => a.ts - b.ts);
+  const nav = ev.find((e) => e.name === 'navigationStart' && e.pid === main.pid) ?? mine[0];
+  console.log(`\nlong tasks over ${opt('--long-ms', 50)} ms (start after navigation, length; by kind, ms):`);
+  const all = args.includes('--all-kinds');
+  const kinds = ['EvaluateScript', 'v8.compile', 'v8.compileModule', 'FunctionCall', 'TimerFire', 'EventDispatch',
+    'RunMicrotasks', 'UpdateLayoutTree', 'Layout', 'Paint', 'PrePaint', 'Layerize', 'ParseHTML', 'ParseAuthorStyleSheet',
+    'HitTest', 'FireAnimationFrame', 'GCEvent', 'MajorGC', 'MinorGC'];
+  // --long-ms: the threshold; 12.5 with --rate 1 shows what Lighthouse's simulated 4x slowdown counts.
+  const longUs = Number(opt('--long-ms', 50)) * 1000;
+  for (const t of mine.filter((e) => e.name === 'RunTask' && e.dur > longUs)) {
+    const inside = mine.filter((e) => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && (all || kinds.includes(e.name)));
+    const by = new Map();
+    for (const e of inside) {
+      // Only the outermost event of a kind (a FunctionCall inside a FunctionCall is not counted twice).
+      if (inside.some((o) => o !== e && o.name === e.name && o.ts <= e.ts && o.ts + o.dur >= e.ts + e.dur && o.dur > e.dur)) continue;
+      by.set(e.name, (by.get(e.name) ?? 0) + e.dur / 1000);
+    }
+    const parts = [...by].sort((a, b) => b[1] - a[1]).filter(([, v]) => v >= 1).map(([k, v]) => `${k} ${v.toFixed(0)}`);
+    console.log(`${((t.ts - nav.ts) / 1000).toFixed(0).padStart(7)} ms ${(t.dur / 1000).toFixed(0).padStart(5)} ms  ${parts.join(', ')}`);
+    for (const l of inside.filter((e) => e.name === 'Layout' && e.dur > 5000)) {
+      const b = l.args?.beginData ?? {};
+      console.log(`${' '.repeat(18)}layout ${(l.dur / 1000).toFixed(0)} ms: ${b.dirtyObjects ?? '?'} of ${b.totalObjects ?? '?'} objects${b.partialLayout ? ', partial' : ''}`);
+    }
+  }
 }
 
 function report(p) {
@@ -109,5 +154,8 @@ function report(p) {
   for (const r of runs.filter((r) => r.ms > 50)) {
     const top = [...r.fns].filter(([k]) => !/^\((root|program)\)/.test(k)).sort((a, b) => b[1] - a[1]).slice(0, 5);
     console.log(`${r.start.toFixed(0).padStart(7)} ms ${r.ms.toFixed(0).padStart(5)} ms  ${top.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+    // The app's own functions (components) in it, by inclusive time.
+    const app = [...r.fns].filter(([k]) => /\(app: /.test(k)).sort((a, b) => b[1] - a[1]).slice(0, 6);
+    if (app.length) console.log(`${' '.repeat(18)}app: ${app.map(([k, v]) => `${k.replace(/ \(app: .*\)$/, '')} ${v.toFixed(0)}`).join(', ')}`);
   }
 }
