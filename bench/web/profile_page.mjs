@@ -44,7 +44,7 @@ try {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
   const context = await browser.newContext({ viewport: { width: Number(opt('--width', 412)), height: Number(opt('--height', 823)) } });
   const page = await context.newPage();
-  // --console: the page's console messages, with the time (from navigation) they came at.
+  // --console: the page's console messages, printed as they come.
   if (args.includes('--console')) page.on('console', (m) => console.log(`console: ${m.text()}`));
   const cdp = await context.newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: Number(opt('--rate', 4)) });
@@ -73,8 +73,8 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-// The main thread's long tasks from the trace (as Lighthouse counts them: over 50 ms), each with
-// what its time went to: script, style, layout, paint, parsing.
+// The main thread's long tasks from the trace (over --long-ms, 50 ms as Lighthouse counts them),
+// each with what its time went to: script, style, layout, paint, parsing.
 function tasks(trace) {
   const ev = trace.traceEvents ?? trace;
   const main = ev.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain' &&

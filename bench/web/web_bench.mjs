@@ -157,6 +157,12 @@ async function runLighthouse(url, preset) {
   }
 }
 
+const kPages = { dashboard: ['dashboard', `/o/${org}`], finance: ['finance page', `/o/${org}/analytics/finance`] };
+const pagesToAudit = args.includes('--no-lighthouse') ? [] : opt('--pages', 'dashboard,finance').split(',').map((k) => {
+  if (!(k in kPages)) throw new Error(`--pages: no page '${k}' (${Object.keys(kPages).join(', ')})`);
+  return kPages[k];
+});
+
 const summary = { machine: `${process.arch}, node ${process.version}` };
 const server = await startServer();
 try {
@@ -175,9 +181,6 @@ try {
   summary.interactive_ms = { median: Math.round(median(d.times)), min: Math.round(Math.min(...d.times)),
     max: Math.round(Math.max(...d.times)), runs };
   summary.lighthouse = {};
-  const wanted = opt('--pages', 'dashboard,finance').split(',');
-  const pagesToAudit = args.includes('--no-lighthouse') ? []
-    : [['dashboard', `/o/${org}`], ['finance page', `/o/${org}/analytics/finance`]].filter(([n]) => wanted.includes(n.split(' ')[0]));
   for (const [name, p] of pagesToAudit) {
     for (const preset of opt('--presets', 'mobile,desktop,loopback').split(',')) {
       // Lighthouse's scores vary from run to run; its documentation advises the median of 5
@@ -190,8 +193,10 @@ try {
       }
       const key = preset === 'loopback' ? (t) => t.tti : (t) => -t.performance;
       const r = { ...[...tries].sort((x, y) => key(x) - key(y))[Math.floor(tries.length / 2)] };
-      if (tries.length > 1 && preset === 'loopback') r.tti_all = tries.map((t) => Math.round(t.tti));
-      if (tries.length > 1 && preset !== 'loopback') r.performance_all = tries.map((t) => t.performance);
+      if (tries.length > 1) {
+        if (preset === 'loopback') r.tti_all = tries.map((t) => Math.round(t.tti));
+        else r.performance_all = tries.map((t) => t.performance);
+      }
       console.log(`lighthouse ${name} (${preset}): performance ${r.performance}, accessibility ${r.accessibility}; ` +
         `FCP ${r.fcp.toFixed(0)} ms, LCP ${r.lcp.toFixed(0)} ms, TBT ${r.tbt.toFixed(0)} ms, CLS ${r.cls.toFixed(3)}, ` +
         `time to interactive ${r.tti.toFixed(0)} ms` + (r.tti_all ? ` (median of ${r.tti_all.join(', ')})` : '') +
