@@ -1,5 +1,7 @@
 #include "ingest/ingest_service.h"
 
+#include <algorithm>
+#include <charconv>
 #include <map>
 #include <memory>
 
@@ -26,6 +28,47 @@ store::EventToStore TakeForStore(event::Event& ev) {
   return {std::move(ev.organization_id), std::move(ev.event_id), ev.event_id_assigned,
           std::move(ev.entity_id),       std::move(ev.event_type), ev.timestamp_micros,
           std::move(ev.json)};
+}
+
+void AppendRejections(const std::vector<Rejection>& rejected, JsonBuilder* b) {
+  b->Key("rejected").BeginArray();
+  for (const Rejection& r : rejected) {
+    b->BeginObject().Key("index").Int(static_cast<int64_t>(r.index));
+    if (!r.event_id.empty()) b->Key("event_id").String(r.event_id);
+    b->Key("errors").BeginArray();
+    for (const auto& e : r.errors) {
+      b->BeginObject().Key("field").String(e.field).Key("message").String(e.message).EndObject();
+    }
+    b->EndArray().EndObject();
+  }
+  b->EndArray();
+}
+
+// The answer once the bus acknowledged the accepted events: duplicates and conflicts are
+// decided when they are consumed (they count in /metrics and the tenant's counts then).
+IngestAnswer BuildPublishedAnswer(const Batch& batch, const EventPublisher::Published& published,
+                                  IngestCounters* counters) {
+  uint64_t accepted = batch.indexes.size();
+  counters->rejected.Add(batch.rejected.size());
+  JsonBuilder b;
+  b.BeginObject().Key("accepted").Int(static_cast<int64_t>(accepted));
+  AppendRejections(batch.rejected, &b);
+  b.Key("topic").String(published.topic);
+  b.Key("offsets").BeginObject();
+  for (const auto& [partition, offset] : published.last_offsets) {
+    b.Key(std::to_string(partition)).Int(offset);
+  }
+  b.EndObject().EndObject();
+  return IngestAnswer{b.Take(), accepted, 0, FormatPartitionOffsets(published.last_offsets)};
+}
+
+std::string ReasonOf(const std::vector<event::FieldError>& errors) {
+  std::string reason;
+  for (const auto& e : errors) {
+    if (!reason.empty()) reason += "; ";
+    reason += (e.field.empty() ? "event" : e.field) + ": " + e.message;
+  }
+  return reason;
 }
 
 IngestAnswer BuildAnswer(const Batch& batch, const std::vector<store::AppendOutcome>& outcomes,
@@ -55,17 +98,7 @@ IngestAnswer BuildAnswer(const Batch& batch, const std::vector<store::AppendOutc
   b.BeginObject().Key("accepted").Int(static_cast<int64_t>(accepted));
   b.Key("duplicates").Int(static_cast<int64_t>(duplicates));
   b.Key("conflicts").Raw(conflicts.str());
-  b.Key("rejected").BeginArray();
-  for (const Rejection& r : batch.rejected) {
-    b.BeginObject().Key("index").Int(static_cast<int64_t>(r.index));
-    if (!r.event_id.empty()) b.Key("event_id").String(r.event_id);
-    b.Key("errors").BeginArray();
-    for (const auto& e : r.errors) {
-      b.BeginObject().Key("field").String(e.field).Key("message").String(e.message).EndObject();
-    }
-    b.EndArray().EndObject();
-  }
-  b.EndArray();
+  AppendRejections(batch.rejected, &b);
   // Without accepted events, the store's head: waiting for it still gives read-your-writes.
   b.Key("position").Int(static_cast<int64_t>(accepted > 0 ? position : last_position));
   b.EndObject();
@@ -116,9 +149,39 @@ void IngestService::Ingest(std::string_view body, event::BodyFormat format,
                  .detail = body_error});
     return;
   }
+  IngestCounters* counters = &counters_;
+  if (publisher_ != nullptr) {
+    // Rejections are answered, not stored: the bus carries only valid events (a node counts
+    // a tenant's rejections where they were refused, here).
+    if (!rejected_by_org.empty()) {
+      store::AppendRequest counts;
+      counts.rejected_by_org.assign(rejected_by_org.begin(), rejected_by_org.end());
+      store_->AppendAsync(std::move(counts), [](auto) {});
+    }
+    std::vector<EventPublisher::Message> messages;
+    messages.reserve(request.events.size());
+    for (store::EventToStore& e : request.events) {
+      messages.push_back({std::move(e.organization_id), std::move(e.json)});
+    }
+    if (messages.empty()) {
+      return done(BuildPublishedAnswer(*batch, {}, counters));
+    }
+    publisher_->Publish(std::move(messages), [batch, counters, done = std::move(done)](
+                                                 absl::StatusOr<EventPublisher::Published> r) {
+      if (!r.ok()) {
+        return done(Problem{.status = 503,
+                            .title = "Event bus unavailable",
+                            .detail = "the events were not acknowledged by Kafka: " +
+                                      std::string(r.status().message()) +
+                                      ". Retry: event ids make a retry idempotent",
+                            .retry_after_seconds = 1});
+      }
+      done(BuildPublishedAnswer(*batch, *r, counters));
+    });
+    return;
+  }
   request.rejected_by_org.assign(rejected_by_org.begin(), rejected_by_org.end());
   store::EventStore* store = store_;
-  IngestCounters* counters = &counters_;
   store_->AppendAsync(
       std::move(request),
       [batch, store, counters, done = std::move(done)](
@@ -157,11 +220,7 @@ void IngestService::IngestUnattended(std::string_view ndjson, std::string source
       request.events.push_back(TakeForStore(ev));
       continue;
     }
-    std::string reason;
-    for (const auto& e : errors) {
-      if (!reason.empty()) reason += "; ";
-      reason += (e.field.empty() ? "event" : e.field) + ": " + e.message;
-    }
+    std::string reason = ReasonOf(errors);
     absl::StatusOr<uint64_t> id = store_->AddDeadLetter(
         {.received_micros = clock_->NowMicros(),
          .source = source + "#" + std::to_string(line_no),
@@ -188,8 +247,101 @@ void IngestService::IngestUnattended(std::string_view ndjson, std::string source
   });
 }
 
+absl::Status IngestService::IngestMessages(std::span<const SourceMessage> messages,
+                                           std::vector<store::SourceOffset> offsets) {
+  event::EventParser& parser = Parser();
+  event::Event ev;
+  std::vector<event::FieldError> errors;
+  store::AppendRequest request;
+  std::map<std::string, uint64_t> rejected_by_org;
+  int64_t now = clock_->NowMicros();
+  for (const SourceMessage& m : messages) {
+    if (parser.ParseOne(m.value, &ev, &errors)) {
+      request.events.push_back(TakeForStore(ev));
+      continue;
+    }
+    request.dead_letters.push_back({.received_micros = now,
+                                    .source = m.coordinates,
+                                    .reason = ReasonOf(errors),
+                                    .raw = std::string(m.value)});
+    if (event::IsValidOrganizationId(ev.organization_id)) ++rejected_by_org[ev.organization_id];
+  }
+  request.rejected_by_org.assign(rejected_by_org.begin(), rejected_by_org.end());
+  request.source_offsets = std::move(offsets);
+  size_t dead = request.dead_letters.size();
+  absl::StatusOr<std::vector<store::AppendOutcome>> r = store_->Append(std::move(request));
+  if (!r.ok()) return r.status();
+  bus_counters_.rejected.Add(dead);
+  for (const auto& o : *r) {
+    if (o.outcome == store::Outcome::kAccepted) bus_counters_.accepted.Add();
+    if (o.outcome == store::Outcome::kDuplicate) bus_counters_.duplicates.Add();
+    if (o.outcome == store::Outcome::kConflict) bus_counters_.conflicts.Add();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PartitionOffsets> ParsePartitionOffsets(std::string_view text) {
+  PartitionOffsets out;
+  if (text.empty()) return absl::InvalidArgumentError("must list partition:offset pairs");
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view item = text.substr(pos, comma - pos);
+    size_t colon = item.find(':');
+    int32_t partition = -1;
+    int64_t offset = -1;
+    auto whole = [](std::string_view s, auto* v) {
+      auto r = std::from_chars(s.data(), s.data() + s.size(), *v);
+      return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size() && *v >= 0;
+    };
+    if (colon == std::string_view::npos || !whole(item.substr(0, colon), &partition) ||
+        !whole(item.substr(colon + 1), &offset)) {
+      return absl::InvalidArgumentError(
+          "must be partition:offset pairs separated by commas (non-negative integers), such as "
+          "0:17,3:5; got '" + std::string(item) + "'");
+    }
+    for (const auto& [p, o] : out) {
+      if (p == partition) {
+        return absl::InvalidArgumentError("names partition " + std::to_string(partition) +
+                                          " twice");
+      }
+    }
+    out.emplace_back(partition, offset);
+    if (out.size() > 1024) return absl::InvalidArgumentError("lists more than 1024 partitions");
+    pos = comma + 1;
+    if (comma == text.size()) break;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string FormatPartitionOffsets(const PartitionOffsets& offsets) {
+  std::string out;
+  for (const auto& [p, o] : offsets) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(p) + ':' + std::to_string(o);
+  }
+  return out;
+}
+
 void IngestService::RegisterMetrics(MetricsRegistry* registry) const {
   registry->Add([this](std::string* out) {
+    // operations.md's name, by outcome and source.
+    *out += "# HELP readside_ingest_events_total events received, by outcome and source\n"
+            "# TYPE readside_ingest_events_total counter\n";
+    std::pair<const char*, const IngestCounters*> sources[] = {{"http", &counters_},
+                                                               {"kafka", &bus_counters_}};
+    for (const auto& [source, c] : sources) {
+      std::pair<const char*, uint64_t> outcomes[] = {{"accepted", c->accepted.value()},
+                                                     {"duplicate", c->duplicates.value()},
+                                                     {"conflict", c->conflicts.value()},
+                                                     {"rejected", c->rejected.value()}};
+      for (const auto& [outcome, n] : outcomes) {
+        *out += std::string("readside_ingest_events_total{outcome=\"") + outcome +
+                "\",source=\"" + source + "\"} " + std::to_string(n) + "\n";
+      }
+    }
     RenderCounter("readside_ingest_requests_total", "POST /events requests parsed",
                   counters_.requests.value(), out);
     RenderCounter("readside_ingest_events_accepted_total", "events stored",

@@ -6,6 +6,7 @@
 // Thread-safety: Ingest may be called concurrently from any number of threads.
 
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -14,6 +15,7 @@
 #include "common/metrics.h"
 #include "common/problem.h"
 #include "event/parser.h"
+#include "ingest/external.h"
 #include "store/event_store.h"
 
 namespace readside::ingest {
@@ -23,12 +25,21 @@ struct IngestAnswer {
   std::string json;
   uint64_t accepted = 0;
   uint64_t duplicates = 0;
+  // With a bus on: the partitions and last offsets written ("0:17,3:5"), for the
+  // X-Readside-Offsets header and min_offsets.
+  std::string offsets;
 };
 // The answer, or why the request as a whole failed.
 using IngestReply = std::variant<IngestAnswer, Problem>;
 
 struct IngestCounters {
   Counter requests, accepted, duplicates, conflicts, rejected;
+};
+
+// One message of a bus (Kafka) as consumed.
+struct SourceMessage {
+  std::string_view value;    // the raw bytes (one JSON event)
+  std::string coordinates;   // "kafka:topic/partition/offset", kept with a dead letter
 };
 
 class IngestService {
@@ -52,7 +63,20 @@ class IngestService {
   void IngestUnattended(std::string_view ndjson, std::string source,
                         std::function<void(absl::StatusOr<size_t>)> done);
 
+  // With a bus on, POST /events validates and then publishes the accepted events there
+  // instead of storing them (the node stores them by consuming). Set before serving.
+  void SetPublisher(EventPublisher* publisher) { publisher_ = publisher; }
+
+  // A consumed batch of a bus: each message stands alone; the valid ones are stored, the
+  // others become dead letters with their coordinates and reason, and `offsets` are written
+  // in the same durable write, so that a consumer seeking to them after any crash neither
+  // loses nor re-applies a message. Blocks until durable; the store's error otherwise (then
+  // nothing of the batch was written).
+  absl::Status IngestMessages(std::span<const SourceMessage> messages,
+                              std::vector<store::SourceOffset> offsets);
+
   const IngestCounters& counters() const { return counters_; }
+  const IngestCounters& bus_counters() const { return bus_counters_; }
   void RegisterMetrics(MetricsRegistry* registry) const;
 
  private:
@@ -61,7 +85,9 @@ class IngestService {
   const Clock* clock_;
   event::EventParser& Parser();
 
-  IngestCounters counters_;
+  EventPublisher* publisher_ = nullptr;
+  IngestCounters counters_;      // POST /events (and the demo's simulator)
+  IngestCounters bus_counters_;  // consumed from the bus
 };
 
 }  // namespace readside::ingest

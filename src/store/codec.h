@@ -7,6 +7,7 @@
 //   idempotency  org \0 event_id                         → BE64(position)
 //   dead_letter  BE64(id)                                → dead-letter record
 //   meta         "rejected/" org                         → BE64(count)
+//                "offset/" source \0 BE64(partition)      → BE64(next offset)
 //
 // record = u8(version=1) i64LE(timestamp) len org len entity_id len event_type len event_id json
 // len    = u8(n) when n < 255, else u8(255) BE16(n): ids are up to 128 characters, which is up to
@@ -97,6 +98,16 @@ inline std::string CountKey(std::string_view kind, std::string_view org) {
   std::string k(kind);
   k.push_back('/');
   k.append(org);
+  return k;
+}
+
+// meta family: "offset/" source \0 BE64(partition) → BE64(next offset) (SourceOffset).
+inline constexpr std::string_view kOffsetPrefix = "offset/";
+inline std::string SourceOffsetKey(std::string_view source, int32_t partition) {
+  std::string k(kOffsetPrefix);
+  k.append(source);
+  k.push_back('\0');
+  PutBE64(&k, static_cast<uint64_t>(static_cast<uint32_t>(partition)));
   return k;
 }
 

@@ -3,6 +3,7 @@
 
 #include "store/event_store.h"
 
+#include <algorithm>
 #include <future>
 
 #include "store/store_impl.h"
@@ -40,6 +41,34 @@ bool EventStore::WaitForPosition(uint64_t position, std::chrono::milliseconds ti
 
 void EventStore::AddCommitListener(std::function<void(uint64_t)> listener) {
   impl_->listeners.push_back(std::move(listener));
+}
+
+std::vector<SourceOffset> EventStore::SourceOffsets(std::string_view source) const {
+  std::vector<SourceOffset> out;
+  absl::MutexLock lk(&impl_->commit_mu);
+  for (const auto& [key, next] : impl_->offsets) {
+    if (key.first == source) out.push_back({key.first, key.second, next});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SourceOffset& a, const SourceOffset& b) { return a.partition < b.partition; });
+  return out;
+}
+
+std::optional<uint64_t> EventStore::WaitForSourceOffsets(
+    std::string_view source, const std::vector<std::pair<int32_t, int64_t>>& offsets,
+    std::chrono::milliseconds timeout) const {
+  absl::MutexLock lk(&impl_->commit_mu);
+  auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->commit_mu) {
+    for (const auto& [partition, offset] : offsets) {
+      auto it = impl_->offsets.find(std::make_pair(std::string(source), partition));
+      if (it == impl_->offsets.end() || it->second <= offset) return false;
+    }
+    return true;
+  };
+  if (!impl_->commit_mu.AwaitWithTimeout(absl::Condition(&reached), absl::FromChrono(timeout))) {
+    return std::nullopt;
+  }
+  return LastPosition();
 }
 
 absl::Status EventStore::WriteStatus() const {

@@ -104,6 +104,16 @@ class EventStore {
   // Changes whenever any tenant's counts change (for caches of answers that show them).
   uint64_t CountsVersion() const;
 
+  // The stored next offset of every partition of `source` ("kafka:<topic>"), by partition.
+  std::vector<SourceOffset> SourceOffsets(std::string_view source) const;
+  // Blocks until, for every (partition, offset) of `offsets`, the message at that offset of
+  // `source` is durable (stored next offset > offset), or the timeout passes. Returns the
+  // store's last position at that moment (every event of those messages is at or before
+  // it), or nullopt on timeout.
+  std::optional<uint64_t> WaitForSourceOffsets(
+      std::string_view source, const std::vector<std::pair<int32_t, int64_t>>& offsets,
+      std::chrono::milliseconds timeout) const;
+
   absl::StatusOr<uint64_t> AddDeadLetter(DeadLetter letter);
   absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(uint64_t after_id, size_t limit) const;
   absl::Status DeleteDeadLetter(uint64_t id);

@@ -293,6 +293,61 @@ TEST_F(EventStoreTest, DeadLettersKeepRawBytes) {
   EXPECT_GT(*id2, *id);
 }
 
+TEST_F(EventStoreTest, SourceOffsetsAndDeadLettersAreWrittenWithTheEvents) {
+  AppendRequest req;
+  req.events = {Ev("a", "1"), Ev("a", "2")};
+  req.source_offsets = {{"kafka:erp", 0, 8}, {"kafka:erp", 3, 2}};
+  req.dead_letters = {{.source = "kafka:erp/0/5", .reason = "missing organization_id",
+                       .raw = std::string("{\"x\":\0\xff}", 9)}};
+  ASSERT_TRUE(store_->Append(std::move(req)).ok());
+  // A request with no events still records its offsets (every message was a dead letter).
+  AppendRequest only_offsets;
+  only_offsets.source_offsets = {{"kafka:erp", 0, 9}, {"kafka:other", 1, 4}};
+  ASSERT_TRUE(store_->Append(std::move(only_offsets)).ok());
+  auto check = [&] {
+    std::vector<SourceOffset> erp = store_->SourceOffsets("kafka:erp");
+    ASSERT_EQ(erp.size(), 2u);
+    EXPECT_EQ(erp[0].partition, 0);
+    EXPECT_EQ(erp[0].next_offset, 9);
+    EXPECT_EQ(erp[1].partition, 3);
+    EXPECT_EQ(erp[1].next_offset, 2);
+    ASSERT_EQ(store_->SourceOffsets("kafka:other").size(), 1u);
+    EXPECT_TRUE(store_->SourceOffsets("kafka:er").empty());
+    auto letters = store_->ListDeadLetters(0, 10);
+    ASSERT_TRUE(letters.ok());
+    ASSERT_EQ(letters->size(), 1u);
+    EXPECT_EQ((*letters)[0].raw, std::string("{\"x\":\0\xff}", 9));
+    EXPECT_EQ((*letters)[0].source, "kafka:erp/0/5");
+    EXPECT_EQ(store_->LastPosition(), 2u);
+  };
+  check();
+  Reopen();  // durable, and read back on open
+  check();
+  // Ids continue after a reopen; a direct dead letter and a batched one never share one.
+  auto direct = store_->AddDeadLetter({.source = "file:x", .reason = "r", .raw = "y"});
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(*direct, 2u);
+}
+
+TEST_F(EventStoreTest, WaitForSourceOffsetsAnswersThePositionHoldingThem) {
+  EXPECT_FALSE(store_->WaitForSourceOffsets("kafka:erp", {{0, 0}}, std::chrono::milliseconds(1)));
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    AppendRequest req;
+    req.events = {Ev("a", "1"), Ev("a", "2"), Ev("a", "3")};
+    req.source_offsets = {{"kafka:erp", 2, 11}};
+    ASSERT_TRUE(store_->Append(std::move(req)).ok());
+  });
+  std::optional<uint64_t> at =
+      store_->WaitForSourceOffsets("kafka:erp", {{2, 10}}, std::chrono::seconds(30));
+  writer.join();
+  ASSERT_TRUE(at.has_value());
+  EXPECT_EQ(*at, 3u);
+  // Offset 11 is not stored yet (next offset 11), nor is a partition never seen.
+  EXPECT_FALSE(store_->WaitForSourceOffsets("kafka:erp", {{2, 11}}, std::chrono::milliseconds(1)));
+  EXPECT_FALSE(store_->WaitForSourceOffsets("kafka:erp", {{2, 1}, {5, 0}}, std::chrono::milliseconds(1)));
+}
+
 TEST_F(EventStoreTest, OpenFailsWithActionableMessage) {
   auto s = EventStore::Open({.path = "/proc/readside-cannot-be-here"});
   ASSERT_FALSE(s.ok());

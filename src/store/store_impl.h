@@ -43,6 +43,8 @@ struct EventStore::Impl {
   // Released after each durable group: WaitForPosition waiters look again then.
   mutable absl::Mutex commit_mu;
   std::vector<std::function<void(uint64_t)>> listeners;
+  // The stored next offset of each (source, partition), as durable (see SourceOffset).
+  absl::flat_hash_map<std::pair<std::string, int32_t>, int64_t> offsets ABSL_GUARDED_BY(commit_mu);
 
   // Why appends are refused (OK: they are accepted). Written by the writer thread.
   mutable absl::Mutex health_mu;

@@ -227,6 +227,22 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   if (!last.ok()) return last.status();
   impl->last_position = *last;
   impl->last_dead_letter = LastKey(raw, impl->cf[kDeadLetter]);
+  {
+    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), impl->cf[kMeta]));
+    absl::MutexLock lk(&impl->commit_mu);
+    for (it->Seek(codec::kOffsetPrefix); it->Valid() && it->key().starts_with(codec::kOffsetPrefix);
+         it->Next()) {
+      std::string_view key = it->key().ToStringView().substr(codec::kOffsetPrefix.size());
+      size_t nul = key.rfind('\0', key.size() >= 9 ? key.size() - 9 : 0);
+      if (key.size() < 9 || nul != key.size() - 9 || it->value().size() != 8) {
+        return absl::DataLossError("corrupt source offset in the event store at " + options.path);
+      }
+      impl->offsets[{std::string(key.substr(0, nul)),
+                     static_cast<int32_t>(codec::GetBE64(key.substr(nul + 1)))}] =
+          static_cast<int64_t>(codec::GetBE64(it->value().ToStringView()));
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the source offsets");
+  }
   Impl* p = impl.get();
   impl->indexer = std::make_unique<IndexWriter>(&impl->rocks, options.testing_skip_index_writes);
   absl::Status indexed = impl->indexer->Start(

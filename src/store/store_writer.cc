@@ -199,6 +199,7 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
   uint64_t bytes = 0;
   for (const Pending& p : group) {
     for (const EventToStore& e : p.request.events) bytes += e.json.size() + 64;
+    for (const DeadLetter& d : p.request.dead_letters) bytes += d.raw.size() + d.reason.size() + 64;
   }
   if (absl::Status ready = PrepareWrite(bytes); !ready.ok()) {
     for (Pending& p : group) p.done(ready);  // nothing of the group was written
@@ -260,6 +261,17 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
       outcomes[r].push_back(*decided);
     }
     for (const auto& [org, n] : req.rejected_by_org) rejected[codec::CountKey("rejected", org)] += n;
+    // In request order: a later request's offset of the same partition is written last.
+    for (const SourceOffset& o : req.source_offsets) {
+      batch.Put(cf[kMeta], codec::SourceOffsetKey(o.source, o.partition),
+                codec::PositionKey(static_cast<uint64_t>(o.next_offset)));
+    }
+    for (DeadLetter& d : req.dead_letters) {
+      d.id = last_dead_letter.fetch_add(1) + 1;  // a failed write leaves a gap: ids are unique
+      std::string value;
+      codec::EncodeDeadLetter(d, &value);
+      batch.Put(cf[kDeadLetter], codec::PositionKey(d.id), value);
+    }
   }
   flush_block();
   in_group.clear();  // its keys are views of `keys`, which now move to the index entries
@@ -292,6 +304,11 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
     {
       absl::MutexLock lk(&commit_mu);  // WaitForPosition waiters look again on release
       last_position.store(last, std::memory_order_release);
+      for (const Pending& p : group) {
+        for (const SourceOffset& o : p.request.source_offsets) {
+          offsets[{o.source, o.partition}] = o.next_offset;
+        }
+      }
     }
     for (auto& l : listeners) l(last);
     for (size_t r = 0; r < group.size(); ++r) group[r].done(std::move(outcomes[r]));

@@ -23,10 +23,31 @@ struct EventToStore {
   std::string json;  // normalized event JSON (includes event_id)
 };
 
+// How far a source (a Kafka topic) has been consumed: the next offset of one partition.
+struct SourceOffset {
+  std::string source;  // "kafka:<topic>"
+  int32_t partition = 0;
+  int64_t next_offset = 0;  // the offset of the first message not yet stored
+};
+
+struct DeadLetter {
+  uint64_t id = 0;
+  int64_t received_micros = 0;
+  std::string source;  // "kafka:topic/partition/offset", "file:…"
+  std::string reason;
+  std::string raw;     // the bytes as received (may be invalid UTF-8)
+};
+
 struct AppendRequest {
   std::vector<EventToStore> events;
   // Rejections attributable to a tenant, counted durably with the accepted events.
   std::vector<std::pair<std::string, uint64_t>> rejected_by_org;
+  // Written in the same atomic, durable write as the events: the consumed position of each
+  // partition these events came from (a consumer that seeks to them after a crash neither
+  // loses nor re-applies a message), and the messages of the same batch that failed
+  // validation (dead letters; their ids are assigned by the store).
+  std::vector<SourceOffset> source_offsets;
+  std::vector<DeadLetter> dead_letters;
 };
 
 enum class Outcome : uint8_t { kAccepted, kDuplicate, kConflict };
@@ -67,12 +88,5 @@ struct TenantCounts {
   uint64_t conflicts = 0;
 };
 
-struct DeadLetter {
-  uint64_t id = 0;
-  int64_t received_micros = 0;
-  std::string source;  // "kafka:topic/partition/offset", "file:…"
-  std::string reason;
-  std::string raw;     // the bytes as received (may be invalid UTF-8)
-};
 
 }  // namespace readside::store

@@ -1,0 +1,390 @@
+#include "kafka/consumer.h"
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+
+#include <cstdio>
+#include <map>
+
+#include "common/json_writer.h"
+
+namespace readside::kafka {
+
+struct KafkaConsumer::Pending {
+  std::vector<rd_kafka_message_t*> messages;  // owned; destroyed once stored
+  std::map<std::pair<std::string, int32_t>, int64_t> next;  // (topic, partition) → next offset
+  ~Pending() { Clear(); }
+  void Clear() {
+    for (rd_kafka_message_t* m : messages) rd_kafka_message_destroy(m);
+    messages.clear();
+    next.clear();
+  }
+};
+
+namespace {
+
+void RebalanceTrampoline(rd_kafka_t*, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t* partitions, void* opaque);
+
+struct Callbacks {
+  static void Error(rd_kafka_t*, int err, const char* reason, void* opaque);
+};
+
+}  // namespace
+
+KafkaConsumer::KafkaConsumer(KafkaOptions options, ingest::IngestService* ingest,
+                             store::EventStore* store, std::function<uint64_t()> projection_lag)
+    : options_(std::move(options)),
+      ingest_(ingest),
+      store_(store),
+      projection_lag_(std::move(projection_lag)),
+      pending_(std::make_unique<Pending>()) {}
+
+KafkaConsumer::~KafkaConsumer() { Stop(); }
+
+absl::Status KafkaConsumer::Start() {
+  if (options_.topics.empty()) return absl::InvalidArgumentError("--kafka-topics must name a topic");
+  if (options_.group.empty()) return absl::InvalidArgumentError("--kafka-group must not be empty");
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  absl::Status s = ApplyCommonConf(options_, conf);
+  // The store holds the offsets: Kafka's own commits are off (the group's committed offsets
+  // are never read). A partition the store has never seen is read from its beginning: a
+  // node is a full replica.
+  for (auto [k, v] : {std::pair<const char*, const char*>{"group.id", options_.group.c_str()},
+                      {"enable.auto.commit", "false"},
+                      {"enable.auto.offset.store", "false"},
+                      {"auto.offset.reset", "earliest"},
+                      {"enable.partition.eof", "false"},
+                      // Bounded prefetch: what librdkafka buffers per partition while the
+                      // store writes (back-pressure beyond that is pausing).
+                      {"queued.max.messages.kbytes", "16384"}}) {
+    if (s.ok()) s = SetConf(conf, k, v);
+  }
+  for (const auto& [key, value] : options_.config) {
+    if (s.ok() && key != "enable.auto.commit" && key != "enable.auto.offset.store") {
+      s = SetConf(conf, key, value);
+    }
+  }
+  if (!s.ok()) {
+    rd_kafka_conf_destroy(conf);
+    return s;
+  }
+  rd_kafka_conf_set_rebalance_cb(conf, RebalanceTrampoline);
+  rd_kafka_conf_set_error_cb(conf, Callbacks::Error);
+  rd_kafka_conf_set_opaque(conf, this);
+  char err[512];
+  rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (rk_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return absl::InvalidArgumentError(std::string("Kafka consumer: ") + err);
+  }
+  rd_kafka_poll_set_consumer(rk_);
+  rd_kafka_topic_partition_list_t* topics =
+      rd_kafka_topic_partition_list_new(static_cast<int>(options_.topics.size()));
+  for (const std::string& t : options_.topics) {
+    rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  rd_kafka_resp_err_t e = rd_kafka_subscribe(rk_, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::InvalidArgumentError(std::string("Kafka subscribe: ") + rd_kafka_err2str(e));
+  }
+  started_ = std::chrono::steady_clock::now();
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "rs-kafka-cons");
+    Loop();
+  });
+  return absl::OkStatus();
+}
+
+void KafkaConsumer::Stop() {
+  if (rk_ == nullptr) return;
+  stop_.store(true);
+  if (thread_.joinable()) thread_.join();
+  FireWaiters(/*stopping=*/true);
+  rd_kafka_destroy(rk_);
+  rk_ = nullptr;
+}
+
+void KafkaConsumer::SetUp(bool up, const std::string& why) {
+  bool was = up_.exchange(up, std::memory_order_relaxed);
+  if (!up) {
+    absl::MutexLock lk(&mu_);
+    last_error_ = why;
+  }
+  if (was != up) {
+    std::fprintf(stderr, "readside: kafka: %s%s%s\n", up ? "connected" : "unavailable",
+                 why.empty() ? "" : ": ", why.c_str());
+  }
+}
+
+namespace {
+
+void RebalanceTrampoline(rd_kafka_t*, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  static_cast<KafkaConsumer*>(opaque)->OnRebalance(err, partitions);
+}
+
+void Callbacks::Error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* c = static_cast<KafkaConsumer*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || rd_kafka_fatal_error(rk, nullptr, 0)) {
+    c->SetUp(false, reason);
+  } else {
+    std::fprintf(stderr, "readside: kafka: %s\n", reason);
+  }
+}
+
+}  // namespace
+
+void KafkaConsumer::OnRebalance(int err, rd_kafka_topic_partition_list_t* partitions) {
+  // Whatever was consumed is stored first, with its offsets: a partition that comes back
+  // (here or on another node) starts exactly after it.
+  Flush();
+  bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk_)) == "COOPERATIVE";
+  rebalances_.Add();
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    std::map<std::string, std::map<int32_t, int64_t>> stored;
+    for (int i = 0; i < partitions->cnt; ++i) {
+      rd_kafka_topic_partition_t& p = partitions->elems[i];
+      auto [it, fresh] = stored.try_emplace(p.topic);
+      if (fresh) {
+        for (const store::SourceOffset& o : store_->SourceOffsets(SourceName(p.topic))) {
+          it->second[o.partition] = o.next_offset;
+        }
+      }
+      auto o = it->second.find(p.partition);
+      p.offset = o != it->second.end() ? o->second : RD_KAFKA_OFFSET_BEGINNING;
+    }
+    rd_kafka_error_t* e = nullptr;
+    if (cooperative) {
+      e = rd_kafka_incremental_assign(rk_, partitions);
+    } else {
+      rd_kafka_assign(rk_, partitions);
+    }
+    if (e != nullptr) {
+      std::fprintf(stderr, "readside: kafka: assign: %s\n", rd_kafka_error_string(e));
+      rd_kafka_error_destroy(e);
+    }
+    if (paused_.load()) rd_kafka_pause_partitions(rk_, partitions);
+    absl::MutexLock lk(&mu_);
+    if (!cooperative) assigned_.clear();
+    for (int i = 0; i < partitions->cnt; ++i) {
+      const rd_kafka_topic_partition_t& p = partitions->elems[i];
+      assigned_.push_back({.topic = p.topic, .partition = p.partition,
+                           .next_offset = p.offset >= 0 ? p.offset : -1});
+    }
+    ever_assigned_ = true;
+    std::fprintf(stderr, "readside: kafka: assigned %d partition(s) of group %s\n",
+                 partitions->cnt, options_.group.c_str());
+  } else {
+    if (cooperative) {
+      rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, partitions);
+      if (e != nullptr) rd_kafka_error_destroy(e);
+    } else {
+      rd_kafka_assign(rk_, nullptr);
+    }
+    absl::MutexLock lk(&mu_);
+    if (!cooperative) {
+      assigned_.clear();
+    } else {
+      std::erase_if(assigned_, [&](const PartitionState& a) {
+        for (int i = 0; i < partitions->cnt; ++i) {
+          if (a.topic == partitions->elems[i].topic && a.partition == partitions->elems[i].partition) {
+            return true;
+          }
+        }
+        return false;
+      });
+    }
+  }
+}
+
+bool KafkaConsumer::Flush() {
+  if (pending_->messages.empty()) return true;
+  std::vector<ingest::SourceMessage> batch;
+  batch.reserve(pending_->messages.size());
+  for (rd_kafka_message_t* m : pending_->messages) {
+    const char* topic = rd_kafka_topic_name(m->rkt);
+    batch.push_back({std::string_view(static_cast<const char*>(m->payload), m->payload ? m->len : 0),
+                     "kafka:" + std::string(topic) + "/" + std::to_string(m->partition) + "/" +
+                         std::to_string(m->offset)});
+  }
+  std::vector<store::SourceOffset> offsets;
+  for (const auto& [key, next] : pending_->next) {
+    offsets.push_back({SourceName(key.first), key.second, next});
+  }
+  bool logged = false;
+  for (;;) {
+    absl::Status s = ingest_->IngestMessages(batch, offsets);
+    if (s.ok()) break;
+    // The store refuses appends (a full disk, a failed write): nothing of the batch was
+    // written. Keep it and retry; librdkafka's bounded prefetch stops fetching meanwhile.
+    store_retries_.Add();
+    if (!logged) {
+      std::fprintf(stderr, "readside: kafka: storing a batch failed (%s); retrying\n",
+                   std::string(s.message()).c_str());
+      logged = true;
+    }
+    if (stop_.load()) return false;  // not stored: consumed again after the restart
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  batches_.Add();
+  messages_.Add(pending_->messages.size());
+  {
+    absl::MutexLock lk(&mu_);
+    for (PartitionState& a : assigned_) {
+      auto it = pending_->next.find({a.topic, a.partition});
+      if (it != pending_->next.end()) a.next_offset = it->second;
+    }
+  }
+  pending_->Clear();
+  return true;
+}
+
+void KafkaConsumer::UpdateBackPressure() {
+  if (!projection_lag_) return;
+  uint64_t lag = projection_lag_();
+  bool pause = !paused_.load() && lag > options_.max_projection_lag;
+  bool resume = paused_.load() && lag <= options_.max_projection_lag / 2;
+  if (!pause && !resume) return;
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (rd_kafka_assignment(rk_, &list) != RD_KAFKA_RESP_ERR_NO_ERROR || list == nullptr) return;
+  if (pause) {
+    rd_kafka_pause_partitions(rk_, list);
+  } else {
+    rd_kafka_resume_partitions(rk_, list);
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  paused_.store(pause);
+  std::fprintf(stderr, "readside: kafka: %s consuming (read models %llu events behind)\n",
+               pause ? "paused" : "resumed", static_cast<unsigned long long>(lag));
+}
+
+void KafkaConsumer::Loop() {
+  auto next_refresh = std::chrono::steady_clock::now();
+  while (!stop_.load()) {
+    UpdateBackPressure();
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, pending_->messages.empty() ? 100 : 0);
+    if (m != nullptr) {
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) SetUp(false, rd_kafka_message_errstr(m));
+        rd_kafka_message_destroy(m);
+      } else {
+        SetUp(true, "");
+        pending_->next[{rd_kafka_topic_name(m->rkt), m->partition}] = m->offset + 1;
+        pending_->messages.push_back(m);
+        if (pending_->messages.size() < options_.max_batch) continue;  // take what is there
+      }
+    }
+    Flush();
+    FireWaiters(/*stopping=*/false);
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_refresh) continue;
+    next_refresh = now + std::chrono::milliseconds(250);
+    absl::MutexLock lk(&mu_);
+    bool all = ever_assigned_;
+    for (PartitionState& a : assigned_) {
+      int64_t low = -1, high = -1;
+      if (rd_kafka_get_watermark_offsets(rk_, a.topic.c_str(), a.partition, &low, &high) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0) {
+        a.high_watermark = high;
+        if (a.next_offset < 0 && low >= 0 && low == high) a.next_offset = low;
+      }
+      if (a.high_watermark < 0 || a.lag() > 0) all = false;
+    }
+    if (!ever_assigned_ && now - started_ > std::chrono::seconds(30)) {
+      // No partition within 30 s (Kafka unreachable, the topic missing): serve what the
+      // store holds rather than never being ready; /health/ready says why.
+      all = true;
+    }
+    if (all && !caught_up_.exchange(true)) {
+      std::fprintf(stderr, "readside: kafka: %s\n",
+                   ever_assigned_ ? "caught up with the assigned partitions"
+                                  : "no partition assigned within 30 s; serving the stored events");
+      if (ever_assigned_) up_.store(true);
+    }
+  }
+  Flush();
+  rd_kafka_consumer_close(rk_);
+}
+
+void KafkaConsumer::FireWaiters(bool stopping) {
+  std::vector<std::pair<std::function<void(std::optional<uint64_t>)>, std::optional<uint64_t>>> ready;
+  {
+    absl::MutexLock lk(&mu_);
+    if (waiters_.empty()) return;
+    auto now = std::chrono::steady_clock::now();
+    std::erase_if(waiters_, [&](Waiter& w) {
+      std::optional<uint64_t> at = store_->WaitForSourceOffsets(
+          SourceName(options_.topics[0]), w.offsets, std::chrono::milliseconds(0));
+      if (!at && !stopping && w.deadline > now) return false;
+      ready.emplace_back(std::move(w.done), at);
+      return true;
+    });
+  }
+  for (auto& [done, at] : ready) done(at);
+}
+
+void KafkaConsumer::WhenStored(ingest::PartitionOffsets offsets, std::chrono::milliseconds timeout,
+                               std::function<void(std::optional<uint64_t>)> done) {
+  std::optional<uint64_t> at = store_->WaitForSourceOffsets(SourceName(options_.topics[0]), offsets,
+                                                            std::chrono::milliseconds(0));
+  if (at || timeout.count() == 0 || stop_.load()) return done(at);
+  absl::MutexLock lk(&mu_);
+  waiters_.push_back({std::move(offsets), std::chrono::steady_clock::now() + timeout, std::move(done)});
+}
+
+bool KafkaConsumer::CaughtUp() const { return caught_up_.load(); }
+
+std::vector<PartitionState> KafkaConsumer::Partitions() const {
+  absl::MutexLock lk(&mu_);
+  return assigned_;
+}
+
+std::string KafkaConsumer::HealthJson() const {
+  JsonBuilder b;
+  b.BeginObject().Key("state").String(up() ? "up" : "down");
+  b.Key("group").String(options_.group);
+  b.Key("topics").BeginArray();
+  for (const std::string& t : options_.topics) b.String(t);
+  b.EndArray();
+  b.Key("caught_up").Bool(CaughtUp()).Key("paused").Bool(paused());
+  absl::MutexLock lk(&mu_);
+  int64_t total = 0;
+  b.Key("partitions").BeginArray();
+  for (const PartitionState& a : assigned_) {
+    b.BeginObject().Key("topic").String(a.topic).Key("partition").Int(a.partition);
+    b.Key("next_offset").Int(a.next_offset).Key("high_watermark").Int(a.high_watermark);
+    b.Key("lag").Int(a.lag()).EndObject();
+    total += a.lag();
+  }
+  b.EndArray().Key("lag").Int(total);
+  if (!up() && !last_error_.empty()) b.Key("error").String(last_error_);
+  b.EndObject();
+  return b.Take();
+}
+
+void KafkaConsumer::RegisterMetrics(MetricsRegistry* registry) const {
+  registry->Add([this](std::string* out) {
+    RenderCounter("readside_kafka_batches_total", "consumed batches stored (one durable write each)",
+                  batches_.value(), out);
+    RenderCounter("readside_kafka_messages_total", "Kafka messages stored (events and dead letters)",
+                  messages_.value(), out);
+    RenderCounter("readside_kafka_rebalances_total", "partition assignments and revocations",
+                  rebalances_.value(), out);
+    RenderCounter("readside_kafka_store_retries_total",
+                  "consumed batches the store refused (retried until stored)",
+                  store_retries_.value(), out);
+    RenderGauge("readside_kafka_paused",
+                "1 while consumption is paused because the read models fell behind",
+                paused() ? 1 : 0, out);
+    *out += "# HELP readside_kafka_consumer_lag messages of a partition not yet stored (high "
+            "watermark minus the stored next offset)\n# TYPE readside_kafka_consumer_lag gauge\n";
+    for (const PartitionState& a : Partitions()) {
+      *out += "readside_kafka_consumer_lag{topic=\"" + a.topic + "\",partition=\"" +
+              std::to_string(a.partition) + "\"} " + std::to_string(a.lag()) + "\n";
+    }
+  });
+}
+
+}  // namespace readside::kafka

@@ -1,0 +1,114 @@
+#pragma once
+// Consumes events from Kafka into the store with exactly-once effect and no Kafka
+// transactions (operations.md "Kafka ingestion"): each durable store write carries the next
+// offset of every partition its messages came from, and on start and on every assignment the
+// consumer seeks to the offsets the store holds. A crash anywhere (before, during or after a
+// write) loses no message and stores none twice; a rebalance between nodes of one group keeps
+// that promise, because each node seeks to what its own store holds.
+//
+// Messages that fail validation become dead letters (topic, partition, offset, raw bytes,
+// reason) in the same write, and consumption goes on. Back-pressure: while the read models are
+// more than max_projection_lag events behind the store, the partitions are paused (librdkafka
+// stops fetching; nothing is buffered beyond its bounded prefetch).
+//
+// Thread-safety: Start/Stop from one thread; the rest from any.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "common/metrics.h"
+#include "ingest/external.h"
+#include "ingest/ingest_service.h"
+#include "kafka/kafka_options.h"
+#include "store/event_store.h"
+
+struct rd_kafka_s;
+struct rd_kafka_topic_partition_list_s;
+
+namespace readside::kafka {
+
+// The store's name for a topic's offsets.
+inline std::string SourceName(const std::string& topic) { return "kafka:" + topic; }
+
+struct PartitionState {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t next_offset = -1;  // stored; -1: nothing stored yet
+  int64_t high_watermark = -1;  // last known end of the partition; -1: not known yet
+  int64_t lag() const {
+    return high_watermark < 0 ? 0 : std::max<int64_t>(0, high_watermark - std::max<int64_t>(0, next_offset));
+  }
+};
+
+class KafkaConsumer : public ingest::ExternalSource {
+ public:
+  // `projection_lag` answers how many stored events the read models have not applied yet.
+  KafkaConsumer(KafkaOptions options, ingest::IngestService* ingest, store::EventStore* store,
+                std::function<uint64_t()> projection_lag);
+  ~KafkaConsumer() override;
+
+  // Validates the configuration and starts the consumer thread (it connects and joins the
+  // group in the background).
+  absl::Status Start();
+  // Stores what was consumed, leaves the group and stops.
+  void Stop();
+
+  // ingest::ExternalSource
+  std::string HealthJson() const override;
+  bool CaughtUp() const override;
+  void WhenStored(ingest::PartitionOffsets offsets, std::chrono::milliseconds timeout,
+                  std::function<void(std::optional<uint64_t>)> done) override;
+
+  std::vector<PartitionState> Partitions() const;
+  bool up() const { return up_.load(std::memory_order_relaxed); }
+  bool paused() const { return paused_.load(std::memory_order_relaxed); }
+  uint64_t batches() const { return batches_.value(); }
+  void RegisterMetrics(MetricsRegistry* registry) const;
+
+  // For librdkafka's callbacks (on the consumer thread, inside its poll) only.
+  void OnRebalance(int err, rd_kafka_topic_partition_list_s* partitions);
+  void SetUp(bool up, const std::string& why);
+
+ private:
+  struct Pending;  // messages consumed and not yet stored
+  void Loop();
+  // Stores what was consumed since the last write, with the partitions' next offsets.
+  // Retries (partitions paused) while the store refuses appends; false when stopping first.
+  bool Flush();
+  void UpdateBackPressure();
+  void FireWaiters(bool stopping);
+
+  KafkaOptions options_;
+  ingest::IngestService* ingest_;
+  store::EventStore* store_;
+  std::function<uint64_t()> projection_lag_;
+  rd_kafka_s* rk_ = nullptr;
+  std::unique_ptr<Pending> pending_;  // consumer thread only
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> up_{false};
+  std::atomic<bool> paused_{false};
+  std::atomic<bool> caught_up_{false};
+  std::chrono::steady_clock::time_point started_;
+  Counter batches_, messages_, dead_letters_, store_retries_, rebalances_;
+
+  mutable absl::Mutex mu_;
+  std::vector<PartitionState> assigned_ ABSL_GUARDED_BY(mu_);
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
+  bool ever_assigned_ ABSL_GUARDED_BY(mu_) = false;
+  struct Waiter {
+    ingest::PartitionOffsets offsets;
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(std::optional<uint64_t>)> done;
+  };
+  std::vector<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace readside::kafka

@@ -1,0 +1,42 @@
+#pragma once
+// The Kafka flags of `readside serve` (operations.md "Kafka ingestion") and the librdkafka
+// configuration they make. Standard client properties pass through (--kafka-config
+// key=value: SASL, TLS, timeouts), so readside runs against a real cluster as it does against
+// `readside kafka-dev`.
+// Thread-safety: value types and pure functions.
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+
+struct rd_kafka_conf_s;
+
+namespace readside::kafka {
+
+struct KafkaOptions {
+  std::string brokers;              // bootstrap.servers: HOST:PORT[,…]; empty: Kafka off
+  std::vector<std::string> topics;  // consumed; POST /events and own state publish to topics[0]
+  // The consumer group. Each node of a full-replica deployment has its own (the default,
+  // "readside-" + the node's id); nodes sharing one split the partitions between them.
+  std::string group;
+  std::vector<std::pair<std::string, std::string>> config;  // --kafka-config key=value
+  // Messages stored in one durable write, at most (one WriteBatch, one fsync).
+  size_t max_batch = 20'000;
+  // Back-pressure: the partitions are paused while the read models are more than this many
+  // events behind the store, and resumed below half of it.
+  uint64_t max_projection_lag = 200'000;
+};
+
+// "key=value" → pair; an error names the flag and the rule.
+absl::Status ParseConfigPair(const std::string& text, std::pair<std::string, std::string>* out);
+
+// Sets `key` on `conf`; the error names the key and librdkafka's reason.
+absl::Status SetConf(rd_kafka_conf_s* conf, const std::string& key, const std::string& value);
+// bootstrap.servers plus every --kafka-config pair, on a new configuration; nullptr and the
+// error on a bad one.
+absl::Status ApplyCommonConf(const KafkaOptions& options, rd_kafka_conf_s* conf);
+
+}  // namespace readside::kafka

@@ -1,0 +1,259 @@
+// The Kafka consumer and producer against librdkafka's mock cluster (in this process, on
+// loopback): consumed events equal HTTP ingest of the same stream, a restart resumes at the
+// stored offsets with nothing lost or stored twice, bad messages become dead letters with
+// their coordinates, and POST /events through Kafka answers offsets that read-your-writes
+// waits on.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <map>
+#include <set>
+
+#include "event/parser.h"
+#include "kafka/consumer.h"
+#include "kafka/dev_cluster.h"
+#include "kafka/producer.h"
+#include "sim/generator.h"
+
+namespace readside::kafka {
+namespace {
+
+using namespace std::chrono_literals;
+
+class KafkaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_ = std::filesystem::temp_directory_path() /
+            ("rs-kafka-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(base_);
+    auto c = DevCluster::Start(1, 0, {{"erp", 4}});
+    ASSERT_TRUE(c.ok()) << c.status();
+    cluster_ = std::move(*c);
+  }
+  void TearDown() override {
+    cluster_.reset();
+    std::filesystem::remove_all(base_);
+  }
+  std::unique_ptr<store::EventStore> OpenStore(const std::string& name) {
+    auto s = store::EventStore::Open({.path = (base_ / name).string(), .sync = false,
+                                      .min_free_bytes = 0, .reserve_bytes = 0});
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  KafkaOptions Options(std::string group) {
+    return {.brokers = cluster_->bootstrap(), .topics = {"erp"}, .group = std::move(group)};
+  }
+  // Simulated NDJSON lines.
+  static std::vector<std::string> Lines(uint64_t n, double malformed = 0, double duplicates = 0) {
+    sim::Generator gen({.seed = 5, .total_events = n, .events_per_second = 0.5,
+                        .duplicate_fraction = duplicates, .malformed_fraction = malformed});
+    std::vector<std::string> lines;
+    std::string line;
+    int64_t ts;
+    while (gen.Next(&line, &ts)) lines.push_back(line);
+    return lines;
+  }
+  // Publishes raw lines keyed by their organization (none for what does not parse).
+  ingest::EventPublisher::Published Produce(const std::vector<std::string>& lines) {
+    auto producer = KafkaProducer::Create(Options(""), "erp");
+    EXPECT_TRUE(producer.ok()) << producer.status();
+    event::EventParser parser;
+    event::Event ev;
+    std::vector<event::FieldError> errors;
+    std::vector<ingest::EventPublisher::Message> messages;
+    for (const std::string& l : lines) {
+      parser.ParseOne(l, &ev, &errors);
+      messages.push_back({event::IsValidOrganizationId(ev.organization_id) ? ev.organization_id : "", l});
+    }
+    auto published = (*producer)->PublishAndWait(std::move(messages));
+    EXPECT_TRUE(published.ok()) << published.status();
+    return published.ok() ? *published : ingest::EventPublisher::Published{};
+  }
+  // Every event of `org` in store order: (event_id, json).
+  static std::vector<std::pair<std::string, std::string>> EventsOf(store::EventStore* s,
+                                                                   const std::string& org) {
+    std::vector<std::pair<std::string, std::string>> out;
+    store::EventQuery q{.organization_id = org, .limit = 1000};
+    for (;;) {
+      auto page = s->Query(q);
+      EXPECT_TRUE(page.ok());
+      if (!page.ok()) break;
+      for (auto& e : page->events) out.emplace_back(e.event_id, e.json);
+      if (!page->next) break;
+      q.after_position = *page->next;
+    }
+    return out;
+  }
+  static bool WaitStored(store::EventStore* s, const ingest::EventPublisher::Published& p) {
+    return s->WaitForSourceOffsets(SourceName("erp"), p.last_offsets, 60s).has_value();
+  }
+
+  std::filesystem::path base_;
+  std::unique_ptr<DevCluster> cluster_;
+};
+
+TEST_F(KafkaTest, ConsumedEventsEqualHttpIngestOfTheSameStream) {
+  std::vector<std::string> lines = Lines(6000, /*malformed=*/0.02, /*duplicates=*/0.02);
+  // HTTP ingest of the stream (POST /events, NDJSON, in batches as `readside ingest` sends).
+  auto http_store = OpenStore("http");
+  ingest::IngestService http(http_store.get(), {});
+  for (size_t i = 0; i < lines.size(); i += 1000) {
+    std::string body;
+    for (size_t j = i; j < std::min(lines.size(), i + 1000); ++j) body += lines[j] + "\n";
+    std::promise<ingest::IngestReply> reply;
+    http.Ingest(body, event::BodyFormat::kNdjson, [&](ingest::IngestReply r) { reply.set_value(std::move(r)); });
+    ASSERT_TRUE(std::holds_alternative<ingest::IngestAnswer>(reply.get_future().get()));
+  }
+  // The same lines through Kafka.
+  auto kafka_store = OpenStore("kafka");
+  ingest::IngestService ingest(kafka_store.get(), {});
+  KafkaConsumer consumer(Options("g1"), &ingest, kafka_store.get(), nullptr);
+  ASSERT_TRUE(consumer.Start().ok());
+  auto published = Produce(lines);
+  ASSERT_GE(published.last_offsets.size(), 3u) << "keys spread over the partitions";
+  ASSERT_TRUE(WaitStored(kafka_store.get(), published));
+  consumer.Stop();
+
+  EXPECT_EQ(kafka_store->LastPosition(), http_store->LastPosition());
+  for (const char* org : {"acme-corp", "beta-inc", "gamma-llc"}) {
+    SCOPED_TRACE(org);
+    auto a = EventsOf(http_store.get(), org), b = EventsOf(kafka_store.get(), org);
+    EXPECT_GT(a.size(), 100u);
+    EXPECT_EQ(a, b) << "each tenant's events in the same order, byte for byte";
+    store::TenantCounts ca = http_store->GetTenantCounts(org), cb = kafka_store->GetTenantCounts(org);
+    EXPECT_EQ(ca.duplicates, cb.duplicates);
+    EXPECT_EQ(ca.conflicts, cb.conflicts);
+    EXPECT_EQ(ca.rejected, cb.rejected);
+  }
+  // Every malformed line is a dead letter with its coordinates.
+  auto letters = kafka_store->ListDeadLetters(0, 100'000);
+  ASSERT_TRUE(letters.ok());
+  uint64_t rejected = ingest.bus_counters().rejected.value();
+  EXPECT_EQ(letters->size(), rejected);
+  EXPECT_GT(rejected, 50u);
+  EXPECT_EQ(http.counters().rejected.value(), rejected);
+  for (const auto& d : *letters) {
+    EXPECT_TRUE(d.source.starts_with("kafka:erp/")) << d.source;
+    EXPECT_FALSE(d.reason.empty());
+  }
+}
+
+TEST_F(KafkaTest, RestartResumesAtTheStoredOffsetsWithNothingLostOrStoredTwice) {
+  std::vector<std::string> lines = Lines(8000);
+  auto published = Produce(lines);
+  auto s = OpenStore("node");
+  ingest::IngestService ingest(s.get(), {});
+  // Small batches, stopped part-way through (a crash between batches loses only what the
+  // store never acknowledged: its offsets were not written either).
+  KafkaOptions o = Options("g2");
+  o.max_batch = 97;
+  {
+    KafkaConsumer first(o, &ingest, s.get(), nullptr);
+    ASSERT_TRUE(first.Start().ok());
+    while (s->LastPosition() < 2000) std::this_thread::sleep_for(1ms);
+    first.Stop();
+  }
+  uint64_t part = s->LastPosition();
+  EXPECT_LT(part, lines.size());
+  s.reset();
+  s = OpenStore("node");  // a restart of the node
+  ingest::IngestService again(s.get(), {});
+  // Another group: the offsets that count are the store's, whatever the group committed (the
+  // old member of g2 would hold its partitions until its session times out).
+  o.group = "g2-after-restart";
+  KafkaConsumer second(o, &again, s.get(), nullptr);
+  ASSERT_TRUE(second.Start().ok());
+  ASSERT_TRUE(WaitStored(s.get(), published));
+  EXPECT_EQ(s->LastPosition(), lines.size()) << "every message stored exactly once";
+  for (const char* org : {"acme-corp", "beta-inc", "gamma-llc"}) {
+    EXPECT_EQ(s->GetTenantCounts(org).duplicates, 0u) << "no message consumed twice";
+  }
+  EXPECT_EQ(again.bus_counters().duplicates.value(), 0u);
+  std::set<std::string> ids;
+  for (const char* org : {"acme-corp", "beta-inc", "gamma-llc"}) {
+    for (auto& [id, json] : EventsOf(s.get(), org)) EXPECT_TRUE(ids.insert(id).second);
+  }
+  EXPECT_EQ(ids.size(), lines.size());
+}
+
+TEST_F(KafkaTest, BadMessagesBecomeDeadLettersAndConsumptionGoesOn) {
+  std::vector<std::string> good = Lines(3);
+  std::string oversized = good[0];
+  oversized.insert(oversized.size() - 1, ",\"pad\":\"" + std::string(70'000, 'x') + "\"");
+  std::vector<std::string> lines = {"not json at all", std::string("{\"a\":\"\xff\xfe\"}"), oversized,
+                                    R"({"event_id":"x","event_type":"crm.contact.created"})"};
+  lines.insert(lines.end(), good.begin(), good.end());
+  auto s = OpenStore("dead");
+  ingest::IngestService ingest(s.get(), {});
+  KafkaConsumer consumer(Options("g3"), &ingest, s.get(), nullptr);
+  ASSERT_TRUE(consumer.Start().ok());
+  auto published = Produce(lines);
+  ASSERT_TRUE(WaitStored(s.get(), published));
+  EXPECT_EQ(s->LastPosition(), 3u) << "the valid events after the bad ones are stored";
+  auto letters = s->ListDeadLetters(0, 100);
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 4u);
+  std::set<std::string> raws;
+  for (const auto& d : *letters) {
+    raws.insert(d.raw);
+    // kafka:erp/<partition>/<offset>, and that offset holds these very bytes.
+    EXPECT_TRUE(d.source.starts_with("kafka:erp/")) << d.source;
+    EXPECT_FALSE(d.reason.empty());
+  }
+  EXPECT_TRUE(raws.count("not json at all"));
+  EXPECT_TRUE(raws.count(std::string("{\"a\":\"\xff\xfe\"}"))) << "raw bytes kept, invalid UTF-8 included";
+  EXPECT_TRUE(raws.count(oversized));
+  for (const auto& d : *letters) {
+    if (d.raw == oversized) EXPECT_NE(d.reason.find("65536"), std::string::npos) << d.reason;
+  }
+  consumer.Stop();
+}
+
+TEST_F(KafkaTest, PostEventsThroughKafkaAnswersOffsetsThatReadYourWritesWaitsOn) {
+  auto s = OpenStore("rw");
+  ingest::IngestService ingest(s.get(), {});
+  auto producer = KafkaProducer::Create(Options(""), "erp");
+  ASSERT_TRUE(producer.ok());
+  ingest.SetPublisher(producer->get());
+  KafkaConsumer consumer(Options("g4"), &ingest, s.get(), nullptr);
+  ASSERT_TRUE(consumer.Start().ok());
+  std::vector<std::string> lines = Lines(50);
+  std::string body;
+  for (const auto& l : lines) body += l + "\n";
+  body += "{\"broken\n";
+  std::promise<ingest::IngestReply> reply;
+  ingest.Ingest(body, event::BodyFormat::kNdjson, [&](ingest::IngestReply r) { reply.set_value(std::move(r)); });
+  ingest::IngestReply r = reply.get_future().get();
+  ASSERT_TRUE(std::holds_alternative<ingest::IngestAnswer>(r));
+  const auto& answer = std::get<ingest::IngestAnswer>(r);
+  EXPECT_EQ(answer.accepted, 50u);
+  EXPECT_NE(answer.json.find("\"offsets\":{"), std::string::npos) << answer.json;
+  EXPECT_NE(answer.json.find("\"rejected\":[{\"index\":50"), std::string::npos) << answer.json;
+  auto offsets = ingest::ParsePartitionOffsets(answer.offsets);
+  ASSERT_TRUE(offsets.ok()) << answer.offsets;
+  std::promise<std::optional<uint64_t>> stored;
+  consumer.WhenStored(*offsets, 30s, [&](std::optional<uint64_t> p) { stored.set_value(p); });
+  std::optional<uint64_t> position = stored.get_future().get();
+  ASSERT_TRUE(position.has_value());
+  EXPECT_EQ(*position, 50u);
+  // An offset never written times out with nullopt.
+  std::promise<std::optional<uint64_t>> never;
+  consumer.WhenStored({{0, 1'000'000}}, 200ms, [&](std::optional<uint64_t> p) { never.set_value(p); });
+  EXPECT_FALSE(never.get_future().get().has_value());
+  consumer.Stop();
+}
+
+TEST(PartitionOffsetsTest, ParseAndFormat) {
+  auto ok = ingest::ParsePartitionOffsets("3:5,0:17");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ingest::FormatPartitionOffsets(*ok), "0:17,3:5");
+  for (const char* bad : {"", "0", "0:", ":1", "a:1", "0:-1", "0:1,", "0:1,0:2", "0:1;1:2"}) {
+    EXPECT_FALSE(ingest::ParsePartitionOffsets(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace readside::kafka

@@ -1,0 +1,159 @@
+#include "kafka/producer.h"
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <map>
+
+#include "absl/synchronization/mutex.h"
+
+namespace readside::kafka {
+namespace {
+
+// One Publish call: answered when its last delivery report arrives.
+struct PendingBatch {
+  std::string topic;
+  std::function<void(absl::StatusOr<ingest::EventPublisher::Published>)> done;
+  std::atomic<size_t> remaining{0};
+  absl::Mutex mu;
+  std::map<int32_t, int64_t> last ABSL_GUARDED_BY(mu);
+  absl::Status failure ABSL_GUARDED_BY(mu);
+
+  // Called once per message (delivered or failed), on the poll thread; the last one answers.
+  void Report(rd_kafka_resp_err_t err, int32_t partition, int64_t offset) {
+    {
+      absl::MutexLock lk(&mu);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (failure.ok()) failure = absl::UnavailableError(rd_kafka_err2str(err));
+      } else if (partition >= 0) {  // -1: the Publish loop's own count
+        int64_t& l = last[partition];
+        l = std::max(l, offset);
+      }
+    }
+    if (remaining.fetch_sub(1) != 1) return;
+    Finish();
+  }
+  void Finish() {
+    absl::StatusOr<ingest::EventPublisher::Published> result;
+    {
+      absl::MutexLock lk(&mu);
+      if (!failure.ok()) {
+        result = failure;
+      } else {
+        ingest::EventPublisher::Published p{.topic = topic};
+        p.last_offsets.assign(last.begin(), last.end());
+        result = std::move(p);
+      }
+    }
+    done(std::move(result));
+  }
+};
+
+void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque) {
+  auto* up = static_cast<std::atomic<bool>*>(opaque);
+  up->store(m->err == RD_KAFKA_RESP_ERR_NO_ERROR, std::memory_order_relaxed);
+  auto* batch = static_cast<std::shared_ptr<PendingBatch>*>(m->_private);
+  (*batch)->Report(m->err, m->partition, m->offset);
+  delete batch;
+  (void)rk;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const KafkaOptions& options,
+                                                                     std::string topic) {
+  if (topic.empty()) return absl::InvalidArgumentError("--kafka-topics must name a topic");
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  std::unique_ptr<KafkaProducer> p(new KafkaProducer());
+  p->topic_ = std::move(topic);
+  absl::Status s = ApplyCommonConf(options, conf);
+  // acks=all and idempotence: exactly one copy of each message, in order, on every in-sync
+  // replica. A short linger: POST /events waits for the acknowledgement.
+  for (auto [k, v] : {std::pair<const char*, const char*>{"enable.idempotence", "true"},
+                      {"acks", "all"},
+                      {"linger.ms", "2"},
+                      {"partitioner", "murmur2_random"},
+                      {"message.timeout.ms", "30000"}}) {
+    if (s.ok()) s = SetConf(conf, k, v);
+  }
+  // Options given with --kafka-config win over these defaults.
+  for (const auto& [key, value] : options.config) {
+    if (s.ok()) s = SetConf(conf, key, value);
+  }
+  if (!s.ok()) {
+    rd_kafka_conf_destroy(conf);
+    return s;
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
+  rd_kafka_conf_set_opaque(conf, &p->up_);
+  char err[512];
+  p->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (p->rk_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return absl::InvalidArgumentError(std::string("Kafka producer: ") + err);
+  }
+  KafkaProducer* self = p.get();
+  p->poller_ = std::thread([self] {
+    pthread_setname_np(pthread_self(), "rs-kafka-prod");
+    while (!self->stop_.load()) rd_kafka_poll(self->rk_, 100);
+  });
+  return p;
+}
+
+KafkaProducer::~KafkaProducer() {
+  if (rk_ == nullptr) return;
+  rd_kafka_flush(rk_, 10'000);  // delivers (and answers) what is in flight
+  stop_.store(true);
+  if (poller_.joinable()) poller_.join();
+  rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(rk_, 0);  // answers the purged ones (with an error)
+  rd_kafka_destroy(rk_);
+}
+
+void KafkaProducer::Publish(std::vector<Message> messages,
+                            std::function<void(absl::StatusOr<Published>)> done) {
+  auto batch = std::make_shared<PendingBatch>();
+  batch->topic = topic_;
+  batch->done = std::move(done);
+  if (messages.empty()) {
+    batch->Finish();
+    return;
+  }
+  // One count for this loop, so the batch cannot finish before every message is queued.
+  batch->remaining.store(messages.size() + 1);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (Message& m : messages) {
+    auto* opaque = new std::shared_ptr<PendingBatch>(batch);
+    rd_kafka_resp_err_t err;
+    for (;;) {
+      err = rd_kafka_producev(
+          rk_, RD_KAFKA_V_TOPIC(topic_.c_str()),
+          // No key (random partition) rather than an empty one.
+          RD_KAFKA_V_KEY(m.key.empty() ? nullptr : m.key.data(), m.key.size()),
+          RD_KAFKA_V_VALUE(m.value.data(), m.value.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+      // A full local queue drains as the poll thread serves deliveries: wait, bounded.
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() > deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      delete opaque;
+      batch->Report(err, -1, -1);
+    }
+  }
+  batch->Report(RD_KAFKA_RESP_ERR_NO_ERROR, -1, -1);  // the loop's own count
+}
+
+absl::StatusOr<ingest::EventPublisher::Published> KafkaProducer::PublishAndWait(
+    std::vector<Message> messages) {
+  std::promise<absl::StatusOr<Published>> promise;
+  auto future = promise.get_future();
+  Publish(std::move(messages),
+          [&promise](absl::StatusOr<Published> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+}  // namespace readside::kafka

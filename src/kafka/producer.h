@@ -1,0 +1,48 @@
+#pragma once
+// Publishes events to Kafka: POST /events when Kafka is on (ingest::EventPublisher) and
+// `readside produce`. Idempotent producer with acks=all: a message acknowledged is on every
+// in-sync replica, and librdkafka's retries never duplicate or reorder it. Keys go through
+// the murmur2 partitioner, the one Java clients use, so a tenant's events land on the same
+// partition whichever client wrote them.
+// Thread-safety: Publish may be called from any thread; delivery reports run on the
+// producer's own poll thread.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "ingest/external.h"
+#include "kafka/kafka_options.h"
+
+struct rd_kafka_s;
+
+namespace readside::kafka {
+
+class KafkaProducer : public ingest::EventPublisher {
+ public:
+  // Connects lazily (librdkafka); fails only on a bad configuration.
+  static absl::StatusOr<std::unique_ptr<KafkaProducer>> Create(const KafkaOptions& options,
+                                                               std::string topic);
+  ~KafkaProducer() override;  // waits up to 10 s for messages in flight
+
+  void Publish(std::vector<Message> messages,
+               std::function<void(absl::StatusOr<Published>)> done) override;
+  // Blocking convenience wrapper.
+  absl::StatusOr<Published> PublishAndWait(std::vector<Message> messages);
+
+  // Whether the last delivery succeeded (for /metrics and health).
+  bool up() const { return up_.load(std::memory_order_relaxed); }
+  const std::string& topic() const { return topic_; }
+
+ private:
+  KafkaProducer() = default;
+  rd_kafka_s* rk_ = nullptr;
+  std::string topic_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> up_{true};
+  std::thread poller_;
+};
+
+}  // namespace readside::kafka
