@@ -1,4 +1,6 @@
 #include "app/commands.h"
+#include "kafka/dev_cluster.h"
+#include "kafka/producer.h"
 
 #include <chrono>
 #include <cstdio>
@@ -89,14 +91,17 @@ namespace {
 
 // Feeds NDJSON batches into the running server and waits for durability. The simulator is a
 // source with no caller to answer: its malformed lines land in the dead-letter store.
-bool Feed(ingest::IngestService* ingest, const std::string& body) {
+bool Feed(ingest::IngestService* ingest, const std::string& body,
+          kafka::KafkaProducer* producer = nullptr) {
+  if (producer != nullptr) return kafka::ProduceNdjson(producer, body).ok();  // demo --kafka
   std::promise<absl::StatusOr<size_t>> done;
   ingest->IngestUnattended(body, "demo-simulator",
                            [&done](absl::StatusOr<size_t> r) { done.set_value(std::move(r)); });
   return done.get_future().get().ok();
 }
 
-void StreamDemoEvents(ReadsideServer* server, const DemoOptions& o, std::atomic<bool>* stop) {
+void StreamDemoEvents(ReadsideServer* server, const DemoOptions& o, std::atomic<bool>* stop,
+                      kafka::KafkaProducer* producer) {
   const Clock& clock = SystemClock::Get();
   int64_t now = clock.NowMicros();
   sim::GeneratorOptions g;
@@ -123,7 +128,7 @@ void StreamDemoEvents(ReadsideServer* server, const DemoOptions& o, std::atomic<
     body += line;
     body.push_back('\n');
     if (++in_body == 1000 || ts >= now) {
-      Feed(server->ingest(), body);
+      Feed(server->ingest(), body, producer);
       body.clear();
       in_body = 0;
     }
@@ -140,7 +145,7 @@ void StreamDemoEvents(ReadsideServer* server, const DemoOptions& o, std::atomic<
       ++in_body;
       if (ts > t) break;
     }
-    if (in_body > 0) Feed(server->ingest(), body);
+    if (in_body > 0) Feed(server->ingest(), body, producer);
     body.clear();
     in_body = 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -148,7 +153,25 @@ void StreamDemoEvents(ReadsideServer* server, const DemoOptions& o, std::atomic<
 }
 
 // Serves with the simulator feeding it until SIGTERM/SIGINT; the store is closed on return.
-int ServeDemo(const DemoOptions& options) {
+int ServeDemo(DemoOptions options) {
+  std::unique_ptr<kafka::DevCluster> cluster;
+  std::unique_ptr<kafka::KafkaProducer> producer;
+  if (options.kafka) {
+    auto c = kafka::DevCluster::Start(1, 0, {{"erp-events", 4}});
+    if (!c.ok()) {
+      std::fprintf(stderr, "readside demo: %s\n", std::string(c.status().message()).c_str());
+      return 1;
+    }
+    cluster = std::move(*c);
+    options.serve.kafka.brokers = cluster->bootstrap();
+    options.serve.kafka.topics = {"erp-events"};
+    auto p = kafka::KafkaProducer::Create(options.serve.kafka, "erp-events");
+    if (!p.ok()) {
+      std::fprintf(stderr, "readside demo: %s\n", std::string(p.status().message()).c_str());
+      return 1;
+    }
+    producer = std::move(*p);
+  }
   ReadsideServer server(options.serve);
   if (absl::Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "readside demo: %s\n", std::string(s.message()).c_str());
@@ -230,7 +253,13 @@ int ServeDemo(const DemoOptions& options) {
       addr.substr(addr.find("://") + 3).c_str(), org);
   std::fflush(stdout);
   std::atomic<bool> stop{false};
-  std::thread feeder([&] { StreamDemoEvents(&server, options, &stop); });
+  if (cluster) {
+    std::printf("  Kafka (kafka-dev, in this process): bootstrap %s, topic erp-events; the "
+                "simulator produces, the server consumes\n",
+                cluster->bootstrap().c_str());
+    std::fflush(stdout);
+  }
+  std::thread feeder([&] { StreamDemoEvents(&server, options, &stop, producer.get()); });
   server.Run();
   stop = true;
   feeder.join();

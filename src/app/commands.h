@@ -9,6 +9,7 @@
 
 #include "app/readside_server.h"
 #include "ingest/ingest_client.h"
+#include "kafka/kafka_options.h"
 #include "sim/generator.h"
 
 namespace readside::app {
@@ -22,8 +23,26 @@ struct DemoOptions {
   uint64_t history_events = 60'000;
   double live_events_per_second = 20;
   uint64_t seed = 42;
+  // Kafka in the demo: a kafka-dev cluster in the process, the simulator producing to it and
+  // the server consuming from it (operations.md).
+  bool kafka = false;
 };
 int RunDemo(DemoOptions options);
+
+struct ProduceOptions {
+  std::string input = "-";  // NDJSON file, or - for stdin
+  kafka::KafkaOptions kafka;  // brokers and --kafka-config
+  std::string topic;
+  size_t batch = 10'000;  // lines awaited together
+};
+int RunProduce(const ProduceOptions& options);
+
+struct KafkaDevOptions {
+  uint16_t port = 0;  // 0: the first broker's own (ephemeral) port
+  int brokers = 1;
+  std::vector<std::string> topics = {"erp-events:4"};  // NAME[:PARTITIONS]
+};
+int RunKafkaDev(const KafkaDevOptions& options);
 
 struct GenerateOptions {
   sim::GeneratorOptions generator;

@@ -10,6 +10,24 @@ namespace {
 
 using readside::app::ServeOptions;
 
+// --kafka-config key=value (repeatable): librdkafka properties passed through (SASL, TLS, …).
+void AddKafkaConfig(CLI::App* cmd, readside::kafka::KafkaOptions* k) {
+  cmd->add_option_function<std::vector<std::string>>(
+         "--kafka-config",
+         [k](const std::vector<std::string>& values) {
+           for (const std::string& v : values) {
+             std::pair<std::string, std::string> kv;
+             if (absl::Status s = readside::kafka::ParseConfigPair(v, &kv); !s.ok()) {
+               throw CLI::ValidationError("--kafka-config", std::string(s.message()));
+             }
+             k->config.push_back(std::move(kv));
+           }
+         },
+         "librdkafka property key=value (repeatable; e.g. security.protocol=SASL_SSL)")
+      ->envname("READSIDE_KAFKA_CONFIG")
+      ->delimiter(',');
+}
+
 // Adds the flags shared by serve and demo. `env` names follow the flag: --data-dir →
 // READSIDE_DATA_DIR.
 void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
@@ -89,6 +107,16 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
      "time for a WebSocket client without a token in the handshake to send its auth message");
   ms("--live-min-interval-ms", &o->live.min_interval,
      "least time between two messages of one subscription (100: 10 messages/s)");
+  // Kafka (operations.md, docs/kafka.md).
+  opt("--kafka-brokers", &o->kafka.brokers, "Kafka bootstrap servers HOST:PORT[,…] (empty: Kafka off)");
+  opt("--kafka-topics", &o->kafka.topics,
+      "topics consumed, comma-separated; POST /events produces to the first")->delimiter(',');
+  opt("--kafka-group", &o->kafka.group,
+      "consumer group (default: one per node, readside-<host>-<data dir hash>: a full replica)");
+  AddKafkaConfig(cmd, &o->kafka);
+  opt("--kafka-max-batch", &o->kafka.max_batch, "consumed messages stored in one durable write, at most");
+  opt("--kafka-max-projection-lag", &o->kafka.max_projection_lag,
+      "pause consuming while the read models are more than this many events behind");
 }
 
 }  // namespace
@@ -204,7 +232,33 @@ int main(int argc, char** argv) {
                                             static_cast<int64_t>(s * 1000)); },
       "--once: seconds to wait for every domain's values")->default_str("10");
 
+  demo_cmd->add_flag("--kafka", demo.kafka,
+                     "run a kafka-dev cluster in the process: the simulator produces to it and "
+                     "the server consumes");
+
+  readside::app::ProduceOptions produce;
+  CLI::App* produce_cmd =
+      app.add_subcommand("produce", "publish NDJSON events to Kafka (keyed by organization)");
+  produce_cmd->add_option("input", produce.input, "NDJSON file, or - for stdin")->capture_default_str();
+  produce_cmd->add_option("--kafka-brokers", produce.kafka.brokers, "bootstrap servers HOST:PORT[,…]")
+      ->envname("READSIDE_KAFKA_BROKERS")->required();
+  produce_cmd->add_option("--topic", produce.topic, "topic")->required();
+  AddKafkaConfig(produce_cmd, &produce.kafka);
+  produce_cmd->add_option("--batch", produce.batch, "lines awaited together")
+      ->check(CLI::Range(1, 1'000'000))->capture_default_str();
+
+  readside::app::KafkaDevOptions kdev;
+  CLI::App* kdev_cmd = app.add_subcommand(
+      "kafka-dev", "a Kafka-protocol cluster in memory on loopback (librdkafka's mock), for tests and demos");
+  kdev_cmd->add_option("--port", kdev.port, "bootstrap port (0: the first broker's own)")
+      ->capture_default_str();
+  kdev_cmd->add_option("--brokers", kdev.brokers, "brokers")->check(CLI::Range(1, 9))->capture_default_str();
+  kdev_cmd->add_option("--topic", kdev.topics, "topics to create, NAME[:PARTITIONS] (repeatable)")
+      ->delimiter(',')->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+  if (*produce_cmd) return readside::app::RunProduce(produce);
+  if (*kdev_cmd) return readside::app::RunKafkaDev(kdev);
   if (*tok_cmd) return readside::app::RunToken(tok);
   if (*serve_cmd) return readside::app::RunServe(serve);
   if (*demo_cmd) return readside::app::RunDemo(demo);

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include <unistd.h>
+
 #include "auth/authenticator.h"
 #include "common/metrics.h"
 #include "http/access_log.h"
@@ -17,6 +19,8 @@
 #include "http/routes.h"
 #include "http/static_files.h"
 #include "ingest/ingest_service.h"
+#include "kafka/consumer.h"
+#include "kafka/producer.h"
 #include "own_state/tenant_settings_service.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -46,6 +50,19 @@ absl::Status ParseListen(const std::string& listen, std::string* host, uint16_t*
   }
   *port = static_cast<uint16_t>(p);
   return absl::OkStatus();
+}
+
+std::string DefaultKafkaGroup(const std::string& data_dir) {
+  std::error_code ec;
+  std::string dir = std::filesystem::weakly_canonical(data_dir, ec).string();
+  if (ec) dir = data_dir;
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : dir) h = (h ^ c) * 1099511628211ull;
+  char host[256] = "host";
+  gethostname(host, sizeof host - 1);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return std::string("readside-") + host + "-" + std::string(hex, 8);
 }
 
 std::string DefaultWebDir() {
@@ -114,6 +131,8 @@ struct ReadsideServer::Impl {
   ServeOptions options;
   std::unique_ptr<store::EventStore> store;
   std::unique_ptr<ingest::IngestService> ingest;
+  std::unique_ptr<kafka::KafkaProducer> kafka_producer;  // POST /events with Kafka on
+  std::unique_ptr<kafka::KafkaConsumer> kafka_consumer;
   std::unique_ptr<projection::Projector> projector;
   std::unique_ptr<live::Hub> hub;  // live updates, fed by the projector's publications
   std::unique_ptr<http::LiveEndpoints> live_endpoints;
@@ -144,6 +163,10 @@ ReadsideServer::~ReadsideServer() {
   // the HTTP server's io_context still exists; only then is the server destroyed.
   if (!impl_) return;
   impl_->render_pool.reset();  // runs the exports still queued; their answers need the server
+  // Stores what was consumed, then answers the POSTs still waiting for Kafka (they hold
+  // HTTP sessions, like the store's callbacks).
+  if (impl_->kafka_consumer) impl_->kafka_consumer->Stop();
+  impl_->kafka_producer.reset();
   impl_->ingest.reset();
   impl_->tenant_settings.reset();
   if (impl_->scheduler) impl_->scheduler->Stop();  // before the projector it waits on
@@ -208,6 +231,32 @@ absl::Status ReadsideServer::Start() {
   m.hub->Start();
   RegisterLiveMetrics(m.hub.get(), &m.metrics);
   m.projector->Start();
+  if (!m.options.kafka.brokers.empty()) {
+    kafka::KafkaOptions k = m.options.kafka;
+    if (k.group.empty()) k.group = DefaultKafkaGroup(m.options.data_dir);
+    if (k.topics.empty()) return absl::InvalidArgumentError("--kafka-topics must name a topic");
+    auto producer = kafka::KafkaProducer::Create(k, k.topics[0]);
+    if (!producer.ok()) return producer.status();
+    m.kafka_producer = std::move(*producer);
+    m.ingest->SetPublisher(m.kafka_producer.get());
+    store::EventStore* st = m.store.get();
+    projection::Projector* pr = m.projector.get();
+    m.kafka_consumer = std::make_unique<kafka::KafkaConsumer>(
+        k, m.ingest.get(), st, [st, pr] {
+          uint64_t stored = st->LastPosition(), applied = pr->AppliedPosition();
+          return stored > applied ? stored - applied : 0;
+        });
+    if (absl::Status s = m.kafka_consumer->Start(); !s.ok()) return s;
+    m.kafka_consumer->RegisterMetrics(&m.metrics);
+    m.metrics.Add([producer = m.kafka_producer.get(), consumer = m.kafka_consumer.get()](std::string* out) {
+      *out += "# HELP readside_dependency_up whether a dependency answers (1) or not (0)\n"
+              "# TYPE readside_dependency_up gauge\n";
+      *out += std::string("readside_dependency_up{dependency=\"kafka\"} ") +
+              (consumer->up() && producer->up() ? "1" : "0") + "\n";
+    });
+    std::fprintf(stderr, "readside: kafka: consuming %s from %s as group %s\n",
+                 k.topics[0].c_str(), k.brokers.c_str(), k.group.c_str());
+  }
   // Search follows the store on its own thread, from the position recorded beside its indexes.
   m.search = std::make_unique<search::SearchFollower>(
       m.store.get(), search::SearchFollowerOptions{.dir = m.options.data_dir + "/search"});
@@ -258,7 +307,8 @@ absl::Status ReadsideServer::Start() {
                           .render_pool = m.render_pool.get(),
                           .search = m.search.get(),
                           .live = m.hub.get(),
-                          .web = m.web.get()};
+                          .web = m.web.get(),
+                          .kafka = m.kafka_consumer.get()};
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
   http::AddAdminRoutes(&m.router, services);

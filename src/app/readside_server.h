@@ -12,6 +12,7 @@
 #include "event/parser.h"
 #include "http/gate.h"
 #include "http/server.h"
+#include "kafka/kafka_options.h"
 #include "live/connection.h"
 
 namespace readside::store { class EventStore; }
@@ -53,7 +54,14 @@ struct ServeOptions {
   // The web app's files (docs/web.md): the directory of its build. Empty: DefaultWebDir().
   // A directory given here must exist; one without index.html serves the "not built" page.
   std::string web_dir;
+  // Kafka ingestion (operations.md): off while kafka.brokers is empty. An empty group is
+  // DefaultKafkaGroup(data_dir): each node its own group, a full replica.
+  kafka::KafkaOptions kafka;
 };
+
+// "readside-<host name>-<hash of the data directory's absolute path>": stable across restarts
+// of one node, different between nodes.
+std::string DefaultKafkaGroup(const std::string& data_dir);
 
 // The web app's directory when --web-dir is not given: <dir of the executable>/web when it
 // holds index.html (the build tree: build/readside beside build/web), else

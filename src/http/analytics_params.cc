@@ -32,7 +32,9 @@ Problem BadParameter(std::string_view field, std::string_view message) {
 std::optional<Problem> CheckKnownParameters(const Request& req,
                                             std::initializer_list<std::string_view> allowed) {
   for (const auto& [key, value] : req.query) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end() &&
+        !(key == "min_offsets" &&
+          std::find(allowed.begin(), allowed.end(), "min_position") != allowed.end())) {
       return BadParameter(key, "is not a parameter of this route");
     }
   }
@@ -44,6 +46,11 @@ std::optional<Problem> ParseConsistency(const Request& req, ReadConsistency* out
     if (!ParseUint(*v, &out->min_position)) {
       return BadParameter("min_position", "must be a non-negative integer");
     }
+  }
+  if (const std::string* v = req.Query("min_offsets")) {
+    absl::StatusOr<ingest::PartitionOffsets> offsets = ingest::ParsePartitionOffsets(*v);
+    if (!offsets.ok()) return BadParameter("min_offsets", std::string(offsets.status().message()));
+    out->min_offsets = std::move(*offsets);
   }
   if (const std::string* v = req.Query("wait_ms")) {
     uint64_t ms;

@@ -3,6 +3,7 @@
 // `wait_ms`, and the series parameters. Each parser names the parameter it rejects.
 // Thread-safety: pure functions.
 
+#include "ingest/external.h"
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -19,15 +20,20 @@ namespace readside::http {
 // A 400 problem about one query parameter.
 Problem BadParameter(std::string_view field, std::string_view message);
 
-// Rejects any query parameter not in `allowed`.
+// Rejects any query parameter not in `allowed`. Where min_position is allowed, so is
+// min_offsets (its Kafka form).
 std::optional<Problem> CheckKnownParameters(const Request& req,
                                             std::initializer_list<std::string_view> allowed);
 
 struct ReadConsistency {
   uint64_t min_position = 0;
+  // With Kafka on: wait until these offsets of the topic POST /events publishes to are
+  // stored (and then applied) — read-your-writes across nodes (operations.md).
+  ingest::PartitionOffsets min_offsets;
   std::chrono::milliseconds wait{2000};
 };
-// min_position (integer ≥ 0), wait_ms (0..30000, default 2000).
+// min_position (integer ≥ 0), min_offsets (partition:offset,…), wait_ms (0..30000, default
+// 2000).
 std::optional<Problem> ParseConsistency(const Request& req, ReadConsistency* out);
 
 // period (default: the current month of `calendar` at now_micros).

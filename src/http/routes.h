@@ -54,6 +54,8 @@ struct Services {
   live::Hub* live = nullptr;
   // The web app's files (routes_web.cc); null: its paths answer the "not built" page.
   const StaticFiles* web = nullptr;
+  // Kafka's consumer when Kafka is on (health, min_offsets); null: off.
+  ingest::ExternalSource* kafka = nullptr;
 };
 
 // Adapts a route function taking the services to a Router handler.

@@ -36,7 +36,11 @@ void PostEvents(const Services& s, Request& req, Responder respond) {
         if (auto* problem = std::get_if<Problem>(&reply)) {
           respond(ProblemResponse(*problem, path));
         } else {
-          respond(JsonResponse(std::move(std::get<ingest::IngestAnswer>(reply).json)));
+          auto& answer = std::get<ingest::IngestAnswer>(reply);
+          Response r = JsonResponse(std::move(answer.json));
+          // With Kafka on: what min_offsets waits for on any node.
+          if (!answer.offsets.empty()) r.headers.emplace_back("X-Readside-Offsets", answer.offsets);
+          respond(std::move(r));
         }
       },
       [access, &req](std::string_view org) { return access->MayWriteOrganization(req, org); });

@@ -15,7 +15,8 @@ namespace {
 // search follower, whose position is reported (search_position) but does not decide
 // readiness: search lags the read models by design and says so in X-Readside-Position.
 std::string HealthBody(std::string_view status, uint64_t applied, uint64_t stored,
-                       const absl::Status& writable, const search::SearchFollower* search) {
+                       const absl::Status& writable, const search::SearchFollower* search,
+                       const ingest::ExternalSource* kafka) {
   JsonBuilder b;
   b.BeginObject().Key("status").String(status);
   b.Key("applied_position").Int(static_cast<int64_t>(applied));
@@ -23,6 +24,7 @@ std::string HealthBody(std::string_view status, uint64_t applied, uint64_t store
   if (search != nullptr) b.Key("search_position").Int(static_cast<int64_t>(search->Position()));
   b.Key("writable").Bool(writable.ok());
   if (!writable.ok()) b.Key("reason").String(std::string(writable.message()));
+  if (kafka != nullptr) b.Key("kafka").Raw(kafka->HealthJson());
   b.EndObject();
   return b.Take();
 }
@@ -34,19 +36,22 @@ void AddOpsRoutes(Router* router, const Services& s) {
     uint64_t stored = s.store->LastPosition();
     respond(JsonResponse(
         HealthBody("live", s.projector->AppliedPosition(), stored, s.store->WriteStatus(),
-                   s.search)));
+                   s.search, s.kafka)));
   });
   router->Add("GET", "/health/ready", [s](Request&, Responder respond) {
     // Stored position first: a commit between the two reads can only make us look behind.
     uint64_t stored = s.store->LastPosition();
     uint64_t applied = s.projector->AppliedPosition();
-    bool ready = s.projector->Ready();
+    // With Kafka on, a node is ready once it also caught up with its partitions after start
+    // (then it stays ready while Kafka is away, serving what it holds; "kafka" says so).
+    bool ready = s.projector->Ready() && (s.kafka == nullptr || s.kafka->CaughtUp());
     // Readiness is about reads (api.md): a store that refuses appends (a full disk) still
     // serves every read, so the answer stays 200 and says why ingest is refused.
     absl::Status writable = s.store->WriteStatus();
     std::string_view status = !ready ? "catching_up" : writable.ok() ? "ready" : "read_only";
     Response r =
-        JsonResponse(HealthBody(status, applied, stored, writable, s.search), ready ? 200 : 503);
+        JsonResponse(HealthBody(status, applied, stored, writable, s.search, s.kafka),
+                     ready ? 200 : 503);
     if (!ready) r.headers.emplace_back("Retry-After", "1");
     respond(std::move(r));
   });

@@ -1,6 +1,7 @@
 // Serving a read of one organization's published view (view_route.h).
 #include "http/view_route.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "http/analytics_params.h"
@@ -20,6 +21,11 @@ Response ForbiddenDomain(std::string_view domain, const std::string& path) {
                                     " domain"},
                          path);
 }
+
+// Waits (without holding a server thread) until consistency.min_position is applied, then
+// answers with fn.
+static void WaitThenServe(const Services& s, Request& req, Responder respond,
+                          const ReadConsistency& consistency, AsyncViewFn fn);
 
 void ServeView(const Services& s, Request& req, Responder respond,
                std::initializer_list<std::string_view> params, ViewFn fn,
@@ -52,6 +58,42 @@ void ServeViewAsync(const Services& s, Request& req, Responder respond,
   if (auto problem = ParseConsistency(req, &consistency)) {
     return respond(ProblemResponse(*problem, req.path));
   }
+  if (!consistency.min_offsets.empty()) {
+    if (s.kafka == nullptr) {
+      return respond(ProblemResponse(
+          BadParameter("min_offsets", "needs Kafka (serve --kafka-brokers); use min_position"),
+          req.path));
+    }
+    // First until the offsets are stored here, then until their position is applied.
+    auto shared = std::make_shared<Request>(req);
+    auto started = std::chrono::steady_clock::now();
+    std::string offsets = ingest::FormatPartitionOffsets(consistency.min_offsets);
+    s.kafka->WhenStored(
+        consistency.min_offsets, consistency.wait,
+        [s, shared, respond, fn, consistency, started, offsets](std::optional<uint64_t> at) mutable {
+          if (!at) {
+            return respond(ProblemResponse(
+                {.status = 503,
+                 .title = "Read model behind",
+                 .detail = "offsets " + offsets + " were not consumed within " +
+                           std::to_string(consistency.wait.count()) + " ms",
+                 .retry_after_seconds = 1},
+                shared->path));
+          }
+          consistency.min_position = std::max(consistency.min_position, *at);
+          auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::steady_clock::now() - started);
+          consistency.wait = std::max(std::chrono::milliseconds(0), consistency.wait - spent);
+          WaitThenServe(s, *shared, std::move(respond), consistency, std::move(fn));
+        });
+    return;
+  }
+  WaitThenServe(s, req, std::move(respond), consistency, std::move(fn));
+}
+
+void WaitThenServe(const Services& s, Request& req, Responder respond,
+                   const ReadConsistency& consistency, AsyncViewFn fn) {
+  const std::string& org = req.params["org"];
   projection::Projector* projector = s.projector;
   const Clock* clock = s.clock;
   uint64_t wanted = consistency.min_position;

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "absl/synchronization/mutex.h"
+#include "event/parser.h"
 
 namespace readside::kafka {
 namespace {
@@ -154,6 +155,30 @@ absl::StatusOr<ingest::EventPublisher::Published> KafkaProducer::PublishAndWait(
   Publish(std::move(messages),
           [&promise](absl::StatusOr<Published> r) { promise.set_value(std::move(r)); });
   return future.get();
+}
+
+absl::StatusOr<ingest::EventPublisher::Published> ProduceNdjson(KafkaProducer* producer,
+                                                                std::string_view ndjson,
+                                                                size_t* count) {
+  event::EventParser parser;
+  event::Event ev;
+  std::vector<event::FieldError> errors;
+  std::vector<ingest::EventPublisher::Message> messages;
+  size_t pos = 0;
+  while (pos < ndjson.size()) {
+    size_t nl = ndjson.find('\n', pos);
+    if (nl == std::string_view::npos) nl = ndjson.size();
+    std::string_view line = ndjson.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    ev.organization_id.clear();
+    parser.ParseOne(line, &ev, &errors);
+    messages.push_back({event::IsValidOrganizationId(ev.organization_id) ? ev.organization_id : "",
+                        std::string(line)});
+  }
+  if (count != nullptr) *count = messages.size();
+  return producer->PublishAndWait(std::move(messages));
 }
 
 }  // namespace readside::kafka

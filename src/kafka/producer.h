@@ -45,4 +45,11 @@ class KafkaProducer : public ingest::EventPublisher {
   std::thread poller_;
 };
 
+// Publishes NDJSON lines as they are (one message each, blank lines skipped), keyed by the
+// organization_id of those that parse as events (none for the others: random partition).
+// For `readside produce` (backfills, tests) and the demo's simulator with Kafka on.
+absl::StatusOr<ingest::EventPublisher::Published> ProduceNdjson(KafkaProducer* producer,
+                                                                std::string_view ndjson,
+                                                                size_t* messages = nullptr);
+
 }  // namespace readside::kafka
