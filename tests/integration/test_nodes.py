@@ -37,7 +37,7 @@ import urllib.parse
 
 from server import REPO, ReadsideServer, _track, _untrack, http_request, make_event, \
     make_token, readside_bin
-from wsclient import WebSocket
+from wsclient import HandshakeRefused, WebSocket
 
 sys.path.insert(0, os.path.join(REPO, "deploy", "nginx"))
 import render  # noqa: E402  (deploy/nginx/render.py)
@@ -325,6 +325,18 @@ class NodesBehindNginxTest(unittest.TestCase):
         ws.send_json({"type": "ping"})
         self.assertEqual(ws.recv_json_until(lambda m: m.get("type") == "pong", 5)["type"],
                          "pong")
+
+        # nginx passes the client's Host: a browser on nginx's origin (the web app served
+        # through nginx) is accepted, a foreign origin refused, as without nginx.
+        own = WebSocket.connect(self.edge.host, self.edge.port, "/analytics/real-time/" + org,
+                                protocols=["bearer", token],
+                                origin="http://%s:%d" % (self.edge.host, self.edge.port))
+        self.addCleanup(own.abort)
+        self.assertEqual(own.recv_json(10)["type"], "ready")
+        with self.assertRaises(HandshakeRefused) as refused:
+            WebSocket.connect(self.edge.host, self.edge.port, "/analytics/real-time/" + org,
+                              protocols=["bearer", token], origin="https://evil.example")
+        self.assertEqual(refused.exception.status, 403)
 
     def assertEdge429(self, r):
         self.assertEqual(r.status, 429, r.describe())
