@@ -438,8 +438,10 @@ class FakeNode:
     """A TCP server that records each request (method, path) and either answers 200 or closes
     the connection without answering, as a node killed mid-request would."""
 
-    def __init__(self, answer):
+    def __init__(self, answer, response=b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                          b"Content-Length: 2\r\n\r\n{}"):
         self.answer = answer
+        self.response = response
         self.requests = []
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -481,8 +483,7 @@ class FakeNode:
                 self.requests.append((method, path))
                 if not self.answer:
                     return  # closes without an answer
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                             b"Content-Length: 2\r\n\r\n{}")
+                conn.sendall(self.response)
 
     def close(self):
         self.sock.close()
@@ -521,6 +522,21 @@ class RetryPolicyTest(unittest.TestCase):
         if os.environ.get("NODES_DEBUG"):
             print("\nretry test: POST statuses %s; GETs reaching the dropping node %d"
                   % (statuses, sum(m == "GET" for m, _ in dropper.requests)), file=sys.stderr)
+
+    def test_a_nodes_own_429_passes_unchanged(self):
+        # The edge's 429 page is for nginx's own limits only (no proxy_intercept_errors): a
+        # node's 429 keeps its Retry-After and body.
+        body = b'{"status":429,"title":"Too Many Requests","detail":"tenant budget"}'
+        node = FakeNode(answer=True, response=(
+            b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/problem+json\r\n"
+            b"Retry-After: 7\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)))
+        self.addCleanup(node.close)
+        edge = Edge(["127.0.0.1:%d" % node.port])
+        self.addCleanup(edge.close)
+        r = edge.get("/analytics/dashboard/%s" % ORG, token=make_token())
+        self.assertEqual(r.status, 429, r.describe())
+        self.assertEqual(r.headers.get("retry-after"), "7")
+        self.assertEqual(r.raw, body)
 
 
 if __name__ == "__main__":
