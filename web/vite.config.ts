@@ -48,5 +48,8 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test-setup.ts'],
+    // jsdom renders of whole pages take seconds on a loaded 2-core machine (make test runs
+    // ctest -j2 beside other builds): a timeout is not what these tests check.
+    testTimeout: 30_000,
   },
 });

@@ -111,6 +111,8 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
   opt("--kafka-brokers", &o->kafka.brokers, "Kafka bootstrap servers HOST:PORT[,…] (empty: Kafka off)");
   opt("--kafka-topics", &o->kafka.topics,
       "topics consumed, comma-separated; POST /events produces to the first")->delimiter(',');
+  opt("--kafka-own-topic", &o->kafka.own_topic,
+      "topic of readside's own state (dashboards, schedules, settings); only readside writes it");
   opt("--kafka-group", &o->kafka.group,
       "consumer group (default: one per node, readside-<host>-<data dir hash>: a full replica)");
   AddKafkaConfig(cmd, &o->kafka);

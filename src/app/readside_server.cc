@@ -20,6 +20,7 @@
 #include "http/static_files.h"
 #include "ingest/ingest_service.h"
 #include "kafka/consumer.h"
+#include "kafka/own_state_writer.h"
 #include "kafka/producer.h"
 #include "own_state/tenant_settings_service.h"
 #include "absl/status/statusor.h"
@@ -50,6 +51,19 @@ absl::Status ParseListen(const std::string& listen, std::string* host, uint16_t*
   }
   *port = static_cast<uint16_t>(p);
   return absl::OkStatus();
+}
+
+std::string NodeId(const std::string& data_dir) {
+  std::error_code ec;
+  std::string dir = std::filesystem::weakly_canonical(data_dir, ec).string();
+  if (ec) dir = data_dir;
+  char host[256] = "host";
+  gethostname(host, sizeof host - 1);
+  uint64_t h = 1469598103934665603ull;  // FNV-1a of host and directory
+  for (unsigned char c : std::string(host) + ":" + dir) h = (h ^ c) * 1099511628211ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
 }
 
 std::string DefaultKafkaGroup(const std::string& data_dir) {
@@ -133,6 +147,8 @@ struct ReadsideServer::Impl {
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<kafka::KafkaProducer> kafka_producer;  // POST /events with Kafka on
   std::unique_ptr<kafka::KafkaConsumer> kafka_consumer;
+  std::unique_ptr<kafka::KafkaProducer> kafka_own_producer;  // the own-state topic
+  std::unique_ptr<kafka::OwnStateWriter> own_writer;
   std::unique_ptr<projection::Projector> projector;
   std::unique_ptr<live::Hub> hub;  // live updates, fed by the projector's publications
   std::unique_ptr<http::LiveEndpoints> live_endpoints;
@@ -167,6 +183,7 @@ ReadsideServer::~ReadsideServer() {
   // HTTP sessions, like the store's callbacks).
   if (impl_->kafka_consumer) impl_->kafka_consumer->Stop();
   impl_->kafka_producer.reset();
+  impl_->kafka_own_producer.reset();
   impl_->ingest.reset();
   impl_->tenant_settings.reset();
   if (impl_->scheduler) impl_->scheduler->Stop();  // before the projector it waits on
@@ -247,6 +264,11 @@ absl::Status ReadsideServer::Start() {
           return stored > applied ? stored - applied : 0;
         });
     if (absl::Status s = m.kafka_consumer->Start(); !s.ok()) return s;
+    auto own = kafka::KafkaProducer::Create(k, k.own_topic);
+    if (!own.ok()) return own.status();
+    m.kafka_own_producer = std::move(*own);
+    m.own_writer = std::make_unique<kafka::OwnStateWriter>(m.kafka_own_producer.get(),
+                                                           m.kafka_consumer.get(), st);
     m.kafka_consumer->RegisterMetrics(&m.metrics);
     m.metrics.Add([producer = m.kafka_producer.get(), consumer = m.kafka_consumer.get()](std::string* out) {
       *out += "# HELP readside_dependency_up whether a dependency answers (1) or not (0)\n"
@@ -263,6 +285,7 @@ absl::Status ReadsideServer::Start() {
   if (absl::Status s = m.search->Start(); !s.ok()) return s;
   // The settings in force are those of the tenant's published view.
   m.tenant_settings = http::NewTenantSettingsService(m.store.get(), m.projector.get(), clock);
+  if (m.own_writer) m.tenant_settings->SetAppender(m.own_writer->AsAppender());
   if (!m.options.smtp_url.empty()) {
     schedule::SmtpConfig smtp{.url = m.options.smtp_url,
                               .from = m.options.smtp_from,
@@ -288,12 +311,17 @@ absl::Status ReadsideServer::Start() {
     o.catch_up_max_age_micros = m.options.report_catch_up_max_age_seconds * 1'000'000;
     o.from = m.options.smtp_from;
     if (const char* crash = std::getenv("READSIDE_REPORT_CRASH_AT")) o.crash_at = crash;
+    // Several nodes: runs are leased through Kafka (SchedulerOptions::node); the id is the
+    // node's default consumer group's suffix (host and data directory).
+    if (m.own_writer) o.node = NodeId(m.options.data_dir);
     m.scheduler = std::make_unique<schedule::ReportScheduler>(
         m.store.get(), m.projector.get(), m.smtp.get(), clock, Env::Default(), std::move(o));
+    if (m.own_writer) m.scheduler->SetAppender(m.own_writer->AsAppender());
     m.scheduler->Start();
   }
   m.render_pool = std::make_unique<http::RenderPool>();
   m.dashboards = std::make_unique<dashboard::DashboardService>(m.store.get(), m.projector.get(), clock);
+  if (m.own_writer) m.dashboards->SetAppender(m.own_writer->AsAppender());
   http::Services services{.store = m.store.get(),
                           .ingest = m.ingest.get(),
                           .access = m.access.get(),

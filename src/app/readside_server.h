@@ -62,6 +62,9 @@ struct ServeOptions {
 // "readside-<host name>-<hash of the data directory's absolute path>": stable across restarts
 // of one node, different between nodes.
 std::string DefaultKafkaGroup(const std::string& data_dir);
+// 16 hex digits of a hash of the host name and the data directory: the node's id in report
+// runs' Message-IDs (the run lease, schedule/scheduler.h).
+std::string NodeId(const std::string& data_dir);
 
 // The web app's directory when --web-dir is not given: <dir of the executable>/web when it
 // holds index.html (the build tree: build/readside beside build/web), else

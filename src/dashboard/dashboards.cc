@@ -336,7 +336,11 @@ void DashboardService::Run(std::shared_ptr<Attempt> a) {
       Post([this, a, saved, position, ok] { Finish(a, saved, position, ok); });
     });
   };
-  store_->AppendAsync(std::move(append), std::move(appended));
+  if (appender_) {
+    appender_(std::move(append), std::move(appended));
+  } else {
+    store_->AppendAsync(std::move(append), std::move(appended));
+  }
 }
 
 void DashboardService::Finish(const std::shared_ptr<Attempt>& a,

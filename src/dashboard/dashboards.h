@@ -13,6 +13,7 @@
 // member of the organization). Changing: the owner or an admin (the default: an admin).
 // Thread-safety: functions are pure; DashboardService is safe for concurrent calls.
 
+#include "store/event_store.h"
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -79,6 +80,8 @@ std::string WidgetJson(const own_state::Widget& w, std::string_view dashboard_id
 
 class DashboardService {
  public:
+  // Where changes are written (store::Appender); unset: the store. Set before serving.
+  void SetAppender(store::Appender appender) { appender_ = std::move(appender); }
   DashboardService(store::EventStore* store, projection::Projector* projector,
                    const Clock* clock = &SystemClock::Get());
   ~DashboardService();  // runs what is queued, then stops the worker
@@ -126,6 +129,7 @@ class DashboardService {
   void Work();
 
   store::EventStore* store_;
+  store::Appender appender_;
   projection::Projector* projector_;
   const Clock* clock_;
   std::mutex mu_;

@@ -103,7 +103,7 @@ class EnvelopeReader {
         ctx_.Error(path, "must be dot-separated lower-case segments such as crm.lead.created");
         return false;
       }
-      if (ev_->event_type.starts_with("readside.")) {
+      if (ev_->event_type.starts_with("readside.") && !ctx_.own_events) {
         ctx_.Error(path, "must not start with readside. (reserved for readside's own events)");
         return false;
       }

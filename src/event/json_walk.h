@@ -37,6 +37,7 @@ struct WalkContext {
   bool stored_input = false;  // ParserOptions::stored_input
   // A structural JSON error: the iteration cannot continue past it.
   simdjson::error_code fatal = simdjson::SUCCESS;
+  bool own_events = false;  // ParserOptions::own_events
 
   void Error(const PathNode& field, std::string message) {
     if (errors->size() < 32) errors->push_back({field.Render(), std::move(message)});

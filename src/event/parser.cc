@@ -61,6 +61,7 @@ bool ValidateEvent(typename J::Value obj, const ParserOptions& options, Event* e
                    bool* needs_typing) {
   internal::ResetEvent(ev);
   WalkContext ctx{errors, options.max_depth, options.stored_input};
+  ctx.own_events = options.own_events;
   bool ok = internal::ReadEnvelope<J>(obj, ev, ctx, needs_typing);
   *fatal = ctx.fatal;
   if (!ok || ctx.fatal) {

@@ -45,6 +45,10 @@ struct ParserOptions {
   // when the extra ones are zeros ("1.50000"), second 60 at any minute — so an acknowledged
   // event keeps its place in the read models. Ingest leaves it off.
   bool stored_input = false;
+  // Accept event types under "readside." (readside's own events: dashboards, schedules,
+  // tenant settings). Only for a source that only readside writes (Kafka's own-state topic);
+  // ingest refuses them, so that producers cannot forge them.
+  bool own_events = false;
 };
 
 // The outcome of one event of a batch.

@@ -201,6 +201,18 @@ event::EventParser& IngestService::Parser() {
   return *parser;
 }
 
+event::EventParser& IngestService::OwnParser() {
+  thread_local std::unique_ptr<event::EventParser> parser;
+  thread_local const IngestService* parser_owner = nullptr;
+  if (!parser || parser_owner != this) {
+    event::ParserOptions o = options_;
+    o.own_events = true;
+    parser = std::make_unique<event::EventParser>(o);
+    parser_owner = this;
+  }
+  return *parser;
+}
+
 void IngestService::IngestUnattended(std::string_view ndjson, std::string source,
                                      std::function<void(absl::StatusOr<size_t>)> done) {
   event::EventParser& parser = Parser();
@@ -250,13 +262,14 @@ void IngestService::IngestUnattended(std::string_view ndjson, std::string source
 absl::Status IngestService::IngestMessages(std::span<const SourceMessage> messages,
                                            std::vector<store::SourceOffset> offsets) {
   event::EventParser& parser = Parser();
+  event::EventParser& own = OwnParser();
   event::Event ev;
   std::vector<event::FieldError> errors;
   store::AppendRequest request;
   std::map<std::string, uint64_t> rejected_by_org;
   int64_t now = clock_->NowMicros();
   for (const SourceMessage& m : messages) {
-    if (parser.ParseOne(m.value, &ev, &errors)) {
+    if ((m.own ? own : parser).ParseOne(m.value, &ev, &errors)) {
       request.events.push_back(TakeForStore(ev));
       continue;
     }

@@ -40,6 +40,7 @@ struct IngestCounters {
 struct SourceMessage {
   std::string_view value;    // the raw bytes (one JSON event)
   std::string coordinates;   // "kafka:topic/partition/offset", kept with a dead letter
+  bool own = false;          // from the own-state topic: readside.* event types allowed
 };
 
 class IngestService {
@@ -84,6 +85,7 @@ class IngestService {
   event::ParserOptions options_;
   const Clock* clock_;
   event::EventParser& Parser();
+  event::EventParser& OwnParser();  // own_events on
 
   EventPublisher* publisher_ = nullptr;
   IngestCounters counters_;      // POST /events (and the demo's simulator)

@@ -84,6 +84,9 @@ absl::Status KafkaConsumer::Start() {
   for (const std::string& t : options_.topics) {
     rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
   }
+  if (!options_.own_topic.empty()) {
+    rd_kafka_topic_partition_list_add(topics, options_.own_topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
   rd_kafka_resp_err_t e = rd_kafka_subscribe(rk_, topics);
   rd_kafka_topic_partition_list_destroy(topics);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -207,7 +210,8 @@ bool KafkaConsumer::Flush() {
     const char* topic = rd_kafka_topic_name(m->rkt);
     batch.push_back({std::string_view(static_cast<const char*>(m->payload), m->payload ? m->len : 0),
                      "kafka:" + std::string(topic) + "/" + std::to_string(m->partition) + "/" +
-                         std::to_string(m->offset)});
+                         std::to_string(m->offset),
+                     !options_.own_topic.empty() && options_.own_topic == topic});
   }
   std::vector<store::SourceOffset> offsets;
   for (const auto& [key, next] : pending_->next) {
@@ -316,7 +320,7 @@ void KafkaConsumer::FireWaiters(bool stopping) {
     auto now = std::chrono::steady_clock::now();
     std::erase_if(waiters_, [&](Waiter& w) {
       std::optional<uint64_t> at = store_->WaitForSourceOffsets(
-          SourceName(options_.topics[0]), w.offsets, std::chrono::milliseconds(0));
+          SourceName(w.topic), w.offsets, std::chrono::milliseconds(0));
       if (!at && !stopping && w.deadline > now) return false;
       ready.emplace_back(std::move(w.done), at);
       return true;
@@ -327,11 +331,18 @@ void KafkaConsumer::FireWaiters(bool stopping) {
 
 void KafkaConsumer::WhenStored(ingest::PartitionOffsets offsets, std::chrono::milliseconds timeout,
                                std::function<void(std::optional<uint64_t>)> done) {
-  std::optional<uint64_t> at = store_->WaitForSourceOffsets(SourceName(options_.topics[0]), offsets,
+  WhenStoredIn(options_.topics[0], std::move(offsets), timeout, std::move(done));
+}
+
+void KafkaConsumer::WhenStoredIn(const std::string& topic, ingest::PartitionOffsets offsets,
+                                 std::chrono::milliseconds timeout,
+                                 std::function<void(std::optional<uint64_t>)> done) {
+  std::optional<uint64_t> at = store_->WaitForSourceOffsets(SourceName(topic), offsets,
                                                             std::chrono::milliseconds(0));
   if (at || timeout.count() == 0 || stop_.load()) return done(at);
   absl::MutexLock lk(&mu_);
-  waiters_.push_back({std::move(offsets), std::chrono::steady_clock::now() + timeout, std::move(done)});
+  waiters_.push_back({topic, std::move(offsets), std::chrono::steady_clock::now() + timeout,
+                      std::move(done)});
 }
 
 bool KafkaConsumer::CaughtUp() const { return caught_up_.load(); }

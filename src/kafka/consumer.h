@@ -66,6 +66,12 @@ class KafkaConsumer : public ingest::ExternalSource {
   void WhenStored(ingest::PartitionOffsets offsets, std::chrono::milliseconds timeout,
                   std::function<void(std::optional<uint64_t>)> done) override;
 
+  // WhenStored for any consumed topic (the own-state topic: kafka/own_state_writer.h).
+  void WhenStoredIn(const std::string& topic, ingest::PartitionOffsets offsets,
+                    std::chrono::milliseconds timeout,
+                    std::function<void(std::optional<uint64_t>)> done);
+  const KafkaOptions& options() const { return options_; }
+
   std::vector<PartitionState> Partitions() const;
   bool up() const { return up_.load(std::memory_order_relaxed); }
   bool paused() const { return paused_.load(std::memory_order_relaxed); }
@@ -104,6 +110,7 @@ class KafkaConsumer : public ingest::ExternalSource {
   std::string last_error_ ABSL_GUARDED_BY(mu_);
   bool ever_assigned_ ABSL_GUARDED_BY(mu_) = false;
   struct Waiter {
+    std::string topic;
     ingest::PartitionOffsets offsets;
     std::chrono::steady_clock::time_point deadline;
     std::function<void(std::optional<uint64_t>)> done;

@@ -22,6 +22,10 @@ struct KafkaOptions {
   // The consumer group. Each node of a full-replica deployment has its own (the default,
   // "readside-" + the node's id); nodes sharing one split the partitions between them.
   std::string group;
+  // readside's own state (dashboards, schedules, tenant settings) travels on this topic, which
+  // only readside nodes write (give ERP services no write access to it): its messages may
+  // carry readside.* event types, which the other topics refuse.
+  std::string own_topic = "readside.own-state";
   std::vector<std::pair<std::string, std::string>> config;  // --kafka-config key=value
   // Messages stored in one durable write, at most (one WriteBatch, one fsync).
   size_t max_batch = 20'000;

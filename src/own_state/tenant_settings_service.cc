@@ -87,7 +87,11 @@ void TenantSettingsService::Put(const std::string& organization_id, std::string_
     if (!outcomes.ok()) return done(store::AppendFailureProblem(outcomes.status()));
     done(TenantSettingsAt{std::move(settings), outcomes->front().position});
   };
-  store_->AppendAsync(std::move(append), std::move(stored));
+  if (appender_) {
+    appender_(std::move(append), std::move(stored));
+  } else {
+    store_->AppendAsync(std::move(append), std::move(stored));
+  }
 }
 
 }  // namespace readside::own_state

@@ -6,6 +6,7 @@
 // Thread-safety: safe for concurrent calls; the service keeps no mutable state. Concurrent
 // changes of one tenant: the last stored wins as a whole.
 
+#include "store/event_store.h"
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -30,6 +31,8 @@ struct TenantSettingsAt {
 
 class TenantSettingsService {
  public:
+  // Where changes are written (store::Appender); unset: the store. Set before serving.
+  void SetAppender(store::Appender appender) { appender_ = std::move(appender); }
   // The settings in force for an organization and the read-model position they were read at
   // (in the server: the projector's published view; defaults for a tenant never configured).
   using AppliedSettings = std::function<TenantSettingsAt(const std::string& organization_id)>;
@@ -55,6 +58,7 @@ class TenantSettingsService {
 
  private:
   store::EventStore* store_;
+  store::Appender appender_;
   AppliedSettings applied_;
   const Clock* clock_;
 };

@@ -1,3 +1,4 @@
+#include <future>
 #include "schedule/scheduler.h"
 
 #include <signal.h>
@@ -240,7 +241,7 @@ void ReportScheduler::Create(ReportSchedule s, std::function<void(CreateReply)> 
   store::AppendRequest append;
   append.events.push_back(std::move(e));
   projection::Projector* projector = projector_;
-  store_->AppendAsync(std::move(append), [this, projector, s = std::move(s), next,
+  AppendAsync(std::move(append), [this, projector, s = std::move(s), next,
                                           done = std::move(done)](
                                              absl::StatusOr<std::vector<store::AppendOutcome>>
                                                  outcomes) mutable {
@@ -256,6 +257,17 @@ void ReportScheduler::Create(ReportSchedule s, std::function<void(CreateReply)> 
                              done(Created{std::move(s), next, position});
                            });
   });
+}
+
+void ReportScheduler::AppendAsync(store::AppendRequest request,
+                                  store::EventStore::AppendCallback done) {
+  if (appender_) return appender_(std::move(request), std::move(done));
+  store_->AppendAsync(std::move(request), std::move(done));
+}
+
+bool ReportScheduler::OwnedHere(const std::string& message_id) const {
+  return options_.node.empty() ||
+         message_id.find("~" + options_.node + "@") != std::string::npos;
 }
 
 void ReportScheduler::CreateDone(const std::string& org) {
@@ -283,7 +295,7 @@ void ReportScheduler::Delete(const std::string& org, const std::string& id,
   store::AppendRequest append;
   append.events.push_back(std::move(e));
   projection::Projector* projector = projector_;
-  store_->AppendAsync(std::move(append), [projector, done = std::move(done)](
+  AppendAsync(std::move(append), [projector, done = std::move(done)](
                                              absl::StatusOr<std::vector<store::AppendOutcome>>
                                                  outcomes) mutable {
     if (!outcomes.ok()) return done(store::AppendFailureProblem(outcomes.status()));
@@ -324,7 +336,11 @@ absl::Status ReportScheduler::AppendAndWait(std::string org, std::string event_i
   e.json = std::move(json);
   store::AppendRequest append;
   append.events.push_back(std::move(e));
-  absl::StatusOr<std::vector<store::AppendOutcome>> outcomes = store_->Append(std::move(append));
+  std::promise<absl::StatusOr<std::vector<store::AppendOutcome>>> appended;
+  AppendAsync(std::move(append), [&appended](absl::StatusOr<std::vector<store::AppendOutcome>> r) {
+    appended.set_value(std::move(r));
+  });
+  absl::StatusOr<std::vector<store::AppendOutcome>> outcomes = appended.get_future().get();
   if (!outcomes.ok()) return outcomes.status();
   // A duplicate or conflicting event id: the event was stored before; wait for that one.
   uint64_t position = outcomes->front().position;
@@ -390,7 +406,10 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
                           int64_t first_started_at) {
   const std::string run_id = own_state::RunIdOf(s.id, due);
   const std::string message_id =
-      existing_message_id.empty() ? MakeMessageId(run_id, Domain(options_.from)) : existing_message_id;
+      existing_message_id.empty()
+          ? MakeMessageId(options_.node.empty() ? run_id : run_id + "~" + options_.node,
+                          Domain(options_.from))
+          : existing_message_id;
   int64_t now = clock_->NowMicros();
   auto finish = [&](RunStatus status, int attempts, std::string error, int64_t size,
                     std::string file, int64_t next_at) -> bool {
@@ -504,6 +523,16 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
       return false;
     }
   }
+  if (!options_.node.empty()) {
+    // Several nodes: the first intent in the tenant's order holds the run. Another node's
+    // came first: that node sends it.
+    projection::Projector::TenantRead read = projector_->Read(s.organization_id);
+    auto it = read.view->schedules->runs.find(run_id);
+    if (it != read.view->schedules->runs.end() && it->second.message_id != message_id) {
+      spdlog::info("report run {}: held by another node ({})", run_id, it->second.message_id);
+      return true;
+    }
+  }
   MaybeCrash("after_intent");
 
   // 3. The message: the same bytes on every attempt (Date = the first attempt's start).
@@ -570,7 +599,7 @@ int64_t ReportScheduler::PassTenant(const projection::TenantView& view, int64_t 
   const projection::ScheduleBook& book = *view.schedules;
   for (const auto& [run_id, run] : book.runs) {
     if ((run.status == RunStatus::kRunning || run.status == RunStatus::kRetrying) &&
-        book.deleted.contains(run.schedule_id) && !book.schedules.contains(run.schedule_id)) {
+        OwnedHere(run.message_id) && book.deleted.contains(run.schedule_id) && !book.schedules.contains(run.schedule_id)) {
       Abandon(run, view.settings.organization_id);
     }
   }
@@ -582,7 +611,7 @@ int64_t ReportScheduler::PassTenant(const projection::TenantView& view, int64_t 
     // Runs of this schedule that are open: an intent without outcome (the process died
     // while sending) or a retry whose time has come.
     for (const auto& [run_id, run] : book.runs) {
-      if (run.schedule_id != id) continue;
+      if (run.schedule_id != id || !OwnedHere(run.message_id)) continue;
       if (run.status == RunStatus::kRunning) {
         Run(s, run.due_at_micros, run.attempts + 1, run.message_id, run.file,
             run.started_at_micros);

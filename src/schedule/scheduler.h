@@ -41,8 +41,8 @@
 #include "own_state/report_schedule.h"
 #include "schedule/retry.h"
 #include "schedule/smtp.h"
+#include "store/event_store.h"
 
-namespace readside::store { class EventStore; }
 namespace readside::projection { class Projector; struct TenantView; struct RunRecord; }
 
 namespace readside::schedule {
@@ -55,6 +55,12 @@ struct SchedulerOptions {
   BackoffPolicy backoff;
   CircuitBreakerOptions breaker;
   std::string from;  // the From address (--smtp-from); also the Message-ID's domain
+  // With several nodes (Kafka on): this node's id. A run is leased to the node whose intent
+  // (run_started, stored through Kafka's own-state topic) comes first in the tenant's order:
+  // every node sees the same first one. The node id rides in the run's Message-ID
+  // ("<run id>~<node>@domain"); only that node sends, retries and finishes the run. Empty:
+  // one node, every run is its own.
+  std::string node;
   // Upper bound of one idle wait (the scheduler also wakes for new schedules and Stop()).
   int64_t max_sleep_micros = 1'000'000;
   // Test seam (READSIDE_REPORT_CRASH_AT): the process kills itself (SIGKILL) at this point
@@ -70,6 +76,8 @@ struct Created {
 
 class ReportScheduler {
  public:
+  // Where changes are written (store::Appender); unset: the store. Set before serving.
+  void SetAppender(store::Appender appender) { appender_ = std::move(appender); }
   // `transport` may be null (no --smtp-url): runs fail with "no SMTP server configured".
   ReportScheduler(store::EventStore* store, projection::Projector* projector,
                   MailTransport* transport, const Clock* clock, Env* env,
@@ -101,6 +109,8 @@ class ReportScheduler {
   void Wake();
 
  private:
+  // Whether this node holds the run with this Message-ID (see SchedulerOptions::node).
+  bool OwnedHere(const std::string& message_id) const;
   struct Due;
   void Loop();
   // One pass over every tenant's schedules; returns when the next pass is due.
@@ -127,6 +137,8 @@ class ReportScheduler {
   std::string FilePath(const std::string& file) const;
 
   store::EventStore* store_;
+  store::Appender appender_;
+  void AppendAsync(store::AppendRequest request, store::EventStore::AppendCallback done);
   projection::Projector* projector_;
   MailTransport* transport_;
   const Clock* clock_;

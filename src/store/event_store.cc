@@ -29,6 +29,26 @@ absl::StatusOr<std::vector<AppendOutcome>> EventStore::Append(AppendRequest requ
   return future.get();
 }
 
+absl::StatusOr<std::optional<StoredEvent>> EventStore::FindEvent(std::string_view org,
+                                                                 std::string_view event_id) const {
+  std::string key = codec::IdempotencyKey(org, event_id);
+  std::optional<uint64_t> position = impl_->indexer->FindPending(key);
+  if (!position) {
+    std::string value;
+    rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf[kIdempotency], key, &value);
+    if (s.IsNotFound()) return std::optional<StoredEvent>();
+    if (!s.ok()) return FromRocks(s, "idempotency lookup");
+    position = codec::GetBE64(value);
+  }
+  std::optional<StoredEvent> found;
+  absl::Status s = impl_->ReadRangeImpl(*position - 1, *position, [&](const StoredEvent& e) {
+    found = e;
+    return false;
+  });
+  if (!s.ok()) return s;
+  return found;
+}
+
 uint64_t EventStore::LastPosition() const {
   return impl_->last_position.load(std::memory_order_acquire);
 }

@@ -75,6 +75,9 @@ class EventStore {
   // status; then nothing of the request was stored). `done` must be quick and must not call
   // Append (hand the result to another thread).
   void AppendAsync(AppendRequest request, AppendCallback done);
+  // The event `event_id` of `org`, if stored (read through the idempotency index).
+  absl::StatusOr<std::optional<StoredEvent>> FindEvent(std::string_view org,
+                                                       std::string_view event_id) const;
   // Blocking convenience wrapper around AppendAsync.
   absl::StatusOr<std::vector<AppendOutcome>> Append(AppendRequest request);
 
@@ -123,6 +126,12 @@ class EventStore {
   explicit EventStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Where readside's own state (dashboards, schedules, tenant settings) is written: the store's
+// AppendAsync on one node; with Kafka on, through Kafka's own-state topic, so that every node
+// stores the same events in the same order per tenant (kafka/own_state_writer.h). The same
+// contract as AppendAsync: `done` once, with the outcomes once stored here.
+using Appender = std::function<void(AppendRequest, EventStore::AppendCallback)>;
 
 // The answer to an append that failed (nothing of it was stored): 503 with Retry-After; a
 // full disk (ResourceExhausted) is "Insufficient storage" and asks the client to wait longer.

@@ -18,7 +18,8 @@ import threading
 import time
 import unittest
 
-from server import ANALYTICS_ROUTES, ReadsideServer, _track, readside_bin
+from server import ANALYTICS_ROUTES, ReadsideServer, _track, encode_body, make_token, readside_bin
+from test_report_schedules import SmtpSink
 
 ORGS = ("acme-corp", "beta-inc", "gamma-llc")
 
@@ -187,6 +188,114 @@ class KafkaTest(unittest.TestCase):
         ready = b.get("/health/ready").json
         self.assertEqual(ready["kafka"]["state"], "up")
         self.assertEqual(ready["kafka"]["lag"], 0)
+
+
+class OwnStateAcrossNodesTest(unittest.TestCase):
+    """Dashboards, tenant settings and schedules are events on Kafka's own-state topic: every
+    node agrees, and a schedule's run is sent by exactly one node (the lease)."""
+
+    def setUp(self):
+        self.brokers = start_kafka_dev(self)
+        self.sink = SmtpSink()
+        self.addCleanup(self.sink.close)
+        self.nodes = []
+        for name in ("a", "b"):
+            node = ReadsideServer(extra_args=[
+                "--kafka-brokers", self.brokers, "--kafka-topics", "erp", "--access-log", "off",
+                "--kafka-group", "own-" + name, "--smtp-url", "smtp://127.0.0.1:%d" % self.sink.port,
+                "--smtp-from", "reports@example.com"])
+            self.addCleanup(node.close)
+            node.start()
+            node.wait_ready()
+            self.nodes.append(node)
+
+    def call(self, node, method, path, body, token=None):
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        return node.request(method, path, encode_body(body), headers=headers)
+
+    def test_dashboards_and_settings_agree_and_a_schedule_runs_once(self):
+        a, b = self.nodes
+        ann = make_token(orgs=("acme-corp",), roles=("analyst",), sub="ann")
+        w = self.call(a, "POST", "/dashboards/acme-corp/widgets",
+                      {"widget_type": "metric", "title": "New contacts", "data_source": "crm",
+                       "query_params": {"metric": "contacts_new", "period": "2024-01"}}, token=ann)
+        self.assertEqual(w.status, 201, w.describe())
+        deadline = time.monotonic() + 20
+        while w.json["widget_id"] not in json.dumps(b.get("/dashboards/acme-corp", token=ann).json):
+            self.assertLess(time.monotonic(), deadline, "b never saw a's widget")
+            time.sleep(0.1)
+        moved = self.call(b, "PUT", "/dashboards/acme-corp/layout",
+                          {"positions": [{"widget_id": w.json["widget_id"], "x": 6, "y": 20, "w": 6, "h": 2}]},
+                          token=ann)
+        self.assertEqual(moved.status, 200, moved.describe())  # b saw a's widget
+        s = self.call(a, "PUT", "/admin/tenants/acme-corp", {"timezone": "Europe/Berlin", "currency": "EUR"})
+        self.assertEqual(s.status, 200, s.describe())
+        deadline = time.monotonic() + 20
+        while True:
+            da = a.get("/dashboards/acme-corp", token=ann).json
+            db = b.get("/dashboards/acme-corp", token=ann).json
+            ta = a.get("/admin/tenants/acme-corp").json
+            tb = b.get("/admin/tenants/acme-corp").json
+            strip = lambda d: {k: v for k, v in d.items()
+                               if k in ("widget_id", "title", "widget_type", "query_params", "position",
+                                        "layout", "x", "y", "w", "h")}
+            if [x["widget_id"] for x in da["widgets"]] == [x["widget_id"] for x in db["widgets"]] and \
+                    ta.get("timezone") == tb.get("timezone") == "Europe/Berlin":
+                break
+            self.assertLess(time.monotonic(), deadline, (da, db, ta, tb))
+            time.sleep(0.2)
+        wa = [x for x in da["widgets"] if x["widget_id"] == w.json["widget_id"]][0]
+        wb = [x for x in db["widgets"] if x["widget_id"] == w.json["widget_id"]][0]
+        self.assertEqual(strip(wa), strip(wb))
+        # The layout b stored is a's too (x 6, y 20, w 6, h 2, wherever the body keeps it).
+        place = lambda d: json.dumps({k: v for k, v in d.items() if k in ("x", "y", "w", "h", "layout", "grid")},
+                                     sort_keys=True)
+        self.assertEqual(place(wa), place(wb))
+        self.assertIn("20", place(wa) + json.dumps(da.get("layout", "")), (wa, da.keys()))
+
+        # A schedule created on a, due every minute: both nodes hold it, one sends each run.
+        created = self.call(a, "POST", "/reports/schedule", {
+            "organization_id": "acme-corp", "report": "financial", "type": "trial_balance",
+            "period": "current_month", "format": "csv", "cron": "* * * * *", "timezone": "UTC",
+            "recipients": ["cfo@example.com"]})
+        self.assertEqual(created.status, 201, created.describe())
+        sid = created.json["id"]
+        listed = b.get("/reports/scheduled/acme-corp?min_position=0").json
+        deadline = time.monotonic() + 20
+        while sid not in json.dumps(listed):
+            self.assertLess(time.monotonic(), deadline, listed)
+            time.sleep(0.2)
+            listed = b.get("/reports/scheduled/acme-corp").json
+        deadline = time.monotonic() + 100
+        while not self.sink.messages():
+            self.assertLess(time.monotonic(), deadline, "no run sent")
+            time.sleep(0.5)
+        time.sleep(3)  # a second copy from the other node would come within this
+        runs = {}
+        for raw, msg in self.sink.messages():
+            runs.setdefault(msg["Message-ID"], 0)
+            runs[msg["Message-ID"]] += 1
+        self.assertTrue(runs)
+        for message_id, copies in runs.items():
+            self.assertEqual(copies, 1, runs)
+        history_a = a.get("/reports/history/acme-corp?schedule_id=" + sid).json["runs"]
+        deadline = time.monotonic() + 20
+        while True:
+            history_b = b.get("/reports/history/acme-corp?schedule_id=" + sid).json["runs"]
+            sent_a = sorted(r["id"] for r in history_a if r["status"] == "sent")
+            sent_b = sorted(r["id"] for r in history_b if r["status"] == "sent")
+            if sent_a and sent_a == sent_b:
+                break
+            self.assertLess(time.monotonic(), deadline, (history_a, history_b))
+            time.sleep(0.5)
+            history_a = a.get("/reports/history/acme-corp?schedule_id=" + sid).json["runs"]
+        # One message per run: had both nodes sent a run, its two copies would carry two node
+        # ids ("<run>~<node>@…") and outnumber the runs.
+        self.assertEqual(len(sent_a), len(runs), (sent_a, runs))
+        for message_id in runs:
+            self.assertIn("~", message_id)
 
 
 if __name__ == "__main__":
