@@ -15,8 +15,8 @@ test's ports and directories), all started here on loopback:
   idempotent requests on the other node);
 - POST is never retried once sent to a node (against two fake nodes that record requests).
 
-TODO(issue 15): "a schedule fires once with two nodes" is left out until the schedule lease
-exists; add it here (two nodes, one schedule, exactly one run and one e-mail).
+"A schedule fires once with two nodes" is in test_kafka.py (OwnStateAcrossNodesTest): it needs
+no nginx.
 
 Skipped when `nginx` is not installed.
 """
