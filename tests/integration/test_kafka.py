@@ -12,6 +12,7 @@
 import json
 import os
 import random
+import re
 import subprocess
 import tempfile
 import threading
@@ -167,6 +168,52 @@ class KafkaTest(unittest.TestCase):
         for org in ORGS:
             self.assertEqual(read_models(replay, org), before[org], org)
         self.assertIn("readside_kafka_consumer_lag", metrics)
+
+    def test_a_rebalance_between_two_nodes_of_one_group_loses_nothing_and_stores_nothing_twice(self):
+        parts = []
+        for i in range(3):
+            path = os.path.join(self.tmp, "reb-%d.ndjson" % i)
+            generate(path, 2000, seed=200 + i, malformed=0, duplicates=0)
+            parts.append(path)
+        a = self.kafka_node("shared", extra=["--kafka-max-batch", "100"])
+        offsets = produce(self.brokers, parts[0])
+        self.wait_offsets(a, offsets)
+        # b joins the group: the partitions are split between a and b, while events flow.
+        b = self.kafka_node("shared", extra=["--kafka-max-batch", "100"])
+        t = threading.Thread(target=lambda: produce(self.brokers, parts[1]))
+        t.start()
+        deadline = time.monotonic() + 60
+        while not b.get("/health/ready").json["kafka"]["partitions"]:
+            self.assertLess(time.monotonic(), deadline, "b never got a partition")
+            time.sleep(0.2)
+        t.join()
+        time.sleep(1)
+        held_by_b = {p["partition"] for p in b.get("/health/ready").json["kafka"]["partitions"]}
+        self.assertTrue(held_by_b)
+        b_ids = [e["event_id"] for org in ORGS for e in all_events(b, org)]
+        self.assertEqual(len(b_ids), len(set(b_ids)), "b stored an event twice")
+        # b leaves: a takes every partition back and goes on from what its own store holds.
+        b.stop()
+        offsets = produce(self.brokers, parts[2])
+        self.wait_offsets(a, offsets)
+        a_ids = [e["event_id"] for org in ORGS for e in all_events(a, org)]
+        expected = set()
+        for path in parts:
+            with open(path) as f:
+                expected.update(json.loads(line)["event_id"] for line in f if line.strip())
+        self.assertEqual(len(a_ids), len(set(a_ids)), "a stored an event twice")
+        self.assertEqual(set(a_ids), expected, "a lost an event")
+        self.assertTrue(set(b_ids) <= expected)
+        rebalances = re.search(r"^readside_kafka_rebalances_total (\d+)$", a.get("/metrics").raw.decode(), re.M)
+        self.assertGreater(int(rebalances.group(1)), 2, "a's partitions moved and came back")
+        before = {org: read_models(a, org) for org in ORGS}
+        replay = ReadsideServer(data_dir=a.data_dir, extra_args=["--access-log", "off"])
+        a.stop()
+        self.addCleanup(replay.close)
+        replay.start()
+        replay.wait_ready()
+        for org in ORGS:
+            self.assertEqual(read_models(replay, org), before[org], org)
 
     def test_post_events_through_kafka_and_read_your_writes_on_another_node(self):
         a = self.kafka_node("node-a")
