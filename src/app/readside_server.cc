@@ -26,6 +26,7 @@
 #include "dashboard/dashboards.h"
 #include "schedule/smtp.h"
 #include "search/search_follower.h"
+#include "sink/redis_sink.h"
 #include "store/event_store.h"
 
 namespace readside::app {
@@ -108,6 +109,30 @@ void RegisterLiveMetrics(const live::Hub* hub, MetricsRegistry* metrics) {
   });
 }
 
+// The Redis sink of --redis-url (null when not given), fed by the projector's publications.
+absl::StatusOr<std::unique_ptr<sink::RedisSink>> NewRedisSink(const ServeOptions& options,
+                                                              projection::Projector* projector,
+                                                              const Clock* clock,
+                                                              MetricsRegistry* metrics) {
+  if (options.redis_url.empty()) return nullptr;
+  absl::StatusOr<sink::RedisEndpoint> endpoint = sink::ParseRedisUrl(options.redis_url);
+  if (!endpoint.ok()) return endpoint.status();
+  if (options.redis_ttl_seconds < 1) {
+    return absl::InvalidArgumentError("--redis-ttl-seconds must be at least 1, got " +
+                                      std::to_string(options.redis_ttl_seconds));
+  }
+  auto redis = std::make_unique<sink::RedisSink>(
+      projector, clock,
+      sink::RedisSinkOptions{.client = {.endpoint = *endpoint},
+                             .ttl_seconds = options.redis_ttl_seconds});
+  projector->AddPublishListener(
+      [r = redis.get()](uint64_t position,
+                        std::span<const projection::Projector::TenantChange> orgs,
+                        bool all) { r->OnPublished(position, orgs, all); });
+  redis->RegisterMetrics(metrics);
+  return redis;
+}
+
 }  // namespace
 
 struct ReadsideServer::Impl {
@@ -116,6 +141,7 @@ struct ReadsideServer::Impl {
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<projection::Projector> projector;
   std::unique_ptr<live::Hub> hub;  // live updates, fed by the projector's publications
+  std::unique_ptr<sink::RedisSink> redis;  // --redis-url, fed by the same publications
   std::unique_ptr<http::LiveEndpoints> live_endpoints;
   std::unique_ptr<search::SearchFollower> search;  // DATA_DIR/search
   std::unique_ptr<own_state::TenantSettingsService> tenant_settings;
@@ -150,10 +176,12 @@ ReadsideServer::~ReadsideServer() {
   impl_->scheduler.reset();
   if (impl_->projector) impl_->projector->Stop();  // answers pending min_position waits
   if (impl_->hub) impl_->hub->Stop();  // after the projector that feeds it, before it goes
+  if (impl_->redis) impl_->redis->Stop();  // likewise
   if (impl_->search) impl_->search->Stop();  // commits, answers pending waits
   impl_->search.reset();
   impl_->projector.reset();
   impl_->hub.reset();
+  impl_->redis.reset();
   impl_->store.reset();
   impl_->server.reset();
 }
@@ -201,12 +229,16 @@ absl::Status ReadsideServer::Start() {
       projection::ProjectorOptions{.snapshot_dir = m.options.data_dir + "/snapshots"});
   m.hub = std::make_unique<live::Hub>(m.projector.get(), clock,
                                       live::HubOptions{.min_interval = m.options.live.min_interval});
-  m.projector->SetPublishListener(
+  m.projector->AddPublishListener(
       [hub = m.hub.get()](uint64_t position, std::span<const projection::Projector::TenantChange> orgs, bool all) {
         hub->OnPublished(position, orgs, all);
       });
   m.hub->Start();
   RegisterLiveMetrics(m.hub.get(), &m.metrics);
+  auto redis = NewRedisSink(m.options, m.projector.get(), clock, &m.metrics);
+  if (!redis.ok()) return redis.status();
+  m.redis = std::move(*redis);
+  if (m.redis) m.redis->Start();
   m.projector->Start();
   // Search follows the store on its own thread, from the position recorded beside its indexes.
   m.search = std::make_unique<search::SearchFollower>(

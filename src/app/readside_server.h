@@ -53,6 +53,10 @@ struct ServeOptions {
   // The web app's files (docs/web.md): the directory of its build. Empty: DefaultWebDir().
   // A directory given here must exist; one without index.html serves the "not built" page.
   std::string web_dir;
+  // The Redis sink (docs/redis.md): redis://HOST:PORT[/DB]; empty: off. Keys expire after
+  // redis_ttl_seconds.
+  std::string redis_url;
+  int64_t redis_ttl_seconds = 3600;
 };
 
 // The web app's directory when --web-dir is not given: <dir of the executable>/web when it
