@@ -291,6 +291,13 @@ absl::Status ReadsideServer::Start() {
                           .search = m.search.get(),
                           .live = m.hub.get(),
                           .web = m.web.get()};
+  if (m.redis) {
+    services.dependencies = [redis = m.redis.get()] {
+      sink::RedisSinkStats st = redis->Stats();
+      return std::vector<http::DependencyState>{
+          {"redis", st.up, std::string(sink::CircuitBreaker::StateName(st.breaker))}};
+    };
+  }
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
   http::AddAdminRoutes(&m.router, services);

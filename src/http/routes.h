@@ -33,6 +33,14 @@ namespace readside::auth { class Authenticator; }
 
 namespace readside::http {
 
+// An optional dependency's state, reported by /health/ready as information only (a down
+// dependency never makes readside unready: the API does not need it).
+struct DependencyState {
+  std::string name;   // "redis"
+  bool up = false;    // its last call succeeded
+  std::string state;  // its circuit breaker: closed | open | half_open
+};
+
 struct Services {
   store::EventStore* store = nullptr;
   ingest::IngestService* ingest = nullptr;
@@ -54,6 +62,8 @@ struct Services {
   live::Hub* live = nullptr;
   // The web app's files (routes_web.cc); null: its paths answer the "not built" page.
   const StaticFiles* web = nullptr;
+  // Optional dependencies (the Redis sink) for /health/ready; null: none.
+  std::function<std::vector<DependencyState>()> dependencies;
 };
 
 // Adapts a route function taking the services to a Router handler.

@@ -15,7 +15,8 @@ namespace {
 // search follower, whose position is reported (search_position) but does not decide
 // readiness: search lags the read models by design and says so in X-Readside-Position.
 std::string HealthBody(std::string_view status, uint64_t applied, uint64_t stored,
-                       const absl::Status& writable, const search::SearchFollower* search) {
+                       const absl::Status& writable, const search::SearchFollower* search,
+                       const std::vector<DependencyState>& dependencies = {}) {
   JsonBuilder b;
   b.BeginObject().Key("status").String(status);
   b.Key("applied_position").Int(static_cast<int64_t>(applied));
@@ -23,6 +24,13 @@ std::string HealthBody(std::string_view status, uint64_t applied, uint64_t store
   if (search != nullptr) b.Key("search_position").Int(static_cast<int64_t>(search->Position()));
   b.Key("writable").Bool(writable.ok());
   if (!writable.ok()) b.Key("reason").String(std::string(writable.message()));
+  if (!dependencies.empty()) {
+    b.Key("dependencies").BeginObject();
+    for (const DependencyState& d : dependencies) {
+      b.Key(d.name).BeginObject().Key("up").Bool(d.up).Key("breaker").String(d.state).EndObject();
+    }
+    b.EndObject();
+  }
   b.EndObject();
   return b.Take();
 }
@@ -45,8 +53,11 @@ void AddOpsRoutes(Router* router, const Services& s) {
     // serves every read, so the answer stays 200 and says why ingest is refused.
     absl::Status writable = s.store->WriteStatus();
     std::string_view status = !ready ? "catching_up" : writable.ok() ? "ready" : "read_only";
-    Response r =
-        JsonResponse(HealthBody(status, applied, stored, writable, s.search), ready ? 200 : 503);
+    // Optional dependencies are information: they never decide readiness.
+    std::vector<DependencyState> dependencies;
+    if (s.dependencies) dependencies = s.dependencies();
+    Response r = JsonResponse(
+        HealthBody(status, applied, stored, writable, s.search, dependencies), ready ? 200 : 503);
     if (!ready) r.headers.emplace_back("Retry-After", "1");
     respond(std::move(r));
   });

@@ -290,6 +290,11 @@ TEST_F(RedisSinkServerTest, AnOutageNeverReachesTheApiAndTheSinkRecoversByItself
     return Metrics().find("readside_redis_breaker_state 1\n") != std::string::npos;
   })) << Metrics();
   EXPECT_TRUE(Eventually([&] { return requests.load() >= at_kill + 40; }));  // served meanwhile
+  // Ready all along; the sink's state is there as information.
+  auto ready = http_->Request("GET", "/health/ready", "", "");
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  EXPECT_THAT(ready->body, HasSubstr(R"("dependencies":{"redis":{"up":false,"breaker":"open"}})"));
 
   ASSERT_TRUE(redis_->Restart().ok());
   auto reader = RedisTestClient::Connect(redis_->port());
@@ -313,6 +318,9 @@ TEST_F(RedisSinkServerTest, AnOutageNeverReachesTheApiAndTheSinkRecoversByItself
   std::string metrics = Metrics();
   EXPECT_THAT(metrics, HasSubstr("readside_redis_breaker_state 0\n"));
   EXPECT_THAT(metrics, Not(HasSubstr("readside_redis_failures_total 0\n")));
+  ready = http_->Request("GET", "/health/ready", "", "");
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_THAT(ready->body, HasSubstr(R"("dependencies":{"redis":{"up":true,"breaker":"closed"}})"));
 }
 
 TEST(RedisSinkFlagsTest, ABadRedisUrlStopsTheStartWithAMessageNamingTheFlag) {
