@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include "auth/authenticator.h"
@@ -109,27 +110,32 @@ void RegisterLiveMetrics(const live::Hub* hub, MetricsRegistry* metrics) {
   });
 }
 
-// The Redis sink of --redis-url (null when not given), fed by the projector's publications.
-absl::StatusOr<std::unique_ptr<sink::RedisSink>> NewRedisSink(const ServeOptions& options,
-                                                              projection::Projector* projector,
-                                                              const Clock* clock,
-                                                              MetricsRegistry* metrics) {
-  if (options.redis_url.empty()) return nullptr;
+// The Redis sink's options from --redis-url and --redis-ttl-seconds; nullopt when off.
+absl::StatusOr<std::optional<sink::RedisSinkOptions>> RedisSinkOptionsOf(
+    const ServeOptions& options) {
+  if (options.redis_url.empty()) return std::nullopt;
   absl::StatusOr<sink::RedisEndpoint> endpoint = sink::ParseRedisUrl(options.redis_url);
   if (!endpoint.ok()) return endpoint.status();
   if (options.redis_ttl_seconds < 1) {
     return absl::InvalidArgumentError("--redis-ttl-seconds must be at least 1, got " +
                                       std::to_string(options.redis_ttl_seconds));
   }
-  auto redis = std::make_unique<sink::RedisSink>(
-      projector, clock,
-      sink::RedisSinkOptions{.client = {.endpoint = *endpoint},
-                             .ttl_seconds = options.redis_ttl_seconds});
+  return sink::RedisSinkOptions{.client = {.endpoint = *endpoint},
+                                .ttl_seconds = options.redis_ttl_seconds};
+}
+
+// Starts the Redis sink, fed by the projector's publications. REQUIRES: before
+// projector->Start().
+std::unique_ptr<sink::RedisSink> StartRedisSink(sink::RedisSinkOptions options,
+                                                projection::Projector* projector,
+                                                const Clock* clock, MetricsRegistry* metrics) {
+  auto redis = std::make_unique<sink::RedisSink>(projector, clock, std::move(options));
   projector->AddPublishListener(
       [r = redis.get()](uint64_t position,
                         std::span<const projection::Projector::TenantChange> orgs,
                         bool all) { r->OnPublished(position, orgs, all); });
   redis->RegisterMetrics(metrics);
+  redis->Start();
   return redis;
 }
 
@@ -199,6 +205,9 @@ absl::Status ReadsideServer::Start() {
       !s.ok()) {
     return s;
   }
+  // A bad --redis-url stops the start before anything is opened.
+  absl::StatusOr<std::optional<sink::RedisSinkOptions>> redis = RedisSinkOptionsOf(m.options);
+  if (!redis.ok()) return redis.status();
   auto authenticator = auth::Authenticator::Create(m.options.keys, m.options.verify);
   if (!authenticator.ok()) return authenticator.status();
   m.authenticator = std::move(*authenticator);
@@ -235,10 +244,7 @@ absl::Status ReadsideServer::Start() {
       });
   m.hub->Start();
   RegisterLiveMetrics(m.hub.get(), &m.metrics);
-  auto redis = NewRedisSink(m.options, m.projector.get(), clock, &m.metrics);
-  if (!redis.ok()) return redis.status();
-  m.redis = std::move(*redis);
-  if (m.redis) m.redis->Start();
+  if (*redis) m.redis = StartRedisSink(**redis, m.projector.get(), clock, &m.metrics);
   m.projector->Start();
   // Search follows the store on its own thread, from the position recorded beside its indexes.
   m.search = std::make_unique<search::SearchFollower>(
