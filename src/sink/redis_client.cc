@@ -14,24 +14,20 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
   return tv;
 }
 
-redisContext* Raw(void* context) { return static_cast<redisContext*>(context); }
-
 }  // namespace
-
-struct RedisClient::Context {};  // stands for redisContext in the header
 
 RedisClient::RedisClient(RedisClientOptions options) : options_(std::move(options)) {}
 
 RedisClient::~RedisClient() { Close(); }
 
 void RedisClient::Close() {
-  if (context_ != nullptr) redisFree(Raw(context_));
+  if (context_ != nullptr) redisFree(context_);
   context_ = nullptr;
 }
 
 absl::Status RedisClient::IoError(const char* what) {
-  std::string reason = context_ != nullptr && Raw(context_)->errstr[0] != '\0'
-                           ? Raw(context_)->errstr
+  std::string reason = context_ != nullptr && context_->errstr[0] != '\0'
+                           ? context_->errstr
                            : "connection lost";
   Close();
   return absl::UnavailableError("redis " + options_.endpoint.ToString() + ": " + what + ": " +
@@ -46,7 +42,7 @@ absl::Status RedisClient::Connect() {
   if (c == nullptr) {
     return absl::UnavailableError("redis " + e.ToString() + ": out of memory");
   }
-  context_ = reinterpret_cast<Context*>(c);
+  context_ = c;
   if (c->err != 0) return IoError("connect");
   if (redisSetTimeout(c, ToTimeval(options_.command_timeout)) != REDIS_OK) {
     return IoError("set timeout");
@@ -56,7 +52,7 @@ absl::Status RedisClient::Connect() {
 }
 
 absl::Status RedisClient::Pipeline(const std::vector<RedisCommand>& commands) {
-  redisContext* c = Raw(context_);
+  redisContext* c = context_;
   std::vector<const char*> argv;
   std::vector<size_t> lengths;
   for (const RedisCommand& command : commands) {

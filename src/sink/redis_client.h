@@ -13,6 +13,8 @@
 #include "absl/status/status.h"
 #include "sink/redis_url.h"
 
+struct redisContext;  // hiredis's, defined in <hiredis/hiredis.h>
+
 namespace readside::sink {
 
 // A command and its arguments, e.g. {"SET", key, value, "EX", "3600"}.
@@ -48,8 +50,7 @@ class RedisClient {
   absl::Status IoError(const char* what);
 
   const RedisClientOptions options_;
-  struct Context;
-  Context* context_ = nullptr;  // a redisContext
+  redisContext* context_ = nullptr;
 };
 
 }  // namespace readside::sink

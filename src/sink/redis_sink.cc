@@ -112,22 +112,7 @@ void RedisSink::Run() {
     mu_.Unlock();
     next_round = now + min_interval;
     bool allowed = breaker_.Allow();  // true: RetryInMicros() was 0; half-open when it was open
-    absl::Status s = allowed ? Round(all, dirty) : absl::UnavailableError("breaker open");
-    if (s.ok()) {
-      breaker_.RecordSuccess();
-    } else {
-      failures_.fetch_add(1, std::memory_order_relaxed);
-      CircuitBreaker::State before = breaker_.state();
-      breaker_.RecordFailure();
-      if (breaker_.state() != before && breaker_.state() == CircuitBreaker::State::kOpen) {
-        spdlog::warn("redis sink: {}; circuit breaker open for {} ms", std::string(s.message()),
-                     breaker_.backoff_micros() / 1000);
-      }
-    }
-    bool was_up = up_.exchange(s.ok(), std::memory_order_relaxed);
-    if (was_up != s.ok() && s.ok()) spdlog::info("redis sink: connected to {}", options_.client.endpoint.ToString());
-    breaker_state_.store(static_cast<int>(breaker_.state()), std::memory_order_relaxed);
-    transitions_.store(breaker_.transitions(), std::memory_order_relaxed);
+    RecordOutcome(allowed ? Round(all, dirty) : absl::UnavailableError("breaker open"));
     next_ping = clock_->MonotonicNanos() + ping;
     mu_.Lock();
     // What was not written goes back, merged with what changed meanwhile.
@@ -135,6 +120,25 @@ void RedisSink::Run() {
     for (auto& [org, domains] : dirty) dirty_[org] |= domains;
     dirty_count_.store(dirty_.size(), std::memory_order_relaxed);
   }
+}
+
+void RedisSink::RecordOutcome(const absl::Status& s) {
+  if (s.ok()) {
+    breaker_.RecordSuccess();
+  } else {
+    failures_.fetch_add(1, std::memory_order_relaxed);
+    CircuitBreaker::State before = breaker_.state();
+    breaker_.RecordFailure();
+    if (breaker_.state() != before && breaker_.state() == CircuitBreaker::State::kOpen) {
+      spdlog::warn("redis sink: {}; circuit breaker open for {} ms", std::string(s.message()),
+                   breaker_.backoff_micros() / 1000);
+    }
+  }
+  if (up_.exchange(s.ok(), std::memory_order_relaxed) != s.ok() && s.ok()) {
+    spdlog::info("redis sink: connected to {}", options_.client.endpoint.ToString());
+  }
+  breaker_state_.store(static_cast<int>(breaker_.state()), std::memory_order_relaxed);
+  transitions_.store(breaker_.transitions(), std::memory_order_relaxed);
 }
 
 absl::Status RedisSink::Round(bool& all, Dirty& dirty) {

@@ -110,6 +110,8 @@ class RedisSink {
   // connection); PING when there is nothing to write. On failure, what was not written is
   // left in `dirty` / `all` for the caller to merge back.
   absl::Status Round(bool& all, Dirty& dirty);
+  // Reports a round's outcome to the breaker and the metrics (and the log on a change).
+  void RecordOutcome(const absl::Status& s);
   // Writes `tenants` (each with the domains that changed) in one pipeline.
   absl::Status WriteTenants(std::span<const std::pair<std::string, query::DomainMask>> tenants);
 

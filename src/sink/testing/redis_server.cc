@@ -20,8 +20,6 @@
 namespace readside::sink::testing {
 namespace {
 
-redisContext* Ctx(void* c) { return static_cast<redisContext*>(c); }
-
 int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -157,7 +155,7 @@ absl::StatusOr<std::unique_ptr<RedisTestClient>> RedisTestClient::Connect(int po
   return std::unique_ptr<RedisTestClient>(new RedisTestClient(c));
 }
 
-RedisTestClient::~RedisTestClient() { redisFree(Ctx(context_)); }
+RedisTestClient::~RedisTestClient() { redisFree(context_); }
 
 absl::StatusOr<std::unique_ptr<RedisTestClient::Reply>> RedisTestClient::Command(
     const std::vector<std::string>& args) {
@@ -167,9 +165,9 @@ absl::StatusOr<std::unique_ptr<RedisTestClient::Reply>> RedisTestClient::Command
     argv.push_back(a.data());
     lengths.push_back(a.size());
   }
-  void* r = redisCommandArgv(Ctx(context_), static_cast<int>(argv.size()), argv.data(),
+  void* r = redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(),
                              lengths.data());
-  if (r == nullptr) return absl::UnavailableError(Ctx(context_)->errstr);
+  if (r == nullptr) return absl::UnavailableError(context_->errstr);
   auto reply = std::make_unique<Reply>();
   reply->r = static_cast<redisReply*>(r);
   if (reply->r->type == REDIS_REPLY_ERROR) return absl::InternalError(reply->r->str);
@@ -205,7 +203,7 @@ absl::Status RedisTestClient::Subscribe(const std::string& channel) {
 
 absl::StatusOr<std::optional<std::pair<std::string, std::string>>> RedisTestClient::NextMessage(
     std::chrono::milliseconds timeout) {
-  redisContext* c = Ctx(context_);
+  redisContext* c = context_;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     void* raw = nullptr;

@@ -15,6 +15,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
+struct redisContext;  // hiredis's
+
 namespace readside::sink::testing {
 
 // The redis-server executable on PATH, or "" when it is not installed.
@@ -58,9 +60,9 @@ class RedisTestClient {
 
  private:
   struct Reply;
-  explicit RedisTestClient(void* context) : context_(context) {}
+  explicit RedisTestClient(redisContext* context) : context_(context) {}
   absl::StatusOr<std::unique_ptr<Reply>> Command(const std::vector<std::string>& argv);
-  void* context_;  // redisContext
+  redisContext* context_;
 };
 
 }  // namespace readside::sink::testing
