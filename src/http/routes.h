@@ -33,8 +33,9 @@ namespace readside::auth { class Authenticator; }
 
 namespace readside::http {
 
-// An optional dependency's state, reported by /health/ready as information only (a down
-// dependency never makes readside unready: the API does not need it).
+// An optional dependency's state: /health/ready reports it as information only (a down
+// dependency never makes readside unready: the API does not need it), and /metrics as
+// readside_dependency_up{dependency="<name>"}.
 struct DependencyState {
   std::string name;   // "redis"
   bool up = false;    // its last call succeeded
@@ -62,7 +63,7 @@ struct Services {
   live::Hub* live = nullptr;
   // The web app's files (routes_web.cc); null: its paths answer the "not built" page.
   const StaticFiles* web = nullptr;
-  // Optional dependencies (the Redis sink) for /health/ready; null: none.
+  // Optional dependencies (the Redis sink) for /health/ready and /metrics; null: none.
   std::function<std::vector<DependencyState>()> dependencies;
 };
 

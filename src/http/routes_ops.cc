@@ -35,6 +35,18 @@ std::string HealthBody(std::string_view status, uint64_t applied, uint64_t store
   return b.Take();
 }
 
+// readside_dependency_up: one family for every optional dependency, whoever owns it.
+void RenderDependencies(const std::vector<DependencyState>& dependencies, std::string* out) {
+  if (dependencies.empty()) return;
+  out->append(
+      "# HELP readside_dependency_up whether the dependency's last call succeeded (1) or not "
+      "(0)\n# TYPE readside_dependency_up gauge\n");
+  for (const DependencyState& d : dependencies) {
+    out->append("readside_dependency_up{dependency=\"" + d.name + "\"} " + (d.up ? "1" : "0") +
+                "\n");
+  }
+}
+
 }  // namespace
 
 void AddOpsRoutes(Router* router, const Services& s) {
@@ -70,6 +82,7 @@ void AddOpsRoutes(Router* router, const Services& s) {
       }
     }
     std::string text = s.metrics->Render();
+    if (s.dependencies) RenderDependencies(s.dependencies(), &text);
     RenderGauge("readside_store_position", "position of the last durable event",
                 static_cast<double>(s.store->LastPosition()), &text);
     RenderGauge("readside_applied_position", "position the read models have applied",

@@ -225,11 +225,6 @@ void RedisSink::RegisterMetrics(MetricsRegistry* metrics) const {
   metrics->Add([this](std::string* out) {
     RedisSinkStats st = Stats();
     out->append(
-        "# HELP readside_dependency_up whether the last call to the dependency succeeded\n"
-        "# TYPE readside_dependency_up gauge\n");
-    out->append(st.up ? "readside_dependency_up{dependency=\"redis\"} 1\n"
-                      : "readside_dependency_up{dependency=\"redis\"} 0\n");
-    out->append(
         "# HELP readside_redis_breaker_state the Redis sink's circuit breaker: 0 closed, 1 "
         "open, 2 half-open\n# TYPE readside_redis_breaker_state gauge\n");
     out->append("readside_redis_breaker_state " + std::to_string(static_cast<int>(st.breaker)) +

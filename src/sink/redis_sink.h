@@ -100,7 +100,9 @@ class RedisSink {
                    std::span<const projection::Projector::TenantChange> tenants, bool all);
 
   RedisSinkStats Stats() const;
-  // readside_dependency_up{dependency="redis"} and the readside_redis_* metrics.
+  // The readside_redis_* metrics. readside_dependency_up{dependency="redis"} is rendered
+  // with the other dependencies' from Stats().up (http::Services::dependencies): a metric
+  // family's samples must sit under one # TYPE line.
   void RegisterMetrics(MetricsRegistry* metrics) const;
 
  private:
