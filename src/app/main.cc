@@ -79,6 +79,9 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
   opt("--web-dir", &o->web_dir,
       "directory of the web app's build (default: web/ beside the executable if it holds "
       "index.html, else ../share/readside/web)");
+  opt("--redis-url", &o->redis_url,
+      "publish read models to Redis (docs/redis.md): redis://HOST:PORT[/DB] (empty: off)");
+  opt("--redis-ttl-seconds", &o->redis_ttl_seconds, "expiry of the keys written to Redis");
   opt("--max-event-bytes", &o->parser.max_event_bytes, "largest event, minified");
   opt("--max-batch-events", &o->parser.max_batch_events, "most events in one POST");
   auto ms = [&](const std::string& name, std::chrono::milliseconds* target, const std::string& help) {

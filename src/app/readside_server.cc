@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "dashboard/dashboards.h"
 #include "schedule/smtp.h"
 #include "search/search_follower.h"
+#include "sink/redis_sink.h"
 #include "store/event_store.h"
 
 namespace readside::app {
@@ -139,6 +141,35 @@ void RegisterLiveMetrics(const live::Hub* hub, MetricsRegistry* metrics) {
   });
 }
 
+// The Redis sink's options from --redis-url and --redis-ttl-seconds; nullopt when off.
+absl::StatusOr<std::optional<sink::RedisSinkOptions>> RedisSinkOptionsOf(
+    const ServeOptions& options) {
+  if (options.redis_url.empty()) return std::nullopt;
+  absl::StatusOr<sink::RedisEndpoint> endpoint = sink::ParseRedisUrl(options.redis_url);
+  if (!endpoint.ok()) return endpoint.status();
+  if (options.redis_ttl_seconds < 1) {
+    return absl::InvalidArgumentError("--redis-ttl-seconds must be at least 1, got " +
+                                      std::to_string(options.redis_ttl_seconds));
+  }
+  return sink::RedisSinkOptions{.client = {.endpoint = *endpoint},
+                                .ttl_seconds = options.redis_ttl_seconds};
+}
+
+// Starts the Redis sink, fed by the projector's publications. REQUIRES: before
+// projector->Start().
+std::unique_ptr<sink::RedisSink> StartRedisSink(sink::RedisSinkOptions options,
+                                                projection::Projector* projector,
+                                                const Clock* clock, MetricsRegistry* metrics) {
+  auto redis = std::make_unique<sink::RedisSink>(projector, clock, std::move(options));
+  projector->AddPublishListener(
+      [r = redis.get()](uint64_t position,
+                        std::span<const projection::Projector::TenantChange> orgs,
+                        bool all) { r->OnPublished(position, orgs, all); });
+  redis->RegisterMetrics(metrics);
+  redis->Start();
+  return redis;
+}
+
 }  // namespace
 
 struct ReadsideServer::Impl {
@@ -151,6 +182,7 @@ struct ReadsideServer::Impl {
   std::unique_ptr<kafka::OwnStateWriter> own_writer;
   std::unique_ptr<projection::Projector> projector;
   std::unique_ptr<live::Hub> hub;  // live updates, fed by the projector's publications
+  std::unique_ptr<sink::RedisSink> redis;  // --redis-url, fed by the same publications
   std::unique_ptr<http::LiveEndpoints> live_endpoints;
   std::unique_ptr<search::SearchFollower> search;  // DATA_DIR/search
   std::unique_ptr<own_state::TenantSettingsService> tenant_settings;
@@ -190,10 +222,12 @@ ReadsideServer::~ReadsideServer() {
   impl_->scheduler.reset();
   if (impl_->projector) impl_->projector->Stop();  // answers pending min_position waits
   if (impl_->hub) impl_->hub->Stop();  // after the projector that feeds it, before it goes
+  if (impl_->redis) impl_->redis->Stop();  // likewise
   if (impl_->search) impl_->search->Stop();  // commits, answers pending waits
   impl_->search.reset();
   impl_->projector.reset();
   impl_->hub.reset();
+  impl_->redis.reset();
   impl_->store.reset();
   impl_->server.reset();
 }
@@ -211,6 +245,9 @@ absl::Status ReadsideServer::Start() {
       !s.ok()) {
     return s;
   }
+  // A bad --redis-url stops the start before anything is opened.
+  absl::StatusOr<std::optional<sink::RedisSinkOptions>> redis = RedisSinkOptionsOf(m.options);
+  if (!redis.ok()) return redis.status();
   auto authenticator = auth::Authenticator::Create(m.options.keys, m.options.verify);
   if (!authenticator.ok()) return authenticator.status();
   m.authenticator = std::move(*authenticator);
@@ -241,12 +278,13 @@ absl::Status ReadsideServer::Start() {
       projection::ProjectorOptions{.snapshot_dir = m.options.data_dir + "/snapshots"});
   m.hub = std::make_unique<live::Hub>(m.projector.get(), clock,
                                       live::HubOptions{.min_interval = m.options.live.min_interval});
-  m.projector->SetPublishListener(
+  m.projector->AddPublishListener(
       [hub = m.hub.get()](uint64_t position, std::span<const projection::Projector::TenantChange> orgs, bool all) {
         hub->OnPublished(position, orgs, all);
       });
   m.hub->Start();
   RegisterLiveMetrics(m.hub.get(), &m.metrics);
+  if (*redis) m.redis = StartRedisSink(**redis, m.projector.get(), clock, &m.metrics);
   m.projector->Start();
   if (!m.options.kafka.brokers.empty()) {
     kafka::KafkaOptions k = m.options.kafka;
@@ -270,12 +308,6 @@ absl::Status ReadsideServer::Start() {
     m.own_writer = std::make_unique<kafka::OwnStateWriter>(m.kafka_own_producer.get(),
                                                            m.kafka_consumer.get(), st);
     m.kafka_consumer->RegisterMetrics(&m.metrics);
-    m.metrics.Add([producer = m.kafka_producer.get(), consumer = m.kafka_consumer.get()](std::string* out) {
-      *out += "# HELP readside_dependency_up whether a dependency answers (1) or not (0)\n"
-              "# TYPE readside_dependency_up gauge\n";
-      *out += std::string("readside_dependency_up{dependency=\"kafka\"} ") +
-              (consumer->up() && producer->up() ? "1" : "0") + "\n";
-    });
     std::fprintf(stderr, "readside: kafka: consuming %s from %s as group %s\n",
                  k.topics[0].c_str(), k.brokers.c_str(), k.group.c_str());
   }
@@ -337,6 +369,23 @@ absl::Status ReadsideServer::Start() {
                           .live = m.hub.get(),
                           .web = m.web.get(),
                           .kafka = m.kafka_consumer.get()};
+  // readside_dependency_up and /health/ready's "dependencies": Kafka and Redis when on.
+  if (m.redis || m.kafka_consumer) {
+    services.dependencies = [redis = m.redis.get(), consumer = m.kafka_consumer.get(),
+                             producer = m.kafka_producer.get()] {
+      std::vector<http::DependencyState> out;
+      if (consumer != nullptr) {
+        bool up = consumer->up() && producer->up();
+        // librdkafka reconnects by itself (no breaker of ours yet): its connection state.
+        out.push_back({"kafka", up, up ? "connected" : "reconnecting"});
+      }
+      if (redis != nullptr) {
+        sink::RedisSinkStats st = redis->Stats();
+        out.push_back({"redis", st.up, std::string(sink::CircuitBreaker::StateName(st.breaker))});
+      }
+      return out;
+    };
+  }
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
   http::AddAdminRoutes(&m.router, services);

@@ -57,6 +57,10 @@ struct ServeOptions {
   // Kafka ingestion (operations.md): off while kafka.brokers is empty. An empty group is
   // DefaultKafkaGroup(data_dir): each node its own group, a full replica.
   kafka::KafkaOptions kafka;
+  // The Redis sink (docs/redis.md): redis://HOST:PORT[/DB]; empty: off. Keys expire after
+  // redis_ttl_seconds.
+  std::string redis_url;
+  int64_t redis_ttl_seconds = 3600;
 };
 
 // "readside-<host name>-<hash of the data directory's absolute path>": stable across restarts

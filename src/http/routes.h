@@ -33,6 +33,15 @@ namespace readside::auth { class Authenticator; }
 
 namespace readside::http {
 
+// An optional dependency's state: /health/ready reports it as information only (a down
+// dependency never makes readside unready: the API does not need it), and /metrics as
+// readside_dependency_up{dependency="<name>"}.
+struct DependencyState {
+  std::string name;   // "redis"
+  bool up = false;    // its last call succeeded
+  std::string state;  // its circuit breaker: closed | open | half_open
+};
+
 struct Services {
   store::EventStore* store = nullptr;
   ingest::IngestService* ingest = nullptr;
@@ -56,6 +65,8 @@ struct Services {
   const StaticFiles* web = nullptr;
   // Kafka's consumer when Kafka is on (health, min_offsets); null: off.
   ingest::ExternalSource* kafka = nullptr;
+  // Optional dependencies (the Redis sink) for /health/ready and /metrics; null: none.
+  std::function<std::vector<DependencyState>()> dependencies;
 };
 
 // Adapts a route function taking the services to a Router handler.

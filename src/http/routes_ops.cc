@@ -16,7 +16,8 @@ namespace {
 // readiness: search lags the read models by design and says so in X-Readside-Position.
 std::string HealthBody(std::string_view status, uint64_t applied, uint64_t stored,
                        const absl::Status& writable, const search::SearchFollower* search,
-                       const ingest::ExternalSource* kafka) {
+                       const ingest::ExternalSource* kafka,
+                       const std::vector<DependencyState>& dependencies = {}) {
   JsonBuilder b;
   b.BeginObject().Key("status").String(status);
   b.Key("applied_position").Int(static_cast<int64_t>(applied));
@@ -25,8 +26,27 @@ std::string HealthBody(std::string_view status, uint64_t applied, uint64_t store
   b.Key("writable").Bool(writable.ok());
   if (!writable.ok()) b.Key("reason").String(std::string(writable.message()));
   if (kafka != nullptr) b.Key("kafka").Raw(kafka->HealthJson());
+  if (!dependencies.empty()) {
+    b.Key("dependencies").BeginObject();
+    for (const DependencyState& d : dependencies) {
+      b.Key(d.name).BeginObject().Key("up").Bool(d.up).Key("breaker").String(d.state).EndObject();
+    }
+    b.EndObject();
+  }
   b.EndObject();
   return b.Take();
+}
+
+// readside_dependency_up: one family for every optional dependency, whoever owns it.
+void RenderDependencies(const std::vector<DependencyState>& dependencies, std::string* out) {
+  if (dependencies.empty()) return;
+  out->append(
+      "# HELP readside_dependency_up whether the dependency's last call succeeded (1) or not "
+      "(0)\n# TYPE readside_dependency_up gauge\n");
+  for (const DependencyState& d : dependencies) {
+    out->append("readside_dependency_up{dependency=\"" + d.name + "\"} " + (d.up ? "1" : "0") +
+                "\n");
+  }
 }
 
 }  // namespace
@@ -49,9 +69,12 @@ void AddOpsRoutes(Router* router, const Services& s) {
     // serves every read, so the answer stays 200 and says why ingest is refused.
     absl::Status writable = s.store->WriteStatus();
     std::string_view status = !ready ? "catching_up" : writable.ok() ? "ready" : "read_only";
-    Response r =
-        JsonResponse(HealthBody(status, applied, stored, writable, s.search, s.kafka),
-                     ready ? 200 : 503);
+    // Optional dependencies are information: they never decide readiness.
+    std::vector<DependencyState> dependencies;
+    if (s.dependencies) dependencies = s.dependencies();
+    Response r = JsonResponse(
+        HealthBody(status, applied, stored, writable, s.search, s.kafka, dependencies),
+        ready ? 200 : 503);
     if (!ready) r.headers.emplace_back("Retry-After", "1");
     respond(std::move(r));
   });
@@ -64,6 +87,7 @@ void AddOpsRoutes(Router* router, const Services& s) {
       }
     }
     std::string text = s.metrics->Render();
+    if (s.dependencies) RenderDependencies(s.dependencies(), &text);
     RenderGauge("readside_store_position", "position of the last durable event",
                 static_cast<double>(s.store->LastPosition()), &text);
     RenderGauge("readside_applied_position", "position the read models have applied",

@@ -240,7 +240,7 @@ void Projector::PublishAll() {
   for (const auto& [org, tenant] : tenants_) next->tenants[org] = tenant->Publish(next->position);
   uint64_t position = next->position;
   current_.store(std::move(next));
-  if (listener_) listener_(position, {}, /*all=*/true);
+  for (const PublishListener& l : listeners_) l(position, {}, /*all=*/true);
 }
 
 namespace {
@@ -418,7 +418,7 @@ void Projector::PublishApplied() {
     }
   }
   current_.store(std::move(next));
-  if (listener_) {
+  if (!listeners_.empty()) {
     published_.clear();
     for (const auto& [org, changed] : unpublished_) published_.push_back({org, changed});
   }
@@ -433,7 +433,7 @@ void Projector::PublishApplied() {
   if (applied >= start_target_) ready_.store(true, std::memory_order_release);
   cv_.SignalAll();
   FireWaiters(false);
-  if (listener_) listener_(applied, published_, /*all=*/false);
+  for (const PublishListener& l : listeners_) l(applied, published_, /*all=*/false);
 }
 
 void Projector::ApplyStored(const store::StoredEvent& stored, TenantMap& tenants, int64_t now) {

@@ -122,8 +122,9 @@ class Projector {
 
   // Called on the applier thread after each publication, with its position and the tenants
   // whose views it changed, each with what changed (`all`: every tenant's view was replaced,
-  // after a snapshot load or a rebuild). It must be quick: the live hub only records them
-  // and wakes its thread. Set before Start().
+  // after a snapshot load or a rebuild). It must be quick: the live hub and the Redis sink
+  // only record them and wake their thread. Several listeners may be added, each called in
+  // the order added; add them before Start() (the list is not locked).
   struct TenantChange {
     std::string org;
     // Bit (1 << event::Domain) per business domain whose events were applied; kOwnState for
@@ -134,7 +135,12 @@ class Projector {
   };
   using PublishListener =
       std::function<void(uint64_t position, std::span<const TenantChange> tenants, bool all)>;
-  void SetPublishListener(PublishListener listener) { listener_ = std::move(listener); }
+  void AddPublishListener(PublishListener listener) { listeners_.push_back(std::move(listener)); }
+  // Replaces every listener added so far with `listener`.
+  void SetPublishListener(PublishListener listener) {
+    listeners_.clear();
+    AddPublishListener(std::move(listener));
+  }
 
   // Starts a blue/green rebuild of one tenant (`org`) or of all (empty). FailedPrecondition
   // while another rebuild runs.
@@ -199,7 +205,7 @@ class Projector {
   uint64_t unpublished_position_ = 0;
   int unpublished_batches_ = 0;
   int64_t last_publish_nanos_ = 0;
-  PublishListener listener_;
+  std::vector<PublishListener> listeners_;
   std::vector<TenantChange> published_;  // the listener's argument, reused
 
   mutable absl::Mutex mu_;

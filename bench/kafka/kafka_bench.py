@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Kafka ingestion and several nodes, measured on this machine (issue 15; bench/RESULTS.md).
+
+  bench/kafka/kafka_bench.py [--events 200000] [--reps 3] [--json out.json]
+
+1. consume → durable store → applied: a topic pre-filled with N simulated events (4 partitions,
+   `readside kafka-dev`), then a node started on it; events/s from the first stored event to the
+   last one applied. Beside it in the same run, HTTP ingest of the same file (`ingest_load`, 4
+   clients × 1000) into a fresh node, to the last event applied.
+2. produce → visible: POST /events (one event) through a node with Kafka on, then a GET with the
+   answer's min_offsets, which returns once the event is consumed and applied: p50/p99 of 500.
+3. two nodes behind nginx (deploy/nginx/readside.conf as shipped, its ~1 s micro-cache included;
+   rate limits raised) against one node direct: wrk on GET /analytics/dashboard/{org}.
+Every server is started here on loopback and stopped at the end.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("BUILD", os.path.join(REPO, "build"))
+BIN = os.path.join(BUILD, "readside")
+sys.path.insert(0, os.path.join(REPO, "deploy", "nginx"))
+
+procs = []
+
+
+def start(cmd, **kw):
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, **kw)
+    procs.append(p)
+    return p
+
+
+def stop_all():
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def get(url, token=None, timeout=60):
+    req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token} if token else {})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.status, dict(r.headers), r.read()
+
+
+def post(url, body, token):
+    req = urllib.request.Request(url, data=body, method="POST", headers={
+        "Authorization": "Bearer " + token, "Content-Type": "application/x-ndjson"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return r.status, dict(r.headers), r.read()
+
+
+def kafka_dev():
+    p = start([BIN, "kafka-dev", "--topic", "erp:4"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    line = p.stdout.readline().decode()
+    return line.split()[-1]
+
+
+def serve(secret, extra=(), log=None):
+    d = tempfile.mkdtemp(prefix="readside-kbench-")
+    logf = open(log or os.path.join(d, "serve.log"), "w")
+    p = start([BIN, "serve", "--data-dir", os.path.join(d, "data"), "--listen", "127.0.0.1:0",
+               "--jwt-secret-file", secret, "--access-log", "off", "--rate-limit-per-tenant", "0",
+               "--rate-limit-per-token", "0"] + list(extra), stdout=subprocess.PIPE, stderr=logf)
+    for raw in iter(p.stdout.readline, b""):
+        m = re.search(rb"listening on (http://[0-9.:]+)", raw)
+        if m:
+            return p, m.group(1).decode(), d
+    raise RuntimeError("server did not start")
+
+
+def health(url):
+    return json.loads(get(url + "/health/ready")[2]) if True else None
+
+
+def health_any(url):
+    try:
+        return json.loads(get(url + "/health/ready")[2])
+    except urllib.error.HTTPError as e:
+        return json.loads(e.read())
+
+
+def wait_applied(url, n, timeout=600):
+    """Times (first stored, last applied) of n events, polling /health/ready every 20 ms."""
+    first = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        h = health_any(url)
+        now = time.monotonic()
+        if first is None and h["stored_position"] > 0:
+            first = now
+        if h["applied_position"] >= n:
+            return first, now
+        time.sleep(0.02)
+    raise RuntimeError("not applied in time: %s" % h)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=200_000)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    out = {"events": a.events, "reps": a.reps}
+    tmp = tempfile.mkdtemp(prefix="readside-kbench-")
+    secret = os.path.join(tmp, "secret")
+    with open(secret, "w") as f:
+        f.write(os.urandom(32).hex())
+    token = subprocess.run([BIN, "token", "--secret-file", secret, "--org", "*", "--roles", "admin",
+                            "--ttl", "1d"], capture_output=True, text=True, check=True).stdout.strip()
+    events = os.path.join(tmp, "events.ndjson")
+    subprocess.run([BIN, "generate", "--seed", "1", "--count", str(a.events), "--out", events], check=True)
+    try:
+        # 1. consume vs HTTP ingest, interleaved.
+        kafka_rates, http_rates, produce_rates = [], [], []
+        for r in range(a.reps):
+            brokers = kafka_dev()
+            t0 = time.monotonic()
+            subprocess.run([BIN, "produce", events, "--kafka-brokers", brokers, "--topic", "erp"],
+                           check=True, capture_output=True)
+            produce_rates.append(a.events / (time.monotonic() - t0))
+            p, url, d = serve(secret, ["--kafka-brokers", brokers, "--kafka-topics", "erp"])
+            first, last = wait_applied(url, a.events)
+            kafka_rates.append(a.events / (last - first))
+            p.terminate(); p.wait()
+            shutil.rmtree(d, ignore_errors=True)
+            procs[-2].terminate()  # the kafka-dev of this round
+            p, url, d = serve(secret)
+            t0 = time.monotonic()
+            subprocess.run([os.path.join(BUILD, "bench", "ingest_load"), url, events, "--clients", "4",
+                            "--batch", "1000"], check=True, capture_output=True,
+                           env=dict(os.environ, READSIDE_TOKEN=token))
+            _, last = wait_applied(url, a.events)
+            http_rates.append(a.events / (last - t0))
+            p.terminate(); p.wait()
+            shutil.rmtree(d, ignore_errors=True)
+            print("round %d: kafka %.0f events/s, http %.0f events/s, produce %.0f msgs/s"
+                  % (r + 1, kafka_rates[-1], http_rates[-1], produce_rates[-1]), flush=True)
+        out.update(kafka_consume_eps=statistics.median(kafka_rates), kafka_runs=kafka_rates,
+                   http_ingest_eps=statistics.median(http_rates), http_runs=http_rates,
+                   produce_mps=statistics.median(produce_rates))
+
+        # 2. produce → visible through POST /events and min_offsets.
+        brokers = kafka_dev()
+        p, url, d = serve(secret, ["--kafka-brokers", brokers, "--kafka-topics", "erp"])
+        with open(events) as f:
+            lines = [next(f) for _ in range(600)]
+        lat = []
+        for i, line in enumerate(lines):
+            ev = json.loads(line)
+            ev["event_id"] = "kbench-%d-%d" % (os.getpid(), i)
+            t0 = time.perf_counter()
+            _, h, _ = post(url + "/events", json.dumps(ev).encode(), token)
+            offsets = h.get("X-Readside-Offsets")
+            status, _, _ = get(url + "/analytics/dashboard/%s?min_offsets=%s" % (ev["organization_id"], offsets), token)
+            lat.append((time.perf_counter() - t0) * 1000)
+        lat = sorted(lat[100:])  # after warm-up
+        out.update(visible_p50_ms=lat[len(lat) // 2], visible_p99_ms=lat[int(len(lat) * 0.99) - 1],
+                   visible_samples=len(lat))
+        print("produce → visible: p50 %.1f ms, p99 %.1f ms" % (out["visible_p50_ms"], out["visible_p99_ms"]), flush=True)
+
+        # 3. two nodes behind nginx against one node direct (the same data on both).
+        q = subprocess.run([BIN, "produce", events, "--kafka-brokers", brokers, "--topic", "erp"],
+                           check=True, capture_output=True, text=True).stdout.strip()
+        p2, url2, d2 = serve(secret, ["--kafka-brokers", brokers, "--kafka-topics", "erp"])
+        for u in (url, url2):
+            get(u + "/analytics/dashboard/acme-corp?min_offsets=%s&wait_ms=30000" % q, token, timeout=120)
+        import render  # deploy/nginx/render.py
+        ndir = os.path.join(tmp, "nginx")
+        ports = [int(u.rsplit(":", 1)[1]) for u in (url, url2)]
+        conf = render_conf(render, ndir, ports)
+        ng = start(["nginx", "-p", ndir, "-c", conf, "-g", "daemon off;"], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+        nurl = "http://127.0.0.1:%d" % NGINX_PORT
+        for _ in range(100):
+            try:
+                get(nurl + "/health/live")
+                break
+            except Exception:
+                time.sleep(0.1)
+        path = "/analytics/dashboard/acme-corp"
+        res = {}
+        for name, base in (("direct", url), ("nginx", nurl)) * 2:
+            w = subprocess.run(["wrk", "-t2", "-c64", "-d8s", "-H", "Authorization: Bearer " + token,
+                                base + path], capture_output=True, text=True).stdout
+            rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", w).group(1))
+            res.setdefault(name, []).append(rps)
+            print("%s: %.0f req/s" % (name, rps), flush=True)
+        out.update(direct_rps=max(res["direct"]), nginx_two_nodes_rps=max(res["nginx"]),
+                   direct_runs=res["direct"], nginx_runs=res["nginx"])
+    finally:
+        stop_all()
+    print(json.dumps(out, indent=1))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
+
+
+NGINX_PORT = 0
+
+
+def render_conf(render, ndir, ports):
+    global NGINX_PORT
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        NGINX_PORT = s.getsockname()[1]
+    # The shipped configuration (its ~1 s micro-cache included), with the edge's rate limits
+    # raised out of the way.
+    return render.write(ndir, "127.0.0.1:%d" % NGINX_PORT, ["127.0.0.1:%d" % p for p in ports],
+                        rate_per_ip="1000000r/s", rate_per_token="1000000r/s",
+                        burst_per_ip="100000", burst_per_token="100000")
+
+
+if __name__ == "__main__":
+    main()
