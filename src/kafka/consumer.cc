@@ -55,6 +55,10 @@ absl::Status KafkaConsumer::Start() {
                       {"enable.auto.offset.store", "false"},
                       {"auto.offset.reset", "earliest"},
                       {"enable.partition.eof", "false"},
+                      // Freshness: a fetch waits at most 10 ms for new messages (librdkafka's
+                      // default, 500 ms, would be the floor of produce → visible where the
+                      // broker holds fetches the whole time, as kafka-dev's mock does).
+                      {"fetch.wait.max.ms", "10"},
                       // Bounded prefetch: what librdkafka buffers per partition while the
                       // store writes (back-pressure beyond that is pausing).
                       {"queued.max.messages.kbytes", "16384"}}) {
@@ -157,6 +161,7 @@ void KafkaConsumer::OnRebalance(int err, rd_kafka_topic_partition_list_t* partit
       }
       auto o = it->second.find(p.partition);
       p.offset = o != it->second.end() ? o->second : RD_KAFKA_OFFSET_BEGINNING;
+      expected_[{p.topic, p.partition}] = o != it->second.end() ? o->second : 0;
     }
     rd_kafka_error_t* e = nullptr;
     if (cooperative) {
@@ -275,7 +280,19 @@ void KafkaConsumer::Loop() {
         rd_kafka_message_destroy(m);
       } else {
         SetUp(true, "");
-        pending_->next[{rd_kafka_topic_name(m->rkt), m->partition}] = m->offset + 1;
+        std::pair<std::string, int32_t> key{rd_kafka_topic_name(m->rkt), m->partition};
+        if (auto e = expected_.find(key); e != expected_.end() && m->offset > e->second) {
+          // Never silent: this node's store lacks these messages for good.
+          skipped_.Add(static_cast<uint64_t>(m->offset - e->second));
+          std::fprintf(stderr,
+                       "readside: kafka: WARNING: %s partition %d: offsets %lld..%lld are no "
+                       "longer in Kafka (retention or compaction) and were never stored here; "
+                       "this node misses those events (restore it from another node's backup)\n",
+                       key.first.c_str(), key.second, static_cast<long long>(e->second),
+                       static_cast<long long>(m->offset - 1));
+        }
+        expected_[key] = m->offset + 1;
+        pending_->next[key] = m->offset + 1;
         pending_->messages.push_back(m);
         if (pending_->messages.size() < options_.max_batch) continue;  // take what is there
       }
@@ -386,6 +403,9 @@ void KafkaConsumer::RegisterMetrics(MetricsRegistry* registry) const {
     RenderCounter("readside_kafka_store_retries_total",
                   "consumed batches the store refused (retried until stored)",
                   store_retries_.value(), out);
+    RenderCounter("readside_kafka_skipped_messages_total",
+                  "messages gone from Kafka (retention, compaction) before this node stored them",
+                  skipped_.value(), out);
     RenderGauge("readside_kafka_paused",
                 "1 while consumption is paused because the read models fell behind",
                 paused() ? 1 : 0, out);

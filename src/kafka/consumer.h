@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -76,6 +77,7 @@ class KafkaConsumer : public ingest::ExternalSource {
   bool up() const { return up_.load(std::memory_order_relaxed); }
   bool paused() const { return paused_.load(std::memory_order_relaxed); }
   uint64_t batches() const { return batches_.value(); }
+  uint64_t skipped() const { return skipped_.value(); }
   void RegisterMetrics(MetricsRegistry* registry) const;
 
   // For librdkafka's callbacks (on the consumer thread, inside its poll) only.
@@ -104,6 +106,11 @@ class KafkaConsumer : public ingest::ExternalSource {
   std::atomic<bool> caught_up_{false};
   std::chrono::steady_clock::time_point started_;
   Counter batches_, messages_, dead_letters_, store_retries_, rebalances_;
+  // Messages this node never saw: the offset consumed next was beyond the one expected (the
+  // log's start moved past them by retention, or a compacted topic). Consumer thread only,
+  // but for the counter.
+  Counter skipped_;
+  std::map<std::pair<std::string, int32_t>, int64_t> expected_;  // next offset expected
 
   mutable absl::Mutex mu_;
   std::vector<PartitionState> assigned_ ABSL_GUARDED_BY(mu_);

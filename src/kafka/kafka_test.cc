@@ -246,6 +246,22 @@ TEST_F(KafkaTest, PostEventsThroughKafkaAnswersOffsetsThatReadYourWritesWaitsOn)
   consumer.Stop();
 }
 
+TEST_F(KafkaTest, MessagesGoneFromKafkaBeforeBeingStoredAreCountedNeverSilent) {
+  // The mock cluster keeps a bounded log per partition (like retention): a node started after
+  // more than that was produced cannot have the oldest messages, and says how many it missed.
+  std::vector<std::string> lines = Lines(40'000);
+  auto published = Produce(lines);
+  auto s = OpenStore("late");
+  ingest::IngestService ingest(s.get(), {});
+  KafkaConsumer consumer(Options("g5"), &ingest, s.get(), nullptr);
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(WaitStored(s.get(), published));
+  consumer.Stop();
+  EXPECT_GT(consumer.skipped(), 0u) << "the mock's log start moved: some messages are gone";
+  EXPECT_EQ(s->LastPosition() + consumer.skipped(), lines.size())
+      << "every message is either stored or counted as skipped";
+}
+
 TEST(PartitionOffsetsTest, ParseAndFormat) {
   auto ok = ingest::ParsePartitionOffsets("3:5,0:17");
   ASSERT_TRUE(ok.ok());
