@@ -211,14 +211,19 @@ ReadsideServer::~ReadsideServer() {
   // the HTTP server's io_context still exists; only then is the server destroyed.
   if (!impl_) return;
   impl_->render_pool.reset();  // runs the exports still queued; their answers need the server
-  // Stores what was consumed, then answers the POSTs still waiting for Kafka (they hold
-  // HTTP sessions, like the store's callbacks).
+  // The scheduler first, while Kafka still runs: a run in progress may wait for its intent
+  // to come back from the own-state topic.
+  if (impl_->scheduler) impl_->scheduler->Stop();  // before the projector it waits on
+  // Stores what was consumed, then answers every wait on it (POSTs holding HTTP sessions,
+  // own-state changes of the services below, which are still alive), then the producers
+  // deliver or fail what is in flight (their callbacks find the consumer stopped and answer
+  // at once).
   if (impl_->kafka_consumer) impl_->kafka_consumer->Stop();
   impl_->kafka_producer.reset();
   impl_->kafka_own_producer.reset();
+  impl_->dashboards.reset();  // runs its queued work while the store and projector exist
   impl_->ingest.reset();
   impl_->tenant_settings.reset();
-  if (impl_->scheduler) impl_->scheduler->Stop();  // before the projector it waits on
   impl_->scheduler.reset();
   if (impl_->projector) impl_->projector->Stop();  // answers pending min_position waits
   if (impl_->hub) impl_->hub->Stop();  // after the projector that feeds it, before it goes

@@ -356,10 +356,17 @@ void KafkaConsumer::WhenStoredIn(const std::string& topic, ingest::PartitionOffs
                                  std::function<void(std::optional<uint64_t>)> done) {
   std::optional<uint64_t> at = store_->WaitForSourceOffsets(SourceName(topic), offsets,
                                                             std::chrono::milliseconds(0));
-  if (at || timeout.count() == 0 || stop_.load()) return done(at);
-  absl::MutexLock lk(&mu_);
-  waiters_.push_back({topic, std::move(offsets), std::chrono::steady_clock::now() + timeout,
-                      std::move(done)});
+  if (!at && timeout.count() > 0) {
+    // Under mu_: Stop() sets stop_ before its last FireWaiters (which takes mu_), so a waiter
+    // is either answered there or sees stop_ here; none is left unanswered.
+    absl::MutexLock lk(&mu_);
+    if (!stop_.load()) {
+      waiters_.push_back({topic, std::move(offsets), std::chrono::steady_clock::now() + timeout,
+                          std::move(done)});
+      return;
+    }
+  }
+  done(at);
 }
 
 bool KafkaConsumer::CaughtUp() const { return caught_up_.load(); }

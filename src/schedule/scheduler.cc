@@ -527,9 +527,12 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
     // Several nodes: the first intent in the tenant's order holds the run. Another node's
     // came first: that node sends it.
     projection::Projector::TenantRead read = projector_->Read(s.organization_id);
+    // Send only when the stored intent is provably this node's; in doubt, step back (the
+    // run is then either another node's, or not recorded and due again on the next pass).
     auto it = read.view->schedules->runs.find(run_id);
-    if (it != read.view->schedules->runs.end() && it->second.message_id != message_id) {
-      spdlog::info("report run {}: held by another node ({})", run_id, it->second.message_id);
+    if (it == read.view->schedules->runs.end() || it->second.message_id != message_id) {
+      spdlog::info("report run {}: held by another node ({})", run_id,
+                   it == read.view->schedules->runs.end() ? "not recorded" : it->second.message_id);
       return true;
     }
   }

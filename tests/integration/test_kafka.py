@@ -60,6 +60,17 @@ def all_events(node, org):
         after = body["next"]
 
 
+def durable_duplicates(node):
+    """The store's durable count of duplicates over the tenants (survives restarts): a message
+    consumed twice would be stored once but counted here."""
+    total = 0
+    for org in ORGS:
+        r = node.get("/analytics/data-quality/%s" % org)
+        assert r.status == 200, r.describe()
+        total += r.json["duplicates"] if "duplicates" in r.json else r.json["counts"]["duplicates"]
+    return total
+
+
 def read_models(node, org):
     out = {}
     for domain, route in sorted(ANALYTICS_ROUTES.items()):
@@ -157,6 +168,8 @@ class KafkaTest(unittest.TestCase):
                 expected.update(json.loads(line)["event_id"] for line in f if line.strip())
         self.assertEqual(len(ids), len(set(ids)), "an event stored twice")
         self.assertEqual(set(ids), expected, "an event lost")
+        # The streams hold no duplicates: any counted here was a message consumed twice.
+        self.assertEqual(durable_duplicates(node), 0, "a message consumed twice")
         metrics = node.get("/metrics").raw.decode()
         # A replay of the same store gives the same read models (nothing applied twice).
         replay = ReadsideServer(data_dir=node.data_dir, extra_args=["--access-log", "off"])
@@ -192,6 +205,7 @@ class KafkaTest(unittest.TestCase):
         self.assertTrue(held_by_b)
         b_ids = [e["event_id"] for org in ORGS for e in all_events(b, org)]
         self.assertEqual(len(b_ids), len(set(b_ids)), "b stored an event twice")
+        self.assertEqual(durable_duplicates(b), 0, "b consumed a message twice")
         # b leaves: a takes every partition back and goes on from what its own store holds.
         b.stop()
         offsets = produce(self.brokers, parts[2])
@@ -203,6 +217,7 @@ class KafkaTest(unittest.TestCase):
                 expected.update(json.loads(line)["event_id"] for line in f if line.strip())
         self.assertEqual(len(a_ids), len(set(a_ids)), "a stored an event twice")
         self.assertEqual(set(a_ids), expected, "a lost an event")
+        self.assertEqual(durable_duplicates(a), 0, "a consumed a message twice")
         self.assertTrue(set(b_ids) <= expected)
         rebalances = re.search(r"^readside_kafka_rebalances_total (\d+)$", a.get("/metrics").raw.decode(), re.M)
         self.assertGreater(int(rebalances.group(1)), 2, "a's partitions moved and came back")
