@@ -20,7 +20,8 @@ namespace readside::http {
 namespace {
 
 // The query parameters every report route reads itself; the rest are the type's parameters.
-constexpr std::string_view kReadParams[] = {"type", "period", "min_position", "wait_ms"};
+constexpr std::string_view kReadParams[] = {"type", "period", "min_position", "min_offsets",
+                                            "wait_ms"};
 
 bool IsReadParam(std::string_view name) {
   for (std::string_view p : kReadParams) {

@@ -220,6 +220,14 @@ std::optional<Response> CheckSearchRequest(const Services& s, const Request& req
   if (auto p = ParseText(req, text)) return ProblemResponse(*p, req.path);
   if (auto r = ParseTypes(req, s.access->ReadableDomains(req), types, domains)) return r;
   if (auto p = ParseConsistency(req, consistency)) return ProblemResponse(*p, req.path);
+  if (!consistency->min_offsets.empty()) {
+    // The index follows the store, not Kafka's offsets: say so rather than ignore them.
+    return ProblemResponse(
+        BadParameter("min_offsets", "is not taken by search: pass the position instead "
+                                    "(min_position, from X-Readside-Position of a read that "
+                                    "waited for the offsets)"),
+        req.path);
+  }
   return std::nullopt;
 }
 

@@ -64,10 +64,8 @@ absl::Status KafkaConsumer::Start() {
                       {"queued.max.messages.kbytes", "16384"}}) {
     if (s.ok()) s = SetConf(conf, k, v);
   }
-  for (const auto& [key, value] : options_.config) {
-    if (s.ok() && key != "enable.auto.commit" && key != "enable.auto.offset.store") {
-      s = SetConf(conf, key, value);
-    }
+  for (const auto& [key, value] : options_.config) {  // ParseConfigPair refused the fixed keys
+    if (s.ok()) s = SetConf(conf, key, value);
   }
   if (!s.ok()) {
     rd_kafka_conf_destroy(conf);

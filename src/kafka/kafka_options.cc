@@ -11,6 +11,16 @@ absl::Status ParseConfigPair(const std::string& text, std::pair<std::string, std
                                       "such as security.protocol=SASL_SSL), got '" + text + "'");
   }
   *out = {text.substr(0, eq), text.substr(eq + 1)};
+  // What exactly-once and ordering rest on is not configurable (docs/kafka.md).
+  for (const char* fixed : {"enable.auto.commit", "enable.auto.offset.store", "auto.offset.reset",
+                            "group.id", "enable.idempotence", "acks", "partitioner",
+                            "bootstrap.servers"}) {
+    if (out->first == fixed) {
+      return absl::InvalidArgumentError(
+          "--kafka-config " + out->first + " is set by readside (exactly-once and per-tenant "
+          "order depend on it; bootstrap.servers and group.id have their own flags)");
+    }
+  }
   return absl::OkStatus();
 }
 

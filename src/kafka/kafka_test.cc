@@ -262,6 +262,20 @@ TEST_F(KafkaTest, MessagesGoneFromKafkaBeforeBeingStoredAreCountedNeverSilent) {
       << "every message is either stored or counted as skipped";
 }
 
+TEST(KafkaConfigTest, WhatExactlyOnceRestsOnCannotBeOverridden) {
+  std::pair<std::string, std::string> kv;
+  EXPECT_TRUE(ParseConfigPair("linger.ms=5", &kv).ok());
+  EXPECT_EQ(kv.first, "linger.ms");
+  EXPECT_EQ(kv.second, "5");
+  EXPECT_TRUE(ParseConfigPair("sasl.jaas.config=a=b", &kv).ok());
+  EXPECT_EQ(kv.second, "a=b");
+  for (const char* bad : {"acks=1", "enable.idempotence=false", "auto.offset.reset=latest",
+                          "enable.auto.commit=true", "group.id=x", "partitioner=random", "=x",
+                          "novalue"}) {
+    EXPECT_FALSE(ParseConfigPair(bad, &kv).ok()) << bad;
+  }
+}
+
 TEST(PartitionOffsetsTest, ParseAndFormat) {
   auto ok = ingest::ParsePartitionOffsets("3:5,0:17");
   ASSERT_TRUE(ok.ok());

@@ -80,7 +80,8 @@ absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const Kafka
                       {"message.timeout.ms", "30000"}}) {
     if (s.ok()) s = SetConf(conf, k, v);
   }
-  // Options given with --kafka-config win over these defaults.
+  // --kafka-config wins over the tunable defaults (linger.ms, message.timeout.ms); it cannot
+  // name the fixed ones (ParseConfigPair refuses them).
   for (const auto& [key, value] : options.config) {
     if (s.ok()) s = SetConf(conf, key, value);
   }
