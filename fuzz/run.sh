@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Builds the parser fuzz target with clang (libFuzzer + ASan + UBSan) and runs it for N seconds
-# (default 60) from the seed corpus in fuzz/corpus, then the token verifier's (jwt_fuzz) for a
-# third of that (at least 10 s) from fuzz/corpus-jwt, then request handling (request_fuzz) for
-# half of it (at least 10 s) from fuzz/corpus-request, then the search query parameters
-# (search_query_fuzz) for a third of it (at least 10 s) from fuzz/corpus-search, then what live-
-# update clients send (live_fuzz: WebSocket frames and protocol messages) for a third of it (at
-# least 10 s) from fuzz/corpus-live. Exits
+# Runs every libFuzzer target for a share of N seconds (default 60) from its seed corpus: the
+# event parser for N (fuzz/corpus), the token verifier (jwt_fuzz) for a third of it (at least
+# 10 s, fuzz/corpus-jwt), request handling (request_fuzz) for half of it (at least 10 s,
+# fuzz/corpus-request), the search query parameters (search_query_fuzz) for a third of it (at
+# least 10 s, fuzz/corpus-search), and what live-update clients send (live_fuzz: WebSocket
+# frames and protocol messages) for a third of it (at least 10 s, fuzz/corpus-live). Exits
 # non-zero on any finding.
+#
+# The targets are built in the sanitizer tree that `make check` configures (clang, ASan, UBSan,
+# `-fsanitize=fuzzer-no-link`, READSIDE_FUZZ=ON), FUZZ_BUILD (default build-asan): run it
+# through `make check` or `make fuzz`, which configure that tree first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-out=build-fuzz
-cmake -S . -B $out -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
-  -DREADSIDE_FUZZ=ON -DCMAKE_CXX_FLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
-  >/dev/null
+out=${FUZZ_BUILD:-build-asan}
+if [[ ! -f $out/build.ninja ]] || ! grep -q 'READSIDE_FUZZ:BOOL=ON' "$out/CMakeCache.txt"; then
+  echo "fuzz/run.sh: $out is not a fuzzing tree; run \`make fuzz\` or \`make check\`" >&2
+  exit 2
+fi
 # run TARGET SECONDS MAX_LEN DICT CORPUS: builds TARGET, seeds its corpus, fuzzes.
 run() {
   local target=$1 secs=$2 max_len=$3 dict=$4 corpus=$5

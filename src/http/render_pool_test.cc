@@ -10,10 +10,11 @@ namespace readside::http {
 namespace {
 
 TEST(RenderPoolTest, RunsJobsOnItsThreadsAndRefusesBeyondTheQueue) {
-  RenderPool pool({.threads = 2, .queue = 3});
-  EXPECT_EQ(pool.threads(), 2);
+  // Declared before the pool: the pool's destructor runs the last job, which counts.
   absl::Notification release;
   std::atomic<int> started{0}, done{0};
+  RenderPool pool({.threads = 2, .queue = 3});
+  EXPECT_EQ(pool.threads(), 2);
   auto blocking = [&] {
     ++started;
     release.WaitForNotification();

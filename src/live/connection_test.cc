@@ -48,8 +48,8 @@ class FakeSocket final : public Socket {
                       bool inline_close = false, int stall_after = 0)
       : handler_(std::move(handler)),
         stalled_(stalled),
-        stall_after_(stall_after),
         inline_close_(inline_close),
+        stall_after_(stall_after),
         worker_([this] { Work(); }) {
     Run([this] { handler_->OnOpen(this); });
   }

@@ -55,8 +55,7 @@ Period YearEarlier(const Period& p) {
 class Ledger {
  public:
   explicit Ledger(const TenantView& v)
-      : view_(v),
-        chart_(*v.accounts),
+      : chart_(*v.accounts),
         debit_(v.Get(F::kLedgerDebitByAccount)),
         credit_(v.Get(F::kLedgerCreditByAccount)) {}
 
@@ -127,7 +126,6 @@ class Ledger {
     return it->second;
   }
 
-  const TenantView& view_;
   const AccountChart& chart_;
   const projection::FactTableView& debit_;
   const projection::FactTableView& credit_;
