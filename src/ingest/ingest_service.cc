@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 
+#include "absl/synchronization/notification.h"
 #include "common/json_writer.h"
 
 namespace readside::ingest {
@@ -259,13 +260,14 @@ void IngestService::IngestUnattended(std::string_view ndjson, std::string source
   });
 }
 
-absl::Status IngestService::IngestMessages(std::span<const SourceMessage> messages,
-                                           std::vector<store::SourceOffset> offsets) {
+store::AppendRequest IngestService::PrepareMessages(std::span<const SourceMessage> messages,
+                                                   std::vector<store::SourceOffset> offsets) {
   event::EventParser& parser = Parser();
   event::EventParser& own = OwnParser();
   event::Event ev;
   std::vector<event::FieldError> errors;
   store::AppendRequest request;
+  request.events.reserve(messages.size());
   std::map<std::string, uint64_t> rejected_by_org;
   int64_t now = clock_->NowMicros();
   for (const SourceMessage& m : messages) {
@@ -273,24 +275,46 @@ absl::Status IngestService::IngestMessages(std::span<const SourceMessage> messag
       request.events.push_back(TakeForStore(ev));
       continue;
     }
-    request.dead_letters.push_back({.received_micros = now,
-                                    .source = m.coordinates,
-                                    .reason = ReasonOf(errors),
-                                    .raw = std::string(m.value)});
+    request.dead_letters.push_back(
+        {.received_micros = now,
+         .source = std::string(m.source) + "/" + std::to_string(m.partition) + "/" +
+                   std::to_string(m.offset),
+         .reason = ReasonOf(errors),
+         .raw = std::string(m.value)});
     if (event::IsValidOrganizationId(ev.organization_id)) ++rejected_by_org[ev.organization_id];
   }
   request.rejected_by_org.assign(rejected_by_org.begin(), rejected_by_org.end());
   request.source_offsets = std::move(offsets);
+  return request;
+}
+
+void IngestService::StorePrepared(store::AppendRequest request,
+                                  std::function<void(absl::Status)> done) {
   size_t dead = request.dead_letters.size();
-  absl::StatusOr<std::vector<store::AppendOutcome>> r = store_->Append(std::move(request));
-  if (!r.ok()) return r.status();
-  bus_counters_.rejected.Add(dead);
-  for (const auto& o : *r) {
-    if (o.outcome == store::Outcome::kAccepted) bus_counters_.accepted.Add();
-    if (o.outcome == store::Outcome::kDuplicate) bus_counters_.duplicates.Add();
-    if (o.outcome == store::Outcome::kConflict) bus_counters_.conflicts.Add();
-  }
-  return absl::OkStatus();
+  store_->AppendAsync(std::move(request),
+                      [this, dead, done = std::move(done)](
+                          absl::StatusOr<std::vector<store::AppendOutcome>> r) {
+                        if (!r.ok()) return done(r.status());
+                        bus_counters_.rejected.Add(dead);
+                        for (const auto& o : *r) {
+                          if (o.outcome == store::Outcome::kAccepted) bus_counters_.accepted.Add();
+                          if (o.outcome == store::Outcome::kDuplicate) bus_counters_.duplicates.Add();
+                          if (o.outcome == store::Outcome::kConflict) bus_counters_.conflicts.Add();
+                        }
+                        done(absl::OkStatus());
+                      });
+}
+
+absl::Status IngestService::IngestMessages(std::span<const SourceMessage> messages,
+                                           std::vector<store::SourceOffset> offsets) {
+  absl::Notification stored;
+  absl::Status status;
+  StorePrepared(PrepareMessages(messages, std::move(offsets)), [&](absl::Status s) {
+    status = std::move(s);
+    stored.Notify();
+  });
+  stored.WaitForNotification();
+  return status;
 }
 
 absl::StatusOr<PartitionOffsets> ParsePartitionOffsets(std::string_view text) {

@@ -39,7 +39,11 @@ struct IngestCounters {
 // One message of a bus (Kafka) as consumed.
 struct SourceMessage {
   std::string_view value;    // the raw bytes (one JSON event)
-  std::string coordinates;   // "kafka:topic/partition/offset", kept with a dead letter
+  // Where it came from, kept with a dead letter as "<source>/<partition>/<offset>"
+  // ("kafka:erp/3/1017").
+  std::string_view source;
+  int32_t partition = 0;
+  int64_t offset = 0;
   bool own = false;          // from the own-state topic: readside.* event types allowed
 };
 
@@ -75,6 +79,13 @@ class IngestService {
   // nothing of the batch was written).
   absl::Status IngestMessages(std::span<const SourceMessage> messages,
                               std::vector<store::SourceOffset> offsets);
+  // IngestMessages in two steps, so that a consumer parses its next batch while the store
+  // writes the previous one: PrepareMessages parses and validates (the request owns copies of
+  // what it keeps; the messages may go), StorePrepared stores and calls `done` once with the
+  // store's answer (on the store's writer thread: hand off quickly).
+  store::AppendRequest PrepareMessages(std::span<const SourceMessage> messages,
+                                       std::vector<store::SourceOffset> offsets);
+  void StorePrepared(store::AppendRequest request, std::function<void(absl::Status)> done);
 
   const IngestCounters& counters() const { return counters_; }
   const IngestCounters& bus_counters() const { return bus_counters_; }

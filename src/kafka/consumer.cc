@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 
+#include "absl/synchronization/notification.h"
 #include "common/json_writer.h"
 
 namespace readside::kafka {
@@ -19,6 +20,13 @@ struct KafkaConsumer::Pending {
     messages.clear();
     next.clear();
   }
+};
+
+// The batch the store is writing while the consumer polls and parses the next one.
+struct KafkaConsumer::InFlight {
+  Pending batch;
+  absl::Notification done;
+  absl::Status status;  // the store's answer, set before `done`
 };
 
 namespace {
@@ -38,7 +46,10 @@ KafkaConsumer::KafkaConsumer(KafkaOptions options, ingest::IngestService* ingest
       ingest_(ingest),
       store_(store),
       projection_lag_(std::move(projection_lag)),
-      pending_(std::make_unique<Pending>()) {}
+      pending_(std::make_unique<Pending>()) {
+  for (const std::string& t : options_.topics) topic_source_.emplace(t, SourceName(t));
+  own_source_ = SourceName(options_.own_topic);
+}
 
 KafkaConsumer::~KafkaConsumer() { Stop(); }
 
@@ -107,6 +118,11 @@ void KafkaConsumer::Stop() {
   stop_.store(true);
   if (thread_.joinable()) thread_.join();
   FireWaiters(/*stopping=*/true);
+  // librdkafka's messages go before the handle (what was not stored is consumed again after
+  // the restart).
+  if (inflight_ != nullptr) inflight_->done.WaitForNotification();
+  inflight_.reset();
+  pending_->Clear();
   rd_kafka_destroy(rk_);
   rk_ = nullptr;
 }
@@ -205,26 +221,54 @@ void KafkaConsumer::OnRebalance(int err, rd_kafka_topic_partition_list_t* partit
   }
 }
 
-bool KafkaConsumer::Flush() {
-  if (pending_->messages.empty()) return true;
-  std::vector<ingest::SourceMessage> batch;
-  batch.reserve(pending_->messages.size());
-  for (rd_kafka_message_t* m : pending_->messages) {
+std::vector<ingest::SourceMessage> KafkaConsumer::Messages(const Pending& batch) const {
+  std::vector<ingest::SourceMessage> out;
+  out.reserve(batch.messages.size());
+  for (rd_kafka_message_t* m : batch.messages) {
     const char* topic = rd_kafka_topic_name(m->rkt);
-    batch.push_back({std::string_view(static_cast<const char*>(m->payload), m->payload ? m->len : 0),
-                     "kafka:" + std::string(topic) + "/" + std::to_string(m->partition) + "/" +
-                         std::to_string(m->offset),
-                     !options_.own_topic.empty() && options_.own_topic == topic});
+    bool own = !options_.own_topic.empty() && options_.own_topic == topic;
+    out.push_back({.value = std::string_view(static_cast<const char*>(m->payload),
+                                             m->payload ? m->len : 0),
+                   .source = own ? own_source_ : topic_source_.find(topic)->second,
+                   .partition = m->partition,
+                   .offset = m->offset,
+                   .own = own});
   }
+  return out;
+}
+
+std::vector<store::SourceOffset> KafkaConsumer::Offsets(const Pending& batch) {
   std::vector<store::SourceOffset> offsets;
-  for (const auto& [key, next] : pending_->next) {
+  for (const auto& [key, next] : batch.next) {
     offsets.push_back({SourceName(key.first), key.second, next});
   }
+  return offsets;
+}
+
+bool KafkaConsumer::Submit() {
+  if (pending_->messages.empty()) return true;
+  // Parsed while the previous batch is being written; submitted once that one is stored, so
+  // that the store's offsets only ever move past what it holds.
+  store::AppendRequest request = ingest_->PrepareMessages(Messages(*pending_), Offsets(*pending_));
+  if (!Settle()) return false;
+  auto flight = std::make_shared<InFlight>();
+  std::swap(flight->batch.messages, pending_->messages);
+  std::swap(flight->batch.next, pending_->next);
+  inflight_ = flight;
+  ingest_->StorePrepared(std::move(request), [flight](absl::Status s) {
+    flight->status = std::move(s);
+    flight->done.Notify();
+  });
+  return true;
+}
+
+bool KafkaConsumer::Settle() {
+  if (inflight_ == nullptr) return true;
+  inflight_->done.WaitForNotification();
+  absl::Status s = inflight_->status;
   bool logged = false;
-  for (;;) {
-    absl::Status s = ingest_->IngestMessages(batch, offsets);
-    if (s.ok()) break;
-    // The store refuses appends (a full disk, a failed write): nothing of the batch was
+  while (!s.ok()) {
+    // The store refused the write (a full disk, a failed write): nothing of the batch was
     // written. Keep it and retry; librdkafka's bounded prefetch stops fetching meanwhile.
     store_retries_.Add();
     if (!logged) {
@@ -234,19 +278,22 @@ bool KafkaConsumer::Flush() {
     }
     if (stop_.load()) return false;  // not stored: consumed again after the restart
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    s = ingest_->IngestMessages(Messages(inflight_->batch), Offsets(inflight_->batch));
   }
   batches_.Add();
-  messages_.Add(pending_->messages.size());
+  messages_.Add(inflight_->batch.messages.size());
   {
     absl::MutexLock lk(&mu_);
     for (PartitionState& a : assigned_) {
-      auto it = pending_->next.find({a.topic, a.partition});
-      if (it != pending_->next.end()) a.next_offset = it->second;
+      auto it = inflight_->batch.next.find({a.topic, a.partition});
+      if (it != inflight_->batch.next.end()) a.next_offset = it->second;
     }
   }
-  pending_->Clear();
+  inflight_.reset();
   return true;
 }
+
+bool KafkaConsumer::Flush() { return Submit() && Settle(); }
 
 void KafkaConsumer::UpdateBackPressure() {
   if (!projection_lag_) return;
@@ -271,7 +318,10 @@ void KafkaConsumer::Loop() {
   auto next_refresh = std::chrono::steady_clock::now();
   while (!stop_.load()) {
     UpdateBackPressure();
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, pending_->messages.empty() ? 100 : 0);
+    // Waits long only with nothing consumed and nothing being written; a batch being written
+    // is settled within a millisecond of being stored (produce → visible).
+    int wait_ms = !pending_->messages.empty() ? 0 : inflight_ != nullptr ? 1 : 100;
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, wait_ms);
     if (m != nullptr) {
       if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) SetUp(false, rd_kafka_message_errstr(m));
@@ -295,7 +345,8 @@ void KafkaConsumer::Loop() {
         if (pending_->messages.size() < options_.max_batch) continue;  // take what is there
       }
     }
-    Flush();
+    Submit();
+    if (inflight_ != nullptr && inflight_->done.HasBeenNotified()) Settle();
     FireWaiters(/*stopping=*/false);
     auto now = std::chrono::steady_clock::now();
     if (now < next_refresh) continue;

@@ -78,6 +78,7 @@ class KafkaConsumer : public ingest::ExternalSource {
   bool paused() const { return paused_.load(std::memory_order_relaxed); }
   uint64_t batches() const { return batches_.value(); }
   uint64_t skipped() const { return skipped_.value(); }
+  uint64_t store_retries() const { return store_retries_.value(); }
   void RegisterMetrics(MetricsRegistry* registry) const;
 
   // For librdkafka's callbacks (on the consumer thread, inside its poll) only.
@@ -85,10 +86,19 @@ class KafkaConsumer : public ingest::ExternalSource {
   void SetUp(bool up, const std::string& why);
 
  private:
-  struct Pending;  // messages consumed and not yet stored
+  struct Pending;   // messages consumed and not yet stored
+  struct InFlight;  // the batch being written
   void Loop();
-  // Stores what was consumed since the last write, with the partitions' next offsets.
-  // Retries (partitions paused) while the store refuses appends; false when stopping first.
+  std::vector<ingest::SourceMessage> Messages(const Pending& batch) const;
+  static std::vector<store::SourceOffset> Offsets(const Pending& batch);
+  // Parses what was consumed since the last write (while the previous write goes on), waits
+  // for that write (Settle) and hands this batch to the store with the partitions' next
+  // offsets. False when stopping before the previous write could be stored.
+  bool Submit();
+  // Waits for the batch being written. While the store refuses it, retries (librdkafka's
+  // bounded prefetch stops fetching meanwhile); false when stopping first.
+  bool Settle();
+  // Stores everything consumed (Submit, then Settle).
   bool Flush();
   void UpdateBackPressure();
   void FireWaiters(bool stopping);
@@ -99,6 +109,10 @@ class KafkaConsumer : public ingest::ExternalSource {
   std::function<uint64_t()> projection_lag_;
   rd_kafka_s* rk_ = nullptr;
   std::unique_ptr<Pending> pending_;  // consumer thread only
+  std::shared_ptr<InFlight> inflight_;  // consumer thread only; null when nothing is written
+  // The dead letters' "source" per consumed topic ("kafka:<topic>").
+  std::map<std::string, std::string, std::less<>> topic_source_;
+  std::string own_source_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> up_{false};

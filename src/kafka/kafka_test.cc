@@ -6,11 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <map>
 #include <set>
 
+#include "common/fault_env.h"
 #include "event/parser.h"
 #include "kafka/consumer.h"
 #include "kafka/dev_cluster.h"
@@ -207,7 +209,9 @@ TEST_F(KafkaTest, BadMessagesBecomeDeadLettersAndConsumptionGoesOn) {
   EXPECT_TRUE(raws.count(std::string("{\"a\":\"\xff\xfe\"}"))) << "raw bytes kept, invalid UTF-8 included";
   EXPECT_TRUE(raws.count(oversized));
   for (const auto& d : *letters) {
-    if (d.raw == oversized) EXPECT_NE(d.reason.find("65536"), std::string::npos) << d.reason;
+    if (d.raw == oversized) {
+      EXPECT_NE(d.reason.find("65536"), std::string::npos) << d.reason;
+    }
   }
   consumer.Stop();
 }
@@ -260,6 +264,64 @@ TEST_F(KafkaTest, MessagesGoneFromKafkaBeforeBeingStoredAreCountedNeverSilent) {
   EXPECT_GT(consumer.skipped(), 0u) << "the mock's log start moved: some messages are gone";
   EXPECT_EQ(s->LastPosition() + consumer.skipped(), lines.size())
       << "every message is either stored or counted as skipped";
+}
+
+TEST_F(KafkaTest, AFullDiskHoldsConsumptionAndItResumesWithNothingLostOrStoredTwice) {
+  std::vector<std::string> lines = Lines(3000);
+  auto published = Produce(lines);
+  // The disk fills: the store refuses appends (nothing written) until space returns.
+  FaultInjectionEnv env;
+  env.SetFreeBytes(1 << 20);
+  auto s = store::EventStore::Open({.path = (base_ / "full").string(), .sync = false,
+                                    .env = &env, .min_free_bytes = 4 << 20, .reserve_bytes = 0,
+                                    .recovery_interval = 20ms});
+  ASSERT_TRUE(s.ok()) << s.status();
+  ingest::IngestService ingest(s->get(), {});
+  KafkaOptions o = Options("g-full");
+  o.max_batch = 500;  // several batches: the one refused, and the ones consumed behind it
+  KafkaConsumer consumer(o, &ingest, s->get(), nullptr);
+  ASSERT_TRUE(consumer.Start().ok());
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (consumer.store_retries() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_GE(consumer.store_retries(), 3u) << "the store refused the batch, and it was retried";
+  EXPECT_EQ((*s)->LastPosition(), 0u) << "nothing stored while the disk is full";
+  env.SetFreeBytes(std::nullopt);  // space returns: consumption resumes without a restart
+  ASSERT_TRUE(WaitStored(s->get(), published));
+  consumer.Stop();
+  EXPECT_EQ((*s)->LastPosition(), lines.size()) << "every message stored exactly once";
+  std::set<std::string> ids;
+  for (const char* org : {"acme-corp", "beta-inc", "gamma-llc"}) {
+    EXPECT_EQ((*s)->GetTenantCounts(org).duplicates, 0u);
+    for (auto& [id, json] : EventsOf(s->get(), org)) EXPECT_TRUE(ids.insert(id).second);
+  }
+  EXPECT_EQ(ids.size(), lines.size());
+}
+
+TEST_F(KafkaTest, ReadModelsFarBehindPauseConsumptionUntilTheyCatchUp) {
+  std::vector<std::string> lines = Lines(2000);
+  auto published = Produce(lines);
+  auto s = OpenStore("behind");
+  ingest::IngestService ingest(s.get(), {});
+  std::atomic<uint64_t> lag{1'000'000};  // the read models' lag the consumer sees
+  KafkaOptions o = Options("g-behind");
+  o.max_projection_lag = 1000;
+  KafkaConsumer consumer(o, &ingest, s.get(), [&] { return lag.load(); });
+  ASSERT_TRUE(consumer.Start().ok());
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (consumer.Partitions().empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_FALSE(consumer.Partitions().empty()) << "joined the group";
+  std::this_thread::sleep_for(1500ms);  // ample time to consume 2000 messages, were it not paused
+  EXPECT_TRUE(consumer.paused());
+  EXPECT_EQ(s->LastPosition(), 0u) << "paused partitions: nothing fetched, nothing stored";
+  lag = 400;  // below half of the bound: resumed
+  ASSERT_TRUE(WaitStored(s.get(), published));
+  EXPECT_FALSE(consumer.paused());
+  consumer.Stop();
+  EXPECT_EQ(s->LastPosition(), lines.size());
 }
 
 TEST(KafkaConfigTest, WhatExactlyOnceRestsOnCannotBeOverridden) {
