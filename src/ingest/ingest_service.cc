@@ -261,7 +261,8 @@ void IngestService::IngestUnattended(std::string_view ndjson, std::string source
 }
 
 store::AppendRequest IngestService::PrepareMessages(std::span<const SourceMessage> messages,
-                                                   std::vector<store::SourceOffset> offsets) {
+                                                   std::vector<store::SourceOffset> offsets,
+                                                   std::vector<size_t>* key_mismatches) {
   event::EventParser& parser = Parser();
   event::EventParser& own = OwnParser();
   event::Event ev;
@@ -270,8 +271,12 @@ store::AppendRequest IngestService::PrepareMessages(std::span<const SourceMessag
   request.events.reserve(messages.size());
   std::map<std::string, uint64_t> rejected_by_org;
   int64_t now = clock_->NowMicros();
-  for (const SourceMessage& m : messages) {
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const SourceMessage& m = messages[i];
     if ((m.own ? own : parser).ParseOne(m.value, &ev, &errors)) {
+      if (key_mismatches != nullptr && (!m.key || *m.key != ev.organization_id)) {
+        key_mismatches->push_back(i);
+      }
       request.events.push_back(TakeForStore(ev));
       continue;
     }

@@ -6,6 +6,7 @@
 // Thread-safety: Ingest may be called concurrently from any number of threads.
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,6 +46,9 @@ struct SourceMessage {
   int32_t partition = 0;
   int64_t offset = 0;
   bool own = false;          // from the own-state topic: readside.* event types allowed
+  // The message's key, which the contract says is the organization_id (events.md); nullopt
+  // when the source has none.
+  std::optional<std::string_view> key;
 };
 
 class IngestService {
@@ -83,8 +87,12 @@ class IngestService {
   // writes the previous one: PrepareMessages parses and validates (the request owns copies of
   // what it keeps; the messages may go), StorePrepared stores and calls `done` once with the
   // store's answer (on the store's writer thread: hand off quickly).
+  // `key_mismatches`, when given, receives the indexes of valid messages whose key is not their
+  // organization_id (stored all the same: the read models do not depend on arrival order, but
+  // a tenant spread over partitions has no single order across nodes).
   store::AppendRequest PrepareMessages(std::span<const SourceMessage> messages,
-                                       std::vector<store::SourceOffset> offsets);
+                                       std::vector<store::SourceOffset> offsets,
+                                       std::vector<size_t>* key_mismatches = nullptr);
   void StorePrepared(store::AppendRequest request, std::function<void(absl::Status)> done);
 
   const IngestCounters& counters() const { return counters_; }

@@ -232,7 +232,10 @@ std::vector<ingest::SourceMessage> KafkaConsumer::Messages(const Pending& batch)
                    .source = own ? own_source_ : topic_source_.find(topic)->second,
                    .partition = m->partition,
                    .offset = m->offset,
-                   .own = own});
+                   .own = own,
+                   .key = m->key != nullptr ? std::optional<std::string_view>(std::string_view(
+                                                  static_cast<const char*>(m->key), m->key_len))
+                                            : std::nullopt});
   }
   return out;
 }
@@ -249,7 +252,10 @@ bool KafkaConsumer::Submit() {
   if (pending_->messages.empty()) return true;
   // Parsed while the previous batch is being written; submitted once that one is stored, so
   // that the store's offsets only ever move past what it holds.
-  store::AppendRequest request = ingest_->PrepareMessages(Messages(*pending_), Offsets(*pending_));
+  std::vector<size_t> mismatched;
+  store::AppendRequest request =
+      ingest_->PrepareMessages(Messages(*pending_), Offsets(*pending_), &mismatched);
+  if (!mismatched.empty()) NoteKeyMismatches(mismatched);
   if (!Settle()) return false;
   auto flight = std::make_shared<InFlight>();
   std::swap(flight->batch.messages, pending_->messages);
@@ -295,6 +301,25 @@ bool KafkaConsumer::Settle() {
 
 bool KafkaConsumer::Flush() { return Submit() && Settle(); }
 
+void KafkaConsumer::NoteKeyMismatches(const std::vector<size_t>& indexes) {
+  key_mismatches_.Add(indexes.size());
+  for (size_t i : indexes) {
+    const rd_kafka_message_t* m = pending_->messages[i];
+    std::string topic = rd_kafka_topic_name(m->rkt);
+    if (!key_warned_.insert({topic, m->partition}).second) continue;
+    std::fprintf(stderr,
+                 "readside: kafka: WARNING: %s partition %d offset %lld: the message key is %s, "
+                 "not the event's organization_id; stored all the same, but a tenant spread over "
+                 "partitions has no single order (the producer must key by organization; "
+                 "counted in readside_kafka_key_mismatches_total, warned once per partition)\n",
+                 topic.c_str(), m->partition, static_cast<long long>(m->offset),
+                 m->key == nullptr ? "missing"
+                                   : ("'" + std::string(static_cast<const char*>(m->key),
+                                                        std::min<size_t>(m->key_len, 128)) + "'")
+                                         .c_str());
+  }
+}
+
 void KafkaConsumer::UpdateBackPressure() {
   if (!projection_lag_) return;
   uint64_t lag = projection_lag_();
@@ -338,6 +363,18 @@ void KafkaConsumer::Loop() {
                        "this node misses those events (restore it from another node's backup)\n",
                        key.first.c_str(), key.second, static_cast<long long>(e->second),
                        static_cast<long long>(m->offset - 1));
+        }
+        if (auto e = expected_.find(key); e != expected_.end() && m->offset < e->second) {
+          // The log went back below what this node stored: the topic was deleted and
+          // recreated, or truncated. What follows is consumed (event ids still deduplicate
+          // what was stored before); never silent.
+          offset_resets_.Add();
+          std::fprintf(stderr,
+                       "readside: kafka: WARNING: %s partition %d: offset %lld is below the %lld "
+                       "this node had stored; the topic was recreated or truncated. Consuming "
+                       "from there (events already stored are duplicates and change nothing)\n",
+                       key.first.c_str(), key.second, static_cast<long long>(m->offset),
+                       static_cast<long long>(e->second));
         }
         expected_[key] = m->offset + 1;
         pending_->next[key] = m->offset + 1;
@@ -459,6 +496,13 @@ void KafkaConsumer::RegisterMetrics(MetricsRegistry* registry) const {
     RenderCounter("readside_kafka_store_retries_total",
                   "consumed batches the store refused (retried until stored)",
                   store_retries_.value(), out);
+    RenderCounter("readside_kafka_offset_resets_total",
+                  "partitions found below the offset this node had stored (topic recreated or "
+                  "truncated)",
+                  offset_resets_.value(), out);
+    RenderCounter("readside_kafka_key_mismatches_total",
+                  "events stored whose message key was not their organization_id",
+                  key_mismatches_.value(), out);
     RenderCounter("readside_kafka_skipped_messages_total",
                   "messages gone from Kafka (retention, compaction) before this node stored them",
                   skipped_.value(), out);

@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -79,6 +80,8 @@ class KafkaConsumer : public ingest::ExternalSource {
   uint64_t batches() const { return batches_.value(); }
   uint64_t skipped() const { return skipped_.value(); }
   uint64_t store_retries() const { return store_retries_.value(); }
+  uint64_t key_mismatches() const { return key_mismatches_.value(); }
+  uint64_t offset_resets() const { return offset_resets_.value(); }
   void RegisterMetrics(MetricsRegistry* registry) const;
 
   // For librdkafka's callbacks (on the consumer thread, inside its poll) only.
@@ -100,6 +103,9 @@ class KafkaConsumer : public ingest::ExternalSource {
   bool Settle();
   // Stores everything consumed (Submit, then Settle).
   bool Flush();
+  // Counts valid messages of pending_ whose key is not their organization, warning once per
+  // partition.
+  void NoteKeyMismatches(const std::vector<size_t>& indexes);
   void UpdateBackPressure();
   void FireWaiters(bool stopping);
 
@@ -124,6 +130,9 @@ class KafkaConsumer : public ingest::ExternalSource {
   // log's start moved past them by retention, or a compacted topic). Consumer thread only,
   // but for the counter.
   Counter skipped_;
+  Counter key_mismatches_;
+  Counter offset_resets_;  // the log went back below the stored offset
+  std::set<std::pair<std::string, int32_t>> key_warned_;  // consumer thread only
   std::map<std::pair<std::string, int32_t>, int64_t> expected_;  // next offset expected
 
   mutable absl::Mutex mu_;

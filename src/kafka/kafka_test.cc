@@ -141,6 +141,7 @@ TEST_F(KafkaTest, ConsumedEventsEqualHttpIngestOfTheSameStream) {
     EXPECT_TRUE(d.source.starts_with("kafka:erp/")) << d.source;
     EXPECT_FALSE(d.reason.empty());
   }
+  EXPECT_EQ(consumer.key_mismatches(), 0u) << "every valid event was keyed by its organization";
 }
 
 TEST_F(KafkaTest, RestartResumesAtTheStoredOffsetsWithNothingLostOrStoredTwice) {
@@ -264,6 +265,61 @@ TEST_F(KafkaTest, MessagesGoneFromKafkaBeforeBeingStoredAreCountedNeverSilent) {
   EXPECT_GT(consumer.skipped(), 0u) << "the mock's log start moved: some messages are gone";
   EXPECT_EQ(s->LastPosition() + consumer.skipped(), lines.size())
       << "every message is either stored or counted as skipped";
+}
+
+TEST_F(KafkaTest, EventsKeyedOtherwiseThanByOrganizationAreStoredAndCounted) {
+  std::vector<std::string> lines = Lines(30);
+  auto producer = KafkaProducer::Create(Options(""), "erp");
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  std::vector<ingest::EventPublisher::Message> messages;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    // 10 keyed by another tenant, 10 without a key, 10 as the contract says.
+    event::EventParser parser;
+    event::Event ev;
+    std::vector<event::FieldError> errors;
+    ASSERT_TRUE(parser.ParseOne(lines[i], &ev, &errors));
+    std::string key = i < 10 ? "someone-else" : i < 20 ? "" : ev.organization_id;
+    messages.push_back({key, lines[i]});
+  }
+  auto published = (*producer)->PublishAndWait(std::move(messages));
+  ASSERT_TRUE(published.ok()) << published.status();
+  auto s = OpenStore("keys");
+  ingest::IngestService ingest(s.get(), {});
+  KafkaConsumer consumer(Options("g-keys"), &ingest, s.get(), nullptr);
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(WaitStored(s.get(), *published));
+  consumer.Stop();
+  EXPECT_EQ(s->LastPosition(), lines.size()) << "stored all the same";
+  EXPECT_EQ(consumer.key_mismatches(), 20u);
+}
+
+TEST_F(KafkaTest, APartitionBelowTheStoredOffsetIsConsumedAndSaidNeverSilent) {
+  // A store that had read far into "erp" (offsets 10,000 of every partition), then a topic
+  // that holds less: it was deleted and recreated. Its messages are consumed, and it is said.
+  auto s = OpenStore("recreated");
+  store::AppendRequest marks;
+  for (int32_t p = 0; p < 4; ++p) marks.source_offsets.push_back({SourceName("erp"), p, 10'000});
+  ASSERT_TRUE(s->Append(std::move(marks)).ok());
+  std::vector<std::string> lines = Lines(200);
+  auto published = Produce(lines);
+  ingest::IngestService ingest(s.get(), {});
+  KafkaConsumer consumer(Options("g-recreated"), &ingest, s.get(), nullptr);
+  ASSERT_TRUE(consumer.Start().ok());
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (s->LastPosition() < lines.size() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  consumer.Stop();
+  EXPECT_EQ(s->LastPosition(), lines.size());
+  EXPECT_EQ(consumer.offset_resets(), published.last_offsets.size())
+      << "one warning per partition that went back";
+  std::map<int32_t, int64_t> stored;
+  for (const store::SourceOffset& o : s->SourceOffsets(SourceName("erp"))) {
+    stored[o.partition] = o.next_offset;
+  }
+  for (const auto& [partition, last] : published.last_offsets) {
+    EXPECT_EQ(stored[partition], last + 1) << "the store's offsets follow the topic as it is now";
+  }
 }
 
 TEST_F(KafkaTest, AFullDiskHoldsConsumptionAndItResumesWithNothingLostOrStoredTwice) {
