@@ -14,7 +14,8 @@
 2. produce → visible: POST /events (one event) through a node with Kafka on, then a GET with the
    answer's min_offsets, which returns once the event is consumed and applied: p50/p99 of 500.
 3. two nodes behind nginx (deploy/nginx/readside.conf as shipped, its ~1 s micro-cache included;
-   rate limits raised) against one node direct: wrk on GET /analytics/dashboard/{org}.
+   rate limits raised), and the same without the micro-cache (every request reaches a node),
+   against one node direct: wrk on GET /analytics/dashboard/tenant-000.
 Every server is started here on loopback and stopped at the end.
 """
 import argparse
@@ -219,30 +220,47 @@ def main():
                            check=True, capture_output=True, text=True).stdout.strip()
         p2, url2, d2 = serve(secret, ["--kafka-brokers", brokers, "--kafka-topics", "erp"])
         for u in (url, url2):
-            get(u + "/analytics/dashboard/tenant-00?min_offsets=%s&wait_ms=30000" % q, token, timeout=120)
+            get(u + "/analytics/dashboard/tenant-000?min_offsets=%s&wait_ms=30000" % q, token, timeout=120)
         import render  # deploy/nginx/render.py
-        ndir = os.path.join(tmp, "nginx")
         ports = [int(u.rsplit(":", 1)[1]) for u in (url, url2)]
-        conf = render_conf(render, ndir, ports)
-        ng = start(["nginx", "-p", ndir, "-c", conf, "-g", "daemon off;"], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-        nurl = "http://127.0.0.1:%d" % NGINX_PORT
-        for _ in range(100):
-            try:
-                get(nurl + "/health/live")
-                break
-            except Exception:
-                time.sleep(0.1)
-        path = "/analytics/dashboard/tenant-00"
+        edges = {}
+        for name, cache in (("nginx", True), ("nginx_no_cache", False)):
+            ndir = os.path.join(tmp, name)
+            conf = render_conf(render, ndir, ports)
+            if not cache:  # every request reaches a node: what two nodes serve through nginx
+                with open(conf) as f:
+                    text = f.read()
+                assert "proxy_cache readside_micro;" in text
+                with open(conf, "w") as f:
+                    f.write(text.replace("proxy_cache readside_micro;", "proxy_cache off;"))
+            start(["nginx", "-p", ndir, "-c", conf, "-g", "daemon off;"], stdout=subprocess.DEVNULL,
+                  stderr=subprocess.DEVNULL)
+            edges[name] = "http://127.0.0.1:%d" % NGINX_PORT
+            for _ in range(100):
+                try:
+                    get(edges[name] + "/health/live")
+                    break
+                except Exception:
+                    time.sleep(0.1)
+        # A tenant with data (the simulator's tenant-000), answered 200 by every route below.
+        path = "/analytics/dashboard/tenant-000"
+        for base in [url] + list(edges.values()):
+            status, _, body = get(base + path, token)
+            assert status == 200 and b'"tenant-000"' in body, body[:200]
         res = {}
-        for name, base in (("direct", url), ("nginx", nurl)) * 2:
+        for name, base in (("direct", url), ("nginx", edges["nginx"]),
+                           ("nginx_no_cache", edges["nginx_no_cache"])) * 2:
             w = subprocess.run(["wrk", "-t2", "-c64", "-d8s", "-H", "Authorization: Bearer " + token,
                                 base + path], capture_output=True, text=True).stdout
             rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", w).group(1))
+            non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", w)
+            assert non2xx is None, "%s answered errors: %s" % (name, w)
             res.setdefault(name, []).append(rps)
             print("%s: %.0f req/s" % (name, rps), flush=True)
         out.update(direct_rps=max(res["direct"]), nginx_two_nodes_rps=max(res["nginx"]),
-                   direct_runs=res["direct"], nginx_runs=res["nginx"])
+                   nginx_two_nodes_no_cache_rps=max(res["nginx_no_cache"]),
+                   direct_runs=res["direct"], nginx_runs=res["nginx"],
+                   nginx_no_cache_runs=res["nginx_no_cache"])
     finally:
         stop_all()
     finish(out, a)

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "absl/strings/str_split.h"
 #include "app/commands.h"
 
 namespace {
@@ -11,21 +12,25 @@ namespace {
 using readside::app::ServeOptions;
 
 // --kafka-config key=value (repeatable): librdkafka properties passed through (SASL, TLS, …).
+// Values keep their commas (debug=broker,topic; ssl.cipher.suites=A,B): the flag is repeated,
+// and READSIDE_KAFKA_CONFIG holds one key=value per line.
 void AddKafkaConfig(CLI::App* cmd, readside::kafka::KafkaOptions* k) {
   cmd->add_option_function<std::vector<std::string>>(
          "--kafka-config",
          [k](const std::vector<std::string>& values) {
-           for (const std::string& v : values) {
-             std::pair<std::string, std::string> kv;
-             if (absl::Status s = readside::kafka::ParseConfigPair(v, &kv); !s.ok()) {
-               throw CLI::ValidationError("--kafka-config", std::string(s.message()));
+           for (const std::string& value : values) {
+             for (absl::string_view v : absl::StrSplit(value, '\n', absl::SkipWhitespace())) {
+               std::pair<std::string, std::string> kv;
+               if (absl::Status s = readside::kafka::ParseConfigPair(std::string(v), &kv); !s.ok()) {
+                 throw CLI::ValidationError("--kafka-config", std::string(s.message()));
+               }
+               k->config.push_back(std::move(kv));
              }
-             k->config.push_back(std::move(kv));
            }
          },
-         "librdkafka property key=value (repeatable; e.g. security.protocol=SASL_SSL)")
-      ->envname("READSIDE_KAFKA_CONFIG")
-      ->delimiter(',');
+         "librdkafka property key=value (repeat the flag for more; in READSIDE_KAFKA_CONFIG "
+         "one per line; e.g. security.protocol=SASL_SSL)")
+      ->envname("READSIDE_KAFKA_CONFIG");
 }
 
 // Adds the flags shared by serve and demo. `env` names follow the flag: --data-dir →

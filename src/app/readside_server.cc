@@ -293,8 +293,13 @@ absl::Status ReadsideServer::Start() {
   m.projector->Start();
   if (!m.options.kafka.brokers.empty()) {
     kafka::KafkaOptions k = m.options.kafka;
-    if (k.group.empty()) k.group = DefaultKafkaGroup(m.options.data_dir);
-    if (k.topics.empty()) return absl::InvalidArgumentError("--kafka-topics must name a topic");
+    if (k.group.empty()) {
+      // A full replica: the only member of its own group. Static membership: restarted after
+      // a crash, it takes its partitions back at once, not after the dead member's session.
+      k.group = DefaultKafkaGroup(m.options.data_dir);
+      k.instance_id = k.group;
+    }
+    if (absl::Status s = kafka::ValidateTopics(k); !s.ok()) return s;
     auto producer = kafka::KafkaProducer::Create(k, k.topics[0]);
     if (!producer.ok()) return producer.status();
     m.kafka_producer = std::move(*producer);
@@ -380,9 +385,12 @@ absl::Status ReadsideServer::Start() {
                              producer = m.kafka_producer.get()] {
       std::vector<http::DependencyState> out;
       if (consumer != nullptr) {
-        bool up = consumer->up() && producer->up();
-        // librdkafka reconnects by itself (no breaker of ours yet): its connection state.
-        out.push_back({"kafka", up, up ? "connected" : "reconnecting"});
+        // librdkafka reconnects by itself (no breaker of ours yet): the consumer's connection
+        // state (it asks the broker while down, so a quiet topic does not hide a recovery),
+        // and the producer's fatal stop, which only a restart clears.
+        bool up = consumer->up() && !producer->fatal();
+        out.push_back({"kafka", up,
+                       producer->fatal() ? "fatal" : up ? "connected" : "reconnecting"});
       }
       if (redis != nullptr) {
         sink::RedisSinkStats st = redis->Stats();
@@ -416,9 +424,11 @@ absl::Status ReadsideServer::Start() {
   };
   // SIGTERM: reads waiting for min_position are answered at once (503 with Retry-After),
   // so that draining does not wait for them.
-  http_options.on_drain = [projector = m.projector.get(), search = m.search.get()] {
+  http_options.on_drain = [projector = m.projector.get(), search = m.search.get(),
+                           kafka = m.kafka_consumer.get()] {
     projector->CancelWaits();
     search->CancelWaits();
+    if (kafka != nullptr) kafka->CancelWaits();
   };
   http_options.on_reload = [this] {
     absl::Status s = ReloadKeys();

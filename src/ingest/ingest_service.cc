@@ -274,6 +274,23 @@ store::AppendRequest IngestService::PrepareMessages(std::span<const SourceMessag
   for (size_t i = 0; i < messages.size(); ++i) {
     const SourceMessage& m = messages[i];
     if ((m.own ? own : parser).ParseOne(m.value, &ev, &errors)) {
+      if (ev.event_id_assigned) {
+        // Every node must give it the same id: named by its coordinates and bytes, so that a
+        // message consumed again is a duplicate, and a different one at the same coordinates
+        // (a recreated topic) is not.
+        std::string name = std::string(m.source) + "/" + std::to_string(m.partition) + "/" +
+                           std::to_string(m.offset) + "\n";
+        name.append(m.value);
+        std::string id = event::NameUuid(event::kReadsideNamespace, name);
+        // The parser put `"event_id":"<random>",` first in the object.
+        constexpr std::string_view kKey = "\"event_id\":\"";
+        size_t at = 1 + kKey.size();
+        if (ev.json.compare(1, kKey.size(), kKey) == 0 &&
+            ev.json.compare(at, ev.event_id.size(), ev.event_id) == 0) {
+          ev.json.replace(at, ev.event_id.size(), id);
+          ev.event_id = std::move(id);
+        }
+      }
       if (key_mismatches != nullptr && (!m.key || *m.key != ev.organization_id)) {
         key_mismatches->push_back(i);
       }

@@ -22,11 +22,16 @@ struct KafkaConsumer::Pending {
   }
 };
 
-// The batch the store is writing while the consumer polls and parses the next one.
+// The batch the store is writing while the consumer polls and parses the next one. The
+// store's callback holds only the result: librdkafka's messages stay with the consumer (they
+// are destroyed on its thread, and before the handle).
 struct KafkaConsumer::InFlight {
+  struct Result {
+    absl::Notification done;
+    absl::Status status;  // the store's answer, set before `done`
+  };
   Pending batch;
-  absl::Notification done;
-  absl::Status status;  // the store's answer, set before `done`
+  std::shared_ptr<Result> result = std::make_shared<Result>();
 };
 
 namespace {
@@ -54,7 +59,7 @@ KafkaConsumer::KafkaConsumer(KafkaOptions options, ingest::IngestService* ingest
 KafkaConsumer::~KafkaConsumer() { Stop(); }
 
 absl::Status KafkaConsumer::Start() {
-  if (options_.topics.empty()) return absl::InvalidArgumentError("--kafka-topics must name a topic");
+  if (absl::Status s = ValidateTopics(options_); !s.ok()) return s;
   if (options_.group.empty()) return absl::InvalidArgumentError("--kafka-group must not be empty");
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   absl::Status s = ApplyCommonConf(options_, conf);
@@ -77,6 +82,11 @@ absl::Status KafkaConsumer::Start() {
   }
   for (const auto& [key, value] : options_.config) {  // ParseConfigPair refused the fixed keys
     if (s.ok()) s = SetConf(conf, key, value);
+  }
+  if (s.ok() && !options_.instance_id.empty()) {
+    bool given = false;
+    for (const auto& [key, value] : options_.config) given |= key == "group.instance.id";
+    if (!given) s = SetConf(conf, "group.instance.id", options_.instance_id);
   }
   if (!s.ok()) {
     rd_kafka_conf_destroy(conf);
@@ -120,7 +130,7 @@ void KafkaConsumer::Stop() {
   FireWaiters(/*stopping=*/true);
   // librdkafka's messages go before the handle (what was not stored is consumed again after
   // the restart).
-  if (inflight_ != nullptr) inflight_->done.WaitForNotification();
+  if (inflight_ != nullptr) inflight_->result->done.WaitForNotification();
   inflight_.reset();
   pending_->Clear();
   rd_kafka_destroy(rk_);
@@ -159,8 +169,9 @@ void Callbacks::Error(rd_kafka_t* rk, int err, const char* reason, void* opaque)
 
 void KafkaConsumer::OnRebalance(int err, rd_kafka_topic_partition_list_t* partitions) {
   // Whatever was consumed is stored first, with its offsets: a partition that comes back
-  // (here or on another node) starts exactly after it.
-  Flush();
+  // (here or on another node) starts exactly after it. If the store refuses (a full disk),
+  // it is dropped: its offsets were not stored either, so it is consumed again.
+  FlushOrDrop();
   bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk_)) == "COOPERATIVE";
   rebalances_.Add();
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -188,6 +199,13 @@ void KafkaConsumer::OnRebalance(int err, rd_kafka_topic_partition_list_t* partit
       rd_kafka_error_destroy(e);
     }
     if (paused_.load()) rd_kafka_pause_partitions(rk_, partitions);
+    if (fallback_ready_ && partitions->cnt > 0) {
+      // Ready so far on what was stored; now the partitions are here, catch up first.
+      fallback_ready_ = false;
+      caught_up_.store(false);
+      std::fprintf(stderr, "readside: kafka: partitions assigned at last; not ready until caught "
+                           "up with them\n");
+    }
     absl::MutexLock lk(&mu_);
     if (!cooperative) assigned_.clear();
     for (int i = 0; i < partitions->cnt; ++i) {
@@ -255,35 +273,42 @@ bool KafkaConsumer::Submit() {
   std::vector<size_t> mismatched;
   store::AppendRequest request =
       ingest_->PrepareMessages(Messages(*pending_), Offsets(*pending_), &mismatched);
-  if (!mismatched.empty()) NoteKeyMismatches(mismatched);
   if (!Settle()) return false;
-  auto flight = std::make_shared<InFlight>();
-  std::swap(flight->batch.messages, pending_->messages);
-  std::swap(flight->batch.next, pending_->next);
-  inflight_ = flight;
-  ingest_->StorePrepared(std::move(request), [flight](absl::Status s) {
-    flight->status = std::move(s);
-    flight->done.Notify();
+  if (!mismatched.empty()) NoteKeyMismatches(mismatched);
+  inflight_ = std::make_unique<InFlight>();
+  std::swap(inflight_->batch.messages, pending_->messages);
+  std::swap(inflight_->batch.next, pending_->next);
+  ingest_->StorePrepared(std::move(request), [result = inflight_->result](absl::Status s) {
+    result->status = std::move(s);
+    result->done.Notify();
   });
   return true;
 }
 
-bool KafkaConsumer::Settle() {
+bool KafkaConsumer::Settle(bool retry) {
   if (inflight_ == nullptr) return true;
-  inflight_->done.WaitForNotification();
-  absl::Status s = inflight_->status;
+  inflight_->result->done.WaitForNotification();
+  absl::Status s = inflight_->result->status;
   bool logged = false;
   while (!s.ok()) {
     // The store refused the write (a full disk, a failed write): nothing of the batch was
-    // written. Keep it and retry; librdkafka's bounded prefetch stops fetching meanwhile.
+    // written.
     store_retries_.Add();
     if (!logged) {
-      std::fprintf(stderr, "readside: kafka: storing a batch failed (%s); retrying\n",
-                   std::string(s.message()).c_str());
+      std::fprintf(stderr, "readside: kafka: storing a batch failed (%s); %s\n",
+                   std::string(s.message()).c_str(),
+                   retry ? "retrying" : "dropped before the rebalance (consumed again later)");
       logged = true;
     }
-    if (stop_.load()) return false;  // not stored: consumed again after the restart
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (!retry || stop_.load()) {  // not stored: consumed again from the stored offsets
+      inflight_.reset();
+      return false;
+    }
+    // Keep it and retry; librdkafka's bounded prefetch stops fetching meanwhile.
+    for (int i = 0; i < 20 && !stop_.load(); ++i) {
+      FireWaiters(/*stopping=*/false);  // answered at their deadline all the same
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     s = ingest_->IngestMessages(Messages(inflight_->batch), Offsets(inflight_->batch));
   }
   batches_.Add();
@@ -300,6 +325,44 @@ bool KafkaConsumer::Settle() {
 }
 
 bool KafkaConsumer::Flush() { return Submit() && Settle(); }
+
+void KafkaConsumer::FlushOrDrop() {
+  bool stored = Settle(/*retry=*/false);
+  if (stored && !pending_->messages.empty()) stored = Submit() && Settle(/*retry=*/false);
+  if (!stored) {
+    // Dropped: the partitions this node keeps go back to the stored offsets (Rewind, after
+    // the rebalance); those it loses are read from there by their next owner.
+    pending_->Clear();
+    rewind_ = true;
+  }
+}
+
+void KafkaConsumer::Rewind() {
+  rewind_ = false;
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (rd_kafka_assignment(rk_, &list) != RD_KAFKA_RESP_ERR_NO_ERROR || list == nullptr) return;
+  std::map<std::string, std::map<int32_t, int64_t>> stored;
+  for (int i = 0; i < list->cnt; ++i) {
+    rd_kafka_topic_partition_t& p = list->elems[i];
+    auto [it, fresh] = stored.try_emplace(p.topic);
+    if (fresh) {
+      for (const store::SourceOffset& o : store_->SourceOffsets(SourceName(p.topic))) {
+        it->second[o.partition] = o.next_offset;
+      }
+    }
+    auto o = it->second.find(p.partition);
+    p.offset = o != it->second.end() ? o->second : RD_KAFKA_OFFSET_BEGINNING;
+    expected_[{p.topic, p.partition}] = o != it->second.end() ? o->second : 0;
+  }
+  pending_->Clear();  // fetched before the seek
+  if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_, list, 5000); e != nullptr) {
+    std::fprintf(stderr, "readside: kafka: seek back to the stored offsets: %s\n",
+                 rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    rewind_ = true;  // tried again
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+}
 
 void KafkaConsumer::NoteKeyMismatches(const std::vector<size_t>& indexes) {
   key_mismatches_.Add(indexes.size());
@@ -341,6 +404,8 @@ void KafkaConsumer::UpdateBackPressure() {
 
 void KafkaConsumer::Loop() {
   auto next_refresh = std::chrono::steady_clock::now();
+  auto next_query = next_refresh;
+  bool ever_assigned = false;  // a copy of ever_assigned_, outside mu_
   while (!stop_.load()) {
     UpdateBackPressure();
     // Waits long only with nothing consumed and nothing being written; a batch being written
@@ -355,14 +420,22 @@ void KafkaConsumer::Loop() {
         SetUp(true, "");
         std::pair<std::string, int32_t> key{rd_kafka_topic_name(m->rkt), m->partition};
         if (auto e = expected_.find(key); e != expected_.end() && m->offset > e->second) {
-          // Never silent: this node's store lacks these messages for good.
-          skipped_.Add(static_cast<uint64_t>(m->offset - e->second));
-          std::fprintf(stderr,
-                       "readside: kafka: WARNING: %s partition %d: offsets %lld..%lld are no "
-                       "longer in Kafka (retention or compaction) and were never stored here; "
-                       "this node misses those events (restore it from another node's backup)\n",
-                       key.first.c_str(), key.second, static_cast<long long>(e->second),
-                       static_cast<long long>(m->offset - 1));
+          // A gap. Within the log it is transaction markers, aborted transactions or a
+          // compacted topic: nothing this node should have stored. Below the log's start it
+          // is messages gone (retention) before this node stored them: never silent.
+          int64_t low = -1, high = -1;
+          rd_kafka_get_watermark_offsets(rk_, key.first.c_str(), key.second, &low, &high);
+          int64_t gone_to = std::min<int64_t>(m->offset, low);
+          if (low >= 0 && e->second < gone_to) {
+            skipped_.Add(static_cast<uint64_t>(gone_to - e->second));
+            std::fprintf(stderr,
+                         "readside: kafka: WARNING: %s partition %d: offsets %lld..%lld are no "
+                         "longer in Kafka (the log starts at %lld: retention) and were never "
+                         "stored here; this node misses those events (restore it from another "
+                         "node's backup)\n",
+                         key.first.c_str(), key.second, static_cast<long long>(e->second),
+                         static_cast<long long>(gone_to - 1), static_cast<long long>(low));
+          }
         }
         if (auto e = expected_.find(key); e != expected_.end() && m->offset < e->second) {
           // The log went back below what this node stored: the topic was deleted and
@@ -382,13 +455,24 @@ void KafkaConsumer::Loop() {
         if (pending_->messages.size() < options_.max_batch) continue;  // take what is there
       }
     }
+    if (rewind_) Rewind();
     Submit();
-    if (inflight_ != nullptr && inflight_->done.HasBeenNotified()) Settle();
+    if (inflight_ != nullptr && inflight_->result->done.HasBeenNotified()) Settle();
     FireWaiters(/*stopping=*/false);
     auto now = std::chrono::steady_clock::now();
     if (now < next_refresh) continue;
     next_refresh = now + std::chrono::milliseconds(250);
+    if (paused_.load() || !up() || !ever_assigned) {
+      // librdkafka's cached partition ends are not refreshed while nothing is fetched (lag
+      // would look frozen); and after an outage on a quiet topic no message says Kafka is
+      // back. Ask the broker, at most every second.
+      if (now >= next_query) {
+        next_query = now + std::chrono::seconds(1);
+        QueryWatermarks(std::chrono::milliseconds(200));
+      }
+    }
     absl::MutexLock lk(&mu_);
+    ever_assigned = ever_assigned_;
     bool all = ever_assigned_;
     for (PartitionState& a : assigned_) {
       int64_t low = -1, high = -1;
@@ -397,23 +481,67 @@ void KafkaConsumer::Loop() {
         a.high_watermark = high;
         if (a.next_offset < 0 && low >= 0 && low == high) a.next_offset = low;
       }
-      if (a.high_watermark < 0 || a.lag() > 0) all = false;
+      if (a.target < 0 && a.high_watermark >= 0) a.target = a.high_watermark;
+      if (a.target < 0 || std::max<int64_t>(a.next_offset, 0) < a.target) all = false;
     }
-    if (!ever_assigned_ && now - started_ > std::chrono::seconds(30)) {
-      // No partition within 30 s (Kafka unreachable, the topic missing): serve what the
-      // store holds rather than never being ready; /health/ready says why.
+    if (!ever_assigned_ && now - started_ > std::chrono::seconds(30) &&
+        (!up() || !topics_exist_)) {
+      // No partition within 30 s, because Kafka is unreachable or a topic is missing: serve
+      // what the store holds rather than never being ready; /health/ready says why. (With
+      // Kafka there, the group is still forming, e.g. waiting out the session of this node's
+      // crashed predecessor: wait for it.) An assignment later makes the node catch up again
+      // before it is ready (OnRebalance).
       all = true;
+      fallback_ready_ = true;
     }
     if (all && !caught_up_.exchange(true)) {
       std::fprintf(stderr, "readside: kafka: %s\n",
                    ever_assigned_ ? "caught up with the assigned partitions"
                                   : "no partition assigned within 30 s; serving the stored events");
-      if (ever_assigned_) up_.store(true);
     }
   }
   Flush();
   rd_kafka_consumer_close(rk_);
 }
+
+void KafkaConsumer::QueryWatermarks(std::chrono::milliseconds timeout) {
+  std::vector<std::pair<std::string, int32_t>> partitions;
+  {
+    absl::MutexLock lk(&mu_);
+    for (const PartitionState& a : assigned_) partitions.emplace_back(a.topic, a.partition);
+  }
+  if (partitions.empty()) {
+    // Nothing assigned: is the cluster there, and are the topics?
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk_, 0, nullptr, &md, static_cast<int>(timeout.count())) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      size_t found = 0;
+      for (int i = 0; i < md->topic_cnt; ++i) {
+        const rd_kafka_metadata_topic_t& t = md->topics[i];
+        for (const std::string& want : options_.topics) {
+          if (want == t.topic && t.err == RD_KAFKA_RESP_ERR_NO_ERROR && t.partition_cnt > 0) ++found;
+        }
+      }
+      rd_kafka_metadata_destroy(md);
+      topics_exist_ = found == options_.topics.size();
+      SetUp(true, "");
+    }
+    return;
+  }
+  for (const auto& [topic, partition] : partitions) {
+    int64_t low = -1, high = -1;
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
+        rk_, topic.c_str(), partition, &low, &high, static_cast<int>(timeout.count()));
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return;  // down: tried again in a second
+    SetUp(true, "");
+    absl::MutexLock lk(&mu_);
+    for (PartitionState& a : assigned_) {
+      if (a.topic == topic && a.partition == partition) a.high_watermark = high;
+    }
+  }
+}
+
+void KafkaConsumer::CancelWaits() { FireWaiters(/*stopping=*/true); }
 
 void KafkaConsumer::FireWaiters(bool stopping) {
   std::vector<std::pair<std::function<void(std::optional<uint64_t>)>, std::optional<uint64_t>>> ready;

@@ -44,6 +44,10 @@ struct PartitionState {
   int32_t partition = 0;
   int64_t next_offset = -1;  // stored; -1: nothing stored yet
   int64_t high_watermark = -1;  // last known end of the partition; -1: not known yet
+  // Caught up once next_offset reaches this: the high watermark first seen after the
+  // partition was assigned (-1: not known yet). A fixed target, so that a node catches up
+  // under steady production, when the lag is rarely 0 everywhere at once.
+  int64_t target = -1;
   int64_t lag() const {
     return high_watermark < 0 ? 0 : std::max<int64_t>(0, high_watermark - std::max<int64_t>(0, next_offset));
   }
@@ -67,6 +71,9 @@ class KafkaConsumer : public ingest::ExternalSource {
   bool CaughtUp() const override;
   void WhenStored(ingest::PartitionOffsets offsets, std::chrono::milliseconds timeout,
                   std::function<void(std::optional<uint64_t>)> done) override;
+
+  // Answers every waiting WhenStored now (with what is stored): SIGTERM's drain.
+  void CancelWaits();
 
   // WhenStored for any consumed topic (the own-state topic: kafka/own_state_writer.h).
   void WhenStoredIn(const std::string& topic, ingest::PartitionOffsets offsets,
@@ -98,9 +105,21 @@ class KafkaConsumer : public ingest::ExternalSource {
   // for that write (Settle) and hands this batch to the store with the partitions' next
   // offsets. False when stopping before the previous write could be stored.
   bool Submit();
-  // Waits for the batch being written. While the store refuses it, retries (librdkafka's
-  // bounded prefetch stops fetching meanwhile); false when stopping first.
-  bool Settle();
+  // Waits for the batch being written. While the store refuses it: with `retry`, retries
+  // (librdkafka's bounded prefetch stops fetching meanwhile; waiters are still answered at
+  // their deadline) and returns false only when stopping first; without, drops it and returns
+  // false (its messages are consumed again from the stored offsets).
+  bool Settle(bool retry = true);
+  // Before a rebalance: stores what was consumed if the store takes it at once, else drops it
+  // (never blocking the group's rebalance on a full disk).
+  void FlushOrDrop();
+  // Seeks every assigned partition back to the offset the store holds (after FlushOrDrop
+  // dropped a batch), dropping what was fetched before.
+  void Rewind();
+  // The partitions' ends, from the broker (a blocking request per partition, each bounded by
+  // `timeout`): while paused (librdkafka's cached ends are not refreshed without fetching),
+  // and to find Kafka back after an outage on a quiet topic. Consumer thread.
+  void QueryWatermarks(std::chrono::milliseconds timeout);
   // Stores everything consumed (Submit, then Settle).
   bool Flush();
   // Counts valid messages of pending_ whose key is not their organization, warning once per
@@ -115,7 +134,7 @@ class KafkaConsumer : public ingest::ExternalSource {
   std::function<uint64_t()> projection_lag_;
   rd_kafka_s* rk_ = nullptr;
   std::unique_ptr<Pending> pending_;  // consumer thread only
-  std::shared_ptr<InFlight> inflight_;  // consumer thread only; null when nothing is written
+  std::unique_ptr<InFlight> inflight_;  // consumer thread only; null when nothing is written
   // The dead letters' "source" per consumed topic ("kafka:<topic>").
   std::map<std::string, std::string, std::less<>> topic_source_;
   std::string own_source_;
@@ -125,6 +144,11 @@ class KafkaConsumer : public ingest::ExternalSource {
   std::atomic<bool> paused_{false};
   std::atomic<bool> caught_up_{false};
   std::chrono::steady_clock::time_point started_;
+  // Ready after 30 s without any assignment (Kafka unreachable): serving what is stored. A
+  // later assignment makes the node catch up again before it is ready.
+  bool fallback_ready_ = false;  // consumer thread only
+  bool rewind_ = false;          // consumer thread only: Rewind() due
+  bool topics_exist_ = false;    // consumer thread only: every topic in the last metadata
   Counter batches_, messages_, dead_letters_, store_retries_, rebalances_;
   // Messages this node never saw: the offset consumed next was beyond the one expected (the
   // log's start moved past them by retention, or a compacted topic). Consumer thread only,

@@ -3,6 +3,48 @@
 #include <librdkafka/rdkafka.h>
 
 namespace readside::kafka {
+namespace {
+
+bool IsTopicName(const std::string& t) {
+  if (t.empty() || t.size() > 249 || t == "." || t == "..") return false;
+  for (char c : t) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status ValidateTopics(const KafkaOptions& options) {
+  if (options.topics.empty()) return absl::InvalidArgumentError("--kafka-topics must name a topic");
+  auto bad = [](const char* flag, const std::string& t) {
+    return absl::InvalidArgumentError(
+        std::string(flag) + ": '" + t + "' is not a Kafka topic name (1 to 249 letters, digits, "
+        "'.', '_' or '-'; patterns such as ^erp-.* are not supported: list the topics)");
+  };
+  for (size_t i = 0; i < options.topics.size(); ++i) {
+    const std::string& t = options.topics[i];
+    if (!IsTopicName(t)) return bad("--kafka-topics", t);
+    for (size_t j = 0; j < i; ++j) {
+      if (options.topics[j] == t) {
+        return absl::InvalidArgumentError("--kafka-topics names '" + t + "' twice");
+      }
+    }
+    if (t == options.own_topic) {
+      return absl::InvalidArgumentError(
+          "--kafka-own-topic '" + t + "' is also an event topic (--kafka-topics): the own-state "
+          "topic must be one only readside writes, apart from the ERP's topics");
+    }
+  }
+  if (options.own_topic.empty()) {
+    return absl::InvalidArgumentError("--kafka-own-topic must name a topic (default "
+                                      "readside.own-state)");
+  }
+  if (!IsTopicName(options.own_topic)) return bad("--kafka-own-topic", options.own_topic);
+  return absl::OkStatus();
+}
 
 absl::Status ParseConfigPair(const std::string& text, std::pair<std::string, std::string>* out) {
   size_t eq = text.find('=');

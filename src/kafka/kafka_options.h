@@ -27,12 +27,22 @@ struct KafkaOptions {
   // carry readside.* event types, which the other topics refuse.
   std::string own_topic = "readside.own-state";
   std::vector<std::pair<std::string, std::string>> config;  // --kafka-config key=value
+  // The consumer's group.instance.id (static membership): a member restarted with the same id
+  // takes its partitions back at once instead of waiting out the session timeout of its dead
+  // predecessor. Set for the default per-node group (a full replica, the only member of its
+  // group); empty: dynamic membership.
+  std::string instance_id;
   // Messages stored in one durable write, at most (one WriteBatch, one fsync).
   size_t max_batch = 20'000;
   // Back-pressure: the partitions are paused while the read models are more than this many
   // events behind the store, and resumed below half of it.
   uint64_t max_projection_lag = 200'000;
 };
+
+// --kafka-topics and --kafka-own-topic: Kafka topic names (letters, digits, '.', '_', '-', at
+// most 249; no patterns), at least one event topic, none named twice, and the own-state topic
+// apart from the event topics (only readside may write it). The error names the flag.
+absl::Status ValidateTopics(const KafkaOptions& options);
 
 // "key=value" → pair; an error names the flag and the rule.
 absl::Status ParseConfigPair(const std::string& text, std::pair<std::string, std::string>* out);

@@ -193,7 +193,19 @@ TEST_F(KafkaTest, BadMessagesBecomeDeadLettersAndConsumptionGoesOn) {
   ingest::IngestService ingest(s.get(), {});
   KafkaConsumer consumer(Options("g3"), &ingest, s.get(), nullptr);
   ASSERT_TRUE(consumer.Start().ok());
-  auto published = Produce(lines);
+  // One message per publication: each answer names that message's partition and offset.
+  std::map<std::string, std::string> coordinates;  // raw → "kafka:erp/<partition>/<offset>"
+  ingest::EventPublisher::Published published;
+  for (const std::string& line : lines) {
+    published = Produce({line});
+    ASSERT_EQ(published.last_offsets.size(), 1u);
+    coordinates[line] = "kafka:erp/" + std::to_string(published.last_offsets[0].first) + "/" +
+                        std::to_string(published.last_offsets[0].second);
+  }
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (s->LastPosition() < 3u && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
   ASSERT_TRUE(WaitStored(s.get(), published));
   EXPECT_EQ(s->LastPosition(), 3u) << "the valid events after the bad ones are stored";
   auto letters = s->ListDeadLetters(0, 100);
@@ -202,8 +214,9 @@ TEST_F(KafkaTest, BadMessagesBecomeDeadLettersAndConsumptionGoesOn) {
   std::set<std::string> raws;
   for (const auto& d : *letters) {
     raws.insert(d.raw);
-    // kafka:erp/<partition>/<offset>, and that offset holds these very bytes.
-    EXPECT_TRUE(d.source.starts_with("kafka:erp/")) << d.source;
+    // kafka:erp/<partition>/<offset> of the very message that carried these bytes.
+    ASSERT_TRUE(coordinates.count(d.raw)) << d.raw.substr(0, 80);
+    EXPECT_EQ(d.source, coordinates[d.raw]);
     EXPECT_FALSE(d.reason.empty());
   }
   EXPECT_TRUE(raws.count("not json at all"));
@@ -320,6 +333,37 @@ TEST_F(KafkaTest, APartitionBelowTheStoredOffsetIsConsumedAndSaidNeverSilent) {
   for (const auto& [partition, last] : published.last_offsets) {
     EXPECT_EQ(stored[partition], last + 1) << "the store's offsets follow the topic as it is now";
   }
+}
+
+TEST_F(KafkaTest, EventsWithoutAnIdGetTheSameIdOnEveryNode) {
+  // Events sent without event_id: each node names them by their coordinates and bytes, so
+  // replicas agree, and a message consumed again is a duplicate.
+  std::vector<std::string> lines;
+  for (std::string line : Lines(40)) {
+    size_t at = line.find("\"event_id\":\"");
+    ASSERT_NE(at, std::string::npos);
+    size_t end = line.find('"', at + 12);
+    line.erase(at, end + 2 - at);  // "event_id":"…",
+    lines.push_back(line);
+  }
+  auto published = Produce(lines);
+  std::vector<std::vector<std::pair<std::string, std::string>>> nodes;
+  for (const char* name : {"node-a", "node-b"}) {
+    auto s = OpenStore(name);
+    ingest::IngestService ingest(s.get(), {});
+    KafkaConsumer consumer(Options(std::string("g-ids-") + name), &ingest, s.get(), nullptr);
+    ASSERT_TRUE(consumer.Start().ok());
+    ASSERT_TRUE(WaitStored(s.get(), published));
+    consumer.Stop();
+    EXPECT_EQ(s->LastPosition(), lines.size());
+    std::vector<std::pair<std::string, std::string>> all;
+    for (const char* org : {"acme-corp", "beta-inc", "gamma-llc"}) {
+      for (auto& e : EventsOf(s.get(), org)) all.push_back(e);
+    }
+    nodes.push_back(std::move(all));
+  }
+  ASSERT_EQ(nodes[0].size(), lines.size());
+  EXPECT_EQ(nodes[0], nodes[1]) << "the same ids and bytes on both nodes";
 }
 
 TEST_F(KafkaTest, AFullDiskHoldsConsumptionAndItResumesWithNothingLostOrStoredTwice) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <map>
 
@@ -53,9 +54,27 @@ struct PendingBatch {
   }
 };
 
+void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* state = static_cast<KafkaProducer::State*>(opaque);
+  char fatal[512];
+  if (rd_kafka_fatal_error(rk, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (!state->fatal.load()) {
+      state->fatal_reason = fatal;
+      state->fatal.store(true);
+      std::fprintf(stderr,
+                   "readside: kafka: the idempotent producer stopped on a fatal error (%s); "
+                   "POST /events answers 503 until this node restarts\n",
+                   fatal);
+    }
+    return;
+  }
+  (void)err;
+  (void)reason;  // transient: librdkafka retries; the consumer's callback logs the same ones
+}
+
 void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque) {
-  auto* up = static_cast<std::atomic<bool>*>(opaque);
-  up->store(m->err == RD_KAFKA_RESP_ERR_NO_ERROR, std::memory_order_relaxed);
+  auto* state = static_cast<KafkaProducer::State*>(opaque);
+  state->up.store(m->err == RD_KAFKA_RESP_ERR_NO_ERROR, std::memory_order_relaxed);
   auto* batch = static_cast<std::shared_ptr<PendingBatch>*>(m->_private);
   (*batch)->Report(m->err, m->partition, m->offset);
   delete batch;
@@ -90,7 +109,8 @@ absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const Kafka
     return s;
   }
   rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
-  rd_kafka_conf_set_opaque(conf, &p->up_);
+  rd_kafka_conf_set_error_cb(conf, OnError);
+  rd_kafka_conf_set_opaque(conf, &p->state_);
   char err[512];
   p->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (p->rk_ == nullptr) {
@@ -122,6 +142,11 @@ void KafkaProducer::Publish(std::vector<Message> messages,
   batch->done = std::move(done);
   if (messages.empty()) {
     batch->Finish();
+    return;
+  }
+  if (fatal()) {
+    batch->done(absl::UnavailableError("the Kafka producer stopped on a fatal error (" +
+                                       state_.fatal_reason + "); restart this node"));
     return;
   }
   // One count for this loop, so the batch cannot finish before every message is queued.

@@ -33,15 +33,25 @@ class KafkaProducer : public ingest::EventPublisher {
   absl::StatusOr<Published> PublishAndWait(std::vector<Message> messages);
 
   // Whether the last delivery succeeded (for /metrics and health).
-  bool up() const { return up_.load(std::memory_order_relaxed); }
+  bool up() const { return state_.up.load(std::memory_order_relaxed) && !fatal(); }
+  // The idempotent producer hit a fatal error (librdkafka cannot keep its guarantees with this
+  // handle): every Publish fails until the node restarts. Logged once, with the reason.
+  bool fatal() const { return state_.fatal.load(); }
   const std::string& topic() const { return topic_; }
+
+  // Shared with librdkafka's callbacks (the handle's opaque).
+  struct State {
+    std::atomic<bool> up{true};
+    std::atomic<bool> fatal{false};
+    std::string fatal_reason;  // written once, before `fatal`
+  };
 
  private:
   KafkaProducer() = default;
   rd_kafka_s* rk_ = nullptr;
   std::string topic_;
   std::atomic<bool> stop_{false};
-  std::atomic<bool> up_{true};
+  State state_;
   std::thread poller_;
 };
 
