@@ -382,15 +382,16 @@ absl::Status ReadsideServer::Start() {
   // readside_dependency_up and /health/ready's "dependencies": Kafka and Redis when on.
   if (m.redis || m.kafka_consumer) {
     services.dependencies = [redis = m.redis.get(), consumer = m.kafka_consumer.get(),
-                             producer = m.kafka_producer.get()] {
+                             producer = m.kafka_producer.get(),
+                             own = m.kafka_own_producer.get()] {
       std::vector<http::DependencyState> out;
       if (consumer != nullptr) {
         // librdkafka reconnects by itself (no breaker of ours yet): the consumer's connection
         // state (it asks the broker while down, so a quiet topic does not hide a recovery),
         // and the producer's fatal stop, which only a restart clears.
-        bool up = consumer->up() && !producer->fatal();
-        out.push_back({"kafka", up,
-                       producer->fatal() ? "fatal" : up ? "connected" : "reconnecting"});
+        bool fatal = producer->fatal() || own->fatal();
+        bool up = consumer->up() && !fatal;
+        out.push_back({"kafka", up, fatal ? "fatal" : up ? "connected" : "reconnecting"});
       }
       if (redis != nullptr) {
         sink::RedisSinkStats st = redis->Stats();

@@ -289,6 +289,9 @@ store::AppendRequest IngestService::PrepareMessages(std::span<const SourceMessag
             ev.json.compare(at, ev.event_id.size(), ev.event_id) == 0) {
           ev.json.replace(at, ev.event_id.size(), id);
           ev.event_id = std::move(id);
+          // Not a fresh random id any more: the store must look it up like a sent one (a
+          // message consumed again is a duplicate).
+          ev.event_id_assigned = false;
         }
       }
       if (key_mismatches != nullptr && (!m.key || *m.key != ev.organization_id)) {

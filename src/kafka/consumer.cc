@@ -70,7 +70,9 @@ absl::Status KafkaConsumer::Start() {
                       {"enable.auto.commit", "false"},
                       {"enable.auto.offset.store", "false"},
                       {"auto.offset.reset", "earliest"},
-                      {"enable.partition.eof", "false"},
+                      // The end of a partition is an event: a log that ends with transaction
+                      // markers (never delivered) is still read to its end (readiness, lag).
+                      {"enable.partition.eof", "true"},
                       // Freshness: a fetch waits at most 10 ms for new messages (librdkafka's
                       // default, 500 ms, would be the floor of produce → visible where the
                       // broker holds fetches the whole time, as kafka-dev's mock does).
@@ -137,7 +139,15 @@ void KafkaConsumer::Stop() {
   rk_ = nullptr;
 }
 
+void KafkaConsumer::SetFatal(const std::string& why) {
+  if (fatal_.exchange(true)) return;
+  std::fprintf(stderr, "readside: kafka: the consumer stopped on a fatal error (%s); it stays "
+                       "down until this node restarts\n", why.c_str());
+  SetUp(false, "fatal: " + why);
+}
+
 void KafkaConsumer::SetUp(bool up, const std::string& why) {
+  if (up && fatal_.load()) return;  // only a restart clears a fatal error
   bool was = up_.exchange(up, std::memory_order_relaxed);
   if (!up) {
     absl::MutexLock lk(&mu_);
@@ -158,7 +168,12 @@ void RebalanceTrampoline(rd_kafka_t*, rd_kafka_resp_err_t err,
 
 void Callbacks::Error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* c = static_cast<KafkaConsumer*>(opaque);
-  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || rd_kafka_fatal_error(rk, nullptr, 0)) {
+  char fatal[512];
+  if (rd_kafka_fatal_error(rk, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // E.g. another process with this node's group.instance.id: this consumer is fenced for
+    // good. Down until a restart (no later success turns it up again).
+    c->SetFatal(fatal);
+  } else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
     c->SetUp(false, reason);
   } else {
     std::fprintf(stderr, "readside: kafka: %s\n", reason);
@@ -213,7 +228,9 @@ void KafkaConsumer::OnRebalance(int err, rd_kafka_topic_partition_list_t* partit
       assigned_.push_back({.topic = p.topic, .partition = p.partition,
                            .next_offset = p.offset >= 0 ? p.offset : -1});
     }
-    ever_assigned_ = true;
+    // An empty first assignment (more members than partitions) is not a start: the node
+    // becomes ready once it caught up with partitions it holds, or by the fallback.
+    if (partitions->cnt > 0) ever_assigned_ = true;
     std::fprintf(stderr, "readside: kafka: assigned %d partition(s) of group %s\n",
                  partitions->cnt, options_.group.c_str());
   } else {
@@ -268,6 +285,12 @@ std::vector<store::SourceOffset> KafkaConsumer::Offsets(const Pending& batch) {
 
 bool KafkaConsumer::Submit() {
   if (pending_->messages.empty()) return true;
+  if (rewind_) {
+    // A batch before these was dropped: storing them would move the offsets past it. They
+    // are read again after the seek back (Rewind).
+    pending_->Clear();
+    return true;
+  }
   // Parsed while the previous batch is being written; submitted once that one is stored, so
   // that the store's offsets only ever move past what it holds.
   std::vector<size_t> mismatched;
@@ -300,8 +323,12 @@ bool KafkaConsumer::Settle(bool retry) {
                    retry ? "retrying" : "dropped before the rebalance (consumed again later)");
       logged = true;
     }
-    if (!retry || stop_.load()) {  // not stored: consumed again from the stored offsets
+    if (!retry || stop_.load()) {
+      // Not stored: consumed again from the stored offsets, and so is everything after it
+      // (nothing after it may be stored before the seek back).
       inflight_.reset();
+      pending_->Clear();
+      rewind_ = true;
       return false;
     }
     // Keep it and retry; librdkafka's bounded prefetch stops fetching meanwhile.
@@ -327,20 +354,21 @@ bool KafkaConsumer::Settle(bool retry) {
 bool KafkaConsumer::Flush() { return Submit() && Settle(); }
 
 void KafkaConsumer::FlushOrDrop() {
-  bool stored = Settle(/*retry=*/false);
-  if (stored && !pending_->messages.empty()) stored = Submit() && Settle(/*retry=*/false);
-  if (!stored) {
-    // Dropped: the partitions this node keeps go back to the stored offsets (Rewind, after
-    // the rebalance); those it loses are read from there by their next owner.
-    pending_->Clear();
-    rewind_ = true;
-  }
+  // A batch the store refuses is dropped (Settle): the partitions this node keeps go back to
+  // the stored offsets (Rewind, after the rebalance); those it loses are read from there by
+  // their next owner.
+  if (Settle(/*retry=*/false) && Submit()) Settle(/*retry=*/false);
 }
 
 void KafkaConsumer::Rewind() {
-  rewind_ = false;
   rd_kafka_topic_partition_list_t* list = nullptr;
   if (rd_kafka_assignment(rk_, &list) != RD_KAFKA_RESP_ERR_NO_ERROR || list == nullptr) return;
+  if (list->cnt == 0) {  // nothing held: the next assignment seeks to the stored offsets
+    rd_kafka_topic_partition_list_destroy(list);
+    pending_->Clear();
+    rewind_ = false;
+    return;
+  }
   std::map<std::string, std::map<int32_t, int64_t>> stored;
   for (int i = 0; i < list->cnt; ++i) {
     rd_kafka_topic_partition_t& p = list->elems[i];
@@ -355,13 +383,26 @@ void KafkaConsumer::Rewind() {
     expected_[{p.topic, p.partition}] = o != it->second.end() ? o->second : 0;
   }
   pending_->Clear();  // fetched before the seek
-  if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_, list, 5000); e != nullptr) {
-    std::fprintf(stderr, "readside: kafka: seek back to the stored offsets: %s\n",
-                 rd_kafka_error_string(e));
+  std::string failed;
+  if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_, list, 2000); e != nullptr) {
+    failed = rd_kafka_error_string(e);
     rd_kafka_error_destroy(e);
-    rewind_ = true;  // tried again
+  }
+  for (int i = 0; i < list->cnt && failed.empty(); ++i) {
+    if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      failed = std::string(list->elems[i].topic) + "/" + std::to_string(list->elems[i].partition) +
+               ": " + rd_kafka_err2str(list->elems[i].err);
+    }
   }
   rd_kafka_topic_partition_list_destroy(list);
+  // Until every partition is back at its stored offset, nothing is stored (Submit drops what
+  // comes); tried again on the next turn of the loop.
+  rewind_ = !failed.empty();
+  if (rewind_ && !rewind_logged_) {
+    std::fprintf(stderr, "readside: kafka: seeking back to the stored offsets failed (%s); "
+                         "retrying\n", failed.c_str());
+  }
+  rewind_logged_ = rewind_;
 }
 
 void KafkaConsumer::NoteKeyMismatches(const std::vector<size_t>& indexes) {
@@ -413,8 +454,15 @@ void KafkaConsumer::Loop() {
     int wait_ms = !pending_->messages.empty() ? 0 : inflight_ != nullptr ? 1 : 100;
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, wait_ms);
     if (m != nullptr) {
-      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) SetUp(false, rd_kafka_message_errstr(m));
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        std::string topic = rd_kafka_topic_name(m->rkt);
+        absl::MutexLock lk(&mu_);
+        for (PartitionState& a : assigned_) {
+          if (a.partition == m->partition && a.topic == topic) a.end_reached = m->offset;
+        }
+        rd_kafka_message_destroy(m);
+      } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        SetUp(false, rd_kafka_message_errstr(m));
         rd_kafka_message_destroy(m);
       } else {
         SetUp(true, "");
@@ -471,6 +519,8 @@ void KafkaConsumer::Loop() {
         QueryWatermarks(std::chrono::milliseconds(200));
       }
     }
+    // Everything librdkafka returned is stored: the ends it reached count as read.
+    bool all_stored = pending_->messages.empty() && inflight_ == nullptr;
     absl::MutexLock lk(&mu_);
     ever_assigned = ever_assigned_;
     bool all = ever_assigned_;
@@ -478,11 +528,18 @@ void KafkaConsumer::Loop() {
       int64_t low = -1, high = -1;
       if (rd_kafka_get_watermark_offsets(rk_, a.topic.c_str(), a.partition, &low, &high) ==
               RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0) {
-        a.high_watermark = high;
+        if (high >= a.queried_high) {
+          a.high_watermark = high;
+          a.queried_high = -1;
+        } else {
+          a.high_watermark = a.queried_high;  // the broker's newer answer (paused: no fetch)
+        }
         if (a.next_offset < 0 && low >= 0 && low == high) a.next_offset = low;
       }
       if (a.target < 0 && a.high_watermark >= 0) a.target = a.high_watermark;
-      if (a.target < 0 || std::max<int64_t>(a.next_offset, 0) < a.target) all = false;
+      bool reached = std::max<int64_t>(a.next_offset, 0) >= a.target ||
+                     (all_stored && a.end_reached >= a.target);
+      if (a.target < 0 || !reached) all = false;
     }
     if (!ever_assigned_ && now - started_ > std::chrono::seconds(30) &&
         (!up() || !topics_exist_)) {
@@ -528,20 +585,33 @@ void KafkaConsumer::QueryWatermarks(std::chrono::milliseconds timeout) {
     }
     return;
   }
-  for (const auto& [topic, partition] : partitions) {
+  // Within `timeout` in all (the loop also answers waiters and resumes consumption),
+  // taking the partitions in turn from where the last round stopped.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (size_t n = 0; n < partitions.size(); ++n) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    const auto& [topic, partition] = partitions[query_from_++ % partitions.size()];
     int64_t low = -1, high = -1;
     rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
-        rk_, topic.c_str(), partition, &low, &high, static_cast<int>(timeout.count()));
+        rk_, topic.c_str(), partition, &low, &high, static_cast<int>(left.count()));
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return;  // down: tried again in a second
     SetUp(true, "");
     absl::MutexLock lk(&mu_);
     for (PartitionState& a : assigned_) {
-      if (a.topic == topic && a.partition == partition) a.high_watermark = high;
+      if (a.topic == topic && a.partition == partition) a.queried_high = high;
     }
   }
 }
 
-void KafkaConsumer::CancelWaits() { FireWaiters(/*stopping=*/true); }
+void KafkaConsumer::CancelWaits() {
+  {
+    absl::MutexLock lk(&mu_);
+    waits_cancelled_.store(true);
+  }
+  FireWaiters(/*stopping=*/true);
+}
 
 void KafkaConsumer::FireWaiters(bool stopping) {
   std::vector<std::pair<std::function<void(std::optional<uint64_t>)>, std::optional<uint64_t>>> ready;
@@ -574,7 +644,7 @@ void KafkaConsumer::WhenStoredIn(const std::string& topic, ingest::PartitionOffs
     // Under mu_: Stop() sets stop_ before its last FireWaiters (which takes mu_), so a waiter
     // is either answered there or sees stop_ here; none is left unanswered.
     absl::MutexLock lk(&mu_);
-    if (!stop_.load()) {
+    if (!stop_.load() && !waits_cancelled_.load()) {
       waiters_.push_back({topic, std::move(offsets), std::chrono::steady_clock::now() + timeout,
                           std::move(done)});
       return;

@@ -48,8 +48,17 @@ struct PartitionState {
   // partition was assigned (-1: not known yet). A fixed target, so that a node catches up
   // under steady production, when the lag is rarely 0 everywhere at once.
   int64_t target = -1;
+  // Where the consumer last reached the partition's end (librdkafka's end-of-partition
+  // event): beyond the last message when the log ends with transaction markers, which are
+  // never delivered. -1: not reached yet.
+  int64_t end_reached = -1;
+  // The end as last asked from the broker (while paused or down; librdkafka's cached end is
+  // not refreshed without fetching). -1: none newer than the cached one.
+  int64_t queried_high = -1;
+  // How far this node has read: stored messages, or the end it reached past trailing markers.
+  int64_t read_to() const { return std::max<int64_t>({0, next_offset, end_reached}); }
   int64_t lag() const {
-    return high_watermark < 0 ? 0 : std::max<int64_t>(0, high_watermark - std::max<int64_t>(0, next_offset));
+    return high_watermark < 0 ? 0 : std::max<int64_t>(0, high_watermark - read_to());
   }
 };
 
@@ -94,6 +103,8 @@ class KafkaConsumer : public ingest::ExternalSource {
   // For librdkafka's callbacks (on the consumer thread, inside its poll) only.
   void OnRebalance(int err, rd_kafka_topic_partition_list_s* partitions);
   void SetUp(bool up, const std::string& why);
+  // A fatal error (e.g. fenced by another member with this group.instance.id): down for good.
+  void SetFatal(const std::string& why);
 
  private:
   struct Pending;   // messages consumed and not yet stored
@@ -143,12 +154,16 @@ class KafkaConsumer : public ingest::ExternalSource {
   std::atomic<bool> up_{false};
   std::atomic<bool> paused_{false};
   std::atomic<bool> caught_up_{false};
+  std::atomic<bool> waits_cancelled_{false};  // SIGTERM's drain: every wait answered at once
+  std::atomic<bool> fatal_{false};
   std::chrono::steady_clock::time_point started_;
   // Ready after 30 s without any assignment (Kafka unreachable): serving what is stored. A
   // later assignment makes the node catch up again before it is ready.
   bool fallback_ready_ = false;  // consumer thread only
   bool rewind_ = false;          // consumer thread only: Rewind() due
   bool topics_exist_ = false;    // consumer thread only: every topic in the last metadata
+  size_t query_from_ = 0;        // consumer thread only: QueryWatermarks' rotation
+  bool rewind_logged_ = false;   // consumer thread only
   Counter batches_, messages_, dead_letters_, store_retries_, rebalances_;
   // Messages this node never saw: the offset consumed next was beyond the one expected (the
   // log's start moved past them by retention, or a compacted topic). Consumer thread only,

@@ -89,6 +89,17 @@ class KafkaTest : public ::testing::Test {
     }
     return out;
   }
+  // The lines without their "event_id" member.
+  static std::vector<std::string> WithoutIds(std::vector<std::string> lines) {
+    for (std::string& line : lines) {
+      size_t at = line.find("\"event_id\":\"");
+      EXPECT_NE(at, std::string::npos);
+      if (at == std::string::npos) continue;
+      size_t end = line.find('"', at + 12);
+      line.erase(at, end + 2 - at);  // "event_id":"…",
+    }
+    return lines;
+  }
   static bool WaitStored(store::EventStore* s, const ingest::EventPublisher::Published& p) {
     return s->WaitForSourceOffsets(SourceName("erp"), p.last_offsets, 60s).has_value();
   }
@@ -338,14 +349,7 @@ TEST_F(KafkaTest, APartitionBelowTheStoredOffsetIsConsumedAndSaidNeverSilent) {
 TEST_F(KafkaTest, EventsWithoutAnIdGetTheSameIdOnEveryNode) {
   // Events sent without event_id: each node names them by their coordinates and bytes, so
   // replicas agree, and a message consumed again is a duplicate.
-  std::vector<std::string> lines;
-  for (std::string line : Lines(40)) {
-    size_t at = line.find("\"event_id\":\"");
-    ASSERT_NE(at, std::string::npos);
-    size_t end = line.find('"', at + 12);
-    line.erase(at, end + 2 - at);  // "event_id":"…",
-    lines.push_back(line);
-  }
+  std::vector<std::string> lines = WithoutIds(Lines(40));
   auto published = Produce(lines);
   std::vector<std::vector<std::pair<std::string, std::string>>> nodes;
   for (const char* name : {"node-a", "node-b"}) {
@@ -364,6 +368,35 @@ TEST_F(KafkaTest, EventsWithoutAnIdGetTheSameIdOnEveryNode) {
   }
   ASSERT_EQ(nodes[0].size(), lines.size());
   EXPECT_EQ(nodes[0], nodes[1]) << "the same ids and bytes on both nodes";
+}
+
+TEST_F(KafkaTest, AnIdLessMessageConsumedAgainIsADuplicate) {
+  std::vector<std::string> lines = WithoutIds(Lines(60));
+  auto published = Produce(lines);
+  auto s = OpenStore("again");
+  ingest::IngestService ingest(s.get(), {});
+  {
+    KafkaConsumer first(Options("g-again-1"), &ingest, s.get(), nullptr);
+    ASSERT_TRUE(first.Start().ok());
+    ASSERT_TRUE(WaitStored(s.get(), published));
+    first.Stop();
+  }
+  ASSERT_EQ(s->LastPosition(), lines.size());
+  // The store's offsets go back to the start (as after a recreated topic, or a replay): the
+  // same messages are consumed again, and named the same, they are duplicates.
+  store::AppendRequest back;
+  for (int32_t p = 0; p < 4; ++p) back.source_offsets.push_back({SourceName("erp"), p, 0});
+  ASSERT_TRUE(s->Append(std::move(back)).ok());
+  KafkaConsumer second(Options("g-again-2"), &ingest, s.get(), nullptr);
+  ASSERT_TRUE(second.Start().ok());
+  ASSERT_TRUE(WaitStored(s.get(), published));
+  second.Stop();
+  EXPECT_EQ(s->LastPosition(), lines.size()) << "nothing stored twice";
+  uint64_t duplicates = 0;
+  for (const char* org : {"acme-corp", "beta-inc", "gamma-llc"}) {
+    duplicates += s->GetTenantCounts(org).duplicates;
+  }
+  EXPECT_EQ(duplicates, lines.size());
 }
 
 TEST_F(KafkaTest, AFullDiskHoldsConsumptionAndItResumesWithNothingLostOrStoredTwice) {

@@ -58,7 +58,7 @@ void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* state = static_cast<KafkaProducer::State*>(opaque);
   char fatal[512];
   if (rd_kafka_fatal_error(rk, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    if (!state->fatal.load()) {
+    if (!state->fatal_claimed.exchange(true)) {  // callbacks may run on two polling threads
       state->fatal_reason = fatal;
       state->fatal.store(true);
       std::fprintf(stderr,

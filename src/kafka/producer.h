@@ -43,6 +43,7 @@ class KafkaProducer : public ingest::EventPublisher {
   struct State {
     std::atomic<bool> up{true};
     std::atomic<bool> fatal{false};
+    std::atomic<bool> fatal_claimed{false};  // the one thread that writes fatal_reason
     std::string fatal_reason;  // written once, before `fatal`
   };
 
