@@ -526,16 +526,17 @@ void KafkaConsumer::Loop() {
     bool all = ever_assigned_;
     for (PartitionState& a : assigned_) {
       int64_t low = -1, high = -1;
-      if (rd_kafka_get_watermark_offsets(rk_, a.topic.c_str(), a.partition, &low, &high) ==
-              RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0) {
-        if (high >= a.queried_high) {
-          a.high_watermark = high;
-          a.queried_high = -1;
-        } else {
-          a.high_watermark = a.queried_high;  // the broker's newer answer (paused: no fetch)
-        }
-        if (a.next_offset < 0 && low >= 0 && low == high) a.next_offset = low;
+      bool cached = rd_kafka_get_watermark_offsets(rk_, a.topic.c_str(), a.partition, &low,
+                                                   &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                    high >= 0;
+      if (!cached) high = -1;
+      if (cached && a.next_offset < 0 && low >= 0 && low == high) a.next_offset = low;
+      if (a.queried_high > high) {
+        high = a.queried_high;  // the broker's newer answer (paused: nothing fetched)
+      } else {
+        a.queried_high = -1;
       }
+      if (high >= 0) a.high_watermark = high;
       if (a.target < 0 && a.high_watermark >= 0) a.target = a.high_watermark;
       bool reached = std::max<int64_t>(a.next_offset, 0) >= a.target ||
                      (all_stored && a.end_reached >= a.target);

@@ -450,9 +450,18 @@ TEST_F(KafkaTest, ReadModelsFarBehindPauseConsumptionUntilTheyCatchUp) {
   std::this_thread::sleep_for(1500ms);  // ample time to consume 2000 messages, were it not paused
   EXPECT_TRUE(consumer.paused());
   EXPECT_EQ(s->LastPosition(), 0u) << "paused partitions: nothing fetched, nothing stored";
+  EXPECT_FALSE(consumer.CaughtUp()) << "not ready: the partitions hold 2000 unread messages";
+  for (const PartitionState& p : consumer.Partitions()) {
+    if (p.topic == "erp") EXPECT_EQ(p.lag(), p.high_watermark) << "the lag is known while paused";
+  }
   lag = 400;  // below half of the bound: resumed
   ASSERT_TRUE(WaitStored(s.get(), published));
   EXPECT_FALSE(consumer.paused());
+  deadline = std::chrono::steady_clock::now() + 10s;
+  while (!consumer.CaughtUp() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(consumer.CaughtUp()) << "ready once every partition is read to its end";
   consumer.Stop();
   EXPECT_EQ(s->LastPosition(), lines.size());
 }
