@@ -190,19 +190,7 @@ void KafkaConsumer::OnRebalance(int err, rd_kafka_topic_partition_list_t* partit
   bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk_)) == "COOPERATIVE";
   rebalances_.Add();
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    std::map<std::string, std::map<int32_t, int64_t>> stored;
-    for (int i = 0; i < partitions->cnt; ++i) {
-      rd_kafka_topic_partition_t& p = partitions->elems[i];
-      auto [it, fresh] = stored.try_emplace(p.topic);
-      if (fresh) {
-        for (const store::SourceOffset& o : store_->SourceOffsets(SourceName(p.topic))) {
-          it->second[o.partition] = o.next_offset;
-        }
-      }
-      auto o = it->second.find(p.partition);
-      p.offset = o != it->second.end() ? o->second : RD_KAFKA_OFFSET_BEGINNING;
-      expected_[{p.topic, p.partition}] = o != it->second.end() ? o->second : 0;
-    }
+    SetStoredOffsets(partitions);
     rd_kafka_error_t* e = nullptr;
     if (cooperative) {
       e = rd_kafka_incremental_assign(rk_, partitions);
@@ -360,18 +348,10 @@ void KafkaConsumer::FlushOrDrop() {
   if (Settle(/*retry=*/false) && Submit()) Settle(/*retry=*/false);
 }
 
-void KafkaConsumer::Rewind() {
-  rd_kafka_topic_partition_list_t* list = nullptr;
-  if (rd_kafka_assignment(rk_, &list) != RD_KAFKA_RESP_ERR_NO_ERROR || list == nullptr) return;
-  if (list->cnt == 0) {  // nothing held: the next assignment seeks to the stored offsets
-    rd_kafka_topic_partition_list_destroy(list);
-    pending_->Clear();
-    rewind_ = false;
-    return;
-  }
+void KafkaConsumer::SetStoredOffsets(rd_kafka_topic_partition_list_t* partitions) {
   std::map<std::string, std::map<int32_t, int64_t>> stored;
-  for (int i = 0; i < list->cnt; ++i) {
-    rd_kafka_topic_partition_t& p = list->elems[i];
+  for (int i = 0; i < partitions->cnt; ++i) {
+    rd_kafka_topic_partition_t& p = partitions->elems[i];
     auto [it, fresh] = stored.try_emplace(p.topic);
     if (fresh) {
       for (const store::SourceOffset& o : store_->SourceOffsets(SourceName(p.topic))) {
@@ -382,6 +362,18 @@ void KafkaConsumer::Rewind() {
     p.offset = o != it->second.end() ? o->second : RD_KAFKA_OFFSET_BEGINNING;
     expected_[{p.topic, p.partition}] = o != it->second.end() ? o->second : 0;
   }
+}
+
+void KafkaConsumer::Rewind() {
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (rd_kafka_assignment(rk_, &list) != RD_KAFKA_RESP_ERR_NO_ERROR || list == nullptr) return;
+  if (list->cnt == 0) {  // nothing held: the next assignment seeks to the stored offsets
+    rd_kafka_topic_partition_list_destroy(list);
+    pending_->Clear();
+    rewind_ = false;
+    return;
+  }
+  SetStoredOffsets(list);
   pending_->Clear();  // fetched before the seek
   std::string failed;
   if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_, list, 2000); e != nullptr) {

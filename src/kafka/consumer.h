@@ -127,6 +127,9 @@ class KafkaConsumer : public ingest::ExternalSource {
   // Seeks every assigned partition back to the offset the store holds (after FlushOrDrop
   // dropped a batch), dropping what was fetched before.
   void Rewind();
+  // Each partition's offset := the next offset its store holds (the beginning when none),
+  // and the offset expected next there.
+  void SetStoredOffsets(rd_kafka_topic_partition_list_s* partitions);
   // The partitions' ends, from the broker (a blocking request per partition, each bounded by
   // `timeout`): while paused (librdkafka's cached ends are not refreshed without fetching),
   // and to find Kafka back after an outage on a quiet topic. Consumer thread.

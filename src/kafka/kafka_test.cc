@@ -452,7 +452,9 @@ TEST_F(KafkaTest, ReadModelsFarBehindPauseConsumptionUntilTheyCatchUp) {
   EXPECT_EQ(s->LastPosition(), 0u) << "paused partitions: nothing fetched, nothing stored";
   EXPECT_FALSE(consumer.CaughtUp()) << "not ready: the partitions hold 2000 unread messages";
   for (const PartitionState& p : consumer.Partitions()) {
-    if (p.topic == "erp") EXPECT_EQ(p.lag(), p.high_watermark) << "the lag is known while paused";
+    if (p.topic == "erp") {
+      EXPECT_EQ(p.lag(), p.high_watermark) << "the lag is known while paused";
+    }
   }
   lag = 400;  // below half of the bound: resumed
   ASSERT_TRUE(WaitStored(s.get(), published));
