@@ -46,7 +46,7 @@ check: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900
-	FUZZ_BUILD=$(ASAN_BUILD) fuzz/run.sh 60
+	FUZZ_BUILD=$(ASAN_BUILD) fuzz/run.sh 30
 
 # Fuzz longer: `make fuzz FUZZ_SECONDS=3600`.
 FUZZ_SECONDS ?= 600
