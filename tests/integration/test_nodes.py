@@ -252,10 +252,25 @@ class NodesBehindNginxTest(unittest.TestCase):
             r = self.edge.get(path, token=token)
             return r, r.headers.get("x-cache-status")
 
-        r1, s1 = get(url, tok_a)
-        r2, s2 = get(url, tok_a)
-        self.assertEqual((r1.status, s1), (200, "MISS"), r1.describe())
-        self.assertEqual((r2.status, s2), (200, "HIT"), r2.describe())
+        def miss_then_hit(path, token):
+            """The first GET of a key is a MISS and the next, within ~1 s, a HIT. nginx keeps
+            validity in whole seconds, so a pair that straddles a second boundary on a busy
+            machine may find the entry expired: then the pair is tried again (EXPIRED first)."""
+            for attempt in range(3):
+                a, sa = get(path, token)
+                b, sb = get(path, token)
+                if attempt == 0:
+                    self.assertEqual(sa, "MISS", a.describe())
+                else:
+                    self.assertIn(sa, ("EXPIRED", "MISS"), a.describe())
+                if sb == "HIT":
+                    return a, sa, b, sb
+                self.assertIn(sb, ("EXPIRED", "MISS"), b.describe())
+            self.fail("no HIT within three pairs of GETs of %s" % path)
+
+        r1, s1, r2, s2 = miss_then_hit(url, tok_a)
+        self.assertEqual(r1.status, 200, r1.describe())
+        self.assertEqual(r2.status, 200, r2.describe())
         self.assertEqual(r2.raw, r1.raw)
         self.assertEqual(r1.json["organization_id"], ORG)
         # Readside's "no-store" for browsers is passed on unchanged.
@@ -274,17 +289,14 @@ class NodesBehindNginxTest(unittest.TestCase):
         self.assertEqual(r4.json["organization_id"], ORG)
         # The other tenant's own dashboard is cached for that tenant, with its own org id.
         other = "/analytics/dashboard/%s?period=2024-01" % OTHER
-        r5, s5 = get(other, tok_b)
-        r6, s6 = get(other, tok_b)
-        self.assertEqual((r5.status, s5, r6.status, s6), (200, "MISS", 200, "HIT"))
+        r5, s5, r6, s6 = miss_then_hit(other, tok_b)
+        self.assertEqual((r5.status, r6.status), (200, 200))
         self.assertEqual(r5.json["organization_id"], OTHER)
         self.assertEqual(r6.json["organization_id"], OTHER)
         self.assertNotIn(b'"%s"' % ORG.encode(), r6.raw)
         # /dashboards/ too.
-        d1, t1 = get("/dashboards/%s" % ORG, tok_a)
-        d2, t2 = get("/dashboards/%s" % ORG, tok_a)
-        self.assertEqual((d1.status, t1, d2.status, t2), (200, "MISS", 200, "HIT"),
-                         d1.describe())
+        d1, t1, d2, t2 = miss_then_hit("/dashboards/%s" % ORG, tok_a)
+        self.assertEqual((d1.status, d2.status), (200, 200), d1.describe())
         self.assertEqual(d2.json["organization_id"], ORG)
 
         # Read-your-writes requests are never cached (nor served from the cache).
