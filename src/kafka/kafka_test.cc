@@ -100,6 +100,14 @@ class KafkaTest : public ::testing::Test {
     }
     return lines;
   }
+  // Polls `done` every 5 ms until it holds or `timeout` passed; the callers assert after it.
+  template <typename F>
+  static void Eventually(F done, std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+    }
+  }
   static bool WaitStored(store::EventStore* s, const ingest::EventPublisher::Published& p) {
     return s->WaitForSourceOffsets(SourceName("erp"), p.last_offsets, 60s).has_value();
   }
@@ -213,10 +221,7 @@ TEST_F(KafkaTest, BadMessagesBecomeDeadLettersAndConsumptionGoesOn) {
     coordinates[line] = "kafka:erp/" + std::to_string(published.last_offsets[0].first) + "/" +
                         std::to_string(published.last_offsets[0].second);
   }
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (s->LastPosition() < 3u && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
+  Eventually([&] { return s->LastPosition() >= 3u; }, 60s);
   ASSERT_TRUE(WaitStored(s.get(), published));
   EXPECT_EQ(s->LastPosition(), 3u) << "the valid events after the bad ones are stored";
   auto letters = s->ListDeadLetters(0, 100);
@@ -329,10 +334,7 @@ TEST_F(KafkaTest, APartitionBelowTheStoredOffsetIsConsumedAndSaidNeverSilent) {
   ingest::IngestService ingest(s.get(), {});
   KafkaConsumer consumer(Options("g-recreated"), &ingest, s.get(), nullptr);
   ASSERT_TRUE(consumer.Start().ok());
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (s->LastPosition() < lines.size() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
+  Eventually([&] { return s->LastPosition() >= lines.size(); }, 30s);
   consumer.Stop();
   EXPECT_EQ(s->LastPosition(), lines.size());
   EXPECT_EQ(consumer.offset_resets(), published.last_offsets.size())
@@ -414,10 +416,7 @@ TEST_F(KafkaTest, AFullDiskHoldsConsumptionAndItResumesWithNothingLostOrStoredTw
   o.max_batch = 500;  // several batches: the one refused, and the ones consumed behind it
   KafkaConsumer consumer(o, &ingest, s->get(), nullptr);
   ASSERT_TRUE(consumer.Start().ok());
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (consumer.store_retries() < 3 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
+  Eventually([&] { return consumer.store_retries() >= 3; }, 30s);
   ASSERT_GE(consumer.store_retries(), 3u) << "the store refused the batch, and it was retried";
   EXPECT_EQ((*s)->LastPosition(), 0u) << "nothing stored while the disk is full";
   env.SetFreeBytes(std::nullopt);  // space returns: consumption resumes without a restart
@@ -442,10 +441,7 @@ TEST_F(KafkaTest, ReadModelsFarBehindPauseConsumptionUntilTheyCatchUp) {
   o.max_projection_lag = 1000;
   KafkaConsumer consumer(o, &ingest, s.get(), [&] { return lag.load(); });
   ASSERT_TRUE(consumer.Start().ok());
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (consumer.Partitions().empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
+  Eventually([&] { return !consumer.Partitions().empty(); }, 30s);
   ASSERT_FALSE(consumer.Partitions().empty()) << "joined the group";
   std::this_thread::sleep_for(1500ms);  // ample time to consume 2000 messages, were it not paused
   EXPECT_TRUE(consumer.paused());
@@ -459,10 +455,7 @@ TEST_F(KafkaTest, ReadModelsFarBehindPauseConsumptionUntilTheyCatchUp) {
   lag = 400;  // below half of the bound: resumed
   ASSERT_TRUE(WaitStored(s.get(), published));
   EXPECT_FALSE(consumer.paused());
-  deadline = std::chrono::steady_clock::now() + 10s;
-  while (!consumer.CaughtUp() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
+  Eventually([&] { return consumer.CaughtUp(); }, 10s);
   EXPECT_TRUE(consumer.CaughtUp()) << "ready once every partition is read to its end";
   consumer.Stop();
   EXPECT_EQ(s->LastPosition(), lines.size());
