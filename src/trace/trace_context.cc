@@ -1,0 +1,137 @@
+#include "trace/trace_context.h"
+
+#include <random>
+
+namespace readside::trace {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// Lowercase hex only: the specification's HEXDIGLC.
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// Reads exactly `digits` (<= 16) lowercase hex digits from the front of `hex`.
+bool ParseHex64(std::string_view hex, size_t digits, uint64_t* out) {
+  if (hex.size() < digits) return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < digits; ++i) {
+    int d = HexValue(hex[i]);
+    if (d < 0) return false;
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  *out = v;
+  return true;
+}
+
+void AppendHex64(uint64_t v, int digits, std::string* out) {
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) {
+    out->push_back(kHexDigits[(v >> shift) & 0xF]);
+  }
+}
+
+// SplitMix64 over a per-thread counter: a bijection of the counter, so one thread never
+// repeats a value; threads start at independent random points.
+uint64_t NextRandom() {
+  thread_local uint64_t state = [] {
+    std::random_device device;
+    return (uint64_t{device()} << 32) ^ device();
+  }();
+  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// The layout shared by every version: "vv-" + 32 + "-" + 16 + "-" + 2 = 55 characters.
+constexpr size_t kTraceparentSize = 55;
+
+}  // namespace
+
+std::string TraceId::Hex() const {
+  std::string out;
+  out.reserve(32);
+  AppendHex64(hi, 16, &out);
+  AppendHex64(lo, 16, &out);
+  return out;
+}
+
+std::optional<TraceId> TraceId::FromHex(std::string_view hex) {
+  TraceId id;
+  if (hex.size() != 32 || !ParseHex64(hex, 16, &id.hi) || !ParseHex64(hex.substr(16), 16, &id.lo) ||
+      !id.valid()) {
+    return std::nullopt;
+  }
+  return id;
+}
+
+std::string SpanId::Hex() const {
+  std::string out;
+  out.reserve(16);
+  AppendHex64(value, 16, &out);
+  return out;
+}
+
+std::optional<SpanId> SpanId::FromHex(std::string_view hex) {
+  SpanId id;
+  if (hex.size() != 16 || !ParseHex64(hex, 16, &id.value) || !id.valid()) return std::nullopt;
+  return id;
+}
+
+std::optional<SpanContext> ParseTraceparent(std::string_view h) {
+  uint64_t version = 0;
+  if (h.size() < kTraceparentSize || !ParseHex64(h, 2, &version) || version == 0xFF) {
+    return std::nullopt;
+  }
+  // Version 00 has exactly these fields. A later version may append fields, each after a
+  // dash; what it means by them is unknown here, so they are skipped.
+  if (version == 0 ? h.size() != kTraceparentSize : h.size() > kTraceparentSize && h[55] != '-') {
+    return std::nullopt;
+  }
+  if (h[2] != '-' || h[35] != '-' || h[52] != '-') return std::nullopt;
+  SpanContext c;
+  uint64_t flags = 0;
+  if (!ParseHex64(h.substr(3), 16, &c.trace_id.hi) ||
+      !ParseHex64(h.substr(19), 16, &c.trace_id.lo) ||
+      !ParseHex64(h.substr(36), 16, &c.span_id.value) || !ParseHex64(h.substr(53), 2, &flags) ||
+      !c.valid()) {
+    return std::nullopt;
+  }
+  // Of a later version's flags only the sampled bit is known to mean what it means in 00.
+  c.flags = static_cast<uint8_t>(version == 0 ? flags : flags & SpanContext::kSampledFlag);
+  return c;
+}
+
+std::string FormatTraceparent(const SpanContext& c) {
+  std::string out;
+  out.reserve(kTraceparentSize);
+  out.append("00-");
+  AppendHex64(c.trace_id.hi, 16, &out);
+  AppendHex64(c.trace_id.lo, 16, &out);
+  out.push_back('-');
+  AppendHex64(c.span_id.value, 16, &out);
+  out.push_back('-');
+  AppendHex64(c.flags, 2, &out);
+  return out;
+}
+
+TraceId NewTraceId() {
+  TraceId id;
+  while (!id.valid()) id = TraceId{NextRandom(), NextRandom()};
+  return id;
+}
+
+SpanId NewSpanId() {
+  SpanId id;
+  while (!id.valid()) id.value = NextRandom();
+  return id;
+}
+
+std::optional<SpanContext> ContextFromCorrelationId(std::string_view correlation_id) {
+  return ParseTraceparent(correlation_id);
+}
+
+}  // namespace readside::trace

@@ -1,0 +1,356 @@
+// Tests of trace context (traceparent parsing and formatting, ids), sampling, the inert span
+// of a disabled tracer, and the OTLP JSON encoding. The exporter against a real HTTP server
+// is in otlp_export_test.cc.
+#include "trace/trace.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cmath>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "trace/otlp_json.h"
+#include "trace/span_data.h"
+#include "trace/testing/fake_collector.h"
+
+namespace readside::trace {
+namespace {
+
+constexpr std::string_view kValid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+TEST(TraceparentTest, ParsesTheSpecificationsExample) {
+  std::optional<SpanContext> c = ParseTraceparent(kValid);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->trace_id.hi, 0x4bf92f3577b34da6ULL);
+  EXPECT_EQ(c->trace_id.lo, 0xa3ce929d0e0e4736ULL);
+  EXPECT_EQ(c->span_id.value, 0x00f067aa0ba902b7ULL);
+  EXPECT_TRUE(c->sampled());
+  EXPECT_EQ(c->trace_id.Hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(c->span_id.Hex(), "00f067aa0ba902b7");
+}
+
+TEST(TraceparentTest, FormatRoundTrips) {
+  EXPECT_EQ(FormatTraceparent(*ParseTraceparent(kValid)), kValid);
+  std::string unsampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+  std::optional<SpanContext> c = ParseTraceparent(unsampled);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_FALSE(c->sampled());
+  EXPECT_EQ(FormatTraceparent(*c), unsampled);
+  for (int i = 0; i < 100; ++i) {
+    SpanContext random{NewTraceId(), NewSpanId(), static_cast<uint8_t>(i % 2)};
+    EXPECT_EQ(ParseTraceparent(FormatTraceparent(random)), random);
+  }
+}
+
+TEST(TraceparentTest, RejectsMalformedVersion00) {
+  const std::vector<std::string> malformed = {
+      "",
+      "00",
+      std::string(kValid.substr(0, 54)),                          // one short
+      std::string(kValid) + "-",                                  // 00 allows nothing after
+      std::string(kValid) + "-extra",                             // extra field in 00
+      "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  // uppercase trace id
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00F067AA0BA902B7-01",  // uppercase parent id
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0A",  // uppercase flags
+      "0A-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  // uppercase version
+      "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  // all-zero trace id
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  // all-zero parent id
+      "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  // version ff
+      "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  // wrong separator
+      "00-4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7_01",
+      "00-4bf92f3577b34da6a3ce929d0e0e473-600f067aa0ba902b7-01",  // misplaced dash
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g",  // not hex
+      "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
+      "0-04bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      " 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0",  // blank, not trimmed
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 ",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1",   // short flags
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b-701",  // short parent id
+  };
+  for (const std::string& h : malformed) {
+    EXPECT_FALSE(ParseTraceparent(h).has_value()) << "\"" << h << "\"";
+  }
+}
+
+TEST(TraceparentTest, FutureVersionsAreParsedAsFarAsVersion00Goes) {
+  // Same length as 00: accepted.
+  std::optional<SpanContext> c =
+      ParseTraceparent("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->trace_id.Hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_TRUE(c->sampled());
+  // Further fields after a dash are ignored; only the sampled flag is kept.
+  c = ParseTraceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-09-what-ever");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->flags, SpanContext::kSampledFlag);
+  // Rejected: no dash after the flags, too short, invalid ids, uppercase hex.
+  EXPECT_FALSE(ParseTraceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x"));
+  EXPECT_FALSE(ParseTraceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1"));
+  EXPECT_FALSE(ParseTraceparent("01-00000000000000000000000000000000-00f067aa0ba902b7-01-x"));
+  EXPECT_FALSE(ParseTraceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"));
+  EXPECT_FALSE(ParseTraceparent("01-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));
+}
+
+TEST(TraceparentTest, IdsFromHexAreStrict) {
+  EXPECT_TRUE(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").has_value());
+  EXPECT_FALSE(TraceId::FromHex("4BF92F3577B34DA6A3CE929D0E0E4736").has_value());
+  EXPECT_FALSE(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e473").has_value());
+  EXPECT_FALSE(TraceId::FromHex(std::string(32, '0')).has_value());
+  EXPECT_EQ(SpanId::FromHex("00f067aa0ba902b7")->value, 0x00f067aa0ba902b7ULL);
+  EXPECT_FALSE(SpanId::FromHex(std::string(16, '0')).has_value());
+}
+
+TEST(TraceparentTest, CorrelationIdLinksOnlyWhenItIsATraceparent) {
+  EXPECT_EQ(ContextFromCorrelationId(kValid), ParseTraceparent(kValid));
+  EXPECT_FALSE(ContextFromCorrelationId("4bf92f3577b34da6a3ce929d0e0e4736").has_value());
+  EXPECT_FALSE(ContextFromCorrelationId("0b6f3c2e-1d2e-4f00-9a7b-5c6d7e8f9a0b").has_value());
+}
+
+TEST(IdTest, SpanAndTraceIdsAreUniqueAcrossThreads) {
+  constexpr size_t kThreads = 4, kPerThread = 50'000;
+  std::vector<std::vector<uint64_t>> spans(kThreads);
+  std::vector<std::vector<TraceId>> traces(kThreads);
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = 0; i < kPerThread; ++i) {
+        spans[t].push_back(NewSpanId().value);
+        traces[t].push_back(NewTraceId());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::set<uint64_t> span_ids;
+  std::set<std::pair<uint64_t, uint64_t>> trace_ids;
+  for (size_t t = 0; t < kThreads; ++t) {
+    for (uint64_t id : spans[t]) {
+      EXPECT_NE(id, 0u);
+      span_ids.insert(id);
+    }
+    for (const TraceId& id : traces[t]) trace_ids.insert({id.hi, id.lo});
+  }
+  EXPECT_EQ(span_ids.size(), kThreads * kPerThread);
+  EXPECT_EQ(trace_ids.size(), kThreads * kPerThread);
+}
+
+TEST(DisabledTracerTest, StartSpanIsInertAndCountsNothing) {
+  absl::StatusOr<std::unique_ptr<Tracer>> tracer = Tracer::Create(TracerOptions{});
+  ASSERT_TRUE(tracer.ok()) << tracer.status();
+  EXPECT_FALSE((*tracer)->enabled());
+  for (Tracer* t : {tracer->get(), &Tracer::Disabled()}) {
+    Span root = t->StartSpan("query", {}, SpanKind::kServer);
+    EXPECT_FALSE(root.recording());
+    EXPECT_FALSE(root.context().valid());
+    root.SetAttribute("readside.organization_id", "acme-corp");
+    root.SetAttribute("readside.events", 3);
+    root.SetStatus(SpanStatus::kError, "boom");
+    root.End();
+    // The incoming context passes through unchanged, so it can still be propagated.
+    SpanContext parent = *ParseTraceparent(kValid);
+    Span child = t->StartSpan("ingest", parent, SpanKind::kServer);
+    EXPECT_FALSE(child.recording());
+    EXPECT_EQ(child.context(), parent);
+  }
+  const TracerCounters& c = (*tracer)->counters();
+  EXPECT_EQ(c.spans_started.value() + c.spans_exported.value() + c.spans_dropped.value() +
+                c.export_failures.value() + c.batches_sent.value(),
+            0u);
+}
+
+TEST(TracerOptionsTest, RejectsBadEndpointsAndLimits) {
+  auto create = [](TracerOptions o) { return Tracer::Create(std::move(o)).status(); };
+  EXPECT_TRUE(absl::IsInvalidArgument(create({.endpoint = "collector:4318"})));
+  EXPECT_TRUE(absl::IsInvalidArgument(create({.endpoint = "ftp://collector/v1/traces"})));
+  EXPECT_TRUE(absl::IsInvalidArgument(create({.endpoint = "http:///v1/traces"})));
+  EXPECT_TRUE(absl::IsInvalidArgument(create({.sample_ratio = 1.5})));
+  EXPECT_TRUE(absl::IsInvalidArgument(create({.sample_ratio = std::nan("")})));
+  EXPECT_TRUE(absl::IsInvalidArgument(create({.max_batch_spans = 10, .max_queue_spans = 5})));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      create({.endpoint = "http://127.0.0.1:1/v1/traces", .headers = {"no colon"}})));
+}
+
+// An enabled tracer whose collector accepts everything (what it receives is checked in
+// otlp_export_test.cc).
+class SamplingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<testing::FakeCollector>> c = testing::FakeCollector::Start();
+    ASSERT_TRUE(c.ok()) << c.status();
+    collector_ = std::move(*c);
+  }
+  std::unique_ptr<Tracer> Make(double ratio) {
+    absl::StatusOr<std::unique_ptr<Tracer>> t =
+        Tracer::Create({.endpoint = collector_->url(), .sample_ratio = ratio});
+    EXPECT_TRUE(t.ok()) << t.status();
+    return std::move(*t);
+  }
+  std::unique_ptr<testing::FakeCollector> collector_;
+};
+
+TEST_F(SamplingTest, RatioOneRecordsEveryRootAndRatioZeroNone) {
+  std::unique_ptr<Tracer> all = Make(1.0), none = Make(0.0);
+  for (int i = 0; i < 1000; ++i) {
+    Span a = all->StartSpan("a");
+    EXPECT_TRUE(a.recording());
+    EXPECT_TRUE(a.context().valid());
+    EXPECT_TRUE(a.context().sampled());
+    Span n = none->StartSpan("n");
+    EXPECT_FALSE(n.recording());
+    // Not recorded, but a trace of its own all the same: downstream sees "not sampled".
+    EXPECT_TRUE(n.context().valid());
+    EXPECT_FALSE(n.context().sampled());
+  }
+  EXPECT_EQ(all->counters().spans_started.value(), 1000u);
+  EXPECT_EQ(none->counters().spans_started.value(), 0u);
+}
+
+TEST_F(SamplingTest, RatioSamplesThatShareOfRoots) {
+  std::unique_ptr<Tracer> quarter = Make(0.25);
+  int sampled = 0;
+  for (int i = 0; i < 20'000; ++i) sampled += quarter->StartSpan("q").recording() ? 1 : 0;
+  EXPECT_GT(sampled, 4000);  // 5000 expected; the standard deviation is ~61
+  EXPECT_LT(sampled, 6000);
+}
+
+TEST_F(SamplingTest, ParentDecidesWhateverTheRatio) {
+  std::unique_ptr<Tracer> none = Make(0.0), all = Make(1.0);
+  SpanContext sampled = *ParseTraceparent(kValid);
+  SpanContext unsampled = sampled;
+  unsampled.flags = 0;
+
+  Span child = none->StartSpan("apply", sampled);
+  EXPECT_TRUE(child.recording());
+  EXPECT_EQ(child.context().trace_id, sampled.trace_id);
+  EXPECT_NE(child.context().span_id, sampled.span_id);
+  EXPECT_TRUE(child.context().sampled());
+
+  Span skipped = all->StartSpan("apply", unsampled);
+  EXPECT_FALSE(skipped.recording());
+  EXPECT_EQ(skipped.context().trace_id, sampled.trace_id);
+  EXPECT_NE(skipped.context().span_id, sampled.span_id);
+  EXPECT_FALSE(skipped.context().sampled());
+  // Its children follow it.
+  EXPECT_FALSE(all->StartSpan("store.commit", skipped.context()).recording());
+  EXPECT_TRUE(none->StartSpan("store.commit", child.context()).recording());
+}
+
+TEST_F(SamplingTest, SpansAreMoveOnlyAndEndOnce) {
+  std::unique_ptr<Tracer> tracer = Make(1.0);
+  Span a = tracer->StartSpan("a");
+  SpanContext context = a.context();
+  Span b = std::move(a);
+  EXPECT_FALSE(a.recording());  // NOLINT(bugprone-use-after-move): moved-from is inert
+  EXPECT_TRUE(b.recording());
+  EXPECT_EQ(b.context(), context);
+  b.End();
+  EXPECT_FALSE(b.recording());
+  b.End();
+  b.SetAttribute("late", true);
+  Span c = tracer->StartSpan("c");
+  c = tracer->StartSpan("d");  // ends "c"
+  c.End();
+  tracer->Shutdown(5000);
+  EXPECT_EQ(tracer->counters().spans_started.value(), 3u);
+  EXPECT_EQ(tracer->counters().spans_exported.value(), 3u);
+  // Spans started after Shutdown record nothing.
+  EXPECT_FALSE(tracer->StartSpan("after").recording());
+}
+
+std::string_view Str(simdjson::dom::element e) { return e.get_string().value(); }
+
+TEST(OtlpJsonTest, EncodesEveryFieldInTheOtlpJsonMapping) {
+  auto span = std::make_unique<SpanData>();
+  span->context = *ParseTraceparent(kValid);
+  span->parent_span_id = SpanId{0x1122334455667788ULL};
+  span->name = "POST /events";
+  span->kind = SpanKind::kServer;
+  span->start_unix_nanos = 1'700'000'000'123'456'789;
+  span->end_unix_nanos = 1'700'000'000'223'456'789;
+  span->attributes = {{"s", std::string("a\"b")},
+                      {"i", int64_t{-9'007'199'254'740'993}},
+                      {"d", 1.5},
+                      {"inf", HUGE_VAL},
+                      {"b", true},
+                      {"bad", std::string("x\xff\xc3")}};
+  span->links = {SpanContext{TraceId{1, 2}, SpanId{3}, 1}};
+  span->status = SpanStatus::kError;
+  span->status_message = "store: disk full";
+  auto root = std::make_unique<SpanData>();
+  root->context = SpanContext{TraceId{5, 6}, SpanId{7}, 1};
+  root->name = "query";
+  std::vector<std::unique_ptr<SpanData>> spans;
+  spans.push_back(std::move(span));
+  spans.push_back(std::move(root));
+
+  std::string json =
+      EncodeOtlpJson({{"service.name", "readside"}, {"service.instance.id", "n1"}}, spans);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(json).value();
+  simdjson::dom::element rs = doc["resourceSpans"].at(0).value();
+  EXPECT_EQ(Str(rs["resource"]["attributes"].at(0)["key"].value()), "service.name");
+  EXPECT_EQ(Str(rs["resource"]["attributes"].at(0)["value"]["stringValue"].value()), "readside");
+  EXPECT_EQ(Str(rs["resource"]["attributes"].at(1)["value"]["stringValue"].value()), "n1");
+  simdjson::dom::element ss = rs["scopeSpans"].at(0).value();
+  EXPECT_EQ(Str(ss["scope"]["name"].value()), "readside");
+  simdjson::dom::element s = ss["spans"].at(0).value();
+  EXPECT_EQ(Str(s["traceId"].value()), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(Str(s["spanId"].value()), "00f067aa0ba902b7");
+  EXPECT_EQ(Str(s["parentSpanId"].value()), "1122334455667788");
+  EXPECT_EQ(Str(s["name"].value()), "POST /events");
+  EXPECT_EQ(int64_t(s["kind"].get_int64().value()), 2);
+  EXPECT_EQ(Str(s["startTimeUnixNano"].value()), "1700000000123456789");
+  EXPECT_EQ(Str(s["endTimeUnixNano"].value()), "1700000000223456789");
+  simdjson::dom::array attributes = s["attributes"].get_array().value();
+  ASSERT_EQ(attributes.size(), 6u);
+  EXPECT_EQ(Str(attributes.at(0)["value"]["stringValue"].value()), "a\"b");
+  EXPECT_EQ(Str(attributes.at(1)["value"]["intValue"].value()), "-9007199254740993");
+  EXPECT_EQ(double(attributes.at(2)["value"]["doubleValue"].get_double().value()), 1.5);
+  EXPECT_EQ(Str(attributes.at(3)["value"]["doubleValue"].value()), "Infinity");
+  EXPECT_TRUE(bool(attributes.at(4)["value"]["boolValue"].get_bool().value()));
+  EXPECT_EQ(Str(attributes.at(5)["value"]["stringValue"].value()), "x\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(Str(s["links"].at(0)["traceId"].value()), "00000000000000010000000000000002");
+  EXPECT_EQ(Str(s["links"].at(0)["spanId"].value()), "0000000000000003");
+  EXPECT_EQ(int64_t(s["status"]["code"].get_int64().value()), 2);
+  EXPECT_EQ(Str(s["status"]["message"].value()), "store: disk full");
+  // A root has no parentSpanId; unset status, no attributes and no links are left out.
+  simdjson::dom::object r = ss["spans"].at(1).get_object().value();
+  EXPECT_EQ(int64_t(r["kind"].get_int64().value()), 1);
+  for (const char* absent : {"parentSpanId", "attributes", "links", "status"}) {
+    EXPECT_TRUE(r[absent].error() == simdjson::NO_SUCH_FIELD) << absent;
+  }
+}
+
+TEST(SpanLimitsTest, AttributesReplaceByKeyAndAreCapped) {
+  absl::StatusOr<std::unique_ptr<testing::FakeCollector>> collector =
+      testing::FakeCollector::Start();
+  ASSERT_TRUE(collector.ok());
+  std::unique_ptr<Tracer> tracer = *Tracer::Create({.endpoint = (*collector)->url()});
+  Span span = tracer->StartSpan("s");
+  span.SetAttribute("k", 1);
+  span.SetAttribute("k", "two");
+  for (int i = 0; i < 200; ++i) span.SetAttribute("k" + std::to_string(i), i);
+  span.SetAttribute("long", std::string(10'000, 'x'));
+  span.End();
+  tracer->Shutdown(5000);
+  ASSERT_EQ((*collector)->requests().size(), 1u);
+  simdjson::dom::parser parser;
+  simdjson::dom::element s = parser.parse((*collector)->requests()[0].body)
+                                 .value()["resourceSpans"]
+                                 .at(0)["scopeSpans"]
+                                 .at(0)["spans"]
+                                 .at(0)
+                                 .value();
+  simdjson::dom::array attributes = s["attributes"].get_array().value();
+  EXPECT_EQ(attributes.size(), kMaxAttributes);
+  EXPECT_EQ(Str(attributes.at(0)["value"]["stringValue"].value()), "two");
+  EXPECT_EQ(int64_t(s["droppedAttributesCount"].get_int64().value()), 200 + 2 - 128);
+}
+
+}  // namespace
+}  // namespace readside::trace
