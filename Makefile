@@ -10,7 +10,7 @@ export CCACHE_NOHASHDIR := 1
 CMAKE_ARGS ?=
 DEMO_ARGS  ?=
 
-.PHONY: all deps build run test check bench fuzz clean format screenshots
+.PHONY: all deps build run test check bench fuzz clean format screenshots package
 
 all: build
 
@@ -60,6 +60,11 @@ screenshots: build
 
 bench: build
 	bench/run.sh
+
+# The Debian package (cmake/Packaging.cmake; deploy/README.md): the build, then CPack's DEB
+# generator in the build tree → $(BUILD)/package/readside_<version>_<arch>.deb.
+package: build
+	cd $(BUILD) && cpack -G DEB
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'bench/*.cc' 'fuzz/*.cc')
