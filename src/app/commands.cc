@@ -11,9 +11,16 @@
 #include <random>
 #include <thread>
 
+#include <charconv>
+#include <map>
+#include <optional>
+#include <unordered_set>
+
 #include "common/clock.h"
 #include "common/time_util.h"
+#include "event/parser.h"
 #include "ingest/ingest_service.h"
+#include "projection/control_totals.h"
 
 namespace readside::app {
 
@@ -29,6 +36,81 @@ int RunServe(const ServeOptions& options) {
   std::printf("readside: stopped\n");
   return 0;
 }
+
+absl::StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text,
+                                                        std::string_view flag) {
+  int64_t n = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), n);
+  std::string_view unit(r.ptr, static_cast<size_t>(text.data() + text.size() - r.ptr));
+  const int64_t scale = unit == "ms"                 ? 1
+                        : unit.empty() || unit == "s" ? 1000
+                        : unit == "m"                 ? 60'000
+                        : unit == "h"                 ? 3'600'000
+                        : unit == "d"                 ? 86'400'000
+                                                      : 0;
+  if (r.ec != std::errc() || r.ptr == text.data() || scale == 0 || n < 0 ||
+      n > int64_t{10} * 365 * 86'400'000 / scale) {
+    return absl::InvalidArgumentError(std::string(flag) +
+                                      " must be 0 or a duration such as 500ms, 90s, 10m, 1h "
+                                      "or 1d, got '" + std::string(text) + "'");
+  }
+  return std::chrono::milliseconds(n * scale);
+}
+
+namespace {
+
+// The control totals of a generated stream, per tenant (GenerateOptions::control_totals):
+// what the ERP's services recorded, i.e. every line readside would accept, once per event id.
+class GeneratedTotals {
+ public:
+  explicit GeneratedTotals(bool with_ids) : with_ids_(with_ids) {}
+  void Add(std::string_view line) {
+    errors_.clear();
+    if (!parser_.ParseOne(line, &event_, &errors_)) return;  // readside rejects it too
+    if (!seen_.insert(event_.organization_id + '\n' + event_.event_id).second) return;  // re-sent
+    auto it = tenants_.find(event_.organization_id);
+    if (it == tenants_.end()) {
+      // The simulator configures no tenant: months in UTC, as readside buckets them then.
+      it = tenants_.emplace(event_.organization_id,
+                            projection::ControlTotalsBuilder(projection::LocalCalendar::Utc()))
+               .first;
+    }
+    it->second.Add(event_);
+  }
+  // Writes each tenant's body to `path` ("{org}" replaced); false after printing why not.
+  bool Write(const std::string& path, const std::vector<std::string>& tenants) const {
+    if (tenants.size() > 1 && path.find("{org}") == std::string::npos) {
+      std::fprintf(stderr, "readside generate: --control-totals needs {org} in its path with "
+                           "several tenants\n");
+      return false;
+    }
+    for (const std::string& org : tenants) {
+      std::string file = path;
+      if (size_t at = file.find("{org}"); at != std::string::npos) file.replace(at, 5, org);
+      auto it = tenants_.find(org);
+      static const projection::TotalsMap kNone;
+      std::string body = projection::ControlTotalsBody(
+          org, "UTC", it == tenants_.end() ? kNone : it->second.cells(), with_ids_);
+      std::ofstream out(file, std::ios::binary);
+      out << body << "\n";
+      if (!out) {
+        std::fprintf(stderr, "readside generate: cannot write %s\n", file.c_str());
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  bool with_ids_;
+  event::EventParser parser_;
+  event::Event event_;
+  std::vector<event::FieldError> errors_;
+  std::unordered_set<std::string> seen_;
+  std::map<std::string, projection::ControlTotalsBuilder> tenants_;
+};
+
+}  // namespace
 
 int RunGenerate(GenerateOptions options) {
   int64_t start;
@@ -53,9 +135,12 @@ int RunGenerate(GenerateOptions options) {
     out = &file;
   }
   sim::Generator gen(options.generator);
+  std::optional<GeneratedTotals> totals;
+  if (!options.control_totals.empty()) totals.emplace(options.control_totals_ids);
   std::string line, buffer;
   int64_t ts;
   while (gen.Next(&line, &ts)) {
+    if (totals) totals->Add(line);
     buffer += line;
     buffer.push_back('\n');
     if (buffer.size() > (1 << 20)) {
@@ -65,7 +150,9 @@ int RunGenerate(GenerateOptions options) {
   }
   out->write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
   out->flush();
-  return *out ? 0 : 1;
+  if (!*out) return 1;
+  if (totals && !totals->Write(options.control_totals, options.generator.tenants)) return 1;
+  return 0;
 }
 
 int RunIngest(const ingest::IngestCommandOptions& options) {

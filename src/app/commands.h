@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "app/readside_server.h"
 #include "ingest/ingest_client.h"
 #include "kafka/kafka_options.h"
@@ -15,6 +17,11 @@
 namespace readside::app {
 
 int RunServe(const ServeOptions& options);
+
+// A duration flag's value: 0 (off), or a positive number with a unit, ms, s, m, h or d (no
+// unit: seconds): "250ms", "10m". InvalidArgument naming `flag` otherwise.
+absl::StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text,
+                                                        std::string_view flag);
 
 struct DemoOptions {
   ServeOptions serve;  // serve.data_dir empty: a fresh temporary directory
@@ -49,6 +56,11 @@ struct GenerateOptions {
   std::string start = "2024-01-01T00:00:00Z";
   double days = 90;
   std::string out = "-";
+  // Also writes, per tenant, the control totals its ERP services would report for the
+  // generated stream (docs/consistency.md), in the body format of POST /admin/reconcile/{org};
+  // "{org}" in the path is the organization (required with several tenants). Empty: none.
+  std::string control_totals;
+  bool control_totals_ids = true;  // with each total's entity ids
 };
 int RunGenerate(GenerateOptions options);
 

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "absl/strings/str_split.h"
+#include "app/backup.h"
 #include "app/commands.h"
 
 namespace {
@@ -87,6 +88,16 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
   opt("--redis-url", &o->redis_url,
       "publish read models to Redis (docs/redis.md): redis://HOST:PORT[/DB] (empty: off)");
   opt("--redis-ttl-seconds", &o->redis_ttl_seconds, "expiry of the keys written to Redis");
+  opt("--backup-dir", &o->backup_dir,
+      "where POST /admin/backup writes backups (default: DATA_DIR/backups)");
+  opt("--otlp-endpoint", &o->otlp_endpoint,
+      "export trace spans as OTLP/HTTP JSON to this URL, e.g. http://collector:4318/v1/traces "
+      "(empty: tracing off)");
+  opt("--otlp-sample-ratio", &o->otlp_sample_ratio,
+      "share of new traces recorded, 0..1 (a request's traceparent decides for its own trace)")
+      ->check(CLI::Range(0.0, 1.0));
+  opt("--otlp-header", &o->otlp_headers,
+      "header sent with every export, 'Name: value' (repeatable; e.g. a collector's API key)");
   opt("--max-event-bytes", &o->parser.max_event_bytes, "largest event, minified");
   opt("--max-batch-events", &o->parser.max_batch_events, "most events in one POST");
   auto ms = [&](const std::string& name, std::chrono::milliseconds* target, const std::string& help) {
@@ -127,6 +138,22 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
   opt("--kafka-max-batch", &o->kafka.max_batch, "consumed messages stored in one durable write, at most");
   opt("--kafka-max-projection-lag", &o->kafka.max_projection_lag,
       "pause consuming while the read models are more than this many events behind");
+  // Consistency and repair (docs/consistency.md).
+  cmd->add_option_function<std::string>(
+         "--consistency-interval",
+         [o](const std::string& v) {
+           auto d = readside::app::ParseDuration(v, "--consistency-interval");
+           if (!d.ok()) throw CLI::ValidationError(std::string(d.status().message()));
+           o->consistency_interval = *d;
+         },
+         "background consistency checks: a pass over every tenant takes about this long, e.g. "
+         "10m (0: off); drift found is counted and repaired")
+      ->envname("READSIDE_CONSISTENCY_INTERVAL")
+      ->default_str("0");
+  opt("--consistency-repair", &o->consistency_repair,
+      "background checks repair the drift they find with a rebuild of the tenant");
+  opt("--rebuild-queue-max", &o->rebuild_queue_max,
+      "rebuilds waiting behind the running one (one per tenant at most); more are refused (503)");
 }
 
 }  // namespace
@@ -177,6 +204,11 @@ int main(int argc, char** argv) {
   gen_cmd->add_option("--malformed", gen.generator.malformed_fraction,
                       "fraction of invalid lines")->check(CLI::Range(0.0, 1.0));
   gen_cmd->add_option("--out", gen.out, "output file ('-': stdout)")->capture_default_str();
+  gen_cmd->add_option("--control-totals", gen.control_totals,
+                      "also write each tenant's control totals (the body of POST "
+                      "/admin/reconcile/{org}) to this file; {org} in it is the organization");
+  gen_cmd->add_option("--control-totals-ids", gen.control_totals_ids,
+                      "list the entity ids in the control totals")->capture_default_str();
 
   readside::ingest::IngestCommandOptions ing;
   CLI::App* ing_cmd = app.add_subcommand("ingest", "post an NDJSON file to a running server");
@@ -203,6 +235,13 @@ int main(int argc, char** argv) {
                    "bearer token: admin of the organization, or of every one ('*') without --org")
       ->envname("READSIDE_TOKEN");
   reb_cmd->add_option("--org", reb.org, "only this organization (default: every tenant)");
+
+  std::string restore_from, restore_dir;
+  CLI::App* restore_cmd = app.add_subcommand(
+      "restore", "copy a backup (POST /admin/backup) into a new data directory and check it");
+  restore_cmd->add_option("--from", restore_from, "the backup directory")->required();
+  restore_cmd->add_option("--data-dir", restore_dir, "the new data directory (absent or empty)")
+      ->required();
 
   readside::app::TokenOptions tok;
   CLI::App* tok_cmd = app.add_subcommand("token", "mint a bearer token (development, demo, tests)");
@@ -274,6 +313,18 @@ int main(int argc, char** argv) {
   if (*demo_cmd) return readside::app::RunDemo(demo);
   if (*gen_cmd) return readside::app::RunGenerate(gen);
   if (*reb_cmd) return readside::app::RunRebuild(reb);
+  if (*restore_cmd) {
+    absl::StatusOr<uint64_t> restored = readside::app::RestoreBackup(restore_from, restore_dir);
+    if (!restored.ok()) {
+      std::fprintf(stderr, "readside restore: %s\n", std::string(restored.status().message()).c_str());
+      return 1;
+    }
+    std::printf("restored %s into %s: events up to position %llu; a node started on it rebuilds "
+                "its read models and search indexes from them\n",
+                restore_from.c_str(), restore_dir.c_str(),
+                static_cast<unsigned long long>(*restored));
+    return 0;
+  }
   if (*watch_cmd) {
     watch.reconnect = !no_reconnect;
     return readside::app::RunWatch(watch);

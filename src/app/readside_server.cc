@@ -10,8 +10,12 @@
 
 #include <unistd.h>
 
+#include "app/backup.h"
+#include "common/json_writer.h"
+#include "common/time_util.h"
 #include "auth/authenticator.h"
 #include "common/metrics.h"
+#include "common/process_metrics.h"
 #include "http/access_log.h"
 #include "http/access_policy.h"
 #include "http/probe.h"
@@ -26,6 +30,8 @@
 #include "own_state/tenant_settings_service.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "projection/lag_probe.h"
+#include "projection/consistency_service.h"
 #include "projection/projector.h"
 #include "live/hub.h"
 #include "schedule/scheduler.h"
@@ -34,6 +40,7 @@
 #include "search/search_follower.h"
 #include "sink/redis_sink.h"
 #include "store/event_store.h"
+#include "trace/trace.h"
 
 namespace readside::app {
 
@@ -115,32 +122,6 @@ absl::StatusOr<std::unique_ptr<const http::StaticFiles>> LoadWebApp(const ServeO
   return files;
 }
 
-void RegisterLiveMetrics(const live::Hub* hub, MetricsRegistry* metrics) {
-  metrics->Add([hub](std::string* out) {
-    live::HubStats st = hub->Stats();
-    RenderGauge("readside_live_connections", "open live-update (WebSocket) connections",
-                static_cast<double>(hub->connections.load()), out);
-    RenderGauge("readside_live_subscriptions", "live subscriptions over every connection",
-                static_cast<double>(st.subscriptions), out);
-    RenderGauge("readside_live_topics",
-                "distinct things subscribed to (tenant, domain, period / widget), each rendered "
-                "once per change",
-                static_cast<double>(st.topics), out);
-    RenderCounter("readside_live_renders_total", "topic renderings after a publication",
-                  st.renders, out);
-    RenderCounter("readside_live_publications_total", "renderings that changed something",
-                  st.publications, out);
-    RenderCounter("readside_live_messages_sent_total", "messages written to live connections",
-                  hub->messages_sent.load(), out);
-    RenderCounter("readside_live_messages_coalesced_total",
-                  "updates replaced by a newer one before a slow client took them",
-                  hub->messages_coalesced.load(), out);
-    RenderCounter("readside_live_slow_closed_total",
-                  "live connections torn down for not reading (--live-send-timeout-ms)",
-                  hub->slow_closed.load(), out);
-  });
-}
-
 // The Redis sink's options from --redis-url and --redis-ttl-seconds; nullopt when off.
 absl::StatusOr<std::optional<sink::RedisSinkOptions>> RedisSinkOptionsOf(
     const ServeOptions& options) {
@@ -181,6 +162,7 @@ struct ReadsideServer::Impl {
   std::unique_ptr<kafka::KafkaProducer> kafka_own_producer;  // the own-state topic
   std::unique_ptr<kafka::OwnStateWriter> own_writer;
   std::unique_ptr<projection::Projector> projector;
+  std::unique_ptr<projection::LagProbe> lag;  // readside_projection_lag_*, stale answers
   std::unique_ptr<live::Hub> hub;  // live updates, fed by the projector's publications
   std::unique_ptr<sink::RedisSink> redis;  // --redis-url, fed by the same publications
   std::unique_ptr<http::LiveEndpoints> live_endpoints;
@@ -189,6 +171,7 @@ struct ReadsideServer::Impl {
   std::unique_ptr<schedule::SmtpSender> smtp;
   std::unique_ptr<schedule::ReportScheduler> scheduler;
   std::unique_ptr<dashboard::DashboardService> dashboards;
+  std::unique_ptr<projection::ConsistencyService> consistency;  // checks, reconciliations
   std::unique_ptr<http::RenderPool> render_pool;  // report exports
   std::unique_ptr<const http::StaticFiles> web;   // the web app's files
   http::ResponseCache cache;
@@ -196,6 +179,7 @@ struct ReadsideServer::Impl {
   std::unique_ptr<http::TokenAccess> access;
   std::unique_ptr<http::AccessLog> access_log;
   MetricsRegistry metrics;
+  std::unique_ptr<trace::Tracer> tracer;  // --otlp-endpoint; null: tracing off
   http::HttpProbe probe;
   http::Router router;
   std::unique_ptr<http::Gate> gate;
@@ -211,6 +195,8 @@ ReadsideServer::~ReadsideServer() {
   // the HTTP server's io_context still exists; only then is the server destroyed.
   if (!impl_) return;
   impl_->render_pool.reset();  // runs the exports still queued; their answers need the server
+  // Answers its waiting checks (503) and stops reading the store before the projector stops.
+  if (impl_->consistency) impl_->consistency->Stop();
   // The scheduler first, while Kafka still runs: a run in progress may wait for its intent
   // to come back from the own-state topic.
   if (impl_->scheduler) impl_->scheduler->Stop();  // before the projector it waits on
@@ -225,6 +211,7 @@ ReadsideServer::~ReadsideServer() {
   impl_->ingest.reset();
   impl_->tenant_settings.reset();
   impl_->scheduler.reset();
+  if (impl_->lag) impl_->lag->Detach();  // the store may commit after the projector is gone
   if (impl_->projector) impl_->projector->Stop();  // answers pending min_position waits
   if (impl_->hub) impl_->hub->Stop();  // after the projector that feeds it, before it goes
   if (impl_->redis) impl_->redis->Stop();  // likewise
@@ -235,6 +222,7 @@ ReadsideServer::~ReadsideServer() {
   impl_->redis.reset();
   impl_->store.reset();
   impl_->server.reset();
+  impl_->tracer.reset();  // flushes its queue; every span has ended with the store and server
 }
 
 absl::Status ReadsideServer::Start() {
@@ -270,17 +258,39 @@ absl::Status ReadsideServer::Start() {
     m.access_log = std::move(*log);
     m.access_log->RegisterMetrics(&m.metrics);
   }
+  // Tracing: off (no span made, nothing allocated) unless --otlp-endpoint is given.
+  if (!m.options.otlp_endpoint.empty()) {
+    auto tracer = trace::Tracer::Create({.endpoint = m.options.otlp_endpoint,
+                                         .headers = m.options.otlp_headers,
+                                         .sample_ratio = m.options.otlp_sample_ratio});
+    if (!tracer.ok()) return tracer.status();
+    m.tracer = std::move(*tracer);
+    m.tracer->RegisterMetrics(&m.metrics);
+    std::fprintf(stderr, "readside: tracing: spans exported to %s (sampling %g)\n",
+                 m.options.otlp_endpoint.c_str(), m.options.otlp_sample_ratio);
+  }
+  trace::Tracer* tracer = m.tracer ? m.tracer.get() : &trace::Tracer::Disabled();
   auto store = store::EventStore::Open({.path = m.options.data_dir + "/events",
                                         .min_free_bytes = m.options.min_free_disk_mb << 20,
-                                        .reserve_bytes = m.options.disk_reserve_mb << 20});
+                                        .reserve_bytes = m.options.disk_reserve_mb << 20,
+                                        .tracer = m.tracer.get()});
   if (!store.ok()) return store.status();
   m.store = std::move(*store);
   m.ingest = std::make_unique<ingest::IngestService>(m.store.get(), m.options.parser);
+  m.ingest->SetTracer(m.tracer.get());
+  // Each component renders its own metrics (operations.md's names).
+  RegisterProcessMetrics(&m.metrics);
+  m.store->RegisterMetrics(&m.metrics);
   m.ingest->RegisterMetrics(&m.metrics);
   m.probe.Register(&m.metrics);
+  m.cache.RegisterMetrics(&m.metrics);
   m.projector = std::make_unique<projection::Projector>(
       m.store.get(), &SystemClock::Get(),
-      projection::ProjectorOptions{.snapshot_dir = m.options.data_dir + "/snapshots"});
+      projection::ProjectorOptions{.snapshot_dir = m.options.data_dir + "/snapshots",
+                                    .max_queued_rebuilds = m.options.rebuild_queue_max,
+                                    .tracer = m.tracer.get()});
+  m.lag = std::make_unique<projection::LagProbe>(m.store.get(), m.projector.get(), clock);
+  m.lag->RegisterMetrics(&m.metrics);
   m.hub = std::make_unique<live::Hub>(m.projector.get(), clock,
                                       live::HubOptions{.min_interval = m.options.live.min_interval});
   m.projector->AddPublishListener(
@@ -288,7 +298,7 @@ absl::Status ReadsideServer::Start() {
         hub->OnPublished(position, orgs, all);
       });
   m.hub->Start();
-  RegisterLiveMetrics(m.hub.get(), &m.metrics);
+  m.hub->RegisterMetrics(&m.metrics);
   if (*redis) m.redis = StartRedisSink(**redis, m.projector.get(), clock, &m.metrics);
   m.projector->Start();
   if (!m.options.kafka.brokers.empty()) {
@@ -318,6 +328,13 @@ absl::Status ReadsideServer::Start() {
     m.own_writer = std::make_unique<kafka::OwnStateWriter>(m.kafka_own_producer.get(),
                                                            m.kafka_consumer.get(), st);
     m.kafka_consumer->RegisterMetrics(&m.metrics);
+    // Answers built while Kafka is unreachable say so (stale, stale_seconds): the node serves
+    // what it holds, which may miss what was produced since.
+    m.lag->SetUpstream([consumer = m.kafka_consumer.get()]() -> std::optional<double> {
+      if (consumer->up()) return std::nullopt;
+      int64_t since = consumer->down_since_micros();
+      return std::max<int64_t>(0, SystemClock::Get().NowMicros() - since) / 1e6;
+    });
     std::fprintf(stderr, "readside: kafka: consuming %s from %s as group %s\n",
                  k.topics[0].c_str(), k.brokers.c_str(), k.group.c_str());
   }
@@ -325,6 +342,7 @@ absl::Status ReadsideServer::Start() {
   m.search = std::make_unique<search::SearchFollower>(
       m.store.get(), search::SearchFollowerOptions{.dir = m.options.data_dir + "/search"});
   if (absl::Status s = m.search->Start(); !s.ok()) return s;
+  m.search->RegisterMetrics(&m.metrics);
   // The settings in force are those of the tenant's published view.
   m.tenant_settings = http::NewTenantSettingsService(m.store.get(), m.projector.get(), clock);
   if (m.own_writer) m.tenant_settings->SetAppender(m.own_writer->AsAppender());
@@ -359,16 +377,27 @@ absl::Status ReadsideServer::Start() {
     m.scheduler = std::make_unique<schedule::ReportScheduler>(
         m.store.get(), m.projector.get(), m.smtp.get(), clock, Env::Default(), std::move(o));
     if (m.own_writer) m.scheduler->SetAppender(m.own_writer->AsAppender());
+    m.scheduler->RegisterMetrics(&m.metrics);
     m.scheduler->Start();
   }
   m.render_pool = std::make_unique<http::RenderPool>();
   m.dashboards = std::make_unique<dashboard::DashboardService>(m.store.get(), m.projector.get(), clock);
   if (m.own_writer) m.dashboards->SetAppender(m.own_writer->AsAppender());
+  // Consistency checks (on request and every --consistency-interval) and reconciliations,
+  // on a niced thread of their own (docs/consistency.md).
+  m.consistency = std::make_unique<projection::ConsistencyService>(
+      m.store.get(), m.projector.get(), clock,
+      projection::ConsistencyOptions{.interval = m.options.consistency_interval,
+                                     .repair = m.options.consistency_repair});
+  m.consistency->RegisterMetrics(&m.metrics);
+  m.consistency->Start();
   http::Services services{.store = m.store.get(),
                           .ingest = m.ingest.get(),
                           .access = m.access.get(),
                           .metrics = &m.metrics,
                           .projector = m.projector.get(),
+                          .lag = m.lag.get(),
+                          .tracer = tracer,
                           .clock = &SystemClock::Get(),
                           .cache = &m.cache,
                           .tenant_settings = m.tenant_settings.get(),
@@ -379,19 +408,27 @@ absl::Status ReadsideServer::Start() {
                           .live = m.hub.get(),
                           .web = m.web.get(),
                           .kafka = m.kafka_consumer.get()};
-  // readside_dependency_up and /health/ready's "dependencies": Kafka and Redis when on.
-  if (m.redis || m.kafka_consumer) {
+  services.consistency = m.consistency.get();
+  // readside_dependency_up and /health/ready's "dependencies": SMTP, Kafka and Redis when on.
+  if (m.redis || m.kafka_consumer || m.smtp) {
     services.dependencies = [redis = m.redis.get(), consumer = m.kafka_consumer.get(),
                              producer = m.kafka_producer.get(),
-                             own = m.kafka_own_producer.get()] {
+                             own = m.kafka_own_producer.get(), scheduler = m.scheduler.get()] {
       std::vector<http::DependencyState> out;
+      if (scheduler != nullptr && scheduler->Smtp().configured) {
+        schedule::ReportScheduler::SmtpHealth smtp = scheduler->Smtp();
+        out.push_back({"smtp", smtp.up, std::string(smtp.breaker)});
+      }
       if (consumer != nullptr) {
-        // librdkafka reconnects by itself (no breaker of ours yet): the consumer's connection
-        // state (it asks the broker while down, so a quiet topic does not hide a recovery),
-        // and the producer's fatal stop, which only a restart clears.
+        // The consumer reconnects by itself (librdkafka's reconnect backoff): its connection
+        // state (it asks the broker while down, so a quiet topic does not hide a recovery).
+        // The producer of POST /events has a circuit breaker; a fatal stop is cleared only
+        // by a restart.
         bool fatal = producer->fatal() || own->fatal();
-        bool up = consumer->up() && !fatal;
-        out.push_back({"kafka", up, fatal ? "fatal" : up ? "connected" : "reconnecting"});
+        CircuitBreaker::State breaker = producer->breaker_state();
+        bool up = consumer->up() && !fatal && breaker == CircuitBreaker::State::kClosed;
+        out.push_back({"kafka", up,
+                       fatal ? "fatal" : std::string(CircuitBreaker::StateName(breaker))});
       }
       if (redis != nullptr) {
         sink::RedisSinkStats st = redis->Stats();
@@ -400,11 +437,26 @@ absl::Status ReadsideServer::Start() {
       return out;
     };
   }
+  services.backup = [this]() -> absl::StatusOr<std::string> {
+    const ServeOptions& o = impl_->options;
+    absl::StatusOr<BackupResult> made =
+        CreateBackup(*impl_->store, o.data_dir,
+                     o.backup_dir.empty() ? DefaultBackupDir(o.data_dir) : o.backup_dir,
+                     SystemClock::Get());
+    if (!made.ok()) return made.status();
+    JsonBuilder b;
+    b.BeginObject().Key("path").String(made->path);
+    b.Key("position").Int(static_cast<int64_t>(made->position));
+    b.Key("created_at").String(FormatRfc3339(made->created_at_micros));
+    b.EndObject();
+    return b.Take();
+  };
   http::AddEventRoutes(&m.router, services);
   http::AddOpsRoutes(&m.router, services);
   http::AddAdminRoutes(&m.router, services);
   http::AddAnalyticsRoutes(&m.router, services);
   http::AddTenantRoutes(&m.router, services);
+  http::AddConsistencyRoutes(&m.router, services);
   http::AddReportRoutes(&m.router, services);
   http::AddDashboardRoutes(&m.router, services);
   http::AddSearchRoutes(&m.router, services);
@@ -438,12 +490,40 @@ absl::Status ReadsideServer::Start() {
   };
   m.server = std::make_unique<http::Server>(
       http_options,
-      [gate = m.gate.get()](http::Request& req, http::Responder respond) {
-        gate->Handle(req, std::move(respond));
+      [gate = m.gate.get(), tracer, router = &m.router](http::Request& req,
+                                                        http::Responder respond) {
+        if (!tracer->enabled()) return gate->Handle(req, std::move(respond));
+        // W3C Trace Context in: the caller's traceparent is the server span's parent; out:
+        // the answer names the server span (traceparent), so a caller can find its trace.
+        std::string_view header = req.Header("traceparent");
+        while (!header.empty() && (header.front() == ' ' || header.front() == '\t')) {
+          header.remove_prefix(1);
+        }
+        while (!header.empty() && (header.back() == ' ' || header.back() == '\t')) {
+          header.remove_suffix(1);
+        }
+        std::optional<trace::SpanContext> parent = trace::ParseTraceparent(header);
+        std::string route = router->RouteOf(req);
+        auto span = std::make_shared<trace::Span>(tracer->StartSpan(
+            req.method + " " + route, parent.value_or(trace::SpanContext{}),
+            trace::SpanKind::kServer));
+        span->SetAttribute("http.request.method", req.method);
+        span->SetAttribute("http.route", route);
+        span->SetAttribute("readside.request_id", req.request_id);
+        req.trace = span->context();
+        gate->Handle(req, [span, respond = std::move(respond)](http::Response r) {
+          span->SetAttribute("http.response.status_code", r.status);
+          if (r.status >= 500) span->SetStatus(trace::SpanStatus::kError);
+          if (span->context().valid()) {
+            r.headers.emplace_back("traceparent", trace::FormatTraceparent(span->context()));
+          }
+          span->End();
+          respond(std::move(r));
+        });
       },
       [this](const http::Request& req, int status, uint64_t micros) {
         std::string route = impl_->router.RouteOf(req);
-        impl_->probe.Record(route, status, micros);
+        impl_->probe.Record(route, req.method, status, micros);
         if (impl_->access_log) impl_->access_log->Record(req, route, status, micros);
       });
   return m.server->Start();

@@ -3,6 +3,7 @@
 // HTTP server. The only place that knows every component.
 // Thread-safety: Start and Run from one thread; Shutdown from any.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +62,20 @@ struct ServeOptions {
   // redis_ttl_seconds.
   std::string redis_url;
   int64_t redis_ttl_seconds = 3600;
+  // Tracing (operations.md): spans exported as OTLP/HTTP JSON to this URL (e.g.
+  // http://collector:4318/v1/traces); empty: off, and no span is made.
+  std::string otlp_endpoint;
+  // Where POST /admin/backup writes backups; empty: DefaultBackupDir(data_dir).
+  std::string backup_dir;
+  double otlp_sample_ratio = 1.0;          // of new traces; a caller's traceparent decides its own
+  std::vector<std::string> otlp_headers;  // "Name: value", e.g. an API key of the collector
+  // Background consistency checks (docs/consistency.md): a pass over every tenant takes about
+  // this long; 0: off. Drift found is repaired (a rebuild of the tenant) unless
+  // consistency_repair is false.
+  std::chrono::milliseconds consistency_interval{0};
+  bool consistency_repair = true;
+  // Rebuilds waiting behind the running one (one per tenant at most, and one of every tenant).
+  size_t rebuild_queue_max = 64;
 };
 
 // "readside-<host name>-<hash of the data directory's absolute path>": stable across restarts

@@ -52,10 +52,21 @@ int RunRebuild(const RebuildOptions& options) {
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(r->body, ec);
     if (ec || !v.is_object()) continue;
-    const boost::json::object& o = v.as_object();
+    // GET /admin/rebuild describes every rebuild; the one of every tenant is `every_tenant`
+    // (others may run or wait before it in the queue).
+    const boost::json::object* every = nullptr;
+    if (const boost::json::value* e = v.as_object().if_contains("every_tenant")) {
+      if (options.org.empty() && e->is_object()) every = &e->as_object();
+    }
+    const boost::json::object& o = every ? *every : v.as_object();
     std::string state = Field(o, "state");
+    if (state == "queued") {
+      std::fprintf(stderr, "\rqueued       %s: position %s in the rebuild queue   ",
+                   scope.c_str(), Field(o, "queue_position").c_str());
+      continue;
+    }
     if (Field(o, "scope") != scope || state == "idle") {
-      // Only the latest rebuild is reported, and another has started since ours ended.
+      // Only the latest rebuild of a scope is reported, and another has started since.
       std::fprintf(stderr,
                    "\nreadside rebuild: the rebuild of %s ended and another has started since; "
                    "its outcome is no longer reported\n",

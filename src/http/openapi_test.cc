@@ -125,6 +125,7 @@ TEST(OpenApiTest, DocumentsEveryRegisteredRoute) {
   AddReportRoutes(&router, s);
   AddDashboardRoutes(&router, s);
   AddSearchRoutes(&router, s);
+  AddConsistencyRoutes(&router, s);
   AddWebRoutes(&router, s);
   int checked = 0;
   for (const auto& [method, pattern] : router.Routes()) {

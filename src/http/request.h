@@ -13,6 +13,7 @@
 
 #include "auth/jwt.h"
 #include "common/problem.h"
+#include "trace/trace_context.h"
 
 namespace readside::http {
 
@@ -26,6 +27,7 @@ struct Request {
   std::string request_id;
   std::string remote;  // the peer's address (for the access log)
   const std::string* route = nullptr;  // the matched route's pattern (set by Router::Dispatch)
+  trace::SpanContext trace;  // the server span of this request (tracing on), else invalid
   std::shared_ptr<const auth::Principal> principal;  // the verified caller (set by the Gate)
 
   std::string_view Header(std::string_view name) const {

@@ -57,3 +57,16 @@ std::string ResponseCache::GetOrBuild(const Lookup& lookup,
 }
 
 }  // namespace readside::http
+
+namespace readside::http {
+
+void ResponseCache::RegisterMetrics(MetricsRegistry* registry) const {
+  registry->Add([this](std::string* out) {
+    RenderCounter("readside_response_cache_hits_total", "analytics answers served from the cache",
+                  hits(), out);
+    RenderCounter("readside_response_cache_misses_total", "analytics answers computed", misses(),
+                  out);
+  });
+}
+
+}  // namespace readside::http

@@ -16,6 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "common/metrics.h"
 
 namespace readside::http {
 
@@ -52,6 +53,8 @@ class ResponseCache {
 
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+  // Renders the hit and miss counters into /metrics.
+  void RegisterMetrics(MetricsRegistry* registry) const;
 
  private:
   static constexpr size_t kShards = 16;

@@ -20,8 +20,10 @@
 #include "ingest/ingest_service.h"
 #include "render/render.h"
 #include "store/event_store.h"
+#include "trace/trace.h"
 
-namespace readside::projection { class Projector; struct RebuildStatus; }
+namespace readside::projection { class LagProbe; class Projector; struct RebuildStatus; }
+namespace readside::projection { class ConsistencyService; }
 namespace readside::own_state { class TenantSettingsService; }
 
 namespace readside::http { class ResponseCache; class RenderPool; class Gate; class StaticFiles; }
@@ -48,6 +50,8 @@ struct Services {
   const AccessPolicy* access = nullptr;
   MetricsRegistry* metrics = nullptr;
   projection::Projector* projector = nullptr;
+  const projection::LagProbe* lag = nullptr;  // stale answers' stale_seconds; may be null
+  trace::Tracer* tracer = &trace::Tracer::Disabled();  // query spans
   const Clock* clock = nullptr;
   ResponseCache* cache = nullptr;  // analytics answers (optional)
   own_state::TenantSettingsService* tenant_settings = nullptr;  // /admin/tenants routes
@@ -67,6 +71,10 @@ struct Services {
   ingest::ExternalSource* kafka = nullptr;
   // Optional dependencies (the Redis sink) for /health/ready and /metrics; null: none.
   std::function<std::vector<DependencyState>()> dependencies;
+  // POST /admin/backup: writes a backup, answers its JSON description (path, position).
+  std::function<absl::StatusOr<std::string>()> backup;
+  // Consistency checks and reconciliations (routes_consistency.cc); null: they answer 503.
+  projection::ConsistencyService* consistency = nullptr;
 };
 
 // Adapts a route function taking the services to a Router handler.
@@ -90,6 +98,9 @@ void AddTenantRoutes(Router* router, const Services& services);
 void AddReportRoutes(Router* router, const Services& services);
 void AddDashboardRoutes(Router* router, const Services& services);
 void AddSearchRoutes(Router* router, const Services& services);  // routes_search.cc
+// POST/GET /admin/consistency/{org}, GET /admin/consistency, POST /admin/reconcile/{org}
+// (routes_consistency.cc, docs/consistency.md).
+void AddConsistencyRoutes(Router* router, const Services& services);
 // GET on the WebSocket paths without an upgrade: 426 (routes_live.cc).
 void AddLiveRoutes(Router* router, const Services& services);
 // The web app: GET /, /assets/{file} and the fallback for other paths outside the API
@@ -118,6 +129,13 @@ dashboard::Caller DashboardCallerOf(const Services& s, const Request& req);
 // as state "idle" with scope `org` and nothing else (no other organization, no positions).
 projection::RebuildStatus TenantRebuildStatus(const projection::RebuildStatus& latest,
                                               const std::string& org);
+// What GET /admin/rebuild/{org} shows with the rebuild queue (docs/consistency.md): the
+// tenant's own rebuild (`own`: Projector::GetRebuildStatus(org)) while it is queued or runs;
+// else a rebuild of every tenant (`every`) that runs; else the later-ended of the two (the
+// one of every tenant as TenantRebuildStatus shows it); else idle.
+projection::RebuildStatus TenantRebuildView(const projection::RebuildStatus& own,
+                                            const projection::RebuildStatus& every,
+                                            const std::string& org);
 
 // The service behind the /admin/tenants routes, reading the settings in force from the
 // projector's published views (for Services::tenant_settings).

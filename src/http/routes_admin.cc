@@ -4,11 +4,13 @@
 //   POST /admin/dead-letters/{id}/resubmit   → the ingest answer; the letter is removed when
 //                                              its event was stored (accepted or duplicate)
 
+#include <atomic>
 #include <charconv>
 
 #include "common/base64.h"
 #include "common/json_writer.h"
 #include "common/time_util.h"
+#include "http/render_pool.h"
 #include "http/routes.h"
 
 namespace readside::http {
@@ -95,9 +97,49 @@ void Resubmit(const Services& s, Request& req, Responder respond) {
                    });
 }
 
+// POST /admin/backup: an online backup of the event store (operations.md); operators only.
+void Backup(const Services& s, Request& req, Responder respond) {
+  if (auto denied = s.access->Authorize(req, Action::kAdmin, "*")) {
+    return respond(ProblemResponse(*denied, req.path));
+  }
+  if (!s.backup) {
+    return respond(ProblemResponse(
+        {.status = 404, .title = "Not found", .detail = "backups are not available here"},
+        req.path));
+  }
+  // One at a time: a second request while one runs is told to wait.
+  static std::atomic<bool> running{false};
+  Problem busy{.status = 409,
+               .title = "Backup already running",
+               .detail = "another backup is being written; retry when it is done",
+               .retry_after_seconds = 5};
+  if (running.exchange(true)) return respond(ProblemResponse(busy, req.path));
+  // Copying files takes a while: on a worker thread, never the HTTP ones.
+  auto job = [backup = s.backup, respond, path = req.path] {
+    absl::StatusOr<std::string> made = backup();
+    running.store(false);
+    if (!made.ok()) {
+      return respond(ProblemResponse({.status = 500,
+                                      .title = "Backup failed",
+                                      .detail = std::string(made.status().message())},
+                                     path));
+    }
+    respond(JsonResponse(std::move(*made), 201));
+  };
+  if (s.render_pool == nullptr) return job();
+  if (!s.render_pool->TrySubmit(job)) {
+    running.store(false);
+    busy.detail = "the worker threads are busy; retry in a few seconds";
+    busy.title = "Busy";
+    busy.status = 503;
+    respond(ProblemResponse(busy, req.path));
+  }
+}
+
 }  // namespace
 
 void AddAdminRoutes(Router* router, const Services& services) {
+  router->Add("POST", "/admin/backup", Bind(services, Backup));
   router->Add("GET", "/admin/dead-letters", Bind(services, ListDeadLetters));
   router->Add("POST", "/admin/dead-letters/{id}/resubmit", Bind(services, Resubmit));
 }

@@ -9,6 +9,7 @@
 #include "http/response_cache.h"
 #include "http/routes.h"
 #include "http/view_route.h"
+#include "projection/lag_probe.h"
 #include "projection/projector.h"
 #include "query/analytics.h"
 
@@ -69,10 +70,23 @@ Response PeriodAnswer(const Services& s, const projection::Projector::TenantRead
     return ProblemResponse(*p, r.path);
   }
   if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
-  bool stale = s.projector->Stale();
+  // Tracing: the query's span, a child of the request's (ended when this returns).
+  trace::Span span = s.tracer->StartSpan("query", r.trace);
+  if (span.recording()) {
+    span.SetAttribute("readside.route", route);
+    span.SetAttribute("readside.organization_id", read.view->settings.organization_id);
+    span.SetAttribute("readside.period", projection::FormatPeriod(period));
+    span.SetAttribute("readside.position", static_cast<int64_t>(read.position));
+  }
+  projection::LagProbe::Staleness fresh =
+      s.lag != nullptr ? s.lag->Freshness()
+                       : projection::LagProbe::Staleness{.stale = s.projector->Stale()};
+  bool stale = fresh.stale;
   query::AnalyticsRequest q{*read.view, period, as_of, stale, readable};
+  q.stale_seconds = fresh.seconds;
   // An explicit as_of is the client's choice: caching it would let clients fill the cache.
-  bool cacheable = r.Query("as_of") == nullptr;
+  // A stale answer says how stale: it is built each time.
+  bool cacheable = r.Query("as_of") == nullptr && !stale;
   return Cached(
       s, read, CacheKey(route, read, period, (sections_mask << 8) | readable, stale), cacheable,
       now, [&] { return build(q); },

@@ -43,7 +43,8 @@ void PostEvents(const Services& s, Request& req, Responder respond) {
           respond(std::move(r));
         }
       },
-      [access, &req](std::string_view org) { return access->MayWriteOrganization(req, org); });
+      [access, &req](std::string_view org) { return access->MayWriteOrganization(req, org); },
+      req.trace);
 }
 
 // Parses the GET /events query; on error returns a Problem naming the parameter.

@@ -47,6 +47,16 @@ void RenderDependencies(const std::vector<DependencyState>& dependencies, std::s
     out->append("readside_dependency_up{dependency=\"" + d.name + "\"} " + (d.up ? "1" : "0") +
                 "\n");
   }
+  out->append(
+      "# HELP readside_dependency_breaker_state the circuit breaker in front of the dependency: "
+      "1 for its current state (closed, open, half_open; fatal: stopped until a restart)\n"
+      "# TYPE readside_dependency_breaker_state gauge\n");
+  for (const DependencyState& d : dependencies) {
+    for (std::string_view state : {"closed", "open", "half_open", "fatal"}) {
+      out->append("readside_dependency_breaker_state{dependency=\"" + d.name + "\",state=\"" +
+                  std::string(state) + "\"} " + (d.state == state ? "1" : "0") + "\n");
+    }
+  }
 }
 
 }  // namespace
@@ -79,8 +89,10 @@ void AddOpsRoutes(Router* router, const Services& s) {
     respond(std::move(r));
   });
   router->Add("GET", "/metrics", [s](Request& req, Responder respond) {
-    // Public by default (Prometheus scrapes it; no tenant appears in it). When the Gate asks
-    // for a token here (--metrics-public=false), it is an operator's: admin for every tenant.
+    // Public by default (Prometheus scrapes it; no tenant data in it, only the organization ids
+    // of the few worst-lagging tenants; deploy/nginx does not offer it at the edge). When the
+    // Gate asks for a token here (--metrics-public=false), it is an operator's: admin for
+    // every tenant.
     if (req.principal) {
       if (auto denied = s.access->Authorize(req, Action::kAdmin, "*")) {
         return respond(ProblemResponse(*denied, req.path));
@@ -88,22 +100,6 @@ void AddOpsRoutes(Router* router, const Services& s) {
     }
     std::string text = s.metrics->Render();
     if (s.dependencies) RenderDependencies(s.dependencies(), &text);
-    RenderGauge("readside_store_position", "position of the last durable event",
-                static_cast<double>(s.store->LastPosition()), &text);
-    RenderGauge("readside_applied_position", "position the read models have applied",
-                static_cast<double>(s.projector->AppliedPosition()), &text);
-    RenderGauge("readside_projection_events_applied", "events applied since start",
-                static_cast<double>(s.projector->EventsApplied()), &text);
-    if (s.search) {
-      RenderGauge("readside_search_position", "position the search indexes have committed",
-                  static_cast<double>(s.search->Position()), &text);
-    }
-    if (s.cache) {
-      RenderGauge("readside_response_cache_hits", "analytics answers served from the cache",
-                  static_cast<double>(s.cache->hits()), &text);
-      RenderGauge("readside_response_cache_misses", "analytics answers computed",
-                  static_cast<double>(s.cache->misses()), &text);
-    }
     respond(Response{200, "text/plain; version=0.0.4; charset=utf-8", std::move(text), {}});
   });
   router->Add("GET", "/openapi.json", [](Request&, Responder respond) {

@@ -108,6 +108,7 @@ class TenantIsolationTest : public ::testing::Test {
     AddTenantRoutes(router_.get(), s);
     AddReportRoutes(router_.get(), s);
     AddSearchRoutes(router_.get(), s);
+    AddConsistencyRoutes(router_.get(), s);
     gate_ = std::make_unique<Gate>(router_.get(), tokens_.authenticator(), GateOptions{}, &clock_);
   }
 
@@ -182,6 +183,13 @@ class TenantIsolationTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     ASSERT_EQ(projector_->GetRebuildStatus().state, "done");
+  }
+  // GET /admin/rebuild's answer without the members about the rebuild queue: the latest
+  // rebuild's status.
+  static boost::json::value WithoutQueue(const Response& r) {
+    boost::json::object o = boost::json::parse(r.body).as_object();
+    for (const char* queue : {"running", "queue", "queue_limit", "every_tenant"}) o.erase(queue);
+    return o;
   }
   static std::string HeaderOf(const Response& r, std::string_view name) {
     for (const auto& [n, v] : r.headers) {
@@ -394,8 +402,9 @@ TEST_F(TenantIsolationTest, TenantAdminFollowsItsOwnRebuild) {
   EXPECT_TRUE(status.at("started_at").is_string()) << done.body;
   EXPECT_TRUE(status.at("finished_at").is_string()) << done.body;
   EXPECT_THAT(done.body, Not(HasSubstr("beta")));
-  // What the operator reads at GET /admin/rebuild, which stays closed to the tenant's admin.
-  EXPECT_EQ(Get("/admin/rebuild", kOperator).body, done.body);
+  // What the operator reads at GET /admin/rebuild (the same status, then the queue's members),
+  // which stays closed to the tenant's admin.
+  EXPECT_EQ(WithoutQueue(Get("/admin/rebuild", kOperator)), boost::json::parse(done.body));
   EXPECT_EQ(Get("/admin/rebuild", kAlphaAdmin).status, 403);
 }
 
@@ -433,7 +442,7 @@ TEST_F(TenantIsolationTest, ARebuildOfEveryTenantIsShownToEachTenantsAdmin) {
     const std::string& org = as.orgs[0];
     Response r = Get("/admin/rebuild/" + org, as);
     ASSERT_EQ(r.status, 200) << org << ": " << r.body;
-    EXPECT_EQ(r.body, operator_view.body) << org;
+    EXPECT_EQ(boost::json::parse(r.body), WithoutQueue(operator_view)) << org;
   }
 }
 

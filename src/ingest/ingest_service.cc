@@ -118,8 +118,31 @@ IngestService::IngestService(store::EventStore* store, event::ParserOptions opti
 
 void IngestService::Ingest(std::string_view body, event::BodyFormat format,
                            std::function<void(IngestReply)> done,
-                           const std::function<bool(std::string_view)>& may_write) {
+                           const std::function<bool(std::string_view)>& may_write,
+                           const trace::SpanContext& parent) {
   counters_.requests.Add();
+  // Tracing: an "ingest" span for the request, ended with the answer (off: nothing at all).
+  std::shared_ptr<trace::Span> span;
+  if (tracer_ != nullptr && tracer_->enabled()) {
+    trace::Span started = tracer_->StartSpan("ingest", parent);
+    if (started.recording()) {
+      span = std::make_shared<trace::Span>(std::move(started));
+      done = [span, done = std::move(done)](IngestReply reply) {
+        if (const auto* problem = std::get_if<Problem>(&reply)) {
+          span->SetAttribute("readside.problem.status", problem->status);
+          span->SetStatus(trace::SpanStatus::kError, problem->title);
+        } else {
+          const auto& answer = std::get<IngestAnswer>(reply);
+          span->SetAttribute("readside.events.accepted", static_cast<int64_t>(answer.accepted));
+          span->SetAttribute("readside.events.duplicates",
+                             static_cast<int64_t>(answer.duplicates));
+          span->SetStatus(trace::SpanStatus::kOk);
+        }
+        span->End();
+        done(std::move(reply));
+      };
+    }
+  }
   event::EventParser* parser = &Parser();
   auto batch = std::make_shared<Batch>();
   store::AppendRequest request;
@@ -151,6 +174,20 @@ void IngestService::Ingest(std::string_view body, event::BodyFormat format,
     return;
   }
   IngestCounters* counters = &counters_;
+  if (span) {
+    // The events' correlation ids that name a producer's span (a traceparent) link to it.
+    span->SetAttribute("readside.events.received",
+                       static_cast<int64_t>(request.events.size() + batch->rejected.size()));
+    span->SetAttribute("readside.events.rejected", static_cast<int64_t>(batch->rejected.size()));
+    for (const store::EventToStore& e : request.events) {
+      if (auto linked = trace::ContextFromCorrelationId(trace::CorrelationIdOfEventJson(e.json))) {
+        span->AddLink(*linked);
+      }
+    }
+    request.trace = span->context();
+  } else {
+    request.trace = parent;
+  }
   if (publisher_ != nullptr) {
     // Rejections are answered, not stored: the bus carries only valid events (a node counts
     // a tenant's rejections where they were refused, here).

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <variant>
 
+#include "trace/trace.h"
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/problem.h"
@@ -61,9 +62,14 @@ class IngestService {
   // `body` is only read during this call. When `may_write` is given, a valid event whose
   // organization it refuses is rejected (field organization_id) and counted nowhere: the
   // caller may not write, or learn anything about, that tenant.
+  // `parent` is the caller's span (tracing): the "ingest" span is its child.
   void Ingest(std::string_view body, event::BodyFormat format,
               std::function<void(IngestReply)> done,
-              const std::function<bool(std::string_view organization_id)>& may_write = {});
+              const std::function<bool(std::string_view organization_id)>& may_write = {},
+              const trace::SpanContext& parent = {});
+
+  // Spans of POST /events ("ingest"); unset: none. Set before serving.
+  void SetTracer(trace::Tracer* tracer) { tracer_ = tracer; }
 
   // For sources with no caller to answer (the demo's simulator, later Kafka): each NDJSON
   // line stands alone, and a rejected line goes to the dead-letter store with its raw bytes,
@@ -107,6 +113,7 @@ class IngestService {
   event::EventParser& OwnParser();  // own_events on
 
   EventPublisher* publisher_ = nullptr;
+  trace::Tracer* tracer_ = nullptr;
   IngestCounters counters_;      // POST /events (and the demo's simulator)
   IngestCounters bus_counters_;  // consumed from the bus
 };

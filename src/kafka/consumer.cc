@@ -7,6 +7,7 @@
 #include <map>
 
 #include "absl/synchronization/notification.h"
+#include "common/clock.h"
 #include "common/json_writer.h"
 
 namespace readside::kafka {
@@ -61,6 +62,7 @@ KafkaConsumer::~KafkaConsumer() { Stop(); }
 absl::Status KafkaConsumer::Start() {
   if (absl::Status s = ValidateTopics(options_); !s.ok()) return s;
   if (options_.group.empty()) return absl::InvalidArgumentError("--kafka-group must not be empty");
+  down_since_micros_.store(SystemClock::Get().NowMicros(), std::memory_order_relaxed);
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   absl::Status s = ApplyCommonConf(options_, conf);
   // The store holds the offsets: Kafka's own commits are off (the group's committed offsets
@@ -149,6 +151,9 @@ void KafkaConsumer::SetFatal(const std::string& why) {
 void KafkaConsumer::SetUp(bool up, const std::string& why) {
   if (up && fatal_.load()) return;  // only a restart clears a fatal error
   bool was = up_.exchange(up, std::memory_order_relaxed);
+  if (was && !up) {
+    down_since_micros_.store(SystemClock::Get().NowMicros(), std::memory_order_relaxed);
+  }
   if (!up) {
     absl::MutexLock lk(&mu_);
     last_error_ = why;

@@ -92,6 +92,9 @@ class KafkaConsumer : public ingest::ExternalSource {
 
   std::vector<PartitionState> Partitions() const;
   bool up() const { return up_.load(std::memory_order_relaxed); }
+  // When the cluster became unreachable (wall clock, µs; Start() until the first connection);
+  // meaningful while !up().
+  int64_t down_since_micros() const { return down_since_micros_.load(std::memory_order_relaxed); }
   bool paused() const { return paused_.load(std::memory_order_relaxed); }
   uint64_t batches() const { return batches_.value(); }
   uint64_t skipped() const { return skipped_.value(); }
@@ -155,6 +158,7 @@ class KafkaConsumer : public ingest::ExternalSource {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> up_{false};
+  std::atomic<int64_t> down_since_micros_{0};
   std::atomic<bool> paused_{false};
   std::atomic<bool> caught_up_{false};
   std::atomic<bool> waits_cancelled_{false};  // SIGTERM's drain: every wait answered at once

@@ -15,21 +15,43 @@
 namespace readside::kafka {
 namespace {
 
+bool IsUnreachable(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // One Publish call: answered when its last delivery report arrives.
 struct PendingBatch {
   std::string topic;
+  CircuitBreaker* breaker = nullptr;  // told the outcome; null: not counted
   std::function<void(absl::StatusOr<ingest::EventPublisher::Published>)> done;
   std::atomic<size_t> remaining{0};
   absl::Mutex mu;
   std::map<int32_t, int64_t> last ABSL_GUARDED_BY(mu);
   absl::Status failure ABSL_GUARDED_BY(mu);
+  rd_kafka_resp_err_t first_error ABSL_GUARDED_BY(mu) = RD_KAFKA_RESP_ERR_NO_ERROR;
 
   // Called once per message (delivered or failed), on the poll thread; the last one answers.
   void Report(rd_kafka_resp_err_t err, int32_t partition, int64_t offset) {
     {
       absl::MutexLock lk(&mu);
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (failure.ok()) failure = absl::UnavailableError(rd_kafka_err2str(err));
+        if (failure.ok()) {
+          failure = absl::UnavailableError(rd_kafka_err2str(err));
+          first_error = err;
+        }
       } else if (partition >= 0) {  // -1: the Publish loop's own count
         int64_t& l = last[partition];
         l = std::max(l, offset);
@@ -42,6 +64,15 @@ struct PendingBatch {
     absl::StatusOr<ingest::EventPublisher::Published> result;
     {
       absl::MutexLock lk(&mu);
+      if (breaker != nullptr) {
+        // Only a cluster that cannot be reached counts against it; a message it refused
+        // (too large, a topic that does not exist) is that message's failure.
+        if (IsUnreachable(first_error)) {
+          breaker->RecordFailure();
+        } else {
+          breaker->RecordSuccess();
+        }
+      }
       if (!failure.ok()) {
         result = failure;
       } else {
@@ -149,6 +180,15 @@ void KafkaProducer::Publish(std::vector<Message> messages,
                                        state_.fatal_reason + "); restart this node"));
     return;
   }
+  if (!breaker_.Allow()) {
+    int64_t wait = std::max<int64_t>(breaker_.RetryInMicros(), 1'000'000);
+    batch->done(absl::UnavailableError(
+        "Kafka could not be reached by the last " + std::to_string(kBreaker.failure_threshold) +
+        " publications; the circuit breaker holds publications and lets one through in " +
+        std::to_string((wait + 999'999) / 1'000'000) + " s"));
+    return;
+  }
+  batch->breaker = &breaker_;
   // One count for this loop, so the batch cannot finish before every message is queued.
   batch->remaining.store(messages.size() + 1);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

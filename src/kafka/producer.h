@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "common/circuit_breaker.h"
 #include "ingest/external.h"
 #include "kafka/kafka_options.h"
 
@@ -38,6 +39,13 @@ class KafkaProducer : public ingest::EventPublisher {
   // handle): every Publish fails until the node restarts. Logged once, with the reason.
   bool fatal() const { return state_.fatal.load(); }
   const std::string& topic() const { return topic_; }
+  // The circuit breaker in front of the cluster: a Publish whose deliveries time out or find
+  // no broker counts as a failure; kBreakerThreshold in a row open it, and Publish then
+  // answers Unavailable at once (POST /events: 503 with Retry-After) until a probe after
+  // the cool-down is delivered.
+  static constexpr CircuitBreakerOptions kBreaker{.failure_threshold = 3,
+                                                  .cool_down_micros = 10'000'000};
+  CircuitBreaker::State breaker_state() const { return breaker_.state(); }
 
   // Shared with librdkafka's callbacks (the handle's opaque).
   struct State {
@@ -53,6 +61,7 @@ class KafkaProducer : public ingest::EventPublisher {
   std::string topic_;
   std::atomic<bool> stop_{false};
   State state_;
+  CircuitBreaker breaker_{kBreaker, &SystemClock::Get()};
   std::thread poller_;
 };
 

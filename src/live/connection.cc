@@ -467,6 +467,13 @@ void Connection::OnTimer() {
 void Connection::DropSlowClient() {
   // No close frame could pass a client that does not read: the socket goes.
   hub_->slow_closed.fetch_add(1, std::memory_order_relaxed);
+  {
+    // Its updates not yet sent are lost with it (the client reconnects and resubscribes).
+    absl::MutexLock lock(&mu_);
+    uint64_t pending = 0;
+    for (const auto& [id, sub] : subs_) pending += sub.pending ? 1 : 0;
+    hub_->messages_dropped_on_close.fetch_add(pending, std::memory_order_relaxed);
+  }
   closing_ = true;
   RemoveAll();
   socket_->Abort();

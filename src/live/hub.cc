@@ -367,3 +367,37 @@ std::shared_ptr<const Publication> Hub::Publish(Topic& topic, Rendering& r) {
 }
 
 }  // namespace readside::live
+
+namespace readside::live {
+
+void Hub::RegisterMetrics(MetricsRegistry* registry) const {
+  registry->Add([this](std::string* out) {
+    HubStats st = Stats();
+    RenderGauge("readside_ws_connections", "open live-update (WebSocket) connections",
+                static_cast<double>(connections.load()), out);
+    RenderCounter("readside_ws_dropped_messages_total",
+                  "live updates never sent: replaced by a newer one before a slow client took "
+                  "them, or pending when a client that did not read was closed",
+                  messages_coalesced.load() + messages_dropped_on_close.load(), out);
+    RenderGauge("readside_live_subscriptions", "live subscriptions over every connection",
+                static_cast<double>(st.subscriptions), out);
+    RenderGauge("readside_live_topics",
+                "distinct things subscribed to (tenant, domain, period / widget), each rendered "
+                "once per change",
+                static_cast<double>(st.topics), out);
+    RenderCounter("readside_live_renders_total", "topic renderings after a publication",
+                  st.renders, out);
+    RenderCounter("readside_live_publications_total", "renderings that changed something",
+                  st.publications, out);
+    RenderCounter("readside_live_messages_sent_total", "messages written to live connections",
+                  messages_sent.load(), out);
+    RenderCounter("readside_live_messages_coalesced_total",
+                  "updates replaced by a newer one before a slow client took them",
+                  messages_coalesced.load(), out);
+    RenderCounter("readside_live_slow_closed_total",
+                  "live connections torn down for not reading (--live-send-timeout-ms)",
+                  slow_closed.load(), out);
+  });
+}
+
+}  // namespace readside::live

@@ -31,6 +31,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "own_state/dashboard.h"
 #include "projection/period.h"
 #include "projection/projector.h"
@@ -121,6 +122,10 @@ class Hub {
   std::atomic<uint64_t> messages_sent{0};
   std::atomic<uint64_t> messages_coalesced{0};  // replaced before they were sent
   std::atomic<uint64_t> slow_closed{0};
+  std::atomic<uint64_t> messages_dropped_on_close{0};  // pending when a slow client was closed
+
+  // Renders the live-update metrics (readside_ws_*, readside_live_*) into /metrics.
+  void RegisterMetrics(MetricsRegistry* registry) const;
 
  private:
   void Run();

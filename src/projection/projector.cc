@@ -258,7 +258,9 @@ bool Projector::NextBatchParsed() const {
   return !parsed_.empty() && parsed_.begin()->first == next_apply_;
 }
 
-bool Projector::ApplierHasWork() const { return stop_ || NextBatchParsed() || rebuilt_; }
+bool Projector::ApplierHasWork() const {
+  return stop_ || NextBatchParsed() || rebuilt_ || !applier_tasks_.empty();
+}
 
 void Projector::RunParser() {
   event::EventParser parser(
@@ -349,6 +351,7 @@ void Projector::Run() {
     }
     cv_.SignalAll();  // room for the parser
     AdoptRebuild();
+    RunApplierTasks();
     if (!batch) {  // woken for a waiter's deadline or a rebuild
       FireWaiters(false);
       continue;
@@ -356,7 +359,22 @@ void Projector::Run() {
     if (behind_since_nanos_.load(std::memory_order_relaxed) == 0) {
       behind_since_nanos_.store(clock_->MonotonicNanos(), std::memory_order_relaxed);
     }
-    ApplyParsed(*batch);
+    {
+      // Tracing: one span per applied batch, linked to the group commits that stored it
+      // (each linked to the requests, and through them to the events' correlation ids).
+      trace::Span span;
+      if (options_.tracer != nullptr) span = options_.tracer->StartSpan("projector.apply");
+      if (span.recording() && batch->size > 0) {
+        uint64_t first = batch->items[0].position;
+        span.SetAttribute("readside.events", static_cast<int64_t>(batch->size));
+        span.SetAttribute("readside.position.first", static_cast<int64_t>(first));
+        span.SetAttribute("readside.position.last", static_cast<int64_t>(batch->last));
+        for (const trace::SpanContext& commit : store_->CommitSpans(first - 1, batch->last, 64)) {
+          span.AddLink(commit);
+        }
+      }
+      ApplyParsed(*batch);
+    }
     bool defer;
     {
       absl::MutexLock lock(&mu_);
@@ -471,29 +489,127 @@ void Projector::ApplyStored(const store::StoredEvent& stored, TenantMap& tenants
   tenant->Apply(e, stored.position, now);
 }
 
-absl::Status Projector::StartRebuild(const std::string& org) {
+absl::StatusOr<RebuildTicket> Projector::RequestRebuild(const std::string& org) {
+  const std::string scope = org.empty() ? "*" : org;
   absl::MutexLock lock(&mu_);
   if (stop_) return absl::FailedPreconditionError("the projector is stopping");
-  if (rebuild_status_.state == "running" || rebuild_status_.state == "catching_up") {
-    return absl::FailedPreconditionError("a rebuild of " + rebuild_status_.scope +
-                                         " is already running");
+  if (rebuild_status_.scope == scope &&
+      (rebuild_status_.state == "running" || rebuild_status_.state == "catching_up")) {
+    // The running replay reads the store up to its target and the applier then applies
+    // everything after it: it covers this request too.
+    return RebuildTicket{CurrentRebuild(), /*coalesced=*/true};
   }
-  if (rebuild_thread_.joinable()) rebuild_thread_.join();  // finished: its state says so
-  uint64_t target = AppliedPosition();
+  for (const RebuildStatus& queued : rebuild_queue_) {
+    if (queued.scope == scope) return RebuildTicket{queued, /*coalesced=*/true};
+  }
+  bool idle = rebuild_status_.state != "running" && rebuild_status_.state != "catching_up";
+  if (!idle && rebuild_queue_.size() >= options_.max_queued_rebuilds) {
+    return absl::ResourceExhaustedError(
+        "the rebuild queue is full (" + std::to_string(rebuild_queue_.size()) +
+        " rebuilds wait behind the running one)");
+  }
+  rebuild_queue_.push_back(RebuildStatus{.state = "queued",
+                                         .scope = scope,
+                                         .queue_position = rebuild_queue_.size() + 1,
+                                         .enqueued_micros = clock_->NowMicros()});
+  if (!rebuild_thread_.joinable()) {
+    rebuild_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "rs-rebuild");
+      RunRebuilds();
+    });
+  }
+  StartNextRebuild();
+  if (rebuild_status_.scope == scope && rebuild_status_.state == "running") {
+    return RebuildTicket{CurrentRebuild(), /*coalesced=*/false};
+  }
+  return RebuildTicket{rebuild_queue_.back(), /*coalesced=*/false};
+}
+
+void Projector::StartNextRebuild() {
+  if (stop_ || rebuild_queue_.empty() || rebuild_status_.state == "running" ||
+      rebuild_status_.state == "catching_up") {
+    return;
+  }
+  RebuildStatus next = std::move(rebuild_queue_.front());
+  rebuild_queue_.pop_front();
+  for (size_t i = 0; i < rebuild_queue_.size(); ++i) rebuild_queue_[i].queue_position = i + 1;
+  const uint64_t target = AppliedPosition();
   rebuild_status_ = RebuildStatus{.state = "running",
-                                  .scope = org.empty() ? "*" : org,
+                                  .scope = next.scope,
                                   .target_position = target,
-                                  .started_micros = clock_->NowMicros()};
+                                  .started_micros = clock_->NowMicros(),
+                                  .enqueued_micros = next.enqueued_micros};
   rebuild_events_ = 0;
-  rebuild_thread_ = std::thread([this, org, target] { RunRebuild(org, target); });
-  return absl::OkStatus();
+  // Every tenant: positions have no gaps, so the replay reads `target` events.
+  rebuild_target_events_ = next.scope == "*" ? target : 0;
+  rebuild_replaying_ = false;
+  cv_.SignalAll();
+}
+
+void Projector::EndRebuild() {
+  rebuild_status_.finished_micros = clock_->NowMicros();
+  rebuild_status_.events_read = rebuild_events_.load(std::memory_order_relaxed);
+  rebuild_status_.events_target = rebuild_target_events_.load(std::memory_order_relaxed);
+  rebuild_ended_[rebuild_status_.scope] = rebuild_status_;
+  StartNextRebuild();
+  cv_.SignalAll();
+}
+
+RebuildStatus Projector::CurrentRebuild() const {
+  RebuildStatus status = rebuild_status_;
+  if (status.state == "running" || status.state == "catching_up") {
+    status.events_read = rebuild_events_.load(std::memory_order_relaxed);
+    status.events_target = rebuild_target_events_.load(std::memory_order_relaxed);
+  }
+  return status;
 }
 
 RebuildStatus Projector::GetRebuildStatus() const {
   absl::MutexLock lock(&mu_);
-  RebuildStatus status = rebuild_status_;
-  status.events_read = rebuild_events_.load(std::memory_order_relaxed);
-  return status;
+  return CurrentRebuild();
+}
+
+RebuildStatus Projector::GetRebuildStatus(const std::string& scope) const {
+  absl::MutexLock lock(&mu_);
+  if (rebuild_status_.scope == scope &&
+      (rebuild_status_.state == "running" || rebuild_status_.state == "catching_up")) {
+    return CurrentRebuild();
+  }
+  for (const RebuildStatus& queued : rebuild_queue_) {
+    if (queued.scope == scope) return queued;
+  }
+  if (auto it = rebuild_ended_.find(scope); it != rebuild_ended_.end()) return it->second;
+  return RebuildStatus{.state = "idle", .scope = scope};
+}
+
+RebuildOverview Projector::GetRebuildOverview() const {
+  absl::MutexLock lock(&mu_);
+  RebuildOverview o{.latest = CurrentRebuild(),
+                    .queue = {rebuild_queue_.begin(), rebuild_queue_.end()},
+                    .queue_limit = options_.max_queued_rebuilds};
+  if (o.latest.state == "running" || o.latest.state == "catching_up") o.running = o.latest;
+  return o;
+}
+
+// On the rebuild thread: each rebuild StartNextRebuild makes current, one at a time; the
+// next starts when the applier adopted this one (or it failed).
+void Projector::RunRebuilds() {
+  while (true) {
+    std::string scope;
+    uint64_t target;
+    {
+      absl::MutexLock lock(&mu_);
+      while (!stop_ && (rebuild_status_.state != "running" || rebuild_replaying_ ||
+                        hold_rebuilds_)) {
+        cv_.Wait(&mu_);
+      }
+      if (stop_) return;
+      rebuild_replaying_ = true;
+      scope = rebuild_status_.scope;
+      target = rebuild_status_.target_position;
+    }
+    RunRebuild(scope == "*" ? std::string() : scope, target);
+  }
 }
 
 // On the rebuild thread: the "green" models, up to `target`, while "blue" keeps serving.
@@ -501,6 +617,7 @@ void Projector::RunRebuild(std::string org, uint64_t target) {
   ReplayOptions o{.until = target,
                   .organization_id = org,
                   .events_read = &rebuild_events_,
+                  .events_total = org.empty() ? nullptr : &rebuild_target_events_,
                   .cancel = &cancel_rebuild_,
                   .now_micros = clock_->NowMicros()};
   absl::StatusOr<TenantMap> tenants = ReplayTenants(*store_, o);
@@ -508,7 +625,7 @@ void Projector::RunRebuild(std::string org, uint64_t target) {
   if (!tenants.ok()) {
     rebuild_status_.state = "failed";
     rebuild_status_.error = tenants.status().ToString();
-    rebuild_status_.finished_micros = clock_->NowMicros();
+    EndRebuild();
     return;
   }
   if (!org.empty() && !tenants->contains(org)) {
@@ -541,20 +658,32 @@ void Projector::AdoptRebuild() {
     if (scope == "*" || e.organization_id == scope) ApplyStored(e, *rebuilt, now);
     return true;
   });
+  if (s.ok()) {
+    if (scope == "*") {
+      tenants_ = std::move(*rebuilt);
+    } else {
+      tenants_[scope] = std::move((*rebuilt)[scope]);
+    }
+    PublishAll();
+  }
   absl::MutexLock lock(&mu_);
-  rebuild_status_.finished_micros = clock_->NowMicros();
   if (!s.ok()) {
     rebuild_status_.state = "failed";
     rebuild_status_.error = s.ToString();
-    return;
-  }
-  if (scope == "*") {
-    tenants_ = std::move(*rebuilt);
   } else {
-    tenants_[scope] = std::move((*rebuilt)[scope]);
+    rebuild_status_.state = "done";
   }
-  PublishAll();
-  rebuild_status_.state = "done";
+  EndRebuild();
+}
+
+void Projector::RunApplierTasks() {
+  std::vector<std::function<void()>> tasks;
+  {
+    absl::MutexLock lock(&mu_);
+    if (applier_tasks_.empty()) return;
+    tasks.swap(applier_tasks_);
+  }
+  for (std::function<void()>& task : tasks) task();
 }
 
 }  // namespace readside::projection

@@ -12,9 +12,13 @@
 //
 // Restart: the models are saved to a snapshot file (snapshot_file.h) every
 // `snapshot_every_events` and at Stop(); on start the applier loads it and replays only the
-// tail. Rebuild (blue/green): StartRebuild() replays the store into fresh models on another
-// thread while the current ones keep serving; the applier then catches them up with the
-// events applied meanwhile and swaps them in atomically.
+// tail. Rebuild (blue/green): RequestRebuild() queues a rebuild of one tenant or of every
+// tenant; the rebuild thread (`rs-rebuild`) replays the store into fresh models while the
+// current ones keep serving, and the applier then catches them up with the events applied
+// meanwhile and swaps them in atomically. One rebuild runs at a time; the others wait in a
+// bounded FIFO queue that holds at most one entry per scope (a tenant, or "*" for every
+// tenant), so a tenant's admin cannot hold more than one place in it and cannot starve
+// other tenants: a repeated request for a queued or running scope joins that entry.
 //
 // Thread-safety: all public methods are safe from any thread. One applier thread
 // (`rs-projector`) owns the mutable models.
@@ -22,10 +26,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <span>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,9 +44,11 @@
 #include "common/env.h"
 #include "projection/replay.h"
 #include "projection/tenant_view.h"
+#include "trace/trace.h"
 
 namespace readside::store { class EventStore; }
 namespace readside::event { class EventParser; }
+namespace readside::projection::testing { class ProjectorPeer; }
 
 namespace readside::projection {
 
@@ -69,16 +77,46 @@ struct ProjectorOptions {
   // Threads reading and parsing the log ahead of the applier (parsing costs about three
   // times what applying does).
   int parse_threads = 2;
+  // Rebuilds waiting behind the running one (one per scope at most); a request beyond it is
+  // refused (RequestRebuild: ResourceExhausted). A rebuild holds a second copy of the models
+  // it rebuilds while it runs, so they run one at a time.
+  size_t max_queued_rebuilds = 64;
+  // Spans of applied batches ("projector.apply", linked to the group commits that stored
+  // them); nullptr: none.
+  trace::Tracer* tracer = nullptr;
 };
 
 struct RebuildStatus {
-  std::string state = "idle";  // idle | running | catching_up | done | failed
+  std::string state = "idle";  // idle | queued | running | catching_up | done | failed
   std::string scope;           // an organization_id, or "*" for every tenant
   uint64_t target_position = 0;  // the replay covers events up to here, then the tail
   uint64_t events_read = 0;
+  // The events the replay reads (events_read's goal): known at once for every tenant (the
+  // target position), after a first pass over its events for one tenant; 0 until known.
+  uint64_t events_target = 0;
   int64_t started_micros = 0;
   int64_t finished_micros = 0;
   std::string error;
+  size_t queue_position = 0;    // state queued: 1 runs next
+  int64_t enqueued_micros = 0;  // when it was queued (also kept once it runs)
+
+  bool active() const { return state == "queued" || state == "running" || state == "catching_up"; }
+};
+
+// What RequestRebuild did: the entry's status (queued with its position, or running), and
+// whether the request joined an entry of the same scope already queued or running.
+struct RebuildTicket {
+  RebuildStatus status;
+  bool coalesced = false;
+};
+
+// Every rebuild at once, for operators: the latest (what GetRebuildStatus() answers), the
+// running one, and the queue in the order it will run.
+struct RebuildOverview {
+  RebuildStatus latest;
+  std::optional<RebuildStatus> running;
+  std::vector<RebuildStatus> queue;  // state queued, queue_position 1, 2, …
+  size_t queue_limit = 0;
 };
 
 class Projector {
@@ -142,10 +180,19 @@ class Projector {
     AddPublishListener(std::move(listener));
   }
 
-  // Starts a blue/green rebuild of one tenant (`org`) or of all (empty). FailedPrecondition
-  // while another rebuild runs.
-  absl::Status StartRebuild(const std::string& org);
+  // Queues a blue/green rebuild of one tenant (`org`) or of every tenant (empty); it starts
+  // at once when none runs (then its status says running before this returns). A request
+  // for a scope already queued or running joins that entry (coalesced). ResourceExhausted
+  // when max_queued_rebuilds entries wait already; FailedPrecondition once stopping.
+  absl::StatusOr<RebuildTicket> RequestRebuild(const std::string& org);
+  // RequestRebuild without the ticket.
+  absl::Status StartRebuild(const std::string& org) { return RequestRebuild(org).status(); }
+  // The running rebuild, else the latest that ran (state idle when none has).
   RebuildStatus GetRebuildStatus() const;
+  // The rebuild of `scope` (an organization_id, or "*"): queued, running, else the latest of
+  // that scope that ended (done or failed), else idle. Nothing of other scopes.
+  RebuildStatus GetRebuildStatus(const std::string& scope) const;
+  RebuildOverview GetRebuildOverview() const;
 
  private:
   struct ParsedBatch;
@@ -168,8 +215,18 @@ class Projector {
   void FireWaiters(bool stopping);
   // Applies one stored event to `tenants` (creating or rebuilding the tenant as needed).
   void ApplyStored(const store::StoredEvent& stored, TenantMap& tenants, int64_t now);
+  // The rebuild thread: runs each rebuild StartNextRebuild made current.
+  void RunRebuilds();
   void RunRebuild(std::string org, uint64_t target);
   void AdoptRebuild();
+  // Makes the first queued rebuild the running one when none runs (and not stopping).
+  void StartNextRebuild() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records the current rebuild's end (done or failed) and starts the next.
+  void EndRebuild() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // rebuild_status_ with its progress counters.
+  RebuildStatus CurrentRebuild() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs the tasks queued for the applier thread (testing::ProjectorPeer).
+  void RunApplierTasks();
   void PublishAll();
   // The applier's wake-up conditions.
   bool NextBatchParsed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -211,12 +268,23 @@ class Projector {
   mutable absl::Mutex mu_;
   mutable absl::CondVar cv_;  // applied_ advanced, or new events, or stop
 
-  // Rebuild state.
+  // Rebuild state. rebuild_status_ is the running rebuild, else the latest that ran; the
+  // rebuild thread starts with the first request and runs until Stop().
   std::thread rebuild_thread_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> cancel_rebuild_{false};
   std::atomic<uint64_t> rebuild_events_{0};
+  std::atomic<uint64_t> rebuild_target_events_{0};
   RebuildStatus rebuild_status_ ABSL_GUARDED_BY(mu_);
+  bool rebuild_replaying_ ABSL_GUARDED_BY(mu_) = false;  // the thread took the current one
+  std::deque<RebuildStatus> rebuild_queue_ ABSL_GUARDED_BY(mu_);  // state queued, FIFO
+  // The latest ended rebuild of each scope (done or failed), bounded by the tenants.
+  absl::flat_hash_map<std::string, RebuildStatus> rebuild_ended_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<TenantMap> rebuilt_ ABSL_GUARDED_BY(mu_);  // waiting to be adopted
+  // Tests only (testing::ProjectorPeer): rebuilds wait to start while set; tasks run on the
+  // applier thread between two batches.
+  bool hold_rebuilds_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::function<void()>> applier_tasks_ ABSL_GUARDED_BY(mu_);
+  friend class testing::ProjectorPeer;
 
   uint64_t stored_ ABSL_GUARDED_BY(mu_) = 0;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;

@@ -55,11 +55,15 @@ absl::StatusOr<TenantMap> ReplayTenants(const store::EventStore& store,
   if (o.settings) {
     settings[o.settings->organization_id] = *o.settings;
   } else {
+    uint64_t total = 0;
     absl::Status s = ForEachStored(store, o, [&](const store::StoredEvent& e) {
+      if (o.cancel && o.cancel->load(std::memory_order_relaxed)) return false;
+      ++total;
       if (e.event_type == kTenantConfiguredType) settings[e.organization_id] = SettingsFromEvent(e);
       return true;
     });
     if (!s.ok()) return s;
+    if (o.events_total) o.events_total->store(total, std::memory_order_relaxed);
   }
   // Pass 2: apply everything with those settings.
   TenantMap tenants;

@@ -31,6 +31,9 @@ struct ReplayOptions {
   // Use these settings instead of the latest stored ones (a settings event being applied).
   std::optional<TenantSettings> settings;
   std::atomic<uint64_t>* events_read = nullptr;  // progress, optional
+  // Set, once known (after the pass that finds each tenant's settings), to the number of
+  // events the replay reads; optional. Not set when `settings` is given (no such pass).
+  std::atomic<uint64_t>* events_total = nullptr;
   const std::atomic<bool>* cancel = nullptr;     // stops early (Cancelled) when set
   int64_t now_micros = 0;                        // for last_updated
 };

@@ -23,6 +23,8 @@
 
 namespace readside::projection {
 
+namespace testing { class ProjectorPeer; }
+
 // The event type of tenant settings (own_state/tenant_settings.h), written by
 // PUT /admin/tenants/{org}.
 using own_state::kTenantConfiguredType;
@@ -74,6 +76,7 @@ class TenantProjection {
   ProjectsProjection projects_;
   ScheduleProjection schedules_;
   DashboardProjection dashboards_;
+  friend class testing::ProjectorPeer;  // test builds only: injects drift (projector_testing.h)
 };
 
 }  // namespace readside::projection

@@ -1,6 +1,7 @@
 #include "query/analytics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "common/json_writer.h"
@@ -11,6 +12,12 @@ namespace {
 
 using projection::DomainInfo;
 using projection::TenantView;
+
+// `stale`, and while stale how far behind in whole seconds (rounded up: never under-reports).
+void WriteStale(const AnalyticsRequest& r, JsonBuilder& out) {
+  out.Key("stale").Bool(r.stale);
+  if (r.stale) out.Key("stale_seconds").Int(static_cast<int64_t>(std::ceil(r.stale_seconds)));
+}
 
 void WriteHeader(const AnalyticsRequest& r, JsonBuilder& out) {
   projection::LocalCalendar calendar = r.view.calendar;
@@ -41,7 +48,7 @@ void WriteFreshness(Section s, const AnalyticsRequest& r, JsonBuilder& out) {
   out.Key("data_sources").BeginArray();
   for (const std::string& src : sources) out.String(src);
   out.EndArray();
-  out.Key("stale").Bool(r.stale);
+  WriteStale(r, out);
 }
 
 // Calls write(name, data) for each metric of section `s` the request shows, in the body's
@@ -118,7 +125,7 @@ std::string DashboardBody(const AnalyticsRequest& request, std::span<const Secti
     out.Key("data_quality");
     WriteQuality(request.view, counts, out);
   }
-  out.Key("stale").Bool(request.stale);
+  WriteStale(request, out);
   out.EndObject();
   return out.Take();
 }

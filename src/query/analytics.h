@@ -28,6 +28,8 @@ struct AnalyticsRequest {
   int64_t as_of_micros;  // invoices_overdue is the state at min(period end, as_of)
   bool stale;            // the read model lags the store (reported, not hidden)
   DomainMask readable = kAllDomains;  // metrics reading other domains are left out
+  // While stale: how far behind (seconds, shown rounded up as `stale_seconds`).
+  double stale_seconds = 0;
 };
 
 // {organization_id, period, period_start, period_end, <metrics…>, last_updated,

@@ -373,6 +373,7 @@ bool ReportScheduler::RecordOutcome(own_state::RunFinished r, std::string_view i
                   own_state::RunStatusName(r.status), st.ToString());
     return false;
   }
+  runs_by_status_[static_cast<size_t>(r.status)].fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 
@@ -574,8 +575,10 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
       // recipient or message is that message's failure, not the server's.
       if (sent.ok() || !IsTransientSendError(sent)) {
         breaker_.RecordSuccess();
+        smtp_up_.store(true, std::memory_order_relaxed);
       } else {
         breaker_.RecordFailure();
+        smtp_up_.store(false, std::memory_order_relaxed);
       }
     }
   }
@@ -711,6 +714,29 @@ void ReportScheduler::Loop() {
     woken_ = false;
     if (stop_) return;
   }
+}
+
+ReportScheduler::SmtpHealth ReportScheduler::Smtp() const {
+  SmtpHealth h;
+  h.configured = transport_ != nullptr;
+  h.up = smtp_up_.load(std::memory_order_relaxed);
+  h.breaker = CircuitBreaker::StateName(breaker_.state());
+  return h;
+}
+
+void ReportScheduler::RegisterMetrics(MetricsRegistry* registry) const {
+  registry->Add([this](std::string* out) {
+    out->append("# HELP readside_report_runs_total scheduled report runs this node finished, "
+                "by outcome\n# TYPE readside_report_runs_total counter\n");
+    for (own_state::RunStatus st : {own_state::RunStatus::kSent, own_state::RunStatus::kRetrying,
+                                    own_state::RunStatus::kFailed, own_state::RunStatus::kSkipped}) {
+      out->append("readside_report_runs_total{status=\"" +
+                  std::string(own_state::RunStatusName(st)) + "\"} " +
+                  std::to_string(runs_by_status_[static_cast<size_t>(st)].load(
+                      std::memory_order_relaxed)) +
+                  "\n");
+    }
+  });
 }
 
 }  // namespace readside::schedule

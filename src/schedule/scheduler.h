@@ -23,6 +23,7 @@
 // Delete are called from HTTP threads and only append events.
 // Thread-safety: all public methods are safe to call concurrently.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -33,6 +34,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/metrics.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
@@ -108,6 +110,18 @@ class ReportScheduler {
   // Wakes the scheduler thread (a schedule changed).
   void Wake();
 
+  // The SMTP server as this node last saw it: configured, whether its last delivery went
+  // through (true until one fails), and the circuit breaker's state (closed | open |
+  // half_open).
+  struct SmtpHealth {
+    bool configured = false;
+    bool up = true;
+    std::string_view breaker = "closed";
+  };
+  SmtpHealth Smtp() const;
+  // Renders readside_report_runs_total{status} (outcomes this node stored).
+  void RegisterMetrics(MetricsRegistry* registry) const;
+
  private:
   // Whether this node holds the run with this Message-ID (see SchedulerOptions::node).
   bool OwnedHere(const std::string& message_id) const;
@@ -147,6 +161,8 @@ class ReportScheduler {
   CircuitBreaker breaker_;
 
   std::atomic<uint64_t> written_{0};  // the highest position this scheduler stored
+  std::atomic<bool> smtp_up_{true};    // the last delivery reached the server
+  std::array<std::atomic<uint64_t>, 5> runs_by_status_{};  // indexed by RunStatus
   // Creates stored but not yet applied, by organization: the cap on schedules counts them
   // (two creates at 99 would both see 99 in the view).
   absl::Mutex creating_mu_;

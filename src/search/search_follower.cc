@@ -387,3 +387,14 @@ void SearchFollower::Run() {
 }
 
 }  // namespace readside::search
+
+namespace readside::search {
+
+void SearchFollower::RegisterMetrics(MetricsRegistry* registry) const {
+  registry->Add([this](std::string* out) {
+    RenderGauge("readside_search_position", "position the search indexes have committed",
+                static_cast<double>(Position()), out);
+  });
+}
+
+}  // namespace readside::search

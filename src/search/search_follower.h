@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/metrics.h"
 #include "absl/status/status.h"
 #include "search/entity_indexer.h"
 #include "search/search_index.h"
@@ -62,6 +63,8 @@ class SearchFollower {
 
   // Every event up to here is indexed and committed (and visible to searches).
   uint64_t Position() const { return position_.load(std::memory_order_acquire); }
+  // Renders readside_search_position into /metrics.
+  void RegisterMetrics(MetricsRegistry* registry) const;
   // Blocks until Position() >= position, the timeout or Stop; returns whether reached.
   bool WaitForPosition(uint64_t position, std::chrono::milliseconds timeout);
   // Calls done(true) once Position() >= position, or done(false) after `timeout` (checked

@@ -135,6 +135,7 @@ absl::StatusOr<uint64_t> EventStore::AddDeadLetter(DeadLetter letter) {
       FromRocks(impl_->db->Put(wo, impl_->cf[kDeadLetter], codec::PositionKey(letter.id), value),
                 "dead-letter write");
   if (!s.ok()) return s;
+  impl_->dead_letters_stored.fetch_add(1, std::memory_order_relaxed);
   return letter.id;
 }
 
@@ -171,6 +172,24 @@ Problem AppendFailureProblem(const absl::Status& status) {
                  .title = full ? "Insufficient storage" : "Event store unavailable",
                  .detail = std::string(status.message()),
                  .retry_after_seconds = full ? 10 : 1};
+}
+
+std::vector<trace::SpanContext> EventStore::CommitSpans(uint64_t after, uint64_t until,
+                                                       size_t max) const {
+  std::vector<trace::SpanContext> out;
+  absl::MutexLock lk(&impl_->spans_mu);
+  uint64_t previous = 0;  // the last position of the commit before (0: unknown, older)
+  for (const auto& [last, span] : impl_->commit_spans) {
+    // That commit stored (previous, last]: it overlaps (after, until] unless it ends at or
+    // before `after` or starts after `until`.
+    if (last > after && previous < until) {
+      out.push_back(span);
+      if (out.size() >= max) break;
+    }
+    previous = last;
+    if (previous >= until) break;
+  }
+  return out;
 }
 
 }  // namespace readside::store

@@ -24,6 +24,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/env.h"
+#include "common/metrics.h"
+#include "trace/trace.h"
 #include "common/problem.h"
 #include "store/types.h"
 
@@ -57,6 +59,8 @@ struct StoreOptions {
   // How often the idle writer looks at the free space (and, while appends are refused,
   // whether they may resume).
   std::chrono::milliseconds recovery_interval{500};
+  // Spans of group commits ("store.commit"); nullptr: none.
+  trace::Tracer* tracer = nullptr;
 };
 
 class EventStore {
@@ -84,6 +88,13 @@ class EventStore {
   // OK while appends are accepted; otherwise why they are refused (ResourceExhausted: the
   // disk is full; Unavailable: a write or fsync failed). The store retries by itself.
   absl::Status WriteStatus() const;
+  // Renders the store's metrics (positions, dead letters, disk, RocksDB) into /metrics.
+  void RegisterMetrics(MetricsRegistry* registry) const;
+
+  // An online, consistent copy of the store in `dir` (which must not exist): a RocksDB
+  // checkpoint (hard links on the same filesystem, copies otherwise). Returns the last
+  // position it holds at least (every event up to it is in the copy).
+  absl::StatusOr<uint64_t> Checkpoint(const std::string& dir) const;
   // Warnings of the last Open (e.g. write-ahead-log records dropped as a torn tail).
   std::vector<std::string> OpenWarnings() const;
 
@@ -94,6 +105,10 @@ class EventStore {
   // Registers a function the writer calls after every durable group with the new last
   // position. Call before appending; listeners must be quick.
   void AddCommitListener(std::function<void(uint64_t)> listener);
+  // Tracing: the spans of the recent group commits that stored positions in (after, until]
+  // (at most `max`), so that the span applying them can link to them. Empty when tracing is
+  // off or the commits are older than the last 1024.
+  std::vector<trace::SpanContext> CommitSpans(uint64_t after, uint64_t until, size_t max) const;
 
   // Calls fn for each event with after < position <= until, in position order, streaming (no
   // full materialization); stops early when fn returns false.

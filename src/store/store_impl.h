@@ -6,6 +6,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/statistics.h>
 
 #include <atomic>
 #include <deque>
@@ -30,6 +31,7 @@ struct EventStore::Impl {
   StoreOptions options;
   Env* env = nullptr;                       // options.env or Env::Default()
   std::unique_ptr<rocksdb::Env> rocks_env;  // outlives the DB (declared before it)
+  std::shared_ptr<rocksdb::Statistics> statistics;  // RocksDB's tickers, for /metrics
   Rocks rocks;
   rocksdb::DB* db = nullptr;                     // == rocks.db.get()
   std::vector<rocksdb::ColumnFamilyHandle*> cf;  // == rocks.cf
@@ -40,6 +42,10 @@ struct EventStore::Impl {
   std::atomic<uint64_t> last_position{0};
   std::atomic<uint64_t> counts_version{0};  // bumped after a commit that changed counts
   std::atomic<uint64_t> last_dead_letter{0};
+  std::atomic<uint64_t> dead_letters_stored{0};  // since start, for /metrics
+  // Tracing: (last position, span) of the recent group commits, oldest first, at most 1024.
+  mutable absl::Mutex spans_mu;
+  std::deque<std::pair<uint64_t, trace::SpanContext>> commit_spans ABSL_GUARDED_BY(spans_mu);
   // Released after each durable group: WaitForPosition waiters look again then.
   mutable absl::Mutex commit_mu;
   std::vector<std::function<void(uint64_t)>> listeners;

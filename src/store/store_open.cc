@@ -7,6 +7,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/perf_level.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 
 #include <cstdarg>
@@ -188,6 +189,10 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions&
   if (absl::Status s = env->RemoveFile(impl->reserve_path); !s.ok()) return s;
 
   rocksdb::Options db_options = DbOptions();
+  // Tickers only (per-core counters, no timers or histograms): /metrics' RocksDB counters.
+  impl->statistics = rocksdb::CreateDBStatistics();
+  impl->statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  db_options.statistics = impl->statistics;
   impl->rocks_env = NewRocksEnv(env);
   if (impl->rocks_env) db_options.env = impl->rocks_env.get();
   std::shared_ptr<rocksdb::Logger> file_logger;

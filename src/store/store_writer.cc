@@ -195,13 +195,51 @@ absl::StatusOr<AppendOutcome> EventStore::Impl::Decide(
   return AppendOutcome{same ? Outcome::kDuplicate : Outcome::kConflict, position};
 }
 
+namespace {
+
+// The group commit's span: the child of the first traced request, linked to the others'.
+template <typename Group>  // std::deque<EventStore::Impl::Pending>
+trace::Span StartCommitSpan(trace::Tracer* tracer, const Group& group) {
+  const trace::SpanContext* parent = nullptr;
+  for (const auto& p : group) {
+    if (p.request.trace.valid()) {
+      parent = &p.request.trace;
+      break;
+    }
+  }
+  trace::Span span = tracer->StartSpan("store.commit", parent ? *parent : trace::SpanContext{});
+  if (!span.recording()) return span;
+  size_t events = 0;
+  for (const auto& p : group) {
+    events += p.request.events.size();
+    if (p.request.trace.valid() && &p.request.trace != parent) span.AddLink(p.request.trace);
+    if (!p.request.trace.valid()) {
+      // No traced caller (Kafka's consumer, the demo): the events' correlation ids that name
+      // a producer's span link to it here.
+      for (const auto& e : p.request.events) {
+        std::string_view id = trace::CorrelationIdOfEventJson(e.json);
+        if (auto linked = trace::ContextFromCorrelationId(id)) span.AddLink(*linked);
+      }
+    }
+  }
+  span.SetAttribute("readside.requests", static_cast<int64_t>(group.size()));
+  span.SetAttribute("readside.events", static_cast<int64_t>(events));
+  return span;
+}
+
+}  // namespace
+
 void EventStore::Impl::Commit(std::deque<Pending>& group) {
+  trace::Span span;
+  if (options.tracer != nullptr) span = StartCommitSpan(options.tracer, group);
   uint64_t bytes = 0;
   for (const Pending& p : group) {
     for (const EventToStore& e : p.request.events) bytes += e.json.size() + 64;
     for (const DeadLetter& d : p.request.dead_letters) bytes += d.raw.size() + d.reason.size() + 64;
   }
   if (absl::Status ready = PrepareWrite(bytes); !ready.ok()) {
+    span.SetStatus(ready);
+    span.End();
     for (Pending& p : group) p.done(ready);  // nothing of the group was written
     return;
   }
@@ -300,7 +338,19 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
   if (failure.ok()) {
     uint64_t last = next - 1;
     if (!rejected.empty()) counts_version.fetch_add(1, std::memory_order_release);
+    uint64_t letters = 0;
+    for (const Pending& p : group) letters += p.request.dead_letters.size();
+    if (letters > 0) dead_letters_stored.fetch_add(letters, std::memory_order_relaxed);
     indexer->Enqueue(std::move(index_entries));
+    // Before the position is published: the applier that reads it finds the span to link.
+    if (span.recording()) {
+      span.SetAttribute("readside.position.last", static_cast<int64_t>(last));
+      span.SetStatus(trace::SpanStatus::kOk);
+      absl::MutexLock lk(&spans_mu);
+      commit_spans.emplace_back(last, span.context());
+      if (commit_spans.size() > 1024) commit_spans.pop_front();
+    }
+    span.End();
     {
       absl::MutexLock lk(&commit_mu);  // WaitForPosition waiters look again on release
       last_position.store(last, std::memory_order_release);
@@ -313,6 +363,8 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
     for (auto& l : listeners) l(last);
     for (size_t r = 0; r < group.size(); ++r) group[r].done(std::move(outcomes[r]));
   } else {
+    span.SetStatus(failure);
+    span.End();
     for (Pending& p : group) p.done(failure);
   }
 }

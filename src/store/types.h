@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "trace/trace_context.h"
+
 namespace readside::store {
 
 // One validated event ready to be stored (built by ingest from event::Event).
@@ -48,6 +50,8 @@ struct AppendRequest {
   // validation (dead letters; their ids are assigned by the store).
   std::vector<SourceOffset> source_offsets;
   std::vector<DeadLetter> dead_letters;
+  // The caller's span (tracing): the parent of the group commit's span, or linked from it.
+  trace::SpanContext trace;
 };
 
 enum class Outcome : uint8_t { kAccepted, kDuplicate, kConflict };

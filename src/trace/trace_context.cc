@@ -134,4 +134,14 @@ std::optional<SpanContext> ContextFromCorrelationId(std::string_view correlation
   return ParseTraceparent(correlation_id);
 }
 
+std::string_view CorrelationIdOfEventJson(std::string_view json) {
+  constexpr std::string_view kKey = "\"correlation_id\":\"";
+  size_t at = json.find(kKey);
+  if (at == std::string_view::npos) return {};
+  at += kKey.size();
+  size_t end = json.find('"', at);
+  if (end == std::string_view::npos) return {};
+  return json.substr(at, end - at);
+}
+
 }  // namespace readside::trace

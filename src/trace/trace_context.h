@@ -75,4 +75,9 @@ SpanId NewSpanId();
 // nullopt; record the correlation_id as an attribute instead.
 std::optional<SpanContext> ContextFromCorrelationId(std::string_view correlation_id);
 
+// The correlation_id of a stored event's normalized JSON (readside writes it without
+// whitespace and escapes nothing in a traceparent), empty when it has none. Only called while
+// a span records: it scans the text.
+std::string_view CorrelationIdOfEventJson(std::string_view json);
+
 }  // namespace readside::trace

@@ -349,7 +349,7 @@ class SlowClients(LiveTestCase):
                 metric_lines(srv, "readside_live_")))
         # The server tore the stalled clients down itself (send timeout), the healthy one stays.
         self.assertEqual(metric(srv, "readside_live_slow_closed_total"), self.STALLED)
-        self.assertEqual(metric(srv, "readside_live_connections"), 1)
+        self.assertEqual(metric(srv, "readside_ws_connections"), 1)
         self.assertLess(latencies[len(latencies) // 2], 0.5, latencies)
         self.assertLess(latencies[-1], 2.0, latencies)
         # Under AddressSanitizer freed memory waits in its quarantine (256 MB), so RSS says

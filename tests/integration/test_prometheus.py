@@ -187,7 +187,8 @@ class PrometheusTest(ServerTestCase):
         with open(os.path.join(PROM_DIR, "readside-rules.yml")) as f:
             rules_text = f.read()
         used = set(re.findall(r"(?<![:\w])((?:readside|process)_[a-z_]+)", rules_text + "\n".join(exprs)))
-        only_when_configured = {"readside_dependency_up", "readside_kafka_consumer_lag"}
+        only_when_configured = {"readside_dependency_up", "readside_dependency_breaker_state",
+                                "readside_kafka_consumer_lag"}
         exported = set(self.api("label/__name__/values"))
         for name in sorted(used - only_when_configured):
             self.assertIn(name, exported, "the dashboard or the rules read %s, which readside "

@@ -140,19 +140,23 @@ class Isolation(ServerTestCase):
             self.assertProblem(self.srv.get("/admin/rebuild/" + ALPHA,
                                             token=self.token(roles=(role,))), 403, role)
         self.assertProblem(self.srv.get("/admin/rebuild/" + ALPHA, token=None), 401, "no token")
-        # Beta's rebuild, running or done, is no rebuild at all for alpha's admin.
+        # Beta's rebuild, queued, running or done, is no rebuild at all for alpha's admin, who
+        # keeps seeing alpha's own last one (the rebuild queue keeps each tenant's).
         r = self.srv.request("POST", "/admin/rebuild/" + BETA, token=beta)
         self.assertEqual(r.status, 202, r.describe())
         self.assertEqual(r.headers.get("location"), "/admin/rebuild/" + BETA)
-        def assert_idle_for_alpha(when):
+        def assert_only_alphas(when):
             mine = self.srv.get("/admin/rebuild/" + ALPHA, token=alpha)
             self.assertEqual(mine.status, 200, mine.describe())
-            self.assertEqual(mine.json, idle, when)
+            self.assertEqual(mine.json, status, when)
             self.assertNotIn(BETA.encode(), mine.raw, when)
             self.assertNoBetaData(mine, "alpha's rebuild status " + when)
-        assert_idle_for_alpha("while beta's rebuild runs")
+        assert_only_alphas("while beta's rebuild runs")
         self.wait_rebuild_done(r.headers["location"], beta)
-        assert_idle_for_alpha("after beta's rebuild")
+        assert_only_alphas("after beta's rebuild")
+        # A tenant that never rebuilt reads as idle whatever others did.
+        gamma = self.srv.get("/admin/rebuild/gamma-none", token=self.token(orgs=("gamma-none",)))
+        self.assertEqual(gamma.json, dict(idle, scope="gamma-none"))
 
     def wait_rebuild_done(self, location, token, timeout=60):
         """Polls `location` (a GET /admin/rebuild/{org}) until the rebuild is done; fails if it

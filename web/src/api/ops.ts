@@ -6,7 +6,7 @@
 //   GET  /admin/dead-letters?after=&limit=  admin with orgs ["*"]
 //   POST /admin/dead-letters/{id}/resubmit  admin with orgs ["*"]; 200 stored, 422 still rejected
 //   GET  /admin/rebuild/{org}               admin of the organization: this tenant's (or a global) rebuild
-//   POST /admin/rebuild/{org}               admin of the organization; 202, 409 if one runs
+//   POST /admin/rebuild/{org}               admin of the organization; 202 with the queue position, 503 if the queue is full
 import { useQuery } from '@tanstack/react-query';
 import { ApiError, getJson, orgPath, request, sendJson, withQuery } from './client';
 import { coversAnyOrganization, loadSession } from '../auth/session';
@@ -53,13 +53,15 @@ export interface DeadLetter {
 export interface DeadLetterPage { dead_letters: DeadLetter[]; next: number | null }
 
 export interface RebuildStatus {
-  state: 'idle' | 'running' | 'catching_up' | 'done' | 'failed' | string;
+  state: 'idle' | 'queued' | 'running' | 'catching_up' | 'done' | 'failed' | string;
   scope: string;
   target_position: number;
   events_read: number;
   started_at: string | null;
   finished_at: string | null;
   error?: string;
+  /** While queued: rebuilds ahead of this one (other tenants are not named). */
+  queue_position?: number;
 }
 
 export interface IngestAnswer {
@@ -180,7 +182,7 @@ export function useRebuildStatus(org: string, refetchInterval: number | false) {
     queryFn: ({ signal }) => getJson<RebuildStatus>(orgPath('/admin/rebuild/{org}', org), signal),
     refetchInterval: (q) => {
       const s = q.state.data?.state;
-      return s === 'running' || s === 'catching_up' ? 1000 : refetchInterval;
+      return s === 'queued' || s === 'running' || s === 'catching_up' ? 1000 : refetchInterval;
     },
     staleTime: 0,
   });

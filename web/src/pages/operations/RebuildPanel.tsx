@@ -11,10 +11,10 @@ import { formatValue, type NumberContext } from '../../format/number';
 import { isRebuildActive, rebuildProgress } from './opsModel';
 
 const kStateLabels: Record<string, string> = {
-  idle: 'No rebuild yet', running: 'Running', catching_up: 'Catching up', done: 'Done', failed: 'Failed',
+  idle: 'No rebuild yet', queued: 'Queued', running: 'Running', catching_up: 'Catching up', done: 'Done', failed: 'Failed',
 };
 const kStateBadges: Record<string, string> = {
-  running: 'badge badge-warn', catching_up: 'badge badge-warn', done: 'badge badge-good', failed: 'badge badge-bad',
+  queued: 'badge', running: 'badge badge-warn', catching_up: 'badge badge-warn', done: 'badge badge-good', failed: 'badge badge-bad',
 };
 
 export function RebuildPanel({ org, tenantEvents, ctx, refetchInterval, timezone }: {
@@ -39,7 +39,8 @@ export function RebuildPanel({ org, tenantEvents, ctx, refetchInterval, timezone
 
   const current: RebuildStatus | null = status.data ?? null;
   const running = isRebuildActive(current);
-  const conflict = start.error instanceof ApiError && start.error.status === 409 ? start.error : null;
+  // A full queue (503) is a wait, not a fault: say so and when to retry.
+  const conflict = start.error instanceof ApiError && start.error.status === 503 ? start.error : null;
 
   return (
     <div className="card card-pad rebuild">
@@ -51,13 +52,14 @@ export function RebuildPanel({ org, tenantEvents, ctx, refetchInterval, timezone
         </p>
         <button type="button" className="btn btn-primary" disabled={running || start.isPending}
                 onClick={() => { start.reset(); setConfirming(true); }}>
-          {start.isPending ? 'Starting…' : running ? 'Rebuild running…' : `Rebuild ${org}`}
+          {start.isPending ? 'Starting…' : current?.state === 'queued' ? 'Rebuild queued…'
+            : running ? 'Rebuild running…' : `Rebuild ${org}`}
         </button>
       </div>
 
       {conflict && (
         <p className="alert alert-error" role="alert">
-          <strong>{conflict.title}.</strong> {conflict.detail || 'Another rebuild is running; retry in a few seconds.'}
+          <strong>{conflict.title}.</strong> {conflict.detail || 'Too many rebuilds are waiting; retry in a little while.'}
         </p>
       )}
       {start.isError && !conflict && (
@@ -84,7 +86,7 @@ export function RebuildPanel({ org, tenantEvents, ctx, refetchInterval, timezone
           <p>
             The read models of <strong>{org}</strong> are rebuilt from its stored events. The current numbers keep
             being served until the new ones are swapped in; search finds less until its index has been rebuilt.
-            One rebuild runs at a time.
+            Rebuilds run one at a time, tenants in turn: if others are waiting, this one is queued behind them.
           </p>
         </Dialog>
       )}
@@ -120,6 +122,11 @@ function RebuildProgress({ status, org, tenantEvents, ctx, timezone }: {
         <span className="muted">
           {status.scope === '*' ? 'every tenant' : status.scope === org ? 'this tenant' : `tenant ${status.scope}`}
         </span>
+        {status.state === 'queued' && status.queue_position !== undefined && (
+          <span className="muted" data-queue-position={status.queue_position}>
+            {status.queue_position === 0 ? 'next to run' : `${status.queue_position} ahead`}
+          </span>
+        )}
       </div>
       <div className="progress" role="progressbar" aria-label="Rebuild progress" aria-valuemin={0} aria-valuemax={100}
            aria-valuenow={pct} aria-valuetext={`${pct} %: ${status.events_read} of about ${total} events read`}>

@@ -11,7 +11,7 @@ const kLiveLabels: Record<string, string> = {
 };
 
 export function isRebuildActive(s: RebuildStatus | null | undefined): boolean {
-  return !!s && (s.state === 'running' || s.state === 'catching_up');
+  return !!s && (s.state === 'queued' || s.state === 'running' || s.state === 'catching_up');
 }
 
 /**
