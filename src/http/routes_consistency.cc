@@ -410,7 +410,7 @@ void PostReconcile(const Services& s, Request& req, Responder respond) {
   projection::ConsistencyService* service = s.consistency;
   std::string path = req.path;
   absl::Status queued = s.consistency->Run(
-      [=](const std::atomic<bool>& cancel) {
+      org, [=](const std::atomic<bool>& cancel) {
         if (cancel.load()) {
           return respond(ProblemResponse(Unavailable("the server is stopping", 1), path));
         }

@@ -71,14 +71,21 @@ absl::Status ConsistencyService::Check(const std::string& org, bool repair, Chec
   return absl::OkStatus();
 }
 
-absl::Status ConsistencyService::Run(std::function<void(const std::atomic<bool>&)> run) {
+absl::Status ConsistencyService::Run(const std::string& org,
+                                     std::function<void(const std::atomic<bool>&)> run) {
   absl::MutexLock lock(&mu_);
   if (stop_) return absl::UnavailableError("the server is stopping");
+  for (const Job& job : jobs_) {
+    if (job.run && job.org == org) {
+      return absl::UnavailableError("a reconciliation of " + org +
+                                    " is already waiting; retry once it is answered");
+    }
+  }
   if (jobs_.size() >= options_.max_pending) {
     return absl::UnavailableError(std::to_string(jobs_.size()) +
                                   " consistency checks and reconciliations are waiting");
   }
-  jobs_.push_back(Job{.run = std::move(run)});
+  jobs_.push_back(Job{.org = org, .run = std::move(run)});
   return absl::OkStatus();
 }
 

@@ -101,10 +101,11 @@ class ConsistencyService {
   // of `org` already waiting takes this request too (repair if either asked for it).
   // Unavailable (and `done` is not called) when max_pending jobs wait already.
   absl::Status Check(const std::string& org, bool repair, CheckDone done);
-  // Runs `job` on the service's thread (reconciliations). `job` gets the cancel flag (set on
-  // Stop) and must call its own completion. Unavailable when max_pending jobs wait already;
-  // on Stop a job that has not run is called with the flag set.
-  absl::Status Run(std::function<void(const std::atomic<bool>& cancel)> job);
+  // Runs `job` for `org` on the service's thread (reconciliations). `job` gets the cancel flag
+  // (set on Stop) and must call its own completion. Unavailable when max_pending jobs wait
+  // already, or when one of `org` waits (a tenant holds at most one place, so one tenant's
+  // admin cannot fill the queue); on Stop a job that has not run is called with the flag set.
+  absl::Status Run(const std::string& org, std::function<void(const std::atomic<bool>& cancel)> job);
   // Counts a reconciliation (for /metrics).
   void CountReconciliation() { reconciliations_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -120,7 +121,7 @@ class ConsistencyService {
 
  private:
   struct Job {
-    std::string org;  // a check; empty: `run`
+    std::string org;  // the tenant checked, or reconciled by `run`
     bool repair = false;
     std::vector<CheckDone> done;
     std::function<void(const std::atomic<bool>&)> run;

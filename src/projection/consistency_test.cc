@@ -246,6 +246,22 @@ TEST_F(ConsistencyTest, ChecksDuringConcurrentIngestFindNoDrift) {
   EXPECT_GT(last_position, first_position) << "the checks ran while events were applied";
 }
 
+// A tenant holds at most one waiting reconciliation: one tenant's admin cannot fill the
+// queue that every tenant shares. (Queued before Start, so nothing runs meanwhile.)
+TEST_F(ConsistencyTest, ATenantHoldsOneWaitingReconciliation) {
+  ConsistencyService service(store_.get(), projector_.get(), &clock_);
+  std::atomic<int> ran{0};
+  auto job = [&](const std::atomic<bool>&) { ran.fetch_add(1); };
+  ASSERT_TRUE(service.Run("alpha", job).ok());
+  absl::Status again = service.Run("alpha", job);
+  EXPECT_TRUE(absl::IsUnavailable(again)) << again;
+  EXPECT_NE(again.message().find("alpha is already waiting"), std::string_view::npos) << again;
+  EXPECT_TRUE(service.Run("beta", job).ok());  // another tenant still gets its place
+  service.Start();
+  service.Stop();  // runs (or answers) what waited: both jobs, once each
+  EXPECT_EQ(ran.load(), 2);
+}
+
 // The service: a requested check finds the injected drift, counts it, queues the tenant's
 // rebuild; once rebuilt, the next check finds nothing.
 TEST_F(ConsistencyTest, ServiceCountsAndRepairsDrift) {
