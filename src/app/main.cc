@@ -4,9 +4,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+
 #include "absl/strings/str_split.h"
 #include "app/backup.h"
 #include "app/commands.h"
+#include "common/crash_point.h"
 
 namespace {
 
@@ -154,6 +157,26 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
       "background checks repair the drift they find with a rebuild of the tenant");
   opt("--rebuild-queue-max", &o->rebuild_queue_max,
       "rebuilds waiting behind the running one (one per tenant at most); more are refused (503)");
+  opt("--snapshot-every-events", &o->snapshot_every_events,
+      "write a snapshot of the read models after this many events applied since the last one "
+      "(and at shutdown); a restart replays only the events after it")
+      ->check(CLI::PositiveNumber);
+}
+
+// `readside crash-points`: the crash points compiled into this binary, one "name<TAB>what has
+// happened when it kills" per line (src/common/crash_point.h; the crash test picks from them).
+int ListCrashPoints() {
+#if defined(READSIDE_CRASH_POINTS)
+  for (const readside::crash::CrashPointInfo& p : readside::crash::CrashPoints()) {
+    std::printf("%.*s\t%.*s\n", static_cast<int>(p.name.size()), p.name.data(),
+                static_cast<int>(p.where.size()), p.where.data());
+  }
+  return 0;
+#else
+  std::fprintf(stderr, "readside: this build has no crash points (built with "
+                       "READSIDE_CRASH_POINTS=OFF, as Release builds are)\n");
+  return 1;
+#endif
 }
 
 }  // namespace
@@ -305,7 +328,11 @@ int main(int argc, char** argv) {
   kdev_cmd->add_option("--topic", kdev.topics, "topics to create, NAME[:PARTITIONS] (repeatable)")
       ->delimiter(',')->capture_default_str();
 
+  CLI::App* crash_cmd = app.add_subcommand(
+      "crash-points", "list the named crash points of this build (tests; READSIDE_CRASH_POINT)");
+
   CLI11_PARSE(app, argc, argv);
+  if (*crash_cmd) return ListCrashPoints();
   if (*produce_cmd) return readside::app::RunProduce(produce);
   if (*kdev_cmd) return readside::app::RunKafkaDev(kdev);
   if (*tok_cmd) return readside::app::RunToken(tok);

@@ -99,6 +99,41 @@ std::string DefaultWebDir() {
 
 namespace {
 
+#if defined(READSIDE_CRASH_POINTS)
+// Test builds only (like the crash points): READSIDE_TEST_SCHEDULER_CLOCK=<anchor>:<speed>
+// runs the report scheduler's clock `speed` times faster than the wall clock from the Unix
+// second <anchor> on, so that a crash test sees a due instant of "* * * * *" every few seconds.
+// The same wall time gives the same scheduler time after a restart, so it never goes back.
+class ScaledClock final : public Clock {
+ public:
+  ScaledClock(const Clock* base, int64_t anchor_micros, int64_t speed)
+      : base_(base), anchor_(anchor_micros), speed_(speed) {}
+  int64_t NowMicros() const override {
+    return anchor_ + (base_->NowMicros() - anchor_) * speed_;
+  }
+  int64_t MonotonicNanos() const override { return base_->MonotonicNanos() * speed_; }
+
+ private:
+  const Clock* base_;
+  int64_t anchor_, speed_;
+};
+#endif
+
+const Clock* SchedulerClock(const Clock* clock) {
+#if defined(READSIDE_CRASH_POINTS)
+  const char* spec = std::getenv("READSIDE_TEST_SCHEDULER_CLOCK");
+  int64_t anchor = 0, speed = 0;
+  if (spec != nullptr && std::sscanf(spec, "%ld:%ld", &anchor, &speed) == 2 && speed >= 1 &&
+      anchor > 0) {
+    std::fprintf(stderr, "readside: report scheduler clock runs %ldx from %ld "
+                         "(READSIDE_TEST_SCHEDULER_CLOCK)\n", speed, anchor);
+    static ScaledClock* scaled = new ScaledClock(clock, anchor * 1'000'000, speed);
+    return scaled;
+  }
+#endif
+  return clock;
+}
+
 // The web app's files from options.web_dir, else from DefaultWebDir() when it exists.
 absl::StatusOr<std::unique_ptr<const http::StaticFiles>> LoadWebApp(const ServeOptions& options) {
   std::string dir = options.web_dir.empty() ? DefaultWebDir() : options.web_dir;
@@ -287,6 +322,7 @@ absl::Status ReadsideServer::Start() {
   m.projector = std::make_unique<projection::Projector>(
       m.store.get(), &SystemClock::Get(),
       projection::ProjectorOptions{.snapshot_dir = m.options.data_dir + "/snapshots",
+                                    .snapshot_every_events = m.options.snapshot_every_events,
                                     .max_queued_rebuilds = m.options.rebuild_queue_max,
                                     .tracer = m.tracer.get()});
   m.lag = std::make_unique<projection::LagProbe>(m.store.get(), m.projector.get(), clock);
@@ -375,7 +411,8 @@ absl::Status ReadsideServer::Start() {
     // node's default consumer group's suffix (host and data directory).
     if (m.own_writer) o.node = NodeId(m.options.data_dir);
     m.scheduler = std::make_unique<schedule::ReportScheduler>(
-        m.store.get(), m.projector.get(), m.smtp.get(), clock, Env::Default(), std::move(o));
+        m.store.get(), m.projector.get(), m.smtp.get(), SchedulerClock(clock), Env::Default(),
+        std::move(o));
     if (m.own_writer) m.scheduler->SetAppender(m.own_writer->AsAppender());
     m.scheduler->RegisterMetrics(&m.metrics);
     m.scheduler->Start();

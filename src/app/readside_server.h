@@ -76,6 +76,9 @@ struct ServeOptions {
   bool consistency_repair = true;
   // Rebuilds waiting behind the running one (one per tenant at most, and one of every tenant).
   size_t rebuild_queue_max = 64;
+  // A snapshot of the read models after this many events applied since the last one (and at
+  // shutdown); ProjectorOptions::snapshot_every_events.
+  uint64_t snapshot_every_events = 1'000'000;
 };
 
 // "readside-<host name>-<hash of the data directory's absolute path>": stable across restarts

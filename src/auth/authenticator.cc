@@ -106,7 +106,8 @@ absl::StatusOr<std::shared_ptr<const Principal>> Authenticator::Authenticate(
   int64_t leeway = impl_->options.leeway_seconds;
   for (Memo& m : memo) {
     if (impl_->memoize && m.owner == impl_->id && m.generation == generation && m.token == *token &&
-        now_seconds <= m.principal->expires_at + leeway) {
+        now_seconds <= m.principal->expires_at + leeway &&
+        (m.principal->valid_from == INT64_MIN || now_seconds >= m.principal->valid_from - leeway)) {
       return m.principal;
     }
   }

@@ -126,6 +126,33 @@ TEST_F(AuthenticatorTest, ExpiredCachedTokenRefused) {
   EXPECT_EQ(Reason(Bearer(token_), kNow + 631), "token expired");
 }
 
+// The clock stepping back and forth (an NTP correction, a VM resumed): a token is judged by
+// the clock each time, with the leeway, whether it was verified before or not. A token
+// verified while valid is refused once the clock is back before its nbf (or iat), and
+// accepted again when the clock returns; past exp it is refused.
+TEST_F(AuthenticatorTest, ClockJumpsAreJudgedAgainWithTheLeewayEvenForRememberedTokens) {
+  std::string token = *SignHs256({.organizations = {"acme"},
+                                  .issued_at = kNow - 10,
+                                  .expires_at = kNow + 600,
+                                  .not_before = kNow},
+                                 kSecret);
+  ASSERT_TRUE(Auth(Bearer(token), kNow).ok());
+  ASSERT_TRUE(Auth(Bearer(token), kNow).ok());      // remembered (thread memo and cache)
+  EXPECT_TRUE(Auth(Bearer(token), kNow - 30).ok());  // back within the leeway
+  EXPECT_EQ(Reason(Bearer(token), kNow - 31), "token not yet valid");
+  EXPECT_EQ(Reason(Bearer(token), kNow - 3600), "token not yet valid");
+  EXPECT_TRUE(Auth(Bearer(token), kNow + 1).ok());      // the clock is right again
+  EXPECT_TRUE(Auth(Bearer(token), kNow + 630).ok());    // forward: exp + leeway
+  EXPECT_EQ(Reason(Bearer(token), kNow + 631), "token expired");
+  EXPECT_EQ(Reason(Bearer(token), kNow + 86400), "token expired");
+  EXPECT_TRUE(Auth(Bearer(token), kNow + 5).ok());  // and back inside its window
+  // A token with a future iat (and no nbf) likewise.
+  std::string issued = *SignHs256(
+      {.organizations = {"acme"}, .issued_at = kNow, .expires_at = kNow + 600}, kSecret);
+  ASSERT_TRUE(Auth(Bearer(issued), kNow).ok());
+  EXPECT_EQ(Reason(Bearer(issued), kNow - 31), "token not yet valid");
+}
+
 TEST_F(AuthenticatorTest, FailuresAreNotCached) {
   // A token that is not yet valid fails, then succeeds once its time comes.
   std::string later = *SignHs256(
@@ -219,6 +246,17 @@ TEST(PrincipalCacheTest, ServesOnlyTheSameGenerationUntilExpiry) {
   cache.Insert("t", 3, p, kNow);
   EXPECT_EQ(cache.Lookup("t", 3, kNow + 31), nullptr);
   EXPECT_EQ(cache.Lookup("u", 3, kNow), nullptr);
+}
+
+TEST(PrincipalCacheTest, AnEntryIsNotServedBeforeItsValidFromLessTheLeeway) {
+  PrincipalCache cache(100, 30);
+  auto p = std::make_shared<Principal>();
+  p->expires_at = kNow + 600;
+  p->valid_from = kNow;
+  cache.Insert("t", 1, p, kNow);
+  EXPECT_EQ(cache.Lookup("t", 1, kNow - 30), p);
+  EXPECT_EQ(cache.Lookup("t", 1, kNow - 31), nullptr);  // dropped: verified again, refused
+  EXPECT_EQ(cache.size(), 0u);
 }
 
 TEST(PrincipalCacheTest, StaysWithinItsBound) {

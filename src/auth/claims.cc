@@ -132,8 +132,13 @@ absl::Status CheckTimes(const RawClaims& c, int64_t now_seconds, int64_t leeway,
   if ((nbf && *nbf > now + slack) || (iat && *iat > now + slack)) {
     return Reject("token not yet valid");
   }
-  // now_seconds is whole, so now > exp exactly when now > floor(exp).
+  // now_seconds is whole, so now > exp exactly when now > floor(exp), and nbf > now + slack
+  // exactly when ceil(nbf) > now + slack.
   principal->expires_at = static_cast<int64_t>(std::floor(*exp));
+  if (nbf || iat) {
+    double from = std::max(nbf.value_or(-kMaxNumericDate), iat.value_or(-kMaxNumericDate));
+    principal->valid_from = static_cast<int64_t>(std::ceil(from));
+  }
   return absl::OkStatus();
 }
 

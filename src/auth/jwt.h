@@ -58,6 +58,9 @@ struct Principal {
   std::vector<std::string> organizations;  // `org` or `orgs`, sorted, unique
   std::vector<std::string> roles;          // `roles`, sorted, unique
   int64_t expires_at = 0;                  // `exp`, seconds since the epoch
+  // The later of `nbf` and `iat` rounded up (INT64_MIN without either): before it, less the
+  // leeway, the token is not yet valid — a remembered principal too, when the clock steps back.
+  int64_t valid_from = INT64_MIN;
 
   bool HasOrganization(std::string_view org) const;
   bool HasRole(std::string_view role) const;

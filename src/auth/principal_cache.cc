@@ -12,8 +12,12 @@ PrincipalCache::PrincipalCache(size_t capacity, int64_t leeway_seconds)
       leeway_(std::clamp<int64_t>(leeway_seconds, 0, int64_t{1} << 53)) {}
 
 bool PrincipalCache::Usable(const Entry& entry, uint64_t generation, int64_t now_seconds) const {
-  // expires_at is clamped to ±2^53 by the claims parser and leeway_ to 2^53: no overflow.
-  return entry.generation == generation && now_seconds <= entry.principal->expires_at + leeway_;
+  // expires_at and valid_from are clamped to ±2^53 by the claims parser (or INT64_MIN) and
+  // leeway_ to 2^53: no overflow. A clock stepped back before nbf/iat makes the entry unusable
+  // as a clock past exp does: verifying the token again refuses it.
+  const Principal& p = *entry.principal;
+  return entry.generation == generation && now_seconds <= p.expires_at + leeway_ &&
+         (p.valid_from == INT64_MIN || now_seconds >= p.valid_from - leeway_);
 }
 
 PrincipalCache::Shard& PrincipalCache::ShardFor(std::string_view token) {

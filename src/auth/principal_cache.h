@@ -21,7 +21,8 @@ namespace readside::auth {
 
 class PrincipalCache {
  public:
-  // `capacity` 0 disables the cache. An entry is served while now <= expires_at + leeway.
+  // `capacity` 0 disables the cache. An entry is served while valid_from - leeway <= now <=
+  // expires_at + leeway (the clock may step back as well as forward).
   PrincipalCache(size_t capacity, int64_t leeway_seconds);
 
   // The principal cached for `token` if it was verified under `generation` and has not expired

@@ -131,6 +131,12 @@ Rfc3339Error ParseRfc3339Detailed(std::string_view t, int64_t* unix_micros) {
     micros = 999999;
   }
   int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_minutes * 60;
+  // The instant itself must lie in years 0001..9999 UTC, like its text (kSyntax: "a field
+  // out of its range"): an offset must not carry it out ("0001-01-01T00:00:00+14:00" is in year 0), or FormatRfc3339 would write
+  // text this function refuses.
+  constexpr int64_t kFirstSecond = -62135596800;  // 0001-01-01T00:00:00Z
+  constexpr int64_t kLastSecond = 253402300799;   // 9999-12-31T23:59:59Z
+  if (secs < kFirstSecond || secs > kLastSecond) return kSyntax;
   *unix_micros = secs * kMicrosPerSecond + micros;
   // It happened only when that minute's :59 is 23:59:59 UTC of a leap-second day.
   if (second_60 && (secs < 0 || secs % 86400 != 86399 || !IsLeapSecondDay(secs / 86400))) {

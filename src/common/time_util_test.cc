@@ -89,6 +89,23 @@ TEST(TimeUtilTest, FormatRoundTrips) {
 }
 
 // The fast path (years 0–9999) writes what snprintf wrote before it.
+// An offset that carries the instant out of years 0001..9999 UTC is refused: such an instant
+// formatted as text this refuses ("0000-12-31T10:00:00Z"; found by params_fuzz, issue 17).
+TEST(TimeUtilTest, InstantsOutsideYears1To9999AreRefusedWhateverTheOffset) {
+  int64_t v = 0;
+  for (const char* bad : {"0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00.999999+00:01",
+                          "9999-12-31T23:59:59-00:01", "9999-12-31T12:00:00-23:59"}) {
+    EXPECT_FALSE(ParseRfc3339(bad, &v)) << bad;
+  }
+  for (const char* edge : {"0001-01-01T00:00:00Z", "0001-01-01T00:00:00-14:00",
+                           "9999-12-31T23:59:59.999999Z", "9999-12-31T23:59:59+14:00"}) {
+    ASSERT_TRUE(ParseRfc3339(edge, &v)) << edge;
+    int64_t again = 0;
+    EXPECT_TRUE(ParseRfc3339(FormatRfc3339(v), &again)) << edge << " → " << FormatRfc3339(v);
+    EXPECT_EQ(again, v) << edge;
+  }
+}
+
 TEST(TimeUtilTest, FormatMatchesPrintf) {
   auto reference = [](int64_t micros) {
     int64_t days =

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/crash_point.h"
 #include "common/time_util.h"
 #include "dashboard/widget_rules.h"
 #include "event/uuid.h"
@@ -189,6 +190,7 @@ struct DashboardService::Attempt {
   int64_t expected_version = -1;  // deletions: If-Match
   std::function<void(Reply)> done;
   int tries = 0;
+  bool caught_up = false;  // the read models held every event stored when it began
 };
 
 DashboardService::DashboardService(store::EventStore* store, projection::Projector* projector,
@@ -225,6 +227,28 @@ void DashboardService::Delete(const std::string& org, const Caller& caller,
 }
 
 void DashboardService::Run(std::shared_ptr<Attempt> a) {
+  // A change is judged against the dashboards as stored: first the read models apply what the
+  // store held when the change came (after a start they may not have loaded yet, and an
+  // existing widget would look missing). Nothing is written meanwhile.
+  if (!a->caught_up) {
+    a->caught_up = true;
+    uint64_t stored = store_->LastPosition();
+    if (projector_->AppliedPosition() < stored) {
+      projector_->WhenApplied(stored, kApplyTimeout, [this, a, stored](bool ok) {
+        Post([this, a, stored, ok] {
+          if (ok) return Run(a);
+          a->done(Problem{.status = 503,
+                          .title = "Read models catching up",
+                          .detail = "the read models have not yet applied position " +
+                                    std::to_string(stored) +
+                                    ", where the dashboards stood when the change came; nothing "
+                                    "was changed",
+                          .retry_after_seconds = 1});
+        });
+      });
+      return;
+    }
+  }
   projection::Projector::TenantRead read = projector_->Read(a->org);
   const projection::DashboardBook& book = *read.view->dashboards;
   const Caller& caller = a->caller;
@@ -330,12 +354,14 @@ void DashboardService::Run(std::shared_ptr<Attempt> a) {
   append.events.push_back(std::move(e));
   auto appended = [this, a, saved](absl::StatusOr<std::vector<store::AppendOutcome>> outcomes) {
     if (!outcomes.ok()) return a->done(store::AppendFailureProblem(outcomes.status()));
+    READSIDE_CRASH_POINT("dashboard.change.after_append");
     uint64_t position = outcomes->front().position;
     // Runs on the applier (or, when already applied, this store writer) thread: hand on.
     projector_->WhenApplied(position, kApplyTimeout, [this, a, saved, position](bool ok) {
       Post([this, a, saved, position, ok] { Finish(a, saved, position, ok); });
     });
   };
+  READSIDE_CRASH_POINT("dashboard.change.before_append");
   if (appender_) {
     appender_(std::move(append), std::move(appended));
   } else {

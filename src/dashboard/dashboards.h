@@ -105,6 +105,8 @@ class DashboardService {
   // default on the first change) for `caller`: 404 when it does not exist, 403 when the
   // caller may not change it, the change's Problem, 503 when the store fails, 409 when it lost
   // to concurrent changes kAttempts times; otherwise, once the change is applied, the view.
+  // The change is judged once the read models hold what the store held when it came (after
+  // a start they may still be loading); 503 with Retry-After when that takes over 30 s.
   // `done` runs once, on the calling thread or the service's worker thread (`rs-dashboards`,
   // which also re-runs lost changes), never on the store's or the applier's threads.
   void Change(const std::string& org, const Caller& caller, std::string dashboard_id,

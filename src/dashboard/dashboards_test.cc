@@ -282,6 +282,43 @@ TEST_F(DashboardServiceTest, DashboardsSurviveRestartAndRebuild) {
             static_cast<int64_t>(store_->LastPosition()));
 }
 
+// Right after a start the read models may not hold the dashboards yet: a change of an existing
+// widget then waits for them, instead of finding no widget (404) in the empty models.
+TEST_F(DashboardServiceTest, AChangeRightAfterAStartWaitsForTheStoredDashboards) {
+  Caller ann = User("ann");
+  ASSERT_EQ(Status(Change(ann, "", Add("w-1"))), "ok");
+  service_.reset();
+  projector_->Stop();
+  projector_.reset();
+  std::filesystem::remove_all(dir_ / "snapshots");  // the start must replay the store
+  projection::ProjectorOptions o;
+  o.snapshot_dir = (dir_ / "snapshots").string();
+  projector_ = std::make_unique<projection::Projector>(store_.get(), &clock_, o);
+  service_ = std::make_unique<DashboardService>(store_.get(), projector_.get(), &clock_);
+
+  std::promise<DashboardService::Reply> reply;
+  auto answered = reply.get_future();
+  service_->Change("alpha", ann, "",
+                   [](Dashboard d, const projection::TenantView&) -> std::variant<Dashboard, Problem> {
+                     for (Widget& w : d.widgets) {
+                       if (w.id == "w-1") {
+                         w.title = "Renamed";
+                         return d;
+                       }
+                     }
+                     return Problem{.status = 404, .title = "Not found", .detail = "no widget w-1"};
+                   },
+                   [&](DashboardService::Reply r) { reply.set_value(std::move(r)); });
+  // The projector has not started: nothing can be answered from its empty models.
+  EXPECT_EQ(answered.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  projector_->Start();
+  ASSERT_EQ(Status(answered.get()), "ok");
+  const Dashboard* own = Book()->Find(OwnDashboardId("ann"));
+  ASSERT_NE(own, nullptr);
+  ASSERT_NE(own->FindWidget("w-1"), nullptr);
+  EXPECT_EQ(own->FindWidget("w-1")->title, "Renamed");
+}
+
 TEST_F(DashboardServiceTest, VersionsNeverRepeatAcrossADeleteAndAStaleOneNeverMatches) {
   Caller bob = User("bob");
   auto rename = [](std::string name, int64_t if_match) {

@@ -7,7 +7,9 @@
 // Cardinality is bounded: `route` is the matched pattern ("/analytics/{domain}/{org}",
 // "unmatched", the web app's one label), never the path; `method` is one of the eight
 // HTTP/1.1 methods or "other".
-// Thread-safety: safe from any thread; Record takes a short mutex to find the counters.
+// Thread-safety: safe from any thread. Record takes a shared lock to find the counters (an
+// exclusive one the first time a route and method are seen); a scrape copies the entries
+// out under the shared lock and renders them without it.
 
 #include <array>
 #include <map>

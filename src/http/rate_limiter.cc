@@ -21,9 +21,15 @@ int64_t RateLimiter::Take(std::string_view key, int64_t now_nanos) {
     it = shard.buckets.emplace(std::string(key), Bucket{limit_.burst, now_nanos}).first;
   }
   Bucket& b = it->second;
-  double elapsed = static_cast<double>(std::max<int64_t>(now_nanos - b.updated_nanos, 0)) * 1e-9;
-  b.tokens = std::min(limit_.burst, b.tokens + elapsed * limit_.rate);
-  b.updated_nanos = now_nanos;
+  // A reading behind the bucket's (a clock stepped back, or a thread that read the clock
+  // before another took the lock) neither refills nor moves the bucket back: moving it back
+  // would count the same interval again on the next reading and mint tokens. A jump forward
+  // refills at most the bucket.
+  if (now_nanos > b.updated_nanos) {
+    double elapsed = static_cast<double>(now_nanos - b.updated_nanos) * 1e-9;
+    b.tokens = std::min(limit_.burst, b.tokens + elapsed * limit_.rate);
+    b.updated_nanos = now_nanos;
+  }
   if (b.tokens >= 1.0) {
     b.tokens -= 1.0;
     return 0;

@@ -26,17 +26,59 @@ std::vector<std::string_view> Split(std::string_view path) {
   return out;
 }
 
+// The length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF), or 0.
+size_t Utf8SequenceLength(std::string_view s) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto cont = [&](size_t i) { return i < s.size() && (byte(i) & 0xC0) == 0x80; };
+  unsigned char c = byte(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
+    if (c == 0xED && byte(1) >= 0xA0) return 0;  // a surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && byte(1) < 0x90) return 0;   // overlong
+    if (c == 0xF4 && byte(1) >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+// `s` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD: a problem
+// echoes what the client sent (the path, a parameter's name or value), and JSON must be UTF-8.
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  while (!s.empty()) {
+    size_t n = Utf8SequenceLength(s);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      n = 1;
+    } else {
+      out.append(s.substr(0, n));
+    }
+    s.remove_prefix(n);
+  }
+  return out;
+}
+
 }  // namespace
 
 Response ProblemResponse(const Problem& p, std::string_view instance) {
   JsonBuilder b;
-  b.BeginObject().Key("type").String("about:blank").Key("title").String(p.title);
-  b.Key("status").Int(p.status).Key("detail").String(p.detail);
-  b.Key("instance").String(instance);
+  b.BeginObject().Key("type").String("about:blank").Key("title").String(ValidUtf8(p.title));
+  b.Key("status").Int(p.status).Key("detail").String(ValidUtf8(p.detail));
+  b.Key("instance").String(ValidUtf8(instance));
   if (!p.errors.empty()) {
     b.Key("errors").BeginArray();
     for (const auto& e : p.errors) {
-      b.BeginObject().Key("field").String(e.field).Key("message").String(e.message).EndObject();
+      b.BeginObject().Key("field").String(ValidUtf8(e.field));
+      b.Key("message").String(ValidUtf8(e.message)).EndObject();
     }
     b.EndArray();
   }

@@ -71,6 +71,21 @@ TEST(RouterTest, ProblemResponseCarriesFieldsAndRetryAfter) {
   EXPECT_EQ(p.headers[0].first, "Retry-After");
 }
 
+// A problem echoes what the client sent (the path, a parameter's name): bytes that are not
+// UTF-8 there made the body invalid JSON (found by the hostile-client test, issue 17). They
+// become U+FFFD; well-formed UTF-8 (two, three and four bytes) is kept as is.
+TEST(RouterTest, ProblemResponseIsValidUtf8WhateverTheClientSent) {
+  Response p = ProblemResponse(
+      {.status = 400, .title = "t", .detail = "d \xff", .errors = {{"\xc0\xaf", "\xed\xa0\x80"}}},
+      "/a/\xff\xfe\xe2\x82/\xf4\x90\x80\x80/\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+  const std::string r = "\xef\xbf\xbd";  // U+FFFD
+  EXPECT_EQ(p.body, R"({"type":"about:blank","title":"t","status":400,"detail":"d )" + r +
+                        R"(","instance":"/a/)" + r + r + r + r + "/" + r + r + r + r +
+                        "/\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" +
+                        R"(","errors":[{"field":")" + r + r + R"(","message":")" + r + r + r +
+                        R"("}]})");
+}
+
 // The web app's fallback (routes_web.cc): GET and HEAD of paths no pattern matches, when it
 // accepts them; a path some pattern matches keeps its 405, and other methods their 404.
 TEST(RouterTest, FallbackTakesUnmatchedGetsItAccepts) {

@@ -153,6 +153,12 @@ void ServeSearch(const Services& s, const Request& req, const ReadConsistency& c
   }
   auto answer = [follower, fn](const Request& r) {
     const std::string& org = r.params.at("org");
+    if (follower->Damaged(org)) {
+      return Unavailable("Search index being rebuilt",
+                         "this organization's search index was found damaged and is being "
+                         "rebuilt from the event store; try again shortly",
+                         r.path);
+    }
     if (follower->Failed(org)) {
       return Unavailable("Search index unavailable",
                          "this organization's search index failed; an operator can rebuild it "
@@ -162,6 +168,12 @@ void ServeSearch(const Services& s, const Request& req, const ReadConsistency& c
     }
     uint64_t position = follower->Position();  // before the query: a lower bound
     std::shared_ptr<search::SearchIndex> index = follower->Index(org);
+    if (index == nullptr && follower->Damaged(org)) {  // found damaged as it opened just now
+      return Unavailable("Search index being rebuilt",
+                         "this organization's search index was found damaged and is being "
+                         "rebuilt from the event store; try again shortly",
+                         r.path);
+    }
     if (index == nullptr && follower->HasIndexOnDisk(org)) {  // there, but it does not open
       return Unavailable("Search index unavailable",
                          "this organization's search index does not open (see the server log); "
@@ -246,10 +258,13 @@ void Search(const Services& s, Request& req, Responder respond) {
     return respond(ProblemResponse(*p, req.path));
   }
   ServeSearch(s, req, consistency, std::move(respond),
-              [q](search::SearchIndex* index, const Request& r) {
+              [q, follower = s.search](search::SearchIndex* index, const Request& r) {
                 if (index == nullptr) return JsonResponse(SearchBody({}));  // nothing indexed
                 absl::StatusOr<search::SearchResult> found = index->Search(q);
-                if (!found.ok()) return IndexError(found.status(), r.path);
+                if (!found.ok()) {
+                  follower->ReportDamaged(r.params.at("org"), found.status());  // DataLoss only
+                  return IndexError(found.status(), r.path);
+                }
                 return JsonResponse(SearchBody(*found));
               });
 }
@@ -264,13 +279,16 @@ void Suggestions(const Services& s, Request& req, Responder respond) {
   }
   ServeSearch(
       s, req, consistency, std::move(respond),
-      [text, types, domains](search::SearchIndex* index, const Request& r) {
+      [text, types, domains, follower = s.search](search::SearchIndex* index, const Request& r) {
         std::vector<search::Completion> completions;
         if (index != nullptr) {
           // With a type filter, ask for more and keep the listed types' first ten.
           absl::StatusOr<std::vector<search::Completion>> found =
               index->Suggest(text, domains, types.empty() ? kMaxSuggestions : 1000);
-          if (!found.ok()) return IndexError(found.status(), r.path);
+          if (!found.ok()) {
+            follower->ReportDamaged(r.params.at("org"), found.status());  // DataLoss only
+            return IndexError(found.status(), r.path);
+          }
           completions = *std::move(found);
         }
         JsonBuilder b;

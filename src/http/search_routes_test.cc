@@ -7,11 +7,14 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "auth/test_keys.h"
@@ -381,6 +384,54 @@ TEST_F(SearchRoutesTest, MinPositionReadsYourWritesAndThePositionIsAnswered) {
       "/search/alpha",
       {{"q", "Lovelace"}, {"min_position", std::to_string(position + 100)}, {"wait_ms", "30000"}});
   EXPECT_EQ(r.status, 503) << r.body;
+}
+
+// A search index damaged on disk under a running server (issue 17, injected faults): the
+// search that meets the damage answers 503 problem+json with Retry-After and has the follower
+// rebuild the index from the store; searches answer 503 until it is rebuilt, then exactly what
+// they answered before the damage.
+TEST_F(SearchRoutesTest, ADamagedIndexIsRebuiltFromTheStoreAndAnswersTheSame) {
+  // Enough entities that the tables have more than one level: a query reads blocks from disk
+  // past the root it keeps in memory.
+  std::string filler;
+  for (int i = 0; i < 3000; ++i) {
+    filler += Event("alpha", "f" + std::to_string(i), "crm.contact.created",
+                    "alpha-f" + std::to_string(i),
+                    R"({"name":"Filler Person )" + std::to_string(i) +
+                        R"(","email":"f@example.com","company":"Acme Filler"})");
+  }
+  Store(filler);
+  Store(Creations("alpha"));
+  Response before = Get("/search/alpha", {{"q", "zenith"}, {"limit", "100"}});
+  ASSERT_EQ(before.status, 200) << before.body;
+  ASSERT_EQ(boost::json::parse(before.body).at("total").as_int64(), 8);
+  const std::string table = dir_.path() + "/search/tenants/alpha/postlist.glass";
+  {
+    const auto size = std::filesystem::file_size(table);
+    ASSERT_GT(size, 16384u);
+    std::ofstream out(table, std::ios::binary | std::ios::in | std::ios::out);
+    out << std::string(size, '\x5a');
+  }
+  Response first = Get("/search/alpha", {{"q", "zenith"}, {"limit", "100"}});
+  EXPECT_EQ(first.status, 503) << first.body;
+  EXPECT_EQ(first.content_type, "application/problem+json");
+  EXPECT_EQ(Header(first, "Retry-After"), "1");
+  Response r = first;
+  for (int i = 0; i < 600 && r.status != 200; ++i) {  // bounded: the rebuild takes a moment
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    r = Get("/search/alpha", {{"q", "zenith"}, {"limit", "100"}});
+    if (r.status != 200) {
+      ASSERT_EQ(r.status, 503) << r.body;
+      EXPECT_EQ(Header(r, "Retry-After"), "1");
+    }
+  }
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(boost::json::parse(r.body), boost::json::parse(before.body));
+  EXPECT_FALSE(follower_->Damaged("alpha"));
+  EXPECT_FALSE(follower_->Failed("alpha"));
+  // The search met the damage, the follower checked the index and found it damaged: once.
+  EXPECT_GE(follower_->Checks(), 1u);
+  EXPECT_EQ(follower_->TimesFoundDamaged("alpha"), 1);
 }
 
 }  // namespace

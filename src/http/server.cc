@@ -12,7 +12,12 @@
 
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <random>
@@ -76,6 +81,41 @@ struct Server::Impl {
 };
 
 namespace {
+
+// The body's framing when a request names a Transfer-Encoding, which Beast leaves to us
+// beyond "chunked is the last coding" (RFC 9112 §6.1, §6.3): a body whose length the
+// front end and we could read differently is how requests are smuggled. Returns the status
+// to refuse the request with (the connection is then closed) and why, or nullopt:
+//  - Transfer-Encoding with Content-Length: 400 (a front end may frame by either);
+//  - chunked not the final coding ("chunked, identity", "xchunked"): 400, as RFC 9112 says;
+//  - another coding before chunked ("gzip, chunked"): 501, not implemented.
+std::optional<std::pair<int, std::string>> CheckFraming(const bhttp::fields& fields) {
+  if (fields.count(bhttp::field::transfer_encoding) == 0) return std::nullopt;
+  if (fields.count(bhttp::field::content_length) > 0) {
+    return std::pair{400, "Transfer-Encoding with Content-Length: the body's length is ambiguous"};
+  }
+  std::string value;  // every Transfer-Encoding field, in order, as one list
+  for (const auto& f : fields) {
+    if (f.name() == bhttp::field::transfer_encoding) value += std::string(f.value()) + ',';
+  }
+  std::string coding;  // each coding, lower-cased, without spaces
+  std::vector<std::string> codings;
+  for (char c : value) {
+    if (c == ',') {
+      if (!coding.empty()) codings.push_back(coding);
+      coding.clear();
+    } else if (c != ' ' && c != '\t') {
+      coding += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  if (codings.empty() || codings.back() != "chunked") {
+    return std::pair{400, "Transfer-Encoding must end with chunked"};
+  }
+  if (codings.size() > 1) {
+    return std::pair{501, "only the chunked transfer coding is implemented"};
+  }
+  return std::nullopt;
+}
 
 // Fills `out` from a parsed message; a 400 problem when the target is not an origin-form
 // URL, a query parameter is repeated (which one wins would be a guess), or an HTTP/1.1
@@ -341,6 +381,9 @@ class Session final : public Conn, public std::enable_shared_from_this<Session> 
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
     busy_ = true;
+    if (auto bad = CheckFraming(parser_->get())) {
+      return Fail(bad->first, bad->first == 501 ? "Not implemented" : "Bad request", bad->second);
+    }
     if (health_only_ && !parser_->get().target().starts_with("/health/")) {
       return Fail(503, "Service unavailable",
                   "the server is at its connection limit (in total, or for your address); "
@@ -594,6 +637,7 @@ absl::StatusOr<Request> ParseHttpRequest(std::string_view bytes, const ServerOpt
     parser.put_eof(ec);
     if (ec || !parser.is_done()) return absl::InvalidArgumentError("incomplete request");
   }
+  if (auto bad = CheckFraming(parser.get())) return absl::InvalidArgumentError(bad->second);
   auto msg = parser.release();
   Request req;
   if (std::optional<Problem> bad = ToRequest(msg, &req)) {

@@ -61,6 +61,18 @@ absl::StatusOr<std::pair<std::string, int>> DevCluster::ParseTopic(const std::st
   return std::make_pair(name, partitions);
 }
 
+absl::Status DevCluster::SetBrokersUp(bool up) {
+  for (int id = 1; id <= brokers_; ++id) {  // the mock numbers its brokers from 1
+    rd_kafka_resp_err_t e = up ? rd_kafka_mock_broker_set_up(cluster_, id)
+                               : rd_kafka_mock_broker_set_down(cluster_, id);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return absl::InternalError("kafka-dev: broker " + std::to_string(id) + ": " +
+                                 rd_kafka_err2str(e));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<DevCluster>> DevCluster::Start(
     int brokers, uint16_t port, const std::vector<std::pair<std::string, int>>& topics) {
   if (brokers < 1 || brokers > 9) return absl::InvalidArgumentError("--brokers must be 1..9");
@@ -72,6 +84,7 @@ absl::StatusOr<std::unique_ptr<DevCluster>> DevCluster::Start(
   if (d->rk_ == nullptr) return absl::InternalError(std::string("kafka-dev: ") + err);
   d->cluster_ = rd_kafka_mock_cluster_new(d->rk_, brokers);
   if (d->cluster_ == nullptr) return absl::InternalError("kafka-dev: the mock cluster did not start");
+  d->brokers_ = brokers;
   for (const auto& [name, partitions] : topics) {
     rd_kafka_resp_err_t e =
         rd_kafka_mock_topic_create(d->cluster_, name.c_str(), partitions, std::min(brokers, 3));

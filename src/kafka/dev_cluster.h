@@ -29,6 +29,9 @@ class DevCluster {
   ~DevCluster();
   // What clients pass as bootstrap.servers.
   const std::string& bootstrap() const { return bootstrap_; }
+  // Takes every broker down (its connections closed, new ones refused) or brings them back
+  // with their data, as a cluster that goes away and returns (tests: outages under load).
+  absl::Status SetBrokersUp(bool up);
   // "topic:partitions" → pair; the error names the rule.
   static absl::StatusOr<std::pair<std::string, int>> ParseTopic(const std::string& text);
 
@@ -37,6 +40,7 @@ class DevCluster {
   void Forward(int client);
   rd_kafka_s* rk_ = nullptr;
   rd_kafka_mock_cluster_s* cluster_ = nullptr;
+  int brokers_ = 0;
   std::string bootstrap_;
   std::string first_broker_host_;
   uint16_t first_broker_port_ = 0;

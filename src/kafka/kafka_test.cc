@@ -6,9 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -459,6 +461,111 @@ TEST_F(KafkaTest, ReadModelsFarBehindPauseConsumptionUntilTheyCatchUp) {
   EXPECT_TRUE(consumer.CaughtUp()) << "ready once every partition is read to its end";
   consumer.Stop();
   EXPECT_EQ(s->LastPosition(), lines.size());
+}
+
+// Kafka going away and coming back under load (issue 17, injected faults): every broker is
+// taken down while a producer publishes without pause and the store is read. Publications
+// fail and open the producer's breaker (POST /events answers 503 then), and the consumer says
+// Kafka is down; with the brokers back, the breaker closes after its cool-down, the consumer
+// is up again, and every publication Kafka acknowledged is stored, exactly once.
+TEST_F(KafkaTest, BrokersGoingAwayAndComingBackUnderLoadLoseNothing) {
+  const std::vector<std::string> lines = Lines(60'000);
+  auto s = OpenStore("outage");
+  ingest::IngestService ingest(s.get(), {});
+  KafkaConsumer consumer(Options("g-outage"), &ingest, s.get(), nullptr);
+  ASSERT_TRUE(consumer.Start().ok());
+  KafkaOptions po = Options("");
+  po.config = {{"message.timeout.ms", "1500"}};  // a publication fails fast while down
+  auto producer = KafkaProducer::Create(po, "erp");
+  ASSERT_TRUE(producer.ok()) << producer.status();
+
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> acked_batches{0}, refused{0}, reads{0};
+  std::set<std::string> acknowledged;                     // the load thread's until joined
+  std::map<int32_t, int64_t> last_offsets;                // likewise
+  std::thread load([&] {
+    event::EventParser parser;
+    event::Event ev;
+    std::vector<event::FieldError> errors;
+    size_t next = 0;
+    while (!stop.load() && next < lines.size()) {
+      std::vector<ingest::EventPublisher::Message> batch;
+      std::vector<std::string> ids;
+      for (; batch.size() < 20 && next < lines.size(); ++next) {
+        if (!parser.ParseOne(lines[next], &ev, &errors)) continue;
+        ids.push_back(ev.event_id);
+        batch.push_back({ev.organization_id, lines[next]});
+      }
+      auto r = (*producer)->PublishAndWait(std::move(batch));
+      if (r.ok()) {
+        acknowledged.insert(ids.begin(), ids.end());
+        for (const auto& [partition, offset] : r->last_offsets) {
+          last_offsets[partition] = std::max(last_offsets[partition], offset);
+        }
+        acked_batches.fetch_add(1);
+      } else {
+        EXPECT_TRUE(absl::IsUnavailable(r.status()) || absl::IsDeadlineExceeded(r.status()))
+            << r.status();
+        refused.fetch_add(1);
+        std::this_thread::sleep_for(50ms);  // pacing, as a client honouring Retry-After
+      }
+      if (s->Query({.organization_id = "acme-corp", .limit = 10}).ok()) reads.fetch_add(1);
+      std::this_thread::sleep_for(2ms);
+    }
+  });
+  auto wait_for = [](auto done, std::chrono::seconds timeout) {
+    Eventually(done, timeout);
+    return done();
+  };
+
+  ASSERT_TRUE(wait_for([&] { return acked_batches.load() >= 50 && s->LastPosition() > 0; }, 60s));
+  ASSERT_TRUE(cluster_->SetBrokersUp(false).ok());
+  EXPECT_TRUE(wait_for([&] { return (*producer)->breaker_state() == CircuitBreaker::State::kOpen; },
+                       60s));
+  EXPECT_TRUE(wait_for([&] { return !consumer.up(); }, 60s)) << "the consumer says Kafka is down";
+  EXPECT_FALSE((*producer)->up());
+  // The breaker opened on the third failed publication (counted here once its caller has it)
+  // and refuses the next ones at once.
+  EXPECT_TRUE(wait_for([&] { return refused.load() >= 4; }, 30s)) << refused.load();
+  const uint64_t reads_while_down = reads.load();
+  EXPECT_TRUE(wait_for([&] { return reads.load() >= reads_while_down + 20; }, 30s))
+      << "the store keeps answering while Kafka is away";
+
+  ASSERT_TRUE(cluster_->SetBrokersUp(true).ok());
+  const uint64_t acked_before = acked_batches.load();
+  EXPECT_TRUE(wait_for(
+      [&] { return (*producer)->breaker_state() == CircuitBreaker::State::kClosed; }, 90s));
+  EXPECT_TRUE(wait_for([&] { return acked_batches.load() >= acked_before + 50; }, 60s))
+      << "publications go through again";
+  EXPECT_TRUE(wait_for([&] { return consumer.up(); }, 60s)) << "the consumer says Kafka is up";
+  EXPECT_TRUE((*producer)->up());
+  stop = true;
+  load.join();
+
+  ingest::EventPublisher::Published all{.topic = "erp"};
+  for (const auto& [partition, offset] : last_offsets) {
+    all.last_offsets.emplace_back(partition, offset);
+  }
+  ASSERT_TRUE(WaitStored(s.get(), all));
+  consumer.Stop();
+  // Every acknowledged publication is stored; nothing is stored twice (a publication that
+  // timed out may have reached Kafka after all: stored, once, though never acknowledged).
+  std::set<std::string> stored;
+  size_t rows = 0;
+  for (const char* org : {"acme-corp", "beta-inc", "gamma-llc"}) {
+    for (auto& [id, json] : EventsOf(s.get(), org)) {
+      stored.insert(id);
+      ++rows;
+    }
+    EXPECT_EQ(s->GetTenantCounts(org).duplicates, 0u) << org;
+  }
+  EXPECT_EQ(rows, stored.size()) << "an event stored twice";
+  EXPECT_EQ(rows, s->LastPosition());
+  std::vector<std::string> lost;
+  std::set_difference(acknowledged.begin(), acknowledged.end(), stored.begin(), stored.end(),
+                      std::back_inserter(lost));
+  EXPECT_TRUE(lost.empty()) << lost.size() << " acknowledged events lost, e.g. " << lost.front();
+  EXPECT_GT(acknowledged.size(), 2000u);
 }
 
 TEST(KafkaConfigTest, WhatExactlyOnceRestsOnCannotBeOverridden) {

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include "common/crash_point.h"
 #include "event/parser.h"
 #include "own_state/own_event.h"
 #include "projection/snapshot_file.h"
@@ -659,12 +660,14 @@ void Projector::AdoptRebuild() {
     return true;
   });
   if (s.ok()) {
+    READSIDE_CRASH_POINT("rebuild.swap.before");
     if (scope == "*") {
       tenants_ = std::move(*rebuilt);
     } else {
       tenants_[scope] = std::move((*rebuilt)[scope]);
     }
     PublishAll();
+    READSIDE_CRASH_POINT("rebuild.swap.after");
   }
   absl::MutexLock lock(&mu_);
   if (!s.ok()) {

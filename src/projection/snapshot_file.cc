@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/crash_point.h"
 #include "projection/snapshot_codec.h"
 
 namespace readside::projection {
@@ -74,7 +75,30 @@ std::string EncodeModelSnapshot(uint64_t position, const TenantMap& tenants) {
 
 absl::StatusOr<size_t> WriteSnapshotFile(const std::string& dir, std::string_view data,
                                          Env* env) {
-  if (absl::Status s = WriteFileAtomically(env, dir, "model.snap", data); !s.ok()) return s;
+  // WriteFileAtomically's steps, spelled out for the crash points between them (a crash
+  // anywhere leaves the previous model.snap whole, or the new one whole).
+  if (absl::Status s = env->CreateDirs(dir); !s.ok()) return s;
+  const std::string path = dir + "/model.snap", tmp = path + ".tmp";
+  absl::StatusOr<std::unique_ptr<WritableFile>> file = env->NewWritableFile(tmp);
+  if (!file.ok()) return file.status();
+  const size_t half = data.size() / 2;
+  absl::Status s = (*file)->Append(data.substr(0, half));
+  if (s.ok()) {
+    READSIDE_CRASH_POINT("snapshot.write.mid");
+    s = (*file)->Append(data.substr(half));
+  }
+  if (s.ok()) s = (*file)->Sync();
+  if (absl::Status closed = (*file)->Close(); s.ok()) s = closed;
+  if (s.ok()) {
+    READSIDE_CRASH_POINT("snapshot.write.before_rename");
+    s = env->RenameFile(tmp, path);
+  }
+  if (!s.ok()) {
+    env->RemoveFile(tmp).IgnoreError();
+    return s;
+  }
+  READSIDE_CRASH_POINT("snapshot.write.after_rename");
+  if (absl::Status synced = env->SyncDir(dir); !synced.ok()) return synced;
   return data.size();
 }
 

@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "projection/tenant_projection.h"
 #include "query/analytics.h"
+#include "query/widget_data.h"
 
 namespace readside::query {
 namespace {
@@ -65,6 +66,26 @@ TEST(AnswerValidUntilTest, OverdueAsOfNowStaysTrueUntilItsNextChange) {
   EXPECT_EQ(overdue("2024-01-11T00:00:00.000001Z"), 1);
   EXPECT_EQ(overdue("2024-01-20T12:00:00Z"), 1);
   EXPECT_EQ(overdue("2024-01-20T12:00:00.000001Z"), 0);
+}
+
+// Series periods exist from year 0001: 12 yearly points ending with year 1 are one point
+// (was years -10..1, formatted "-010"; found by params_fuzz, issue 17), and every point
+// formats and parses back.
+TEST(SeriesPeriodsTest, ADefaultSeriesStopsAtYearOne) {
+  std::vector<projection::Period> out;
+  ASSERT_FALSE(ResolveSeriesPeriods("year", "", "0001", projection::LocalCalendar::Utc(), 0, &out));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(projection::FormatPeriod(out[0]), "0001");
+  for (std::string_view g : {"day", "week", "month", "quarter"}) {
+    ASSERT_FALSE(ResolveSeriesPeriods(g, "", "0001-Q1", projection::LocalCalendar::Utc(), 0, &out))
+        << g;
+    ASSERT_FALSE(out.empty()) << g;
+    for (const projection::Period& p : out) {
+      absl::StatusOr<projection::Period> again =
+          projection::ParsePeriod(projection::FormatPeriod(p));
+      EXPECT_TRUE(again.ok() && *again == p) << g << " " << projection::FormatPeriod(p);
+    }
+  }
 }
 
 }  // namespace

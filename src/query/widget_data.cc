@@ -197,6 +197,10 @@ std::optional<ProblemField> ResolveSeriesPeriods(std::string_view granularity,
   // the series has 12 points.
   projection::Period from = projection::PeriodContaining(g, to.end_day - 1);
   for (int i = 0; i < 11; ++i) from = projection::PrevPeriod(from);
+  // Periods exist from year 0001: a series ending early in year 1 is shorter, not a series of
+  // year -10 ("to=0001&granularity=year"; found by params_fuzz, issue 17).
+  const projection::DayNumber first_day = projection::DayNumberFromCivil(1, 1, 1);
+  if (from.first_day < first_day) from = projection::PeriodContaining(g, first_day);
   if (!from_text.empty()) {
     if (auto problem = PeriodText("from", from_text, &from)) return problem;
   }

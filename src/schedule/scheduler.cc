@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
+#include "common/crash_point.h"
 #include "common/time_util.h"
 #include "common/time_zone.h"
 #include "event/uuid.h"
@@ -538,6 +539,7 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
     }
   }
   MaybeCrash("after_intent");
+  READSIDE_CRASH_POINT("schedule.run.after_intent");
 
   // 3. The message: the same bytes on every attempt (Date = the first attempt's start).
   absl::Status sent;
@@ -583,6 +585,7 @@ bool ReportScheduler::Run(const ReportSchedule& s, int64_t due, int attempt,
     }
   }
   if (sent.ok()) MaybeCrash("after_send");
+  READSIDE_CRASH_POINT("schedule.run.before_outcome");
 
   // 4. The outcome.
   // (An intent is stored: even if the outcome cannot be, the run exists and is resumed.)

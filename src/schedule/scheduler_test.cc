@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -14,8 +15,11 @@
 
 #include "absl/synchronization/notification.h"
 #include "common/time_util.h"
+#include "event/parser.h"
 #include "own_state/report_schedule.h"
 #include "projection/projector.h"
+#include "schedule/testing/smtp_sink.h"
+#include "sim/generator.h"
 #include "store/event_store.h"
 
 namespace readside::schedule {
@@ -101,7 +105,7 @@ class SchedulerTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void StartScheduler(int64_t catch_up_hours = 48) {
+  void StartScheduler(int64_t catch_up_hours = 48, const Clock* clock = nullptr) {
     SchedulerOptions o;
     o.files_dir = dir_.string() + "/runs";
     o.catch_up_max_age_micros = catch_up_hours * 3600 * 1'000'000;
@@ -110,7 +114,7 @@ class SchedulerTest : public ::testing::Test {
     o.backoff.initial_delay_micros = 60'000'000;
     o.backoff.jitter = 0;
     scheduler_ = std::make_unique<ReportScheduler>(store_.get(), projector_.get(), &transport_,
-                                                   &clock_, nullptr, o);
+                                                   clock ? clock : &clock_, nullptr, o);
     scheduler_->Start();
   }
 
@@ -247,6 +251,244 @@ TEST_F(SchedulerTest, MissedRunsCatchUpWithinTheAgeAndAreSkippedBeyond) {
   }
   EXPECT_EQ(transport_.sent().size(), 1u);
   EXPECT_FALSE(runs[0].error.empty());
+}
+
+// The test's clock, counting the scheduler's readings (a pass starts with one, and its wait
+// for the next pass takes another).
+class CountingClock final : public Clock {
+ public:
+  explicit CountingClock(const Clock* base) : base_(base) {}
+  int64_t NowMicros() const override {
+    reads_.fetch_add(1);
+    return base_->NowMicros();
+  }
+  int64_t MonotonicNanos() const override { return base_->MonotonicNanos(); }
+  int64_t reads() const { return reads_.load(); }
+
+ private:
+  const Clock* base_;
+  mutable std::atomic<int64_t> reads_{0};
+};
+
+// Waits (bounded) until the scheduler has made a whole pass at the clock's current time over
+// views holding everything stored, and that pass stored nothing.
+bool Quiesced(const CountingClock& clock, store::EventStore* store,
+              projection::Projector* projector) {
+  for (int i = 0; i < 1000; ++i) {
+    const uint64_t stored = store->LastPosition();
+    if (projector->AppliedPosition() >= stored) {
+      const int64_t reads = clock.reads();
+      for (int j = 0; j < 1000 && clock.reads() < reads + 3; ++j) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      if (clock.reads() >= reads + 3 && store->LastPosition() == stored) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// Clock jumps (issue 17, injected faults): the wall clock stepped back and forward (an NTP
+// step, a VM restored from a snapshot). Each due instant fires once: going back does not fire
+// again the instants already fired when the clock passes them a second time, and a jump
+// forward handles the instants it skipped by the catch-up rule of reports.md (within the
+// catch-up age they run, older ones are recorded as skipped), each once.
+TEST_F(SchedulerTest, ClockJumpsBackAndForthFireEachDueInstantOnce) {
+  CountingClock clock(&clock_);
+  StartScheduler(/*catch_up_hours=*/6, &clock);
+  own_state::ReportSchedule s = Create("0 * * * *", "UTC");  // created 2024-03-30T23:00Z
+  auto jump = [&](std::string_view to) {
+    clock_.Set(At(to));
+    scheduler_->Wake();
+  };
+  jump("2024-03-31T02:30:00Z");  // 00:00, 01:00, 02:00
+  ASSERT_TRUE(WaitSettled(s.id, 3));
+  EXPECT_EQ(transport_.sent().size(), 3u);
+
+  jump("2024-03-30T22:00:00Z");  // back, before the schedule was created
+  ASSERT_TRUE(Quiesced(clock, store_.get(), projector_.get()));
+  jump("2024-03-31T02:59:00Z");  // past the fired instants a second time
+  ASSERT_TRUE(Quiesced(clock, store_.get(), projector_.get()));
+  EXPECT_EQ(Runs(s.id).size(), 3u);
+  EXPECT_EQ(transport_.sent().size(), 3u) << "an instant fired twice after a backward jump";
+
+  jump("2024-03-31T03:00:00Z");  // the next instant, once
+  ASSERT_TRUE(WaitSettled(s.id, 4));
+  ASSERT_TRUE(Quiesced(clock, store_.get(), projector_.get()));
+  EXPECT_EQ(transport_.sent().size(), 4u);
+
+  // Two days ahead: 48 instants skipped by the jump (04:00 on the 31st … 03:00 on 2 April).
+  // Those more than 6 h old at 03:30 are recorded as skipped (42), the 6 others run.
+  jump("2024-04-02T03:30:00Z");
+  ASSERT_TRUE(WaitSettled(s.id, 52));
+  ASSERT_TRUE(Quiesced(clock, store_.get(), projector_.get()));
+  // And back into the span just handled, then forward past it again: nothing more.
+  jump("2024-04-01T12:00:00Z");
+  ASSERT_TRUE(Quiesced(clock, store_.get(), projector_.get()));
+  jump("2024-04-02T03:45:00Z");
+  ASSERT_TRUE(Quiesced(clock, store_.get(), projector_.get()));
+
+  std::vector<projection::RunRecord> runs = Runs(s.id);
+  ASSERT_EQ(runs.size(), 52u);
+  const int64_t first = At("2024-03-31T00:00:00Z"), hour = 3600'000'000LL;
+  size_t sent = 0, skipped = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    EXPECT_EQ(runs[i].due_at_micros, first + static_cast<int64_t>(i) * hour) << i;
+    const bool too_old = runs[i].due_at_micros < At("2024-04-01T21:30:00Z") &&
+                         runs[i].due_at_micros > At("2024-03-31T03:00:00Z");
+    EXPECT_EQ(runs[i].status, too_old ? RunStatus::kSkipped : RunStatus::kSent) << i;
+    sent += runs[i].status == RunStatus::kSent;
+    skipped += runs[i].status == RunStatus::kSkipped;
+  }
+  EXPECT_EQ(sent, 10u);
+  EXPECT_EQ(skipped, 42u);
+  // Every message went out once: as many sends as sent runs, no Message-ID twice.
+  std::vector<std::string> messages = transport_.sent();
+  ASSERT_EQ(messages.size(), sent);
+  std::set<std::string> ids;
+  for (const std::string& m : messages) ids.insert(HeaderOf(m, "Message-ID"));
+  EXPECT_EQ(ids.size(), messages.size());
+}
+
+// SMTP going away and coming back under load (issue 17, injected faults): a real SMTP server
+// is stopped while events are appended and the read models read without pause. Deliveries
+// fail and are retried, the breaker opens and the health says SMTP is down, and nothing else
+// waits on it: every append is acknowledged and stored, views keep coming. Back on the same
+// port, the retries deliver, the breaker closes, the health says up, and each due instant
+// reached the server exactly once.
+TEST_F(SchedulerTest, SmtpGoingAwayAndComingBackUnderLoad) {
+  testing::ScratchDir before_dir, after_dir;
+  absl::StatusOr<std::unique_ptr<testing::SmtpSink>> sink =
+      testing::SmtpSink::Start({}, before_dir.path());
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  const int port = (*sink)->port();
+  absl::StatusOr<std::unique_ptr<SmtpSender>> sender =
+      SmtpSender::Create({.url = "smtp://127.0.0.1:" + std::to_string(port),
+                          .from = "reports@example.com",
+                          .connect_timeout_ms = 2'000,
+                          .timeout_ms = 10'000});
+  ASSERT_TRUE(sender.ok()) << sender.status();
+  SchedulerOptions o;
+  o.files_dir = dir_.string() + "/runs";
+  o.from = "reports@example.com";
+  o.max_sleep_micros = 5'000;
+  o.backoff.initial_delay_micros = 60'000'000;
+  o.backoff.jitter = 0;
+  o.breaker = {.failure_threshold = 2, .cool_down_micros = 30'000'000};
+  scheduler_ = std::make_unique<ReportScheduler>(store_.get(), projector_.get(), sender->get(),
+                                                 &clock_, nullptr, o);
+  scheduler_->Start();
+  std::vector<own_state::ReportSchedule> schedules;
+  for (int i = 0; i < 3; ++i) schedules.push_back(Create("0 * * * *", "UTC"));
+
+  // The load: batches of simulated events appended, and the tenant's view read, throughout.
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> batches{0}, refused{0}, views{0};
+  std::set<std::string> acknowledged;  // the load thread's until it is joined
+  std::thread load([&] {
+    sim::Generator gen({.seed = 21, .tenants = {"load-org"}, .total_events = 2'000'000});
+    event::EventParser parser;
+    std::vector<event::FieldError> errors;
+    std::string line;
+    int64_t ts;
+    while (!stop.load()) {
+      store::AppendRequest request;
+      std::vector<std::string> ids;
+      while (request.events.size() < 50 && gen.Next(&line, &ts)) {
+        event::Event e;
+        if (!parser.ParseOne(line, &e, &errors)) continue;
+        ids.push_back(e.event_id);
+        request.events.push_back({e.organization_id, e.event_id, e.event_id_assigned, e.entity_id,
+                                  e.event_type, e.timestamp_micros, e.json});
+      }
+      auto outcomes = store_->Append(std::move(request));
+      if (!outcomes.ok()) {
+        refused.fetch_add(1);
+        continue;
+      }
+      for (size_t i = 0; i < outcomes->size(); ++i) {
+        if ((*outcomes)[i].outcome == store::Outcome::kAccepted) acknowledged.insert(ids[i]);
+      }
+      batches.fetch_add(1);
+      if (projector_->Read("load-org").view != nullptr) views.fetch_add(1);
+    }
+  });
+  auto all_at = [&](int64_t due, RunStatus status) {
+    for (const auto& s : schedules) {
+      if (!WaitStatus(s, due, status)) return false;
+    }
+    return true;
+  };
+
+  const int64_t first = At("2024-03-31T00:00:00Z");
+  clock_.Set(first + 1'000'000);
+  scheduler_->Wake();
+  ASSERT_TRUE(all_at(first, RunStatus::kSent));
+  EXPECT_EQ((*sink)->MessageFiles().size(), 3u);
+  EXPECT_TRUE(scheduler_->Smtp().up);
+  EXPECT_EQ(scheduler_->Smtp().breaker, "closed");
+
+  sink->reset();  // the SMTP server goes away
+  const int64_t second = first + 3600'000'000LL;
+  const uint64_t batches_before = batches.load();
+  clock_.Set(second + 1'000'000);
+  scheduler_->Wake();
+  ASSERT_TRUE(all_at(second, RunStatus::kRetrying));
+  ReportScheduler::SmtpHealth down = scheduler_->Smtp();
+  EXPECT_FALSE(down.up);
+  EXPECT_EQ(down.breaker, "open");  // two failures opened it; the third run was held
+  size_t held = 0;
+  for (const auto& s : schedules) {
+    const auto run = Book()->runs.at(own_state::RunIdOf(s.id, second));
+    held += run.error.find("circuit breaker") != std::string::npos;
+  }
+  EXPECT_EQ(held, 1u);
+  // Meanwhile ingest and reads go on.
+  for (int i = 0; i < 2000 && batches.load() < batches_before + 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_GE(batches.load(), batches_before + 20);
+
+  sink = testing::SmtpSink::Start({.port = port}, after_dir.path());  // back, same address
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  clock_.Set(second + 1'000'000 + 61'000'000);  // past the backoff and the cool-down
+  scheduler_->Wake();
+  ASSERT_TRUE(all_at(second, RunStatus::kSent));
+  EXPECT_TRUE(scheduler_->Smtp().up);
+  EXPECT_EQ(scheduler_->Smtp().breaker, "closed");
+
+  stop = true;
+  load.join();
+  EXPECT_EQ(refused.load(), 0u);
+  EXPECT_GT(views.load(), 0u);
+  // Every acknowledged event is stored once.
+  ASSERT_TRUE(projector_->WaitForPosition(store_->LastPosition(), std::chrono::minutes(1)));
+  std::set<std::string> stored;
+  size_t rows = 0;
+  ASSERT_TRUE(store_->ReadRange(0, UINT64_MAX, [&](const store::StoredEvent& e) {
+                        if (e.organization_id == "load-org") {
+                          stored.insert(e.event_id);
+                          ++rows;
+                        }
+                        return true;
+                      }).ok());
+  EXPECT_EQ(stored, acknowledged);
+  EXPECT_EQ(rows, acknowledged.size());
+  // The instant of the outage reached the server exactly once per schedule.
+  std::vector<std::string> files = (*sink)->MessageFiles();
+  ASSERT_EQ(files.size(), 3u);
+  std::set<std::string> ids;
+  for (const std::string& f : files) {
+    const std::string bytes = testing::SmtpSink::ReadFile(f);
+    const size_t at = bytes.find("Message-ID: ");
+    ASSERT_NE(at, std::string::npos) << bytes;
+    ids.insert(bytes.substr(at + 12, bytes.find_first_of("\r\n", at) - at - 12));
+  }
+  std::set<std::string> want;
+  for (const auto& s : schedules) {
+    want.insert("<" + own_state::RunIdOf(s.id, second) + "@example.com>");
+  }
+  EXPECT_EQ(ids, want);
 }
 
 TEST_F(SchedulerTest, RetriesKeepTheMessageIdAndBytes) {

@@ -17,6 +17,21 @@
 // the read models' rebuild is blue/green, this one is not, to keep one copy on disk).
 // A tenant's rebuild runs on the follower thread (the other tenants wait for it, and so does
 // Stop: an index is never committed half rebuilt).
+// A damaged index (its files corrupt or cut short: SearchIndex's DataLoss, found when it opens
+// or when the follower writes it) is rebuilt the same way without an operator: logged as a
+// warning, listed in DATA_DIR/search/damaged until its rebuild has committed, its searches
+// answer 503 meanwhile (Damaged). Damage met by a search (ReportDamaged) is handed to the
+// follower thread, which reads the whole index (SearchIndex::Check) and rebuilds it only when
+// the check confirms the damage. Damage found again during its own rebuild marks it failed
+// instead (no rebuild loop). Every tenant rebuild, an operator's too, is listed in
+// DATA_DIR/search/rebuilding from before its index is dropped until it has committed, so a
+// restart meanwhile rebuilds it again rather than trusting a half-built index; that list is
+// not damage (an operator's rebuild answers searches from what is re-indexed so far).
+// A disk refusing a write, a read or an fsync (ResourceExhausted, Unavailable: full, EIO) is
+// not damage: the indexes are kept, and what was not committed is written again from the
+// recorded position after a pause (retry_pause, doubling up to 30 s), the rebuild under way
+// too; the lists above are written by the follower thread only, outside the lock searches
+// take.
 // Thread-safety: Start/Stop from one thread; every other method from any thread.
 
 #include <atomic>
@@ -49,6 +64,12 @@ struct SearchFollowerOptions {
   std::chrono::milliseconds min_commit_interval{1000};
   // The follower thread's nice value (search indexing yields to ingest and the read models).
   int nice = 10;
+  // The first pause before writing again after the disk refused (doubled each time in a row).
+  std::chrono::milliseconds retry_pause{1000};
+  // Tests: opens a tenant's index in the directory given (a faulty disk); null:
+  // SearchIndex::Open.
+  std::function<absl::StatusOr<std::unique_ptr<SearchIndex>>(const std::string& dir)>
+      open_index;
 };
 
 class SearchFollower {
@@ -86,6 +107,18 @@ class SearchFollower {
   bool HasIndexOnDisk(const std::string& org) const;
   // Whether the tenant's index failed and is left behind until rebuilt.
   bool Failed(const std::string& org) const;
+  // Whether the tenant's index was found damaged and is being rebuilt from the store.
+  bool Damaged(const std::string& org) const;
+  // How many times the tenant's index was found damaged and its rebuild queued.
+  int TimesFoundDamaged(const std::string& org) const;
+  // A search met damage in the tenant's index (`why` is a DataLoss; any other status is
+  // ignored): the follower thread checks the index and rebuilds it if the check confirms.
+  // Returns at once; safe from any thread.
+  void ReportDamaged(const std::string& org, const absl::Status& why);
+  // How many times the follower paused and wrote again after the disk refused.
+  uint64_t Retries() const { return retries_.load(); }
+  // How many indexes the follower thread has checked after a search reported damage.
+  uint64_t Checks() const { return checks_.load(); }
   // Asks the follower thread to drop the index of `org` (empty: every tenant's, and the
   // recorded position) and index the store again from its start. Returns at once.
   void Rebuild(const std::string& org);
@@ -106,10 +139,26 @@ class SearchFollower {
   absl::Status Apply(uint64_t after, uint64_t until, const std::string* only);
   absl::Status CommitAll(uint64_t position);
   void DoRebuilds(uint64_t* applied, uint64_t* uncommitted);
+  void RebuildTenant(const std::string& org, uint64_t applied);
+  // Follower thread: `org`'s index failed. ResourceExhausted or Unavailable (the disk
+  // refused): transient_, retried by Run; a DataLoss outside its own rebuild is damage
+  // (MarkDamagedLocked); anything else leaves it failed.
   void MarkFailed(const std::string& org, const absl::Status& why);
-  void SaveFailedLocked();  // failed_ → DATA_DIR/search/failed
+  // Queues the rebuild of a damaged index (once); any thread, under mu_. Recorded on disk
+  // by the follower thread (PersistLists).
+  void MarkDamagedLocked(const std::string& org, const absl::Status& why);
+  void ConfirmSuspects();  // follower thread: checks the indexes searches reported damaged
+  // Follower thread: failed_, damaged_ and unfinished_ → DATA_DIR/search/{failed,damaged,
+  // rebuilding} where changed, outside mu_. Whether all are on disk.
+  bool PersistLists();
+  // Whether `org`'s events and searches wait for its rebuild (mu_ held).
+  bool AwaitsRebuildLocked(const std::string& org) const {
+    return damaged_.contains(org) && org != rebuilding_;
+  }
   void AnswerWaiters(bool stopping);
-  std::shared_ptr<SearchIndex> OpenLocked(const std::string& org, bool create);
+  // `error`, when given, receives why the index did not open.
+  std::shared_ptr<SearchIndex> OpenLocked(const std::string& org, bool create,
+                                          absl::Status* error = nullptr);
 
   store::EventStore* store_;
   SearchFollowerOptions options_;
@@ -123,13 +172,25 @@ class SearchFollower {
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<SearchIndex>> indexes_;
   std::set<std::string> failed_;
+  std::set<std::string> damaged_;  // found damaged, rebuild queued or running
+  std::map<std::string, int> found_damaged_;           // times each was found damaged
+  std::set<std::string> unfinished_;  // rebuilds begun and not committed (any cause)
+  std::string rebuilding_;            // the tenant DoRebuilds is re-indexing, if any
+  std::map<std::string, absl::Status> suspects_;  // reported by searches, not checked yet
+  // Checked sound after a report: further reports are ignored until then.
+  std::map<std::string, std::chrono::steady_clock::time_point> checked_clean_;
   std::vector<std::string> rebuilds_;  // requested; "" = every tenant
   std::vector<Waiter> waiters_;
   std::atomic<int> blocking_waiters_{0};  // threads in WaitForPosition
+  std::atomic<uint64_t> retries_{0};
+  std::atomic<uint64_t> checks_{0};
 
   // Follower thread only.
   std::map<std::string, bool> dirty_;
   std::map<std::string, std::unique_ptr<EntityIndexer>> indexers_;
+  absl::Status transient_;  // the disk refused a write: Run pauses and writes again
+  // The lists' contents last written (or read at Start).
+  std::string saved_failed_, saved_damaged_, saved_unfinished_;
 };
 
 }  // namespace readside::search

@@ -6,13 +6,17 @@
 #include <atomic>
 #include <bit>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -25,6 +29,44 @@ namespace {
 constexpr char kSep = '\x1f';
 constexpr std::string_view kPositionKey = "readside.position";
 constexpr size_t kMaxTermBytes = 240;  // Xapian refuses terms over 245 bytes
+
+// A Xapian failure as a Status. DataLoss only when the files on disk are damaged, which
+// indexing the store again repairs: a DatabaseCorruptError, a DatabaseNotFoundError (files of
+// the index missing), or a plain DatabaseError that carries no errno (Xapian's own finding,
+// such as "EOF reading block 7": a table cut short). A DatabaseError carrying an errno is the
+// disk or the kernel refusing (Xapian 1.4 throws plain DatabaseErrors for a failed read or
+// write: "Error writing block 7 (No space left on device)"), and "Can't commit new revision -
+// failed to flush DB to disk" is a failed fsync whose errno Xapian drops: the files are fine
+// or the commit did not happen, so these are ResourceExhausted (ENOSPC, EDQUOT) or
+// Unavailable (anything else: EIO, …), transient, the index kept and the write tried again;
+// rebuilding it on a disk that is full would fail as well and leave nothing. A lock held by
+// another writer is Unavailable too; Internal otherwise (a database of another format, …).
+absl::Status FromXapian(const Xapian::Error& e) {
+  const std::string type = e.get_type();
+  std::string message = absl::StrCat("search index: ", e.get_description());
+  if (type == "DatabaseCorruptError" || type == "DatabaseNotFoundError") {
+    return absl::DataLossError(std::move(message));
+  }
+  const char* why = e.get_error_string();  // strerror(errno); null without an errno
+  if (why != nullptr && absl::StartsWith(type, "Database")) {  // DatabaseError's family
+    // Xapian keeps the errno to itself: its text (strerror's) tells it.
+    if (std::strcmp(why, std::strerror(ENOSPC)) == 0 ||
+        std::strcmp(why, std::strerror(EDQUOT)) == 0) {
+      return absl::ResourceExhaustedError(std::move(message));
+    }
+    return absl::UnavailableError(std::move(message));
+  }
+  if (type == "DatabaseLockError") {  // another writer on it: later, maybe
+    return absl::UnavailableError(std::move(message));
+  }
+  if (type == "DatabaseError") {
+    if (absl::StartsWith(e.get_msg(), "Can't commit new revision")) {
+      return absl::UnavailableError(std::move(message));
+    }
+    return absl::DataLossError(std::move(message));
+  }
+  return absl::InternalError(std::move(message));
+}
 
 std::string IdTerm(const std::string& type, const std::string& id) {
   return absl::StrCat("Q", type, std::string(1, kSep), id).substr(0, kMaxTermBytes);
@@ -229,7 +271,7 @@ class XapianIndex final : public SearchIndex {
       db_.replace_document(id_term, d);
       return absl::OkStatus();
     } catch (const Xapian::Error& e) {
-      return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+      return FromXapian(e);
     } catch (const std::exception& e) {  // bad_alloc, length_error: never past the adapter
       return absl::InternalError(absl::StrCat("search index: ", e.what()));
     }
@@ -248,7 +290,7 @@ class XapianIndex final : public SearchIndex {
       }
       return std::optional<SearchDoc>(std::move(data.doc));
     } catch (const Xapian::Error& e) {
-      return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+      return FromXapian(e);
     } catch (const std::exception& e) {  // bad_alloc, length_error: never past the adapter
       return absl::InternalError(absl::StrCat("search index: ", e.what()));
     }
@@ -260,7 +302,7 @@ class XapianIndex final : public SearchIndex {
       db_.delete_document(IdTerm(type, id));
       return absl::OkStatus();
     } catch (const Xapian::Error& e) {
-      return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+      return FromXapian(e);
     } catch (const std::exception& e) {  // bad_alloc, length_error: never past the adapter
       return absl::InternalError(absl::StrCat("search index: ", e.what()));
     }
@@ -275,7 +317,7 @@ class XapianIndex final : public SearchIndex {
       generation_.fetch_add(1, std::memory_order_release);  // readers reopen on their next use
       return absl::OkStatus();
     } catch (const Xapian::Error& e) {
-      return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+      return FromXapian(e);
     } catch (const std::exception& e) {  // bad_alloc, length_error: never past the adapter
       return absl::InternalError(absl::StrCat("search index: ", e.what()));
     }
@@ -335,12 +377,13 @@ class XapianIndex final : public SearchIndex {
           return out;
         } catch (const Xapian::DatabaseModifiedError&) {
           if (reader) reader->generation = 0;  // reopen (and forget its filters)
-        } catch (const Xapian::DatabaseCorruptError&) {
+        } catch (const Xapian::DatabaseError&) {
           // A block the writer was rewriting as it was read can also fail glass's structure
           // checks ("Expected block 4 to be level 1, not 0") before its revision check
           // notices: seen once in SearchIndexTest.QueriesRunConcurrentlyWithIndexing. Tried
           // again like an overtaken read; a real corruption fails the last attempt below,
-          // which holds the writer off, and is answered as the error it is.
+          // which holds the writer off, and is answered as the error it is (DataLoss: the
+          // search routes then have the follower rebuild the index).
           if (reader) reader->generation = 0;
         }
       }
@@ -354,7 +397,7 @@ class XapianIndex final : public SearchIndex {
     } catch (const Xapian::QueryParserError& e) {
       return absl::InvalidArgumentError(absl::StrCat("q: ", e.get_msg()));
     } catch (const Xapian::Error& e) {
-      return absl::InternalError(absl::StrCat("search index: ", e.get_description()));
+      return FromXapian(e);
     } catch (const std::exception& e) {  // bad_alloc, length_error: never past the adapter
       return absl::InternalError(absl::StrCat("search index: ", e.what()));
     }
@@ -777,11 +820,51 @@ absl::StatusOr<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::string
                     : Xapian::WritableDatabase(dir, Xapian::DB_CREATE_OR_OPEN);
     return std::unique_ptr<SearchIndex>(new XapianIndex(std::move(db), dir));
   } catch (const Xapian::Error& e) {
-    return absl::InternalError(absl::StrCat("opening the search index in ", dir, ": ",
-                                            e.get_description()));
+    absl::Status s = FromXapian(e);
+    return absl::Status(s.code(), absl::StrCat("opening the search index in ", dir, ": ",
+                                               e.get_description()));
   } catch (const std::exception& e) {  // std::stoull on a damaged position
     return absl::DataLossError(absl::StrCat("the search index in ", dir, ": ", e.what()));
   }
+}
+
+absl::Status SearchIndex::Check(const std::string& dir) {
+  try {
+    std::ostringstream out;  // the first errors found, for the message
+    size_t errors = Xapian::Database::check(dir, 0, &out);
+    if (errors == 0) return absl::OkStatus();
+    std::string found = out.str();
+    if (found.size() > 300) found = found.substr(0, 300) + "…";
+    return absl::DataLossError(absl::StrCat("the search index in ", dir, " has ", errors,
+                                            " errors: ", found));
+  } catch (const Xapian::Error& e) {
+    absl::Status s = FromXapian(e);
+    return absl::Status(s.code(), absl::StrCat("checking the search index in ", dir, ": ",
+                                               e.get_description()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("checking the search index in ", dir, ": ", e.what()));
+  }
+}
+
+absl::Status StatusOfXapianErrorForTesting(const std::string& type, const std::string& message,
+                                           int error_number) {
+  auto as_status = [](const Xapian::Error& e) { return FromXapian(e); };
+  if (type == "DatabaseCorruptError") {
+    return as_status(Xapian::DatabaseCorruptError(message, error_number));
+  }
+  if (type == "DatabaseNotFoundError") {
+    return as_status(Xapian::DatabaseNotFoundError(message, error_number));
+  }
+  if (type == "DatabaseOpeningError") {
+    return as_status(Xapian::DatabaseOpeningError(message, error_number));
+  }
+  if (type == "DatabaseLockError") {
+    return as_status(Xapian::DatabaseLockError(message, error_number));
+  }
+  if (type == "DatabaseModifiedError") {
+    return as_status(Xapian::DatabaseModifiedError(message, error_number));
+  }
+  return as_status(Xapian::DatabaseError(message, error_number));
 }
 
 }  // namespace readside::search

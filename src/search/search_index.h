@@ -7,7 +7,7 @@
 // The index is derived data like the read models: writes carry the store position they
 // reflect (Commit), kept beside the documents so a restart catches up from there.
 // Xapian's headers and exceptions stay in search_index.cc: every call answers a Status
-// (InvalidArgument for a query Xapian rejects, Internal for a damaged index), never throws.
+// (InvalidArgument for a query Xapian rejects, DataLoss for a damaged index), never throws.
 // Thread-safety: every method may be called from any thread. Writes (Put, Remove, Commit)
 // and Get serialize on the writer's mutex. Search and Suggest read the last commit through
 // readers of their own (a small pool of Xapian databases opened on the same directory, each
@@ -65,11 +65,19 @@ struct Completion {
   std::string text, type;
 };
 
+// Errors: DataLoss when the index's files are damaged (corrupt or cut short: indexing the store
+// again repairs it); ResourceExhausted (disk full) or Unavailable (another I/O error, a failed
+// fsync) when the disk refused a read or write: the files are not known to be damaged, and the
+// call may succeed later; InvalidArgument for a query that does not parse; Internal otherwise.
 class SearchIndex {
  public:
   // Opens (creating) the index in `dir`; an empty `dir` keeps it in memory (tests; no
   // spelling suggestions there).
   static absl::StatusOr<std::unique_ptr<SearchIndex>> Open(const std::string& dir);
+  // Reads every block of the index's last commit in `dir` (Xapian::Database::check): OK when
+  // sound, DataLoss when damaged, another error when the disk refused. Costs a read of the
+  // whole index (less than indexing the store again); safe beside the writer.
+  static absl::Status Check(const std::string& dir);
   virtual ~SearchIndex() = default;
 
   // Adds or replaces the entity (type, id): a rename re-indexes, the old words go.
@@ -99,5 +107,11 @@ class SearchIndex {
 // spelling probe, takes the query parser's general path, where the matcher counts), 0: always.
 void SetCountApartFromForTesting(uint64_t min_matches);
 void ResetCountApartFromForTesting();
+
+// Tests only: the Status a Xapian exception of `type` (DatabaseError, DatabaseCorruptError,
+// DatabaseNotFoundError, DatabaseOpeningError, DatabaseLockError, DatabaseModifiedError) with
+// `message` and `error_number` (an errno; 0: none) becomes.
+absl::Status StatusOfXapianErrorForTesting(const std::string& type, const std::string& message,
+                                           int error_number);
 
 }  // namespace readside::search

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <random>
 #include <set>
@@ -426,9 +427,81 @@ TEST_F(SearchIndexTest, AReallyDamagedIndexIsAnErrorNotARetryLoop) {
   absl::StatusOr<SearchResult> r =
       index_->Search({.text = "Schmidt", .domains = kAll, .limit = 10});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal) << r.status();
+  // DataLoss: the damage is in the files, and indexing the store again repairs it (the
+  // follower does, SearchFollowerTest.ADamagedIndexIsRebuiltFromTheStore).
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss) << r.status();
   EXPECT_NE(r.status().message().find("search index: DatabaseCorruptError"), std::string::npos)
       << r.status();
+}
+
+
+// A plain Xapian DatabaseError is damage only when Xapian found it itself (no errno: "EOF
+// reading block", a table cut short); one carrying an errno is the disk refusing (disk full,
+// EIO), and a failed flush is a failed fsync (Xapian drops its errno): those are transient,
+// the index is kept and the write tried again (SearchFollowerTest.
+// ADiskRefusingWritesKeepsTheIndexAndWritesAgainLater), never dropped and rebuilt on a full
+// disk. The exceptions are Xapian's own, built as Xapian 1.4 throws them (io_utils.cc,
+// glass_database.cc).
+TEST(SearchIndexErrorsTest, OnlyDamageFoundInTheFilesIsDataLoss) {
+  struct Case {
+    std::string type, message;
+    int error_number;
+    absl::StatusCode want;
+  };
+  const std::vector<Case> cases = {
+      {"DatabaseError", "Error writing block 7", ENOSPC, absl::StatusCode::kResourceExhausted},
+      {"DatabaseError", "Error writing to file", EDQUOT, absl::StatusCode::kResourceExhausted},
+      {"DatabaseError", "Error writing block 7", EIO, absl::StatusCode::kUnavailable},
+      {"DatabaseError", "Error reading block 3", EIO, absl::StatusCode::kUnavailable},
+      {"DatabaseError", "Can't commit new revision - failed to flush DB to disk", 0,
+       absl::StatusCode::kUnavailable},
+      {"DatabaseOpeningError", "Couldn't write new rev file: /x/v.tmp", ENOSPC,
+       absl::StatusCode::kResourceExhausted},
+      {"DatabaseLockError", "Unable to get write lock on /x: already locked", 0,
+       absl::StatusCode::kUnavailable},
+      {"DatabaseError", "EOF reading block 9", 0, absl::StatusCode::kDataLoss},
+      {"DatabaseCorruptError", "Expected block 4 to be level 1, not 0", 0,
+       absl::StatusCode::kDataLoss},
+      {"DatabaseCorruptError", "Couldn't read enough (EOF)", 0, absl::StatusCode::kDataLoss},
+      {"DatabaseNotFoundError", "Couldn't detect type of database", 0,
+       absl::StatusCode::kDataLoss},
+      {"DatabaseOpeningError", "Database is format version 1 but I only understand 2", 0,
+       absl::StatusCode::kInternal},
+  };
+  for (const Case& c : cases) {
+    absl::Status s = StatusOfXapianErrorForTesting(c.type, c.message, c.error_number);
+    EXPECT_EQ(s.code(), c.want) << c.type << " " << c.message << " errno " << c.error_number
+                                << ": " << s;
+    EXPECT_NE(s.message().find(c.message), std::string_view::npos) << s;
+  }
+}
+
+// Check reads the whole index: a sound one is OK, one with a table overwritten or cut short
+// is DataLoss (what the follower asks before it drops an index a search reported damaged).
+TEST_F(SearchIndexTest, CheckTellsASoundIndexFromADamagedOne) {
+  for (int i = 0; i < 3000; ++i) {
+    std::string id = "f" + std::to_string(i);
+    ASSERT_TRUE(index_->Put(Contact(id, "Filler Person " + id, id + "@example.com",
+                                    "Acme Filler " + std::to_string(i % 97)))
+                    .ok());
+  }
+  ASSERT_TRUE(index_->Commit(43).ok());
+  EXPECT_TRUE(SearchIndex::Check(dir_).ok()) << SearchIndex::Check(dir_);
+  const std::string postlist = dir_ + "/postlist.glass";
+  const auto size = std::filesystem::file_size(postlist);
+  ASSERT_GE(size, 4 * 8192u);
+  std::filesystem::resize_file(postlist, size / 2);
+  absl::Status cut = SearchIndex::Check(dir_);
+  EXPECT_TRUE(absl::IsDataLoss(cut)) << cut;
+  {
+    FILE* f = std::fopen(postlist.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    std::string garbage(size, '\x5a');
+    ASSERT_EQ(std::fwrite(garbage.data(), 1, garbage.size(), f), garbage.size());
+    std::fclose(f);
+  }
+  absl::Status overwritten = SearchIndex::Check(dir_);
+  EXPECT_TRUE(absl::IsDataLoss(overwritten)) << overwritten;
 }
 
 }  // namespace

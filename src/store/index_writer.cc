@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "common/crash_point.h"
 #include "store/codec.h"
 
 namespace readside::store {
@@ -163,8 +164,10 @@ absl::Status IndexWriter::Write(std::span<const std::vector<IndexEntry>> groups)
   // Keeping index bytes out of the WAL keeps them out of the append path's fsync.
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;
+  READSIDE_CRASH_POINT("store.index.before_write");
   absl::Status s = FromRocks(rocks_->db->Write(wo, &batch), "index write");
   if (!s.ok()) return s;
+  READSIDE_CRASH_POINT("store.index.after_write");
   {
     absl::MutexLock lk(&mu_);  // waiters in WaitIndexed look again when it is released
     indexed_.store(through, std::memory_order_release);

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "common/crash_point.h"
 #include "event/parser.h"
 #include "store/store_impl.h"
 
@@ -45,7 +46,9 @@ void EventStore::Impl::SetWriteStatus(absl::Status status) {
   bool blocked = !status.ok();
   if (!blocked && !write_blocked.load(std::memory_order_relaxed)) return;
   absl::MutexLock lock(&health_mu);
-  if (blocked && !write_status.ok() && write_status.code() == status.code()) {
+  // The same cause with fresher numbers is not logged again; the fail-stop (needs_restart)
+  // always is, though its code is the failed write's: it is the line an operator needs.
+  if (blocked && !write_status.ok() && write_status.code() == status.code() && !needs_restart) {
     write_status = std::move(status);  // same cause, fresher numbers
     return;
   }
@@ -324,7 +327,13 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
     uint64_t count = s.ok() && current.size() == 8 ? codec::GetBE64(current) : 0;
     batch.Put(cf[kMeta], key, codec::PositionKey(count + n));
   }
+  // Kafka's consumer hands its partitions' next offsets in with the events they carried:
+  // both are in this one batch (kafka.offsets.* are the moments around that write).
+  bool with_offsets = false;
+  for (const Pending& p : group) with_offsets |= !p.request.source_offsets.empty();
   if (failure.ok() && batch.Count() > 0) {
+    READSIDE_CRASH_POINT("store.commit.before_write");
+    if (with_offsets) READSIDE_CRASH_POINT("kafka.offsets.before_write");
     rocksdb::WriteOptions wo;
     wo.sync = options.sync;
     failure = FromRocks(db->Write(wo, &batch), "event log write");
@@ -333,6 +342,9 @@ void EventStore::Impl::Commit(std::deque<Pending>& group) {
       // group was acknowledged, and the writer recovers once the disk allows.
       rocks_failed = true;
       SetWriteStatus(failure);
+    } else {
+      READSIDE_CRASH_POINT("store.commit.after_write");
+      if (with_offsets) READSIDE_CRASH_POINT("kafka.offsets.after_write");
     }
   }
   if (failure.ok()) {

@@ -316,11 +316,18 @@ class ReadsideServer:
         proc = self.proc
         store = self._stdout_lines
 
+        # Each start's stdout is also kept in a file beside its stderr, so that a test failing
+        # after a restart can show what an earlier start logged.
+        out_path = os.path.join(self._log_dir, "stdout-%d.log" % self._starts)
+
         def reader():
-            for raw in iter(proc.stdout.readline, b""):
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                store.append(line)
-                lines.put(line)
+            with open(out_path, "w") as out:
+                for raw in iter(proc.stdout.readline, b""):
+                    line = raw.decode("utf-8", "replace").rstrip("\n")
+                    store.append(line)
+                    lines.put(line)
+                    out.write(line + "\n")
+                    out.flush()
             lines.put(None)
 
         self._reader = threading.Thread(target=reader, daemon=True)

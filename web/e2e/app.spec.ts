@@ -256,3 +256,21 @@ test('the sign-in page works by keyboard alone', async ({ page }) => {
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(new RegExp(`/o/${org}$`));
 });
+
+test('the rebuild panel shows a queued rebuild, its place in the queue, and holds the button', async ({ page }) => {
+  // The server's queue is tested in test_consistency.py; a real queued state lasts too short
+  // here to look at, so GET /admin/rebuild/{org} answers one (the shape of RebuildStatus).
+  await page.route(`**/admin/rebuild/${org}`, async (route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    await route.fulfill({ json: { state: 'queued', scope: org, queue_position: 2, target_position: 182400,
+      events_read: 0, started_at: null, finished_at: null } });
+  });
+  await signIn(page, state().tokens.admin, `/o/${org}/operations`);
+  const panel = page.locator('[data-rebuild-state="queued"]');
+  await expect(panel).toBeVisible();
+  await expect(panel.locator('.badge').first()).toHaveText('Queued');
+  await expect(panel).toContainText('this tenant');
+  await expect(panel.locator('[data-queue-position="2"]')).toHaveText('2 rebuilds ahead of it');
+  await expect(page.getByRole('button', { name: 'Rebuild queued…' })).toBeDisabled();
+  await page.locator('.rebuild').screenshot({ path: test.info().outputPath('rebuild-queued.png') });
+});

@@ -101,6 +101,7 @@ absl::StatusOr<std::unique_ptr<SmtpSink>> SmtpSink::Start(const SmtpSinkOptions&
   if (o.require_starttls) argv.push_back("--require-starttls");
   if (o.implicit_tls) argv.push_back("--implicit-tls");
   if (o.silent) argv.push_back("--silent");
+  if (o.port != 0) add("--port", std::to_string(o.port));
 
   int in[2], out[2];
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {

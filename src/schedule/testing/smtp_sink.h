@@ -44,6 +44,7 @@ struct SmtpSinkOptions {
   std::string reject_rcpt;      // recipients starting with this get 550
   std::string data_reply;       // e.g. "451 4.3.0 Try again later": DATA answered with it
   bool silent = false;          // accept connections, never speak
+  int port = 0;                 // 0: any free port (a restarted sink passes its old one)
 };
 
 // One tests/tools/smtp_sink.py process writing what it accepts to `out_dir`.

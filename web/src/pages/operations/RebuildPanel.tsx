@@ -124,7 +124,8 @@ function RebuildProgress({ status, org, tenantEvents, ctx, timezone }: {
         </span>
         {status.state === 'queued' && status.queue_position !== undefined && (
           <span className="muted" data-queue-position={status.queue_position}>
-            {status.queue_position === 0 ? 'next to run' : `${status.queue_position} ahead`}
+            {status.queue_position === 0 ? 'next to run'
+              : `${status.queue_position} ${status.queue_position === 1 ? 'rebuild' : 'rebuilds'} ahead of it`}
           </span>
         )}
       </div>
