@@ -9,11 +9,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "ndjson_batches.h"
 #include "ingest/ingest_client.h"
 
 int main(int argc, char** argv) {
@@ -27,21 +27,9 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--clients")) clients = std::stoul(argv[i + 1]);
     if (!std::strcmp(argv[i], "--batch")) batch = std::stoul(argv[i + 1]);
   }
-  std::ifstream in(file);
-  std::vector<std::string> bodies;
-  std::string line, body;
-  size_t n = 0, total = 0;
-  while (std::getline(in, line)) {
-    body += line;
-    body.push_back('\n');
-    ++total;
-    if (++n == batch) {
-      bodies.push_back(std::move(body));
-      body.clear();
-      n = 0;
-    }
-  }
-  if (n) bodies.push_back(body);
+  readside::bench::NdjsonBatches batches = readside::bench::ReadNdjsonBatches(file, batch);
+  const std::vector<std::string>& bodies = batches.bodies;
+  const size_t total = batches.total;
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::vector<std::vector<double>> latencies(clients);

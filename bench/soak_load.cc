@@ -22,12 +22,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "ndjson_batches.h"
 #include "ingest/ingest_client.h"
 
 namespace {
@@ -96,25 +96,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "soak_load: --rate and --seconds must be positive\n");
     return 2;
   }
-  std::ifstream in(file);
-  std::vector<std::string> bodies;
-  std::vector<size_t> sizes;
-  std::string line, body;
-  size_t n = 0;
-  while (std::getline(in, line)) {
-    body += line;
-    body.push_back('\n');
-    if (++n == batch) {
-      bodies.push_back(std::move(body));
-      sizes.push_back(n);
-      body.clear();
-      n = 0;
-    }
-  }
-  if (n) {
-    bodies.push_back(body);
-    sizes.push_back(n);
-  }
+  readside::bench::NdjsonBatches batches = readside::bench::ReadNdjsonBatches(file, batch);
+  const std::vector<std::string>& bodies = batches.bodies;
+  const std::vector<size_t>& sizes = batches.sizes;
   if (bodies.empty()) {
     std::fprintf(stderr, "soak_load: %s holds no events\n", file.c_str());
     return 2;

@@ -23,7 +23,6 @@ moving, and none dropped), so the exporter's JSON and HTTP work is counted.
 import argparse
 import glob
 import http.client
-import http.server
 import json
 import os
 import re
@@ -31,40 +30,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from observability_bench import Sink, make_variants, prepare  # noqa: E402
 BIN = os.environ.get("READSIDE_BIN", os.path.join(ROOT, "build", "readside"))
-
-
-class Sink:
-    """An OTLP/HTTP collector that reads and discards; counts the spans it was sent."""
-
-    def __init__(self):
-        self.posts = 0
-        self.spans = 0
-        outer = self
-
-        class H(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.posts += 1
-                outer.spans += body.count(b'"spanId"')
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *a):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = "http://127.0.0.1:%d/v1/traces" % self.httpd.server_address[1]
 
 
 def metrics(url):
@@ -237,20 +209,9 @@ def main():
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--only", help="one variant: before, off or on")
     a = ap.parse_args()
-    work = tempfile.mkdtemp(prefix="rs-ir-bench-")
-    secret = os.path.join(work, "secret")
-    with open(secret, "w") as f:
-        f.write(os.urandom(32).hex())
-    token = subprocess.check_output([BIN, "token", "--secret-file", secret, "--org", "*",
-                                     "--roles", "admin", "--ttl", "1d"], text=True).strip()
-    events = os.path.join(work, "events.ndjson")
-    subprocess.check_call([BIN, "generate", "--seed", "1", "--count", str(a.events), "--tenants",
-                           "acme-corp,beta-inc,gamma-llc,delta-co", "--out", events],
-                          stdout=subprocess.DEVNULL)
+    work, secret, token, events = prepare(BIN, "rs-ir-bench-", a.events)
     sink = Sink()
-    variants = {"before": (a.before, [])} if a.before else {}
-    variants.update({"off": (BIN, []),
-                     "on": (BIN, ["--otlp-endpoint", sink.url, "--otlp-sample-ratio", "1.0"])})
+    variants = make_variants(a.before, BIN, sink)
     if a.only:
         variants = {a.only: variants[a.only]}
     res = {}

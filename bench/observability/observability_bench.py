@@ -20,7 +20,6 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,6 +33,7 @@ LOAD = os.path.join(ROOT, "build", "bench", "ingest_load")
 class Sink:
     def __init__(self):
         self.posts = 0
+        self.spans = 0
 
         outer = self
 
@@ -41,8 +41,9 @@ class Sink:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self):
-                self.rfile.read(int(self.headers["Content-Length"]))
+                body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.posts += 1
+                outer.spans += body.count(b'"spanId"')
                 self.send_response(200)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -85,6 +86,30 @@ def wait_applied(url, token, pos):
         time.sleep(0.1)
 
 
+def prepare(binary, prefix, count):
+    """A work directory with a random HS256 secret, an admin token for every organization and
+    `count` generated events of four tenants: (work, secret file, token, events file)."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    secret = os.path.join(work, "secret")
+    with open(secret, "w") as f:
+        f.write(os.urandom(32).hex())
+    token = subprocess.check_output([binary, "token", "--secret-file", secret, "--org", "*",
+                                     "--roles", "admin", "--ttl", "1d"], text=True).strip()
+    events = os.path.join(work, "events.ndjson")
+    subprocess.check_call([binary, "generate", "--seed", "1", "--count", str(count), "--tenants",
+                           "acme-corp,beta-inc,gamma-llc,delta-co", "--out", events],
+                          stdout=subprocess.DEVNULL)
+    return work, secret, token, events
+
+
+def make_variants(before, binary, sink):
+    """name → (binary, extra serve flags): before (when given), off, and on (sampling 1.0)."""
+    variants = {"before": (before, [])} if before else {}
+    variants.update({"off": (binary, []),
+                     "on": (binary, ["--otlp-endpoint", sink.url, "--otlp-sample-ratio", "1.0"])})
+    return variants
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--before", help="readside binary before issue 16 (left out: off and on only)")
@@ -92,20 +117,9 @@ def main():
     ap.add_argument("--events", type=int, default=200000)
     ap.add_argument("--wrk-seconds", type=int, default=8)
     a = ap.parse_args()
-    work = tempfile.mkdtemp(prefix="rs-obs-bench-")
-    secret = os.path.join(work, "secret")
-    with open(secret, "w") as f:
-        f.write(os.urandom(32).hex())
-    token = subprocess.check_output([BIN, "token", "--secret-file", secret, "--org", "*",
-                                     "--roles", "admin", "--ttl", "1d"], text=True).strip()
-    events = os.path.join(work, "events.ndjson")
-    subprocess.check_call([BIN, "generate", "--seed", "1", "--count", str(a.events), "--tenants",
-                           "acme-corp,beta-inc,gamma-llc,delta-co", "--out", events],
-                          stdout=subprocess.DEVNULL)
+    work, secret, token, events = prepare(BIN, "rs-obs-bench-", a.events)
     sink = Sink()
-    variants = {"before": (a.before, [])} if a.before else {}
-    variants.update({"off": (BIN, []),
-                     "on": (BIN, ["--otlp-endpoint", sink.url, "--otlp-sample-ratio", "1.0"])})
+    variants = make_variants(a.before, BIN, sink)
     res = {k: {"ingest": [], "dashboard": [], "dropped": []} for k in variants}
     env = dict(os.environ, READSIDE_TOKEN=token)
     lua = os.path.join(work, "auth.lua")
