@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <system_error>
@@ -434,7 +435,6 @@ absl::Status ReadsideServer::Start() {
                           .metrics = &m.metrics,
                           .projector = m.projector.get(),
                           .lag = m.lag.get(),
-                          .tracer = tracer,
                           .clock = &SystemClock::Get(),
                           .cache = &m.cache,
                           .tenant_settings = m.tenant_settings.get(),
@@ -540,19 +540,36 @@ absl::Status ReadsideServer::Start() {
           header.remove_suffix(1);
         }
         std::optional<trace::SpanContext> parent = trace::ParseTraceparent(header);
-        std::string route = router->RouteOf(req);
+        // Named "METHOD route" once routed (the router sets req.route while dispatching; a
+        // request refused before, by the gate, is matched on its own then).
         auto span = std::make_shared<trace::Span>(tracer->StartSpan(
-            req.method + " " + route, parent.value_or(trace::SpanContext{}),
-            trace::SpanKind::kServer));
+            req.method, parent.value_or(trace::SpanContext{}), trace::SpanKind::kServer));
         span->SetAttribute("http.request.method", req.method);
-        span->SetAttribute("http.route", route);
         span->SetAttribute("readside.request_id", req.request_id);
         req.trace = span->context();
-        gate->Handle(req, [span, respond = std::move(respond)](http::Response r) {
+        req.span = span.get();
+        // `req` outlives the responder: the server's own responder holds it.
+        gate->Handle(req, [span, &req, router, respond = std::move(respond)](http::Response r) {
+          if (span->recording()) {
+            std::string matched;
+            std::string_view route =
+                req.route != nullptr ? std::string_view(*req.route)
+                                     : std::string_view(matched = router->RouteOf(req));
+            span->SetAttribute("http.route", route);
+            char name[192];
+            if (req.method.size() + 1 + route.size() <= sizeof name) {
+              std::memcpy(name, req.method.data(), req.method.size());
+              name[req.method.size()] = ' ';
+              std::memcpy(name + req.method.size() + 1, route.data(), route.size());
+              span->SetName(std::string_view(name, req.method.size() + 1 + route.size()));
+            } else {
+              span->SetName(req.method + " " + std::string(route));
+            }
+          }
           span->SetAttribute("http.response.status_code", r.status);
           if (r.status >= 500) span->SetStatus(trace::SpanStatus::kError);
           if (span->context().valid()) {
-            r.headers.emplace_back("traceparent", trace::FormatTraceparent(span->context()));
+            r.traceparent = span->context();
           }
           span->End();
           respond(std::move(r));

@@ -13,6 +13,7 @@
 
 #include "auth/jwt.h"
 #include "common/problem.h"
+#include "trace/trace.h"
 #include "trace/trace_context.h"
 
 namespace readside::http {
@@ -28,6 +29,10 @@ struct Request {
   std::string remote;  // the peer's address (for the access log)
   const std::string* route = nullptr;  // the matched route's pattern (set by Router::Dispatch)
   trace::SpanContext trace;  // the server span of this request (tracing on), else invalid
+  // The server span itself while the request is handled (tracing on), else null: a route adds
+  // its own attributes to it (an analytics answer its tenant, period and position) rather
+  // than timing an in-process read in a child span of its own. Not to be used once answered.
+  trace::Span* span = nullptr;
   std::shared_ptr<const auth::Principal> principal;  // the verified caller (set by the Gate)
 
   std::string_view Header(std::string_view name) const {
@@ -45,6 +50,9 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When valid, the answer's `traceparent` header (W3C Trace Context), written by the server
+  // straight into the header block.
+  trace::SpanContext traceparent;
 };
 
 // Handlers answer through a Responder exactly once, from any thread.

@@ -51,7 +51,6 @@ struct Services {
   MetricsRegistry* metrics = nullptr;
   projection::Projector* projector = nullptr;
   const projection::LagProbe* lag = nullptr;  // stale answers' stale_seconds; may be null
-  trace::Tracer* tracer = &trace::Tracer::Disabled();  // query spans
   const Clock* clock = nullptr;
   ResponseCache* cache = nullptr;  // analytics answers (optional)
   own_state::TenantSettingsService* tenant_settings = nullptr;  // /admin/tenants routes

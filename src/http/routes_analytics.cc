@@ -70,13 +70,12 @@ Response PeriodAnswer(const Services& s, const projection::Projector::TenantRead
     return ProblemResponse(*p, r.path);
   }
   if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
-  // Tracing: the query's span, a child of the request's (ended when this returns).
-  trace::Span span = s.tracer->StartSpan("query", r.trace);
-  if (span.recording()) {
-    span.SetAttribute("readside.route", route);
-    span.SetAttribute("readside.organization_id", read.view->settings.organization_id);
-    span.SetAttribute("readside.period", projection::FormatPeriod(period));
-    span.SetAttribute("readside.position", static_cast<int64_t>(read.position));
+  // Tracing: the query is the request's server span (docs/decisions.md, "One span per
+  // analytics answer"): its tenant, period and the position it was answered at.
+  if (r.span != nullptr && r.span->recording()) {
+    r.span->SetAttribute("readside.organization_id", read.view->settings.organization_id);
+    r.span->SetAttribute("readside.period", projection::FormatPeriod(period));
+    r.span->SetAttribute("readside.position", static_cast<int64_t>(read.position));
   }
   projection::LagProbe::Staleness fresh =
       s.lag != nullptr ? s.lag->Freshness()

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -551,6 +552,13 @@ class Session final : public Conn, public std::enable_shared_from_this<Session> 
     if (!own_caching) h += "Cache-Control: no-store\r\n";
     if (!own_policy) h += "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n";
     for (const auto& [name, value] : resp.headers) AppendField(h, name, value);
+    if (resp.traceparent.valid()) {
+      char traceparent[trace::kTraceparentSize];
+      trace::WriteTraceparent(resp.traceparent, traceparent);
+      h += "traceparent: ";
+      h.append(traceparent, sizeof traceparent);
+      h += "\r\n";
+    }
     if (!no_content) AppendField(h, "Content-Length", std::to_string(resp.body.size()));
     if (!keep_alive) h += "Connection: close\r\n";
     h += "\r\n";
@@ -573,7 +581,9 @@ class Session final : public Conn, public std::enable_shared_from_this<Session> 
   static void AppendField(std::string& h, std::string_view name, std::string_view value) {
     h.append(name.data(), name.size());
     h += ": ";
-    if (value.find_first_of("\r\n") == std::string_view::npos) {
+    // Two memchr scans: find_first_of("\r\n") calls memchr once per byte of the value.
+    if (std::memchr(value.data(), '\r', value.size()) == nullptr &&
+        std::memchr(value.data(), '\n', value.size()) == nullptr) {
       h.append(value.data(), value.size());
     } else {
       for (char c : value) {

@@ -207,30 +207,60 @@ absl::StatusOr<Period> ParsePeriod(std::string_view text) {
 }
 
 std::string FormatPeriod(const Period& p) {
+  // By hand, not snprintf: a period is formatted for every answer's "period" and trace span,
+  // and glibc's printf machinery cost more than the rest of a cached answer's span.
   int year, month, day;
   CivilFromDayNumber(p.first_day, &year, &month, &day);
-  char buf[48];
+  char buf[32];
+  char* out = buf;
+  auto number = [&out](int v, int width) {  // as printf's %0<width>d
+    if (v < 0) {
+      *out++ = '-';
+      v = -v;
+      --width;
+    }
+    char digits[12];
+    int n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v > 0);
+    for (int i = n; i < width; ++i) *out++ = '0';
+    while (n > 0) *out++ = digits[--n];
+  };
   switch (p.granularity) {
     case Granularity::kDay:
-      std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", year, month, day);
+      number(year, 4);
+      *out++ = '-';
+      number(month, 2);
+      *out++ = '-';
+      number(day, 2);
       break;
     case Granularity::kWeek: {
       int iso_year, week;
       IsoWeekOf(p.first_day, &iso_year, &week);
-      std::snprintf(buf, sizeof(buf), "%04d-W%02d", iso_year, week);
+      number(iso_year, 4);
+      *out++ = '-';
+      *out++ = 'W';
+      number(week, 2);
       break;
     }
     case Granularity::kMonth:
-      std::snprintf(buf, sizeof(buf), "%04d-%02d", year, month);
+      number(year, 4);
+      *out++ = '-';
+      number(month, 2);
       break;
     case Granularity::kQuarter:
-      std::snprintf(buf, sizeof(buf), "%04d-Q%d", year, (month - 1) / 3 + 1);
+      number(year, 4);
+      *out++ = '-';
+      *out++ = 'Q';
+      number((month - 1) / 3 + 1, 1);
       break;
     case Granularity::kYear:
-      std::snprintf(buf, sizeof(buf), "%04d", year);
+      number(year, 4);
       break;
   }
-  return buf;
+  return std::string(buf, out);
 }
 
 Period PeriodContaining(Granularity g, DayNumber day) {

@@ -29,6 +29,27 @@ BatchExporter::BatchExporter(const TracerOptions& options, std::unique_ptr<OtlpH
 
 BatchExporter::~BatchExporter() { Shutdown(absl::ZeroDuration()); }
 
+std::unique_ptr<SpanData> BatchExporter::Acquire() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!spare_.empty()) {
+      std::unique_ptr<SpanData> span = std::move(spare_.back());
+      spare_.pop_back();
+      return span;
+    }
+  }
+  return std::make_unique<SpanData>();
+}
+
+void BatchExporter::Recycle(Batch batch) {
+  for (std::unique_ptr<SpanData>& span : batch) span->Clear();
+  absl::MutexLock lock(&mu_);
+  for (std::unique_ptr<SpanData>& span : batch) {
+    if (spare_.size() >= max_queue_) break;  // the rest are freed with `batch`
+    spare_.push_back(std::move(span));
+  }
+}
+
 void BatchExporter::Enqueue(std::unique_ptr<SpanData> span) {
   {
     absl::MutexLock lock(&mu_);
@@ -54,7 +75,10 @@ void BatchExporter::Shutdown(absl::Duration timeout) {
 }
 
 void BatchExporter::Run() {
-  for (Batch batch = NextBatch(); !batch.empty(); batch = NextBatch()) Send(batch);
+  for (Batch batch = NextBatch(); !batch.empty(); batch = NextBatch()) {
+    Send(batch);
+    Recycle(std::move(batch));
+  }
   // Stopped at the deadline: what is still queued is lost.
   absl::MutexLock lock(&mu_);
   counters_->spans_dropped.Add(queue_.size());
@@ -84,7 +108,7 @@ BatchExporter::Batch BatchExporter::NextBatch() {
 }
 
 void BatchExporter::Send(const Batch& batch) {
-  std::string body = EncodeOtlpJson(resource_, batch);
+  std::string_view body = EncodeOtlpJson(resource_, batch, &body_buffer_);
   absl::Duration delay = initial_backoff_;
   for (int attempt = 1;; ++attempt) {
     absl::Duration time_left = TimeLeft();

@@ -30,6 +30,10 @@ class BatchExporter {
   BatchExporter(const BatchExporter&) = delete;
   BatchExporter& operator=(const BatchExporter&) = delete;
 
+  // A cleared SpanData for a span being started: one the exporter sent before (with its
+  // buffers' capacity), or a new one. Sent spans are kept for this, up to max_queue_spans.
+  std::unique_ptr<SpanData> Acquire();
+
   // Queues an ended span, or drops and counts it when the queue is full or shut down.
   void Enqueue(std::unique_ptr<SpanData> span);
 
@@ -44,6 +48,8 @@ class BatchExporter {
   Batch NextBatch();
   // Sends `batch`, retrying; counts it as exported or dropped.
   void Send(const Batch& batch);
+  // Clears the spans of a sent batch and keeps them for Acquire.
+  void Recycle(Batch batch);
   // Waits `delay`, cut short by the shutdown deadline. False when the deadline has passed.
   bool Backoff(absl::Duration delay);
   // How long the next try may take: the request timeout, cut to the shutdown deadline
@@ -58,12 +64,14 @@ class BatchExporter {
   const absl::Duration max_backoff_;
   const absl::Duration request_timeout_;
   std::vector<std::pair<std::string, std::string>> resource_;
+  std::string body_buffer_;  // kept between batches (EncodeOtlpJson); the exporter's thread's
   std::unique_ptr<OtlpHttpClient> client_;  // the thread's only
   TracerCounters* const counters_;
 
   absl::Mutex mu_;
   absl::CondVar cv_;  // signalled when a batch fills and on shutdown
   std::deque<std::unique_ptr<SpanData>> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<SpanData>> spare_ ABSL_GUARDED_BY(mu_);  // for Acquire
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   // When the spans queued (fewer than a batch) are sent anyway.

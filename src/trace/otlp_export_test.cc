@@ -164,6 +164,37 @@ TEST_F(OtlpExportTest, BatchArrivesAsOtlpJsonWithIdsParentsLinksAttributesAndSta
   EXPECT_EQ(counters.export_failures.value(), 0u);
 }
 
+// The exporter keeps the SpanData of sent spans for the next ones: a span started after a
+// batch was sent carries nothing of the span whose SpanData it may reuse.
+TEST_F(OtlpExportTest, ASpanReusingAnExportedOnesDataCarriesNothingOfIt) {
+  std::unique_ptr<Tracer> tracer = Make(Options(1));
+  {
+    Span first = tracer->StartSpan("first", {}, SpanKind::kServer);
+    first.SetAttribute("readside.big", std::string(3000, 'x'));
+    first.SetAttribute("readside.n", 7);
+    first.AddLink(SpanContext{TraceId{1, 2}, SpanId{3}, 1});
+    first.SetStatus(absl::InternalError("broken"));
+  }
+  ASSERT_TRUE(collector_->WaitForRequests(1, kWait));
+  for (int i = 0; i < 3; ++i) {  // whichever of them gets the first one's data
+    Span next = tracer->StartSpan("next" + std::to_string(i));
+    next.SetAttribute("readside.i", i);
+  }
+  ASSERT_TRUE(collector_->WaitForRequests(4, kWait));
+  for (size_t r = 1; r < 4; ++r) {
+    std::map<std::string, simdjson::dom::element> spans = Spans(r);
+    ASSERT_EQ(spans.size(), 1u);
+    simdjson::dom::element s = spans.begin()->second;
+    EXPECT_EQ(int64_t(s["kind"].get_int64().value()), 1);
+    simdjson::dom::array attributes = Array(s, "attributes");
+    ASSERT_EQ(attributes.size(), 1u);
+    EXPECT_EQ(Str(attributes.at(0)["key"].value()), "readside.i");
+    for (const char* absent : {"links", "status", "parentSpanId", "droppedAttributesCount"}) {
+      EXPECT_EQ(s[absent].error(), simdjson::NO_SUCH_FIELD) << absent;
+    }
+  }
+}
+
 TEST_F(OtlpExportTest, APartialBatchIsSentAfterTheFlushInterval) {
   TracerOptions options = Options(512);
   options.flush_interval_ms = 20;

@@ -1,9 +1,11 @@
 #include "trace/otlp_json.h"
 
+#include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <string_view>
-
-#include "common/json_writer.h"
 
 namespace readside::trace {
 namespace {
@@ -26,129 +28,323 @@ size_t Utf8SequenceLength(std::string_view s) {
   return n;
 }
 
-// `s` when it is valid UTF-8, else a copy in `scratch` with U+FFFD for each bad byte.
-std::string_view ValidUtf8(std::string_view s, std::string* scratch) {
-  size_t i = 0;
-  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;  // ASCII fast path
-  if (i == s.size()) return s;
-  scratch->assign(s.substr(0, i));
-  while (i < s.size()) {
-    size_t n = Utf8SequenceLength(s.substr(i));
-    if (n == 0) {
-      scratch->append("\xEF\xBF\xBD");
-      ++i;
-    } else {
-      scratch->append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return *scratch;
+// True when none of the 8 bytes in `v` is a control character, '"', '\\' or above 0x7F: they
+// can be copied into a JSON string as they are (SWAR "has zero byte" tricks).
+inline bool Plain8(uint64_t v) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto has_zero = [](uint64_t x) { return ((x - kOnes) & ~x & kHigh) != 0; };
+  bool control = ((v - 0x2020202020202020ULL) & ~v & kHigh) != 0;
+  return !control && (v & kHigh) == 0 && !has_zero(v ^ (kOnes * '"')) &&
+         !has_zero(v ^ (kOnes * '\\'));
 }
 
-class Encoder {
- public:
-  void String(std::string_view s) { json_.String(ValidUtf8(s, &scratch_)); }
-  void Key(std::string_view k) { json_.Key(ValidUtf8(k, &scratch_)); }
-  void Int64(int64_t v) { json_.String(std::to_string(v)); }  // int64 is a JSON string
-  JsonBuilder& json() { return json_; }
 
-  // {"key":…,"value":{"stringValue":…}} and the like.
-  void KeyValue(const Attribute& a) {
-    json_.BeginObject();
-    json_.Key("key");
-    String(a.key);
-    json_.Key("value").BeginObject();
-    if (const auto* s = std::get_if<std::string>(&a.value)) {
-      json_.Key("stringValue");
-      String(*s);
-    } else if (const auto* i = std::get_if<int64_t>(&a.value)) {
-      json_.Key("intValue");
-      Int64(*i);
-    } else if (const auto* d = std::get_if<double>(&a.value)) {
-      json_.Key("doubleValue");
-      Double(*d);
-    } else {
-      json_.Key("boolValue").Bool(std::get<bool>(a.value));
-    }
-    json_.EndObject().EndObject();
+// The body being written: a buffer grown ahead of each piece (Room) and written through a
+// pointer, cut to what was written by Take. Spans are small and many; the JsonBuilder's
+// per-call bookkeeping cost more than the bytes (bench/RESULTS.md, tracing).
+class Writer {
+ public:
+  // Writes into `buffer` from its front; its size only grows (a grown std::string is zeroed).
+  Writer(std::string* buffer, size_t expected) : out_(*buffer) {
+    p_ = out_.data();
+    end_ = p_ + out_.size();
+    Room(expected);
   }
 
-  void Span(const SpanData& s) {
-    json_.BeginObject();
-    json_.Key("traceId").String(s.context.trace_id.Hex());
-    json_.Key("spanId").String(s.context.span_id.Hex());
-    if (s.parent_span_id.valid()) json_.Key("parentSpanId").String(s.parent_span_id.Hex());
-    json_.Key("name");
-    String(s.name);
-    json_.Key("kind").Int(static_cast<int>(s.kind));
-    json_.Key("startTimeUnixNano");
-    Int64(s.start_unix_nanos);
-    json_.Key("endTimeUnixNano");
-    Int64(s.end_unix_nanos);
-    if (!s.attributes.empty()) {
-      json_.Key("attributes").BeginArray();
-      for (const Attribute& a : s.attributes) KeyValue(a);
-      json_.EndArray();
-    }
-    if (s.dropped_attributes > 0) json_.Key("droppedAttributesCount").Int(s.dropped_attributes);
-    if (!s.links.empty()) {
-      json_.Key("links").BeginArray();
-      for (const SpanContext& l : s.links) {
-        json_.BeginObject();
-        json_.Key("traceId").String(l.trace_id.Hex());
-        json_.Key("spanId").String(l.span_id.Hex());
-        json_.EndObject();
+  // Makes room for `n` more bytes.
+  [[gnu::always_inline]] void Room(size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) [[unlikely]] Grow(n);
+  }
+  // Writers of pieces whose room was made.
+  template <size_t N>
+  void Lit(const char (&s)[N]) {
+    std::memcpy(p_, s, N - 1);
+    p_ += N - 1;
+  }
+  void Char(char c) { *p_++ = c; }
+  void Hex(uint64_t v, int digits) { p_ = WriteHex64(v, digits, p_); }
+  // Up to 20 digits and a sign; writes 20 bytes past the sign whatever the length (room made).
+  void Digits(int64_t v) {
+    static constexpr auto kPairs = [] {
+      std::array<char, 200> t{};
+      for (int i = 0; i < 100; ++i) {
+        t[2 * i] = static_cast<char>('0' + i / 10);
+        t[2 * i + 1] = static_cast<char>('0' + i % 10);
       }
-      json_.EndArray();
+      return t;
+    }();
+    uint64_t u = static_cast<uint64_t>(v);
+    if (v < 0) {
+      Char('-');
+      u = 0 - u;
     }
-    if (s.dropped_links > 0) json_.Key("droppedLinksCount").Int(s.dropped_links);
-    if (s.status != SpanStatus::kUnset) {
-      json_.Key("status").BeginObject();
-      json_.Key("code").Int(static_cast<int>(s.status));
-      if (!s.status_message.empty()) {
-        json_.Key("message");
-        String(s.status_message);
+    char buf[40];
+    char* end = buf + 20;
+    char* q = end;
+    while (u >= 100) {
+      q -= 2;
+      std::memcpy(q, &kPairs[2 * (u % 100)], 2);
+      u /= 100;
+    }
+    if (u >= 10) {
+      q -= 2;
+      std::memcpy(q, &kPairs[2 * u], 2);
+    } else {
+      *--q = static_cast<char>('0' + u);
+    }
+    std::memcpy(p_, q, 20);  // a fixed size: no call; only end - q of it counts
+    p_ += end - q;
+  }
+  void Real(double v) { p_ = std::to_chars(p_, p_ + 32, v).ptr; }
+
+  // A JSON string, room included: invalid UTF-8 gets U+FFFD for each bad byte (a collector
+  // rejects the whole request otherwise), and what JSON requires is escaped.
+  void String(std::string_view s) {
+    // Nearly always plain (names, routes, ids): checked and copied 8 bytes at a time in one
+    // pass; at the first byte that is not, start again on the careful path.
+    Room(s.size() + 2);
+    const char* src = s.data();
+    size_t n = s.size(), i = 0;
+    char* out = p_ + 1;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t v;
+      std::memcpy(&v, src + i, 8);
+      if (!Plain8(v)) break;
+      std::memcpy(out + i, &v, 8);
+    }
+    if (i < n && i >= 8 && i + 8 > n) {  // the tail: the last 8 bytes, overlapping the done ones
+      uint64_t v;
+      std::memcpy(&v, src + n - 8, 8);
+      if (Plain8(v)) {
+        std::memcpy(out + n - 8, &v, 8);
+        i = n;
       }
-      json_.EndObject();
     }
-    json_.EndObject();
+    for (; i < n; ++i) {
+      unsigned char c = static_cast<unsigned char>(src[i]);
+      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
+      out[i] = static_cast<char>(c);
+    }
+    if (i == n) {
+      *p_ = '"';
+      out[n] = '"';
+      p_ = out + n + 1;
+      return;
+    }
+    Room(s.size() * 6 + 2);  // \u00XX for every byte at worst; U+FFFD (3) for one is less
+    Char('"');
+    i = 0;
+    while (i < s.size()) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) {
+        size_t len = Utf8SequenceLength(s.substr(i));
+        if (len == 0) {
+          Lit("\xEF\xBF\xBD");
+          ++i;
+        } else {
+          std::memcpy(p_, s.data() + i, len);
+          p_ += len;
+          i += len;
+        }
+        continue;
+      }
+      ++i;
+      switch (c) {
+        case '"': Lit("\\\""); break;
+        case '\\': Lit("\\\\"); break;
+        case '\n': Lit("\\n"); break;
+        case '\r': Lit("\\r"); break;
+        case '\t': Lit("\\t"); break;
+        case '\b': Lit("\\b"); break;
+        case '\f': Lit("\\f"); break;
+        default:
+          if (c < 0x20) {
+            Lit("\\u00");
+            Hex(c, 2);
+          } else {
+            Char(static_cast<char>(c));
+          }
+      }
+    }
+    Char('"');
+  }
+
+  std::string_view Written() const {
+    return std::string_view(out_.data(), static_cast<size_t>(p_ - out_.data()));
   }
 
  private:
-  // The protobuf JSON mapping spells non-finite doubles as strings.
-  void Double(double v) {
-    if (std::isnan(v)) {
-      json_.String("NaN");
-    } else if (std::isinf(v)) {
-      json_.String(v > 0 ? "Infinity" : "-Infinity");
-    } else {
-      json_.Double(v);
-    }
+  [[gnu::noinline]] void Grow(size_t n) {
+    size_t used = static_cast<size_t>(p_ - out_.data());
+    out_.resize(std::max(out_.size() * 2, used + n));
+    p_ = out_.data() + used;
+    end_ = out_.data() + out_.size();
   }
 
-  JsonBuilder json_;
-  std::string scratch_;
+  std::string& out_;
+  char* p_ = nullptr;
+  char* end_ = nullptr;
 };
+
+// Room for everything of a span but its strings (which make their own).
+constexpr size_t kSpanFixedBytes = 400;
+constexpr size_t kAttributeFixedBytes = 80;
+constexpr size_t kLinkBytes = 96;
+
+// {"key":…,"value":{"stringValue":…}}, and likewise intValue (a string: int64), doubleValue
+// (non-finite ones spelt as strings, as the protobuf JSON mapping does) and boolValue.
+void WriteAttribute(Writer& w, std::string_view key, const Attribute& a, std::string_view text) {
+  w.Room(kAttributeFixedBytes);
+  w.Lit("{\"key\":");
+  w.String(key);
+  w.Room(kAttributeFixedBytes);
+  switch (a.type) {
+    case Attribute::Type::kString:
+      w.Lit(",\"value\":{\"stringValue\":");
+      w.String(text);
+      w.Room(2);
+      break;
+    case Attribute::Type::kInt:
+      w.Lit(",\"value\":{\"intValue\":\"");
+      w.Digits(a.int_value);
+      w.Char('"');
+      break;
+    case Attribute::Type::kDouble:
+      w.Lit(",\"value\":{\"doubleValue\":");
+      if (std::isnan(a.double_value)) {
+        w.Lit("\"NaN\"");
+      } else if (std::isinf(a.double_value)) {
+        if (a.double_value > 0) {
+          w.Lit("\"Infinity\"");
+        } else {
+          w.Lit("\"-Infinity\"");
+        }
+      } else {
+        w.Real(a.double_value);
+      }
+      break;
+    case Attribute::Type::kBool:
+      if (a.int_value != 0) {
+        w.Lit(",\"value\":{\"boolValue\":true");
+      } else {
+        w.Lit(",\"value\":{\"boolValue\":false");
+      }
+      break;
+  }
+  w.Lit("}}");
+}
+
+void WriteSpan(Writer& w, const SpanData& s) {
+  w.Room(kSpanFixedBytes);
+  w.Lit("{\"traceId\":\"");
+  w.Hex(s.context.trace_id.hi, 16);
+  w.Hex(s.context.trace_id.lo, 16);
+  w.Lit("\",\"spanId\":\"");
+  w.Hex(s.context.span_id.value, 16);
+  w.Char('"');
+  if (s.parent_span_id.valid()) {
+    w.Lit(",\"parentSpanId\":\"");
+    w.Hex(s.parent_span_id.value, 16);
+    w.Char('"');
+  }
+  w.Lit(",\"name\":");
+  w.String(s.name());
+  w.Room(kSpanFixedBytes);
+  w.Lit(",\"kind\":");
+  w.Digits(static_cast<int>(s.kind));
+  w.Lit(",\"startTimeUnixNano\":\"");
+  w.Digits(s.start_unix_nanos);
+  w.Lit("\",\"endTimeUnixNano\":\"");
+  w.Digits(s.end_unix_nanos);
+  w.Char('"');
+  if (!s.attributes.empty()) {
+    w.Lit(",\"attributes\":[");
+    bool first = true;
+    for (const Attribute& a : s.attributes) {
+      w.Room(1);
+      if (!first) w.Char(',');
+      first = false;
+      WriteAttribute(w, s.key(a), a, s.string_value(a));
+    }
+    w.Room(kSpanFixedBytes);
+    w.Char(']');
+  }
+  if (s.dropped_attributes > 0) {
+    w.Lit(",\"droppedAttributesCount\":");
+    w.Digits(s.dropped_attributes);
+  }
+  if (!s.links.empty()) {
+    w.Lit(",\"links\":[");
+    bool first = true;
+    for (const SpanContext& l : s.links) {
+      w.Room(kLinkBytes);
+      if (!first) w.Char(',');
+      first = false;
+      w.Lit("{\"traceId\":\"");
+      w.Hex(l.trace_id.hi, 16);
+      w.Hex(l.trace_id.lo, 16);
+      w.Lit("\",\"spanId\":\"");
+      w.Hex(l.span_id.value, 16);
+      w.Lit("\"}");
+    }
+    w.Room(kSpanFixedBytes);
+    w.Char(']');
+  }
+  if (s.dropped_links > 0) {
+    w.Lit(",\"droppedLinksCount\":");
+    w.Digits(s.dropped_links);
+  }
+  if (s.status != SpanStatus::kUnset) {
+    w.Lit(",\"status\":{\"code\":");
+    w.Digits(static_cast<int>(s.status));
+    if (!s.status_message.empty()) {
+      w.Lit(",\"message\":");
+      w.String(s.status_message);
+      w.Room(1);
+    }
+    w.Char('}');
+  }
+  w.Room(1);
+  w.Char('}');
+}
 
 }  // namespace
 
 std::string EncodeOtlpJson(const std::vector<std::pair<std::string, std::string>>& resource,
                            std::span<const std::unique_ptr<SpanData>> spans) {
-  Encoder e;
-  JsonBuilder& j = e.json();
-  j.BeginObject().Key("resourceSpans").BeginArray().BeginObject();
-  j.Key("resource").BeginObject().Key("attributes").BeginArray();
-  for (const auto& [key, value] : resource) e.KeyValue(Attribute{key, value});
-  j.EndArray().EndObject();
-  j.Key("scopeSpans").BeginArray().BeginObject();
-  j.Key("scope").BeginObject().Key("name").String("readside").EndObject();
-  j.Key("spans").BeginArray();
-  for (const auto& span : spans) e.Span(*span);
-  j.EndArray();
-  j.EndObject().EndArray();  // scopeSpans
-  j.EndObject().EndArray();  // resourceSpans
-  j.EndObject();
-  return j.Take();
+  std::string buffer;
+  std::string_view body = EncodeOtlpJson(resource, spans, &buffer);
+  buffer.resize(body.size());
+  return buffer;
+}
+
+std::string_view EncodeOtlpJson(const std::vector<std::pair<std::string, std::string>>& resource,
+                                std::span<const std::unique_ptr<SpanData>> spans,
+                                std::string* buffer) {
+  Writer w(buffer, 1024 + spans.size() * 700);
+  w.Room(128);
+  w.Lit("{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
+  bool first = true;
+  for (const auto& [key, value] : resource) {
+    w.Room(1);
+    if (!first) w.Char(',');
+    first = false;
+    Attribute a;
+    a.type = Attribute::Type::kString;
+    WriteAttribute(w, key, a, value);
+  }
+  w.Room(128);
+  w.Lit("]},\"scopeSpans\":[{\"scope\":{\"name\":\"readside\"},\"spans\":[");
+  first = true;
+  for (const auto& span : spans) {
+    w.Room(1);
+    if (!first) w.Char(',');
+    first = false;
+    WriteSpan(w, *span);
+  }
+  w.Room(16);
+  w.Lit("]}]}]}");
+  return w.Written();
 }
 
 }  // namespace readside::trace

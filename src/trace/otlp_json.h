@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,5 +21,10 @@ namespace readside::trace {
 // request otherwise).
 std::string EncodeOtlpJson(const std::vector<std::pair<std::string, std::string>>& resource,
                            std::span<const std::unique_ptr<SpanData>> spans);
+// The same, written into `buffer` (the body is its front, the rest is scratch): an exporter
+// that keeps its buffer between batches neither allocates nor clears one per batch.
+std::string_view EncodeOtlpJson(const std::vector<std::pair<std::string, std::string>>& resource,
+                                std::span<const std::unique_ptr<SpanData>> spans,
+                                std::string* buffer);
 
 }  // namespace readside::trace

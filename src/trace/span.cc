@@ -14,29 +14,118 @@ std::string_view Cut(std::string_view s, size_t max) {
   return s.substr(0, n);
 }
 
-template <typename V>
-void Set(SpanData* d, std::string_view key, V&& value) {
-  for (Attribute& a : d->attributes) {
-    if (a.key == key) {
-      a.value = std::forward<V>(value);
-      return;
-    }
-  }
-  if (d->attributes.size() >= kMaxAttributes) {
-    ++d->dropped_attributes;
-    return;
-  }
-  d->attributes.push_back(Attribute{std::string(key), std::forward<V>(value)});
-}
-
 }  // namespace
 
-void Span::SetString(std::string_view key, std::string_view value) {
-  Set(data_, key, std::string(Cut(value, kMaxStringValueBytes)));
+void SpanData::Clear() {
+  tracer = nullptr;
+  context = {};
+  parent_span_id = {};
+  kind = SpanKind::kInternal;
+  start_unix_nanos = end_unix_nanos = start_monotonic_nanos = 0;
+  // A buffer grown by an unusual span is let go rather than kept for every later one.
+  if (text.capacity() > 1024) {
+    std::string().swap(text);
+  } else {
+    text.clear();
+  }
+  name_at = name_size = name_room = 0;
+  if (attributes.capacity() > 16) {
+    absl::InlinedVector<Attribute, 8>().swap(attributes);
+  } else {
+    attributes.clear();
+  }
+  dropped_attributes = 0;
+  if (links.capacity() > 8) {
+    std::vector<SpanContext>().swap(links);
+  } else {
+    links.clear();
+  }
+  dropped_links = 0;
+  status = SpanStatus::kUnset;
+  std::string().swap(status_message);
 }
-void Span::SetInt(std::string_view key, int64_t value) { Set(data_, key, value); }
-void Span::SetDouble(std::string_view key, double value) { Set(data_, key, value); }
-void Span::SetBool(std::string_view key, bool value) { Set(data_, key, value); }
+
+bool SpanData::Store(std::string_view s, uint32_t* at) {
+  if (text.size() + s.size() > kMaxSpanTextBytes) return false;
+  *at = static_cast<uint32_t>(text.size());
+  text.append(s);
+  return true;
+}
+
+void SpanData::SetName(std::string_view new_name) {
+  new_name = Cut(new_name, kMaxStringValueBytes);
+  if (new_name.size() <= name_room) {  // in place
+    text.replace(name_at, new_name.size(), new_name);
+  } else if (uint32_t at; Store(new_name, &at)) {
+    name_at = at;
+    name_room = static_cast<uint32_t>(new_name.size());
+  } else {
+    return;  // past the text bound: the name stays
+  }
+  name_size = static_cast<uint32_t>(new_name.size());
+}
+
+Attribute* SpanData::Slot(std::string_view key, size_t value_bytes) {
+  uint32_t print = KeyPrint(key);
+  for (Attribute& a : attributes) {
+    if (a.key_print == print && this->key(a) == key) return &a;
+  }
+  if (attributes.size() >= kMaxAttributes ||
+      text.size() + key.size() + value_bytes > kMaxSpanTextBytes) {
+    ++dropped_attributes;
+    return nullptr;
+  }
+  Attribute& a = attributes.emplace_back();
+  Store(key, &a.key_at);  // fits: checked above
+  a.key_size = static_cast<uint32_t>(key.size());
+  a.key_print = print;
+  return &a;
+}
+
+void SpanData::SetString(std::string_view key, std::string_view value) {
+  value = Cut(value, kMaxStringValueBytes);
+  Attribute* a = Slot(key, value.size());
+  if (a == nullptr) return;
+  if (a->type == Attribute::Type::kString && value.size() <= a->string_room) {
+    text.replace(a->string_at, value.size(), value);  // a replaced value that fits: in place
+  } else if (Store(value, &a->string_at)) {
+    a->string_room = static_cast<uint32_t>(value.size());
+  } else {
+    ++dropped_attributes;  // a replaced value past the text bound: the old one stays
+    return;
+  }
+  a->type = Attribute::Type::kString;
+  a->string_size = static_cast<uint32_t>(value.size());
+}
+
+void SpanData::SetInt(std::string_view key, int64_t value) {
+  if (Attribute* a = Slot(key, 0)) {
+    a->type = Attribute::Type::kInt;
+    a->int_value = value;
+  }
+}
+
+void SpanData::SetDouble(std::string_view key, double value) {
+  if (Attribute* a = Slot(key, 0)) {
+    a->type = Attribute::Type::kDouble;
+    a->double_value = value;
+  }
+}
+
+void SpanData::SetBool(std::string_view key, bool value) {
+  if (Attribute* a = Slot(key, 0)) {
+    a->type = Attribute::Type::kBool;
+    a->int_value = value ? 1 : 0;
+  }
+}
+
+void Span::SetNameSlow(std::string_view name) { data_->SetName(name); }
+void Span::SetString(std::string_view key, std::string_view value) {
+  data_->SetString(key, value);
+}
+void Span::SetInt(std::string_view key, int64_t value) { data_->SetInt(key, value); }
+void Span::SetDouble(std::string_view key, double value) { data_->SetDouble(key, value); }
+void Span::SetBool(std::string_view key, bool value) { data_->SetBool(key, value); }
 
 void Span::AddLinkSlow(const SpanContext& linked) {
   if (data_->links.size() >= kMaxLinks) {

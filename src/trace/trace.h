@@ -72,10 +72,17 @@ class Span {
   // the span was started with, passed through unchanged (invalid when there was none).
   const SpanContext& context() const { return context_; }
 
+  // Renames the span (OpenTelemetry's UpdateName): an HTTP server span is named after its
+  // route, known only once the request was routed.
+  void SetName(std::string_view name) {
+    if (data_ != nullptr) SetNameSlow(name);
+  }
+
   // Sets an attribute (OTLP's string, int, double or bool value), replacing one of the same
   // key. Keys should follow OpenTelemetry's conventions ("http.request.method") or be
   // "readside."-prefixed. String values are cut at 4 KiB; invalid UTF-8 is replaced on export.
-  // At most 128 attributes per span; further keys are counted as dropped.
+  // At most 128 attributes per span, and 64 KiB of names, keys and string values; further
+  // keys are counted as dropped. Recording copies key and value: neither need outlive the call.
   void SetAttribute(std::string_view key, std::string_view value) {
     if (data_ != nullptr) SetString(key, value);
   }
@@ -118,6 +125,7 @@ class Span {
  private:
   friend class Tracer;
   Span(const SpanContext& context, SpanData* data) : context_(context), data_(data) {}
+  void SetNameSlow(std::string_view name);
   void SetString(std::string_view key, std::string_view value);
   void SetInt(std::string_view key, int64_t value);
   void SetDouble(std::string_view key, double value);

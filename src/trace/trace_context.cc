@@ -5,8 +5,6 @@
 namespace readside::trace {
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-
 // Lowercase hex only: the specification's HEXDIGLC.
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -27,11 +25,6 @@ bool ParseHex64(std::string_view hex, size_t digits, uint64_t* out) {
   return true;
 }
 
-void AppendHex64(uint64_t v, int digits, std::string* out) {
-  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) {
-    out->push_back(kHexDigits[(v >> shift) & 0xF]);
-  }
-}
 
 // SplitMix64 over a per-thread counter: a bijection of the counter, so one thread never
 // repeats a value; threads start at independent random points.
@@ -46,17 +39,14 @@ uint64_t NextRandom() {
   return z ^ (z >> 31);
 }
 
-// The layout shared by every version: "vv-" + 32 + "-" + 16 + "-" + 2 = 55 characters.
-constexpr size_t kTraceparentSize = 55;
 
 }  // namespace
 
+
 std::string TraceId::Hex() const {
-  std::string out;
-  out.reserve(32);
-  AppendHex64(hi, 16, &out);
-  AppendHex64(lo, 16, &out);
-  return out;
+  char out[32];
+  WriteHex64(lo, 16, WriteHex64(hi, 16, out));
+  return std::string(out, 32);
 }
 
 std::optional<TraceId> TraceId::FromHex(std::string_view hex) {
@@ -69,10 +59,9 @@ std::optional<TraceId> TraceId::FromHex(std::string_view hex) {
 }
 
 std::string SpanId::Hex() const {
-  std::string out;
-  out.reserve(16);
-  AppendHex64(value, 16, &out);
-  return out;
+  char out[16];
+  WriteHex64(value, 16, out);
+  return std::string(out, 16);
 }
 
 std::optional<SpanId> SpanId::FromHex(std::string_view hex) {
@@ -106,16 +95,22 @@ std::optional<SpanContext> ParseTraceparent(std::string_view h) {
 }
 
 std::string FormatTraceparent(const SpanContext& c) {
-  std::string out;
-  out.reserve(kTraceparentSize);
-  out.append("00-");
-  AppendHex64(c.trace_id.hi, 16, &out);
-  AppendHex64(c.trace_id.lo, 16, &out);
-  out.push_back('-');
-  AppendHex64(c.span_id.value, 16, &out);
-  out.push_back('-');
-  AppendHex64(c.flags, 2, &out);
-  return out;
+  char out[kTraceparentSize];
+  WriteTraceparent(c, out);
+  return std::string(out, kTraceparentSize);
+}
+
+void WriteTraceparent(const SpanContext& c, char* out) {
+  char* p = out;
+  *p++ = '0';
+  *p++ = '0';
+  *p++ = '-';
+  p = WriteHex64(c.trace_id.hi, 16, p);
+  p = WriteHex64(c.trace_id.lo, 16, p);
+  *p++ = '-';
+  p = WriteHex64(c.span_id.value, 16, p);
+  *p++ = '-';
+  WriteHex64(c.flags, 2, p);
 }
 
 TraceId NewTraceId() {

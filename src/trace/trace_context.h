@@ -4,7 +4,9 @@
 // Thread-safety: value types and pure functions; NewTraceId/NewSpanId use a thread-local
 // generator and may be called from any thread.
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +38,28 @@ struct SpanId {
   friend bool operator==(const SpanId&, const SpanId&) = default;
 };
 
+namespace internal {
+// The two lowercase hex digits of each byte value.
+inline constexpr auto kHexPairs = [] {
+  constexpr char kDigits[] = "0123456789abcdef";
+  std::array<char, 512> t{};
+  for (int b = 0; b < 256; ++b) {
+    t[2 * b] = kDigits[b >> 4];
+    t[2 * b + 1] = kDigits[b & 0xF];
+  }
+  return t;
+}();
+}  // namespace internal
+
+// Writes the `digits` (<= 16) low hex digits of `v`, lowercase, at `out`; returns the end.
+// Inline: ids are written for every span and every traced answer.
+inline char* WriteHex64(uint64_t v, int digits, char* out) {
+  int i = digits;
+  for (; i >= 2; i -= 2, v >>= 8) std::memcpy(out + i - 2, &internal::kHexPairs[2 * (v & 0xFF)], 2);
+  if (i == 1) out[0] = internal::kHexPairs[2 * (v & 0xF) + 1];
+  return out + digits;
+}
+
 // What crosses process boundaries: the trace, the span that is the parent of whatever the
 // receiver does next, and the trace flags. A default-constructed context is invalid and
 // means "no parent".
@@ -61,8 +85,11 @@ struct SpanContext {
 // trim the header first if your HTTP layer keeps them.
 std::optional<SpanContext> ParseTraceparent(std::string_view header);
 
-// "00-<trace-id>-<span-id>-<flags>" (55 characters). REQUIRES: context.valid().
+// "00-<trace-id>-<span-id>-<flags>" (kTraceparentSize characters). REQUIRES: context.valid().
+inline constexpr size_t kTraceparentSize = 55;  // "vv-" + 32 + "-" + 16 + "-" + 2
 std::string FormatTraceparent(const SpanContext& context);
+// The same into `out` (kTraceparentSize bytes, not terminated), allocating nothing.
+void WriteTraceparent(const SpanContext& context, char* out);
 
 // Random, never invalid ids from a per-thread generator (SplitMix64 seeded once per thread
 // from std::random_device): ~1 ns, unique in practice, not for secrets.

@@ -268,22 +268,26 @@ TEST(OtlpJsonTest, EncodesEveryFieldInTheOtlpJsonMapping) {
   auto span = std::make_unique<SpanData>();
   span->context = *ParseTraceparent(kValid);
   span->parent_span_id = SpanId{0x1122334455667788ULL};
-  span->name = "POST /events";
+  span->SetName("POST");
+  span->SetName("POST /events");  // renamed once routed
   span->kind = SpanKind::kServer;
   span->start_unix_nanos = 1'700'000'000'123'456'789;
   span->end_unix_nanos = 1'700'000'000'223'456'789;
-  span->attributes = {{"s", std::string("a\"b")},
-                      {"i", int64_t{-9'007'199'254'740'993}},
-                      {"d", 1.5},
-                      {"inf", HUGE_VAL},
-                      {"b", true},
-                      {"bad", std::string("x\xff\xc3")}};
+  span->SetString("s", "first, longer than its replacement");
+  span->SetString("s", "a\"b");
+  span->SetInt("i", -9'007'199'254'740'993);
+  span->SetDouble("d", 1.5);
+  span->SetDouble("inf", HUGE_VAL);
+  span->SetBool("b", true);
+  span->SetString("bad", "x\xff\xc3");
+  span->SetString("ctl", std::string_view("\x01\n\\\0", 4));
+  span->SetString("mixed", "a plain start, then \"quoted\" and caf\xC3\xA9 \xE2\x82\xAC\t!");
   span->links = {SpanContext{TraceId{1, 2}, SpanId{3}, 1}};
   span->status = SpanStatus::kError;
   span->status_message = "store: disk full";
   auto root = std::make_unique<SpanData>();
   root->context = SpanContext{TraceId{5, 6}, SpanId{7}, 1};
-  root->name = "query";
+  root->SetName("query");
   std::vector<std::unique_ptr<SpanData>> spans;
   spans.push_back(std::move(span));
   spans.push_back(std::move(root));
@@ -307,13 +311,16 @@ TEST(OtlpJsonTest, EncodesEveryFieldInTheOtlpJsonMapping) {
   EXPECT_EQ(Str(s["startTimeUnixNano"].value()), "1700000000123456789");
   EXPECT_EQ(Str(s["endTimeUnixNano"].value()), "1700000000223456789");
   simdjson::dom::array attributes = s["attributes"].get_array().value();
-  ASSERT_EQ(attributes.size(), 6u);
+  ASSERT_EQ(attributes.size(), 8u);
   EXPECT_EQ(Str(attributes.at(0)["value"]["stringValue"].value()), "a\"b");
   EXPECT_EQ(Str(attributes.at(1)["value"]["intValue"].value()), "-9007199254740993");
   EXPECT_EQ(double(attributes.at(2)["value"]["doubleValue"].get_double().value()), 1.5);
   EXPECT_EQ(Str(attributes.at(3)["value"]["doubleValue"].value()), "Infinity");
   EXPECT_TRUE(bool(attributes.at(4)["value"]["boolValue"].get_bool().value()));
   EXPECT_EQ(Str(attributes.at(5)["value"]["stringValue"].value()), "x\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(Str(attributes.at(6)["value"]["stringValue"].value()), std::string_view("\x01\n\\\0", 4));
+  EXPECT_EQ(Str(attributes.at(7)["value"]["stringValue"].value()),
+            "a plain start, then \"quoted\" and caf\xC3\xA9 \xE2\x82\xAC\t!");
   EXPECT_EQ(Str(s["links"].at(0)["traceId"].value()), "00000000000000010000000000000002");
   EXPECT_EQ(Str(s["links"].at(0)["spanId"].value()), "0000000000000003");
   EXPECT_EQ(int64_t(s["status"]["code"].get_int64().value()), 2);
@@ -350,6 +357,50 @@ TEST(SpanLimitsTest, AttributesReplaceByKeyAndAreCapped) {
   EXPECT_EQ(attributes.size(), kMaxAttributes);
   EXPECT_EQ(Str(attributes.at(0)["value"]["stringValue"].value()), "two");
   EXPECT_EQ(int64_t(s["droppedAttributesCount"].get_int64().value()), 200 + 2 - 128);
+}
+
+TEST(HexTest, WritesTheLowDigitsOfAnyWidth) {
+  auto hex = [](uint64_t v, int digits) {
+    char out[16];
+    return std::string(out, WriteHex64(v, digits, out));
+  };
+  EXPECT_EQ(hex(0x0123456789abcdefULL, 16), "0123456789abcdef");
+  EXPECT_EQ(hex(0xfedcba9876543210ULL, 15), "edcba9876543210");
+  EXPECT_EQ(hex(0x1f, 2), "1f");
+  EXPECT_EQ(hex(0x1f, 1), "f");
+  EXPECT_EQ(hex(0xabc, 3), "abc");
+  EXPECT_EQ(hex(0, 4), "0000");
+}
+
+TEST(SpanDataTest, TheTextOfASpanIsBoundedAndReplacedValuesReuseTheirPlace) {
+  SpanData d;
+  d.SetName("n");
+  for (int i = 0; i < 20; ++i) d.SetString("k" + std::to_string(i), std::string(4096, 'x'));
+  // Each attribute takes 4,098 bytes of text: 15 fit in 64 KiB beside the name, 5 do not.
+  ASSERT_EQ(d.attributes.size(), 15u);
+  EXPECT_EQ(d.dropped_attributes, 5u);
+  EXPECT_LE(d.text.size(), kMaxSpanTextBytes);
+  size_t size = d.text.size();
+  for (int i = 0; i < 1000; ++i) d.SetString("k0", "short " + std::to_string(i));
+  EXPECT_EQ(d.text.size(), size);  // in place, however often
+  EXPECT_EQ(d.string_value(d.attributes[0]), "short 999");
+  d.SetString("k0", std::string(5000, 'y'));  // cut to 4 KiB: the room it had
+  EXPECT_EQ(d.string_value(d.attributes[0]), std::string(4096, 'y'));
+  EXPECT_EQ(d.text.size(), size);
+  d.SetInt("k1", 7);  // a string attribute becomes an int
+  EXPECT_EQ(d.attributes[1].type, Attribute::Type::kInt);
+  EXPECT_EQ(d.key(d.attributes[1]), "k1");
+  d.SetString("k1", std::string(4096, 'z'));  // a string again: no room left for it
+  EXPECT_EQ(d.attributes[1].type, Attribute::Type::kInt);
+  EXPECT_EQ(d.attributes[1].int_value, 7);
+  EXPECT_EQ(d.dropped_attributes, 6u);
+  EXPECT_LE(d.text.size(), kMaxSpanTextBytes);
+  d.SetName("a longer name than the first");
+  EXPECT_EQ(d.name(), "a longer name than the first");
+  d.SetName("short");  // in place
+  EXPECT_EQ(d.name(), "short");
+  d.SetName(std::string(5000, 'n'));  // cut to 4 KiB, and no room for that
+  EXPECT_EQ(d.name(), "short");
 }
 
 }  // namespace

@@ -84,11 +84,12 @@ Span Tracer::StartEnabled(std::string_view name, const SpanContext& parent, Span
   if (!sampled || shut_down_.load(std::memory_order_relaxed)) return Span(context, nullptr);
   context.flags = SpanContext::kSampledFlag;
 
-  auto* d = new SpanData;
+  SpanData* d = exporter_ != nullptr ? exporter_->Acquire().release() : new SpanData;
   d->tracer = this;
   d->context = context;
   if (parent.valid()) d->parent_span_id = parent.span_id;
-  d->name = std::string(name);
+  d->text.reserve(256);  // the name and a few short attributes: one allocation
+  d->SetName(name);
   d->kind = kind;
   d->start_unix_nanos = clock_->NowMicros() * 1000;
   d->start_monotonic_nanos = clock_->MonotonicNanos();

@@ -124,19 +124,27 @@ class TracingTest(ServerTestCase):
         self.assertEqual(int(attrs(applied)["readside.position.last"]),
                          int(attrs(commit)["readside.position.last"]))
 
-        # A query without a traceparent starts its own trace, and its query span is a child.
-        q = srv.get("/analytics/dashboard/trace-org")
+        # A query without a traceparent starts its own trace; its span is the server span, which
+        # carries the query's tenant, period and position (no child span of its own).
+        q = srv.get("/analytics/dashboard/trace-org?period=2024-03")
         self.assertEqual(q.status, 200, q.describe())
         q_trace, q_span = q.headers["traceparent"].split("-")[1:3]
         self.assertNotEqual(q_trace, CALLER_TRACE)
 
         def query_spans(spans):
             mine = [s for s in spans if s["traceId"] == q_trace]
-            return mine if {s["name"] for s in mine} >= {"GET /analytics/dashboard/{org}", "query"} else None
-        mine = {s["name"]: s for s in collector.wait_for(query_spans)}
-        self.assertEqual(mine["query"]["parentSpanId"], q_span)
-        self.assertEqual(attrs(mine["query"])["readside.organization_id"], "trace-org")
-        self.assertNotIn("parentSpanId", mine["GET /analytics/dashboard/{org}"])
+            return mine if any(s["name"] == "GET /analytics/dashboard/{org}" for s in mine) else None
+        mine = collector.wait_for(query_spans)
+        self.assertEqual([s["name"] for s in mine], ["GET /analytics/dashboard/{org}"])
+        query = mine[0]
+        self.assertEqual(query["spanId"], q_span)
+        self.assertNotIn("parentSpanId", query)
+        a = attrs(query)
+        self.assertEqual(a["readside.organization_id"], "trace-org")
+        self.assertEqual(a["readside.period"], "2024-03")
+        self.assertEqual(int(a["readside.position"]), int(q.headers["x-readside-position"]))
+        self.assertEqual(a["http.route"], "/analytics/dashboard/{org}")
+        self.assertEqual(int(a["http.response.status_code"]), 200)
 
         # A malformed traceparent is ignored (a new trace), never an error.
         bad = srv.request("GET", "/health/live", headers={"traceparent": "00-XYZ-01"})
