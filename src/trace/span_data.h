@@ -19,7 +19,8 @@ namespace readside::trace {
 // Limits per span (OpenTelemetry's defaults): beyond them attributes and links are counted
 // as dropped, and string values are cut. The text of one span (name, keys, string values,
 // replaced values included) is bounded too: an attribute that would take it past
-// kMaxSpanTextBytes is dropped.
+// kMaxSpanTextBytes is dropped, and a replacing value that would is counted as dropped while
+// the attribute keeps its earlier value.
 inline constexpr size_t kMaxAttributes = 128;
 inline constexpr size_t kMaxLinks = 128;
 inline constexpr size_t kMaxStringValueBytes = 4096;

@@ -359,6 +359,60 @@ TEST(SpanLimitsTest, AttributesReplaceByKeyAndAreCapped) {
   EXPECT_EQ(int64_t(s["droppedAttributesCount"].get_int64().value()), 200 + 2 - 128);
 }
 
+// A cleared SpanData (one the exporter hands to the next span) encodes exactly like a new one.
+TEST(SpanDataTest, ClearLeavesNothingOfThePreviousSpan) {
+  auto encode = [](std::unique_ptr<SpanData> d) {
+    std::vector<std::unique_ptr<SpanData>> spans;
+    spans.push_back(std::move(d));
+    return EncodeOtlpJson({{"service.name", "readside"}}, spans);
+  };
+  auto used = std::make_unique<SpanData>();
+  used->context = SpanContext{TraceId{1, 2}, SpanId{3}, 1};
+  used->parent_span_id = SpanId{4};
+  used->kind = SpanKind::kServer;
+  used->start_unix_nanos = 5;
+  used->end_unix_nanos = 6;
+  used->start_monotonic_nanos = 7;
+  used->SetName("previous");
+  for (int i = 0; i < 200; ++i) used->SetString("k" + std::to_string(i), "v");
+  used->links.assign(200, SpanContext{TraceId{8, 9}, SpanId{10}, 1});
+  used->dropped_links = 72;
+  used->status = SpanStatus::kError;
+  used->status_message = "broken";
+  ASSERT_GT(used->dropped_attributes, 0u);
+  used->Clear();
+  auto fresh = std::make_unique<SpanData>();
+  EXPECT_EQ(encode(std::move(used)), encode(std::move(fresh)));
+}
+
+// The JSON string writer's fast path copies 8 bytes at a time with an overlapping tail: every
+// length up to 24, with a byte that needs care at every position, reads back as written.
+TEST(OtlpJsonTest, StringsOfEveryLengthWithASpecialByteAnywhereReadBack) {
+  simdjson::dom::parser parser;
+  for (size_t n = 0; n <= 24; ++n) {
+    for (size_t at = 0; at <= n; ++at) {  // at == n: no special byte
+      for (char special : {'"', '\\', '\n', '\x01', '\x7f'}) {
+        std::string value(n, 'a');
+        for (size_t i = 0; i < n; ++i) value[i] = static_cast<char>('a' + i % 26);
+        if (at < n) value[at] = special;
+        auto d = std::make_unique<SpanData>();
+        d->context = SpanContext{TraceId{1, 2}, SpanId{3}, 1};
+        d->SetName(value);
+        d->SetString(value.empty() ? "k" : value, value);
+        std::vector<std::unique_ptr<SpanData>> spans;
+        spans.push_back(std::move(d));
+        std::string json = EncodeOtlpJson({}, spans);
+        simdjson::dom::element doc;
+        ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
+        simdjson::dom::element span =
+            doc["resourceSpans"].at(0)["scopeSpans"].at(0)["spans"].at(0).value();
+        EXPECT_EQ(Str(span["name"].value()), value) << n << " " << at;
+        EXPECT_EQ(Str(span["attributes"].at(0)["value"]["stringValue"].value()), value);
+      }
+    }
+  }
+}
+
 TEST(HexTest, WritesTheLowDigitsOfAnyWidth) {
   auto hex = [](uint64_t v, int digits) {
     char out[16];
