@@ -62,6 +62,10 @@ class Writer {
     p_ += N - 1;
   }
   void Char(char c) { *p_++ = c; }
+  void Raw(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
   void Hex(uint64_t v, int digits) { p_ = WriteHex64(v, digits, p_); }
   // Up to 20 digits and a sign; writes 20 bytes past the sign whatever the length (room made).
   void Digits(int64_t v) {
@@ -193,11 +197,19 @@ constexpr size_t kLinkBytes = 96;
 
 // {"key":…,"value":{"stringValue":…}}, and likewise intValue (a string: int64), doubleValue
 // (non-finite ones spelt as strings, as the protobuf JSON mapping does) and boolValue.
+// `a.literal_key`: a literal AttributeKey, checked when compiling to need no escaping.
 void WriteAttribute(Writer& w, std::string_view key, const Attribute& a, std::string_view text) {
-  w.Room(kAttributeFixedBytes);
-  w.Lit("{\"key\":");
-  w.String(key);
-  w.Room(kAttributeFixedBytes);
+  if (a.literal_key != nullptr) {
+    w.Room(kAttributeFixedBytes + key.size());
+    w.Lit("{\"key\":\"");
+    w.Raw(key);
+    w.Char('"');
+  } else {
+    w.Room(kAttributeFixedBytes);
+    w.Lit("{\"key\":");
+    w.String(key);
+    w.Room(kAttributeFixedBytes);
+  }
   switch (a.type) {
     case Attribute::Type::kString:
       w.Lit(",\"value\":{\"stringValue\":");

@@ -65,24 +65,30 @@ void SpanData::SetName(std::string_view new_name) {
   name_size = static_cast<uint32_t>(new_name.size());
 }
 
-Attribute* SpanData::Slot(std::string_view key, size_t value_bytes) {
-  uint32_t print = KeyPrint(key);
+Attribute* SpanData::Slot(AttributeKey key, size_t value_bytes) {
+  std::string_view k = key.view();
+  uint32_t print = KeyPrint(k);
   for (Attribute& a : attributes) {
-    if (a.key_print == print && this->key(a) == key) return &a;
+    if (a.key_print == print && (a.literal_key == k.data() || this->key(a) == k)) return &a;
   }
+  size_t key_bytes = key.literal() ? 0 : k.size();
   if (attributes.size() >= kMaxAttributes ||
-      text.size() + key.size() + value_bytes > kMaxSpanTextBytes) {
+      text.size() + key_bytes + value_bytes > kMaxSpanTextBytes) {
     ++dropped_attributes;
     return nullptr;
   }
   Attribute& a = attributes.emplace_back();
-  Store(key, &a.key_at);  // fits: checked above
-  a.key_size = static_cast<uint32_t>(key.size());
+  if (key.literal()) {
+    a.literal_key = k.data();
+  } else {
+    Store(k, &a.key_at);  // fits: checked above
+  }
+  a.key_size = static_cast<uint32_t>(k.size());
   a.key_print = print;
   return &a;
 }
 
-void SpanData::SetString(std::string_view key, std::string_view value) {
+void SpanData::SetString(AttributeKey key, std::string_view value) {
   value = Cut(value, kMaxStringValueBytes);
   Attribute* a = Slot(key, value.size());
   if (a == nullptr) return;
@@ -98,21 +104,21 @@ void SpanData::SetString(std::string_view key, std::string_view value) {
   a->string_size = static_cast<uint32_t>(value.size());
 }
 
-void SpanData::SetInt(std::string_view key, int64_t value) {
+void SpanData::SetInt(AttributeKey key, int64_t value) {
   if (Attribute* a = Slot(key, 0)) {
     a->type = Attribute::Type::kInt;
     a->int_value = value;
   }
 }
 
-void SpanData::SetDouble(std::string_view key, double value) {
+void SpanData::SetDouble(AttributeKey key, double value) {
   if (Attribute* a = Slot(key, 0)) {
     a->type = Attribute::Type::kDouble;
     a->double_value = value;
   }
 }
 
-void SpanData::SetBool(std::string_view key, bool value) {
+void SpanData::SetBool(AttributeKey key, bool value) {
   if (Attribute* a = Slot(key, 0)) {
     a->type = Attribute::Type::kBool;
     a->int_value = value ? 1 : 0;
@@ -120,12 +126,10 @@ void SpanData::SetBool(std::string_view key, bool value) {
 }
 
 void Span::SetNameSlow(std::string_view name) { data_->SetName(name); }
-void Span::SetString(std::string_view key, std::string_view value) {
-  data_->SetString(key, value);
-}
-void Span::SetInt(std::string_view key, int64_t value) { data_->SetInt(key, value); }
-void Span::SetDouble(std::string_view key, double value) { data_->SetDouble(key, value); }
-void Span::SetBool(std::string_view key, bool value) { data_->SetBool(key, value); }
+void Span::SetString(AttributeKey key, std::string_view value) { data_->SetString(key, value); }
+void Span::SetInt(AttributeKey key, int64_t value) { data_->SetInt(key, value); }
+void Span::SetDouble(AttributeKey key, double value) { data_->SetDouble(key, value); }
+void Span::SetBool(AttributeKey key, bool value) { data_->SetBool(key, value); }
 
 void Span::AddLinkSlow(const SpanContext& linked) {
   if (data_->links.size() >= kMaxLinks) {

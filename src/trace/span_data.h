@@ -28,7 +28,8 @@ inline constexpr size_t kMaxSpanTextBytes = 64 * 1024;
 
 struct Attribute {
   enum class Type : uint8_t { kString, kInt, kDouble, kBool };
-  uint32_t key_at = 0;  // in SpanData::text
+  const char* literal_key = nullptr;  // a literal key (AttributeKey), else the key is in text
+  uint32_t key_at = 0;                // in SpanData::text
   uint32_t key_size = 0;
   uint32_t key_print = 0;  // KeyPrint(key): most keys that differ differ here
   Type type = Type::kInt;
@@ -70,7 +71,10 @@ struct SpanData {
   std::string status_message;
 
   std::string_view name() const { return Text(name_at, name_size); }
-  std::string_view key(const Attribute& a) const { return Text(a.key_at, a.key_size); }
+  std::string_view key(const Attribute& a) const {
+    return a.literal_key != nullptr ? std::string_view(a.literal_key, a.key_size)
+                                    : Text(a.key_at, a.key_size);
+  }
   std::string_view string_value(const Attribute& a) const {
     return Text(a.string_at, a.string_size);
   }
@@ -81,10 +85,10 @@ struct SpanData {
 
   // The setters behind Span's, with the limits above.
   void SetName(std::string_view name);
-  void SetString(std::string_view key, std::string_view value);
-  void SetInt(std::string_view key, int64_t value);
-  void SetDouble(std::string_view key, double value);
-  void SetBool(std::string_view key, bool value);
+  void SetString(AttributeKey key, std::string_view value);
+  void SetInt(AttributeKey key, int64_t value);
+  void SetDouble(AttributeKey key, double value);
+  void SetBool(AttributeKey key, bool value);
 
  private:
   std::string_view Text(uint32_t at, uint32_t size) const {
@@ -92,7 +96,7 @@ struct SpanData {
   }
   // The attribute of `key`, added when new (its key stored); null when it is new and a
   // limit drops it (counted).
-  Attribute* Slot(std::string_view key, size_t value_bytes);
+  Attribute* Slot(AttributeKey key, size_t value_bytes);
   // Appends `s` to text; false (nothing appended) past kMaxSpanTextBytes.
   bool Store(std::string_view s, uint32_t* at);
 };

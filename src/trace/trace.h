@@ -38,6 +38,31 @@ enum class SpanKind : uint8_t {
 // OTLP's status codes.
 enum class SpanStatus : uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 
+// An attribute key. Written as a string literal (the usual case) it is checked when compiling
+// to need no JSON escaping (plain printable ASCII) and is recorded by reference, neither copied
+// nor escaped again on export; a std::string or std::string_view key is copied.
+class AttributeKey {
+ public:
+  template <size_t N>
+  consteval AttributeKey(const char (&literal)[N]) : view_(literal, N - 1), literal_(true) {
+    for (char c : view_) {
+      if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+        throw "an attribute key literal must be printable ASCII without '\"' or '\\'";
+      }
+    }
+  }
+  AttributeKey(std::string_view key) : view_(key), literal_(false) {}
+  AttributeKey(const std::string& key) : view_(key), literal_(false) {}
+
+  std::string_view view() const { return view_; }
+  // A literal: its characters live as long as the program.
+  bool literal() const { return literal_; }
+
+ private:
+  std::string_view view_;
+  bool literal_;
+};
+
 struct SpanData;      // span_data.h
 class BatchExporter;  // batch_exporter.h
 class Tracer;
@@ -82,16 +107,17 @@ class Span {
   // key. Keys should follow OpenTelemetry's conventions ("http.request.method") or be
   // "readside."-prefixed. String values are cut at 4 KiB; invalid UTF-8 is replaced on export.
   // At most 128 attributes per span, and 64 KiB of names, keys and string values; further
-  // keys are counted as dropped. Recording copies key and value: neither need outlive the call.
-  void SetAttribute(std::string_view key, std::string_view value) {
+  // keys are counted as dropped. Recording copies the value and a key that is not a literal
+  // (AttributeKey): neither need outlive the call.
+  void SetAttribute(AttributeKey key, std::string_view value) {
     if (data_ != nullptr) SetString(key, value);
   }
-  void SetAttribute(std::string_view key, const char* value) {
+  void SetAttribute(AttributeKey key, const char* value) {
     SetAttribute(key, std::string_view(value));
   }
   // Integers (uint64_t above INT64_MAX wrap) and bool.
   template <std::integral T>
-  void SetAttribute(std::string_view key, T value) {
+  void SetAttribute(AttributeKey key, T value) {
     if (data_ == nullptr) return;
     if constexpr (std::is_same_v<T, bool>) {
       SetBool(key, value);
@@ -99,7 +125,7 @@ class Span {
       SetInt(key, static_cast<int64_t>(value));
     }
   }
-  void SetAttribute(std::string_view key, double value) {
+  void SetAttribute(AttributeKey key, double value) {
     if (data_ != nullptr) SetDouble(key, value);
   }
 
@@ -126,10 +152,10 @@ class Span {
   friend class Tracer;
   Span(const SpanContext& context, SpanData* data) : context_(context), data_(data) {}
   void SetNameSlow(std::string_view name);
-  void SetString(std::string_view key, std::string_view value);
-  void SetInt(std::string_view key, int64_t value);
-  void SetDouble(std::string_view key, double value);
-  void SetBool(std::string_view key, bool value);
+  void SetString(AttributeKey key, std::string_view value);
+  void SetInt(AttributeKey key, int64_t value);
+  void SetDouble(AttributeKey key, double value);
+  void SetBool(AttributeKey key, bool value);
   void AddLinkSlow(const SpanContext& linked);
   void SetStatusSlow(SpanStatus status, std::string_view message);
   void SetStatusSlow(const absl::Status& status);

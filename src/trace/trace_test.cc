@@ -359,6 +359,24 @@ TEST(SpanLimitsTest, AttributesReplaceByKeyAndAreCapped) {
   EXPECT_EQ(int64_t(s["droppedAttributesCount"].get_int64().value()), 200 + 2 - 128);
 }
 
+// A literal key is recorded by reference, any other key copied; the same text is one attribute.
+TEST(SpanDataTest, ALiteralKeyAndTheSameKeyAsAStringAreOneAttribute) {
+  SpanData d;
+  d.SetInt("readside.n", 1);
+  d.SetInt(std::string("readside.n"), 2);
+  std::string_view dynamic = "readside.m";
+  d.SetInt(dynamic, 3);
+  d.SetInt("readside.m", 4);
+  ASSERT_EQ(d.attributes.size(), 2u);
+  EXPECT_EQ(d.key(d.attributes[0]), "readside.n");
+  EXPECT_NE(d.attributes[0].literal_key, nullptr);
+  EXPECT_EQ(d.attributes[0].int_value, 2);
+  EXPECT_EQ(d.key(d.attributes[1]), "readside.m");
+  EXPECT_EQ(d.attributes[1].literal_key, nullptr);
+  EXPECT_EQ(d.attributes[1].int_value, 4);
+  EXPECT_EQ(d.text, "readside.m");  // only the key that was not a literal was copied
+}
+
 // A cleared SpanData (one the exporter hands to the next span) encodes exactly like a new one.
 TEST(SpanDataTest, ClearLeavesNothingOfThePreviousSpan) {
   auto encode = [](std::unique_ptr<SpanData> d) {
