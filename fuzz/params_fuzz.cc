@@ -119,15 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   http::Request req{.method = "GET", .path = std::string(kRoutes[data[0] % std::size(kRoutes)])};
   std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
-  while (!rest.empty()) {
-    size_t nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    size_t eq = line.find('=');
-    req.query[std::string(line.substr(0, eq))] =
-        eq == std::string_view::npos ? std::string() : std::string(line.substr(eq + 1));
-    if (nl == std::string_view::npos) break;
-    rest.remove_prefix(nl + 1);
-  }
+  fuzz::ParseQueryLines(rest, &req);
   CheckParsers(req, projection::LocalCalendar::Utc());
   CheckParsers(req, berlin);
   for (const auto& [name, value] : req.query) {

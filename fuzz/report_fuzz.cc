@@ -91,15 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       req.method = "GET";
       req.path = "/reports/" + report + "/fuzz-a";
       rest = nl == std::string_view::npos ? "" : rest.substr(nl + 1);
-      while (!rest.empty()) {
-        nl = rest.find('\n');
-        std::string_view line = rest.substr(0, nl);
-        size_t eq = line.find('=');
-        req.query[std::string(line.substr(0, eq))] =
-            eq == std::string_view::npos ? std::string() : std::string(line.substr(eq + 1));
-        if (nl == std::string_view::npos) break;
-        rest.remove_prefix(nl + 1);
-      }
+      fuzz::ParseQueryLines(rest, &req);
       bool waits = req.query.contains("min_position") || req.query.contains("min_offsets");
       if (waits) req.query["wait_ms"] = "0";
       CheckResolve(report, req);

@@ -14,6 +14,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "auth/jwt.h"
@@ -116,6 +117,20 @@ inline void CheckAnswer(const http::Request& req, const http::Response& r,
     std::fprintf(stderr, "%s %s: %d %s\n%s\n", req.method.c_str(), req.path.c_str(), r.status,
                  r.content_type.c_str(), r.body.substr(0, 2000).c_str());
     std::abort();
+  }
+}
+
+// Reads "name=value" lines (a line without '=' is a name with an empty value) into the
+// request's query parameters: how the route fuzzers spell a query string.
+inline void ParseQueryLines(std::string_view rest, http::Request* req) {
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    size_t eq = line.find('=');
+    req->query[std::string(line.substr(0, eq))] =
+        eq == std::string_view::npos ? std::string() : std::string(line.substr(eq + 1));
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
   }
 }
 
