@@ -217,6 +217,8 @@ def main():
     ap.add_argument("--events", type=int, default=20000)
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--only", help="one variant: before, off or on")
+    ap.add_argument("--warm", type=int, default=1000,
+                    help="dashboard requests before the dashboard window")
     a = ap.parse_args()
     work, secret, token, events = prepare(BIN, "rs-ir-bench-", a.events)
     sink = Sink()
@@ -234,7 +236,10 @@ def main():
             ingest = ir / n
             if settle:
                 check_exported(s.url)
-            dashboard(s.url, token, "acme-corp", 50)  # warm: first answers, caches, code paths
+            # Warm: first answers, caches, code paths, and with tracing on the exporter's pool
+            # of span objects and body buffer grown to what this load keeps in flight (under
+            # callgrind the exporter thread runs seldom, so that is a few hundred spans).
+            dashboard(s.url, token, "acme-corp", a.warm)
             if settle:
                 settle()
             idle_loaded = s.measure_idle()  # the background now that the store holds data

@@ -45,13 +45,14 @@ Response Cached(const Services& s, const projection::Projector::TenantRead& read
   return JsonResponse(s.cache->GetOrBuild(lookup, build, valid_until));
 }
 
+// `period`: FormatPeriod of the answer's period.
 std::string CacheKey(std::string_view route, const projection::Projector::TenantRead& read,
-                     const projection::Period& period, uint64_t extra, bool stale) {
+                     std::string_view period, uint64_t extra, bool stale) {
   std::string key(route);
   key += '|';
   key += read.view->settings.organization_id;
   key += '|';
-  key += projection::FormatPeriod(period);
+  key += period;
   key += '|';
   key += std::to_string(extra);
   key += stale ? "|s" : "|f";
@@ -70,11 +71,12 @@ Response PeriodAnswer(const Services& s, const projection::Projector::TenantRead
     return ProblemResponse(*p, r.path);
   }
   if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
+  std::string period_text = projection::FormatPeriod(period);  // formatted once: key and span
   // Tracing: the query is the request's server span (docs/decisions.md, "One span per
   // analytics answer"): its tenant, period and the position it was answered at.
   if (r.span != nullptr && r.span->recording()) {
     r.span->SetAttribute("readside.organization_id", read.view->settings.organization_id);
-    r.span->SetAttribute("readside.period", projection::FormatPeriod(period));
+    r.span->SetAttribute("readside.period", period_text);
     r.span->SetAttribute("readside.position", static_cast<int64_t>(read.position));
   }
   projection::LagProbe::Staleness fresh =
@@ -87,7 +89,7 @@ Response PeriodAnswer(const Services& s, const projection::Projector::TenantRead
   // A stale answer says how stale: it is built each time.
   bool cacheable = r.Query("as_of") == nullptr && !stale;
   return Cached(
-      s, read, CacheKey(route, read, period, (sections_mask << 8) | readable, stale), cacheable,
+      s, read, CacheKey(route, read, period_text, (sections_mask << 8) | readable, stale), cacheable,
       now, [&] { return build(q); },
       [&] { return query::AnswerValidUntil(q, includes_finance, r.Query("as_of"), now); });
 }

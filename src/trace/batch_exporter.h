@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "trace/otlp_http.h"
+#include "trace/otlp_json.h"
 #include "trace/span_data.h"
 #include "trace/trace.h"
 
@@ -64,7 +65,7 @@ class BatchExporter {
   const absl::Duration max_backoff_;
   const absl::Duration request_timeout_;
   std::vector<std::pair<std::string, std::string>> resource_;
-  std::string body_buffer_;  // kept between batches (EncodeOtlpJson); the exporter's thread's
+  OtlpBuffer body_buffer_;  // kept between batches (EncodeOtlpJson); the exporter's thread's
   std::unique_ptr<OtlpHttpClient> client_;  // the thread's only
   TracerCounters* const counters_;
 

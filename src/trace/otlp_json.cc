@@ -44,10 +44,10 @@ inline bool Plain8(uint64_t v) {
 // per-call bookkeeping cost more than the bytes (bench/RESULTS.md, tracing).
 class Writer {
  public:
-  // Writes into `buffer` from its front; its size only grows (a grown std::string is zeroed).
-  Writer(std::string* buffer, size_t expected) : out_(*buffer) {
+  // Writes into `buffer` from its front.
+  Writer(OtlpBuffer* buffer, size_t expected) : out_(*buffer) {
     p_ = out_.data();
-    end_ = p_ + out_.size();
+    end_ = p_ + out_.capacity();
     Room(expected);
   }
 
@@ -180,12 +180,12 @@ class Writer {
  private:
   [[gnu::noinline]] void Grow(size_t n) {
     size_t used = static_cast<size_t>(p_ - out_.data());
-    out_.resize(std::max(out_.size() * 2, used + n));
+    out_.Reserve(std::max(out_.capacity() * 2, used + n), used);
     p_ = out_.data() + used;
-    end_ = out_.data() + out_.size();
+    end_ = out_.data() + out_.capacity();
   }
 
-  std::string& out_;
+  OtlpBuffer& out_;
   char* p_ = nullptr;
   char* end_ = nullptr;
 };
@@ -322,17 +322,23 @@ void WriteSpan(Writer& w, const SpanData& s) {
 
 }  // namespace
 
+void OtlpBuffer::Reserve(size_t n, size_t keep) {
+  if (n <= capacity_) return;
+  std::unique_ptr<char[]> grown(new char[n]);  // default-initialised: not zeroed
+  if (keep > 0) std::memcpy(grown.get(), data_.get(), std::min(keep, capacity_));
+  data_ = std::move(grown);
+  capacity_ = n;
+}
+
 std::string EncodeOtlpJson(const std::vector<std::pair<std::string, std::string>>& resource,
                            std::span<const std::unique_ptr<SpanData>> spans) {
-  std::string buffer;
-  std::string_view body = EncodeOtlpJson(resource, spans, &buffer);
-  buffer.resize(body.size());
-  return buffer;
+  OtlpBuffer buffer;
+  return std::string(EncodeOtlpJson(resource, spans, &buffer));
 }
 
 std::string_view EncodeOtlpJson(const std::vector<std::pair<std::string, std::string>>& resource,
                                 std::span<const std::unique_ptr<SpanData>> spans,
-                                std::string* buffer) {
+                                OtlpBuffer* buffer) {
   Writer w(buffer, 1024 + spans.size() * 700);
   w.Room(128);
   w.Lit("{\"resourceSpans\":[{\"resource\":{\"attributes\":[");

@@ -21,10 +21,27 @@ namespace readside::trace {
 // request otherwise).
 std::string EncodeOtlpJson(const std::vector<std::pair<std::string, std::string>>& resource,
                            std::span<const std::unique_ptr<SpanData>> spans);
-// The same, written into `buffer` (the body is its front, the rest is scratch): an exporter
-// that keeps its buffer between batches neither allocates nor clears one per batch.
+
+// Where a body is written: grown ahead of each piece and never zeroed (a std::string grown by
+// resize writes zeros over what the encoder then overwrites: ~1 instruction a byte, for every
+// batch larger than any before it). Kept between batches by an exporter, it neither allocates
+// nor clears anything per batch once it has reached the largest batch's size.
+class OtlpBuffer {
+ public:
+  char* data() { return data_.get(); }
+  size_t capacity() const { return capacity_; }
+  // Makes the capacity at least `n`, keeping the first `keep` bytes.
+  void Reserve(size_t n, size_t keep);
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t capacity_ = 0;
+};
+
+// The same, written into `buffer` from its front; the body is valid until the buffer is
+// written again.
 std::string_view EncodeOtlpJson(const std::vector<std::pair<std::string, std::string>>& resource,
                                 std::span<const std::unique_ptr<SpanData>> spans,
-                                std::string* buffer);
+                                OtlpBuffer* buffer);
 
 }  // namespace readside::trace

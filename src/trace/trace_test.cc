@@ -431,6 +431,37 @@ TEST(OtlpJsonTest, StringsOfEveryLengthWithASpecialByteAnywhereReadBack) {
   }
 }
 
+// The exporter keeps one OtlpBuffer for every batch: a batch larger than any before grows it
+// (keeping what was written), a smaller one after reuses it, and each body is exactly what a
+// fresh encoding gives.
+TEST(OtlpJsonTest, AKeptBufferEncodesBatchesOfAnySizeAsAFreshOneDoes) {
+  auto batch = [](size_t n, const std::string& tag) {
+    std::vector<std::unique_ptr<SpanData>> spans;
+    for (size_t i = 0; i < n; ++i) {
+      auto d = std::make_unique<SpanData>();
+      d->context = SpanContext{TraceId{i + 1, 2}, SpanId{i + 3}, 1};
+      d->SetName(tag + std::to_string(i));
+      d->SetString("readside.value", std::string(i * 7 % 3000, 'x'));  // ~1.5 KB on average
+      spans.push_back(std::move(d));
+    }
+    return spans;
+  };
+  const std::vector<std::pair<std::string, std::string>> resource = {{"service.name", "rs"}};
+  OtlpBuffer kept;
+  size_t capacity = 0;
+  for (auto [n, tag] : std::vector<std::pair<size_t, std::string>>{
+           {1, "a"}, {400, "b"}, {3, "c"}, {2000, "d"}, {0, "e"}, {2000, "f"}}) {
+    auto spans = batch(n, tag);
+    std::string_view body = EncodeOtlpJson(resource, spans, &kept);
+    EXPECT_EQ(body, EncodeOtlpJson(resource, spans)) << n << tag;
+    EXPECT_GE(kept.capacity(), capacity);  // never shrinks
+    capacity = kept.capacity();
+  }
+  // The encoder's first guess is 700 bytes a span: the largest batch outgrew it while being
+  // written, so growing kept what was written before (the bodies compared above).
+  EXPECT_GT(capacity, 1024 + 2000u * 700u);
+}
+
 TEST(HexTest, WritesTheLowDigitsOfAnyWidth) {
   auto hex = [](uint64_t v, int digits) {
     char out[16];
