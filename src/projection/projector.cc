@@ -362,16 +362,21 @@ void Projector::Run() {
     }
     {
       // Tracing: one span per applied batch, linked to the group commits that stored it
-      // (each linked to the requests, and through them to the events' correlation ids).
+      // (each linked to the requests, and through them to the events' correlation ids). The
+      // recorded commits (CommitSpans keeps only those) are sampled: the first is the apply
+      // span's parent, so a sampled trace always gets its apply span whatever the sampling
+      // ratio; a batch that no recorded commit stored is a root sampled at the ratio.
       trace::Span span;
-      if (options_.tracer != nullptr) span = options_.tracer->StartSpan("projector.apply");
-      if (span.recording() && batch->size > 0) {
+      if (options_.tracer != nullptr && options_.tracer->enabled() && batch->size > 0) {
         uint64_t first = batch->items[0].position;
-        span.SetAttribute("readside.events", static_cast<int64_t>(batch->size));
-        span.SetAttribute("readside.position.first", static_cast<int64_t>(first));
-        span.SetAttribute("readside.position.last", static_cast<int64_t>(batch->last));
-        for (const trace::SpanContext& commit : store_->CommitSpans(first - 1, batch->last, 64)) {
-          span.AddLink(commit);
+        std::vector<trace::SpanContext> commits = store_->CommitSpans(first - 1, batch->last, 64);
+        span = options_.tracer->StartSpan(
+            "projector.apply", commits.empty() ? trace::SpanContext{} : commits.front());
+        if (span.recording()) {
+          span.SetAttribute("readside.events", static_cast<int64_t>(batch->size));
+          span.SetAttribute("readside.position.first", static_cast<int64_t>(first));
+          span.SetAttribute("readside.position.last", static_cast<int64_t>(batch->last));
+          for (size_t i = 1; i < commits.size(); ++i) span.AddLink(commits[i]);
         }
       }
       ApplyParsed(*batch);

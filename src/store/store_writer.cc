@@ -200,14 +200,18 @@ absl::StatusOr<AppendOutcome> EventStore::Impl::Decide(
 
 namespace {
 
-// The group commit's span: the child of the first traced request, linked to the others'.
+// The group commit's span: the child of the first sampled request, linked to the other
+// sampled ones. With sampling below 1.0 a group mixes sampled and unsampled requests: the
+// commit is recorded whenever one of them is sampled (a sampled trace never misses its
+// commit), and an unsampled request (whose spans are not exported) is not linked to. A group
+// with traced requests but none sampled records nothing, as each of its traces decided.
 template <typename Group>  // std::deque<EventStore::Impl::Pending>
 trace::Span StartCommitSpan(trace::Tracer* tracer, const Group& group) {
   const trace::SpanContext* parent = nullptr;
   for (const auto& p : group) {
-    if (p.request.trace.valid()) {
+    if (p.request.trace.valid() && (parent == nullptr || !parent->sampled())) {
       parent = &p.request.trace;
-      break;
+      if (parent->sampled()) break;
     }
   }
   trace::Span span = tracer->StartSpan("store.commit", parent ? *parent : trace::SpanContext{});
@@ -215,7 +219,7 @@ trace::Span StartCommitSpan(trace::Tracer* tracer, const Group& group) {
   size_t events = 0;
   for (const auto& p : group) {
     events += p.request.events.size();
-    if (p.request.trace.valid() && &p.request.trace != parent) span.AddLink(p.request.trace);
+    if (p.request.trace.sampled() && &p.request.trace != parent) span.AddLink(p.request.trace);
     if (!p.request.trace.valid()) {
       // No traced caller (Kafka's consumer, the demo): the events' correlation ids that name
       // a producer's span link to it here.

@@ -112,15 +112,16 @@ class TracingTest(ServerTestCase):
         self.assertEqual(commit["status"]["code"], 1)  # OK
         for s in (server, ingest, commit):
             self.assertLessEqual(int(s["startTimeUnixNano"]), int(s["endTimeUnixNano"]))
-        # The projector's span applying that event links to the commit that stored it.
+        # The projector's span applying that event is the child of the commit that stored it
+        # (the first recorded commit of its batch; later ones are links), in the caller's trace.
 
         def apply_span(spans):
             for s in spans:
-                if s["name"] == "projector.apply" and any(
-                        l["spanId"] == commit["spanId"] for l in s.get("links", [])):
+                if s["name"] == "projector.apply" and s.get("parentSpanId") == commit["spanId"]:
                     return s
             return None
         applied = collector.wait_for(apply_span)
+        self.assertEqual(applied["traceId"], CALLER_TRACE)
         self.assertEqual(int(attrs(applied)["readside.position.last"]),
                          int(attrs(commit)["readside.position.last"]))
 
@@ -155,6 +156,70 @@ class TracingTest(ServerTestCase):
         exported = [l for l in samples.splitlines()
                     if l.startswith("readside_trace_spans_exported_total ")]
         self.assertTrue(exported and float(exported[0].split()[1]) >= 5, exported)
+
+    def test_below_ratio_one_every_sampled_ingest_gets_its_commit_and_apply(self):
+        """Sampling 0.5, concurrent POSTs, half from sampled callers (flags 01) and half from
+        unsampled ones (00), so that group commits mix them. Every sampled caller's trace must
+        get its commit (a child of its ingest span, or linked to it when another request of
+        the group was the parent) and the apply span of that commit; nothing of an unsampled
+        caller is exported."""
+        collector = Collector()
+        self.addCleanup(collector.close)
+        srv = self.start_server(extra_args=[
+            "--otlp-endpoint", "http://127.0.0.1:%d/v1/traces" % collector.port,
+            "--otlp-sample-ratio", "0.5"])
+        callers = {}  # trace id → sampled
+        lock = threading.Lock()
+        failures = []
+
+        def post(worker):
+            for i in range(12):
+                trace_id = "%08x%024x" % (worker + 1, i + 1)
+                sampled = (worker + i) % 2 == 0
+                parent = "00-%s-%016x-%s" % (trace_id, worker * 100 + i + 1, "01" if sampled else "00")
+                events = [make_event(org="sample-org") for _ in range(3)]
+                r = srv.request("POST", "/events", body=ndjson(events),
+                                headers={"Content-Type": "application/x-ndjson",
+                                         "traceparent": parent})
+                with lock:
+                    callers[trace_id] = sampled
+                    if r.status != 200:
+                        failures.append(r.describe())
+        threads = [threading.Thread(target=post, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(failures, [])
+        sampled = {t for t, s in callers.items() if s}
+        unsampled = {t for t, s in callers.items() if not s}
+
+        def complete(spans):
+            ingest = {s["traceId"]: s for s in spans if s["name"] == "ingest"}
+            if not sampled <= set(ingest):
+                return None
+            commits = [s for s in spans if s["name"] == "store.commit"]
+            applies = [s for s in spans if s["name"] == "projector.apply"]
+            result = {}
+            for t in sampled:
+                mine = ingest[t]["spanId"]
+                commit = next((c for c in commits if c.get("parentSpanId") == mine or any(
+                    l["spanId"] == mine for l in c.get("links", []))), None)
+                if commit is None:
+                    return None
+                apply = next((a for a in applies if a.get("parentSpanId") == commit["spanId"] or any(
+                    l["spanId"] == commit["spanId"] for l in a.get("links", []))), None)
+                if apply is None:
+                    return None
+                result[t] = (commit, apply)
+            return result, spans
+        found, spans = collector.wait_for(complete)
+        self.assertEqual(set(found), sampled)
+        exported_traces = {s["traceId"] for s in spans}
+        self.assertEqual(exported_traces & unsampled, set())
+        for commit, _ in found.values():  # only sampled requests are linked to
+            for link in commit.get("links", []):
+                self.assertNotIn(link["traceId"], unsampled)
 
     def test_tracing_off_makes_no_span_and_sends_no_traceparent(self):
         srv = self.start_server()
