@@ -1,5 +1,8 @@
 #include "app/backup.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,6 +16,18 @@ namespace {
 
 absl::Status FsError(const std::string& what, const std::error_code& ec) {
   return absl::InternalError(what + ": " + ec.message());
+}
+
+// fsync of a file or a directory: BACKUP.json before the rename that makes the backup
+// visible, and the backup directory after it, so that a crash never leaves a backup whose
+// manifest or name is not on disk.
+absl::Status Fsync(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::InternalError("opening " + path.string() + " to fsync it failed");
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return absl::InternalError("fsync of " + path.string() + " failed");
+  return absl::OkStatus();
 }
 
 // Parses `"position":N` out of BACKUP.json (written by CreateBackup).
@@ -85,6 +100,10 @@ absl::StatusOr<BackupResult> CreateBackup(const store::EventStore& store,
       return absl::InternalError("writing BACKUP.json failed");
     }
   }
+  if (absl::Status s = Fsync(partial / "BACKUP.json"); !s.ok()) {
+    fs::remove_all(partial, ec);
+    return s;
+  }
   fs::path final_path = fs::path(backup_dir) / ("backup-" + stamp + "-" + std::to_string(r.position));
   fs::rename(partial, final_path, ec);
   if (ec) {
@@ -92,6 +111,7 @@ absl::StatusOr<BackupResult> CreateBackup(const store::EventStore& store,
     fs::remove_all(partial, ec);
     return failed;
   }
+  if (absl::Status s = Fsync(backup_dir); !s.ok()) return s;
   r.path = fs::absolute(final_path).string();
   return r;
 }

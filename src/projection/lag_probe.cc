@@ -11,15 +11,24 @@ LagProbe::LagProbe(store::EventStore* store, const Projector* projector, const C
   // A node restarted with a backlog: its age is unknown but at least zero now; counting from
   // here, the lag in seconds grows while it catches up instead of reading 0.
   uint64_t stored = store_->LastPosition();
-  if (stored > projector_->AppliedPosition()) groups_.emplace_back(stored, clock_->NowMicros());
+  if (stored > projector_->AppliedPosition()) {
+    absl::MutexLock lock(&mu_);
+    groups_.emplace_back(stored, clock_->MonotonicNanos());
+  }
   store_->AddCommitListener([this](uint64_t position) { OnCommit(position); });
 }
 
-void LagProbe::OnCommit(uint64_t position) {
-  if (detached_.load(std::memory_order_acquire)) return;
-  int64_t now = clock_->NowMicros();
-  uint64_t applied = projector_->AppliedPosition();
+void LagProbe::Detach() {
   absl::MutexLock lock(&mu_);
+  detached_ = true;
+}
+
+void LagProbe::OnCommit(uint64_t position) {
+  int64_t now = clock_->MonotonicNanos();
+  // Under the lock, so that Detach (before the projector goes) waits for a call in progress.
+  absl::MutexLock lock(&mu_);
+  if (detached_) return;
+  uint64_t applied = projector_->AppliedPosition();
   while (!groups_.empty() && groups_.front().first <= applied) groups_.pop_front();
   if (position <= applied) return;
   if (groups_.size() >= kMaxGroups) {
@@ -38,11 +47,11 @@ uint64_t LagProbe::LagEvents() const {
 
 double LagProbe::LagSeconds() const {
   uint64_t applied = projector_->AppliedPosition();
-  int64_t now = clock_->NowMicros();
+  int64_t now = clock_->MonotonicNanos();
   absl::MutexLock lock(&mu_);
   while (!groups_.empty() && groups_.front().first <= applied) groups_.pop_front();
   if (groups_.empty()) return 0;
-  return std::max<int64_t>(0, now - groups_.front().second) / 1e6;
+  return static_cast<double>(std::max<int64_t>(0, now - groups_.front().second)) / 1e9;
 }
 
 std::vector<std::pair<std::string, uint64_t>> LagProbe::WorstTenants() const {
@@ -50,6 +59,9 @@ std::vector<std::pair<std::string, uint64_t>> LagProbe::WorstTenants() const {
   uint64_t stored = store_->LastPosition();
   std::vector<std::pair<std::string, uint64_t>> out;
   if (stored <= applied) return out;
+  int64_t now = clock_->MonotonicNanos();
+  absl::MutexLock lock(&worst_mu_);
+  if (worst_at_nanos_ != 0 && now - worst_at_nanos_ < 1'000'000'000) return worst_;
   uint64_t until = std::min(stored, applied + kTenantScanLimit);
   absl::flat_hash_map<std::string, uint64_t> by_org;
   store_->ReadRange(applied, until, [&](const store::StoredEvent& e) {
@@ -62,6 +74,8 @@ std::vector<std::pair<std::string, uint64_t>> LagProbe::WorstTenants() const {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
   if (out.size() > kWorstTenants) out.resize(kWorstTenants);
+  worst_ = out;
+  worst_at_nanos_ = now;
   return out;
 }
 
@@ -82,8 +96,8 @@ void LagProbe::RegisterMetrics(MetricsRegistry* registry) const {
   registry->Add([this](std::string* out) {
     RenderGauge("readside_applied_position", "position the read models have applied",
                 static_cast<double>(projector_->AppliedPosition()), out);
-    RenderGauge("readside_projection_events_applied", "events applied since start",
-                static_cast<double>(projector_->EventsApplied()), out);
+    RenderCounter("readside_projection_events_applied_total", "events applied since start",
+                  projector_->EventsApplied(), out);
     RenderGauge("readside_projection_lag_events",
                 "durable events the read models have not applied yet",
                 static_cast<double>(LagEvents()), out);

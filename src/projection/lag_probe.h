@@ -49,7 +49,8 @@ class LagProbe {
 
   // Stops following the store's commits (its listener stays registered): call before the
   // projector goes, since the store's writer may still commit queued appends after it.
-  void Detach() { detached_.store(true, std::memory_order_release); }
+  // Once it returns, no listener call reads the projector any more.
+  void Detach();
 
   // Whether answers built now are behind (operations.md: `stale: true` with `stale_seconds`):
   // the read models have lagged the store for longer than the projector's stale_after
@@ -73,11 +74,17 @@ class LagProbe {
   const Projector* projector_;
   const Clock* clock_;
   std::function<std::optional<double>()> upstream_;
-  std::atomic<bool> detached_{false};
   mutable absl::Mutex mu_;
-  // (last position of a durable group, when it became durable), oldest first; groups at or
-  // below the applied position are dropped as they are seen.
+  bool detached_ ABSL_GUARDED_BY(mu_) = false;
+  // (last position of a durable group, when it became durable on the monotonic clock, in
+  // nanoseconds: a step of the wall clock neither inflates nor hides the lag), oldest first;
+  // groups at or below the applied position are dropped as they are seen.
   mutable std::deque<std::pair<uint64_t, int64_t>> groups_ ABSL_GUARDED_BY(mu_);
+  // WorstTenants reads up to kTenantScanLimit events: a scrape within a second of the last
+  // one reuses its answer (scrapes while far behind stay cheap).
+  mutable absl::Mutex worst_mu_;
+  mutable int64_t worst_at_nanos_ ABSL_GUARDED_BY(worst_mu_) = 0;
+  mutable std::vector<std::pair<std::string, uint64_t>> worst_ ABSL_GUARDED_BY(worst_mu_);
 };
 
 }  // namespace readside::projection

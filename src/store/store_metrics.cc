@@ -2,6 +2,7 @@
 // and its online checkpoint (backups).
 #include <sys/statvfs.h>
 
+#include <cstdio>
 #include <map>
 #include <string>
 
@@ -108,12 +109,20 @@ void EventStore::RegisterMetrics(MetricsRegistry* registry) const {
            rocksdb::COMPACT_WRITE_BYTES},
           {"readside_rocksdb_flush_write_bytes_total", "bytes written by memtable flushes",
            rocksdb::FLUSH_WRITE_BYTES},
-          {"readside_rocksdb_write_stall_micros_total", "time writes waited in RocksDB stalls, µs",
-           rocksdb::STALL_MICROS},
       };
       for (const Ticker& t : kTickers) {
         RenderCounter(t.name, t.help, st.getTickerCount(t.ticker), out);
       }
+      // RocksDB counts microseconds; Prometheus' unit is the second.
+      char stalled[64];
+      std::snprintf(stalled, sizeof stalled, "%.6f",
+                    static_cast<double>(st.getTickerCount(rocksdb::STALL_MICROS)) / 1e6);
+      out->append(
+          "# HELP readside_rocksdb_write_stall_seconds_total time writes waited in RocksDB "
+          "stalls\n# TYPE readside_rocksdb_write_stall_seconds_total counter\n"
+          "readside_rocksdb_write_stall_seconds_total ");
+      out->append(stalled);
+      out->push_back('\n');
     }
   });
 }
