@@ -540,6 +540,14 @@ absl::Status ReadsideServer::Start() {
           header.remove_suffix(1);
         }
         std::optional<trace::SpanContext> parent = trace::ParseTraceparent(header);
+        // Probes and scrapes (load balancers, Kubernetes, Prometheus: every few seconds) are
+        // not traced unless a caller asks for it with a sampled traceparent: at sampling 1.0
+        // they would be most of the spans and none of the interest.
+        std::string_view path = req.path;
+        if ((path.starts_with("/health/") || path == "/metrics") &&
+            !(parent && parent->sampled())) {
+          return gate->Handle(req, std::move(respond));
+        }
         // Named "METHOD route" once routed (the router sets req.route while dispatching; a
         // request refused before, by the gate, is matched on its own then).
         auto span = std::make_shared<trace::Span>(tracer->StartSpan(

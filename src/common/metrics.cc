@@ -40,7 +40,8 @@ void Histogram::Render(const std::string& name, const std::string& labels,
   std::string braces = labels.empty() ? "" : "{" + labels + "}";
   out->append(name + "_sum" + braces + " " +
               std::to_string(static_cast<double>(sum_.load()) / 1e6) + "\n");
-  out->append(name + "_count" + braces + " " + std::to_string(count()) + "\n");
+  // The count is the +Inf bucket's, read above: never more than it, though observations go on.
+  out->append(name + "_count" + braces + " " + std::to_string(cumulative) + "\n");
 }
 
 void MetricsRegistry::Add(std::function<void(std::string*)> render) {

@@ -27,10 +27,12 @@ class Counter {
   std::atomic<uint64_t> value_{0};
 };
 
-// Latency histogram in microseconds with exponential buckets 1 µs … ~1 s.
+// Latency histogram in microseconds with exponential buckets 1 µs … ~33.6 s: slow answers
+// (report exports, durable ingest of large batches, reads waiting on `min_position` up to
+// their `wait_ms`) land in a bucket of their own, not all in +Inf.
 class Histogram {
  public:
-  static constexpr int kBuckets = 21;  // upper bounds 1, 2, 4, … 2^20 µs, then +Inf
+  static constexpr int kBuckets = 26;  // upper bounds 1, 2, 4, … 2^25 µs, then +Inf
   void Observe(uint64_t micros);
   // The q-quantile (0..1) estimated as the upper bound of the bucket holding it, in µs.
   double Quantile(double q) const;

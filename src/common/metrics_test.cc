@@ -15,6 +15,23 @@ TEST(HistogramTest, QuantilesComeFromBucketBounds) {
   EXPECT_EQ(h.Quantile(1.0), 1024.0);
 }
 
+// Slow answers (an export of 5 s, a read waiting 20 s) get buckets of their own up to ~33.6 s,
+// so a p99 of slow routes reads as what it is rather than as the last finite bound.
+TEST(HistogramTest, SlowObservationsHaveBucketsUpToAboutHalfAMinute) {
+  Histogram h;
+  h.Observe(5'000'000);   // (4.19 s, 8.39 s]
+  h.Observe(20'000'000);  // (16.8 s, 33.6 s]
+  h.Observe(40'000'000);  // beyond: +Inf
+  EXPECT_EQ(h.Quantile(0.34), 8388608.0);
+  EXPECT_EQ(h.Quantile(0.67), 33554432.0);
+  std::string text;
+  h.Render("readside_h_seconds", "", &text);
+  EXPECT_NE(text.find("readside_h_seconds_bucket{le=\"8.388608\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("readside_h_seconds_bucket{le=\"33.554432\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("readside_h_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("readside_h_seconds_count 3\n"), std::string::npos);
+}
+
 TEST(MetricsRegistryTest, RendersPrometheusText) {
   MetricsRegistry r;
   Counter c;

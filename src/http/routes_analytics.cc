@@ -2,6 +2,7 @@
 // series, live activity and data quality, all read from the projector's published views.
 
 #include <array>
+#include <cmath>
 #include <memory>
 #include <optional>
 
@@ -134,6 +135,22 @@ void Dashboard(const Services& s, Request& req, Responder respond) {
             });
 }
 
+// `body` (a JSON object) with the node's freshness in front: "stale", and "stale_seconds"
+// while stale (operations.md: answers built while the data is behind say so). The domain
+// bodies write theirs themselves (query::WriteStale); this is for the other analytics answers.
+std::string WithFreshness(const Services& s, std::string body) {
+  projection::LagProbe::Staleness fresh =
+      s.lag != nullptr ? s.lag->Freshness()
+                       : projection::LagProbe::Staleness{.stale = s.projector->Stale()};
+  if (body.size() < 2 || body.front() != '{') return body;
+  std::string head = fresh.stale ? "{\"stale\":true,\"stale_seconds\":" +
+                                       std::to_string(static_cast<int64_t>(std::ceil(fresh.seconds)))
+                                 : std::string("{\"stale\":false");
+  if (body[1] != '}') head += ',';
+  head.append(body, 1, std::string::npos);
+  return head;
+}
+
 Response SeriesResponse(const Services& s, const projection::Projector::TenantRead& read,
                         const Request& r, int64_t now) {
   Section section;
@@ -163,7 +180,7 @@ Response SeriesResponse(const Services& s, const projection::Projector::TenantRe
     return ProblemResponse(*p, r.path);
   }
   if (auto p = ParseAsOf(r, now, &as_of)) return ProblemResponse(*p, r.path);
-  return JsonResponse(query::SeriesBody(*read.view, *metric, periods, as_of));
+  return JsonResponse(WithFreshness(s, query::SeriesBody(*read.view, *metric, periods, as_of)));
 }
 
 void Series(const Services& s, Request& req, Responder respond) {
@@ -179,8 +196,9 @@ void Live(const Services& s, Request& req, Responder respond) {
   ServeView(s, req, std::move(respond), {"min_position", "wait_ms"},
             [s, sections](const projection::Projector::TenantRead& read, const Request&,
                           int64_t now) {
-              return JsonResponse(query::LiveBody({*read.view, now, read.position,
-                                                   s.store->LastPosition(), sections}));
+              return JsonResponse(WithFreshness(
+                  s, query::LiveBody({*read.view, now, read.position, s.store->LastPosition(),
+                                      sections})));
             });
 }
 
@@ -188,8 +206,8 @@ void Quality(const Services& s, Request& req, Responder respond) {
   ServeView(s, req, std::move(respond), {"min_position", "wait_ms"},
             [s](const projection::Projector::TenantRead& read, const Request&, int64_t) {
               store::TenantCounts c = s.store->GetTenantCounts(read.view->settings.organization_id);
-              return JsonResponse(
-                  query::QualityBody(*read.view, {c.duplicates, c.conflicts, c.rejected}));
+              return JsonResponse(WithFreshness(
+                  s, query::QualityBody(*read.view, {c.duplicates, c.conflicts, c.rejected})));
             });
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/notification.h"
 #include "common/json_writer.h"
 
@@ -179,10 +180,33 @@ void IngestService::Ingest(std::string_view body, event::BodyFormat format,
     span->SetAttribute("readside.events.received",
                        static_cast<int64_t>(request.events.size() + batch->rejected.size()));
     span->SetAttribute("readside.events.rejected", static_cast<int64_t>(batch->rejected.size()));
+    // Other correlation ids (a business transaction's UUID) cannot be links: they are
+    // recorded, so that a trace backend finds the request by them: `readside.correlation_id`
+    // when the batch's events share one, else the first kMaxCorrelationIds distinct ones,
+    // comma-separated, in `readside.correlation_ids` with their number in `…_count`.
+    constexpr size_t kMaxCorrelationIds = 16;
+    std::vector<std::string_view> ids;
+    absl::flat_hash_set<std::string_view> seen;
     for (const store::EventToStore& e : request.events) {
-      if (auto linked = trace::ContextFromCorrelationId(trace::CorrelationIdOfEventJson(e.json))) {
+      std::string_view id = trace::CorrelationIdOfEventJson(e.json);
+      if (id.empty()) continue;
+      if (auto linked = trace::ContextFromCorrelationId(id)) {
         span->AddLink(*linked);
+      } else if (seen.insert(id).second && ids.size() < kMaxCorrelationIds) {
+        ids.push_back(id);
       }
+    }
+    size_t distinct = seen.size();
+    if (distinct == 1) {
+      span->SetAttribute("readside.correlation_id", ids.front());
+    } else if (distinct > 1) {
+      std::string joined;  // (Debian's absl::StrJoin takes absl::string_view, not std's)
+      for (std::string_view id : ids) {
+        if (!joined.empty()) joined += ',';
+        joined += id;
+      }
+      span->SetAttribute("readside.correlation_ids", joined);
+      span->SetAttribute("readside.correlation_ids_count", static_cast<int64_t>(distinct));
     }
     request.trace = span->context();
   } else {

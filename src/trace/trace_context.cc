@@ -129,14 +129,61 @@ std::optional<SpanContext> ContextFromCorrelationId(std::string_view correlation
   return ParseTraceparent(correlation_id);
 }
 
+// Only the envelope's member counts: keys are looked at on the top level alone, so that an
+// event whose data has a "correlation_id" of its own (before the envelope's, or with none in
+// the envelope) is never linked through it. The text is a validated event's; whitespace
+// between tokens is allowed. A value with escapes is no traceparent: it is returned as empty.
 std::string_view CorrelationIdOfEventJson(std::string_view json) {
-  constexpr std::string_view kKey = "\"correlation_id\":\"";
-  size_t at = json.find(kKey);
-  if (at == std::string_view::npos) return {};
-  at += kKey.size();
-  size_t end = json.find('"', at);
-  if (end == std::string_view::npos) return {};
-  return json.substr(at, end - at);
+  size_t n = json.size(), i = 0;
+  int depth = 0;
+  bool key_next = false;  // the next string on the top level is a key
+  auto skip_space = [&](size_t j) {
+    while (j < n && (json[j] == ' ' || json[j] == '\t' || json[j] == '\n' || json[j] == '\r')) ++j;
+    return j;
+  };
+  // From the opening quote at `j`: the end of the string (its closing quote), or n.
+  auto string_end = [&](size_t j) {
+    for (++j; j < n; ++j) {
+      if (json[j] == '\\') {
+        ++j;
+      } else if (json[j] == '"') {
+        return j;
+      }
+    }
+    return n;
+  };
+  while (i < n) {
+    char c = json[i];
+    if (c == '"') {
+      size_t end = string_end(i);
+      if (end == n) return {};
+      if (depth == 1 && key_next) {
+        key_next = false;
+        std::string_view key = json.substr(i + 1, end - i - 1);
+        size_t colon = skip_space(end + 1);
+        if (colon < n && json[colon] == ':' && key == "correlation_id") {
+          size_t value = skip_space(colon + 1);
+          if (value >= n || json[value] != '"') return {};  // null
+          size_t value_end = string_end(value);
+          if (value_end == n) return {};
+          std::string_view id = json.substr(value + 1, value_end - value - 1);
+          return id.find('\\') == std::string_view::npos ? id : std::string_view();
+        }
+      }
+      i = end + 1;
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      ++depth;
+      key_next = depth == 1 && c == '{';
+    } else if (c == '}' || c == ']') {
+      --depth;
+    } else if (c == ',' && depth == 1) {
+      key_next = true;
+    }
+    ++i;
+  }
+  return {};
 }
 
 }  // namespace readside::trace

@@ -111,6 +111,24 @@ TEST(TraceparentTest, CorrelationIdLinksOnlyWhenItIsATraceparent) {
   EXPECT_FALSE(ContextFromCorrelationId("0b6f3c2e-1d2e-4f00-9a7b-5c6d7e8f9a0b").has_value());
 }
 
+// Only the envelope's correlation_id is an event's: a data member of the same name (first in
+// the text, or the only one) is not, nor a key inside a string value; whitespace is allowed.
+TEST(TraceparentTest, CorrelationIdOfAnEventIsTheEnvelopesOnly) {
+  const std::string id(kValid);
+  EXPECT_EQ(CorrelationIdOfEventJson(R"({"event_id":"e","correlation_id":")" + id + R"("})"), id);
+  EXPECT_EQ(CorrelationIdOfEventJson(
+                R"({"data":{"correlation_id":"payload-id","n":[1,{"correlation_id":"x"}]},)"
+                R"("correlation_id" : ")" + id + R"("})"),
+            id);
+  EXPECT_EQ(CorrelationIdOfEventJson(R"({"data":{"correlation_id":")" + id + R"("},"a":1})"), "");
+  EXPECT_EQ(CorrelationIdOfEventJson(R"({"note":"\"correlation_id\":\"nope\"","b":2})"), "");
+  EXPECT_EQ(CorrelationIdOfEventJson(R"({"correlation_id":null,"data":{}})"), "");
+  EXPECT_EQ(CorrelationIdOfEventJson(R"({"correlation_id":"a\"b"})"), "");
+  EXPECT_EQ(CorrelationIdOfEventJson(R"({"x":"y","correlation_id":"plain-uuid"})"), "plain-uuid");
+  EXPECT_EQ(CorrelationIdOfEventJson(R"({"correlation_id":"unterminated)"), "");
+  EXPECT_EQ(CorrelationIdOfEventJson(""), "");
+}
+
 TEST(IdTest, SpanAndTraceIdsAreUniqueAcrossThreads) {
   constexpr size_t kThreads = 4, kPerThread = 50'000;
   std::vector<std::vector<uint64_t>> spans(kThreads);

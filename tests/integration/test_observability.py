@@ -162,6 +162,13 @@ class KafkaDownTest(ServerTestCase):
         again = srv.get("/analytics/dashboard/stale-org").json
         self.assertGreater(again["stale_seconds"], r.json["stale_seconds"],
                            "a stale answer is not cached: its age grows")
+        # The other analytics answers say so too.
+        for path in ("/analytics/series/stale-org?domain=crm&metric=leads_new",
+                     "/analytics/metrics/live/stale-org", "/analytics/data-quality/stale-org"):
+            other = srv.get(path)
+            self.assertEqual(other.status, 200, other.describe())
+            self.assertIs(other.json["stale"], True, path)
+            self.assertGreaterEqual(other.json["stale_seconds"], 3, path)
 
 
 class FreshAnswersTest(ServerTestCase):
@@ -174,6 +181,12 @@ class FreshAnswersTest(ServerTestCase):
         self.assertEqual(r.status, 200, r.describe())
         self.assertIs(r.json["stale"], False)
         self.assertNotIn("stale_seconds", r.json)
+        for path in ("/analytics/series/fresh-org?domain=crm&metric=leads_new",
+                     "/analytics/metrics/live/fresh-org", "/analytics/data-quality/fresh-org"):
+            other = srv.get(path)
+            self.assertEqual(other.status, 200, other.describe())
+            self.assertIs(other.json["stale"], False, path)
+            self.assertNotIn("stale_seconds", other.json, path)
 
 
 if __name__ == "__main__":

@@ -148,9 +148,45 @@ class TracingTest(ServerTestCase):
         self.assertEqual(int(a["http.response.status_code"]), 200)
 
         # A malformed traceparent is ignored (a new trace), never an error.
-        bad = srv.request("GET", "/health/live", headers={"traceparent": "00-XYZ-01"})
+        bad = srv.request("GET", "/analytics/dashboard/trace-org",
+                          headers={"traceparent": "00-XYZ-01"})
         self.assertEqual(bad.status, 200)
         self.assertNotIn(CALLER_TRACE, bad.headers["traceparent"])
+
+        # A correlation_id that is not a traceparent (a business transaction's id) cannot be a
+        # link: the ingest span records it, one id, or the distinct ones with their number.
+        # A data member of the same name is not the event's.
+        one = [make_event(org="trace-org", correlation_id="order-4711",
+                          payload={"name": "A", "email": "a@example.com",
+                                   "correlation_id": "not-this"}) for _ in range(2)]
+        two = [make_event(org="trace-org", correlation_id=c) for c in ("inv-1", "inv-2", "inv-1")]
+        tags = []
+        for body in (one, two):
+            r = srv.request("POST", "/events", body=ndjson(body),
+                            headers={"Content-Type": "application/x-ndjson"})
+            self.assertEqual(r.status, 200, r.describe())
+            tags.append(r.headers["traceparent"].split("-")[1])
+
+        def ingests(spans):
+            got = {s["traceId"]: s for s in spans if s["name"] == "ingest" and s["traceId"] in tags}
+            return got if len(got) == 2 else None
+        got = collector.wait_for(ingests)
+        a = attrs(got[tags[0]])
+        self.assertEqual(a["readside.correlation_id"], "order-4711")
+        self.assertNotIn("readside.correlation_ids", a)
+        b = attrs(got[tags[1]])
+        self.assertEqual(b["readside.correlation_ids"], "inv-1,inv-2")
+        self.assertEqual(int(b["readside.correlation_ids_count"]), 2)
+        self.assertNotIn("readside.correlation_id", b)
+
+        # Probes and scrapes are traced only when the caller asks (a sampled traceparent).
+        self.assertNotIn("traceparent", srv.get("/health/live").headers)
+        self.assertNotIn("traceparent", srv.get("/metrics").headers)
+        asked = srv.request("GET", "/health/ready", headers={"traceparent": caller})
+        self.assertEqual(asked.headers["traceparent"].split("-")[1], CALLER_TRACE)
+        collector.wait_for(lambda spans: [s for s in spans if s["name"] == "GET /health/ready"])
+        self.assertFalse([s for s in collector.spans if s["name"] in ("GET /health/live",
+                                                                        "GET /metrics")])
 
         samples = srv.get("/metrics").raw.decode()
         exported = [l for l in samples.splitlines()
