@@ -194,6 +194,10 @@ void KafkaConsumer::OnRebalance(int err, rd_kafka_topic_partition_list_t* partit
   FlushOrDrop();
   bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk_)) == "COOPERATIVE";
   rebalances_.Add();
+  // Between a revocation and the assignment that follows it, the partitions held are not
+  // what the node will hold: no readiness is judged on them (an eager revocation leaves none,
+  // which would read as "caught up with every assigned partition").
+  rebalancing_ = err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     SetStoredOffsets(partitions);
     rd_kafka_error_t* e = nullptr;
@@ -206,7 +210,13 @@ void KafkaConsumer::OnRebalance(int err, rd_kafka_topic_partition_list_t* partit
       std::fprintf(stderr, "readside: kafka: assign: %s\n", rd_kafka_error_string(e));
       rd_kafka_error_destroy(e);
     }
-    if (paused_.load()) rd_kafka_pause_partitions(rk_, partitions);
+    // A partition keeps librdkafka's pause across a revocation: one paused by back-pressure,
+    // revoked, and assigned again after consumption resumed would stay paused for good.
+    if (paused_.load()) {
+      rd_kafka_pause_partitions(rk_, partitions);
+    } else {
+      rd_kafka_resume_partitions(rk_, partitions);
+    }
     if (fallback_ready_ && partitions->cnt > 0) {
       // Ready so far on what was stored; now the partitions are here, catch up first.
       fallback_ready_ = false;
@@ -301,11 +311,32 @@ bool KafkaConsumer::Submit() {
   return true;
 }
 
+void KafkaConsumer::NoteEvent(rd_kafka_message_t* m) {
+  if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    std::string topic = rd_kafka_topic_name(m->rkt);
+    absl::MutexLock lk(&mu_);
+    for (PartitionState& a : assigned_) {
+      if (a.partition == m->partition && a.topic == topic) a.end_reached = m->offset;
+    }
+  } else {
+    SetUp(false, rd_kafka_message_errstr(m));
+  }
+  rd_kafka_message_destroy(m);
+}
+
 bool KafkaConsumer::Settle(bool retry) {
   if (inflight_ == nullptr) return true;
   inflight_->result->done.WaitForNotification();
   absl::Status s = inflight_->result->status;
   bool logged = false;
+  // The partitions paused while the store refuses (resumed when this returns).
+  rd_kafka_topic_partition_list_t* held = nullptr;
+  auto resume = [&] {
+    if (held == nullptr) return;
+    rd_kafka_resume_partitions(rk_, held);
+    rd_kafka_topic_partition_list_destroy(held);
+    held = nullptr;
+  };
   while (!s.ok()) {
     // The store refused the write (a full disk, a failed write): nothing of the batch was
     // written.
@@ -319,18 +350,48 @@ bool KafkaConsumer::Settle(bool retry) {
     if (!retry || stop_.load()) {
       // Not stored: consumed again from the stored offsets, and so is everything after it
       // (nothing after it may be stored before the seek back).
+      if (!retry) dropped_.Add();
       inflight_.reset();
       pending_->Clear();
       rewind_ = true;
+      resume();
       return false;
     }
-    // Keep it and retry; librdkafka's bounded prefetch stops fetching meanwhile.
-    for (int i = 0; i < 20 && !stop_.load(); ++i) {
+    // Keep it and retry every 200 ms. Meanwhile the consumer keeps polling, so that a
+    // rebalance does not wait for the disk (OnRebalance drops the batch, above), with the
+    // assigned partitions paused: librdkafka fetches nothing more, and what it had fetched is
+    // discarded and fetched again once they are resumed (from the last message returned).
+    if (held == nullptr && !paused_.load()) {  // (already paused: the read models are behind)
+      if (rd_kafka_assignment(rk_, &held) == RD_KAFKA_RESP_ERR_NO_ERROR && held != nullptr) {
+        rd_kafka_pause_partitions(rk_, held);
+      } else {
+        held = nullptr;
+      }
+    }
+    for (int i = 0; i < 20 && !stop_.load() && inflight_ != nullptr; ++i) {
       FireWaiters(/*stopping=*/false);  // answered at their deadline all the same
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 10);
+      if (m == nullptr) continue;
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        NoteEvent(m);
+        continue;
+      }
+      // A message: of a partition assigned by a rebalance during this poll (after the drop),
+      // or fetched despite the pause. Its partition now reads past it, so it is read again the
+      // way a dropped batch is: every partition back to the stored offsets (Rewind).
+      rd_kafka_message_destroy(m);
+      if (inflight_ != nullptr) dropped_.Add();
+      inflight_.reset();
+      pending_->Clear();
+      rewind_ = true;
+    }
+    if (inflight_ == nullptr) {  // dropped: a rebalance came (OnRebalance), or above
+      resume();
+      return false;
     }
     s = ingest_->IngestMessages(Messages(inflight_->batch), Offsets(inflight_->batch));
   }
+  resume();
   batches_.Add();
   messages_.Add(inflight_->batch.messages.size());
   {
@@ -451,16 +512,8 @@ void KafkaConsumer::Loop() {
     int wait_ms = !pending_->messages.empty() ? 0 : inflight_ != nullptr ? 1 : 100;
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, wait_ms);
     if (m != nullptr) {
-      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        std::string topic = rd_kafka_topic_name(m->rkt);
-        absl::MutexLock lk(&mu_);
-        for (PartitionState& a : assigned_) {
-          if (a.partition == m->partition && a.topic == topic) a.end_reached = m->offset;
-        }
-        rd_kafka_message_destroy(m);
-      } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        SetUp(false, rd_kafka_message_errstr(m));
-        rd_kafka_message_destroy(m);
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        NoteEvent(m);
       } else {
         SetUp(true, "");
         std::pair<std::string, int32_t> key{rd_kafka_topic_name(m->rkt), m->partition};
@@ -520,7 +573,7 @@ void KafkaConsumer::Loop() {
     bool all_stored = pending_->messages.empty() && inflight_ == nullptr;
     absl::MutexLock lk(&mu_);
     ever_assigned = ever_assigned_;
-    bool all = ever_assigned_;
+    bool all = ever_assigned_ && !rebalancing_;
     for (PartitionState& a : assigned_) {
       int64_t low = -1, high = -1;
       bool cached = rd_kafka_get_watermark_offsets(rk_, a.topic.c_str(), a.partition, &low,
@@ -692,6 +745,10 @@ void KafkaConsumer::RegisterMetrics(MetricsRegistry* registry) const {
     RenderCounter("readside_kafka_store_retries_total",
                   "consumed batches the store refused (retried until stored)",
                   store_retries_.value(), out);
+    RenderCounter("readside_kafka_dropped_batches_total",
+                  "consumed batches the store refused when a rebalance came: dropped, their "
+                  "offsets not stored, consumed again from the stored offsets",
+                  dropped_.value(), out);
     RenderCounter("readside_kafka_offset_resets_total",
                   "partitions found below the offset this node had stored (topic recreated or "
                   "truncated)",

@@ -33,6 +33,7 @@
 
 struct rd_kafka_s;
 struct rd_kafka_topic_partition_list_s;
+struct rd_kafka_message_s;
 
 namespace readside::kafka {
 
@@ -99,6 +100,9 @@ class KafkaConsumer : public ingest::ExternalSource {
   uint64_t batches() const { return batches_.value(); }
   uint64_t skipped() const { return skipped_.value(); }
   uint64_t store_retries() const { return store_retries_.value(); }
+  // Batches the store refused when a rebalance came, dropped (never stored, their offsets
+  // neither) and consumed again from the stored offsets.
+  uint64_t dropped_batches() const { return dropped_.value(); }
   uint64_t key_mismatches() const { return key_mismatches_.value(); }
   uint64_t offset_resets() const { return offset_resets_.value(); }
   void RegisterMetrics(MetricsRegistry* registry) const;
@@ -120,10 +124,13 @@ class KafkaConsumer : public ingest::ExternalSource {
   // offsets. False when stopping before the previous write could be stored.
   bool Submit();
   // Waits for the batch being written. While the store refuses it: with `retry`, retries
-  // (librdkafka's bounded prefetch stops fetching meanwhile; waiters are still answered at
-  // their deadline) and returns false only when stopping first; without, drops it and returns
-  // false (its messages are consumed again from the stored offsets).
+  // with the assigned partitions paused, still polling (a rebalance drops it: OnRebalance;
+  // waiters are still answered at their deadline) and returns false only when stopping or
+  // dropped first; without, drops it and returns false (its messages are consumed again from
+  // the stored offsets).
   bool Settle(bool retry = true);
+  // A librdkafka event that is not a message (the end of a partition, an error); destroys it.
+  void NoteEvent(rd_kafka_message_s* m);
   // Before a rebalance: stores what was consumed if the store takes it at once, else drops it
   // (never blocking the group's rebalance on a full disk).
   void FlushOrDrop();
@@ -168,10 +175,12 @@ class KafkaConsumer : public ingest::ExternalSource {
   // later assignment makes the node catch up again before it is ready.
   bool fallback_ready_ = false;  // consumer thread only
   bool rewind_ = false;          // consumer thread only: Rewind() due
+  bool rebalancing_ = false;     // consumer thread only: revoked, the next assignment due
   bool topics_exist_ = false;    // consumer thread only: every topic in the last metadata
   size_t query_from_ = 0;        // consumer thread only: QueryWatermarks' rotation
   bool rewind_logged_ = false;   // consumer thread only
   Counter batches_, messages_, dead_letters_, store_retries_, rebalances_;
+  Counter dropped_;  // batches refused by the store and dropped before a rebalance
   // Messages this node never saw: the offset consumed next was beyond the one expected (the
   // log's start moved past them by retention, or a compacted topic). Consumer thread only,
   // but for the counter.

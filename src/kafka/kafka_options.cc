@@ -56,7 +56,7 @@ absl::Status ParseConfigPair(const std::string& text, std::pair<std::string, std
   // What exactly-once and ordering rest on is not configurable (docs/kafka.md).
   for (const char* fixed : {"enable.auto.commit", "enable.auto.offset.store", "auto.offset.reset",
                             "group.id", "enable.idempotence", "acks", "partitioner",
-                            "bootstrap.servers"}) {
+                            "bootstrap.servers", "isolation.level"}) {
     if (out->first == fixed) {
       return absl::InvalidArgumentError(
           "--kafka-config " + out->first + " is set by readside (exactly-once and per-tenant "
