@@ -1,9 +1,10 @@
 // Paced HTTP ingest for the soak test (bench/soak/soak.py): posts an NDJSON file's events to
 // POST /events at a fixed rate for a given time, in batches, with C keep-alive clients.
 //   soak_load URL FILE --rate EVENTS_PER_S --seconds S [--clients 4] [--batch 500]
-//             [--stats-every 10]
+//             [--stats-every 10] [--first-pass 1]
 // The file is posted over and over; on every pass (1, 2, …) each event_id gets the prefix
-// "p<pass>-", so each event posted is a new one (the soak counts every acknowledged event as
+// "p<pass>-" (passes from --first-pass on: two runs against one server take disjoint
+// ranges), so each event posted is a new one (the soak counts every acknowledged event as
 // stored). A batch answered 503 is posted again after 100 ms (a full disk, a queue); a batch
 // whose answer was lost (connection error) is posted again too: the ids make that idempotent.
 // Batch k is due at start + k·batch/rate; a client never starts one before it is due, so the
@@ -79,18 +80,20 @@ int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr,
                  "usage: soak_load URL FILE --rate EV_PER_S --seconds S [--clients N] "
-                 "[--batch N] [--stats-every S]\n");
+                 "[--batch N] [--stats-every S] [--first-pass P]\n");
     return 2;
   }
   std::string url = argv[1], file = argv[2];
   double rate = 0, seconds = 0, stats_every = 10;
   size_t clients = 4, batch = 500;
+  uint64_t first_pass = 1;
   for (int i = 3; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--rate")) rate = std::stod(argv[i + 1]);
     if (!std::strcmp(argv[i], "--seconds")) seconds = std::stod(argv[i + 1]);
     if (!std::strcmp(argv[i], "--clients")) clients = std::stoul(argv[i + 1]);
     if (!std::strcmp(argv[i], "--batch")) batch = std::stoul(argv[i + 1]);
     if (!std::strcmp(argv[i], "--stats-every")) stats_every = std::stod(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--first-pass")) first_pass = std::stoull(argv[i + 1]);
   }
   if (rate <= 0 || seconds <= 0 || clients == 0 || batch == 0) {
     std::fprintf(stderr, "soak_load: --rate and --seconds must be positive\n");
@@ -144,7 +147,7 @@ int main(int argc, char** argv) {
           }
         }
         size_t idx = k % bodies.size();
-        std::string payload = WithPass(bodies[idx], k / bodies.size() + 1);
+        std::string payload = WithPass(bodies[idx], k / bodies.size() + first_pass);
         for (bool retry = false;; retry = true) {
           auto t0 = Clock::now();
           auto r = (*client)->Request("POST", "/events", "application/x-ndjson", payload);

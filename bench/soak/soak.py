@@ -5,9 +5,13 @@ is lost and that memory, file descriptors and latencies stay flat.
 
   bench/soak/soak.py [--minutes 10] [--out bench/soak] [--load 0.7] [--seed N]
 
-1. A fresh server (embedded storage, a data directory in /tmp). Peak: durable HTTP ingest of
-   PEAK_EVENTS generated events by bench's ingest_load (4 clients × 1000-event batches), the
-   same measurement as bench/RESULTS.md's ingest rows.
+1. A fresh server (embedded storage, a data directory in /tmp). Burst: durable HTTP ingest
+   of PEAK_EVENTS generated events by bench's ingest_load (4 clients × 1000-event batches), the
+   same measurement as bench/RESULTS.md's ingest rows: a fresh store's memtables, before any
+   compaction. Peak: soak_load posting as fast as the server answers for --peak-seconds (120),
+   the rate counted after the first --peak-skip seconds (30): what the node sustains once
+   flushes, compactions, the search index and the projector all run, as they will for the
+   rest of the soak (the burst figure is not sustainable, bench/RESULTS.md "Soak").
 2. For --minutes: soak_load posts at --load × peak (each event new: its id carries the pass),
    while beside it
      - 2 query clients loop over the dashboard, a domain, a series and a search of a random
@@ -23,7 +27,8 @@ is lost and that memory, file descriptors and latencies stay flat.
    client got updates until the end, and the stability rules below. Exit status 1 on any
    failure.
 
-Stability (after the first 20 % of the run, the warm-up): RSS's highest sample in the last
+Pace: at least 97 % of the events due were acknowledged (the node holds the load it was
+measured to take). Stability (after the first 20 % of the run, the warm-up): RSS's highest sample in the last
 third ≤ 1.25 × the highest in the middle third + 32 MiB (growth that continues is a leak; a
 plateau is a cache filling); open fds at the end ≤ the warm-up's + 16, RocksDB's table files
 left out (it keeps every .sst open: their number follows the data and compactions; plotted);
@@ -204,6 +209,10 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "soak"))
     ap.add_argument("--load", type=float, default=0.7, help="share of the measured peak")
     ap.add_argument("--seed", type=int, default=int(time.time()) % 100000)
+    ap.add_argument("--peak-seconds", type=int, default=120,
+                    help="length of the sustained peak measurement")
+    ap.add_argument("--peak-skip", type=int, default=30,
+                    help="seconds of the sustained peak run left out (the fresh-store burst)")
     a = ap.parse_args()
     print("soak: seed %d, %.1f minutes at %.0f%% of peak ingest" % (a.seed, a.minutes, a.load * 100),
           flush=True)
@@ -219,14 +228,31 @@ def main():
     env = dict(os.environ, READSIDE_TOKEN=token)
     failures = []
     try:
-        # 1. Peak.
+        # 1. Peak. First the burst figure of bench/RESULTS.md's ingest rows (PEAK_EVENTS into
+        # the fresh store: memtables, no compaction yet), then the sustained peak: posting as
+        # fast as the server answers for PEAK_SECONDS, counted after the first PEAK_SKIP
+        # seconds, once flushes and compactions run as they will for the rest of the run.
+        # The soak's load is a share of the sustained peak.
         out = subprocess.check_output([os.path.join(BUILD, "bench", "ingest_load"), srv.base_url,
                                        events, "--clients", "4", "--batch", "1000"], env=env,
                                       text=True)
-        peak = json.loads(out)["events_per_second"]
-        base = srv.get("/health/live").json["stored_position"]  # what the peak run stored
+        burst = json.loads(out)["events_per_second"]
+        out = subprocess.check_output([os.path.join(BUILD, "bench", "soak_load"), srv.base_url,
+                                       events, "--rate", "100000000", "--seconds",
+                                       str(a.peak_seconds), "--clients", "4", "--batch", "1000",
+                                       "--stats-every", "5", "--first-pass", "1000000"],
+                                      env=env, text=True)
+        lines = [json.loads(l) for l in out.splitlines() if l.strip()]
+        counted = [l for l in lines if "t" in l and l["t"] >= a.peak_skip]
+        if len(counted) < 2 or counted[-1]["t"] - counted[0]["t"] < 10:
+            raise SystemExit("soak: the sustained peak run printed too little after %d s" %
+                             a.peak_skip)
+        peak = ((counted[-1]["acked_events"] - counted[0]["acked_events"]) /
+                (counted[-1]["t"] - counted[0]["t"]))
+        base = srv.get("/health/live").json["stored_position"]  # what the peak runs stored
         rate = peak * a.load
-        print("soak: peak ingest %.0f events/s; soaking at %.0f events/s" % (peak, rate), flush=True)
+        print("soak: burst ingest %.0f events/s, sustained peak %.0f events/s; soaking at "
+              "%.0f events/s" % (burst, peak, rate), flush=True)
 
         # 2. The soak.
         stop = threading.Event()
@@ -353,15 +379,20 @@ def main():
         else:
             failures.append("no samples after warm-up (run longer)")
 
-        # Whether the server kept the pace: RocksDB slows writes down (its write stall) when
-        # compaction falls behind, which a store growing for minutes may reach where a fresh
-        # one's peak did not. Reported, and judged by the p99 rule above, not failed on alone.
+        # Whether the server kept the pace of 70 % of its sustained peak: at least 97 % of the
+        # events due were acknowledged (a short stall is caught up; falling behind for good
+        # is a failure: the node could not hold the load it was measured to take).
+        share = final.get("events_per_second", 0) / rate if rate else 0
         verdicts["kept_pace"] = {
             "target_events_per_second": round(rate),
             "achieved_events_per_second": final.get("events_per_second"),
-            "share": round(final.get("events_per_second", 0) / rate, 3) if rate else None,
-            "not_posted": final.get("not_posted"), "max_behind_ms": final.get("max_behind_ms")}
-        result = {"seed": a.seed, "minutes": a.minutes, "peak_events_per_second": peak,
+            "share": round(share, 3),
+            "not_posted": final.get("not_posted"), "max_behind_ms": final.get("max_behind_ms"),
+            "ok": share >= 0.97}
+        if share < 0.97:
+            failures.append("pace not kept: %.1f %% of %.0f events/s" % (share * 100, rate))
+        result = {"seed": a.seed, "minutes": a.minutes, "burst_events_per_second": burst,
+                  "peak_events_per_second": peak,
                   "target_events_per_second": round(rate), "ingest": final,
                   "acknowledged_events": acked, "stored_position": pos,
                   "queries": sum(q.count for q in queries),
