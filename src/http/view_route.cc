@@ -64,6 +64,9 @@ void ServeViewAsync(const Services& s, Request& req, Responder respond,
           BadParameter("min_offsets", "needs Kafka (serve --kafka-brokers); use min_position"),
           req.path));
     }
+    if (std::optional<std::string> why = s.kafka->Unreachable(consistency.min_offsets)) {
+      return respond(ProblemResponse(BadParameter("min_offsets", *why), req.path));
+    }
     // First until the offsets are stored here, then until their position is applied.
     auto shared = std::make_shared<Request>(req);
     auto started = std::chrono::steady_clock::now();

@@ -54,6 +54,11 @@ class ExternalSource {
   // already stored, on this one.
   virtual void WhenStored(PartitionOffsets offsets, std::chrono::milliseconds timeout,
                           std::function<void(std::optional<uint64_t>)> done) = 0;
+  // Why `offsets` can never be stored (a partition the topic does not have, as far as the
+  // bus last said), or nullopt: they may be waited for.
+  virtual std::optional<std::string> Unreachable(const PartitionOffsets& offsets) const {
+    return std::nullopt;
+  }
 };
 
 // "0:17,3:5" → {(0,17),(3,5)}; an error names the rule broken.

@@ -504,6 +504,7 @@ void KafkaConsumer::UpdateBackPressure() {
 void KafkaConsumer::Loop() {
   auto next_refresh = std::chrono::steady_clock::now();
   auto next_query = next_refresh;
+  auto next_metadata = next_refresh;
   bool ever_assigned = false;  // a copy of ever_assigned_, outside mu_
   while (!stop_.load()) {
     UpdateBackPressure();
@@ -560,6 +561,10 @@ void KafkaConsumer::Loop() {
     auto now = std::chrono::steady_clock::now();
     if (now < next_refresh) continue;
     next_refresh = now + std::chrono::milliseconds(250);
+    if (now >= next_metadata && up()) {
+      next_metadata = now + std::chrono::seconds(10);
+      RefreshPartitionCount(std::chrono::milliseconds(200));
+    }
     if (paused_.load() || !up() || !ever_assigned) {
       // librdkafka's cached partition ends are not refreshed while nothing is fetched (lag
       // would look frozen); and after an outage on a quiet topic no message says Kafka is
@@ -610,6 +615,38 @@ void KafkaConsumer::Loop() {
   }
   Flush();
   rd_kafka_consumer_close(rk_);
+}
+
+void KafkaConsumer::RefreshPartitionCount(std::chrono::milliseconds timeout) {
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(rk_, options_.topics[0].c_str(), nullptr);
+  if (topic == nullptr) return;
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(rk_, 0, topic, &md, static_cast<int>(timeout.count())) ==
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < md->topic_cnt; ++i) {
+      const rd_kafka_metadata_topic_t& t = md->topics[i];
+      if (options_.topics[0] == t.topic && t.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        absl::MutexLock lk(&mu_);
+        partition_count_ = t.partition_cnt;
+      }
+    }
+    rd_kafka_metadata_destroy(md);
+  }
+  rd_kafka_topic_destroy(topic);
+}
+
+std::optional<std::string> KafkaConsumer::Unreachable(
+    const ingest::PartitionOffsets& offsets) const {
+  absl::MutexLock lk(&mu_);
+  if (partition_count_ < 0) return std::nullopt;
+  for (const auto& [partition, offset] : offsets) {
+    if (partition >= partition_count_) {
+      return "names partition " + std::to_string(partition) + ", but topic " +
+             options_.topics[0] + " has " + std::to_string(partition_count_) +
+             " partition(s) (0 to " + std::to_string(partition_count_ - 1) + ")";
+    }
+  }
+  return std::nullopt;
 }
 
 void KafkaConsumer::QueryWatermarks(std::chrono::milliseconds timeout) {

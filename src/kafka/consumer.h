@@ -81,6 +81,10 @@ class KafkaConsumer : public ingest::ExternalSource {
   bool CaughtUp() const override;
   void WhenStored(ingest::PartitionOffsets offsets, std::chrono::milliseconds timeout,
                   std::function<void(std::optional<uint64_t>)> done) override;
+  // A partition at or past the POST topic's partition count (from the broker's metadata,
+  // asked every 10 s): such an offset never comes, so min_offsets naming it is refused (400)
+  // instead of waited for. Unknown count (no metadata yet): nullopt.
+  std::optional<std::string> Unreachable(const ingest::PartitionOffsets& offsets) const override;
 
   // Answers every waiting WhenStored now (with what is stored): SIGTERM's drain.
   void CancelWaits();
@@ -144,6 +148,8 @@ class KafkaConsumer : public ingest::ExternalSource {
   // `timeout`): while paused (librdkafka's cached ends are not refreshed without fetching),
   // and to find Kafka back after an outage on a quiet topic. Consumer thread.
   void QueryWatermarks(std::chrono::milliseconds timeout);
+  // Reads the POST topic's partition count from the broker's metadata (partition_count_).
+  void RefreshPartitionCount(std::chrono::milliseconds timeout);
   // Stores everything consumed (Submit, then Settle).
   bool Flush();
   // Counts valid messages of pending_ whose key is not their organization, warning once per
@@ -176,6 +182,7 @@ class KafkaConsumer : public ingest::ExternalSource {
   bool fallback_ready_ = false;  // consumer thread only
   bool rewind_ = false;          // consumer thread only: Rewind() due
   bool rebalancing_ = false;     // consumer thread only: revoked, the next assignment due
+  int32_t partition_count_ ABSL_GUARDED_BY(mu_) = -1;  // of options_.topics[0]; -1: unknown
   bool topics_exist_ = false;    // consumer thread only: every topic in the last metadata
   size_t query_from_ = 0;        // consumer thread only: QueryWatermarks' rotation
   bool rewind_logged_ = false;   // consumer thread only

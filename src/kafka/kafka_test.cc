@@ -286,6 +286,13 @@ TEST_F(KafkaTest, PostEventsThroughKafkaAnswersOffsetsThatReadYourWritesWaitsOn)
   std::promise<std::optional<uint64_t>> never;
   consumer.WhenStored({{0, 1'000'000}}, 200ms, [&](std::optional<uint64_t> p) { never.set_value(p); });
   EXPECT_FALSE(never.get_future().get().has_value());
+  // A partition the topic does not have ("erp" has 4) can never be waited for: once the
+  // broker's metadata is known, min_offsets naming it is refused rather than timed out.
+  Eventually([&] { return consumer.Unreachable({{4, 0}}).has_value(); }, 30s);
+  EXPECT_NE(consumer.Unreachable({{0, 1}, {7, 3}})->find("partition 7, but topic erp has 4"),
+            std::string::npos)
+      << *consumer.Unreachable({{7, 3}});
+  EXPECT_FALSE(consumer.Unreachable({{0, 1'000'000}, {3, 0}}).has_value());
   consumer.Stop();
 }
 

@@ -269,6 +269,13 @@ class KafkaTest(unittest.TestCase):
         bad = b.get("/analytics/dashboard/%s?min_offsets=1:x" % ORGS[0])
         self.assertEqual(bad.status, 400)
         self.assertEqual(bad.json["errors"][0]["field"], "min_offsets")
+        # A partition "erp" does not have (it has 4) is refused at once, not waited for.
+        started = time.monotonic()
+        none = b.get("/analytics/dashboard/%s?min_offsets=9:0&wait_ms=20000" % ORGS[0])
+        self.assertEqual(none.status, 400, none.describe())
+        self.assertEqual(none.json["errors"][0]["field"], "min_offsets")
+        self.assertIn("partition 9", none.json["errors"][0]["message"])
+        self.assertLess(time.monotonic() - started, 10)
         ready = b.get("/health/ready").json
         self.assertEqual(ready["kafka"]["state"], "up")
         self.assertEqual(ready["kafka"]["lag"], 0)
