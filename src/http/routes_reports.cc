@@ -5,6 +5,9 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
+#include <memory>
+
 #include "common/json_writer.h"
 #include "common/time_util.h"
 #include "http/analytics_params.h"
@@ -495,14 +498,49 @@ void RunFile(const Services& s, Request& req, Responder respond) {
   respond(FileResponse(*std::move(bytes), type, name));
 }
 
+// Schedule changes are judged against the schedules and tenant settings as stored: right
+// after a start the read models may not have loaded them yet (an existing schedule would look
+// missing: 404; a new one would get UTC for the tenant's time zone). So a change first waits
+// until the read models hold what the store held when it came, as a dashboard change does;
+// 503 with Retry-After when that takes longer than 30 s. Found by the crash test's
+// start-kill rounds.
+void AfterCatchUp(const Services& s, Request& req, Responder respond, ServiceHandler next) {
+  uint64_t stored = s.store->LastPosition();
+  if (s.projector->AppliedPosition() >= stored) return next(s, req, std::move(respond));
+  auto shared = std::make_shared<Request>(req);  // the server reads `req` after we return
+  s.projector->WhenApplied(
+      stored, std::chrono::seconds(30),
+      [s, shared, respond = std::move(respond), next, stored](bool applied) mutable {
+        if (!applied) {
+          return respond(ProblemResponse(
+              {.status = 503,
+               .title = "Read models catching up",
+               .detail = "the read models have not yet applied position " +
+                         std::to_string(stored) +
+                         ", where the schedules stood when the change came; nothing was changed",
+               .retry_after_seconds = 1},
+              shared->path));
+        }
+        next(s, *shared, std::move(respond));
+      });
+}
+
+void CreateScheduleCaughtUp(const Services& s, Request& req, Responder respond) {
+  AfterCatchUp(s, req, std::move(respond), CreateSchedule);
+}
+
+void DeleteScheduleCaughtUp(const Services& s, Request& req, Responder respond) {
+  AfterCatchUp(s, req, std::move(respond), DeleteSchedule);
+}
+
 }  // namespace
 
 void AddReportRoutes(Router* router, const Services& s) {
   router->Add("GET", "/reports/catalog", Bind(s, Catalog));
   router->Add("POST", "/reports/export/{format}", Bind(s, Export));
-  router->Add("POST", "/reports/schedule", Bind(s, CreateSchedule));
+  router->Add("POST", "/reports/schedule", Bind(s, CreateScheduleCaughtUp));
   router->Add("GET", "/reports/scheduled/{org}", Bind(s, ListSchedules));
-  router->Add("DELETE", "/reports/scheduled/{id}", Bind(s, DeleteSchedule));
+  router->Add("DELETE", "/reports/scheduled/{id}", Bind(s, DeleteScheduleCaughtUp));
   router->Add("GET", "/reports/history/{org}", Bind(s, History));
   router->Add("GET", "/reports/runs/{id}/file", Bind(s, RunFile));
   router->Add("GET", "/reports/{report}/{org}", Bind(s, Preview));

@@ -95,6 +95,7 @@ class ReportScheduleTest(ServerTestCase):
                 "period": "current_month", "format": "csv", "cron": cron, "timezone": "UTC",
                 "recipients": [recipient], "subject": "Trial balance für Müller — 試算表"}
         body.update(extra)
+        body = {k: v for k, v in body.items() if v is not None}  # None: left out
         r = srv.request("POST", "/reports/schedule", encode_body(body),
                         headers={"Content-Type": "application/json"})
         self.assertEqual(r.status, 201, r.describe())
@@ -183,6 +184,38 @@ class ReportScheduleTest(ServerTestCase):
         copies = [(raw, m) for raw, m in self.sink.messages()
                   if m["Message-ID"] == "<%s@example.com>" % run["id"]]
         return run, copies, f.raw
+
+    def test_schedule_changes_right_after_a_start_wait_for_the_read_models(self):
+        """Right after a restart the read models are still loading. A schedule created then
+        gets the tenant's time zone (not UTC), and deleting an existing one answers 204 (not
+        404): both wait until the read models hold what the store held (found by the crash
+        test's start-kill rounds)."""
+        srv = self.start_server(extra_args=self.smtp_args())
+        path = os.path.join(tempfile.mkdtemp(prefix="rs-sched-start-"), "events.ndjson")
+        self.addCleanup(shutil.rmtree, os.path.dirname(path), True)
+        subprocess.run([srv.binary, "generate", "--seed", "3", "--count", "40000", "--tenants",
+                        "acme-corp", "--out", path], check=True, capture_output=True)
+        lines = open(path, "rb").read().splitlines()
+        for i in range(0, len(lines), 5000):
+            r = srv.request("POST", "/events", b"\n".join(lines[i:i + 5000]),
+                            {"Content-Type": "application/x-ndjson"})
+            self.assertEqual(r.status, 200, r.describe())
+        r = srv.request("PUT", "/admin/tenants/acme-corp", encode_body({"timezone": "Europe/Berlin"}),
+                        {"Content-Type": "application/json"})
+        self.assertEqual(r.status, 200, r.describe())
+        kept = self.schedule(srv, "kept@example.com", cron="0 3 29 2 *", timezone=None)
+        self.assertEqual(kept["timezone"], "Europe/Berlin")
+        srv.kill9()
+        srv.start()
+        r = srv.request("DELETE", "/reports/scheduled/" + kept["id"])
+        self.assertEqual(r.status, 204, r.describe())
+        body = {"organization_id": "acme-corp", "report": "financial", "type": "trial_balance",
+                "period": "current_month", "format": "csv", "cron": "0 3 29 2 *",
+                "recipients": ["new@example.com"], "subject": "s"}
+        r = srv.request("POST", "/reports/schedule", encode_body(body),
+                        headers={"Content-Type": "application/json"})
+        self.assertEqual(r.status, 201, r.describe())
+        self.assertEqual(r.json["timezone"], "Europe/Berlin")
 
     def test_schedule_api(self):
         srv = self.start_server(extra_args=self.smtp_args())
