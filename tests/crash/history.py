@@ -1,7 +1,13 @@
 """The crash test's checks of a node's history after a restart (tests/crash/crash_test.py):
 events exactly once and gap-free, the stored ERP events exactly the ones sent, the duplicates
-counters exactly what the re-sent batches explain, read models against a replay, dashboards,
-report runs, and a fresh node on a copy of the store.
+counters exactly what the re-sent batches explain, read models against a replay, own state
+(dashboards and schedule changes: against what was acknowledged, and on the log), report runs,
+and a fresh node on a copy of the store.
+
+Own state is checked the same way on both nodes; on Kafka's node its events came back from the
+own-state topic (src/kafka/own_state_writer.h), so the checks there also prove that a change
+answered is one consumed and stored, and that a change in flight at the kill (produced, not yet
+consumed) is stored once at most when the restarted node consumes it.
 
 Report runs are checked on the log itself (the readside.report.run_started / run_finished
 events of src/own_state/report_schedule.h, gathered by check_events), not on the run history
@@ -30,28 +36,31 @@ from server import ANALYTICS_ROUTES, ReadsideServer, encode_body
 RUN_STARTED = "readside.report.run_started"
 RUN_FINISHED = "readside.report.run_finished"
 FINAL = ("sent", "failed", "skipped")  # a run's last outcome; "retrying" is not
+DASHBOARD_SAVED, DASHBOARD_DELETED = "readside.dashboard.saved", "readside.dashboard.deleted"
+SCHEDULED, UNSCHEDULED = "readside.report.scheduled", "readside.report.unscheduled"
+OWN_CHANGES = (DASHBOARD_SAVED, DASHBOARD_DELETED, SCHEDULED, UNSCHEDULED)
 SEARCH_CAP = 500  # hits compared per query (paged 100 at a time)
 
 
 def setup_node(node):
-    """Before the first round, without a crash point: the schedules, and one widget on a
-    dashboard of each tenant (the workload then changes its title)."""
+    """Before the first round, without a crash point: the schedules (direct node), and one
+    widget on a dashboard of each tenant (both nodes; the workload then changes its title)."""
     node.srv.env = dict(node.clock_env)
     node.srv.start()
     if node.schedules:
         node.create_schedules()
-    if node.dashboards:
-        for org, d in node.dash.items():
-            title = "w-first"
-            r = node.srv.request("POST", "/dashboards/%s/widgets" % org, encode_body(
-                {"widget_type": "metric", "title": title, "data_source": "crm",
-                 "query_params": {"metric": "contacts_new", "period": "2024-01"}}),
-                {"Content-Type": "application/json"})
-            check(r.status == 201, "creating a widget: " + r.describe(), node)
-            d["widget"], d["acked"] = r.json["widget_id"], title
-            r = node.srv.get("/dashboards/%s" % org)
-            check(r.status == 200, "reading the dashboard: " + r.describe(), node)
-            d["id"] = r.json["dashboard_id"]
+    for org, d in node.dash.items():
+        title = "w-first"
+        r = node.srv.request("POST", "/dashboards/%s/widgets" % org, encode_body(
+            {"widget_type": "metric", "title": title, "data_source": "crm",
+             "query_params": {"metric": "contacts_new", "period": "2024-01"}}),
+            {"Content-Type": "application/json"})
+        check(r.status == 201, "creating a widget: " + r.describe(), node)
+        d["widget"], d["acked"] = r.json["widget_id"], title
+        d["acked_at"].append((title, r.json["version"]))
+        r = node.srv.get("/dashboards/%s" % org)
+        check(r.status == 200, "reading the dashboard: " + r.describe(), node)
+        d["id"] = r.json["dashboard_id"]
     wait_caught_up(node)
     check_events(node, "setup of " + node.name)
     check(node.srv.stop(signal.SIGTERM, timeout=60) == 0, "SIGTERM after setup", node)
@@ -90,16 +99,20 @@ def check_events(node, ctx):
         ev = dict(evs[0])
         ev.pop("position", None)
         if ev["event_type"].startswith("readside."):
-            # readside's own state (dashboards, report runs)
+            # readside's own state (dashboards, schedules, report runs)
             node.own_keys.add(key)
             if ev["event_type"] in (RUN_STARTED, RUN_FINISHED):
                 node.run_events.append((evs[0]["position"], ev["event_type"],
                                         ev["data"]["payload"]))
+            elif ev["event_type"] in OWN_CHANGES:
+                node.own_events.append((evs[0]["position"], ev["event_type"],
+                                        ev["organization_id"], ev["data"]["payload"]))
             continue
         check(key in node.sent, "%s: stored event %r was never sent" % (ctx, key), node)
         check(ev == json.loads(node.sent[key]), "%s: %r stored differs from sent" % (ctx, key),
               node)
     node.run_events.sort(key=lambda e: e[0])
+    node.own_events.sort(key=lambda e: e[0])
     node.present.update(found)
     node.n += len(ps)
     lost = [k for k in node.acked if k not in node.present]
@@ -196,7 +209,15 @@ def check_consistency(node, ctx):
 
 
 def check_dashboards(node, ctx):
-    """Each dashboard holds its last acknowledged change, or one that was in flight."""
+    """Each dashboard holds its last acknowledged change, or one that was in flight; and on the
+    log (the events gathered by check_events), replayed the way the projection applies them (a
+    readside.dashboard.saved applies when its expected_version is the dashboard's version,
+    which then becomes its position; src/projection/dashboard_projection.cc):
+    - every acknowledged change applied at the position its answer gave (never lost);
+    - no change applied twice: each title is unique, so a title applied by two events is one
+      change written twice and both won (a produce retried under a new id, a change re-run
+      although it had won);
+    - the change applied last is the one the live dashboard shows."""
     for org, d in node.dash.items():
         if d["widget"] is None:
             continue
@@ -207,7 +228,88 @@ def check_dashboards(node, ctx):
         check(len(titles) == 1 and titles[0] in allowed,
               "%s: dashboard of %s shows widget title %s, acknowledged %r, in flight %r"
               % (ctx, org, titles, d["acked"], d["pending"]), node)
-        d["acked"], d["pending"] = titles[0], []
+        version, title_at, applied, stored = 0, {}, {}, {}
+        for pos, typ, owner, p in node.own_events:
+            if typ not in (DASHBOARD_SAVED, DASHBOARD_DELETED) or owner != org:
+                continue
+            board = p["dashboard"]["id"] if typ == DASHBOARD_SAVED else p["id"]
+            if board != d["id"]:
+                continue
+            check(typ == DASHBOARD_SAVED, "%s: %s's dashboard deleted at position %d (the "
+                  "workload never deletes it)" % (ctx, org, pos), node)
+            widget = [w["title"] for w in p["dashboard"]["widgets"] if w["id"] == d["widget"]]
+            check(len(widget) == 1, "%s: %s's dashboard saved at %d without the widget"
+                  % (ctx, org, pos), node)
+            title = widget[0]
+            stored.setdefault(title, []).append(pos)
+            title_at[pos] = title
+            if p["expected_version"] == version:
+                version = pos
+                applied.setdefault(title, []).append(pos)
+        # A title stored twice is legitimate only as the service's re-run of a change whose
+        # first event lost to a concurrent one (docs/dashboards.md): applied once at most.
+        twice = {t: (stored[t], ps) for t, ps in applied.items() if len(ps) > 1}
+        check(not twice, "%s: %s's dashboard: one change applied more than once (title: "
+              "(stored at, applied at)) %s" % (ctx, org, twice), node)
+        for title, pos in d["acked_at"]:
+            check(title_at.get(pos) == title and applied.get(title) == [pos],
+                  "%s: %s's acknowledged dashboard change %r (position %d) %s" % (
+                      ctx, org, title, pos,
+                      "is not in the log there" if title_at.get(pos) != title else
+                      "was not applied by a replay of the log"), node)
+        check(title_at.get(version) == titles[0],
+              "%s: %s's dashboard shows %r, the log's last applied change (position %d) is %r"
+              % (ctx, org, titles[0], version, title_at.get(version)), node)
+        d["acked"], d["pending"], d["acked_at"] = titles[0], [], []
+
+
+def check_schedule_changes(node, ctx):
+    """The churn schedules (workload.Node.schedule_change) are exactly what was acknowledged:
+    each acknowledged creation listed (unless its deletion was in flight), each acknowledged
+    deletion gone, the rest (in flight at the kill, or 503) either way; each creation stored
+    once (its subject in one readside.report.scheduled event) and each deletion at most once.
+    Then what is listed becomes the acknowledged state for the next round."""
+    created, deleted = {}, {}
+    for pos, typ, _, p in node.own_events:
+        if typ == SCHEDULED and p.get("subject", "").startswith("churn-"):
+            created.setdefault(p["subject"], []).append((pos, p["id"]))
+        elif typ == UNSCHEDULED:
+            deleted.setdefault(p["id"], []).append(pos)
+    twice = {k: v for k, v in created.items() if len(v) > 1}
+    check(not twice, "%s: schedules created more than once (subject: [(position, id)]) %s"
+          % (ctx, twice), node)
+    twice = {k: v for k, v in deleted.items() if len(v) > 1}
+    check(not twice, "%s: schedules deleted more than once (id: positions) %s" % (ctx, twice),
+          node)
+    for org, c in node.churn.items():
+        r = node.srv.get("/reports/scheduled/%s" % org)
+        check(r.status in (200, 404), "%s: schedules of %s: %s" % (ctx, org, r.describe()), node)
+        listed = [s for s in (r.json or {}).get("schedules", [])
+                  if s.get("subject", "").startswith("churn-")]
+        subjects = [s["subject"] for s in listed]
+        check(len(subjects) == len(set(subjects)), "%s: %s lists a churn schedule twice: %s"
+              % (ctx, org, sorted(subjects)), node)
+        ids = {s["subject"]: s["id"] for s in listed}
+        lost = [x for x in c["alive"] if ids.get(x) != c["alive"][x]]
+        check(not lost, "%s: %s: acknowledged schedules missing (or with another id): %s"
+              % (ctx, org, lost), node)
+        back = [x for x in c["deleted"] if x in ids]
+        check(not back, "%s: %s: schedules whose deletion was acknowledged are listed: %s"
+              % (ctx, org, back), node)
+        stray = [x for x in ids if x not in c["alive"] and x not in c["creating"]
+                 and x not in c["deleting"]]
+        check(not stray, "%s: %s lists churn schedules never created: %s" % (ctx, org, stray),
+              node)
+        for x in c["creating"]:
+            if x in ids:
+                check(created.get(x, [(0, None)])[0][1] == ids[x],
+                      "%s: %s: schedule %r listed with id %s, stored as %s"
+                      % (ctx, org, x, ids[x], created.get(x)), node)
+        for x, sid in c["deleting"].items():
+            if x not in ids:
+                c["deleted"][x] = sid
+        c["alive"] = {x: ids[x] for x in sorted(ids, key=lambda x: created.get(x, [(0,)])[0][0])}
+        c["creating"], c["deleting"] = [], {}
 
 
 def check_runs(node, sink, ctx, round_no=None, kill=None, timeout=60):
@@ -382,16 +484,18 @@ def strip_dashboard(body):
 
 
 def own_state(node, srv):
+    """The node's dashboards, every tenant's schedules (running and churn) and the runs."""
     out = {}
     for org, d in node.dash.items():
         if d["id"]:
             r = srv.get("/dashboards/%s/%s" % (org, d["id"]))
             out["dashboard " + org] = strip_dashboard(r.json) if r.status == 200 else r.status
+    for org in ORGS:
+        r = srv.get("/reports/scheduled/%s" % org)
+        out["schedules " + org] = r.json if r.status == 200 else r.status
     for org, sid in node.schedule_ids.items():
         r = srv.get("/reports/history/%s?schedule_id=%s" % (org, sid))
         out["runs " + org] = r.json["runs"] if r.status == 200 else r.status
-        r = srv.get("/reports/scheduled/%s" % org)
-        out["schedules " + org] = r.json if r.status == 200 else r.status
     return out
 
 

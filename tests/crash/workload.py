@@ -8,7 +8,14 @@ crash test can kill -9 while one is, and records the batches sent without an ans
 (`inflight`). A batch whose connection was refused never reached the server: it goes back to
 the node's pool (`Node.requeue`) instead of counting as in flight. Any 5xx other than 503
 (with its Retry-After) from a live server is a failure of the round, for ingest, queries,
-dashboard changes and rebuilds alike."""
+own-state changes and rebuilds alike.
+
+readside's own state is changed through the HTTP API on both nodes, by one thread taking turns
+between a dashboard change (a widget's title) and a schedule change (creating or deleting a
+"churn" schedule that never falls due). On the Kafka node both travel on the own-state topic
+(src/kafka/own_state_writer.h): produced, consumed back and stored, then answered. Each node
+records what was acknowledged (with the answer's position) and what was in flight, for the
+checks of history.py."""
 
 import http.client
 import json
@@ -27,11 +34,18 @@ from server import ANALYTICS_ROUTES, ReadsideServer, encode_body  # noqa: E402
 
 ORGS = ("crash-a", "crash-b", "crash-c")
 SCHEDULE_ORGS = ("crash-a", "crash-b")
+# Schedules the own-state workload creates and deletes: due on 29 February at 03:00 only, which
+# neither the real clock nor the crash test's fast scheduler clock reaches during a run, so
+# they never run (their changes are the subject, not their runs).
+CHURN_CRON = "0 3 29 2 *"
+CHURN_ALIVE = 2  # churn schedules a tenant keeps: one more is created, or the oldest deleted
 BATCH = 50  # events per POST: ingest commits outnumber the other writers' (dashboards, runs)
 INGEST_THREADS = 3
 CLOCK_SPEED = 30  # scheduler minutes per wall second: a "* * * * *" schedule is due every 2 s
 KEY = re.compile(rb'^\{"event_id":"([^"\\]*)","event_type":"[^"\\]*","organization_id":"([^"\\]*)"')
 NET_ERRORS = (OSError, http.client.HTTPException)  # the server went away mid-request
+# What a crash point writes to stderr when it kills (src/common/crash_point.h).
+KILL_LINE = re.compile(r"crash point (\S+) hit (\d+): killing")
 
 
 class CheckFailed(AssertionError):
@@ -78,7 +92,7 @@ class Pool:
 
 class Workload:
     """Threads driving one node until it goes away: ingest (acknowledged keys recorded),
-    queries, dashboard changes, rebuilds. stop() ends them; join() waits."""
+    queries, own-state changes (dashboards, schedules), rebuilds. stop() ends them; join() waits."""
 
     def __init__(self, node, rng, rate):
         self.node = node
@@ -97,13 +111,13 @@ class Workload:
         self.failures = []
         self.queries = 0
         self.rebuilds = 0
-        self.dash_changes = 0
+        self.dash_changes = 0  # acknowledged own-state changes
+        self.schedule_changes = 0
         self.threads = [threading.Thread(target=self.ingest, daemon=True)
                         for _ in range(INGEST_THREADS)]
         self.threads.append(threading.Thread(target=self.query, daemon=True))
         self.threads.append(threading.Thread(target=self.rebuild, daemon=True))
-        if node.dashboards:
-            self.threads.append(threading.Thread(target=self.dashboards, daemon=True))
+        self.threads.append(threading.Thread(target=self.own_state, daemon=True))
 
     def start(self):
         for t in self.threads:
@@ -125,6 +139,28 @@ class Workload:
         with self.lock:
             return self.acked_cond.wait_for(lambda: self.acked_batches >= n or self.inflight,
                                             timeout) and self.acked_batches >= n
+
+    def health(self):
+        """/health/ready's body now (for a failure's message: still starting? Kafka?)."""
+        try:
+            return self.srv.get("/health/ready", timeout=5).raw[:1500].decode("utf-8", "replace")
+        except NET_ERRORS as e:
+            return "no answer (%s)" % e
+
+    def fail(self, what):
+        """Records a failure of the round (called with the lock held) and wakes the waits."""
+        self.failures.append(what)
+        self.acked_cond.notify_all()
+
+    def wait_own_state_acked(self, n, timeout=30):
+        """Waits until n own-state changes are acknowledged (on Kafka's node the evidence that
+        its consumer stores the own-state topic again: a change is answered once consumed
+        back); False when the server went away first or on timeout."""
+        def done():
+            return self.dash_changes + self.schedule_changes >= n
+        with self.lock:
+            return self.acked_cond.wait_for(
+                lambda: done() or self.failures or not self.srv.running(), timeout) and done()
 
     def alive(self):
         return not self.stop_flag.is_set() and self.srv.running()
@@ -173,7 +209,7 @@ class Workload:
                 with self.lock:
                     if r.status != 503:
                         node.give_back(batch)
-                        self.failures.append("POST /events: " + r.describe())
+                        self.fail("POST /events: " + r.describe())
                         return
                     # Refused (back-pressure, Retry-After): not acknowledged, stored or not;
                     # re-sent after the restart like a batch in flight.
@@ -183,7 +219,7 @@ class Workload:
             body = r.json or {}
             with self.lock:
                 if body.get("rejected") or (not node.kafka and body.get("accepted") != len(batch)):
-                    self.failures.append("a fresh batch not accepted whole: " + r.describe())
+                    self.fail("a fresh batch not accepted whole: " + r.describe())
                 node.acked.update(node.key_of(line) for line in batch)
                 self.acked_batches += 1
                 self.acked_cond.notify_all()
@@ -209,7 +245,7 @@ class Workload:
             return None
         if r.status >= 500 and r.status != 503:
             with self.lock:
-                self.failures.append("GET %s: %s" % (path, r.describe()))
+                self.fail("GET %s: %s" % (path, r.describe()))
         return r
 
     def query(self):
@@ -241,19 +277,32 @@ class Workload:
                 self.rebuilds += 1 if r.status in (200, 202) else 0
             else:
                 with self.lock:
-                    self.failures.append("POST %s: %s" % (path, r.describe()))
+                    self.fail("POST %s: %s" % (path, r.describe()))
                 return
 
-    def dashboards(self):
+    def own_state_acked(self, what):
+        with self.lock:
+            if what == "dashboard":
+                self.dash_changes += 1
+            else:
+                self.schedule_changes += 1
+            self.acked_cond.notify_all()
+
+    def own_state(self):
+        """Dashboard and schedule changes, one at a time, in turns."""
         rng = random.Random(self.rng.random())
         # Right from the start, while the read models still load: the server makes a change
         # wait for them (503 with Retry-After only after 30 s), so an existing widget is never
         # 404 here (a failure).
+        turn = rng.randrange(2)
         while self.alive():
             org = rng.choice(ORGS)
-            if not self.node.dashboard_change(org, self):
+            turn ^= 1
+            if turn:
+                if not self.node.dashboard_change(org, self):
+                    return
+            elif not self.node.schedule_change(org, self, rng):
                 return
-            self.dash_changes += 1
             time.sleep(rng.uniform(0.1, 0.4))  # beside the ingest, whose commits outnumber these
 
 
@@ -266,12 +315,18 @@ class Node:
                  clock_anchor=0):
         self.name = name
         self.kafka = kafka
-        dashboards = schedules = not kafka  # own state through Kafka is not this test's subject
+        # Kafka's node: its brokers and the topic POST /events produces to (the first one).
+        args = list(extra_args)
+        self.brokers = args[args.index("--kafka-brokers") + 1] if kafka else None
+        self.kafka_topic = args[args.index("--kafka-topics") + 1].split(",")[0] if kafka else None
+        # Report runs need the SMTP sink's messages told apart per node: the running schedules
+        # (and the fast scheduler clock) are the direct node's. Dashboards and schedule changes
+        # are made on both (on Kafka's through the own-state topic).
+        schedules = not kafka
         self.binary = binary
         self.lines = lines
         self.next_line = 0
         self.requeue = []  # batches given back (never reached the server), sent first
-        self.dashboards = dashboards
         self.schedules = schedules
         self.clock_env = ({"READSIDE_TEST_SCHEDULER_CLOCK": "%d:%d" % (clock_anchor, CLOCK_SPEED)}
                           if schedules else {})
@@ -287,9 +342,19 @@ class Node:
         self.present = set()  # keys found stored
         self.own_keys = set()  # of those, readside's own events (dashboards, report runs)
         self.n = 0            # positions verified gap-free so far
-        # Dashboards: org -> {"id", "widget", "acked": title, "pending": [titles in flight]}
-        self.dash = {org: {"id": None, "widget": None, "acked": None, "pending": []}
-                     for org in ORGS}
+        # Dashboards: org -> {"id", "widget", "acked": title, "pending": [titles in flight],
+        # "acked_at": [(title, position of its event)] acknowledged since the last check}
+        self.dash = {org: {"id": None, "widget": None, "acked": None, "pending": [],
+                           "acked_at": []} for org in ORGS}
+        # Churn schedules (told apart by their unique subject): org -> {"alive": {subject: id}
+        # (creation acknowledged, no deletion sent), "creating": [subjects in flight],
+        # "deleting": {subject: id} (deletion in flight), "deleted": {subject: id}
+        # (deletion acknowledged), "acked_at": {subject: position its creation's answer gave}}
+        self.churn = {org: {"alive": {}, "creating": [], "deleting": {}, "deleted": {},
+                            "acked_at": {}} for org in ORGS}
+        # readside's own events of dashboards and schedules as the log holds them, in position
+        # order: (position, event_type, organization, payload); gathered by history.check_events.
+        self.own_events = []
         self.schedule_ids = {}
         # The report runs as the log holds them (readside.report.run_* events, in position
         # order), the attempts found without an outcome ({(run_id, attempt): round}, each the
@@ -327,7 +392,7 @@ class Node:
     def sent_keys(self):
         return set(self.sent)
 
-    # -- dashboards: one change at a time per org (the workload's one thread) ---------------
+    # -- dashboards: one change at a time (the workload's own-state thread) -------------------
 
     def dashboard_change(self, org, load):
         d = self.dash[org]
@@ -342,11 +407,76 @@ class Node:
         if r.status == 200:
             d["acked"] = title
             d["pending"] = []
+            # The answer shows the widget as applied: its version is its event's position.
+            d["acked_at"].append((title, r.json["version"]))
+            load.own_state_acked("dashboard")
             return True
         if r.status == 503:
             return True  # not applied in time (or refused): stays pending
         with load.lock:
-            load.failures.append("dashboard change: " + r.describe())  # 404 included
+            load.fail("dashboard change: " + r.describe())  # 404 included
+        return False
+
+    # -- schedule changes: churn schedules created and deleted (the same thread) --------------
+
+    def schedule_change(self, org, load, rng):
+        """Creates a churn schedule, or deletes the oldest acknowledged one once the tenant has
+        CHURN_ALIVE. Unanswered (the node died) or 503: in flight, resolved by the next check
+        (history.check_schedule_changes). Like a dashboard change, right from the start: a 404
+        for an acknowledged schedule is a failure, while the read models load too. False when
+        the node went away or on a failure."""
+        c = self.churn[org]
+        h = {"Content-Type": "application/json"}
+        if len(c["alive"]) < CHURN_ALIVE:
+            subject = "churn-%s-%d" % (self.name, rng.randint(0, 10 ** 12))
+            body = {"organization_id": org, "report": "financial", "type": "trial_balance",
+                    "period": "current_month", "format": "csv", "cron": CHURN_CRON,
+                    "timezone": "UTC", "recipients": ["churn@example.com"], "subject": subject}
+            c["creating"].append(subject)
+            try:
+                r = self.srv.request("POST", "/reports/schedule", encode_body(body), h)
+            except NET_ERRORS:
+                return False
+            if r.status == 201 and r.json.get("subject") == subject:
+                c["creating"].remove(subject)
+                c["alive"][subject] = r.json["id"]
+                c["acked_at"][subject] = r.headers.get("x-readside-position")
+                load.own_state_acked("schedule")
+                return True
+            what = "creating a schedule"
+        else:
+            subject = next(iter(c["alive"]))  # the oldest (dicts keep insertion order)
+            sid = c["alive"].pop(subject)
+            c["deleting"][subject] = sid  # never deleted twice: a second DELETE would be 404
+            try:
+                r = self.srv.request("DELETE", "/reports/scheduled/%s" % sid)
+            except NET_ERRORS:
+                return False
+            if r.status == 204:
+                c["deleted"][subject] = c["deleting"].pop(subject)
+                load.own_state_acked("schedule")
+                return True
+            what = "deleting a schedule"
+        if r.status == 503:
+            return True  # not applied in time, or Kafka did not take it: stays in flight
+        # What the node shows now (still starting? a rebuild?), to tell a lost schedule from a
+        # view that is not there yet or went back in time.
+        try:
+            ready = self.srv.get("/health/ready")
+            listed = [(x["subject"], x["id"]) for x in
+                      (self.srv.get("/reports/scheduled/%s" % org).json or {}).get("schedules", [])]
+            rebuild = self.srv.get("/admin/rebuild")
+            now = "\n  /health/ready now: %s\n  listed now: %s\n  rebuilds: %s" % (
+                ready.raw[:300], listed, rebuild.raw[:600])
+            if r.status == 404 and (subject, c["deleting"].get(subject)) in listed:
+                now += ("\n  it is listed now: the 404 came from a view that did not hold it "
+                        "(read models still loading after the start?)")
+        except NET_ERRORS:
+            now = ""
+        with load.lock:
+            load.fail("%s %r of %s (created at position %s, or found by a check after a kill "
+                      "when None): %s%s" % (what, subject, org, c["acked_at"].get(subject),
+                                            r.describe(), now))
         return False
 
     # -- schedules --------------------------------------------------------------------------
