@@ -20,7 +20,9 @@ is lost and that memory, file descriptors and latencies stay flat.
      - every 30 s one report export (PDF, XLSX and CSV in turn);
      - at half time, a blue/green rebuild of one tenant (waited for, it must end `done`).
    Every 10 s a sample: RSS, open file descriptors and threads of the server (/proc), ingest
-   events/s and p99 (soak_load's own interval), query p99, WebSocket messages.
+   events/s and p99 (soak_load's own interval), query p99, WebSocket messages, and how many
+   stored events the read models and the search index have not applied yet (recorded; the
+   read models must have caught up within 10 minutes of the end).
 3. Then: every acknowledged event stored exactly once (the store's last position equals the
    events acknowledged: every id is new and positions are gap-free), the read models of every
    tenant equal a replay (POST /admin/consistency/{org}: no differences), every WebSocket
@@ -297,7 +299,11 @@ def main():
                 rss, fds, sst, threads = proc_stats(srv.proc.pid)
                 lat = [x for q in queries for x in q.take()]
                 last = ingest_lines[-1] if ingest_lines else {}
+                live_h = srv.get("/health/live").json  # how far the read models and search trail
+                stored_pos = live_h.get("stored_position", 0)
                 samples.append({"t": round(t, 1), "rss_mib": round(rss / 2**20, 1), "fds": fds,
+                                "projection_lag": stored_pos - live_h.get("applied_position", 0),
+                                "search_lag": stored_pos - live_h.get("search_position", 0),
                                 "sst_files": sst, "threads": threads,
                                 "events_per_second": last.get("events_per_second", 0),
                                 "ingest_p99_ms": last.get("p99_ms", 0),
@@ -305,10 +311,11 @@ def main():
                                 "queries": len(lat),
                                 "ws_messages": sum(c.messages for c in live)})
                 print("soak: t=%4.0fs rss %6.1f MiB fds %4d (+%d tables) ingest %7.0f ev/s p99 %6.1f ms  "
-                      "query p99 %6.1f ms (%d)  ws %d" % (
+                      "query p99 %6.1f ms (%d)  ws %d  lag: models %d, search %d" % (
                           t, samples[-1]["rss_mib"], fds, sst, samples[-1]["events_per_second"],
                           samples[-1]["ingest_p99_ms"], samples[-1]["query_p99_ms"], len(lat),
-                          samples[-1]["ws_messages"]), flush=True)
+                          samples[-1]["ws_messages"], samples[-1]["projection_lag"],
+                          samples[-1]["search_lag"]), flush=True)
                 next_sample += 10
         reader.join(timeout=30)
         t_end = time.monotonic()

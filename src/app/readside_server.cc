@@ -407,7 +407,9 @@ absl::Status ReadsideServer::Start() {
     o.files_dir = m.options.data_dir + "/report-runs";
     o.catch_up_max_age_micros = m.options.report_catch_up_max_age_seconds * 1'000'000;
     o.from = m.options.smtp_from;
+#if defined(READSIDE_CRASH_POINTS)  // a test seam: never in Release builds (crash_point.h)
     if (const char* crash = std::getenv("READSIDE_REPORT_CRASH_AT")) o.crash_at = crash;
+#endif
     // Several nodes: runs are leased through Kafka (SchedulerOptions::node); the id is the
     // node's default consumer group's suffix (host and data directory).
     if (m.own_writer) o.node = NodeId(m.options.data_dir);

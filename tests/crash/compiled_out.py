@@ -13,7 +13,7 @@ import sys
 
 PROBE_POINT = b"probe.compiled_out.point"
 TRACES = (b"crash point ", b"READSIDE_CRASH_POINT", b"store.commit.before_write",
-          b"snapshot.write.before_rename")
+          b"snapshot.write.before_rename", b"READSIDE_REPORT_CRASH_AT")
 
 
 def symbols(path):
