@@ -26,6 +26,7 @@ import json
 import os
 import pwd
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -194,17 +195,30 @@ class PackageTest(unittest.TestCase):
     # -- the service --------------------------------------------------------------------------
 
     def start_as_unit(self, values, user):
-        """Starts ExecStart as the unit would: User=, WorkingDirectory=, an environment of
-        PATH alone; --listen on a free loopback port is the one flag added."""
+        """Starts ExecStart as the unit would: User=, WorkingDirectory=, UMask=, LimitNOFILE=,
+        NoNewPrivileges=, an environment of PATH alone; --listen on a free loopback port is the
+        one flag added. (The unit's filesystem sandboxing is systemd's: checked by
+        `systemd-analyze verify`/`security` in test_deploy.py, not applied here.)"""
         argv = shlex.split(values["ExecStart"][0]) + ["--listen", "127.0.0.1:0"]
         self.assertEqual(argv[:2], ["/usr/bin/readside", "serve"])
         self.assertEqual(values["User"], [PACKAGE])
-        cmd = ["setpriv", "--reuid", PACKAGE, "--regid", PACKAGE, "--init-groups", "--"] + argv
+        umask = int(values.get("UMask", ["0022"])[0], 8)
+        nofile = int(values.get("LimitNOFILE", ["1024"])[0])
+        cmd = ["setpriv", "--reuid", PACKAGE, "--regid", PACKAGE, "--init-groups"]
+        if values.get("NoNewPrivileges", ["no"])[0] == "yes":
+            cmd.append("--no-new-privs")
+        cmd += ["--"] + argv
+
+        def as_the_unit():  # in the child, before setpriv: inherited by readside
+            os.umask(umask)
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]  # a container may cap it
+            n = nofile if hard == resource.RLIM_INFINITY else min(nofile, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
         self.log = open(os.path.join(self.tmp, "stderr.log"), "w+b")
         self.proc = subprocess.Popen(cmd, cwd=values.get("WorkingDirectory", ["/"])[0],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self.log, env=env)
+                                     stderr=self.log, env=env, preexec_fn=as_the_unit)
         self.addCleanup(self.log.close)
         _track(self.proc)
         found = {}
@@ -305,6 +319,14 @@ class PackageTest(unittest.TestCase):
         port = self.start_as_unit(values, user)
         self.exercise(port, secret)
         self.stop()
+        # UMask=0027: nothing the service wrote is readable by other users.
+        readable = []
+        for root, dirs, files in os.walk(DATA):
+            for name in dirs + files:
+                path = os.path.join(root, name)
+                if not os.path.islink(path) and os.stat(path).st_mode & 0o007:
+                    readable.append(path)
+        self.assertEqual(readable, [], "written readable by others despite UMask=0027")
         self.purge_and_check_clean()
 
 
