@@ -259,13 +259,15 @@ void SearchFollower::ConfirmSuspects() {
       if (failed_.contains(org) || damaged_.contains(org)) continue;
     }
     absl::Status checked = SearchIndex::Check(options_.dir + "/tenants/" + TenantDir(org));
-    checks_.fetch_add(1);
+    // Checks() counts a check once its outcome is recorded (damaged, or checked sound until
+    // a minute from now): a report right after it sees that outcome.
     if (absl::IsDataLoss(checked)) {
       indexers_.erase(org);  // its events wait for the rebuild, which indexes them all
       dirty_.erase(org);
       std::lock_guard lock(mu_);
       indexes_.erase(org);  // searches holding it finish on it
       MarkDamagedLocked(org, checked);
+      checks_.fetch_add(1);
       continue;
     }
     if (checked.ok()) {
@@ -276,6 +278,7 @@ void SearchFollower::ConfirmSuspects() {
     }
     std::lock_guard lock(mu_);
     checked_clean_[org] = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    checks_.fetch_add(1);
   }
 }
 
