@@ -27,6 +27,17 @@ describe('tokens', () => {
     expect(sessionStorage.length).toBe(0);
   });
 
+  it("is the stored token's session, parsed once per token", () => {
+    const sales = token({ org: 'acme', roles: ['sales'], exp: future });
+    saveToken(sales);
+    expect(loadSession()?.claims.roles).toEqual(['sales']);
+    expect(loadSession()).toBe(loadSession());
+    saveToken(token({ org: 'acme', roles: ['admin'], exp: future }));
+    expect(loadSession()?.claims.roles).toEqual(['admin']);
+    sessionStorage.setItem('readside.token', 'not-a-token');
+    expect(loadSession()).toBeNull();
+  });
+
   it('stores a token in sessionStorage only and forgets it on sign-out with a notice', () => {
     const t = token({ org: 'acme', roles: ['admin'], exp: future });
     expect(typeof saveToken(t)).toBe('object');

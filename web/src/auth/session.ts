@@ -69,12 +69,19 @@ export function coversAnyOrganization(claims: Claims): boolean {
   return organizations(claims).includes('*');
 }
 
+// The session of the stored token, parsed once per token: pages read it in every render and
+// the API client for every request (decoding base64 and JSON each time was measurable work on a
+// phone's first screen). A session is only read, never changed, by its users.
+let parsed: { token: string; session: Session | null } | null = null;
+
 export function loadSession(): Session | null {
   const token = sessionStorage.getItem(kTokenKey);
   if (!token) return null;
-  const claims = parseToken(token);
-  if (typeof claims === 'string') return null;
-  return { token, claims };
+  if (parsed?.token !== token) {
+    const claims = parseToken(token);
+    parsed = { token, session: typeof claims === 'string' ? null : { token, claims } };
+  }
+  return parsed.session;
 }
 
 export function saveToken(token: string): Session | string {

@@ -6,6 +6,7 @@
 // meanwhile, so nothing moves when it is drawn.
 import { useEffect, useRef, useState } from 'react';
 import type { EChartsCoreOption } from 'echarts/core';
+import { inOwnTask } from '../tasks';
 
 type ECharts = typeof import('./echarts')['echarts'];
 let loading: Promise<ECharts> | null = null;
@@ -14,35 +15,10 @@ function loadECharts(): Promise<ECharts> {
   return loading;
 }
 
-// Each chart is made in a task of its own, one after another: made together in the task that
-// loaded ECharts, a dozen of them block the main thread for one long stretch (on a phone's CPU,
-// hundreds of milliseconds during which a tap waits); apart, input is handled between two.
-const waiting: Array<() => void> = [];
-let channel: MessageChannel | null = null;
-function inOwnTask(make: () => void): void {
-  waiting.push(make);
-  if (waiting.length > 1) return;  // a task is posted already
-  if (typeof MessageChannel === 'undefined') {
-    setTimeout(next, 0);
-    return;
-  }
-  if (!channel) {
-    channel = new MessageChannel();
-    channel.port1.onmessage = next;
-  }
-  channel.port2.postMessage(null);
-}
-function next(): void {
-  const make = waiting[0];
-  try {
-    make?.();
-  } finally {
-    waiting.shift();
-    if (waiting.length > 0) {
-      if (channel) channel.port2.postMessage(null); else setTimeout(next, 0);
-    }
-  }
-}
+// Each chart is made in a task of its own (tasks.ts), one after another: made together in the
+// task that loaded ECharts, a dozen of them block the main thread for one long stretch (on a
+// phone's CPU, hundreds of milliseconds during which a tap waits); apart, input is handled
+// between two.
 
 export function Chart({ option, series, label, height = '100%' }: {
   option: EChartsCoreOption; series: string; label: string; height?: string | number;

@@ -1,7 +1,7 @@
 // The frame of every signed-in page: navigation (only what the token's roles may read), the
 // tenant switcher, global search, theme and sign-out. Pages render in <Outlet/> inside the
 // tenant context, so they format numbers in the tenant's currency and time zone.
-import { useEffect, useMemo, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { NavLink, Outlet, useNavigate, useParams } from 'react-router';
 import { setUnauthorizedHandler } from '../api/client';
 import { browserLocale, TenantContext, useTenantSettings } from '../api/tenant';
@@ -44,10 +44,14 @@ export function Shell() {
   }, [menuOpen]);
 
   const settings = useTenantSettings(org);
-  const tenant = useMemo(
+  // The page is drawn with the settings in a transition (React renders it in slices and
+  // yields between them): a query's answer is a synchronous re-render of whoever reads it, and
+  // the settings' arrival draws the whole page below (its numbers, when the loaders fetched them
+  // meanwhile), which was one long task.
+  const tenant = useDeferredValue(useMemo(
     () => (settings.data ? { ...settings.data, locale: browserLocale() } : null),
     [settings.data],
-  );
+  ));
   const orgAllowed = coversAnyOrganization(session.claims) || organizations(session.claims).includes(org);
   const domains = readableDomains(roles);
   const base = `/o/${encodeURIComponent(org)}`;

@@ -25,6 +25,8 @@ import { ShareDialog } from '../widgets/ShareDialog';
 import '../widgets/widgets.css';
 import { kGridMargin, kNarrow, kRowHeight } from './dashboardLayout';
 
+const kNoWidgets: Widget[] = [];
+
 /** The organization's default dashboard: everyone's until they change their own copy. */
 export const kDefaultDashboardId = 'default';
 
@@ -69,8 +71,11 @@ function DashboardView({ scope, query }: { scope: DashboardScope; query: UseQuer
   const widgets = useMemo(() => query.data?.widgets ?? [], [query.data]);
   // The grid draws the widgets in a transition: React renders it in slices and yields
   // between them, so a dashboard arriving (or a live update) never blocks input for the whole
-  // grid's rendering; the header shows at once.
-  const gridWidgets = useDeferredValue(widgets);
+  // grid's rendering; the header shows at once. Also when the page mounts with its dashboard
+  // already loaded (the route's loader fetched it beside the page's settings): the grid mounts
+  // empty, measures its width, and the widgets follow in the transition; mounted with them, the
+  // grid would draw every widget again, synchronously, once measured (one long task).
+  const gridWidgets = useDeferredValue(widgets, kNoWidgets);
   // Live only once the dashboard has loaded: a token that cannot read it gets no socket.
   const live = useDashboardLive(org, query.status === 'success' ? query.data : undefined, scopeKey(scope));
   const session = loadSession();

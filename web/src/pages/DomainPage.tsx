@@ -4,7 +4,8 @@
 // /analytics/real-time/{org}.
 import { memo, useDeferredValue, useMemo } from 'react';
 import { useParams, useSearchParams } from 'react-router';
-import { useSection, useSeries, type SectionBody } from '../api/analytics';
+import { useQuery } from '@tanstack/react-query';
+import { trends, useSection, type SectionBody, type seriesQuery } from '../api/analytics';
 import { kCatalog, type MetricDef } from '../api/catalog';
 import { useTenant } from '../api/tenant';
 import { canRead, canReadCross, canReadMetric, kDomainLabels, type Domain, type Source } from '../auth/roles';
@@ -17,12 +18,10 @@ import { useTheme } from '../components/theme';
 import { EmptyState, ErrorState, LoadingState } from '../components/States';
 import { NotFoundPage } from './NotFoundPage';
 import { formatValue, numberFormat, type NumberContext } from '../format/number';
-import { currentPeriod, granularityOf, shiftPeriod } from '../format/period';
+import { currentPeriod, granularityOf, shiftPeriod, type Granularity } from '../format/period';
 import { LiveBadge } from '../live/LiveBadge';
 import { useAnalyticsLive } from '../live/useAnalyticsLive';
 import './domain.css';
-
-const kTrendLength: Record<string, number> = { day: 30, week: 12, month: 12, quarter: 8, year: 5 };
 
 /** The relative change from `prev` to `cur`, or null when it has no meaning. */
 export function change(cur: unknown, prev: unknown): number | null {
@@ -108,8 +107,8 @@ const DomainNumbers = memo(function DomainNumbers({ org, source, period, data, p
       </div>
       <h2 className="section-title">Trends</h2>
       <div className="charts charts-trends">
-        {kpis.slice(0, 4).map((d) => (
-          <Trend key={d.key} org={org} source={source} def={d} period={period} ctx={ctx} />
+        {trends(org, source, period, roles).map(({ def, granularity, query }) => (
+          <Trend key={def.key} source={source} def={def} granularity={granularity} query={query} ctx={ctx} />
         ))}
       </div>
       {breakdowns.length > 0 && <>
@@ -182,12 +181,11 @@ function Kpi({ def, source, body, prev, ctx }: {
   );
 }
 
-function Trend({ org, source, def, period, ctx }: {
-  org: string; source: Source; def: MetricDef; period: string; ctx: NumberContext;
+function Trend({ source, def, granularity, query, ctx }: {
+  source: Source; def: MetricDef; granularity: Granularity; query: ReturnType<typeof seriesQuery>; ctx: NumberContext;
 }) {
-  const g = granularityOf(period) ?? 'month';
-  const from = shiftPeriod(period, -(kTrendLength[g] - 1));
-  const series = useSeries(org, source, def.key, g, from, period);
+  // The loader asked for it with the page's numbers: usually here before this first renders.
+  const series = useQuery(query);
   const dark = useTheme();
   const option = useMemo(() => series.data &&
     seriesOption(series.data.points, def.unit === 'count' ? 'bar' : 'line', def.unit, ctx, paletteFromCss(), def.label),
@@ -197,7 +195,7 @@ function Trend({ org, source, def, period, ctx }: {
       <figcaption>{def.label}</figcaption>
       {series.isPending ? <div className="skeleton chart-skeleton" /> : series.isError ? (
         <ErrorState title="This trend could not be loaded" error={series.error} retry={() => series.refetch()} />
-      ) : option && <Chart option={option} series={`${source}.${def.key}`} label={`${def.label} by ${g}`} height={220} />}
+      ) : option && <Chart option={option} series={`${source}.${def.key}`} label={`${def.label} by ${granularity}`} height={220} />}
     </figure>
   );
 }

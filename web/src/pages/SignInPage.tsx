@@ -1,4 +1,4 @@
-// Sign-in: paste a bearer token (or arrive by the demo's #token= link, handled in main.tsx).
+// Sign-in: paste a bearer token (or arrive by the demo's #token= link, handled in boot.ts).
 // The token stays in this tab's sessionStorage; nothing is sent until the first API request.
 import { useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
