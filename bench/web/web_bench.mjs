@@ -12,12 +12,12 @@
 // Usage: bench/web/web_bench.mjs [--bin build/readside] [--runs 7] [--json out.json] [--no-lighthouse]
 //        [--presets mobile,desktop,loopback] [--lhr-dir DIR (each Lighthouse report in full, to see long tasks)]
 //        [--web-dir DIR (the app to serve; default: the one beside the binary)] [--pages dashboard,finance] [--lighthouse-runs 5 (runs per page and throttled preset; the median is reported)]
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { chromePath, chromeFlags, generateEvents, makeToken, median, org, secretText, seed,
+  startReadside, waitQuiet } from './bench_server.mjs';
 import { chromium } from 'playwright-core';
 import lighthouse from 'lighthouse';
 import * as chromeLauncher from 'chrome-launcher';
@@ -28,57 +28,17 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 const bin = path.resolve(opt('--bin', path.join(root, 'build', 'readside')));
 const webDir = path.resolve(opt('--web-dir', path.join(path.dirname(bin), 'web')));
 const runs = Number(opt('--runs', '7'));
-const chromePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const chromeFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const org = 'acme-corp';
-
-const freePort = () => new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 async function startServer() {
   const dir = mkdtempSync(path.join(tmpdir(), 'readside-webbench-'));
   const secret = path.join(dir, 'secret');
-  writeFileSync(secret, 'web-bench-secret-0123456789abcdef-0123456789\n', { mode: 0o600 });
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', path.join(dir, 'data'),
-    '--jwt-secret-file', secret, '--web-dir', webDir, '--access-log', 'off'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 300; i++) {
-    try { if ((await fetch(`${base}/health/ready`)).ok) break; } catch { /* starting */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const token = (roles) => execFileSync(bin, ['token', '--secret-file', secret, '--org', org, '--roles', roles,
-    '--sub', 'bench', '--ttl', '2h'], { encoding: 'utf8' }).trim();
-  const admin = token('admin');
+  writeFileSync(secret, secretText, { mode: 0o600 });
+  const { base, proc } = await startReadside(bin, { dataDir: path.join(dir, 'data'), secretFile: secret, webDir });
+  const admin = makeToken(bin, secret, 'admin', '2h');
   const events = path.join(dir, 'events.ndjson');
-  const start = new Date(Date.now() - 60 * 86400_000).toISOString().replace(/\.\d+Z$/, 'Z');
-  execFileSync(bin, ['generate', '--seed', '11', '--tenants', org, '--start', start, '--count', '15000',
-    '--rate', String(15000 / (59 * 86400)), '--out', events]);
-  execFileSync(bin, ['ingest', events, '--url', base, '--token', token('ingest'), '--no-progress']);
-  const call = async (method, p, body) => {
-    const r = await fetch(`${base}${p}`, { method, headers: { Authorization: `Bearer ${admin}`,
-      'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
-    if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${await r.text()}`);
-  };
-  // 12 widgets: the executive template (10) plus a chart and a list.
-  await call('POST', `/dashboards/${org}/from-template/executive`);
-  await call('POST', `/dashboards/${org}/widgets`, { widget_type: 'chart', title: 'Won value', data_source: 'crm',
-    query_params: { metric: 'won_value' }, chart_type: 'bar', grid: { x: 0, y: 8, w: 6, h: 4 } });
-  await call('POST', `/dashboards/${org}/widgets`, { widget_type: 'list', title: 'Top performers', data_source: 'crm',
-    query_params: { metric: 'top_performers', limit: 5 }, grid: { x: 6, y: 8, w: 6, h: 4 } });
-  // The server indexes what was just ingested for search for a while: Lighthouse on the same two
-  // cores would measure that too. Wait until its process is quiet (under 5 % of a core for 2 s).
-  const cpu = () => readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13)
-    .reduce((a, b) => a + Number(b), 0);
-  for (let quiet = 0, i = 0; quiet < 2 && i < 120; i++) {
-    const before = cpu();
-    await new Promise((r) => setTimeout(r, 1000));
-    quiet = cpu() - before <= 5 ? quiet + 1 : 0; // clock ticks of 10 ms
-  }
+  generateEvents(bin, events);
+  await seed(bin, base, events, makeToken(bin, secret, 'ingest', '2h'), admin);
+  await waitQuiet([proc.pid], 120);
   const stop = async () => {
     const exited = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
