@@ -75,6 +75,10 @@ void AddServeFlags(CLI::App* cmd, ServeOptions* o) {
       "memtables (0: no check)");
   opt("--disk-reserve-mb", &o->disk_reserve_mb,
       "space held in the data directory and released on start, for recovery on a full disk");
+  opt("--ingest-max-lag", &o->ingest_max_lag,
+      "POST /events answers 503 with Retry-After while the read models trail the store by more "
+      "than this many events (0: never; with Kafka on, --kafka-max-projection-lag pauses "
+      "consuming instead)");
   opt("--smtp-url", &o->smtp_url, "SMTP server for scheduled reports: smtp://HOST:PORT or smtps://…");
   opt("--smtp-from", &o->smtp_from, "sender address of scheduled reports");
   cmd->add_flag("--smtp-starttls", o->smtp_starttls, "require STARTTLS on smtp://")

@@ -327,6 +327,13 @@ absl::Status ReadsideServer::Start() {
                                     .max_queued_rebuilds = m.options.rebuild_queue_max,
                                     .tracer = m.tracer.get()});
   m.lag = std::make_unique<projection::LagProbe>(m.store.get(), m.projector.get(), clock);
+  // How many stored events the read models have not applied yet: HTTP ingest's back-pressure
+  // and the Kafka consumer's pause.
+  auto behind = [st = m.store.get(), pr = m.projector.get()]() -> uint64_t {
+    uint64_t stored = st->LastPosition(), applied = pr->AppliedPosition();
+    return stored > applied ? stored - applied : 0;
+  };
+  if (m.options.ingest_max_lag > 0) m.ingest->SetBackPressure(m.options.ingest_max_lag, behind);
   m.lag->RegisterMetrics(&m.metrics);
   m.hub = std::make_unique<live::Hub>(m.projector.get(), clock,
                                       live::HubOptions{.min_interval = m.options.live.min_interval});
@@ -352,12 +359,7 @@ absl::Status ReadsideServer::Start() {
     m.kafka_producer = std::move(*producer);
     m.ingest->SetPublisher(m.kafka_producer.get());
     store::EventStore* st = m.store.get();
-    projection::Projector* pr = m.projector.get();
-    m.kafka_consumer = std::make_unique<kafka::KafkaConsumer>(
-        k, m.ingest.get(), st, [st, pr] {
-          uint64_t stored = st->LastPosition(), applied = pr->AppliedPosition();
-          return stored > applied ? stored - applied : 0;
-        });
+    m.kafka_consumer = std::make_unique<kafka::KafkaConsumer>(k, m.ingest.get(), st, behind);
     if (absl::Status s = m.kafka_consumer->Start(); !s.ok()) return s;
     auto own = kafka::KafkaProducer::Create(k, k.own_topic);
     if (!own.ok()) return own.status();

@@ -38,6 +38,10 @@ struct ServeOptions {
   // Kept allocated in the store and released on the next start, so a restart on a full
   // disk can recover (see store::StoreOptions).
   uint64_t disk_reserve_mb = 64;
+  // POST /events answers 503 with Retry-After while the read models trail the store by more
+  // than this many events (0: never); with Kafka on, the consumer pauses instead
+  // (kafka.max_projection_lag). See IngestService::SetBackPressure.
+  uint64_t ingest_max_lag = 500'000;
   http::ServerOptions http;  // http.websocket: the WebSocket transport's limits
   live::ConnectionOptions live;  // live-update connections (docs/live.md)
   event::ParserOptions parser;

@@ -60,6 +60,13 @@ std::string CacheKey(std::string_view route, const projection::Projector::Tenant
   return key;
 }
 
+// How far behind the node's answers are: the lag probe's view (the read models and, with Kafka
+// on, the upstream), else the projector's own.
+projection::LagProbe::Staleness Freshness(const Services& s) {
+  return s.lag != nullptr ? s.lag->Freshness()
+                          : projection::LagProbe::Staleness{.stale = s.projector->Stale()};
+}
+
 // Answers a body over one period (`period`, `as_of` parameters) from the cache while it is
 // exact, else from `build`. `sections_mask` tells apart answers over different sections.
 Response PeriodAnswer(const Services& s, const projection::Projector::TenantRead& read,
@@ -80,9 +87,7 @@ Response PeriodAnswer(const Services& s, const projection::Projector::TenantRead
     r.span->SetAttribute("readside.period", period_text);
     r.span->SetAttribute("readside.position", static_cast<int64_t>(read.position));
   }
-  projection::LagProbe::Staleness fresh =
-      s.lag != nullptr ? s.lag->Freshness()
-                       : projection::LagProbe::Staleness{.stale = s.projector->Stale()};
+  projection::LagProbe::Staleness fresh = Freshness(s);
   bool stale = fresh.stale;
   query::AnalyticsRequest q{*read.view, period, as_of, stale, readable};
   q.stale_seconds = fresh.seconds;
@@ -139,9 +144,7 @@ void Dashboard(const Services& s, Request& req, Responder respond) {
 // while stale (operations.md: answers built while the data is behind say so). The domain
 // bodies write theirs themselves (query::WriteStale); this is for the other analytics answers.
 std::string WithFreshness(const Services& s, std::string body) {
-  projection::LagProbe::Staleness fresh =
-      s.lag != nullptr ? s.lag->Freshness()
-                       : projection::LagProbe::Staleness{.stale = s.projector->Stale()};
+  projection::LagProbe::Staleness fresh = Freshness(s);
   if (body.size() < 2 || body.front() != '{') return body;
   std::string head = fresh.stale ? "{\"stale\":true,\"stale_seconds\":" +
                                        std::to_string(static_cast<int64_t>(std::ceil(fresh.seconds)))

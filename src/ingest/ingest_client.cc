@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -195,7 +196,18 @@ absl::Status PostBatch(HttpClient& client, const std::string& body,
                                             : std::string(r.status().message())));
     }
     ++summary->retries;
-    std::this_thread::sleep_for(backoff);
+    // The server's Retry-After (429, 503: the read models behind, a full disk) when it asks for
+    // longer than the backoff, at most a minute.
+    std::chrono::milliseconds wait = backoff;
+    if (r.ok() && !r->retry_after.empty()) {
+      int seconds = 0;
+      auto [end, ec] = std::from_chars(r->retry_after.data(),
+                                       r->retry_after.data() + r->retry_after.size(), seconds);
+      if (ec == std::errc() && seconds > 0) {
+        wait = std::max(wait, std::chrono::milliseconds(std::min(seconds, 60) * 1000));
+      }
+    }
+    std::this_thread::sleep_for(wait);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }
 }

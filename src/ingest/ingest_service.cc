@@ -121,6 +121,20 @@ void IngestService::Ingest(std::string_view body, event::BodyFormat format,
                            std::function<void(IngestReply)> done,
                            const std::function<bool(std::string_view)>& may_write,
                            const trace::SpanContext& parent) {
+  if (behind_ && publisher_ == nullptr) {
+    if (uint64_t behind = behind_(); behind > max_behind_) {
+      refused_behind_.Add();
+      return done(Problem{
+          .status = 503,
+          .title = "Read models behind",
+          .detail = "the read models are " + std::to_string(behind) +
+                    " events behind the store, more than --ingest-max-lag (" +
+                    std::to_string(max_behind_) +
+                    "): nothing of this request was stored. Retry after Retry-After (event "
+                    "ids make a retry idempotent)",
+          .retry_after_seconds = 1});
+    }
+  }
   counters_.requests.Add();
   // Tracing: an "ingest" span for the request, ended with the answer (off: nothing at all).
   std::shared_ptr<trace::Span> span;
@@ -467,6 +481,10 @@ void IngestService::RegisterMetrics(MetricsRegistry* registry) const {
     }
     RenderCounter("readside_ingest_requests_total", "POST /events requests parsed",
                   counters_.requests.value(), out);
+    RenderCounter("readside_ingest_backpressure_total",
+                  "POST /events requests refused (503) while the read models trailed the store "
+                  "by more than --ingest-max-lag events",
+                  refused_behind_.value(), out);
     RenderCounter("readside_ingest_events_accepted_total", "events stored",
                   counters_.accepted.value(), out);
     RenderCounter("readside_ingest_events_duplicate_total", "events acknowledged as duplicates",

@@ -82,6 +82,16 @@ class IngestService {
   // instead of storing them (the node stores them by consuming). Set before serving.
   void SetPublisher(EventPublisher* publisher) { publisher_ = publisher; }
 
+  // Back-pressure (docs/decisions.md, "HTTP ingest waits for the read models"): while
+  // `behind()` answers more than `max_behind` stored events not yet applied to the read models,
+  // Ingest answers 503 with Retry-After and reads nothing of the body, so that acknowledged
+  // writes never outrun what the node applies. Not with a publisher (Kafka holds the backlog and
+  // its consumer pauses), nor for IngestUnattended or bus messages. Set before serving.
+  void SetBackPressure(uint64_t max_behind, std::function<uint64_t()> behind) {
+    max_behind_ = max_behind;
+    behind_ = std::move(behind);
+  }
+
   // A consumed batch of a bus: each message stands alone; the valid ones are stored, the
   // others become dead letters with their coordinates and reason, and `offsets` are written
   // in the same durable write, so that a consumer seeking to them after any crash neither
@@ -116,6 +126,9 @@ class IngestService {
   trace::Tracer* tracer_ = nullptr;
   IngestCounters counters_;      // POST /events (and the demo's simulator)
   IngestCounters bus_counters_;  // consumed from the bus
+  uint64_t max_behind_ = 0;
+  std::function<uint64_t()> behind_;
+  Counter refused_behind_;  // requests refused by back-pressure
 };
 
 }  // namespace readside::ingest

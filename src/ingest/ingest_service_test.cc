@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 
@@ -63,6 +64,40 @@ TEST_F(IngestServiceTest, MalformedBodyIsAProblemAndStoresNothing) {
   ASSERT_TRUE(std::holds_alternative<Problem>(r));
   EXPECT_EQ(std::get<Problem>(r).status, 400);
   EXPECT_EQ(store_->LastPosition(), 0u);
+}
+
+// Back-pressure: while the read models trail the store by more than the bound, POST /events is
+// refused as a whole (503, Retry-After, nothing stored, counted), at the bound it is let in,
+// and unattended sources (the simulator) are never refused.
+TEST_F(IngestServiceTest, ReadModelsTooFarBehindRefuseRequestsUntilTheyCatchUp) {
+  std::atomic<uint64_t> behind{1001};
+  service_->SetBackPressure(1000, [&] { return behind.load(); });
+  IngestReply r = Run("[" + Event("a") + "," + Event("b") + "]");
+  ASSERT_TRUE(std::holds_alternative<Problem>(r));
+  const Problem& p = std::get<Problem>(r);
+  EXPECT_EQ(p.status, 503);
+  EXPECT_EQ(p.retry_after_seconds, 1);
+  EXPECT_EQ(p.title, "Read models behind");
+  EXPECT_NE(p.detail.find("1001 events behind"), std::string::npos) << p.detail;
+  EXPECT_NE(p.detail.find("--ingest-max-lag (1000)"), std::string::npos) << p.detail;
+  EXPECT_EQ(store_->LastPosition(), 0u) << "nothing of a refused request is stored";
+  EXPECT_EQ(service_->counters().requests.value(), 0u) << "a refused request is not parsed";
+  MetricsRegistry metrics;
+  service_->RegisterMetrics(&metrics);
+  EXPECT_NE(metrics.Render().find("readside_ingest_backpressure_total 1\n"), std::string::npos);
+
+  std::promise<absl::StatusOr<size_t>> unattended;
+  service_->IngestUnattended(Event("s") + "\n", "simulator",
+                             [&](absl::StatusOr<size_t> n) { unattended.set_value(n); });
+  ASSERT_TRUE(unattended.get_future().get().ok());
+  EXPECT_EQ(store_->LastPosition(), 1u) << "the simulator is not refused";
+
+  behind = 1000;  // at the bound: let in
+  r = Run("[" + Event("a") + "," + Event("b") + "]");
+  ASSERT_TRUE(std::holds_alternative<IngestAnswer>(r));
+  EXPECT_EQ(std::get<IngestAnswer>(r).accepted, 2u);
+  EXPECT_EQ(store_->LastPosition(), 3u);
+  EXPECT_NE(metrics.Render().find("readside_ingest_backpressure_total 1\n"), std::string::npos);
 }
 
 TEST_F(IngestServiceTest, UnattendedSourcesSendRejectsToDeadLetters) {

@@ -324,6 +324,13 @@ void KafkaConsumer::NoteEvent(rd_kafka_message_t* m) {
   rd_kafka_message_destroy(m);
 }
 
+void KafkaConsumer::DropInFlight(bool count) {
+  if (count) dropped_.Add();
+  inflight_.reset();
+  pending_->Clear();
+  rewind_ = true;
+}
+
 bool KafkaConsumer::Settle(bool retry) {
   if (inflight_ == nullptr) return true;
   inflight_->result->done.WaitForNotification();
@@ -350,10 +357,7 @@ bool KafkaConsumer::Settle(bool retry) {
     if (!retry || stop_.load()) {
       // Not stored: consumed again from the stored offsets, and so is everything after it
       // (nothing after it may be stored before the seek back).
-      if (!retry) dropped_.Add();
-      inflight_.reset();
-      pending_->Clear();
-      rewind_ = true;
+      DropInFlight(/*count=*/!retry);
       resume();
       return false;
     }
@@ -380,10 +384,7 @@ bool KafkaConsumer::Settle(bool retry) {
       // or fetched despite the pause. Its partition now reads past it, so it is read again the
       // way a dropped batch is: every partition back to the stored offsets (Rewind).
       rd_kafka_message_destroy(m);
-      if (inflight_ != nullptr) dropped_.Add();
-      inflight_.reset();
-      pending_->Clear();
-      rewind_ = true;
+      DropInFlight(/*count=*/inflight_ != nullptr);
     }
     if (inflight_ == nullptr) {  // dropped: a rebalance came (OnRebalance), or above
       resume();

@@ -133,6 +133,10 @@ class KafkaConsumer : public ingest::ExternalSource {
   // dropped first; without, drops it and returns false (its messages are consumed again from
   // the stored offsets).
   bool Settle(bool retry = true);
+  // Forgets the batch being written and what was consumed after it: all of it is consumed
+  // again from the stored offsets (the next poll rewinds). `count`: a batch was dropped
+  // (readside_kafka_dropped_batches_total).
+  void DropInFlight(bool count);
   // A librdkafka event that is not a message (the end of a partition, an error); destroys it.
   void NoteEvent(rd_kafka_message_s* m);
   // Before a rebalance: stores what was consumed if the store takes it at once, else drops it

@@ -822,3 +822,66 @@ class Restart(ServerTestCase):
             srv.start()
             self.assertGapFree(srv, orgs, expected_total=total)
         self.assertEqual(srv.wait_ready(caught_up_to=total).json["stored_position"], total)
+
+
+class BackPressure(ServerTestCase):
+    """POST /events while the read models trail the store by more than --ingest-max-lag:
+    refused as a whole with 503, Retry-After and problem+json (nothing of it stored); a client
+    that retries gets every event stored exactly once, and ingest goes on by itself."""
+
+    def test_ingest_waits_for_the_read_models(self):
+        import threading
+        import time
+        # A bound of 1 event: right after a batch is stored, the next request is refused until
+        # the projector applied it.
+        srv = self.start_server(extra_args=["--ingest-max-lag", "1"])
+        srv.wait_ready()
+        lock = threading.Lock()
+        refused, problems, ids, sent = [], [], [], [0]
+
+        def client():
+            while True:
+                with lock:
+                    if sent[0] >= 400 or (refused and sent[0] >= 40):
+                        return
+                    sent[0] += 1
+                batch = [make_event("bp-org") for _ in range(200)]
+                while True:
+                    r = srv.post_events(ndjson(batch), "application/x-ndjson")
+                    if r.status == 200:
+                        with lock:
+                            ids.extend(e["event_id"] for e in batch)
+                            if r.json.get("accepted") != len(batch):
+                                problems.append(r.describe())
+                        break
+                    with lock:
+                        refused.append(r)
+                    if r.status != 503:
+                        with lock:
+                            problems.append(r.describe())
+                        return
+                    time.sleep(0.02)  # sooner than Retry-After: the test need not wait 1 s
+
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(problems, [])
+        self.assertTrue(refused, "4 clients posting 200-event batches never found the read "
+                                 "models more than 1 event behind")
+        for r in refused[:20]:
+            self.assertProblem(r, 503)
+            self.assertEqual(r.json["title"], "Read models behind", r.describe())
+            self.assertIn("--ingest-max-lag (1)", r.json["detail"], r.describe())
+            self.assertEqual(r.headers.get("retry-after"), "1", r.describe())
+        # Every acknowledged event stored exactly once, and nothing of a refused request.
+        stored = srv.all_events("bp-org")
+        self.assertEqual(sorted(e["event_id"] for e in stored), sorted(ids))
+        self.assertEqual([e["position"] for e in stored], list(range(1, len(ids) + 1)))
+        metrics = srv.get("/metrics").raw.decode()
+        self.assertIn("readside_ingest_backpressure_total %d\n" % len(refused), metrics)
+        # Caught up: let in again without any intervention.
+        srv.wait_ready(caught_up_to=len(ids))
+        self.assertBatch(srv.post_events([make_event("bp-org")]), accepted=1,
+                         position=len(ids) + 1)
