@@ -27,8 +27,10 @@ build: deps $(BUILD)/build.ninja
 run: build
 	$(BUILD)/readside demo $(DEMO_ARGS)
 
+# READSIDE_REQUIRE_DEPS=1: a test whose outside program (nginx, redis-server, prometheus, tmux,
+# …; scripts/deps.txt) is missing fails instead of skipping (tests/integration/deps.py).
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	cd $(BUILD) && READSIDE_REQUIRE_DEPS=1 ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build running the same C++ and integration
 # tests, then a short libFuzzer run of every fuzzer. One clang tree serves both: the code is
@@ -45,7 +47,7 @@ $(ASAN_BUILD)/build.ninja: | deps
 check: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS) --timeout 900
+	  READSIDE_REQUIRE_DEPS=1 ctest --output-on-failure -j $(JOBS) --timeout 900
 	FUZZ_BUILD=$(ASAN_BUILD) fuzz/run.sh 30
 
 # Fuzz longer: `make fuzz FUZZ_SECONDS=3600`.

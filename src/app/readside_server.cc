@@ -367,12 +367,15 @@ absl::Status ReadsideServer::Start() {
     m.own_writer = std::make_unique<kafka::OwnStateWriter>(m.kafka_own_producer.get(),
                                                            m.kafka_consumer.get(), st);
     m.kafka_consumer->RegisterMetrics(&m.metrics);
-    // Answers built while Kafka is unreachable say so (stale, stale_seconds): the node serves
-    // what it holds, which may miss what was produced since.
+    // Answers built while Kafka is unreachable, or while the node is still catching up with
+    // its partitions (a restarted node behind nginx answers as soon as it listens), say so
+    // (stale, stale_seconds): the node serves what it holds, which may miss what was produced.
     m.lag->SetUpstream([consumer = m.kafka_consumer.get()]() -> std::optional<double> {
-      if (consumer->up()) return std::nullopt;
+      std::optional<double> behind = consumer->CatchingUpSeconds();
+      if (consumer->up()) return behind;
       int64_t since = consumer->down_since_micros();
-      return std::max<int64_t>(0, SystemClock::Get().NowMicros() - since) / 1e6;
+      double down = std::max<int64_t>(0, SystemClock::Get().NowMicros() - since) / 1e6;
+      return std::max(down, behind.value_or(0));
     });
     std::fprintf(stderr, "readside: kafka: consuming %s from %s as group %s\n",
                  k.topics[0].c_str(), k.brokers.c_str(), k.group.c_str());

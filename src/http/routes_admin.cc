@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <charconv>
+#include <optional>
+#include <string_view>
 
 #include "common/base64.h"
 #include "common/json_writer.h"
@@ -25,6 +27,32 @@ Response BadParam(const Request& req, std::string field, std::string message) {
   Problem p{.status = 400, .title = "Invalid query parameter", .detail = field + " " + message};
   p.errors.push_back({std::move(field), std::move(message)});
   return ProblemResponse(p, req.path);
+}
+
+// A Kafka dead letter's coordinates, from its source "kafka:<topic>/<partition>/<offset>"
+// (ingest::SourceMessage; topic names have no '/'); nullopt for other sources.
+struct KafkaAt {
+  std::string_view topic;
+  int64_t partition = 0, offset = 0;
+};
+std::optional<KafkaAt> KafkaCoordinates(std::string_view source) {
+  constexpr std::string_view kPrefix = "kafka:";
+  if (!source.starts_with(kPrefix)) return std::nullopt;
+  source.remove_prefix(kPrefix.size());
+  size_t last = source.rfind('/');
+  if (last == std::string_view::npos || last == 0) return std::nullopt;
+  size_t mid = source.rfind('/', last - 1);
+  if (mid == std::string_view::npos || mid == 0) return std::nullopt;
+  KafkaAt at{.topic = source.substr(0, mid)};
+  auto number = [](std::string_view t, int64_t* out) {
+    auto r = std::from_chars(t.data(), t.data() + t.size(), *out);
+    return !t.empty() && r.ec == std::errc() && r.ptr == t.data() + t.size() && *out >= 0;
+  };
+  if (!number(source.substr(mid + 1, last - mid - 1), &at.partition) ||
+      !number(source.substr(last + 1), &at.offset)) {
+    return std::nullopt;
+  }
+  return at;
 }
 
 void ListDeadLetters(const Services& s, Request& req, Responder respond) {
@@ -53,7 +81,12 @@ void ListDeadLetters(const Services& s, Request& req, Responder respond) {
     const store::DeadLetter& d = (*letters)[i];
     b.BeginObject().Key("id").Int(static_cast<int64_t>(d.id));
     b.Key("received_at").String(FormatRfc3339(d.received_micros));
-    b.Key("source").String(d.source).Key("reason").String(d.reason);
+    b.Key("source").String(d.source);
+    if (auto at = KafkaCoordinates(d.source)) {
+      b.Key("kafka").BeginObject().Key("topic").String(at->topic);
+      b.Key("partition").Int(at->partition).Key("offset").Int(at->offset).EndObject();
+    }
+    b.Key("reason").String(d.reason);
     b.Key("raw_base64").String(Base64Encode(d.raw)).EndObject();
   }
   b.EndArray().Key("next");

@@ -120,6 +120,7 @@ absl::Status KafkaConsumer::Start() {
     return absl::InvalidArgumentError(std::string("Kafka subscribe: ") + rd_kafka_err2str(e));
   }
   started_ = std::chrono::steady_clock::now();
+  catching_up_since_micros_.store(SystemClock::Get().NowMicros(), std::memory_order_relaxed);
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "rs-kafka-cons");
     Loop();
@@ -220,6 +221,8 @@ void KafkaConsumer::OnRebalance(int err, rd_kafka_topic_partition_list_t* partit
     if (fallback_ready_ && partitions->cnt > 0) {
       // Ready so far on what was stored; now the partitions are here, catch up first.
       fallback_ready_ = false;
+      catching_up_since_micros_.store(SystemClock::Get().NowMicros(), std::memory_order_relaxed);
+      newest_message_millis_.store(0, std::memory_order_relaxed);
       caught_up_.store(false);
       std::fprintf(stderr, "readside: kafka: partitions assigned at last; not ready until caught "
                            "up with them\n");
@@ -550,6 +553,10 @@ void KafkaConsumer::Loop() {
                        static_cast<long long>(e->second));
         }
         expected_[key] = m->offset + 1;
+        if (int64_t ts = rd_kafka_message_timestamp(m, nullptr);
+            ts > newest_message_millis_.load(std::memory_order_relaxed)) {
+          newest_message_millis_.store(ts, std::memory_order_relaxed);
+        }
         pending_->next[key] = m->offset + 1;
         pending_->messages.push_back(m);
         if (pending_->messages.size() < options_.max_batch) continue;  // take what is there
@@ -743,6 +750,14 @@ void KafkaConsumer::WhenStoredIn(const std::string& topic, ingest::PartitionOffs
 }
 
 bool KafkaConsumer::CaughtUp() const { return caught_up_.load(); }
+
+std::optional<double> KafkaConsumer::CatchingUpSeconds() const {
+  if (CaughtUp()) return std::nullopt;
+  int64_t now = SystemClock::Get().NowMicros();
+  int64_t newest = newest_message_millis_.load(std::memory_order_relaxed);
+  int64_t since = newest > 0 ? newest * 1000 : catching_up_since_micros_.load(std::memory_order_relaxed);
+  return std::max<int64_t>(0, now - since) / 1e6;
+}
 
 std::vector<PartitionState> KafkaConsumer::Partitions() const {
   absl::MutexLock lk(&mu_);

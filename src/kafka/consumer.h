@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -101,6 +102,11 @@ class KafkaConsumer : public ingest::ExternalSource {
   // meaningful while !up().
   int64_t down_since_micros() const { return down_since_micros_.load(std::memory_order_relaxed); }
   bool paused() const { return paused_.load(std::memory_order_relaxed); }
+  // While not caught up (starting, or partitions assigned at last): how old the node's data may
+  // be, in seconds: the age of the newest message consumed (its Kafka timestamp), or, before
+  // any, how long it has been catching up. nullopt once caught up. Answers say they are stale
+  // meanwhile (a node behind nginx serves while it replays).
+  std::optional<double> CatchingUpSeconds() const;
   uint64_t batches() const { return batches_.value(); }
   uint64_t skipped() const { return skipped_.value(); }
   uint64_t store_retries() const { return store_retries_.value(); }
@@ -176,6 +182,8 @@ class KafkaConsumer : public ingest::ExternalSource {
   std::atomic<bool> stop_{false};
   std::atomic<bool> up_{false};
   std::atomic<int64_t> down_since_micros_{0};
+  std::atomic<int64_t> catching_up_since_micros_{0};  // wall clock: Start, or assigned at last
+  std::atomic<int64_t> newest_message_millis_{0};     // Kafka timestamp; 0: none consumed
   std::atomic<bool> paused_{false};
   std::atomic<bool> caught_up_{false};
   std::atomic<bool> waits_cancelled_{false};  // SIGTERM's drain: every wait answered at once

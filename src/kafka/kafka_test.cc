@@ -596,6 +596,10 @@ TEST_F(KafkaTest, ReadModelsFarBehindPauseConsumptionUntilTheyCatchUp) {
   EXPECT_TRUE(consumer.paused());
   EXPECT_EQ(s->LastPosition(), 0u) << "paused partitions: nothing fetched, nothing stored";
   EXPECT_FALSE(consumer.CaughtUp()) << "not ready: the partitions hold 2000 unread messages";
+  std::optional<double> behind = consumer.CatchingUpSeconds();
+  ASSERT_TRUE(behind.has_value()) << "answers say they are stale while catching up";
+  EXPECT_GE(*behind, 1.0) << "nothing consumed yet: catching up since the start, 1.5 s ago";
+  EXPECT_LT(*behind, 60.0);
   for (const PartitionState& p : consumer.Partitions()) {
     if (p.topic == "erp") {
       EXPECT_EQ(p.lag(), p.high_watermark) << "the lag is known while paused";
@@ -606,6 +610,7 @@ TEST_F(KafkaTest, ReadModelsFarBehindPauseConsumptionUntilTheyCatchUp) {
   EXPECT_FALSE(consumer.paused());
   Eventually([&] { return consumer.CaughtUp(); }, 10s);
   EXPECT_TRUE(consumer.CaughtUp()) << "ready once every partition is read to its end";
+  EXPECT_FALSE(consumer.CatchingUpSeconds().has_value()) << "caught up: not stale";
   consumer.Stop();
   EXPECT_EQ(s->LastPosition(), lines.size());
 }

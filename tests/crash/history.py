@@ -424,12 +424,14 @@ def analytics(srv, org, periods):
             body = r.json
             body.pop("last_updated", None)
             body.pop("stale", None)
+            body.pop("stale_seconds", None)  # a Kafka node still catching up says how far
             out[(domain, period)] = body
     r = srv.get("/analytics/data-quality/%s" % org)
     if r.status == 200:
         q = r.json
         q.pop("last_updated", None)
         q.pop("stale", None)
+        q.pop("stale_seconds", None)
         out["quality"] = q
     return out
 

@@ -33,6 +33,7 @@ import tempfile
 import tomllib
 import unittest
 
+from deps import needs, skip_exception, skip_or_fail
 from server import REPO, ServerTestCase, readside_bin
 
 sys.path.insert(0, os.path.join(REPO, "tests", "deploy"))
@@ -69,13 +70,13 @@ def load_yaml(path):
     except ImportError:
         pass
     if not os.path.exists(DEBIAN_PYTHON):
-        raise unittest.SkipTest("no PyYAML (Debian package python3-yaml)")
+        raise skip_exception("no PyYAML (Debian package python3-yaml)")
     code = ("import json,sys,yaml; print(json.dumps([d for d in yaml.safe_load_all("
             "open(sys.argv[1])) if d is not None]))")
     r = run([DEBIAN_PYTHON, "-c", code, path])
     if r.returncode != 0:
         if "No module named 'yaml'" in r.stdout:
-            raise unittest.SkipTest("no PyYAML (Debian package python3-yaml)")
+            raise skip_exception("no PyYAML (Debian package python3-yaml)")
         raise AssertionError("YAML of %s: %s" % (path, r.stdout))
     return json.loads(r.stdout)
 
@@ -105,7 +106,7 @@ def alert_blocks(text):
     return out
 
 
-@unittest.skipUnless(PROMTOOL, "promtool not installed (Debian package prometheus)")
+@needs(PROMTOOL, "promtool not installed (Debian package prometheus)")
 class PrometheusRulesTest(unittest.TestCase):
 
     def promtool(self, *args, cwd=PROM):
@@ -289,7 +290,7 @@ class GrafanaTest(unittest.TestCase):
                         "the dashboard is not mounted under %s: %s" % (path, mounts))
 
 
-@unittest.skipUnless(shutil.which("systemd-analyze"), "systemd-analyze not installed (systemd)")
+@needs(shutil.which("systemd-analyze"), "systemd-analyze not installed (systemd)")
 class SystemdUnitTest(unittest.TestCase):
 
     def unit_for_here(self, d):
@@ -398,7 +399,7 @@ class DockerTest(unittest.TestCase):
     def test_compose_config(self):
         tool = shutil.which("docker-compose")
         if not tool:
-            self.skipTest("docker-compose not installed (Debian package docker-compose)")
+            skip_or_fail(self, "docker-compose not installed (Debian package docker-compose)")
         r = run([tool, "-f", COMPOSE, "config", "-q"], cwd=os.path.dirname(COMPOSE))
         self.assertEqual(r.returncode, 0, r.stdout)
 
@@ -532,7 +533,7 @@ class LintAndCiTest(unittest.TestCase):
     def test_yamllint(self):
         tool = shutil.which("yamllint")
         if not tool:
-            self.skipTest("yamllint not installed (Debian package yamllint)")
+            skip_or_fail(self, "yamllint not installed (Debian package yamllint)")
         r = run([tool, "--strict", "-c", os.path.join(DEPLOY, "yamllint.yml"), "deploy",
                  ".github"], cwd=REPO)
         self.assertEqual(r.returncode, 0, r.stdout)

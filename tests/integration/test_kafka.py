@@ -106,6 +106,7 @@ class KafkaTest(unittest.TestCase):
             subprocess.run([readside_bin(), "ingest", path, "--url", clean.base_url, "--token",
                             clean.token, "--no-progress"], check=True, capture_output=True)
         clean.wait_ready()
+        node.wait_ready()  # caught up with its partitions: its answers are no longer stale
         for org in ORGS:
             self.assertEqual(read_models(node, org), read_models(clean, org), org)
             quality = [n.get("/analytics/data-quality/%s" % org).json for n in (node, clean)]
@@ -130,6 +131,7 @@ class KafkaTest(unittest.TestCase):
         subprocess.run([readside_bin(), "ingest", path, "--url", http.base_url, "--token", http.token,
                         "--no-progress"], check=True, capture_output=True)
         self.wait_offsets(kafka, offsets)
+        kafka.wait_ready()  # caught up with its partitions: its answers are no longer stale
         http.wait_ready()
         for org in ORGS:
             # Whole events, but for the position (each node numbers its own store).
@@ -147,6 +149,10 @@ class KafkaTest(unittest.TestCase):
         self.assertTrue(letters, dead)
         for d in letters:
             self.assertTrue(d["source"].startswith("kafka:erp/"), d)
+            at = d["kafka"]  # the coordinates as fields, too
+            self.assertEqual("kafka:%s/%d/%d" % (at["topic"], at["partition"], at["offset"]),
+                             d["source"], d)
+            self.assertEqual(at["topic"], "erp", d)
 
     def test_kill_9_under_load_loses_nothing_and_stores_nothing_twice(self):
         node = self.kafka_node("crash", extra=["--kafka-max-batch", "200"])

@@ -41,6 +41,7 @@ from wsclient import HandshakeRefused, WebSocket
 
 sys.path.insert(0, os.path.join(REPO, "deploy", "nginx"))
 import render  # noqa: E402  (deploy/nginx/render.py)
+from deps import needs
 
 NGINX = shutil.which("nginx") or (os.path.exists("/usr/sbin/nginx") and "/usr/sbin/nginx")
 ORG = "acme-corp"
@@ -125,7 +126,7 @@ def new_org(prefix):
     return "%s-%s" % (prefix, os.urandom(4).hex())
 
 
-@unittest.skipIf(not NGINX, "nginx is not installed (apt-get install nginx-light)")
+@needs(NGINX, "nginx is not installed (apt-get install nginx-light)")
 class NodesBehindNginxTest(unittest.TestCase):
     maxDiff = 4000
 
@@ -529,7 +530,7 @@ class FakeNode:
         self.sock.close()
 
 
-@unittest.skipIf(not NGINX, "nginx is not installed (apt-get install nginx-light)")
+@needs(NGINX, "nginx is not installed (apt-get install nginx-light)")
 class RetryPolicyTest(unittest.TestCase):
     def test_gets_are_retried_on_the_next_node_posts_never_once_sent(self):
         dropper, good = FakeNode(answer=False), FakeNode(answer=True)

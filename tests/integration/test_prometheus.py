@@ -25,6 +25,7 @@ import unittest
 import urllib.parse
 
 from server import REPO, ServerTestCase, _track, _untrack, http_request, make_event
+from deps import needs
 
 PROMETHEUS = shutil.which("prometheus")
 
@@ -68,7 +69,7 @@ def render_config(directory, targets):
     return path
 
 
-@unittest.skipUnless(PROMETHEUS, "prometheus not installed (Debian package prometheus)")
+@needs(PROMETHEUS, "prometheus not installed (Debian package prometheus)")
 class PrometheusTest(ServerTestCase):
 
     def start_prometheus(self, targets):

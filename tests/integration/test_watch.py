@@ -17,6 +17,7 @@ import unittest
 import urllib.parse
 
 from server import ANALYTICS_HEADER, ANALYTICS_ROUTES, ServerTestCase, make_event, make_token
+from deps import needs
 
 PERIOD = "2024-01"
 ROUTES = ANALYTICS_ROUTES
@@ -134,7 +135,7 @@ class WatchTestCase(ServerTestCase):
         return [srv.binary, "watch", "acme-corp", "--url", srv.base_url] + list(args)
 
 
-@unittest.skipUnless(HAVE_TMUX, "tmux is not installed (scripts/deps.txt lists it)")
+@needs(HAVE_TMUX, "tmux is not installed (scripts/deps.txt lists it)")
 class WatchScreen(WatchTestCase):
     def test_value_changes_in_place_to_the_routes_value(self):
         srv = self.start_server()
