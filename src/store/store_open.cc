@@ -3,6 +3,7 @@
 // recovery, and the writer and index threads.
 
 #include <pthread.h>
+#include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/perf_level.h>
@@ -81,7 +82,10 @@ rocksdb::Options DbOptions() {
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
-  db_options.max_background_jobs = 2;
+  // One flush and three compactions at a time: a long compaction of one family (the
+  // idempotency index's keys are random, so its compactions rewrite the most) does not hold
+  // up the others' (bench/RESULTS.md, "Soak").
+  db_options.max_background_jobs = 4;
   db_options.max_total_wal_size = 256 << 20;
   // Each family has one writing thread: plain skip-list inserts, without the atomic
   // compare-and-swap that concurrent memtable writes need.
@@ -107,7 +111,17 @@ size_t WriteBufferSize(const StoreOptions& options, int family) {
 // Open sets the normal size right after; the next write then flushes, once the disk allows.
 constexpr size_t kRecoveryBufferFactor = 4;
 
+// One block cache for every family, holding their index and filter blocks too, so that the
+// memory of a store is bounded whatever the data it holds (without it, each open table keeps
+// its index and filter blocks outside any cache: memory growing with the data). Index and
+// filter blocks have the high-priority half; level-0 tables' stay pinned (every read and
+// every idempotency lookup goes through them).
+constexpr size_t kBlockCacheBytes = 256 << 20;
+
 std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(const StoreOptions& options) {
+  std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(kBlockCacheBytes, /*num_shard_bits=*/-1,
+                           /*strict_capacity_limit=*/false, /*high_pri_pool_ratio=*/0.5);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (int i = 0; i < kCfCount; ++i) {
@@ -115,6 +129,23 @@ std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(const StoreOptions& 
     cf_options.write_buffer_size = WriteBufferSize(options, i) * kRecoveryBufferFactor;
     cf_options.compression = rocksdb::kLZ4Compression;
     rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    table.cache_index_and_filter_blocks = true;
+    table.cache_index_and_filter_blocks_with_high_priority = true;
+    table.pin_l0_filter_and_index_blocks_in_cache = true;
+    if (i == kLog) {
+      // Read in position order (pages, replays): larger blocks, a quarter of the index.
+      table.block_size = 16 << 10;
+    }
+    if (i == kByOrg || i == kByAggregate || i == kIdempotency) {
+      // Flushes are atomic (every family with the log's, every few seconds under load), so
+      // these families' level-0 tables are small, and their keys are not in write order:
+      // each compaction into level 1 rewrites most of it. Waiting for 8 tables instead of 4
+      // halves how often that happens; reads look at a few more (filtered) tables.
+      cf_options.level0_file_num_compaction_trigger = 8;
+      cf_options.level0_slowdown_writes_trigger = 24;
+      cf_options.level0_stop_writes_trigger = 40;
+    }
     if (i == kByAggregate) {
       cf_options.prefix_extractor = std::make_shared<AggregatePrefix>();
     }

@@ -1,5 +1,5 @@
 // The issue's end-to-end checks, each against the real server started by global-setup.ts.
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { addWidgetInDialog, api, dragOnto, postInvoice, signIn, waitLive, watchProblems } from './helpers';
@@ -18,6 +18,21 @@ test('signs in through the #token= link and removes the token from the address',
   expect(page.url()).toBe(`${state().base}/o/${org}`);
   expect(await page.evaluate(() => sessionStorage.getItem('readside.token'))).toBe(state().tokens.admin);
   expect(await page.evaluate(() => document.cookie)).toBe('');
+});
+
+test('the navigation marks the page one is on, also at an address ending in a slash', async ({ page }) => {
+  await signIn(page);
+  const nav = page.getByRole('navigation');
+  for (const [path, name] of [['', 'Dashboard'], ['/', 'Dashboard'], ['/reports/', 'Reports'],
+    ['/analytics/finance/?period=2026-01', 'Finance']]) {
+    await page.goto(`${state().base}/o/${org}${path}`);
+    await expect(page.locator('main h1').first()).toBeVisible();
+    await expect(nav.getByRole('link', { name, exact: true })).toHaveAttribute('aria-current', 'page');
+    await expect(nav.locator('[aria-current="page"]')).toHaveCount(1);
+    // One address per page: the slash is dropped, the query kept.
+    const url = new URL(page.url());
+    expect(url.pathname + url.search).toBe(`/o/${org}${path.replace(/\/(?=\?|$)/, '')}`);
+  }
 });
 
 test('a pasted token signs in, a bad one is explained, an expired one returns to sign-in', async ({ page }) => {
@@ -138,6 +153,32 @@ test('an export downloads a PDF', async ({ page }) => {
   expect(readFileSync(file).subarray(0, 4).toString('latin1')).toBe('%PDF');
 });
 
+test('a schedule is made in its dialog, listed, and deleted', async ({ page }) => {
+  const problems = watchProblems(page);
+  await signIn(page, state().tokens.admin, `/o/${org}/reports`);
+  await page.locator('[data-action="new-schedule"]').click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel('Recipients').fill('e2e-cfo@example.com');
+  const created = page.waitForResponse((r) => r.url().endsWith('/reports/schedule') && r.request().method() === 'POST');
+  await dialog.getByRole('button', { name: 'Create schedule' }).click();
+  expect((await created).status()).toBeLessThan(300);
+  const { id } = (await (await created).json()) as { id: string };
+  await expect(dialog).toBeHidden();
+  const row = page.locator(`[data-schedule-id="${id}"]`);
+  await expect(row).toContainText('e2e-cfo@example.com');
+  const ids = async () => (await api<{ schedules: { id: string }[] }>(`/reports/scheduled/${org}`)).schedules.map((s) => s.id);
+  expect(await ids()).toContain(id);
+
+  await row.locator('[data-action="delete-schedule"]').click();
+  const deleted = page.waitForResponse((r) => r.url().endsWith(`/reports/scheduled/${id}`) && r.request().method() === 'DELETE');
+  await page.getByRole('dialog').locator('[data-action="confirm-delete"]').click();
+  expect((await deleted).status()).toBe(204);
+  await expect(row).toHaveCount(0);
+  expect(await ids()).not.toContain(id);
+  expect(problems).toEqual([]);
+});
+
 test('a search suggestion navigates to the results', async ({ page }) => {
   await signIn(page);
   const hits = await api<{ hits: { title: string }[] }>(`/search/${org}?q=a&limit=1`);
@@ -169,49 +210,199 @@ test('a sales-only token sees no finance', async ({ page }) => {
   expect(problems).toEqual([]);
 });
 
-test('no console errors and no failed requests on any page', async ({ page }) => {
-  const problems = watchProblems(page);
+for (const width of [1440, 360]) {
+  test(`no console errors and no failed requests on any page, ${width} px wide`, async ({ page }) => {
+    await page.setViewportSize({ width, height: width > 800 ? 900 : 780 });
+    const problems = watchProblems(page);
+    await signIn(page);
+    await waitLive(page);
+    const pages = ['analytics/crm', 'analytics/hrm', 'analytics/finance', 'analytics/inventory', 'analytics/projects',
+      'analytics/cross', 'reports', 'search?q=a', 'operations', ''];
+    for (const p of pages) {
+      await page.goto(`${state().base}/o/${org}/${p}`);
+      await expect(page.locator('main h1').first()).toBeVisible();
+      await page.waitForLoadState('networkidle');
+      // Nothing wider than the screen: no sideways scrolling of the page.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), `/${p}`).toBeLessThanOrEqual(width);
+    }
+    expect(problems).toEqual([]);
+  });
+}
+
+test('every widget says how fresh its data is', async ({ page }) => {
   await signIn(page);
-  await waitLive(page);
-  const pages = ['analytics/crm', 'analytics/hrm', 'analytics/finance', 'analytics/inventory', 'analytics/projects',
-    'analytics/cross', 'reports', 'search?q=a', 'operations', ''];
-  for (const p of pages) {
-    await page.goto(`${state().base}/o/${org}/${p}`);
-    await expect(page.locator('main h1').first()).toBeVisible();
-    await page.waitForLoadState('networkidle');
+  const widgets = page.locator('[data-widget-id]');
+  await expect(widgets.first()).toBeVisible();
+  const n = await widgets.count();
+  expect(n).toBeGreaterThan(5);
+  for (let i = 0; i < n; i++) {
+    await expect(widgets.nth(i).locator('[data-freshness]'), `widget ${await widgets.nth(i).getAttribute('data-widget-id')}`)
+      .toHaveText(/^as of /);
   }
+});
+
+test('a token that expires during the session returns to sign-in with the reason', async ({ page }) => {
+  const short = execFileSync(state().bin, ['token', '--secret-file', state().secret, '--org', org, '--roles', 'admin',
+    '--sub', 'e2e-short', '--ttl', '4'], { encoding: 'utf8' }).trim();
+  await signIn(page, short);
+  await expect(page).toHaveURL(new RegExp(`/o/${org}$`));
+  await expect(page.locator('[data-widget-id]').first()).toBeVisible();
+  // No reload, no click: the token's expiry alone ends the session.
+  await expect(page).toHaveURL(/\/signin$/, { timeout: 10_000 });
+  await expect(page.getByRole('status').or(page.getByRole('alert')).first()).toContainText(/expired/i);
+  expect(await page.evaluate(() => sessionStorage.getItem('readside.token'))).toBeNull();
+});
+
+test('the tenant switcher opens the same page and period of the other tenant, in its currency', async ({ page }) => {
+  const problems = watchProblems(page);
+  const d = new Date();
+  const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 15));
+  const period = `${m.getUTCFullYear()}-${String(m.getUTCMonth() + 1).padStart(2, '0')}`;  // last month: data in both tenants
+  await signIn(page, state().tokens.admin, `/o/${org}/analytics/finance?period=${period}`);
+  await expect(page.locator(`[data-org="acme-corp"][data-period="${period}"]`).first()).toBeVisible();
+  await expect(page.locator('[data-metric="finance.total_revenue"]').first()).toContainText('$');
+  await page.getByLabel('Organization').selectOption('beta-inc');
+  await expect(page).toHaveURL(new RegExp(`/o/beta-inc/analytics/finance\\?period=${period}$`));
+  await expect(page.locator('main h1').first()).toHaveText('Finance');
+  await expect(page.locator(`[data-org="beta-inc"][data-period="${period}"]`).first()).toBeVisible();
+  await expect(page.locator('[data-metric="finance.total_revenue"]').first()).toContainText('€');
+  const body = await api<{ total_revenue: number }>(`/analytics/finance/revenue/beta-inc?period=${period}`);
+  await expect(page.locator('[data-metric="finance.total_revenue"]').first()).toHaveAttribute('data-value', String(body.total_revenue));
+  await expect(page.getByRole('navigation').getByRole('link', { name: 'Finance', exact: true })).toHaveAttribute('aria-current', 'page');
   expect(problems).toEqual([]);
 });
 
-test('keyboard alone reaches every control', async ({ page }) => {
+/**
+ * Marks with data-kb what the keyboard must reach inside `root` (the page, or an open dialog):
+ * every visible focusable control. Answers how many, and the controls that a mouse can use and
+ * the keyboard cannot: visible elements that take a click (a React onClick, onMouseDown or
+ * onPointerDown handler, an onclick attribute, the role of a control, or a pointer cursor of
+ * their own) but are neither focusable nor part of something focusable (a button's icon, the
+ * label of a field), nor a container of focusable controls whose clicks they handle (the
+ * navigation closes the phone menu on a link's click). Exceptions, each with the keyboard's way
+ * to do the same: `kKeyboardAlternatives`.
+ */
+async function markControls(page: Page, root: string) {
+  return page.evaluate(({ root, alternatives }) => {
+    const scope = document.querySelector(root)!;
+    const focusable = 'a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), '
+      + 'textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+    const visible = (e: Element) => {
+      const r = (e as HTMLElement).getBoundingClientRect();
+      const s = getComputedStyle(e);
+      return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !(e as HTMLElement).closest('[hidden], [inert]');
+    };
+    document.querySelectorAll('[data-kb]').forEach((e) => e.removeAttribute('data-kb'));
+    const all = [...scope.querySelectorAll(focusable)].filter(visible);
+    all.forEach((e, i) => e.setAttribute('data-kb', String(i)));
+
+    const handlers = ['onClick', 'onMouseDown', 'onMouseUp', 'onPointerDown', 'onPointerUp', 'onDoubleClick'];
+    const reactProps = (e: Element): Record<string, unknown> | null => {
+      const key = Object.keys(e).find((k) => k.startsWith('__reactProps$'));
+      return key ? (e as unknown as Record<string, Record<string, unknown>>)[key] : null;
+    };
+    const takesClick = (e: Element) => {
+      if (e.matches(':disabled, [aria-disabled="true"]')) return false;  // a mouse cannot use it either
+      const props = reactProps(e);
+      if (props && handlers.some((h) => typeof props[h] === 'function')) return true;
+      if (e.hasAttribute('onclick')) return true;
+      if (/^(button|link|tab|menuitem|checkbox|radio|switch|option)$/.test(e.getAttribute('role') ?? '')) return true;
+      const cursor = getComputedStyle(e).cursor;
+      return cursor === 'pointer' && (!e.parentElement || getComputedStyle(e.parentElement).cursor !== 'pointer');
+    };
+    const partOfFocusable = (e: Element) => e.matches(focusable) || e.closest(focusable) !== null
+      || (e instanceof HTMLLabelElement && e.control !== null && e.control.matches(focusable))
+      || e.querySelector(focusable) !== null;
+    const mouseOnly = [...scope.querySelectorAll('*')]
+      .filter((e) => visible(e) && takesClick(e) && !partOfFocusable(e) && !alternatives.some((sel) => e.matches(sel)))
+      .map((e) => e.outerHTML.slice(0, 160));
+    return { count: all.length, mouseOnly };
+  }, { root, alternatives: Object.keys(kKeyboardAlternatives) });
+}
+
+/** Mouse-only controls with a keyboard way to the same, tested elsewhere. */
+const kKeyboardAlternatives: Record<string, string> = {
+  // A widget's size: Width and Height in its dialog ('a widget moves and resizes by keyboard').
+  '.react-resizable-handle': 'the widget dialog',
+  // The phone menu's backdrop: Escape and the menu's Close button.
+  '.backdrop': 'Escape',
+};
+
+/** Tabs from where the focus is until every element marked with data-kb has had the focus, or
+ *  twice as many presses as there are; answers the ones never reached. */
+async function tabThrough(page: Page, count: number): Promise<string[]> {
+  const reached = new Set<string>();
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-kb') ?? null);
+  if (focused !== null) reached.add(focused);  // a dialog focuses its first control
+  for (let i = 0; i < count * 2 + 10 && reached.size < count; i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(() => document.activeElement?.getAttribute('data-kb') ?? null);
+    if (id !== null) reached.add(id);
+  }
+  return page.evaluate((seen) => [...document.querySelectorAll('[data-kb]')]
+    .filter((e) => !seen.includes(e.getAttribute('data-kb')!))
+    .map((e) => e.outerHTML.slice(0, 120)), [...reached]);
+}
+
+/** The page's dialogs, each by the button that opens it. */
+const kDialogs: Record<string, (string | RegExp)[]> = {
+  '': ['Add widget', 'Templates', 'Share', /^Edit /],
+  reports: ['Schedule this report'],
+  operations: [`Rebuild ${org}`],
+};
+
+test('keyboard alone reaches every control, in every page and dialog, and nothing takes only a mouse', async ({ page }) => {
+  test.setTimeout(150_000);
   await signIn(page);
-  for (const p of ['', 'analytics/finance', 'reports', 'search?q=a', 'operations']) {
+  for (const p of ['', 'analytics/finance', 'analytics/cross', 'reports', 'search?q=a', 'operations']) {
     await page.goto(`${state().base}/o/${org}/${p}`);
     await expect(page.locator('main h1').first()).toBeVisible();
     await page.waitForLoadState('networkidle');
-    const controls = await page.evaluate(() => {
-      const sel = 'a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
-      const visible = (e: Element) => {
-        const r = (e as HTMLElement).getBoundingClientRect();
-        const s = getComputedStyle(e);
-        return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !(e as HTMLElement).closest('[hidden], [inert]');
-      };
-      const all = [...document.querySelectorAll(sel)].filter(visible);
-      all.forEach((e, i) => e.setAttribute('data-kb', String(i)));
-      return all.length;
-    });
-    const reached = new Set<string>();
+    const { count, mouseOnly } = await markControls(page, 'body');
+    expect(mouseOnly, `mouse-only controls on /${p}`).toEqual([]);
+    expect(count).toBeGreaterThan(5);
     await page.locator('body').focus();
-    for (let i = 0; i < controls * 2 + 10 && reached.size < controls; i++) {
-      await page.keyboard.press('Tab');
-      const id = await page.evaluate(() => document.activeElement?.getAttribute('data-kb') ?? null);
-      if (id !== null) reached.add(id);
+    expect(await tabThrough(page, count), `page /${p}`).toEqual([]);
+
+    // Each dialog: opened by keyboard, every control in it reached by Tab, closed by Escape
+    // with the focus back on its button.
+    for (const name of kDialogs[p] ?? []) {
+      const opener = page.getByRole('button', { name }).first();
+      if (await opener.getAttribute('aria-disabled') === 'true') continue;  // Share on the organization's default
+      await opener.focus();
+      await page.keyboard.press('Enter');
+      const dialog = page.locator('dialog[open]');
+      await expect(dialog).toBeVisible();
+      // Its content loaded (the templates, the catalog): more than the Close button.
+      await expect.poll(async () => (await markControls(page, 'dialog[open]')).count).toBeGreaterThan(1);
+      await page.waitForLoadState('networkidle');
+      const inDialog = await markControls(page, 'dialog[open]');
+      expect(inDialog.mouseOnly, `mouse-only controls in the dialog of ${name} on /${p}`).toEqual([]);
+      expect(await tabThrough(page, inDialog.count), `dialog of ${name} on /${p}`).toEqual([]);
+      await page.keyboard.press('Escape');
+      await expect(dialog).toHaveCount(0);
+      await expect(opener).toBeFocused();
     }
-    const missed = await page.evaluate((seen) => [...document.querySelectorAll('[data-kb]')]
-      .filter((e) => !seen.includes(e.getAttribute('data-kb')!))
-      .map((e) => e.outerHTML.slice(0, 120)), [...reached]);
-    expect(missed, `page /${p}`).toEqual([]);
   }
+});
+
+test('the check for mouse-only controls finds them', async ({ page }) => {
+  await signIn(page);
+  await page.waitForLoadState('networkidle');
+  expect((await markControls(page, 'body')).mouseOnly).toEqual([]);
+  // What a careless change would make: a div that looks clickable, and links without an href,
+  // whose React onClick (react-router's) a mouse reaches and the keyboard does not.
+  await page.evaluate(() => {
+    const d = document.createElement('div');
+    d.textContent = 'Click me';
+    d.className = 'mouse-only-probe';
+    d.style.cursor = 'pointer';
+    document.querySelector('main')!.append(d);
+    document.querySelectorAll('nav a.nav-link').forEach((a) => a.removeAttribute('href'));
+  });
+  const { mouseOnly } = await markControls(page, 'body');
+  expect(mouseOnly).toContainEqual(expect.stringContaining('mouse-only-probe'));
+  expect(mouseOnly.filter((e) => e.includes('nav-link')).length).toBeGreaterThan(3);
 });
 
 function mint(roles: string, sub: string): string {

@@ -343,3 +343,76 @@ test('an operator’s token (every tenant) opens the operations page with the de
   await expect(page.locator('section[aria-labelledby="ops-positions"]')).toBeVisible();
   expect(problems).toEqual([]);
 });
+
+test('a widget moves and resizes by keyboard alone through its dialog, and stays so after a reload', async ({ page }) => {
+  const problems = watchProblems(page);
+  const token = mint(freshSub('keyboard'), 'admin');
+  await signIn(page, token, `/o/${org}`);
+  const before = (await api<Dashboard>(`/dashboards/${org}`, token)).widgets;
+  const employees = before.find((w) => w.title === 'Employees')!;
+  const left = before.find((w) => w.grid.x === 0 && w.widget_id !== employees.widget_id)!;
+  expect(employees.grid.x).not.toBe(0);
+  // To the first column below every other widget (widgets may not overlap: the server refuses
+  // that with 422), three columns wider and a row taller.
+  const bottom = Math.max(...before.map((w) => w.grid.y + w.grid.h));
+  const want = { x: 0, w: employees.grid.w + 3, h: employees.grid.h + 1 };
+
+  // Tab to the widget's Edit button, open the dialog with Enter.
+  const edit = page.getByRole('button', { name: 'Edit Employees' });
+  await page.locator('body').focus();
+  for (let i = 0; i < 80 && !(await edit.evaluate((e) => e === document.activeElement)); i++) await page.keyboard.press('Tab');
+  await expect(edit).toBeFocused();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+
+  // Tab from field to field: Column and Width typed, Height one step up with the arrow key.
+  const tabTo = async (label: string) => {
+    const field = dialog.getByLabel(label, { exact: true });
+    for (let i = 0; i < 40 && !(await field.evaluate((e) => e === document.activeElement)); i++) await page.keyboard.press('Tab');
+    await expect(field).toBeFocused();
+  };
+  await tabTo('Column');
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type(String(want.x));
+  await tabTo('Row');
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type(String(bottom));
+  await tabTo('Width');
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type(String(want.w));
+  await tabTo('Height');
+  await page.keyboard.press('ArrowUp');
+  await expect(dialog.getByLabel('Height', { exact: true })).toHaveValue(String(want.h));
+  const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes('/widgets/'));
+  const save = dialog.getByRole('button', { name: 'Save' });
+  for (let i = 0; i < 10 && !(await save.evaluate((e) => e === document.activeElement)); i++) await page.keyboard.press('Tab');
+  await expect(save).toBeFocused();
+  await page.keyboard.press('Enter');
+  expect((await saved).status()).toBe(200);
+  await expect(dialog).toBeHidden();
+
+  const check = async () => {
+    const grid = (await api<Dashboard>(`/dashboards/${org}`, token)).widgets.find((w) => w.title === 'Employees')!.grid;
+    expect({ x: grid.x, w: grid.w, h: grid.h }).toEqual(want);
+    const box = (await page.locator('section[aria-label="Employees"]').boundingBox())!;
+    const other = (await page.locator(`[data-widget-id="${left.widget_id}"]`).boundingBox())!;
+    expect(Math.abs(box.x - other.x)).toBeLessThan(2);  // in the first column
+    // As wide and as tall as its columns and rows make it, measured against the other widget
+    // (within the gaps between grid cells).
+    expect(box.width / (other.width * want.w / left.grid.w)).toBeGreaterThan(0.9);
+    expect(box.width / (other.width * want.w / left.grid.w)).toBeLessThan(1.1);
+    expect(box.height / (other.height * want.h / left.grid.h)).toBeGreaterThan(0.85);
+    expect(box.height / (other.height * want.h / left.grid.h)).toBeLessThan(1.15);
+  };
+  await expect(check).toPass();
+  await page.reload();
+  await expect(page.locator('section[aria-label="Employees"]')).toBeVisible();
+  await expect(check).toPass();
+  // The dialog shows the new place and size too.
+  await page.getByRole('button', { name: 'Edit Employees' }).click();
+  await expect(dialog.getByLabel('Column', { exact: true })).toHaveValue(String(want.x));
+  await expect(dialog.getByLabel('Width', { exact: true })).toHaveValue(String(want.w));
+  await expect(dialog.getByLabel('Height', { exact: true })).toHaveValue(String(want.h));
+  expect(problems).toEqual([]);
+});

@@ -2,7 +2,7 @@
 // tenant switcher, global search, theme and sign-out. Pages render in <Outlet/> inside the
 // tenant context, so they format numbers in the tenant's currency and time zone.
 import { useDeferredValue, useEffect, useMemo, useState } from 'react';
-import { NavLink, Outlet, useNavigate, useParams } from 'react-router';
+import { Navigate, NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 import { setUnauthorizedHandler } from '../api/client';
 import { browserLocale, TenantContext, useTenantSettings } from '../api/tenant';
 import { canReadCross, isAdmin, kDomainLabels, readableDomains } from '../auth/roles';
@@ -16,6 +16,7 @@ import { Icon } from './Icon';
 export function Shell() {
   const { org = '' } = useParams();
   const navigate = useNavigate();
+  const location = useLocation();
   const session = loadSession()!;
   const roles = session.claims.roles;
   const [menuOpen, setMenuOpen] = useState(false);
@@ -56,6 +57,13 @@ export function Shell() {
   const domains = readableDomains(roles);
   const base = `/o/${encodeURIComponent(org)}`;
   const link = ({ isActive }: { isActive: boolean }) => (isActive ? 'nav-link active' : 'nav-link');
+
+  // One address per page: `/o/acme-corp/` is `/o/acme-corp` (the router matches both, but the
+  // navigation's links compare addresses, and Dashboard's `end` would not match the slash).
+  const trimmed = withoutTrailingSlash(location.pathname);
+  if (trimmed !== location.pathname) {
+    return <Navigate replace to={{ pathname: trimmed, search: location.search, hash: location.hash }} />;
+  }
 
   return (
     <div className={menuOpen ? 'shell menu-open' : 'shell'}>
@@ -124,4 +132,10 @@ export function Shell() {
       </div>
     </div>
   );
+}
+
+/** `pathname` without trailing slashes (`/o/acme-corp/` → `/o/acme-corp`); `/` stays `/`. */
+export function withoutTrailingSlash(pathname: string): string {
+  const trimmed = pathname.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
 }
