@@ -33,6 +33,26 @@ export function valueYAxis(p: Palette, formatter: (v: number) => string) {
 
 export interface SeriesPoint { period: string; value: number | null }
 
+/**
+ * Where a series' data starts: the index of its first point with a value other than null or 0,
+ * or -1 when it has none. The API answers every period asked for, and one before the tenant's
+ * first event is 0 for amounts and counts (null only for ratios): nothing tells "no data yet"
+ * from "nothing happened" but that it comes before all the rest.
+ */
+export function firstDataIndex(points: readonly SeriesPoint[]): number {
+  return points.findIndex((pt) => pt.value !== null && pt.value !== 0);
+}
+
+/**
+ * The points with those before `start` made null, which the charts draw as a gap: a trend over
+ * 12 months of a tenant with 3 months of data shows 9 empty months, not 9 months of $0.
+ * `start` < 0 (no data at all) leaves the points as they are.
+ */
+export function blankBefore(points: readonly SeriesPoint[], start: number): SeriesPoint[] {
+  if (start <= 0) return [...points];
+  return points.map((pt, i) => (i < start ? { period: pt.period, value: null } : pt));
+}
+
 export function seriesOption(points: SeriesPoint[], kind: 'line' | 'bar', unit: Unit,
                              ctx: NumberContext, p: Palette, name = ''): EChartsCoreOption {
   const fmt = (v: number) => formatValue(v, unit, ctx, true);

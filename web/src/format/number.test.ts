@@ -19,6 +19,15 @@ describe('formatValue', () => {
     expect(formatValue(1_250_000, 'count', { locale: 'en-US', currency: 'USD' })).toBe('1,250,000');
     expect(formatValue(1_250_000, 'count', { locale: 'en-US', currency: 'USD' }, true)).toBe('1.3M');
   });
+
+  it('compacts every label of an axis alike, small values included', () => {
+    const usd = { locale: 'en-US', currency: 'USD' };
+    expect([0, 250, 500_000, 1_500_000].map((v) => formatValue(v, 'money', usd, true))).toEqual(['$0', '$250', '$500K', '$1.5M']);
+    expect(formatValue(-300_000, 'money', usd, true)).toBe('-$300K');
+    expect(formatValue(12.5, 'money', usd, true)).toBe('$12.5');
+    expect([0, 500, 2_000].map((v) => formatValue(v, 'count', usd, true))).toEqual(['0', '500', '2K']);
+    expect(formatValue(0, 'money', { locale: 'de-DE', currency: 'EUR' }, true).replace(/\s/g, ' ')).toBe('0 €');
+  });
 });
 
 describe('ago', () => {

@@ -21,16 +21,21 @@ export function numberFormat(locale: string | undefined, opts: Intl.NumberFormat
   return f;
 }
 
-/** The visible text of a metric value. null is shown as an em dash ("no value"). */
+/**
+ * The visible text of a metric value. null is shown as an em dash ("no value"). `compact` is for
+ * a chart's axis labels: every label in the compact notation, small ones too ("$0", "$250",
+ * "$500K"), so that one axis never mixes "$0.00" with "$500K".
+ */
 export function formatValue(value: number | null | undefined, unit: Unit, ctx: NumberContext,
                             compact = false): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  const notation = compact && Math.abs(value) >= 1_000 ? 'compact' : 'standard';
+  const notation = compact ? 'compact' : 'standard';
   switch (unit) {
     case 'money':
       // The currency's own minor digits (2 for EUR, 0 for JPY, 3 for KWD) unless compacted.
-      return numberFormat(ctx.locale, notation === 'compact'
-        ? { style: 'currency', currency: ctx.currency, notation, maximumFractionDigits: 1 }
+      return numberFormat(ctx.locale, compact
+        ? { style: 'currency', currency: ctx.currency, notation, minimumFractionDigits: 0,
+            maximumFractionDigits: Math.abs(value) >= 1_000 ? 1 : 2 }
         : { style: 'currency', currency: ctx.currency }).format(value);
     case 'percent':
     case 'ratio':

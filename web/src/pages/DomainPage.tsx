@@ -4,14 +4,14 @@
 // /analytics/real-time/{org}.
 import { memo, useDeferredValue, useMemo } from 'react';
 import { useParams, useSearchParams } from 'react-router';
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { trends, useSection, type SectionBody, type seriesQuery } from '../api/analytics';
 import { kCatalog, type MetricDef } from '../api/catalog';
 import { useTenant } from '../api/tenant';
 import { canRead, canReadCross, canReadMetric, kDomainLabels, type Domain, type Source } from '../auth/roles';
 import { loadSession } from '../auth/session';
 import { Chart } from '../charts/Chart';
-import { breakdownOption, paletteFromCss, seriesOption } from '../charts/chartOptions';
+import { blankBefore, breakdownOption, firstDataIndex, paletteFromCss, seriesOption } from '../charts/chartOptions';
 import { Freshness } from '../components/Freshness';
 import { PeriodPicker } from '../components/PeriodPicker';
 import { useTheme } from '../components/theme';
@@ -98,6 +98,17 @@ const DomainNumbers = memo(function DomainNumbers({ org, source, period, data, p
   const kpis = defs.filter((d) => d.kpi);
   const others = defs.filter((d) => !d.kpi && d.shape === 'number');
   const breakdowns = defs.filter((d) => d.shape !== 'number');
+  const trendList = trends(org, source, period, roles);
+  // Where the tenant's data starts in these trends (they share their periods): the first period
+  // in which any of them has a value. The periods before it are drawn as gaps in every trend,
+  // not as zeros; one that is 0 after it (no terminations this month) is a real 0.
+  const dataStart = useQueries({
+    queries: trendList.map((t) => t.query),
+    combine: (results) => {
+      const starts = results.flatMap((r) => (r.data ? [firstDataIndex(r.data.points)] : [])).filter((i) => i >= 0);
+      return starts.length ? Math.min(...starts) : -1;
+    },
+  });
   return (
     <div className="domain-numbers" data-period={period}>
       <div className="kpis">
@@ -107,8 +118,9 @@ const DomainNumbers = memo(function DomainNumbers({ org, source, period, data, p
       </div>
       <h2 className="section-title">Trends</h2>
       <div className="charts charts-trends">
-        {trends(org, source, period, roles).map(({ def, granularity, query }) => (
-          <Trend key={def.key} source={source} def={def} granularity={granularity} query={query} ctx={ctx} />
+        {trendList.map(({ def, granularity, query }) => (
+          <Trend key={def.key} source={source} def={def} granularity={granularity} query={query} ctx={ctx}
+                 dataStart={dataStart} />
         ))}
       </div>
       {breakdowns.length > 0 && <>
@@ -181,15 +193,18 @@ function Kpi({ def, source, body, prev, ctx }: {
   );
 }
 
-function Trend({ source, def, granularity, query, ctx }: {
+function Trend({ source, def, granularity, query, ctx, dataStart }: {
   source: Source; def: MetricDef; granularity: Granularity; query: ReturnType<typeof seriesQuery>; ctx: NumberContext;
+  /** The index of the first period with data in any of the page's trends (-1: none). */
+  dataStart: number;
 }) {
   // The loader asked for it with the page's numbers: usually here before this first renders.
   const series = useQuery(query);
   const dark = useTheme();
   const option = useMemo(() => series.data &&
-    seriesOption(series.data.points, def.unit === 'count' ? 'bar' : 'line', def.unit, ctx, paletteFromCss(), def.label),
-  [series.data, def, ctx.locale, ctx.currency, dark]); // eslint-disable-line react-hooks/exhaustive-deps
+    seriesOption(blankBefore(series.data.points, dataStart), def.unit === 'count' ? 'bar' : 'line', def.unit, ctx,
+      paletteFromCss(), def.label),
+  [series.data, dataStart, def, ctx.locale, ctx.currency, dark]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
     <figure className="card chart-card">
       <figcaption>{def.label}</figcaption>

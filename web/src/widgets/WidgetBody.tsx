@@ -5,7 +5,7 @@ import { metricDef } from '../api/catalog';
 import type { Row, Widget } from '../api/dashboards';
 import { useTenant } from '../api/tenant';
 import { Chart } from '../charts/Chart';
-import { breakdownOption, paletteFromCss, seriesOption, type Slice } from '../charts/chartOptions';
+import { blankBefore, breakdownOption, firstDataIndex, paletteFromCss, seriesOption, type Slice } from '../charts/chartOptions';
 import { formatValue, type Unit } from '../format/number';
 import { periodLabel } from '../format/period';
 import { kCrossSources, kDomainLabels, type Source } from '../auth/roles';
@@ -41,7 +41,8 @@ export function WidgetBody({ widget }: { widget: Widget }) {
     if (widget.widget_type !== 'chart' || !data) return null;
     if ('points' in data) {
       const kind = widget.chart_type === 'bar' ? 'bar' : 'line';
-      return seriesOption(data.points, kind, unit, ctx, palette, widget.title);
+      // The periods before the tenant's first data are gaps, not zeros (chartOptions.ts).
+      return seriesOption(blankBefore(data.points, firstDataIndex(data.points)), kind, unit, ctx, palette, widget.title);
     }
     if ('rows' in data) {
       const kind = (widget.chart_type || 'donut') as 'pie' | 'donut' | 'bar' | 'line';

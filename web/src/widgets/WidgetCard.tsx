@@ -18,6 +18,7 @@ export function WidgetCard({ widget, scope, readOnly, draggable = !readOnly, onE
   const remove = useDeleteWidget(scope);
   const def = metricDef(widget.data_source, widget.query_params.metric);
   const drag = draggable && !readOnly;
+  const source = `${kDomainLabels[widget.data_source as Source] ?? widget.data_source} · ${def?.label ?? widget.query_params.metric}`;
   const classes = ['widget', `widget-${widget.widget_type}`];
   if (widget.forbidden) classes.push('widget-forbidden');
   return (
@@ -26,7 +27,7 @@ export function WidgetCard({ widget, scope, readOnly, draggable = !readOnly, onE
       <header className="widget-head">
         <div className={drag ? 'widget-title widget-drag' : 'widget-title'}>
           {drag && <span className="drag-grip" aria-hidden="true"><Icon name="drag" size={16} /></span>}
-          <h2>{widget.title}</h2>
+          <h2 title={widget.title}>{widget.title}</h2>
         </div>
         {!readOnly && (
           <div className="widget-actions">
@@ -43,7 +44,7 @@ export function WidgetCard({ widget, scope, readOnly, draggable = !readOnly, onE
       </header>
       <div className="widget-body"><WidgetBody widget={widget} /></div>
       <footer className="widget-foot">
-        <span className="subtle">{kDomainLabels[widget.data_source as Source] ?? widget.data_source} · {def?.label ?? widget.query_params.metric}</span>
+        <span className="subtle" title={source}>{source}</span>
         <Freshness asOf={widget.as_of} position={widget.position} locale={tenant.locale} />
       </footer>
     </section>

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { blankBefore, firstDataIndex, seriesOption, type Palette } from './chartOptions';
+
+const palette: Palette = { series: ['#111'], text: '#222', grid: '#333', surface: '#fff' };
+const usd = { locale: 'en-US', currency: 'USD' };
+const months = (values: (number | null)[]) => values.map((value, i) => ({ period: `2026-${String(i + 1).padStart(2, '0')}`, value }));
+
+describe('periods before a tenant’s data', () => {
+  it('start at the first value that is neither 0 nor null', () => {
+    expect(firstDataIndex(months([0, 0, null, 0, 5, 0, 7]))).toBe(4);
+    expect(firstDataIndex(months([3, 0, 1]))).toBe(0);
+    expect(firstDataIndex(months([-2, 0]))).toBe(0);
+    expect(firstDataIndex(months([0, null, 0]))).toBe(-1);
+    expect(firstDataIndex([])).toBe(-1);
+  });
+
+  it('are gaps (null), not zeros; a 0 after the start stays a 0', () => {
+    const points = months([0, 0, 0, 120, 0, 80]);
+    expect(blankBefore(points, firstDataIndex(points)).map((p) => p.value)).toEqual([null, null, null, 120, 0, 80]);
+    // The periods stay: the axis still spans the whole range asked for.
+    expect(blankBefore(points, 3).map((p) => p.period)).toEqual(points.map((p) => p.period));
+    // Several series share the start of the earliest one.
+    expect(blankBefore(months([0, 0, 0, 0]), 2).map((p) => p.value)).toEqual([null, null, 0, 0]);
+    // No data at all: left as the API said.
+    expect(blankBefore(months([0, 0]), -1).map((p) => p.value)).toEqual([0, 0]);
+  });
+
+  it('reach the chart as null data, which ECharts draws as a gap', () => {
+    const points = months([0, 0, 40, 50]);
+    const option = seriesOption(blankBefore(points, firstDataIndex(points)), 'line', 'money', usd, palette) as {
+      series: { data: (number | null)[] }[]; yAxis: { axisLabel: { formatter: (v: number) => string } };
+    };
+    expect(option.series[0].data).toEqual([null, null, 40, 50]);
+    // Axis labels are compact alike, small ones too.
+    expect([0, 250_000, 500_000].map(option.yAxis.axisLabel.formatter)).toEqual(['$0', '$250K', '$500K']);
+  });
+});
