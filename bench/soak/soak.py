@@ -370,7 +370,12 @@ def main():
                 failures.append("rebuild ended %r" % rebuild["state"])
         consistency = {}
         for org in TENANTS:
-            r = srv.request("POST", "/admin/consistency/" + org, token=token, timeout=600)
+            try:
+                r = srv.request("POST", "/admin/consistency/" + org, token=token, timeout=900)
+            except OSError as e:  # a timeout: recorded, and the run still writes its result
+                consistency[org] = {"status": None, "error": repr(e)}
+                failures.append("consistency %s: no answer (%r)" % (org, e))
+                continue
             body = r.json if r.status == 200 else {}
             consistency[org] = {"status": r.status, "differences": body.get("differences")}
             if r.status != 200 or body.get("differences"):

@@ -1,6 +1,8 @@
 #include "projection/projector.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "common/crash_point.h"
 #include "event/parser.h"
@@ -11,6 +13,9 @@
 #include "store/event_store.h"
 
 namespace readside::projection {
+
+// The rebuild thread's nice value (search indexing and the consistency checks run at 10 too).
+constexpr int kRebuildNice = 10;
 
 // One batch of the parse stage: the stored events of positions (after, last], parsed.
 struct Projector::ParsedBatch {
@@ -521,6 +526,10 @@ absl::StatusOr<RebuildTicket> Projector::RequestRebuild(const std::string& org) 
   if (!rebuild_thread_.joinable()) {
     rebuild_thread_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "rs-rebuild");
+      // A rebuild is background work, like search indexing and the consistency checks: under
+      // load the live models and ingest come first (an idle machine runs it at full speed all
+      // the same).
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kRebuildNice);
       RunRebuilds();
     });
   }
