@@ -12,7 +12,8 @@
    Beside it, in interleaved rounds, HTTP ingest of the same file (`ingest_load`, 4 clients ×
    1000) into a fresh node, timed the same way: from the first event stored to the last applied.
 2. produce → visible: POST /events (one event) through a node with Kafka on, then a GET with the
-   answer's min_offsets, which returns once the event is consumed and applied: p50/p99 of 500.
+   answer's min_offsets, which returns once the event is consumed and applied: p50/p99 of 500;
+   the peer, in the same run: the same through a node without Kafka, with min_position.
 3. two nodes behind nginx (deploy/nginx/readside.conf as shipped, its ~1 s micro-cache included;
    rate limits raised), and the same without the micro-cache (every request reaches a node),
    against one node direct: wrk on GET /analytics/dashboard/tenant-000.
@@ -204,20 +205,39 @@ def main():
             time.sleep(0.1)
         with open(events) as f:
             lines = [next(f) for _ in range(600)]
-        lat = []
-        for i, line in enumerate(lines):
-            ev = json.loads(line)
-            ev["event_id"] = "kbench-%d-%d" % (os.getpid(), i)
-            t0 = time.perf_counter()
-            _, h, _ = post(url + "/events", json.dumps(ev).encode(), token)
-            offsets = h.get("X-Readside-Offsets")
-            status, _, _ = get(url + "/analytics/dashboard/%s?min_offsets=%s&wait_ms=10000" % (ev["organization_id"], offsets), token)
-            assert status == 200
-            lat.append((time.perf_counter() - t0) * 1000)
-        lat = sorted(lat[100:])  # after warm-up
+
+        def visible(url, tag):
+            """POST one event, then GET the dashboard waiting for it (Kafka: min_offsets from
+            X-Readside-Offsets; direct: min_position from the answer): sorted ms after 100."""
+            lat = []
+            for i, line in enumerate(lines):
+                ev = json.loads(line)
+                ev["event_id"] = "kbench-%s-%d-%d" % (tag, os.getpid(), i)
+                t0 = time.perf_counter()
+                _, h, body = post(url + "/events", json.dumps(ev).encode(), token)
+                offsets = h.get("X-Readside-Offsets")
+                wait = ("min_offsets=%s" % offsets if offsets
+                        else "min_position=%d" % json.loads(body)["position"])
+                status, _, _ = get(url + "/analytics/dashboard/%s?%s&wait_ms=10000"
+                                   % (ev["organization_id"], wait), token)
+                assert status == 200
+                lat.append((time.perf_counter() - t0) * 1000)
+            return sorted(lat[100:])  # after warm-up
+
+        lat = visible(url, "k")
         out.update(visible_p50_ms=lat[len(lat) // 2], visible_p99_ms=lat[int(len(lat) * 0.99) - 1],
                    visible_samples=len(lat))
-        print("produce → visible: p50 %.1f ms, p99 %.1f ms" % (out["visible_p50_ms"], out["visible_p99_ms"]), flush=True)
+        # The peer in the same run: the same through a node without Kafka (POST /events stores
+        # and answers once durable; min_position waits for the read models).
+        pd, urld, dd = serve(secret)
+        lat = visible(urld, "d")
+        out.update(direct_visible_p50_ms=lat[len(lat) // 2],
+                   direct_visible_p99_ms=lat[int(len(lat) * 0.99) - 1])
+        pd.terminate(); pd.wait()
+        shutil.rmtree(dd, ignore_errors=True)
+        print("produce → visible: p50 %.1f ms, p99 %.1f ms; direct (no Kafka) p50 %.1f ms, p99 "
+              "%.1f ms" % (out["visible_p50_ms"], out["visible_p99_ms"],
+                           out["direct_visible_p50_ms"], out["direct_visible_p99_ms"]), flush=True)
 
         # 3. two nodes behind nginx against one node direct (the same data on both).
         q = subprocess.run([BIN, "produce", events, "--kafka-brokers", brokers, "--topic", "erp"],

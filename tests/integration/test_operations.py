@@ -46,6 +46,42 @@ class DemoAndDeadLetterTest(ServerTestCase):
         self.assertProblem(srv.request("POST", "/admin/dead-letters/999999999/resubmit"), 404)
 
 
+class DemoOnKafkaTest(ServerTestCase):
+    def test_demo_kafka_produces_the_simulated_stream_and_the_node_consumes_it(self):
+        """`readside demo --kafka`: a kafka-dev cluster in the process, the simulator producing
+        to it, the server consuming (issue 15): events arrive through Kafka, and the node says
+        so in /health/ready."""
+        srv = self.start_server(command="demo", extra_args=[
+            "--kafka", "--history-days", "3", "--history-events", "2000", "--rate", "50",
+            "--seed", "4"])
+        deadline = time.monotonic() + 90
+        ready = None
+        while time.monotonic() < deadline:
+            r = srv.get("/health/ready")
+            if r.status == 200 and r.json.get("stored_position", 0) > 1500:
+                ready = r.json
+                break
+            time.sleep(0.3)
+        self.assertIsNotNone(ready, "the demo's events never arrived: %s" % srv.logs()[-2000:])
+        kafka = ready.get("kafka")
+        self.assertIsInstance(kafka, dict, ready)
+        self.assertEqual(kafka["state"], "up", kafka)
+        self.assertTrue(kafka["partitions"], kafka)
+        self.assertGreater(sum(p["next_offset"] for p in kafka["partitions"]), 1500, kafka)
+        metrics = srv.get("/metrics").raw.decode()
+        consumed = [line for line in metrics.splitlines()
+                    if line.startswith("readside_ingest_events_total{outcome=\"accepted\","
+                                       "source=\"kafka\"}")]
+        self.assertTrue(consumed and int(float(consumed[0].split()[-1])) > 1500, consumed)
+        before = ready["stored_position"]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and \
+                srv.get("/health/ready").json.get("stored_position", 0) <= before:
+            time.sleep(0.3)
+        self.assertGreater(srv.get("/health/ready").json["stored_position"], before,
+                           "the live simulator keeps producing through Kafka")
+
+
 class IngestRejectsFileTest(ServerTestCase):
     def test_rejected_lines_are_written_with_their_line_numbers(self):
         import subprocess

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Negative controls of the crash test's history checks (history.py, issue 17): a check that
+cannot fail proves nothing. A real node stores a few hundred generated events; the checks pass
+on its true history, then each runs on a history doctored to hold the one defect it exists to
+catch (an acknowledged event lost, one stored twice, a gap in the positions, an event stored
+with other bytes, one stored that was never sent, one sent and never stored, a duplicate no
+re-sent batch explains, a schedule's due instant run twice, an attempt started again after its
+final outcome) and must fail with the message naming it.
+
+  READSIDE_BIN=build/readside python3 tests/crash/negative_controls.py  (ctest: crash.negative_controls)
+"""
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import history  # noqa: E402
+from workload import ORGS, CheckFailed, Node, Pool  # noqa: E402
+from server import readside_bin  # noqa: E402  (tests/integration, put on the path by workload)
+
+RUN = {"schedule_id": "s-1", "due_at": "2024-02-01T08:00:00Z"}
+
+
+class HistoryChecksCatchWhatTheyClaim(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="readside-negative-")
+        binary = readside_bin()
+        lines = Pool(binary, seed=5, count=600, work=cls.work).lines
+        cls.node = node = Node("negative", binary, cls.work, lines)
+        node.srv.start()
+        for _ in range(3):
+            batch = node.take(150)
+            r = node.srv.request("POST", "/events", b"\n".join(batch),
+                                 {"Content-Type": "application/x-ndjson"})
+            assert r.status == 200 and r.json["accepted"] == len(batch), r.describe()
+            node.acked.update(node.key_of(line) for line in batch)
+        history.wait_caught_up(node)
+        cls.sent, cls.acked = dict(node.sent), set(node.acked)
+        cls.duplicates = {org: 0 for org in ORGS}  # re-posted on purpose (explained)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.srv.close()
+
+    def fresh(self):
+        """The node's bookkeeping as before any check: nothing verified yet."""
+        n = self.node
+        n.sent, n.acked = dict(self.sent), set(self.acked)
+        n.present, n.own_keys, n.n = set(), set(), 0
+        n.run_events, n.own_events, n.open_attempts, n.kills = [], [], {}, {}
+        n.expected_duplicates = dict(self.duplicates)
+        n.schedule_ids = {}
+        return n
+
+    def assertCaught(self, check, *needles):
+        with self.assertRaises(CheckFailed) as caught:
+            check()
+        first = str(caught.exception).split("\n")[0]
+        for needle in needles:
+            self.assertIn(needle, first)
+
+    def stored_key(self):
+        return sorted(k for k in self.acked)[7]
+
+    # The checks pass on the true history (so each failure below is the doctoring's).
+    def test_the_true_history_passes(self):
+        n = self.fresh()
+        history.check_events(n, "true")
+        history.check_exactly_sent(n, "true")
+        history.check_duplicates(n, "true")
+        history.check_runs(n, None, "true")
+        self.assertEqual(n.n, 450)
+
+    def test_an_acknowledged_event_lost(self):
+        n = self.fresh()
+        org, _ = self.stored_key()
+        n.acked.add((org, "acknowledged-never-stored"))
+        self.assertCaught(lambda: history.check_events(n, "lost"), "acknowledged events lost")
+
+    def test_an_event_stored_twice(self):
+        n = self.fresh()
+        n.present.add(self.stored_key())  # as if verified at an earlier position already
+        self.assertCaught(lambda: history.check_events(n, "twice"), "stored more than once")
+
+    def test_a_gap_in_the_positions(self):
+        n = self.fresh()
+        real_scan = history.scan
+
+        def scan_without_one(node, after):
+            found, positions = real_scan(node, after)
+            positions.remove(200)
+            found = {k: [e for e in evs if e["position"] != 200] for k, evs in found.items()}
+            return {k: v for k, v in found.items() if v}, positions
+        history.scan = scan_without_one
+        try:
+            self.assertCaught(lambda: history.check_events(n, "gap"), "not gap-free",
+                              "first missing [200]")
+        finally:
+            history.scan = real_scan
+
+    def test_an_event_stored_with_other_bytes(self):
+        n = self.fresh()
+        key = self.stored_key()
+        n.sent[key] = n.sent[key].replace(b'"organization_id"', b'"x_extra":1,"organization_id"')
+        self.assertCaught(lambda: history.check_events(n, "altered"), "stored differs from sent")
+
+    def test_an_event_stored_that_was_never_sent(self):
+        n = self.fresh()
+        del n.sent[self.stored_key()]
+        n.acked.discard(self.stored_key())
+        self.assertCaught(lambda: history.check_events(n, "unsent"), "was never sent")
+
+    def test_an_event_sent_and_never_stored(self):
+        n = self.fresh()
+        history.check_events(n, "before")
+        org, _ = self.stored_key()
+        n.sent[(org, "sent-never-stored")] = b"{}"
+        self.assertCaught(lambda: history.check_exactly_sent(n, "missing"),
+                          "stored events are not the sent ones", "1 sent not stored")
+
+    def test_a_duplicate_no_resent_batch_explains(self):
+        n = self.fresh()
+        history.check_duplicates(n, "before")
+        key = self.stored_key()
+        r = n.srv.request("POST", "/events", n.sent[key], {"Content-Type": "application/x-ndjson"})
+        self.assertEqual(r.json["duplicates"], 1, r.describe())
+        self.assertCaught(lambda: history.check_duplicates(n, "duplicate"), "duplicates counted",
+                          "only")
+        self.duplicates[key[0]] += 1  # explained (a re-sent batch): passes again
+        history.check_duplicates(self.fresh(), "explained")
+
+    def runs(self, *events):
+        n = self.fresh()
+        history.check_events(n, "before")
+        n.run_events = [(1000 + i, typ, dict(payload)) for i, (typ, payload) in enumerate(events)]
+        return n
+
+    def test_a_due_instant_run_twice(self):
+        n = self.runs(
+            (history.RUN_STARTED, dict(RUN, run_id="r-1", attempt=1, message_id="<m-1>")),
+            (history.RUN_FINISHED, {"run_id": "r-1", "attempts": 1, "status": "sent"}),
+            (history.RUN_STARTED, dict(RUN, run_id="r-2", attempt=1, message_id="<m-2>")),
+            (history.RUN_FINISHED, {"run_id": "r-2", "attempts": 1, "status": "sent"}))
+        self.assertCaught(lambda: history.check_runs(n, None, "twice"),
+                          "due instants with several run ids")
+
+    def test_an_attempt_started_after_the_final_outcome(self):
+        n = self.runs(
+            (history.RUN_STARTED, dict(RUN, run_id="r-1", attempt=1, message_id="<m-1>")),
+            (history.RUN_FINISHED, {"run_id": "r-1", "attempts": 1, "status": "sent"}),
+            (history.RUN_STARTED, dict(RUN, run_id="r-1", attempt=2, message_id="<m-1>")))
+        self.assertCaught(lambda: history.check_runs(n, None, "again"), "started anew")
+
+    def test_one_run_resumed_after_a_kill_passes(self):
+        n = self.runs(
+            (history.RUN_STARTED, dict(RUN, run_id="r-1", attempt=1, message_id="<m-1>")),
+            (history.RUN_STARTED, dict(RUN, run_id="r-1", attempt=2, message_id="<m-1>")),
+            (history.RUN_FINISHED, {"run_id": "r-1", "attempts": 2, "status": "sent"}))
+        history.check_runs(n, None, "resumed")  # an attempt cut short by one kill, resumed
+
+
+if __name__ == "__main__":
+    unittest.main()
