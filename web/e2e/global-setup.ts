@@ -55,14 +55,29 @@ export default async function globalSetup(): Promise<void> {
   const admin = token(orgs.join(','), 'admin', 'e2e-admin');
   const ingest = token(orgs.join(','), 'ingest', 'e2e-ingest');
 
-  // About 60 days of history ending a little before now, so the current month has data.
-  const days = 60;
-  const count = 12_000;
+  // About 60 days of history ending a little before now, so the current month has data. The
+  // screenshots (SCREENSHOTS=1) are made from data like `readside demo`'s instead: as dense (the
+  // demo's 60,000 events over 90 days for three tenants is ~220 a day per tenant) but over 13
+  // months, so that every 12-month trend has a year of data, with the demo's share of late and
+  // repeated events.
+  const screenshots = Boolean(process.env.SCREENSHOTS);
+  const days = screenshots ? 400 : 60;
+  const count = screenshots ? 180_000 : 12_000;
   const start = new Date(Date.now() - days * 86400_000).toISOString().replace(/\.\d+Z$/, 'Z');
   const events = path.join(dir, 'events.ndjson');
   execFileSync(bin, ['generate', '--seed', '7', '--tenants', orgs.join(','), '--start', start, '--count', String(count),
-    '--rate', String(count / ((days - 1) * 86400)), '--out', events]);
+    '--rate', String(count / ((days - 1) * 86400)), '--out', events,
+    ...(screenshots ? ['--out-of-order', '0.02', '--duplicates', '0.005'] : [])]);
   execFileSync(bin, ['ingest', events, '--url', base, '--token', ingest, '--no-progress'], { stdio: 'inherit' });
+  if (screenshots) {
+    // And the last hour as the demo's live stream leaves it (fewer: 2 events a second rather
+    // than 20), for the operations page's events per minute.
+    const live = path.join(dir, 'live.ndjson');
+    const hour = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    execFileSync(bin, ['generate', '--seed', '8', '--tenants', orgs.join(','), '--start', hour, '--count', '7000',
+      '--rate', '2', '--out', live]);
+    execFileSync(bin, ['ingest', live, '--url', base, '--token', ingest, '--no-progress'], { stdio: 'inherit' });
+  }
   await waitReady(base, 30_000);
 
   // beta-inc reads in euros in Berlin, so formatting and time zones are exercised.
