@@ -4,12 +4,17 @@ cannot fail proves nothing. A real node stores a few hundred generated events; t
 on its true history, then each runs on a history doctored to hold the one defect it exists to
 catch (an acknowledged event lost, one stored twice, a gap in the positions, an event stored
 with other bytes, one stored that was never sent, one sent and never stored, a duplicate no
-re-sent batch explains, a schedule's due instant run twice, an attempt started again after its
-final outcome) and must fail with the message naming it.
+re-sent batch explains, one event at two positions of one scan, a schedule's due instant run
+twice, an attempt started twice, or again after its final outcome, or with two outcomes, a report
+delivered twice, a dashboard showing an unacknowledged change, an acknowledged dashboard change
+lost, one applied twice, analytics differing from a fresh replay) and must fail with the message
+naming it.
 
   READSIDE_BIN=build/readside python3 tests/crash/negative_controls.py  (ctest: crash.negative_controls)
 """
+import json
 import os
+import random
 import sys
 import tempfile
 import unittest
@@ -38,6 +43,14 @@ class HistoryChecksCatchWhatTheyClaim(unittest.TestCase):
                                  {"Content-Type": "application/x-ndjson"})
             assert r.status == 200 and r.json["accepted"] == len(batch), r.describe()
             node.acked.update(node.key_of(line) for line in batch)
+        org = ORGS[0]  # one widget on a dashboard, as history.setup_node makes them
+        r = node.srv.request("POST", "/dashboards/%s/widgets" % org, json.dumps(
+            {"widget_type": "metric", "title": "w-first", "data_source": "crm",
+             "query_params": {"metric": "contacts_new", "period": "2024-01"}}).encode(),
+            {"Content-Type": "application/json"})
+        assert r.status == 201, r.describe()
+        cls.widget = (org, r.json["widget_id"], r.json["version"])
+        cls.board = node.srv.get("/dashboards/%s" % org).json["dashboard_id"]
         history.wait_caught_up(node)
         cls.sent, cls.acked = dict(node.sent), set(node.acked)
         cls.duplicates = {org: 0 for org in ORGS}  # re-posted on purpose (explained)
@@ -54,6 +67,13 @@ class HistoryChecksCatchWhatTheyClaim(unittest.TestCase):
         n.run_events, n.own_events, n.open_attempts, n.kills = [], [], {}, {}
         n.expected_duplicates = dict(self.duplicates)
         n.schedule_ids = {}
+        org, widget, version = self.widget
+        for o, d in n.dash.items():
+            d.update({"id": None, "widget": None, "acked": None, "pending": [], "acked_at": []})
+        n.dash[org].update({"id": self.board, "widget": widget, "acked": "w-first",
+                            "acked_at": [("w-first", version)]})
+        if not n.srv.running():
+            n.srv.start()
         return n
 
     def assertCaught(self, check, *needles):
@@ -73,7 +93,78 @@ class HistoryChecksCatchWhatTheyClaim(unittest.TestCase):
         history.check_exactly_sent(n, "true")
         history.check_duplicates(n, "true")
         history.check_runs(n, None, "true")
-        self.assertEqual(n.n, 450)
+        history.check_dashboards(n, "true")
+        self.assertEqual(n.n, 451)  # 450 events and the dashboard's own event
+
+    def test_one_event_at_two_positions_in_one_scan(self):
+        n = self.fresh()
+        real_scan = history.scan
+
+        def scan_with_a_copy(node, after):  # position 300 holds position 200's event
+            found, positions = real_scan(node, after)
+            at = {e["position"]: (k, e) for k, evs in found.items() for e in evs}
+            (k200, e200), (k300, _) = at[200], at[300]
+            del found[k300]
+            found[k200] = [e200, dict(e200, position=300)]
+            return found, positions
+        history.scan = scan_with_a_copy
+        try:
+            self.assertCaught(lambda: history.check_events(n, "copy"), "stored more than once")
+        finally:
+            history.scan = real_scan
+
+    def dashboard_events(self):
+        n = self.fresh()
+        history.check_events(n, "before")
+        self.assertTrue(n.own_events)
+        return n
+
+    def test_a_dashboard_showing_what_was_not_acknowledged(self):
+        n = self.dashboard_events()
+        n.dash[self.widget[0]]["acked"] = "w-acknowledged-elsewhere"
+        self.assertCaught(lambda: history.check_dashboards(n, "shown"), "shows widget title")
+
+    def test_an_acknowledged_dashboard_change_lost(self):
+        n = self.dashboard_events()
+        n.dash[self.widget[0]]["acked_at"].append(("w-lost", n.n + 5))
+        n.dash[self.widget[0]]["pending"].append("w-lost")
+        self.assertCaught(lambda: history.check_dashboards(n, "lost"), "is not in the log there")
+
+    def test_a_dashboard_change_applied_twice(self):
+        n = self.dashboard_events()
+        pos, typ, org, p = n.own_events[-1]  # the same change written again and winning
+        again = json.loads(json.dumps(p))
+        again["expected_version"] = pos
+        n.own_events.append((pos + 1000, typ, org, again))
+        self.assertCaught(lambda: history.check_dashboards(n, "twice"),
+                          "one change applied more than once")
+
+    def test_analytics_differing_from_a_fresh_replay(self):
+        n = self.fresh()
+        history.check_events(n, "before")
+        real = history.analytics
+
+        def doctored(srv, org, periods):  # the live node's numbers, one of them off by one
+            out = real(srv, org, periods)
+            if srv is n.srv and org == self.widget[0]:
+                body = out[("crm", "2024-01")]
+                key = next(k for k, v in sorted(body.items())
+                           if isinstance(v, int) and not isinstance(v, bool))
+                body[key] += 1
+            return out
+        history.analytics = doctored
+        try:
+            self.assertCaught(lambda: history.compare_with_fresh_replay(
+                n, self.work, random.Random(1), "replay", ["2024-01"]),
+                "analytics differ from a fresh replay")
+        finally:
+            history.analytics = real
+        n.srv.stop()  # compare_with_fresh_replay leaves it running after a failure
+
+    def test_the_same_analytics_as_a_fresh_replay_pass(self):
+        n = self.fresh()
+        history.check_events(n, "before")
+        history.compare_with_fresh_replay(n, self.work, random.Random(1), "replay", ["2024-01"])
 
     def test_an_acknowledged_event_lost(self):
         n = self.fresh()
@@ -154,6 +245,32 @@ class HistoryChecksCatchWhatTheyClaim(unittest.TestCase):
             (history.RUN_FINISHED, {"run_id": "r-1", "attempts": 1, "status": "sent"}),
             (history.RUN_STARTED, dict(RUN, run_id="r-1", attempt=2, message_id="<m-1>")))
         self.assertCaught(lambda: history.check_runs(n, None, "again"), "started anew")
+
+    def test_an_attempt_started_twice(self):
+        n = self.runs(
+            (history.RUN_STARTED, dict(RUN, run_id="r-1", attempt=1, message_id="<m-1>")),
+            (history.RUN_STARTED, dict(RUN, run_id="r-1", attempt=1, message_id="<m-1>")),
+            (history.RUN_FINISHED, {"run_id": "r-1", "attempts": 1, "status": "sent"}))
+        self.assertCaught(lambda: history.check_runs(n, None, "started twice"),
+                          "attempt 1 started after attempt 1")
+
+    def test_an_attempt_with_two_outcomes(self):
+        n = self.runs(
+            (history.RUN_STARTED, dict(RUN, run_id="r-1", attempt=1, message_id="<m-1>")),
+            (history.RUN_FINISHED, {"run_id": "r-1", "attempts": 1, "status": "retrying"}),
+            (history.RUN_FINISHED, {"run_id": "r-1", "attempts": 1, "status": "failed"}))
+        self.assertCaught(lambda: history.check_runs(n, None, "outcomes"),
+                          "attempts with several outcomes")
+
+    def test_a_report_delivered_twice(self):
+        class Sink:  # the SMTP server holds two copies of the run's one message
+            def messages(self):
+                return [(None, {"Message-ID": "<m-1>"}), (None, {"Message-ID": "<m-1>"})]
+        n = self.runs(
+            (history.RUN_STARTED, dict(RUN, run_id="r-1", attempt=1, message_id="<m-1>")),
+            (history.RUN_FINISHED, {"run_id": "r-1", "attempts": 1, "status": "sent"}))
+        self.assertCaught(lambda: history.check_runs(n, Sink(), "delivered"),
+                          "delivered 2 times: expected 1 to 1")
 
     def test_one_run_resumed_after_a_kill_passes(self):
         n = self.runs(
