@@ -15,11 +15,13 @@ namespace readside::kafka {
 struct KafkaConsumer::Pending {
   std::vector<rd_kafka_message_t*> messages;  // owned; destroyed once stored
   std::map<std::pair<std::string, int32_t>, int64_t> next;  // (topic, partition) → next offset
+  size_t bytes = 0;  // of the messages' values
   ~Pending() { Clear(); }
   void Clear() {
     for (rd_kafka_message_t* m : messages) rd_kafka_message_destroy(m);
     messages.clear();
     next.clear();
+    bytes = 0;
   }
 };
 
@@ -307,6 +309,7 @@ bool KafkaConsumer::Submit() {
   inflight_ = std::make_unique<InFlight>();
   std::swap(inflight_->batch.messages, pending_->messages);
   std::swap(inflight_->batch.next, pending_->next);
+  pending_->bytes = 0;
   ingest_->StorePrepared(std::move(request), [result = inflight_->result](absl::Status s) {
     result->status = std::move(s);
     result->done.Notify();
@@ -559,7 +562,10 @@ void KafkaConsumer::Loop() {
         }
         pending_->next[key] = m->offset + 1;
         pending_->messages.push_back(m);
-        if (pending_->messages.size() < options_.max_batch) continue;  // take what is there
+        pending_->bytes += m->len;
+        if (pending_->messages.size() < options_.max_batch && pending_->bytes < options_.max_batch_bytes) {
+          continue;  // take what is there
+        }
       }
     }
     if (rewind_) Rewind();

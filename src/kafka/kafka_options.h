@@ -32,8 +32,12 @@ struct KafkaOptions {
   // predecessor. Set for the default per-node group (a full replica, the only member of its
   // group); empty: dynamic membership.
   std::string instance_id;
-  // Messages stored in one durable write, at most (one WriteBatch, one fsync).
+  // Messages stored in one durable write, at most (one WriteBatch, one fsync), and about how
+  // many bytes of them (one message more at most): with the batch being written and
+  // librdkafka's own prefetch (16 MiB), what the consumer holds stays bounded whatever the
+  // messages' size.
   size_t max_batch = 20'000;
+  size_t max_batch_bytes = 16 << 20;
   // Back-pressure: the partitions are paused while the read models are more than this many
   // events behind the store, and resumed below half of it.
   uint64_t max_projection_lag = 200'000;

@@ -210,6 +210,25 @@ TEST_F(KafkaTest, RestartResumesAtTheStoredOffsetsWithNothingLostOrStoredTwice) 
   EXPECT_EQ(ids.size(), lines.size());
 }
 
+// A batch is bounded in bytes too, not only in messages: big messages are stored in several
+// durable writes, each within max_batch_bytes (plus one message), and none is lost.
+TEST_F(KafkaTest, BigMessagesAreStoredInBatchesBoundedInBytes) {
+  std::vector<std::string> lines = Lines(120);
+  for (std::string& l : lines) l.insert(l.size() - 1, ",\"pad\":\"" + std::string(10'000, 'p') + "\"");
+  auto published = Produce(lines);
+  auto s = OpenStore("bytes");
+  ingest::IngestService ingest(s.get(), {});
+  KafkaOptions o = Options("g-bytes");
+  o.max_batch_bytes = 100'000;  // ~9 of these messages
+  KafkaConsumer consumer(o, &ingest, s.get(), nullptr);
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(WaitStored(s.get(), published));
+  consumer.Stop();
+  EXPECT_EQ(s->LastPosition(), lines.size());
+  EXPECT_GE(consumer.batches(), lines.size() * 10'000 / 110'000)
+      << "at most ~10 messages of 10 KB in a batch of 100,000 bytes";
+}
+
 TEST_F(KafkaTest, BadMessagesBecomeDeadLettersAndConsumptionGoesOn) {
   std::vector<std::string> good = Lines(3);
   std::string oversized = good[0];
