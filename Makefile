@@ -96,6 +96,10 @@ $(RELEASE_BUILD)/build.ninja: | deps
 # Only what the package holds is built (the binary, which depends on the web app's `web`).
 package: deps $(RELEASE_BUILD)/build.ninja
 	ninja -C $(RELEASE_BUILD) -j $(JOBS) readside
+	@# What ships has no crash point in it (tests/crash/compiled_out.py checks the same on a probe).
+	@if grep -qa -e 'store.commit.before_write' -e 'READSIDE_REPORT_CRASH_AT' \
+	    $(RELEASE_BUILD)/readside; then \
+	  echo "make package: $(RELEASE_BUILD)/readside holds crash points" >&2; exit 1; fi
 	cd $(RELEASE_BUILD) && cpack -G DEB
 
 format:
