@@ -8,9 +8,9 @@ is lost and that memory, file descriptors and latencies stay flat.
 1. A fresh server (embedded storage, a data directory in /tmp). Burst: durable HTTP ingest
    of PEAK_EVENTS generated events by bench's ingest_load (4 clients × 1000-event batches), the
    same measurement as bench/RESULTS.md's ingest rows: a fresh store's memtables, before any
-   compaction. Peak: soak_load posting as fast as the server answers for --peak-seconds (180),
+   compaction. Peak: soak_load posting as fast as the server answers for --peak-seconds (360),
    the rate at which the read models applied events counted after the first --peak-skip
-   seconds (60), with the query and WebSocket clients of step 2 already running: what the node
+   seconds (180), with the query and WebSocket clients of step 2 already running: what the node
    sustains end to end while serving, once flushes, compactions, the search index and the
    projector all run, as they will for the rest of the soak (the burst figure, and the
    acknowledged rate without back-pressure, are not sustainable: bench/RESULTS.md "Soak").
@@ -217,10 +217,11 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "soak"))
     ap.add_argument("--load", type=float, default=0.7, help="share of the measured peak")
     ap.add_argument("--seed", type=int, default=int(time.time()) % 100000)
-    ap.add_argument("--peak-seconds", type=int, default=180,
+    ap.add_argument("--peak-seconds", type=int, default=360,
                     help="length of the sustained peak measurement")
-    ap.add_argument("--peak-skip", type=int, default=60,
-                    help="seconds of the sustained peak run left out (the fresh-store burst)")
+    ap.add_argument("--peak-skip", type=int, default=180,
+                    help="seconds of the sustained peak run left out (the fresh store's burst, "
+                         "and the read models' pace while the store and their maps are small)")
     ap.add_argument("--max-lag", type=int, default=500000,
                     help="the server's --ingest-max-lag (events the read models may trail)")
     a = ap.parse_args()
