@@ -33,6 +33,11 @@ describe('ReportPreview', () => {
     const article = container.querySelector('article')!;
     expect(article.getAttribute('data-org')).toBe('acme-corp');
     expect(article.getAttribute('data-period')).toBe('2024-03');
+    // Parameters in words, not the catalog's ids.
+    const meta = container.querySelector('.report-meta')!;
+    expect(meta.textContent).toContain('Compare with');
+    expect(meta.textContent).toContain('The previous period');
+    expect(meta.textContent).not.toMatch(/compareprev/);
   });
 
   it('shows a table with its totals, the first 100 rows, and a CSV button per table', () => {

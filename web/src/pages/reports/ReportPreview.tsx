@@ -10,6 +10,7 @@ import { formatValue, type NumberContext } from '../../format/number';
 import { periodLabel } from '../../format/period';
 import { chartCategories, chartUnit, reportChartOption } from './chartOption';
 import { formatCell, formatDateTime, formatKpi, isNumericColumn, kpiMetric, rawValue } from './format';
+import { paramLabel, paramValueLabel } from './labels';
 import { useTheme } from '../../components/theme';
 
 const kRowsShown = 100;
@@ -39,7 +40,7 @@ export function ReportPreview({ doc, org, timezone, ctx, onCsv, csvBusy, updatin
         </div>
         <dl className="report-meta">
           {params.map(([k, v]) => (
-            <div key={k}><dt>{k}</dt><dd>{v}</dd></div>
+            <div key={k}><dt>{paramLabel(k)}</dt><dd>{paramValueLabel(k, String(v))}</dd></div>
           ))}
           <div><dt>Currency</dt><dd>{doc.currency}</dd></div>
           <div><dt>Generated</dt><dd>{formatDateTime(doc.generated_at, timezone, ctx.locale)}</dd></div>
