@@ -609,18 +609,23 @@ TEST_F(SchedulerTest, TheHistoryKeepsTheLatestRunsAndTheirFilesOnly) {
   // The next pass prunes the files of the dropped runs (one more instant to trigger it).
   clock_.Advance(3600'000'000LL);
   scheduler_->Wake();
-  std::set<std::string> kept;
+  // That pass writes the new run's file, records it (the oldest kept run drops out of the
+  // history) and then removes the dropped runs' files: the directory and the history agree
+  // once it is over, each read afresh (a listing taken between two of its steps is not it).
+  std::set<std::string> kept, recorded;
   for (int i = 0; i < 1000; ++i) {
     kept.clear();
+    recorded.clear();
     for (const auto& e : std::filesystem::directory_iterator(dir_ / "runs")) {
       kept.insert(e.path().filename().string());
     }
-    if (kept.size() == projection::ScheduleProjection::kRunsKept) break;
+    for (const auto& [id, run] : Book()->runs) recorded.insert(run.file);
+    if (kept == recorded && transport_.sent().size() == 111u) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  EXPECT_EQ(transport_.sent().size(), 111u);
   EXPECT_EQ(kept.size(), projection::ScheduleProjection::kRunsKept);
-  std::shared_ptr<const projection::ScheduleBook> book = Book();
-  for (const auto& [id, run] : book->runs) EXPECT_TRUE(kept.contains(run.file)) << run.file;
+  EXPECT_EQ(kept, recorded) << "the files kept are exactly the kept runs' files";
 }
 
 // While the circuit breaker is open a due retry is held: recorded as retrying with the
