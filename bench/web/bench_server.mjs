@@ -7,6 +7,12 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 
 export const org = 'acme-corp';
+// The command line of the script run: `opt('--name', default)` is the value after --name.
+export const args = process.argv.slice(2);
+export const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+// The readside binary: --bin, else build/readside of this checkout.
+export const readsideBin = () =>
+  path.resolve(opt('--bin', path.join(import.meta.dirname, '..', '..', 'build', 'readside')));
 export const chromePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const chromeFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];

@@ -13,15 +13,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromePath, chromeFlags, generateEvents, makeToken, median, org, secretText, seed,
+import { args, opt, readsideBin, chromePath, chromeFlags, generateEvents, makeToken, median, org, secretText, seed,
   startReadside, waitQuiet } from './bench_server.mjs';
 import lighthouse from 'lighthouse';
 import * as chromeLauncher from 'chrome-launcher';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
-const root = path.resolve(import.meta.dirname, '..', '..');
-const bin = path.resolve(opt('--bin', path.join(root, 'build', 'readside')));
+const bin = readsideBin();
 if (!opt('--dirs')) throw new Error('--dirs label=webdir,label=webdir is required');
 const builds = opt('--dirs').split(',').map((s) => { const [label, dir] = s.split('='); return { label, dir: path.resolve(dir) }; });
 const pages = opt('--pages', 'finance,dashboard').split(',');

@@ -24,16 +24,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromePath, chromeFlags, generateEvents, makeToken, median, org, secretText, seed,
+import { args, opt, readsideBin, chromePath, chromeFlags, generateEvents, makeToken, median, org, secretText, seed,
   startReadside, waitQuiet } from './bench_server.mjs';
 import { chromium } from 'playwright-core';
 import lighthouse from 'lighthouse';
 import * as chromeLauncher from 'chrome-launcher';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
-const root = path.resolve(import.meta.dirname, '..', '..');
-const bin = path.resolve(opt('--bin', path.join(root, 'build', 'readside')));
+const bin = readsideBin();
 const webDir = path.resolve(opt('--web-dir', path.join(path.dirname(bin), 'web')));
 const runs = Number(opt('--runs', '7'));
 
