@@ -9,6 +9,8 @@
 //                                   position 0 on a RocksDB EventStore holding the same events:
 //                                   ReadRange + EventParser::ParseOne + Apply + Publish.
 //                                   Wall-clock time. Target ≥ 700,000/s.
+//   BM_ApplyLateArrivals/4          the stream applied 4 times with the same instants: from the
+//                                   2nd pass on every time log and stock move arrives late.
 //   BM_ApplyPreParsedPublishOnce    breakdown: BM_ApplyPreParsed with one publication at the end.
 //   BM_StoreReadRangeOnly           breakdown: EventStore::ReadRange alone (decoding records).
 //   BM_StoreReadAndParse            breakdown: ReadRange + ParseOne, no Apply.
@@ -209,6 +211,39 @@ void BM_ApplyPreParsedPublishOnce(benchmark::State& state) {
   ApplyPreParsed(state, std::numeric_limits<size_t>::max());
 }
 BENCHMARK(BM_ApplyPreParsedPublishOnce)->Unit(benchmark::kMillisecond);
+
+// Late arrivals: the stream applied `passes` times over, every pass with the same instants
+// (a new arrival position each), publishing every 8192 events. From pass 2 on each time log
+// and stock move lands before its entity's latest point, in a history that grows every pass:
+// the soak's old pattern (bench/RESULTS.md "Soak"), and the worst case of late data. Items =
+// events applied over all passes.
+void BM_ApplyLateArrivals(benchmark::State& state) {
+  const std::vector<Event>& events = Events();
+  const size_t passes = static_cast<size_t>(state.range(0));
+  for (auto _ : state) {
+    absl::flat_hash_map<std::string, std::unique_ptr<TenantProjection>> tenants;
+    uint64_t seq = 0;
+    for (size_t pass = 0; pass < passes; ++pass) {
+      for (const Event& e : events) {
+        auto& tenant = tenants[e.organization_id];
+        if (!tenant) {
+          TenantSettings settings;
+          settings.organization_id = e.organization_id;
+          tenant = std::make_unique<TenantProjection>(settings, LocalCalendar::Utc());
+        }
+        tenant->Apply(e, ++seq, kNowMicros);
+        if (seq % kPublishEvery == 0) {
+          for (auto& [org, t] : tenants) benchmark::DoNotOptimize(t->Publish(seq));
+        }
+      }
+    }
+    state.PauseTiming();
+    tenants.clear();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * passes * events.size()));
+}
+BENCHMARK(BM_ApplyLateArrivals)->Arg(4)->Unit(benchmark::kMillisecond);
 
 void BM_ApplyFromStoreIncludingParse(benchmark::State& state) {
   readside::store::EventStore* store = Store();

@@ -5,6 +5,13 @@ is lost and that memory, file descriptors and latencies stay flat.
 
   bench/soak/soak.py [--minutes 10] [--out bench/soak] [--load 0.7] [--seed N]
 
+The events: PEAK_EVENTS generated at a density that fits one simulated day. soak_load posts
+the file pass after pass with --shift-dates: pass p's ids carry "p<p>-" and its dates move p
+days forward, so time goes on as in a live ERP stream (re-posting the same instants made
+every time log and stock move of pass 2 on a late arrival into a history that grows every
+pass: bench/RESULTS.md "Soak"). The peak run takes passes 1, 2, … and the soak the passes
+after it. The WebSocket clients follow the month being posted.
+
 1. A fresh server (embedded storage, a data directory in /tmp). Burst: durable HTTP ingest
    of PEAK_EVENTS generated events by bench's ingest_load (4 clients × 1000-event batches), the
    same measurement as bench/RESULTS.md's ingest rows: a fresh store's memtables, before any
@@ -64,6 +71,7 @@ from wsclient import WebSocket  # noqa: E402
 BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
 TENANTS = ["soak-acme", "soak-beta", "soak-gamma", "soak-delta"]
 PEAK_EVENTS = 200000
+DENSITY = 2.5  # generated events per simulated second: PEAK_EVENTS fit in one simulated day
 
 
 def proc_stats(pid):
@@ -87,6 +95,12 @@ def proc_stats(pid):
         else:
             fds += 1
     return rss, fds, sst, threads
+
+
+def first_month(path):
+    """The month of the file's first event ("YYYY-MM")."""
+    with open(path) as f:
+        return json.loads(f.readline())["timestamp"][:7]
 
 
 def quantile(v, p):
@@ -134,13 +148,31 @@ class Queries(threading.Thread):
                 self.count += 1
 
 
-class LiveClient(threading.Thread):
-    """Subscribes to a tenant's CRM metrics of 2024-01, a month every pass of the soak posts
-    into (its events get new ids, so the counts keep changing), and counts the updates."""
+class Follow:
+    """The month soak_load is posting into, from its stats lines ("day" of the current pass)."""
 
-    def __init__(self, srv, token, org, stop):
+    def __init__(self, month):
+        self.month = month
+
+    def line(self, stats):
+        day = stats.get("day")
+        if day:
+            self.month = day[:7]
+        return stats
+
+    def months(self):
+        """The month being posted and the next, so a client is subscribed before time turns."""
+        y, m = int(self.month[:4]), int(self.month[5:7])
+        return [self.month, "%04d-%02d" % (y + m // 12, m % 12 + 1)]
+
+
+class LiveClient(threading.Thread):
+    """Subscribes to a tenant's CRM metrics of the month being posted and the next (follow),
+    re-subscribing as the soak's time goes on, and counts the updates."""
+
+    def __init__(self, srv, token, org, stop, follow):
         super().__init__(daemon=True)
-        self.srv, self.token, self.org, self.stop = srv, token, org, stop
+        self.srv, self.token, self.org, self.stop, self.follow = srv, token, org, stop, follow
         self.messages = 0  # update messages only
         self.last_at = None
         self.error = None
@@ -149,8 +181,17 @@ class LiveClient(threading.Thread):
         try:
             ws = WebSocket.connect(self.srv.host, self.srv.port, "/analytics/real-time/" + self.org,
                                    protocols=["bearer", self.token])
-            ws.send_json({"type": "subscribe", "domain": "crm", "period": "2024-01"})
+            subscribed = []
             while not self.stop.is_set():
+                months = self.follow.months()
+                if months != subscribed:
+                    for month in subscribed:
+                        if month not in months:
+                            ws.send_json({"type": "unsubscribe", "domain": "crm", "period": month})
+                    for month in months:
+                        if month not in subscribed:
+                            ws.send_json({"type": "subscribe", "domain": "crm", "period": month})
+                    subscribed = months
                 try:
                     msg = ws.recv_json(timeout=2)
                 except TimeoutError:
@@ -230,8 +271,9 @@ def main():
     work = tempfile.mkdtemp(prefix="rs-soak-")
     events = os.path.join(work, "events.ndjson")
     subprocess.check_call([os.path.join(BUILD, "readside"), "generate", "--seed", str(a.seed),
-                           "--count", str(PEAK_EVENTS), "--tenants", ",".join(TENANTS),
-                           "--out", events], stdout=subprocess.DEVNULL)
+                           "--count", str(PEAK_EVENTS), "--rate", str(DENSITY),
+                           "--tenants", ",".join(TENANTS), "--out", events],
+                          stdout=subprocess.DEVNULL)
     srv = ReadsideServer(binary=os.path.join(BUILD, "readside"),
                          extra_args=["--access-log", "off", "--ingest-max-lag", str(a.max_lag)])
     srv.start()
@@ -253,7 +295,8 @@ def main():
         # and go, are the headroom the 70 % leaves).
         stop = threading.Event()
         queries = [Queries(srv, token, stop, a.seed + i) for i in range(2)]
-        live = [LiveClient(srv, token, TENANTS[i % len(TENANTS)], stop) for i in range(20)]
+        follow = Follow(first_month(events))
+        live = [LiveClient(srv, token, TENANTS[i % len(TENANTS)], stop, follow) for i in range(20)]
         for t in queries + live:
             t.start()
         # End to end: what the read models applied over the window, not what was
@@ -263,14 +306,22 @@ def main():
         peak_load = subprocess.Popen([os.path.join(BUILD, "bench", "soak_load"), srv.base_url,
                                       events, "--rate", "100000000", "--seconds",
                                       str(a.peak_seconds), "--clients", "4", "--batch", "1000",
-                                      "--stats-every", "5", "--first-pass", "1000000"],
-                                     env=env, stdout=subprocess.DEVNULL)
+                                      "--stats-every", "5", "--first-pass", "1", "--shift-dates"],
+                                     env=env, stdout=subprocess.PIPE, text=True)
+        peak_lines = []
+        peak_reader = threading.Thread(target=lambda: peak_lines.extend(
+            follow.line(json.loads(line)) for line in peak_load.stdout), daemon=True)
+        peak_reader.start()
         time.sleep(a.peak_skip)
         t0, applied0 = time.monotonic(), srv.get("/health/live").json["applied_position"]
         time.sleep(a.peak_seconds - a.peak_skip)
         t1, applied1 = time.monotonic(), srv.get("/health/live").json["applied_position"]
         if peak_load.wait() != 0:
             raise SystemExit("soak: the sustained peak run failed")
+        peak_reader.join(timeout=30)
+        if not peak_lines or not peak_lines[-1].get("done"):
+            raise SystemExit("soak: the sustained peak run printed no totals")
+        next_pass = peak_lines[-1]["last_pass"] + 1  # the soak's time goes on from the peak's
         peak = (applied1 - applied0) / (t1 - t0)
         while srv.get("/health/live").json["applied_position"] < \
                 srv.get("/health/live").json["stored_position"]:
@@ -286,11 +337,12 @@ def main():
         seconds = a.minutes * 60
         loader = subprocess.Popen([os.path.join(BUILD, "bench", "soak_load"), srv.base_url, events,
                                    "--rate", str(rate), "--seconds", str(seconds), "--clients", "4",
-                                   "--batch", "1000", "--stats-every", "10"],
+                                   "--batch", "1000", "--stats-every", "10",
+                                   "--first-pass", str(next_pass), "--shift-dates"],
                                   env=env, stdout=subprocess.PIPE, text=True)
         ingest_lines = []
         reader = threading.Thread(target=lambda: ingest_lines.extend(
-            json.loads(line) for line in loader.stdout), daemon=True)
+            follow.line(json.loads(line)) for line in loader.stdout), daemon=True)
         reader.start()
         samples, exports, rebuild = [], [], None
         t_start = time.monotonic()

@@ -75,6 +75,51 @@ void InventoryProjection::Emit(uint32_t id, Product& p, int sign, ModelBuilder& 
   }
 }
 
+// A move that lands before the product's latest one, in a created product. The moves
+// before it keep their contributions, so only the fold from where it lands is redone: the
+// stock before it is summed without emitting, then the old and the new fold of the rest run
+// side by side and only their differences in the low-stock flag are emitted (what Emit(-1)
+// then Emit(+1) of the whole history would net to, without walking it twice).
+void InventoryProjection::InsertLate(uint32_t id, Product& p, Move mv, ModelBuilder& m) {
+  if (mv.at < p.created_at) {
+    ++m.quality().orphans;
+    InsertByTime(p.moves, mv);
+    return;
+  }
+  auto pos = std::upper_bound(p.moves.begin(), p.moves.end(), mv.at,
+                              [](const When& w, const Move& other) { return w < other.at; });
+  int64_t before = 0;
+  bool low_before = true;  // a new product starts low (Emit)
+  for (auto it = p.moves.begin(); it != pos; ++it) {
+    if (it->at < p.created_at) continue;
+    before += it->delta;
+    low_before = before <= p.reorder_point;
+  }
+  // The new fold runs `mv.delta` ahead of the old one from here on.
+  int64_t old_on_hand = before, new_on_hand = before + mv.delta;
+  bool old_low = low_before, new_low = new_on_hand <= p.reorder_point;
+  auto emit = [&](When at, int flip) {
+    if (flip == 0) return;
+    DayNumber day = m.DayOf(at.ts);
+    m.Add(S::kLowStockProducts, day, flip);
+    m.AddFact(F::kLowStockByProduct, id, day, flip);
+  };
+  if (new_low != low_before) emit(mv.at, new_low ? 1 : -1);
+  for (auto it = pos; it != p.moves.end(); ++it) {
+    old_on_hand += it->delta;
+    new_on_hand += it->delta;
+    bool old_now = old_on_hand <= p.reorder_point, new_now = new_on_hand <= p.reorder_point;
+    int flip = (new_now != new_low ? (new_now ? 1 : -1) : 0) -
+               (old_now != old_low ? (old_now ? 1 : -1) : 0);
+    emit(it->at, flip);
+    old_low = old_now;
+    new_low = new_now;
+  }
+  p.moves.insert(pos, mv);
+  p.on_hand = new_on_hand;
+  p.low = new_low;
+}
+
 void InventoryProjection::ProductCreated(const ApplyContext& c) {
   const std::string& id = c.e.entity_id;
   Product& p = products_[id];
@@ -137,10 +182,12 @@ void InventoryProjection::StockUpdated(const ApplyContext& c) {
     p.low = low;
     return;
   }
-  Emit(key, p, -1, c.m, false);
-  InsertByTime(p.moves, mv);
-  Emit(key, p, 1, c.m, false);
-  if (p.created && !(mv.at < p.created_at)) {  // the late move's own value
+  if (!p.created) {
+    InsertByTime(p.moves, mv);
+    return c.Orphan();  // what Emit(-1), insert, Emit(+1) nets to before the creation
+  }
+  InsertLate(key, p, mv, c.m);
+  if (!(mv.at < p.created_at)) {  // the late move's own value
     int64_t value = MulSaturated(p.unit_cost, delta);
     c.m.Add(S::kStockValue, c.day, value);
     c.m.AddFact(F::kStockValueByProduct, key, c.day, value);
