@@ -234,8 +234,9 @@ def svg_plot(samples, path):
                    % (left, y0, w - left - 20, ph))
         for frac in (0, 0.5, 1):
             y = y0 + ph - frac * ph
-            out.append('<text x="%d" y="%.0f" text-anchor="end">%.4g</text>'
-                       % (left - 4, y + 4, vmax * frac))
+            v = vmax * frac
+            out.append('<text x="%d" y="%.0f" text-anchor="end">%s</text>'
+                       % (left - 4, y + 4, "{:,.0f}".format(v) if v >= 100 else "%.3g" % v))
         for frac in (0, 0.25, 0.5, 0.75, 1):
             x = left + frac * (w - left - 20)
             out.append('<text x="%.0f" y="%d" text-anchor="middle">%.0f s</text>'
@@ -245,8 +246,9 @@ def svg_plot(samples, path):
                                           y0 + ph - s[key] / vmax * ph) for s in samples)
             out.append('<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>'
                        % (color, pts))
-            out.append('<text x="%d" y="%d" fill="%s">%s</text>'
-                       % (w - 160 + j * 70, y0 - 6, color, label))
+            # Legends right-aligned, the last at the frame's right edge.
+            out.append('<text x="%d" y="%d" fill="%s" text-anchor="end">%s</text>'
+                       % (w - 20 - (len(series) - 1 - j) * 70, y0 - 6, color, label))
     out.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
