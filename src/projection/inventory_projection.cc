@@ -34,6 +34,54 @@ std::string_view LeadTimeBucket(int64_t micros) {
   }
   return kLeadTimeBuckets[i];
 }
+// A move that lands before the product's latest one, in a created product. The moves
+// before it keep their contributions, so only the fold from where it lands is redone: the
+// stock before it is summed without emitting, then the old and the new fold of the rest run
+// side by side and only their differences in the low-stock flag are emitted (what Emit(-1)
+// then Emit(+1) of the whole history would net to, without walking it twice).
+// A template so that the class's private types are deduced, not named (and the header,
+// included widely, does not change).
+template <typename Product, typename Move>
+void InsertLate(uint32_t id, Product& p, Move mv, ModelBuilder& m) {
+  if (mv.at < p.created_at) {
+    ++m.quality().orphans;
+    InsertByTime(p.moves, mv);
+    return;
+  }
+  auto pos = std::upper_bound(p.moves.begin(), p.moves.end(), mv.at,
+                              [](const When& w, const Move& other) { return w < other.at; });
+  int64_t before = 0;
+  bool low_before = true;  // a new product starts low (Emit)
+  for (auto it = p.moves.begin(); it != pos; ++it) {
+    if (it->at < p.created_at) continue;
+    before += it->delta;
+    low_before = before <= p.reorder_point;
+  }
+  // The new fold runs `mv.delta` ahead of the old one from here on.
+  int64_t old_on_hand = before, new_on_hand = before + mv.delta;
+  bool old_low = low_before, new_low = new_on_hand <= p.reorder_point;
+  auto emit = [&](When at, int flip) {
+    if (flip == 0) return;
+    DayNumber day = m.DayOf(at.ts);
+    m.Add(S::kLowStockProducts, day, flip);
+    m.AddFact(F::kLowStockByProduct, id, day, flip);
+  };
+  if (new_low != low_before) emit(mv.at, new_low ? 1 : -1);
+  for (auto it = pos; it != p.moves.end(); ++it) {
+    old_on_hand += it->delta;
+    new_on_hand += it->delta;
+    bool old_now = old_on_hand <= p.reorder_point, new_now = new_on_hand <= p.reorder_point;
+    int flip = (new_now != new_low ? (new_now ? 1 : -1) : 0) -
+               (old_now != old_low ? (old_now ? 1 : -1) : 0);
+    emit(it->at, flip);
+    old_low = old_now;
+    new_low = new_now;
+  }
+  p.moves.insert(pos, mv);
+  p.on_hand = new_on_hand;
+  p.low = new_low;
+}
+
 }  // namespace
 
 int64_t MulSaturated(int64_t a, int64_t b) {
@@ -73,51 +121,6 @@ void InventoryProjection::Emit(uint32_t id, Product& p, int sign, ModelBuilder& 
     }
     p.low = low;
   }
-}
-
-// A move that lands before the product's latest one, in a created product. The moves
-// before it keep their contributions, so only the fold from where it lands is redone: the
-// stock before it is summed without emitting, then the old and the new fold of the rest run
-// side by side and only their differences in the low-stock flag are emitted (what Emit(-1)
-// then Emit(+1) of the whole history would net to, without walking it twice).
-void InventoryProjection::InsertLate(uint32_t id, Product& p, Move mv, ModelBuilder& m) {
-  if (mv.at < p.created_at) {
-    ++m.quality().orphans;
-    InsertByTime(p.moves, mv);
-    return;
-  }
-  auto pos = std::upper_bound(p.moves.begin(), p.moves.end(), mv.at,
-                              [](const When& w, const Move& other) { return w < other.at; });
-  int64_t before = 0;
-  bool low_before = true;  // a new product starts low (Emit)
-  for (auto it = p.moves.begin(); it != pos; ++it) {
-    if (it->at < p.created_at) continue;
-    before += it->delta;
-    low_before = before <= p.reorder_point;
-  }
-  // The new fold runs `mv.delta` ahead of the old one from here on.
-  int64_t old_on_hand = before, new_on_hand = before + mv.delta;
-  bool old_low = low_before, new_low = new_on_hand <= p.reorder_point;
-  auto emit = [&](When at, int flip) {
-    if (flip == 0) return;
-    DayNumber day = m.DayOf(at.ts);
-    m.Add(S::kLowStockProducts, day, flip);
-    m.AddFact(F::kLowStockByProduct, id, day, flip);
-  };
-  if (new_low != low_before) emit(mv.at, new_low ? 1 : -1);
-  for (auto it = pos; it != p.moves.end(); ++it) {
-    old_on_hand += it->delta;
-    new_on_hand += it->delta;
-    bool old_now = old_on_hand <= p.reorder_point, new_now = new_on_hand <= p.reorder_point;
-    int flip = (new_now != new_low ? (new_now ? 1 : -1) : 0) -
-               (old_now != old_low ? (old_now ? 1 : -1) : 0);
-    emit(it->at, flip);
-    old_low = old_now;
-    new_low = new_now;
-  }
-  p.moves.insert(pos, mv);
-  p.on_hand = new_on_hand;
-  p.low = new_low;
 }
 
 void InventoryProjection::ProductCreated(const ApplyContext& c) {

@@ -56,7 +56,6 @@ class InventoryProjection {
   };
   // `key`: the product's key id (KeyOf).
   static void Emit(uint32_t key, Product& p, int sign, ModelBuilder& m, bool values);
-  static void InsertLate(uint32_t key, Product& p, Move mv, ModelBuilder& m);
   uint32_t WarehouseKey(ModelBuilder& m, std::string_view id, Product& p,
                         std::string_view warehouse);
   void ProductCreated(const ApplyContext& c);

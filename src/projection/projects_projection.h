@@ -53,7 +53,6 @@ class ProjectsProjection {
   // `key`: the project's key id (KeyOf).
   static void Emit(uint32_t key, Project& p, int sign, ModelBuilder& m, bool burn);
   static void AddPoint(uint32_t key, Project& p, Point point, const ApplyContext& c);
-  static void InsertLate(uint32_t key, Project& p, Point point, const ApplyContext& c);
   void Created(const ApplyContext& c);
   void Updated(const ApplyContext& c);
   void TimeLogged(const ApplyContext& c);
