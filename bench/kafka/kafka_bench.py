@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Kafka ingestion and several nodes, measured on this machine (issue 15; bench/RESULTS.md).
 
-  bench/kafka/kafka_bench.py [--events 200000] [--reps 3] [--parts consume,visible,nginx]
+  bench/kafka/kafka_bench.py [--events 400000] [--reps 3] [--parts consume,visible,nginx]
                              [--serve-args "…"] [--json out.json]
 
 1. consume → durable store → applied: a `readside kafka-dev` topic of 64 partitions pre-filled
    with N simulated events of 128 tenants, then a node started on it; events/s from the first
-   stored event to the last one applied (and to the last one stored). kafka-dev keeps a bounded
+   stored event to the last one applied (and to the last one stored); 400,000 by default, so
+   that a catch-up lasts seconds, not its first fetches' ramp. kafka-dev keeps a bounded
    log per partition (~5 MB, like a short retention), so the oldest events of the busiest
    partitions may be gone: the rate is taken over what was stored, and the count is reported.
    Beside it, in interleaved rounds, HTTP ingest of the same file (`ingest_load`, 4 clients ×
@@ -131,7 +132,7 @@ def wait_applied(url, n, timeout=600, messages=None):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--events", type=int, default=200_000)
+    ap.add_argument("--events", type=int, default=400_000)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--json")
     ap.add_argument("--serve-args", default="", help="more flags for the consuming node")

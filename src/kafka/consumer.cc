@@ -81,9 +81,16 @@ absl::Status KafkaConsumer::Start() {
                       // default, 500 ms, would be the floor of produce → visible where the
                       // broker holds fetches the whole time, as kafka-dev's mock does).
                       {"fetch.wait.max.ms", "10"},
-                      // Bounded prefetch: what librdkafka buffers per partition while the
-                      // store writes (back-pressure beyond that is pausing).
-                      {"queued.max.messages.kbytes", "16384"}}) {
+                      // Bounded prefetch: what librdkafka buffers for the consumer while the
+                      // store writes (back-pressure beyond that is pausing). More than a
+                      // second of consumption: once the queue is over this bound, librdkafka
+                      // 2.0.2 looks at the partitions again only at its broker thread's next
+                      // 1 s tick (fetch.queue.backoff.ms, which tunes that, came in 2.1.0), and
+                      // with 16 MiB (0.4 s at ~90,000 events/s) the consumer sat idle ~0.5 s
+                      // of every second of a catch-up (bench/RESULTS.md, Kafka consume).
+                      {"queued.max.messages.kbytes", "65536"},
+                      // One fetch adds at most this on top of that bound (default 50 MB).
+                      {"fetch.max.bytes", "16777216"}}) {
     if (s.ok()) s = SetConf(conf, k, v);
   }
   for (const auto& [key, value] : options_.config) {  // ParseConfigPair refused the fixed keys

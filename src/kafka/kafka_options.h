@@ -34,8 +34,8 @@ struct KafkaOptions {
   std::string instance_id;
   // Messages stored in one durable write, at most (one WriteBatch, one fsync), and about how
   // many bytes of them (one message more at most): with the batch being written and
-  // librdkafka's own prefetch (16 MiB), what the consumer holds stays bounded whatever the
-  // messages' size.
+  // librdkafka's own prefetch (64 MiB and one fetch of 16 MiB), what the consumer holds stays
+  // bounded whatever the messages' size.
   size_t max_batch = 20'000;
   size_t max_batch_bytes = 16 << 20;
   // Back-pressure: the partitions are paused while the read models are more than this many
