@@ -45,7 +45,8 @@ after it. The WebSocket clients follow the month being posted.
 Pace: at least 97 % of the events due were acknowledged (the node holds the load it was
 measured to take). Stability (after the first 20 % of the run, the warm-up): RSS's highest sample in the last
 third ≤ 1.25 × the highest in the middle third + 32 MiB (growth that continues is a leak; a
-plateau is a cache filling); open fds at the end ≤ the warm-up's + 16, RocksDB's table files
+plateau is a cache filling), and RSS's trend (least-squares slope over the second half of the
+warm-up's samples) carried on for 60 minutes past the end stays ≤ 2 × the middle third's peak; open fds at the end ≤ the warm-up's + 16, RocksDB's table files
 left out (it keeps every .sst open: their number follows the data and compactions; plotted);
 query and ingest p99 medians of the last third ≤ 2 × those of the middle third + 5 ms.
 
@@ -208,6 +209,81 @@ class LiveClient(threading.Thread):
                 self.error = repr(e)
 
 
+def stability(samples, seconds, max_lag):
+    """The stability verdicts of a run's samples (the module's docstring has the rules); a
+    verdict with "ok": False is a failure. Checked on recorded and doctored samples by
+    `soak.py --check-samples FILE`."""
+    warm = [s for s in samples if s["t"] >= 0.2 * seconds]
+    third = max(1, len(warm) // 3)
+    middle, last = warm[third:2 * third] or warm, warm[-third:] or warm
+    verdicts = {}
+    if not warm:
+        return verdicts
+    rss_mid, rss_last = max(s["rss_mib"] for s in middle), max(s["rss_mib"] for s in last)
+    verdicts["rss"] = {"middle_max_mib": rss_mid, "last_max_mib": rss_last,
+                       "ok": rss_last <= 1.25 * rss_mid + 32}
+    # The trend, not only the peak: RSS's least-squares slope over the second half of the warm
+    # samples, carried on for an hour past the end, must stay under twice the middle third's
+    # peak (a leak of ~1.5 % a minute fails; read models growing with their data, ~9 MiB a
+    # minute at 36,000 events/s, do not).
+    tail = warm[len(warm) // 2:]
+    slope = 0.0
+    if len(tail) >= 3:
+        mx = statistics.fmean(s["t"] / 60 for s in tail)
+        my = statistics.fmean(s["rss_mib"] for s in tail)
+        var = sum((s["t"] / 60 - mx) ** 2 for s in tail)
+        slope = sum((s["t"] / 60 - mx) * (s["rss_mib"] - my) for s in tail) / var if var else 0.0
+    projected = tail[-1]["rss_mib"] + max(slope, 0.0) * 60
+    verdicts["rss_slope"] = {"mib_per_minute": round(slope, 2),
+                             "projected_in_60_min_mib": round(projected, 1),
+                             "limit_mib": round(2 * rss_mid, 1), "ok": projected <= 2 * rss_mid}
+    verdicts["fds"] = {"warm": warm[0]["fds"], "end": samples[-1]["fds"],
+                       "ok": samples[-1]["fds"] <= warm[0]["fds"] + 16}
+    for key in ("ingest_p99_ms", "query_p99_ms"):
+        m1 = statistics.median(s[key] for s in middle)
+        m2 = statistics.median(s[key] for s in last)
+        verdicts[key] = {"middle_median": m1, "last_median": m2, "ok": m2 <= 2 * m1 + 5}
+    # Back-pressure holds: the read models never trail by more than the bound and the 4
+    # clients' batches let in at once.
+    worst = max(s["projection_lag"] for s in samples)
+    verdicts["read_models_lag"] = {"max_events": worst, "bound": max_lag,
+                                   "ok": worst <= max_lag + 4 * 1000}
+    verdicts["search_lag"] = {"max_events": max(s["search_lag"] for s in samples),
+                              "end_events": samples[-1]["search_lag"]}  # recorded
+    return verdicts
+
+
+def check_samples(path):
+    """Negative controls of the stability rules on a run's recorded samples: the samples as
+    recorded must pass, and each doctored copy (a leak, an fd leak, p99s that climb, the read
+    models left behind) must fail its rule and only that one. Exit status 1 otherwise."""
+    run = json.load(open(path))
+    samples, seconds = run["samples"], run["minutes"] * 60
+    max_lag = run.get("verdicts", {}).get("read_models_lag", {}).get("bound", 500000)
+    t0 = max(s["t"] for s in samples) / 2  # the doctored part: the run's second half
+    warm = [s for s in samples if s["t"] >= 0.2 * seconds]
+    t_last = warm[-max(1, len(warm) // 3)]["t"]  # the last third, which the p99 rules judge
+
+    def doctored(key, f, start=t0):
+        return [dict(s, **{key: f(s)}) if s["t"] >= start else s for s in samples]
+    cases = [
+        ("as recorded", samples, None),
+        ("a leak of 2 % a minute", doctored("rss_mib", lambda s: s["rss_mib"] * (1 + 0.02 * (s["t"] - t0) / 60)), "rss_slope"),
+        ("fds leaked", doctored("fds", lambda s: s["fds"] + 40), "fds"),
+        ("query p99 climbing", doctored("query_p99_ms", lambda s: s["query_p99_ms"] * 4 + 20, t_last), "query_p99_ms"),
+        ("ingest p99 climbing", doctored("ingest_p99_ms", lambda s: s["ingest_p99_ms"] * 4 + 20, t_last), "ingest_p99_ms"),
+        ("read models behind", doctored("projection_lag", lambda s: max_lag * 3), "read_models_lag"),
+    ]
+    bad = 0
+    for name, data, rule in cases:
+        failed = sorted(k for k, v in stability(data, seconds, max_lag).items() if not v.get("ok", True))
+        want = [rule] if rule else []
+        ok = failed == want
+        bad += not ok
+        print("%-24s fails %-40s %s" % (name, failed or "nothing", "ok" if ok else "WRONG (want %s)" % want))
+    return 1 if bad else 0
+
+
 def svg_plot(samples, path):
     """Four stacked line charts (no plotting library on the machine is needed)."""
     panels = [
@@ -267,7 +343,11 @@ def main():
                          "and the read models' pace while the store and their maps are small)")
     ap.add_argument("--max-lag", type=int, default=500000,
                     help="the server's --ingest-max-lag (events the read models may trail)")
+    ap.add_argument("--check-samples", metavar="SOAK_JSON",
+                    help="only check the stability rules on a run's samples and doctored copies")
     a = ap.parse_args()
+    if a.check_samples:
+        raise SystemExit(check_samples(a.check_samples))
     print("soak: seed %d, %.1f minutes at %.0f%% of peak ingest" % (a.seed, a.minutes, a.load * 100),
           flush=True)
     work = tempfile.mkdtemp(prefix="rs-soak-")
@@ -446,31 +526,9 @@ def main():
                                    c.error))
 
         # Stability.
-        warm = [s for s in samples if s["t"] >= 0.2 * seconds]
-        third = max(1, len(warm) // 3)
-        middle, last = warm[third:2 * third] or warm, warm[-third:] or warm
-        verdicts = {}
-        if warm:
-            rss_mid, rss_last = max(s["rss_mib"] for s in middle), max(s["rss_mib"] for s in last)
-            verdicts["rss"] = {"middle_max_mib": rss_mid, "last_max_mib": rss_last,
-                               "ok": rss_last <= 1.25 * rss_mid + 32}
-            verdicts["fds"] = {"warm": warm[0]["fds"], "end": samples[-1]["fds"],
-                               "ok": samples[-1]["fds"] <= warm[0]["fds"] + 16}
-            for key in ("ingest_p99_ms", "query_p99_ms"):
-                m1 = statistics.median(s[key] for s in middle)
-                m2 = statistics.median(s[key] for s in last)
-                verdicts[key] = {"middle_median": m1, "last_median": m2, "ok": m2 <= 2 * m1 + 5}
-            # Back-pressure holds: the read models never trail by more than the bound and
-            # the 4 clients' batches let in at once.
-            worst = max(s["projection_lag"] for s in samples)
-            verdicts["read_models_lag"] = {"max_events": worst, "bound": a.max_lag,
-                                           "ok": worst <= a.max_lag + 4 * 1000}
-            verdicts["search_lag"] = {"max_events": max(s["search_lag"] for s in samples),
-                                      "end_events": samples[-1]["search_lag"]}  # recorded
-            for k, v in verdicts.items():
-                if not v.get("ok", True):
-                    failures.append("not stable: %s %s" % (k, v))
-        else:
+        verdicts = stability(samples, seconds, a.max_lag)
+        failures += ["not stable: %s %s" % (k, v) for k, v in verdicts.items() if not v.get("ok", True)]
+        if not samples or not any(s["t"] >= 0.2 * seconds for s in samples):
             failures.append("no samples after warm-up (run longer)")
 
         # Whether the server kept the pace of 70 % of its sustained peak: at least 97 % of the

@@ -7,8 +7,9 @@ with other bytes, one stored that was never sent, one sent and never stored, a d
 re-sent batch explains, one event at two positions of one scan, a schedule's due instant run
 twice, an attempt started twice, or again after its final outcome, or with two outcomes, a report
 delivered twice, a dashboard showing an unacknowledged change, an acknowledged dashboard change
-lost, one applied twice, analytics differing from a fresh replay) and must fail with the message
-naming it.
+lost, one applied twice, analytics differing from a fresh replay, an acknowledged schedule
+lost, one listed after its deletion was acknowledged or never created, one created or deleted
+twice) and must fail with the message naming it.
 
   READSIDE_BIN=build/readside python3 tests/crash/negative_controls.py  (ctest: crash.negative_controls)
 """
@@ -23,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import history  # noqa: E402
-from workload import ORGS, CheckFailed, Node, Pool  # noqa: E402
+from workload import CHURN_CRON, ORGS, CheckFailed, Node, Pool  # noqa: E402
 from server import readside_bin  # noqa: E402  (tests/integration, put on the path by workload)
 
 RUN = {"schedule_id": "s-1", "due_at": "2024-02-01T08:00:00Z"}
@@ -51,6 +52,16 @@ class HistoryChecksCatchWhatTheyClaim(unittest.TestCase):
         assert r.status == 201, r.describe()
         cls.widget = (org, r.json["widget_id"], r.json["version"])
         cls.board = node.srv.get("/dashboards/%s" % org).json["dashboard_id"]
+        cls.churn = {}  # two churn schedules of the tenant, as workload.schedule_change makes them
+        for i in range(2):
+            subject = "churn-negative-%d" % i
+            r = node.srv.request("POST", "/reports/schedule", json.dumps(
+                {"organization_id": org, "report": "financial", "type": "trial_balance",
+                 "period": "current_month", "format": "csv", "cron": CHURN_CRON,
+                 "timezone": "UTC", "recipients": ["churn@example.com"],
+                 "subject": subject}).encode(), {"Content-Type": "application/json"})
+            assert r.status == 201, r.describe()
+            cls.churn[subject] = r.json["id"]
         history.wait_caught_up(node)
         cls.sent, cls.acked = dict(node.sent), set(node.acked)
         cls.duplicates = {org: 0 for org in ORGS}  # re-posted on purpose (explained)
@@ -67,6 +78,9 @@ class HistoryChecksCatchWhatTheyClaim(unittest.TestCase):
         n.run_events, n.own_events, n.open_attempts, n.kills = [], [], {}, {}
         n.expected_duplicates = dict(self.duplicates)
         n.schedule_ids = {}
+        for o, c in n.churn.items():
+            c.update({"alive": {}, "creating": [], "deleting": {}, "deleted": {}, "acked_at": {}})
+        n.churn[self.widget[0]]["alive"] = dict(self.churn)
         org, widget, version = self.widget
         for o, d in n.dash.items():
             d.update({"id": None, "widget": None, "acked": None, "pending": [], "acked_at": []})
@@ -94,7 +108,8 @@ class HistoryChecksCatchWhatTheyClaim(unittest.TestCase):
         history.check_duplicates(n, "true")
         history.check_runs(n, None, "true")
         history.check_dashboards(n, "true")
-        self.assertEqual(n.n, 451)  # 450 events and the dashboard's own event
+        history.check_schedule_changes(n, "true")
+        self.assertEqual(n.n, 453)  # 450 events, the dashboard's own event and 2 schedules'
 
     def test_one_event_at_two_positions_in_one_scan(self):
         n = self.fresh()
@@ -132,12 +147,55 @@ class HistoryChecksCatchWhatTheyClaim(unittest.TestCase):
 
     def test_a_dashboard_change_applied_twice(self):
         n = self.dashboard_events()
-        pos, typ, org, p = n.own_events[-1]  # the same change written again and winning
+        pos, typ, org, p = [e for e in n.own_events  # the same change written again and winning
+                            if e[1] == history.DASHBOARD_SAVED][-1]
         again = json.loads(json.dumps(p))
         again["expected_version"] = pos
         n.own_events.append((pos + 1000, typ, org, again))
         self.assertCaught(lambda: history.check_dashboards(n, "twice"),
                           "one change applied more than once")
+
+    # Schedule changes (check_schedule_changes): the churn schedules listed are exactly the
+    # acknowledged ones, each creation stored once and each deletion at most once.
+    def schedule_events(self):
+        n = self.fresh()
+        history.check_events(n, "before")
+        self.assertEqual(sum(typ == history.SCHEDULED for _, typ, _, _ in n.own_events), 2)
+        return n, n.churn[self.widget[0]]
+
+    def test_an_acknowledged_schedule_lost(self):
+        n, c = self.schedule_events()
+        c["alive"]["churn-acknowledged-never-stored"] = "s-lost"
+        self.assertCaught(lambda: history.check_schedule_changes(n, "lost"),
+                          "acknowledged schedules missing", "churn-acknowledged-never-stored")
+
+    def test_a_schedule_listed_after_its_deletion_was_acknowledged(self):
+        n, c = self.schedule_events()
+        subject = "churn-negative-0"
+        c["deleted"][subject] = c["alive"].pop(subject)
+        self.assertCaught(lambda: history.check_schedule_changes(n, "back"),
+                          "whose deletion was acknowledged are listed", subject)
+
+    def test_a_schedule_listed_that_was_never_created(self):
+        n, c = self.schedule_events()
+        del c["alive"]["churn-negative-1"]  # listed, but neither acknowledged nor in flight
+        self.assertCaught(lambda: history.check_schedule_changes(n, "stray"),
+                          "lists churn schedules never created", "churn-negative-1")
+
+    def test_a_schedule_created_twice(self):
+        n, _ = self.schedule_events()
+        pos, typ, org, p = next(e for e in n.own_events if e[1] == history.SCHEDULED)
+        n.own_events.append((n.n + 1, typ, org, dict(p, id="s-second-copy")))
+        self.assertCaught(lambda: history.check_schedule_changes(n, "created twice"),
+                          "schedules created more than once", p["subject"])
+
+    def test_a_schedule_deleted_twice(self):
+        n, _ = self.schedule_events()
+        sid = self.churn["churn-negative-0"]
+        for k in (1, 2):
+            n.own_events.append((n.n + k, history.UNSCHEDULED, self.widget[0], {"id": sid}))
+        self.assertCaught(lambda: history.check_schedule_changes(n, "deleted twice"),
+                          "schedules deleted more than once", sid)
 
     def test_analytics_differing_from_a_fresh_replay(self):
         n = self.fresh()
