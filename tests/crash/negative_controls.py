@@ -9,7 +9,8 @@ twice, an attempt started twice, or again after its final outcome, or with two o
 delivered twice, a dashboard showing an unacknowledged change, an acknowledged dashboard change
 lost, one applied twice, analytics differing from a fresh replay, an acknowledged schedule
 lost, one listed after its deletion was acknowledged or never created, one created or deleted
-twice) and must fail with the message naming it.
+twice, the whole log at the end holding an earlier event twice or missing a position) and must
+fail with the message naming it.
 
   READSIDE_BIN=build/readside python3 tests/crash/negative_controls.py  (ctest: crash.negative_controls)
 """
@@ -109,6 +110,7 @@ class HistoryChecksCatchWhatTheyClaim(unittest.TestCase):
         history.check_runs(n, None, "true")
         history.check_dashboards(n, "true")
         history.check_schedule_changes(n, "true")
+        history.check_whole_log(n, "true")
         self.assertEqual(n.n, 453)  # 450 events, the dashboard's own event and 2 schedules'
 
     def test_one_event_at_two_positions_in_one_scan(self):
@@ -125,6 +127,38 @@ class HistoryChecksCatchWhatTheyClaim(unittest.TestCase):
         history.scan = scan_with_a_copy
         try:
             self.assertCaught(lambda: history.check_events(n, "copy"), "stored more than once")
+        finally:
+            history.scan = real_scan
+
+    # The whole log, checked again from position 1 at the end of a run (check_whole_log).
+    def whole_log_doctored(self, doctor):
+        n = self.fresh()
+        history.check_events(n, "before")  # every round's check passed
+        real_scan = history.scan
+        history.scan = lambda node, after: doctor(*real_scan(node, after))
+        return n, real_scan
+
+    def test_the_whole_log_with_an_earlier_event_stored_again(self):
+        def copy_at_the_end(found, positions):  # position 100's event again, at a new position
+            e = next(evs[0] for evs in found.values() if evs[0]["position"] == 100)
+            key = (e["organization_id"], e["event_id"])
+            found[key] = found[key] + [dict(e, position=len(positions) + 1)]
+            return found, positions + [len(positions) + 1]
+        n, real_scan = self.whole_log_doctored(copy_at_the_end)
+        try:
+            self.assertCaught(lambda: history.check_whole_log(n, "whole"),
+                              "stored more than once")
+        finally:
+            history.scan = real_scan
+
+    def test_the_whole_log_with_an_earlier_position_gone(self):
+        def without_100(found, positions):
+            found = {k: [e for e in evs if e["position"] != 100] for k, evs in found.items()}
+            return {k: v for k, v in found.items() if v}, [p for p in positions if p != 100]
+        n, real_scan = self.whole_log_doctored(without_100)
+        try:
+            self.assertCaught(lambda: history.check_whole_log(n, "whole"),
+                              "not positions 1..", "first missing [100]")
         finally:
             history.scan = real_scan
 
