@@ -353,7 +353,16 @@ def requests():
         write("corpus-request", name, data)
 
 
+def live():
+    """The live-update protocol's messages are JSON too: each hostile document as one text
+    message of an authenticated connection (live_fuzz.cc: an odd first byte hands the rest,
+    split at newlines, to the Connection; the second byte picks the roles)."""
+    for name, doc in HOSTILE_JSON.items():
+        write("corpus-live", "json-" + name, b"\x01\x00" + doc.replace(b"\n", b" "))
+
+
 if __name__ == "__main__":
+    live()
     requests()
     events()
     cron()

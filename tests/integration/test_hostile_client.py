@@ -38,6 +38,7 @@ import threading
 import time
 import unittest
 
+from deps import skip_or_fail
 from server import ReadsideServer, ServerTestCase, make_event, make_token, ndjson
 from wsclient import WebSocket
 
@@ -567,7 +568,7 @@ class IdleConnections(HostileTestCase):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         need = self.COUNT + 500
         if hard != resource.RLIM_INFINITY and hard < need:
-            self.skipTest("RLIMIT_NOFILE hard limit %d < %d" % (hard, need))
+            skip_or_fail(self, "RLIMIT_NOFILE hard limit %d < %d" % (hard, need))
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, (soft, hard))
         pid = self.srv.proc.pid
