@@ -5,14 +5,17 @@ test's ports and directories), all started here on loopback:
 
 - GETs are balanced over both nodes (each node's access log);
 - read-your-writes across nodes: POST /events through nginx, then GETs with the answered
-  min_offsets through nginx, whichever node they reach, see the event;
+  min_offsets through nginx, whichever node they reach, see the event (both nodes' access logs
+  show they answered some);
 - the ~1 s micro-cache: a second identical GET with the same token is a HIT; the same URL with
   another token is never answered from it (another tenant's body never leaks); min_offsets and
   min_position requests are never cached;
 - a WebSocket passes through nginx and receives an update for an event posted through nginx;
 - edge rate limits per client address and per token answer 429 (problem+json, Retry-After);
-- SIGKILL of one node in the middle of a load of GETs: not one GET fails (nginx retries
-  idempotent requests on the other node);
+- SIGKILL of one node in the middle of a load of GETs and POSTs: not one GET fails (nginx
+  retries idempotent requests on the other node); only a POST in flight to the killed node may
+  fail (nginx never re-sends one), none once nginx has taken the node out, and after the client
+  re-sends those, the surviving node holds every posted event exactly once;
 - POST is never retried once sent to a node (against two fake nodes that record requests).
 
 "A schedule fires once with two nodes" is in test_kafka.py (OwnStateAcrossNodesTest): it needs
@@ -229,6 +232,8 @@ class NodesBehindNginxTest(unittest.TestCase):
 
     def test_2_read_your_writes_across_nodes_through_nginx(self):
         org = new_org("ryw")
+        pipeline = "/analytics/crm/pipeline/%s" % org
+        before = [self.access_count(n, pipeline) for n in self.nodes]
         entity = None
         for i in range(1, 5):
             entity = "lead-%d-%s" % (i, os.urandom(3).hex())
@@ -237,6 +242,16 @@ class NodesBehindNginxTest(unittest.TestCase):
             # either (round robin: two in a row reach both), and each sees the new lead.
             self.assertEqual(self.leads_new(org, offsets), i, offsets)
             self.assertEqual(self.leads_new(org, offsets), i, offsets)
+        # Both nodes answered some of those GETs (each node's access log): read-your-writes held
+        # on the node the POST did not reach too, not only on the one that produced it.
+        deadline = time.monotonic() + 5
+        while True:  # readside writes its access log every 10 ms
+            served = [self.access_count(n, pipeline) - b for n, b in zip(self.nodes, before)]
+            if sum(served) >= 8 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(sum(served), 8, served)
+        self.assertTrue(all(c >= 1 for c in served), "each node answered a read: %s" % served)
         # The stored event itself, through nginx (both nodes consumed it by now).
         for _ in range(2):
             r = self.edge.get("/events/%s?aggregate_id=%s" % (org, entity), token=self.token)
@@ -421,7 +436,38 @@ class NodesBehindNginxTest(unittest.TestCase):
         stop = threading.Event()
         killed_at = []
         results = []  # (monotonic time, status or exception text)
+        posts = []  # (monotonic time, status or exception text, the batch's events)
         lock = threading.Lock()
+        org = new_org("kill")
+
+        def poster():
+            # POSTs are never retried by nginx once sent (not idempotent for it): one in flight
+            # to the victim at the kill fails, and the client sends it again (event ids make
+            # that safe). Once nginx has taken the node out, none fails.
+            conn, n = None, 0
+            while not stop.is_set():
+                n += 1
+                batch = [lead(org, entity_id="kill-%d-%d" % (n, i)) for i in range(5)]
+                body = "".join(json.dumps(e) + "\n" for e in batch).encode()
+                try:
+                    if conn is None:
+                        conn = http.client.HTTPConnection(self.edge.host, self.edge.port,
+                                                          timeout=30)
+                    conn.request("POST", "/events", body=body, headers={
+                        "Authorization": "Bearer " + self.token,
+                        "Content-Type": "application/x-ndjson"})
+                    resp = conn.getresponse()
+                    resp.read()
+                    outcome = resp.status
+                except Exception as e:  # a failed request, counted
+                    outcome = "%s: %s" % (type(e).__name__, e)
+                    if conn is not None:
+                        conn.close()
+                    conn = None
+                with lock:
+                    posts.append((time.monotonic(), outcome, batch))
+            if conn is not None:
+                conn.close()
 
         def worker():
             conn = None
@@ -445,15 +491,18 @@ class NodesBehindNginxTest(unittest.TestCase):
                 conn.close()
 
         threads = [threading.Thread(target=worker) for _ in range(4)]
+        threads.append(threading.Thread(target=poster))
         start = time.monotonic()
         for t in threads:
             t.start()
         try:
             time.sleep(1.5)
+            kill_begun = time.monotonic()
             victim.kill9()
             killed_at.append(time.monotonic())
             time.sleep(3.0)
         finally:
+            stop_at = time.monotonic()
             stop.set()
             for t in threads:
                 t.join(timeout=40)
@@ -473,6 +522,39 @@ class NodesBehindNginxTest(unittest.TestCase):
         self.assertIn(":%d" % victim.port, log, log[-3000:])
         self.assertIn("upstream server temporarily disabled", log, log[-3000:])
         self.assertTrue(time.monotonic() - start < 60)
+        # POSTs: all answered 200 before the kill; after it, only those in flight to the victim
+        # may fail (nginx never re-sends a POST), none once the node is out (the last second).
+        ok_posts = [p for p in posts if p[1] == 200]
+        failed_posts = [p for p in posts if p[1] != 200]
+        self.assertGreater(len([p for p in ok_posts if p[0] < killed_at[0]]), 5, "posts before")
+        self.assertGreater(len([p for p in ok_posts if p[0] >= killed_at[0]]), 5, "posts after")
+        self.assertEqual([p[1] for p in failed_posts if p[0] < kill_begun], [])  # (answer times)
+        self.assertLessEqual(len(failed_posts), 2, [p[1] for p in failed_posts])
+        self.assertEqual([p[1] for p in failed_posts if p[0] > stop_at - 1.0], [])
+        # The client re-sends what failed; then the surviving node holds every event of every
+        # batch exactly once (Kafka took what was acknowledged; a re-sent copy is a duplicate).
+        for _, _, batch in failed_posts:
+            r = self.edge.request("POST", "/events",
+                                  "".join(json.dumps(e) + "\n" for e in batch).encode(),
+                                  token=self.token, headers={"Content-Type": "application/x-ndjson"})
+            self.assertEqual(r.status, 200, r.describe())
+        survivor = self.nodes[0]
+        sent = sorted(e["event_id"] for _, _, batch in posts for e in batch)
+        deadline = time.monotonic() + 30
+        while True:
+            stored, after = [], 0
+            while after is not None:
+                r = survivor.get("/events/%s?limit=1000&after_position=%d" % (org, after),
+                                 token=self.token)
+                self.assertEqual(r.status, 200, r.describe())
+                stored += [e["event_id"] for e in r.json["events"]]
+                after = r.json["next"]
+            stored.sort()
+            if stored == sent or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(len(stored), len(set(stored)), "an event stored twice")
+        self.assertEqual(stored, sent)
 
 
 class FakeNode:
