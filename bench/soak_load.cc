@@ -10,7 +10,8 @@
 // stream: without it every pass re-posts the same instants for the same entities, and from
 // pass 2 on each time log and stock move is a late arrival into a history that grows pass
 // after pass (not what a live ERP sends, and quadratic for the read models). Stats lines
-// carry the pass being posted and its first day ("day"), so a client can follow the month. A batch answered 503 is posted again after 100 ms (a full disk, a queue); a batch
+// carry the pass being posted and its first day ("day"), so a client can follow the month.
+// A batch answered 503 is posted again after 100 ms (a full disk, a queue); a batch
 // whose answer was lost (connection error) is posted again too: the ids make that idempotent.
 // Batch k is due at start + k·batch/rate; a client never starts one before it is due, so the
 // rate holds unless the server falls behind (then `max_behind_ms` grows). The run stops on
@@ -33,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/time_util.h"
 #include "ndjson_batches.h"
 #include "ingest/ingest_client.h"
 
@@ -40,28 +42,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Days since 1970-01-01 of a civil date, and back (H. Hinnant's algorithms).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-std::string CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+// "YYYY-MM-DD" of a day number (days since 1970-01-01).
+std::string DayText(int64_t day) {
+  int64_t y;
+  unsigned m, d;
+  readside::CivilFromDays(day, &y, &m, &d);
   char out[48];  // 10 for the years this runs over; room for any int64 year
-  std::snprintf(out, sizeof out, "%04lld-%02u-%02u",
-                static_cast<long long>(static_cast<int64_t>(yoe) + era * 400 + (m <= 2)), m, d);
+  std::snprintf(out, sizeof out, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
   return out;
 }
 
@@ -78,7 +65,7 @@ int64_t DayAt(std::string_view s, size_t at) {
   const char* p = s.data() + at;
   if (!IsDigits(p, 4) || !IsDigits(p + 5, 2) || !IsDigits(p + 8, 2)) return -1;
   if (at + 10 < s.size() && s[at + 10] != '"' && s[at + 10] != 'T') return -1;
-  return DaysFromCivil(std::atoi(std::string(p, 4).c_str()),
+  return readside::DaysFromCivil(std::atoi(std::string(p, 4).c_str()),
                        static_cast<unsigned>(std::atoi(std::string(p + 5, 2).c_str())),
                        static_cast<unsigned>(std::atoi(std::string(p + 8, 2).c_str())));
 }
@@ -93,7 +80,7 @@ std::string ShiftDates(const std::string& body, int64_t days) {
     out.append(body, at, q + 1 - at);
     at = q + 1;
     if (day >= 0) {
-      out += CivilFromDays(day + days);
+      out += DayText(day + days);
       at += 10;
     }
   }
@@ -209,7 +196,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto pass_day = [&](uint64_t pass) {
-    return first_day < 0 ? std::string() : CivilFromDays(first_day + static_cast<int64_t>(pass) * span_days);
+    if (first_day < 0) return std::string();
+    return DayText(first_day + static_cast<int64_t>(pass) * span_days);
   };
 
   const auto start = Clock::now();
