@@ -198,6 +198,7 @@ class KafkaTest(unittest.TestCase):
         self.assertEqual(durable_duplicates(node), 0, "a message consumed twice")
         self.assert_equals_a_clean_replay(node, files)
         metrics = node.get("/metrics").raw.decode()
+        ready_kafka = node.get("/health/ready").json["kafka"]
         # A restart on the same store gives the same read models.
         replay = ReadsideServer(data_dir=node.data_dir, extra_args=["--access-log", "off"])
         before = {org: read_models(node, org) for org in ORGS}
@@ -207,7 +208,17 @@ class KafkaTest(unittest.TestCase):
         replay.wait_ready()
         for org in ORGS:
             self.assertEqual(read_models(replay, org), before[org], org)
-        self.assertIn("readside_kafka_consumer_lag", metrics)
+        # Per-partition lag, read back: one gauge per partition of the topic, each 0 once every
+        # produced message is stored, and each partition's stored next offset past the last
+        # offset this test produced to it.
+        lags = {int(m.group(1)): float(m.group(2)) for m in re.finditer(
+            r'^readside_kafka_consumer_lag\{topic="erp",partition="(\d+)"\} (\S+)$', metrics, re.M)}
+        self.assertEqual(sorted(lags), list(range(4)), metrics[-2000:])
+        self.assertEqual(set(lags.values()), {0.0}, lags)
+        stored_next = {p["partition"]: p["next_offset"] for p in ready_kafka["partitions"]
+                       if p["topic"] == "erp"}
+        for part, offset in last.items():
+            self.assertGreater(stored_next[int(part)], offset, (part, stored_next))
 
     def test_a_rebalance_between_two_nodes_of_one_group_loses_nothing_and_stores_nothing_twice(self):
         parts = []
