@@ -337,6 +337,58 @@ TEST_F(RedisSinkServerTest, AnOutageNeverReachesTheApiAndTheSinkRecoversByItself
   EXPECT_THAT(ready->body, HasSubstr(R"("dependencies":{"redis":{"up":true,"breaker":"closed"}})"));
 }
 
+// Redis hanging rather than gone (SIGSTOP: connections stay open, nothing is answered) is
+// caught by the sink's timeouts: the API never waits on it, the breaker opens, and when Redis
+// answers again the sink catches up by itself, with the values of what arrived meanwhile.
+TEST_F(RedisSinkServerTest, ARedisThatHangsNeverReachesTheApiAndTheSinkCatchesUp) {
+  uint64_t first = Ingest(*http_, 300);
+  ExpectKeysEqualTheApi(kAlpha, first);
+
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> requests{0}, failures{0}, last_position{first};
+  std::thread load([&] {
+    std::unique_ptr<ingest::HttpClient> http = NewClient();
+    auto ok = [&](const absl::StatusOr<ingest::HttpResult>& r) {
+      ++requests;
+      if (!r.ok() || r->status >= 300) ++failures;
+    };
+    while (!stop.load()) {
+      auto posted = http->Request("POST", "/events", "application/x-ndjson", NextEvents(20));
+      ok(posted);
+      if (posted.ok() && posted->status < 300) {
+        last_position = boost::json::parse(posted->body).at("position").to_number<uint64_t>();
+      }
+      ok(http->Request("GET", SectionPath(Section::kCrm, kAlpha), "", ""));
+    }
+  });
+
+  redis_->Pause();
+  uint64_t at_pause = requests.load();
+  EXPECT_TRUE(Eventually([&] {
+    return Metrics().find("readside_redis_breaker_state 1\n") != std::string::npos;
+  })) << Metrics();
+  EXPECT_TRUE(Eventually([&] { return requests.load() >= at_pause + 40; }));  // served meanwhile
+  auto ready = http_->Request("GET", "/health/ready", "", "");
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  EXPECT_THAT(ready->body, HasSubstr(R"("redis":{"up":false,"breaker":"open"})"));
+
+  redis_->Resume();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return Metrics().find("readside_redis_breaker_state 0\n") != std::string::npos &&
+               Metrics().find("readside_dependency_up{dependency=\"redis\"} 1\n") !=
+                   std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << Metrics();
+  stop = true;
+  load.join();
+  EXPECT_EQ(failures.load(), 0u) << "of " << requests.load() << " requests";
+  EXPECT_GT(requests.load(), at_pause + 40);
+  ExpectKeysEqualTheApi(kAlpha, last_position.load());
+}
+
 TEST(RedisSinkFlagsTest, ABadRedisUrlStopsTheStartWithAMessageNamingTheFlag) {
   auth::testkit::TempDir dir;
   app::ServeOptions o;

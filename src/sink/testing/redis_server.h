@@ -34,6 +34,10 @@ class RedisServer {
   void Kill();
   // Starts it again on the same port, empty, and waits until it answers PING.
   absl::Status Restart();
+  // SIGSTOP: Redis hangs with its connections open (the kernel still accepts new ones), the
+  // failure only a timeout catches, unlike a refused connection. Resume: SIGCONT.
+  void Pause();
+  void Resume();
 
  private:
   explicit RedisServer(int port) : port_(port) {}
