@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blankBefore, firstDataIndex, seriesOption, type Palette } from './chartOptions';
+import { blankBefore, firstDataIndex, lastIsPartial, seriesOption, type Palette } from './chartOptions';
 
 const palette: Palette = { series: ['#111'], text: '#222', grid: '#333', surface: '#fff' };
 const usd = { locale: 'en-US', currency: 'USD' };
@@ -33,5 +33,29 @@ describe('periods before a tenant’s data', () => {
     expect(option.series[0].data).toEqual([null, null, 40, 50]);
     // Axis labels are compact alike, small ones too.
     expect([0, 250_000, 500_000].map(option.yAxis.axisLabel.formatter)).toEqual(['$0', '$250K', '$500K']);
+  });
+});
+
+describe('the period under way', () => {
+  it('is the last point only when it is the current period', () => {
+    const points = months([10, 20, 3]);
+    const last = points[points.length - 1].period;
+    expect(lastIsPartial(points, last)).toBe(true);
+    expect(lastIsPartial(points, points[0].period)).toBe(false);
+    expect(lastIsPartial(points, null)).toBe(false);
+    expect(lastIsPartial([], last)).toBe(false);
+  });
+
+  it('is drawn fainter and labelled "to date"; the other points and a series without it are plain', () => {
+    const points = months([10, 20, 3]);
+    type Item = number | null | { value: number; itemStyle: { opacity: number }; label: { show: boolean; formatter: string } };
+    const partial = seriesOption(points, 'bar', 'money', usd, palette, 'Revenue', true) as { series: { data: Item[] }[] };
+    expect(partial.series[0].data.slice(0, 2)).toEqual([10, 20]);
+    const item = partial.series[0].data[2] as Exclude<Item, number | null>;
+    expect(item.value).toBe(3);
+    expect(item.itemStyle.opacity).toBeLessThan(1);
+    expect(item.label).toMatchObject({ show: true, formatter: 'to date' });
+    const whole = seriesOption(points, 'bar', 'money', usd, palette, 'Revenue') as { series: { data: Item[] }[] };
+    expect(whole.series[0].data).toEqual([10, 20, 3]);
   });
 });

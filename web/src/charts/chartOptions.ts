@@ -53,9 +53,22 @@ export function blankBefore(points: readonly SeriesPoint[], start: number): Seri
   return points.map((pt, i) => (i < start ? { period: pt.period, value: null } : pt));
 }
 
+/**
+ * Whether a series' last point is the period still under way (in the tenant's time zone): its
+ * value is "to date", so a month a few days old is not a fall to near zero. `current` is
+ * format/period.ts's currentPeriod for the points' granularity.
+ */
+export function lastIsPartial(points: readonly SeriesPoint[], current: string | null): boolean {
+  return current !== null && points.length > 0 && points[points.length - 1].period === current;
+}
+
+/** `partialLast`: the last point is the period under way (lastIsPartial): drawn fainter and
+ *  labelled "to date". */
 export function seriesOption(points: SeriesPoint[], kind: 'line' | 'bar', unit: Unit,
-                             ctx: NumberContext, p: Palette, name = ''): EChartsCoreOption {
+                             ctx: NumberContext, p: Palette, name = '',
+                             partialLast = false): EChartsCoreOption {
   const fmt = (v: number) => formatValue(v, unit, ctx, true);
+  const last = points.length - 1;
   return {
     animation: false,
     color: p.series,
@@ -69,7 +82,11 @@ export function seriesOption(points: SeriesPoint[], kind: 'line' | 'bar', unit: 
     series: [{
       name,
       type: kind,
-      data: points.map((pt) => pt.value),
+      data: points.map((pt, i) => (partialLast && i === last && pt.value !== null
+        ? { value: pt.value, itemStyle: { opacity: 0.5 },
+            label: { show: true, position: 'top', formatter: 'to date', color: p.text, opacity: 1, fontSize: 11,
+                     fontWeight: 600 } }
+        : pt.value)),
       smooth: kind === 'line' ? 0.2 : undefined,
       showSymbol: points.length <= 14,
       areaStyle: kind === 'line' ? { opacity: 0.08 } : undefined,

@@ -11,7 +11,7 @@ import { useTenant } from '../api/tenant';
 import { canRead, canReadCross, canReadMetric, kDomainLabels, type Domain, type Source } from '../auth/roles';
 import { loadSession } from '../auth/session';
 import { Chart } from '../charts/Chart';
-import { blankBefore, breakdownOption, firstDataIndex, paletteFromCss, seriesOption } from '../charts/chartOptions';
+import { blankBefore, breakdownOption, firstDataIndex, lastIsPartial, paletteFromCss, seriesOption } from '../charts/chartOptions';
 import { Freshness } from '../components/Freshness';
 import { PeriodPicker } from '../components/PeriodPicker';
 import { useTheme } from '../components/theme';
@@ -201,10 +201,11 @@ function Trend({ source, def, granularity, query, ctx, dataStart }: {
   // The loader asked for it with the page's numbers: usually here before this first renders.
   const series = useQuery(query);
   const dark = useTheme();
+  const { timezone } = useTenant();
   const option = useMemo(() => series.data &&
     seriesOption(blankBefore(series.data.points, dataStart), def.unit === 'count' ? 'bar' : 'line', def.unit, ctx,
-      paletteFromCss(), def.label),
-  [series.data, dataStart, def, ctx.locale, ctx.currency, dark]); // eslint-disable-line react-hooks/exhaustive-deps
+      paletteFromCss(), def.label, lastIsPartial(series.data.points, currentPeriod(granularity, timezone))),
+  [series.data, dataStart, def, ctx.locale, ctx.currency, dark, granularity, timezone]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
     <figure className="card chart-card">
       <figcaption>{def.label}</figcaption>

@@ -5,9 +5,9 @@ import { metricDef } from '../api/catalog';
 import type { Row, Widget } from '../api/dashboards';
 import { useTenant } from '../api/tenant';
 import { Chart } from '../charts/Chart';
-import { blankBefore, breakdownOption, firstDataIndex, paletteFromCss, seriesOption, type Slice } from '../charts/chartOptions';
+import { blankBefore, breakdownOption, firstDataIndex, lastIsPartial, paletteFromCss, seriesOption, type Slice } from '../charts/chartOptions';
 import { formatValue, type Unit } from '../format/number';
-import { periodLabel } from '../format/period';
+import { currentPeriod, granularityOf, periodLabel } from '../format/period';
 import { kCrossSources, kDomainLabels, type Source } from '../auth/roles';
 import { useTheme } from '../components/theme';
 
@@ -42,14 +42,18 @@ export function WidgetBody({ widget }: { widget: Widget }) {
     if ('points' in data) {
       const kind = widget.chart_type === 'bar' ? 'bar' : 'line';
       // The periods before the tenant's first data are gaps, not zeros (chartOptions.ts).
-      return seriesOption(blankBefore(data.points, firstDataIndex(data.points)), kind, unit, ctx, palette, widget.title);
+      // The period under way, in the tenant's zone: its point is "to date" (chartOptions.ts).
+      const g = data.points.length ? granularityOf(data.points[data.points.length - 1].period) : null;
+      const partial = lastIsPartial(data.points, g ? currentPeriod(g, tenant.timezone) : null);
+      return seriesOption(blankBefore(data.points, firstDataIndex(data.points)), kind, unit, ctx, palette,
+        widget.title, partial);
     }
     if ('rows' in data) {
       const kind = (widget.chart_type || 'donut') as 'pie' | 'donut' | 'bar' | 'line';
       return breakdownOption(rowsToSlices(data.rows), kind, unit, ctx, palette);
     }
     return null;
-  }, [data, widget.widget_type, widget.chart_type, unit, ctx.locale, ctx.currency, palette]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [data, widget.widget_type, widget.chart_type, unit, ctx.locale, ctx.currency, palette, tenant.timezone]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (widget.forbidden) return <p className="widget-note widget-forbidden-note">{forbiddenNote(widget)}</p>;
   if (widget.error) return <p className="widget-note widget-error">{widget.error}</p>;
