@@ -142,6 +142,39 @@ class RedisSinkServerTest : public ::testing::Test {
     return body;
   }
 
+  // API traffic on a connection of its own until Stop(): posts of 20 simulated events, each
+  // followed by GETs of `gets`; counts requests and failures (an error or a status >= 300) and
+  // keeps the position of the last event posted.
+  struct Load {
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> requests{0}, failures{0}, last_position{0};
+    std::thread thread;
+    void Stop() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+    ~Load() { Stop(); }  // also when an assertion ends the test early
+  };
+  void StartLoad(Load* load, uint64_t from, std::vector<std::string> gets) {
+    load->last_position = from;
+    load->thread = std::thread([this, load, gets = std::move(gets)] {
+      std::unique_ptr<ingest::HttpClient> http = NewClient();
+      auto ok = [&](const absl::StatusOr<ingest::HttpResult>& r) {
+        ++load->requests;
+        if (!r.ok() || r->status >= 300) ++load->failures;
+      };
+      while (!load->stop.load()) {
+        auto posted = http->Request("POST", "/events", "application/x-ndjson", NextEvents(20));
+        ok(posted);
+        if (posted.ok() && posted->status < 300) {
+          load->last_position =
+              boost::json::parse(posted->body).at("position").to_number<uint64_t>();
+        }
+        for (const std::string& path : gets) ok(http->Request("GET", path, "", ""));
+      }
+    });
+  }
+
   // Posts `n` simulated events; returns the position of the last one.
   uint64_t Ingest(ingest::HttpClient& http, int n) {
     auto r = http.Request("POST", "/events", "application/x-ndjson", NextEvents(n));
@@ -271,35 +304,20 @@ TEST_F(RedisSinkServerTest, AnOutageNeverReachesTheApiAndTheSinkRecoversByItself
   uint64_t first = Ingest(*http_, 500);
   ExpectKeysEqualTheApi(kAlpha, first);
 
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> requests{0}, failures{0}, last_position{first};
-  std::thread load([&] {
-    std::unique_ptr<ingest::HttpClient> http = NewClient();
-    auto ok = [&](const absl::StatusOr<ingest::HttpResult>& r) {
-      ++requests;
-      if (!r.ok() || r->status >= 300) ++failures;
-    };
-    while (!stop.load()) {
-      auto posted = http->Request("POST", "/events", "application/x-ndjson", NextEvents(20));
-      ok(posted);
-      if (posted.ok() && posted->status < 300) {
-        last_position = boost::json::parse(posted->body).at("position").to_number<uint64_t>();
-      }
-      ok(http->Request("GET", SectionPath(Section::kCrm, kAlpha), "", ""));
-      ok(http->Request("GET", "/analytics/dashboard/" + std::string(kBeta), "", ""));
-      ok(http->Request("GET", "/health/ready", "", ""));
-    }
-  });
+  Load load;
+  StartLoad(&load, first,
+            {SectionPath(Section::kCrm, kAlpha), "/analytics/dashboard/" + std::string(kBeta),
+             "/health/ready"});
 
   redis_->Kill();
-  uint64_t at_kill = requests.load();
+  uint64_t at_kill = load.requests.load();
   EXPECT_TRUE(Eventually([&] {
     return Metrics().find("readside_dependency_up{dependency=\"redis\"} 0\n") != std::string::npos;
   })) << Metrics();
   EXPECT_TRUE(Eventually([&] {
     return Metrics().find("readside_redis_breaker_state 1\n") != std::string::npos;
   })) << Metrics();
-  EXPECT_TRUE(Eventually([&] { return requests.load() >= at_kill + 40; }));  // served meanwhile
+  EXPECT_TRUE(Eventually([&] { return load.requests.load() >= at_kill + 40; }));  // served meanwhile
   // However many events arrive while Redis is down, what waits is one entry per tenant.
   EXPECT_THAT(Metrics(), ::testing::AnyOf(HasSubstr("readside_redis_dirty_tenants 0\n"),
                                           HasSubstr("readside_redis_dirty_tenants 1\n"),
@@ -321,14 +339,13 @@ TEST_F(RedisSinkServerTest, AnOutageNeverReachesTheApiAndTheSinkRecoversByItself
       },
       std::chrono::seconds(60)))
       << Metrics();
-  stop = true;
-  load.join();
-  EXPECT_EQ(failures.load(), 0u) << "of " << requests.load() << " requests";
-  EXPECT_GT(requests.load(), at_kill);
+  load.Stop();
+  EXPECT_EQ(load.failures.load(), 0u) << "of " << load.requests.load() << " requests";
+  EXPECT_GT(load.requests.load(), at_kill);
 
   // Every key is back, with the values of everything ingested during the outage.
-  ExpectKeysEqualTheApi(kAlpha, last_position.load());
-  ExpectKeysEqualTheApi(kBeta, last_position.load());
+  ExpectKeysEqualTheApi(kAlpha, load.last_position.load());
+  ExpectKeysEqualTheApi(kBeta, load.last_position.load());
   std::string metrics = Metrics();
   EXPECT_THAT(metrics, HasSubstr("readside_redis_breaker_state 0\n"));
   EXPECT_THAT(metrics, Not(HasSubstr("readside_redis_failures_total 0\n")));
@@ -344,30 +361,15 @@ TEST_F(RedisSinkServerTest, ARedisThatHangsNeverReachesTheApiAndTheSinkCatchesUp
   uint64_t first = Ingest(*http_, 300);
   ExpectKeysEqualTheApi(kAlpha, first);
 
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> requests{0}, failures{0}, last_position{first};
-  std::thread load([&] {
-    std::unique_ptr<ingest::HttpClient> http = NewClient();
-    auto ok = [&](const absl::StatusOr<ingest::HttpResult>& r) {
-      ++requests;
-      if (!r.ok() || r->status >= 300) ++failures;
-    };
-    while (!stop.load()) {
-      auto posted = http->Request("POST", "/events", "application/x-ndjson", NextEvents(20));
-      ok(posted);
-      if (posted.ok() && posted->status < 300) {
-        last_position = boost::json::parse(posted->body).at("position").to_number<uint64_t>();
-      }
-      ok(http->Request("GET", SectionPath(Section::kCrm, kAlpha), "", ""));
-    }
-  });
+  Load load;
+  StartLoad(&load, first, {SectionPath(Section::kCrm, kAlpha)});
 
   redis_->Pause();
-  uint64_t at_pause = requests.load();
+  uint64_t at_pause = load.requests.load();
   EXPECT_TRUE(Eventually([&] {
     return Metrics().find("readside_redis_breaker_state 1\n") != std::string::npos;
   })) << Metrics();
-  EXPECT_TRUE(Eventually([&] { return requests.load() >= at_pause + 40; }));  // served meanwhile
+  EXPECT_TRUE(Eventually([&] { return load.requests.load() >= at_pause + 40; }));  // served meanwhile
   auto ready = http_->Request("GET", "/health/ready", "", "");
   ASSERT_TRUE(ready.ok()) << ready.status();
   EXPECT_EQ(ready->status, 200) << ready->body;
@@ -382,11 +384,10 @@ TEST_F(RedisSinkServerTest, ARedisThatHangsNeverReachesTheApiAndTheSinkCatchesUp
       },
       std::chrono::seconds(60)))
       << Metrics();
-  stop = true;
-  load.join();
-  EXPECT_EQ(failures.load(), 0u) << "of " << requests.load() << " requests";
-  EXPECT_GT(requests.load(), at_pause + 40);
-  ExpectKeysEqualTheApi(kAlpha, last_position.load());
+  load.Stop();
+  EXPECT_EQ(load.failures.load(), 0u) << "of " << load.requests.load() << " requests";
+  EXPECT_GT(load.requests.load(), at_pause + 40);
+  ExpectKeysEqualTheApi(kAlpha, load.last_position.load());
 }
 
 TEST(RedisSinkFlagsTest, ABadRedisUrlStopsTheStartWithAMessageNamingTheFlag) {

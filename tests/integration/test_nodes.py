@@ -440,55 +440,49 @@ class NodesBehindNginxTest(unittest.TestCase):
         lock = threading.Lock()
         org = new_org("kill")
 
+        def client_loop(next_request, record):
+            # Sends next_request()'s (method, body, headers, note) through nginx on a keep-alive
+            # connection until stop, a new connection after a failure; records (time, status or
+            # exception text, note) of each.
+            conn = None
+            while not stop.is_set():
+                method, body, headers, note = next_request()
+                headers = dict(headers, Authorization="Bearer " + self.token)
+                try:
+                    if conn is None:
+                        conn = http.client.HTTPConnection(self.edge.host, self.edge.port,
+                                                          timeout=30)
+                    conn.request(method, path if method == "GET" else "/events", body=body,
+                                 headers=headers)
+                    resp = conn.getresponse()
+                    resp.read()
+                    outcome = resp.status
+                except Exception as e:  # a failed request, counted
+                    outcome = "%s: %s" % (type(e).__name__, e)
+                    if conn is not None:
+                        conn.close()
+                    conn = None
+                with lock:
+                    record(time.monotonic(), outcome, note)
+            if conn is not None:
+                conn.close()
+
         def poster():
             # POSTs are never retried by nginx once sent (not idempotent for it): one in flight
             # to the victim at the kill fails, and the client sends it again (event ids make
             # that safe). Once nginx has taken the node out, none fails.
-            conn, n = None, 0
-            while not stop.is_set():
-                n += 1
-                batch = [lead(org, entity_id="kill-%d-%d" % (n, i)) for i in range(5)]
+            n = [0]
+
+            def next_batch():
+                n[0] += 1
+                batch = [lead(org, entity_id="kill-%d-%d" % (n[0], i)) for i in range(5)]
                 body = "".join(json.dumps(e) + "\n" for e in batch).encode()
-                try:
-                    if conn is None:
-                        conn = http.client.HTTPConnection(self.edge.host, self.edge.port,
-                                                          timeout=30)
-                    conn.request("POST", "/events", body=body, headers={
-                        "Authorization": "Bearer " + self.token,
-                        "Content-Type": "application/x-ndjson"})
-                    resp = conn.getresponse()
-                    resp.read()
-                    outcome = resp.status
-                except Exception as e:  # a failed request, counted
-                    outcome = "%s: %s" % (type(e).__name__, e)
-                    if conn is not None:
-                        conn.close()
-                    conn = None
-                with lock:
-                    posts.append((time.monotonic(), outcome, batch))
-            if conn is not None:
-                conn.close()
+                return "POST", body, {"Content-Type": "application/x-ndjson"}, batch
+            client_loop(next_batch, lambda t, outcome, batch: posts.append((t, outcome, batch)))
 
         def worker():
-            conn = None
-            while not stop.is_set():
-                try:
-                    if conn is None:
-                        conn = http.client.HTTPConnection(self.edge.host, self.edge.port,
-                                                          timeout=30)
-                    conn.request("GET", path, headers={"Authorization": "Bearer " + self.token})
-                    resp = conn.getresponse()
-                    resp.read()
-                    outcome = resp.status
-                except Exception as e:  # a failed request, counted
-                    outcome = "%s: %s" % (type(e).__name__, e)
-                    if conn is not None:
-                        conn.close()
-                    conn = None
-                with lock:
-                    results.append((time.monotonic(), outcome))
-            if conn is not None:
-                conn.close()
+            client_loop(lambda: ("GET", None, {}, None),
+                        lambda t, outcome, _: results.append((t, outcome)))
 
         threads = [threading.Thread(target=worker) for _ in range(4)]
         threads.append(threading.Thread(target=poster))
