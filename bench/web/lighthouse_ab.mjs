@@ -4,10 +4,11 @@
 // plus a chart and a list), then Lighthouse runs that alternate between the builds, so that a
 // slow minute of this shared machine falls on both. Lighthouse 12's default mobile emulation
 // (simulated slow 4G, 4x CPU slowdown) unless --preset desktop; the same Chromium flags and
-// categories as web_bench.mjs. Prints every run's performance, accessibility, FCP, LCP, TBT,
+// categories as web_bench.mjs ('loopback': the desktop preset unthrottled, and time to
+// interactive). Prints every run's performance, accessibility, FCP, LCP, TBT,
 // then each build's medians.
 // Usage: bench/web/lighthouse_ab.mjs --dirs before=/tmp/web-a,after=/tmp/web-b [--pages finance,dashboard]
-//        [--runs 5] [--preset mobile|desktop] [--bin build/readside] [--out DIR (each report in full)]
+//        [--runs 5] [--preset mobile|desktop|loopback] [--bin build/readside] [--out DIR (each report in full)]
 //        [--trace (with --out: each run's trace too)]
 // Build a variant with: (cd web && node_modules/.bin/vite build --outDir /tmp/web-b)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,7 +46,12 @@ try {
     await seed(bin, base, events, makeToken(bin, secret, 'ingest', '4h'), admin);
   }
   await waitQuiet(servers.map((s) => s.proc.pid), 180);
-  const config = preset === 'desktop' ? (await import('lighthouse/core/config/desktop-config.js')).default : undefined;
+  // 'loopback': the desktop preset without throttling, as web_bench.mjs judges the dashboard's
+  // time to interactive.
+  const desktop = (await import('lighthouse/core/config/desktop-config.js')).default;
+  const config = preset === 'desktop' ? desktop
+    : preset === 'loopback' ? { ...desktop, settings: { ...desktop.settings, throttlingMethod: 'provided' } }
+    : undefined;
   for (let i = 0; i < runs; i++) {
     for (const page of pages) {
       for (const s of i % 2 ? [...servers].reverse() : servers) {
@@ -62,6 +68,7 @@ try {
           const row = { run: i, page, build: s.label, performance: Math.round(c.performance.score * 100),
             accessibility: Math.round(c.accessibility.score * 100), fcp: Math.round(a['first-contentful-paint'].numericValue),
             lcp: Math.round(a['largest-contentful-paint'].numericValue), tbt: Math.round(a['total-blocking-time'].numericValue),
+            tti: Math.round(a.interactive.numericValue),
             cls: +a['cumulative-layout-shift'].numericValue.toFixed(3), load: readFileSync('/proc/loadavg', 'utf8').split(' ')[0] };
           results.push(row);
           console.log(JSON.stringify(row));
@@ -85,7 +92,8 @@ for (const page of pages) {
     console.log(`${page} (${preset}) ${b.label}: performance median ${median(rs.map((r) => r.performance))} ` +
       `(${rs.map((r) => r.performance).join(', ')}); TBT median ${median(rs.map((r) => r.tbt))} ms ` +
       `(${rs.map((r) => r.tbt).join(', ')}); LCP median ${median(rs.map((r) => r.lcp))} ms; ` +
-      `FCP median ${median(rs.map((r) => r.fcp))} ms; accessibility ${[...new Set(rs.map((r) => r.accessibility))].join('/')}`);
+      `FCP median ${median(rs.map((r) => r.fcp))} ms; TTI median ${median(rs.map((r) => r.tti))} ms ` +
+      `(${rs.map((r) => r.tti).join(', ')}); accessibility ${[...new Set(rs.map((r) => r.accessibility))].join('/')}`);
   }
 }
 if (out) writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 1));

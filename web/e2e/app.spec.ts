@@ -136,7 +136,10 @@ test('dragging a widget persists across a reload', async ({ page }) => {
 
 test('adding a widget from the dialog shows its data', async ({ page }) => {
   await signIn(page);
-  const count = await page.locator('[data-widget-id]').count();
+  // The dashboard as the server holds it, drawn in full before the dialog adds to it (the grid
+  // follows the header in a transition, so the page's first count may be short).
+  const count = (await api<Dashboard>(`/dashboards/${org}`)).widgets.length;
+  await expect(page.locator('[data-widget-id]')).toHaveCount(count);
   await addWidgetInDialog(page, 'inventory', 'units_on_hand', 'Units on hand (e2e)');
   await expect(page.locator('[data-widget-id]')).toHaveCount(count + 1);
   const tile = page.locator('section[aria-label="Units on hand (e2e)"] [data-metric="inventory.units_on_hand"]');

@@ -183,7 +183,7 @@ const DashboardGrid = memo(function DashboardGrid({ widgets, scope, readOnly, on
         <div className="stack">
           {sorted.map((w) => (
             <div key={w.widget_id} className={`stack-item ${w.forbidden ? 'stack-forbidden' : `stack-h${Math.min(w.grid.h, 6)}`}`}>
-              <WidgetCard widget={w} scope={scope} readOnly={readOnly} draggable={false} onEdit={() => onEdit(w)} />
+              <WidgetCard widget={w} scope={scope} readOnly={readOnly} draggable={false} onEdit={onEdit} />
             </div>
           ))}
         </div>
@@ -195,7 +195,7 @@ const DashboardGrid = memo(function DashboardGrid({ widgets, scope, readOnly, on
                          onDragStop={(l) => persist(l)} onResizeStop={(l) => persist(l)}>
           {sorted.map((w) => (
             <div key={w.widget_id}>
-              <WidgetCard widget={w} scope={scope} readOnly={readOnly} onEdit={() => onEdit(w)} />
+              <WidgetCard widget={w} scope={scope} readOnly={readOnly} onEdit={onEdit} />
             </div>
           ))}
         </ReactGridLayout>

@@ -1,5 +1,8 @@
 // One widget: a title bar (the drag handle), its freshness, edit and delete, and its data.
 // A widget on a domain the reader's roles lack is drawn quietly: muted, a one-line note.
+// Memoized: the grid re-renders when its width changes (a window resized, a drag), and a widget
+// whose data did not change is not drawn again then.
+import { memo } from 'react';
 import { metricDef } from '../api/catalog';
 import { useDeleteWidget, type DashboardScope, type Widget } from '../api/dashboards';
 import { useTenant } from '../api/tenant';
@@ -8,11 +11,12 @@ import { Freshness } from '../components/Freshness';
 import { Icon } from '../components/Icon';
 import { WidgetBody } from './WidgetBody';
 
-export function WidgetCard({ widget, scope, readOnly, draggable = !readOnly, onEdit }: {
+export const WidgetCard = memo(function WidgetCard({ widget, scope, readOnly, draggable = !readOnly, onEdit }: {
   widget: Widget; scope: DashboardScope; readOnly: boolean;
   /** Whether the title bar moves the widget (not in the one-column stack of narrow screens). */
   draggable?: boolean;
-  onEdit: () => void;
+  /** Opens the edit dialog for this widget (a stable callback, so that memo holds). */
+  onEdit: (w: Widget) => void;
 }) {
   const tenant = useTenant();
   const remove = useDeleteWidget(scope);
@@ -31,7 +35,7 @@ export function WidgetCard({ widget, scope, readOnly, draggable = !readOnly, onE
         </div>
         {!readOnly && (
           <div className="widget-actions">
-            <button className="btn btn-ghost btn-icon btn-sm" aria-label={`Edit ${widget.title}`} onClick={onEdit}>
+            <button className="btn btn-ghost btn-icon btn-sm" aria-label={`Edit ${widget.title}`} onClick={() => onEdit(widget)}>
               <Icon name="edit" size={16} />
             </button>
             <button className="btn btn-ghost btn-icon btn-sm" aria-label={`Delete ${widget.title}`}
@@ -49,4 +53,4 @@ export function WidgetCard({ widget, scope, readOnly, draggable = !readOnly, onE
       </footer>
     </section>
   );
-}
+});
