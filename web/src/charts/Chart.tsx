@@ -20,8 +20,16 @@ function loadECharts(): Promise<ECharts> {
 // phone's CPU, hundreds of milliseconds during which a tap waits); apart, input is handled
 // between two.
 
-export function Chart({ option, series, label, height = '100%' }: {
+/** What a caller may do with a drawn chart (ECharts' instance is one): BreakdownChart hides and
+ *  shows slices through it. */
+export interface ChartActions { dispatchAction(action: { type: string; name?: string }): void }
+
+/** `onDrawn` is called with the chart each time an option has been set on it (when it is made,
+ *  and after each change of `option`, which starts it afresh: notMerge), and with null when it
+ *  is disposed. */
+export function Chart({ option, series, label, height = '100%', onDrawn }: {
   option: EChartsCoreOption; series: string; label: string; height?: string | number;
+  onDrawn?: (chart: ChartActions | null) => void;
 }) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<ReturnType<ECharts['init']> | null>(null);
@@ -29,6 +37,8 @@ export function Chart({ option, series, label, height = '100%' }: {
   const [near, setNear] = useState(false);
   const latest = useRef(option);
   latest.current = option;
+  const drawn = useRef(onDrawn);
+  drawn.current = onDrawn;
 
   useEffect(() => {
     const node = el.current;
@@ -49,6 +59,7 @@ export function Chart({ option, series, label, height = '100%' }: {
       if (disposed || !el.current) return;
       chart.current = echarts.init(el.current, undefined, { renderer: 'svg' });
       chart.current.setOption(latest.current);
+      drawn.current?.(chart.current);
       // Re-lay out only when the box really changed (the first observation is the same size).
       let size = `${el.current.clientWidth}x${el.current.clientHeight}`;
       observer = new ResizeObserver(() => {
@@ -60,13 +71,16 @@ export function Chart({ option, series, label, height = '100%' }: {
     return () => {
       disposed = true;
       observer?.disconnect();
+      if (chart.current) drawn.current?.(null);
       chart.current?.dispose();
       chart.current = null;
     };
   }, [near]);
 
   useEffect(() => {
-    chart.current?.setOption(option, { notMerge: true });
+    if (!chart.current) return;
+    chart.current.setOption(option, { notMerge: true });
+    drawn.current?.(chart.current);
   }, [option]);
 
   if (failed) return <p className="subtle">The chart could not be loaded. Reload the page to try again.</p>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blankBefore, firstDataIndex, lastIsPartial, seriesOption, type Palette } from './chartOptions';
+import { blankBefore, breakdownOption, firstDataIndex, isPie, lastIsPartial, seriesOption, sliceColors, type Palette } from './chartOptions';
 
 const palette: Palette = { series: ['#111'], text: '#222', grid: '#333', surface: '#fff' };
 const usd = { locale: 'en-US', currency: 'USD' };
@@ -58,4 +58,39 @@ describe('the period under way', () => {
     const whole = seriesOption(points, 'bar', 'money', usd, palette, 'Revenue') as { series: { data: Item[] }[] };
     expect(whole.series[0].data).toEqual([10, 20, 3]);
   });
+});
+
+describe('a breakdown', () => {
+  const slices = [{ name: 'Web', value: 5 }, { name: 'Mail', value: 3 }, { name: 'Phone', value: 1 }];
+
+  it('as a pie keeps ECharts’ legend, which hides and shows slices, but hidden (the legend is HTML)', () => {
+    for (const kind of ['pie', 'donut'] as const) {
+      const option = breakdownOption(slices, kind, 'count', usd, palette) as {
+        legend: Record<string, unknown>; series: { type: string; data: unknown }[];
+      };
+      expect(option.legend).toEqual({ show: false });
+      expect(option.legend.type).toBeUndefined();
+      expect(option.series[0].type).toBe('pie');
+      expect(option.series[0].data).toEqual(slices);
+    }
+  });
+
+  it('as bars or lines is a series chart, with no legend', () => {
+    for (const kind of ['bar', 'line'] as const) {
+      const option = breakdownOption(slices, kind, 'count', usd, palette) as { legend?: unknown; series: { type: string }[] };
+      expect(option.legend).toBeUndefined();
+      expect(option.series[0].type).toBe(kind);
+      expect(isPie(kind)).toBe(false);
+    }
+    expect(isPie('pie') && isPie('donut')).toBe(true);
+  });
+
+  it('colours its slices with the palette in turn, as ECharts does (by name, first seen first)', () => {
+    const p = { series: ['#a00', '#0a0'] };
+    expect(sliceColors(slices, p)).toEqual(['#a00', '#0a0', '#a00']);
+    expect(sliceColors([{ name: 'A', value: 1 }, { name: 'B', value: 1 }, { name: 'A', value: 2 }, { name: 'C', value: 1 }],
+      { series: ['#1', '#2', '#3'] })).toEqual(['#1', '#2', '#1', '#3']);
+    expect(sliceColors([], p)).toEqual([]);
+  });
+
 });

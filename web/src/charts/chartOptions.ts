@@ -98,9 +98,38 @@ export function seriesOption(points: SeriesPoint[], kind: 'line' | 'bar', unit: 
 
 export interface Slice { name: string; value: number }
 
-export function breakdownOption(slices: Slice[], kind: 'pie' | 'donut' | 'bar' | 'line', unit: Unit,
+export type BreakdownKind = 'pie' | 'donut' | 'bar' | 'line';
+
+/** Whether a breakdown of this kind is drawn as a pie (a donut too): then with its legend of
+ *  buttons under it (BreakdownChart.tsx); bars and lines are series charts, with no legend. */
+export function isPie(kind: BreakdownKind): kind is 'pie' | 'donut' {
+  return kind !== 'bar' && kind !== 'line';
+}
+
+/**
+ * The colour of each slice, as ECharts gives them: the palette's colours in turn, by the slice's
+ * name in first-seen order (a name seen before gets its colour again; ECharts names a nameless
+ * slice by its index), so that the legend's swatches match the pie.
+ */
+export function sliceColors(slices: readonly Slice[], p: Pick<Palette, 'series'>): string[] {
+  const byName = new Map<string, string>();
+  return slices.map((s, i) => {
+    const key = s.name || String(i);
+    let c = byName.get(key);
+    if (c === undefined) {
+      c = p.series[byName.size % p.series.length];
+      byName.set(key, c);
+    }
+    return c;
+  });
+}
+
+/** A pie's legend is BreakdownChart's, in HTML (ECharts' own is drawn in SVG, out of the
+ *  keyboard's reach): ECharts' legend component stays, hidden, because it is what hides and
+ *  shows a pie's slices (its legendToggleSelect action, which a hidden legend still handles). */
+export function breakdownOption(slices: Slice[], kind: BreakdownKind, unit: Unit,
                                 ctx: NumberContext, p: Palette): EChartsCoreOption {
-  if (kind === 'bar' || kind === 'line') {
+  if (!isPie(kind)) {
     return seriesOption(slices.map((s) => ({ period: s.name, value: s.value })), kind, unit, ctx, p);
   }
   return {
@@ -110,11 +139,11 @@ export function breakdownOption(slices: Slice[], kind: 'pie' | 'donut' | 'bar' |
       trigger: 'item',
       valueFormatter: (v: unknown) => (typeof v === 'number' ? formatValue(v, unit, ctx) : '—'),
     },
-    legend: { type: 'scroll', bottom: 0, textStyle: { color: p.text }, itemWidth: 10, itemHeight: 10 },
+    legend: { show: false },
     series: [{
       type: 'pie',
       radius: kind === 'donut' ? ['48%', '72%'] : [0, '72%'],
-      center: ['50%', '44%'],
+      center: ['50%', '50%'],
       data: slices,
       label: { show: false },
       itemStyle: { borderColor: p.surface, borderWidth: 2 },

@@ -10,6 +10,7 @@ import { kCatalog, type MetricDef } from '../api/catalog';
 import { useTenant } from '../api/tenant';
 import { canRead, canReadCross, canReadMetric, kDomainLabels, type Domain, type Source } from '../auth/roles';
 import { loadSession } from '../auth/session';
+import { BreakdownChart } from '../charts/BreakdownChart';
 import { Chart } from '../charts/Chart';
 import { blankBefore, breakdownOption, firstDataIndex, lastIsPartial, paletteFromCss, seriesOption } from '../charts/chartOptions';
 import { Freshness } from '../components/Freshness';
@@ -229,14 +230,20 @@ function Breakdown({ def, source, body, ctx }: { def: MetricDef; source: Source;
     }
     return [];
   }, [raw]);
-  const option = useMemo(() => breakdownOption(slices, slices.length > 6 ? 'bar' : 'donut', def.unit === 'money' ? 'money' : def.unit, ctx, paletteFromCss()),
-    [slices, def.unit, ctx.locale, ctx.currency, dark]); // eslint-disable-line react-hooks/exhaustive-deps
+  const palette = useMemo(() => paletteFromCss(), [dark]); // eslint-disable-line react-hooks/exhaustive-deps
+  const kind = slices.length > 6 ? 'bar' : 'donut';
+  const chartUnit = def.unit === 'money' ? 'money' : def.unit;
+  const option = useMemo(() => breakdownOption(slices, kind, chartUnit, ctx, palette),
+    [slices, kind, chartUnit, ctx.locale, ctx.currency, palette]); // eslint-disable-line react-hooks/exhaustive-deps
   const unit = Array.isArray(raw) ? 'money' : def.unit;
   return (
     <figure className="card chart-card">
       <figcaption>{def.label}</figcaption>
       {slices.length === 0 ? <p className="widget-note">Nothing in this period.</p> : <>
-        <Chart option={option} series={`${source}.${def.key}`} label={`${def.label}, chart`} height={220} />
+        {kind === 'donut'
+          ? <BreakdownChart option={option} slices={slices} unit={chartUnit} ctx={ctx} palette={palette}
+                            series={`${source}.${def.key}`} label={`${def.label}, chart`} height={220} />
+          : <Chart option={option} series={`${source}.${def.key}`} label={`${def.label}, chart`} height={220} />}
         <details className="breakdown-table">
           <summary>Show as a table</summary>
           <table className="table"><tbody>

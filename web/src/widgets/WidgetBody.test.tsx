@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react';
+import { fireEvent, render, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { ReactNode } from 'react';
 import type { Widget } from '../api/dashboards';
@@ -82,5 +82,39 @@ describe('WidgetBody', () => {
     const chart = container.querySelector('[data-series="finance.total_revenue"]')!;
     expect(chart.getAttribute('role')).toBe('img');
     expect(chart.getAttribute('aria-label')).toBe('Revenue by month, chart');
+  });
+
+  const byDepartment = (chart_type: Widget['chart_type'], rows: { key: string; value: number }[]) => widget({
+    widget_type: 'chart', chart_type, data_source: 'hrm', title: 'Headcount by department',
+    query_params: { metric: 'employees_by_department' }, cached_data: { period: '2026-12', rows },
+  });
+
+  it('a donut or pie has a legend of buttons, a slice each with its value as the tooltip writes it', () => {
+    for (const type of ['donut', 'pie', ''] as const) {
+      const { container, unmount } = inTenant(<WidgetBody widget={byDepartment(type,
+        [{ key: 'Engineering', value: 1234.5 }, { key: 'Sales', value: 5 }])} />);
+      const buttons = within(screen.getByRole('list', { name: 'Legend' })).getAllByRole('button');
+      // employees_by_department counts: de-DE digits.
+      expect(buttons.map((b) => b.textContent!.replace(/\s/g, ' '))).toEqual(['Engineering 1.235', 'Sales 5']);
+      expect(buttons.map((b) => b.getAttribute('aria-pressed'))).toEqual(['true', 'true']);
+      fireEvent.click(buttons[1]);
+      expect(buttons.map((b) => b.getAttribute('aria-pressed'))).toEqual(['true', 'false']);
+      // The chart keeps its hooks and its label.
+      const chart = container.querySelector('[data-series="hrm.employees_by_department"]')!;
+      expect(chart.getAttribute('role')).toBe('img');
+      expect(chart.getAttribute('aria-label')).toBe('Headcount by department, chart');
+      unmount();
+    }
+  });
+
+  it('a breakdown drawn as bars, or of no rows, has no legend', () => {
+    const { container, unmount } = inTenant(<WidgetBody widget={byDepartment('bar', [{ key: 'Sales', value: 5 }])} />);
+    expect(container.querySelector('[data-series="hrm.employees_by_department"]')).not.toBeNull();
+    expect(screen.queryByRole('list')).toBeNull();
+    unmount();
+    const empty = inTenant(<WidgetBody widget={byDepartment('donut', [])} />);
+    expect(empty.container.querySelector('[data-series="hrm.employees_by_department"]')).not.toBeNull();
+    expect(screen.queryByRole('list')).toBeNull();
+    expect(screen.queryAllByRole('button')).toEqual([]);
   });
 });

@@ -4,8 +4,12 @@ import { useMemo } from 'react';
 import { metricDef } from '../api/catalog';
 import type { Row, Widget } from '../api/dashboards';
 import { useTenant } from '../api/tenant';
+import { BreakdownChart } from '../charts/BreakdownChart';
 import { Chart } from '../charts/Chart';
-import { blankBefore, breakdownOption, firstDataIndex, lastIsPartial, paletteFromCss, seriesOption, type Slice } from '../charts/chartOptions';
+import {
+  blankBefore, breakdownOption, firstDataIndex, isPie, lastIsPartial, paletteFromCss, seriesOption, type BreakdownKind,
+  type Slice,
+} from '../charts/chartOptions';
 import { formatValue, type Unit } from '../format/number';
 import { currentPeriod, granularityOf, periodLabel } from '../format/period';
 import { kCrossSources, kDomainLabels, type Source } from '../auth/roles';
@@ -37,6 +41,11 @@ export function WidgetBody({ widget }: { widget: Widget }) {
   const theme = useTheme();
   const palette = useMemo(() => paletteFromCss(), [theme]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  // A breakdown chart's slices, and whether it is a pie (or donut): then with its legend.
+  const breakdownKind = (widget.chart_type || 'donut') as BreakdownKind;
+  const slices = useMemo(() => (widget.widget_type === 'chart' && data && 'rows' in data ? rowsToSlices(data.rows) : []),
+    [data, widget.widget_type]);
+
   const option = useMemo(() => {
     if (widget.widget_type !== 'chart' || !data) return null;
     if ('points' in data) {
@@ -48,12 +57,9 @@ export function WidgetBody({ widget }: { widget: Widget }) {
       return seriesOption(blankBefore(data.points, firstDataIndex(data.points)), kind, unit, ctx, palette,
         widget.title, partial);
     }
-    if ('rows' in data) {
-      const kind = (widget.chart_type || 'donut') as 'pie' | 'donut' | 'bar' | 'line';
-      return breakdownOption(rowsToSlices(data.rows), kind, unit, ctx, palette);
-    }
+    if ('rows' in data) return breakdownOption(slices, breakdownKind, unit, ctx, palette);
     return null;
-  }, [data, widget.widget_type, widget.chart_type, unit, ctx.locale, ctx.currency, palette, tenant.timezone]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [data, slices, widget.widget_type, widget.chart_type, unit, ctx.locale, ctx.currency, palette, tenant.timezone]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (widget.forbidden) return <p className="widget-note widget-forbidden-note">{forbiddenNote(widget)}</p>;
   if (widget.error) return <p className="widget-note widget-error">{widget.error}</p>;
@@ -71,6 +77,10 @@ export function WidgetBody({ widget }: { widget: Widget }) {
     );
   }
   if (option) {
+    if ('rows' in data && isPie(breakdownKind)) {
+      return <BreakdownChart option={option} slices={slices} unit={unit} ctx={ctx} palette={palette}
+                             series={metric} label={`${widget.title}, chart`} />;
+    }
     return <Chart option={option} series={metric} label={`${widget.title}, chart`} />;
   }
   if ('points' in data) {
