@@ -486,6 +486,24 @@ test('the sign-in page works by keyboard alone', async ({ page }) => {
   await expect(page).toHaveURL(new RegExp(`/o/${org}$`));
 });
 
+test('a donut’s legend hides and shows a slice by keyboard', async ({ page }) => {
+  await signIn(page, state().tokens.admin, `/o/${org}/analytics/crm`);
+  const figure = page.locator('figure:has(.chart-legend)').first();
+  await figure.scrollIntoViewIfNeeded();
+  const sectors = figure.locator('[data-series] svg path');
+  await expect.poll(() => sectors.count()).toBeGreaterThan(1);
+  const before = await sectors.count();
+  const first = figure.locator('.chart-legend button').first();
+  await expect(first).toHaveAttribute('aria-pressed', 'true');
+  await first.focus();
+  await page.keyboard.press('Space');
+  await expect(first).toHaveAttribute('aria-pressed', 'false');
+  await expect.poll(() => sectors.count()).toBeLessThan(before);
+  await page.keyboard.press('Enter');
+  await expect(first).toHaveAttribute('aria-pressed', 'true');
+  await expect.poll(() => sectors.count()).toBe(before);
+});
+
 test('the rebuild panel shows a queued rebuild, its place in the queue, and holds the button', async ({ page }) => {
   // The server's queue is tested in test_consistency.py; a real queued state lasts too short
   // here to look at, so GET /admin/rebuild/{org} answers one (the shape of RebuildStatus).

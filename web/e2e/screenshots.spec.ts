@@ -42,6 +42,7 @@ async function shoot(browser: Browser, width: number, theme: 'light' | 'dark') {
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   await page.screenshot({ path: path.join(out, `signin-${suffix}.png`) });
   await signIn(page, demoToken());
+  let donutShot = false;
   for (const [name, p] of pages) {
     await page.goto(`${state().base}/o/${org}/${p}`);
     await expect(page.locator('main h1').first()).toBeVisible();
@@ -52,6 +53,16 @@ async function shoot(browser: Browser, width: number, theme: 'light' | 'dark') {
       .every((c) => c.querySelector('svg')))).toBe(true);
     await page.waitForTimeout(400);
     await page.screenshot({ path: path.join(out, `${name}-${suffix}.png`) });
+    // The first pie or donut of the domain pages, below the fold: its chart and its legend of
+    // buttons (once per theme, at 1440 px).
+    const donut = page.locator('figure:has(.chart-legend)').first();
+    if (width > 800 && !donutShot && await donut.count()) {
+      donutShot = true;
+      await donut.scrollIntoViewIfNeeded();
+      await expect.poll(() => donut.evaluate((f) => f.querySelector('[data-series] svg') !== null)).toBe(true);
+      await page.waitForTimeout(300);
+      await donut.screenshot({ path: path.join(out, `breakdown-${suffix}.png`) });
+    }
   }
   await context.close();
 }

@@ -83,6 +83,12 @@ describe('activity', () => {
     expect(o.series[1].data).toEqual([0, 1, 4, 0]);
     expect(o.xAxis.data).toEqual(['10:00', '10:01', '10:02', '10:03']);
   });
+  it('has a legend that is a key, not a control (ECharts draws it out of the keyboard’s reach)', () => {
+    const o = activityOption(minutes, 'UTC', { currency: 'EUR', locale: 'en-GB' },
+      { series: ['#111'], text: '#222', grid: '#333', surface: '#fff' }) as { legend: { type: string; selectedMode: boolean } };
+    expect(o.legend.selectedMode).toBe(false);
+    expect(o.legend.type).toBe('plain');
+  });
 });
 
 describe('prettyRaw', () => {

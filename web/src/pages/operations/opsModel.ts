@@ -118,7 +118,10 @@ export function activityOption(minutes: readonly LiveMinute[], timeZone: string,
       axisPointer: { type: 'shadow' },
       valueFormatter: (v: unknown) => (typeof v === 'number' ? formatValue(v, 'count', ctx) : '—'),
     },
-    legend: { type: 'scroll', bottom: 0, textStyle: { color: p.text }, itemWidth: 10, itemHeight: 10 },
+    // A key, not a control: ECharts draws its legend in SVG, where a keyboard cannot reach it, so
+    // its items do not toggle series (selectedMode: false) and it does not page (plain); the
+    // table beside the chart has every number.
+    legend: { type: 'plain', selectedMode: false, bottom: 0, textStyle: { color: p.text }, itemWidth: 10, itemHeight: 10 },
     xAxis: {
       type: 'category',
       data: minutes.map((m) => minuteLabel(m.minute, timeZone, ctx.locale)),

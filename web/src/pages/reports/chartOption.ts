@@ -31,8 +31,10 @@ export function reportChartOption(section: ChartSection, format: (v: number, com
       trigger: 'axis',
       valueFormatter: (v: unknown) => (typeof v === 'number' ? format(v, false) : '—'),
     },
+    // A key, not a control: ECharts' legend is SVG, out of the keyboard's reach, so its items do
+    // not toggle series and it does not page; the report's table has every number.
     legend: many
-      ? { type: 'scroll', bottom: 0, textStyle: { color: p.text }, itemWidth: 12, itemHeight: 8 }
+      ? { type: 'plain', selectedMode: false, bottom: 0, textStyle: { color: p.text }, itemWidth: 12, itemHeight: 8 }
       : undefined,
     xAxis: categoryXAxis(xs, p),
     yAxis: valueYAxis(p, (v: number) => format(v, true)),

@@ -98,6 +98,14 @@ describe('report charts', () => {
       { series: ['#000'], text: '#111', grid: '#222', surface: '#fff' }) as { series: { data: (number | null)[] }[] };
     expect(opt.series[1].data).toEqual([null, 3, 4]);
   });
+  it('has a legend that is a key, not a control, and only with several series', () => {
+    const palette = { series: ['#000'], text: '#111', grid: '#222', surface: '#fff' };
+    const two = reportChartOption(section, (v) => String(v), palette) as { legend?: { type: string; selectedMode: boolean } };
+    expect(two.legend?.selectedMode).toBe(false);
+    expect(two.legend?.type).toBe('plain');
+    const one = reportChartOption({ ...section, series: section.series.slice(0, 1) }, (v) => String(v), palette) as { legend?: unknown };
+    expect(one.legend).toBeUndefined();
+  });
   it('guesses one unit for the chart', () => {
     expect(chartUnit(section, [{ label: 'Revenue', unit: 'USD' }], 'USD')).toBe('money');
     expect(chartUnit({ series: [{ name: 'Deals won', points: [] }] }, [{ label: 'Deals won', unit: '' }], 'USD')).toBe('count');
