@@ -62,8 +62,18 @@ readside_add_web_app()
 # Vitest (components and formatting), and the end-to-end suite in real headless Chromium
 # against build/readside serving build/web (web/e2e/global-setup.ts starts and seeds it).
 # Skipped with the app itself; the end-to-end suite also needs Debian's chromium.
+# A suite that cannot run here (no node for the app, no chromium) is still registered: it skips,
+# and under `make test` (READSIDE_REQUIRE_DEPS=1) it fails, as the other tests whose outside
+# program is missing do (tests/integration/deps.py).
+function(readside_add_missing_test name why)
+  add_test(NAME ${name} COMMAND sh -c
+    "echo '${name}: ${why} (scripts/install-deps)'; if [ -n \"$READSIDE_REQUIRE_DEPS\" ]; then exit 1; fi; exit 77")
+  set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 77)
+endfunction()
+
 function(readside_add_web_tests)
   if(NOT TARGET web)
+    readside_add_missing_test(web.unit "the web app was not built: node 20.19 or newer not found")
     return()
   endif()
   set(src ${READSIDE_WEB_SOURCE_DIR})
@@ -73,7 +83,8 @@ function(readside_add_web_tests)
            WORKING_DIRECTORY ${src})
   find_program(READSIDE_CHROMIUM NAMES chromium chromium-browser)
   if(NOT READSIDE_CHROMIUM)
-    message(WARNING "web end-to-end tests not registered: chromium not found (scripts/install-deps)")
+    message(WARNING "web end-to-end tests cannot run: chromium not found (scripts/install-deps)")
+    readside_add_missing_test(web.e2e "chromium not found")
     return()
   endif()
   add_test(NAME web.e2e COMMAND ${src}/node_modules/.bin/playwright test
