@@ -52,30 +52,82 @@ test('a pasted token signs in, a bad one is explained, an expired one returns to
   await expect(page.getByRole('status').or(page.getByRole('alert')).first()).toContainText(/expired/i);
 });
 
+/**
+ * Checks every testing hook of the dashboard `dashboard` (as the API answered it) on the page:
+ * a number widget's value and period; each entry of a breakdown, `<domain>.<metric>.<key>`, once
+ * in its widget (a table's or list's cell, a donut's legend, a bar chart's hidden table); each
+ * period of a series (a table's row, a line or bar chart's hidden table) against the API's
+ * value for that period.
+ */
+async function expectDashboardHooks(page: Page, dashboard: Dashboard) {
+  await expect(page.locator('[data-widget-id]')).toHaveCount(dashboard.widgets.length);
+  for (const w of dashboard.widgets) {
+    const d = w.cached_data as { period?: string; value?: number | null; rows?: { key?: string; value?: number | null }[];
+      points?: { period: string; value: number | null }[] } | null;
+    if (!d) continue;
+    const widget = page.locator(`[data-widget-id="${w.widget_id}"]`);
+    const metric = `${w.data_source}.${w.query_params.metric}`;
+    if ('value' in d) {
+      const tile = widget.locator(`[data-metric="${metric}"]`);
+      await expect(tile).toHaveAttribute('data-value', d.value === null || d.value === undefined ? '' : String(d.value));
+      await expect(tile).not.toHaveText('');
+      await expect(widget.locator(`[data-period="${d.period}"]`)).toHaveCount(1);
+    }
+    // Map entries: <domain>.<metric>.<key>, one element each in the widget (strict locator).
+    for (const row of d.rows ?? []) {
+      if (row.key === undefined) continue;
+      await expect(widget.locator(`[data-metric="${metric}.${row.key}"]`), `${w.widget_id} ${row.key}`)
+        .toHaveAttribute('data-value', row.value === null || row.value === undefined ? '' : String(row.value));
+    }
+    // Series: every period shown is the API's value for it (a chart's table starts where its
+    // data does, as its line does).
+    if (d.points) {
+      const want = new Map(d.points.map((p) => [p.period, p.value === null ? '' : String(p.value)]));
+      const shown = await widget.locator(`tr[data-period] [data-metric="${metric}"]`).evaluateAll((els) =>
+        els.map((e) => [e.closest('tr')!.getAttribute('data-period')!, e.getAttribute('data-value')] as const));
+      if (d.points.some((p) => p.value !== null && p.value !== 0)) expect(shown.length, w.widget_id).toBeGreaterThan(0);
+      for (const [period, value] of shown) expect(value, `${w.widget_id} ${period}`).toBe(want.get(period));
+    }
+  }
+}
+
 test('every data-metric on the dashboard shows the API value', async ({ page }) => {
   await signIn(page);
   const dashboard = await api<Dashboard>(`/dashboards/${org}`);
   await expect(page.locator('[data-widget-id]')).toHaveCount(dashboard.widgets.length);
   const tiles = page.locator('[data-metric]');
   expect(await tiles.count()).toBeGreaterThan(5);
-  for (const w of dashboard.widgets) {
-    const d = w.cached_data;
-    if (!d || !('value' in d)) continue;
-    const tile = page.locator(`[data-widget-id="${w.widget_id}"] [data-metric="${w.data_source}.${w.query_params.metric}"]`);
-    await expect(tile).toHaveAttribute('data-value', d.value === null ? '' : String(d.value));
-    await expect(tile).not.toHaveText('');
-    await expect(page.locator(`[data-widget-id="${w.widget_id}"] [data-period="${d.period}"]`)).toHaveCount(1);
-  }
-  // Map entries of table widgets: <domain>.<metric>.<key>.
-  for (const w of dashboard.widgets) {
-    const d = w.cached_data as { rows?: { key?: string; value?: number }[] } | null;
-    for (const row of d?.rows ?? []) {
-      if (row.key === undefined) continue;
-      await expect(page.locator(`[data-widget-id="${w.widget_id}"] [data-metric="${w.data_source}.${w.query_params.metric}.${row.key}"]`))
-        .toHaveAttribute('data-value', String(row.value));
-    }
-  }
+  await expectDashboardHooks(page, dashboard);
   await expect(page.locator('[data-series]').first()).toBeVisible();
+});
+
+test('a dashboard’s donut and bar breakdown carry each entry’s value once, in the legend or a hidden table', async ({ page }) => {
+  const token = mint('admin', `e2e-breakdowns-${Date.now()}`);
+  const made: Record<string, string> = {};
+  for (const chart_type of ['donut', 'bar']) {
+    const w = await api<{ widget_id: string }>(`/dashboards/${org}/widgets`, token, { method: 'POST', body: JSON.stringify({
+      widget_type: 'chart', title: `Stages, ${chart_type} (e2e)`, data_source: 'crm',
+      query_params: { metric: 'pipeline_stages' }, chart_type }) });
+    made[chart_type] = w.widget_id;
+  }
+  // The caller's own dashboard, with the two widgets' data.
+  let dashboard!: Dashboard;
+  await expect.poll(async () => {
+    dashboard = await api<Dashboard>(`/dashboards/${org}`, token);
+    return Object.values(made).filter((id) => {
+      const d = dashboard.widgets.find((w) => w.widget_id === id)?.cached_data as { rows?: unknown[] } | null | undefined;
+      return (d?.rows?.length ?? 0) > 0;
+    }).length;
+  }).toBe(2);
+  await signIn(page, token);
+  await expectDashboardHooks(page, dashboard);
+  const rows = (dashboard.widgets.find((w) => w.widget_id === made.donut)!.cached_data as { rows: unknown[] }).rows;
+  const donut = page.locator(`[data-widget-id="${made.donut}"]`);
+  await expect(donut.locator('.chart-legend [data-metric^="crm.pipeline_stages."]')).toHaveCount(rows.length);
+  await expect(donut.locator('[data-metric^="crm.pipeline_stages."]')).toHaveCount(rows.length);
+  const bars = page.locator(`[data-widget-id="${made.bar}"]`);
+  await expect(bars.locator('.visually-hidden [data-metric^="crm.pipeline_stages."]')).toHaveCount(rows.length);
+  await expect(bars.locator('[data-metric^="crm.pipeline_stages."]')).toHaveCount(rows.length);
 });
 
 test('every data-metric on the domain pages shows the API value, in the tenant currency', async ({ page }) => {
@@ -88,26 +140,75 @@ test('every data-metric on the domain pages shows the API value, in the tenant c
     await page.goto(`${state().base}/o/beta-inc/analytics/${domain}`);
     const root = page.locator('[data-org="beta-inc"][data-period]').first();
     await expect(root).toBeVisible();
-    const period = await root.getAttribute('data-period');
+    const period = (await root.getAttribute('data-period'))!;
     const body = await api<Record<string, unknown>>(`/analytics/${route}/beta-inc?period=${period}`);
     const tiles = page.locator(`[data-metric^="${domain}."]`);
     await expect(tiles.first()).toBeVisible();
-    const n = await tiles.count();
-    for (let i = 0; i < n; i++) {
-      const [, metric, key] = (await tiles.nth(i).getAttribute('data-metric'))!.split('.');
+    // The trends have loaded (their tables hold the series' values).
+    await expect(page.locator('.chart-skeleton')).toHaveCount(0);
+    const shown = await tiles.evaluateAll((els) => els.map((e) => {
+      const trend = e.closest('[data-trend]');
+      return { name: e.getAttribute('data-metric')!, value: e.getAttribute('data-value'),
+        trend: trend?.getAttribute('data-trend') ?? null, granularity: trend?.getAttribute('data-granularity') ?? null,
+        period: e.closest('[data-period]')?.getAttribute('data-period') ?? null };
+    }));
+    // The period's numbers (KPIs, All numbers, breakdowns): the section's body. A breakdown's
+    // entry shows twice, in a donut's legend and in its table, each with the API's value.
+    for (const t of shown.filter((x) => x.trend === null)) {
+      const [, metric, key] = t.name.split('.');
       let want = body[metric];
       if (key !== undefined) {
         want = Array.isArray(want)
           ? (want as { user_id: string; won_value: number }[]).find((r) => r.user_id === key)?.won_value
           : (want as Record<string, unknown>)[key];
       }
-      expect(await tiles.nth(i).getAttribute('data-value'), `${domain}.${metric}${key ? '.' + key : ''}`)
-        .toBe(want === null || want === undefined ? '' : String(want));
+      expect(t.value, `${domain}.${metric}${key ? '.' + key : ''}`).toBe(want === null || want === undefined ? '' : String(want));
+    }
+    // A trend's table: a row per period (data-period), each the value of the series the page
+    // asked for (the 12 months up to the page's month), up to the page's period.
+    const trends = new Map<string, typeof shown>();
+    for (const t of shown.filter((x) => x.trend !== null)) trends.set(t.trend!, [...(trends.get(t.trend!) ?? []), t]);
+    expect(trends.size, domain).toBeGreaterThan(0);
+    const [y, m] = period.split('-').map(Number);
+    const first = new Date(Date.UTC(y, m - 1 - 11, 15));
+    const from = `${first.getUTCFullYear()}-${String(first.getUTCMonth() + 1).padStart(2, '0')}`;
+    for (const [series, rows] of trends) {
+      const [, metric] = series.split('.');
+      const periods = rows.map((r) => r.period!);
+      expect(rows[0].granularity, series).toBe('month');
+      expect(periods[periods.length - 1], series).toBe(period);
+      const { points } = await api<{ points: { period: string; value: number | null }[] }>(
+        `/analytics/series/beta-inc?domain=${domain}&metric=${metric}&granularity=month&from=${from}&to=${period}`);
+      for (const r of rows) {
+        expect(r.name, series).toBe(series);
+        const want = points.find((p) => p.period === r.period)?.value;
+        expect(r.value, `${series} ${r.period}`).toBe(want === null || want === undefined ? '' : String(want));
+      }
     }
   }
   // beta-inc is set to EUR: money shows in euros.
   await page.goto(`${state().base}/o/beta-inc/analytics/finance`);
   await expect(page.locator('[data-metric="finance.total_revenue"]').first()).toContainText('€');
+});
+
+test('a previous period that cannot be loaded shows a dash that says why, not … forever', async ({ page }) => {
+  const d = new Date();
+  const month = (back: number) => {
+    const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - back, 15));
+    return `${m.getUTCFullYear()}-${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
+  };
+  const [period, prev] = [month(1), month(2)];
+  await page.route((url) => url.pathname === `/analytics/finance/revenue/${org}` && url.searchParams.get('period') === prev,
+    (route) => route.fulfill({ status: 503, contentType: 'application/problem+json',
+      body: JSON.stringify({ title: 'Service Unavailable', detail: 'e2e: the previous period fails' }) }));
+  await signIn(page, state().tokens.admin, `/o/${org}/analytics/finance?period=${period}`);
+  await expect(page.locator(`[data-period="${period}"] [data-metric^="finance."]`).first()).toBeVisible();
+  // After the query's retries (5xx are retried twice).
+  const failed = page.locator('[data-previous="failed"]');
+  await expect(failed.first()).toBeVisible({ timeout: 20_000 });
+  await expect(failed.first()).toHaveAttribute('title', 'the previous period could not be loaded');
+  await expect(failed.first()).toContainText('—');
+  await expect(page.locator('td.hide-narrow').filter({ hasText: '…' })).toHaveCount(0);
 });
 
 test('an ingested event moves a number live, without a reload', async ({ page }) => {
@@ -472,6 +573,52 @@ test('narrower roles see only what they may read, with no errors on any page the
   await expect(page.locator('[data-metric^="hrm."]').first()).toBeVisible();
   await page.waitForLoadState('networkidle');
   expect(problems).toEqual([]);
+});
+
+test('on a phone the menu takes the focus, keeps Tab inside it, and Escape closes it onto the Menu button', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  try {
+    const page = await context.newPage();
+    const problems = watchProblems(page);
+    await signIn(page);
+    const menu = page.getByRole('button', { name: 'Menu' });
+    const sidebar = page.locator('aside.sidebar');
+    await expect(sidebar).toBeHidden();
+    await menu.focus();
+    await page.keyboard.press('Enter');
+    await expect(menu).toHaveAttribute('aria-expanded', 'true');
+    await expect(sidebar).toBeVisible();
+    // The focus is in the menu, on its first link; the page behind is inert.
+    await expect(page.getByRole('navigation').getByRole('link', { name: 'Dashboard', exact: true })).toBeFocused();
+    await expect(page.locator('.main-col')).toHaveAttribute('inert', '');
+
+    // Which of the menu's controls has the focus (-1: something outside the menu).
+    const focused = () => page.evaluate(() => [...document.querySelectorAll('aside.sidebar a[href], aside.sidebar button')]
+      .indexOf(document.activeElement!));
+    const controls = await sidebar.locator('a[href], button').count();
+    expect(controls).toBeGreaterThan(5);
+    const reached = new Set<number>();
+    for (let i = 0; i < controls * 2 + 2; i++) {
+      await page.keyboard.press('Tab');
+      const at = await focused();
+      expect(at, `Tab ${i + 1} left the menu`).toBeGreaterThanOrEqual(0);
+      reached.add(at);
+    }
+    expect(reached.size).toBe(controls);  // round and round: every link, and the Close button
+    for (let i = 0; i < controls + 1; i++) {
+      await page.keyboard.press('Shift+Tab');
+      expect(await focused(), `Shift+Tab ${i + 1} left the menu`).toBeGreaterThanOrEqual(0);
+    }
+
+    await page.keyboard.press('Escape');
+    await expect(menu).toHaveAttribute('aria-expanded', 'false');
+    await expect(sidebar).toBeHidden();
+    await expect(menu).toBeFocused();
+    await expect(page.locator('.main-col[inert]')).toHaveCount(0);
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
+  }
 });
 
 test('the sign-in page works by keyboard alone', async ({ page }) => {

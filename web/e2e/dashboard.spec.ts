@@ -184,6 +184,21 @@ test('dragging and resizing widgets logs no errors and fails no request', async 
   expect(problems).toEqual([]);
 });
 
+test('a delete the server refuses is said in the widget, which stays', async ({ page }) => {
+  await signIn(page, mint(freshSub('delete-fails'), 'admin'), `/o/${org}`);
+  page.on('dialog', (d) => d.accept());
+  // The server refuses every delete of a widget (a 503 with its problem+json).
+  await page.route((url) => url.pathname.startsWith(`/dashboards/${org}/widgets/`), (route) =>
+    route.request().method() === 'DELETE'
+      ? route.fulfill({ status: 503, contentType: 'application/problem+json',
+        body: JSON.stringify({ title: 'Service Unavailable', detail: 'The store is busy (e2e)' }) })
+      : route.continue());
+  const card = page.locator('section[aria-label="Net profit"]');
+  await card.getByRole('button', { name: 'Delete Net profit' }).click();
+  await expect(card.getByRole('alert')).toHaveText('Not deleted: The store is busy (e2e). Try again.');
+  await expect(card).toBeVisible();
+});
+
 test('on a phone the one-column stack has no drag grips, and a new widget is scrolled into view', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();

@@ -49,6 +49,15 @@ describe('a breakdown chart’s legend', () => {
     expect(chart.getAttribute('aria-label')).toBe('Leads by source, chart');
   });
 
+  it('carries each value’s testing hooks: data-metric <series>.<name> and the raw value', () => {
+    const { container } = render(breakdown());
+    const values = [...container.querySelectorAll('.chart-legend-value')];
+    expect(values.map((v) => v.getAttribute('data-metric')))
+      .toEqual(['crm.leads_by_source.Web', 'crm.leads_by_source.Mail', 'crm.leads_by_source.Phone']);
+    expect(values.map((v) => v.getAttribute('data-value'))).toEqual(['1234.5', '20', '0.25']);
+    expect(container.querySelector('[data-metric="crm.leads_by_source.Web"]')!.textContent).toBe('$1,234.50');
+  });
+
   it('is in the tab order: each button takes the focus', () => {
     render(breakdown());
     for (const b of legendButtons()) {

@@ -15,9 +15,11 @@ import { sliceColors, type Palette, type Slice } from './chartOptions';
 import { formatValue, type NumberContext, type Unit } from '../format/number';
 
 /** The legend's list: a button per slice, in the chart's order, pressed (aria-pressed) while
- *  the slice is shown. Nothing for no slices. */
-export function ChartLegend({ slices, colors, unit, ctx, hidden, onToggle }: {
-  slices: readonly Slice[]; colors: readonly string[]; unit: Unit; ctx: NumberContext;
+ *  the slice is shown. Nothing for no slices. Each value carries the testing hooks of a map
+ *  entry (web.md "Testing hooks"): data-metric `<series>.<name>` (`series` is the chart's
+ *  `<domain>.<metric>`) and data-value, the raw value. */
+export function ChartLegend({ slices, colors, unit, ctx, series, hidden, onToggle }: {
+  slices: readonly Slice[]; colors: readonly string[]; unit: Unit; ctx: NumberContext; series: string;
   hidden: ReadonlySet<string>; onToggle: (name: string) => void;
 }) {
   if (slices.length === 0) return null;
@@ -30,7 +32,8 @@ export function ChartLegend({ slices, colors, unit, ctx, hidden, onToggle }: {
             <button type="button" aria-pressed={shown} onClick={() => onToggle(s.name)}>
               <span className="chart-legend-swatch" aria-hidden="true" style={{ color: colors[i] }} />
               <span className="chart-legend-text">
-                {s.name} <span className="chart-legend-value">{formatValue(s.value, unit, ctx)}</span>
+                {s.name} <span className="chart-legend-value" data-metric={`${series}.${s.name}`}
+                                  data-value={String(s.value)}>{formatValue(s.value, unit, ctx)}</span>
               </span>
             </button>
           </li>
@@ -73,7 +76,7 @@ export function BreakdownChart({ option, slices, unit, ctx, palette, series, lab
     <div className="breakdown" style={{ height }}>
       <Chart option={option} series={series} label={label} onDrawn={onDrawn} />
       <ChartLegend slices={slices} colors={sliceColors(slices, palette)} unit={unit} ctx={ctx}
-                   hidden={hidden} onToggle={toggle} />
+                   series={series} hidden={hidden} onToggle={toggle} />
     </div>
   );
 }

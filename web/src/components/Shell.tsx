@@ -1,7 +1,7 @@
 // The frame of every signed-in page: navigation (only what the token's roles may read), the
 // tenant switcher, global search, theme and sign-out. Pages render in <Outlet/> inside the
 // tenant context, so they format numbers in the tenant's currency and time zone.
-import { useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 import { setUnauthorizedHandler } from '../api/client';
 import { browserLocale, TenantContext, useTenantSettings } from '../api/tenant';
@@ -20,6 +20,16 @@ export function Shell() {
   const session = loadSession()!;
   const roles = session.claims.roles;
   const [menuOpen, setMenuOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const sidebar = useRef<HTMLElement>(null);
+  // Where the focus goes once the menu has closed (after the commit that lifts `inert`, since
+  // an inert element cannot take the focus): the Menu button (Escape, Close, the backdrop), the
+  // page (a link was followed), or nowhere (the window grew past the phone layout).
+  const focusAfterClose = useRef<'button' | 'main' | null>(null);
+  const closeMenu = (focus: 'button' | 'main' | null) => {
+    focusAfterClose.current = focus;
+    setMenuOpen(false);
+  };
 
   // A 401 from any request, or the token's expiry, ends the session with a message.
   useEffect(() => {
@@ -36,13 +46,49 @@ export function Shell() {
 
   useEffect(() => rememberOrg(org), [org]);
 
-  // The phone menu closes with Escape, like a dialog.
+  // The phone menu is modal, like a dialog: opened, it takes the focus (its first link), the
+  // page behind it is inert (the keyboard and screen readers cannot reach it) and Tab goes round
+  // the menu's controls (menuKeyDown); Escape closes it and gives the focus back to the Menu
+  // button. A window that grows past the phone layout closes it too: the sidebar is then always
+  // shown, and the page must not stay inert.
   useEffect(() => {
-    if (!menuOpen) return;
-    const onKey = (e: KeyboardEvent) => { if (e.key === 'Escape') setMenuOpen(false); };
+    if (!menuOpen) {
+      const target = focusAfterClose.current;
+      focusAfterClose.current = null;
+      if (target === 'button') menuButton.current?.focus();
+      else if (target === 'main') document.getElementById('main')?.focus();
+      return;
+    }
+    sidebar.current?.querySelector<HTMLElement>('nav a[href]')?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') closeMenu('button');
+    };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    const phone = window.matchMedia?.(kPhoneLayout);
+    const onWidth = () => { if (!phone?.matches) closeMenu(null); };
+    phone?.addEventListener?.('change', onWidth);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      phone?.removeEventListener?.('change', onWidth);
+    };
   }, [menuOpen]);
+
+  /** Tab and Shift+Tab go round the open menu's controls instead of leaving it. */
+  const menuKeyDown = (e: ReactKeyboardEvent) => {
+    if (!menuOpen || e.key !== 'Tab' || !sidebar.current) return;
+    const controls = [...sidebar.current.querySelectorAll<HTMLElement>('a[href], button:not([disabled])')]
+      .filter((c) => getComputedStyle(c).display !== 'none');
+    if (controls.length === 0) return;
+    const first = controls[0];
+    const last = controls[controls.length - 1];
+    if (e.shiftKey && (document.activeElement === first || !sidebar.current.contains(document.activeElement))) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && (document.activeElement === last || !sidebar.current.contains(document.activeElement))) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
 
   const settings = useTenantSettings(org);
   // The page is drawn with the settings in a transition (React renders it in slices and
@@ -67,15 +113,16 @@ export function Shell() {
 
   return (
     <div className={menuOpen ? 'shell menu-open' : 'shell'}>
-      <a className="skip-link" href="#main">Skip to content</a>
-      <aside className="sidebar" aria-label="Main navigation">
+      <a className="skip-link" href="#main" inert={menuOpen}>Skip to content</a>
+      <aside className="sidebar" aria-label="Main navigation" ref={sidebar} onKeyDown={menuKeyDown}>
         <div className="brand">
           <img src="/favicon.svg" alt="" width="28" height="28" />
           <span>readside</span>
           <button className="btn btn-ghost btn-icon menu-close" aria-label="Close the menu"
-                  onClick={() => setMenuOpen(false)}><Icon name="close" /></button>
+                  onClick={() => closeMenu('button')}><Icon name="close" /></button>
         </div>
-        <nav onClick={() => setMenuOpen(false)}>
+        {/* A link followed from the open menu: the focus goes to the page it opens. */}
+        <nav onClick={(e) => { if (menuOpen && (e.target as Element).closest('a')) closeMenu('main'); }}>
           <NavLink to={base} end className={link}><Icon name="grid" />Dashboard</NavLink>
           <div className="nav-group" role="presentation">Analytics</div>
           {domains.map((d) => (
@@ -98,10 +145,10 @@ export function Shell() {
           <span className="subtle">{roles.join(', ') || 'no roles'}</span>
         </div>
       </aside>
-      {menuOpen && <div className="backdrop" aria-hidden="true" onClick={() => setMenuOpen(false)} />}
-      <div className="main-col">
+      {menuOpen && <div className="backdrop" aria-hidden="true" onClick={() => closeMenu('button')} />}
+      <div className="main-col" inert={menuOpen}>
         <header className="topbar">
-          <button className="btn btn-ghost btn-icon menu-button" aria-label="Menu"
+          <button className="btn btn-ghost btn-icon menu-button" aria-label="Menu" ref={menuButton}
                   aria-expanded={menuOpen} onClick={() => setMenuOpen((o) => !o)}>
             <Icon name="menu" />
           </button>
@@ -133,6 +180,9 @@ export function Shell() {
     </div>
   );
 }
+
+/** The phone layout, in which the navigation is a menu over the page (shell.css). */
+const kPhoneLayout = '(max-width: 900px)';
 
 /** `pathname` without trailing slashes (`/o/acme-corp/` → `/o/acme-corp`); `/` stays `/`. */
 export function withoutTrailingSlash(pathname: string): string {

@@ -41,6 +41,45 @@ export function subscriptionChanges(before: Subscribed, after: Subscribed): obje
   return out;
 }
 
+/** A `widget` push of /dashboards/live, as far as the page reads it. */
+export interface WidgetPush {
+  type?: unknown; widget_id?: unknown; dashboard_id?: unknown; position?: unknown; deleted?: unknown;
+  cached_data?: unknown; forbidden?: unknown; as_of?: unknown;
+}
+
+/**
+ * The dashboard `d` after the push `msg`: the widget's new data, or, for `deleted: true` (the
+ * widget was deleted elsewhere: another tab, another admin), the dashboard without it. A push
+ * for another dashboard (a subscription being replaced: a user's own copy has the ids of the
+ * default it was copied from) changes nothing; a deletion is applied only when it names this
+ * dashboard. A push older than the widget the page holds (rendered before a refetch) is ignored.
+ */
+export function applyWidgetPush(d: Dashboard | undefined, msg: WidgetPush): Dashboard | undefined {
+  if (!d || msg.type !== 'widget' || typeof msg.widget_id !== 'string') return d;
+  if (typeof msg.dashboard_id === 'string' && msg.dashboard_id !== d.dashboard_id) return d;
+  const position = typeof msg.position === 'number' ? msg.position : null;
+  const older = (w: Widget) => position !== null && position < w.position;
+  if (msg.deleted === true) {
+    if (msg.dashboard_id !== d.dashboard_id) return d;
+    const gone = d.widgets.find((w) => w.widget_id === msg.widget_id);
+    if (!gone || older(gone)) return d;
+    return { ...d, widgets: d.widgets.filter((w) => w !== gone) };
+  }
+  return {
+    ...d,
+    widgets: d.widgets.map((w): Widget => {
+      if (w.widget_id !== msg.widget_id || older(w)) return w;
+      return {
+        ...w,
+        cached_data: (msg.cached_data ?? null) as Widget['cached_data'],
+        forbidden: msg.forbidden === true ? true : undefined,
+        position: position ?? w.position,
+        as_of: typeof msg.as_of === 'string' ? msg.as_of : new Date().toISOString(),
+      };
+    }),
+  };
+}
+
 /**
  * `dashboard`: the dashboard as loaded (undefined until it has loaded: no socket is opened for
  * a dashboard the token cannot read, so it is never retried in vain); `queryKey`: its query.
@@ -77,27 +116,8 @@ export function useDashboardLive(org: string, dashboard: Dashboard | undefined, 
         navigate('/signin', { replace: true });
       },
       onMessage: (msg) => {
-        if (msg.type !== 'widget' || typeof msg.widget_id !== 'string' || msg.deleted === true) return;
-        qc.setQueryData<Dashboard>(key, (d) => {
-          // A push for another dashboard (a subscription being replaced) is not this one's.
-          if (!d || (typeof msg.dashboard_id === 'string' && msg.dashboard_id !== d.dashboard_id)) return d;
-          const position = typeof msg.position === 'number' ? msg.position : null;
-          return {
-            ...d,
-            widgets: d.widgets.map((w): Widget => {
-              if (w.widget_id !== msg.widget_id) return w;
-              // Older than what the page holds (a push rendered before a refetch): keep the newer.
-              if (position !== null && position < w.position) return w;
-              return {
-                ...w,
-                cached_data: (msg.cached_data ?? null) as Widget['cached_data'],
-                forbidden: msg.forbidden === true ? true : undefined,
-                position: position ?? w.position,
-                as_of: typeof msg.as_of === 'string' ? msg.as_of : new Date().toISOString(),
-              };
-            }),
-          };
-        });
+        if (msg.type !== 'widget' || typeof msg.widget_id !== 'string') return;
+        qc.setQueryData<Dashboard>(key, (d) => applyWidgetPush(d, msg));
       },
     });
     socket.current = s;

@@ -19,7 +19,7 @@ import { useTheme } from '../components/theme';
 import { EmptyState, ErrorState, LoadingState } from '../components/States';
 import { NotFoundPage } from './NotFoundPage';
 import { formatValue, numberFormat, type NumberContext } from '../format/number';
-import { currentPeriod, granularityOf, shiftPeriod, type Granularity } from '../format/period';
+import { currentPeriod, granularityOf, periodLabel, shiftPeriod, type Granularity } from '../format/period';
 import { LiveBadge } from '../live/LiveBadge';
 import { useAnalyticsLive } from '../live/useAnalyticsLive';
 import './domain.css';
@@ -59,8 +59,9 @@ function DomainView({ org, source }: { org: string; source: Source }) {
   // The numbers are drawn in a transition (React renders them in slices and yields between
   // them): their arrival, or a live update, never blocks input for the whole page.
   // One deferred value for the period and its numbers, so that they never disagree.
-  const shown = useDeferredValue(useMemo(() => ({ period, data: body.data, prevData: prevBody.data }),
-    [period, body.data, prevBody.data]));
+  const shown = useDeferredValue(useMemo(() => ({
+    period, data: body.data, prevData: prevBody.data, prevFailed: prevBody.isError && !prevBody.data,
+  }), [period, body.data, prevBody.data, prevBody.isError]));
   const ctx = useMemo<NumberContext>(() => ({ locale: tenant.locale, currency: tenant.currency }),
     [tenant.locale, tenant.currency]);
 
@@ -83,15 +84,18 @@ function DomainView({ org, source }: { org: string; source: Source }) {
         <ErrorState title={`The ${kDomainLabels[source]} numbers could not be loaded`} error={body.error}
                     retry={() => body.refetch()} />
       ) : body.isPending || !shown.data ? <LoadingState label="Loading the numbers…" /> : (
-        <DomainNumbers org={org} source={source} period={shown.period} data={shown.data} prevData={shown.prevData} ctx={ctx} />
+        <DomainNumbers org={org} source={source} period={shown.period} data={shown.data} prevData={shown.prevData}
+                       prevFailed={shown.prevFailed} ctx={ctx} />
       )}
     </div>
   );
 }
 
 /** The KPIs, trends, breakdowns and every other number of one period. */
-const DomainNumbers = memo(function DomainNumbers({ org, source, period, data, prevData, ctx }: {
-  org: string; source: Source; period: string; data: SectionBody; prevData?: SectionBody; ctx: NumberContext;
+const DomainNumbers = memo(function DomainNumbers({ org, source, period, data, prevData, prevFailed = false, ctx }: {
+  org: string; source: Source; period: string; data: SectionBody; prevData?: SectionBody;
+  /** The previous period's numbers could not be loaded (their request failed). */
+  prevFailed?: boolean; ctx: NumberContext;
 }) {
   const roles = loadSession()?.claims.roles ?? [];
   // Cross-service metrics need all their sources: show only those the roles read.
@@ -146,7 +150,9 @@ const DomainNumbers = memo(function DomainNumbers({ org, source, period, data, p
                     <td>{d.label}</td>
                     <td className="num"><span data-metric={`${source}.${d.key}`} data-value={v == null ? '' : String(v)}>
                       {formatValue(v, d.unit, ctx)}</span></td>
-                    <td className="num muted hide-narrow">{prevData ? formatValue(p, d.unit, ctx) : '…'}</td>
+                    <td className="num muted hide-narrow">
+                      <PreviousValue value={p} unit={d.unit} ctx={ctx}
+                                     state={prevData ? 'loaded' : prevFailed ? 'failed' : 'loading'} /></td>
                     <td className="num"><Delta delta={c} good={d.higherIsBetter !== false} locale={ctx.locale} /></td>
                   </tr>
                 );
@@ -158,6 +164,24 @@ const DomainNumbers = memo(function DomainNumbers({ org, source, period, data, p
     </div>
   );
 });
+
+/**
+ * A number of the previous period in the All numbers table: the value once loaded, "…" while it
+ * loads, and "—" when its request failed, with the reason for a screen reader and on hover
+ * (the change beside it is "—" too), not a "…" that never ends.
+ */
+export function PreviousValue({ value, unit, ctx, state }: {
+  value: unknown; unit: MetricDef['unit']; ctx: NumberContext; state: 'loading' | 'loaded' | 'failed';
+}) {
+  if (state === 'loaded') return <>{formatValue(value as number | null | undefined, unit, ctx)}</>;
+  if (state === 'loading') return <>…</>;
+  return (
+    <span data-previous="failed" title={kPreviousFailed}>
+      <span aria-hidden="true">—</span><span className="visually-hidden">{kPreviousFailed}</span>
+    </span>
+  );
+}
+const kPreviousFailed = 'the previous period could not be loaded';
 
 /** A change for people: percentage points between two percentages, else the relative change. */
 export function deltaOf(unit: string, cur: unknown, prev: unknown): { value: number; points: boolean } | null {
@@ -194,7 +218,7 @@ function Kpi({ def, source, body, prev, ctx }: {
   );
 }
 
-function Trend({ source, def, granularity, query, ctx, dataStart }: {
+export function Trend({ source, def, granularity, query, ctx, dataStart }: {
   source: Source; def: MetricDef; granularity: Granularity; query: ReturnType<typeof seriesQuery>; ctx: NumberContext;
   /** The index of the first period with data in any of the page's trends (-1: none). */
   dataStart: number;
@@ -212,8 +236,45 @@ function Trend({ source, def, granularity, query, ctx, dataStart }: {
       <figcaption>{def.label}</figcaption>
       {series.isPending ? <div className="skeleton chart-skeleton" /> : series.isError ? (
         <ErrorState title="This trend could not be loaded" error={series.error} retry={() => series.refetch()} />
-      ) : option && <Chart option={option} series={`${source}.${def.key}`} label={`${def.label} by ${granularity}`} height={220} />}
+      ) : option && series.data && <>
+        <Chart option={option} series={`${source}.${def.key}`} label={`${def.label} by ${granularity}`} height={220} />
+        <TrendTable source={source} def={def} granularity={granularity} points={series.data.points}
+                    dataStart={dataStart} ctx={ctx} underWay={currentPeriod(granularity, timezone)} />
+      </>}
     </figure>
+  );
+}
+
+/**
+ * A trend's values as a table, for the keyboard and screen readers (the chart shows them on
+ * hover): Period | Value from the period where the page's data starts (the chart's gaps before
+ * it are not rows), the period under way marked "to date". Each value carries data-metric
+ * `<domain>.<metric>` and its row data-period; the details carry data-trend and
+ * data-granularity, so a check compares the rows with /analytics/series, not with the page's
+ * one-period numbers.
+ */
+function TrendTable({ source, def, granularity, points, dataStart, ctx, underWay }: {
+  source: Source; def: MetricDef; granularity: Granularity; points: readonly { period: string; value: number | null }[];
+  dataStart: number; ctx: NumberContext; underWay: string;
+}) {
+  const rows = points.slice(Math.max(0, dataStart));
+  if (rows.length === 0) return null;
+  return (
+    <details className="breakdown-table" data-trend={`${source}.${def.key}`} data-granularity={granularity}>
+      <summary>Show as a table</summary>
+      <table className="table">
+        <thead><tr><th scope="col">Period</th><th scope="col" className="num">Value</th></tr></thead>
+        <tbody>
+          {rows.map((pt) => (
+            <tr key={pt.period} data-period={pt.period}>
+              <td>{periodLabel(pt.period, ctx.locale)}{pt.period === underWay ? ' (to date)' : ''}</td>
+              <td className="num"><span data-metric={`${source}.${def.key}`} data-value={pt.value === null ? '' : String(pt.value)}>
+                {formatValue(pt.value, def.unit, ctx)}</span></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
   );
 }
 

@@ -117,4 +117,53 @@ describe('WidgetBody', () => {
     expect(screen.queryByRole('list')).toBeNull();
     expect(screen.queryAllByRole('button')).toEqual([]);
   });
+  it('a dashboard donut’s legend carries each entry’s data-metric and raw value, once', () => {
+    const { container } = inTenant(<WidgetBody widget={byDepartment('donut',
+      [{ key: 'Engineering', value: 1234.5 }, { key: 'Sales', value: 5 }])} />);
+    const eng = container.querySelectorAll('[data-metric="hrm.employees_by_department.Engineering"]');
+    expect(eng).toHaveLength(1);
+    expect(eng[0].getAttribute('data-value')).toBe('1234.5');
+    expect(container.querySelector('[data-metric="hrm.employees_by_department.Sales"]')!.getAttribute('data-value')).toBe('5');
+  });
+
+  it('a line chart’s values are also in a visually hidden table, a labelled row per period from its first data', () => {
+    const w = widget({ widget_type: 'chart', chart_type: 'line', title: 'Revenue by month',
+      cached_data: { granularity: 'month', points: [
+        { period: '2026-09', value: 0 }, { period: '2026-10', value: 10 }, { period: '2026-11', value: 1234.5 }] } });
+    const { container } = inTenant(<WidgetBody widget={w} />);
+    const hidden = container.querySelector('.visually-hidden')!;
+    expect(hidden).not.toBeNull();
+    const table = within(hidden as HTMLElement).getByRole('table', { name: 'Revenue by month, values' });
+    expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Period', 'Value']);
+    const rows = [...table.querySelectorAll('tr[data-period]')];
+    // September, before the tenant's data, is a gap in the chart and not a row here.
+    expect(rows.map((r) => r.getAttribute('data-period'))).toEqual(['2026-10', '2026-11']);
+    expect(rows.map((r) => r.querySelector('td')!.textContent)).toEqual(['Oktober 2026', 'November 2026']);
+    const last = rows[1].querySelector('[data-metric="finance.total_revenue"]')!;
+    expect(last.getAttribute('data-value')).toBe('1234.5');
+    expect(last.textContent!.replace(/\s/g, ' ')).toBe('1.234,50 €');
+  });
+
+  it('a breakdown drawn as bars has its entries in a visually hidden table, each data-metric once', () => {
+    const { container } = inTenant(<WidgetBody widget={byDepartment('bar',
+      [{ key: 'Engineering', value: 12 }, { key: 'Sales', value: 5 }])} />);
+    const hidden = container.querySelector('.visually-hidden') as HTMLElement;
+    expect(within(hidden).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Name', 'Value']);
+    const sales = container.querySelectorAll('[data-metric="hrm.employees_by_department.Sales"]');
+    expect(sales).toHaveLength(1);
+    expect(sales[0].getAttribute('data-value')).toBe('5');
+    expect(hidden.contains(sales[0])).toBe(true);
+  });
+
+  it('a table or chart of an empty series says so instead of failing', () => {
+    const table = inTenant(<WidgetBody widget={widget({ widget_type: 'table',
+      cached_data: { granularity: 'month', points: [] } })} />);
+    expect(screen.getByText('No data for these periods yet.')).toBeTruthy();
+    expect(table.container.querySelector('table')).toBeNull();
+    table.unmount();
+    const chart = inTenant(<WidgetBody widget={widget({ widget_type: 'chart', chart_type: 'line',
+      cached_data: { granularity: 'month', points: [] } })} />);
+    expect(chart.container.querySelector('[data-series="finance.total_revenue"]')).not.toBeNull();
+    expect(chart.container.querySelector('table')).toBeNull();
+  });
 });

@@ -76,16 +76,39 @@ export function WidgetBody({ widget }: { widget: Widget }) {
       </div>
     );
   }
+  // The period under way (its value is "to date"), as the chart marks it.
+  const points = 'points' in data ? data.points : null;
+  const g = points?.length ? granularityOf(points[points.length - 1].period) : null;
+  const underWay = points && g && lastIsPartial(points, currentPeriod(g, tenant.timezone))
+    ? points[points.length - 1].period : undefined;
   if (option) {
     if ('rows' in data && isPie(breakdownKind)) {
+      // The legend under the pie shows every slice's name and value as text, with its hooks.
       return <BreakdownChart option={option} slices={slices} unit={unit} ctx={ctx} palette={palette}
                              series={metric} label={`${widget.title}, chart`} />;
     }
-    return <Chart option={option} series={metric} label={`${widget.title}, chart`} />;
+    // A line or bar chart is an image: its values are also in a table for screen readers,
+    // visually hidden (the tooltip shows them to a mouse). A series' table starts where its
+    // data does, as the chart's line does (the periods before are gaps, not zeros).
+    const rows: Row[] = points
+      ? points.slice(Math.max(0, firstDataIndex(points))).map((p) => ({ period: p.period, value: p.value }))
+      : 'rows' in data ? data.rows : [];
+    return (
+      <>
+        <Chart option={option} series={metric} label={`${widget.title}, chart`} />
+        {rows.length > 0 && (
+          <div className="visually-hidden">
+            <RowsTable metric={metric} unit={unit} ctx={ctx} rows={rows} underWay={underWay}
+                       period={'rows' in data ? data.period : undefined} caption={`${widget.title}, values`} />
+          </div>
+        )}
+      </>
+    );
   }
-  if ('points' in data) {
-    return <RowsTable metric={metric} unit={unit} ctx={ctx}
-                      rows={data.points.map((p) => ({ period: p.period, value: p.value }))} />;
+  if (points) {
+    if (points.length === 0) return <p className="widget-note">No data for these periods yet.</p>;
+    return <RowsTable metric={metric} unit={unit} ctx={ctx} underWay={underWay}
+                      rows={points.map((p) => ({ period: p.period, value: p.value }))} />;
   }
   if ('rows' in data) {
     if (data.rows.length === 0) return <p className="widget-note">Nothing to list for this period.</p>;
@@ -95,18 +118,27 @@ export function WidgetBody({ widget }: { widget: Widget }) {
   return null;
 }
 
-function RowsTable({ rows, metric, unit, ctx, period, list }: {
+/**
+ * A table of a widget's rows: a row per period of a series (data-period on the row, the value's
+ * data-metric `<domain>.<metric>`), or per entry of a breakdown (data-metric
+ * `<domain>.<metric>.<key>`) or of the top performers. Periods are labelled as elsewhere in the
+ * app; `underWay`, the period under way, reads "to date". No rows: nothing (a caller says why).
+ */
+function RowsTable({ rows, metric, unit, ctx, period, list, underWay, caption }: {
   rows: Row[]; metric: string; unit: Unit; ctx: { locale?: string; currency: string };
-  period?: string; list?: boolean;
+  period?: string; list?: boolean; underWay?: string; caption?: string;
 }) {
-  const isPerformers = rows.length > 0 && 'user_id' in rows[0];
+  if (rows.length === 0) return null;
+  const isPerformers = 'user_id' in rows[0];
+  const isSeries = 'period' in rows[0];
   const max = Math.max(1e-9, ...rows.map((r) => Math.abs(Number(r.value ?? r.won_value ?? 0))));
   return (
     <div className="table-wrap" data-period={period}>
       <table className={list ? 'table table-list' : 'table'}>
+        {caption && <caption>{caption}</caption>}
         <thead>
           <tr>
-            <th scope="col">{isPerformers ? 'User' : 'period' in rows[0] ? 'Period' : 'Name'}</th>
+            <th scope="col">{isPerformers ? 'User' : isSeries ? 'Period' : 'Name'}</th>
             {isPerformers && <th scope="col" className="num">Deals</th>}
             <th scope="col" className="num">{isPerformers ? 'Won value' : 'Value'}</th>
           </tr>
@@ -117,10 +149,12 @@ function RowsTable({ rows, metric, unit, ctx, period, list }: {
             const value = (r.value ?? r.won_value ?? null) as number | null;
             const entry = 'period' in r ? {} : { 'data-metric': `${metric}.${name}` };
             const rowPeriod = 'period' in r ? { 'data-period': String(r.period) } : {};
+            const label = 'period' in r
+              ? periodLabel(name, ctx.locale) + (name === underWay ? ' (to date)' : '') : name;
             return (
               <tr key={name} {...rowPeriod}>
                 <td>
-                  {name}
+                  {label}
                   {list && <span className="bar" aria-hidden="true"
                                  style={{ width: `${(Math.abs(Number(value ?? 0)) / max) * 100}%` }} />}
                 </td>

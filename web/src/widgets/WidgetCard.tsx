@@ -4,6 +4,7 @@
 // whose data did not change is not drawn again then.
 import { memo } from 'react';
 import { metricDef } from '../api/catalog';
+import { ApiError } from '../api/client';
 import { useDeleteWidget, type DashboardScope, type Widget } from '../api/dashboards';
 import { useTenant } from '../api/tenant';
 import { kDomainLabels, type Source } from '../auth/roles';
@@ -46,6 +47,9 @@ export const WidgetCard = memo(function WidgetCard({ widget, scope, readOnly, dr
           </div>
         )}
       </header>
+      {remove.isError && (
+        <p className="alert alert-error widget-alert" role="alert">{deleteFailure(remove.error)}</p>
+      )}
       <div className="widget-body"><WidgetBody widget={widget} /></div>
       <footer className="widget-foot">
         <span className="subtle" title={source}>{source}</span>
@@ -54,3 +58,10 @@ export const WidgetCard = memo(function WidgetCard({ widget, scope, readOnly, dr
     </section>
   );
 });
+
+/** What a failed delete says in its widget: what happened (the server's words) and what to do. */
+export function deleteFailure(error: unknown): string {
+  const why = error instanceof ApiError ? (error.detail || error.title)
+    : 'the server could not be reached';
+  return `Not deleted: ${why.replace(/[.\s]+$/, '')}. Try again.`;
+}

@@ -76,6 +76,28 @@ export function seriesOf(q: QueryParams | undefined): { granularity: Granularity
   return { granularity: g, count: n ?? kMovingCount };
 }
 
+/** The typed number fields: their label and the whole numbers they take (the server's limits). */
+export const kNumberFields = {
+  count: { label: 'Periods shown', min: 2, max: 60 },
+  refresh_interval: { label: 'Refresh (seconds)', min: 5, max: 86400 },
+} as const;
+type NumberField = keyof typeof kNumberFields;
+
+/** `text` as a whole number, or null when it is not one (empty, a fraction, not a number). */
+export function wholeNumber(text: string): number | null {
+  const t = text.trim();
+  return /^[+-]?\d+$/.test(t) ? Number(t) : null;
+}
+
+/** What is wrong with the text of a number field, naming the field and what it takes; null
+ *  when it is a whole number in range. */
+export function numberFieldError(field: NumberField, text: string): string | null {
+  const { label, min, max } = kNumberFields[field];
+  const n = wholeNumber(text);
+  if (n !== null && n >= min && n <= max) return null;
+  return `${label} must be a whole number from ${min} to ${max}.`;
+}
+
 /** The dialog's control a server field error belongs to (null: shown with the general error). */
 function controlOf(field: string, series: boolean): string | null {
   const f = field.replace(/^query_params\./, '');
@@ -117,12 +139,22 @@ export function WidgetDialog({ scope, widgets, widget, onClose }: {
   const [metric, setMetric] = useState(q?.metric ?? options[0]?.key ?? '');
   const [chartType, setChartType] = useState<ChartType>((widget?.chart_type as ChartType) || 'line');
   const [granularity, setGranularity] = useState<Granularity>(initialSeries.granularity);
-  const [count, setCount] = useState(initialSeries.count);
+  // The number fields keep what is typed (a clamp on every keystroke turned "15" into 25); they
+  // are checked when left and on submit, and an empty or out-of-range value is shown as the
+  // field's error, never changed behind the user's back.
+  const [countText, setCountText] = useState(String(initialSeries.count));
   const [periodMode, setPeriodMode] = useState<'current' | 'fixed'>(q?.period ? 'fixed' : 'current');
   const [period, setPeriod] = useState(q?.period && granularityOf(q.period) ? q.period : currentPeriod('month', tenant.timezone));
   const [title, setTitle] = useState(widget?.title ?? '');
-  const [refresh, setRefresh] = useState(widget?.refresh_interval ?? 300);
+  const [refreshText, setRefreshText] = useState(String(widget?.refresh_interval ?? 300));
+  const [numberErrors, setNumberErrors] = useState<Partial<Record<NumberField, string>>>({});
+  // The range shown while a count is being typed: the last one that is valid.
+  const typedCount = numberFieldError('count', countText) === null ? wholeNumber(countText)! : null;
+  const [lastCount, setLastCount] = useState(initialSeries.count);
+  if (typedCount !== null && typedCount !== lastCount) setLastCount(typedCount);
+  const count = typedCount ?? lastCount;
   const [error, setError] = useState<ApiError | null>(null);
+  const cid = (c: string) => `${id}-${c}`;
   // Place and size, for keyboard users (the grid's drag and resize need a pointer).
   const [grid, setGrid] = useState(widget?.grid);
 
@@ -159,7 +191,7 @@ export function WidgetDialog({ scope, widgets, widget, onClose }: {
       title: title.trim() || def?.label || metric,
       data_source: source,
       query_params: query,
-      refresh_interval: refresh,
+      refresh_interval: wholeNumber(refreshText) ?? 300,
     };
     if (type === 'chart') req.chart_type = chartTypes.includes(chartType) ? chartType : chartTypes[0];
     if (!widget) req.grid = nextSlot(widgets, kDefaultSize[type].w, kDefaultSize[type].h);
@@ -169,9 +201,28 @@ export function WidgetDialog({ scope, widgets, widget, onClose }: {
     return req;
   };
 
+  /** Checks a number field (when it is left): shows its error, or clears it. */
+  const check = (field: NumberField, text: string) =>
+    setNumberErrors((errors) => ({ ...errors, [field]: numberFieldError(field, text) ?? undefined }));
+  /** Typing clears the field's error once the text is valid; a new error waits for the blur. */
+  const typed = (field: NumberField, text: string) => {
+    if (field === 'count') setCountText(text); else setRefreshText(text);
+    if (numberErrors[field] && numberFieldError(field, text) === null) check(field, text);
+  };
+
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setError(null);
+    const errors: Partial<Record<NumberField, string>> = {
+      count: isSeries ? numberFieldError('count', countText) ?? undefined : undefined,
+      refresh_interval: numberFieldError('refresh_interval', refreshText) ?? undefined,
+    };
+    setNumberErrors(errors);
+    const first = (['count', 'refresh_interval'] as const).find((f) => errors[f]);
+    if (first) {
+      document.getElementById(cid(first))?.focus();
+      return;
+    }
     try {
       if (widget) {
         await update.mutateAsync({ id: widget.widget_id, body: body() });
@@ -189,13 +240,15 @@ export function WidgetDialog({ scope, widgets, widget, onClose }: {
 
   // The server's field errors, by the control they name; the rest go with the general error.
   const fieldErrors = new Map<string, string[]>();
+  for (const [f, message] of Object.entries(numberErrors)) {
+    if (message && (f !== 'count' || isSeries)) fieldErrors.set(f, [message]);
+  }
   const otherErrors: { field: string; message: string }[] = [];
   for (const f of error?.fields ?? []) {
     const c = controlOf(f.field, isSeries);
     if (c) fieldErrors.set(c, [...(fieldErrors.get(c) ?? []), f.message]);
     else otherErrors.push(f);
   }
-  const cid = (c: string) => `${id}-${c}`;
   const invalid = (c: string) => (fieldErrors.has(c)
     ? { 'aria-invalid': true as const, 'aria-describedby': `${cid(c)}-error` } : {});
   const errorOf = (c: string): ReactNode => fieldErrors.has(c) && (
@@ -210,7 +263,7 @@ export function WidgetDialog({ scope, widgets, widget, onClose }: {
                 {busy ? 'Saving…' : widget ? 'Save' : 'Add widget'}
               </button>
             </>}>
-      <form id="widget-form" onSubmit={submit} className="form-grid">
+      <form id="widget-form" onSubmit={submit} className="form-grid" noValidate>
         <fieldset className="field">
           <legend>Show as</legend>
           <div className="segmented" role="group" aria-label="Widget type" {...invalid('widget_type')}>
@@ -267,8 +320,9 @@ export function WidgetDialog({ scope, widgets, widget, onClose }: {
               </div>
               <div className="field">
                 <label htmlFor={cid('count')}>Periods shown</label>
-                <input id={cid('count')} className="input" type="number" min={2} max={60} value={count} {...invalid('count')}
-                       onChange={(e) => setCount(Math.max(2, Math.min(60, Math.floor(Number(e.target.value)) || kMovingCount)))} />
+                <input id={cid('count')} className="input" type="number" min={kNumberFields.count.min}
+                       max={kNumberFields.count.max} step={1} value={countText} {...invalid('count')}
+                       onChange={(e) => typed('count', e.target.value)} onBlur={(e) => check('count', e.target.value)} />
                 {errorOf('count')}
               </div>
             </div>
@@ -305,8 +359,10 @@ export function WidgetDialog({ scope, widgets, widget, onClose }: {
           </div>
           <div className="field">
             <label htmlFor={cid('refresh_interval')}>Refresh (seconds)</label>
-            <input id={cid('refresh_interval')} className="input" type="number" min={5} max={86400} value={refresh}
-                   {...invalid('refresh_interval')} onChange={(e) => setRefresh(Number(e.target.value) || 300)} />
+            <input id={cid('refresh_interval')} className="input" type="number" min={kNumberFields.refresh_interval.min}
+                   max={kNumberFields.refresh_interval.max} step={1} value={refreshText} {...invalid('refresh_interval')}
+                   onChange={(e) => typed('refresh_interval', e.target.value)}
+                   onBlur={(e) => check('refresh_interval', e.target.value)} />
             {errorOf('refresh_interval')}
           </div>
         </div>

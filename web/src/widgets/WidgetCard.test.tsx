@@ -1,0 +1,64 @@
+import { fireEvent, render, screen } from '@testing-library/react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Widget } from '../api/dashboards';
+import { TenantContext, type Tenant } from '../api/tenant';
+import { saveToken } from '../auth/session';
+import { WidgetCard } from './WidgetCard';
+
+const kTenant: Tenant = { organization_id: 'acme-corp', name: 'Acme', timezone: 'UTC', currency: 'USD', locale: 'en-US' };
+
+function token(claims: object): string {
+  const b64 = (o: object) => btoa(JSON.stringify(o)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJl`;
+}
+
+const revenue: Widget = {
+  widget_id: 'executive-1', dashboard_id: 'default', organization_id: 'acme-corp', widget_type: 'metric',
+  title: 'Revenue', data_source: 'finance', query_params: { metric: 'total_revenue' }, refresh_interval: 60,
+  chart_type: '', grid: { x: 0, y: 0, w: 3, h: 2 }, created_at: null, updated_at: null, version: 1, position: 9,
+  as_of: new Date().toISOString(), cached_data: { period: '2026-12', value: 10 }, cache_expires: null,
+};
+
+function card() {
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+  return render(
+    <QueryClientProvider client={qc}>
+      <TenantContext.Provider value={kTenant}>
+        <WidgetCard widget={revenue} scope={{ org: 'acme-corp' }} readOnly={false} onEdit={() => {}} />
+      </TenantContext.Provider>
+    </QueryClientProvider>,
+  );
+}
+
+beforeEach(() => {
+  saveToken(token({ org: 'acme-corp', roles: ['admin'], sub: 'ann', exp: Math.floor(Date.now() / 1000) + 3600 }));
+  vi.stubGlobal('confirm', () => true);
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+  sessionStorage.clear();
+});
+
+describe('deleting a widget', () => {
+  it('that the server refuses says so in the widget, with the server’s reason and what to do', async () => {
+    const fetch = vi.fn(async () => new Response(
+      JSON.stringify({ title: 'Conflict', detail: 'The dashboard was changed meanwhile.' }),
+      { status: 409, headers: { 'Content-Type': 'application/problem+json' } }));
+    vi.stubGlobal('fetch', fetch);
+    card();
+    expect(screen.queryByRole('alert')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Delete Revenue' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('Not deleted: The dashboard was changed meanwhile. Try again.');
+    expect(fetch).toHaveBeenCalledWith('/dashboards/acme-corp/widgets/executive-1', expect.objectContaining({ method: 'DELETE' }));
+    expect(screen.getByRole('region', { name: 'Revenue' }).contains(alert)).toBe(true);
+  });
+
+  it('that cannot reach the server says so too', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => { throw new TypeError('Failed to fetch'); }));
+    card();
+    fireEvent.click(screen.getByRole('button', { name: 'Delete Revenue' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Not deleted: the server could not be reached. Try again.');
+  });
+});
