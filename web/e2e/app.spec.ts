@@ -257,6 +257,22 @@ test('an export downloads a PDF', async ({ page }) => {
   expect(readFileSync(file).subarray(0, 4).toString('latin1')).toBe('%PDF');
 });
 
+test('the XLSX and CSV exports download as such', async ({ page }) => {
+  await signIn(page, state().tokens.admin, `/o/${org}/reports`);
+  let download = page.waitForEvent('download');
+  await page.locator('[data-export="xlsx"]').first().click();
+  const xlsx = readFileSync(await (await download).path());
+  expect(xlsx.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');  // a ZIP, as XLSX is
+  expect(xlsx.includes('xl/workbook.xml')).toBe(true);
+  download = page.waitForEvent('download');
+  await page.locator('[data-export="csv"]').first().click();
+  const d = await download;
+  expect(d.suggestedFilename()).toMatch(/\.csv$/);
+  const csv = readFileSync(await d.path(), 'utf8');
+  expect(csv.split('\n').length).toBeGreaterThan(2);
+  expect(csv.split('\n')[0]).toContain(',');
+});
+
 test('a schedule is made in its dialog, listed, and deleted', async ({ page }) => {
   const problems = watchProblems(page);
   await signIn(page, state().tokens.admin, `/o/${org}/reports`);
@@ -491,12 +507,25 @@ const kDialogs: Record<string, (string | RegExp)[]> = {
 };
 
 test('keyboard alone reaches every control, in every page and dialog, and nothing takes only a mouse', async ({ page }) => {
-  test.setTimeout(150_000);
   await signIn(page);
-  for (const p of ['', 'analytics/finance', 'analytics/cross', 'reports', 'search?q=a', 'operations']) {
+  test.setTimeout(300_000);
+  for (const p of ['', 'analytics/crm', 'analytics/hrm', 'analytics/finance', 'analytics/inventory', 'analytics/projects',
+    'analytics/cross', 'reports', 'search?q=a', 'operations']) {
     await page.goto(`${state().base}/o/${org}/${p}`);
     await expect(page.locator('main h1').first()).toBeVisible();
     await page.waitForLoadState('networkidle');
+    // Charts below the fold are drawn once seen: scroll through the page so that what they
+    // hold (a donut's legend of buttons) is checked too.
+    await page.evaluate(async () => {
+      for (let y = 0; y < document.body.scrollHeight; y += window.innerHeight / 2) {
+        window.scrollTo(0, y);
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      window.scrollTo(0, 0);
+    });
+    await page.waitForLoadState('networkidle');
+    await expect.poll(() => page.evaluate(() => [...document.querySelectorAll('[data-series]')]
+      .every((c) => c.querySelector('svg')))).toBe(true);
     const { count, mouseOnly } = await markControls(page, 'body');
     expect(mouseOnly, `mouse-only controls on /${p}`).toEqual([]);
     expect(count).toBeGreaterThan(5);
@@ -581,7 +610,7 @@ test('on a phone the menu takes the focus, keeps Tab inside it, and Escape close
     const page = await context.newPage();
     const problems = watchProblems(page);
     await signIn(page);
-    const menu = page.getByRole('button', { name: 'Menu' });
+    const menu = page.getByRole('button', { name: 'Menu', exact: true });
     const sidebar = page.locator('aside.sidebar');
     await expect(sidebar).toBeHidden();
     await menu.focus();
