@@ -331,6 +331,25 @@ test('a dropped live connection shows it reconnects, comes back by itself and st
   expect(problems).toEqual([]);
 });
 
+test('while live updates are down, the widgets are fetched again at their refresh interval', async ({ page }) => {
+  // Every live connection is refused, as a proxy that drops WebSockets would.
+  await page.routeWebSocket(/\/dashboards\/live\//, (ws) => { void ws.close({ code: 1011, reason: 'refused by the test' }); });
+  const token = mint(freshSub('poll'), 'admin');
+  const w = await api<{ widget_id: string }>(`/dashboards/${org}/widgets`, token, { method: 'POST', body: JSON.stringify({
+    widget_type: 'metric', title: 'Revenue, polled (e2e)', data_source: 'finance',
+    query_params: { metric: 'total_revenue' }, refresh_interval: 5 }) });
+  await signIn(page, token, `/o/${org}`);
+  const badge = page.locator('[data-live-state]').first();
+  await expect(badge).not.toHaveAttribute('data-live-state', 'live');
+  const tile = page.locator(`[data-widget-id="${w.widget_id}"] [data-metric="finance.total_revenue"]`);
+  await expect(tile).toHaveAttribute('data-value', /^-?\d/);
+  const before = Number(await tile.getAttribute('data-value'));
+  await postInvoice(org, 7.5, 'poll');
+  // No push can come: the number moves by the next fetch, within the widget's 5 s and a margin.
+  await expect(tile).toHaveAttribute('data-value', String(Math.round((before + 7.5) * 10000) / 10000), { timeout: 15_000 });
+  await expect(badge).not.toHaveAttribute('data-live-state', 'live');
+});
+
 test('charts draw once in view: the first screen’s at once, one far below only when scrolled to', async ({ page }) => {
   const problems = watchProblems(page);
   await page.setViewportSize({ width: 1280, height: 700 });

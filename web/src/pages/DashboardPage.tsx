@@ -3,7 +3,7 @@
 // /dashboards/live/{org}. Below 720 px the grid becomes one column (no dragging on phones).
 // The same view shows a dashboard by id (/o/{org}/d/{id}: a shared link), read-only unless
 // the reader owns it or is an admin.
-import { memo, useCallback, useDeferredValue, useMemo, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { UseQueryResult } from '@tanstack/react-query';
 import ReactGridLayout, { useContainerWidth, verticalCompactor } from 'react-grid-layout';
@@ -18,6 +18,7 @@ import { EmptyState, ErrorState, LoadingState } from '../components/States';
 import { Icon } from '../components/Icon';
 import { LiveBadge } from '../live/LiveBadge';
 import { useDashboardLive } from '../live/useDashboardLive';
+import type { LiveState } from '../live/liveSocket';
 import { WidgetCard } from '../widgets/WidgetCard';
 import { WidgetDialog } from '../widgets/WidgetDialog';
 import { TemplateDialog } from '../widgets/TemplateDialog';
@@ -55,6 +56,15 @@ export function SharedDashboardPage() {
   return <DashboardView key={JSON.stringify(scopeKey(scope))} scope={scope} query={useDashboardById(org, id)} />;
 }
 
+/** While live updates are down (reconnecting, offline), the dashboard is fetched again every
+ *  so often: at its widgets' shortest `refresh_interval` (dashboards.md), never more often than
+ *  every 5 s. Live (or still connecting): no polling, the pushes keep it fresh. */
+export function pollInterval(widgets: readonly Pick<Widget, 'refresh_interval'>[], state: LiveState): number | null {
+  if (state === 'live' || state === 'connecting' || widgets.length === 0) return null;
+  const shortest = Math.min(...widgets.map((w) => (w.refresh_interval > 0 ? w.refresh_interval : 60)));
+  return Math.max(5, shortest) * 1000;
+}
+
 /** Whether the reader may change `d`: the caller's own page always (a first change makes their
  *  own copy), a dashboard by id only as its owner or an admin. */
 export function mayChange(d: Pick<Dashboard, 'owner'>, byId: boolean, sub: string | undefined, roles: readonly string[]): boolean {
@@ -78,6 +88,13 @@ function DashboardView({ scope, query }: { scope: DashboardScope; query: UseQuer
   const gridWidgets = useDeferredValue(widgets, kNoWidgets);
   // Live only once the dashboard has loaded: a token that cannot read it gets no socket.
   const live = useDashboardLive(org, query.status === 'success' ? query.data : undefined, scopeKey(scope));
+  const poll = pollInterval(widgets, live.state);
+  const refetch = query.refetch;
+  useEffect(() => {
+    if (poll === null) return;
+    const timer = window.setInterval(() => { void refetch(); }, poll);
+    return () => window.clearInterval(timer);
+  }, [poll, refetch]);
   const session = loadSession();
   const sub = session?.claims.sub;
   const roles = session?.claims.roles ?? [];
