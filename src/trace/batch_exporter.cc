@@ -21,6 +21,12 @@ BatchExporter::BatchExporter(const TracerOptions& options, std::unique_ptr<OtlpH
       counters_(counters) {
   resource_.emplace_back("service.name", options.service_name);
   for (const auto& attribute : options.resource_attributes) resource_.push_back(attribute);
+  {
+    // The first interval starts now: a thread that starts late (a busy machine) must not find
+    // it over and send the first span at once, with the whole request timeout.
+    absl::MutexLock lock(&mu_);
+    next_flush_ = absl::Now() + flush_interval_;
+  }
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "rs-trace");
     Run();
@@ -68,6 +74,7 @@ void BatchExporter::Shutdown(absl::Duration timeout) {
     if (!stopping_) {
       stopping_ = true;
       deadline_ = absl::Now() + timeout;
+      abort_at_.store(deadline_ == absl::InfiniteFuture() ? 0 : absl::ToUnixNanos(deadline_));
     }
     cv_.SignalAll();
   }
@@ -114,7 +121,7 @@ void BatchExporter::Send(const Batch& batch) {
     absl::Duration time_left = TimeLeft();
     if (time_left <= absl::ZeroDuration()) break;
     absl::StatusOr<PostAnswer> answer =
-        client_->Post(body, std::max<int64_t>(absl::ToInt64Milliseconds(time_left), 1));
+        client_->Post(body, std::max<int64_t>(absl::ToInt64Milliseconds(time_left), 1), &abort_at_);
     if (answer.ok() && answer->status >= 200 && answer->status < 300) {
       counters_->spans_exported.Add(batch.size());
       counters_->batches_sent.Add();

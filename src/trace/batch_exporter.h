@@ -5,6 +5,8 @@
 // Thread-safety: Enqueue may be called from any thread and only takes a short lock (never
 // waits for the collector); Shutdown may be called from any thread, once effective.
 
+#include <atomic>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
@@ -75,6 +77,9 @@ class BatchExporter {
   std::vector<std::unique_ptr<SpanData>> spare_ ABSL_GUARDED_BY(mu_);  // for Acquire
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  // deadline_ in Unix nanoseconds once stopping (0 before): a request in flight when Shutdown
+  // is called (sent with the whole request timeout) is abandoned at it.
+  std::atomic<int64_t> abort_at_{0};
   // When the spans queued (fewer than a batch) are sent anyway.
   absl::Time next_flush_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;

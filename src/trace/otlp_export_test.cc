@@ -315,6 +315,23 @@ TEST_F(OtlpExportTest, ShutdownKeepsItsDeadlineWhenTheCollectorStalls) {
   collector_->Release();
 }
 
+TEST_F(OtlpExportTest, ShutdownAbandonsARequestAlreadyInFlightAtItsDeadline) {
+  // Sent by the flush interval before Shutdown, so with the whole 10 s request timeout; the
+  // collector holds it unanswered. Shutdown's deadline cuts it all the same.
+  collector_->Hold();
+  TracerOptions options = Options(512);
+  options.flush_interval_ms = 20;
+  std::unique_ptr<Tracer> tracer = Make(options);
+  tracer->StartSpan("in-flight").End();
+  ASSERT_TRUE(collector_->WaitForRequests(1, absl::Seconds(30)));
+  absl::Time start = absl::Now();
+  tracer->Shutdown(300);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));  // not the 10 s request timeout
+  EXPECT_EQ(tracer->counters().spans_dropped.value(), 1u);
+  EXPECT_EQ(tracer->counters().spans_exported.value(), 0u);
+  collector_->Release();
+}
+
 TEST_F(OtlpExportTest, MetricsRenderTheCounters) {
   std::unique_ptr<Tracer> tracer = Make(Options(2));
   tracer->StartSpan("a").End();

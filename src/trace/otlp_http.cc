@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "absl/strings/ascii.h"
+#include "absl/time/clock.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -105,7 +106,17 @@ absl::StatusOr<std::unique_ptr<OtlpHttpClient>> OtlpHttpClient::Create(
 
 OtlpHttpClient::~OtlpHttpClient() = default;
 
-absl::StatusOr<PostAnswer> OtlpHttpClient::Post(std::string_view body, int64_t timeout_ms) {
+namespace {
+// libcurl's progress callback: non-zero abandons the transfer.
+int AbortAtDeadline(void* clientp, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* abort_at = static_cast<const std::atomic<int64_t>*>(clientp);
+  int64_t at = abort_at->load(std::memory_order_relaxed);
+  return at != 0 && absl::GetCurrentTimeNanos() >= at ? 1 : 0;
+}
+}  // namespace
+
+absl::StatusOr<PostAnswer> OtlpHttpClient::Post(std::string_view body, int64_t timeout_ms,
+                                                const std::atomic<int64_t>* abort_at) {
   CURL* c = handles_->curl;
   PostAnswer answer;
   char error[CURL_ERROR_SIZE] = "";
@@ -120,6 +131,9 @@ absl::StatusOr<PostAnswer> OtlpHttpClient::Post(std::string_view body, int64_t t
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &answer.retry_after_ms);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, abort_at != nullptr ? 0L : 1L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abort_at != nullptr ? AbortAtDeadline : nullptr);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<int64_t>*>(abort_at));
   CURLcode result = curl_easy_perform(c);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
   if (result != CURLE_OK) {

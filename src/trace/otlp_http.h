@@ -4,6 +4,7 @@
 // Thread-safety: a client is used by one thread at a time (the exporter's); Create may be
 // called from any thread.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,7 +35,11 @@ class OtlpHttpClient {
   // POSTs `body` as application/json. The collector's answer, whatever its status; or
   // Unavailable when it could not be reached or did not answer within `timeout_ms` (worth
   // retrying), FailedPrecondition for what a retry will not fix (TLS verification).
-  absl::StatusOr<PostAnswer> Post(std::string_view body, int64_t timeout_ms);
+  // `abort_at`, when given and not 0, is a Unix time in nanoseconds that may be set while the
+  // request is in flight (a shutdown's deadline): the request is abandoned then, within about
+  // a second (libcurl's progress callback), as Unavailable.
+  absl::StatusOr<PostAnswer> Post(std::string_view body, int64_t timeout_ms,
+                                  const std::atomic<int64_t>* abort_at = nullptr);
 
  private:
   OtlpHttpClient() = default;
