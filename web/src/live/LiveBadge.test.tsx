@@ -44,9 +44,10 @@ describe('LiveBadge', () => {
     expect(screen.getByRole('status').querySelector('.live-badge-text')!.textContent).toBe('Reconnecting in 1 s');
   });
 
-  it('an offline badge keeps its reason as the tooltip', () => {
+  it('an offline badge keeps its reason as the tooltip, and says it to screen readers', () => {
     render(<LiveBadge state="offline" detail="token expired" />);
     expect(screen.getByRole('status').getAttribute('title')).toBe('token expired');
+    expect(screen.getByRole('status').querySelector('.visually-hidden')?.textContent).toBe('Offline: token expired');
   });
 
   it('shows Live with its explanation', () => {

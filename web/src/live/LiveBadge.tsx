@@ -42,7 +42,8 @@ export function LiveBadge({ state, detail, retryAt }: LiveStatus) {
       <span className="dot" aria-hidden="true" />
       {/* Screen readers hear the state once, not a countdown every second. */}
       <span className="live-badge-text" aria-hidden="true">{liveBadgeText({ state, retryAt }, Date.now())}</span>
-      <span className="visually-hidden">{kText[state]}</span>
+      {/* An offline state's reason is read out with it (sighted readers have the tooltip). */}
+      <span className="visually-hidden">{kText[state]}{state === 'offline' && detail ? `: ${detail}` : ''}</span>
     </span>
   );
 }
