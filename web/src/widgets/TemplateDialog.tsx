@@ -15,7 +15,10 @@ export function TemplateDialog({ org, dashboard, onClose }: { org: string; dashb
   const [error, setError] = useState<string | null>(null);
   const admin = isAdmin(loadSession()?.claims.roles ?? []);
   const hasOwn = dashboard.dashboard_id !== 'default';
-  const run = async (name: string, target: TemplateTarget) => {
+  const run = async (name: string, target: TemplateTarget, title: string) => {
+    // The organization's default is everyone's who has no dashboard of their own: asked first.
+    if (target === 'default' && !window.confirm(`Replace the organization’s default dashboard with “${title}”? `
+        + 'Everyone without a dashboard of their own will see it.')) return;
     setError(null);
     try {
       await apply.mutateAsync({ name, target });
@@ -50,10 +53,10 @@ export function TemplateDialog({ org, dashboard, onClose }: { org: string; dashb
               </div>
               <div className="template-actions">
                 <button className="btn btn-primary" disabled={apply.isPending} aria-label={`Use ${t.title} as my dashboard`}
-                        onClick={() => run(t.name, 'own')}>Use {t.title}</button>
+                        onClick={() => run(t.name, 'own', t.title)}>Use {t.title}</button>
                 {admin && (
                   <button className="btn" disabled={apply.isPending} aria-label={`Set as the organization default: ${t.title}`}
-                          onClick={() => run(t.name, 'default')}>Set as the organization default</button>
+                          onClick={() => run(t.name, 'default', t.title)}>Set as the organization default</button>
                 )}
               </div>
             </li>
