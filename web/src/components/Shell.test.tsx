@@ -5,11 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tenantQuery } from '../api/tenant';
 import { saveToken } from '../auth/session';
 import { Shell } from './Shell';
-
-function token(claims: object): string {
-  const b64 = (o: object) => btoa(JSON.stringify(o)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJl`;
-}
+import { fakeToken as token } from '../auth/fakeToken';
 
 beforeEach(() => {
   saveToken(token({ org: 'acme-corp', roles: ['admin'], sub: 'ann', exp: Math.floor(Date.now() / 1000) + 3600 }));

@@ -5,11 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Dashboard } from '../api/dashboards';
 import { saveToken } from '../auth/session';
 import { TemplateDialog } from './TemplateDialog';
-
-function token(claims: object): string {
-  const b64 = (o: object) => btoa(JSON.stringify(o)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJl`;
-}
+import { fakeToken as token } from '../auth/fakeToken';
 
 const kDashboard = { dashboard_id: 'default', name: 'Executive overview', owner: null, widgets: [] } as unknown as Dashboard;
 const kTemplates = { templates: [{ name: 'sales', title: 'Sales', description: 'Pipeline and deals', widgets: [{}, {}] }] };

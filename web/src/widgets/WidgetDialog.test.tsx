@@ -5,13 +5,9 @@ import type { Widget } from '../api/dashboards';
 import { TenantContext, type Tenant } from '../api/tenant';
 import { saveToken } from '../auth/session';
 import { numberFieldError, wholeNumber, WidgetDialog } from './WidgetDialog';
+import { fakeToken as token } from '../auth/fakeToken';
 
 const kTenant: Tenant = { organization_id: 'acme-corp', name: 'Acme', timezone: 'UTC', currency: 'USD', locale: 'en-US' };
-
-function token(claims: object): string {
-  const b64 = (o: object) => btoa(JSON.stringify(o)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJl`;
-}
 
 const chart: Widget = {
   widget_id: 'executive-5', dashboard_id: 'default', organization_id: 'acme-corp', widget_type: 'chart',
