@@ -240,6 +240,9 @@ def main():
               "%.1f ms" % (out["visible_p50_ms"], out["visible_p99_ms"],
                            out["direct_visible_p50_ms"], out["direct_visible_p99_ms"]), flush=True)
 
+        if "nginx" not in parts:
+            return finish(out, a)
+
         # 3. two nodes behind nginx against one node direct (the same data on both).
         q = subprocess.run([BIN, "produce", events, "--kafka-brokers", brokers, "--topic", "erp"],
                            check=True, capture_output=True, text=True).stdout.strip()

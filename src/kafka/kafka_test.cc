@@ -65,8 +65,11 @@ class KafkaTest : public ::testing::Test {
     return lines;
   }
   // Publishes raw lines keyed by their organization (none for what does not parse).
-  ingest::EventPublisher::Published Produce(const std::vector<std::string>& lines) {
-    auto producer = KafkaProducer::Create(Options(""), "erp");
+  ingest::EventPublisher::Published Produce(const std::vector<std::string>& lines,
+                                            const char* compression = "lz4") {
+    KafkaOptions options = Options("");
+    options.config.push_back({"compression.type", compression});
+    auto producer = KafkaProducer::Create(options, "erp");
     EXPECT_TRUE(producer.ok()) << producer.status();
     event::EventParser parser;
     event::Event ev;
@@ -318,8 +321,9 @@ TEST_F(KafkaTest, PostEventsThroughKafkaAnswersOffsetsThatReadYourWritesWaitsOn)
 TEST_F(KafkaTest, MessagesGoneFromKafkaBeforeBeingStoredAreCountedNeverSilent) {
   // The mock cluster keeps a bounded log per partition (like retention): a node started after
   // more than that was produced cannot have the oldest messages, and says how many it missed.
+  // Uncompressed, so that 40,000 events are over the bound.
   std::vector<std::string> lines = Lines(40'000);
-  auto published = Produce(lines);
+  auto published = Produce(lines, "none");
   auto s = OpenStore("late");
   ingest::IngestService ingest(s.get(), {});
   KafkaConsumer consumer(Options("g5"), &ingest, s.get(), nullptr);
@@ -752,6 +756,19 @@ TEST(KafkaConfigTest, WhatExactlyOnceRestsOnCannotBeOverridden) {
                           "novalue"}) {
     EXPECT_FALSE(ParseConfigPair(bad, &kv).ok()) << bad;
   }
+}
+
+TEST(KafkaConfigTest, ProducersCompressWithLz4UnlessTheConfigurationSaysOtherwise) {
+  KafkaOptions options{.brokers = "127.0.0.1:1", .topics = {"erp"}};
+  auto lz4 = KafkaProducer::Create(options, "erp");
+  ASSERT_TRUE(lz4.ok()) << lz4.status();
+  EXPECT_EQ((*lz4)->ConfigValue("compression.type"), "lz4");
+  EXPECT_EQ((*lz4)->ConfigValue("acks"), "-1");  // all
+  options.config.push_back({"compression.type", "zstd"});
+  auto zstd = KafkaProducer::Create(options, "erp");
+  ASSERT_TRUE(zstd.ok()) << zstd.status();
+  EXPECT_EQ((*zstd)->ConfigValue("compression.type"), "zstd");
+  EXPECT_EQ((*zstd)->ConfigValue("no.such.property"), "");
 }
 
 TEST(PartitionOffsetsTest, ParseAndFormat) {

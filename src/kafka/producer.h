@@ -39,6 +39,9 @@ class KafkaProducer : public ingest::EventPublisher {
   // handle): every Publish fails until the node restarts. Logged once, with the reason.
   bool fatal() const { return state_.fatal.load(); }
   const std::string& topic() const { return topic_; }
+  // The value librdkafka holds for a configuration property ("" when unknown): what the
+  // defaults above and --kafka-config made of it (tests, diagnostics).
+  std::string ConfigValue(const std::string& key) const;
   // The circuit breaker in front of the cluster: a Publish whose deliveries time out or find
   // no broker counts as a failure; kBreakerThreshold in a row open it, and Publish then
   // answers Unavailable at once (POST /events: 503 with Retry-After) until a probe after
