@@ -230,13 +230,33 @@ kafka_rows=$(python3 -c "
 import json; d=json.load(open('$OUT/kafka.json'))
 runs=lambda xs: ', '.join(f'{x:,.0f}' for x in xs)
 k, h = d['kafka_consume_eps'], d['http_ingest_eps']
-print(f\"| Kafka consume → durable store → applied (\`bench/kafka/kafka_bench.py\`: \`readside kafka-dev\` topic of 64 partitions pre-filled with {d['events']:,} simulator events of 128 tenants, then a node started on it; first event stored → last applied; the consumer parses its next batch while the store writes the previous one) | {k:,.0f} events/s (runs {runs(d['kafka_runs'])}; {d['kafka_stored'][0]:,} events stored: kafka-dev's mock keeps ~5 MB per partition and dropped the oldest of the biggest, counted in \`readside_kafka_skipped_messages_total\`); consume → durable alone {d['kafka_durable_eps']:,.0f} events/s | ≥ HTTP ingest's rate | HTTP ingest of the same file into a fresh node (\`ingest_load\`, 4 clients × 1000), first event stored → last applied, interleaved rounds: {h:,.0f} events/s (runs {runs(d['http_runs'])}; → durable {d['http_durable_eps']:,.0f}) | {k/h:.2f}× |\")
-print(f\"| produce → visible, end to end: POST /events of one event through a node with Kafka on (idempotent producer, acks=all), then GET /analytics/dashboard with the answer's \`min_offsets\` (consumed, stored, applied) | p50 {d['visible_p50_ms']:.1f} ms, p99 {d['visible_p99_ms']:.1f} ms ({d['visible_samples']} sequential samples after 100 of warm-up) | | the same through a node without Kafka (POST, then GET with \`min_position\`): p50 {d['direct_visible_p50_ms']:.1f} ms, p99 {d['direct_visible_p99_ms']:.1f} ms | {d['visible_p99_ms']/d['direct_visible_p99_ms']:.2f}× (p99) |\")
+stored = min(d['kafka_stored'])
+kept = (f\"all {d['events']:,} events stored (the producers' LZ4 batches fit kafka-dev's ~5 MB per partition)\"
+        if stored == d['events'] else
+        f\"{stored:,} events stored: kafka-dev's mock keeps ~5 MB per partition and dropped the oldest of the biggest, counted in \`readside_kafka_skipped_messages_total\`\")
+ratios = sorted(a / b for a, b in zip(d['kafka_runs'], d['http_runs']))
+print(f\"| Kafka consume → durable store → applied (\`bench/kafka/kafka_bench.py\`: \`readside kafka-dev\` topic of 64 partitions pre-filled with {d['events']:,} simulator events of 128 tenants, then a node started on it; first event stored → last applied; the consumer parses its next batch while the store writes the previous one) | {k:,.0f} events/s (runs {runs(d['kafka_runs'])}; {kept}); consume → durable alone {d['kafka_durable_eps']:,.0f} events/s | ≥ HTTP ingest's rate | HTTP ingest of the same file into a fresh node (\`ingest_load\`, 4 clients × 1000), first event stored → last applied, interleaved rounds: {h:,.0f} events/s (runs {runs(d['http_runs'])}; → durable {d['http_durable_eps']:,.0f}) | {k/h:.2f}× (round ratios {', '.join(f'{x:.2f}' for x in ratios)}) |\")
+print(f\"| produce → visible, end to end: POST /events of one event through a node with Kafka on (idempotent producer, acks=all, LZ4), then GET /analytics/dashboard with the answer's \`min_offsets\` (consumed, stored, applied) | p50 {d['visible_p50_ms']:.1f} ms, p99 {d['visible_p99_ms']:.1f} ms ({d['visible_samples']} sequential samples after 100 of warm-up) | | the same through a node without Kafka (POST, then GET with \`min_position\`): p50 {d['direct_visible_p50_ms']:.1f} ms, p99 {d['direct_visible_p99_ms']:.1f} ms | {d['visible_p99_ms']/d['direct_visible_p99_ms']:.2f}× (p99) |\")
 print(f\"| two nodes behind nginx (\`deploy/nginx/readside.conf\` as shipped, rate limits raised) against one node direct, on this 2-core machine (\`wrk -t2 -c64 -d8s\` GET /analytics/dashboard/tenant-000, best of 2; nginx and both nodes share the 2 cores) | nginx + 2 nodes, the 1 s micro-cache off (every request reaches a node): {d['nginx_two_nodes_no_cache_rps']:,.0f} req/s; with the micro-cache on (as shipped; nginx answers most of them): {d['nginx_two_nodes_rps']:,.0f} req/s | | one node direct: {d['direct_rps']:,.0f} req/s | {d['nginx_two_nodes_no_cache_rps']/d['direct_rps']:.2f}× (cache on: {d['nginx_two_nodes_rps']/d['direct_rps']:.2f}×) |\")
+")
+
+echo "== One node's cost per event (docs/scaling.md)"
+python3 bench/kafka/node_cost.py --json $OUT/node_cost.json > $OUT/node_cost.log 2>&1 \
+  || { tail -40 $OUT/node_cost.log; exit 1; }
+cat $OUT/node_cost.log
+cost_row=$(python3 -c "
+import json; d=json.load(open('$OUT/node_cost.json'))
+parts=', '.join(f'{k} {v/1e6:.0f} MB' for k, v in d['disk_parts'].items() if v >= 1e6)
+print(f\"| one node's cost (\`bench/kafka/node_cost.py\`: {d['events']:,} simulator events of {d['tenants']} tenants by durable HTTP ingest into a fresh node, then left until idle: applied, indexed for search, compactions done; docs/scaling.md) | CPU {d['cpu_us_per_event_to_idle']:.1f} µs per event to idle ({d['cpu_us_per_event_to_applied']:.1f} µs to the last event applied); disk {d['disk_bytes_per_event']:,} bytes per event ({parts}); RSS {d['rss_idle_bytes']/1e6:.0f} MB idle, {d['rss_start_bytes']/1e6:.0f} MB at start | | | |\")
 ")
 
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 ratio=$(python3 -c "print(f'{$ingest_eps/$pg_eps:.2f}')")
+# The hand-written notes under the marker (dated analyses the docs cite) are kept.
+marker='<!-- bench/run.sh rewrites everything above this line and keeps everything below it. -->'
+kept=$(mktemp)
+awk -v m="$marker" 'f || $0 == m { f = 1; print }' bench/RESULTS.md > "$kept" 2>/dev/null || true
+[ -s "$kept" ] || echo "$marker" > "$kept"
 cat > bench/RESULTS.md <<MD
 # Benchmark results
 
@@ -274,6 +294,7 @@ malformed lines or duplicates).
 $live_rows
 $web_rows
 $kafka_rows
+$cost_row
 | rate-limit fairness (\`fairness_bench.sh\`): a quiet tenant's dashboard p99 at 200 req/s (open loop) while a noisy tenant sends ${fair_over}× its quota of $fair_quota req/s (mostly 429s) | p99 ${fair_noisy} ms, against ${fair_alone} ms alone | ≤ 2× | the same noisy tenant without rate limits: p99 ${fair_unlimited} ms; noisy tenant flooding as fast as wrk can (${fair_flood_over}× quota, the 2 cores saturated): ${fair_flood} ms | ${fair_ratio}× |
 
 See [README.md](README.md) for what each benchmark measures, the profile and what is left,
@@ -286,5 +307,8 @@ Commands: \`$BUILD/bench/parse_bench --benchmark_repetitions=$REPS\`;
 (fresh data directory each run); PostgreSQL: \`initdb\`, \`pg_ctl start\` on loopback, \`\\copy events(body) FROM file\`.
 The peer loads one transaction with one fsync at the end; readside acknowledges every
 1000-event request only after its own fsync, which is the stronger promise.
+
 MD
+cat "$kept" >> bench/RESULTS.md
+rm -f "$kept"
 cat bench/RESULTS.md

@@ -144,8 +144,8 @@ Response Unavailable(std::string title, std::string detail, const std::string& p
 
 // Answers fn over the tenant's index (null: the tenant has none yet) once the follower has
 // indexed min_position, without holding a server thread while waiting.
-void ServeSearch(const Services& s, const Request& req, const ReadConsistency& consistency,
-                 Responder respond, SearchFn fn) {
+void ServeSearchAt(const Services& s, const Request& req, const ReadConsistency& consistency,
+                   Responder respond, SearchFn fn) {
   search::SearchFollower* follower = s.search;
   if (follower == nullptr) {
     return respond(
@@ -205,6 +205,16 @@ void ServeSearch(const Services& s, const Request& req, const ReadConsistency& c
   });
 }
 
+// min_offsets (read-your-writes across nodes, Kafka on): the offsets become this node's
+// position once stored here (ResolveOffsets), which the index then follows like min_position.
+void ServeSearch(const Services& s, Request& req, const ReadConsistency& consistency,
+                 Responder respond, SearchFn fn) {
+  ResolveOffsets(s, req, std::move(respond), consistency,
+                 [s, fn = std::move(fn)](const ReadConsistency& c, Request& r, Responder done) {
+                   ServeSearchAt(s, r, c, std::move(done), fn);
+                 });
+}
+
 std::string SearchBody(const search::SearchResult& r) {
   JsonBuilder b;
   b.BeginObject().Key("total").Int(static_cast<int64_t>(r.total)).Key("hits").BeginArray();
@@ -232,14 +242,6 @@ std::optional<Response> CheckSearchRequest(const Services& s, const Request& req
   if (auto p = ParseText(req, text)) return ProblemResponse(*p, req.path);
   if (auto r = ParseTypes(req, s.access->ReadableDomains(req), types, domains)) return r;
   if (auto p = ParseConsistency(req, consistency)) return ProblemResponse(*p, req.path);
-  if (!consistency->min_offsets.empty()) {
-    // The index follows the store, not Kafka's offsets: say so rather than ignore them.
-    return ProblemResponse(
-        BadParameter("min_offsets", "is not taken by search: pass the position instead "
-                                    "(min_position, from X-Readside-Position of a read that "
-                                    "waited for the offsets)"),
-        req.path);
-  }
   return std::nullopt;
 }
 

@@ -58,40 +58,48 @@ void ServeViewAsync(const Services& s, Request& req, Responder respond,
   if (auto problem = ParseConsistency(req, &consistency)) {
     return respond(ProblemResponse(*problem, req.path));
   }
-  if (!consistency.min_offsets.empty()) {
-    if (s.kafka == nullptr) {
-      return respond(ProblemResponse(
-          BadParameter("min_offsets", "needs Kafka (serve --kafka-brokers); use min_position"),
-          req.path));
-    }
-    if (std::optional<std::string> why = s.kafka->Unreachable(consistency.min_offsets)) {
-      return respond(ProblemResponse(BadParameter("min_offsets", *why), req.path));
-    }
-    // First until the offsets are stored here, then until their position is applied.
-    auto shared = std::make_shared<Request>(req);
-    auto started = std::chrono::steady_clock::now();
-    std::string offsets = ingest::FormatPartitionOffsets(consistency.min_offsets);
-    s.kafka->WhenStored(
-        consistency.min_offsets, consistency.wait,
-        [s, shared, respond, fn, consistency, started, offsets](std::optional<uint64_t> at) mutable {
-          if (!at) {
-            return respond(ProblemResponse(
-                {.status = 503,
-                 .title = "Read model behind",
-                 .detail = "offsets " + offsets + " were not consumed within " +
-                           std::to_string(consistency.wait.count()) + " ms",
-                 .retry_after_seconds = 1},
-                shared->path));
-          }
-          consistency.min_position = std::max(consistency.min_position, *at);
-          auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
-              std::chrono::steady_clock::now() - started);
-          consistency.wait = std::max(std::chrono::milliseconds(0), consistency.wait - spent);
-          WaitThenServe(s, *shared, std::move(respond), consistency, std::move(fn));
-        });
-    return;
+  ResolveOffsets(s, req, std::move(respond), consistency,
+                 [s, fn = std::move(fn)](const ReadConsistency& c, Request& r, Responder done) {
+                   WaitThenServe(s, r, std::move(done), c, fn);
+                 });
+}
+
+void ResolveOffsets(const Services& s, Request& req, Responder respond,
+                    const ReadConsistency& consistency, PositionFn then) {
+  if (consistency.min_offsets.empty()) return then(consistency, req, std::move(respond));
+  if (s.kafka == nullptr) {
+    return respond(ProblemResponse(
+        BadParameter("min_offsets", "needs Kafka (serve --kafka-brokers); use min_position"),
+        req.path));
   }
-  WaitThenServe(s, req, std::move(respond), consistency, std::move(fn));
+  if (std::optional<std::string> why = s.kafka->Unreachable(consistency.min_offsets)) {
+    return respond(ProblemResponse(BadParameter("min_offsets", *why), req.path));
+  }
+  // First until the offsets are stored here, then (`then`) until their position is applied.
+  // The server still reads the request after the handler returns: work on a copy.
+  auto shared = std::make_shared<Request>(req);
+  auto started = std::chrono::steady_clock::now();
+  std::string offsets = ingest::FormatPartitionOffsets(consistency.min_offsets);
+  s.kafka->WhenStored(
+      consistency.min_offsets, consistency.wait,
+      [shared, respond, then = std::move(then), consistency, started,
+       offsets](std::optional<uint64_t> at) mutable {
+        if (!at) {
+          return respond(ProblemResponse(
+              {.status = 503,
+               .title = "Read model behind",
+               .detail = "offsets " + offsets + " were not consumed within " +
+                         std::to_string(consistency.wait.count()) + " ms",
+               .retry_after_seconds = 1},
+              shared->path));
+        }
+        ReadConsistency c = consistency;
+        c.min_position = std::max(c.min_position, *at);
+        auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
+        c.wait = std::max(std::chrono::milliseconds(0), c.wait - spent);
+        then(c, *shared, std::move(respond));
+      });
 }
 
 void WaitThenServe(const Services& s, Request& req, Responder respond,

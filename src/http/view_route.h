@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/analytics_params.h"
 #include "http/routes.h"
 #include "projection/projector.h"
 #include "query/section.h"
@@ -39,5 +40,14 @@ using AsyncViewFn = std::function<void(const projection::Projector::TenantRead&,
 void ServeViewAsync(const Services& s, Request& req, Responder respond,
                     std::initializer_list<std::string_view> params, AsyncViewFn fn,
                     std::optional<query::Section> section = std::nullopt);
+
+// min_offsets: refuses them (400) without Kafka or when they name a partition the topics do
+// not have; else waits (without holding a server thread) until this node stored them, then
+// calls `then` with the consistency turned into a position: min_position raised to where they
+// were stored, wait_ms less the time spent. Answers 503 itself when they are not consumed in
+// time. Without min_offsets, calls `then` at once with `consistency` as it is.
+using PositionFn = std::function<void(const ReadConsistency&, Request&, Responder)>;
+void ResolveOffsets(const Services& s, Request& req, Responder respond,
+                    const ReadConsistency& consistency, PositionFn then);
 
 }  // namespace readside::http

@@ -321,8 +321,9 @@ TEST_F(KafkaTest, PostEventsThroughKafkaAnswersOffsetsThatReadYourWritesWaitsOn)
 TEST_F(KafkaTest, MessagesGoneFromKafkaBeforeBeingStoredAreCountedNeverSilent) {
   // The mock cluster keeps a bounded log per partition (like retention): a node started after
   // more than that was produced cannot have the oldest messages, and says how many it missed.
-  // Uncompressed, so that 40,000 events are over the bound.
-  std::vector<std::string> lines = Lines(40'000);
+  // Uncompressed: 60,000 events of 3 tenants, ~9 MB on each of their partitions, well over the
+  // mock's ~5 MB.
+  std::vector<std::string> lines = Lines(60'000);
   auto published = Produce(lines, "none");
   auto s = OpenStore("late");
   ingest::IngestService ingest(s.get(), {});
@@ -752,7 +753,8 @@ TEST(KafkaConfigTest, WhatExactlyOnceRestsOnCannotBeOverridden) {
   EXPECT_EQ(kv.second, "a=b");
   for (const char* bad : {"acks=1", "enable.idempotence=false", "auto.offset.reset=latest",
                           "enable.auto.commit=true", "group.id=x", "partitioner=random",
-                          "isolation.level=read_uncommitted", "=x",
+                          "isolation.level=read_uncommitted", "enable.auto.offset.store=true",
+                          "bootstrap.servers=elsewhere:9092", "=x",
                           "novalue"}) {
     EXPECT_FALSE(ParseConfigPair(bad, &kv).ok()) << bad;
   }
@@ -764,6 +766,8 @@ TEST(KafkaConfigTest, ProducersCompressWithLz4UnlessTheConfigurationSaysOtherwis
   ASSERT_TRUE(lz4.ok()) << lz4.status();
   EXPECT_EQ((*lz4)->ConfigValue("compression.type"), "lz4");
   EXPECT_EQ((*lz4)->ConfigValue("acks"), "-1");  // all
+  EXPECT_EQ((*lz4)->ConfigValue("enable.idempotence"), "true");
+  EXPECT_EQ((*lz4)->ConfigValue("partitioner"), "murmur2_random");
   options.config.push_back({"compression.type", "zstd"});
   auto zstd = KafkaProducer::Create(options, "erp");
   ASSERT_TRUE(zstd.ok()) << zstd.status();

@@ -9,6 +9,7 @@
 - POST /events through Kafka answers offsets that min_offsets waits for on another node.
 """
 
+import base64
 import json
 import os
 import random
@@ -147,7 +148,12 @@ class KafkaTest(unittest.TestCase):
         dead = kafka.get("/admin/dead-letters?limit=1000").json
         letters = dead["dead_letters"]
         self.assertTrue(letters, dead)
+        with open(path, "rb") as f:
+            lines = {line.rstrip(b"\n") for line in f if line.strip()}
         for d in letters:
+            # The message's raw bytes, as produced (one line of the file), and why it failed.
+            self.assertIn(base64.b64decode(d["raw_base64"]), lines, d)
+            self.assertTrue(d["reason"], d)
             self.assertTrue(d["source"].startswith("kafka:erp/"), d)
             at = d["kafka"]  # the coordinates as fields, too
             self.assertEqual("kafka:%s/%d/%d" % (at["topic"], at["partition"], at["offset"]),
@@ -242,6 +248,7 @@ class KafkaTest(unittest.TestCase):
         held_by_b = {p["partition"] for p in b.get("/health/ready").json["kafka"]["partitions"]}
         self.assertTrue(held_by_b)
         b_ids = [e["event_id"] for org in ORGS for e in all_events(b, org)]
+        self.assertGreater(len(b_ids), 0, "b stored nothing from the partitions it was given")
         self.assertEqual(len(b_ids), len(set(b_ids)), "b stored an event twice")
         self.assertEqual(durable_duplicates(b), 0, "b consumed a message twice")
         # b leaves: a takes every partition back and goes on from what its own store holds.
