@@ -223,7 +223,7 @@ print(s['entities'], round(s['build']['entities_per_second']), s['build']['secon
       s['top10_identical'], s['queries_with_hits'], s['totals_equal'], s['queries'], s['rounds'])")
 
 echo "== Kafka: consume → durable → applied against HTTP ingest; produce → visible; 2 nodes behind nginx"
-python3 bench/kafka/kafka_bench.py --reps "$REPS" --json $OUT/kafka.json > $OUT/kafka.log 2>&1 \
+BUILD=$BUILD python3 bench/kafka/kafka_bench.py --reps "$REPS" --json $OUT/kafka.json > $OUT/kafka.log 2>&1 \
   || { tail -40 $OUT/kafka.log; exit 1; }
 grep -v '^[ {}]' $OUT/kafka.log
 kafka_rows=$(python3 -c "
@@ -235,13 +235,13 @@ kept = (f\"all {d['events']:,} events stored (the producers' LZ4 batches fit kaf
         if stored == d['events'] else
         f\"{stored:,} events stored: kafka-dev's mock keeps ~5 MB per partition and dropped the oldest of the biggest, counted in \`readside_kafka_skipped_messages_total\`\")
 ratios = sorted(a / b for a, b in zip(d['kafka_runs'], d['http_runs']))
-print(f\"| Kafka consume → durable store → applied (\`bench/kafka/kafka_bench.py\`: \`readside kafka-dev\` topic of 64 partitions pre-filled with {d['events']:,} simulator events of 128 tenants, then a node started on it; first event stored → last applied; the consumer parses its next batch while the store writes the previous one) | {k:,.0f} events/s (runs {runs(d['kafka_runs'])}; {kept}); consume → durable alone {d['kafka_durable_eps']:,.0f} events/s | ≥ HTTP ingest's rate | HTTP ingest of the same file into a fresh node (\`ingest_load\`, 4 clients × 1000), first event stored → last applied, interleaved rounds: {h:,.0f} events/s (runs {runs(d['http_runs'])}; → durable {d['http_durable_eps']:,.0f}) | {k/h:.2f}× (round ratios {', '.join(f'{x:.2f}' for x in ratios)}) |\")
+print(f\"| Kafka consume → durable store → applied (\`bench/kafka/kafka_bench.py\`: \`readside kafka-dev\` topic of 64 partitions pre-filled with {d['events']:,} simulator events of 128 tenants, then a node started on it; first event stored → last applied; the consumer parses its next batch while the store writes the previous one) | {k:,.0f} events/s (runs {runs(d['kafka_runs'])}; {kept}); consume → durable alone {d['kafka_durable_eps']:,.0f} events/s | ≥ HTTP ingest's rate | HTTP ingest of the same file into a fresh node (\`ingest_load\`, 4 clients × 1000), first event stored → last applied, interleaved rounds: {h:,.0f} events/s (runs {runs(d['http_runs'])}; → durable {d['http_durable_eps']:,.0f}) | {k/h:.2f}× (round ratios, sorted: {', '.join(f'{x:.2f}' for x in ratios)}) |\")
 print(f\"| produce → visible, end to end: POST /events of one event through a node with Kafka on (idempotent producer, acks=all, LZ4), then GET /analytics/dashboard with the answer's \`min_offsets\` (consumed, stored, applied) | p50 {d['visible_p50_ms']:.1f} ms, p99 {d['visible_p99_ms']:.1f} ms ({d['visible_samples']} sequential samples after 100 of warm-up) | | the same through a node without Kafka (POST, then GET with \`min_position\`): p50 {d['direct_visible_p50_ms']:.1f} ms, p99 {d['direct_visible_p99_ms']:.1f} ms | {d['visible_p99_ms']/d['direct_visible_p99_ms']:.2f}× (p99) |\")
 print(f\"| two nodes behind nginx (\`deploy/nginx/readside.conf\` as shipped, rate limits raised) against one node direct, on this 2-core machine (\`wrk -t2 -c64 -d8s\` GET /analytics/dashboard/tenant-000, best of 2; nginx and both nodes share the 2 cores) | nginx + 2 nodes, the 1 s micro-cache off (every request reaches a node): {d['nginx_two_nodes_no_cache_rps']:,.0f} req/s; with the micro-cache on (as shipped; nginx answers most of them): {d['nginx_two_nodes_rps']:,.0f} req/s | | one node direct: {d['direct_rps']:,.0f} req/s | {d['nginx_two_nodes_no_cache_rps']/d['direct_rps']:.2f}× (cache on: {d['nginx_two_nodes_rps']/d['direct_rps']:.2f}×) |\")
 ")
 
 echo "== One node's cost per event (docs/scaling.md)"
-python3 bench/kafka/node_cost.py --json $OUT/node_cost.json > $OUT/node_cost.log 2>&1 \
+BUILD=$BUILD python3 bench/kafka/node_cost.py --json $OUT/node_cost.json > $OUT/node_cost.log 2>&1 \
   || { tail -40 $OUT/node_cost.log; exit 1; }
 cat $OUT/node_cost.log
 cost_row=$(python3 -c "
@@ -256,7 +256,14 @@ ratio=$(python3 -c "print(f'{$ingest_eps/$pg_eps:.2f}')")
 marker='<!-- bench/run.sh rewrites everything above this line and keeps everything below it. -->'
 kept=$(mktemp)
 awk -v m="$marker" 'f || $0 == m { f = 1; print }' bench/RESULTS.md > "$kept" 2>/dev/null || true
-[ -s "$kept" ] || echo "$marker" > "$kept"
+if [ ! -s "$kept" ]; then
+  if [ -s bench/RESULTS.md ]; then  # notes without their marker would be lost: stop
+    echo "bench/RESULTS.md has no line '$marker': put it back above the notes to keep" >&2
+    rm -f "$kept"
+    exit 1
+  fi
+  echo "$marker" > "$kept"
+fi
 cat > bench/RESULTS.md <<MD
 # Benchmark results
 

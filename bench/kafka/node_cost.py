@@ -5,8 +5,9 @@
 
 A fresh node (`serve`, embedded storage, search on) takes N simulator events of T tenants by
 durable HTTP ingest (`ingest_load`, 4 clients × 1000), then is left until it is idle: every
-event applied and its CPU under 20 ms per second for 3 s in a row (the niced search indexer
-and RocksDB's compactions finish after the read models). Reported:
+event applied and indexed for search (`/health/ready`'s applied and search positions), and its
+CPU under 20 ms per second for 3 s in a row (RocksDB's compactions). The niced search indexer
+finishes well after the read models. Each wait gives up after 15 minutes (an error). Reported:
 - CPU of the whole process, user + system, from its start to idle, per event; and the same
   split at the moment the last event was applied (the rest is search indexing and compaction);
 - disk: the data directory and each of its parts (event log, search index, snapshots);
@@ -100,12 +101,21 @@ def main():
         subprocess.run([os.path.join(BUILD, "bench", "ingest_load"), url, events, "--clients", "4",
                         "--batch", "1000"], check=True, stdout=subprocess.DEVNULL,
                        env=dict(os.environ, READSIDE_TOKEN=token))
-        while health(url)["applied_position"] < a.events:
+        deadline = time.monotonic() + 900
+
+        def waiting(what):
+            if time.monotonic() > deadline:
+                raise RuntimeError("no %s within 15 minutes: %s" % (what, health(url)))
+            return True
+
+        while health(url)["applied_position"] < a.events and waiting("last event applied"):
             time.sleep(0.02)
         applied_after = time.monotonic() - t0
         cpu_applied = cpu_seconds(proc.pid) - cpu_start
+        while health(url).get("search_position", 0) < a.events and waiting("search index"):
+            time.sleep(0.2)
         quiet, last = 0, cpu_seconds(proc.pid)
-        while quiet < 3:
+        while quiet < 3 and waiting("idle node"):
             time.sleep(1)
             now = cpu_seconds(proc.pid)
             quiet = quiet + 1 if now - last < 0.02 else 0
@@ -120,8 +130,8 @@ def main():
             "cpu_s_to_applied": round(cpu_applied, 2), "cpu_s_to_idle": round(cpu_idle, 2),
             "cpu_us_per_event_to_applied": round(cpu_applied / a.events * 1e6, 1),
             "cpu_us_per_event_to_idle": round(cpu_idle / a.events * 1e6, 1),
-            "disk_bytes": du(data), "disk_parts": parts,
-            "disk_bytes_per_event": round(du(data) / a.events),
+            "disk_bytes": sum(parts.values()), "disk_parts": parts,
+            "disk_bytes_per_event": round(sum(parts.values()) / a.events),
             "rss_start_bytes": rss_start, "rss_idle_bytes": rss_bytes(proc.pid),
         }
         print("%d events of %d tenants (%.0f MB NDJSON): applied after %.1f s, idle after %.1f s"

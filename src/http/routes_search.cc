@@ -207,8 +207,15 @@ void ServeSearchAt(const Services& s, const Request& req, const ReadConsistency&
 
 // min_offsets (read-your-writes across nodes, Kafka on): the offsets become this node's
 // position once stored here (ResolveOffsets), which the index then follows like min_position.
+// Answered on the thread that ends the wait: the follower's once it indexed the position (as
+// for min_position), rarely the consumer's (the offsets are stored, and the index already
+// holds them).
 void ServeSearch(const Services& s, Request& req, const ReadConsistency& consistency,
                  Responder respond, SearchFn fn) {
+  if (s.search == nullptr) {  // before any wait: nothing to wait for
+    return respond(
+        Unavailable("Search not enabled", "this server keeps no search index", req.path));
+  }
   ResolveOffsets(s, req, std::move(respond), consistency,
                  [s, fn = std::move(fn)](const ReadConsistency& c, Request& r, Responder done) {
                    ServeSearchAt(s, r, c, std::move(done), fn);

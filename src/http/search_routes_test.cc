@@ -5,7 +5,9 @@
 // tenant's entities never appear, a typo gets a suggestion, bad input is a 400 naming the
 // field, and min_position waits without holding the caller.
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +25,7 @@
 #include "http/gate.h"
 #include "http/routes.h"
 #include "http/test_tokens.h"
+#include "ingest/external.h"
 #include "ingest/ingest_service.h"
 #include "search/search_follower.h"
 #include "store/event_store.h"
@@ -121,7 +124,8 @@ class SearchRoutesTest : public ::testing::Test {
                .access = access_.get(),
                .metrics = &metrics_,
                .clock = &clock_,
-               .search = follower_.get()};
+               .search = follower_.get(),
+               .kafka = kafka_};
     AddEventRoutes(&router_, s);
     AddSearchRoutes(&router_, s);
     gate_ = std::make_unique<Gate>(&router_, tokens_.authenticator(), GateOptions{}, &clock_);
@@ -199,8 +203,42 @@ class SearchRoutesTest : public ::testing::Test {
   std::unique_ptr<ingest::IngestService> ingest_;
   std::unique_ptr<search::SearchFollower> follower_;
   std::unique_ptr<TokenAccess> access_;
+  ingest::ExternalSource* kafka_ = nullptr;  // set before SetUp by the Kafka fixture
   Router router_;
   std::unique_ptr<Gate> gate_;
+};
+
+// Kafka as the routes see it: offsets of partition 0 up to `stored_offset` are stored, at the
+// store position `position`; later ones never are (their wait times out at once); the topic has
+// 4 partitions.
+class FakeBus : public ingest::ExternalSource {
+ public:
+  std::string HealthJson() const override { return "{}"; }
+  bool CaughtUp() const override { return true; }
+  void WhenStored(ingest::PartitionOffsets offsets, std::chrono::milliseconds,
+                  std::function<void(std::optional<uint64_t>)> done) override {
+    for (const auto& [partition, offset] : offsets) {
+      if (partition != 0 || offset > stored_offset) return done(std::nullopt);
+    }
+    done(position);
+  }
+  std::optional<std::string> Unreachable(const ingest::PartitionOffsets& offsets) const override {
+    for (const auto& [partition, offset] : offsets) {
+      if (partition >= 4) return "names partition " + std::to_string(partition) + " of 0..3";
+    }
+    return std::nullopt;
+  }
+  int64_t stored_offset = 0;
+  uint64_t position = 0;
+};
+
+class SearchRoutesKafkaTest : public SearchRoutesTest {
+ protected:
+  void SetUp() override {
+    kafka_ = &bus_;
+    SearchRoutesTest::SetUp();
+  }
+  FakeBus bus_;
 };
 
 TEST_F(SearchRoutesTest, EveryIndexedFieldFindsItsEntity) {
@@ -384,6 +422,46 @@ TEST_F(SearchRoutesTest, MinPositionReadsYourWritesAndThePositionIsAnswered) {
       "/search/alpha",
       {{"q", "Lovelace"}, {"min_position", std::to_string(position + 100)}, {"wait_ms", "30000"}});
   EXPECT_EQ(r.status, 503) << r.body;
+}
+
+// min_offsets: once the offsets are stored, their store position is what the index is waited
+// for, for search and suggestions alike.
+TEST_F(SearchRoutesKafkaTest, MinOffsetsWaitForTheIndexToReachWhereTheyWereStored) {
+  uint64_t position = Store(Creations("alpha"), /*wait=*/false);
+  bus_.stored_offset = 10;
+  bus_.position = position;
+  for (const std::string path : {"/search/alpha", "/search/suggestions/alpha"}) {
+    Response r = Get(path, {{"q", "Lovelace"}, {"min_offsets", "0:10"}, {"wait_ms", "10000"}});
+    ASSERT_EQ(r.status, 200) << path << ": " << r.body;
+    std::string body = r.body;
+    std::transform(body.begin(), body.end(), body.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    EXPECT_NE(body.find("lovelace"), std::string::npos) << path << ": " << r.body;
+    EXPECT_GE(std::stoull(Header(r, "X-Readside-Position")), position) << path;
+  }
+  // Stored at a position the index has not reached (nor will): 503 naming that position, after
+  // wait_ms; not answered from the index as it is.
+  bus_.position = position + 100;
+  Response r =
+      Get("/search/alpha", {{"q", "Lovelace"}, {"min_offsets", "0:10"}, {"wait_ms", "50"}});
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("Search index behind"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(std::to_string(position + 100)), std::string::npos) << r.body;
+  EXPECT_EQ(Header(r, "Retry-After"), "1");
+  // Offsets never stored in time: 503 "Read model behind" naming them.
+  r = Get("/search/alpha", {{"q", "Lovelace"}, {"min_offsets", "0:11"}, {"wait_ms", "50"}});
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("offsets 0:11 were not consumed"), std::string::npos) << r.body;
+  // A partition the topic does not have: 400 naming min_offsets, at once.
+  ExpectBadParameter("/search/suggestions/alpha", {{"q", "Lov"}, {"min_offsets", "7:1"}},
+                     "min_offsets");
+}
+
+TEST_F(SearchRoutesTest, MinOffsetsWithoutKafkaIs400NamingThem) {
+  Store(Creations("alpha"));
+  for (const std::string path : {"/search/alpha", "/search/suggestions/alpha"}) {
+    ExpectBadParameter(path, {{"q", "Lovelace"}, {"min_offsets", "0:1"}}, "min_offsets");
+  }
 }
 
 // A search index damaged on disk under a running server (issue 17, injected faults): the

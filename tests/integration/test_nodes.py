@@ -283,8 +283,10 @@ class NodesBehindNginxTest(unittest.TestCase):
                           r.json)
         served = self.served(search, before, 8)
         self.assertTrue(all(c >= 1 for c in served), "each node answered a search: %s" % served)
-        # Offsets the topic cannot have are refused by search too, naming the field.
-        r = self.edge.get("%s?q=x&min_offsets=9:0" % search, token=self.token)
+        # Offsets the topic cannot have are refused by search too, naming the field (once the
+        # node has read the topic's metadata: it has, it consumed the POSTs above; wait_ms=0 so
+        # that a node without it would answer 503 at once, not hang).
+        r = self.edge.get("%s?q=x&min_offsets=9:0&wait_ms=0" % search, token=self.token)
         self.assertEqual(r.status, 400, r.describe())
         self.assertEqual(r.json["errors"][0]["field"], "min_offsets")
 
