@@ -24,6 +24,7 @@
 #include <set>
 #include <string_view>
 
+#include "scratch_dir.h"
 #include "event/parser.h"
 #include "live/connection.h"
 #include "projection/projector.h"
@@ -75,8 +76,7 @@ struct Stack {
   std::shared_ptr<FuzzAuthorizer> authorizer = std::make_shared<FuzzAuthorizer>();
 
   Stack() {
-    char tmpl[] = "/tmp/readside-live-fuzz-XXXXXX";
-    std::string dir = mkdtemp(tmpl);
+    std::string dir = fuzz::ScratchDir("readside-live-fuzz");
     store = std::move(*store::EventStore::Open({.path = dir + "/events", .sync = false}));
     projector = std::make_unique<projection::Projector>(store.get(), &SystemClock::Get());
     hub = std::make_unique<live::Hub>(projector.get(), &SystemClock::Get());

@@ -14,6 +14,7 @@
 #include <future>
 #include <string_view>
 
+#include "scratch_dir.h"
 #include "auth/authenticator.h"
 #include "http/access_policy.h"
 #include "http/gate.h"
@@ -46,8 +47,7 @@ struct Stack {
   std::unique_ptr<http::Gate> gate;
 
   Stack() {
-    char tmpl[] = "/tmp/readside-request-fuzz-XXXXXX";
-    dir = mkdtemp(tmpl);
+    dir = fuzz::ScratchDir("readside-request-fuzz");
     std::string secret_file = dir + "/secret";
     FILE* f = std::fopen(secret_file.c_str(), "w");
     std::fputs(kSecret, f);

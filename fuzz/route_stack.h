@@ -17,6 +17,7 @@
 #include <string_view>
 #include <utility>
 
+#include "scratch_dir.h"
 #include "auth/jwt.h"
 #include "common/metrics.h"
 #include "dashboard/dashboards.h"
@@ -44,8 +45,7 @@ struct RouteStack {
   std::shared_ptr<const auth::Principal> principal;
 
   RouteStack() {
-    char tmpl[] = "/tmp/readside-route-fuzz-XXXXXX";
-    std::string dir = mkdtemp(tmpl);
+    std::string dir = fuzz::ScratchDir("readside-route-fuzz");
     auto opened = store::EventStore::Open({.path = dir + "/events", .sync = false});
     if (!opened.ok()) std::abort();
     store = std::move(*opened);

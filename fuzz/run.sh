@@ -26,6 +26,11 @@ if [[ ! -f $out/build.ninja ]] || ! grep -q 'READSIDE_FUZZ:BOOL=ON' "$out/CMakeC
   exit 2
 fi
 mkdir -p "$out/fuzz-artifacts"
+# The targets' stores live under a scratch directory of this run, removed when it ends (the
+# targets exit without tearing their stores down).
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/readside-fuzz-run.XXXXXX")
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 # run TARGET SECONDS MAX_LEN DICT CORPUS: builds TARGET, seeds its corpus, fuzzes.
 run() {
   local target=$1 secs=$2 max_len=$3 dict=$4 corpus=$5

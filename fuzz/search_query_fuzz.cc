@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scratch_dir.h"
 #include "event/parser.h"
 #include "http/routes.h"
 #include "search/search_follower.h"
@@ -59,8 +60,7 @@ struct Stack {
   http::Router router;
 
   Stack() {
-    char tmpl[] = "/tmp/readside-search-fuzz-XXXXXX";
-    dir = mkdtemp(tmpl);
+    dir = fuzz::ScratchDir("readside-search-fuzz");
     store = std::move(*store::EventStore::Open({.path = dir + "/events", .sync = false}));
     event::EventParser parser;
     std::vector<event::FieldError> errors;
