@@ -216,6 +216,9 @@ void ServeSearch(const Services& s, Request& req, const ReadConsistency& consist
     return respond(
         Unavailable("Search not enabled", "this server keeps no search index", req.path));
   }
+  if (consistency.min_offsets.empty()) {  // the common search: no callback to build
+    return ServeSearchAt(s, req, consistency, std::move(respond), std::move(fn));
+  }
   ResolveOffsets(s, req, std::move(respond), consistency,
                  [s, fn = std::move(fn)](const ReadConsistency& c, Request& r, Responder done) {
                    ServeSearchAt(s, r, c, std::move(done), fn);

@@ -58,6 +58,9 @@ void ServeViewAsync(const Services& s, Request& req, Responder respond,
   if (auto problem = ParseConsistency(req, &consistency)) {
     return respond(ProblemResponse(*problem, req.path));
   }
+  if (consistency.min_offsets.empty()) {  // the common read: no callback to build
+    return WaitThenServe(s, req, std::move(respond), consistency, std::move(fn));
+  }
   ResolveOffsets(s, req, std::move(respond), consistency,
                  [s, fn = std::move(fn)](const ReadConsistency& c, Request& r, Responder done) {
                    WaitThenServe(s, r, std::move(done), c, fn);
