@@ -259,6 +259,8 @@ int ServeDemo(DemoOptions options) {
     }
     producer = std::move(*p);
   }
+  // The banner below leads with the sign-in link; nothing is printed before it.
+  options.serve.announce_web_app = false;
   ReadsideServer server(options.serve);
   if (absl::Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "readside demo: %s\n", std::string(s.message()).c_str());

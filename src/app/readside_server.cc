@@ -145,7 +145,9 @@ absl::StatusOr<std::unique_ptr<const http::StaticFiles>> LoadWebApp(const ServeO
     files = std::make_unique<const http::StaticFiles>();
   }
   if (!files.ok()) return files.status();
-  if ((*files)->has_index()) {
+  if (!options.announce_web_app) {
+    // The caller says it (readside demo: after the sign-in link).
+  } else if ((*files)->has_index()) {
     std::fprintf(stderr, "readside: web app from %s (%zu files, %llu KiB)\n", dir.c_str(),
                  (*files)->file_count(),
                  static_cast<unsigned long long>(((*files)->total_bytes() + 1023) >> 10));

@@ -59,6 +59,9 @@ struct ServeOptions {
   // The web app's files (docs/web.md): the directory of its build. Empty: DefaultWebDir().
   // A directory given here must exist; one without index.html serves the "not built" page.
   std::string web_dir;
+  // Whether Start says on stderr where the web app is served from (or that it is not built).
+  // `readside demo` turns it off: its banner leads with the sign-in link (web.md "Sign-in").
+  bool announce_web_app = true;
   // Kafka ingestion (operations.md): off while kafka.brokers is empty. An empty group is
   // DefaultKafkaGroup(data_dir): each node its own group, a full replica.
   kafka::KafkaOptions kafka;

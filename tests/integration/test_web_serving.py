@@ -268,6 +268,10 @@ class DemoSignInTest(WebTestCase):
             self.assertLess(time.monotonic(), deadline, srv.logs())
             time.sleep(0.05)
         lines = list(srv._stdout_lines)
+        # Nothing comes before the banner on the terminal either: the server's own "web app
+        # from …" line is not printed by the demo (stderr is a separate pipe, so the test asks
+        # that it is still empty once the banner is complete).
+        self.assertEqual(srv.stderr_text(), "", srv.logs())
         link = [i for i, l in enumerate(lines) if "Open the web app:" in l]
         self.assertEqual(len(link), 1, "\n".join(lines))
         first_example = min(i for i, l in enumerate(lines)
