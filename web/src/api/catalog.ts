@@ -13,11 +13,16 @@ export interface MetricDef {
   kpi?: boolean;
   /** Higher is better (for the trend arrow's colour); false for costs and overdue counts. */
   higherIsBetter?: boolean;
+  /** A map's or list's entries in a table: what an entry's key names ("Stage") and what its
+   *  value is ("Open opportunities"), the heads of the two columns. */
+  entryLabel?: string;
+  valueLabel?: string;
 }
 
 const n = (key: string, label: string, unit: Unit, extra: Partial<MetricDef> = {}): MetricDef =>
   ({ key, label, unit, shape: 'number', higherIsBetter: true, ...extra });
-const m = (key: string, label: string, unit: Unit): MetricDef => ({ key, label, unit, shape: 'map' });
+const m = (key: string, label: string, unit: Unit, entryLabel: string, valueLabel: string): MetricDef =>
+  ({ key, label, unit, shape: 'map', entryLabel, valueLabel });
 
 export const kCatalog: Record<Source, MetricDef[]> = {
   crm: [
@@ -35,9 +40,9 @@ export const kCatalog: Record<Source, MetricDef[]> = {
     n('opportunities_won', 'Opportunities won', 'count'),
     n('opportunities_lost', 'Opportunities lost', 'count', { higherIsBetter: false }),
     n('activities_total', 'Activities', 'count'),
-    m('pipeline_stages', 'Open opportunities by stage', 'count'),
-    m('activities_by_type', 'Activities by type', 'count'),
-    { key: 'top_performers', label: 'Top performers', unit: 'money', shape: 'list' },
+    m('pipeline_stages', 'Open opportunities by stage', 'count', 'Stage', 'Open opportunities'),
+    m('activities_by_type', 'Activities by type', 'count', 'Type', 'Activities'),
+    { key: 'top_performers', label: 'Top performers', unit: 'money', shape: 'list', entryLabel: 'User', valueLabel: 'Won value' },
   ],
   hrm: [
     n('total_employees', 'Employees', 'count', { kpi: true }),
@@ -53,8 +58,8 @@ export const kCatalog: Record<Source, MetricDef[]> = {
     n('late_arrivals', 'Late arrivals', 'count', { higherIsBetter: false }),
     n('payroll_gross', 'Payroll (gross)', 'money'),
     n('payroll_net', 'Payroll (net)', 'money'),
-    m('employees_by_department', 'Employees by department', 'count'),
-    m('employees_by_role', 'Employees by role', 'count'),
+    m('employees_by_department', 'Employees by department', 'count', 'Department', 'Employees'),
+    m('employees_by_role', 'Employees by role', 'count', 'Role', 'Employees'),
   ],
   finance: [
     n('total_revenue', 'Revenue', 'money', { kpi: true }),
@@ -91,7 +96,7 @@ export const kCatalog: Record<Source, MetricDef[]> = {
     n('cost_of_goods_sold', 'Cost of goods sold', 'money', { higherIsBetter: false }),
     n('average_fulfillment_hours', 'Average fulfilment time', 'hours', { higherIsBetter: false }),
     n('reorders_triggered', 'Reorders triggered', 'count'),
-    m('stock_by_warehouse', 'Stock by warehouse', 'count'),
+    m('stock_by_warehouse', 'Stock by warehouse', 'count', 'Warehouse', 'Units'),
   ],
   projects: [
     n('projects_active', 'Active projects', 'count', { kpi: true }),
@@ -105,7 +110,7 @@ export const kCatalog: Record<Source, MetricDef[]> = {
     n('task_completion_rate', 'Task completion', 'percent'),
     n('billable_hours', 'Billable hours', 'hours'),
     n('projects_over_budget', 'Projects over budget', 'count', { higherIsBetter: false }),
-    m('hours_by_project', 'Hours by project', 'hours'),
+    m('hours_by_project', 'Hours by project', 'hours', 'Project', 'Hours'),
   ],
   cross: [
     n('revenue_per_employee', 'Revenue per employee', 'money', { kpi: true }),

@@ -15,9 +15,10 @@ import { sliceColors, type Palette, type Slice } from './chartOptions';
 import { formatValue, type NumberContext, type Unit } from '../format/number';
 
 /** The legend's list: a button per slice, in the chart's order, pressed (aria-pressed) while
- *  the slice is shown. Nothing for no slices. Each value carries the testing hooks of a map
- *  entry (web.md "Testing hooks"): data-metric `<series>.<name>` (`series` is the chart's
- *  `<domain>.<metric>`) and data-value, the raw value. */
+ *  the slice is shown. Nothing for no slices. A slice is named as shown (its humanised key);
+ *  its value carries the testing hooks of a map entry (web.md "Testing hooks"): data-metric
+ *  `<series>.<key>` (`series` is the chart's `<domain>.<metric>`, `key` the raw map key) and
+ *  data-value, the raw value. */
 export function ChartLegend({ slices, colors, unit, ctx, series, hidden, onToggle }: {
   slices: readonly Slice[]; colors: readonly string[]; unit: Unit; ctx: NumberContext; series: string;
   hidden: ReadonlySet<string>; onToggle: (name: string) => void;
@@ -32,7 +33,7 @@ export function ChartLegend({ slices, colors, unit, ctx, series, hidden, onToggl
             <button type="button" aria-pressed={shown} onClick={() => onToggle(s.name)}>
               <span className="chart-legend-swatch" aria-hidden="true" style={{ color: colors[i] }} />
               <span className="chart-legend-text">
-                {s.name} <span className="chart-legend-value" data-metric={`${series}.${s.name}`}
+                {s.name} <span className="chart-legend-value" data-metric={`${series}.${s.key ?? s.name}`}
                                   data-value={String(s.value)}>{formatValue(s.value, unit, ctx)}</span>
               </span>
             </button>

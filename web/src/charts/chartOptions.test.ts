@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { blankBefore, breakdownOption, firstDataIndex, isPie, lastIsPartial, seriesOption, sliceColors, type Palette } from './chartOptions';
+import {
+  blankBefore, breakdownOption, breakdownSlices, firstDataIndex, isPie, lastIsPartial, seriesOption, sliceColors, type Palette,
+} from './chartOptions';
 
 const palette: Palette = { series: ['#111'], text: '#222', grid: '#333', surface: '#fff' };
 const usd = { locale: 'en-US', currency: 'USD' };
@@ -93,4 +95,40 @@ describe('a breakdown', () => {
     expect(sliceColors([], p)).toEqual([]);
   });
 
+});
+
+describe('a chart’s x-axis', () => {
+  type Axis = { xAxis: { data: string[]; axisLabel: { formatter?: (v: string, i: number) => string } } };
+  const axisText = (o: Axis) => o.xAxis.data.map((v, i) => o.xAxis.axisLabel.formatter?.(v, i) ?? v);
+
+  it('names periods by their short form, the year once when they share it, and the tooltip by the full name', () => {
+    const option = seriesOption(months([1, 2, 3]), 'line', 'money', usd, palette) as Axis;
+    expect(axisText(option)).toEqual(['Jan 2026', 'Feb', 'Mar']);
+    expect(option.xAxis.data).toEqual(['January 2026', 'February 2026', 'March 2026']);
+    const quarters = seriesOption([{ period: '2025-Q4', value: 1 }, { period: '2026-Q1', value: 2 }], 'bar', 'money',
+      usd, palette) as Axis;
+    expect(axisText(quarters)).toEqual(['Q4 2025', 'Q1 2026']);
+    const weeks = seriesOption([{ period: '2026-W03', value: 1 }], 'bar', 'count', usd, palette) as Axis;
+    expect(axisText(weeks)).toEqual(['W3 2026']);
+  });
+
+  it('shows other categories (a breakdown’s bars) as they are', () => {
+    const option = breakdownOption([{ name: 'Prospecting', value: 2 }, { name: 'Proposal', value: 1 }], 'bar', 'count',
+      usd, palette) as Axis;
+    expect(axisText(option)).toEqual(['Prospecting', 'Proposal']);
+  });
+});
+
+describe('a breakdown’s slices from a map', () => {
+  it('are named for people, keep the raw key, and a pipeline’s stages come in its order', () => {
+    const entries = ['negotiation', 'proposal', 'prospecting', 'qualification'].map((key, i) => ({ key, value: i + 1 }));
+    expect(breakdownSlices('crm.pipeline_stages', entries)).toEqual([
+      { name: 'Prospecting', value: 3, key: 'prospecting' },
+      { name: 'Qualification', value: 4, key: 'qualification' },
+      { name: 'Proposal', value: 2, key: 'proposal' },
+      { name: 'Negotiation', value: 1, key: 'negotiation' },
+    ]);
+    expect(breakdownSlices('crm.activities_by_type', [{ key: 'closed_won', value: 1 }, { key: 'wh-east', value: 2 }]))
+      .toEqual([{ name: 'Closed won', value: 1, key: 'closed_won' }, { name: 'wh-east', value: 2, key: 'wh-east' }]);
+  });
 });

@@ -1,6 +1,8 @@
 // ECharts options from API data, as pure functions (tested in chartOptions.test.ts).
 import type { EChartsCoreOption } from 'echarts/core';
 import { formatValue, type NumberContext, type Unit } from '../format/number';
+import { keyLabel, orderByKey } from '../format/keys';
+import { axisPeriodLabels, granularityOf, periodLabel } from '../format/period';
 
 export interface Palette { series: string[]; text: string; grid: string; surface: string }
 
@@ -16,13 +18,22 @@ export function paletteFromCss(el: Element = document.documentElement): Palette 
   };
 }
 
-/** The category x-axis and value y-axis every series chart of the app uses, in the palette. */
-export function categoryXAxis(data: string[], p: Palette) {
+/**
+ * The category x-axis and value y-axis every series chart of the app uses, in the palette.
+ * Categories that are all periods (`2026-01`, `2026-W03`…) are named for people: each by its
+ * full name (periodLabel: "January 2026", which the tooltip shows) and on the axis by its short
+ * one ("Jan 2026", "Feb"…: axisPeriodLabels). Other categories are shown as they are.
+ */
+export function categoryXAxis(data: string[], p: Palette, locale?: string) {
+  const periods = data.length > 0 && data.every((d) => granularityOf(d) !== null);
+  const short = periods ? axisPeriodLabels(data, locale) : null;
   return {
     type: 'category',
-    data,
+    data: short ? data.map((d) => periodLabel(d, locale)) : data,
     axisLine: { lineStyle: { color: p.grid } },
-    axisLabel: { color: p.text, hideOverlap: true },
+    axisLabel: short
+      ? { color: p.text, hideOverlap: true, formatter: (_: string, i: number) => short[i] ?? '' }
+      : { color: p.text, hideOverlap: true },
     axisTick: { show: false },
   };
 }
@@ -77,7 +88,7 @@ export function seriesOption(points: SeriesPoint[], kind: 'line' | 'bar', unit: 
       trigger: 'axis',
       valueFormatter: (v: unknown) => (typeof v === 'number' ? formatValue(v, unit, ctx) : '—'),
     },
-    xAxis: categoryXAxis(points.map((pt) => pt.period), p),
+    xAxis: categoryXAxis(points.map((pt) => pt.period), p, ctx.locale),
     yAxis: valueYAxis(p, fmt),
     series: [{
       name,
@@ -96,7 +107,9 @@ export function seriesOption(points: SeriesPoint[], kind: 'line' | 'bar', unit: 
   };
 }
 
-export interface Slice { name: string; value: number }
+/** A slice of a breakdown: `name` is what is shown (a map key humanised: format/keys.ts) and
+ *  what ECharts knows it by; `key`, when given, the raw key its testing hooks carry. */
+export interface Slice { name: string; value: number; key?: string }
 
 export type BreakdownKind = 'pie' | 'donut' | 'bar' | 'line';
 
@@ -104,6 +117,16 @@ export type BreakdownKind = 'pie' | 'donut' | 'bar' | 'line';
  *  buttons under it (BreakdownChart.tsx); bars and lines are series charts, with no legend. */
 export function isPie(kind: BreakdownKind): kind is 'pie' | 'donut' {
   return kind !== 'bar' && kind !== 'line';
+}
+
+/**
+ * A breakdown's slices from its entries (a map metric's keys and values): each named by its key
+ * for people (keyLabel: "closed_won" is "Closed won") and carrying the raw key for its hooks, in
+ * the order of `metric`'s (`<domain>.<metric>`) keys where they have one (orderByKey: a
+ * pipeline's stages), else in the order given.
+ */
+export function breakdownSlices(metric: string, entries: readonly { key: string; value: number }[]): Slice[] {
+  return orderByKey(metric, entries, (e) => e.key).map((e) => ({ name: keyLabel(e.key), value: e.value, key: e.key }));
 }
 
 /**
@@ -144,7 +167,7 @@ export function breakdownOption(slices: Slice[], kind: BreakdownKind, unit: Unit
       type: 'pie',
       radius: kind === 'donut' ? ['48%', '72%'] : [0, '72%'],
       center: ['50%', '50%'],
-      data: slices,
+      data: slices.map((s) => ({ name: s.name, value: s.value })),
       label: { show: false },
       itemStyle: { borderColor: p.surface, borderWidth: 2 },
     }],

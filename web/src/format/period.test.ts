@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { currentPeriod, granularityOf, periodLabel, periodOf, shiftPeriod } from './period';
+import {
+  axisPeriodLabels, currentPeriod, granularityOf, periodLabel, periodOf, shiftPeriod, shortPeriodLabel,
+} from './period';
 
 describe('periods', () => {
   it('names the period holding a date at every granularity', () => {
@@ -50,5 +52,23 @@ describe('periods', () => {
     expect(periodLabel('2024-Q1', 'en-US')).toBe('Q1 2024');
     expect(periodLabel('2024-W03', 'en-US')).toBe('Week 3, 2024');
     expect(periodLabel('2024-01', 'en-US')).toBe('January 2024');
+  });
+
+  it('gives short labels for a chart’s axis, with or without the year', () => {
+    expect(shortPeriodLabel('2026-01', 'en-US')).toBe('Jan 2026');
+    expect(shortPeriodLabel('2026-01', 'en-US', false)).toBe('Jan');
+    expect(shortPeriodLabel('2026-W03', 'en-US')).toBe('W3 2026');
+    expect(shortPeriodLabel('2026-Q1', 'en-US')).toBe('Q1 2026');
+    expect(shortPeriodLabel('2026-Q1', 'en-US', false)).toBe('Q1');
+    expect(shortPeriodLabel('2026-01-15', 'en-US')).toBe('Jan 15, 2026');
+    expect(shortPeriodLabel('2026', 'en-US')).toBe('2026');
+    expect(shortPeriodLabel('not a period', 'en-US')).toBe('not a period');
+  });
+
+  it('writes the year on an axis once when its periods share it, on every label when they span years', () => {
+    expect(axisPeriodLabels(['2026-01', '2026-02', '2026-03'], 'en-US')).toEqual(['Jan 2026', 'Feb', 'Mar']);
+    expect(axisPeriodLabels(['2025-12', '2026-01'], 'en-US')).toEqual(['Dec 2025', 'Jan 2026']);
+    expect(axisPeriodLabels(['2026-W02', '2026-W03'], 'en-US')).toEqual(['W2 2026', 'W3']);
+    expect(axisPeriodLabels([], 'en-US')).toEqual([]);
   });
 });

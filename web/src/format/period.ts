@@ -81,13 +81,21 @@ export function currentPeriod(g: Granularity, tz: string, now: Date = new Date()
 }
 
 // toLocaleDateString makes a formatter per call; these are made once per locale.
+type DateStyle = 'day' | 'month' | 'short-day' | 'short-day-year' | 'short-month' | 'short-month-year';
+const kDateStyles: Record<DateStyle, Intl.DateTimeFormatOptions> = {
+  'day': { day: 'numeric', month: 'short', year: 'numeric' },
+  'month': { month: 'long', year: 'numeric' },
+  'short-day': { day: 'numeric', month: 'short' },
+  'short-day-year': { day: 'numeric', month: 'short', year: 'numeric' },
+  'short-month': { month: 'short' },
+  'short-month-year': { month: 'short', year: 'numeric' },
+};
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
-function dateFormat(locale: string | undefined, g: 'day' | 'month'): Intl.DateTimeFormat {
-  const key = `${locale ?? ''}|${g}`;
+function dateFormat(locale: string | undefined, style: DateStyle): Intl.DateTimeFormat {
+  const key = `${locale ?? ''}|${style}`;
   let f = dateFormats.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat(locale, g === 'day'
-      ? { day: 'numeric', month: 'short', year: 'numeric' } : { month: 'long', year: 'numeric' });
+    f = new Intl.DateTimeFormat(locale, kDateStyles[style]);
     dateFormats.set(key, f);
   }
   return f;
@@ -110,4 +118,39 @@ export function periodLabel(period: string, locale?: string): string {
     case 'year':
       return period;
   }
+}
+
+/**
+ * A period's short name, for a chart's axis: "Jan 2026", "W3 2026", "Q1 2026", "15 Jan 2026",
+ * "2026"; without its year ("Jan", "W3", "Q1", "15 Jan") when `withYear` is false. Anything
+ * that is not a period is returned as it is.
+ */
+export function shortPeriodLabel(period: string, locale?: string, withYear = true): string {
+  const g = granularityOf(period);
+  const a = anchorOf(period);
+  if (!g || !a) return period;
+  const year = withYear ? ` ${period.slice(0, 4)}` : '';
+  switch (g) {
+    case 'day':
+      return dateFormat(locale, withYear ? 'short-day-year' : 'short-day').format(a);
+    case 'week':
+      return `W${Number(period.slice(6, 8))}${year}`;
+    case 'month':
+      return dateFormat(locale, withYear ? 'short-month-year' : 'short-month').format(a);
+    case 'quarter':
+      return `${period.slice(5)}${year}`;
+    case 'year':
+      return period;
+  }
+}
+
+/**
+ * The axis labels of a run of periods, each in its short form (shortPeriodLabel). When they all
+ * fall in one year, the year is written on the first label only ("Jan 2026", "Feb", "Mar"…);
+ * when they span years, on every label, since the axis may not show the one where it changes.
+ * A week's year is its ISO week-year.
+ */
+export function axisPeriodLabels(periods: readonly string[], locale?: string): string[] {
+  const oneYear = periods.every((p) => p.slice(0, 4) === periods[0]?.slice(0, 4));
+  return periods.map((p, i) => shortPeriodLabel(p, locale, !oneYear || i === 0));
 }

@@ -6,7 +6,7 @@ import { seriesQuery } from '../api/analytics';
 import { metricDef } from '../api/catalog';
 import { TenantContext, type Tenant } from '../api/tenant';
 import { currentPeriod, shiftPeriod } from '../format/period';
-import { change, deltaOf, PreviousValue, Trend } from './DomainPage';
+import { Breakdown, change, deltaOf, PreviousValue, Trend } from './DomainPage';
 
 const kUtc: Tenant = { organization_id: 'acme-corp', name: 'Acme', timezone: 'UTC', currency: 'USD', locale: 'en-US' };
 const usd = { locale: 'en-US', currency: 'USD' };
@@ -79,5 +79,33 @@ describe('a trend', () => {
     const values = rows.map((r) => r.querySelector('[data-metric="finance.total_revenue"]')!);
     expect(values.map((v) => v.getAttribute('data-value'))).toEqual(['100', '', '2500.5']);
     expect(values.map((v) => v.textContent)).toEqual(['$100.00', '—', '$2,500.50']);
+  });
+});
+
+describe('a breakdown', () => {
+  it('names a map’s keys for people, a pipeline’s stages in its order, and heads its table with what they are', () => {
+    const def = metricDef('crm', 'pipeline_stages')!;
+    const body = { organization_id: 'acme-corp', period: '2026-11', pipeline_stages: { negotiation: 4, proposal: 9, prospecting: 2, qualification: 7 } };
+    const { container } = render(<Breakdown def={def} source="crm" body={body} ctx={usd} />);
+    const shown = ['Prospecting', 'Qualification', 'Proposal', 'Negotiation'];
+    const legend = within(screen.getByRole('list', { name: 'Legend' })).getAllByRole('button');
+    expect(legend.map((b) => b.textContent!.replace(/ \d+$/, ''))).toEqual(shown);
+    const table = within(container.querySelector('details.breakdown-table') as HTMLElement).getByRole('table');
+    expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Stage', 'Open opportunities']);
+    const rows = [...table.querySelectorAll('tbody tr')];
+    expect(rows.map((r) => r.querySelector('td')!.textContent)).toEqual(shown);
+    // The hooks keep the raw keys and values.
+    expect(rows.map((r) => r.querySelector('[data-metric]')!.getAttribute('data-metric')))
+      .toEqual(['prospecting', 'qualification', 'proposal', 'negotiation'].map((k) => `crm.pipeline_stages.${k}`));
+    expect(rows.map((r) => r.querySelector('[data-value]')!.getAttribute('data-value'))).toEqual(['2', '7', '9', '4']);
+  });
+
+  it('lists another map largest first, its keys humanised only when they are identifiers', () => {
+    const def = metricDef('crm', 'activities_by_type')!;
+    const body = { organization_id: 'acme-corp', period: '2026-11', activities_by_type: { call: 3, follow_up: 8, 'wh-east': 1 } };
+    const { container } = render(<Breakdown def={def} source="crm" body={body} ctx={usd} />);
+    const rows = [...container.querySelectorAll('details.breakdown-table tbody tr')];
+    expect(rows.map((r) => r.querySelector('td')!.textContent)).toEqual(['Follow up', 'Call', 'wh-east']);
+    expect(container.querySelector('[data-metric="crm.activities_by_type.follow_up"]')!.getAttribute('data-value')).toBe('8');
   });
 });

@@ -12,12 +12,15 @@ import { canRead, canReadCross, canReadMetric, kDomainLabels, type Domain, type 
 import { loadSession } from '../auth/session';
 import { BreakdownChart } from '../charts/BreakdownChart';
 import { Chart } from '../charts/Chart';
-import { blankBefore, breakdownOption, firstDataIndex, lastIsPartial, paletteFromCss, seriesOption } from '../charts/chartOptions';
+import {
+  blankBefore, breakdownOption, breakdownSlices, firstDataIndex, lastIsPartial, paletteFromCss, seriesOption, type Slice,
+} from '../charts/chartOptions';
 import { Freshness } from '../components/Freshness';
 import { PeriodPicker } from '../components/PeriodPicker';
 import { useTheme } from '../components/theme';
 import { EmptyState, ErrorState, LoadingState } from '../components/States';
 import { NotFoundPage } from './NotFoundPage';
+import { hasKeyOrder } from '../format/keys';
 import { formatValue, numberFormat, type NumberContext } from '../format/number';
 import { currentPeriod, granularityOf, periodLabel, shiftPeriod, type Granularity } from '../format/period';
 import { LiveBadge } from '../live/LiveBadge';
@@ -278,19 +281,24 @@ function TrendTable({ source, def, granularity, points, dataStart, ctx, underWay
   );
 }
 
-function Breakdown({ def, source, body, ctx }: { def: MetricDef; source: Source; body: SectionBody; ctx: NumberContext }) {
+/** A breakdown of the period (a map, or the top performers): a donut with its legend, or bars
+ *  when it has more than 6 entries, and its entries as a table. */
+export function Breakdown({ def, source, body, ctx }: { def: MetricDef; source: Source; body: SectionBody; ctx: NumberContext }) {
   const raw = body[def.key];
   const dark = useTheme();
-  const slices = useMemo(() => {
+  const metric = `${source}.${def.key}`;
+  // A map's entries named for people, the raw key kept for the hooks; a pipeline's stages in
+  // its order, other maps largest first. The top performers are named by their user ids.
+  const slices = useMemo<Slice[]>(() => {
     if (Array.isArray(raw)) {
       return raw.map((r: Record<string, unknown>) => ({ name: String(r.user_id ?? ''), value: Number(r.won_value ?? 0) }));
     }
     if (raw && typeof raw === 'object') {
-      return Object.entries(raw as Record<string, number>).map(([name, value]) => ({ name, value }))
-        .sort((a, b) => b.value - a.value);
+      const entries = Object.entries(raw as Record<string, number>).map(([key, value]) => ({ key, value }));
+      return breakdownSlices(metric, hasKeyOrder(metric) ? entries : entries.sort((a, b) => b.value - a.value));
     }
     return [];
-  }, [raw]);
+  }, [raw, metric]);
   const palette = useMemo(() => paletteFromCss(), [dark]); // eslint-disable-line react-hooks/exhaustive-deps
   const kind = slices.length > 6 ? 'bar' : 'donut';
   const chartUnit = def.unit === 'money' ? 'money' : def.unit;
@@ -307,13 +315,17 @@ function Breakdown({ def, source, body, ctx }: { def: MetricDef; source: Source;
           : <Chart option={option} series={`${source}.${def.key}`} label={`${def.label}, chart`} height={220} />}
         <details className="breakdown-table">
           <summary>Show as a table</summary>
-          <table className="table"><tbody>
-            {slices.map((s) => (
-              <tr key={s.name}><td>{s.name}</td><td className="num">
-                <span data-metric={`${source}.${def.key}.${s.name}`} data-value={String(s.value)}>{formatValue(s.value, unit, ctx)}</span>
-              </td></tr>
-            ))}
-          </tbody></table>
+          <table className="table">
+            <thead><tr><th scope="col">{def.entryLabel ?? 'Name'}</th>
+              <th scope="col" className="num">{def.valueLabel ?? def.label}</th></tr></thead>
+            <tbody>
+              {slices.map((s) => (
+                <tr key={s.key ?? s.name}><td>{s.name}</td><td className="num">
+                  <span data-metric={`${metric}.${s.key ?? s.name}`} data-value={String(s.value)}>{formatValue(s.value, unit, ctx)}</span>
+                </td></tr>
+              ))}
+            </tbody>
+          </table>
         </details>
       </>}
     </figure>

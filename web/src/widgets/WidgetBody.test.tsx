@@ -148,11 +148,44 @@ describe('WidgetBody', () => {
     const { container } = inTenant(<WidgetBody widget={byDepartment('bar',
       [{ key: 'Engineering', value: 12 }, { key: 'Sales', value: 5 }])} />);
     const hidden = container.querySelector('.visually-hidden') as HTMLElement;
-    expect(within(hidden).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Name', 'Value']);
+    expect(within(hidden).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Department', 'Employees']);
     const sales = container.querySelectorAll('[data-metric="hrm.employees_by_department.Sales"]');
     expect(sales).toHaveLength(1);
     expect(sales[0].getAttribute('data-value')).toBe('5');
     expect(hidden.contains(sales[0])).toBe(true);
+  });
+
+  // The server lists a map's keys alphabetically, as they are stored.
+  const stages = (widget_type: Widget['widget_type'], chart_type: Widget['chart_type'] = '') => widget({
+    widget_type, chart_type, data_source: 'crm', title: 'Pipeline by stage', query_params: { metric: 'pipeline_stages' },
+    cached_data: { period: '2026-12', rows: ['closed_won', 'negotiation', 'proposal', 'prospecting', 'qualification']
+      .map((key, i) => ({ key, value: i + 1 })) },
+  });
+  const kStagesShown = ['Prospecting', 'Qualification', 'Proposal', 'Negotiation', 'Closed won'];
+  const kStageKeys = ['prospecting', 'qualification', 'proposal', 'negotiation', 'closed_won'];
+
+  it('a breakdown’s table names its keys for people, in the pipeline’s order, under heads that say what they are', () => {
+    const { container } = inTenant(<WidgetBody widget={stages('table')} />);
+    const table = screen.getByRole('table');
+    expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Stage', 'Open opportunities']);
+    const rows = [...table.querySelectorAll('tbody tr')];
+    expect(rows.map((r) => r.querySelector('td')!.textContent)).toEqual(kStagesShown);
+    // The hooks keep the raw keys and values.
+    const hooks = [...container.querySelectorAll('[data-metric^="crm.pipeline_stages."]')];
+    expect(hooks.map((h) => h.getAttribute('data-metric'))).toEqual(kStageKeys.map((k) => `crm.pipeline_stages.${k}`));
+    expect(hooks.map((h) => h.getAttribute('data-value'))).toEqual(['4', '5', '3', '2', '1']);
+  });
+
+  it('a donut’s legend and a bar chart’s hidden table name the stages the same way, in the same order', () => {
+    const donut = inTenant(<WidgetBody widget={stages('chart', 'donut')} />);
+    const buttons = within(screen.getByRole('list', { name: 'Legend' })).getAllByRole('button');
+    expect(buttons.map((b) => b.textContent!.replace(/ \d+$/, ''))).toEqual(kStagesShown);
+    expect([...donut.container.querySelectorAll('.chart-legend [data-metric]')].map((h) => h.getAttribute('data-metric')))
+      .toEqual(kStageKeys.map((k) => `crm.pipeline_stages.${k}`));
+    donut.unmount();
+    const bars = inTenant(<WidgetBody widget={stages('chart', 'bar')} />);
+    const hidden = bars.container.querySelector('.visually-hidden') as HTMLElement;
+    expect([...hidden.querySelectorAll('tbody tr')].map((r) => r.querySelector('td')!.textContent)).toEqual(kStagesShown);
   });
 
   it('a table or chart of an empty series says so instead of failing', () => {

@@ -1,21 +1,27 @@
 // The data of one widget, drawn by its type: a number, a chart, a table or a list. Every
 // number carries data-metric/data-value (web.md "Testing hooks"), charts data-series.
 import { useMemo } from 'react';
-import { metricDef } from '../api/catalog';
+import { metricDef, type MetricDef } from '../api/catalog';
 import type { Row, Widget } from '../api/dashboards';
 import { useTenant } from '../api/tenant';
 import { BreakdownChart } from '../charts/BreakdownChart';
 import { Chart } from '../charts/Chart';
 import {
-  blankBefore, breakdownOption, firstDataIndex, isPie, lastIsPartial, paletteFromCss, seriesOption, type BreakdownKind,
-  type Slice,
+  blankBefore, breakdownOption, breakdownSlices, firstDataIndex, isPie, lastIsPartial, paletteFromCss, seriesOption,
+  type BreakdownKind, type Slice,
 } from '../charts/chartOptions';
+import { keyLabel, orderByKey } from '../format/keys';
 import { formatValue, type Unit } from '../format/number';
 import { currentPeriod, granularityOf, periodLabel } from '../format/period';
 import { kCrossSources, kDomainLabels, type Source } from '../auth/roles';
 import { useTheme } from '../components/theme';
 
-export function rowsToSlices(rows: Row[]): Slice[] {
+/** A chart's slices from a widget's rows: a map's entries named for people, in the order of
+ *  `metric`'s keys where they have one (breakdownSlices); the top performers by their user ids. */
+export function rowsToSlices(rows: Row[], metric: string): Slice[] {
+  if (rows.length > 0 && rows.every((r) => r.key !== undefined && r.key !== null)) {
+    return breakdownSlices(metric, rows.map((r) => ({ key: String(r.key), value: Number(r.value ?? 0) })));
+  }
   return rows.map((r) => ({ name: String(r.key ?? r.period ?? r.user_id ?? ''), value: Number(r.value ?? r.won_value ?? 0) }));
 }
 
@@ -43,8 +49,8 @@ export function WidgetBody({ widget }: { widget: Widget }) {
 
   // A breakdown chart's slices, and whether it is a pie (or donut): then with its legend.
   const breakdownKind = (widget.chart_type || 'donut') as BreakdownKind;
-  const slices = useMemo(() => (widget.widget_type === 'chart' && data && 'rows' in data ? rowsToSlices(data.rows) : []),
-    [data, widget.widget_type]);
+  const slices = useMemo(() => (widget.widget_type === 'chart' && data && 'rows' in data ? rowsToSlices(data.rows, metric) : []),
+    [data, widget.widget_type, metric]);
 
   const option = useMemo(() => {
     if (widget.widget_type !== 'chart' || !data) return null;
@@ -98,7 +104,7 @@ export function WidgetBody({ widget }: { widget: Widget }) {
         <Chart option={option} series={metric} label={`${widget.title}, chart`} />
         {rows.length > 0 && (
           <div className="visually-hidden">
-            <RowsTable metric={metric} unit={unit} ctx={ctx} rows={rows} underWay={underWay}
+            <RowsTable metric={metric} def={def} unit={unit} ctx={ctx} rows={rows} underWay={underWay}
                        period={'rows' in data ? data.period : undefined} caption={`${widget.title}, values`} />
           </div>
         )}
@@ -107,12 +113,12 @@ export function WidgetBody({ widget }: { widget: Widget }) {
   }
   if (points) {
     if (points.length === 0) return <p className="widget-note">No data for these periods yet.</p>;
-    return <RowsTable metric={metric} unit={unit} ctx={ctx} underWay={underWay}
+    return <RowsTable metric={metric} def={def} unit={unit} ctx={ctx} underWay={underWay}
                       rows={points.map((p) => ({ period: p.period, value: p.value }))} />;
   }
   if ('rows' in data) {
     if (data.rows.length === 0) return <p className="widget-note">Nothing to list for this period.</p>;
-    return <RowsTable metric={metric} unit={unit} ctx={ctx} rows={data.rows} period={data.period}
+    return <RowsTable metric={metric} def={def} unit={unit} ctx={ctx} rows={data.rows} period={data.period}
                       list={widget.widget_type === 'list'} />;
   }
   return null;
@@ -121,16 +127,20 @@ export function WidgetBody({ widget }: { widget: Widget }) {
 /**
  * A table of a widget's rows: a row per period of a series (data-period on the row, the value's
  * data-metric `<domain>.<metric>`), or per entry of a breakdown (data-metric
- * `<domain>.<metric>.<key>`) or of the top performers. Periods are labelled as elsewhere in the
- * app; `underWay`, the period under way, reads "to date". No rows: nothing (a caller says why).
+ * `<domain>.<metric>.<key>`, the raw key) or of the top performers. Periods are labelled as
+ * elsewhere in the app; `underWay`, the period under way, reads "to date". A breakdown's keys
+ * are named for people and come in the order of the metric's keys where they have one (a
+ * pipeline's stages: format/keys.ts), under the heads of `def` ("Stage", "Open opportunities").
+ * No rows: nothing (a caller says why).
  */
-function RowsTable({ rows, metric, unit, ctx, period, list, underWay, caption }: {
-  rows: Row[]; metric: string; unit: Unit; ctx: { locale?: string; currency: string };
+function RowsTable({ rows: given, metric, def, unit, ctx, period, list, underWay, caption }: {
+  rows: Row[]; metric: string; def?: MetricDef; unit: Unit; ctx: { locale?: string; currency: string };
   period?: string; list?: boolean; underWay?: string; caption?: string;
 }) {
-  if (rows.length === 0) return null;
-  const isPerformers = 'user_id' in rows[0];
-  const isSeries = 'period' in rows[0];
+  if (given.length === 0) return null;
+  const isPerformers = 'user_id' in given[0];
+  const isSeries = 'period' in given[0];
+  const rows = isPerformers || isSeries ? given : orderByKey(metric, given, (r) => String(r.key ?? ''));
   const max = Math.max(1e-9, ...rows.map((r) => Math.abs(Number(r.value ?? r.won_value ?? 0))));
   return (
     <div className="table-wrap" data-period={period}>
@@ -138,9 +148,11 @@ function RowsTable({ rows, metric, unit, ctx, period, list, underWay, caption }:
         {caption && <caption>{caption}</caption>}
         <thead>
           <tr>
-            <th scope="col">{isPerformers ? 'User' : isSeries ? 'Period' : 'Name'}</th>
+            <th scope="col">{isPerformers ? 'User' : isSeries ? 'Period' : def?.entryLabel ?? 'Name'}</th>
             {isPerformers && <th scope="col" className="num">Deals</th>}
-            <th scope="col" className="num">{isPerformers ? 'Won value' : 'Value'}</th>
+            <th scope="col" className="num">
+              {isPerformers ? 'Won value' : isSeries ? 'Value' : def?.valueLabel ?? def?.label ?? 'Value'}
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -150,7 +162,8 @@ function RowsTable({ rows, metric, unit, ctx, period, list, underWay, caption }:
             const entry = 'period' in r ? {} : { 'data-metric': `${metric}.${name}` };
             const rowPeriod = 'period' in r ? { 'data-period': String(r.period) } : {};
             const label = 'period' in r
-              ? periodLabel(name, ctx.locale) + (name === underWay ? ' (to date)' : '') : name;
+              ? periodLabel(name, ctx.locale) + (name === underWay ? ' (to date)' : '')
+              : 'key' in r ? keyLabel(name) : name;
             return (
               <tr key={name} {...rowPeriod}>
                 <td>
