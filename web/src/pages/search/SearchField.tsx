@@ -39,9 +39,12 @@ export function SearchField({ org, initial, types, onSearch }: {
         </ul>
       </div>
       <button type="submit" className="btn btn-primary search-field-submit">Search</button>
+      {/* Each operator's example is one unbreakable piece (a phone's narrow line broke "-word"
+          after its "-"). */}
       <p id={`${id}-hint`} className="subtle search-field-hint">
-        Every word must match; the last one also matches as a prefix. Use "quotes" for a phrase,
-        OR for either word, -word to leave a word out.
+        Every word must match; the last one also matches as a prefix. Use <code className="search-op">"quotes"</code> for
+        a phrase, <code className="search-op">OR</code> for either word, <code className="search-op">-word</code> to
+        leave a word out.
       </p>
     </form>
   );
