@@ -16,6 +16,7 @@ import {
   blankBefore, breakdownOption, breakdownSlices, firstDataIndex, lastIsPartial, paletteFromCss, seriesOption, type Slice,
 } from '../charts/chartOptions';
 import { Freshness } from '../components/Freshness';
+import { Joined } from '../components/Joined';
 import { PeriodPicker } from '../components/PeriodPicker';
 import { useTheme } from '../components/theme';
 import { EmptyState, ErrorState, LoadingState } from '../components/States';
@@ -73,8 +74,9 @@ function DomainView({ org, source }: { org: string; source: Source }) {
       <div className="page-header">
         <div>
           <h1>{kDomainLabels[source]}</h1>
-          <p className="subtitle">{tenant.name || org}
-            {body.data && <> · <Freshness asOf={body.data.last_updated ?? undefined} locale={tenant.locale} /></>}
+          <p className="subtitle">
+            <Joined parts={[tenant.name || org,
+              body.data && <Freshness asOf={body.data.last_updated ?? undefined} locale={tenant.locale} />]} />
             {body.data?.stale && <span className="badge badge-warn">catching up</span>}</p>
         </div>
         <div className="toolbar">

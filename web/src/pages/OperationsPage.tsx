@@ -14,6 +14,7 @@ import { loadSession } from '../auth/session';
 import { Chart } from '../charts/Chart';
 import { paletteFromCss } from '../charts/chartOptions';
 import { Freshness } from '../components/Freshness';
+import { Joined } from '../components/Joined';
 import { ErrorState, LoadingState } from '../components/States';
 import { formatValue, type NumberContext } from '../format/number';
 import { DeadLetters } from './operations/DeadLetters';
@@ -68,8 +69,8 @@ function OperationsView({ org }: { org: string }) {
         <div>
           <h1>Operations</h1>
           <p className="subtitle">
-            {tenant.name || org} · {paused ? 'auto-refresh paused' : 'refreshes every 5 s'}
-            {health.dataUpdatedAt > 0 && <> · <Freshness asOf={asOf(health.dataUpdatedAt)} locale={tenant.locale} /></>}
+            <Joined parts={[tenant.name || org, paused ? 'auto-refresh paused' : 'refreshes every 5 s',
+              health.dataUpdatedAt > 0 && <Freshness asOf={asOf(health.dataUpdatedAt)} locale={tenant.locale} />]} />
           </p>
         </div>
         <div className="toolbar">
@@ -164,7 +165,8 @@ function Positions({ health, at, ctx }: { health: Health; at: number; ctx: Numbe
     <>
       <p className="ops-line">
         <span className={status.cls} data-health-status={health.status}><span className="dot" />{status.label}</span>
-        <span className="subtle">Every tenant on this server · <Freshness asOf={asOf(at)} locale={ctx.locale} /></span>
+        <Joined className="subtle" parts={['Every tenant on this server',
+          at > 0 && <Freshness asOf={asOf(at)} locale={ctx.locale} />]} />
       </p>
       {health.writable === false && (
         <p className="alert alert-error" role="alert">The store refuses new events: {health.reason || 'no reason given'}.</p>
@@ -185,8 +187,9 @@ function Positions({ health, at, ctx }: { health: Health; at: number; ctx: Numbe
   );
 }
 
-/** The ingest counters of /metrics and the accepted-events rate between two readings. */
-function IngestCounters({ text, error, at, ctx, retry }: {
+/** The ingest counters of /metrics and the accepted-events rate between two readings ("measuring…"
+ *  until a second reading gives it). */
+export function IngestCounters({ text, error, at, ctx, retry }: {
   text?: string; error: unknown; at: number; ctx: NumberContext; retry: () => void;
 }) {
   const samples = useMemo(() => (text ? parsePrometheus(text) : []), [text]);
@@ -215,11 +218,14 @@ function IngestCounters({ text, error, at, ctx, retry }: {
   };
   return (
     <>
-      <p className="ops-line subtle">Every tenant on this server, since it started · <Freshness asOf={asOf(at)} locale={ctx.locale} /></p>
+      <p className="ops-line subtle">
+        <Joined parts={['Every tenant on this server, since it started',
+          at > 0 && <Freshness asOf={asOf(at)} locale={ctx.locale} />]} />
+      </p>
       <div className="ops-tiles">
         <Tile label="Ingest rate" raw={rate}
-              value={rate === null ? '—' : `${formatValue(rate, 'number', ctx)}/s`}
-              hint={rate === null ? 'measured from the next reading' : 'accepted events per second'} />
+              value={rate === null ? 'measuring…' : `${formatValue(rate, 'number', ctx)}/s`}
+              hint={rate === null ? 'needs a second reading, 5 s after the first' : 'accepted events per second'} />
         {kOutcomes.map((o) => (
           <Tile key={o} label={labels[o][0]} hint={labels[o][1]} value={count(totals[o])} raw={totals[o]}
                 tone={(o === 'rejected' || o === 'conflict') && totals[o] > 0 ? 'warn' : undefined} />
@@ -299,7 +305,9 @@ const kQuality: { key: keyof DataQuality; label: string; hint: string }[] = [
 function Quality({ q, at, ctx }: { q: DataQuality; at: number; ctx: NumberContext }) {
   return (
     <>
-      <p className="ops-line subtle">This tenant, all time · <Freshness asOf={asOf(at)} locale={ctx.locale} /></p>
+      <p className="ops-line subtle">
+        <Joined parts={['This tenant, all time', at > 0 && <Freshness asOf={asOf(at)} locale={ctx.locale} />]} />
+      </p>
       <div className="ops-tiles">
         {kQuality.map((d) => (
           <Tile key={d.key} label={d.label} value={formatValue(q[d.key], 'count', ctx)} raw={q[d.key]}

@@ -7,6 +7,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { resubmitDeadLetter, useDeadLetters, type DeadLetter, type ResubmitOutcome } from '../../api/ops';
 import { ErrorState } from '../../components/States';
 import { Freshness } from '../../components/Freshness';
+import { Joined } from '../../components/Joined';
 import { formatValue, type NumberContext } from '../../format/number';
 import { ApiError } from '../../api/client';
 import { decodeBase64Text, prettyRaw } from './opsModel';
@@ -43,7 +44,8 @@ export function DeadLetters({ ctx, refetchInterval, timezone }: {
   return (
     <div className="dead-letters">
       <p className="subtle">
-        Every tenant's, oldest first · <Freshness asOf={new Date(letters.dataUpdatedAt).toISOString()} locale={ctx.locale} />
+        <Joined parts={["Every tenant's, oldest first",
+          letters.dataUpdatedAt > 0 && <Freshness asOf={new Date(letters.dataUpdatedAt).toISOString()} locale={ctx.locale} />]} />
       </p>
       {visibleStored.length > 0 && (
         <p className="alert alert-info" role="status">
