@@ -186,7 +186,6 @@ test('dragging and resizing widgets logs no errors and fails no request', async 
 
 test('a delete the server refuses is said in the widget, which stays', async ({ page }) => {
   await signIn(page, mint(freshSub('delete-fails'), 'admin'), `/o/${org}`);
-  page.on('dialog', (d) => d.accept());
   // The server refuses every delete of a widget (a 503 with its problem+json).
   await page.route((url) => url.pathname.startsWith(`/dashboards/${org}/widgets/`), (route) =>
     route.request().method() === 'DELETE'
@@ -195,6 +194,7 @@ test('a delete the server refuses is said in the widget, which stays', async ({ 
       : route.continue());
   const card = page.locator('section[aria-label="Net profit"]');
   await card.getByRole('button', { name: 'Delete Net profit' }).click();
+  await page.getByRole('dialog').locator('[data-action="confirm-delete"]').click();
   await expect(card.getByRole('alert')).toHaveText('Not deleted: The store is busy (e2e). Try again.');
   await expect(card).toBeVisible();
 });
@@ -219,7 +219,6 @@ test('on a phone the one-column stack has no drag grips, and a new widget is scr
 
 test('the widget dialog keeps a series’ range, fills the first free slot and shows field errors by their field', async ({ page }) => {
   await signIn(page, mint(freshSub('dialog'), 'admin'), `/o/${org}`);
-  page.on('dialog', (d) => d.accept());
 
   // A template chart has no from/to: 12 months up to now, moving with time.
   const chart = page.locator('section[aria-label="Revenue, last 12 months"]');
@@ -260,6 +259,7 @@ test('the widget dialog keeps a series’ range, fills the first free slot and s
   expect(gone).toBeGreaterThan(0);
   const profit = page.locator('section[aria-label="Net profit"]');
   await profit.getByRole('button', { name: 'Delete Net profit' }).click();
+  await page.getByRole('dialog').locator('[data-action="confirm-delete"]').click();
   await expect(profit).toHaveCount(0);
   await page.getByRole('button', { name: 'Add widget' }).click();
   dialog = page.getByRole('dialog');

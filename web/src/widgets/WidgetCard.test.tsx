@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Widget } from '../api/dashboards';
@@ -29,8 +29,13 @@ function card() {
 
 beforeEach(() => {
   saveToken(token({ org: 'acme-corp', roles: ['admin'], sub: 'ann', exp: Math.floor(Date.now() / 1000) + 3600 }));
-  vi.stubGlobal('confirm', () => true);
+  // The browser's own confirm is not asked: the app's dialog is.
+  vi.stubGlobal('confirm', vi.fn(() => { throw new Error('window.confirm asked'); }));
 });
+
+// (jsdom has no showModal: the dialog's contents count as hidden, so queries take hidden: true.)
+const askDelete = () => fireEvent.click(screen.getByRole('button', { name: 'Delete Revenue' }));
+const confirmDelete = () => fireEvent.click(screen.getByRole('button', { name: 'Delete widget', hidden: true }));
 afterEach(() => {
   vi.unstubAllGlobals();
   sessionStorage.clear();
@@ -44,7 +49,8 @@ describe('deleting a widget', () => {
     vi.stubGlobal('fetch', fetch);
     card();
     expect(screen.queryByRole('alert')).toBeNull();
-    fireEvent.click(screen.getByRole('button', { name: 'Delete Revenue' }));
+    askDelete();
+    confirmDelete();
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toBe('Not deleted: The dashboard was changed meanwhile. Try again.');
     expect(fetch).toHaveBeenCalledWith('/dashboards/acme-corp/widgets/executive-1', expect.objectContaining({ method: 'DELETE' }));
@@ -54,7 +60,46 @@ describe('deleting a widget', () => {
   it('that cannot reach the server says so too', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => { throw new TypeError('Failed to fetch'); }));
     card();
-    fireEvent.click(screen.getByRole('button', { name: 'Delete Revenue' }));
+    askDelete();
+    confirmDelete();
     expect((await screen.findByRole('alert')).textContent).toBe('Not deleted: the server could not be reached. Try again.');
+  });
+
+  it('asks in the app’s dialog first, and sends nothing when kept (its button or Escape), the focus back on Delete', async () => {
+    const fetch = vi.fn(async () => new Response(null, { status: 204 }));
+    vi.stubGlobal('fetch', fetch);
+    card();
+    const del = screen.getByRole('button', { name: 'Delete Revenue' });
+    del.focus();
+    askDelete();
+    const dialog = screen.getByRole('dialog', { hidden: true });
+    expect(dialog.tagName).toBe('DIALOG');
+    expect(within(dialog).getByRole('heading', { hidden: true }).textContent).toBe('Delete this widget?');
+    expect(dialog.textContent).toContain('Revenue');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Keep it', hidden: true }));
+    expect(screen.queryByRole('dialog', { hidden: true })).toBeNull();
+    expect(document.activeElement).toBe(del);
+    // Escape: the dialog's cancel event, which closes it too.
+    askDelete();
+    fireEvent(screen.getByRole('dialog', { hidden: true }), new Event('cancel', { cancelable: true }));
+    expect(screen.queryByRole('dialog', { hidden: true })).toBeNull();
+    expect(document.activeElement).toBe(del);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fetch).not.toHaveBeenCalled();
+    expect(window.confirm).not.toHaveBeenCalled();
+  });
+
+  it('deletes once confirmed in the dialog', async () => {
+    const fetch = vi.fn(async () => new Response(null, { status: 204 }));
+    vi.stubGlobal('fetch', fetch);
+    card();
+    askDelete();
+    expect(screen.getByRole('dialog', { hidden: true }).querySelector('[data-action="confirm-delete"]')!.textContent)
+      .toBe('Delete widget');
+    confirmDelete();
+    expect(screen.queryByRole('dialog', { hidden: true })).toBeNull();
+    await waitFor(() => expect(fetch).toHaveBeenCalledWith('/dashboards/acme-corp/widgets/executive-1',
+      expect.objectContaining({ method: 'DELETE' })));
+    expect(window.confirm).not.toHaveBeenCalled();
   });
 });

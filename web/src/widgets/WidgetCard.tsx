@@ -2,12 +2,13 @@
 // A widget on a domain the reader's roles lack is drawn quietly: muted, a one-line note.
 // Memoized: the grid re-renders when its width changes (a window resized, a drag), and a widget
 // whose data did not change is not drawn again then.
-import { memo } from 'react';
+import { memo, useState } from 'react';
 import { metricDef } from '../api/catalog';
 import { ApiError } from '../api/client';
 import { useDeleteWidget, type DashboardScope, type Widget } from '../api/dashboards';
 import { useTenant } from '../api/tenant';
 import { kDomainLabels, type Source } from '../auth/roles';
+import { Dialog } from '../components/Dialog';
 import { Freshness } from '../components/Freshness';
 import { Icon } from '../components/Icon';
 import { WidgetBody } from './WidgetBody';
@@ -21,6 +22,7 @@ export const WidgetCard = memo(function WidgetCard({ widget, scope, readOnly, dr
 }) {
   const tenant = useTenant();
   const remove = useDeleteWidget(scope);
+  const [confirming, setConfirming] = useState(false);
   const def = metricDef(widget.data_source, widget.query_params.metric);
   const drag = draggable && !readOnly;
   const source = `${kDomainLabels[widget.data_source as Source] ?? widget.data_source} · ${def?.label ?? widget.query_params.metric}`;
@@ -40,13 +42,16 @@ export const WidgetCard = memo(function WidgetCard({ widget, scope, readOnly, dr
               <Icon name="edit" size={16} />
             </button>
             <button className="btn btn-ghost btn-icon btn-sm" aria-label={`Delete ${widget.title}`}
-                    disabled={remove.isPending}
-                    onClick={() => { if (window.confirm(`Delete “${widget.title}”?`)) remove.mutate(widget.widget_id); }}>
+                    disabled={remove.isPending} onClick={() => setConfirming(true)}>
               <Icon name="trash" size={16} />
             </button>
           </div>
         )}
       </header>
+      {confirming && (
+        <DeleteWidgetDialog title={widget.title} onClose={() => setConfirming(false)}
+                            onDelete={() => { setConfirming(false); remove.mutate(widget.widget_id); }} />
+      )}
       {remove.isError && (
         <p className="alert alert-error widget-alert" role="alert">{deleteFailure(remove.error)}</p>
       )}
@@ -58,6 +63,24 @@ export const WidgetCard = memo(function WidgetCard({ widget, scope, readOnly, dr
     </section>
   );
 });
+
+/**
+ * Asks before a widget is deleted, in the app's dialog (as a schedule's delete does): Escape or
+ * "Keep it" closes it with nothing sent, and the focus goes back to the widget's Delete button.
+ * A refused delete is said in the widget itself (deleteFailure), where the widget stays.
+ */
+function DeleteWidgetDialog({ title, onClose, onDelete }: { title: string; onClose: () => void; onDelete: () => void }) {
+  return (
+    <Dialog title="Delete this widget?" onClose={onClose}
+            footer={<>
+              <button type="button" className="btn" onClick={onClose}>Keep it</button>
+              <button type="button" className="btn btn-primary btn-danger-solid" onClick={onDelete}
+                      data-action="confirm-delete">Delete widget</button>
+            </>}>
+      <p><strong>{title}</strong> will be removed from this dashboard.</p>
+    </Dialog>
+  );
+}
 
 /** What a failed delete says in its widget: what happened (the server's words) and what to do. */
 export function deleteFailure(error: unknown): string {
