@@ -83,3 +83,31 @@ describe('the phone menu', () => {
     expect(document.activeElement).toBe(document.getElementById('main'));
   });
 });
+
+describe('the navigation', () => {
+  const signInAs = (roles: string[]) =>
+    saveToken(token({ org: 'acme-corp', roles, sub: 'ann', exp: Math.floor(Date.now() / 1000) + 3600 }));
+  const names = (links: HTMLElement[]) => links.map((l) => l.textContent);
+
+  it('shows Reports and Search to roles that read a domain', async () => {
+    signInAs(['sales']);
+    const { links } = await shell();
+    expect(names(links)).toEqual(['Dashboard', 'CRM', 'Reports', 'Search']);
+    expect(screen.getByRole('search')).toBeTruthy();
+  });
+
+  it('hides Reports and Search, and the top bar’s search, from roles that read no domain', async () => {
+    signInAs(['ingest']);
+    const { nav, links } = await shell();
+    expect(names(links)).toEqual(['Dashboard']);
+    expect(nav.textContent).not.toContain('Work');
+    expect(nav.textContent).not.toContain('Analytics');
+    expect(screen.queryByRole('search')).toBeNull();
+  });
+
+  it('shows an admin everything, Operations too', async () => {
+    const { links } = await shell();
+    expect(names(links)).toEqual(['Dashboard', 'CRM', 'HRM', 'Finance', 'Inventory', 'Projects', 'Cross-service',
+      'Reports', 'Search', 'Operations']);
+  });
+});

@@ -124,7 +124,7 @@ export function Shell() {
         {/* A link followed from the open menu: the focus goes to the page it opens. */}
         <nav onClick={(e) => { if (menuOpen && (e.target as Element).closest('a')) closeMenu('main'); }}>
           <NavLink to={base} end className={link}><Icon name="grid" />Dashboard</NavLink>
-          <div className="nav-group" role="presentation">Analytics</div>
+          {domains.length > 0 && <div className="nav-group" role="presentation">Analytics</div>}
           {domains.map((d) => (
             <NavLink key={d} to={`${base}/analytics/${d}`} className={link}>
               <Icon name={d} />{kDomainLabels[d]}
@@ -133,9 +133,14 @@ export function Shell() {
           {canReadCross(roles) && (
             <NavLink to={`${base}/analytics/cross`} className={link}><Icon name="cross" />Cross-service</NavLink>
           )}
-          <div className="nav-group" role="presentation">Work</div>
-          <NavLink to={`${base}/reports`} className={link}><Icon name="report" />Reports</NavLink>
-          <NavLink to={`${base}/search`} className={link}><Icon name="search" />Search</NavLink>
+          {/* Reports and search are of the domains' data (a report needs its domain's role, a
+              hit type its domain's: api.md "Auth"): a token that reads no domain has neither. */}
+          {/* (An admin reads every domain, so Operations is never alone under Work.) */}
+          {domains.length > 0 && <>
+            <div className="nav-group" role="presentation">Work</div>
+            <NavLink to={`${base}/reports`} className={link}><Icon name="report" />Reports</NavLink>
+            <NavLink to={`${base}/search`} className={link}><Icon name="search" />Search</NavLink>
+          </>}
           {isAdmin(roles) && (
             <NavLink to={`${base}/operations`} className={link}><Icon name="ops" />Operations</NavLink>
           )}
@@ -153,7 +158,7 @@ export function Shell() {
             <Icon name="menu" />
           </button>
           <TenantSwitcher current={org} claims={session.claims} name={tenant?.name} />
-          <div className="topbar-search"><SearchBox org={org} /></div>
+          {domains.length > 0 && <div className="topbar-search"><SearchBox org={org} /></div>}
           <div className="topbar-actions">
             <ThemeToggle />
             <button className="btn btn-ghost btn-sm" onClick={() => { signOut(); navigate('/signin'); }}>
