@@ -101,6 +101,38 @@ test('every data-metric on the dashboard shows the API value', async ({ page }) 
   await expect(page.locator('[data-series]').first()).toBeVisible();
 });
 
+test('a money tile and a count tile show their data-value in the page’s locale and the tenant’s currency', async ({ browser }) => {
+  // A widget's number as src/format/number.ts writes it (not compact): money in the currency's
+  // own digits, a count without decimals; formatted here by the browser's Intl from data-value.
+  // beta-inc (EUR) is read in a German browser, acme-corp (USD) in the default one.
+  for (const [o, locale] of [[org, undefined], ['beta-inc', 'de-DE']] as const) {
+    const context = await browser.newContext({ locale });
+    try {
+      const page = await context.newPage();
+      await signIn(page, state().tokens.admin, `/o/${o}`);
+      const { currency } = await api<{ currency: string }>(`/tenants/${o}/settings`);
+      const pageLocale = await page.evaluate(() => navigator.language);
+      if (locale) expect(pageLocale).toBe(locale);
+      const tiles: [string, Intl.NumberFormatOptions][] = [
+        ['finance.total_revenue', { style: 'currency', currency }],
+        ['hrm.total_employees', { maximumFractionDigits: 0 }],
+      ];
+      for (const [metric, options] of tiles) {
+        const tile = page.locator(`[data-widget-id] .big-number[data-metric="${metric}"]`).first();
+        await expect(tile).toHaveAttribute('data-value', /^-?\d/);
+        const got = await tile.evaluate((e, [loc, opts]) => {
+          const value = e.getAttribute('data-value')!;
+          return { value, text: e.textContent, want: new Intl.NumberFormat(loc, opts).format(Number(value)) };
+        }, [pageLocale, options] as const);
+        expect(Number(got.value), `${o} ${metric}: a value other than 0`).not.toBe(0);
+        expect(got.text, `${o} ${metric} = ${got.value} in ${pageLocale}, ${currency}`).toBe(got.want);
+      }
+    } finally {
+      await context.close();
+    }
+  }
+});
+
 test('a dashboard’s donut and bar breakdown carry each entry’s value once, in the legend or a hidden table', async ({ page }) => {
   const token = mint('admin', `e2e-breakdowns-${Date.now()}`);
   const made: Record<string, string> = {};
@@ -189,6 +221,52 @@ test('every data-metric on the domain pages shows the API value, in the tenant c
   // beta-inc is set to EUR: money shows in euros.
   await page.goto(`${state().base}/o/beta-inc/analytics/finance`);
   await expect(page.locator('[data-metric="finance.total_revenue"]').first()).toContainText('€');
+});
+
+/** The Analytics API's body of each domain for a period (api.md "Analytics"; the app's kSectionRoutes). */
+const kAnalyticsRoutes: Record<string, string> = {
+  crm: 'crm/pipeline', hrm: 'hrm/headcount', finance: 'finance/revenue', inventory: 'inventory/turnover',
+  projects: 'projects/utilization', cross: 'cross',
+};
+
+/** The month before the current one (UTC): a whole month, with data in both tenants. */
+function lastMonth(): string {
+  const d = new Date();
+  const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 15));
+  return `${m.getUTCFullYear()}-${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+test('a report preview’s KPIs that are metrics show the Analytics API’s value of that metric and period', async ({ page }) => {
+  // The metric of a KPI comes from a table keyed by its English label (src/pages/reports/format.ts):
+  // each one shown is checked against the API's value of the metric it names, so a label mapped
+  // to the wrong metric fails. The least count of KPIs with a metric catches a label the table
+  // no longer knows (P&L: revenue, COGS, gross profit, operating expenses, net profit; headcount:
+  // employees, new hires, terminations; AR aging: total receivables).
+  const period = lastMonth();
+  const reports: [string, string, number][] = [['financial', 'pnl', 5], ['hr', 'headcount', 3], ['financial', 'ar_aging', 1]];
+  await signIn(page);
+  for (const o of [org, 'beta-inc']) {
+    const bodies = new Map<string, Record<string, unknown>>();
+    for (const [report, type, least] of reports) {
+      const what = `${o} ${report}/${type} ${period}`;
+      await page.goto(`${state().base}/o/${o}/reports?report=${report}&type=${type}&period=${period}`);
+      const doc = page.locator(`.report-doc[data-org="${o}"][data-report="${report}.${type}"][data-period="${period}"]`);
+      await expect(doc).toBeVisible();
+      await expect(doc).not.toHaveClass(/is-updating/);
+      const shown = await doc.locator('[data-metric]').evaluateAll((els) => els.map((e) => ({
+        metric: e.getAttribute('data-metric')!, value: e.getAttribute('data-value'),
+        label: e.closest('.report-kpi')?.querySelector('.report-kpi-label')?.textContent ?? '?' })));
+      expect(shown.length, `KPIs with a metric in ${what}`).toBeGreaterThanOrEqual(least);
+      for (const t of shown) {
+        const [domain, metric] = t.metric.split('.');
+        expect(kAnalyticsRoutes[domain], `${what}: “${t.label}” → ${t.metric}`).toBeDefined();
+        if (!bodies.has(domain)) bodies.set(domain, await api(`/analytics/${kAnalyticsRoutes[domain]}/${o}?period=${period}`));
+        const want = bodies.get(domain)![metric];
+        expect(typeof want, `${what}: “${t.label}” → ${t.metric} is a number of the API`).toBe('number');
+        expect(t.value, `${what}: “${t.label}” → ${t.metric}`).toBe(String(want));
+      }
+    }
+  }
 });
 
 test('a previous period that cannot be loaded shows a dash that says why, not … forever', async ({ page }) => {
@@ -685,6 +763,46 @@ test('a donut’s legend hides and shows a slice by keyboard', async ({ page }) 
   await page.keyboard.press('Enter');
   await expect(first).toHaveAttribute('aria-pressed', 'true');
   await expect.poll(() => sectors.count()).toBe(before);
+});
+
+test('every data-quality tile of the operations page shows the dashboard API’s data_quality value', async ({ page }) => {
+  // Simulated data leaves most counters at 0, where a tile showing another counter would pass:
+  // events that make them differ first (events.md): unknown types, duplicates, a conflict,
+  // money in another currency, orphans, rejections.
+  const tag = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const timestamp = new Date().toISOString();
+  const event = (type: string, id: string, entity: string, payload: Record<string, unknown>) => ({
+    event_id: id, event_type: type, organization_id: org, timestamp, source_service: 'e2e-quality', version: '1.0',
+    data: { entity_id: entity, entity_type: type.split('.')[1], action: type.split('.')[2], payload } });
+  const unknown = (n: number, shine = n) => event('e2e.gadget.polished', `e2e-unknown-${tag}-${n}`, `gadget-${tag}-${n}`, { shine });
+  const times = <T>(n: number, f: (i: number) => T) => Array.from({ length: n }, (_, i) => f(i));
+  const batch = [
+    unknown(1), unknown(2),                      // unknown_type +2
+    ...times(3, () => unknown(1)),               // duplicates +3
+    unknown(1, 99),                              // conflicts +1
+    ...times(4, (i) => event('finance.invoice.created', `e2e-jpy-${tag}-${i}`, `inv-jpy-${tag}-${i}`,
+      { customer_id: 'con-1', amount: 1000, due_date: timestamp.slice(0, 10), currency: 'JPY' })),  // currency_mismatch +4
+    ...times(5, (i) => event('finance.invoice.sent', `e2e-orphan-${tag}-${i}`, `inv-never-${tag}-${i}`, {})),  // orphans +5
+    ...times(6, (i) => event('finance.invoice.created', `e2e-bad-${tag}-${i}`, `inv-bad-${tag}-${i}`, { customer_id: 'con-1' })),  // rejected +6
+  ];
+  const posted = await fetch(`${state().base}/events`, { method: 'POST', body: JSON.stringify(batch),
+    headers: { Authorization: `Bearer ${state().tokens.ingest}`, 'Content-Type': 'application/json' } });
+  expect(posted.status, await posted.clone().text()).toBeLessThan(300);
+
+  await signIn(page, state().tokens.admin, `/o/${org}/operations`);
+  const tiles = page.locator('[data-metric^="data_quality."]');
+  let want: Record<string, number> = {};
+  // The page refreshes every 5 s: until a refresh shows what the API answers now.
+  await expect(async () => {
+    want = (await api<{ data_quality: Record<string, number> }>(`/analytics/dashboard/${org}`)).data_quality;
+    const shown = await tiles.evaluateAll((els) => els.map((e) => [e.getAttribute('data-metric')!, e.getAttribute('data-value')] as const));
+    expect(shown.map(([m]) => m).sort()).toEqual(Object.keys(want).map((k) => `data_quality.${k}`).sort());
+    for (const [m, v] of shown) expect(v, m).toBe(String(want[m.slice('data_quality.'.length)]));
+  }).toPass({ timeout: 20_000 });
+  // The events above made the counters differ: a tile showing another one cannot have passed.
+  const nonZero = Object.values(want).filter((v) => v !== 0);
+  expect(nonZero.length, JSON.stringify(want)).toBeGreaterThanOrEqual(7);
+  expect(new Set(nonZero).size, JSON.stringify(want)).toBe(nonZero.length);
 });
 
 test('the rebuild panel shows a queued rebuild, its place in the queue, and holds the button', async ({ page }) => {
