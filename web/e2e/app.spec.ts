@@ -447,16 +447,24 @@ for (const width of [1440, 360]) {
   test(`no console errors and no failed requests on any page, ${width} px wide`, async ({ page }) => {
     await page.setViewportSize({ width, height: width > 800 ? 900 : 780 });
     const problems = watchProblems(page);
-    await signIn(page);
-    await waitLive(page);
-    const pages = ['analytics/crm', 'analytics/hrm', 'analytics/finance', 'analytics/inventory', 'analytics/projects',
-      'analytics/cross', 'reports', 'search?q=a', 'operations', ''];
-    for (const p of pages) {
-      await page.goto(`${state().base}/o/${org}/${p}`);
+    // The sign-in page, signed out (where an address of the app leads without a token) and then
+    // signed in (it offers to go on with the session).
+    const noSideways = async (what: string) => {
       await expect(page.locator('main h1').first()).toBeVisible();
       await page.waitForLoadState('networkidle');
       // Nothing wider than the screen: no sideways scrolling of the page.
-      expect(await page.evaluate(() => document.documentElement.scrollWidth), `/${p}`).toBeLessThanOrEqual(width);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), what).toBeLessThanOrEqual(width);
+    };
+    await page.goto(`${state().base}/o/${org}`);
+    await expect(page).toHaveURL(/\/signin$/);
+    await noSideways('/signin, signed out');
+    await signIn(page);
+    await waitLive(page);
+    const pages = ['analytics/crm', 'analytics/hrm', 'analytics/finance', 'analytics/inventory', 'analytics/projects',
+      'analytics/cross', 'reports', 'search?q=a', 'operations', '', '/signin'];
+    for (const p of pages) {
+      await page.goto(p.startsWith('/') ? `${state().base}${p}` : `${state().base}/o/${org}/${p}`);
+      await noSideways(p.startsWith('/') ? p : `/o/${org}/${p}`);
     }
     expect(problems).toEqual([]);
   });
