@@ -3,7 +3,7 @@
 // need to a state file whose path goes to the workers in READSIDE_E2E_STATE.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { E2EState } from './state';
@@ -33,6 +33,39 @@ async function waitReady(base: string, ms: number): Promise<void> {
   throw new Error(`readside at ${base} not ready after ${ms} ms`);
 }
 
+/** A mail sink for the scheduled reports of the screenshots' server: it accepts every message
+ *  (SMTP's commands answered 250, DATA read up to its lone dot) and keeps none. On a port of its
+ *  own, unreferenced: it ends with the test run. */
+function smtpSink(): Promise<number> {
+  const server = createServer((socket: Socket) => {
+    socket.unref();
+    socket.on('error', () => {});
+    let buffer = '';
+    let inData = false;
+    socket.write('220 e2e-sink ESMTP\r\n');
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('latin1');
+      for (let i = buffer.indexOf('\r\n'); i >= 0; i = buffer.indexOf('\r\n')) {
+        const line = buffer.slice(0, i);
+        buffer = buffer.slice(i + 2);
+        if (inData) {
+          if (line === '.') { inData = false; socket.write('250 2.0.0 accepted\r\n'); }
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') socket.write('250-e2e-sink\r\n250 8BITMIME\r\n');
+        else if (verb === 'DATA') { inData = true; socket.write('354 end with a lone dot\r\n'); }
+        else if (verb === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('250 OK\r\n');
+      }
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.listen(0, '127.0.0.1', () => { server.unref(); resolve((server.address() as { port: number }).port); });
+    server.on('error', reject);
+  });
+}
+
 export default async function globalSetup(): Promise<void> {
   const bin = process.env.READSIDE_BIN ?? path.join(root, 'build', 'readside');
   const webDir = process.env.READSIDE_WEB_DIR ?? path.join(path.dirname(bin), 'web');
@@ -43,8 +76,11 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(secret, 'e2e-secret-0123456789abcdef-0123456789abcdef\n', { mode: 0o600 });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  // The screenshots show scheduled reports' runs as sent: their server mails to a sink.
+  const mail = process.env.SCREENSHOTS
+    ? ['--smtp-url', `smtp://127.0.0.1:${await smtpSink()}`, '--smtp-from', 'reports@acme-corp.example'] : [];
   const server = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', path.join(dir, 'data'),
-    '--jwt-secret-file', secret, '--web-dir', webDir, '--access-log', 'off'],
+    '--jwt-secret-file', secret, '--web-dir', webDir, '--access-log', 'off', ...mail],
   { stdio: ['ignore', 'ignore', 'inherit'], detached: false });
   await waitReady(base, 30_000);
 
