@@ -39,32 +39,37 @@ afterEach(() => {
 });
 
 describe('the template dialog', () => {
-  it('asks before replacing the organization’s default, and sends nothing when the answer is no', async () => {
-    const confirm = vi.fn(() => false);
+  it('asks before replacing the organization’s default, in the template’s card, and sends nothing when kept', async () => {
+    const confirm = vi.fn(() => true);
     vi.stubGlobal('confirm', confirm);
     const onClose = dialog();
     fireEvent.click(await screen.findByRole('button', { name: 'Set as the organization default: Sales', hidden: true }));
-    expect(confirm).toHaveBeenCalledWith(expect.stringContaining('“Sales”'));
+    const question = screen.getByRole('group', { name: /Replace the organization’s default dashboard with “Sales”\?/, hidden: true });
+    expect(question.textContent).toContain('Everyone without a dashboard of their own will see it.');
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Replace the default', hidden: true }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(posts).toEqual([]);  // asking sends nothing
+    fireEvent.click(screen.getByRole('button', { name: 'Keep the current default', hidden: true }));
+    expect(screen.queryByRole('group', { hidden: true })).toBeNull();
     await new Promise((r) => setTimeout(r, 20));
     expect(posts).toEqual([]);
     expect(onClose).not.toHaveBeenCalled();
+    expect(confirm).not.toHaveBeenCalled();  // the app's own question, not the browser's
   });
 
   it('sets the default once confirmed', async () => {
-    vi.stubGlobal('confirm', vi.fn(() => true));
     const onClose = dialog();
     fireEvent.click(await screen.findByRole('button', { name: 'Set as the organization default: Sales', hidden: true }));
+    fireEvent.click(screen.getByRole('button', { name: 'Replace the default', hidden: true }));
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     expect(posts).toEqual(['/dashboards/acme-corp/from-template/sales {"target":"default"}']);
   });
 
   it('uses a template for one’s own dashboard without asking (the dialog says what it replaces)', async () => {
-    const confirm = vi.fn(() => false);
-    vi.stubGlobal('confirm', confirm);
     const onClose = dialog();
     fireEvent.click(await screen.findByRole('button', { name: 'Use Sales as my dashboard', hidden: true }));
     await waitFor(() => expect(onClose).toHaveBeenCalled());
-    expect(confirm).not.toHaveBeenCalled();
+    expect(screen.queryByRole('group', { hidden: true })).toBeNull();
     expect(posts).toEqual(['/dashboards/acme-corp/from-template/sales {"target":"own"}']);
   });
 });

@@ -15,10 +15,11 @@ export function TemplateDialog({ org, dashboard, onClose }: { org: string; dashb
   const [error, setError] = useState<string | null>(null);
   const admin = isAdmin(loadSession()?.claims.roles ?? []);
   const hasOwn = dashboard.dashboard_id !== 'default';
-  const run = async (name: string, target: TemplateTarget, title: string) => {
-    // The organization's default is everyone's who has no dashboard of their own: asked first.
-    if (target === 'default' && !window.confirm(`Replace the organization’s default dashboard with “${title}”? `
-        + 'Everyone without a dashboard of their own will see it.')) return;
+  // The organization's default is everyone's who has no dashboard of their own: asked first, in
+  // the template's own card (not window.confirm, not a dialog over this dialog).
+  const [asking, setAsking] = useState<string | null>(null);
+  const run = async (name: string, target: TemplateTarget) => {
+    setAsking(null);
     setError(null);
     try {
       await apply.mutateAsync({ name, target });
@@ -53,12 +54,27 @@ export function TemplateDialog({ org, dashboard, onClose }: { org: string; dashb
               </div>
               <div className="template-actions">
                 <button className="btn btn-primary" disabled={apply.isPending} aria-label={`Use ${t.title} as my dashboard`}
-                        onClick={() => run(t.name, 'own', t.title)}>Use {t.title}</button>
-                {admin && (
+                        onClick={() => run(t.name, 'own')}>Use {t.title}</button>
+                {admin && asking !== t.name && (
                   <button className="btn" disabled={apply.isPending} aria-label={`Set as the organization default: ${t.title}`}
-                          onClick={() => run(t.name, 'default', t.title)}>Set as the organization default</button>
+                          onClick={() => setAsking(t.name)}>Set as the organization default</button>
                 )}
               </div>
+              {admin && asking === t.name && (
+                <div className="template-confirm" role="group" aria-labelledby={`confirm-${t.name}`}>
+                  <p id={`confirm-${t.name}`}>
+                    Replace the organization’s default dashboard with “{t.title}”? Everyone without a
+                    dashboard of their own will see it.
+                  </p>
+                  <div className="template-actions">
+                    <button type="button" className="btn" onClick={() => setAsking(null)}>Keep the current default</button>
+                    <button type="button" className="btn btn-primary" autoFocus disabled={apply.isPending}
+                            data-action="confirm-default" onClick={() => run(t.name, 'default')}>
+                      Replace the default
+                    </button>
+                  </div>
+                </div>
+              )}
             </li>
           ))}
         </ul>
