@@ -185,7 +185,7 @@ std::vector<Template> BuildTemplates() {
   t.push_back(MakeTemplate(
       "executive", "Executive overview", "Revenue, profit, pipeline, people and utilization",
       {{"metric", "Revenue this month", "finance", "total_revenue", {0, 0, 3, 2}},
-       {"metric", "Net profit", "finance", "net_profit", {3, 0, 3, 2}},
+       {"metric", "Net profit this month", "finance", "net_profit", {3, 0, 3, 2}},
        {"metric", "Pipeline value", "crm", "pipeline_value", {6, 0, 3, 2}},
        {"metric", "Employees", "hrm", "total_employees", {9, 0, 3, 2}},
        {"chart", "Revenue, last 12 months", "finance", "total_revenue", {0, 2, 8, 4}, "line"},

@@ -88,7 +88,7 @@ export function SchedulesPanel({ org, catalog, timezone, locale, onNew, onShowRu
                       <td className="recipients-cell">
                         <Recipients list={s.recipients} />
                       </td>
-                      <td className="nowrap">{s.next_run_at ? formatDateTime(s.next_run_at, timezone, locale) : 'none'}</td>
+                      <td>{s.next_run_at ? formatDateTime(s.next_run_at, timezone, locale) : 'none'}</td>
                       <td className="actions-cell">
                         <button type="button" className="btn btn-ghost btn-sm" onClick={() => onShowRuns(s.id)}
                                 aria-label={`Show the runs of the ${title} schedule`}>Runs</button>
@@ -118,8 +118,9 @@ function Recipients({ list }: { list: string[] }) {
   const more = list.length - shown.length;
   return (
     <span title={list.join(', ')}>
-      {shown.join(', ')}
-      {more > 0 && <span className="subtle"> and {more} more</span>}
+      {/* One address a line, each unbroken (an address broken at its hyphens reads as two). */}
+      {shown.map((r, i) => <span key={r} className="recipient">{r}{i < shown.length - 1 || more > 0 ? ',' : ''}</span>)}
+      {more > 0 && <span className="subtle recipient">and {more} more</span>}
     </span>
   );
 }
