@@ -115,7 +115,7 @@ test('a first drag makes one’s own copy, which is shared by link and opens rea
   await expect(viewer.getByRole('button', { name: /^Edit / })).toHaveCount(0);
   await expect(viewer.locator('.widget-drag')).toHaveCount(0);
   // Finance is not a sales domain: those widgets are quiet and say so by name.
-  const profit = viewer.locator('section[aria-label="Net profit"]');
+  const profit = viewer.locator('section[aria-label="Net profit this month"]');
   await expect(profit).toHaveClass(/widget-forbidden/);
   await expect(profit).toContainText('Your roles do not include Finance.');
   await expect(profit.locator('[data-metric]')).toHaveCount(0);
@@ -132,9 +132,9 @@ test('after an edit makes one’s own copy, live updates are the edited widget�
   await page.evaluate(() => { (window as unknown as { __noReload: boolean }).__noReload = true; });
   await expect(page.locator('[data-dashboard-id]')).toHaveAttribute('data-dashboard-id', 'default');
 
-  const card = page.locator('section[aria-label="Net profit"]');
+  const card = page.locator('section[aria-label="Net profit this month"]');
   const id = (await card.getAttribute('data-widget-id'))!;
-  await card.getByRole('button', { name: 'Edit Net profit' }).click();
+  await card.getByRole('button', { name: 'Edit Net profit this month' }).click();
   const dialog = page.getByRole('dialog');
   await expect(dialog.getByLabel('Source')).toHaveValue('finance');
   await dialog.getByLabel('Metric').selectOption('invoices_created');
@@ -149,7 +149,7 @@ test('after an edit makes one’s own copy, live updates are the edited widget�
   const before = Number(await tile.getAttribute('data-value'));
   await postInvoice(org, 99.5, 'dash');
   await expect(tile).toHaveAttribute('data-value', String(before + 1));
-  // And it stays there: no push of the default's widget (Net profit, same id) overwrites it.
+  // And it stays there: no push of the default's widget (Net profit this month, same id) overwrites it.
   await page.waitForTimeout(1500);
   await expect(tile).toHaveAttribute('data-value', String(before + 1));
   expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
@@ -192,8 +192,8 @@ test('a delete the server refuses is said in the widget, which stays', async ({ 
       ? route.fulfill({ status: 503, contentType: 'application/problem+json',
         body: JSON.stringify({ title: 'Service Unavailable', detail: 'The store is busy (e2e)' }) })
       : route.continue());
-  const card = page.locator('section[aria-label="Net profit"]');
-  await card.getByRole('button', { name: 'Delete Net profit' }).click();
+  const card = page.locator('section[aria-label="Net profit this month"]');
+  await card.getByRole('button', { name: 'Delete Net profit this month' }).click();
   await page.getByRole('dialog').locator('[data-action="confirm-delete"]').click();
   await expect(card.getByRole('alert')).toHaveText('Not deleted: The store is busy (e2e). Try again.');
   await expect(card).toBeVisible();
@@ -257,8 +257,8 @@ test('the widget dialog keeps a series’ range, fills the first free slot and s
   // A widget deleted at the top leaves a hole; a new number of the same size goes there.
   const gone = (await api<Dashboard>(`/dashboards/${org}`, state().tokens.admin)).widgets.length;
   expect(gone).toBeGreaterThan(0);
-  const profit = page.locator('section[aria-label="Net profit"]');
-  await profit.getByRole('button', { name: 'Delete Net profit' }).click();
+  const profit = page.locator('section[aria-label="Net profit this month"]');
+  await profit.getByRole('button', { name: 'Delete Net profit this month' }).click();
   await page.getByRole('dialog').locator('[data-action="confirm-delete"]').click();
   await expect(profit).toHaveCount(0);
   await page.getByRole('button', { name: 'Add widget' }).click();
