@@ -587,7 +587,7 @@ async function tabThrough(page: Page, count: number): Promise<string[]> {
 
 /** The page's dialogs, each by the button that opens it. */
 const kDialogs: Record<string, (string | RegExp)[]> = {
-  '': ['Add widget', 'Templates', 'Share', /^Edit /],
+  '': ['Add widget', 'Templates', 'Share', /^Edit /, /^Delete /],
   reports: ['Schedule this report'],
   operations: [`Rebuild ${org}`],
 };

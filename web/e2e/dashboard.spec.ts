@@ -199,6 +199,34 @@ test('a delete the server refuses is said in the widget, which stays', async ({ 
   await expect(card).toBeVisible();
 });
 
+test('deleting a widget by keyboard: a red confirm in a dialog named by the widget, then the focus on the widget after it', async ({ page }) => {
+  await signIn(page, mint(freshSub('delete-focus'), 'admin'), `/o/${org}`);
+  const profit = page.locator('section[aria-label="Net profit this month"]');
+  await profit.getByRole('button', { name: 'Delete Net profit this month' }).focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('dialog[open]');
+  await expect(dialog.getByRole('heading')).toHaveText('Delete “Net profit this month”?');
+  // Red as the schedule's delete on the reports page, here where the reports page's CSS is not loaded.
+  const bad = await page.evaluate(() => {
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--bad)';
+    document.body.append(probe);
+    const color = getComputedStyle(probe).color;
+    probe.remove();
+    return color;
+  });
+  const confirm = dialog.locator('[data-action="confirm-delete"]');
+  await expect(confirm).toHaveCSS('background-color', bad);
+  await confirm.focus();
+  await page.keyboard.press('Enter');
+  await expect(profit).toHaveCount(0);
+  // Its Delete button went with it: the focus is on the next widget in reading order (its place
+  // taken), not lost to the page's body; Tab goes on into that widget.
+  await expect(page.locator('section[aria-label="Pipeline value"]')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Edit Pipeline value' })).toBeFocused();
+});
+
 test('on a phone the one-column stack has no drag grips, and a new widget is scrolled into view', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();

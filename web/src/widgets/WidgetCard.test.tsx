@@ -1,6 +1,8 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Widget } from '../api/dashboards';
 import { TenantContext, type Tenant } from '../api/tenant';
 import { saveToken } from '../auth/session';
@@ -17,15 +19,29 @@ const revenue: Widget = {
 };
 
 function card() {
+  return cards([revenue]);
+}
+
+/** Widgets one after the other as the dashboard draws them (each in its own box, in reading
+ *  order), under the page's "Add widget" when `add`. */
+function cards(widgets: Widget[], add = false) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
   return render(
     <QueryClientProvider client={qc}>
       <TenantContext.Provider value={kTenant}>
-        <WidgetCard widget={revenue} scope={{ org: 'acme-corp' }} readOnly={false} onEdit={() => {}} />
+        {add && <button type="button">Add widget</button>}
+        <div className="stack">
+          {widgets.map((w) => (
+            <div key={w.widget_id}>
+              <WidgetCard widget={w} scope={{ org: 'acme-corp' }} readOnly={false} onEdit={() => {}} />
+            </div>
+          ))}
+        </div>
       </TenantContext.Provider>
     </QueryClientProvider>,
   );
 }
+const widget = (id: string, title: string): Widget => ({ ...revenue, widget_id: id, title });
 
 beforeEach(() => {
   saveToken(token({ org: 'acme-corp', roles: ['admin'], sub: 'ann', exp: Math.floor(Date.now() / 1000) + 3600 }));
@@ -74,19 +90,37 @@ describe('deleting a widget', () => {
     askDelete();
     const dialog = screen.getByRole('dialog', { hidden: true });
     expect(dialog.tagName).toBe('DIALOG');
-    expect(within(dialog).getByRole('heading', { hidden: true }).textContent).toBe('Delete this widget?');
-    expect(dialog.textContent).toContain('Revenue');
-    fireEvent.click(within(dialog).getByRole('button', { name: 'Keep it', hidden: true }));
+    expect(within(dialog).getByRole('heading', { hidden: true }).textContent).toBe('Delete “Revenue”?');
+    expect(dialog.textContent).toContain('Revenue will be removed from this dashboard.');
+    // The focus is in the dialog (as a browser's showModal puts it) when it closes.
+    const keep = within(dialog).getByRole('button', { name: 'Keep it', hidden: true });
+    keep.focus();
+    expect(document.activeElement).toBe(keep);
+    fireEvent.click(keep);
     expect(screen.queryByRole('dialog', { hidden: true })).toBeNull();
     expect(document.activeElement).toBe(del);
     // Escape: the dialog's cancel event, which closes it too.
     askDelete();
-    fireEvent(screen.getByRole('dialog', { hidden: true }), new Event('cancel', { cancelable: true }));
+    const again = screen.getByRole('dialog', { hidden: true });
+    within(again).getByRole('button', { name: 'Delete widget', hidden: true }).focus();
+    expect(document.activeElement).not.toBe(del);
+    fireEvent(again, new Event('cancel', { cancelable: true }));
     expect(screen.queryByRole('dialog', { hidden: true })).toBeNull();
     expect(document.activeElement).toBe(del);
     await new Promise((r) => setTimeout(r, 20));
     expect(fetch).not.toHaveBeenCalled();
     expect(window.confirm).not.toHaveBeenCalled();
+  });
+
+  it('asks with a red Delete widget wherever the dialog opens (its style is the app’s, not the reports page’s)', () => {
+    card();
+    askDelete();
+    expect(screen.getByRole('button', { name: 'Delete widget', hidden: true }).classList).toContain('btn-danger-solid');
+    // Vitest does not load CSS into jsdom: the files are read. reports.css comes only with the
+    // reports page; components.css with every page.
+    const css = (file: string) => readFileSync(path.join(__dirname, file), 'utf8').replace(/\s+/g, ' ');
+    expect(css('../styles/components.css')).toMatch(/\.btn-danger-solid \{[^}]*background: var\(--bad\);/);
+    expect(css('../pages/reports/reports.css')).not.toContain('.btn-danger-solid');
   });
 
   it('deletes once confirmed in the dialog', async () => {
@@ -101,5 +135,55 @@ describe('deleting a widget', () => {
     await waitFor(() => expect(fetch).toHaveBeenCalledWith('/dashboards/acme-corp/widgets/executive-1',
       expect.objectContaining({ method: 'DELETE' })));
     expect(window.confirm).not.toHaveBeenCalled();
+  });
+  describe('once deleted, puts the focus where a keyboard user goes on (not on the page’s body)', () => {
+    const [a, b, c] = [widget('w-a', 'Revenue'), widget('w-b', 'Profit'), widget('w-c', 'Employees')];
+    // The server answers the DELETE when `answer` is called.
+    let answer: () => void;
+    let fetch: ReturnType<typeof vi.fn>;
+    beforeEach(() => {
+      fetch = vi.fn(() => new Promise<Response>((resolve) => { answer = () => resolve(new Response(null, { status: 204 })); }));
+      vi.stubGlobal('fetch', fetch);
+    });
+    const deleteBy = async (title: string) => {
+      const del = screen.getByRole('button', { name: `Delete ${title}` });
+      del.focus();
+      fireEvent.click(del);
+      const confirm = screen.getByRole('button', { name: 'Delete widget', hidden: true });
+      confirm.focus();  // pressed by keyboard
+      fireEvent.click(confirm);
+      await waitFor(() => expect(fetch).toHaveBeenCalledTimes(1));
+    };
+
+    it('on the next widget in reading order, which takes its place', async () => {
+      cards([a, b, c], true);
+      await deleteBy('Profit');
+      answer();
+      await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('region', { name: 'Employees' })));
+    });
+
+    it('on the one before when it was the last', async () => {
+      cards([a, b, c], true);
+      await deleteBy('Employees');
+      answer();
+      await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('region', { name: 'Profit' })));
+    });
+
+    it('on the dashboard’s Add widget when it was the only one', async () => {
+      cards([a], true);
+      await deleteBy('Revenue');
+      answer();
+      await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Add widget' })));
+    });
+
+    it('not when one has put it elsewhere meanwhile', async () => {
+      cards([a, b], true);
+      await deleteBy('Revenue');
+      const add = screen.getByRole('button', { name: 'Add widget' });
+      add.focus();  // before the server answers
+      answer();
+      await waitFor(() => expect(screen.getByRole('button', { name: 'Delete Revenue' }).hasAttribute('disabled')).toBe(false));
+      expect(document.activeElement).toBe(add);
+    });
   });
 });
