@@ -227,6 +227,38 @@ test('deleting a widget by keyboard: a red confirm in a dialog named by the widg
   await expect(page.getByRole('button', { name: 'Edit Pipeline value' })).toBeFocused();
 });
 
+test('setting a template as the organization’s default asks in its card, by keyboard: Keep focused, Escape closes the question only', async ({ page }) => {
+  await signIn(page, mint(freshSub('template-ask'), 'admin'), `/o/${org}`);
+  const posts: string[] = [];
+  page.on('request', (r) => { if (r.method() === 'POST') posts.push(r.url()); });
+  const templates = page.getByRole('button', { name: 'Templates' });
+  await templates.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('dialog[open]');
+  const ask = dialog.getByRole('button', { name: 'Set as the organization default: Sales' });
+  const question = dialog.getByRole('group', { name: /^Replace the organization’s default dashboard with “Sales”\?/ });
+  await ask.focus();
+  await page.keyboard.press('Enter');
+  await expect(question).toBeVisible();
+  await expect(question.getByRole('button', { name: 'Keep the current default' })).toBeFocused();
+  // Escape answers the question, not the dialog: the focus is back on the button that asked.
+  await page.keyboard.press('Escape');
+  await expect(question).toHaveCount(0);
+  await expect(dialog).toBeVisible();
+  await expect(ask).toBeFocused();
+  // So does Keep.
+  await page.keyboard.press('Enter');
+  await expect(question.getByRole('button', { name: 'Keep the current default' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(question).toHaveCount(0);
+  await expect(ask).toBeFocused();
+  // With no question, Escape closes the dialog, onto its button.
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(templates).toBeFocused();
+  expect(posts.filter((u) => u.includes('/from-template/'))).toEqual([]);
+});
+
 test('on a phone the one-column stack has no drag grips, and a new widget is scrolled into view', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();

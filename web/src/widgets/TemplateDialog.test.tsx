@@ -46,15 +46,52 @@ describe('the template dialog', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Set as the organization default: Sales', hidden: true }));
     const question = screen.getByRole('group', { name: /Replace the organization’s default dashboard with “Sales”\?/, hidden: true });
     expect(question.textContent).toContain('Everyone without a dashboard of their own will see it.');
-    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Replace the default', hidden: true }));
+    // The focus is on the harmless answer, not on the one that replaces everyone's dashboard.
+    const keep = screen.getByRole('button', { name: 'Keep the current default', hidden: true });
+    expect(document.activeElement).toBe(keep);
     await new Promise((r) => setTimeout(r, 20));
     expect(posts).toEqual([]);  // asking sends nothing
-    fireEvent.click(screen.getByRole('button', { name: 'Keep the current default', hidden: true }));
+    fireEvent.click(keep);
     expect(screen.queryByRole('group', { hidden: true })).toBeNull();
+    // The focus is back on the button that asked (the question that had it is gone).
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Set as the organization default: Sales', hidden: true }));
     await new Promise((r) => setTimeout(r, 20));
     expect(posts).toEqual([]);
     expect(onClose).not.toHaveBeenCalled();
     expect(confirm).not.toHaveBeenCalled();  // the app's own question, not the browser's
+  });
+
+  it('closes the question only on Escape, the focus back on the button that asked; Escape again closes the dialog', async () => {
+    const onClose = dialog();
+    const ask = await screen.findByRole('button', { name: 'Set as the organization default: Sales', hidden: true });
+    fireEvent.click(ask);
+    // Escape's keydown, cancelled (a browser then sends the dialog no cancel event).
+    const escape = fireEvent.keyDown(screen.getByRole('button', { name: 'Keep the current default', hidden: true }), { key: 'Escape' });
+    expect(escape).toBe(false);
+    expect(screen.queryByRole('group', { hidden: true })).toBeNull();
+    expect(onClose).not.toHaveBeenCalled();
+    const again = screen.getByRole('button', { name: 'Set as the organization default: Sales', hidden: true });
+    expect(document.activeElement).toBe(again);
+    // With no question, Escape is the dialog's: not cancelled here, and its cancel event closes it.
+    expect(fireEvent.keyDown(again, { key: 'Escape' })).toBe(true);
+    fireEvent(screen.getByRole('dialog', { hidden: true }), new Event('cancel', { cancelable: true }));
+    expect(onClose).toHaveBeenCalledTimes(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(posts).toEqual([]);
+  });
+
+  it('says a refused default in an alert that takes the focus', async () => {
+    vi.stubGlobal('fetch', vi.fn(async (_url: string, init?: RequestInit) => init?.method === 'POST'
+      ? new Response(JSON.stringify({ title: 'Forbidden', detail: 'only an admin changes the organization’s default dashboard' }),
+        { status: 403, headers: { 'Content-Type': 'application/problem+json' } })
+      : new Response(JSON.stringify(kTemplates), { status: 200, headers: { 'Content-Type': 'application/json' } })));
+    const onClose = dialog();
+    fireEvent.click(await screen.findByRole('button', { name: 'Set as the organization default: Sales', hidden: true }));
+    fireEvent.click(screen.getByRole('button', { name: 'Replace the default', hidden: true }));
+    const alert = await screen.findByRole('alert', { hidden: true });
+    expect(alert.textContent).toBe('only an admin changes the organization’s default dashboard');
+    await waitFor(() => expect(document.activeElement).toBe(alert));
+    expect(onClose).not.toHaveBeenCalled();
   });
 
   it('sets the default once confirmed', async () => {
