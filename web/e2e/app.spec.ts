@@ -357,7 +357,9 @@ test('a schedule is made in its dialog, listed, and deleted', async ({ page }) =
   await page.locator('[data-action="new-schedule"]').click();
   const dialog = page.getByRole('dialog');
   await expect(dialog).toBeVisible();
-  await dialog.getByLabel('Recipients').fill('e2e-cfo@example.com');
+  // An address longer than 13rem, which the recipients' cell has room for (at 1440 px).
+  const address = 'e2e-receivables-office@example.com';
+  await dialog.getByLabel('Recipients').fill(`e2e-cfo@example.com\n${address}`);
   const created = page.waitForResponse((r) => r.url().endsWith('/reports/schedule') && r.request().method() === 'POST');
   await dialog.getByRole('button', { name: 'Create schedule' }).click();
   expect((await created).status()).toBeLessThan(300);
@@ -365,6 +367,13 @@ test('a schedule is made in its dialog, listed, and deleted', async ({ page }) =
   await expect(dialog).toBeHidden();
   const row = page.locator(`[data-schedule-id="${id}"]`);
   await expect(row).toContainText('e2e-cfo@example.com');
+  // Each address on its own line, whole (not cut with … though its cell has room), and the table
+  // still fits its card (no sideways scroll).
+  const recipient = row.locator('.recipient', { hasText: address });
+  await expect(recipient).toHaveText(address);
+  expect(await recipient.evaluate((e) => e.scrollWidth - e.clientWidth), `${address} is cut`).toBeLessThanOrEqual(0);
+  expect(await page.locator('.schedules-table').evaluate((t) => t.closest('.table-wrap')!.scrollWidth
+    - t.closest('.table-wrap')!.clientWidth)).toBeLessThanOrEqual(0);
   const ids = async () => (await api<{ schedules: { id: string }[] }>(`/reports/scheduled/${org}`)).schedules.map((s) => s.id);
   expect(await ids()).toContain(id);
 
