@@ -146,7 +146,8 @@ absl::StatusOr<std::unique_ptr<const http::StaticFiles>> LoadWebApp(const ServeO
   }
   if (!files.ok()) return files.status();
   if (!options.announce_web_app) {
-    // The caller says it (readside demo: after the sign-in link).
+    // Nothing on stderr (readside demo: its banner leads with the sign-in link and names no
+    // directory; when the app is not built, the banner's line under the link says how to build it).
   } else if ((*files)->has_index()) {
     std::fprintf(stderr, "readside: web app from %s (%zu files, %llu KiB)\n", dir.c_str(),
                  (*files)->file_count(),
