@@ -1,5 +1,6 @@
 // Screenshots of every page for docs/screenshots/ (README shows them): each page at 1440 px and
-// 390 px (as a phone: touch, no hover) in the light theme, and each at 1440 px in the dark theme;
+// 390 px (as a phone: touch, no hover) in the light theme, and each at 1440 px in the dark theme,
+// and the sign-in page signed in at 390 px (its "Continue with the current session");
 // then the sections below the first screen: the reports' schedules and run history, and the
 // operations page's rebuild and dead letters where the server has any. Run with SCREENSHOTS=1
 // (make screenshots), which also makes global-setup.ts seed 13 months of demo-like data, so
@@ -46,6 +47,12 @@ async function shoot(browser: Browser, width: number, theme: 'light' | 'dark') {
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   await page.screenshot({ path: path.join(out, `signin-${suffix}.png`) });
   await signIn(page, demoToken());
+  if (width < 800 && theme === 'light') {
+    // Sign-in again while signed in: the current session's button (its label wraps on a phone).
+    await page.goto(`${state().base}/signin`);
+    await expect(page.getByRole('button', { name: 'Continue with the current session' })).toBeVisible();
+    await page.screenshot({ path: path.join(out, `signin-session-${suffix}.png`) });
+  }
   let donutShot = false;
   for (const [name, p] of pages) {
     await page.goto(`${state().base}/o/${org}/${p}`);
@@ -55,6 +62,11 @@ async function shoot(browser: Browser, width: number, theme: 'light' | 'dark') {
     await expect.poll(() => page.evaluate(() => [...document.querySelectorAll('[data-series]')]
       .filter((c) => c.getBoundingClientRect().top < window.innerHeight)
       .every((c) => c.querySelector('svg')))).toBe(true);
+    if (name === 'operations') {
+      // The ingest rate once it has one ("measuring…" until the second reading, 5 s after the first).
+      const rate = page.locator('.ops-tile', { has: page.locator('.ops-tile-label', { hasText: 'Ingest rate' }) });
+      await expect(rate.locator('.ops-tile-value')).toHaveAttribute('data-value', /^-?\d/, { timeout: 15_000 });
+    }
     await page.waitForTimeout(400);
     await page.screenshot({ path: path.join(out, `${name}-${suffix}.png`) });
     // The first pie or donut of the domain pages, below the fold: its chart and its legend of
