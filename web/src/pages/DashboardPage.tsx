@@ -141,7 +141,7 @@ function DashboardView({ scope, query }: { scope: DashboardScope; query: UseQuer
             ) : (
               <button className="btn" onClick={() => setDialog({ kind: 'share' })}><Icon name="share" />Share</button>
             )}
-            <button className="btn btn-primary" onClick={() => setDialog({ kind: 'add' })}><Icon name="plus" />Add widget</button>
+            <button className="btn btn-primary" data-action="add-widget" onClick={() => setDialog({ kind: 'add' })}><Icon name="plus" />Add widget</button>
           </>}
         </div>
       </div>
@@ -162,7 +162,7 @@ function DashboardView({ scope, query }: { scope: DashboardScope; query: UseQuer
       {widgets.length === 0 ? (
         <EmptyState title="This dashboard is empty"
                     action={!readOnly && <>
-                      <button className="btn btn-primary" onClick={() => setDialog({ kind: 'add' })}>Add a widget</button>
+                      <button className="btn btn-primary" data-action="add-widget" onClick={() => setDialog({ kind: 'add' })}>Add a widget</button>
                       {!byId && <button className="btn" onClick={() => setDialog({ kind: 'templates' })}>Start from a template</button>}
                     </>}>
           {readOnly ? 'Nothing has been added to it yet.' : 'Add widgets one by one, or start from a template such as the executive overview.'}

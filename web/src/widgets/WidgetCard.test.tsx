@@ -29,7 +29,7 @@ function cards(widgets: Widget[], add = false) {
   return render(
     <QueryClientProvider client={qc}>
       <TenantContext.Provider value={kTenant}>
-        {add && <button type="button">Add widget</button>}
+        {add && <button type="button" data-action="add-widget">Add widget</button>}
         <div className="stack">
           {widgets.map((w) => (
             <div key={w.widget_id}>

@@ -87,8 +87,7 @@ function focusAfterDelete(section: HTMLElement | null): () => HTMLElement | null
   const i = section ? all.indexOf(section) : -1;
   const id = i < 0 ? undefined : (all[i + 1] ?? all[i - 1])?.dataset.widgetId;
   return () => (id !== undefined ? widgets().find((w) => w.dataset.widgetId === id) : undefined)
-    ?? [...document.querySelectorAll<HTMLButtonElement>('button:not([disabled])')]
-      .find((b) => !b.closest('dialog') && /^Add (a )?widget$/.test(b.textContent?.trim() ?? '')) ?? null;
+    ?? document.querySelector<HTMLButtonElement>('button[data-action="add-widget"]:not([disabled])');
 }
 
 /**
