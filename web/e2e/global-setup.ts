@@ -3,7 +3,7 @@
 // need to a state file whose path goes to the workers in READSIDE_E2E_STATE.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { E2EState } from './state';
@@ -33,37 +33,23 @@ async function waitReady(base: string, ms: number): Promise<void> {
   throw new Error(`readside at ${base} not ready after ${ms} ms`);
 }
 
-/** A mail sink for the scheduled reports of the screenshots' server: it accepts every message
- *  (SMTP's commands answered 250, DATA read up to its lone dot) and keeps none. On a port of its
- *  own, unreferenced: it ends with the test run. */
-function smtpSink(): Promise<number> {
-  const server = createServer((socket: Socket) => {
-    socket.unref();
-    socket.on('error', () => {});
-    let buffer = '';
-    let inData = false;
-    socket.write('220 e2e-sink ESMTP\r\n');
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('latin1');
-      for (let i = buffer.indexOf('\r\n'); i >= 0; i = buffer.indexOf('\r\n')) {
-        const line = buffer.slice(0, i);
-        buffer = buffer.slice(i + 2);
-        if (inData) {
-          if (line === '.') { inData = false; socket.write('250 2.0.0 accepted\r\n'); }
-          continue;
-        }
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO') socket.write('250-e2e-sink\r\n250 8BITMIME\r\n');
-        else if (verb === 'DATA') { inData = true; socket.write('354 end with a lone dot\r\n'); }
-        else if (verb === 'QUIT') socket.end('221 bye\r\n');
-        else socket.write('250 OK\r\n');
-      }
+/** A mail sink for the scheduled reports of the screenshots' server: Debian's aiosmtpd (as the
+ *  integration tests' schedules use, scripts/deps.txt) with its Sink handler, which accepts every
+ *  message and keeps none. Its pid goes to the state file; global-teardown stops it. */
+async function smtpSink(): Promise<{ port: number; pid: number }> {
+  const port = await freePort();
+  const sink = spawn('/usr/bin/python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Sink'],
+    { stdio: ['ignore', 'ignore', 'inherit'] });
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const c = connect(port, '127.0.0.1', () => { c.end(); resolve(true); });
+      c.on('error', () => resolve(false));
     });
-  });
-  return new Promise((resolve, reject) => {
-    server.listen(0, '127.0.0.1', () => { server.unref(); resolve((server.address() as { port: number }).port); });
-    server.on('error', reject);
-  });
+    if (open) return { port, pid: sink.pid! };
+    if (Date.now() > end || sink.exitCode !== null) throw new Error(`the SMTP sink (aiosmtpd) did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export default async function globalSetup(): Promise<void> {
@@ -77,8 +63,9 @@ export default async function globalSetup(): Promise<void> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // The screenshots show scheduled reports' runs as sent: their server mails to a sink.
-  const mail = process.env.SCREENSHOTS
-    ? ['--smtp-url', `smtp://127.0.0.1:${await smtpSink()}`, '--smtp-from', 'reports@acme-corp.example'] : [];
+  const sink = process.env.SCREENSHOTS ? await smtpSink() : null;
+  const mail = sink
+    ? ['--smtp-url', `smtp://127.0.0.1:${sink.port}`, '--smtp-from', 'reports@acme-corp.example'] : [];
   const server = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', path.join(dir, 'data'),
     '--jwt-secret-file', secret, '--web-dir', webDir, '--access-log', 'off', ...mail],
   { stdio: ['ignore', 'ignore', 'inherit'], detached: false });
@@ -126,7 +113,7 @@ export default async function globalSetup(): Promise<void> {
   if (!put.ok) throw new Error(`PUT tenant settings: ${put.status} ${await put.text()}`);
 
   const state: E2EState = {
-    base, pid: server.pid!, dir, bin, secret,
+    base, pid: server.pid!, mailPid: sink?.pid, dir, bin, secret,
     tokens: {
       admin,
       ingest,

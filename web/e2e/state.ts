@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 export interface E2EState {
   base: string;
   pid: number;
+  mailPid?: number;  // the screenshots' SMTP sink (SCREENSHOTS=1), stopped with the server
   dir: string;
   bin: string;
   secret: string;
